@@ -1,0 +1,9 @@
+//! Shanzhi's domain rules in plain Rust: no HTTP, no SQL, no clocks of their own.
+//!
+//! - [`region`]: the region tree (网格体系) — levels, unified codes, grid classes, tree imports.
+//! - [`geo`]: boundaries, coordinate systems of Chinese map SDKs, point location, coverage checks.
+//! - [`auth`]: roles, data scope (数据权限), password policy and login throttling.
+
+pub mod auth;
+pub mod geo;
+pub mod region;
