@@ -1,1 +1,27 @@
-//! placeholder
+//! Shanzhi storage: one query layer over SQLite (embedded default) and PostgreSQL (scale).
+//!
+//! Queries are written once in portable SQL with `?` placeholders ([`Sql`]); the [`dialect`]
+//! module rewrites them for PostgreSQL. Values travel as `sea_query::Value`s, bound by
+//! `sea-query-sqlx`, so one query runs on native `SqlitePool` and `PgPool` connections alike —
+//! sqlx's `Any` driver is avoided because it lacks the types later modules need.
+//!
+//! The web layer calls the functions in [`regions`], [`accounts`] and [`sessions`]; it never
+//! writes SQL.
+
+pub mod accounts;
+mod db;
+pub mod dialect;
+mod error;
+pub mod regions;
+pub mod sessions;
+
+pub use db::{Backend, Conn, Exec, Record, Sql, Store, StoreOptions, Tx};
+pub use error::StoreError;
+
+/// Milliseconds since the Unix epoch: every timestamp column holds this (BIGINT on both
+/// backends), which keeps comparisons and ordering identical on SQLite and PostgreSQL.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}

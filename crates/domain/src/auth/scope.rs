@@ -10,8 +10,9 @@ pub struct Actor {
     pub account_id: i64,
     /// Role.
     pub role: Role,
-    /// The node the account is bound to (for departments: the jurisdiction).
-    pub node: RegionCode,
+    /// The node the account is bound to (for departments: the jurisdiction); `None` only for
+    /// deployment-wide administrators (全域), such as the one created on first start.
+    pub node: Option<RegionCode>,
     /// The department, for department handlers.
     pub department_id: Option<i64>,
 }
@@ -20,16 +21,20 @@ impl Actor {
     /// Whether `code` lies in this account's subtree. Outside it, data does not exist for the
     /// account: callers answer 404, never 403, so nothing is hinted.
     pub fn sees(&self, code: &str) -> bool {
-        self.node.covers(code)
+        self.node.as_ref().is_none_or(|n| n.covers(code))
+    }
+
+    /// The root of what the account sees (`None`: everything).
+    pub fn scope_root(&self) -> Option<&str> {
+        self.node.as_ref().map(RegionCode::as_str)
     }
 
     /// Whether the account may create, rename, retire or redraw a node of `level` at `code`.
     pub fn may_manage_node(&self, code: &str, level: Level) -> bool {
         self.sees(code)
             && match self.role {
-                Role::Admin | Role::CommandCentre => {
-                    code != self.node.as_str() || self.role == Role::Admin
-                }
+                Role::Admin => true,
+                Role::CommandCentre => self.scope_root() != Some(code),
                 Role::CommunityOfficer => level.is_grid(),
                 Role::GridLeader => level == Level::MicroGrid,
                 Role::GridWorker | Role::DepartmentHandler | Role::Volunteer => false,
@@ -47,8 +52,8 @@ impl Actor {
 pub struct Binding {
     /// Role.
     pub role: Role,
-    /// Level of the node it is bound to.
-    pub level: Level,
+    /// Level of the node it is bound to (`None`: deployment-wide).
+    pub level: Option<Level>,
     /// Department, for department handlers.
     pub department_id: Option<i64>,
 }
@@ -88,18 +93,18 @@ pub fn check_binding(b: &Binding) -> Result<(), BindingError> {
         return Err(BindingError::Department);
     }
     let allowed = allowed_levels(b.role);
-    if allowed.contains(&b.level) {
-        Ok(())
-    } else {
-        Err(BindingError::WrongLevel {
+    match b.level {
+        None if b.role == Role::Admin => Ok(()),
+        Some(l) if allowed.contains(&l) => Ok(()),
+        _ => Err(BindingError::WrongLevel {
             role: b.role.label(),
-            level: b.level.label(),
+            level: b.level.map_or("全域", Level::label),
             allowed: allowed
                 .iter()
                 .map(|l| l.label())
                 .collect::<Vec<_>>()
                 .join("、"),
-        })
+        }),
     }
 }
 
@@ -111,7 +116,7 @@ mod tests {
         Actor {
             account_id: 1,
             role,
-            node: RegionCode::parse(code).unwrap(),
+            node: Some(RegionCode::parse(code).unwrap()),
             department_id: None,
         }
     }
@@ -141,6 +146,11 @@ mod tests {
         let admin = actor(Role::Admin, "450802");
         assert!(admin.may_manage_node("450802", Level::District));
         assert!(admin.may_manage_accounts() && !cc.may_manage_accounts());
+        let root_admin = Actor {
+            node: None,
+            ..admin
+        };
+        assert!(root_admin.sees("45") && root_admin.may_manage_node("45", Level::Province));
         let leader = actor(Role::GridLeader, "450802001001001");
         assert!(leader.may_manage_node("450802001001001003", Level::MicroGrid));
     }
@@ -150,7 +160,7 @@ mod tests {
         let b = |role, level, dep| {
             check_binding(&Binding {
                 role,
-                level,
+                level: Some(level),
                 department_id: dep,
             })
         };
@@ -168,5 +178,14 @@ mod tests {
             b(Role::Volunteer, Level::Community, Some(3)),
             Err(BindingError::Department)
         );
+        let everywhere = |role| {
+            check_binding(&Binding {
+                role,
+                level: None,
+                department_id: None,
+            })
+        };
+        assert!(everywhere(Role::Admin).is_ok());
+        assert!(everywhere(Role::CommandCentre).is_err());
     }
 }

@@ -1,0 +1,348 @@
+//! Connections, transactions and the query executor shared by both backends.
+
+use crate::StoreError;
+use crate::dialect::placeholders;
+use sea_query::Value;
+use sea_query_sqlx::SqlxValues;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{
+    AssertSqlSafe, FromRow, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool,
+    Transaction,
+};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// How to open the store.
+#[derive(Debug, Clone)]
+pub enum StoreOptions {
+    /// An SQLite file (created if missing).
+    Sqlite(PathBuf),
+    /// A `postgres://` URL.
+    Postgres(String),
+}
+
+impl StoreOptions {
+    /// Chooses the backend: a `postgres://` URL if one is given, else a SQLite file in `data_dir`.
+    pub fn from_config(database_url: Option<&str>, data_dir: &std::path::Path) -> StoreOptions {
+        match database_url {
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                StoreOptions::Postgres(u.to_owned())
+            }
+            Some(u) => StoreOptions::Sqlite(PathBuf::from(u.trim_start_matches("sqlite://"))),
+            None => StoreOptions::Sqlite(data_dir.join("shanzhi.db")),
+        }
+    }
+}
+
+/// A portable SQL statement: text with `?` placeholders and the values to bind, in order.
+#[derive(Debug, Clone, Default)]
+pub struct Sql {
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    /// A statement with no values yet.
+    pub fn new(text: impl Into<String>) -> Sql {
+        Sql {
+            text: text.into(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Binds the next `?`.
+    pub fn bind(mut self, v: impl Into<Value>) -> Sql {
+        self.values.push(v.into());
+        self
+    }
+
+    /// Appends text (for optional clauses).
+    pub fn push(&mut self, text: &str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends text containing one `?` and binds it.
+    pub fn push_bind(&mut self, text: &str, v: impl Into<Value>) -> &mut Sql {
+        self.text.push_str(text);
+        self.values.push(v.into());
+        self
+    }
+}
+
+/// A row type readable from both backends.
+pub trait Record:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> Record for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+/// A connection of either backend, borrowed for one statement.
+pub enum Target<'a> {
+    /// SQLite.
+    Sqlite(&'a mut SqliteConnection),
+    /// PostgreSQL.
+    Postgres(&'a mut PgConnection),
+}
+
+impl Sql {
+    /// The text for `backend` and the values to bind. The text is only ever assembled from
+    /// constant fragments in this crate; every value travels as a bound parameter, which is why
+    /// it may be asserted safe.
+    fn into_parts(self, backend: Backend) -> (String, SqlxValues) {
+        let text = placeholders(&self.text, backend).into_owned();
+        (text, SqlxValues(sea_query::Values(self.values)))
+    }
+}
+
+/// Anything statements can run on: a pooled connection or a transaction.
+pub trait Exec: Send {
+    /// The connection to run the next statement on.
+    fn target(&mut self) -> Target<'_>;
+
+    /// Runs a statement and returns the rows it affected.
+    fn exec(&mut self, sql: Sql) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        async move {
+            Ok(match self.target() {
+                Target::Sqlite(c) => {
+                    let (t, a) = sql.into_parts(Backend::Sqlite);
+                    sqlx::query_with(AssertSqlSafe(t), a)
+                        .execute(c)
+                        .await?
+                        .rows_affected()
+                }
+                Target::Postgres(c) => {
+                    let (t, a) = sql.into_parts(Backend::Postgres);
+                    sqlx::query_with(AssertSqlSafe(t), a)
+                        .execute(c)
+                        .await?
+                        .rows_affected()
+                }
+            })
+        }
+    }
+
+    /// Runs a query and decodes every row.
+    fn all<T: Record>(
+        &mut self,
+        sql: Sql,
+    ) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send {
+        async move {
+            Ok(match self.target() {
+                Target::Sqlite(c) => {
+                    let (t, a) = sql.into_parts(Backend::Sqlite);
+                    sqlx::query_as_with::<_, T, _>(AssertSqlSafe(t), a)
+                        .fetch_all(c)
+                        .await?
+                }
+                Target::Postgres(c) => {
+                    let (t, a) = sql.into_parts(Backend::Postgres);
+                    sqlx::query_as_with::<_, T, _>(AssertSqlSafe(t), a)
+                        .fetch_all(c)
+                        .await?
+                }
+            })
+        }
+    }
+
+    /// Runs a query and decodes the first row, if any.
+    fn opt<T: Record>(
+        &mut self,
+        sql: Sql,
+    ) -> impl Future<Output = Result<Option<T>, StoreError>> + Send {
+        async move {
+            Ok(match self.target() {
+                Target::Sqlite(c) => {
+                    let (t, a) = sql.into_parts(Backend::Sqlite);
+                    sqlx::query_as_with::<_, T, _>(AssertSqlSafe(t), a)
+                        .fetch_optional(c)
+                        .await?
+                }
+                Target::Postgres(c) => {
+                    let (t, a) = sql.into_parts(Backend::Postgres);
+                    sqlx::query_as_with::<_, T, _>(AssertSqlSafe(t), a)
+                        .fetch_optional(c)
+                        .await?
+                }
+            })
+        }
+    }
+
+    /// Runs a query that must return exactly one row.
+    fn one<T: Record>(&mut self, sql: Sql) -> impl Future<Output = Result<T, StoreError>> + Send {
+        async move {
+            self.opt(sql)
+                .await?
+                .ok_or(StoreError::Database(sqlx::Error::RowNotFound))
+        }
+    }
+}
+
+/// A pooled connection.
+pub enum Conn {
+    /// SQLite.
+    Sqlite(PoolConnection<Sqlite>),
+    /// PostgreSQL.
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl Exec for Conn {
+    fn target(&mut self) -> Target<'_> {
+        match self {
+            Conn::Sqlite(c) => Target::Sqlite(c),
+            Conn::Postgres(c) => Target::Postgres(c),
+        }
+    }
+}
+
+/// A transaction; dropped without [`Tx::commit`] it rolls back, so nothing is half-written.
+pub enum Tx {
+    /// SQLite (`BEGIN IMMEDIATE`: takes the write lock up front, so read-then-write
+    /// transactions never fail on lock upgrade).
+    Sqlite(Transaction<'static, Sqlite>),
+    /// PostgreSQL.
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Exec for Tx {
+    fn target(&mut self) -> Target<'_> {
+        match self {
+            Tx::Sqlite(t) => Target::Sqlite(t),
+            Tx::Postgres(t) => Target::Postgres(t),
+        }
+    }
+}
+
+impl Tx {
+    /// Commits.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// The store: a pool on one backend.
+#[derive(Debug, Clone)]
+pub enum Store {
+    /// SQLite.
+    Sqlite(SqlitePool),
+    /// PostgreSQL.
+    Postgres(PgPool),
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database.
+    pub async fn open(opts: &StoreOptions) -> Result<Store, StoreError> {
+        let store = match opts {
+            StoreOptions::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+                }
+                // WAL lets readers run beside the writer; NORMAL sync in WAL mode survives a
+                // process crash (kill -9) and loses at most the last commits on power loss.
+                let o = SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10));
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .connect_with(o)
+                    .await?;
+                Store::Sqlite(pool)
+            }
+            StoreOptions::Postgres(url) => {
+                let o = PgConnectOptions::from_str(url)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(o)
+                    .await?;
+                Store::Postgres(pool)
+            }
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies pending migrations of this backend.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Store::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Store::Sqlite(_) => Backend::Sqlite,
+            Store::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// A pooled connection for reads or single-statement writes.
+    pub async fn conn(&self) -> Result<Conn, StoreError> {
+        Ok(match self {
+            Store::Sqlite(p) => Conn::Sqlite(p.acquire().await?),
+            Store::Postgres(p) => Conn::Postgres(p.acquire().await?),
+        })
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Store::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Store::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Pool statistics for `/metrics`: (open connections, idle connections).
+    pub fn pool_stats(&self) -> (u32, usize) {
+        match self {
+            Store::Sqlite(p) => (p.size(), p.num_idle()),
+            Store::Postgres(p) => (p.size(), p.num_idle()),
+        }
+    }
+
+    /// Checks the database answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.conn()
+            .await?
+            .one::<(i32,)>(Sql::new("SELECT 1"))
+            .await?;
+        Ok(())
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        match self {
+            Store::Sqlite(p) => p.close().await,
+            Store::Postgres(p) => p.close().await,
+        }
+    }
+}

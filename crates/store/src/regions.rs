@@ -1,0 +1,380 @@
+//! Region nodes: reads by code, children and subtree ranges, writes with their history.
+
+use crate::{Exec, Sql, StoreError, now_ms};
+use shanzhi_domain::geo::Boundary;
+use shanzhi_domain::region::{DedicatedKind, Existing, GridClass, ImportPlan, Level, RegionCode};
+use std::collections::HashMap;
+
+const COLUMNS: &str = "code, parent_code, name, level, class, dedicated_kind, feature, boundary, \
+                       retired_at, created_at, updated_at";
+
+/// A stored region node.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct NodeRow {
+    /// Unified code.
+    pub code: String,
+    /// Parent code (None for a root).
+    pub parent_code: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Level (stored name).
+    pub level: String,
+    /// Grid class (stored name).
+    pub class: String,
+    /// Dedicated-grid subtype (stored name).
+    pub dedicated_kind: Option<String>,
+    /// 一网格一特色.
+    pub feature: Option<String>,
+    /// Boundary as GeoJSON geometry text, WGS-84.
+    pub boundary: Option<String>,
+    /// When retired (ms), if retired.
+    pub retired_at: Option<i64>,
+    /// Created (ms).
+    pub created_at: i64,
+    /// Last changed (ms).
+    pub updated_at: i64,
+}
+
+impl NodeRow {
+    /// The node's level.
+    pub fn level(&self) -> Level {
+        Level::parse(&self.level).unwrap_or(Level::Grid)
+    }
+
+    /// The node's class.
+    pub fn class(&self) -> GridClass {
+        GridClass::parse(&self.class).unwrap_or(GridClass::Comprehensive)
+    }
+
+    /// The dedicated subtype.
+    pub fn dedicated_kind(&self) -> Option<DedicatedKind> {
+        self.dedicated_kind
+            .as_deref()
+            .and_then(DedicatedKind::parse)
+    }
+
+    /// The boundary parsed as a shape.
+    pub fn boundary(&self) -> Result<Option<Boundary>, StoreError> {
+        let Some(text) = &self.boundary else {
+            return Ok(None);
+        };
+        let v: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| StoreError::Corrupt(format!("{}: {e}", self.code)))?;
+        Boundary::from_geojson(&v, Default::default())
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(format!("{}: {e}", self.code)))
+    }
+}
+
+/// A node to insert.
+#[derive(Debug, Clone)]
+pub struct NewNode<'a> {
+    /// Code.
+    pub code: &'a RegionCode,
+    /// Parent.
+    pub parent: Option<&'a RegionCode>,
+    /// Name.
+    pub name: &'a str,
+    /// Class.
+    pub class: GridClass,
+    /// Dedicated subtype.
+    pub dedicated_kind: Option<DedicatedKind>,
+    /// 一网格一特色.
+    pub feature: Option<&'a str>,
+    /// Boundary.
+    pub boundary: Option<&'a Boundary>,
+}
+
+/// One entry of a node's history.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NodeEvent {
+    /// When (ms).
+    pub at: i64,
+    /// Who (account id), if a person.
+    pub actor_id: Option<i64>,
+    /// created / renamed / boundary / retired / imported.
+    pub action: String,
+    /// Human-readable detail.
+    pub detail: String,
+}
+
+/// Inserts a node and records its creation.
+pub async fn insert(
+    ex: &mut impl Exec,
+    n: NewNode<'_>,
+    actor: Option<i64>,
+    action: &str,
+) -> Result<(), StoreError> {
+    let now = now_ms();
+    let level = n.code.level();
+    ex.exec(
+        Sql::new(format!(
+            "INSERT INTO region_nodes ({COLUMNS}, depth) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)"
+        ))
+        .bind(n.code.as_str())
+        .bind(n.parent.map(|p| p.to_string()))
+        .bind(n.name.trim())
+        .bind(level.as_str())
+        .bind(n.class.as_str())
+        .bind(n.dedicated_kind.map(|k| k.as_str()))
+        .bind(n.feature)
+        .bind(n.boundary.map(|b| b.to_geojson().to_string()))
+        .bind(now)
+        .bind(now)
+        .bind(level.depth()),
+    )
+    .await?;
+    event(ex, n.code.as_str(), actor, action, n.name).await
+}
+
+async fn event(
+    ex: &mut impl Exec,
+    code: &str,
+    actor: Option<i64>,
+    action: &str,
+    detail: &str,
+) -> Result<(), StoreError> {
+    ex.exec(
+        Sql::new("INSERT INTO region_node_events (code, at, actor_id, action, detail) VALUES (?, ?, ?, ?, ?)")
+            .bind(code)
+            .bind(now_ms())
+            .bind(actor)
+            .bind(action)
+            .bind(detail),
+    )
+    .await
+    .map(drop)
+}
+
+/// Writes a whole checked import plan (the caller owns the transaction).
+pub async fn insert_plan(
+    ex: &mut impl Exec,
+    plan: &ImportPlan,
+    actor: Option<i64>,
+) -> Result<(), StoreError> {
+    for n in &plan.nodes {
+        let new = NewNode {
+            code: &n.draft.code,
+            parent: n.parent.as_ref(),
+            name: &n.draft.name,
+            class: n.draft.class,
+            dedicated_kind: n.draft.dedicated_kind,
+            feature: n.feature.as_deref(),
+            boundary: n.boundary.as_ref(),
+        };
+        insert(ex, new, actor, "imported").await?;
+    }
+    Ok(())
+}
+
+/// One node by code (retired ones included).
+pub async fn get(ex: &mut impl Exec, code: &str) -> Result<Option<NodeRow>, StoreError> {
+    ex.opt(Sql::new(format!("SELECT {COLUMNS} FROM region_nodes WHERE code = ?")).bind(code))
+        .await
+}
+
+/// The stored facts the importer needs about `codes`.
+pub async fn existing(
+    ex: &mut impl Exec,
+    codes: &[String],
+) -> Result<HashMap<String, Existing>, StoreError> {
+    let mut out = HashMap::new();
+    for chunk in codes.chunks(500) {
+        let mut q = Sql::new("SELECT code, level, retired_at FROM region_nodes WHERE code IN (");
+        for (i, c) in chunk.iter().enumerate() {
+            q.push_bind(if i == 0 { "?" } else { ", ?" }, c.as_str());
+        }
+        q.push(")");
+        let rows: Vec<(String, String, Option<i64>)> = ex.all(q).await?;
+        for (code, level, retired) in rows {
+            let level = Level::parse(&level).ok_or_else(|| StoreError::Corrupt(code.clone()))?;
+            out.insert(
+                code,
+                Existing {
+                    level,
+                    retired: retired.is_some(),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Live children of a node (roots when `parent` is None), in code order.
+pub async fn children(
+    ex: &mut impl Exec,
+    parent: Option<&str>,
+) -> Result<Vec<NodeRow>, StoreError> {
+    let q = match parent {
+        Some(p) => Sql::new(format!(
+            "SELECT {COLUMNS} FROM region_nodes WHERE parent_code = ? AND retired_at IS NULL ORDER BY code"
+        ))
+        .bind(p),
+        None => Sql::new(format!(
+            "SELECT {COLUMNS} FROM region_nodes WHERE parent_code IS NULL AND retired_at IS NULL ORDER BY code"
+        )),
+    };
+    ex.all(q).await
+}
+
+/// A page of a subtree in code order: live nodes under `root` (itself included; everything
+/// when None), optionally of one level, after the `after` code. A code-prefix range scan on
+/// the primary key (or the (level, code) index), never a recursive walk.
+pub async fn subtree_page(
+    ex: &mut impl Exec,
+    root: Option<&RegionCode>,
+    level: Option<Level>,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Vec<NodeRow>, StoreError> {
+    let mut q = Sql::new(format!(
+        "SELECT {COLUMNS} FROM region_nodes WHERE retired_at IS NULL"
+    ));
+    if let Some(r) = root {
+        q.push_bind(" AND code >= ?", r.as_str())
+            .push_bind(" AND code < ?", r.subtree_upper());
+    }
+    if let Some(l) = level {
+        q.push_bind(" AND level = ?", l.as_str());
+    }
+    if let Some(a) = after {
+        q.push_bind(" AND code > ?", a);
+    }
+    q.push_bind(" ORDER BY code LIMIT ?", i64::from(limit));
+    ex.all(q).await
+}
+
+/// Live node counts under `root`, grouped by the child of `root` they fall under and by level:
+/// (child code, level, count). One grouped range scan feeds the region browser's counts.
+pub async fn counts_by_child(
+    ex: &mut impl Exec,
+    root: &RegionCode,
+) -> Result<Vec<(String, String, i64)>, StoreError> {
+    let Some(child) = root.level().child() else {
+        return Ok(Vec::new());
+    };
+    let n = child.code_len() as i64;
+    ex.all(
+        Sql::new(
+            "SELECT substr(code, 1, ?) AS child, level, count(*) AS n FROM region_nodes \
+             WHERE code > ? AND code < ? AND retired_at IS NULL AND length(code) > ? \
+             GROUP BY substr(code, 1, ?), level ORDER BY 1, 2",
+        )
+        .bind(n)
+        .bind(root.as_str())
+        .bind(root.subtree_upper())
+        .bind(n)
+        .bind(n),
+    )
+    .await
+}
+
+/// Live node counts in a subtree by level: (level, count).
+pub async fn counts_by_level(
+    ex: &mut impl Exec,
+    root: &RegionCode,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    ex.all(
+        Sql::new(
+            "SELECT level, count(*) FROM region_nodes WHERE code > ? AND code < ? \
+             AND retired_at IS NULL GROUP BY level",
+        )
+        .bind(root.as_str())
+        .bind(root.subtree_upper()),
+    )
+    .await
+}
+
+/// Renames a node, keeping the old name in its history.
+pub async fn rename(
+    ex: &mut impl Exec,
+    code: &str,
+    name: &str,
+    actor: Option<i64>,
+) -> Result<bool, StoreError> {
+    let Some(old) = get(ex, code).await? else {
+        return Ok(false);
+    };
+    ex.exec(
+        Sql::new("UPDATE region_nodes SET name = ?, updated_at = ? WHERE code = ?")
+            .bind(name.trim())
+            .bind(now_ms())
+            .bind(code),
+    )
+    .await?;
+    event(
+        ex,
+        code,
+        actor,
+        "renamed",
+        &format!("{} → {}", old.name, name.trim()),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Sets or clears a node's boundary.
+pub async fn set_boundary(
+    ex: &mut impl Exec,
+    code: &str,
+    boundary: Option<&Boundary>,
+    actor: Option<i64>,
+) -> Result<(), StoreError> {
+    ex.exec(
+        Sql::new("UPDATE region_nodes SET boundary = ?, updated_at = ? WHERE code = ?")
+            .bind(boundary.map(|b| b.to_geojson().to_string()))
+            .bind(now_ms())
+            .bind(code),
+    )
+    .await?;
+    let detail = if boundary.is_some() {
+        "边界已更新"
+    } else {
+        "边界已清除"
+    };
+    event(ex, code, actor, "boundary", detail).await
+}
+
+/// Retires a node and its whole subtree (soft: rows and codes stay, so codes are never
+/// reused). Returns the codes retired.
+pub async fn retire(
+    ex: &mut impl Exec,
+    root: &RegionCode,
+    reason: &str,
+    actor: Option<i64>,
+) -> Result<Vec<String>, StoreError> {
+    let codes: Vec<(String,)> = ex
+        .all(
+            Sql::new("SELECT code FROM region_nodes WHERE code >= ? AND code < ? AND retired_at IS NULL ORDER BY code")
+                .bind(root.as_str())
+                .bind(root.subtree_upper()),
+        )
+        .await?;
+    let now = now_ms();
+    ex.exec(
+        Sql::new("UPDATE region_nodes SET retired_at = ?, updated_at = ? WHERE code >= ? AND code < ? AND retired_at IS NULL")
+            .bind(now)
+            .bind(now)
+            .bind(root.as_str())
+            .bind(root.subtree_upper()),
+    )
+    .await?;
+    for (code,) in &codes {
+        event(ex, code, actor, "retired", reason).await?;
+    }
+    Ok(codes.into_iter().map(|(c,)| c).collect())
+}
+
+/// A node's history, oldest first.
+pub async fn events(ex: &mut impl Exec, code: &str) -> Result<Vec<NodeEvent>, StoreError> {
+    ex.all(Sql::new("SELECT at, actor_id, action, detail FROM region_node_events WHERE code = ? ORDER BY id").bind(code))
+        .await
+}
+
+/// Every live node with a boundary, for building the locate index.
+pub async fn with_boundaries(ex: &mut impl Exec) -> Result<Vec<NodeRow>, StoreError> {
+    ex.all(Sql::new(format!(
+        "SELECT {COLUMNS} FROM region_nodes WHERE boundary IS NOT NULL AND retired_at IS NULL ORDER BY code"
+    )))
+    .await
+}
