@@ -1,1 +1,157 @@
-fn main() {}
+//! `shanzhi`: serve, migrate, manage users, write the demo district.
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use shanzhi::{seed, server};
+use shanzhi_domain::auth::Role;
+use shanzhi_store::Store;
+use shanzhi_web::WebConfig;
+use shanzhi_web::services::accounts::{NewAccountInput, create, set_password};
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// 善治 Shanzhi — 网格化基层治理平台.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Data directory for the embedded SQLite database.
+    #[arg(long, global = true, env = "SHANZHI_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// Database URL: postgres://… for PostgreSQL, or a SQLite file path; default: DATA_DIR/shanzhi.db.
+    #[arg(long, global = true, env = "SHANZHI_DATABASE_URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (creating and migrating the database on first start).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "SHANZHI_BIND", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        /// Load the demo district into an empty database and show demo logins.
+        #[arg(long)]
+        demo: bool,
+        /// Mark cookies Secure (set when served over HTTPS).
+        #[arg(long, env = "SHANZHI_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Write the demo district's region tree as GeoJSON.
+    Demo {
+        /// Output file ("-" for standard output).
+        #[arg(long, default_value = "-")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Create an account; the password is read from standard input.
+    Add {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Real name.
+        #[arg(long)]
+        name: String,
+        /// Role: admin, command_centre, community_officer, grid_leader, grid_worker, department_handler, volunteer.
+        #[arg(long)]
+        role: String,
+        /// Bound node code (omit only for a deployment-wide admin).
+        #[arg(long)]
+        node: Option<String>,
+        /// Department id (department handlers).
+        #[arg(long)]
+        department: Option<i64>,
+    },
+    /// Set an account's password, read from standard input; ends its sessions.
+    Passwd {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        eprint!("密码：");
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let pw = line.trim_end_matches(['\r', '\n']).to_owned();
+    if pw.is_empty() {
+        bail!("未读到密码：请从标准输入提供");
+    }
+    Ok(pw)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let opts = server::store_options(cli.database_url.as_deref(), &cli.data_dir);
+    match cli.command {
+        Command::Serve { bind, demo, secure_cookies } => {
+            let store = Store::open(&opts).await.context("打开数据库失败")?;
+            let demo_logins = if demo { seed::demo(&store).await? } else { Vec::new() };
+            if let Some(pw) = seed::first_admin(&store, std::env::var("SHANZHI_ADMIN_PASSWORD").ok()).await? {
+                println!("已创建管理员账号 admin，初始密码（只显示这一次）：{pw}");
+            }
+            let config = WebConfig { demo_logins, secure_cookies, ..Default::default() };
+            let state = shanzhi_web::AppState::new(store, config).await?;
+            let running = server::start(bind, state).await?;
+            println!("善治已启动：http://{}", running.addr);
+            tokio::signal::ctrl_c().await?;
+            running.stop().await?;
+        }
+        Command::Migrate => {
+            Store::open(&opts).await?;
+            println!("数据库已是最新版本");
+        }
+        Command::User { action } => {
+            let store = Store::open(&opts).await?;
+            match action {
+                UserAction::Add { username, name, role, node, department } => {
+                    let role = Role::parse(&role).with_context(|| format!("未知角色 {role}"))?;
+                    let input = NewAccountInput {
+                        username,
+                        display_name: name,
+                        role,
+                        node_code: node,
+                        department_id: department,
+                        password: read_password()?,
+                    };
+                    let a = create(&store, None, input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!("已创建账号 {}（{}）", a.username, role.label());
+                }
+                UserAction::Passwd { username } => {
+                    set_password(&store, None, &username, read_password()?).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!("已更新 {username} 的密码，原有登录已失效");
+                }
+            }
+        }
+        Command::Demo { out } => {
+            let doc = serde_json::to_string_pretty(&shanzhi::demo::district().tree)?;
+            if out.as_os_str() == "-" {
+                println!("{doc}");
+            } else {
+                std::fs::write(&out, doc).with_context(|| format!("无法写入 {}", out.display()))?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,1 +1,51 @@
-//! placeholder
+//! Shanzhi's HTTP layer: the JSON API under `/api/v1` (with its OpenAPI document), the zh-CN
+//! web pages, authentication, and operational endpoints (`/healthz`, `/metrics`).
+//!
+//! Handlers are thin: they check who is asking, call a [`services`] function (which applies the
+//! domain rules and writes through the store) and shape the answer.
+
+pub mod api;
+mod assets;
+pub mod auth;
+mod error;
+mod metrics;
+mod pages;
+pub mod services;
+mod state;
+
+pub use error::ApiError;
+pub use state::{AppState, DemoLogin, WebConfig};
+
+use axum::Router;
+use axum::routing::get;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest request body accepted (GeoJSON imports of a whole district fit comfortably).
+const BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    let (api, openapi) = api::router().split_for_parts();
+    let openapi_json = serde_json::to_string(&openapi).unwrap_or_default();
+    Router::new()
+        .merge(api)
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], openapi_json) }),
+        )
+        .merge(pages::router())
+        .merge(assets::router())
+        .route("/healthz", get(health))
+        .route("/metrics", get(metrics::render))
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, ApiError> {
+    state.store().ping().await?;
+    Ok("ok")
+}

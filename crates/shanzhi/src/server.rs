@@ -1,0 +1,55 @@
+//! Starting the HTTP server.
+
+use anyhow::Context;
+use shanzhi_store::{Store, StoreOptions};
+use shanzhi_web::{AppState, WebConfig};
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+
+/// A running server.
+pub struct Running {
+    /// The address it listens on (useful with port 0).
+    pub addr: SocketAddr,
+    /// Its state.
+    pub state: AppState,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, finishes in-flight requests, and waits.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.task.await??;
+        Ok(())
+    }
+}
+
+/// Opens the store (creating and migrating it) and builds the state.
+pub async fn open(opts: &StoreOptions, config: WebConfig) -> anyhow::Result<AppState> {
+    let store = Store::open(opts).await.context("打开数据库失败")?;
+    Ok(AppState::new(store, config).await?)
+}
+
+/// Serves `state` on `bind` in the background.
+pub async fn start(bind: SocketAddr, state: AppState) -> anyhow::Result<Running> {
+    let listener = TcpListener::bind(bind).await.with_context(|| format!("无法监听 {bind}"))?;
+    let addr = listener.local_addr()?;
+    let app = shanzhi_web::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok(Running { addr, state, shutdown: Some(tx), task })
+}
+
+/// Builds a store's options from the command line and environment.
+pub fn store_options(database_url: Option<&str>, data_dir: &std::path::Path) -> StoreOptions {
+    StoreOptions::from_config(database_url, data_dir)
+}

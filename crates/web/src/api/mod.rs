@@ -1,0 +1,50 @@
+//! The JSON API under `/api/v1`. Every route is registered through `utoipa-axum`, so the
+//! OpenAPI document at `/api/v1/openapi.json` is generated from the handlers themselves.
+
+mod accounts;
+mod auth;
+mod extract;
+mod locate;
+mod page;
+mod regions;
+
+pub use page::Page;
+
+use crate::AppState;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "善治 Shanzhi API", description = "网格化基层治理平台 JSON API。错误统一为 {\"error\":{\"code\",\"message\"}}。"),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "登录与令牌"),
+        (name = "regions", description = "网格体系：区县、镇街、村社区、网格、微网格"),
+        (name = "accounts", description = "账号与部门"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// All API routes with their OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    let v1 = OpenApiRouter::new()
+        .merge(auth::router())
+        .merge(regions::router())
+        .merge(locate::router())
+        .merge(accounts::router());
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
+}

@@ -1,0 +1,297 @@
+//! The region tree: read, create, rename/redraw, retire, import/export GeoJSON, coverage.
+
+use super::extract::{Json, Path, Query};
+use super::page::{Page, PageParams};
+use crate::auth::ApiUser;
+use crate::error::ErrorBody;
+use crate::services::regions::{self as svc, CreateNode, ImportReport, UpdateNode, code_or_404};
+use crate::{ApiError, AppState};
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use shanzhi_domain::geo::{Coverage, Crs};
+use shanzhi_domain::region::{DedicatedKind, GridClass, Level};
+use shanzhi_store::regions::{self, NodeEvent, NodeRow};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(import))
+        .routes(routes!(export))
+        .routes(routes!(get_one, update))
+        .routes(routes!(children))
+        .routes(routes!(retire))
+        .routes(routes!(history))
+        .routes(routes!(coverage))
+}
+
+/// A region node.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RegionOut {
+    /// Unified code (统一编码).
+    pub code: String,
+    /// 12-digit statistical division code, for 区县/镇街/村社区.
+    pub stat_code: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Level.
+    pub level: String,
+    /// Level in Chinese.
+    pub level_label: String,
+    /// Grid class: comprehensive (综合) or dedicated (专属).
+    pub class: String,
+    /// Dedicated grid subtype.
+    pub dedicated_kind: Option<String>,
+    /// Parent code.
+    pub parent_code: Option<String>,
+    /// 一网格一特色.
+    pub feature: Option<String>,
+    /// Whether a boundary is stored.
+    pub has_boundary: bool,
+    /// Whether retired (撤销).
+    pub retired: bool,
+    /// Created, ms since the epoch.
+    pub created_at: i64,
+    /// Last changed, ms since the epoch.
+    pub updated_at: i64,
+}
+
+impl From<NodeRow> for RegionOut {
+    fn from(r: NodeRow) -> Self {
+        let level = r.level();
+        RegionOut {
+            stat_code: shanzhi_domain::region::RegionCode::parse(&r.code).ok().and_then(|c| c.stat_code()),
+            level_label: level.label().into(),
+            has_boundary: r.boundary.is_some(),
+            retired: r.retired_at.is_some(),
+            code: r.code,
+            name: r.name,
+            level: r.level,
+            class: r.class,
+            dedicated_kind: r.dedicated_kind,
+            parent_code: r.parent_code,
+            feature: r.feature,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// Subtree listing filters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListParams {
+    /// Subtree root (default: the caller's own node).
+    pub root: Option<String>,
+    /// Only this level (e.g. `grid`).
+    pub level: Option<Level>,
+    /// Cursor from the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// Lists live nodes of a subtree in code order (cursor-paginated).
+#[utoipa::path(get, path = "/regions", tag = "regions", security(("bearer" = [])), params(ListParams),
+    responses((status = 200, body = Page<RegionOut>), (status = 404, body = ErrorBody)))]
+async fn list(State(state): State<AppState>, ApiUser(p): ApiUser, Query(q): Query<ListParams>) -> Result<axum::Json<Page<RegionOut>>, ApiError> {
+    let page = PageParams { cursor: q.cursor, limit: q.limit };
+    let limit = page.limit()?;
+    let root = match q.root.as_deref().or(p.actor.scope_root()) {
+        Some(r) if p.actor.sees(r) => Some(code_or_404(r)?),
+        Some(_) => return Err(ApiError::not_found()),
+        None => None,
+    };
+    let rows = regions::subtree_page(&mut state.store().conn().await?, root.as_ref(), q.level, page.after()?.as_deref(), limit).await?;
+    Ok(axum::Json(Page::new(rows.into_iter().map(RegionOut::from).collect(), limit, |r| r.code.clone())))
+}
+
+/// A node to create.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CreateRequest {
+    /// Unified code; its parent is implied by its digits.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// comprehensive (default) or dedicated.
+    pub class: Option<GridClass>,
+    /// Required for dedicated grids.
+    pub dedicated_kind: Option<DedicatedKind>,
+    /// 一网格一特色.
+    pub feature: Option<String>,
+    /// GeoJSON Polygon or MultiPolygon.
+    #[schema(value_type = Option<Object>)]
+    pub boundary: Option<Value>,
+    /// Coordinate system of `boundary` (default wgs84).
+    #[serde(default)]
+    pub crs: Crs,
+}
+
+/// Creates a node under its parent.
+#[utoipa::path(post, path = "/regions", tag = "regions", security(("bearer" = [])), request_body = CreateRequest,
+    responses((status = 201, body = RegionOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn create(State(state): State<AppState>, ApiUser(p): ApiUser, Json(req): Json<CreateRequest>) -> Result<(StatusCode, axum::Json<RegionOut>), ApiError> {
+    let input = CreateNode {
+        code: req.code,
+        name: req.name,
+        class: req.class,
+        dedicated_kind: req.dedicated_kind,
+        feature: req.feature,
+        boundary: req.boundary,
+        crs: req.crs,
+    };
+    let row = svc::create(&state, &p.actor, input).await?;
+    Ok((StatusCode::CREATED, axum::Json(row.into())))
+}
+
+/// A node with its live children and subtree counts.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RegionDetail {
+    /// The node.
+    pub node: RegionOut,
+    /// Live nodes below it, by level.
+    pub counts: std::collections::BTreeMap<String, i64>,
+}
+
+/// One node with its subtree counts.
+#[utoipa::path(get, path = "/regions/{code}", tag = "regions", security(("bearer" = [])), params(("code" = String, Path, description = "统一编码")),
+    responses((status = 200, body = RegionDetail), (status = 404, body = ErrorBody)))]
+async fn get_one(State(state): State<AppState>, ApiUser(p): ApiUser, Path(code): Path<String>) -> Result<axum::Json<RegionDetail>, ApiError> {
+    let row = svc::visible(&state, &p.actor, &code).await?;
+    let rc = code_or_404(&code)?;
+    let counts = regions::counts_by_level(&mut state.store().conn().await?, &rc).await?.into_iter().collect();
+    Ok(axum::Json(RegionDetail { node: row.into(), counts }))
+}
+
+/// Changes to a node.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct UpdateRequest {
+    /// New name.
+    pub name: Option<String>,
+    /// New boundary (GeoJSON); `null` clears it; absent leaves it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Object>)]
+    pub boundary: Option<Value>,
+    /// Coordinate system of `boundary`.
+    #[serde(default)]
+    pub crs: Crs,
+}
+
+/// Tells "absent" (None) from "null" (Some(Null)).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+/// Renames or redraws a node. The code never changes.
+#[utoipa::path(patch, path = "/regions/{code}", tag = "regions", security(("bearer" = [])), params(("code" = String, Path)), request_body = UpdateRequest,
+    responses((status = 200, body = RegionOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn update(State(state): State<AppState>, ApiUser(p): ApiUser, Path(code): Path<String>, Json(req): Json<UpdateRequest>) -> Result<axum::Json<RegionOut>, ApiError> {
+    let row = svc::update(&state, &p.actor, &code, UpdateNode { name: req.name, boundary: req.boundary, crs: req.crs }).await?;
+    Ok(axum::Json(row.into()))
+}
+
+/// Live children of a node.
+#[utoipa::path(get, path = "/regions/{code}/children", tag = "regions", security(("bearer" = [])), params(("code" = String, Path)),
+    responses((status = 200, body = Vec<RegionOut>), (status = 404, body = ErrorBody)))]
+async fn children(State(state): State<AppState>, ApiUser(p): ApiUser, Path(code): Path<String>) -> Result<axum::Json<Vec<RegionOut>>, ApiError> {
+    svc::visible(&state, &p.actor, &code).await?;
+    let rows = regions::children(&mut state.store().conn().await?, Some(&code)).await?;
+    Ok(axum::Json(rows.into_iter().map(RegionOut::from).collect()))
+}
+
+/// Why a node is retired.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RetireRequest {
+    /// Reason (required).
+    pub reason: String,
+}
+
+/// Codes retired.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Retired {
+    /// The node and its live descendants, now retired.
+    pub retired: Vec<String>,
+}
+
+/// Retires a node and its subtree (soft: history and codes are kept; codes are never reused).
+#[utoipa::path(post, path = "/regions/{code}/retire", tag = "regions", security(("bearer" = [])), params(("code" = String, Path)), request_body = RetireRequest,
+    responses((status = 200, body = Retired), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn retire(State(state): State<AppState>, ApiUser(p): ApiUser, Path(code): Path<String>, Json(req): Json<RetireRequest>) -> Result<axum::Json<Retired>, ApiError> {
+    Ok(axum::Json(Retired { retired: svc::retire(&state, &p.actor, &code, &req.reason).await? }))
+}
+
+/// A history entry.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EventOut {
+    /// When, ms.
+    pub at: i64,
+    /// Account id of the actor.
+    pub actor_id: Option<i64>,
+    /// created / imported / renamed / boundary / retired.
+    pub action: String,
+    /// Detail.
+    pub detail: String,
+}
+
+impl From<NodeEvent> for EventOut {
+    fn from(e: NodeEvent) -> Self {
+        EventOut { at: e.at, actor_id: e.actor_id, action: e.action, detail: e.detail }
+    }
+}
+
+/// A node's history, oldest first.
+#[utoipa::path(get, path = "/regions/{code}/history", tag = "regions", security(("bearer" = [])), params(("code" = String, Path)),
+    responses((status = 200, body = Vec<EventOut>), (status = 404, body = ErrorBody)))]
+async fn history(State(state): State<AppState>, ApiUser(p): ApiUser, Path(code): Path<String>) -> Result<axum::Json<Vec<EventOut>>, ApiError> {
+    svc::visible(&state, &p.actor, &code).await?;
+    let events = regions::events(&mut state.store().conn().await?, &code).await?;
+    Ok(axum::Json(events.into_iter().map(EventOut::from).collect()))
+}
+
+/// Coverage of a node by its comprehensive children: gaps, overlaps, parts outside.
+#[utoipa::path(get, path = "/regions/{code}/coverage", tag = "regions", security(("bearer" = [])), params(("code" = String, Path)),
+    responses((status = 200, body = Coverage), (status = 404, body = ErrorBody)))]
+async fn coverage(State(state): State<AppState>, ApiUser(p): ApiUser, Path(code): Path<String>) -> Result<axum::Json<Coverage>, ApiError> {
+    svc::coverage(&state, &p.actor, &code)
+        .await?
+        .map(axum::Json)
+        .ok_or_else(|| ApiError::NotFound("该节点没有带边界的综合网格下级".into()))
+}
+
+/// Import options.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ImportParams {
+    /// Coordinate system of the file (default wgs84).
+    #[serde(default)]
+    pub crs: Crs,
+}
+
+/// Imports a tree from a GeoJSON FeatureCollection (properties: code, name, level, class,
+/// kind, parent_code, feature) in one transaction. Any bad feature: 422 listing every problem,
+/// nothing written.
+#[utoipa::path(post, path = "/regions/import", tag = "regions", security(("bearer" = [])), params(ImportParams),
+    request_body(content = Object, content_type = "application/geo+json"),
+    responses((status = 201, body = ImportReport), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn import(State(state): State<AppState>, ApiUser(p): ApiUser, Query(q): Query<ImportParams>, body: axum::body::Bytes) -> Result<(StatusCode, axum::Json<ImportReport>), ApiError> {
+    let doc: Value = serde_json::from_slice(&body).map_err(|e| ApiError::bad("invalid_json", format!("文件不是有效的 JSON：{e}")))?;
+    let report = svc::import(&state, &p.actor, &doc, q.crs).await?;
+    Ok((StatusCode::CREATED, axum::Json(report)))
+}
+
+/// Export options.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ExportParams {
+    /// Subtree root (default: the caller's own node).
+    pub root: Option<String>,
+}
+
+/// Exports a subtree as a GeoJSON FeatureCollection in the import format.
+#[utoipa::path(get, path = "/regions/export", tag = "regions", security(("bearer" = [])), params(ExportParams),
+    responses((status = 200, content_type = "application/geo+json", body = Object), (status = 404, body = ErrorBody)))]
+async fn export(State(state): State<AppState>, ApiUser(p): ApiUser, Query(q): Query<ExportParams>) -> Result<impl IntoResponse, ApiError> {
+    let doc = svc::export(&state, &p.actor, q.root.as_deref()).await?;
+    Ok(([(header::CONTENT_TYPE, "application/geo+json")], doc.to_string()))
+}

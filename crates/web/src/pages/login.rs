@@ -1,0 +1,112 @@
+//! Logging in and out of the web UI.
+
+use super::{PageError, render};
+use crate::assets::STYLE_PATH;
+use crate::auth::{CsrfForm, SESSION_COOKIE, csrf_token, hash_secret};
+use crate::services::accounts::{authenticate, start_session};
+use crate::{ApiError, AppState, DemoLogin};
+use askama::Template;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use serde::Deserialize;
+use shanzhi_store::sessions;
+use std::net::SocketAddr;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/regions") }))
+        .route("/login", get(form).post(submit))
+        .route("/logout", post(logout))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    style: &'a str,
+    csrf: String,
+    next: String,
+    username: String,
+    error: Option<String>,
+    demo: &'a [DemoLogin],
+}
+
+#[derive(Deserialize)]
+struct Next {
+    next: Option<String>,
+}
+
+/// Only same-site paths may be redirected to after login (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_owned(),
+        _ => "/regions".to_owned(),
+    }
+}
+
+async fn form(State(state): State<AppState>, jar: CookieJar, Query(q): Query<Next>) -> (CookieJar, Response) {
+    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let page = LoginPage {
+        style: STYLE_PATH.as_str(),
+        csrf,
+        next: safe_next(q.next.as_deref()),
+        username: String::new(),
+        error: None,
+        demo: &state.config().demo_logins,
+    };
+    (jar, render(&page))
+}
+
+#[derive(Deserialize)]
+struct Credentials {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    CsrfForm(c): CsrfForm<Credentials>,
+) -> Result<Response, PageError> {
+    let next = safe_next(c.next.as_deref());
+    match authenticate(&state, &c.username, &c.password, &addr.ip().to_string()).await {
+        Ok(account) => {
+            let token = start_session(&state, account.id).await?;
+            let cookie = Cookie::build((SESSION_COOKIE, token))
+                .http_only(true)
+                .same_site(SameSite::Lax)
+                .secure(state.config().secure_cookies)
+                .path("/")
+                .build();
+            Ok((jar.add(cookie), Redirect::to(&next)).into_response())
+        }
+        Err(e @ (ApiError::Unauthorized(_) | ApiError::RateLimited(_))) => {
+            let status = e.status();
+            let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+            let page = LoginPage {
+                style: STYLE_PATH.as_str(),
+                csrf,
+                next,
+                username: c.username,
+                error: Some(e.to_string()),
+                demo: &state.config().demo_logins,
+            };
+            Ok((status, jar, render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+async fn logout(State(state): State<AppState>, jar: CookieJar, CsrfForm(_): CsrfForm<Empty>) -> Result<(CookieJar, Redirect), PageError> {
+    if let Some(c) = jar.get(SESSION_COOKIE) {
+        sessions::delete_session(&mut state.store().conn().await?, &hash_secret(c.value())).await?;
+    }
+    Ok((jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/login")))
+}

@@ -1,0 +1,131 @@
+//! Server-rendered zh-CN pages (askama templates, no JavaScript framework): light enough for a
+//! grid worker's phone and for government intranets without a CDN.
+
+mod login;
+mod map;
+mod regions;
+
+use crate::assets::STYLE_PATH;
+use crate::auth::Principal;
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::Router;
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use shanzhi_domain::auth::Role;
+
+pub fn router() -> Router<AppState> {
+    login::router().merge(regions::router())
+}
+
+/// What every page's frame shows: who is logged in, the CSRF token for its forms.
+pub struct Chrome {
+    /// Real name.
+    pub user: String,
+    /// Role in Chinese.
+    pub role: &'static str,
+    /// Token for the forms on the page (logout included).
+    pub csrf: String,
+}
+
+impl Chrome {
+    fn new(p: &Principal, csrf: String) -> Chrome {
+        Chrome { user: p.account.display_name.clone(), role: p.actor.role.label(), csrf }
+    }
+}
+
+/// Renders a template, or a 500 if the template fails.
+fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => ([(header::CACHE_CONTROL, "no-cache")], Html(html)).into_response(),
+        Err(e) => PageError::Api(ApiError::Internal(e.to_string())).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    style: &'a str,
+    status: u16,
+    title: &'a str,
+    message: String,
+}
+
+/// A failure on a page: rendered as a page (or a redirect to the login page).
+#[derive(Debug)]
+pub enum PageError {
+    /// Not logged in: go to the login page, then come back to `next`.
+    Login(String),
+    /// The form's CSRF token did not match.
+    Csrf,
+    /// Bad form input.
+    BadRequest(String),
+    /// Anything from the shared operations.
+    Api(ApiError),
+}
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        PageError::Api(e)
+    }
+}
+
+impl From<shanzhi_store::StoreError> for PageError {
+    fn from(e: shanzhi_store::StoreError) -> Self {
+        PageError::Api(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match self {
+            PageError::Login(next) => {
+                let next: String = url_encode(&next);
+                return Redirect::to(&format!("/login?next={next}")).into_response();
+            }
+            PageError::Csrf => (StatusCode::FORBIDDEN, "表单已失效", "表单已过期或来源不明，请返回上一页刷新后重试。".to_owned()),
+            PageError::BadRequest(m) => (StatusCode::BAD_REQUEST, "输入有误", m),
+            PageError::Api(e) => {
+                let status = e.status();
+                let title = match status {
+                    StatusCode::NOT_FOUND => "未找到",
+                    StatusCode::FORBIDDEN => "无权操作",
+                    StatusCode::TOO_MANY_REQUESTS => "请稍后再试",
+                    s if s.is_server_error() => "系统出错",
+                    _ => "操作未完成",
+                };
+                if let ApiError::Internal(detail) = &e {
+                    tracing::error!(%detail, "page error");
+                }
+                (status, title, e.to_string())
+            }
+        };
+        let page = ErrorPage { style: STYLE_PATH.as_str(), status: status.as_u16(), title, message };
+        let html = page.render().unwrap_or_else(|_| "系统出错".to_owned());
+        (status, Html(html)).into_response()
+    }
+}
+
+/// Percent-encodes a string for a query parameter value.
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The fallback: the JSON error shape under `/api/`, a page elsewhere.
+pub async fn not_found(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::NotFound(format!("没有这个接口：{}", uri.path())).into_response()
+    } else {
+        PageError::Api(ApiError::NotFound("页面不存在".into())).into_response()
+    }
+}
+
+/// Which roles may see the management forms at all (the services re-check every action).
+fn may_manage_some(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::CommandCentre | Role::CommunityOfficer | Role::GridLeader)
+}

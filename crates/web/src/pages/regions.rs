@@ -1,0 +1,372 @@
+//! The region browser: the tree on one side; for the selected node, an SVG map of its
+//! children with names, codes and counts, its staff, its history and (for those allowed) the
+//! forms to add, rename and retire nodes.
+
+use super::map::{MapShape, svg};
+use super::{Chrome, PageError, may_manage_some, render, url_encode};
+use crate::auth::{CsrfForm, PageUser, csrf_token};
+use crate::services::regions::{self as svc, CreateNode, UpdateNode, code_or_404};
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+use shanzhi_domain::auth::Role;
+use shanzhi_domain::region::{DedicatedKind, GridClass, Level, RegionCode};
+use shanzhi_store::regions::{self, NodeRow};
+use shanzhi_store::{Conn, accounts};
+use std::collections::HashMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/regions", get(home))
+        .route("/regions/{code}", get(show))
+        .route("/regions/{code}/children", post(add_child))
+        .route("/regions/{code}/rename", post(rename))
+        .route("/regions/{code}/retire", post(retire))
+}
+
+/// A node as the page shows it.
+struct NodeView {
+    code: String,
+    name: String,
+    level: &'static str,
+    class: &'static str,
+    kind: Option<&'static str>,
+    stat_code: Option<String>,
+    feature: Option<String>,
+    retired: bool,
+}
+
+impl From<&NodeRow> for NodeView {
+    fn from(r: &NodeRow) -> Self {
+        NodeView {
+            code: r.code.clone(),
+            name: r.name.clone(),
+            level: r.level().label(),
+            class: if r.level().is_grid() { r.class().label() } else { "" },
+            kind: r.dedicated_kind().map(DedicatedKind::label),
+            stat_code: RegionCode::parse(&r.code).ok().and_then(|c| c.stat_code()),
+            feature: r.feature.clone(),
+            retired: r.retired_at.is_some(),
+        }
+    }
+}
+
+struct TreeRow {
+    code: String,
+    name: String,
+    depth: usize,
+    current: bool,
+    level: &'static str,
+}
+
+struct ChildView {
+    code: String,
+    name: String,
+    level: &'static str,
+    class: &'static str,
+    counts: String,
+}
+
+struct StaffView {
+    name: String,
+    role: &'static str,
+    username: String,
+}
+
+struct EventView {
+    at: String,
+    action: &'static str,
+    detail: String,
+}
+
+/// The form for adding a child, when the viewer may.
+struct AddChild {
+    level: &'static str,
+    prefix: String,
+    digits: usize,
+    is_grid: bool,
+}
+
+#[derive(Template)]
+#[template(path = "region.html")]
+struct RegionPage {
+    style: &'static str,
+    chrome: Chrome,
+    node: Option<NodeView>,
+    trail: Vec<(String, String)>,
+    tree: Vec<TreeRow>,
+    children: Vec<ChildView>,
+    map: Option<String>,
+    staff: Vec<StaffView>,
+    history: Vec<EventView>,
+    add: Option<AddChild>,
+    can_edit: bool,
+    kinds: Vec<(&'static str, &'static str)>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct Flash {
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+/// Beijing time, minutes.
+fn beijing(ms: i64) -> String {
+    let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    match time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) {
+        Ok(t) => {
+            let t = t.to_offset(offset);
+            format!("{}-{:02}-{:02} {:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+        }
+        Err(_) => String::new(),
+    }
+}
+
+fn action_label(a: &str) -> &'static str {
+    match a {
+        "created" => "新建",
+        "imported" => "导入",
+        "renamed" => "更名",
+        "boundary" => "边界",
+        "retired" => "撤销",
+        _ => "变更",
+    }
+}
+
+async fn home(State(state): State<AppState>, PageUser(p): PageUser) -> Result<Redirect, PageError> {
+    let root = match p.actor.scope_root() {
+        Some(root) => root.to_owned(),
+        // A deployment-wide admin starts at the first root.
+        None => regions::children(&mut state.store().conn().await?, None)
+            .await?
+            .into_iter()
+            .next()
+            .map(|r| r.code)
+            .ok_or_else(|| ApiError::NotFound("尚无区域数据：请通过 API 导入 GeoJSON（POST /api/v1/regions/import），或以 --demo 启动".into()))?,
+    };
+    Ok(Redirect::to(&format!("/regions/{root}")))
+}
+
+/// Rows of the tree, from `nodes` down: every node listed, and the branch leading to the
+/// current node (and the current node's children) expanded, with depth for indentation.
+async fn tree_level(
+    conn: &mut Conn,
+    path: &[NodeRow],
+    current: Option<&str>,
+    nodes: Vec<NodeRow>,
+    depth: usize,
+) -> Result<Vec<TreeRow>, ApiError> {
+    let mut rows = Vec::new();
+    for n in nodes {
+        let here = Some(n.code.as_str()) == current;
+        rows.push(TreeRow { code: n.code.clone(), name: n.name.clone(), depth, current: here, level: n.level().label() });
+        if here || path.iter().any(|q| q.code == n.code) {
+            let kids = regions::children(conn, Some(&n.code)).await?;
+            let mut below = Box::pin(tree_level(conn, path, current, kids, depth + 1)).await?;
+            rows.append(&mut below);
+        }
+    }
+    Ok(rows)
+}
+
+fn counts_text(counts: &[(String, i64)]) -> String {
+    counts
+        .iter()
+        .filter_map(|(l, n)| Level::parse(l).map(|l| format!("{} {n}", l.label())))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+async fn show(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+    Path(code): Path<String>,
+    Query(flash): Query<Flash>,
+) -> Result<(CookieJar, Response), PageError> {
+    let row = svc::visible(&state, &p.actor, &code).await?;
+    let rc = code_or_404(&code)?;
+    let mut conn = state.store().conn().await?;
+    let trail_rows = svc::ancestors_in_scope(&mut conn, &p.actor, &row).await?;
+    let top = match p.actor.scope_root() {
+        Some(root) => regions::get(&mut conn, root).await?.into_iter().collect(),
+        None => regions::children(&mut conn, None).await?,
+    };
+    let tree = tree_level(&mut conn, &trail_rows, Some(&row.code), top, 0).await?;
+    let kids = regions::children(&mut conn, Some(&code)).await?;
+    let mut per_child: HashMap<String, Vec<(String, i64)>> = HashMap::new();
+    for (child, level, n) in regions::counts_by_child(&mut conn, &rc).await? {
+        per_child.entry(child).or_default().push((level, n));
+    }
+    // Colour each child by how many nodes of the deepest counted level lie below it.
+    let value_of = |c: &str| per_child.get(c).and_then(|v| v.iter().max_by_key(|(l, _)| Level::parse(l)).map(|(_, n)| *n)).unwrap_or(0);
+    let mut parsed = Vec::with_capacity(kids.len());
+    for k in &kids {
+        parsed.push(k.boundary()?.map(|b| b.shape().clone()));
+    }
+    let shapes: Vec<MapShape<'_>> = kids
+        .iter()
+        .zip(&parsed)
+        .filter_map(|(k, s)| {
+            let shape = s.as_ref()?;
+            let counts = per_child.get(&k.code).map(|c| counts_text(c)).unwrap_or_default();
+            Some(MapShape {
+                code: &k.code,
+                name: &k.name,
+                shape,
+                dedicated: k.class() == GridClass::Dedicated,
+                value: value_of(&k.code),
+                caption: format!("{} {} {}", k.name, k.code, counts),
+            })
+        })
+        .collect();
+    let own = row.boundary()?.map(|b| b.shape().clone());
+    let map = svg(own.as_ref(), &shapes);
+    let children = kids
+        .iter()
+        .map(|k| ChildView {
+            code: k.code.clone(),
+            name: k.name.clone(),
+            level: k.level().label(),
+            class: match (k.level().is_grid(), k.dedicated_kind()) {
+                (true, Some(kind)) => kind.label(),
+                (true, None) => "综合",
+                _ => "",
+            },
+            counts: per_child.get(&k.code).map(|c| counts_text(c)).unwrap_or_default(),
+        })
+        .collect();
+    let staff = accounts::at_node(&mut conn, &code)
+        .await?
+        .into_iter()
+        .map(|a| StaffView {
+            role: Role::parse(&a.role).map_or("", Role::label),
+            name: a.display_name,
+            username: a.username,
+        })
+        .collect();
+    let history = regions::events(&mut conn, &code)
+        .await?
+        .into_iter()
+        .rev()
+        .take(20)
+        .map(|e| EventView { at: beijing(e.at), action: action_label(&e.action), detail: e.detail })
+        .collect();
+    drop(conn);
+    let level = row.level();
+    let add = level.child().filter(|child| {
+        row.retired_at.is_none() && may_manage_some(p.actor.role) && p.actor.may_manage_node(&format!("{code}001"), *child)
+    });
+    let add = add.map(|child| AddChild {
+        level: child.label(),
+        prefix: code.clone(),
+        digits: child.code_len() - level.code_len(),
+        is_grid: child.is_grid(),
+    });
+    let can_edit = row.retired_at.is_none() && p.actor.may_manage_node(&code, level) && p.actor.scope_root() != Some(code.as_str());
+    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let page = RegionPage {
+        style: crate::assets::STYLE_PATH.as_str(),
+        chrome: Chrome::new(&p, csrf),
+        node: Some(NodeView::from(&row)),
+        trail: trail_rows.iter().map(|r| (r.code.clone(), r.name.clone())).collect(),
+        tree,
+        children,
+        map,
+        staff,
+        history,
+        add,
+        can_edit,
+        kinds: DedicatedKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
+        notice: flash.notice,
+        error: flash.error,
+    };
+    Ok((jar, render(&page)))
+}
+
+fn back(code: &str, result: Result<String, ApiError>) -> Result<Redirect, PageError> {
+    match result {
+        Ok(notice) => Ok(Redirect::to(&format!("/regions/{code}?notice={}", url_encode(&notice)))),
+        // Not-found stays a page of its own: a redirect would confirm the node exists.
+        Err(e @ ApiError::NotFound(_)) => Err(e.into()),
+        Err(e) => Ok(Redirect::to(&format!("/regions/{code}?error={}", url_encode(&e.to_string())))),
+    }
+}
+
+#[derive(Deserialize)]
+struct ChildForm {
+    suffix: String,
+    name: String,
+    #[serde(default)]
+    class: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    feature: String,
+}
+
+async fn add_child(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(code): Path<String>,
+    CsrfForm(f): CsrfForm<ChildForm>,
+) -> Result<Redirect, PageError> {
+    svc::visible(&state, &p.actor, &code).await?;
+    let class = GridClass::parse(&f.class).unwrap_or(GridClass::Comprehensive);
+    let input = CreateNode {
+        code: format!("{code}{}", f.suffix.trim()),
+        name: f.name,
+        class: Some(class),
+        dedicated_kind: DedicatedKind::parse(&f.kind).filter(|_| class == GridClass::Dedicated),
+        feature: Some(f.feature),
+        boundary: None,
+        crs: Default::default(),
+    };
+    match svc::create(&state, &p.actor, input).await {
+        Ok(row) => Ok(Redirect::to(&format!("/regions/{}?notice={}", row.code, url_encode("已新建")))),
+        Err(e) => back(&code, Err(e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct RenameForm {
+    name: String,
+}
+
+async fn rename(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(code): Path<String>,
+    CsrfForm(f): CsrfForm<RenameForm>,
+) -> Result<Redirect, PageError> {
+    let change = UpdateNode { name: Some(f.name), ..Default::default() };
+    back(&code, svc::update(&state, &p.actor, &code, change).await.map(|_| "已更名".to_owned()))
+}
+
+#[derive(Deserialize)]
+struct RetireForm {
+    reason: String,
+}
+
+async fn retire(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(code): Path<String>,
+    CsrfForm(f): CsrfForm<RetireForm>,
+) -> Result<Redirect, PageError> {
+    let row = svc::visible(&state, &p.actor, &code).await?;
+    match svc::retire(&state, &p.actor, &code, &f.reason).await {
+        Ok(codes) => {
+            let to = row.parent_code.filter(|c| p.actor.sees(c)).unwrap_or(code);
+            Ok(Redirect::to(&format!("/regions/{to}?notice={}", url_encode(&format!("已撤销 {} 个节点", codes.len())))))
+        }
+        Err(e) => back(&code, Err(e)),
+    }
+}

@@ -1,0 +1,5 @@
+//! Operations shared by the API and the pages: check scope, apply the domain rules, write
+//! through the store in one transaction, keep the locate index in step.
+
+pub mod accounts;
+pub mod regions;

@@ -1,0 +1,108 @@
+//! Shared application state.
+
+use shanzhi_domain::auth::{LoginThrottle, ThrottleLimits};
+use shanzhi_domain::geo::{IndexItem, LocateIndex};
+use shanzhi_store::{Store, StoreError, regions};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+/// A demo account shown on the login page in demo mode only.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    /// Login name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// Role, in Chinese.
+    pub role: String,
+    /// Where the account is bound, in Chinese.
+    pub place: String,
+}
+
+/// Settings of the web layer.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Demo accounts to list on the login page (empty outside demo mode).
+    pub demo_logins: Vec<DemoLogin>,
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+    /// Web session lifetime.
+    pub session_ttl: Duration,
+    /// API token lifetime.
+    pub token_ttl: Duration,
+    /// Failed-login limits.
+    pub throttle: ThrottleLimits,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            demo_logins: Vec::new(),
+            secure_cookies: false,
+            session_ttl: Duration::from_secs(12 * 3600),
+            token_ttl: Duration::from_secs(30 * 24 * 3600),
+            throttle: ThrottleLimits::default(),
+        }
+    }
+}
+
+struct Inner {
+    store: Store,
+    index: RwLock<LocateIndex>,
+    throttle: Mutex<LoginThrottle>,
+    config: WebConfig,
+}
+
+/// State shared by every handler: cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl AppState {
+    /// Builds the state, loading every stored boundary into the locate index.
+    pub async fn new(store: Store, config: WebConfig) -> Result<AppState, StoreError> {
+        let rows = regions::with_boundaries(&mut store.conn().await?).await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            if let Some(b) = row.boundary()? {
+                items.push(IndexItem { level: row.level(), class: row.class(), code: row.code, shape: b.shape().clone() });
+            }
+        }
+        let index = tokio::task::spawn_blocking(move || LocateIndex::build(items))
+            .await
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        tracing::info!(boundaries = index.len(), "locate index built");
+        Ok(AppState(Arc::new(Inner {
+            store,
+            index: RwLock::new(index),
+            throttle: Mutex::new(LoginThrottle::new(config.throttle)),
+            config,
+        })))
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &WebConfig {
+        &self.0.config
+    }
+
+    /// Runs `f` with the locate index for reading.
+    pub fn with_index<R>(&self, f: impl FnOnce(&LocateIndex) -> R) -> R {
+        // A poisoned lock only means a writer panicked mid-update of an in-memory cache; the
+        // data is still usable, so recover rather than fail every request.
+        f(&self.0.index.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Runs `f` with the locate index for writing.
+    pub fn update_index(&self, f: impl FnOnce(&mut LocateIndex)) {
+        f(&mut self.0.index.write().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    /// Runs `f` with the login throttle.
+    pub fn with_throttle<R>(&self, f: impl FnOnce(&mut LoginThrottle) -> R) -> R {
+        f(&mut self.0.throttle.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
