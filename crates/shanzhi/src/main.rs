@@ -99,19 +99,34 @@ fn read_password() -> anyhow::Result<String> {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
         )
         .init();
     let cli = Cli::parse();
     let opts = server::store_options(cli.database_url.as_deref(), &cli.data_dir);
     match cli.command {
-        Command::Serve { bind, demo, secure_cookies } => {
+        Command::Serve {
+            bind,
+            demo,
+            secure_cookies,
+        } => {
             let store = Store::open(&opts).await.context("打开数据库失败")?;
-            let demo_logins = if demo { seed::demo(&store).await? } else { Vec::new() };
-            if let Some(pw) = seed::first_admin(&store, std::env::var("SHANZHI_ADMIN_PASSWORD").ok()).await? {
+            let demo_logins = if demo {
+                seed::demo(&store).await?
+            } else {
+                Vec::new()
+            };
+            if let Some(pw) =
+                seed::first_admin(&store, std::env::var("SHANZHI_ADMIN_PASSWORD").ok()).await?
+            {
                 println!("已创建管理员账号 admin，初始密码（只显示这一次）：{pw}");
             }
-            let config = WebConfig { demo_logins, secure_cookies, ..Default::default() };
+            let config = WebConfig {
+                demo_logins,
+                secure_cookies,
+                ..Default::default()
+            };
             let state = shanzhi_web::AppState::new(store, config).await?;
             let running = server::start(bind, state).await?;
             println!("善治已启动：http://{}", running.addr);
@@ -125,7 +140,13 @@ async fn main() -> anyhow::Result<()> {
         Command::User { action } => {
             let store = Store::open(&opts).await?;
             match action {
-                UserAction::Add { username, name, role, node, department } => {
+                UserAction::Add {
+                    username,
+                    name,
+                    role,
+                    node,
+                    department,
+                } => {
                     let role = Role::parse(&role).with_context(|| format!("未知角色 {role}"))?;
                     let input = NewAccountInput {
                         username,
@@ -135,11 +156,15 @@ async fn main() -> anyhow::Result<()> {
                         department_id: department,
                         password: read_password()?,
                     };
-                    let a = create(&store, None, input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let a = create(&store, None, input)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
                     println!("已创建账号 {}（{}）", a.username, role.label());
                 }
                 UserAction::Passwd { username } => {
-                    set_password(&store, None, &username, read_password()?).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                    set_password(&store, None, &username, read_password()?)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
                     println!("已更新 {username} 的密码，原有登录已失效");
                 }
             }

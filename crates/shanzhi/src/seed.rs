@@ -12,12 +12,16 @@ use shanzhi_web::services::accounts::{NewAccountInput, create};
 
 /// Creates the deployment-wide `admin` if there are no accounts yet. The password comes from
 /// `SHANZHI_ADMIN_PASSWORD`, or is random and returned so it can be printed once.
-pub async fn first_admin(store: &Store, password: Option<String>) -> anyhow::Result<Option<String>> {
+pub async fn first_admin(
+    store: &Store,
+    password: Option<String>,
+) -> anyhow::Result<Option<String>> {
     if accounts::count(&mut store.conn().await?).await? > 0 {
         return Ok(None);
     }
     // 24 url-safe characters with letters and digits mixed in, always meeting the policy.
-    let password = password.unwrap_or_else(|| format!("{}9a", new_secret("").chars().take(22).collect::<String>()));
+    let password = password
+        .unwrap_or_else(|| format!("{}9a", new_secret("").chars().take(22).collect::<String>()));
     let input = NewAccountInput {
         username: "admin".into(),
         display_name: "系统管理员".into(),
@@ -26,7 +30,9 @@ pub async fn first_admin(store: &Store, password: Option<String>) -> anyhow::Res
         department_id: None,
         password: password.clone(),
     };
-    create(store, None, input).await.map_err(|e| anyhow::anyhow!("创建管理员失败：{e}"))?;
+    create(store, None, input)
+        .await
+        .map_err(|e| anyhow::anyhow!("创建管理员失败：{e}"))?;
     Ok(Some(password))
 }
 
@@ -45,14 +51,21 @@ pub async fn demo(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {
             place: a.name.clone(),
         })
         .collect();
-    if !regions::children(&mut store.conn().await?, None).await?.is_empty() {
+    if !regions::children(&mut store.conn().await?, None)
+        .await?
+        .is_empty()
+    {
         return Ok(logins);
     }
-    let nodes = parse_import(&demo.tree, Crs::Wgs84).map_err(|e| anyhow::anyhow!("演示数据无效：{e:?}"))?;
-    let plan = ImportPlan::check(nodes, &Default::default()).map_err(|e| anyhow::anyhow!("演示数据无效：{e:?}"))?;
+    let nodes =
+        parse_import(&demo.tree, Crs::Wgs84).map_err(|e| anyhow::anyhow!("演示数据无效：{e:?}"))?;
+    let plan = ImportPlan::check(nodes, &Default::default())
+        .map_err(|e| anyhow::anyhow!("演示数据无效：{e:?}"))?;
     // One hash for all demo accounts: they share a password, and hashing ~200 times would only
     // slow the start.
-    let hash = hash_password(DEMO_PASSWORD.into()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = hash_password(DEMO_PASSWORD.into())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut tx = store.begin().await?;
     regions::insert_plan(&mut tx, &plan, None).await?;
     let mut dep_ids = Vec::new();
@@ -77,7 +90,9 @@ pub async fn demo(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {
             department_id: a.department.and_then(|i| dep_ids.get(i).copied()),
             password_hash: &hash,
         };
-        accounts::insert(&mut tx, new).await.with_context(|| format!("演示账号 {}", a.username))?;
+        accounts::insert(&mut tx, new)
+            .await
+            .with_context(|| format!("演示账号 {}", a.username))?;
     }
     tx.commit().await?;
     Ok(logins)

@@ -35,7 +35,9 @@ pub async fn open(opts: &StoreOptions, config: WebConfig) -> anyhow::Result<AppS
 
 /// Serves `state` on `bind` in the background.
 pub async fn start(bind: SocketAddr, state: AppState) -> anyhow::Result<Running> {
-    let listener = TcpListener::bind(bind).await.with_context(|| format!("无法监听 {bind}"))?;
+    let listener = TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("无法监听 {bind}"))?;
     let addr = listener.local_addr()?;
     let app = shanzhi_web::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -46,7 +48,12 @@ pub async fn start(bind: SocketAddr, state: AppState) -> anyhow::Result<Running>
             })
             .await
     });
-    Ok(Running { addr, state, shutdown: Some(tx), task })
+    Ok(Running {
+        addr,
+        state,
+        shutdown: Some(tx),
+        task,
+    })
 }
 
 /// Builds a store's options from the command line and environment.

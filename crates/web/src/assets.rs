@@ -14,7 +14,11 @@ const STYLE: &str = include_str!("../assets/style.css");
 
 /// `/assets/style-<hash>.css`, computed once.
 pub static STYLE_PATH: LazyLock<String> = LazyLock::new(|| {
-    let hash: String = Sha256::digest(STYLE.as_bytes()).iter().take(6).map(|b| format!("{b:02x}")).collect();
+    let hash: String = Sha256::digest(STYLE.as_bytes())
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     format!("/assets/style-{hash}.css")
 });
 
@@ -26,10 +30,20 @@ async fn asset(Path(name): Path<String>) -> impl IntoResponse {
     if format!("/assets/{name}") == *STYLE_PATH {
         (
             StatusCode::OK,
-            [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")],
+            [
+                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
             STYLE,
         )
     } else {
-        (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], "未找到")
+        (
+            StatusCode::NOT_FOUND,
+            [
+                (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            "未找到",
+        )
     }
 }

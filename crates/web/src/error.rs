@@ -50,7 +50,10 @@ pub enum ApiError {
 impl ApiError {
     /// A 400 with a code and message.
     pub fn bad(code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::BadRequest { code, message: message.into() }
+        ApiError::BadRequest {
+            code,
+            message: message.into(),
+        }
     }
 
     /// The standard 404.
@@ -106,7 +109,13 @@ impl IntoResponse for ApiError {
             ApiError::Unprocessable { details, .. } => Some(details.clone()),
             _ => None,
         };
-        let body = ErrorBody { error: ErrorDetail { code: code.into(), message: self.to_string(), details } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.into(),
+                message: self.to_string(),
+                details,
+            },
+        };
         let mut resp = (status, Json(body)).into_response();
         if let ApiError::RateLimited(secs) = self
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
@@ -128,7 +137,10 @@ impl From<StoreError> for ApiError {
 
 impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(e: axum::extract::rejection::JsonRejection) -> Self {
-        ApiError::bad("invalid_json", format!("请求体不是有效的 JSON：{}", e.body_text()))
+        ApiError::bad(
+            "invalid_json",
+            format!("请求体不是有效的 JSON：{}", e.body_text()),
+        )
     }
 }
 

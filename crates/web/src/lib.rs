@@ -26,13 +26,20 @@ const BODY_LIMIT: usize = 64 * 1024 * 1024;
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
+    // Install the recorder before the first request, so nothing goes uncounted.
+    metrics::handle();
     let (api, openapi) = api::router().split_for_parts();
     let openapi_json = serde_json::to_string(&openapi).unwrap_or_default();
     Router::new()
         .merge(api)
         .route(
             "/api/v1/openapi.json",
-            get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], openapi_json) }),
+            get(move || async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    openapi_json,
+                )
+            }),
         )
         .merge(pages::router())
         .merge(assets::router())
@@ -45,7 +52,9 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, ApiError> {
+async fn health(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<&'static str, ApiError> {
     state.store().ping().await?;
     Ok("ok")
 }

@@ -64,7 +64,12 @@ impl AppState {
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {
             if let Some(b) = row.boundary()? {
-                items.push(IndexItem { level: row.level(), class: row.class(), code: row.code, shape: b.shape().clone() });
+                items.push(IndexItem {
+                    level: row.level(),
+                    class: row.class(),
+                    code: row.code,
+                    shape: b.shape().clone(),
+                });
             }
         }
         let index = tokio::task::spawn_blocking(move || LocateIndex::build(items))

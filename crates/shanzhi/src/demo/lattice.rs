@@ -47,9 +47,20 @@ impl Lattice {
         let mut corners = Vec::with_capacity((s.cols + 1) * (s.rows + 1));
         for r in 0..=s.rows {
             for c in 0..=s.cols {
-                let jx = if c == 0 || c == s.cols { 0.0 } else { rng.random_range(-CORNER_JITTER..CORNER_JITTER) };
-                let jy = if r == 0 || r == s.rows { 0.0 } else { rng.random_range(-CORNER_JITTER..CORNER_JITTER) };
-                corners.push(Coord { x: s.origin.0 + (c as f64 + jx) * dx, y: s.origin.1 + (r as f64 + jy) * dy });
+                let jx = if c == 0 || c == s.cols {
+                    0.0
+                } else {
+                    rng.random_range(-CORNER_JITTER..CORNER_JITTER)
+                };
+                let jy = if r == 0 || r == s.rows {
+                    0.0
+                } else {
+                    rng.random_range(-CORNER_JITTER..CORNER_JITTER)
+                };
+                corners.push(Coord {
+                    x: s.origin.0 + (c as f64 + jx) * dx,
+                    y: s.origin.1 + (r as f64 + jy) * dy,
+                });
             }
         }
         let at = |c: usize, r: usize| corners[r * (s.cols + 1) + c];
@@ -58,10 +69,17 @@ impl Lattice {
                 .map(|i| {
                     let t = i as f64 / (s.points_per_edge + 1) as f64;
                     // Offset across the edge (none on the outer border, which stays straight).
-                    let k = if border { 0.0 } else { rng.random_range(-EDGE_JITTER..EDGE_JITTER) };
+                    let k = if border {
+                        0.0
+                    } else {
+                        rng.random_range(-EDGE_JITTER..EDGE_JITTER)
+                    };
                     let (ex, ey) = (b.x - a.x, b.y - a.y);
                     let (nx, ny) = (-ey / dy * dx, ex / dx * dy);
-                    Coord { x: a.x + ex * t + nx * k, y: a.y + ey * t + ny * k }
+                    Coord {
+                        x: a.x + ex * t + nx * k,
+                        y: a.y + ey * t + ny * k,
+                    }
                 })
                 .collect()
         };
@@ -77,7 +95,13 @@ impl Lattice {
                 v_edges.push(edge(at(c, r), at(c, r + 1), c == 0 || c == s.cols));
             }
         }
-        Lattice { cols: s.cols, rows: s.rows, corners, h_edges, v_edges }
+        Lattice {
+            cols: s.cols,
+            rows: s.rows,
+            corners,
+            h_edges,
+            v_edges,
+        }
     }
 
     fn corner(&self, c: usize, r: usize) -> Coord<f64> {
@@ -139,7 +163,8 @@ mod tests {
         for (code, cell) in &cells {
             assert!(cell.is_valid(), "{code}");
         }
-        let refs: Vec<(&str, &MultiPolygon<f64>)> = cells.iter().map(|(c, s)| (c.as_str(), s)).collect();
+        let refs: Vec<(&str, &MultiPolygon<f64>)> =
+            cells.iter().map(|(c, s)| (c.as_str(), s)).collect();
         let cov = check_coverage("block", &block, &refs);
         assert!(cov.is_clean(), "{cov:?}");
     }

@@ -23,17 +23,37 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 fn admin(user: &ApiUser) -> Result<(), ApiError> {
-    if user.0.actor.may_manage_accounts() { Ok(()) } else { Err(ApiError::Forbidden("只有系统管理员可以管理账号和部门".into())) }
+    if user.0.actor.may_manage_accounts() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "只有系统管理员可以管理账号和部门".into(),
+        ))
+    }
 }
 
 /// Accounts bound inside the admin's scope, by id (cursor-paginated).
 #[utoipa::path(get, path = "/accounts", tag = "accounts", security(("bearer" = [])), params(PageParams),
     responses((status = 200, body = Page<AccountOut>), (status = 403, body = ErrorBody)))]
-async fn list(State(state): State<AppState>, user: ApiUser, Query(q): Query<PageParams>) -> Result<axum::Json<Page<AccountOut>>, ApiError> {
+async fn list(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(q): Query<PageParams>,
+) -> Result<axum::Json<Page<AccountOut>>, ApiError> {
     admin(&user)?;
     let limit = q.limit()?;
-    let after = q.after()?.map(|a| a.parse::<i64>()).transpose().map_err(|_| ApiError::bad("invalid_cursor", "cursor 无效"))?;
-    let rows = accounts::page(&mut state.store().conn().await?, user.0.actor.scope_root(), after, limit).await?;
+    let after = q
+        .after()?
+        .map(|a| a.parse::<i64>())
+        .transpose()
+        .map_err(|_| ApiError::bad("invalid_cursor", "cursor 无效"))?;
+    let rows = accounts::page(
+        &mut state.store().conn().await?,
+        user.0.actor.scope_root(),
+        after,
+        limit,
+    )
+    .await?;
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {
         items.push(AccountOut::of(&state, r).await?);
@@ -61,7 +81,11 @@ pub struct CreateAccount {
 /// Creates an account bound to a node in the admin's scope.
 #[utoipa::path(post, path = "/accounts", tag = "accounts", security(("bearer" = [])), request_body = CreateAccount,
     responses((status = 201, body = AccountOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn create(State(state): State<AppState>, user: ApiUser, Json(req): Json<CreateAccount>) -> Result<(StatusCode, axum::Json<AccountOut>), ApiError> {
+async fn create(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Json(req): Json<CreateAccount>,
+) -> Result<(StatusCode, axum::Json<AccountOut>), ApiError> {
     let input = NewAccountInput {
         username: req.username,
         display_name: req.display_name,
@@ -71,7 +95,10 @@ async fn create(State(state): State<AppState>, user: ApiUser, Json(req): Json<Cr
         password: req.password,
     };
     let row = svc::create(state.store(), Some(&user.0.actor), input).await?;
-    Ok((StatusCode::CREATED, axum::Json(AccountOut::of(&state, row).await?)))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(AccountOut::of(&state, row).await?),
+    ))
 }
 
 /// A new password.
@@ -84,7 +111,12 @@ pub struct PasswordRequest {
 /// Sets an account's password (an admin in scope, or the account itself). Ends its sessions.
 #[utoipa::path(put, path = "/accounts/{username}/password", tag = "accounts", security(("bearer" = [])), params(("username" = String, Path)), request_body = PasswordRequest,
     responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn set_password(State(state): State<AppState>, user: ApiUser, Path(username): Path<String>, Json(req): Json<PasswordRequest>) -> Result<StatusCode, ApiError> {
+async fn set_password(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(username): Path<String>,
+    Json(req): Json<PasswordRequest>,
+) -> Result<StatusCode, ApiError> {
     svc::set_password(state.store(), Some(&user.0.actor), &username, req.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -105,9 +137,22 @@ pub struct DepartmentOut {
 /// Departments whose jurisdiction lies in the caller's scope.
 #[utoipa::path(get, path = "/departments", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = Vec<DepartmentOut>)))]
-async fn list_departments(State(state): State<AppState>, user: ApiUser) -> Result<axum::Json<Vec<DepartmentOut>>, ApiError> {
-    let rows = accounts::departments(&mut state.store().conn().await?, user.0.actor.scope_root()).await?;
-    Ok(axum::Json(rows.into_iter().map(|d| DepartmentOut { id: d.id, name: d.name, kind: d.kind, node_code: d.node_code }).collect()))
+async fn list_departments(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<axum::Json<Vec<DepartmentOut>>, ApiError> {
+    let rows =
+        accounts::departments(&mut state.store().conn().await?, user.0.actor.scope_root()).await?;
+    Ok(axum::Json(
+        rows.into_iter()
+            .map(|d| DepartmentOut {
+                id: d.id,
+                name: d.name,
+                kind: d.kind,
+                node_code: d.node_code,
+            })
+            .collect(),
+    ))
 }
 
 /// A department to create.
@@ -124,14 +169,31 @@ pub struct CreateDepartment {
 /// Creates a department (admins).
 #[utoipa::path(post, path = "/departments", tag = "accounts", security(("bearer" = [])), request_body = CreateDepartment,
     responses((status = 201, body = DepartmentOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn create_department(State(state): State<AppState>, user: ApiUser, Json(req): Json<CreateDepartment>) -> Result<(StatusCode, axum::Json<DepartmentOut>), ApiError> {
+async fn create_department(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Json(req): Json<CreateDepartment>,
+) -> Result<(StatusCode, axum::Json<DepartmentOut>), ApiError> {
     admin(&user)?;
     if req.name.trim().is_empty() || req.kind.trim().is_empty() {
-        return Err(ApiError::bad("invalid_department", "部门名称和类型不能为空"));
+        return Err(ApiError::bad(
+            "invalid_department",
+            "部门名称和类型不能为空",
+        ));
     }
-    crate::services::regions::visible(&state, &user.0.actor, &req.node_code).await.map_err(|_| ApiError::bad("unknown_node", "辖区节点不存在"))?;
+    crate::services::regions::visible(&state, &user.0.actor, &req.node_code)
+        .await
+        .map_err(|_| ApiError::bad("unknown_node", "辖区节点不存在"))?;
     let mut tx = state.store().begin().await?;
     let id = accounts::insert_department(&mut tx, &req.name, &req.kind, &req.node_code).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, axum::Json(DepartmentOut { id, name: req.name.trim().into(), kind: req.kind.trim().into(), node_code: req.node_code })))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(DepartmentOut {
+            id,
+            name: req.name.trim().into(),
+            kind: req.kind.trim().into(),
+            node_code: req.node_code,
+        }),
+    ))
 }

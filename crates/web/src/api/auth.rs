@@ -14,7 +14,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(login, logout)).routes(routes!(me))
+    OpenApiRouter::new()
+        .routes(routes!(login, logout))
+        .routes(routes!(me))
 }
 
 /// Credentials for a token.
@@ -56,7 +58,9 @@ impl AccountOut {
     /// Shapes an account for output.
     pub async fn of(state: &AppState, a: AccountRow) -> Result<AccountOut, ApiError> {
         let place = place_of(state.store(), &a).await?;
-        let role_label = shanzhi_domain::auth::Role::parse(&a.role).map_or("", |r| r.label()).to_owned();
+        let role_label = shanzhi_domain::auth::Role::parse(&a.role)
+            .map_or("", |r| r.label())
+            .to_owned();
         Ok(AccountOut {
             id: a.id,
             username: a.username,
@@ -90,17 +94,35 @@ async fn login(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Json(req): Json<LoginRequest>,
 ) -> Result<(StatusCode, axum::Json<TokenOut>), ApiError> {
-    let account = authenticate(&state, &req.username, &req.password, &addr.ip().to_string()).await?;
-    let name = req.name.as_deref().unwrap_or("api").chars().take(64).collect::<String>();
+    let account =
+        authenticate(&state, &req.username, &req.password, &addr.ip().to_string()).await?;
+    let name = req
+        .name
+        .as_deref()
+        .unwrap_or("api")
+        .chars()
+        .take(64)
+        .collect::<String>();
     let (token, expires_at) = issue_token(&state, account.id, &name).await?;
     let account = AccountOut::of(&state, account).await?;
-    Ok((StatusCode::CREATED, axum::Json(TokenOut { token, expires_at, account })))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(TokenOut {
+            token,
+            expires_at,
+            account,
+        }),
+    ))
 }
 
 /// Revokes the token used for this request.
 #[utoipa::path(delete, path = "/auth/token", tag = "auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = crate::error::ErrorBody)))]
-async fn logout(State(state): State<AppState>, _user: ApiUser, headers: HeaderMap) -> Result<StatusCode, ApiError> {
+async fn logout(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -113,6 +135,9 @@ async fn logout(State(state): State<AppState>, _user: ApiUser, headers: HeaderMa
 /// The calling account.
 #[utoipa::path(get, path = "/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = AccountOut), (status = 401, body = crate::error::ErrorBody)))]
-async fn me(State(state): State<AppState>, ApiUser(p): ApiUser) -> Result<axum::Json<AccountOut>, ApiError> {
+async fn me(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+) -> Result<axum::Json<AccountOut>, ApiError> {
     Ok(axum::Json(AccountOut::of(&state, p.account).await?))
 }

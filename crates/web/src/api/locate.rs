@@ -39,7 +39,15 @@ pub struct LocateOut {
 /// Finds the deepest comprehensive grid containing a point, and any dedicated grids.
 #[utoipa::path(get, path = "/locate", tag = "regions", security(("bearer" = [])), params(LocateParams),
     responses((status = 200, body = LocateOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn locate(State(state): State<AppState>, ApiUser(p): ApiUser, Query(q): Query<LocateParams>) -> Result<axum::Json<LocateOut>, ApiError> {
-    let (node, dedicated) = crate::services::regions::locate(&state, &p.actor, q.lon, q.lat, q.crs).await?;
-    Ok(axum::Json(LocateOut { node: node.into(), dedicated: dedicated.into_iter().map(Into::into).collect() }))
+async fn locate(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<LocateParams>,
+) -> Result<axum::Json<LocateOut>, ApiError> {
+    let (node, dedicated) =
+        crate::services::regions::locate(&state, &p.actor, q.lon, q.lat, q.crs).await?;
+    Ok(axum::Json(LocateOut {
+        node: node.into(),
+        dedicated: dedicated.into_iter().map(Into::into).collect(),
+    }))
 }

@@ -19,6 +19,14 @@ use utoipa_axum::router::OpenApiRouter;
 #[openapi(
     info(title = "善治 Shanzhi API", description = "网格化基层治理平台 JSON API。错误统一为 {\"error\":{\"code\",\"message\"}}。"),
     modifiers(&BearerAuth),
+    // Types used only in query parameters are not collected automatically.
+    components(schemas(
+        shanzhi_domain::region::Level,
+        shanzhi_domain::geo::Crs,
+        shanzhi_domain::region::GridClass,
+        shanzhi_domain::region::DedicatedKind,
+        shanzhi_domain::auth::Role
+    )),
     tags(
         (name = "auth", description = "登录与令牌"),
         (name = "regions", description = "网格体系：区县、镇街、村社区、网格、微网格"),

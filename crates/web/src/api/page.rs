@@ -24,19 +24,29 @@ impl PageParams {
         match self.limit {
             None => Ok(DEFAULT_LIMIT),
             Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-            Some(_) => Err(ApiError::bad("invalid_limit", format!("limit 必须在 1 到 {MAX_LIMIT} 之间"))),
+            Some(_) => Err(ApiError::bad(
+                "invalid_limit",
+                format!("limit 必须在 1 到 {MAX_LIMIT} 之间"),
+            )),
         }
     }
 
     /// The key to continue after, decoded from the cursor.
     pub fn after(&self) -> Result<Option<String>, ApiError> {
-        let Some(c) = &self.cursor else { return Ok(None) };
+        let Some(c) = &self.cursor else {
+            return Ok(None);
+        };
         URL_SAFE_NO_PAD
             .decode(c)
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
             .map(Some)
-            .ok_or_else(|| ApiError::bad("invalid_cursor", "cursor 无效，请使用上一页返回的 next_cursor"))
+            .ok_or_else(|| {
+                ApiError::bad(
+                    "invalid_cursor",
+                    "cursor 无效，请使用上一页返回的 next_cursor",
+                )
+            })
     }
 }
 

@@ -64,7 +64,9 @@ impl From<NodeRow> for RegionOut {
     fn from(r: NodeRow) -> Self {
         let level = r.level();
         RegionOut {
-            stat_code: shanzhi_domain::region::RegionCode::parse(&r.code).ok().and_then(|c| c.stat_code()),
+            stat_code: shanzhi_domain::region::RegionCode::parse(&r.code)
+                .ok()
+                .and_then(|c| c.stat_code()),
             level_label: level.label().into(),
             has_boundary: r.boundary.is_some(),
             retired: r.retired_at.is_some(),
@@ -97,16 +99,34 @@ pub struct ListParams {
 /// Lists live nodes of a subtree in code order (cursor-paginated).
 #[utoipa::path(get, path = "/regions", tag = "regions", security(("bearer" = [])), params(ListParams),
     responses((status = 200, body = Page<RegionOut>), (status = 404, body = ErrorBody)))]
-async fn list(State(state): State<AppState>, ApiUser(p): ApiUser, Query(q): Query<ListParams>) -> Result<axum::Json<Page<RegionOut>>, ApiError> {
-    let page = PageParams { cursor: q.cursor, limit: q.limit };
+async fn list(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<ListParams>,
+) -> Result<axum::Json<Page<RegionOut>>, ApiError> {
+    let page = PageParams {
+        cursor: q.cursor,
+        limit: q.limit,
+    };
     let limit = page.limit()?;
     let root = match q.root.as_deref().or(p.actor.scope_root()) {
         Some(r) if p.actor.sees(r) => Some(code_or_404(r)?),
         Some(_) => return Err(ApiError::not_found()),
         None => None,
     };
-    let rows = regions::subtree_page(&mut state.store().conn().await?, root.as_ref(), q.level, page.after()?.as_deref(), limit).await?;
-    Ok(axum::Json(Page::new(rows.into_iter().map(RegionOut::from).collect(), limit, |r| r.code.clone())))
+    let rows = regions::subtree_page(
+        &mut state.store().conn().await?,
+        root.as_ref(),
+        q.level,
+        page.after()?.as_deref(),
+        limit,
+    )
+    .await?;
+    Ok(axum::Json(Page::new(
+        rows.into_iter().map(RegionOut::from).collect(),
+        limit,
+        |r| r.code.clone(),
+    )))
 }
 
 /// A node to create.
@@ -133,7 +153,11 @@ pub struct CreateRequest {
 /// Creates a node under its parent.
 #[utoipa::path(post, path = "/regions", tag = "regions", security(("bearer" = [])), request_body = CreateRequest,
     responses((status = 201, body = RegionOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn create(State(state): State<AppState>, ApiUser(p): ApiUser, Json(req): Json<CreateRequest>) -> Result<(StatusCode, axum::Json<RegionOut>), ApiError> {
+async fn create(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Json(req): Json<CreateRequest>,
+) -> Result<(StatusCode, axum::Json<RegionOut>), ApiError> {
     let input = CreateNode {
         code: req.code,
         name: req.name,
@@ -159,11 +183,21 @@ pub struct RegionDetail {
 /// One node with its subtree counts.
 #[utoipa::path(get, path = "/regions/{code}", tag = "regions", security(("bearer" = [])), params(("code" = String, Path, description = "统一编码")),
     responses((status = 200, body = RegionDetail), (status = 404, body = ErrorBody)))]
-async fn get_one(State(state): State<AppState>, ApiUser(p): ApiUser, Path(code): Path<String>) -> Result<axum::Json<RegionDetail>, ApiError> {
+async fn get_one(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(code): Path<String>,
+) -> Result<axum::Json<RegionDetail>, ApiError> {
     let row = svc::visible(&state, &p.actor, &code).await?;
     let rc = code_or_404(&code)?;
-    let counts = regions::counts_by_level(&mut state.store().conn().await?, &rc).await?.into_iter().collect();
-    Ok(axum::Json(RegionDetail { node: row.into(), counts }))
+    let counts = regions::counts_by_level(&mut state.store().conn().await?, &rc)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(axum::Json(RegionDetail {
+        node: row.into(),
+        counts,
+    }))
 }
 
 /// Changes to a node.
@@ -188,15 +222,34 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::E
 /// Renames or redraws a node. The code never changes.
 #[utoipa::path(patch, path = "/regions/{code}", tag = "regions", security(("bearer" = [])), params(("code" = String, Path)), request_body = UpdateRequest,
     responses((status = 200, body = RegionOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn update(State(state): State<AppState>, ApiUser(p): ApiUser, Path(code): Path<String>, Json(req): Json<UpdateRequest>) -> Result<axum::Json<RegionOut>, ApiError> {
-    let row = svc::update(&state, &p.actor, &code, UpdateNode { name: req.name, boundary: req.boundary, crs: req.crs }).await?;
+async fn update(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(code): Path<String>,
+    Json(req): Json<UpdateRequest>,
+) -> Result<axum::Json<RegionOut>, ApiError> {
+    let row = svc::update(
+        &state,
+        &p.actor,
+        &code,
+        UpdateNode {
+            name: req.name,
+            boundary: req.boundary,
+            crs: req.crs,
+        },
+    )
+    .await?;
     Ok(axum::Json(row.into()))
 }
 
 /// Live children of a node.
 #[utoipa::path(get, path = "/regions/{code}/children", tag = "regions", security(("bearer" = [])), params(("code" = String, Path)),
     responses((status = 200, body = Vec<RegionOut>), (status = 404, body = ErrorBody)))]
-async fn children(State(state): State<AppState>, ApiUser(p): ApiUser, Path(code): Path<String>) -> Result<axum::Json<Vec<RegionOut>>, ApiError> {
+async fn children(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(code): Path<String>,
+) -> Result<axum::Json<Vec<RegionOut>>, ApiError> {
     svc::visible(&state, &p.actor, &code).await?;
     let rows = regions::children(&mut state.store().conn().await?, Some(&code)).await?;
     Ok(axum::Json(rows.into_iter().map(RegionOut::from).collect()))
@@ -219,8 +272,15 @@ pub struct Retired {
 /// Retires a node and its subtree (soft: history and codes are kept; codes are never reused).
 #[utoipa::path(post, path = "/regions/{code}/retire", tag = "regions", security(("bearer" = [])), params(("code" = String, Path)), request_body = RetireRequest,
     responses((status = 200, body = Retired), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn retire(State(state): State<AppState>, ApiUser(p): ApiUser, Path(code): Path<String>, Json(req): Json<RetireRequest>) -> Result<axum::Json<Retired>, ApiError> {
-    Ok(axum::Json(Retired { retired: svc::retire(&state, &p.actor, &code, &req.reason).await? }))
+async fn retire(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(code): Path<String>,
+    Json(req): Json<RetireRequest>,
+) -> Result<axum::Json<Retired>, ApiError> {
+    Ok(axum::Json(Retired {
+        retired: svc::retire(&state, &p.actor, &code, &req.reason).await?,
+    }))
 }
 
 /// A history entry.
@@ -238,14 +298,23 @@ pub struct EventOut {
 
 impl From<NodeEvent> for EventOut {
     fn from(e: NodeEvent) -> Self {
-        EventOut { at: e.at, actor_id: e.actor_id, action: e.action, detail: e.detail }
+        EventOut {
+            at: e.at,
+            actor_id: e.actor_id,
+            action: e.action,
+            detail: e.detail,
+        }
     }
 }
 
 /// A node's history, oldest first.
 #[utoipa::path(get, path = "/regions/{code}/history", tag = "regions", security(("bearer" = [])), params(("code" = String, Path)),
     responses((status = 200, body = Vec<EventOut>), (status = 404, body = ErrorBody)))]
-async fn history(State(state): State<AppState>, ApiUser(p): ApiUser, Path(code): Path<String>) -> Result<axum::Json<Vec<EventOut>>, ApiError> {
+async fn history(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(code): Path<String>,
+) -> Result<axum::Json<Vec<EventOut>>, ApiError> {
     svc::visible(&state, &p.actor, &code).await?;
     let events = regions::events(&mut state.store().conn().await?, &code).await?;
     Ok(axum::Json(events.into_iter().map(EventOut::from).collect()))
@@ -254,7 +323,11 @@ async fn history(State(state): State<AppState>, ApiUser(p): ApiUser, Path(code):
 /// Coverage of a node by its comprehensive children: gaps, overlaps, parts outside.
 #[utoipa::path(get, path = "/regions/{code}/coverage", tag = "regions", security(("bearer" = [])), params(("code" = String, Path)),
     responses((status = 200, body = Coverage), (status = 404, body = ErrorBody)))]
-async fn coverage(State(state): State<AppState>, ApiUser(p): ApiUser, Path(code): Path<String>) -> Result<axum::Json<Coverage>, ApiError> {
+async fn coverage(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(code): Path<String>,
+) -> Result<axum::Json<Coverage>, ApiError> {
     svc::coverage(&state, &p.actor, &code)
         .await?
         .map(axum::Json)
@@ -275,8 +348,14 @@ pub struct ImportParams {
 #[utoipa::path(post, path = "/regions/import", tag = "regions", security(("bearer" = [])), params(ImportParams),
     request_body(content = Object, content_type = "application/geo+json"),
     responses((status = 201, body = ImportReport), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn import(State(state): State<AppState>, ApiUser(p): ApiUser, Query(q): Query<ImportParams>, body: axum::body::Bytes) -> Result<(StatusCode, axum::Json<ImportReport>), ApiError> {
-    let doc: Value = serde_json::from_slice(&body).map_err(|e| ApiError::bad("invalid_json", format!("文件不是有效的 JSON：{e}")))?;
+async fn import(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<ImportParams>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, axum::Json<ImportReport>), ApiError> {
+    let doc: Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad("invalid_json", format!("文件不是有效的 JSON：{e}")))?;
     let report = svc::import(&state, &p.actor, &doc, q.crs).await?;
     Ok((StatusCode::CREATED, axum::Json(report)))
 }
@@ -291,7 +370,14 @@ pub struct ExportParams {
 /// Exports a subtree as a GeoJSON FeatureCollection in the import format.
 #[utoipa::path(get, path = "/regions/export", tag = "regions", security(("bearer" = [])), params(ExportParams),
     responses((status = 200, content_type = "application/geo+json", body = Object), (status = 404, body = ErrorBody)))]
-async fn export(State(state): State<AppState>, ApiUser(p): ApiUser, Query(q): Query<ExportParams>) -> Result<impl IntoResponse, ApiError> {
+async fn export(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<ExportParams>,
+) -> Result<impl IntoResponse, ApiError> {
     let doc = svc::export(&state, &p.actor, q.root.as_deref()).await?;
-    Ok(([(header::CONTENT_TYPE, "application/geo+json")], doc.to_string()))
+    Ok((
+        [(header::CONTENT_TYPE, "application/geo+json")],
+        doc.to_string(),
+    ))
 }

@@ -4,8 +4,8 @@
 
 use crate::pages::PageError;
 use crate::state::AppState;
-use axum::extract::{FromRequest, Request};
 use axum::Form;
+use axum::extract::{FromRequest, Request};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -44,7 +44,11 @@ pub struct CsrfForm<T>(pub T);
 
 /// Compares without an early exit, so timing tells nothing about the token.
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
@@ -52,7 +56,10 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(req.headers());
-        let cookie = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
+        let cookie = jar
+            .get(CSRF_COOKIE)
+            .map(|c| c.value().to_owned())
+            .unwrap_or_default();
         let Form(body) = Form::<WithCsrf<T>>::from_request(req, state)
             .await
             .map_err(|e| PageError::BadRequest(format!("表单内容无效：{}", e.body_text())))?;

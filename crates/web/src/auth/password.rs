@@ -16,7 +16,9 @@ pub async fn hash_password(password: String) -> Result<String, ApiError> {
         let mut bytes = [0u8; 16];
         rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
         let salt = SaltString::encode_b64(&bytes)?;
-        hasher().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+        hasher()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?
@@ -32,7 +34,8 @@ pub async fn verify_password(password: String, hash: Option<String>) -> bool {
     let known = hash.is_some();
     let hash = hash.unwrap_or_else(|| DECOY.to_owned());
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|h| hasher().verify_password(password.as_bytes(), &h).is_ok())
+        PasswordHash::new(&hash)
+            .is_ok_and(|h| hasher().verify_password(password.as_bytes(), &h).is_ok())
     })
     .await
     .unwrap_or(false)

@@ -1,9 +1,9 @@
 //! Who is asking: bearer tokens for the API, session cookies for pages.
 
 use super::hash_secret;
+use crate::ApiError;
 use crate::pages::PageError;
 use crate::state::AppState;
-use crate::ApiError;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -27,16 +27,25 @@ pub struct Principal {
 
 /// Turns a stored account into an [`Actor`].
 pub fn actor_of(a: &AccountRow) -> Result<Actor, ApiError> {
-    let role = Role::parse(&a.role).ok_or_else(|| ApiError::Internal(format!("account {} has role {}", a.id, a.role)))?;
+    let role = Role::parse(&a.role)
+        .ok_or_else(|| ApiError::Internal(format!("account {} has role {}", a.id, a.role)))?;
     let node = match &a.node_code {
         Some(c) => Some(RegionCode::parse(c).map_err(|e| ApiError::Internal(e.to_string()))?),
         None => None,
     };
-    Ok(Actor { account_id: a.id, role, node, department_id: a.department_id })
+    Ok(Actor {
+        account_id: a.id,
+        role,
+        node,
+        department_id: a.department_id,
+    })
 }
 
 fn principal(account: AccountRow) -> Result<Principal, ApiError> {
-    Ok(Principal { actor: actor_of(&account)?, account })
+    Ok(Principal {
+        actor: actor_of(&account)?,
+        account,
+    })
 }
 
 /// A caller of the JSON API, authenticated by `Authorization: Bearer <token>`.
@@ -45,17 +54,23 @@ pub struct ApiUser(pub Principal);
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
-            .ok_or_else(|| ApiError::Unauthorized("需要登录：请在 Authorization 头中提供 Bearer 令牌".into()))?;
-        let account = sessions::token_account(&mut state.store().conn().await?, &hash_secret(token))
-            .await?
-            .ok_or_else(|| ApiError::Unauthorized("令牌无效或已过期，请重新登录".into()))?;
+            .ok_or_else(|| {
+                ApiError::Unauthorized("需要登录：请在 Authorization 头中提供 Bearer 令牌".into())
+            })?;
+        let account =
+            sessions::token_account(&mut state.store().conn().await?, &hash_secret(token))
+                .await?
+                .ok_or_else(|| ApiError::Unauthorized("令牌无效或已过期，请重新登录".into()))?;
         Ok(ApiUser(principal(account)?))
     }
 }
@@ -66,11 +81,24 @@ pub struct PageUser(pub Principal);
 impl FromRequestParts<AppState> for PageUser {
     type Rejection = PageError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
-        let next = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
-        let Some(cookie) = jar.get(SESSION_COOKIE) else { return Err(PageError::Login(next)) };
-        let account = sessions::session_account(&mut state.store().conn().await?, &hash_secret(cookie.value())).await?;
+        let next = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default();
+        let Some(cookie) = jar.get(SESSION_COOKIE) else {
+            return Err(PageError::Login(next));
+        };
+        let account = sessions::session_account(
+            &mut state.store().conn().await?,
+            &hash_secret(cookie.value()),
+        )
+        .await?;
         match account {
             Some(a) => Ok(PageUser(principal(a)?)),
             None => Err(PageError::Login(next)),

@@ -16,5 +16,8 @@ pub fn new_secret(prefix: &str) -> String {
 /// The SHA-256 of a secret, hex: what the database stores. Secrets are 256-bit random, so a
 /// fast hash is enough (no dictionary to attack).
 pub fn hash_secret(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

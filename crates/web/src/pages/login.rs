@@ -6,10 +6,10 @@ use crate::auth::{CsrfForm, SESSION_COOKIE, csrf_token, hash_secret};
 use crate::services::accounts::{authenticate, start_session};
 use crate::{ApiError, AppState, DemoLogin};
 use askama::Template;
+use axum::Router;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 use shanzhi_store::sessions;
@@ -41,12 +41,18 @@ struct Next {
 /// Only same-site paths may be redirected to after login (no open redirect).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_owned(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_owned()
+        }
         _ => "/regions".to_owned(),
     }
 }
 
-async fn form(State(state): State<AppState>, jar: CookieJar, Query(q): Query<Next>) -> (CookieJar, Response) {
+async fn form(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Query(q): Query<Next>,
+) -> (CookieJar, Response) {
     let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
     let page = LoginPage {
         style: STYLE_PATH.as_str(),
@@ -104,9 +110,16 @@ async fn submit(
 #[derive(Deserialize)]
 struct Empty {}
 
-async fn logout(State(state): State<AppState>, jar: CookieJar, CsrfForm(_): CsrfForm<Empty>) -> Result<(CookieJar, Redirect), PageError> {
+async fn logout(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<(CookieJar, Redirect), PageError> {
     if let Some(c) = jar.get(SESSION_COOKIE) {
         sessions::delete_session(&mut state.store().conn().await?, &hash_secret(c.value())).await?;
     }
-    Ok((jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/login")))
+    Ok((
+        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
+        Redirect::to("/login"),
+    ))
 }

@@ -8,7 +8,7 @@ use std::fmt::Write;
 pub struct MapShape<'a> {
     /// Code (link target).
     pub code: &'a str,
-    /// Name (label).
+    /// Name (label; the parent's name is left off, 东湖社区第一网格 → 第一网格).
     pub name: &'a str,
     /// Boundary.
     pub shape: &'a MultiPolygon<f64>,
@@ -21,13 +21,18 @@ pub struct MapShape<'a> {
 }
 
 const WIDTH: f64 = 800.0;
+const MAX_HEIGHT: f64 = 900.0;
 const PAD: f64 = 8.0;
 /// Light to dark: the larger a child's value, the darker its fill.
 const PALETTE: [&str; 5] = ["#e8f3ec", "#c5e3cf", "#93cba8", "#5aa97c", "#2f7d55"];
 
 /// Escapes text for XML.
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 struct Projection {
@@ -38,8 +43,9 @@ struct Projection {
 }
 
 impl Projection {
-    /// Equirectangular with longitude scaled by cos(latitude): true shapes at district scale.
-    fn fit(shapes: &[&MultiPolygon<f64>]) -> Option<(Projection, f64)> {
+    /// Equirectangular with longitude scaled by cos(latitude): true shapes at district scale,
+    /// fitted into at most WIDTH × MAX_HEIGHT. Returns the projection and the drawing's size.
+    fn fit(shapes: &[&MultiPolygon<f64>]) -> Option<(Projection, f64, f64)> {
         let mut rects = shapes.iter().filter_map(|s| s.bounding_rect());
         let first = rects.next()?;
         let (mut min, mut max) = (first.min(), first.max());
@@ -52,13 +58,25 @@ impl Projection {
         let kx = ((min.y + max.y) / 2.0).to_radians().cos();
         let w = ((max.x - min.x) * kx).max(1e-9);
         let h = (max.y - min.y).max(1e-9);
-        let scale = (WIDTH - 2.0 * PAD) / w;
-        let height = (h * scale + 2.0 * PAD).clamp(120.0, 1400.0);
-        Some((Projection { min_x: min.x, max_y: max.y, kx, scale }, height))
+        let scale = ((WIDTH - 2.0 * PAD) / w).min((MAX_HEIGHT - 2.0 * PAD) / h);
+        let size = (w * scale + 2.0 * PAD, h * scale + 2.0 * PAD);
+        Some((
+            Projection {
+                min_x: min.x,
+                max_y: max.y,
+                kx,
+                scale,
+            },
+            size.0,
+            size.1,
+        ))
     }
 
     fn xy(&self, x: f64, y: f64) -> (f64, f64) {
-        (PAD + (x - self.min_x) * self.kx * self.scale, PAD + (self.max_y - y) * self.scale)
+        (
+            PAD + (x - self.min_x) * self.kx * self.scale,
+            PAD + (self.max_y - y) * self.scale,
+        )
     }
 }
 
@@ -78,39 +96,63 @@ fn path(proj: &Projection, shape: &MultiPolygon<f64>) -> String {
     d
 }
 
-fn shade(value: i64, max: i64) -> &'static str {
-    if max <= 0 || value <= 0 {
-        return "#f1f3f2";
+/// The fill for `value` on a scale from `min` to `max` (all equal: the middle shade).
+fn shade(value: i64, min: i64, max: i64) -> &'static str {
+    if value <= 0 {
+        // Leaves (nothing below them) share the palette's lightest shade.
+        return PALETTE[0];
     }
-    let i = ((value as f64 / max as f64) * (PALETTE.len() - 1) as f64).round() as usize;
+    let i = if max > min {
+        (((value - min) as f64 / (max - min) as f64) * (PALETTE.len() - 1) as f64).round() as usize
+    } else {
+        PALETTE.len() / 2
+    };
     PALETTE[i.min(PALETTE.len() - 1)]
 }
 
 fn label_size(proj: &Projection, p: &Polygon<f64>, name: &str) -> f64 {
-    let w = p.bounding_rect().map_or(0.0, |r| (r.max().x - r.min().x) * proj.kx * proj.scale);
-    (w / (name.chars().count() as f64 + 1.0)).clamp(7.0, 15.0)
+    let w = p
+        .bounding_rect()
+        .map_or(0.0, |r| (r.max().x - r.min().x) * proj.kx * proj.scale);
+    (w / (name.chars().count() as f64 + 0.5)).clamp(11.0, 24.0)
 }
 
 /// Draws the map; None when there is nothing to draw.
 pub fn svg(outline: Option<&MultiPolygon<f64>>, shapes: &[MapShape<'_>]) -> Option<String> {
-    let all: Vec<&MultiPolygon<f64>> = outline.into_iter().chain(shapes.iter().map(|s| s.shape)).collect();
-    let (proj, height) = Projection::fit(&all)?;
+    let all: Vec<&MultiPolygon<f64>> = outline
+        .into_iter()
+        .chain(shapes.iter().map(|s| s.shape))
+        .collect();
+    let (proj, width, height) = Projection::fit(&all)?;
     let max = shapes.iter().map(|s| s.value).max().unwrap_or(0);
+    let min = shapes
+        .iter()
+        .map(|s| s.value)
+        .filter(|v| *v > 0)
+        .min()
+        .unwrap_or(0);
     let mut out = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0}" class="map" role="img" aria-label="下级区域地图">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0} {height:.0}" class="map" role="img" aria-label="下级区域地图">"#
     );
     if let Some(o) = outline {
         let _ = write!(out, r#"<path class="outline" d="{}"/>"#, path(&proj, o));
     }
     // Comprehensive first, dedicated on top, so the dashed grids stay visible.
-    let ordered = shapes.iter().filter(|s| !s.dedicated).chain(shapes.iter().filter(|s| s.dedicated));
+    let ordered = shapes
+        .iter()
+        .filter(|s| !s.dedicated)
+        .chain(shapes.iter().filter(|s| s.dedicated));
     for s in ordered {
-        let class = if s.dedicated { "area dedicated" } else { "area" };
+        let class = if s.dedicated {
+            "area dedicated"
+        } else {
+            "area"
+        };
         let _ = write!(
             out,
             r#"<a href="/regions/{code}"><path class="{class}" fill="{fill}" d="{d}"><title>{cap}</title></path></a>"#,
             code = esc(s.code),
-            fill = shade(s.value, max),
+            fill = shade(s.value, min, max),
             d = path(&proj, s.shape),
             cap = esc(&s.caption),
         );
@@ -122,13 +164,19 @@ pub fn svg(outline: Option<&MultiPolygon<f64>>, shapes: &[MapShape<'_>]) -> Opti
         }) else {
             continue;
         };
-        let Some(pt) = biggest.interior_point() else { continue };
+        let Some(pt) = biggest.interior_point() else {
+            continue;
+        };
         let (x, y) = proj.xy(pt.x(), pt.y());
         let _ = write!(
             out,
             r#"<text x="{x:.1}" y="{y:.1}" font-size="{size:.1}" class="{class}">{name}</text>"#,
             size = label_size(&proj, biggest, s.name),
-            class = if s.dedicated { "label dedicated" } else { "label" },
+            class = if s.dedicated {
+                "label dedicated"
+            } else {
+                "label"
+            },
             name = esc(s.name),
         );
     }
@@ -143,12 +191,21 @@ mod tests {
 
     #[test]
     fn draws_links_labels_and_escapes_names() {
-        let a = MultiPolygon::new(vec![Rect::new(coord! { x: 109.0, y: 23.0 }, coord! { x: 109.01, y: 23.01 }).to_polygon()]);
-        let shapes = [MapShape { code: "450802001001", name: "<荷城>", shape: &a, dedicated: false, value: 3, caption: "荷城社区".into() }];
-        let svg = svg(None, &shapes).unwrap();
-        assert!(svg.contains(r#"<a href="/regions/450802001001">"#));
-        assert!(svg.contains("&lt;荷城&gt;"));
-        assert!(!svg.contains("<荷城>"));
+        let a = MultiPolygon::new(vec![
+            Rect::new(coord! { x: 109.0, y: 23.0 }, coord! { x: 109.01, y: 23.01 }).to_polygon(),
+        ]);
+        let shapes = [MapShape {
+            code: "450802001001",
+            name: "<荷城>",
+            shape: &a,
+            dedicated: false,
+            value: 3,
+            caption: "荷城社区".into(),
+        }];
+        let out = svg(None, &shapes).unwrap();
+        assert!(out.contains(r#"<a href="/regions/450802001001">"#));
+        assert!(out.contains("&lt;荷城&gt;"));
+        assert!(!out.contains("<荷城>"));
         assert!(svg(None, &[]).is_none());
     }
 }

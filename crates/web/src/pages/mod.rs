@@ -30,7 +30,11 @@ pub struct Chrome {
 
 impl Chrome {
     fn new(p: &Principal, csrf: String) -> Chrome {
-        Chrome { user: p.account.display_name.clone(), role: p.actor.role.label(), csrf }
+        Chrome {
+            user: p.account.display_name.clone(),
+            role: p.actor.role.label(),
+            csrf,
+        }
     }
 }
 
@@ -83,7 +87,11 @@ impl IntoResponse for PageError {
                 let next: String = url_encode(&next);
                 return Redirect::to(&format!("/login?next={next}")).into_response();
             }
-            PageError::Csrf => (StatusCode::FORBIDDEN, "表单已失效", "表单已过期或来源不明，请返回上一页刷新后重试。".to_owned()),
+            PageError::Csrf => (
+                StatusCode::FORBIDDEN,
+                "表单已失效",
+                "表单已过期或来源不明，请返回上一页刷新后重试。".to_owned(),
+            ),
             PageError::BadRequest(m) => (StatusCode::BAD_REQUEST, "输入有误", m),
             PageError::Api(e) => {
                 let status = e.status();
@@ -100,7 +108,12 @@ impl IntoResponse for PageError {
                 (status, title, e.to_string())
             }
         };
-        let page = ErrorPage { style: STYLE_PATH.as_str(), status: status.as_u16(), title, message };
+        let page = ErrorPage {
+            style: STYLE_PATH.as_str(),
+            status: status.as_u16(),
+            title,
+            message,
+        };
         let html = page.render().unwrap_or_else(|_| "系统出错".to_owned());
         (status, Html(html)).into_response()
     }
@@ -110,7 +123,9 @@ impl IntoResponse for PageError {
 fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -127,5 +142,8 @@ pub async fn not_found(uri: Uri) -> Response {
 
 /// Which roles may see the management forms at all (the services re-check every action).
 fn may_manage_some(role: Role) -> bool {
-    matches!(role, Role::Admin | Role::CommandCentre | Role::CommunityOfficer | Role::GridLeader)
+    matches!(
+        role,
+        Role::Admin | Role::CommandCentre | Role::CommunityOfficer | Role::GridLeader
+    )
 }

@@ -47,7 +47,11 @@ impl From<&NodeRow> for NodeView {
             code: r.code.clone(),
             name: r.name.clone(),
             level: r.level().label(),
-            class: if r.level().is_grid() { r.class().label() } else { "" },
+            class: if r.level().is_grid() {
+                r.class().label()
+            } else {
+                ""
+            },
             kind: r.dedicated_kind().map(DedicatedKind::label),
             stat_code: RegionCode::parse(&r.code).ok().and_then(|c| c.stat_code()),
             feature: r.feature.clone(),
@@ -123,7 +127,14 @@ fn beijing(ms: i64) -> String {
     match time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) {
         Ok(t) => {
             let t = t.to_offset(offset);
-            format!("{}-{:02}-{:02} {:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+            format!(
+                "{}-{:02}-{:02} {:02}:{:02}",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
         }
         Err(_) => String::new(),
     }
@@ -166,7 +177,13 @@ async fn tree_level(
     let mut rows = Vec::new();
     for n in nodes {
         let here = Some(n.code.as_str()) == current;
-        rows.push(TreeRow { code: n.code.clone(), name: n.name.clone(), depth, current: here, level: n.level().label() });
+        rows.push(TreeRow {
+            code: n.code.clone(),
+            name: n.name.clone(),
+            depth,
+            current: here,
+            level: n.level().label(),
+        });
         if here || path.iter().any(|q| q.code == n.code) {
             let kids = regions::children(conn, Some(&n.code)).await?;
             let mut below = Box::pin(tree_level(conn, path, current, kids, depth + 1)).await?;
@@ -206,7 +223,16 @@ async fn show(
         per_child.entry(child).or_default().push((level, n));
     }
     // Colour each child by how many nodes of the deepest counted level lie below it.
-    let value_of = |c: &str| per_child.get(c).and_then(|v| v.iter().max_by_key(|(l, _)| Level::parse(l)).map(|(_, n)| *n)).unwrap_or(0);
+    let value_of = |c: &str| {
+        per_child
+            .get(c)
+            .and_then(|v| {
+                v.iter()
+                    .max_by_key(|(l, _)| Level::parse(l))
+                    .map(|(_, n)| *n)
+            })
+            .unwrap_or(0)
+    };
     let mut parsed = Vec::with_capacity(kids.len());
     for k in &kids {
         parsed.push(k.boundary()?.map(|b| b.shape().clone()));
@@ -216,10 +242,17 @@ async fn show(
         .zip(&parsed)
         .filter_map(|(k, s)| {
             let shape = s.as_ref()?;
-            let counts = per_child.get(&k.code).map(|c| counts_text(c)).unwrap_or_default();
+            let counts = per_child
+                .get(&k.code)
+                .map(|c| counts_text(c))
+                .unwrap_or_default();
             Some(MapShape {
                 code: &k.code,
-                name: &k.name,
+                name: k
+                    .name
+                    .strip_prefix(row.name.as_str())
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or(&k.name),
                 shape,
                 dedicated: k.class() == GridClass::Dedicated,
                 value: value_of(&k.code),
@@ -240,7 +273,10 @@ async fn show(
                 (true, None) => "综合",
                 _ => "",
             },
-            counts: per_child.get(&k.code).map(|c| counts_text(c)).unwrap_or_default(),
+            counts: per_child
+                .get(&k.code)
+                .map(|c| counts_text(c))
+                .unwrap_or_default(),
         })
         .collect();
     let staff = accounts::at_node(&mut conn, &code)
@@ -257,12 +293,18 @@ async fn show(
         .into_iter()
         .rev()
         .take(20)
-        .map(|e| EventView { at: beijing(e.at), action: action_label(&e.action), detail: e.detail })
+        .map(|e| EventView {
+            at: beijing(e.at),
+            action: action_label(&e.action),
+            detail: e.detail,
+        })
         .collect();
     drop(conn);
     let level = row.level();
     let add = level.child().filter(|child| {
-        row.retired_at.is_none() && may_manage_some(p.actor.role) && p.actor.may_manage_node(&format!("{code}001"), *child)
+        row.retired_at.is_none()
+            && may_manage_some(p.actor.role)
+            && p.actor.may_manage_node(&format!("{code}001"), *child)
     });
     let add = add.map(|child| AddChild {
         level: child.label(),
@@ -270,13 +312,18 @@ async fn show(
         digits: child.code_len() - level.code_len(),
         is_grid: child.is_grid(),
     });
-    let can_edit = row.retired_at.is_none() && p.actor.may_manage_node(&code, level) && p.actor.scope_root() != Some(code.as_str());
+    let can_edit = row.retired_at.is_none()
+        && p.actor.may_manage_node(&code, level)
+        && p.actor.scope_root() != Some(code.as_str());
     let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
     let page = RegionPage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
         node: Some(NodeView::from(&row)),
-        trail: trail_rows.iter().map(|r| (r.code.clone(), r.name.clone())).collect(),
+        trail: trail_rows
+            .iter()
+            .map(|r| (r.code.clone(), r.name.clone()))
+            .collect(),
         tree,
         children,
         map,
@@ -284,7 +331,10 @@ async fn show(
         history,
         add,
         can_edit,
-        kinds: DedicatedKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
+        kinds: DedicatedKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
         notice: flash.notice,
         error: flash.error,
     };
@@ -293,10 +343,16 @@ async fn show(
 
 fn back(code: &str, result: Result<String, ApiError>) -> Result<Redirect, PageError> {
     match result {
-        Ok(notice) => Ok(Redirect::to(&format!("/regions/{code}?notice={}", url_encode(&notice)))),
+        Ok(notice) => Ok(Redirect::to(&format!(
+            "/regions/{code}?notice={}",
+            url_encode(&notice)
+        ))),
         // Not-found stays a page of its own: a redirect would confirm the node exists.
         Err(e @ ApiError::NotFound(_)) => Err(e.into()),
-        Err(e) => Ok(Redirect::to(&format!("/regions/{code}?error={}", url_encode(&e.to_string())))),
+        Err(e) => Ok(Redirect::to(&format!(
+            "/regions/{code}?error={}",
+            url_encode(&e.to_string())
+        ))),
     }
 }
 
@@ -330,7 +386,11 @@ async fn add_child(
         crs: Default::default(),
     };
     match svc::create(&state, &p.actor, input).await {
-        Ok(row) => Ok(Redirect::to(&format!("/regions/{}?notice={}", row.code, url_encode("已新建")))),
+        Ok(row) => Ok(Redirect::to(&format!(
+            "/regions/{}?notice={}",
+            row.code,
+            url_encode("已新建")
+        ))),
         Err(e) => back(&code, Err(e)),
     }
 }
@@ -346,8 +406,16 @@ async fn rename(
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<RenameForm>,
 ) -> Result<Redirect, PageError> {
-    let change = UpdateNode { name: Some(f.name), ..Default::default() };
-    back(&code, svc::update(&state, &p.actor, &code, change).await.map(|_| "已更名".to_owned()))
+    let change = UpdateNode {
+        name: Some(f.name),
+        ..Default::default()
+    };
+    back(
+        &code,
+        svc::update(&state, &p.actor, &code, change)
+            .await
+            .map(|_| "已更名".to_owned()),
+    )
 }
 
 #[derive(Deserialize)]
@@ -365,7 +433,10 @@ async fn retire(
     match svc::retire(&state, &p.actor, &code, &f.reason).await {
         Ok(codes) => {
             let to = row.parent_code.filter(|c| p.actor.sees(c)).unwrap_or(code);
-            Ok(Redirect::to(&format!("/regions/{to}?notice={}", url_encode(&format!("已撤销 {} 个节点", codes.len())))))
+            Ok(Redirect::to(&format!(
+                "/regions/{to}?notice={}",
+                url_encode(&format!("已撤销 {} 个节点", codes.len()))
+            )))
         }
         Err(e) => back(&code, Err(e)),
     }

@@ -1,0 +1,305 @@
+//! Accounts, logins, tokens, throttling, and the operational endpoints.
+
+use crate::common::{PASSWORD, TestApp, error_code};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use shanzhi_domain::auth::ThrottleLimits;
+use shanzhi_web::WebConfig;
+use std::time::Duration;
+
+async fn login(app: &TestApp, username: &str, password: &str) -> (StatusCode, serde_json::Value) {
+    app.call(
+        Method::POST,
+        "/api/v1/auth/token",
+        None,
+        Some(json!({"username": username, "password": password})),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn failed_logins_lock_the_account_then_the_address() {
+    let config = WebConfig {
+        throttle: ThrottleLimits {
+            window: Duration::from_secs(600),
+            per_account: 5,
+            per_ip: 8,
+        },
+        ..Default::default()
+    };
+    let app = TestApp::start(true, config).await;
+    for _ in 0..5 {
+        let (s, body) = login(&app, "wg0101", "wrong-password-1").await;
+        assert_eq!(
+            (s, error_code(&body)),
+            (StatusCode::UNAUTHORIZED, "unauthorized")
+        );
+    }
+    let resp = app
+        .client
+        .post(format!("{}/api/v1/auth/token", app.base))
+        .json(&json!({"username": "wg0101", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "locked even with the right password"
+    );
+    assert!(resp.headers().get("retry-after").is_some());
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(error_code(&body), "rate_limited");
+
+    // Other accounts still work until the address itself has failed too often.
+    let (s, _) = login(&app, "wg0102", PASSWORD).await;
+    assert_eq!(s, StatusCode::CREATED);
+    for name in ["wg0103", "wg0104", "nobody"] {
+        let (s, _) = login(&app, name, "wrong-password-1").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let (s, _) = login(&app, "wg0105", PASSWORD).await;
+    assert_eq!(
+        s,
+        StatusCode::TOO_MANY_REQUESTS,
+        "eight failures from one address lock it"
+    );
+}
+
+#[tokio::test]
+async fn tokens_identify_the_caller_and_can_be_revoked() {
+    let app = TestApp::demo().await;
+    let (s, body) = app.call(Method::GET, "/api/v1/me", None, None).await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::UNAUTHORIZED, "unauthorized")
+    );
+    let (s, _) = app.get("/api/v1/me", "sz_forged").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let t = app.token("cg01").await;
+    let (s, me) = app.get("/api/v1/me", &t).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(me["role"], "department_handler");
+    assert!(me["department_id"].as_i64().is_some());
+    assert_eq!(me["node_code"], "450802");
+    let (s, _) = app
+        .call(Method::DELETE, "/api/v1/auth/token", Some(&t), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = app.get("/api/v1/me", &t).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn admins_create_accounts_only_with_valid_bindings() {
+    let app = TestApp::demo().await;
+    let admin = app.token("admin").await;
+    let new = |username: &str, role: &str, node: Option<&str>, password: &str| json!({"username": username, "display_name": "黄丽华", "role": role, "node_code": node, "password": password});
+    let cases = [
+        (
+            new("hlh", "grid_worker", Some("450802001001"), "Shanzhi2026"),
+            StatusCode::BAD_REQUEST,
+            "invalid_binding",
+        ),
+        (
+            new("hlh", "grid_worker", Some("450802001001001"), "short1"),
+            StatusCode::BAD_REQUEST,
+            "weak_password",
+        ),
+        (
+            new(
+                "Bad Name!",
+                "grid_worker",
+                Some("450802001001001"),
+                "Shanzhi2026",
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_username",
+        ),
+        (
+            new("hlh", "department_handler", Some("450802"), "Shanzhi2026"),
+            StatusCode::BAD_REQUEST,
+            "invalid_binding",
+        ),
+        (
+            new("hlh", "grid_worker", Some("450802999001001"), "Shanzhi2026"),
+            StatusCode::BAD_REQUEST,
+            "unknown_node",
+        ),
+        (
+            new(
+                "wg0101",
+                "grid_worker",
+                Some("450802001001001"),
+                "Shanzhi2026",
+            ),
+            StatusCode::CONFLICT,
+            "conflict",
+        ),
+    ];
+    for (req, status, code) in cases {
+        let (s, body) = app.post("/api/v1/accounts", &admin, req.clone()).await;
+        assert_eq!((s, error_code(&body)), (status, code), "{req}: {body}");
+    }
+    let (s, body) = app
+        .post(
+            "/api/v1/accounts",
+            &admin,
+            new(
+                "hlh",
+                "grid_worker",
+                Some("450802001001002"),
+                "Huang2026lihua",
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    assert_eq!(body["place"], "东湖社区第二网格（网格）");
+    let (s, body) = login(&app, "HLH", "Huang2026lihua").await;
+    assert_eq!(
+        s,
+        StatusCode::CREATED,
+        "usernames are case-insensitive: {body}"
+    );
+    let user_token = body["token"].as_str().unwrap().to_owned();
+
+    let officer = app.token("sq01").await;
+    let (s, _) = app
+        .post(
+            "/api/v1/accounts",
+            &officer,
+            new("x1x", "grid_worker", Some("450802001001002"), "Shanzhi2026"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = app.get("/api/v1/accounts", &officer).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // A password change by the admin ends the account's tokens.
+    let (s, _) = app
+        .call(
+            Method::PUT,
+            "/api/v1/accounts/hlh/password",
+            Some(&admin),
+            Some(json!({"password": "Newpass2026x"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = app.get("/api/v1/me", &user_token).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = login(&app, "hlh", "Newpass2026x").await;
+    assert_eq!(s, StatusCode::CREATED);
+    // Someone else's password is out of reach for a non-admin: 404, not 403.
+    let (s, _) = app
+        .call(
+            Method::PUT,
+            "/api/v1/accounts/hlh/password",
+            Some(&officer),
+            Some(json!({"password": "Hacked2026xx"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let (s, page) = app.get("/api/v1/accounts?limit=20", &admin).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(page["items"].as_array().unwrap().len(), 20);
+    assert!(page["next_cursor"].is_string());
+}
+
+#[tokio::test]
+async fn passwords_are_stored_as_argon2id_and_secrets_only_as_hashes() {
+    let app = TestApp::demo().await;
+    let token = app.token("wg0101").await;
+    let mut conn = app.state().store().conn().await.unwrap();
+    let account = shanzhi_store::accounts::by_username(&mut conn, "wg0101")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        account.password_hash.starts_with("$argon2id$v=19$"),
+        "{}",
+        account.password_hash
+    );
+    let raw: Vec<(String,)> = shanzhi_store::Exec::all(
+        &mut conn,
+        shanzhi_store::Sql::new("SELECT token_hash FROM api_tokens"),
+    )
+    .await
+    .unwrap();
+    assert!(
+        raw.iter().all(|(h,)| h != &token && h.len() == 64),
+        "tokens are stored hashed"
+    );
+}
+
+#[tokio::test]
+async fn openapi_metrics_and_health_are_served() {
+    let app = TestApp::demo().await;
+    let (s, doc) = app
+        .call(Method::GET, "/api/v1/openapi.json", None, None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/api/v1/auth/token",
+        "/api/v1/me",
+        "/api/v1/regions",
+        "/api/v1/regions/{code}",
+        "/api/v1/regions/{code}/children",
+        "/api/v1/regions/{code}/retire",
+        "/api/v1/regions/{code}/coverage",
+        "/api/v1/regions/import",
+        "/api/v1/regions/export",
+        "/api/v1/locate",
+        "/api/v1/accounts",
+        "/api/v1/departments",
+    ] {
+        assert!(paths.contains_key(p), "{p} documented");
+    }
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            assert!(
+                op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                "{method} {path} has responses"
+            );
+            // Every $ref must point at a schema that exists.
+            for r in op
+                .to_string()
+                .split("\"$ref\":\"#/components/schemas/")
+                .skip(1)
+            {
+                let name = r.split('"').next().unwrap();
+                assert!(
+                    doc["components"]["schemas"][name].is_object(),
+                    "{method} {path}: missing schema {name}"
+                );
+            }
+        }
+    }
+    let t = app.token("zhzx").await;
+    app.get("/api/v1/regions/450802001", &t).await;
+    let (s, body) = app.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!(
+        (s, body),
+        (StatusCode::OK, serde_json::Value::String("ok".into()))
+    );
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            r#"http_requests_total{method="GET",route="/api/v1/regions/{code}",status="200"}"#
+        ),
+        "{metrics}"
+    );
+    assert!(metrics.contains("http_request_duration_seconds_bucket"));
+    assert!(metrics.contains("db_pool_connections"));
+    assert!(metrics.contains("locate_index_boundaries"));
+}

@@ -1,0 +1,594 @@
+//! The region tree over the JSON API: scope, tree rules, imports, exports, coverage, locate.
+
+use crate::common::{TestApp, error_code};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use shanzhi_domain::geo::{Crs, wgs84_to_gcj02};
+
+const OWN_GRID: &str = "450802001001001";
+const OTHER_GRID: &str = "450802001001002";
+
+#[tokio::test]
+async fn grid_worker_sees_only_its_own_grid() {
+    let app = TestApp::demo().await;
+    let t = app.token("wg0101").await;
+    let (s, body) = app.get(&format!("/api/v1/regions/{OWN_GRID}"), &t).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body["node"]["name"], "东湖社区第一网格");
+    assert_eq!(body["counts"]["micro_grid"], 4);
+
+    for path in [
+        format!("/api/v1/regions/{OTHER_GRID}"),
+        format!("/api/v1/regions/{OTHER_GRID}/children"),
+        format!("/api/v1/regions/{OTHER_GRID}/history"),
+        "/api/v1/regions/450802001001".into(),
+        "/api/v1/regions?root=450802001001".into(),
+        "/api/v1/regions/export?root=450802".into(),
+    ] {
+        let (s, body) = app.get(&path, &t).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{path}: {body}");
+        assert_eq!(error_code(&body), "not_found");
+        assert!(
+            !body.to_string().contains("东湖社区第二网格"),
+            "404 must not hint at contents"
+        );
+    }
+    let (s, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/regions/{OTHER_GRID}"),
+            Some(&t),
+            Some(json!({"name": "改名"})),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "writes outside scope are 404 too, not 403"
+    );
+
+    let (s, page) = app.get("/api/v1/regions", &t).await;
+    assert_eq!(s, StatusCode::OK);
+    let codes: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes.len(),
+        5,
+        "own grid and its four micro-grids: {codes:?}"
+    );
+    assert!(codes.iter().all(|c| c.starts_with(OWN_GRID)));
+}
+
+#[tokio::test]
+async fn officers_manage_grids_by_the_tree_rules_and_codes_are_never_reused() {
+    let app = TestApp::demo().await;
+    let t = app.token("sq01").await;
+    let community = "450802001001";
+    let new_code = format!("{community}020");
+    let (s, body) = app
+        .post(
+            "/api/v1/regions",
+            &t,
+            json!({"code": new_code, "name": "东湖社区第二十网格"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    assert_eq!(body["parent_code"], community);
+    assert_eq!(body["level"], "grid");
+
+    // Skipping a level, a bad code, a duplicate, someone else's community, a community itself.
+    let cases = [
+        (
+            json!({"code": "450802001001020001", "name": "x", "class": "dedicated"}),
+            StatusCode::BAD_REQUEST,
+            "tree_rule",
+        ),
+        (
+            json!({"code": "45080200100102", "name": "x"}),
+            StatusCode::BAD_REQUEST,
+            "invalid_code",
+        ),
+        (
+            json!({"code": new_code, "name": "重复"}),
+            StatusCode::CONFLICT,
+            "conflict",
+        ),
+        (
+            json!({"code": "450802001002030", "name": "别人的"}),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            json!({"code": "450802001009", "name": "新社区"}),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            json!({"code": "450802001001021", "name": "专属", "class": "dedicated"}),
+            StatusCode::BAD_REQUEST,
+            "tree_rule",
+        ),
+    ];
+    for (req, status, code) in cases {
+        let (s, body) = app.post("/api/v1/regions", &t, req.clone()).await;
+        assert_eq!((s, error_code(&body)), (status, code), "{req}: {body}");
+    }
+
+    let (s, body) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/regions/{new_code}"),
+            Some(&t),
+            Some(json!({"name": "东湖社区幸福网格"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["name"], "东湖社区幸福网格");
+    assert_eq!(
+        body["code"], new_code,
+        "the code is the identity and never changes"
+    );
+    let (s, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/regions/{community}"),
+            Some(&t),
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "an officer sees but cannot rename its own community"
+    );
+
+    let (s, body) = app
+        .post(
+            &format!("/api/v1/regions/{new_code}/retire"),
+            &t,
+            json!({"reason": " "}),
+        )
+        .await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "reason_required")
+    );
+    let (s, body) = app
+        .post(
+            &format!("/api/v1/regions/{OWN_GRID}/retire"),
+            &t,
+            json!({"reason": "网格调整合并"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["retired"].as_array().unwrap().len(),
+        5,
+        "the grid and its micro-grids"
+    );
+
+    let (_, node) = app.get(&format!("/api/v1/regions/{OWN_GRID}"), &t).await;
+    assert_eq!(
+        node["node"]["retired"], true,
+        "retired nodes keep their record"
+    );
+    let (_, history) = app
+        .get(&format!("/api/v1/regions/{OWN_GRID}/history"), &t)
+        .await;
+    let actions: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["imported", "retired"]);
+    let (_, kids) = app
+        .get(&format!("/api/v1/regions/{community}/children"), &t)
+        .await;
+    assert!(
+        kids.as_array()
+            .unwrap()
+            .iter()
+            .all(|k| k["code"] != OWN_GRID)
+    );
+    let (s, _) = app
+        .post(
+            "/api/v1/regions",
+            &t,
+            json!({"code": OWN_GRID, "name": "复用旧编码"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "a retired code is never reused");
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/regions/{OWN_GRID}/retire"),
+            &t,
+            json!({"reason": "再撤"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "a retired node cannot be changed");
+}
+
+fn square(x: f64, y: f64, w: f64, h: f64) -> Value {
+    json!({"type": "Polygon", "coordinates": [[[x, y], [x + w, y], [x + w, y + h], [x, y + h], [x, y]]]})
+}
+
+fn feature(code: &str, name: &str, geometry: Value, extra: Value) -> Value {
+    let mut props = json!({"code": code, "name": name});
+    props
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().cloned().unwrap_or_default());
+    json!({"type": "Feature", "properties": props, "geometry": geometry})
+}
+
+async fn region_count(app: &TestApp, t: &str) -> usize {
+    let (_, page) = app.get("/api/v1/regions?limit=500", t).await;
+    page["items"].as_array().map_or(0, Vec::len)
+}
+
+#[tokio::test]
+async fn a_bad_import_names_every_problem_and_writes_nothing() {
+    let app = TestApp::empty().await;
+    let t = app.token("admin").await;
+    let bowtie = json!({"type": "Polygon", "coordinates": [[[109.0, 23.0], [109.1, 23.1], [109.1, 23.0], [109.0, 23.1], [109.0, 23.0]]]});
+    let doc = json!({"type": "FeatureCollection", "features": [
+        feature("450802", "港北区", square(109.0, 23.0, 0.1, 0.1), json!({})),
+        feature("450802001", "贵城街道", bowtie, json!({})),
+        feature("450802002", "港城街道", json!({"type": "Polygon", "coordinates": [[[109.0, 23.0]]]}), json!({})),
+        feature("450803003", "前缀不符", Value::Null, json!({"parent_code": "450802"})),
+    ]});
+    let (s, body) = app.post("/api/v1/regions/import", &t, doc).await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "import_invalid"),
+        "{body}"
+    );
+    let details = body["error"]["details"].as_array().unwrap();
+    let idx: Vec<u64> = details
+        .iter()
+        .map(|d| d["index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        idx,
+        [1, 2],
+        "geometry problems are found while parsing: {body}"
+    );
+    assert!(details[0]["message"].as_str().unwrap().contains("自相交"));
+    assert_eq!(details[1]["code"], "450802002");
+
+    let doc = json!({"type": "FeatureCollection", "features": [
+        feature("450802", "港北区", Value::Null, json!({})),
+        feature("450802001", "贵城街道", Value::Null, json!({})),
+        feature("450802001", "重复", Value::Null, json!({})),
+        feature("450802001001001", "跳级网格", Value::Null, json!({"parent_code": "450802001"})),
+        feature("450802009001", "无上级", Value::Null, json!({})),
+        feature("450803001001", "前缀不符", Value::Null, json!({"parent_code": "450802001"})),
+        feature("450802001002", "层级不符", Value::Null, json!({"level": "grid"})),
+    ]});
+    let (s, body) = app.post("/api/v1/regions/import", &t, doc).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let details = body["error"]["details"].as_array().unwrap();
+    assert_eq!(
+        details.len(),
+        1,
+        "parse errors are reported before tree rules: {body}"
+    );
+    assert_eq!(details[0]["index"], 6);
+
+    let doc = json!({"type": "FeatureCollection", "features": [
+        feature("450802", "港北区", Value::Null, json!({})),
+        feature("450802001", "贵城街道", Value::Null, json!({})),
+        feature("450802001", "重复", Value::Null, json!({})),
+        feature("450802001001001", "跳级网格", Value::Null, json!({"parent_code": "450802001"})),
+        feature("450802009001", "无上级", Value::Null, json!({})),
+        feature("450803001001", "前缀不符", Value::Null, json!({"parent_code": "450802001"})),
+    ]});
+    let (s, body) = app.post("/api/v1/regions/import", &t, doc).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let got: Vec<(u64, String)> = body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["index"].as_u64().unwrap(),
+                d["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got.iter().map(|g| g.0).collect::<Vec<_>>(),
+        [2, 3, 4, 5],
+        "{got:?}"
+    );
+    assert!(
+        got[0].1.contains("重复")
+            && got[1].1.contains("跳级")
+            && got[2].1.contains("不存在")
+            && got[3].1.contains("开头")
+    );
+    assert_eq!(
+        region_count(&app, &t).await,
+        0,
+        "an import with any bad feature writes nothing"
+    );
+
+    let (s, body) = app
+        .call(Method::POST, "/api/v1/regions/import", Some(&t), None)
+        .await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "invalid_json")
+    );
+    let (s, body) = app
+        .post("/api/v1/regions/import", &t, json!({"type": "Feature"}))
+        .await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "import_invalid")
+    );
+}
+
+fn sorted_features(doc: &Value) -> Vec<Value> {
+    let mut f = doc["features"].as_array().cloned().unwrap_or_default();
+    f.sort_by(|a, b| {
+        a["properties"]["code"]
+            .as_str()
+            .cmp(&b["properties"]["code"].as_str())
+    });
+    f
+}
+
+#[tokio::test]
+async fn import_then_export_gives_back_the_same_tree_and_coverage_is_clean() {
+    let app = TestApp::empty().await;
+    let t = app.token("admin").await;
+    let demo = shanzhi::demo::district().tree;
+    let (s, report) = app.post("/api/v1/regions/import", &t, demo.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{report}");
+    assert_eq!(
+        report["imported"].as_u64().unwrap() as usize,
+        demo["features"].as_array().unwrap().len()
+    );
+    let coverage = report["coverage"].as_array().unwrap();
+    assert!(
+        coverage.len() >= 16,
+        "district, streets, communities and grids with micro-grids are checked"
+    );
+    for c in coverage
+        .iter()
+        .filter(|c| c["parent"].as_str().unwrap().len() <= 12)
+    {
+        assert_eq!(c["gaps"], json!([]), "{c}");
+        assert_eq!(c["overlaps"], json!([]), "{c}");
+        assert_eq!(c["outside"], json!([]), "{c}");
+    }
+    let resp = app
+        .client
+        .get(format!("{}/api/v1/regions/export?root=450802", app.base))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["content-type"], "application/geo+json");
+    let exported: Value = resp.json().await.unwrap();
+    let (got, want) = (sorted_features(&exported), sorted_features(&demo));
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(
+            g["properties"], w["properties"],
+            "properties of {}",
+            w["properties"]["code"]
+        );
+        assert_eq!(
+            g["geometry"], w["geometry"],
+            "geometry of {}",
+            w["properties"]["code"]
+        );
+        assert_eq!(g, w);
+    }
+
+    // The same file again: every code exists already (codes are never reused).
+    let (s, body) = app.post("/api/v1/regions/import", &t, demo).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["error"]["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["message"].as_str().unwrap().contains("已存在"))
+    );
+}
+
+#[tokio::test]
+async fn coverage_reports_gaps_and_overlaps_with_codes_and_areas() {
+    let app = TestApp::empty().await;
+    let t = app.token("admin").await;
+    let doc = json!({"type": "FeatureCollection", "features": [
+        feature("450802", "港北区", Value::Null, json!({})),
+        feature("450802001", "贵城街道", Value::Null, json!({})),
+        feature("450802001001", "东湖社区", square(109.60, 23.10, 0.03, 0.01), json!({})),
+        feature("450802001001001", "一网格", square(109.60, 23.10, 0.015, 0.01), json!({})),
+        feature("450802001001002", "二网格", square(109.61, 23.10, 0.01, 0.01), json!({})),
+        feature("450802001001003", "三网格", square(109.625, 23.10, 0.005, 0.01), json!({})),
+        feature("450802001001901", "商圈", square(109.605, 23.102, 0.01, 0.004), json!({"class": "dedicated", "kind": "商圈"})),
+    ]});
+    let (s, report) = app.post("/api/v1/regions/import", &t, doc).await;
+    assert_eq!(s, StatusCode::CREATED, "{report}");
+    let c = report["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["parent"] == "450802001001")
+        .unwrap()
+        .clone();
+    assert_eq!(c["overlaps"].as_array().unwrap().len(), 1, "{c}");
+    assert_eq!(
+        (
+            c["overlaps"][0]["a"].as_str(),
+            c["overlaps"][0]["b"].as_str()
+        ),
+        (Some("450802001001001"), Some("450802001001002"))
+    );
+    // 0.005° × 0.01° at 23.1°N ≈ 512 m × 1108 m.
+    let overlap = c["overlaps"][0]["area_m2"].as_f64().unwrap();
+    assert!((540_000.0..600_000.0).contains(&overlap), "{overlap}");
+    assert_eq!(
+        c["gaps"].as_array().unwrap().len(),
+        1,
+        "dedicated grids do not fill gaps: {c}"
+    );
+    let gap = c["gap_area_m2"].as_f64().unwrap();
+    assert!((540_000.0..600_000.0).contains(&gap), "{gap}");
+    let (s, again) = app.get("/api/v1/regions/450802001001/coverage", &t).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(again, c);
+}
+
+#[tokio::test]
+async fn locate_finds_the_deepest_grid_and_dedicated_grids_in_any_coordinate_system() {
+    let app = TestApp::demo().await;
+    let t = app.token("zhzx").await;
+    // A point inside the 商圈 dedicated grid: the middle of its rectangle.
+    let demo = shanzhi::demo::district().tree;
+    let mall = demo["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["code"] == "450802001001901")
+        .unwrap();
+    let ring = mall["geometry"]["coordinates"][0].as_array().unwrap();
+    let (x0, y0) = (ring[0][0].as_f64().unwrap(), ring[0][1].as_f64().unwrap());
+    let (x1, y1) = (ring[2][0].as_f64().unwrap(), ring[2][1].as_f64().unwrap());
+    let (lon, lat) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+
+    let (s, wgs) = app
+        .get(&format!("/api/v1/locate?lon={lon}&lat={lat}"), &t)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{wgs}");
+    let node = wgs["node"]["code"].as_str().unwrap();
+    assert_eq!(
+        wgs["node"]["level"], "micro_grid",
+        "deepest comprehensive node: {wgs}"
+    );
+    assert!(node.starts_with("450802001001"));
+    assert_eq!(wgs["dedicated"][0]["code"], "450802001001901");
+
+    let (glon, glat) = wgs84_to_gcj02(lon, lat);
+    let (_, gcj) = app
+        .get(
+            &format!("/api/v1/locate?lon={glon}&lat={glat}&crs=gcj02"),
+            &t,
+        )
+        .await;
+    assert_eq!(
+        gcj["node"]["code"], node,
+        "GCJ-02 input is converted before locating"
+    );
+    let (blon, blat) = Crs::Bd09.from_wgs84(lon, lat);
+    let (_, bd) = app
+        .get(
+            &format!("/api/v1/locate?lon={blon}&lat={blat}&crs=bd09"),
+            &t,
+        )
+        .await;
+    assert_eq!(bd["node"]["code"], node);
+    let (_, raw) = app
+        .get(&format!("/api/v1/locate?lon={glon}&lat={glat}"), &t)
+        .await;
+    assert_ne!(
+        raw["node"]["code"], node,
+        "unconverted GCJ-02 lands ~500 m off"
+    );
+
+    let (s, body) = app.get("/api/v1/locate?lon=200&lat=23", &t).await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "invalid_coordinates")
+    );
+    let (s, _) = app.get("/api/v1/locate?lon=100&lat=10", &t).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, body) = app.get("/api/v1/locate?lon=abc&lat=10", &t).await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "invalid_query")
+    );
+
+    // The index follows writes: redraw the dedicated grid elsewhere and locate follows it.
+    let admin = app.token("admin").await;
+    let (nlon, nlat) = (lon + 0.02, lat + 0.02);
+    let (s, _) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/regions/450802001001901",
+            Some(&admin),
+            Some(json!({"boundary": square(nlon - 0.001, nlat - 0.001, 0.002, 0.002)})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, old) = app
+        .get(&format!("/api/v1/locate?lon={lon}&lat={lat}"), &t)
+        .await;
+    assert_eq!(old["dedicated"], json!([]));
+    let (_, new) = app
+        .get(&format!("/api/v1/locate?lon={nlon}&lat={nlat}"), &t)
+        .await;
+    assert_eq!(new["dedicated"][0]["code"], "450802001001901", "{new}");
+}
+
+#[tokio::test]
+async fn subtree_listing_pages_through_every_grid_with_cursors() {
+    let app = TestApp::demo().await;
+    let t = app.token("zhzx").await;
+    let mut codes = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/regions?level=grid&limit=10&cursor={c}"),
+            None => "/api/v1/regions?level=grid&limit=10".into(),
+        };
+        let (s, page) = app.get(&path, &t).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        codes.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["code"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(codes.len(), 87, "84 comprehensive + 3 dedicated grids");
+    assert!(
+        codes.windows(2).all(|w| w[0] < w[1]),
+        "code order, no repeats"
+    );
+    let (s, body) = app.get("/api/v1/regions?cursor=***", &t).await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "invalid_cursor")
+    );
+    let (s, body) = app
+        .get(
+            "/api/v1/regions?cursor=bm90LWEtY29kZQ&level=grid&limit=0",
+            &t,
+        )
+        .await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "invalid_limit")
+    );
+    let (s, body) = app.get("/api/v1/regions?level=village", &t).await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "invalid_query")
+    );
+}

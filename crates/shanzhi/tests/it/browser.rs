@@ -1,0 +1,199 @@
+//! The login → region browser → grid detail journey in headless Chromium (WebDriver), on a
+//! phone-width and a desktop window. Screenshots go to `artifacts/screenshots/`.
+
+use crate::common::{PASSWORD, TestApp, backend};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// chromedriver on a free port, killed on drop.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn driver() -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let child = Command::new(&bin)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot start {bin} ({e}); run scripts/test, which installs chromium-driver")
+        });
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Driver { child, url };
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start");
+}
+
+async fn browser(d: &Driver, width: u32, height: u32) -> Client {
+    // Two TLS backends are linked (via reqwest and fantoccini); rustls needs one chosen.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let mut caps = json!({
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+                format!("--window-size={width},{height}"),
+            ]
+        }
+    });
+    if width < 500 {
+        // Desktop windows have a minimum width; a phone is emulated instead.
+        caps["goog:chromeOptions"]["mobileEmulation"] = json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 2.0, "touch": true}});
+    }
+    let caps = caps.as_object().cloned().unwrap_or_default();
+    ClientBuilder::rustls()
+        .expect("tls")
+        .capabilities(caps)
+        .connect(&d.url)
+        .await
+        .expect("webdriver session")
+}
+
+async fn shot(c: &Client, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../artifacts/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(dir.join(format!("{}-{name}.png", backend())), png).unwrap();
+}
+
+async fn login(c: &Client, app: &TestApp, username: &str) {
+    c.goto(&format!("{}/regions", app.base)).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys(username)
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("node-name"))
+        .await
+        .unwrap();
+}
+
+async fn text(c: &Client, id: &str) -> String {
+    c.find(Locator::Id(id)).await.unwrap().text().await.unwrap()
+}
+
+/// Clicks a link on the SVG map by its target code (SVG anchors are not plain links).
+async fn click_map(c: &Client, code: &str) {
+    c.execute(&format!("document.querySelector('svg.map a[href=\"/regions/{code}\"] path').dispatchEvent(new MouseEvent('click', {{bubbles: true}}))"), vec![])
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(&format!(
+            "//code[@id='node-code' and text()='{code}']"
+        )))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn command_centre_browses_from_district_to_grid_on_desktop_and_phone() {
+    let app = TestApp::demo().await;
+    let d = driver().await;
+
+    let c = browser(&d, 1280, 900).await;
+    c.goto(&format!("{}/login", app.base)).await.unwrap();
+    shot(&c, "01-login-desktop").await;
+    login(&c, &app, "zhzx").await;
+    assert_eq!(text(&c, "node-code").await, "450802");
+    shot(&c, "02-district-desktop").await;
+    click_map(&c, "450802001").await;
+    assert!(text(&c, "node-name").await.starts_with("贵城街道"));
+    c.find(Locator::LinkText("东湖社区"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Css("svg.map")).await.unwrap();
+    assert!(text(&c, "node-name").await.starts_with("东湖社区"));
+    shot(&c, "03-community-desktop").await;
+    click_map(&c, "450802001001003").await;
+    let name = text(&c, "node-name").await;
+    assert!(
+        name.starts_with("东湖社区第三网格") && name.contains("综合网格"),
+        "{name}"
+    );
+    let staff = c
+        .find(Locator::Css("ul.staff"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(staff.contains("网格员"), "{staff}");
+    shot(&c, "04-grid-desktop").await;
+    c.close().await.unwrap();
+
+    let phone = browser(&d, 375, 812).await;
+    login(&phone, &app, "wg0101").await;
+    assert_eq!(text(&phone, "node-code").await, "450802001001001");
+    let overflow = phone
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_u64().unwrap() <= 375,
+        "no sideways scrolling on a 375-px phone: {overflow}"
+    );
+    shot(&phone, "05-grid-phone").await;
+    phone
+        .goto(&format!("{}/regions/450802001001002", app.base))
+        .await
+        .unwrap();
+    let body = phone
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("未找到"),
+        "another grid is simply not there: {body}"
+    );
+    shot(&phone, "06-other-grid-phone").await;
+    phone.close().await.unwrap();
+}

@@ -1,0 +1,108 @@
+//! The `shanzhi` command line: user management against the same database the server uses.
+
+use crate::common::FreshDb;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn shanzhi(args: &[&str], db: &str, stdin: &str) -> (bool, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shanzhi"))
+        .args(["--database-url", db])
+        .args(args)
+        .env("RUST_LOG", "error")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run shanzhi");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("wait");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[tokio::test]
+async fn user_add_and_passwd_work_on_the_servers_database() {
+    let fresh = FreshDb::new().await;
+    let db = fresh.url.as_str();
+    let (ok, out) = shanzhi(&["migrate"], db, "");
+    assert!(ok, "{out}");
+    let (ok, out) = shanzhi(
+        &[
+            "user",
+            "add",
+            "--username",
+            "ops",
+            "--name",
+            "运维管理员",
+            "--role",
+            "admin",
+        ],
+        db,
+        "Ops2026secret\n",
+    );
+    assert!(ok, "{out}");
+    assert!(out.contains("已创建账号 ops"));
+    let (ok, out) = shanzhi(
+        &[
+            "user",
+            "add",
+            "--username",
+            "ops2",
+            "--name",
+            "x",
+            "--role",
+            "admin",
+        ],
+        db,
+        "short\n",
+    );
+    assert!(!ok && out.contains("密码至少 10 个字符"), "{out}");
+    let (ok, out) = shanzhi(
+        &[
+            "user",
+            "add",
+            "--username",
+            "wk1",
+            "--name",
+            "x",
+            "--role",
+            "grid_worker",
+            "--node",
+            "450802001001001",
+        ],
+        db,
+        "Ops2026secret\n",
+    );
+    assert!(!ok && out.contains("不存在"), "{out}");
+    let (ok, out) = shanzhi(
+        &["user", "passwd", "--username", "ops"],
+        db,
+        "Changed2026pw\n",
+    );
+    assert!(ok, "{out}");
+
+    let store = shanzhi_store::Store::open(&fresh.opts).await.unwrap();
+    let mut conn = store.conn().await.unwrap();
+    let a = shanzhi_store::accounts::by_username(&mut conn, "ops")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        shanzhi_web::auth::verify_password("Changed2026pw".into(), Some(a.password_hash.clone()))
+            .await
+    );
+    assert!(
+        !shanzhi_web::auth::verify_password("Ops2026secret".into(), Some(a.password_hash)).await
+    );
+}

@@ -1,0 +1,228 @@
+//! The test harness: a real server on port 0 over a real database — a fresh SQLite file, or a
+//! fresh PostgreSQL database (UTF-8) when `SHANZHI_TEST_BACKEND=postgres` — driven over HTTP.
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use shanzhi::server::{self, Running};
+use shanzhi_store::{Store, StoreOptions};
+use shanzhi_web::WebConfig;
+use sqlx::Connection;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Password of the harness's admin and of every demo account.
+pub const PASSWORD: &str = "Shanzhi2026";
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// Which backend the suite runs on.
+pub fn backend() -> String {
+    std::env::var("SHANZHI_TEST_BACKEND").unwrap_or_else(|_| "sqlite".into())
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("SHANZHI_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+fn pg_url_for(db: &str) -> String {
+    let admin = pg_admin_url();
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.as_str(), |(b, _)| b)
+        .to_owned();
+    format!("{base}/{db}")
+}
+
+/// A fresh, empty database of the backend under test; a PostgreSQL one is dropped on drop.
+pub struct FreshDb {
+    /// How to open it.
+    pub opts: StoreOptions,
+    /// Its URL or file path, as the command line takes it.
+    pub url: String,
+    _dir: tempfile::TempDir,
+    pg_db: Option<String>,
+}
+
+impl FreshDb {
+    /// Creates one.
+    pub async fn new() -> FreshDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        if backend() == "postgres" {
+            let name = format!(
+                "sz_t{}_{}_{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::SeqCst),
+                rand::random::<u32>()
+            );
+            let mut admin = sqlx::PgConnection::connect(&pg_admin_url())
+                .await
+                .expect("PostgreSQL reachable");
+            // UTF-8 encoding and ctype, whatever the server's default: Chinese text must match.
+            let sql = format!(
+                "CREATE DATABASE {name} ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0"
+            );
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut admin)
+                .await
+                .expect("create test database");
+            let url = pg_url_for(&name);
+            FreshDb {
+                opts: StoreOptions::Postgres(url.clone()),
+                url,
+                _dir: dir,
+                pg_db: Some(name),
+            }
+        } else {
+            let path = dir.path().join("shanzhi.db");
+            let url = path.to_string_lossy().into_owned();
+            FreshDb {
+                opts: StoreOptions::Sqlite(path),
+                url,
+                _dir: dir,
+                pg_db: None,
+            }
+        }
+    }
+}
+
+impl Drop for FreshDb {
+    fn drop(&mut self) {
+        let Some(db) = self.pg_db.take() else { return };
+        // Drop cannot await, and the test's runtime may be shutting down: use a thread.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&pg_admin_url()).await {
+                    let sql = format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)");
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut admin)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A running server with its own database.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// A client without cookies (API calls).
+    pub client: reqwest::Client,
+    running: Option<Running>,
+    // Declared last: dropped after the server is stopped.
+    _db: FreshDb,
+}
+
+impl TestApp {
+    /// An empty deployment with only the `admin` account.
+    pub async fn empty() -> TestApp {
+        Self::start(false, WebConfig::default()).await
+    }
+
+    /// The demo district.
+    pub async fn demo() -> TestApp {
+        Self::start(true, WebConfig::default()).await
+    }
+
+    /// A server with the given seeding and configuration.
+    pub async fn start(demo: bool, config: WebConfig) -> TestApp {
+        let db = FreshDb::new().await;
+        let store = Store::open(&db.opts).await.expect("open store");
+        let mut config = config;
+        if demo {
+            config.demo_logins = shanzhi::seed::demo(&store).await.expect("demo");
+        }
+        shanzhi::seed::first_admin(&store, Some(PASSWORD.into()))
+            .await
+            .expect("admin");
+        let state = shanzhi_web::AppState::new(store, config)
+            .await
+            .expect("state");
+        let running = server::start("127.0.0.1:0".parse().expect("addr"), state)
+            .await
+            .expect("server");
+        TestApp {
+            base: format!("http://{}", running.addr),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            running: Some(running),
+            _db: db,
+        }
+    }
+
+    /// The server's state (to reach the store directly in a few checks).
+    pub fn state(&self) -> &shanzhi_web::AppState {
+        &self.running.as_ref().expect("running").state
+    }
+
+    /// Logs in through the API and returns a bearer token.
+    pub async fn token(&self, username: &str) -> String {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/token",
+                None,
+                Some(serde_json::json!({"username": username, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "login {username}: {body}");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// One JSON API call; returns status and parsed body (Null when empty).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, json)
+    }
+
+    /// GET with a token.
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    /// POST JSON with a token.
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+}
+
+/// Asserts the one error shape and returns its code.
+pub fn error_code(body: &Value) -> &str {
+    let e = &body["error"];
+    assert!(
+        e["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "error shape: {body}"
+    );
+    e["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("error shape: {body}"))
+}

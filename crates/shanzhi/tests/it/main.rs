@@ -1,0 +1,9 @@
+//! Integration tests: the real server, real databases, a real browser. One test binary keeps
+//! linking cheap on small machines.
+
+mod api_auth;
+mod api_regions;
+mod browser;
+mod cli;
+mod common;
+mod pages;

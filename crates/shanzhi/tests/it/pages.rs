@@ -1,0 +1,288 @@
+//! The web pages over HTTP: CSRF, cookies, scope, the management forms.
+
+use crate::common::{PASSWORD, TestApp};
+use reqwest::StatusCode;
+use reqwest::header::{LOCATION, SET_COOKIE};
+
+/// A browser-like client: keeps cookies, does not follow redirects.
+pub fn browser_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Pulls the CSRF token out of a page.
+pub fn csrf_of(html: &str) -> String {
+    let at = html
+        .find("name=\"_csrf\" value=\"")
+        .expect("form with csrf")
+        + "name=\"_csrf\" value=\"".len();
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+async fn logged_in(app: &TestApp, username: &str) -> (reqwest::Client, String) {
+    let c = browser_client();
+    let html = c
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&html);
+    let resp = c
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("username", username),
+            ("password", PASSWORD),
+            ("next", "/regions"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "login {username}");
+    (c, csrf)
+}
+
+#[tokio::test]
+async fn login_needs_the_csrf_token_and_sets_strict_cookies() {
+    let app = TestApp::demo().await;
+    let c = browser_client();
+    let resp = c
+        .get(format!("{}/login?next=//evil.example/x", app.base))
+        .send()
+        .await
+        .unwrap();
+    let set = resp
+        .headers()
+        .get(SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        set.contains("sz_csrf=") && set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    let html = resp.text().await.unwrap();
+    assert!(
+        html.contains("演示账号") && html.contains("wg0101"),
+        "demo logins shown in demo mode"
+    );
+    assert!(
+        html.contains(r#"value="/regions""#),
+        "an off-site next is replaced"
+    );
+    let csrf = csrf_of(&html);
+
+    let no_token = c
+        .post(format!("{}/login", app.base))
+        .form(&[("username", "wg0101"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status(), StatusCode::FORBIDDEN);
+    let wrong = c
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("_csrf", "x".repeat(43).as_str()),
+            ("username", "wg0101"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    let bad_pw = c
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("username", "wg0101"),
+            ("password", "nope-nope-1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_pw.status(), StatusCode::UNAUTHORIZED);
+    assert!(bad_pw.text().await.unwrap().contains("用户名或密码错误"));
+    let ok = c
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("username", "wg0101"),
+            ("password", PASSWORD),
+            ("next", "//evil.example"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    assert_eq!(ok.headers()[LOCATION], "/regions");
+    let session = ok.headers().get(SET_COOKIE).unwrap().to_str().unwrap();
+    assert!(
+        session.contains("sz_session=")
+            && session.contains("HttpOnly")
+            && session.contains("SameSite=Lax"),
+        "{session}"
+    );
+
+    let plain = TestApp::empty().await;
+    let html = browser_client()
+        .get(format!("{}/login", plain.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !html.contains("演示账号"),
+        "no demo logins outside demo mode"
+    );
+}
+
+#[tokio::test]
+async fn pages_keep_to_the_viewers_scope() {
+    let app = TestApp::demo().await;
+    let anonymous = browser_client()
+        .get(format!("{}/regions/450802", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
+    assert_eq!(anonymous.headers()[LOCATION], "/login?next=/regions/450802");
+
+    let (c, _) = logged_in(&app, "wg0101").await;
+    let home = c.get(format!("{}/regions", app.base)).send().await.unwrap();
+    assert_eq!(home.headers()[LOCATION], "/regions/450802001001001");
+    let own = c
+        .get(format!("{}/regions/450802001001001", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::OK);
+    let html = own.text().await.unwrap();
+    assert!(html.contains("东湖社区第一网格") && html.contains("<svg") && html.contains("1栋片区"));
+    assert!(
+        !html.contains("新建微网格"),
+        "grid workers get no management forms"
+    );
+    let other = c
+        .get(format!("{}/regions/450802001001002", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::NOT_FOUND);
+    assert!(!other.text().await.unwrap().contains("东湖社区第二网格"));
+}
+
+#[tokio::test]
+async fn officers_add_rename_and_retire_grids_through_forms() {
+    let app = TestApp::demo().await;
+    let (c, _) = logged_in(&app, "sq01").await;
+    let page = c
+        .get(format!("{}/regions/450802001001", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("新建网格"));
+    let csrf = csrf_of(&page);
+    let forged = c
+        .post(format!("{}/regions/450802001001/children", app.base))
+        .form(&[("suffix", "030"), ("name", "伪造网格")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        forged.status(),
+        StatusCode::FORBIDDEN,
+        "no CSRF token, no write"
+    );
+    let made = c
+        .post(format!("{}/regions/450802001001/children", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("suffix", "030"),
+            ("name", "东湖社区第三十网格"),
+            ("class", "comprehensive"),
+            ("feature", "庭院协商"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    let to = made.headers()[LOCATION].to_str().unwrap().to_owned();
+    assert!(to.starts_with("/regions/450802001001030"), "{to}");
+    let html = c
+        .get(format!("{}{to}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("东湖社区第三十网格") && html.contains("庭院协商") && html.contains("已新建")
+    );
+
+    let bad = c
+        .post(format!("{}/regions/450802001001/children", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("suffix", "030"),
+            ("name", "重复"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let back = bad.headers()[LOCATION].to_str().unwrap().to_owned();
+    let html = c
+        .get(format!("{}{back}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("已存在"), "the error says what is wrong");
+
+    let renamed = c
+        .post(format!("{}/regions/450802001001030/rename", app.base))
+        .form(&[("_csrf", csrf.as_str()), ("name", "东湖社区幸福网格")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), StatusCode::SEE_OTHER);
+    let retired = c
+        .post(format!("{}/regions/450802001001030/retire", app.base))
+        .form(&[("_csrf", csrf.as_str()), ("reason", "试点结束")])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        retired.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/regions/450802001001?notice=")
+    );
+    let html = c
+        .get(format!("{}/regions/450802001001030", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("已撤销")
+            && html.contains("试点结束")
+            && html.contains("东湖社区第三十网格 → 东湖社区幸福网格")
+    );
+}
