@@ -254,16 +254,16 @@ pub async fn counts_by_child(
         return Ok(Vec::new());
     };
     let n = child.code_len() as i64;
+    // CAST: PostgreSQL's substr takes an integer, and bound Rust integers are BIGINT.
     ex.all(
         Sql::new(
-            "SELECT substr(code, 1, ?) AS child, level, count(*) AS n FROM region_nodes \
+            "SELECT substr(code, 1, CAST(? AS INTEGER)) AS child, level, count(*) AS n FROM region_nodes \
              WHERE code > ? AND code < ? AND retired_at IS NULL AND length(code) > ? \
-             GROUP BY substr(code, 1, ?), level ORDER BY 1, 2",
+             GROUP BY 1, 2 ORDER BY 1, 2",
         )
         .bind(n)
         .bind(root.as_str())
         .bind(root.subtree_upper())
-        .bind(n)
         .bind(n),
     )
     .await

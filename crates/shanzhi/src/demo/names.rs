@@ -33,7 +33,7 @@ pub fn numeral(n: usize) -> String {
         0..=9 => D[n].to_owned(),
         10 => "十".to_owned(),
         11..=19 => format!("十{}", D[n % 10]),
-        _ if n % 10 == 0 => format!("{}十", D[n / 10 % 10]),
+        _ if n.is_multiple_of(10) => format!("{}十", D[n / 10 % 10]),
         _ => format!("{}十{}", D[n / 10 % 10], D[n % 10]),
     }
 }

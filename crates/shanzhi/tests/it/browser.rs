@@ -28,21 +28,24 @@ async fn driver() -> Driver {
         .unwrap()
         .port();
     let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-    let child = Command::new(&bin)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!("cannot start {bin} ({e}); run scripts/test, which installs chromium-driver")
-        });
-    let url = format!("http://127.0.0.1:{port}");
+    // Owned by the guard at once, so it is killed and reaped on every path.
+    let driver = Driver {
+        child: Command::new(&bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {bin} ({e}); run scripts/test, which installs chromium-driver")
+            }),
+        url: format!("http://127.0.0.1:{port}"),
+    };
     for _ in 0..100 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
             .is_ok()
         {
-            return Driver { child, url };
+            return driver;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
