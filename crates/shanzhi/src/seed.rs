@@ -40,6 +40,17 @@ pub async fn first_admin(
 /// exists) and returns the logins to show on the login page.
 pub async fn demo(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {
     let demo = demo::district();
+    let names: std::collections::HashMap<&str, &str> = demo.tree["features"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| {
+            Some((
+                f["properties"]["code"].as_str()?,
+                f["properties"]["name"].as_str()?,
+            ))
+        })
+        .collect();
     let logins = demo
         .accounts
         .iter()
@@ -48,7 +59,11 @@ pub async fn demo(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {
             username: a.username.clone(),
             password: DEMO_PASSWORD.into(),
             role: a.role.label().into(),
-            place: a.name.clone(),
+            place: a
+                .node
+                .as_deref()
+                .and_then(|c| names.get(c))
+                .map_or_else(|| "全域".to_owned(), |n| (*n).to_owned()),
         })
         .collect();
     if !regions::children(&mut store.conn().await?, None)

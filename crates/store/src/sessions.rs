@@ -25,20 +25,30 @@ pub async fn create_session(
     .map(drop)
 }
 
-/// The active account behind an unexpired session.
-pub async fn session_account(
+/// The active account behind an unexpired secret in `table` (`sessions` or `api_tokens`,
+/// never user input).
+async fn account_behind(
     ex: &mut impl Exec,
+    table: &str,
     token_hash: &str,
 ) -> Result<Option<AccountRow>, StoreError> {
     ex.opt(
         Sql::new(format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM sessions s JOIN accounts a ON a.id = s.account_id \
+            "SELECT {ACCOUNT_COLUMNS} FROM {table} s JOIN accounts a ON a.id = s.account_id \
              WHERE s.token_hash = ? AND s.expires_at > ? AND a.active"
         ))
         .bind(token_hash)
         .bind(now_ms()),
     )
     .await
+}
+
+/// The active account behind an unexpired session.
+pub async fn session_account(
+    ex: &mut impl Exec,
+    token_hash: &str,
+) -> Result<Option<AccountRow>, StoreError> {
+    account_behind(ex, "sessions", token_hash).await
 }
 
 /// Ends a session.
@@ -89,15 +99,7 @@ pub async fn token_account(
     ex: &mut impl Exec,
     token_hash: &str,
 ) -> Result<Option<AccountRow>, StoreError> {
-    ex.opt(
-        Sql::new(format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM api_tokens t JOIN accounts a ON a.id = t.account_id \
-             WHERE t.token_hash = ? AND t.expires_at > ? AND a.active"
-        ))
-        .bind(token_hash)
-        .bind(now_ms()),
-    )
-    .await
+    account_behind(ex, "api_tokens", token_hash).await
 }
 
 /// Revokes an API token.

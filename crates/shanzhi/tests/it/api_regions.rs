@@ -34,11 +34,10 @@ async fn grid_worker_sees_only_its_own_grid() {
         );
     }
     let (s, _) = app
-        .call(
-            Method::PATCH,
+        .patch(
             &format!("/api/v1/regions/{OTHER_GRID}"),
-            Some(&t),
-            Some(json!({"name": "改名"})),
+            &t,
+            json!({"name": "改名"}),
         )
         .await;
     assert_eq!(
@@ -119,11 +118,10 @@ async fn officers_manage_grids_by_the_tree_rules_and_codes_are_never_reused() {
     }
 
     let (s, body) = app
-        .call(
-            Method::PATCH,
+        .patch(
             &format!("/api/v1/regions/{new_code}"),
-            Some(&t),
-            Some(json!({"name": "东湖社区幸福网格"})),
+            &t,
+            json!({"name": "东湖社区幸福网格"}),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
@@ -133,11 +131,10 @@ async fn officers_manage_grids_by_the_tree_rules_and_codes_are_never_reused() {
         "the code is the identity and never changes"
     );
     let (s, _) = app
-        .call(
-            Method::PATCH,
+        .patch(
             &format!("/api/v1/regions/{community}"),
-            Some(&t),
-            Some(json!({"name": "x"})),
+            &t,
+            json!({"name": "x"}),
         )
         .await;
     assert_eq!(
@@ -523,11 +520,10 @@ async fn locate_finds_the_deepest_grid_and_dedicated_grids_in_any_coordinate_sys
     let admin = app.token("admin").await;
     let (nlon, nlat) = (lon + 0.02, lat + 0.02);
     let (s, _) = app
-        .call(
-            Method::PATCH,
+        .patch(
             "/api/v1/regions/450802001001901",
-            Some(&admin),
-            Some(json!({"boundary": square(nlon - 0.001, nlat - 0.001, 0.002, 0.002)})),
+            &admin,
+            json!({"boundary": square(nlon - 0.001, nlat - 0.001, 0.002, 0.002)}),
         )
         .await;
     assert_eq!(s, StatusCode::OK);

@@ -22,6 +22,20 @@ pub fn csrf_of(html: &str) -> String {
     html[at..].split('"').next().unwrap().to_owned()
 }
 
+/// Posts a form as the browser would.
+async fn post_form(
+    c: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    c.post(format!("{}{path}", app.base))
+        .form(fields)
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn logged_in(app: &TestApp, username: &str) -> (reqwest::Client, String) {
     let c = browser_client();
     let html = c
@@ -33,17 +47,18 @@ async fn logged_in(app: &TestApp, username: &str) -> (reqwest::Client, String) {
         .await
         .unwrap();
     let csrf = csrf_of(&html);
-    let resp = c
-        .post(format!("{}/login", app.base))
-        .form(&[
+    let resp = post_form(
+        &c,
+        &app,
+        "/login",
+        &[
             ("_csrf", csrf.as_str()),
             ("username", username),
             ("password", PASSWORD),
             ("next", "/regions"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER, "login {username}");
     (c, csrf)
 }
@@ -79,47 +94,51 @@ async fn login_needs_the_csrf_token_and_sets_strict_cookies() {
     );
     let csrf = csrf_of(&html);
 
-    let no_token = c
-        .post(format!("{}/login", app.base))
-        .form(&[("username", "wg0101"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let no_token = post_form(
+        &c,
+        &app,
+        "/login",
+        &[("username", "wg0101"), ("password", PASSWORD)],
+    )
+    .await;
     assert_eq!(no_token.status(), StatusCode::FORBIDDEN);
-    let wrong = c
-        .post(format!("{}/login", app.base))
-        .form(&[
+    let wrong = post_form(
+        &c,
+        &app,
+        "/login",
+        &[
             ("_csrf", "x".repeat(43).as_str()),
             ("username", "wg0101"),
             ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
-    let bad_pw = c
-        .post(format!("{}/login", app.base))
-        .form(&[
+    let bad_pw = post_form(
+        &c,
+        &app,
+        "/login",
+        &[
             ("_csrf", csrf.as_str()),
             ("username", "wg0101"),
             ("password", "nope-nope-1"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(bad_pw.status(), StatusCode::UNAUTHORIZED);
     assert!(bad_pw.text().await.unwrap().contains("用户名或密码错误"));
-    let ok = c
-        .post(format!("{}/login", app.base))
-        .form(&[
+    let ok = post_form(
+        &c,
+        &app,
+        "/login",
+        &[
             ("_csrf", csrf.as_str()),
             ("username", "wg0101"),
             ("password", PASSWORD),
             ("next", "//evil.example"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
     assert_eq!(ok.headers()[LOCATION], "/regions");
     let session = ok.headers().get(SET_COOKIE).unwrap().to_str().unwrap();
@@ -194,29 +213,31 @@ async fn officers_add_rename_and_retire_grids_through_forms() {
         .unwrap();
     assert!(page.contains("新建网格"));
     let csrf = csrf_of(&page);
-    let forged = c
-        .post(format!("{}/regions/450802001001/children", app.base))
-        .form(&[("suffix", "030"), ("name", "伪造网格")])
-        .send()
-        .await
-        .unwrap();
+    let forged = post_form(
+        &c,
+        &app,
+        "/regions/450802001001/children",
+        &[("suffix", "030"), ("name", "伪造网格")],
+    )
+    .await;
     assert_eq!(
         forged.status(),
         StatusCode::FORBIDDEN,
         "no CSRF token, no write"
     );
-    let made = c
-        .post(format!("{}/regions/450802001001/children", app.base))
-        .form(&[
+    let made = post_form(
+        &c,
+        &app,
+        "/regions/450802001001/children",
+        &[
             ("_csrf", csrf.as_str()),
             ("suffix", "030"),
             ("name", "东湖社区第三十网格"),
             ("class", "comprehensive"),
             ("feature", "庭院协商"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(made.status(), StatusCode::SEE_OTHER);
     let to = made.headers()[LOCATION].to_str().unwrap().to_owned();
     assert!(to.starts_with("/regions/450802001001030"), "{to}");
@@ -232,16 +253,17 @@ async fn officers_add_rename_and_retire_grids_through_forms() {
         html.contains("东湖社区第三十网格") && html.contains("庭院协商") && html.contains("已新建")
     );
 
-    let bad = c
-        .post(format!("{}/regions/450802001001/children", app.base))
-        .form(&[
+    let bad = post_form(
+        &c,
+        &app,
+        "/regions/450802001001/children",
+        &[
             ("_csrf", csrf.as_str()),
             ("suffix", "030"),
             ("name", "重复"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     let back = bad.headers()[LOCATION].to_str().unwrap().to_owned();
     let html = c
         .get(format!("{}{back}", app.base))
@@ -253,19 +275,21 @@ async fn officers_add_rename_and_retire_grids_through_forms() {
         .unwrap();
     assert!(html.contains("已存在"), "the error says what is wrong");
 
-    let renamed = c
-        .post(format!("{}/regions/450802001001030/rename", app.base))
-        .form(&[("_csrf", csrf.as_str()), ("name", "东湖社区幸福网格")])
-        .send()
-        .await
-        .unwrap();
+    let renamed = post_form(
+        &c,
+        &app,
+        "/regions/450802001001030/rename",
+        &[("_csrf", csrf.as_str()), ("name", "东湖社区幸福网格")],
+    )
+    .await;
     assert_eq!(renamed.status(), StatusCode::SEE_OTHER);
-    let retired = c
-        .post(format!("{}/regions/450802001001030/retire", app.base))
-        .form(&[("_csrf", csrf.as_str()), ("reason", "试点结束")])
-        .send()
-        .await
-        .unwrap();
+    let retired = post_form(
+        &c,
+        &app,
+        "/regions/450802001001030/retire",
+        &[("_csrf", csrf.as_str()), ("reason", "试点结束")],
+    )
+    .await;
     assert!(
         retired.headers()[LOCATION]
             .to_str()

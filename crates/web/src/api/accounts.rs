@@ -10,7 +10,6 @@ use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use shanzhi_domain::auth::Role;
 use shanzhi_store::accounts;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -61,39 +60,14 @@ async fn list(
     Ok(axum::Json(Page::new(items, limit, |a| a.id.to_string())))
 }
 
-/// An account to create.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct CreateAccount {
-    /// Login name.
-    pub username: String,
-    /// Real name.
-    pub display_name: String,
-    /// Role.
-    pub role: Role,
-    /// Bound node code.
-    pub node_code: Option<String>,
-    /// Department (department handlers only).
-    pub department_id: Option<i64>,
-    /// Initial password (≥ 10 characters, letters and digits).
-    pub password: String,
-}
-
 /// Creates an account bound to a node in the admin's scope.
-#[utoipa::path(post, path = "/accounts", tag = "accounts", security(("bearer" = [])), request_body = CreateAccount,
+#[utoipa::path(post, path = "/accounts", tag = "accounts", security(("bearer" = [])), request_body = NewAccountInput,
     responses((status = 201, body = AccountOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn create(
     State(state): State<AppState>,
     user: ApiUser,
-    Json(req): Json<CreateAccount>,
+    Json(input): Json<NewAccountInput>,
 ) -> Result<(StatusCode, axum::Json<AccountOut>), ApiError> {
-    let input = NewAccountInput {
-        username: req.username,
-        display_name: req.display_name,
-        role: req.role,
-        node_code: req.node_code,
-        department_id: req.department_id,
-        password: req.password,
-    };
     let row = svc::create(state.store(), Some(&user.0.actor), input).await?;
     Ok((
         StatusCode::CREATED,

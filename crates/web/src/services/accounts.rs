@@ -8,8 +8,8 @@ use shanzhi_store::accounts::{self, AccountRow, NewAccount};
 use shanzhi_store::{Store, now_ms, regions, sessions};
 use std::time::Instant;
 
-/// What is needed to create an account.
-#[derive(Debug, Clone)]
+/// What is needed to create an account (also the API's request body).
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct NewAccountInput {
     /// Login name: 3–32 of a–z, 0–9, `_`, `.`, `-`.
     pub username: String,
@@ -21,7 +21,7 @@ pub struct NewAccountInput {
     pub node_code: Option<String>,
     /// Department, for department handlers.
     pub department_id: Option<i64>,
-    /// Initial password.
+    /// Initial password (≥ 10 characters, letters and digits).
     pub password: String,
 }
 
