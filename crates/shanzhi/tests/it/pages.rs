@@ -49,7 +49,7 @@ async fn logged_in(app: &TestApp, username: &str) -> (reqwest::Client, String) {
     let csrf = csrf_of(&html);
     let resp = post_form(
         &c,
-        &app,
+        app,
         "/login",
         &[
             ("_csrf", csrf.as_str()),
