@@ -17,7 +17,7 @@ out="bench/results/locate-$(date -u +%Y%m%dT%H%M%SZ).md"
 {
   echo "# locate benchmark, $(date -u +%Y-%m-%d)"
   echo
-  echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB RAM; $(psql --version | head -n1); PostGIS $(ls /usr/share/postgresql/*/extension/postgis--*.sql 2>/dev/null | sed -E 's/.*postgis--([0-9.]+)\.sql/\1/' | sort -V | tail -n1)."
+  echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB RAM; $(psql --version | head -n1); PostGIS $(psql "$SHANZHI_BENCH_PG_URL" -tAc "SELECT default_version FROM pg_available_extensions WHERE name = 'postgis'")."
   echo "Command: bench/locate.sh (cargo bench -p shanzhi --bench locate)"
   echo
   cargo bench -q -p shanzhi --bench locate 2>/dev/null

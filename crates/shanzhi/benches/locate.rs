@@ -75,6 +75,7 @@ struct LocateResult {
     build: Duration,
     index_mb: f64,
     lookups_per_s: f64,
+    rate_range: (f64, f64),
     hit_rate: f64,
 }
 
@@ -102,6 +103,7 @@ fn bench_locate(
         .map(|(_, p)| p.exterior().0.len())
         .sum::<usize>() as f64
         / polys.len() as f64;
+    let before = rss();
     let items: Vec<IndexItem> = polys
         .iter()
         .map(|(code, p)| IndexItem {
@@ -111,7 +113,6 @@ fn bench_locate(
             shape: geo::MultiPolygon::new(vec![p.clone()]),
         })
         .collect();
-    let before = rss();
     let t = Instant::now();
     let index = LocateIndex::build(items);
     let build = t.elapsed();
@@ -121,22 +122,30 @@ fn bench_locate(
     for &(x, y) in queries.iter().take(10_000) {
         black_box(index.locate(x, y));
     }
+    // Five rounds over the same points; the median is reported, since this machine's CPU is
+    // shared and single rounds vary by ±20%.
     let mut hits = 0usize;
-    let t = Instant::now();
-    for &(x, y) in queries {
-        hits += usize::from(
-            black_box(index.locate(black_box(x), black_box(y)))
-                .comprehensive
-                .is_some(),
-        );
+    let mut rates = Vec::new();
+    for _ in 0..5 {
+        hits = 0;
+        let t = Instant::now();
+        for &(x, y) in queries {
+            hits += usize::from(
+                black_box(index.locate(black_box(x), black_box(y)))
+                    .comprehensive()
+                    .is_some(),
+            );
+        }
+        rates.push(queries.len() as f64 / t.elapsed().as_secs_f64());
     }
-    let elapsed = t.elapsed().as_secs_f64();
+    rates.sort_by(f64::total_cmp);
     let result = LocateResult {
         polygons: polys.len(),
         vertices,
         build,
         index_mb,
-        lookups_per_s: queries.len() as f64 / elapsed,
+        lookups_per_s: rates[2],
+        rate_range: (rates[0], rates[4]),
         hit_rate: hits as f64 / queries.len() as f64,
     };
     (result, polys)
@@ -341,7 +350,7 @@ async fn main() {
         .into_iter()
         .filter(|s| scales.contains(s.name))
     {
-        let queries = points(&s, 4_000_000);
+        let queries = points(&s, 2_000_000);
         let (r, polys) = bench_locate(&s, &queries);
         let (postgis, note) = match &pg {
             Some(url) => {
@@ -355,13 +364,15 @@ async fn main() {
             None => ("—".into(), "—".into()),
         };
         println!(
-            "| {} | {} | {:.1} | {:.2} s | {:.0} MB | {:.0} | {:.3} | {} | {} |",
+            "| {} | {} | {:.1} | {:.2} s | {:.0} MB | {:.0} | {:.0}–{:.0} | {:.3} | {} | {} |",
             s.name,
             r.polygons,
             r.vertices,
             r.build.as_secs_f64(),
             r.index_mb,
             r.lookups_per_s,
+            r.rate_range.0,
+            r.rate_range.1,
             r.hit_rate,
             postgis,
             note

@@ -428,8 +428,8 @@ pub async fn locate(
     let (main, dedicated) = state.with_index(|idx| {
         let l = idx.locate(wlon, wlat);
         (
-            l.comprehensive.map(str::to_owned),
-            l.dedicated
+            l.comprehensive().map(str::to_owned),
+            l.dedicated()
                 .iter()
                 .map(|s| (*s).to_owned())
                 .collect::<Vec<_>>(),
