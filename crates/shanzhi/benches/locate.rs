@@ -343,9 +343,9 @@ async fn main() {
     let scales = std::env::var("SHANZHI_BENCH_SCALES").unwrap_or_else(|_| "city,province".into());
     println!("## locate (one core)\n");
     println!(
-        "| scale | polygons | vertices/polygon | index build | index RSS | Shanzhi lookups/s | hit rate | PostGIS lookups/s (1 client) | ratio |"
+        "| scale | polygons | vertices/polygon | index build | index RSS | Shanzhi lookups/s (median of 5 rounds) | min–max | hit rate | PostGIS lookups/s (1 client) | ratio |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for s in [CITY, PROVINCE]
         .into_iter()
         .filter(|s| scales.contains(s.name))
