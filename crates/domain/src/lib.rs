@@ -3,7 +3,9 @@
 //! - [`region`]: the region tree (网格体系) — levels, unified codes, grid classes, tree imports.
 //! - [`geo`]: boundaries, coordinate systems of Chinese map SDKs, point location, coverage checks.
 //! - [`auth`]: roles, data scope (数据权限), password policy and login throttling.
+//! - [`case`]: the closed loop (事件闭环) — workflow stages, tiers, who may do what.
 
 pub mod auth;
+pub mod case;
 pub mod geo;
 pub mod region;

@@ -1,0 +1,11 @@
+//! Cases (事件) and their closed loop (事件闭环): the workflow state machine, who may move a
+//! case, and the tiers it is handled at. Plain Rust: storage records what this decides.
+
+mod category;
+mod workflow;
+
+pub use category::{CategorySpec, STANDARD as STANDARD_CATEGORIES};
+
+pub use workflow::{
+    Action, CaseFacts, Change, Party, Relation, Satisfaction, Stage, Tier, WorkflowError, apply,
+};
