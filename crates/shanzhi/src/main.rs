@@ -117,6 +117,7 @@ async fn main() -> anyhow::Result<()> {
             secure_cookies,
         } => {
             let store = Store::open(&opts).await.context("打开数据库失败")?;
+            seed::baseline(&store).await?;
             let demo_logins = if demo {
                 seed::demo(&store).await?
             } else {

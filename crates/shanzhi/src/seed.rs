@@ -10,6 +10,13 @@ use shanzhi_web::DemoLogin;
 use shanzhi_web::auth::{hash_password, new_secret};
 use shanzhi_web::services::accounts::{NewAccountInput, create};
 
+/// What every deployment has from its first start: the standard category list (事项清单).
+pub async fn baseline(store: &Store) -> anyhow::Result<()> {
+    shanzhi_web::services::cases::seed_categories(store)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 /// Creates the deployment-wide `admin` if there are no accounts yet. The password comes from
 /// `SHANZHI_ADMIN_PASSWORD`, or is random and returned so it can be printed once.
 pub async fn first_admin(

@@ -5,10 +5,11 @@
 //! `sea-query-sqlx`, so one query runs on native `SqlitePool` and `PgPool` connections alike —
 //! sqlx's `Any` driver is avoided because it lacks the types later modules need.
 //!
-//! The web layer calls the functions in [`regions`], [`accounts`] and [`sessions`]; it never
+//! The web layer calls the functions in [`regions`], [`accounts`], [`sessions`] and [`cases`]; it never
 //! writes SQL.
 
 pub mod accounts;
+pub mod cases;
 mod db;
 pub mod dialect;
 mod error;

@@ -135,6 +135,7 @@ impl TestApp {
     pub async fn start(demo: bool, config: WebConfig) -> TestApp {
         let db = FreshDb::new().await;
         let store = Store::open(&db.opts).await.expect("open store");
+        shanzhi::seed::baseline(&store).await.expect("categories");
         let mut config = config;
         if demo {
             config.demo_logins = shanzhi::seed::demo(&store).await.expect("demo");

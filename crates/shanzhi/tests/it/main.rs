@@ -2,6 +2,7 @@
 //! linking cheap on small machines.
 
 mod api_auth;
+mod api_cases;
 mod api_regions;
 mod browser;
 mod cli;

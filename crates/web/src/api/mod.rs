@@ -3,6 +3,7 @@
 
 mod accounts;
 mod auth;
+mod cases;
 mod extract;
 mod locate;
 mod page;
@@ -25,12 +26,15 @@ use utoipa_axum::router::OpenApiRouter;
         shanzhi_domain::geo::Crs,
         shanzhi_domain::region::GridClass,
         shanzhi_domain::region::DedicatedKind,
-        shanzhi_domain::auth::Role
+        shanzhi_domain::auth::Role,
+        shanzhi_domain::case::Tier,
+        shanzhi_domain::case::Satisfaction
     )),
     tags(
         (name = "auth", description = "登录与令牌"),
         (name = "regions", description = "网格体系：区县、镇街、村社区、网格、微网格"),
         (name = "accounts", description = "账号与部门"),
+        (name = "cases", description = "事件闭环：上报、受理、交办、处置、办结、核查、结案、评价、回访"),
     )
 )]
 struct ApiDoc;
@@ -53,6 +57,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(auth::router())
         .merge(regions::router())
         .merge(locate::router())
-        .merge(accounts::router());
+        .merge(accounts::router())
+        .merge(cases::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -2,4 +2,5 @@
 //! through the store in one transaction, keep the locate index in step.
 
 pub mod accounts;
+pub mod cases;
 pub mod regions;

@@ -1,0 +1,361 @@
+//! The case loop over the JSON API (issue #3 groundwork): report, accept, dispatch, handle,
+//! verify, close, follow up; scope, stale versions, tiers and the grid duty list.
+
+use crate::common::{TestApp, error_code};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// The middle of 东湖社区第一网格's first micro-grid: inside grid 450802001001001.
+async fn point_in_own_grid(app: &TestApp, token: &str) -> (f64, f64) {
+    let (_, node) = app.get("/api/v1/regions/450802001001001001", token).await;
+    assert_eq!(node["node"]["has_boundary"], true);
+    let demo = shanzhi::demo::district().tree;
+    let f = demo["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["code"] == "450802001001001")
+        .unwrap();
+    let ring = f["geometry"]["coordinates"][0].as_array().unwrap();
+    let n = ring.len() as f64 - 1.0;
+    let (sx, sy) = ring[..ring.len() - 1].iter().fold((0.0, 0.0), |(x, y), p| {
+        (x + p[0].as_f64().unwrap(), y + p[1].as_f64().unwrap())
+    });
+    (sx / n, sy / n)
+}
+
+async fn act(app: &TestApp, token: &str, id: i64, body: Value) -> (StatusCode, Value) {
+    app.post(&format!("/api/v1/cases/{id}/actions"), token, body)
+        .await
+}
+
+async fn version(app: &TestApp, token: &str, id: i64) -> i64 {
+    let (_, d) = app.get(&format!("/api/v1/cases/{id}"), token).await;
+    d["case"]["version"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_grid_matter_goes_round_the_loop() {
+    let app = TestApp::demo().await;
+    let worker = app.token("wg0101").await;
+    let leader = app.token("wgz01").await;
+    let officer = app.token("sq01").await;
+    let (lon, lat) = point_in_own_grid(&app, &worker).await;
+    let (s, case) = app
+        .post(
+            "/api/v1/cases",
+            &worker,
+            json!({"category": "0201", "title": "3栋楼道堆放杂物", "description": "3栋2单元楼道堆放纸箱，堵塞消防通道", "lon": lon, "lat": lat}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    assert_eq!(
+        (case["stage"].as_str(), case["tier"].as_str()),
+        (Some("reported"), Some("grid"))
+    );
+    assert_eq!(case["holder_code"], "450802001001001");
+    assert!(
+        case["node_code"]
+            .as_str()
+            .unwrap()
+            .starts_with("450802001001001")
+    );
+    assert_eq!(case["tracking_code"].as_str().unwrap().len(), 10);
+    let id = case["id"].as_i64().unwrap();
+
+    let steps: [(&str, Value, &str); 7] = [
+        (&leader, json!({"action": "accept"}), "accepted"),
+        (
+            &leader,
+            json!({"action": "dispatch", "to": "grid"}),
+            "dispatched",
+        ),
+        (&worker, json!({"action": "start"}), "in_progress"),
+        (
+            &worker,
+            json!({"action": "handle", "result": "已劝导住户清理，通道恢复畅通"}),
+            "handled",
+        ),
+        (&officer, json!({"action": "verify_pass"}), "verified"),
+        (&officer, json!({"action": "close"}), "closed"),
+        (
+            &officer,
+            json!({"action": "follow_up", "note": "电话回访，居民满意"}),
+            "followed_up",
+        ),
+    ];
+    for (token, mut body, stage) in steps {
+        body["version"] = json!(version(&app, token, id).await);
+        let (s, out) = act(&app, token, id, body.clone()).await;
+        assert_eq!(s, StatusCode::OK, "{body}: {out}");
+        assert_eq!(out["stage"], stage);
+    }
+    let (_, detail) = app.get(&format!("/api/v1/cases/{id}"), &officer).await;
+    let timeline = detail["timeline"].as_array().unwrap();
+    let actions: Vec<&str> = timeline
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "report",
+            "accept",
+            "dispatch",
+            "start",
+            "handle",
+            "verify_pass",
+            "close",
+            "follow_up"
+        ]
+    );
+    assert!(
+        timeline[4]["note"]
+            .as_str()
+            .unwrap()
+            .contains("通道恢复畅通")
+    );
+    assert!(timeline[4]["actor"].as_str().unwrap().contains("网格员"));
+    assert_eq!(timeline[3]["public"], false, "starting work is internal");
+}
+
+#[tokio::test]
+async fn wrong_steps_are_refused_with_clear_errors_and_nothing_changes() {
+    let app = TestApp::demo().await;
+    let worker = app.token("wg0101").await;
+    let leader = app.token("wgz01").await;
+    let neighbour = app.token("wg0102").await;
+    let (s, case) = app
+        .post("/api/v1/cases", &worker, json!({"category": "03", "title": "垃圾未清运", "description": "小区门口垃圾两天未清运", "node_code": "450802001001001"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    let id = case["id"].as_i64().unwrap();
+
+    let (s, body) = act(&app, &worker, id, json!({"action": "accept", "version": 1})).await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::FORBIDDEN, "forbidden"),
+        "a grid worker does not accept"
+    );
+    let (s, body) = act(
+        &app,
+        &leader,
+        id,
+        json!({"action": "handle", "version": 1, "result": "x"}),
+    )
+    .await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::CONFLICT, "conflict"),
+        "{body}"
+    );
+    assert!(body["error"]["message"].as_str().unwrap().contains("上报"));
+    let (s, body) = act(&app, &leader, id, json!({"action": "reject", "version": 1})).await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "reason_required")
+    );
+    let (s, _) = app.get(&format!("/api/v1/cases/{id}"), &neighbour).await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "another grid's worker does not see it"
+    );
+    let (s, _) = act(
+        &app,
+        &neighbour,
+        id,
+        json!({"action": "accept", "version": 1}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, body) = act(&app, &leader, id, json!({"action": "fly", "version": 1})).await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "unknown_action")
+    );
+    assert_eq!(
+        version(&app, &leader, id).await,
+        1,
+        "refused steps change nothing"
+    );
+
+    // Two people act on the same version at once: exactly one wins.
+    let (a, b) = tokio::join!(
+        act(&app, &leader, id, json!({"action": "accept", "version": 1})),
+        act(
+            &app,
+            &leader,
+            id,
+            json!({"action": "reject", "version": 1, "reason": "不属实"})
+        ),
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::CONFLICT],
+        "{a:?} {b:?}"
+    );
+    assert_eq!(version(&app, &leader, id).await, 2);
+    let (_, detail) = app.get(&format!("/api/v1/cases/{id}"), &leader).await;
+    assert_eq!(
+        detail["timeline"].as_array().unwrap().len(),
+        2,
+        "one report, one winning step"
+    );
+
+    let (s, body) = app.post("/api/v1/cases", &worker, json!({"category": "9999", "title": "x", "description": "y", "node_code": "450802001001001"})).await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "unknown_category")
+    );
+    let (s, body) = app
+        .post(
+            "/api/v1/cases",
+            &worker,
+            json!({"category": "03", "title": "x", "description": "y"}),
+        )
+        .await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "location_required")
+    );
+    let (s, _) = app.post("/api/v1/cases", &worker, json!({"category": "03", "title": "x", "description": "y", "node_code": "450802001001002"})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "cannot report into another grid");
+}
+
+#[tokio::test]
+async fn matters_off_the_grid_duty_list_go_to_the_command_centre_and_departments() {
+    let app = TestApp::demo().await;
+    let worker = app.token("wg0101").await;
+    let cc = app.token("zhzx").await;
+    let dept = app.token("cg01").await;
+    let (_, me) = app.get("/api/v1/me", &dept).await;
+    let dept_id = me["department_id"].as_i64().unwrap();
+    let (s, case) = app
+        .post("/api/v1/cases", &worker, json!({"category": "0403", "title": "井盖缺失", "description": "东湖路口井盖缺失，有行人跌落风险", "node_code": "450802001001001", "address": "东湖路与仙衣路交叉口"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    assert_eq!(
+        (case["tier"].as_str(), case["holder_code"].as_str()),
+        (Some("district"), Some("450802"))
+    );
+    let id = case["id"].as_i64().unwrap();
+    let (s, _) = act(&app, &cc, id, json!({"action": "accept", "version": 1})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, body) = act(
+        &app,
+        &cc,
+        id,
+        json!({"action": "dispatch", "to": "grid", "version": 2}),
+    )
+    .await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "invalid_target")
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("网格职责清单")
+    );
+    let (s, body) = act(
+        &app,
+        &cc,
+        id,
+        json!({"action": "dispatch", "to": "department", "version": 2}),
+    )
+    .await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "department_required")
+    );
+    let (s, out) = act(
+        &app,
+        &cc,
+        id,
+        json!({"action": "dispatch", "to": "department", "department_id": dept_id, "version": 2}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{out}");
+    assert_eq!(out["department_id"], dept_id);
+
+    let (_, list) = app.get("/api/v1/cases", &dept).await;
+    let ids: Vec<i64> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [id], "a department sees what is dispatched to it");
+    let (s, _) = act(&app, &dept, id, json!({"action": "start", "version": 3})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, out) = act(
+        &app,
+        &dept,
+        id,
+        json!({"action": "handle", "result": "已补装井盖", "version": 4}),
+    )
+    .await;
+    assert_eq!(
+        (s, out["stage"].as_str()),
+        (StatusCode::OK, Some("handled"))
+    );
+    let (s, body) = act(
+        &app,
+        &dept,
+        id,
+        json!({"action": "verify_pass", "version": 5}),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "the handler does not verify its own work: {body}"
+    );
+    let (s, _) = act(
+        &app,
+        &cc,
+        id,
+        json!({"action": "verify_pass", "version": 5}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+
+    // A grid worker escalates a matter it cannot settle: it goes up one tier, to the community.
+    let (_, small) = app
+        .post("/api/v1/cases", &worker, json!({"category": "0101", "title": "邻里噪音", "description": "楼上夜间噪音扰民", "node_code": "450802001001001"}))
+        .await;
+    let sid = small["id"].as_i64().unwrap();
+    let (s, up) = act(
+        &app,
+        &worker,
+        sid,
+        json!({"action": "escalate", "reason": "双方各执一词，需社区调解", "version": 1}),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "a grid worker is not the holder of a reported case: {up}"
+    );
+    let leader = app.token("wgz01").await;
+    let (s, up) = act(
+        &app,
+        &leader,
+        sid,
+        json!({"action": "escalate", "reason": "双方各执一词，需社区调解", "version": 1}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{up}");
+    assert_eq!(
+        (
+            up["tier"].as_str(),
+            up["holder_code"].as_str(),
+            up["stage"].as_str()
+        ),
+        (Some("community"), Some("450802001001"), Some("accepted"))
+    );
+}

@@ -1,0 +1,401 @@
+//! Cases (事件), their timeline and the category list.
+
+use crate::{Exec, Sql, StoreError, now_ms};
+use shanzhi_domain::case::CategorySpec;
+
+/// A stored category.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CategoryRow {
+    /// Code.
+    pub code: String,
+    /// Parent code.
+    pub parent_code: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Default tier (stored name).
+    pub tier: String,
+    /// Usual department kind.
+    pub department_kind: Option<String>,
+    /// Accept deadline, hours.
+    pub accept_hours: i32,
+    /// Handle deadline, hours.
+    pub handle_hours: i32,
+    /// On the grid duty list.
+    pub grid_duty: bool,
+    /// A dispute.
+    pub dispute: bool,
+}
+
+const CATEGORY_COLUMNS: &str = "code, parent_code, name, tier, department_kind, accept_hours, handle_hours, grid_duty, dispute";
+
+/// Stores the given categories where their codes are not present yet (first start, upgrades).
+pub async fn seed_categories(ex: &mut impl Exec, specs: &[CategorySpec]) -> Result<(), StoreError> {
+    for c in specs {
+        ex.exec(
+            Sql::new(format!(
+                "INSERT INTO categories ({CATEGORY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING"
+            ))
+            .bind(c.code)
+            .bind(c.parent())
+            .bind(c.name)
+            .bind(tier_name(c.tier))
+            .bind(c.department_kind)
+            .bind(c.accept_hours as i32)
+            .bind(c.handle_hours as i32)
+            .bind(c.grid_duty)
+            .bind(c.dispute),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The stored name of a tier.
+pub fn tier_name(t: shanzhi_domain::case::Tier) -> &'static str {
+    use shanzhi_domain::case::Tier::*;
+    match t {
+        Grid => "grid",
+        Community => "community",
+        Street => "street",
+        District => "district",
+        Department => "department",
+    }
+}
+
+/// Parses a stored tier name.
+pub fn parse_tier(s: &str) -> Option<shanzhi_domain::case::Tier> {
+    use shanzhi_domain::case::Tier::*;
+    [Grid, Community, Street, District, Department]
+        .into_iter()
+        .find(|t| tier_name(*t) == s)
+}
+
+/// Active categories, in code order.
+pub async fn categories(ex: &mut impl Exec) -> Result<Vec<CategoryRow>, StoreError> {
+    ex.all(Sql::new(format!(
+        "SELECT {CATEGORY_COLUMNS} FROM categories WHERE active ORDER BY code"
+    )))
+    .await
+}
+
+/// One active category.
+pub async fn category(ex: &mut impl Exec, code: &str) -> Result<Option<CategoryRow>, StoreError> {
+    ex.opt(
+        Sql::new(format!(
+            "SELECT {CATEGORY_COLUMNS} FROM categories WHERE code = ? AND active"
+        ))
+        .bind(code),
+    )
+    .await
+}
+
+const CASE_COLUMNS: &str = "id, tracking_code, source, category_code, title, description, node_code, lon, lat, \
+                            address, stage, tier, holder_code, department_id, reporter_account, reporter_name, \
+                            reopened, merged_into, satisfaction, accept_due, handle_due, version, created_at, updated_at";
+
+/// A stored case.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CaseRow {
+    /// Id.
+    pub id: i64,
+    /// Code the reporter tracks it with.
+    pub tracking_code: String,
+    /// Where it came from (grid_patrol, resident_qr, api …).
+    pub source: String,
+    /// Category.
+    pub category_code: String,
+    /// Short title.
+    pub title: String,
+    /// What was reported.
+    pub description: String,
+    /// The grid (or deeper node) where it happened.
+    pub node_code: String,
+    /// Longitude (WGS-84).
+    pub lon: Option<f64>,
+    /// Latitude (WGS-84).
+    pub lat: Option<f64>,
+    /// Address text.
+    pub address: Option<String>,
+    /// Stage (stored name).
+    pub stage: String,
+    /// Holder tier (stored name).
+    pub tier: String,
+    /// Code of the node holding it (for departments: their jurisdiction).
+    pub holder_code: String,
+    /// Department holding it.
+    pub department_id: Option<i64>,
+    /// Staff account that reported it.
+    pub reporter_account: Option<i64>,
+    /// Reporter's name, if given.
+    pub reporter_name: Option<String>,
+    /// Times reopened by 不满意.
+    pub reopened: i16,
+    /// Surviving case, when merged.
+    pub merged_into: Option<i64>,
+    /// The reporter's rating.
+    pub satisfaction: Option<String>,
+    /// Accept deadline (ms).
+    pub accept_due: i64,
+    /// Handle deadline (ms).
+    pub handle_due: i64,
+    /// Optimistic-concurrency version.
+    pub version: i64,
+    /// Created (ms).
+    pub created_at: i64,
+    /// Updated (ms).
+    pub updated_at: i64,
+}
+
+/// A case to insert.
+#[derive(Debug, Clone)]
+pub struct NewCase<'a> {
+    /// Tracking code.
+    pub tracking_code: &'a str,
+    /// Source.
+    pub source: &'a str,
+    /// Category.
+    pub category_code: &'a str,
+    /// Title.
+    pub title: &'a str,
+    /// Description.
+    pub description: &'a str,
+    /// Node where it happened.
+    pub node_code: &'a str,
+    /// Location.
+    pub lon_lat: Option<(f64, f64)>,
+    /// Address.
+    pub address: Option<&'a str>,
+    /// Initial holder tier.
+    pub tier: &'a str,
+    /// Initial holder node.
+    pub holder_code: &'a str,
+    /// Reporting staff account.
+    pub reporter_account: Option<i64>,
+    /// Reporter's name.
+    pub reporter_name: Option<&'a str>,
+    /// Accept deadline (ms).
+    pub accept_due: i64,
+    /// Handle deadline (ms).
+    pub handle_due: i64,
+}
+
+/// One timeline entry to append.
+#[derive(Debug, Clone)]
+pub struct NewEvent<'a> {
+    /// Acting account (None: reporter or system).
+    pub actor_id: Option<i64>,
+    /// Who, in words (name and role, 居民, 系统).
+    pub actor_label: &'a str,
+    /// Action name.
+    pub action: &'a str,
+    /// Stage before.
+    pub from_stage: Option<&'a str>,
+    /// Stage after.
+    pub to_stage: &'a str,
+    /// Note, reason or result.
+    pub note: &'a str,
+    /// Shown to the reporter.
+    pub public: bool,
+}
+
+/// Inserts a case in stage `reported` with its first timeline entry.
+pub async fn insert(
+    ex: &mut impl Exec,
+    c: NewCase<'_>,
+    first: NewEvent<'_>,
+) -> Result<i64, StoreError> {
+    let now = now_ms();
+    let (id,): (i64,) = ex
+        .one(
+            Sql::new(
+                "INSERT INTO cases (tracking_code, source, category_code, title, description, node_code, lon, lat, \
+                 address, stage, tier, holder_code, reporter_account, reporter_name, accept_due, handle_due, \
+                 created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reported', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(c.tracking_code)
+            .bind(c.source)
+            .bind(c.category_code)
+            .bind(c.title)
+            .bind(c.description)
+            .bind(c.node_code)
+            .bind(c.lon_lat.map(|p| p.0))
+            .bind(c.lon_lat.map(|p| p.1))
+            .bind(c.address)
+            .bind(c.tier)
+            .bind(c.holder_code)
+            .bind(c.reporter_account)
+            .bind(c.reporter_name)
+            .bind(c.accept_due)
+            .bind(c.handle_due)
+            .bind(now)
+            .bind(now),
+        )
+        .await?;
+    append_event(ex, id, first).await?;
+    Ok(id)
+}
+
+/// Appends a timeline entry.
+pub async fn append_event(
+    ex: &mut impl Exec,
+    case_id: i64,
+    e: NewEvent<'_>,
+) -> Result<(), StoreError> {
+    ex.exec(
+        Sql::new(
+            "INSERT INTO case_events (case_id, at, actor_id, actor_label, action, from_stage, to_stage, note, public) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(case_id)
+        .bind(now_ms())
+        .bind(e.actor_id)
+        .bind(e.actor_label)
+        .bind(e.action)
+        .bind(e.from_stage)
+        .bind(e.to_stage)
+        .bind(e.note)
+        .bind(e.public),
+    )
+    .await
+    .map(drop)
+}
+
+/// One case by id.
+pub async fn get(ex: &mut impl Exec, id: i64) -> Result<Option<CaseRow>, StoreError> {
+    ex.opt(Sql::new(format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?")).bind(id))
+        .await
+}
+
+/// One case by tracking code.
+pub async fn by_tracking_code(
+    ex: &mut impl Exec,
+    code: &str,
+) -> Result<Option<CaseRow>, StoreError> {
+    ex.opt(
+        Sql::new(format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE tracking_code = ?"
+        ))
+        .bind(code),
+    )
+    .await
+}
+
+/// Which cases a list may show.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter<'a> {
+    /// Cases that happened in this subtree (None: all).
+    pub within: Option<&'a str>,
+    /// Cases held by this department.
+    pub department_id: Option<i64>,
+    /// Only this stage.
+    pub stage: Option<&'a str>,
+}
+
+/// A page of cases, newest first, before the `before` id.
+pub async fn page(
+    ex: &mut impl Exec,
+    f: &CaseFilter<'_>,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<Vec<CaseRow>, StoreError> {
+    let mut q = Sql::new(format!("SELECT {CASE_COLUMNS} FROM cases WHERE id < ?"))
+        .bind(before.unwrap_or(i64::MAX));
+    if let Some(root) = f.within {
+        q.push_bind(" AND node_code >= ?", root)
+            .push_bind(" AND node_code < ?", format!("{root}:"));
+    }
+    if let Some(d) = f.department_id {
+        q.push_bind(" AND department_id = ?", d);
+    }
+    if let Some(s) = f.stage {
+        q.push_bind(" AND stage = ?", s);
+    }
+    q.push_bind(" ORDER BY id DESC LIMIT ?", i64::from(limit));
+    ex.all(q).await
+}
+
+/// The new state of a case after a transition.
+#[derive(Debug, Clone)]
+pub struct CaseUpdate<'a> {
+    /// Stage.
+    pub stage: &'a str,
+    /// Holder tier.
+    pub tier: &'a str,
+    /// Holder node.
+    pub holder_code: &'a str,
+    /// Department holding it.
+    pub department_id: Option<i64>,
+    /// Times reopened.
+    pub reopened: i16,
+    /// Surviving case, when merged.
+    pub merged_into: Option<i64>,
+    /// Rating.
+    pub satisfaction: Option<&'a str>,
+}
+
+/// Applies a transition if the case is still at `version`; false when someone else moved it
+/// first (the caller reports a conflict and nothing is written).
+pub async fn update_if_version(
+    ex: &mut impl Exec,
+    id: i64,
+    version: i64,
+    u: &CaseUpdate<'_>,
+) -> Result<bool, StoreError> {
+    let n = ex
+        .exec(
+            Sql::new(
+                "UPDATE cases SET stage = ?, tier = ?, holder_code = ?, department_id = ?, reopened = ?, \
+                 merged_into = ?, satisfaction = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+            )
+            .bind(u.stage)
+            .bind(u.tier)
+            .bind(u.holder_code)
+            .bind(u.department_id)
+            .bind(u.reopened)
+            .bind(u.merged_into)
+            .bind(u.satisfaction)
+            .bind(now_ms())
+            .bind(id)
+            .bind(version),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// A timeline entry.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct EventRow {
+    /// When (ms).
+    pub at: i64,
+    /// Acting account.
+    pub actor_id: Option<i64>,
+    /// Who, in words.
+    pub actor_label: String,
+    /// Action name.
+    pub action: String,
+    /// Stage before.
+    pub from_stage: Option<String>,
+    /// Stage after.
+    pub to_stage: String,
+    /// Note.
+    pub note: String,
+    /// Shown to the reporter.
+    pub public: bool,
+}
+
+/// A case's timeline, oldest first (only public entries when `public_only`).
+pub async fn events(
+    ex: &mut impl Exec,
+    case_id: i64,
+    public_only: bool,
+) -> Result<Vec<EventRow>, StoreError> {
+    let mut q = Sql::new(
+        "SELECT at, actor_id, actor_label, action, from_stage, to_stage, note, public FROM case_events WHERE case_id = ?",
+    )
+    .bind(case_id);
+    if public_only {
+        q.push(" AND public");
+    }
+    q.push(" ORDER BY id");
+    ex.all(q).await
+}

@@ -1,0 +1,368 @@
+//! Cases: categories, reporting, listing, detail with timeline, and transitions.
+
+use super::extract::{Json, Path, Query};
+use super::page::{Page, PageParams};
+use crate::auth::ApiUser;
+use crate::error::ErrorBody;
+use crate::services::cases::{self as svc, Move, ReportInput, stage_of};
+use crate::{ApiError, AppState};
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use shanzhi_domain::auth::Role;
+use shanzhi_domain::case::{Action, Satisfaction, Tier};
+use shanzhi_store::cases::{self, CaseFilter, CaseRow, CategoryRow, EventRow};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(categories))
+        .routes(routes!(list, report))
+        .routes(routes!(detail))
+        .routes(routes!(act))
+}
+
+/// A category (事项清单).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CategoryOut {
+    /// Code.
+    pub code: String,
+    /// Parent code.
+    pub parent_code: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Default holder tier.
+    pub tier: String,
+    /// Usual department kind.
+    pub department_kind: Option<String>,
+    /// Accept deadline, hours.
+    pub accept_hours: i32,
+    /// Handle deadline, hours.
+    pub handle_hours: i32,
+    /// On the grid duty list (网格职责清单).
+    pub grid_duty: bool,
+    /// A dispute (矛盾纠纷).
+    pub dispute: bool,
+}
+
+impl From<CategoryRow> for CategoryOut {
+    fn from(c: CategoryRow) -> Self {
+        CategoryOut {
+            code: c.code,
+            parent_code: c.parent_code,
+            name: c.name,
+            tier: c.tier,
+            department_kind: c.department_kind,
+            accept_hours: c.accept_hours,
+            handle_hours: c.handle_hours,
+            grid_duty: c.grid_duty,
+            dispute: c.dispute,
+        }
+    }
+}
+
+/// The category list.
+#[utoipa::path(get, path = "/categories", tag = "cases", security(("bearer" = [])),
+    responses((status = 200, body = Vec<CategoryOut>), (status = 401, body = ErrorBody)))]
+async fn categories(
+    State(state): State<AppState>,
+    _user: ApiUser,
+) -> Result<axum::Json<Vec<CategoryOut>>, ApiError> {
+    let rows = cases::categories(&mut state.store().conn().await?).await?;
+    Ok(axum::Json(
+        rows.into_iter().map(CategoryOut::from).collect(),
+    ))
+}
+
+/// A case.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CaseOut {
+    /// Id.
+    pub id: i64,
+    /// Tracking code (查询码) for the reporter.
+    pub tracking_code: String,
+    /// Source.
+    pub source: String,
+    /// Category code.
+    pub category_code: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Where it happened.
+    pub node_code: String,
+    /// Longitude (WGS-84).
+    pub lon: Option<f64>,
+    /// Latitude (WGS-84).
+    pub lat: Option<f64>,
+    /// Address.
+    pub address: Option<String>,
+    /// Stage.
+    pub stage: String,
+    /// Stage in Chinese.
+    pub stage_label: String,
+    /// Holder tier.
+    pub tier: String,
+    /// Holder node.
+    pub holder_code: String,
+    /// Holding department.
+    pub department_id: Option<i64>,
+    /// Times reopened.
+    pub reopened: i16,
+    /// Surviving case, when merged.
+    pub merged_into: Option<i64>,
+    /// Rating.
+    pub satisfaction: Option<String>,
+    /// Accept deadline (ms).
+    pub accept_due: i64,
+    /// Handle deadline (ms).
+    pub handle_due: i64,
+    /// Version: send it back with a transition.
+    pub version: i64,
+    /// Created (ms).
+    pub created_at: i64,
+    /// Updated (ms).
+    pub updated_at: i64,
+}
+
+impl From<CaseRow> for CaseOut {
+    fn from(c: CaseRow) -> Self {
+        CaseOut {
+            stage_label: stage_of(&c.stage).map_or("", |s| s.label()).into(),
+            id: c.id,
+            tracking_code: c.tracking_code,
+            source: c.source,
+            category_code: c.category_code,
+            title: c.title,
+            description: c.description,
+            node_code: c.node_code,
+            lon: c.lon,
+            lat: c.lat,
+            address: c.address,
+            stage: c.stage,
+            tier: c.tier,
+            holder_code: c.holder_code,
+            department_id: c.department_id,
+            reopened: c.reopened,
+            merged_into: c.merged_into,
+            satisfaction: c.satisfaction,
+            accept_due: c.accept_due,
+            handle_due: c.handle_due,
+            version: c.version,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// Reports a case. With lon/lat it is placed in the deepest grid containing the point.
+#[utoipa::path(post, path = "/cases", tag = "cases", security(("bearer" = [])), request_body = ReportInput,
+    responses((status = 201, body = CaseOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn report(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Json(input): Json<ReportInput>,
+) -> Result<(StatusCode, axum::Json<CaseOut>), ApiError> {
+    let row = svc::report(&state, &p.actor, &p.account, input).await?;
+    Ok((StatusCode::CREATED, axum::Json(row.into())))
+}
+
+/// List filters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListParams {
+    /// Only this stage (reported, accepted, dispatched, in_progress, handled, verified, closed, rated …).
+    pub stage: Option<String>,
+    /// Cursor from the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–500.
+    pub limit: Option<u32>,
+}
+
+/// Cases in the caller's scope (departments: cases dispatched to them), newest first.
+#[utoipa::path(get, path = "/cases", tag = "cases", security(("bearer" = [])), params(ListParams),
+    responses((status = 200, body = Page<CaseOut>), (status = 400, body = ErrorBody)))]
+async fn list(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<ListParams>,
+) -> Result<axum::Json<Page<CaseOut>>, ApiError> {
+    let page = PageParams {
+        cursor: q.cursor,
+        limit: q.limit,
+    };
+    let limit = page.limit()?;
+    let before = page
+        .after()?
+        .map(|c| c.parse::<i64>())
+        .transpose()
+        .map_err(|_| ApiError::bad("invalid_cursor", "cursor 无效"))?;
+    if let Some(s) = &q.stage {
+        stage_of(s).map_err(|_| ApiError::bad("invalid_stage", format!("未知状态 {s}")))?;
+    }
+    let department = p
+        .actor
+        .department_id
+        .filter(|_| p.actor.role == Role::DepartmentHandler);
+    let filter = CaseFilter {
+        within: if department.is_some() {
+            None
+        } else {
+            p.actor.scope_root()
+        },
+        department_id: department,
+        stage: q.stage.as_deref(),
+    };
+    let rows = cases::page(&mut state.store().conn().await?, &filter, before, limit).await?;
+    Ok(axum::Json(Page::new(
+        rows.into_iter().map(CaseOut::from).collect(),
+        limit,
+        |c| c.id.to_string(),
+    )))
+}
+
+/// A timeline entry.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EventOut {
+    /// When (ms).
+    pub at: i64,
+    /// Who, in words.
+    pub actor: String,
+    /// Action.
+    pub action: String,
+    /// Stage before.
+    pub from_stage: Option<String>,
+    /// Stage after.
+    pub to_stage: String,
+    /// Note, reason or result.
+    pub note: String,
+    /// Shown to the reporter.
+    pub public: bool,
+}
+
+impl From<EventRow> for EventOut {
+    fn from(e: EventRow) -> Self {
+        EventOut {
+            at: e.at,
+            actor: e.actor_label,
+            action: e.action,
+            from_stage: e.from_stage,
+            to_stage: e.to_stage,
+            note: e.note,
+            public: e.public,
+        }
+    }
+}
+
+/// A case with its timeline.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CaseDetail {
+    /// The case.
+    pub case: CaseOut,
+    /// Every step, oldest first.
+    pub timeline: Vec<EventOut>,
+}
+
+/// One case with its whole timeline.
+#[utoipa::path(get, path = "/cases/{id}", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = CaseDetail), (status = 404, body = ErrorBody)))]
+async fn detail(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<CaseDetail>, ApiError> {
+    let case = svc::visible(&state, &p.actor, id).await?;
+    let timeline = cases::events(&mut state.store().conn().await?, id, false).await?;
+    Ok(axum::Json(CaseDetail {
+        case: case.into(),
+        timeline: timeline.into_iter().map(EventOut::from).collect(),
+    }))
+}
+
+/// A transition request.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ActionRequest {
+    /// accept, reject, merge, dispatch, start, return, escalate, handle, verify_pass,
+    /// verify_fail, close, follow_up.
+    pub action: String,
+    /// The case version you saw; a stale version is refused with 409.
+    pub version: i64,
+    /// Reason (reject, merge, return, escalate, verify_fail).
+    pub reason: Option<String>,
+    /// What was done (handle).
+    pub result: Option<String>,
+    /// Follow-up note (follow_up).
+    pub note: Option<String>,
+    /// Dispatch target tier.
+    pub to: Option<Tier>,
+    /// Dispatch target department.
+    pub department_id: Option<i64>,
+    /// Merge target case.
+    pub into: Option<i64>,
+    /// Rating (reporters only).
+    pub satisfaction: Option<Satisfaction>,
+}
+
+fn action_of(r: &ActionRequest) -> Result<Action, ApiError> {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    Ok(match r.action.as_str() {
+        "accept" => Action::Accept,
+        "reject" => Action::Reject {
+            reason: text(&r.reason),
+        },
+        "merge" => Action::Merge {
+            into: r
+                .into
+                .ok_or_else(|| ApiError::bad("into_required", "合并时必须指定保留的事件 into"))?,
+            reason: text(&r.reason),
+        },
+        "dispatch" => Action::Dispatch {
+            to: r
+                .to
+                .ok_or_else(|| ApiError::bad("to_required", "交办时必须指定 to"))?,
+        },
+        "start" => Action::Start,
+        "return" => Action::Return {
+            reason: text(&r.reason),
+        },
+        "escalate" => Action::Escalate {
+            reason: text(&r.reason),
+        },
+        "handle" => Action::Handle {
+            result: text(&r.result),
+        },
+        "verify_pass" => Action::VerifyPass,
+        "verify_fail" => Action::VerifyFail {
+            reason: text(&r.reason),
+        },
+        "close" => Action::Close,
+        "rate" => Action::Rate {
+            satisfaction: r
+                .satisfaction
+                .ok_or_else(|| ApiError::bad("satisfaction_required", "评价必须选择满意度"))?,
+        },
+        "follow_up" => Action::FollowUp {
+            note: text(&r.note),
+        },
+        other => return Err(ApiError::bad("unknown_action", format!("未知操作 {other}"))),
+    })
+}
+
+/// Moves a case through the loop. Refused with a clear error when the stage, the caller or a
+/// missing reason does not allow it; 409 when someone else moved the case first.
+#[utoipa::path(post, path = "/cases/{id}/actions", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ActionRequest,
+    responses((status = 200, body = CaseOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn act(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+    Json(r): Json<ActionRequest>,
+) -> Result<axum::Json<CaseOut>, ApiError> {
+    let m = Move {
+        action: action_of(&r)?,
+        version: r.version,
+        department_id: r.department_id,
+    };
+    let row = svc::transition(&state, &p.actor, &p.account, id, m).await?;
+    Ok(axum::Json(row.into()))
+}

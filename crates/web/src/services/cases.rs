@@ -1,0 +1,392 @@
+//! Case operations: reporting, listing within scope, and moving a case through the loop with
+//! an optimistic version check.
+
+use crate::auth::Actor;
+use crate::services::regions;
+use crate::{ApiError, AppState};
+use rand::Rng;
+use shanzhi_domain::auth::Role;
+use shanzhi_domain::case::{Action, CaseFacts, Party, Relation, Stage, Tier, WorkflowError, apply};
+use shanzhi_domain::geo::Crs;
+use shanzhi_store::accounts::AccountRow;
+use shanzhi_store::cases::{self, CaseRow, CaseUpdate, NewCase, NewEvent, parse_tier, tier_name};
+use shanzhi_store::now_ms;
+
+/// Where a report comes from.
+pub const SOURCES: [&str; 8] = [
+    "grid_patrol",
+    "resident_qr",
+    "mobile",
+    "hotline",
+    "petition",
+    "assignment",
+    "api",
+    "open311",
+];
+
+/// A report by a staff member (grid worker on patrol, officer, mobile reporter, API client).
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct ReportInput {
+    /// Category code (事项清单).
+    pub category: String,
+    /// Short title, up to 100 characters.
+    pub title: String,
+    /// What happened, up to 2,000 characters.
+    pub description: String,
+    /// Longitude; with `lat`, the case is placed by `locate`.
+    pub lon: Option<f64>,
+    /// Latitude.
+    pub lat: Option<f64>,
+    /// Coordinate system of lon/lat (default wgs84).
+    #[serde(default)]
+    pub crs: Crs,
+    /// The grid (or other node) when no location is given.
+    pub node_code: Option<String>,
+    /// Address text.
+    pub address: Option<String>,
+    /// grid_patrol (default), mobile, assignment, api …
+    pub source: Option<String>,
+}
+
+/// Letters and digits that cannot be mistaken for one another when read aloud or retyped.
+const TRACKING_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+fn tracking_code() -> String {
+    let mut rng = rand::rng();
+    (0..10)
+        .map(|_| TRACKING_ALPHABET[rng.random_range(0..TRACKING_ALPHABET.len())] as char)
+        .collect()
+}
+
+/// The node code of the unit at `tier` above (or at) `node` — the grid's community, street …
+fn holder_of(node: &str, tier: Tier) -> Option<String> {
+    let len = match tier {
+        Tier::Grid => 15,
+        Tier::Community => 12,
+        Tier::Street => 9,
+        Tier::District | Tier::Department => 6,
+    };
+    (node.len() >= len).then(|| node[..len].to_owned())
+}
+
+/// Who the actor is, in words, for the timeline.
+pub fn actor_label(account: &AccountRow, role: Role) -> String {
+    format!("{}（{}）", account.display_name, role.label())
+}
+
+/// Records a staff member's report; it starts at the category's default tier.
+pub async fn report(
+    state: &AppState,
+    actor: &Actor,
+    account: &AccountRow,
+    input: ReportInput,
+) -> Result<CaseRow, ApiError> {
+    let mut conn = state.store().conn().await?;
+    let category = cases::category(&mut conn, input.category.trim())
+        .await?
+        .ok_or_else(|| {
+            ApiError::bad(
+                "unknown_category",
+                format!("未知事项类别 {}", input.category),
+            )
+        })?;
+    let title = input.title.trim();
+    let description = input.description.trim();
+    if title.is_empty() || title.chars().count() > 100 {
+        return Err(ApiError::bad(
+            "invalid_title",
+            "标题不能为空，且不超过 100 个字",
+        ));
+    }
+    if description.is_empty() || description.chars().count() > 2000 {
+        return Err(ApiError::bad(
+            "invalid_description",
+            "事件描述不能为空，且不超过 2000 个字",
+        ));
+    }
+    let source = input.source.as_deref().unwrap_or("grid_patrol");
+    if !SOURCES.contains(&source) {
+        return Err(ApiError::bad(
+            "invalid_source",
+            format!("未知来源 {source}"),
+        ));
+    }
+    let (node, lon_lat) = match (input.lon, input.lat, &input.node_code) {
+        (Some(lon), Some(lat), _) => {
+            let (node, _) = regions::locate(state, actor, lon, lat, input.crs).await?;
+            (node, Some(input.crs.to_wgs84(lon, lat)))
+        }
+        (None, None, Some(code)) => (regions::visible(state, actor, code).await?, None),
+        _ => {
+            return Err(ApiError::bad(
+                "location_required",
+                "请提供经纬度（lon、lat），或选择所在网格（node_code）",
+            ));
+        }
+    };
+    if node.retired_at.is_some() || node.code.len() < 12 {
+        return Err(ApiError::bad(
+            "invalid_node",
+            "事件必须落在村社区、网格或微网格内",
+        ));
+    }
+    let default_tier = parse_tier(&category.tier).unwrap_or(Tier::Community);
+    // A grid-level matter reported outside any grid starts at the community.
+    let tier = if default_tier == Tier::Grid && node.code.len() < 15 {
+        Tier::Community
+    } else {
+        default_tier
+    };
+    let holder = holder_of(&node.code, tier).unwrap_or_else(|| node.code.clone());
+    let now = now_ms();
+    let hour = 3_600_000;
+    let label = actor_label(account, actor.role);
+    let mut tx = state.store().begin().await?;
+    let tracking = tracking_code();
+    let new = NewCase {
+        tracking_code: &tracking,
+        source,
+        category_code: &category.code,
+        title,
+        description,
+        node_code: &node.code,
+        lon_lat,
+        address: input
+            .address
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty()),
+        tier: tier_name(tier),
+        holder_code: &holder,
+        reporter_account: Some(account.id),
+        reporter_name: Some(&account.display_name),
+        accept_due: now + i64::from(category.accept_hours) * hour,
+        handle_due: now + i64::from(category.handle_hours) * hour,
+    };
+    let first = NewEvent {
+        actor_id: Some(account.id),
+        actor_label: &label,
+        action: "report",
+        from_stage: None,
+        to_stage: "reported",
+        note: "",
+        public: true,
+    };
+    let id = cases::insert(&mut tx, new, first).await?;
+    let row = cases::get(&mut tx, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// Whether the actor may see the case at all (404 otherwise).
+pub fn sees(actor: &Actor, case: &CaseRow) -> bool {
+    match actor.role {
+        Role::DepartmentHandler => {
+            case.department_id.is_some() && case.department_id == actor.department_id
+        }
+        _ => actor.sees(&case.node_code),
+    }
+}
+
+/// A case the actor may see.
+pub async fn visible(state: &AppState, actor: &Actor, id: i64) -> Result<CaseRow, ApiError> {
+    let case = cases::get(&mut state.store().conn().await?, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if sees(actor, &case) {
+        Ok(case)
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+/// How the actor stands to the case: bound at its holder, bound above it, or (departments)
+/// its assignee.
+fn relation(actor: &Actor, case: &CaseRow, stage: Stage, tier: Tier) -> Option<Relation> {
+    let holding = if tier == Tier::Department {
+        actor.role == Role::DepartmentHandler && actor.department_id == case.department_id
+    } else {
+        actor.scope_root() == Some(case.holder_code.as_str())
+    };
+    let waiting_dispatch = matches!(stage, Stage::Reported | Stage::Accepted);
+    match (holding, waiting_dispatch) {
+        (true, true) => Some(Relation::Dispatcher),
+        (true, false) => Some(Relation::Assignee),
+        (false, _) if actor.role != Role::DepartmentHandler && actor.sees(&case.holder_code) => {
+            Some(Relation::Above)
+        }
+        _ => None,
+    }
+}
+
+fn workflow_error(e: WorkflowError) -> ApiError {
+    match e {
+        WorkflowError::NotAllowed(_) => ApiError::Forbidden(e.to_string()),
+        WorkflowError::WrongStage { .. } => ApiError::Conflict(e.to_string()),
+        WorkflowError::ReasonRequired(_) => ApiError::bad("reason_required", e.to_string()),
+        WorkflowError::BadTarget { .. } | WorkflowError::AtTop => {
+            ApiError::bad("invalid_target", e.to_string())
+        }
+    }
+}
+
+/// A requested transition, with the version the caller saw.
+#[derive(Debug, Clone)]
+pub struct Move {
+    /// What to do.
+    pub action: Action,
+    /// The case version the caller acted on.
+    pub version: i64,
+    /// Department to dispatch to (with `Dispatch { to: Department }`).
+    pub department_id: Option<i64>,
+}
+
+/// Applies a transition: domain rules, then one transaction that writes only if nobody else
+/// moved the case since `version` was read.
+pub async fn transition(
+    state: &AppState,
+    actor: &Actor,
+    account: &AccountRow,
+    id: i64,
+    m: Move,
+) -> Result<CaseRow, ApiError> {
+    let case = visible(state, actor, id).await?;
+    let stage = stage_of(&case.stage)?;
+    let tier = parse_tier(&case.tier)
+        .ok_or_else(|| ApiError::Internal(format!("case {id} tier {}", case.tier)))?;
+    let mut conn = state.store().conn().await?;
+    let category = cases::category(&mut conn, &case.category_code).await?;
+    let facts = CaseFacts {
+        stage,
+        tier,
+        reopened: u8::try_from(case.reopened).unwrap_or(u8::MAX),
+        grid_duty: category.as_ref().is_some_and(|c| c.grid_duty),
+    };
+    let relation = relation(actor, &case, stage, tier)
+        .ok_or_else(|| ApiError::Forbidden("您与此事件无关，不能办理".into()))?;
+    let change = apply(
+        facts,
+        Party::Staff {
+            role: actor.role,
+            relation,
+        },
+        &m.action,
+    )
+    .map_err(workflow_error)?;
+
+    let mut holder = case.holder_code.clone();
+    let mut department_id = case.department_id;
+    if let Some(new_tier) = change.tier {
+        if new_tier == Tier::Department {
+            let dep_id = m.department_id.ok_or_else(|| {
+                ApiError::bad("department_required", "交办到职能部门时必须选择部门")
+            })?;
+            let dep = shanzhi_store::accounts::department(&mut conn, dep_id)
+                .await?
+                .filter(|d| case.node_code.starts_with(&d.node_code))
+                .ok_or_else(|| {
+                    ApiError::bad("unknown_department", "部门不存在，或事件不在其辖区内")
+                })?;
+            holder = dep.node_code;
+            department_id = Some(dep.id);
+        } else {
+            holder = holder_of(&case.node_code, new_tier)
+                .ok_or_else(|| ApiError::bad("invalid_target", "事件所在位置没有这一层级"))?;
+            department_id = None;
+        }
+    }
+    let merged_into = match &m.action {
+        Action::Merge { into, .. } => {
+            let target = visible(state, actor, *into).await?;
+            if target.id == case.id || stage_of(&target.stage)?.is_final() {
+                return Err(ApiError::bad(
+                    "invalid_merge",
+                    "只能合并到另一件未办结的事件",
+                ));
+            }
+            Some(target.id)
+        }
+        _ => case.merged_into,
+    };
+    let satisfaction = match &m.action {
+        Action::Rate { satisfaction } => Some(format!("{satisfaction:?}").to_lowercase()),
+        _ => case.satisfaction.clone(),
+    };
+    drop(conn);
+    let to = stage_name(change.to);
+    let update = CaseUpdate {
+        stage: to,
+        tier: tier_name(change.tier.unwrap_or(tier)),
+        holder_code: &holder,
+        department_id,
+        reopened: case.reopened + i16::from(change.reopens),
+        merged_into,
+        satisfaction: satisfaction.as_deref(),
+    };
+    let label = actor_label(account, actor.role);
+    let note = match &m.action {
+        Action::Dispatch { to } => format!("交办至{}", to.label()),
+        Action::Reject { reason }
+        | Action::Return { reason }
+        | Action::Escalate { reason }
+        | Action::VerifyFail { reason } => reason.clone(),
+        Action::Merge { into, reason } => format!("并入事件 {into}：{reason}"),
+        Action::Handle { result } => result.clone(),
+        Action::FollowUp { note } => note.clone(),
+        _ => String::new(),
+    };
+    let mut tx = state.store().begin().await?;
+    if !cases::update_if_version(&mut tx, id, m.version, &update).await? {
+        return Err(ApiError::Conflict("事件已被他人更新，请刷新后重试".into()));
+    }
+    let event = NewEvent {
+        actor_id: Some(account.id),
+        actor_label: &label,
+        action: m.action.name(),
+        from_stage: Some(&case.stage),
+        to_stage: to,
+        note: note.trim(),
+        public: m.action.is_public(),
+    };
+    cases::append_event(&mut tx, id, event).await?;
+    let row = cases::get(&mut tx, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// The stored name of a stage.
+pub fn stage_name(s: Stage) -> &'static str {
+    match s {
+        Stage::Reported => "reported",
+        Stage::Accepted => "accepted",
+        Stage::Rejected => "rejected",
+        Stage::Merged => "merged",
+        Stage::Dispatched => "dispatched",
+        Stage::InProgress => "in_progress",
+        Stage::Handled => "handled",
+        Stage::Verified => "verified",
+        Stage::Closed => "closed",
+        Stage::Rated => "rated",
+        Stage::FollowedUp => "followed_up",
+    }
+}
+
+/// Parses a stored stage name.
+pub fn stage_of(s: &str) -> Result<Stage, ApiError> {
+    Stage::ALL
+        .into_iter()
+        .find(|st| stage_name(*st) == s)
+        .ok_or_else(|| ApiError::Internal(format!("unknown stage {s}")))
+}
+
+/// Makes sure the standard categories exist (first start and upgrades add new ones only).
+pub async fn seed_categories(store: &shanzhi_store::Store) -> Result<(), ApiError> {
+    let mut tx = store.begin().await?;
+    cases::seed_categories(&mut tx, &shanzhi_domain::case::STANDARD_CATEGORIES).await?;
+    tx.commit().await?;
+    Ok(())
+}
