@@ -3,8 +3,8 @@
 use crate::{Exec, Sql, StoreError, now_ms};
 use shanzhi_domain::case::CategorySpec;
 
-/// A stored category.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+/// A stored category (also the API's answer, so the two cannot drift).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct CategoryRow {
     /// Code.
     pub code: String,
@@ -93,8 +93,8 @@ const CASE_COLUMNS: &str = "id, tracking_code, source, category_code, title, des
                             address, stage, tier, holder_code, department_id, reporter_account, reporter_name, \
                             reopened, merged_into, satisfaction, accept_due, handle_due, version, created_at, updated_at";
 
-/// A stored case.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+/// A stored case (also the body of the API's case answers).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct CaseRow {
     /// Id.
     pub id: i64,
@@ -138,7 +138,7 @@ pub struct CaseRow {
     pub accept_due: i64,
     /// Handle deadline (ms).
     pub handle_due: i64,
-    /// Optimistic-concurrency version.
+    /// Optimistic-concurrency version: send it back with a transition.
     pub version: i64,
     /// Created (ms).
     pub created_at: i64,

@@ -23,135 +23,33 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(act))
 }
 
-/// A category (事项清单).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct CategoryOut {
-    /// Code.
-    pub code: String,
-    /// Parent code.
-    pub parent_code: Option<String>,
-    /// Name.
-    pub name: String,
-    /// Default holder tier.
-    pub tier: String,
-    /// Usual department kind.
-    pub department_kind: Option<String>,
-    /// Accept deadline, hours.
-    pub accept_hours: i32,
-    /// Handle deadline, hours.
-    pub handle_hours: i32,
-    /// On the grid duty list (网格职责清单).
-    pub grid_duty: bool,
-    /// A dispute (矛盾纠纷).
-    pub dispute: bool,
-}
-
-impl From<CategoryRow> for CategoryOut {
-    fn from(c: CategoryRow) -> Self {
-        CategoryOut {
-            code: c.code,
-            parent_code: c.parent_code,
-            name: c.name,
-            tier: c.tier,
-            department_kind: c.department_kind,
-            accept_hours: c.accept_hours,
-            handle_hours: c.handle_hours,
-            grid_duty: c.grid_duty,
-            dispute: c.dispute,
-        }
-    }
-}
-
 /// The category list.
 #[utoipa::path(get, path = "/categories", tag = "cases", security(("bearer" = [])),
-    responses((status = 200, body = Vec<CategoryOut>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Vec<CategoryRow>), (status = 401, body = ErrorBody)))]
 async fn categories(
     State(state): State<AppState>,
     _user: ApiUser,
-) -> Result<axum::Json<Vec<CategoryOut>>, ApiError> {
-    let rows = cases::categories(&mut state.store().conn().await?).await?;
+) -> Result<axum::Json<Vec<CategoryRow>>, ApiError> {
     Ok(axum::Json(
-        rows.into_iter().map(CategoryOut::from).collect(),
+        cases::categories(&mut state.store().conn().await?).await?,
     ))
 }
 
-/// A case.
+/// A case, with its stage in Chinese.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CaseOut {
-    /// Id.
-    pub id: i64,
-    /// Tracking code (查询码) for the reporter.
-    pub tracking_code: String,
-    /// Source.
-    pub source: String,
-    /// Category code.
-    pub category_code: String,
-    /// Title.
-    pub title: String,
-    /// Description.
-    pub description: String,
-    /// Where it happened.
-    pub node_code: String,
-    /// Longitude (WGS-84).
-    pub lon: Option<f64>,
-    /// Latitude (WGS-84).
-    pub lat: Option<f64>,
-    /// Address.
-    pub address: Option<String>,
-    /// Stage.
-    pub stage: String,
+    /// The stored case.
+    #[serde(flatten)]
+    pub case: CaseRow,
     /// Stage in Chinese.
     pub stage_label: String,
-    /// Holder tier.
-    pub tier: String,
-    /// Holder node.
-    pub holder_code: String,
-    /// Holding department.
-    pub department_id: Option<i64>,
-    /// Times reopened.
-    pub reopened: i16,
-    /// Surviving case, when merged.
-    pub merged_into: Option<i64>,
-    /// Rating.
-    pub satisfaction: Option<String>,
-    /// Accept deadline (ms).
-    pub accept_due: i64,
-    /// Handle deadline (ms).
-    pub handle_due: i64,
-    /// Version: send it back with a transition.
-    pub version: i64,
-    /// Created (ms).
-    pub created_at: i64,
-    /// Updated (ms).
-    pub updated_at: i64,
 }
 
 impl From<CaseRow> for CaseOut {
-    fn from(c: CaseRow) -> Self {
+    fn from(case: CaseRow) -> Self {
         CaseOut {
-            stage_label: stage_of(&c.stage).map_or("", |s| s.label()).into(),
-            id: c.id,
-            tracking_code: c.tracking_code,
-            source: c.source,
-            category_code: c.category_code,
-            title: c.title,
-            description: c.description,
-            node_code: c.node_code,
-            lon: c.lon,
-            lat: c.lat,
-            address: c.address,
-            stage: c.stage,
-            tier: c.tier,
-            holder_code: c.holder_code,
-            department_id: c.department_id,
-            reopened: c.reopened,
-            merged_into: c.merged_into,
-            satisfaction: c.satisfaction,
-            accept_due: c.accept_due,
-            handle_due: c.handle_due,
-            version: c.version,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
+            stage_label: stage_of(&case.stage).map_or("", |s| s.label()).into(),
+            case,
         }
     }
 }
@@ -217,7 +115,7 @@ async fn list(
     Ok(axum::Json(Page::new(
         rows.into_iter().map(CaseOut::from).collect(),
         limit,
-        |c| c.id.to_string(),
+        |c| c.case.id.to_string(),
     )))
 }
 
