@@ -1,6 +1,6 @@
 //! Shared application state.
 
-use shanzhi_domain::auth::{LoginThrottle, ThrottleLimits};
+use shanzhi_domain::auth::{LoginThrottle, SlidingWindow, ThrottleLimits};
 use shanzhi_domain::geo::{IndexItem, LocateIndex};
 use shanzhi_store::{Store, StoreError, regions};
 use std::sync::{Arc, Mutex, RwLock};
@@ -32,6 +32,8 @@ pub struct WebConfig {
     pub token_ttl: Duration,
     /// Failed-login limits.
     pub throttle: ThrottleLimits,
+    /// Resident reports accepted per client address per hour (public pages).
+    pub public_reports_per_hour: usize,
 }
 
 impl Default for WebConfig {
@@ -42,6 +44,7 @@ impl Default for WebConfig {
             session_ttl: Duration::from_secs(12 * 3600),
             token_ttl: Duration::from_secs(30 * 24 * 3600),
             throttle: ThrottleLimits::default(),
+            public_reports_per_hour: 20,
         }
     }
 }
@@ -50,6 +53,7 @@ struct Inner {
     store: Store,
     index: RwLock<LocateIndex>,
     throttle: Mutex<LoginThrottle>,
+    public_reports: Mutex<SlidingWindow>,
     config: WebConfig,
 }
 
@@ -80,6 +84,10 @@ impl AppState {
             store,
             index: RwLock::new(index),
             throttle: Mutex::new(LoginThrottle::new(config.throttle)),
+            public_reports: Mutex::new(SlidingWindow::new(
+                Duration::from_secs(3600),
+                config.public_reports_per_hour,
+            )),
             config,
         })))
     }
@@ -104,6 +112,19 @@ impl AppState {
     /// Runs `f` with the locate index for writing.
     pub fn update_index(&self, f: impl FnOnce(&mut LocateIndex)) {
         f(&mut self.0.index.write().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    /// Counts a public report from `ip`; refused (with the wait) past the hourly limit.
+    pub fn allow_public_report(&self, ip: &str) -> Result<(), Duration> {
+        let mut w = self
+            .0
+            .public_reports
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let now = std::time::Instant::now();
+        w.check(ip, now)?;
+        w.record(ip, now);
+        Ok(())
     }
 
     /// Runs `f` with the login throttle.

@@ -8,4 +8,4 @@ mod throttle;
 pub use password::{PasswordPolicyError, check_password_policy};
 pub use role::Role;
 pub use scope::{Actor, Binding, BindingError, check_binding};
-pub use throttle::{LoginThrottle, ThrottleLimits};
+pub use throttle::{LoginThrottle, SlidingWindow, ThrottleLimits};

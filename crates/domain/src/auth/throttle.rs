@@ -25,74 +25,100 @@ impl Default for ThrottleLimits {
     }
 }
 
-/// Failed-login bookkeeping. Time is passed in, so the rules are testable without sleeping.
-#[derive(Debug, Default)]
+/// Events per key within a sliding window: the building block of every rate limit here.
+/// Time is passed in, so the rules are testable without sleeping.
+#[derive(Debug)]
+pub struct SlidingWindow {
+    window: Duration,
+    limit: usize,
+    hits: HashMap<String, VecDeque<Instant>>,
+}
+
+impl SlidingWindow {
+    /// At most `limit` events per key within `window`.
+    pub fn new(window: Duration, limit: usize) -> Self {
+        SlidingWindow {
+            window,
+            limit,
+            hits: HashMap::new(),
+        }
+    }
+
+    /// Whether another event for `key` is allowed now; if not, how long until it is.
+    pub fn check(&mut self, key: &str, now: Instant) -> Result<(), Duration> {
+        let window = self.window;
+        let Some(q) = self.hits.get_mut(key) else {
+            return Ok(());
+        };
+        while q.front().is_some_and(|t| now.duration_since(*t) >= window) {
+            q.pop_front();
+        }
+        match q.front() {
+            Some(oldest) if q.len() >= self.limit => {
+                Err(window.saturating_sub(now.duration_since(*oldest)))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Records an event for `key`.
+    pub fn record(&mut self, key: &str, now: Instant) {
+        if self.hits.len() > 100_000 {
+            // Bound memory under a spray of distinct keys: drop those with nothing recent.
+            let window = self.window;
+            self.hits
+                .retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < window));
+        }
+        self.hits.entry(key.to_owned()).or_default().push_back(now);
+    }
+
+    /// Forgets `key`.
+    pub fn clear(&mut self, key: &str) {
+        self.hits.remove(key);
+    }
+}
+
+/// Failed-login bookkeeping: per account and per client address.
+#[derive(Debug)]
 pub struct LoginThrottle {
-    limits: ThrottleLimits,
-    failures: HashMap<String, VecDeque<Instant>>,
+    accounts: SlidingWindow,
+    addresses: SlidingWindow,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        LoginThrottle::new(ThrottleLimits::default())
+    }
+}
+
+fn account_key(account: &str) -> String {
+    account.trim().to_lowercase()
 }
 
 impl LoginThrottle {
     /// A throttle with the given limits.
     pub fn new(limits: ThrottleLimits) -> Self {
         LoginThrottle {
-            limits,
-            failures: HashMap::new(),
+            accounts: SlidingWindow::new(limits.window, limits.per_account),
+            addresses: SlidingWindow::new(limits.window, limits.per_ip),
         }
-    }
-
-    fn keys(account: &str, ip: &str) -> [(String, usize); 2] {
-        [
-            (format!("a:{}", account.trim().to_lowercase()), 0),
-            (format!("i:{ip}"), 1),
-        ]
-    }
-
-    fn recent(&mut self, key: &str, now: Instant) -> Option<&VecDeque<Instant>> {
-        let window = self.limits.window;
-        let q = self.failures.get_mut(key)?;
-        while q.front().is_some_and(|t| now.duration_since(*t) >= window) {
-            q.pop_front();
-        }
-        Some(q)
     }
 
     /// Whether an attempt may proceed; if not, how long until it may.
     pub fn check(&mut self, account: &str, ip: &str, now: Instant) -> Result<(), Duration> {
-        for (key, which) in Self::keys(account, ip) {
-            let limit = if which == 0 {
-                self.limits.per_account
-            } else {
-                self.limits.per_ip
-            };
-            let window = self.limits.window;
-            if let Some(q) = self.recent(&key, now)
-                && q.len() >= limit
-                && let Some(oldest) = q.front()
-            {
-                return Err(window.saturating_sub(now.duration_since(*oldest)));
-            }
-        }
-        Ok(())
+        self.accounts.check(&account_key(account), now)?;
+        self.addresses.check(ip, now)
     }
 
     /// Records a failed attempt.
     pub fn record_failure(&mut self, account: &str, ip: &str, now: Instant) {
-        if self.failures.len() > 100_000 {
-            // Bound memory under a spray of distinct names: drop entries with nothing recent.
-            let window = self.limits.window;
-            self.failures
-                .retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < window));
-        }
-        for (key, _) in Self::keys(account, ip) {
-            self.failures.entry(key).or_default().push_back(now);
-        }
+        self.accounts.record(&account_key(account), now);
+        self.addresses.record(ip, now);
     }
 
     /// A successful login clears the account's failures (not the address's).
     pub fn record_success(&mut self, account: &str) {
-        self.failures
-            .remove(&format!("a:{}", account.trim().to_lowercase()));
+        self.accounts.clear(&account_key(account));
     }
 }
 
@@ -135,6 +161,20 @@ mod tests {
         }
         assert!(t.check("someone", "9.9.9.9", t0).is_err());
         assert!(t.check("someone", "8.8.8.8", t0).is_ok());
+    }
+
+    #[test]
+    fn a_sliding_window_frees_up_as_time_passes() {
+        let mut w = SlidingWindow::new(Duration::from_secs(10), 2);
+        let t0 = Instant::now();
+        w.record("k", t0);
+        w.record("k", t0 + Duration::from_secs(4));
+        assert_eq!(
+            w.check("k", t0 + Duration::from_secs(5)),
+            Err(Duration::from_secs(5))
+        );
+        assert!(w.check("other", t0).is_ok());
+        assert!(w.check("k", t0 + Duration::from_secs(10)).is_ok());
     }
 
     #[test]

@@ -4,7 +4,7 @@ use super::extract::{Json, Path, Query};
 use super::page::{Page, PageParams};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
-use crate::services::cases::{self as svc, Move, ReportInput, stage_of};
+use crate::services::cases::{self as svc, Move, ReportInput, Who, stage_of};
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -261,6 +261,16 @@ async fn act(
         version: r.version,
         department_id: r.department_id,
     };
-    let row = svc::transition(&state, &p.actor, &p.account, id, m).await?;
+    let case = svc::visible(&state, &p.actor, id).await?;
+    let row = svc::transition(
+        &state,
+        Who::Staff {
+            actor: &p.actor,
+            account: &p.account,
+        },
+        case,
+        m,
+    )
+    .await?;
     Ok(axum::Json(row.into()))
 }

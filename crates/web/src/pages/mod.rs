@@ -3,6 +3,7 @@
 
 mod login;
 mod map;
+mod public;
 mod regions;
 
 use crate::assets::STYLE_PATH;
@@ -15,7 +16,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use shanzhi_domain::auth::Role;
 
 pub fn router() -> Router<AppState> {
-    login::router().merge(regions::router())
+    login::router()
+        .merge(regions::router())
+        .merge(public::router())
 }
 
 /// What every page's frame shows: who is logged in, the CSRF token for its forms.
@@ -146,4 +149,23 @@ fn may_manage_some(role: Role) -> bool {
         role,
         Role::Admin | Role::CommandCentre | Role::CommunityOfficer | Role::GridLeader
     )
+}
+
+/// Beijing time, minutes.
+pub(crate) fn beijing(ms: i64) -> String {
+    let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    match time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) {
+        Ok(t) => {
+            let t = t.to_offset(offset);
+            format!(
+                "{}-{:02}-{:02} {:02}:{:02}",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        }
+        Err(_) => String::new(),
+    }
 }

@@ -3,7 +3,7 @@
 //! forms to add, rename and retire nodes.
 
 use super::map::{MapShape, svg};
-use super::{Chrome, PageError, may_manage_some, render, url_encode};
+use super::{Chrome, PageError, beijing, may_manage_some, render, url_encode};
 use crate::auth::{CsrfForm, PageUser, csrf_token};
 use crate::services::regions::{self as svc, CreateNode, UpdateNode, code_or_404};
 use crate::{ApiError, AppState};
@@ -119,25 +119,6 @@ struct RegionPage {
 struct Flash {
     notice: Option<String>,
     error: Option<String>,
-}
-
-/// Beijing time, minutes.
-fn beijing(ms: i64) -> String {
-    let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
-    match time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) {
-        Ok(t) => {
-            let t = t.to_offset(offset);
-            format!(
-                "{}-{:02}-{:02} {:02}:{:02}",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute()
-            )
-        }
-        Err(_) => String::new(),
-    }
 }
 
 fn action_label(a: &str) -> &'static str {

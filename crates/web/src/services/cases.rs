@@ -10,7 +10,8 @@ use shanzhi_domain::case::{Action, CaseFacts, Party, Relation, Stage, Tier, Work
 use shanzhi_domain::geo::Crs;
 use shanzhi_store::accounts::AccountRow;
 use shanzhi_store::cases::{self, CaseRow, CaseUpdate, NewCase, NewEvent, parse_tier, tier_name};
-use shanzhi_store::now_ms;
+use shanzhi_store::regions::NodeRow;
+use shanzhi_store::{now_ms, regions as region_store};
 
 /// Where a report comes from.
 pub const SOURCES: [&str; 8] = [
@@ -74,56 +75,47 @@ pub fn actor_label(account: &AccountRow, role: Role) -> String {
     format!("{}（{}）", account.display_name, role.label())
 }
 
-/// Records a staff member's report; it starts at the category's default tier.
-pub async fn report(
-    state: &AppState,
-    actor: &Actor,
-    account: &AccountRow,
-    input: ReportInput,
-) -> Result<CaseRow, ApiError> {
-    let mut conn = state.store().conn().await?;
-    let category = cases::category(&mut conn, input.category.trim())
+/// A report ready to be filed, whoever made it.
+struct Filing<'a> {
+    category: &'a str,
+    title: &'a str,
+    description: &'a str,
+    node: NodeRow,
+    lon_lat: Option<(f64, f64)>,
+    address: Option<&'a str>,
+    source: &'a str,
+    reporter_account: Option<i64>,
+    reporter_name: Option<&'a str>,
+    actor_label: String,
+}
+
+/// Files a report: checks it, places it at the category's default tier, and writes the case
+/// and its first timeline entry in one transaction.
+async fn file(state: &AppState, f: Filing<'_>) -> Result<CaseRow, ApiError> {
+    let category = cases::category(&mut state.store().conn().await?, f.category.trim())
         .await?
-        .ok_or_else(|| {
-            ApiError::bad(
-                "unknown_category",
-                format!("未知事项类别 {}", input.category),
-            )
-        })?;
-    let title = input.title.trim();
-    let description = input.description.trim();
-    if title.is_empty() || title.chars().count() > 100 {
-        return Err(ApiError::bad(
-            "invalid_title",
-            "标题不能为空，且不超过 100 个字",
-        ));
-    }
+        .ok_or_else(|| ApiError::bad("unknown_category", format!("未知事项类别 {}", f.category)))?;
+    let (title, description) = (f.title.trim(), f.description.trim());
+    // The description first: a resident's title is cut from it.
     if description.is_empty() || description.chars().count() > 2000 {
         return Err(ApiError::bad(
             "invalid_description",
             "事件描述不能为空，且不超过 2000 个字",
         ));
     }
-    let source = input.source.as_deref().unwrap_or("grid_patrol");
-    if !SOURCES.contains(&source) {
+    if title.is_empty() || title.chars().count() > 100 {
         return Err(ApiError::bad(
-            "invalid_source",
-            format!("未知来源 {source}"),
+            "invalid_title",
+            "标题不能为空，且不超过 100 个字",
         ));
     }
-    let (node, lon_lat) = match (input.lon, input.lat, &input.node_code) {
-        (Some(lon), Some(lat), _) => {
-            let (node, _) = regions::locate(state, actor, lon, lat, input.crs).await?;
-            (node, Some(input.crs.to_wgs84(lon, lat)))
-        }
-        (None, None, Some(code)) => (regions::visible(state, actor, code).await?, None),
-        _ => {
-            return Err(ApiError::bad(
-                "location_required",
-                "请提供经纬度（lon、lat），或选择所在网格（node_code）",
-            ));
-        }
-    };
+    if !SOURCES.contains(&f.source) {
+        return Err(ApiError::bad(
+            "invalid_source",
+            format!("未知来源 {}", f.source),
+        ));
+    }
+    let node = f.node;
     if node.retired_at.is_some() || node.code.len() < 12 {
         return Err(ApiError::bad(
             "invalid_node",
@@ -138,46 +130,121 @@ pub async fn report(
         default_tier
     };
     let holder = holder_of(&node.code, tier).unwrap_or_else(|| node.code.clone());
-    let now = now_ms();
-    let hour = 3_600_000;
-    let label = actor_label(account, actor.role);
-    let mut tx = state.store().begin().await?;
+    let (now, hour) = (now_ms(), 3_600_000);
     let tracking = tracking_code();
     let new = NewCase {
         tracking_code: &tracking,
-        source,
+        source: f.source,
         category_code: &category.code,
         title,
         description,
         node_code: &node.code,
-        lon_lat,
-        address: input
-            .address
-            .as_deref()
-            .map(str::trim)
-            .filter(|a| !a.is_empty()),
+        lon_lat: f.lon_lat,
+        address: f.address.map(str::trim).filter(|a| !a.is_empty()),
         tier: tier_name(tier),
         holder_code: &holder,
-        reporter_account: Some(account.id),
-        reporter_name: Some(&account.display_name),
+        reporter_account: f.reporter_account,
+        reporter_name: f.reporter_name.map(str::trim).filter(|n| !n.is_empty()),
         accept_due: now + i64::from(category.accept_hours) * hour,
         handle_due: now + i64::from(category.handle_hours) * hour,
     };
     let first = NewEvent {
-        actor_id: Some(account.id),
-        actor_label: &label,
+        actor_id: f.reporter_account,
+        actor_label: &f.actor_label,
         action: "report",
         from_stage: None,
         to_stage: "reported",
         note: "",
         public: true,
     };
+    let mut tx = state.store().begin().await?;
     let id = cases::insert(&mut tx, new, first).await?;
     let row = cases::get(&mut tx, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     tx.commit().await?;
     Ok(row)
+}
+
+/// Records a staff member's report, placed by location (`locate`) or by the chosen node, both
+/// within the reporter's scope.
+pub async fn report(
+    state: &AppState,
+    actor: &Actor,
+    account: &AccountRow,
+    input: ReportInput,
+) -> Result<CaseRow, ApiError> {
+    let (node, lon_lat) = match (input.lon, input.lat, &input.node_code) {
+        (Some(lon), Some(lat), _) => {
+            let (node, _) = regions::locate(state, actor, lon, lat, input.crs).await?;
+            (node, Some(input.crs.to_wgs84(lon, lat)))
+        }
+        (None, None, Some(code)) => (regions::visible(state, actor, code).await?, None),
+        _ => {
+            return Err(ApiError::bad(
+                "location_required",
+                "请提供经纬度（lon、lat），或选择所在网格（node_code）",
+            ));
+        }
+    };
+    let filing = Filing {
+        category: &input.category,
+        title: &input.title,
+        description: &input.description,
+        node,
+        lon_lat,
+        address: input.address.as_deref(),
+        source: input.source.as_deref().unwrap_or("grid_patrol"),
+        reporter_account: Some(account.id),
+        reporter_name: Some(&account.display_name),
+        actor_label: actor_label(account, actor.role),
+    };
+    file(state, filing).await
+}
+
+/// A resident's report from a grid's public page (reached by its QR code).
+#[derive(Debug, Clone)]
+pub struct PublicReport {
+    /// Category code.
+    pub category: String,
+    /// What happened.
+    pub description: String,
+    /// Name, optional.
+    pub name: Option<String>,
+    /// Where, in words, optional.
+    pub address: Option<String>,
+}
+
+/// A live node residents may report into: a community, grid or micro-grid (404 otherwise).
+pub async fn public_node(state: &AppState, code: &str) -> Result<NodeRow, ApiError> {
+    region_store::get(&mut state.store().conn().await?, code)
+        .await?
+        .filter(|n| n.retired_at.is_none() && n.code.len() >= 12)
+        .ok_or_else(|| ApiError::NotFound("没有这个网格，或二维码已失效".into()))
+}
+
+/// Records a resident's report; no account needed. The title is the start of the description.
+pub async fn report_public(
+    state: &AppState,
+    node_code: &str,
+    r: PublicReport,
+) -> Result<CaseRow, ApiError> {
+    let node = public_node(state, node_code).await?;
+    let title: String = r.description.trim().chars().take(30).collect();
+    let name = r.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let filing = Filing {
+        category: &r.category,
+        title: &title,
+        description: &r.description,
+        node,
+        lon_lat: None,
+        address: r.address.as_deref(),
+        source: "resident_qr",
+        reporter_account: None,
+        reporter_name: name,
+        actor_label: name.map_or_else(|| "居民".to_owned(), |n| format!("居民 {n}")),
+    };
+    file(state, filing).await
 }
 
 /// Whether the actor may see the case at all (404 otherwise).
@@ -232,6 +299,20 @@ fn workflow_error(e: WorkflowError) -> ApiError {
     }
 }
 
+/// Who moves a case.
+#[derive(Debug, Clone, Copy)]
+pub enum Who<'a> {
+    /// A staff member (scope and standing are checked).
+    Staff {
+        /// Scope facts.
+        actor: &'a Actor,
+        /// The account, for the timeline.
+        account: &'a AccountRow,
+    },
+    /// The reporter, who proved it with the tracking code.
+    Reporter,
+}
+
 /// A requested transition, with the version the caller saw.
 #[derive(Debug, Clone)]
 pub struct Move {
@@ -247,12 +328,11 @@ pub struct Move {
 /// moved the case since `version` was read.
 pub async fn transition(
     state: &AppState,
-    actor: &Actor,
-    account: &AccountRow,
-    id: i64,
+    who: Who<'_>,
+    case: CaseRow,
     m: Move,
 ) -> Result<CaseRow, ApiError> {
-    let case = visible(state, actor, id).await?;
+    let id = case.id;
     let stage = stage_of(&case.stage)?;
     let tier = parse_tier(&case.tier)
         .ok_or_else(|| ApiError::Internal(format!("case {id} tier {}", case.tier)))?;
@@ -264,17 +344,18 @@ pub async fn transition(
         reopened: u8::try_from(case.reopened).unwrap_or(u8::MAX),
         grid_duty: category.as_ref().is_some_and(|c| c.grid_duty),
     };
-    let relation = relation(actor, &case, stage, tier)
-        .ok_or_else(|| ApiError::Forbidden("您与此事件无关，不能办理".into()))?;
-    let change = apply(
-        facts,
-        Party::Staff {
-            role: actor.role,
-            relation,
-        },
-        &m.action,
-    )
-    .map_err(workflow_error)?;
+    let party = match who {
+        Who::Staff { actor, .. } => {
+            let relation = relation(actor, &case, stage, tier)
+                .ok_or_else(|| ApiError::Forbidden("您与此事件无关，不能办理".into()))?;
+            Party::Staff {
+                role: actor.role,
+                relation,
+            }
+        }
+        Who::Reporter => Party::Reporter,
+    };
+    let change = apply(facts, party, &m.action).map_err(workflow_error)?;
 
     let mut holder = case.holder_code.clone();
     let mut department_id = case.department_id;
@@ -297,8 +378,8 @@ pub async fn transition(
             department_id = None;
         }
     }
-    let merged_into = match &m.action {
-        Action::Merge { into, .. } => {
+    let merged_into = match (&m.action, who) {
+        (Action::Merge { into, .. }, Who::Staff { actor, .. }) => {
             let target = visible(state, actor, *into).await?;
             if target.id == case.id || stage_of(&target.stage)?.is_final() {
                 return Err(ApiError::bad(
@@ -325,7 +406,10 @@ pub async fn transition(
         merged_into,
         satisfaction: satisfaction.as_deref(),
     };
-    let label = actor_label(account, actor.role);
+    let (actor_id, label) = match who {
+        Who::Staff { actor, account } => (Some(account.id), actor_label(account, actor.role)),
+        Who::Reporter => (None, "居民".to_owned()),
+    };
     let note = match &m.action {
         Action::Dispatch { to } => format!("交办至{}", to.label()),
         Action::Reject { reason }
@@ -342,7 +426,7 @@ pub async fn transition(
         return Err(ApiError::Conflict("事件已被他人更新，请刷新后重试".into()));
     }
     let event = NewEvent {
-        actor_id: Some(account.id),
+        actor_id,
         actor_label: &label,
         action: m.action.name(),
         from_stage: Some(&case.stage),

@@ -1,0 +1,269 @@
+//! The resident pages over HTTP: report by QR page without an account, follow the case with the
+//! tracking code, rate it once it is closed.
+
+use crate::common::TestApp;
+use crate::pages::{browser_client, csrf_of};
+use reqwest::StatusCode;
+use reqwest::header::LOCATION;
+use serde_json::json;
+use shanzhi_web::WebConfig;
+
+const GRID: &str = "450802001001002";
+
+async fn submit(app: &TestApp, c: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
+    let html = c
+        .get(format!("{}/r/{GRID}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&html);
+    let mut form = vec![("_csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    c.post(format!("{}/r/{GRID}", app.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn step(app: &TestApp, token: &str, id: i64, body: serde_json::Value) {
+    let (_, d) = app.get(&format!("/api/v1/cases/{id}"), token).await;
+    let mut body = body;
+    body["version"] = d["case"]["version"].clone();
+    let (s, out) = app
+        .post(&format!("/api/v1/cases/{id}/actions"), token, body.clone())
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}: {out}");
+}
+
+#[tokio::test]
+async fn a_resident_reports_by_qr_follows_and_rates() {
+    let app = TestApp::demo().await;
+    let c = browser_client();
+    let page = c
+        .get(format!("{}/r/{GRID}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("东湖社区第二网格") && html.contains("消防通道堵塞"));
+    assert!(html.len() < 100_000, "light enough for a weak network");
+
+    let resp = submit(
+        &app,
+        &c,
+        &[
+            ("category", "03"),
+            ("description", "小区东门垃圾桶满溢，两天没人清运"),
+            ("name", "王阿姨"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        resp.text().await.ok().and_then(|t| t
+            .split("alert error")
+            .nth(1)
+            .map(|x| x.chars().take(120).collect::<String>()))
+    );
+    let to = resp.headers()[LOCATION].to_str().unwrap().to_owned();
+    let tracking = to
+        .trim_start_matches("/t/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = c
+        .get(format!("{}{to}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("已提交") && html.contains("小区东门垃圾桶满溢") && html.contains("上报")
+    );
+
+    // Staff carry it round the loop; an internal step (verify_fail) stays off the public page.
+    let (_, list) = app.get("/api/v1/cases", &app.token("sq01").await).await;
+    let case = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["tracking_code"] == tracking.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (case["source"].as_str(), case["tier"].as_str()),
+        (Some("resident_qr"), Some("grid"))
+    );
+    let id = case["id"].as_i64().unwrap();
+    let officer = app.token("sq01").await;
+    let worker = app.token("wg0102").await;
+    step(&app, &officer, id, json!({"action": "accept"})).await;
+    step(
+        &app,
+        &officer,
+        id,
+        json!({"action": "dispatch", "to": "grid"}),
+    )
+    .await;
+    step(&app, &worker, id, json!({"action": "start"})).await;
+    step(
+        &app,
+        &worker,
+        id,
+        json!({"action": "handle", "result": "已联系环卫清运"}),
+    )
+    .await;
+    step(
+        &app,
+        &officer,
+        id,
+        json!({"action": "verify_fail", "reason": "现场仍有散落垃圾"}),
+    )
+    .await;
+    step(
+        &app,
+        &worker,
+        id,
+        json!({"action": "handle", "result": "已清运并冲洗地面"}),
+    )
+    .await;
+    step(&app, &officer, id, json!({"action": "verify_pass"})).await;
+    step(&app, &officer, id, json!({"action": "close"})).await;
+
+    let html = c
+        .get(format!("{}/t/{tracking}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("已清运并冲洗地面") && html.contains("结案"));
+    assert!(
+        !html.contains("现场仍有散落垃圾"),
+        "internal steps stay internal"
+    );
+    assert!(html.contains("请评价办理结果"));
+    let csrf = csrf_of(&html);
+    let version = html
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let rated = c
+        .post(format!("{}/t/{tracking}/rate", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("version", version.as_str()),
+            ("satisfaction", "satisfied"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rated.status(), StatusCode::SEE_OTHER);
+    let html = c
+        .get(format!(
+            "{}{}",
+            app.base,
+            rated.headers()[LOCATION].to_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("感谢您的评价") && html.contains("评价"));
+    assert!(!html.contains("请评价办理结果"), "rated once");
+    let again = c
+        .post(format!("{}/t/{tracking}/rate", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("version", version.as_str()),
+            ("satisfaction", "dissatisfied"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let html = c
+        .get(format!(
+            "{}{}",
+            app.base,
+            again.headers()[LOCATION].to_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("不能执行「评价」"),
+        "a second rating is refused"
+    );
+    let (_, d) = app.get(&format!("/api/v1/cases/{id}"), &officer).await;
+    assert_eq!(
+        (
+            d["case"]["stage"].as_str(),
+            d["case"]["satisfaction"].as_str()
+        ),
+        (Some("rated"), Some("satisfied"))
+    );
+}
+
+#[tokio::test]
+async fn public_pages_refuse_bad_input_and_floods() {
+    let config = WebConfig {
+        public_reports_per_hour: 2,
+        ..Default::default()
+    };
+    let app = TestApp::start(true, config).await;
+    let c = browser_client();
+    assert_eq!(
+        c.get(format!("{}/r/450802999001001", app.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        c.get(format!("{}/t/NOSUCHCODE", app.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let forged = c
+        .post(format!("{}/r/{GRID}", app.base))
+        .form(&[("category", "03"), ("description", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let empty = submit(&app, &c, &[("category", "03"), ("description", "   ")]).await;
+    assert_eq!(empty.status(), StatusCode::BAD_REQUEST);
+    assert!(empty.text().await.unwrap().contains("事件描述不能为空"));
+    let ok = submit(&app, &c, &[("category", "03"), ("description", "路灯不亮")]).await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    let flood = submit(&app, &c, &[("category", "03"), ("description", "再来一条")]).await;
+    assert_eq!(
+        flood.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "two reports an hour from one address in this test"
+    );
+}
