@@ -2,9 +2,11 @@
 //! case, and the tiers it is handled at. Plain Rust: storage records what this decides.
 
 mod category;
+mod deadline;
 mod workflow;
 
 pub use category::{CategorySpec, STANDARD as STANDARD_CATEGORIES};
+pub use deadline::{Light, case_light, light};
 
 pub use workflow::{
     Action, CaseFacts, Change, Party, Relation, Satisfaction, Stage, Tier, WorkflowError, apply,

@@ -8,4 +8,5 @@ mod browser;
 mod cli;
 mod common;
 mod pages;
+mod pages_cases;
 mod pages_public;

@@ -202,48 +202,13 @@ pub struct ActionRequest {
 }
 
 fn action_of(r: &ActionRequest) -> Result<Action, ApiError> {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    Ok(match r.action.as_str() {
-        "accept" => Action::Accept,
-        "reject" => Action::Reject {
-            reason: text(&r.reason),
-        },
-        "merge" => Action::Merge {
-            into: r
-                .into
-                .ok_or_else(|| ApiError::bad("into_required", "合并时必须指定保留的事件 into"))?,
-            reason: text(&r.reason),
-        },
-        "dispatch" => Action::Dispatch {
-            to: r
-                .to
-                .ok_or_else(|| ApiError::bad("to_required", "交办时必须指定 to"))?,
-        },
-        "start" => Action::Start,
-        "return" => Action::Return {
-            reason: text(&r.reason),
-        },
-        "escalate" => Action::Escalate {
-            reason: text(&r.reason),
-        },
-        "handle" => Action::Handle {
-            result: text(&r.result),
-        },
-        "verify_pass" => Action::VerifyPass,
-        "verify_fail" => Action::VerifyFail {
-            reason: text(&r.reason),
-        },
-        "close" => Action::Close,
-        "rate" => Action::Rate {
-            satisfaction: r
-                .satisfaction
-                .ok_or_else(|| ApiError::bad("satisfaction_required", "评价必须选择满意度"))?,
-        },
-        "follow_up" => Action::FollowUp {
-            note: text(&r.note),
-        },
-        other => return Err(ApiError::bad("unknown_action", format!("未知操作 {other}"))),
-    })
+    let text = r
+        .reason
+        .clone()
+        .or_else(|| r.result.clone())
+        .or_else(|| r.note.clone())
+        .unwrap_or_default();
+    svc::parse_action(&r.action, text, r.to, r.into, r.satisfaction)
 }
 
 /// Moves a case through the loop. Refused with a clear error when the stage, the caller or a

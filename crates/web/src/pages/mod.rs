@@ -1,6 +1,7 @@
 //! Server-rendered zh-CN pages (askama templates, no JavaScript framework): light enough for a
 //! grid worker's phone and for government intranets without a CDN.
 
+mod cases;
 mod login;
 mod map;
 mod public;
@@ -19,6 +20,7 @@ pub fn router() -> Router<AppState> {
     login::router()
         .merge(regions::router())
         .merge(public::router())
+        .merge(cases::router())
 }
 
 /// What every page's frame shows: who is logged in, the CSRF token for its forms.

@@ -474,3 +474,92 @@ pub async fn seed_categories(store: &shanzhi_store::Store) -> Result<(), ApiErro
     tx.commit().await?;
     Ok(())
 }
+
+/// Builds an action from its name and the one free-text field every form has (reason, result
+/// or note, whichever the action takes).
+pub fn parse_action(
+    name: &str,
+    text: String,
+    to: Option<Tier>,
+    into: Option<i64>,
+    satisfaction: Option<shanzhi_domain::case::Satisfaction>,
+) -> Result<Action, ApiError> {
+    Ok(match name {
+        "accept" => Action::Accept,
+        "reject" => Action::Reject { reason: text },
+        "merge" => Action::Merge {
+            into: into
+                .ok_or_else(|| ApiError::bad("into_required", "合并时必须指定保留的事件 into"))?,
+            reason: text,
+        },
+        "dispatch" => Action::Dispatch {
+            to: to.ok_or_else(|| ApiError::bad("to_required", "交办时必须指定 to"))?,
+        },
+        "start" => Action::Start,
+        "return" => Action::Return { reason: text },
+        "escalate" => Action::Escalate { reason: text },
+        "handle" => Action::Handle { result: text },
+        "verify_pass" => Action::VerifyPass,
+        "verify_fail" => Action::VerifyFail { reason: text },
+        "close" => Action::Close,
+        "rate" => Action::Rate {
+            satisfaction: satisfaction
+                .ok_or_else(|| ApiError::bad("satisfaction_required", "评价必须选择满意度"))?,
+        },
+        "follow_up" => Action::FollowUp { note: text },
+        other => return Err(ApiError::bad("unknown_action", format!("未知操作 {other}"))),
+    })
+}
+
+/// The actions the actor could take on the case right now (for the buttons on its page), with
+/// the tiers it could be dispatched to.
+pub fn available_actions(
+    actor: &Actor,
+    case: &CaseRow,
+    grid_duty: bool,
+) -> (Vec<Action>, Vec<Tier>) {
+    let (Ok(stage), Some(tier)) = (stage_of(&case.stage), parse_tier(&case.tier)) else {
+        return (Vec::new(), Vec::new());
+    };
+    let Some(relation) = relation(actor, case, stage, tier) else {
+        return (Vec::new(), Vec::new());
+    };
+    let facts = CaseFacts {
+        stage,
+        tier,
+        reopened: u8::try_from(case.reopened).unwrap_or(u8::MAX),
+        grid_duty,
+    };
+    let party = Party::Staff {
+        role: actor.role,
+        relation,
+    };
+    let x = || "x".to_owned();
+    let candidates = [
+        Action::Accept,
+        Action::Reject { reason: x() },
+        Action::Start,
+        Action::Handle { result: x() },
+        Action::Return { reason: x() },
+        Action::Escalate { reason: x() },
+        Action::VerifyPass,
+        Action::VerifyFail { reason: x() },
+        Action::Close,
+        Action::FollowUp { note: x() },
+    ];
+    let actions = candidates
+        .into_iter()
+        .filter(|a| apply(facts, party, a).is_ok())
+        .collect();
+    let tiers = [
+        Tier::Grid,
+        Tier::Community,
+        Tier::Street,
+        Tier::District,
+        Tier::Department,
+    ]
+    .into_iter()
+    .filter(|t| apply(facts, party, &Action::Dispatch { to: *t }).is_ok())
+    .collect();
+    (actions, tiers)
+}

@@ -1,0 +1,150 @@
+//! Staff case pages over HTTP: lists by stage with deadline lights, the case page with the
+//! viewer's actions as forms.
+
+use crate::common::{PASSWORD, TestApp};
+use crate::pages::{browser_client, csrf_of};
+use reqwest::StatusCode;
+use reqwest::header::LOCATION;
+use serde_json::json;
+
+async fn login(app: &TestApp, username: &str) -> reqwest::Client {
+    let c = browser_client();
+    let html = c
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&html);
+    let r = c
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("username", username),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    c
+}
+
+async fn page(app: &TestApp, c: &reqwest::Client, path: &str) -> String {
+    c.get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn act(app: &TestApp, c: &reqwest::Client, id: i64, fields: &[(&str, &str)]) -> String {
+    let html = page(app, c, &format!("/cases/{id}")).await;
+    let csrf = csrf_of(&html);
+    let version = html
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut form = vec![("_csrf", csrf.as_str()), ("version", version.as_str())];
+    form.extend_from_slice(fields);
+    let r = c
+        .post(format!("{}/cases/{id}/act", app.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    page(app, c, r.headers()[LOCATION].to_str().unwrap()).await
+}
+
+#[tokio::test]
+async fn officers_and_workers_carry_a_case_through_the_pages() {
+    let app = TestApp::demo().await;
+    let worker_token = app.token("wg0101").await;
+    let (s, case) = app
+        .post("/api/v1/cases", &worker_token, json!({"category": "0102", "title": "物业电梯停运", "description": "5栋电梯停运三天，物业未维修", "node_code": "450802001001001"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let id = case["id"].as_i64().unwrap();
+
+    let officer = login(&app, "sq01").await;
+    let list = page(&app, &officer, "/cases?stage=reported").await;
+    assert!(
+        list.contains("物业电梯停运")
+            && list.contains("物业纠纷")
+            && list.contains("class=\"light green\""),
+        "{list}"
+    );
+    let detail = page(&app, &officer, &format!("/cases/{id}")).await;
+    assert!(
+        detail.contains("受理")
+            && detail.contains("不予受理")
+            && !detail.contains("value=\"handle\"")
+    );
+
+    let forged = officer
+        .post(format!("{}/cases/{id}/act", app.base))
+        .form(&[("action", "accept"), ("version", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        forged.status(),
+        StatusCode::FORBIDDEN,
+        "no CSRF token, no action"
+    );
+
+    let after = act(&app, &officer, id, &[("action", "accept")]).await;
+    assert!(after.contains("已办理，当前状态：受理") && after.contains("分流交办"));
+    let after = act(
+        &app,
+        &officer,
+        id,
+        &[("action", "dispatch"), ("to", "grid")],
+    )
+    .await;
+    assert!(after.contains("分流交办") && after.contains("东湖社区第一网格"));
+    let refused = act(&app, &officer, id, &[("action", "reject"), ("text", "重复反映")]).await;
+    assert!(
+        refused.contains("当前状态为「分流交办」"),
+        "a refused step says why"
+    );
+
+    let worker = login(&app, "wg0101").await;
+    let mine = page(&app, &worker, "/cases?stage=dispatched").await;
+    assert!(mine.contains("物业电梯停运"));
+    act(&app, &worker, id, &[("action", "start")]).await;
+    let done = act(
+        &app,
+        &worker,
+        id,
+        &[
+            ("action", "handle"),
+            ("text", "已协调物业更换电梯主板，恢复运行"),
+        ],
+    )
+    .await;
+    assert!(done.contains("办结") && done.contains("恢复运行"));
+    assert!(
+        !done.contains("value=\"verify_pass\""),
+        "the worker does not verify its own work"
+    );
+    let verified = act(&app, &officer, id, &[("action", "verify_pass")]).await;
+    assert!(verified.contains("核查通过"));
+
+    let other = login(&app, "wg0102").await;
+    let r = other
+        .get(format!("{}/cases/{id}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,339 @@
+//! Staff case pages: the lists by stage with deadline lights, and a case's page with its
+//! timeline and the actions the viewer may take, as forms.
+
+use super::{Chrome, PageError, beijing, render, url_encode};
+use crate::auth::{CsrfForm, PageUser, csrf_token};
+use crate::services::cases::{self as svc, Move, Who, available_actions, parse_action, stage_of};
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+use shanzhi_domain::auth::Role;
+use shanzhi_domain::case::{Action, Light, Tier, case_light};
+use shanzhi_store::cases::{self, CaseFilter, CaseRow, parse_tier};
+use shanzhi_store::{accounts, now_ms, regions};
+use std::collections::HashMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/cases", get(list))
+        .route("/cases/{id}", get(show))
+        .route("/cases/{id}/act", post(act))
+}
+
+const TABS: [(&str, &str); 8] = [
+    ("", "全部"),
+    ("reported", "待受理"),
+    ("accepted", "待交办"),
+    ("dispatched", "待签收"),
+    ("in_progress", "处置中"),
+    ("handled", "待核查"),
+    ("verified", "待结案"),
+    ("closed", "待评价"),
+];
+
+fn light_of(c: &CaseRow) -> Option<(&'static str, &'static str)> {
+    let stage = stage_of(&c.stage).ok()?;
+    case_light(stage, c.created_at, c.accept_due, c.handle_due, now_ms()).map(|l| {
+        let class = match l {
+            Light::Green => "green",
+            Light::Yellow => "yellow",
+            Light::Red => "red",
+        };
+        (l.label(), class)
+    })
+}
+
+struct Item {
+    id: i64,
+    title: String,
+    category: String,
+    stage: &'static str,
+    light: Option<(&'static str, &'static str)>,
+    created: String,
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct ListPage {
+    style: &'static str,
+    chrome: Chrome,
+    tabs: Vec<(&'static str, &'static str)>,
+    stage: String,
+    items: Vec<Item>,
+    next: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    stage: Option<String>,
+    before: Option<i64>,
+}
+
+const PAGE: u32 = 50;
+
+async fn list(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+    Query(q): Query<ListQuery>,
+) -> Result<(CookieJar, Response), PageError> {
+    let stage = q
+        .stage
+        .filter(|s| TABS.iter().any(|(v, _)| v == s) && !s.is_empty());
+    let department = p
+        .actor
+        .department_id
+        .filter(|_| p.actor.role == Role::DepartmentHandler);
+    let filter = CaseFilter {
+        within: if department.is_some() {
+            None
+        } else {
+            p.actor.scope_root()
+        },
+        department_id: department,
+        stage: stage.as_deref(),
+    };
+    let mut conn = state.store().conn().await?;
+    let rows = cases::page(&mut conn, &filter, q.before, PAGE).await?;
+    let names: HashMap<String, String> = cases::categories(&mut conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.code, c.name))
+        .collect();
+    let next = (rows.len() == PAGE as usize)
+        .then(|| rows.last().map(|r| r.id))
+        .flatten();
+    let items = rows
+        .iter()
+        .map(|c| Item {
+            id: c.id,
+            title: c.title.clone(),
+            category: names.get(&c.category_code).cloned().unwrap_or_default(),
+            stage: stage_of(&c.stage).map_or("", |s| s.label()),
+            light: light_of(c),
+            created: beijing(c.created_at),
+        })
+        .collect();
+    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let page = ListPage {
+        style: crate::assets::STYLE_PATH.as_str(),
+        chrome: Chrome::new(&p, csrf),
+        tabs: TABS.to_vec(),
+        stage: stage.unwrap_or_default(),
+        items,
+        next,
+    };
+    Ok((jar, render(&page)))
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    style: &'static str,
+    chrome: Chrome,
+    id: i64,
+    version: i64,
+    tracking: String,
+    title: String,
+    description: String,
+    stage: &'static str,
+    light: Option<(&'static str, &'static str)>,
+    category: String,
+    place: String,
+    address: Option<String>,
+    source: String,
+    holder: String,
+    accept_due: String,
+    handle_due: String,
+    timeline: Vec<(String, &'static str, String, String, bool)>,
+    actions: Vec<(&'static str, &'static str, bool)>,
+    tiers: Vec<(&'static str, &'static str)>,
+    departments: Vec<(i64, String)>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct Flash {
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+fn action_label(name: &str) -> &'static str {
+    match name {
+        "report" => "上报",
+        "accept" => "受理",
+        "reject" => "不予受理",
+        "merge" => "合并重复",
+        "dispatch" => "分流交办",
+        "start" => "开始处置",
+        "return" => "退回",
+        "escalate" => "上报上级",
+        "handle" => "办结",
+        "verify_pass" => "核查通过",
+        "verify_fail" => "核查不通过",
+        "close" => "结案",
+        "rate" => "评价",
+        "follow_up" => "回访",
+        _ => "变更",
+    }
+}
+
+async fn show(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Query(flash): Query<Flash>,
+) -> Result<(CookieJar, Response), PageError> {
+    let case = svc::visible(&state, &p.actor, id).await?;
+    let mut conn = state.store().conn().await?;
+    let category = cases::category(&mut conn, &case.category_code).await?;
+    let place = regions::get(&mut conn, &case.node_code)
+        .await?
+        .map(|n| n.name)
+        .unwrap_or_default();
+    let holder = match case.department_id {
+        Some(d) => accounts::department(&mut conn, d)
+            .await?
+            .map(|d| d.name)
+            .unwrap_or_default(),
+        None => regions::get(&mut conn, &case.holder_code)
+            .await?
+            .map(|n| n.name)
+            .unwrap_or_default(),
+    };
+    let timeline = cases::events(&mut conn, id, false)
+        .await?
+        .into_iter()
+        .map(|e| {
+            (
+                beijing(e.at),
+                action_label(&e.action),
+                e.actor_label,
+                e.note,
+                e.public,
+            )
+        })
+        .collect();
+    let (actions, tiers) = available_actions(
+        &p.actor,
+        &case,
+        category.as_ref().is_some_and(|c| c.grid_duty),
+    );
+    let departments = if tiers.contains(&Tier::Department) {
+        accounts::departments(&mut conn, None)
+            .await?
+            .into_iter()
+            .filter(|d| case.node_code.starts_with(&d.node_code))
+            .map(|d| (d.id, d.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let needs_text = |a: &Action| {
+        !matches!(
+            a,
+            Action::Accept | Action::Start | Action::VerifyPass | Action::Close
+        )
+    };
+    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let page = CasePage {
+        style: crate::assets::STYLE_PATH.as_str(),
+        chrome: Chrome::new(&p, csrf),
+        id,
+        version: case.version,
+        tracking: case.tracking_code.clone(),
+        title: case.title.clone(),
+        description: case.description.clone(),
+        stage: stage_of(&case.stage)?.label(),
+        light: light_of(&case),
+        category: category.map(|c| c.name).unwrap_or_default(),
+        place,
+        address: case.address.clone(),
+        source: case.source.clone(),
+        holder: format!(
+            "{}（{}）",
+            holder,
+            parse_tier(&case.tier).map_or("", Tier::label)
+        ),
+        accept_due: beijing(case.accept_due),
+        handle_due: beijing(case.handle_due),
+        timeline,
+        actions: actions
+            .iter()
+            .map(|a| (a.name(), a.label(), needs_text(a)))
+            .collect(),
+        tiers: tiers
+            .iter()
+            .map(|t| (shanzhi_store::cases::tier_name(*t), t.label()))
+            .collect(),
+        departments,
+        notice: flash.notice,
+        error: flash.error,
+    };
+    Ok((jar, render(&page)))
+}
+
+/// Form fields arrive as text (see the CSRF wrapper), numbers are parsed here.
+#[derive(Deserialize)]
+struct ActForm {
+    action: String,
+    version: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    department_id: String,
+}
+
+async fn act(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ActForm>,
+) -> Result<Redirect, PageError> {
+    let case = svc::visible(&state, &p.actor, id).await?;
+    let result = async {
+        let version = f
+            .version
+            .trim()
+            .parse()
+            .map_err(|_| ApiError::bad("invalid_version", "表单已过期，请刷新后重试"))?;
+        let to = parse_tier(&f.to);
+        let action = parse_action(&f.action, f.text, to, None, None)?;
+        let department_id = f.department_id.trim().parse().ok();
+        let m = Move {
+            action,
+            version,
+            department_id,
+        };
+        svc::transition(
+            &state,
+            Who::Staff {
+                actor: &p.actor,
+                account: &p.account,
+            },
+            case,
+            m,
+        )
+        .await
+    }
+    .await;
+    Ok(match result {
+        Ok(c) => Redirect::to(&format!(
+            "/cases/{id}?notice={}",
+            url_encode(&format!(
+                "已办理，当前状态：{}",
+                stage_of(&c.stage).map_or("", |s| s.label())
+            ))
+        )),
+        Err(e) => Redirect::to(&format!("/cases/{id}?error={}", url_encode(&e.to_string()))),
+    })
+}
