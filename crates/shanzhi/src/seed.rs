@@ -116,6 +116,212 @@ pub async fn demo(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {
             .await
             .with_context(|| format!("演示账号 {}", a.username))?;
     }
+    let grids: Vec<String> = plan
+        .nodes
+        .iter()
+        .filter(|n| {
+            n.draft.code.level() == shanzhi_domain::region::Level::Grid
+                && n.draft.class == shanzhi_domain::region::GridClass::Comprehensive
+        })
+        .map(|n| n.draft.code.to_string())
+        .collect();
+    let departments: Vec<(i64, &str, &str)> = demo
+        .departments
+        .iter()
+        .zip(&dep_ids)
+        .map(|(d, id)| (*id, d.kind, d.node.as_str()))
+        .collect();
+    write_demo_cases(&mut tx, &grids, &departments).await?;
     tx.commit().await?;
     Ok(logins)
+}
+
+/// Writes the demo's cases, each moved along its path by the real workflow rules.
+async fn write_demo_cases(
+    tx: &mut shanzhi_store::Tx,
+    grids: &[String],
+    departments: &[(i64, &str, &str)],
+) -> anyhow::Result<()> {
+    use rand::{Rng, SeedableRng};
+    use shanzhi_domain::auth::Role;
+    use shanzhi_domain::case::{
+        Action, CaseFacts, Party, Relation, STANDARD_CATEGORIES, Stage, Tier, apply,
+    };
+    use shanzhi_store::cases::{CaseUpdate, NewCase, NewEvent, PastCase, insert_past, tier_name};
+    use shanzhi_web::services::cases::{holder_of, stage_name};
+
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(12345);
+    let now = shanzhi_store::now_ms();
+    let hour = 3_600_000.0;
+    for (i, c) in demo::cases::generate(grids, 320, &mut rng)
+        .into_iter()
+        .enumerate()
+    {
+        let Some(cat) = STANDARD_CATEGORIES.iter().find(|x| x.code == c.category) else {
+            continue;
+        };
+        let created = now - (c.hours_ago * hour) as i64;
+        let mut facts = CaseFacts {
+            stage: Stage::Reported,
+            tier: cat.tier,
+            reopened: 0,
+            grid_duty: cat.grid_duty,
+        };
+        let mut holder = holder_of(&c.node, cat.tier).unwrap_or_else(|| c.node.clone());
+        let mut department = None;
+        let mut satisfaction = None;
+        let mut steps = Vec::new();
+        for (h, action) in c.steps {
+            let at = created + (h * hour) as i64;
+            if at > now {
+                break;
+            }
+            let action = match action {
+                // Dispatch where the matter belongs: a grid if it may, else its department.
+                Action::Dispatch { .. } if !cat.grid_duty => {
+                    match departments.iter().find(|(_, kind, node)| {
+                        Some(*kind) == cat.department_kind && c.node.starts_with(*node)
+                    }) {
+                        Some((id, _, _)) => {
+                            department = Some(*id);
+                            Action::Dispatch {
+                                to: Tier::Department,
+                            }
+                        }
+                        None => Action::Dispatch {
+                            to: Tier::Community,
+                        },
+                    }
+                }
+                other => other,
+            };
+            let (party, label) = match &action {
+                Action::Start | Action::Handle { .. } if facts.tier == Tier::Department => (
+                    Party::Staff {
+                        role: Role::DepartmentHandler,
+                        relation: Relation::Assignee,
+                    },
+                    "职能部门",
+                ),
+                Action::Start | Action::Handle { .. } => (
+                    Party::Staff {
+                        role: Role::GridWorker,
+                        relation: Relation::Assignee,
+                    },
+                    "网格员",
+                ),
+                Action::Rate { .. } => (Party::Reporter, "居民"),
+                _ => (
+                    Party::Staff {
+                        role: Role::CommandCentre,
+                        relation: Relation::Above,
+                    },
+                    "综治中心",
+                ),
+            };
+            let Ok(change) = apply(facts, party, &action) else {
+                break;
+            };
+            let from = stage_name(facts.stage);
+            facts.stage = change.to;
+            facts.reopened += u8::from(change.reopens);
+            if let Some(t) = change.tier {
+                facts.tier = t;
+                holder = match (t, department) {
+                    (Tier::Department, Some(d)) => departments
+                        .iter()
+                        .find(|x| x.0 == d)
+                        .map_or(holder, |x| x.2.to_owned()),
+                    _ => holder_of(&c.node, t).unwrap_or(holder),
+                };
+                if t != Tier::Department {
+                    department = None;
+                }
+            }
+            if let Action::Rate { satisfaction: s } = &action {
+                satisfaction = Some(format!("{s:?}").to_lowercase());
+            }
+            let note = match &action {
+                Action::Handle { result } => result.clone(),
+                Action::FollowUp { note } => note.clone(),
+                Action::Reject { reason } => reason.clone(),
+                _ => String::new(),
+            };
+            steps.push((
+                at,
+                action.name(),
+                action.is_public(),
+                from,
+                stage_name(change.to),
+                label,
+                note,
+            ));
+        }
+        let tracking: String = (0..10)
+            .map(|_| b"ABCDEFGHJKMNPQRSTUVWXYZ23456789"[rng.random_range(0..31)] as char)
+            .collect();
+        let hours = |n: u32| i64::from(n) * 3_600_000;
+        let reporter = match c.source {
+            "resident_qr" => "居民",
+            "mobile" => "移动网格员",
+            "hotline" => "12345热线",
+            _ => "网格员",
+        };
+        let past = PastCase {
+            case: NewCase {
+                tracking_code: &tracking,
+                source: c.source,
+                category_code: c.category,
+                title: c.title,
+                description: c.description,
+                node_code: &c.node,
+                lon_lat: None,
+                address: None,
+                tier: tier_name(cat.tier),
+                holder_code: &holder_of(&c.node, cat.tier).unwrap_or_else(|| c.node.clone()),
+                reporter_account: None,
+                reporter_name: (i % 3 == 0).then_some("王阿姨"),
+                accept_due: created + hours(cat.accept_hours),
+                handle_due: created + hours(cat.handle_hours),
+            },
+            now: CaseUpdate {
+                stage: stage_name(facts.stage),
+                tier: tier_name(facts.tier),
+                holder_code: &holder,
+                department_id: department,
+                reopened: i16::from(facts.reopened),
+                merged_into: None,
+                satisfaction: satisfaction.as_deref(),
+            },
+            created_at: created,
+            steps: steps
+                .iter()
+                .map(|(at, action, public, from, to, label, note)| {
+                    (
+                        *at,
+                        NewEvent {
+                            actor_id: None,
+                            actor_label: label,
+                            action,
+                            from_stage: Some(from),
+                            to_stage: to,
+                            note,
+                            public: *public,
+                        },
+                    )
+                })
+                .collect(),
+        };
+        let report = NewEvent {
+            actor_id: None,
+            actor_label: reporter,
+            action: "report",
+            from_stage: None,
+            to_stage: "reported",
+            note: "",
+            public: true,
+        };
+        insert_past(tx, &past, report).await?;
+    }
+    Ok(())
 }

@@ -205,6 +205,12 @@ pub async fn insert(
     first: NewEvent<'_>,
 ) -> Result<i64, StoreError> {
     let now = now_ms();
+    let id = insert_at(ex, &c, now).await?;
+    append_event_at(ex, id, now, first).await?;
+    Ok(id)
+}
+
+async fn insert_at(ex: &mut impl Exec, c: &NewCase<'_>, now: i64) -> Result<i64, StoreError> {
     let (id,): (i64,) = ex
         .one(
             Sql::new(
@@ -231,7 +237,7 @@ pub async fn insert(
             .bind(now),
         )
         .await?;
-    append_event(ex, id, first).await?;
+
     Ok(id)
 }
 
@@ -241,13 +247,22 @@ pub async fn append_event(
     case_id: i64,
     e: NewEvent<'_>,
 ) -> Result<(), StoreError> {
+    append_event_at(ex, case_id, now_ms(), e).await
+}
+
+async fn append_event_at(
+    ex: &mut impl Exec,
+    case_id: i64,
+    at: i64,
+    e: NewEvent<'_>,
+) -> Result<(), StoreError> {
     ex.exec(
         Sql::new(
             "INSERT INTO case_events (case_id, at, actor_id, actor_label, action, from_stage, to_stage, note, public) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(case_id)
-        .bind(now_ms())
+        .bind(at)
         .bind(e.actor_id)
         .bind(e.actor_label)
         .bind(e.action)
@@ -398,4 +413,40 @@ pub async fn events(
     }
     q.push(" ORDER BY id");
     ex.all(q).await
+}
+
+/// A case with its whole past, for loading history (the demo district, migrations from older
+/// systems): explicit timestamps instead of "now".
+#[derive(Debug, Clone)]
+pub struct PastCase<'a> {
+    /// The case as first reported.
+    pub case: NewCase<'a>,
+    /// Its state now.
+    pub now: CaseUpdate<'a>,
+    /// Reported at (ms).
+    pub created_at: i64,
+    /// Every step after the report, with its time (ms).
+    pub steps: Vec<(i64, NewEvent<'a>)>,
+}
+
+/// Writes a past case with its timeline (the caller owns the transaction).
+pub async fn insert_past(
+    ex: &mut impl Exec,
+    p: &PastCase<'_>,
+    report: NewEvent<'_>,
+) -> Result<i64, StoreError> {
+    let id = insert_at(ex, &p.case, p.created_at).await?;
+    append_event_at(ex, id, p.created_at, report).await?;
+    update_if_version(ex, id, 1, &p.now).await?;
+    for (at, e) in &p.steps {
+        append_event_at(ex, id, *at, e.clone()).await?;
+    }
+    let last = p.steps.last().map_or(p.created_at, |(at, _)| *at);
+    ex.exec(
+        Sql::new("UPDATE cases SET updated_at = ? WHERE id = ?")
+            .bind(last)
+            .bind(id),
+    )
+    .await?;
+    Ok(id)
 }

@@ -2,6 +2,7 @@
 //! streets/towns, twelve communities and villages, 84 comprehensive grids tiling them exactly,
 //! dedicated grids (商圈、园区、学校), micro-grids, departments and staff for every role.
 
+pub mod cases;
 mod lattice;
 mod names;
 

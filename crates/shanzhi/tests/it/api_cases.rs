@@ -282,14 +282,16 @@ async fn matters_off_the_grid_duty_list_go_to_the_command_centre_and_departments
     assert_eq!(s, StatusCode::OK, "{out}");
     assert_eq!(out["department_id"], dept_id);
 
-    let (_, list) = app.get("/api/v1/cases", &dept).await;
-    let ids: Vec<i64> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .collect();
-    assert_eq!(ids, [id], "a department sees what is dispatched to it");
+    let (_, list) = app.get("/api/v1/cases?limit=500", &dept).await;
+    let items = list["items"].as_array().unwrap();
+    assert!(
+        items.iter().any(|c| c["id"] == id),
+        "a department sees what is dispatched to it"
+    );
+    assert!(
+        items.iter().all(|c| c["department_id"] == dept_id),
+        "and nothing else"
+    );
     let (s, _) = act(&app, &dept, id, json!({"action": "start", "version": 3})).await;
     assert_eq!(s, StatusCode::OK);
     let (s, out) = act(
@@ -358,4 +360,27 @@ async fn matters_off_the_grid_duty_list_go_to_the_command_centre_and_departments
         ),
         (Some("community"), Some("450802001001"), Some("accepted"))
     );
+}
+
+#[tokio::test]
+async fn the_demo_has_cases_in_every_stage_some_overdue() {
+    let app = TestApp::demo().await;
+    let admin = app.token("admin").await;
+    let (_, page) = app.get("/api/v1/cases?limit=500", &admin).await;
+    let items = page["items"].as_array().unwrap();
+    assert!(items.len() >= 300, "{}", items.len());
+    let stages: std::collections::BTreeSet<&str> = items.iter().map(|c| c["stage"].as_str().unwrap()).collect();
+    for s in ["reported", "accepted", "dispatched", "in_progress", "handled", "verified", "closed", "rated", "followed_up", "rejected"] {
+        assert!(stages.contains(s), "no demo case is {s}: {stages:?}");
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let overdue = items
+        .iter()
+        .filter(|c| ["accepted", "dispatched", "in_progress"].contains(&c["stage"].as_str().unwrap()))
+        .filter(|c| c["handle_due"].as_i64().unwrap() < now)
+        .count();
+    assert!(overdue > 0, "some demo cases are overdue");
+    assert!(items.iter().any(|c| c["tier"] == "department"), "some went to departments");
+    let (_, detail) = app.get(&format!("/api/v1/cases/{}", items[0]["id"]), &admin).await;
+    assert!(!detail["timeline"].as_array().unwrap().is_empty());
 }

@@ -112,7 +112,13 @@ async fn officers_and_workers_carry_a_case_through_the_pages() {
     )
     .await;
     assert!(after.contains("分流交办") && after.contains("东湖社区第一网格"));
-    let refused = act(&app, &officer, id, &[("action", "reject"), ("text", "重复反映")]).await;
+    let refused = act(
+        &app,
+        &officer,
+        id,
+        &[("action", "reject"), ("text", "重复反映")],
+    )
+    .await;
     assert!(
         refused.contains("当前状态为「分流交办」"),
         "a refused step says why"

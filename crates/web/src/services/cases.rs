@@ -60,7 +60,7 @@ fn tracking_code() -> String {
 }
 
 /// The node code of the unit at `tier` above (or at) `node` — the grid's community, street …
-fn holder_of(node: &str, tier: Tier) -> Option<String> {
+pub fn holder_of(node: &str, tier: Tier) -> Option<String> {
     let len = match tier {
         Tier::Grid => 15,
         Tier::Community => 12,
