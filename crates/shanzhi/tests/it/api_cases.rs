@@ -369,18 +369,40 @@ async fn the_demo_has_cases_in_every_stage_some_overdue() {
     let (_, page) = app.get("/api/v1/cases?limit=500", &admin).await;
     let items = page["items"].as_array().unwrap();
     assert!(items.len() >= 300, "{}", items.len());
-    let stages: std::collections::BTreeSet<&str> = items.iter().map(|c| c["stage"].as_str().unwrap()).collect();
-    for s in ["reported", "accepted", "dispatched", "in_progress", "handled", "verified", "closed", "rated", "followed_up", "rejected"] {
+    let stages: std::collections::BTreeSet<&str> =
+        items.iter().map(|c| c["stage"].as_str().unwrap()).collect();
+    for s in [
+        "reported",
+        "accepted",
+        "dispatched",
+        "in_progress",
+        "handled",
+        "verified",
+        "closed",
+        "rated",
+        "followed_up",
+        "rejected",
+    ] {
         assert!(stages.contains(s), "no demo case is {s}: {stages:?}");
     }
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
     let overdue = items
         .iter()
-        .filter(|c| ["accepted", "dispatched", "in_progress"].contains(&c["stage"].as_str().unwrap()))
+        .filter(|c| {
+            ["accepted", "dispatched", "in_progress"].contains(&c["stage"].as_str().unwrap())
+        })
         .filter(|c| c["handle_due"].as_i64().unwrap() < now)
         .count();
     assert!(overdue > 0, "some demo cases are overdue");
-    assert!(items.iter().any(|c| c["tier"] == "department"), "some went to departments");
-    let (_, detail) = app.get(&format!("/api/v1/cases/{}", items[0]["id"]), &admin).await;
+    assert!(
+        items.iter().any(|c| c["tier"] == "department"),
+        "some went to departments"
+    );
+    let (_, detail) = app
+        .get(&format!("/api/v1/cases/{}", items[0]["id"]), &admin)
+        .await;
     assert!(!detail["timeline"].as_array().unwrap().is_empty());
 }

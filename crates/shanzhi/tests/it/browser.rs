@@ -168,6 +168,21 @@ async fn command_centre_browses_from_district_to_grid_on_desktop_and_phone() {
         .unwrap();
     assert!(staff.contains("网格员"), "{staff}");
     shot(&c, "04-grid-desktop").await;
+    c.goto(&format!("{}/cases?stage=in_progress", app.base))
+        .await
+        .unwrap();
+    let rows = c.find_all(Locator::Css("#cases tbody tr")).await.unwrap();
+    assert!(!rows.is_empty(), "the demo has cases in progress");
+    shot(&c, "07-cases-desktop").await;
+    rows[0]
+        .find(Locator::Css("a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("timeline")).await.unwrap();
+    shot(&c, "08-case-desktop").await;
     c.close().await.unwrap();
 
     let phone = browser(&d, 375, 812).await;
@@ -199,4 +214,55 @@ async fn command_centre_browses_from_district_to_grid_on_desktop_and_phone() {
     );
     shot(&phone, "06-other-grid-phone").await;
     phone.close().await.unwrap();
+
+    // A resident scans the grid's QR code on a phone, reports, and lands on the tracking page.
+    let resident = browser(&d, 375, 812).await;
+    resident
+        .goto(&format!("{}/r/450802001001002", app.base))
+        .await
+        .unwrap();
+    resident
+        .wait()
+        .for_element(Locator::Css("textarea[name=description]"))
+        .await
+        .unwrap()
+        .send_keys("小区东门路灯不亮一周了")
+        .await
+        .unwrap();
+    resident
+        .find(Locator::Css("select[name=category]"))
+        .await
+        .unwrap()
+        .select_by_value("0402")
+        .await
+        .unwrap();
+    shot(&resident, "09-resident-report-phone").await;
+    resident
+        .find(Locator::Css("#report button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let tracking = resident
+        .wait()
+        .for_element(Locator::Id("tracking"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(tracking.len(), 10);
+    assert_eq!(
+        resident
+            .find(Locator::Id("stage"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "上报"
+    );
+    shot(&resident, "10-resident-tracking-phone").await;
+    resident.close().await.unwrap();
 }

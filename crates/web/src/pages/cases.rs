@@ -256,7 +256,7 @@ async fn show(
         category: category.map(|c| c.name).unwrap_or_default(),
         place,
         address: case.address.clone(),
-        source: case.source.clone(),
+        source: svc::source_label(&case.source).to_owned(),
         holder: format!(
             "{}（{}）",
             holder,

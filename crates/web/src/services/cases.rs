@@ -25,6 +25,21 @@ pub const SOURCES: [&str; 8] = [
     "open311",
 ];
 
+/// A source in Chinese.
+pub fn source_label(source: &str) -> &'static str {
+    match source {
+        "grid_patrol" => "网格巡查",
+        "resident_qr" => "居民扫码",
+        "mobile" => "移动网格员随手拍",
+        "hotline" => "12345热线",
+        "petition" => "信访",
+        "assignment" => "上级交办",
+        "api" => "接口",
+        "open311" => "Open311",
+        _ => "其他",
+    }
+}
+
 /// A report by a staff member (grid worker on patrol, officer, mobile reporter, API client).
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct ReportInput {
