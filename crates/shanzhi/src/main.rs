@@ -38,6 +38,9 @@ enum Command {
         /// Mark cookies Secure (set when served over HTTPS).
         #[arg(long, env = "SHANZHI_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// The address residents reach the server at, for QR codes (default: the request's).
+        #[arg(long, env = "SHANZHI_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -115,6 +118,7 @@ async fn main() -> anyhow::Result<()> {
             bind,
             demo,
             secure_cookies,
+            public_url,
         } => {
             let store = Store::open(&opts).await.context("打开数据库失败")?;
             seed::baseline(&store).await?;
@@ -131,6 +135,7 @@ async fn main() -> anyhow::Result<()> {
             let config = WebConfig {
                 demo_logins,
                 secure_cookies,
+                public_url,
                 ..Default::default()
             };
             let state = shanzhi_web::AppState::new(store, config).await?;

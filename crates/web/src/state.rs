@@ -34,6 +34,9 @@ pub struct WebConfig {
     pub throttle: ThrottleLimits,
     /// Resident reports accepted per client address per hour (public pages).
     pub public_reports_per_hour: usize,
+    /// The address residents reach the server at (for QR codes), e.g. `https://shanzhi.example.gov.cn`;
+    /// when unset, the address of the request that asks for the QR code.
+    pub public_url: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -45,6 +48,7 @@ impl Default for WebConfig {
             token_ttl: Duration::from_secs(30 * 24 * 3600),
             throttle: ThrottleLimits::default(),
             public_reports_per_hour: 20,
+            public_url: None,
         }
     }
 }

@@ -183,6 +183,14 @@ async fn command_centre_browses_from_district_to_grid_on_desktop_and_phone() {
         .unwrap();
     c.wait().for_element(Locator::Id("timeline")).await.unwrap();
     shot(&c, "08-case-desktop").await;
+    c.goto(&format!("{}/regions/450802001001001/poster", app.base))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("#poster svg"))
+        .await
+        .unwrap();
+    shot(&c, "11-poster-desktop").await;
     c.close().await.unwrap();
 
     let phone = browser(&d, 375, 812).await;

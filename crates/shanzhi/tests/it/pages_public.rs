@@ -267,3 +267,76 @@ async fn public_pages_refuse_bad_input_and_floods() {
         "two reports an hour from one address in this test"
     );
 }
+
+#[tokio::test]
+async fn staff_print_qr_posters_for_their_grids() {
+    let app = TestApp::demo().await;
+    let c = browser_client();
+    let html = c
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&html);
+    c.post(format!("{}/login", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("username", "wg0102"),
+            ("password", crate::common::PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let poster = c
+        .get(format!("{}/regions/{GRID}/poster", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(poster.status(), StatusCode::OK);
+    let html = poster.text().await.unwrap();
+    assert!(
+        html.contains("扫码反映问题")
+            && html.contains("<svg")
+            && html.contains(&format!("/r/{GRID}"))
+    );
+    assert!(
+        html.contains("网格员"),
+        "the grid's own workers are named on the poster"
+    );
+    let png = c
+        .get(format!("{}/regions/{GRID}/qr.png", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(png.headers()["content-type"], "image/png");
+    let bytes = png.bytes().await.unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    let svg = c
+        .get(format!("{}/regions/{GRID}/qr.svg", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+    assert_eq!(
+        c.get(format!("{}/regions/450802001001001/poster", app.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND,
+        "not their grid"
+    );
+    let anonymous = browser_client()
+        .get(format!("{}/regions/{GRID}/qr.png", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        anonymous.status(),
+        StatusCode::SEE_OTHER,
+        "posters are printed by staff"
+    );
+}

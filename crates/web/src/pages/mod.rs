@@ -4,6 +4,7 @@
 mod cases;
 mod login;
 mod map;
+mod poster;
 mod public;
 mod regions;
 
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .merge(regions::router())
         .merge(public::router())
         .merge(cases::router())
+        .merge(poster::router())
 }
 
 /// What every page's frame shows: who is logged in, the CSRF token for its forms.

@@ -1,0 +1,154 @@
+//! QR posters: every grid's public report page as a QR code (SVG and PNG) and an A4 page ready
+//! to print and put up in the stairwell.
+
+use super::{PageError, render};
+use crate::assets::STYLE_PATH;
+use crate::auth::PageUser;
+use crate::services::regions as svc;
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use qrcode::QrCode;
+use qrcode::render::svg;
+use shanzhi_domain::auth::Role;
+use shanzhi_store::accounts;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/regions/{code}/poster", get(poster))
+        .route("/regions/{code}/qr.svg", get(qr_svg))
+        .route("/regions/{code}/qr.png", get(qr_png))
+}
+
+/// The public report URL of a node: from the configured public address, or the address this
+/// request came in on.
+fn report_url(state: &AppState, headers: &HeaderMap, code: &str) -> String {
+    let base = state.config().public_url.clone().unwrap_or_else(|| {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1:8080");
+        format!("http://{host}")
+    });
+    format!("{}/r/{code}", base.trim_end_matches('/'))
+}
+
+fn qr(url: &str) -> Result<QrCode, ApiError> {
+    // Level M survives a smudged or partly torn poster.
+    QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// A node residents may report into, and the viewer may see.
+async fn node(
+    state: &AppState,
+    p: &crate::auth::Principal,
+    code: &str,
+) -> Result<shanzhi_store::regions::NodeRow, ApiError> {
+    let row = svc::visible(state, &p.actor, code).await?;
+    if row.code.len() < 12 || row.retired_at.is_some() {
+        return Err(ApiError::NotFound(
+            "只有村社区、网格和微网格有二维码".into(),
+        ));
+    }
+    Ok(row)
+}
+
+fn svg_of(code: &QrCode) -> String {
+    code.render::<svg::Color<'_>>()
+        .min_dimensions(320, 320)
+        .quiet_zone(true)
+        .build()
+}
+
+async fn qr_svg(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let row = node(&state, &p, &code).await?;
+    let svg = svg_of(&qr(&report_url(&state, &headers, &row.code))?);
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+/// 8 pixels per module plus a 4-module quiet zone: about 300 px, sharp when printed at 5 cm.
+const SCALE: usize = 8;
+const QUIET: usize = 4;
+
+async fn qr_png(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let row = node(&state, &p, &code).await?;
+    let q = qr(&report_url(&state, &headers, &row.code))?;
+    let modules = q.width();
+    let colors = q.to_colors();
+    let side = (modules + 2 * QUIET) * SCALE;
+    let mut pixels = vec![255u8; side * side];
+    for (i, c) in colors.iter().enumerate() {
+        if *c == qrcode::Color::Dark {
+            let (mx, my) = (i % modules + QUIET, i / modules + QUIET);
+            for y in my * SCALE..(my + 1) * SCALE {
+                pixels[y * side + mx * SCALE..y * side + (mx + 1) * SCALE].fill(0);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, side as u32, side as u32);
+        enc.set_color(png::ColorType::Grayscale);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc
+            .write_header()
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        w.write_image_data(&pixels)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    }
+    Ok(([(header::CONTENT_TYPE, "image/png")], out).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "poster.html")]
+struct PosterPage {
+    style: &'static str,
+    code: String,
+    name: String,
+    url: String,
+    svg: String,
+    staff: Vec<String>,
+}
+
+async fn poster(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let row = node(&state, &p, &code).await?;
+    let url = report_url(&state, &headers, &row.code);
+    let staff = accounts::at_node(&mut state.store().conn().await?, &row.code)
+        .await?
+        .into_iter()
+        .filter_map(|a| {
+            let role = Role::parse(&a.role)?;
+            matches!(role, Role::GridLeader | Role::GridWorker)
+                .then(|| format!("{}（{}）", a.display_name, role.label()))
+        })
+        .collect();
+    let page = PosterPage {
+        style: STYLE_PATH.as_str(),
+        svg: svg_of(&qr(&url)?),
+        code: row.code,
+        name: row.name,
+        url,
+        staff,
+    };
+    Ok(render(&page))
+}
