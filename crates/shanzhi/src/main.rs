@@ -41,6 +41,9 @@ enum Command {
         /// The address residents reach the server at, for QR codes (default: the request's).
         #[arg(long, env = "SHANZHI_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Seconds between runs of the deadline scheduler (automatic escalation of overdue cases).
+        #[arg(long, env = "SHANZHI_ESCALATION_INTERVAL", default_value_t = 60)]
+        escalation_interval: u64,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -119,6 +122,7 @@ async fn main() -> anyhow::Result<()> {
             demo,
             secure_cookies,
             public_url,
+            escalation_interval,
         } => {
             let store = Store::open(&opts).await.context("打开数据库失败")?;
             seed::baseline(&store).await?;
@@ -139,9 +143,14 @@ async fn main() -> anyhow::Result<()> {
                 ..Default::default()
             };
             let state = shanzhi_web::AppState::new(store, config).await?;
+            let scheduler = server::spawn_scheduler(
+                state.clone(),
+                std::time::Duration::from_secs(escalation_interval.max(1)),
+            );
             let running = server::start(bind, state).await?;
             println!("善治已启动：http://{}", running.addr);
             tokio::signal::ctrl_c().await?;
+            scheduler.abort();
             running.stop().await?;
         }
         Command::Migrate => {

@@ -292,6 +292,8 @@ async fn write_demo_cases(
                 reopened: i16::from(facts.reopened),
                 merged_into: None,
                 satisfaction: satisfaction.as_deref(),
+                accept_due: created + hours(cat.accept_hours),
+                handle_due: created + hours(cat.handle_hours),
             },
             created_at: created,
             steps: steps

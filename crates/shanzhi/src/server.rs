@@ -60,3 +60,20 @@ pub async fn start(bind: SocketAddr, state: AppState) -> anyhow::Result<Running>
 pub fn store_options(database_url: Option<&str>, data_dir: &std::path::Path) -> StoreOptions {
     StoreOptions::from_config(database_url, data_dir)
 }
+
+/// Runs the deadline scheduler: every `every`, overdue cases go one tier up. Deadlines are
+/// data in the database, so a restart loses nothing; several processes may run it at once.
+pub fn spawn_scheduler(state: AppState, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match shanzhi_web::services::cases::escalate_overdue(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(escalated = n, "overdue cases escalated"),
+                Err(e) => tracing::warn!(error = %e, "deadline scheduler"),
+            }
+        }
+    })
+}

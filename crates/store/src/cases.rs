@@ -346,6 +346,10 @@ pub struct CaseUpdate<'a> {
     pub merged_into: Option<i64>,
     /// Rating.
     pub satisfaction: Option<&'a str>,
+    /// Accept deadline (ms).
+    pub accept_due: i64,
+    /// Handle deadline (ms).
+    pub handle_due: i64,
 }
 
 /// Applies a transition if the case is still at `version`; false when someone else moved it
@@ -360,7 +364,8 @@ pub async fn update_if_version(
         .exec(
             Sql::new(
                 "UPDATE cases SET stage = ?, tier = ?, holder_code = ?, department_id = ?, reopened = ?, \
-                 merged_into = ?, satisfaction = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+                 merged_into = ?, satisfaction = ?, accept_due = ?, handle_due = ?, version = version + 1, \
+                 updated_at = ? WHERE id = ? AND version = ?",
             )
             .bind(u.stage)
             .bind(u.tier)
@@ -369,6 +374,8 @@ pub async fn update_if_version(
             .bind(u.reopened)
             .bind(u.merged_into)
             .bind(u.satisfaction)
+            .bind(u.accept_due)
+            .bind(u.handle_due)
             .bind(now_ms())
             .bind(id)
             .bind(version),
@@ -449,4 +456,21 @@ pub async fn insert_past(
     )
     .await?;
     Ok(id)
+}
+
+/// Cases past their deadline that can still go up a tier (not yet at the district), oldest
+/// deadline first.
+pub async fn overdue(ex: &mut impl Exec, now: i64, limit: u32) -> Result<Vec<CaseRow>, StoreError> {
+    ex.all(
+        Sql::new(format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE tier <> 'district' AND \
+             ((stage = 'reported' AND accept_due < ?) OR \
+              (stage IN ('accepted', 'dispatched', 'in_progress') AND handle_due < ?)) \
+             ORDER BY handle_due LIMIT ?"
+        ))
+        .bind(now)
+        .bind(now)
+        .bind(i64::from(limit)),
+    )
+    .await
 }

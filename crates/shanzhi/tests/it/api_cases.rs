@@ -406,3 +406,71 @@ async fn the_demo_has_cases_in_every_stage_some_overdue() {
         .await;
     assert!(!detail["timeline"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_scheduler_escalates_overdue_cases_once_with_a_fresh_clock() {
+    let app = TestApp::demo().await;
+    let worker = app.token("wg0101").await;
+    let (_, case) = app
+        .post("/api/v1/cases", &worker, json!({"category": "03", "title": "垃圾未清运", "description": "垃圾桶满溢", "node_code": "450802001001001"}))
+        .await;
+    let id = case["id"].as_i64().unwrap();
+    // The deadline passes: deadlines are data, so moving them is all "time passing" takes.
+    let mut conn = app.state().store().conn().await.unwrap();
+    shanzhi_store::Exec::exec(
+        &mut conn,
+        shanzhi_store::Sql::new("UPDATE cases SET accept_due = 1, handle_due = 2 WHERE id = ?")
+            .bind(id),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+
+    let escalated = shanzhi_web::services::cases::escalate_overdue(app.state())
+        .await
+        .unwrap();
+    assert!(escalated >= 1);
+    let admin = app.token("admin").await;
+    let (_, d) = app.get(&format!("/api/v1/cases/{id}"), &admin).await;
+    assert_eq!(
+        (d["case"]["tier"].as_str(), d["case"]["stage"].as_str()),
+        (Some("community"), Some("accepted"))
+    );
+    assert!(
+        d["case"]["handle_due"].as_i64().unwrap() > 1_700_000_000_000,
+        "a fresh clock at the new level"
+    );
+    let last = d["timeline"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["action"].as_str(), last["actor"].as_str()),
+        (Some("escalate"), Some("系统"))
+    );
+    assert!(last["note"].as_str().unwrap().contains("超过办理时限"));
+
+    shanzhi_web::services::cases::escalate_overdue(app.state())
+        .await
+        .unwrap();
+    let (_, again) = app.get(&format!("/api/v1/cases/{id}"), &admin).await;
+    assert_eq!(
+        again["case"]["tier"], "community",
+        "not escalated again before its new deadline"
+    );
+    let (_, list) = app.get("/api/v1/cases?limit=500", &admin).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let still_overdue = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            ["accepted", "dispatched", "in_progress"].contains(&c["stage"].as_str().unwrap())
+        })
+        .filter(|c| c["tier"] != "district" && c["handle_due"].as_i64().unwrap() < now)
+        .count();
+    assert_eq!(
+        still_overdue, 0,
+        "every overdue case below the district went up"
+    );
+}

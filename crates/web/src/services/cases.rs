@@ -314,6 +314,35 @@ fn workflow_error(e: WorkflowError) -> ApiError {
     }
 }
 
+fn hours(n: i32) -> i64 {
+    i64::from(n) * 3_600_000
+}
+
+/// Escalates every overdue case one tier up (the deadline scheduler's work; run periodically,
+/// and safe to run from several processes: the version check lets only one win per case).
+/// Returns how many were escalated.
+pub async fn escalate_overdue(state: &AppState) -> Result<usize, ApiError> {
+    let due = cases::overdue(&mut state.store().conn().await?, now_ms(), 500).await?;
+    let mut escalated = 0;
+    for case in due {
+        let version = case.version;
+        let m = Move {
+            action: Action::Escalate {
+                reason: "超过办理时限，系统自动上报上级".into(),
+            },
+            version,
+            department_id: None,
+        };
+        match transition(state, Who::System, case, m).await {
+            Ok(_) => escalated += 1,
+            // Someone moved it meanwhile; the next round looks again.
+            Err(ApiError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(escalated)
+}
+
 /// Who moves a case.
 #[derive(Debug, Clone, Copy)]
 pub enum Who<'a> {
@@ -326,6 +355,8 @@ pub enum Who<'a> {
     },
     /// The reporter, who proved it with the tracking code.
     Reporter,
+    /// The deadline scheduler.
+    System,
 }
 
 /// A requested transition, with the version the caller saw.
@@ -369,6 +400,7 @@ pub async fn transition(
             }
         }
         Who::Reporter => Party::Reporter,
+        Who::System => Party::System,
     };
     let change = apply(facts, party, &m.action).map_err(workflow_error)?;
 
@@ -420,10 +452,22 @@ pub async fn transition(
         reopened: case.reopened + i16::from(change.reopens),
         merged_into,
         satisfaction: satisfaction.as_deref(),
+        // A case escalated by the scheduler starts a fresh clock at its new level.
+        accept_due: if matches!(who, Who::System) {
+            now_ms() + hours(category.as_ref().map_or(24, |c| c.accept_hours))
+        } else {
+            case.accept_due
+        },
+        handle_due: if matches!(who, Who::System) {
+            now_ms() + hours(category.as_ref().map_or(72, |c| c.handle_hours))
+        } else {
+            case.handle_due
+        },
     };
     let (actor_id, label) = match who {
         Who::Staff { actor, account } => (Some(account.id), actor_label(account, actor.role)),
         Who::Reporter => (None, "居民".to_owned()),
+        Who::System => (None, "系统".to_owned()),
     };
     let note = match &m.action {
         Action::Dispatch { to } => format!("交办至{}", to.label()),
