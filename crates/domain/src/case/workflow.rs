@@ -194,6 +194,16 @@ pub enum Action {
         /// What the reporter said.
         note: String,
     },
+    /// 催办: the command centre presses the holder to hurry (the stage stays).
+    Urge {
+        /// What is asked.
+        note: String,
+    },
+    /// 督办: the command centre puts the case under supervision (the stage stays).
+    Supervise {
+        /// What is required, by when.
+        note: String,
+    },
 }
 
 impl Action {
@@ -213,6 +223,8 @@ impl Action {
             Action::Close => "close",
             Action::Rate { .. } => "rate",
             Action::FollowUp { .. } => "follow_up",
+            Action::Urge { .. } => "urge",
+            Action::Supervise { .. } => "supervise",
         }
     }
 
@@ -232,6 +244,8 @@ impl Action {
             Action::Close => "结案",
             Action::Rate { .. } => "评价",
             Action::FollowUp { .. } => "回访",
+            Action::Urge { .. } => "催办",
+            Action::Supervise { .. } => "督办",
         }
     }
 
@@ -243,7 +257,9 @@ impl Action {
             | Action::Escalate { reason }
             | Action::VerifyFail { reason } => Some(reason),
             Action::Handle { result } => Some(result),
-            Action::FollowUp { note } => Some(note),
+            Action::FollowUp { note } | Action::Urge { note } | Action::Supervise { note } => {
+                Some(note)
+            }
             _ => None,
         }
     }
@@ -256,6 +272,8 @@ impl Action {
                 | Action::Escalate { .. }
                 | Action::VerifyFail { .. }
                 | Action::Start
+                | Action::Urge { .. }
+                | Action::Supervise { .. }
         )
     }
 }
@@ -507,6 +525,26 @@ pub fn apply(case: CaseFacts, party: Party, action: &Action) -> Result<Change, W
             (Closed | Rated, false) => Err(denied()),
             _ => Err(wrong()),
         },
+        Action::Urge { .. } | Action::Supervise { .. } => {
+            if !matches!(
+                case.stage,
+                Reported | Accepted | Dispatched | InProgress | Handled | Verified
+            ) {
+                return Err(wrong());
+            }
+            // Only the command centre presses and supervises.
+            let command = matches!(
+                party,
+                Party::Staff {
+                    role: Role::CommandCentre | Role::Admin,
+                    relation: Relation::Dispatcher | Relation::Above
+                }
+            );
+            if !command {
+                return Err(denied());
+            }
+            stay(case.stage)
+        }
     }
 }
 
@@ -534,6 +572,10 @@ mod tests {
     const WORKER: Party = Party::Staff {
         role: Role::GridWorker,
         relation: Relation::Assignee,
+    };
+    const CENTRE: Party = Party::Staff {
+        role: Role::CommandCentre,
+        relation: Relation::Above,
     };
 
     fn actions() -> Vec<(Action, Party)> {
@@ -592,6 +634,18 @@ mod tests {
                 },
                 OFFICER,
             ),
+            (
+                Action::Urge {
+                    note: "请今日内处置".into(),
+                },
+                CENTRE,
+            ),
+            (
+                Action::Supervise {
+                    note: "挂牌督办，三日内办结".into(),
+                },
+                CENTRE,
+            ),
         ]
     }
 
@@ -619,6 +673,18 @@ mod tests {
             (Closed, "rate", Rated),
             (Closed, "follow_up", FollowedUp),
             (Rated, "follow_up", FollowedUp),
+            (Reported, "urge", Reported),
+            (Accepted, "urge", Accepted),
+            (Dispatched, "urge", Dispatched),
+            (InProgress, "urge", InProgress),
+            (Handled, "urge", Handled),
+            (Verified, "urge", Verified),
+            (Reported, "supervise", Reported),
+            (Accepted, "supervise", Accepted),
+            (Dispatched, "supervise", Dispatched),
+            (InProgress, "supervise", InProgress),
+            (Handled, "supervise", Handled),
+            (Verified, "supervise", Verified),
         ];
         let mut cells = 0;
         for stage in Stage::ALL {
@@ -637,7 +703,7 @@ mod tests {
                 cells += 1;
             }
         }
-        assert_eq!(cells, 11 * 13);
+        assert_eq!(cells, 11 * 15);
         assert!(
             Stage::ALL
                 .iter()
@@ -714,6 +780,26 @@ mod tests {
             ),
             Err(WorkflowError::NotAllowed("办结"))
         );
+    }
+
+    #[test]
+    fn only_the_command_centre_urges_and_supervises() {
+        let urge = Action::Urge {
+            note: "请尽快".into(),
+        };
+        assert_eq!(
+            apply(facts(Stage::InProgress), OFFICER, &urge),
+            Err(WorkflowError::NotAllowed("催办"))
+        );
+        assert_eq!(
+            apply(facts(Stage::InProgress), WORKER, &urge),
+            Err(WorkflowError::NotAllowed("催办"))
+        );
+        assert_eq!(
+            apply(facts(Stage::InProgress), CENTRE, &urge).unwrap().to,
+            Stage::InProgress
+        );
+        assert!(!urge.is_public());
     }
 
     #[test]

@@ -474,3 +474,56 @@ async fn the_scheduler_escalates_overdue_cases_once_with_a_fresh_clock() {
         "every overdue case below the district went up"
     );
 }
+
+#[tokio::test]
+async fn the_command_centre_urges_and_supervises_and_it_is_counted() {
+    let app = TestApp::demo().await;
+    let worker = app.token("wg0101").await;
+    let cc = app.token("zhzx").await;
+    let (_, case) = app
+        .post("/api/v1/cases", &worker, json!({"category": "03", "title": "垃圾未清运", "description": "垃圾桶满溢", "node_code": "450802001001001"}))
+        .await;
+    let id = case["id"].as_i64().unwrap();
+    let (s, body) = act(
+        &app,
+        &worker,
+        id,
+        json!({"action": "urge", "note": "快点", "version": 1}),
+    )
+    .await;
+    assert_eq!((s, error_code(&body)), (StatusCode::FORBIDDEN, "forbidden"));
+    let (s, out) = act(
+        &app,
+        &cc,
+        id,
+        json!({"action": "urge", "note": "请今日内受理", "version": 1}),
+    )
+    .await;
+    assert_eq!(
+        (s, out["stage"].as_str()),
+        (StatusCode::OK, Some("reported")),
+        "{out}"
+    );
+    let (s, _) = act(
+        &app,
+        &cc,
+        id,
+        json!({"action": "supervise", "note": "挂牌督办", "version": 2}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, body) = act(&app, &cc, id, json!({"action": "urge", "version": 3})).await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "reason_required")
+    );
+    let (_, d) = app.get(&format!("/api/v1/cases/{id}"), &cc).await;
+    assert_eq!(
+        (d["urged"].as_u64(), d["supervised"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        d["timeline"].as_array().unwrap().last().unwrap()["public"],
+        false
+    );
+}

@@ -159,6 +159,10 @@ pub struct CaseDetail {
     pub case: CaseOut,
     /// Every step, oldest first.
     pub timeline: Vec<EventOut>,
+    /// Times the command centre urged it (催办).
+    pub urged: usize,
+    /// Times it was put under supervision (督办).
+    pub supervised: usize,
 }
 
 /// One case with its whole timeline.
@@ -171,9 +175,13 @@ async fn detail(
 ) -> Result<axum::Json<CaseDetail>, ApiError> {
     let case = svc::visible(&state, &p.actor, id).await?;
     let timeline = cases::events(&mut state.store().conn().await?, id, false).await?;
+    let count = |a: &str| timeline.iter().filter(|e| e.action == a).count();
+    let (urged, supervised) = (count("urge"), count("supervise"));
     Ok(axum::Json(CaseDetail {
         case: case.into(),
         timeline: timeline.into_iter().map(EventOut::from).collect(),
+        urged,
+        supervised,
     }))
 }
 
@@ -181,7 +189,7 @@ async fn detail(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ActionRequest {
     /// accept, reject, merge, dispatch, start, return, escalate, handle, verify_pass,
-    /// verify_fail, close, follow_up.
+    /// verify_fail, close, follow_up, urge (催办), supervise (督办).
     pub action: String,
     /// The case version you saw; a stale version is refused with 409.
     pub version: i64,
@@ -189,7 +197,7 @@ pub struct ActionRequest {
     pub reason: Option<String>,
     /// What was done (handle).
     pub result: Option<String>,
-    /// Follow-up note (follow_up).
+    /// Note (follow_up, urge, supervise).
     pub note: Option<String>,
     /// Dispatch target tier.
     pub to: Option<Tier>,

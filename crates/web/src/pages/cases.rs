@@ -180,6 +180,8 @@ fn action_label(name: &str) -> &'static str {
         "close" => "结案",
         "rate" => "评价",
         "follow_up" => "回访",
+        "urge" => "催办",
+        "supervise" => "督办",
         _ => "变更",
     }
 }

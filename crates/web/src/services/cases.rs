@@ -477,7 +477,9 @@ pub async fn transition(
         | Action::VerifyFail { reason } => reason.clone(),
         Action::Merge { into, reason } => format!("并入事件 {into}：{reason}"),
         Action::Handle { result } => result.clone(),
-        Action::FollowUp { note } => note.clone(),
+        Action::FollowUp { note } | Action::Urge { note } | Action::Supervise { note } => {
+            note.clone()
+        }
         _ => String::new(),
     };
     let mut tx = state.store().begin().await?;
@@ -566,6 +568,8 @@ pub fn parse_action(
                 .ok_or_else(|| ApiError::bad("satisfaction_required", "评价必须选择满意度"))?,
         },
         "follow_up" => Action::FollowUp { note: text },
+        "urge" => Action::Urge { note: text },
+        "supervise" => Action::Supervise { note: text },
         other => return Err(ApiError::bad("unknown_action", format!("未知操作 {other}"))),
     })
 }
@@ -605,6 +609,8 @@ pub fn available_actions(
         Action::VerifyFail { reason: x() },
         Action::Close,
         Action::FollowUp { note: x() },
+        Action::Urge { note: x() },
+        Action::Supervise { note: x() },
     ];
     let actions = candidates
         .into_iter()
