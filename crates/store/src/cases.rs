@@ -474,3 +474,25 @@ pub async fn overdue(ex: &mut impl Exec, now: i64, limit: u32) -> Result<Vec<Cas
     )
     .await
 }
+
+/// Open cases of a category reported since `since` inside the subtree `within`, with a location:
+/// the candidates for duplicate detection.
+pub async fn open_nearby_candidates(
+    ex: &mut impl Exec,
+    category: &str,
+    since: i64,
+    within: &str,
+) -> Result<Vec<CaseRow>, StoreError> {
+    ex.all(
+        Sql::new(format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE category_code = ? AND created_at >= ? \
+             AND node_code >= ? AND node_code < ? AND lon IS NOT NULL \
+             AND stage NOT IN ('rejected', 'merged', 'closed', 'rated', 'followed_up') ORDER BY id DESC LIMIT 200"
+        ))
+        .bind(category)
+        .bind(since)
+        .bind(within)
+        .bind(format!("{within}:")),
+    )
+    .await
+}

@@ -3,10 +3,12 @@
 
 mod category;
 mod deadline;
+mod duplicate;
 mod workflow;
 
 pub use category::{CategorySpec, STANDARD as STANDARD_CATEGORIES};
 pub use deadline::{Light, case_light, light};
+pub use duplicate::{RADIUS_M, Sighting, WINDOW_MS, possible_duplicate};
 
 pub use workflow::{
     Action, CaseFacts, Change, Party, Relation, Satisfaction, Stage, Tier, WorkflowError, apply,

@@ -527,3 +527,80 @@ async fn the_command_centre_urges_and_supervises_and_it_is_counted() {
         false
     );
 }
+
+#[tokio::test]
+async fn near_reports_of_the_same_kind_are_flagged_and_merged_reporters_follow_the_survivor() {
+    let app = TestApp::demo().await;
+    let worker = app.token("wg0101").await;
+    let leader = app.token("wgz01").await;
+    let (lon, lat) = point_in_own_grid(&app, &worker).await;
+    let report = |dlat: f64, title: &'static str| json!({"category": "0201", "title": title, "description": "楼道堆放杂物", "lon": lon, "lat": lat + dlat});
+    let (_, first) = app
+        .post("/api/v1/cases", &worker, report(0.0, "3栋楼道杂物"))
+        .await;
+    let (_, second) = app
+        .post("/api/v1/cases", &worker, report(0.0005, "3栋楼道又堆满了"))
+        .await;
+    let (_, far) = app
+        .post("/api/v1/cases", &worker, report(0.004, "远处楼道杂物"))
+        .await;
+    let (first, second) = (
+        first["id"].as_i64().unwrap(),
+        second["id"].as_i64().unwrap(),
+    );
+    let (s, dups) = app
+        .get(&format!("/api/v1/cases/{second}/duplicates"), &leader)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let ids: Vec<i64> = dups
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.contains(&first), "{ids:?}");
+    assert!(
+        !ids.contains(&far["id"].as_i64().unwrap()),
+        "about 440 m away is not the same place"
+    );
+
+    let (s, merged) = act(
+        &app,
+        &leader,
+        second,
+        json!({"action": "merge", "into": first, "reason": "同一处楼道", "version": 1}),
+    )
+    .await;
+    assert_eq!(
+        (s, merged["stage"].as_str(), merged["merged_into"].as_i64()),
+        (StatusCode::OK, Some("merged"), Some(first)),
+        "{merged}"
+    );
+    let (s, body) = act(
+        &app,
+        &leader,
+        first,
+        json!({"action": "merge", "into": first, "reason": "自己", "version": 1}),
+    )
+    .await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "invalid_merge")
+    );
+
+    let tracking = merged["tracking_code"].as_str().unwrap();
+    let (_, survivor) = app.get(&format!("/api/v1/cases/{first}"), &leader).await;
+    let html = app
+        .client
+        .get(format!("{}/t/{tracking}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("已合并办理")
+            && html.contains(survivor["case"]["tracking_code"].as_str().unwrap())
+    );
+}

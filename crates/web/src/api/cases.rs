@@ -21,6 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list, report))
         .routes(routes!(detail))
         .routes(routes!(act))
+        .routes(routes!(duplicates))
 }
 
 /// The category list.
@@ -246,4 +247,17 @@ async fn act(
     )
     .await?;
     Ok(axum::Json(row.into()))
+}
+
+/// Possible duplicates of a case (same category, within 200 m, open, reported within a week).
+#[utoipa::path(get, path = "/cases/{id}/duplicates", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<CaseOut>), (status = 404, body = ErrorBody)))]
+async fn duplicates(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<Vec<CaseOut>>, ApiError> {
+    let case = svc::visible(&state, &p.actor, id).await?;
+    let rows = svc::possible_duplicates(&state, &p.actor, &case).await?;
+    Ok(axum::Json(rows.into_iter().map(CaseOut::from).collect()))
 }

@@ -154,6 +154,8 @@ struct CasePage {
     actions: Vec<(&'static str, &'static str, bool)>,
     tiers: Vec<(&'static str, &'static str)>,
     departments: Vec<(i64, String)>,
+    duplicates: Vec<(i64, String, String)>,
+    can_merge: bool,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -238,6 +240,18 @@ async fn show(
     } else {
         Vec::new()
     };
+    let duplicates = svc::possible_duplicates(&state, &p.actor, &case)
+        .await?
+        .into_iter()
+        .map(|d| {
+            (
+                d.id,
+                d.title,
+                stage_of(&d.stage).map_or("", |s| s.label()).to_owned(),
+            )
+        })
+        .collect();
+    let can_merge = actions.iter().any(|a| matches!(a, Action::Accept));
     let needs_text = |a: &Action| {
         !matches!(
             a,
@@ -276,6 +290,8 @@ async fn show(
             .map(|t| (shanzhi_store::cases::tier_name(*t), t.label()))
             .collect(),
         departments,
+        duplicates,
+        can_merge,
         notice: flash.notice,
         error: flash.error,
     };
@@ -293,6 +309,8 @@ struct ActForm {
     to: String,
     #[serde(default)]
     department_id: String,
+    #[serde(default)]
+    into: String,
 }
 
 async fn act(
@@ -309,7 +327,7 @@ async fn act(
             .parse()
             .map_err(|_| ApiError::bad("invalid_version", "表单已过期，请刷新后重试"))?;
         let to = parse_tier(&f.to);
-        let action = parse_action(&f.action, f.text, to, None, None)?;
+        let action = parse_action(&f.action, f.text, to, f.into.trim().parse().ok(), None)?;
         let department_id = f.department_id.trim().parse().ok();
         let m = Move {
             action,

@@ -126,6 +126,7 @@ struct TrackPage {
     timeline: Vec<(String, &'static str, String)>,
     can_rate: bool,
     version: i64,
+    merged_into: Option<String>,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -169,9 +170,15 @@ async fn track(
             (beijing(e.at), stage, e.note)
         })
         .collect();
+    // A merged report points its reporter at the case that carries on.
+    let merged_into = match case.merged_into {
+        Some(id) => cases::get(&mut conn, id).await?.map(|c| c.tracking_code),
+        None => None,
+    };
     let stage = stage_of(&case.stage)?;
     let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
     let page = TrackPage {
+        merged_into,
         style: STYLE_PATH.as_str(),
         csrf,
         tracking: case.tracking_code,

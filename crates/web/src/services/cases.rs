@@ -628,3 +628,39 @@ pub fn available_actions(
     .collect();
     (actions, tiers)
 }
+
+/// Open cases that may be the same problem as `case` (same category, within 200 m, a week
+/// apart at most), among those the actor may see, newest first.
+pub async fn possible_duplicates(
+    state: &AppState,
+    actor: &Actor,
+    case: &CaseRow,
+) -> Result<Vec<CaseRow>, ApiError> {
+    use shanzhi_domain::case::{Sighting, WINDOW_MS, possible_duplicate};
+    fn sighting(c: &CaseRow) -> Sighting<'_> {
+        Sighting {
+            category: &c.category_code,
+            at: c.created_at,
+            lon_lat: c.lon.zip(c.lat),
+            open: stage_of(&c.stage)
+                .is_ok_and(|s| !s.is_final() && !matches!(s, Stage::Closed | Stage::Rated)),
+        }
+    }
+    if case.lon.is_none() {
+        return Ok(Vec::new());
+    }
+    // 200 m rarely crosses a street's boundary; searching the street keeps the scan small.
+    let street = &case.node_code[..case.node_code.len().min(9)];
+    let candidates = cases::open_nearby_candidates(
+        &mut state.store().conn().await?,
+        &case.category_code,
+        case.created_at - WINDOW_MS,
+        street,
+    )
+    .await?;
+    let me = sighting(case);
+    Ok(candidates
+        .into_iter()
+        .filter(|c| c.id != case.id && sees(actor, c) && possible_duplicate(&me, &sighting(c)))
+        .collect())
+}
