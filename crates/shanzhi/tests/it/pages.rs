@@ -36,7 +36,8 @@ async fn post_form(
         .unwrap()
 }
 
-async fn logged_in(app: &TestApp, username: &str) -> (reqwest::Client, String) {
+/// A browser-like client logged in as `username`, and the CSRF token its forms carry.
+pub async fn logged_in(app: &TestApp, username: &str) -> (reqwest::Client, String) {
     let c = browser_client();
     let html = c
         .get(format!("{}/login", app.base))

@@ -1,35 +1,14 @@
 //! Staff case pages over HTTP: lists by stage with deadline lights, the case page with the
 //! viewer's actions as forms.
 
-use crate::common::{PASSWORD, TestApp};
-use crate::pages::{browser_client, csrf_of};
+use crate::common::TestApp;
+use crate::pages::csrf_of;
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 use serde_json::json;
 
 async fn login(app: &TestApp, username: &str) -> reqwest::Client {
-    let c = browser_client();
-    let html = c
-        .get(format!("{}/login", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = csrf_of(&html);
-    let r = c
-        .post(format!("{}/login", app.base))
-        .form(&[
-            ("_csrf", csrf.as_str()),
-            ("username", username),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    c
+    crate::pages::logged_in(app, username).await.0
 }
 
 async fn page(app: &TestApp, c: &reqwest::Client, path: &str) -> String {

@@ -271,25 +271,7 @@ async fn public_pages_refuse_bad_input_and_floods() {
 #[tokio::test]
 async fn staff_print_qr_posters_for_their_grids() {
     let app = TestApp::demo().await;
-    let c = browser_client();
-    let html = c
-        .get(format!("{}/login", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = csrf_of(&html);
-    c.post(format!("{}/login", app.base))
-        .form(&[
-            ("_csrf", csrf.as_str()),
-            ("username", "wg0102"),
-            ("password", crate::common::PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let (c, _) = crate::pages::logged_in(&app, "wg0102").await;
     let poster = c
         .get(format!("{}/regions/{GRID}/poster", app.base))
         .send()

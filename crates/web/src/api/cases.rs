@@ -9,9 +9,8 @@ use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use shanzhi_domain::auth::Role;
 use shanzhi_domain::case::{Action, Satisfaction, Tier};
-use shanzhi_store::cases::{self, CaseFilter, CaseRow, CategoryRow, EventRow};
+use shanzhi_store::cases::{self, CaseRow, CategoryRow, EventRow};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -99,19 +98,7 @@ async fn list(
     if let Some(s) = &q.stage {
         stage_of(s).map_err(|_| ApiError::bad("invalid_stage", format!("未知状态 {s}")))?;
     }
-    let department = p
-        .actor
-        .department_id
-        .filter(|_| p.actor.role == Role::DepartmentHandler);
-    let filter = CaseFilter {
-        within: if department.is_some() {
-            None
-        } else {
-            p.actor.scope_root()
-        },
-        department_id: department,
-        stage: q.stage.as_deref(),
-    };
+    let filter = svc::scope_filter(&p.actor, q.stage.as_deref());
     let rows = cases::page(&mut state.store().conn().await?, &filter, before, limit).await?;
     Ok(axum::Json(Page::new(
         rows.into_iter().map(CaseOut::from).collect(),

@@ -1,7 +1,7 @@
 //! Staff case pages: the lists by stage with deadline lights, and a case's page with its
 //! timeline and the actions the viewer may take, as forms.
 
-use super::{Chrome, PageError, beijing, render, url_encode};
+use super::{Chrome, Flash, PageError, beijing, render, url_encode};
 use crate::auth::{CsrfForm, PageUser, csrf_token};
 use crate::services::cases::{self as svc, Move, Who, available_actions, parse_action, stage_of};
 use crate::{ApiError, AppState};
@@ -12,9 +12,8 @@ use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
-use shanzhi_domain::auth::Role;
 use shanzhi_domain::case::{Action, Light, Tier, case_light};
-use shanzhi_store::cases::{self, CaseFilter, CaseRow, parse_tier};
+use shanzhi_store::cases::{self, CaseRow, parse_tier};
 use shanzhi_store::{accounts, now_ms, regions};
 use std::collections::HashMap;
 
@@ -85,19 +84,7 @@ async fn list(
     let stage = q
         .stage
         .filter(|s| TABS.iter().any(|(v, _)| v == s) && !s.is_empty());
-    let department = p
-        .actor
-        .department_id
-        .filter(|_| p.actor.role == Role::DepartmentHandler);
-    let filter = CaseFilter {
-        within: if department.is_some() {
-            None
-        } else {
-            p.actor.scope_root()
-        },
-        department_id: department,
-        stage: stage.as_deref(),
-    };
+    let filter = svc::scope_filter(&p.actor, stage.as_deref());
     let mut conn = state.store().conn().await?;
     let rows = cases::page(&mut conn, &filter, q.before, PAGE).await?;
     let names: HashMap<String, String> = cases::categories(&mut conn)
@@ -156,12 +143,6 @@ struct CasePage {
     departments: Vec<(i64, String)>,
     duplicates: Vec<(i64, String, String)>,
     can_merge: bool,
-    notice: Option<String>,
-    error: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-struct Flash {
     notice: Option<String>,
     error: Option<String>,
 }

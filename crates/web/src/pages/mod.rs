@@ -173,3 +173,10 @@ pub(crate) fn beijing(ms: i64) -> String {
         Err(_) => String::new(),
     }
 }
+
+/// The one-line message a page shows after a redirect (`?notice=` or `?error=`).
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct Flash {
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}

@@ -1,7 +1,7 @@
 //! The resident pages, reached by a grid's QR code: report a problem without an account, then
 //! follow it and rate the result with the tracking code. Plain HTML forms, a few kilobytes.
 
-use super::{PageError, beijing, render, url_encode};
+use super::{Flash, PageError, beijing, render, url_encode};
 use crate::assets::STYLE_PATH;
 use crate::auth::{CsrfForm, csrf_token};
 use crate::services::cases::{self as svc, Move, PublicReport, Who, stage_of};
@@ -127,12 +127,6 @@ struct TrackPage {
     can_rate: bool,
     version: i64,
     merged_into: Option<String>,
-    notice: Option<String>,
-    error: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-struct Flash {
     notice: Option<String>,
     error: Option<String>,
 }

@@ -3,7 +3,7 @@
 //! forms to add, rename and retire nodes.
 
 use super::map::{MapShape, svg};
-use super::{Chrome, PageError, beijing, may_manage_some, render, url_encode};
+use super::{Chrome, Flash, PageError, beijing, may_manage_some, render, url_encode};
 use crate::auth::{CsrfForm, PageUser, csrf_token};
 use crate::services::regions::{self as svc, CreateNode, UpdateNode, code_or_404};
 use crate::{ApiError, AppState};
@@ -111,12 +111,6 @@ struct RegionPage {
     add: Option<AddChild>,
     can_edit: bool,
     kinds: Vec<(&'static str, &'static str)>,
-    notice: Option<String>,
-    error: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-struct Flash {
     notice: Option<String>,
     error: Option<String>,
 }

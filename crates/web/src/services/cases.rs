@@ -262,6 +262,23 @@ pub async fn report_public(
     file(state, filing).await
 }
 
+/// The cases a list shows the actor: those that happened in its subtree, or for departments,
+/// those dispatched to it.
+pub fn scope_filter<'a>(actor: &'a Actor, stage: Option<&'a str>) -> cases::CaseFilter<'a> {
+    let department = actor
+        .department_id
+        .filter(|_| actor.role == Role::DepartmentHandler);
+    cases::CaseFilter {
+        within: if department.is_some() {
+            None
+        } else {
+            actor.scope_root()
+        },
+        department_id: department,
+        stage,
+    }
+}
+
 /// Whether the actor may see the case at all (404 otherwise).
 pub fn sees(actor: &Actor, case: &CaseRow) -> bool {
     match actor.role {
