@@ -15,6 +15,7 @@ pub mod dialect;
 mod error;
 pub mod regions;
 pub mod sessions;
+pub mod summons;
 
 pub use db::{Backend, Conn, Exec, Record, Sql, Store, StoreOptions, Tx};
 pub use error::StoreError;

@@ -4,11 +4,13 @@
 mod category;
 mod deadline;
 mod duplicate;
+mod summons;
 mod workflow;
 
 pub use category::{CategorySpec, STANDARD as STANDARD_CATEGORIES};
 pub use deadline::{Light, case_light, light};
 pub use duplicate::{RADIUS_M, Sighting, WINDOW_MS, possible_duplicate};
+pub use summons::{REPORT_IN_HOURS, may_summon};
 
 pub use workflow::{
     Action, CaseFacts, Change, Party, Relation, Satisfaction, Stage, Tier, WorkflowError, apply,

@@ -604,3 +604,108 @@ async fn near_reports_of_the_same_kind_are_flagged_and_merged_reporters_follow_t
             && html.contains(survivor["case"]["tracking_code"].as_str().unwrap())
     );
 }
+
+#[tokio::test]
+async fn a_street_blows_the_whistle_and_departments_report_in() {
+    let app = TestApp::demo().await;
+    let worker = app.token("wg0101").await;
+    let street = app.token("jd01").await;
+    let police = app.token("pcs01").await;
+    let city_mgmt = app.token("cg01").await;
+    let (_, me) = app.get("/api/v1/me", &police).await;
+    let police_dept = me["department_id"].as_i64().unwrap();
+    let (_, me) = app.get("/api/v1/me", &city_mgmt).await;
+    let mgmt_dept = me["department_id"].as_i64().unwrap();
+    let (_, case) = app
+        .post("/api/v1/cases", &worker, json!({"category": "0106", "title": "夜市占道", "description": "夜市摊点占道经营，与居民冲突", "node_code": "450802001001001"}))
+        .await;
+    let id = case["id"].as_i64().unwrap();
+    let (s, _) = app.get(&format!("/api/v1/cases/{id}"), &police).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "not summoned yet");
+    let (s, body) = app
+        .post(
+            &format!("/api/v1/cases/{id}/summons"),
+            &worker,
+            json!({"department_ids": [police_dept]}),
+        )
+        .await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::FORBIDDEN, "forbidden"),
+        "grid workers do not blow the whistle"
+    );
+    let (s, rows) = app
+        .post(
+            &format!("/api/v1/cases/{id}/summons"),
+            &street,
+            json!({"department_ids": [police_dept, mgmt_dept], "hours": 2}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{rows}");
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/summons"),
+            &street,
+            json!({"department_ids": [police_dept]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "summoned once");
+
+    let (s, d) = app.get(&format!("/api/v1/cases/{id}"), &police).await;
+    assert_eq!(s, StatusCode::OK, "a summoned department sees the case");
+    assert!(
+        d["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "summon")
+    );
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/summons/report-in"),
+            &police,
+            json!({"part": "派民警到场维持秩序"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/summons/report-in"),
+            &police,
+            json!({"part": "again"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (_, rows) = app
+        .get(&format!("/api/v1/cases/{id}/summons"), &street)
+        .await;
+    let reported: Vec<bool> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reported_at"].is_i64())
+        .collect();
+    assert_eq!(reported, [true, false]);
+
+    let cc = app.token("zhzx").await;
+    let (s, stats) = app.get("/api/v1/summons/responses?days=7", &cc).await;
+    assert_eq!(s, StatusCode::OK);
+    let police_row = stats
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["department_id"] == police_dept)
+        .unwrap();
+    assert_eq!(
+        (
+            police_row["summoned"].as_i64(),
+            police_row["reported"].as_i64(),
+            police_row["late"].as_i64()
+        ),
+        (Some(1), Some(1), Some(0))
+    );
+    assert!(police_row["avg_minutes"].as_f64().unwrap() < 5.0);
+    let (s, _) = app.get("/api/v1/summons/responses", &worker).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}

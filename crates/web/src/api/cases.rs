@@ -21,6 +21,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(detail))
         .routes(routes!(act))
         .routes(routes!(duplicates))
+        .routes(routes!(summons_of, summon))
+        .routes(routes!(report_in))
+        .routes(routes!(summons_responses))
 }
 
 /// The category list.
@@ -247,4 +250,116 @@ async fn duplicates(
     let case = svc::visible(&state, &p.actor, id).await?;
     let rows = svc::possible_duplicates(&state, &p.actor, &case).await?;
     Ok(axum::Json(rows.into_iter().map(CaseOut::from).collect()))
+}
+
+/// A summons request (吹哨).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SummonRequest {
+    /// Departments to summon.
+    pub department_ids: Vec<i64>,
+    /// Hours they have to report in (default 2).
+    pub hours: Option<i64>,
+}
+
+/// 吹哨: a street or community summons departments to a case.
+#[utoipa::path(post, path = "/cases/{id}/summons", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)), request_body = SummonRequest,
+    responses((status = 201, body = Vec<shanzhi_store::summons::SummonsRow>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn summon(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+    Json(r): Json<SummonRequest>,
+) -> Result<
+    (
+        StatusCode,
+        axum::Json<Vec<shanzhi_store::summons::SummonsRow>>,
+    ),
+    ApiError,
+> {
+    let case = svc::visible(&state, &p.actor, id).await?;
+    let rows = svc::summon(
+        &state,
+        &p.actor,
+        &p.account,
+        &case,
+        &r.department_ids,
+        r.hours,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, axum::Json(rows)))
+}
+
+/// The departments summoned to a case and whether they reported in.
+#[utoipa::path(get, path = "/cases/{id}/summons", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<shanzhi_store::summons::SummonsRow>), (status = 404, body = ErrorBody)))]
+async fn summons_of(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<Vec<shanzhi_store::summons::SummonsRow>>, ApiError> {
+    svc::visible(&state, &p.actor, id).await?;
+    Ok(axum::Json(
+        shanzhi_store::summons::of_case(&mut state.store().conn().await?, id).await?,
+    ))
+}
+
+/// A department's report-in.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ReportInRequest {
+    /// What the department takes on (its part).
+    pub part: String,
+}
+
+/// 报到: a summoned department reports in with its part.
+#[utoipa::path(post, path = "/cases/{id}/summons/report-in", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ReportInRequest,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn report_in(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+    Json(r): Json<ReportInRequest>,
+) -> Result<StatusCode, ApiError> {
+    let case = svc::visible(&state, &p.actor, id).await?;
+    svc::report_in(&state, &p.actor, &p.account, &case, &r.part).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Period for response figures.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ResponsesParams {
+    /// Look back this many days (default 30).
+    pub days: Option<i64>,
+}
+
+/// 吹哨报到 response figures per department: summoned, reported in, late, average minutes.
+#[utoipa::path(get, path = "/summons/responses", tag = "cases", security(("bearer" = [])), params(ResponsesParams),
+    responses((status = 200, body = Vec<shanzhi_store::summons::DepartmentResponse>), (status = 403, body = ErrorBody)))]
+async fn summons_responses(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<ResponsesParams>,
+) -> Result<axum::Json<Vec<shanzhi_store::summons::DepartmentResponse>>, ApiError> {
+    if !matches!(
+        p.actor.role,
+        shanzhi_domain::auth::Role::Admin | shanzhi_domain::auth::Role::CommandCentre
+    ) {
+        return Err(ApiError::Forbidden(
+            "只有综治中心可以查看部门响应情况".into(),
+        ));
+    }
+    let days = q.days.unwrap_or(30).clamp(1, 366);
+    let now = shanzhi_store::now_ms();
+    let mut conn = state.store().conn().await?;
+    let visible: std::collections::HashSet<i64> =
+        shanzhi_store::accounts::departments(&mut conn, p.actor.scope_root())
+            .await?
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
+    let rows = shanzhi_store::summons::responses(&mut conn, now - days * 86_400_000, now).await?;
+    Ok(axum::Json(
+        rows.into_iter()
+            .filter(|r| visible.contains(&r.department_id))
+            .collect(),
+    ))
 }

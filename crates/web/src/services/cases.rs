@@ -11,7 +11,7 @@ use shanzhi_domain::geo::Crs;
 use shanzhi_store::accounts::AccountRow;
 use shanzhi_store::cases::{self, CaseRow, CaseUpdate, NewCase, NewEvent, parse_tier, tier_name};
 use shanzhi_store::regions::NodeRow;
-use shanzhi_store::{now_ms, regions as region_store};
+use shanzhi_store::{now_ms, regions as region_store, summons};
 
 /// Where a report comes from.
 pub const SOURCES: [&str; 8] = [
@@ -289,16 +289,150 @@ pub fn sees(actor: &Actor, case: &CaseRow) -> bool {
     }
 }
 
-/// A case the actor may see.
+/// A case the actor may see (departments also see cases they are summoned to).
 pub async fn visible(state: &AppState, actor: &Actor, id: i64) -> Result<CaseRow, ApiError> {
-    let case = cases::get(&mut state.store().conn().await?, id)
+    let mut conn = state.store().conn().await?;
+    let case = cases::get(&mut conn, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     if sees(actor, &case) {
-        Ok(case)
-    } else {
-        Err(ApiError::not_found())
+        return Ok(case);
     }
+    match actor
+        .department_id
+        .filter(|_| actor.role == Role::DepartmentHandler)
+    {
+        Some(d) if summons::summoned(&mut conn, id, d).await? => Ok(case),
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+/// 吹哨: summons departments to a case; each must report in within `hours`.
+pub async fn summon(
+    state: &AppState,
+    actor: &Actor,
+    account: &AccountRow,
+    case: &CaseRow,
+    department_ids: &[i64],
+    hours: Option<i64>,
+) -> Result<Vec<summons::SummonsRow>, ApiError> {
+    let stage = stage_of(&case.stage)?;
+    let tier = parse_tier(&case.tier).unwrap_or(Tier::District);
+    let relation = relation(actor, case, stage, tier)
+        .ok_or_else(|| ApiError::Forbidden("您与此事件无关".into()))?;
+    shanzhi_domain::case::may_summon(
+        stage,
+        Party::Staff {
+            role: actor.role,
+            relation,
+        },
+    )
+    .map_err(workflow_error)?;
+    if department_ids.is_empty() {
+        return Err(ApiError::bad("departments_required", "请选择要召集的部门"));
+    }
+    let hours = hours.unwrap_or(shanzhi_domain::case::REPORT_IN_HOURS);
+    if !(1..=72).contains(&hours) {
+        return Err(ApiError::bad(
+            "invalid_hours",
+            "报到时限须在 1 到 72 小时之间",
+        ));
+    }
+    let now = now_ms();
+    let mut tx = state.store().begin().await?;
+    let mut names = Vec::new();
+    for d in department_ids {
+        let dep = shanzhi_store::accounts::department(&mut tx, *d)
+            .await?
+            .filter(|dep| case.node_code.starts_with(&dep.node_code))
+            .ok_or_else(|| {
+                ApiError::bad(
+                    "unknown_department",
+                    format!("部门 {d} 不存在，或事件不在其辖区内"),
+                )
+            })?;
+        summons::insert(
+            &mut tx,
+            case.id,
+            dep.id,
+            account.id,
+            now,
+            now + hours * 3_600_000,
+        )
+        .await
+        .map_err(|e| match e {
+            shanzhi_store::StoreError::Conflict(_) => {
+                ApiError::Conflict(format!("{} 已被召集", dep.name))
+            }
+            other => other.into(),
+        })?;
+        names.push(dep.name);
+    }
+    let label = actor_label(account, actor.role);
+    let note = format!("吹哨召集：{}（{} 小时内报到）", names.join("、"), hours);
+    let event = NewEvent {
+        actor_id: Some(account.id),
+        actor_label: &label,
+        action: "summon",
+        from_stage: Some(&case.stage),
+        to_stage: &case.stage,
+        note: &note,
+        public: false,
+    };
+    cases::append_event(&mut tx, case.id, event).await?;
+    let rows = summons::of_case(&mut tx, case.id).await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// 报到: a summoned department reports in with its part.
+pub async fn report_in(
+    state: &AppState,
+    actor: &Actor,
+    account: &AccountRow,
+    case: &CaseRow,
+    part: &str,
+) -> Result<(), ApiError> {
+    let department = actor
+        .department_id
+        .filter(|_| actor.role == Role::DepartmentHandler)
+        .ok_or_else(|| ApiError::Forbidden("只有被召集的职能部门可以报到".into()))?;
+    if part.trim().is_empty() {
+        return Err(ApiError::bad(
+            "reason_required",
+            "报到时请说明本部门承担的工作",
+        ));
+    }
+    let mut tx = state.store().begin().await?;
+    if !summons::summoned(&mut tx, case.id, department).await? {
+        return Err(ApiError::Forbidden("本部门未被召集".into()));
+    }
+    if !summons::report_in(
+        &mut tx,
+        case.id,
+        department,
+        account.id,
+        now_ms(),
+        part.trim(),
+    )
+    .await?
+    {
+        return Err(ApiError::Conflict("本部门已报到".into()));
+    }
+    let label = actor_label(account, actor.role);
+    let note = format!("报到：{}", part.trim());
+    let event = NewEvent {
+        actor_id: Some(account.id),
+        actor_label: &label,
+        action: "report_in",
+        from_stage: Some(&case.stage),
+        to_stage: &case.stage,
+        note: &note,
+        public: false,
+    };
+    cases::append_event(&mut tx, case.id, event).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// How the actor stands to the case: bound at its holder, bound above it, or (departments)
