@@ -133,3 +133,55 @@ async fn officers_and_workers_carry_a_case_through_the_pages() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_street_blows_the_whistle_from_the_case_page_and_the_department_reports_in() {
+    let app = TestApp::demo().await;
+    let worker_token = app.token("wg0101").await;
+    let (_, case) = app
+        .post("/api/v1/cases", &worker_token, json!({"category": "0106", "title": "夜市占道", "description": "夜市摊点占道经营", "node_code": "450802001001001"}))
+        .await;
+    let id = case["id"].as_i64().unwrap();
+    let street = login(&app, "jd01").await;
+    let html = page(&app, &street, &format!("/cases/{id}")).await;
+    assert!(html.contains("吹哨") && html.contains("贵城派出所"));
+    let dept = html
+        .split("贵城派出所")
+        .next()
+        .unwrap()
+        .rsplit("name=\"d_")
+        .next()
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let csrf = csrf_of(&html);
+    let r = street
+        .post(format!("{}/cases/{id}/summon", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            (format!("d_{dept}").as_str(), "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let after = page(&app, &street, r.headers()[LOCATION].to_str().unwrap()).await;
+    assert!(
+        after.contains("已吹哨召集 1 个部门") && after.contains("待报到"),
+        "{after}"
+    );
+
+    let police = login(&app, "pcs01").await;
+    let html = page(&app, &police, &format!("/cases/{id}")).await;
+    assert!(html.contains("本部门承担的工作"));
+    let csrf = csrf_of(&html);
+    let r = police
+        .post(format!("{}/cases/{id}/report-in", app.base))
+        .form(&[("_csrf", csrf.as_str()), ("part", "派民警到场疏导")])
+        .send()
+        .await
+        .unwrap();
+    let after = page(&app, &police, r.headers()[LOCATION].to_str().unwrap()).await;
+    assert!(after.contains("已报到") && after.contains("派民警到场疏导"));
+}

@@ -12,6 +12,7 @@ use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use shanzhi_domain::auth::Role;
 use shanzhi_domain::case::{Action, Light, Tier, case_light};
 use shanzhi_store::cases::{self, CaseRow, parse_tier};
 use shanzhi_store::{accounts, now_ms, regions};
@@ -22,6 +23,8 @@ pub fn router() -> Router<AppState> {
         .route("/cases", get(list))
         .route("/cases/{id}", get(show))
         .route("/cases/{id}/act", post(act))
+        .route("/cases/{id}/summon", post(summon))
+        .route("/cases/{id}/report-in", post(report_in))
 }
 
 const TABS: [(&str, &str); 8] = [
@@ -143,6 +146,10 @@ struct CasePage {
     departments: Vec<(i64, String)>,
     duplicates: Vec<(i64, String, String)>,
     can_merge: bool,
+    summoned: Vec<(String, String, String)>,
+    can_summon: bool,
+    summon_choices: Vec<(i64, String)>,
+    can_report_in: bool,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -233,6 +240,47 @@ async fn show(
         })
         .collect();
     let can_merge = actions.iter().any(|a| matches!(a, Action::Accept));
+    let summons_rows = shanzhi_store::summons::of_case(&mut conn, id).await?;
+    let all_departments = accounts::departments(&mut conn, None).await?;
+    let dep_name = |d: i64| {
+        all_departments
+            .iter()
+            .find(|x| x.id == d)
+            .map_or_else(String::new, |x| x.name.clone())
+    };
+    let summoned = summons_rows
+        .iter()
+        .map(|r| {
+            let status = match r.reported_at {
+                Some(at) if at > r.due_at => format!("{} 报到（超时）", beijing(at)),
+                Some(at) => format!("{} 报到", beijing(at)),
+                None if r.due_at < now_ms() => "超时未报到".to_owned(),
+                None => format!("待报到（{} 前）", beijing(r.due_at)),
+            };
+            (
+                dep_name(r.department_id),
+                status,
+                r.part.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let can_summon = svc::may_summon(&p.actor, &case);
+    let summon_choices = if can_summon {
+        all_departments
+            .iter()
+            .filter(|d| {
+                case.node_code.starts_with(&d.node_code)
+                    && summons_rows.iter().all(|r| r.department_id != d.id)
+            })
+            .map(|d| (d.id, d.name.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let can_report_in = p.actor.role == Role::DepartmentHandler
+        && summons_rows
+            .iter()
+            .any(|r| Some(r.department_id) == p.actor.department_id && r.reported_at.is_none());
     let needs_text = |a: &Action| {
         !matches!(
             a,
@@ -273,6 +321,10 @@ async fn show(
         departments,
         duplicates,
         can_merge,
+        summoned,
+        can_summon,
+        summon_choices,
+        can_report_in,
         notice: flash.notice,
         error: flash.error,
     };
@@ -337,4 +389,48 @@ async fn act(
         )),
         Err(e) => Redirect::to(&format!("/cases/{id}?error={}", url_encode(&e.to_string()))),
     })
+}
+
+/// Redirects back to the case page with what happened.
+fn back(id: i64, result: Result<String, ApiError>) -> Redirect {
+    match result {
+        Ok(notice) => Redirect::to(&format!("/cases/{id}?notice={}", url_encode(&notice))),
+        Err(e) => Redirect::to(&format!("/cases/{id}?error={}", url_encode(&e.to_string()))),
+    }
+}
+
+/// The summon form: one checkbox per department, named `d_<id>`.
+async fn summon(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<HashMap<String, String>>,
+) -> Result<Redirect, PageError> {
+    let case = svc::visible(&state, &p.actor, id).await?;
+    let mut departments: Vec<i64> = f
+        .keys()
+        .filter_map(|k| k.strip_prefix("d_")?.parse().ok())
+        .collect();
+    departments.sort_unstable();
+    let result = svc::summon(&state, &p.actor, &p.account, &case, &departments, None).await;
+    Ok(back(
+        id,
+        result.map(|rows| format!("已吹哨召集 {} 个部门", rows.len())),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ReportInForm {
+    part: String,
+}
+
+async fn report_in(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ReportInForm>,
+) -> Result<Redirect, PageError> {
+    let case = svc::visible(&state, &p.actor, id).await?;
+    let result = svc::report_in(&state, &p.actor, &p.account, &case, &f.part).await;
+    Ok(back(id, result.map(|()| "已报到".to_owned())))
 }

@@ -307,6 +307,23 @@ pub async fn visible(state: &AppState, actor: &Actor, id: i64) -> Result<CaseRow
     }
 }
 
+/// Whether the actor may blow the whistle on the case (for showing the form).
+pub fn may_summon(actor: &Actor, case: &CaseRow) -> bool {
+    let (Ok(stage), Some(tier)) = (stage_of(&case.stage), parse_tier(&case.tier)) else {
+        return false;
+    };
+    relation(actor, case, stage, tier).is_some_and(|relation| {
+        shanzhi_domain::case::may_summon(
+            stage,
+            Party::Staff {
+                role: actor.role,
+                relation,
+            },
+        )
+        .is_ok()
+    })
+}
+
 /// 吹哨: summons departments to a case; each must report in within `hours`.
 pub async fn summon(
     state: &AppState,
