@@ -115,7 +115,7 @@ async fn main() -> anyhow::Result<()> {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }
     let cli = Cli::parse();
-    let opts = server::store_options(cli.database_url.as_deref(), &cli.data_dir);
+    let opts = shanzhi_store::StoreOptions::from_config(cli.database_url.as_deref(), &cli.data_dir);
     match cli.command {
         Command::Serve {
             bind,

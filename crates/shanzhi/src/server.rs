@@ -56,12 +56,8 @@ pub async fn start(bind: SocketAddr, state: AppState) -> anyhow::Result<Running>
     })
 }
 
-/// Builds a store's options from the command line and environment.
-pub fn store_options(database_url: Option<&str>, data_dir: &std::path::Path) -> StoreOptions {
-    StoreOptions::from_config(database_url, data_dir)
-}
-
-/// Runs the deadline scheduler: every `every`, overdue cases go one tier up. Deadlines are
+/// Runs the periodic work: every `every`, overdue cases go one tier up and expired sessions
+/// and tokens are deleted. Deadlines are
 /// data in the database, so a restart loses nothing; several processes may run it at once.
 pub fn spawn_scheduler(state: AppState, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -73,6 +69,14 @@ pub fn spawn_scheduler(state: AppState, every: std::time::Duration) -> tokio::ta
                 Ok(0) => {}
                 Ok(n) => tracing::info!(escalated = n, "overdue cases escalated"),
                 Err(e) => tracing::warn!(error = %e, "deadline scheduler"),
+            }
+            // Expired sessions and tokens are already refused; this only keeps the tables small.
+            let purged = match state.store().conn().await {
+                Ok(mut conn) => shanzhi_store::sessions::purge_expired(&mut conn).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = purged {
+                tracing::warn!(error = %e, "purging expired sessions");
             }
         }
     })

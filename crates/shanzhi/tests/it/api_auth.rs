@@ -303,3 +303,23 @@ async fn openapi_metrics_and_health_are_served() {
     assert!(metrics.contains("db_pool_connections"));
     assert!(metrics.contains("locate_index_boundaries"));
 }
+
+#[tokio::test]
+async fn expired_sessions_and_tokens_are_purged() {
+    let app = TestApp::demo().await;
+    let old = app.token("wg0101").await;
+    let live = app.token("wg0102").await;
+    let mut conn = app.state().store().conn().await.unwrap();
+    let expire =
+        shanzhi_store::Sql::new("UPDATE api_tokens SET expires_at = 1 WHERE token_hash = ?")
+            .bind(shanzhi_web::auth::hash_secret(&old));
+    shanzhi_store::Exec::exec(&mut conn, expire).await.unwrap();
+    assert_eq!(
+        shanzhi_store::sessions::purge_expired(&mut conn)
+            .await
+            .unwrap(),
+        1
+    );
+    let (s, _) = app.get("/api/v1/me", &live).await;
+    assert_eq!(s, StatusCode::OK, "live tokens stay");
+}
