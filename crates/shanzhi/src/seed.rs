@@ -10,9 +10,10 @@ use shanzhi_web::DemoLogin;
 use shanzhi_web::auth::{hash_password, new_secret};
 use shanzhi_web::services::accounts::{NewAccountInput, create};
 
-/// What every deployment has from its first start: the standard category list (事项清单).
+/// What every deployment has from its first start: the standard category list (事项清单) and
+/// China's holiday calendar.
 pub async fn baseline(store: &Store) -> anyhow::Result<()> {
-    shanzhi_web::services::cases::seed_categories(store)
+    shanzhi_web::services::cases::seed_baseline(store)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
@@ -151,6 +152,7 @@ async fn write_demo_cases(
     use shanzhi_web::services::cases::{holder_of, stage_name};
 
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(12345);
+    let calendar = shanzhi_domain::case::Calendar::china();
     let now = shanzhi_store::now_ms();
     let hour = 3_600_000.0;
     for (i, c) in demo::cases::generate(grids, 320, &mut rng)
@@ -260,7 +262,9 @@ async fn write_demo_cases(
         let tracking: String = (0..10)
             .map(|_| b"ABCDEFGHJKMNPQRSTUVWXYZ23456789"[rng.random_range(0..31)] as char)
             .collect();
-        let hours = |n: u32| i64::from(n) * 3_600_000;
+        let (clock, cal) = (cat.clock(), &calendar);
+        let accept_due = cal.due(clock, created, cat.accept_hours.into());
+        let handle_due = cal.due(clock, created, cat.handle_hours.into());
         let reporter = match c.source {
             "resident_qr" => "居民",
             "mobile" => "移动网格员",
@@ -281,8 +285,9 @@ async fn write_demo_cases(
                 holder_code: &holder_of(&c.node, cat.tier).unwrap_or_else(|| c.node.clone()),
                 reporter_account: None,
                 reporter_name: (i % 3 == 0).then_some("王阿姨"),
-                accept_due: created + hours(cat.accept_hours),
-                handle_due: created + hours(cat.handle_hours),
+                accept_due,
+                handle_due,
+                clock,
             },
             now: CaseUpdate {
                 stage: stage_name(facts.stage),
@@ -292,8 +297,10 @@ async fn write_demo_cases(
                 reopened: i16::from(facts.reopened),
                 merged_into: None,
                 satisfaction: satisfaction.as_deref(),
-                accept_due: created + hours(cat.accept_hours),
-                handle_due: created + hours(cat.handle_hours),
+                accept_due,
+                handle_due,
+                suspended_at: None,
+                extensions: 0,
             },
             created_at: created,
             steps: steps

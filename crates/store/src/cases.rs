@@ -1,7 +1,7 @@
 //! Cases (事件), their timeline and the category list.
 
 use crate::{Exec, Sql, StoreError, now_ms};
-use shanzhi_domain::case::CategorySpec;
+use shanzhi_domain::case::{CategorySpec, Clock};
 
 /// A stored category (also the API's answer, so the two cannot drift).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
@@ -24,16 +24,42 @@ pub struct CategoryRow {
     pub grid_duty: bool,
     /// A dispute.
     pub dispute: bool,
+    /// The clock its deadlines run on: `natural` or `working`.
+    pub clock: String,
 }
 
-const CATEGORY_COLUMNS: &str = "code, parent_code, name, tier, department_kind, accept_hours, handle_hours, grid_duty, dispute";
+impl CategoryRow {
+    /// The clock its deadlines run on.
+    pub fn clock(&self) -> Clock {
+        parse_clock(&self.clock)
+    }
+}
+
+const CATEGORY_COLUMNS: &str = "code, parent_code, name, tier, department_kind, accept_hours, handle_hours, grid_duty, dispute, clock";
+
+/// The stored name of a clock.
+pub fn clock_name(c: Clock) -> &'static str {
+    match c {
+        Clock::Natural => "natural",
+        Clock::Working => "working",
+    }
+}
+
+/// Parses a stored clock name (anything unknown runs on the natural clock).
+pub fn parse_clock(s: &str) -> Clock {
+    if s == "working" {
+        Clock::Working
+    } else {
+        Clock::Natural
+    }
+}
 
 /// Stores the given categories where their codes are not present yet (first start, upgrades).
 pub async fn seed_categories(ex: &mut impl Exec, specs: &[CategorySpec]) -> Result<(), StoreError> {
     for c in specs {
         ex.exec(
             Sql::new(format!(
-                "INSERT INTO categories ({CATEGORY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING"
+                "INSERT INTO categories ({CATEGORY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING"
             ))
             .bind(c.code)
             .bind(c.parent())
@@ -43,7 +69,8 @@ pub async fn seed_categories(ex: &mut impl Exec, specs: &[CategorySpec]) -> Resu
             .bind(c.accept_hours as i32)
             .bind(c.handle_hours as i32)
             .bind(c.grid_duty)
-            .bind(c.dispute),
+            .bind(c.dispute)
+            .bind(clock_name(c.clock())),
         )
         .await?;
     }
@@ -91,7 +118,8 @@ pub async fn category(ex: &mut impl Exec, code: &str) -> Result<Option<CategoryR
 
 const CASE_COLUMNS: &str = "id, tracking_code, source, category_code, title, description, node_code, lon, lat, \
                             address, stage, tier, holder_code, department_id, reporter_account, reporter_name, \
-                            reopened, merged_into, satisfaction, accept_due, handle_due, version, created_at, updated_at";
+                            reopened, merged_into, satisfaction, accept_due, handle_due, version, created_at, updated_at, \
+                            clock, suspended_at, extensions";
 
 /// A stored case (also the body of the API's case answers).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
@@ -144,6 +172,25 @@ pub struct CaseRow {
     pub created_at: i64,
     /// Updated (ms).
     pub updated_at: i64,
+    /// The clock its deadlines run on: `natural` or `working`.
+    pub clock: String,
+    /// When its clock was stopped (挂起), if it is.
+    pub suspended_at: Option<i64>,
+    /// Extensions granted.
+    pub extensions: i16,
+}
+
+impl CaseRow {
+    /// Its clock and deadlines, for the deadline rules.
+    pub fn timing(&self) -> shanzhi_domain::case::Timing {
+        shanzhi_domain::case::Timing {
+            clock: parse_clock(&self.clock),
+            created: self.created_at,
+            accept_due: self.accept_due,
+            handle_due: self.handle_due,
+            suspended_at: self.suspended_at,
+        }
+    }
 }
 
 /// A case to insert.
@@ -177,6 +224,8 @@ pub struct NewCase<'a> {
     pub accept_due: i64,
     /// Handle deadline (ms).
     pub handle_due: i64,
+    /// The clock the deadlines run on.
+    pub clock: Clock,
 }
 
 /// One timeline entry to append.
@@ -216,7 +265,7 @@ async fn insert_at(ex: &mut impl Exec, c: &NewCase<'_>, now: i64) -> Result<i64,
             Sql::new(
                 "INSERT INTO cases (tracking_code, source, category_code, title, description, node_code, lon, lat, \
                  address, stage, tier, holder_code, reporter_account, reporter_name, accept_due, handle_due, \
-                 created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reported', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                 created_at, updated_at, clock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reported', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             )
             .bind(c.tracking_code)
             .bind(c.source)
@@ -234,10 +283,10 @@ async fn insert_at(ex: &mut impl Exec, c: &NewCase<'_>, now: i64) -> Result<i64,
             .bind(c.accept_due)
             .bind(c.handle_due)
             .bind(now)
-            .bind(now),
+            .bind(now)
+            .bind(clock_name(c.clock)),
         )
         .await?;
-
     Ok(id)
 }
 
@@ -350,6 +399,29 @@ pub struct CaseUpdate<'a> {
     pub accept_due: i64,
     /// Handle deadline (ms).
     pub handle_due: i64,
+    /// When the clock stopped, while suspended.
+    pub suspended_at: Option<i64>,
+    /// Extensions granted.
+    pub extensions: i16,
+}
+
+impl<'a> CaseUpdate<'a> {
+    /// The case as it stands, to change a field or two.
+    pub fn from_row(c: &'a CaseRow) -> CaseUpdate<'a> {
+        CaseUpdate {
+            stage: &c.stage,
+            tier: &c.tier,
+            holder_code: &c.holder_code,
+            department_id: c.department_id,
+            reopened: c.reopened,
+            merged_into: c.merged_into,
+            satisfaction: c.satisfaction.as_deref(),
+            accept_due: c.accept_due,
+            handle_due: c.handle_due,
+            suspended_at: c.suspended_at,
+            extensions: c.extensions,
+        }
+    }
 }
 
 /// Applies a transition if the case is still at `version`; false when someone else moved it
@@ -364,8 +436,8 @@ pub async fn update_if_version(
         .exec(
             Sql::new(
                 "UPDATE cases SET stage = ?, tier = ?, holder_code = ?, department_id = ?, reopened = ?, \
-                 merged_into = ?, satisfaction = ?, accept_due = ?, handle_due = ?, version = version + 1, \
-                 updated_at = ? WHERE id = ? AND version = ?",
+                 merged_into = ?, satisfaction = ?, accept_due = ?, handle_due = ?, suspended_at = ?, extensions = ?, \
+                 version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
             )
             .bind(u.stage)
             .bind(u.tier)
@@ -376,6 +448,8 @@ pub async fn update_if_version(
             .bind(u.satisfaction)
             .bind(u.accept_due)
             .bind(u.handle_due)
+            .bind(u.suspended_at)
+            .bind(u.extensions)
             .bind(now_ms())
             .bind(id)
             .bind(version),
@@ -458,12 +532,12 @@ pub async fn insert_past(
     Ok(id)
 }
 
-/// Cases past their deadline that can still go up a tier (not yet at the district), oldest
-/// deadline first.
+/// Cases past their deadline that can still go up a tier (not yet at the district, not
+/// suspended), oldest deadline first.
 pub async fn overdue(ex: &mut impl Exec, now: i64, limit: u32) -> Result<Vec<CaseRow>, StoreError> {
     ex.all(
         Sql::new(format!(
-            "SELECT {CASE_COLUMNS} FROM cases WHERE tier <> 'district' AND \
+            "SELECT {CASE_COLUMNS} FROM cases WHERE tier <> 'district' AND suspended_at IS NULL AND \
              ((stage = 'reported' AND accept_due < ?) OR \
               (stage IN ('accepted', 'dispatched', 'in_progress') AND handle_due < ?)) \
              ORDER BY handle_due LIMIT ?"

@@ -9,6 +9,8 @@
 //! writes SQL.
 
 pub mod accounts;
+pub mod calendar;
+pub mod case_requests;
 pub mod cases;
 mod db;
 pub mod dialect;

@@ -1,8 +1,9 @@
 //! Shared application state.
 
 use shanzhi_domain::auth::{LoginThrottle, SlidingWindow, ThrottleLimits};
+use shanzhi_domain::case::Calendar;
 use shanzhi_domain::geo::{IndexItem, LocateIndex};
-use shanzhi_store::{Store, StoreError, regions};
+use shanzhi_store::{Store, StoreError, calendar, regions};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -55,6 +56,7 @@ impl Default for WebConfig {
 
 struct Inner {
     store: Store,
+    calendar: RwLock<Arc<Calendar>>,
     index: RwLock<LocateIndex>,
     throttle: Mutex<LoginThrottle>,
     public_reports: Mutex<SlidingWindow>,
@@ -84,8 +86,10 @@ impl AppState {
             .await
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         tracing::info!(boundaries = index.len(), "locate index built");
+        let calendar = calendar::load(&mut store.conn().await?).await?;
         Ok(AppState(Arc::new(Inner {
             store,
+            calendar: RwLock::new(Arc::new(calendar)),
             index: RwLock::new(index),
             throttle: Mutex::new(LoginThrottle::new(config.throttle)),
             public_reports: Mutex::new(SlidingWindow::new(
@@ -104,6 +108,22 @@ impl AppState {
     /// The configuration.
     pub fn config(&self) -> &WebConfig {
         &self.0.config
+    }
+
+    /// The working-day calendar deadlines are counted against.
+    pub fn calendar(&self) -> Arc<Calendar> {
+        self.0
+            .calendar
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Reloads the calendar after it was edited.
+    pub async fn reload_calendar(&self) -> Result<(), crate::ApiError> {
+        let fresh = calendar::load(&mut self.store().conn().await?).await?;
+        *self.0.calendar.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(fresh);
+        Ok(())
     }
 
     /// Runs `f` with the locate index for reading.

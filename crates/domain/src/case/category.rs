@@ -1,6 +1,7 @@
 //! The category list (事项清单): what kinds of matters there are, who handles each by default,
 //! how long accepting and handling may take, and whether it is on the grid duty list.
 
+use super::calendar::Clock;
 use super::workflow::Tier;
 
 /// One category as shipped with a new deployment.
@@ -28,6 +29,16 @@ impl CategorySpec {
     /// The parent's code (None for top-level categories).
     pub fn parent(&self) -> Option<&'static str> {
         (self.code.len() > 2).then(|| &self.code[..self.code.len() - 2])
+    }
+
+    /// The clock its deadlines run on: disputes, services for people and other requests are
+    /// counted in working days; hazards, sanitation, facilities and public order around the
+    /// clock, because they do not wait for Monday.
+    pub fn clock(&self) -> Clock {
+        match &self.code[..2] {
+            "01" | "05" | "07" => Clock::Working,
+            _ => Clock::Natural,
+        }
     }
 }
 

@@ -1,15 +1,22 @@
 //! Cases (事件) and their closed loop (事件闭环): the workflow state machine, who may move a
 //! case, and the tiers it is handled at. Plain Rust: storage records what this decides.
 
+mod calendar;
 mod category;
 mod deadline;
 mod duplicate;
+mod extension;
 mod summons;
 mod workflow;
 
+pub use calendar::{CHINA_HOLIDAYS, Calendar, Clock, Day, DayKind};
 pub use category::{CategorySpec, STANDARD as STANDARD_CATEGORIES};
-pub use deadline::{Light, case_light, light};
+pub use deadline::{Light, Timing, case_light, light, light_on, resumed_due};
 pub use duplicate::{RADIUS_M, Sighting, WINDOW_MS, possible_duplicate};
+pub use extension::{
+    ClockError, ClockFacts, MAX_EXTENSION_HOURS, MAX_EXTENSIONS, Request, may_decide, may_request,
+    may_resume,
+};
 pub use summons::{REPORT_IN_HOURS, may_summon};
 
 pub use workflow::{

@@ -1,7 +1,7 @@
 //! The case loop over the JSON API (issue #3 groundwork): report, accept, dispatch, handle,
 //! verify, close, follow up; scope, stale versions, tiers and the grid duty list.
 
-use crate::common::{TestApp, error_code};
+use crate::common::{TestApp, act, error_code, version};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -22,16 +22,6 @@ async fn point_in_own_grid(app: &TestApp, token: &str) -> (f64, f64) {
         (x + p[0].as_f64().unwrap(), y + p[1].as_f64().unwrap())
     });
     (sx / n, sy / n)
-}
-
-async fn act(app: &TestApp, token: &str, id: i64, body: Value) -> (StatusCode, Value) {
-    app.post(&format!("/api/v1/cases/{id}/actions"), token, body)
-        .await
-}
-
-async fn version(app: &TestApp, token: &str, id: i64) -> i64 {
-    let (_, d) = app.get(&format!("/api/v1/cases/{id}"), token).await;
-    d["case"]["version"].as_i64().unwrap()
 }
 
 #[tokio::test]

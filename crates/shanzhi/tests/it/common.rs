@@ -222,6 +222,26 @@ impl TestApp {
     }
 }
 
+/// Posts a transition to a case.
+pub async fn act(app: &TestApp, token: &str, id: i64, body: Value) -> (StatusCode, Value) {
+    app.post(&format!("/api/v1/cases/{id}/actions"), token, body)
+        .await
+}
+
+/// The case's current version, as `token` sees it.
+pub async fn version(app: &TestApp, token: &str, id: i64) -> i64 {
+    let (_, d) = app.get(&format!("/api/v1/cases/{id}"), token).await;
+    d["case"]["version"].as_i64().expect("version")
+}
+
+/// Runs one statement directly on the test database (to make time pass: deadlines are data).
+pub async fn exec_sql(app: &TestApp, sql: shanzhi_store::Sql) {
+    let mut conn = app.state().store().conn().await.expect("conn");
+    shanzhi_store::Exec::exec(&mut conn, sql)
+        .await
+        .expect("sql");
+}
+
 /// Asserts the one error shape and returns its code.
 pub fn error_code(body: &Value) -> &str {
     let e = &body["error"];

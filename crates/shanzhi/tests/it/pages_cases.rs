@@ -185,3 +185,95 @@ async fn a_street_blows_the_whistle_from_the_case_page_and_the_department_report
     let after = page(&app, &police, r.headers()[LOCATION].to_str().unwrap()).await;
     assert!(after.contains("已报到") && after.contains("派民警到场疏导"));
 }
+
+/// Submits a form on the case page to `/cases/{id}/{path}` and returns the page it leads to.
+async fn submit(
+    app: &TestApp,
+    c: &reqwest::Client,
+    id: i64,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> String {
+    let csrf = csrf_of(&page(app, c, &format!("/cases/{id}")).await);
+    let mut form = vec![("_csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    let r = c
+        .post(format!("{}/cases/{id}/{path}", app.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    page(app, c, r.headers()[LOCATION].to_str().unwrap()).await
+}
+
+#[tokio::test]
+async fn a_suspension_is_asked_approved_and_lifted_on_the_case_page() {
+    let app = TestApp::demo().await;
+    let worker_token = app.token("wg0101").await;
+    let (_, case) = app
+        .post("/api/v1/cases", &worker_token, json!({"category": "0201", "title": "楼道堆物", "description": "2栋楼道堆放杂物", "node_code": "450802001001001"}))
+        .await;
+    let id = case["id"].as_i64().unwrap();
+    let (leader, worker, officer) = (
+        login(&app, "wgz01").await,
+        login(&app, "wg0101").await,
+        login(&app, "sq01").await,
+    );
+    act(&app, &leader, id, &[("action", "accept")]).await;
+    act(&app, &leader, id, &[("action", "dispatch"), ("to", "grid")]).await;
+    let html = act(&app, &worker, id, &[("action", "start")]).await;
+    assert!(html.contains("id=\"deadline-requests\"") && html.contains("自然时"));
+
+    let html = submit(
+        &app,
+        &worker,
+        id,
+        "request",
+        &[("kind", "extend"), ("hours", "abc"), ("reason", "等配件")],
+    )
+    .await;
+    assert!(
+        html.contains("请填写延期小时数"),
+        "a bad number is explained"
+    );
+    let html = submit(
+        &app,
+        &worker,
+        id,
+        "request",
+        &[("kind", "suspend"), ("hours", ""), ("reason", "住户外出")],
+    )
+    .await;
+    assert!(
+        html.contains("已提交挂起申请") && html.contains("待审批"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("action=\"/cases/{id}/decide\""),
+        "the handler does not decide"
+    );
+
+    let html = page(&app, &officer, &format!("/cases/{id}")).await;
+    assert!(html.contains(&format!("action=\"/cases/{id}/decide\"")));
+    let html = submit(
+        &app,
+        &officer,
+        id,
+        "decide",
+        &[("approve", "1"), ("note", "")],
+    )
+    .await;
+    assert!(
+        html.contains("已同意申请")
+            && html.contains("id=\"suspended\"")
+            && html.contains("class=\"light grey\""),
+        "{html}"
+    );
+
+    let html = submit(&app, &worker, id, "resume", &[]).await;
+    assert!(
+        html.contains("已恢复计时") && !html.contains("id=\"suspended\""),
+        "{html}"
+    );
+}

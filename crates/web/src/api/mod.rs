@@ -4,6 +4,7 @@
 mod accounts;
 mod auth;
 mod cases;
+mod deadlines;
 mod extract;
 mod locate;
 mod page;
@@ -35,6 +36,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "regions", description = "网格体系：区县、镇街、村社区、网格、微网格"),
         (name = "accounts", description = "账号与部门"),
         (name = "cases", description = "事件闭环：上报、受理、交办、处置、办结、核查、结案、评价、回访"),
+        (name = "deadlines", description = "时限：工作日历、延期与挂起申请"),
     )
 )]
 struct ApiDoc;
@@ -58,6 +60,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(regions::router())
         .merge(locate::router())
         .merge(accounts::router())
-        .merge(cases::router());
+        .merge(cases::router())
+        .merge(deadlines::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

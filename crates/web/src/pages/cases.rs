@@ -1,6 +1,7 @@
 //! Staff case pages: the lists by stage with deadline lights, and a case's page with its
 //! timeline and the actions the viewer may take, as forms.
 
+use super::case_clock::ClockPanel;
 use super::{Chrome, Flash, PageError, beijing, render, url_encode};
 use crate::auth::{CsrfForm, PageUser, csrf_token};
 use crate::services::cases::{self as svc, Move, Who, available_actions, parse_action, stage_of};
@@ -13,7 +14,7 @@ use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use shanzhi_domain::auth::Role;
-use shanzhi_domain::case::{Action, Light, Tier, case_light};
+use shanzhi_domain::case::{Action, Calendar, Light, Tier, case_light};
 use shanzhi_store::cases::{self, CaseRow, parse_tier};
 use shanzhi_store::{accounts, now_ms, regions};
 use std::collections::HashMap;
@@ -38,9 +39,12 @@ const TABS: [(&str, &str); 8] = [
     ("closed", "待评价"),
 ];
 
-fn light_of(c: &CaseRow) -> Option<(&'static str, &'static str)> {
+fn light_of(cal: &Calendar, c: &CaseRow) -> Option<(&'static str, &'static str)> {
     let stage = stage_of(&c.stage).ok()?;
-    case_light(stage, c.created_at, c.accept_due, c.handle_due, now_ms()).map(|l| {
+    if c.suspended_at.is_some() && !stage.is_final() {
+        return Some(("挂起", "grey"));
+    }
+    case_light(cal, stage, &c.timing(), now_ms()).map(|l| {
         let class = match l {
             Light::Green => "green",
             Light::Yellow => "yellow",
@@ -98,6 +102,7 @@ async fn list(
     let next = (rows.len() == PAGE as usize)
         .then(|| rows.last().map(|r| r.id))
         .flatten();
+    let cal = state.calendar();
     let items = rows
         .iter()
         .map(|c| Item {
@@ -105,7 +110,7 @@ async fn list(
             title: c.title.clone(),
             category: names.get(&c.category_code).cloned().unwrap_or_default(),
             stage: stage_of(&c.stage).map_or("", |s| s.label()),
-            light: light_of(c),
+            light: light_of(&cal, c),
             created: beijing(c.created_at),
         })
         .collect();
@@ -150,6 +155,7 @@ struct CasePage {
     can_summon: bool,
     summon_choices: Vec<(i64, String)>,
     can_report_in: bool,
+    deadlines: ClockPanel,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -297,7 +303,7 @@ async fn show(
         title: case.title.clone(),
         description: case.description.clone(),
         stage: stage_of(&case.stage)?.label(),
-        light: light_of(&case),
+        light: light_of(&state.calendar(), &case),
         category: category.map(|c| c.name).unwrap_or_default(),
         place,
         address: case.address.clone(),
@@ -325,6 +331,7 @@ async fn show(
         can_summon,
         summon_choices,
         can_report_in,
+        deadlines: super::case_clock::panel(&state, &p.actor, &case).await?,
         notice: flash.notice,
         error: flash.error,
     };
@@ -392,7 +399,7 @@ async fn act(
 }
 
 /// Redirects back to the case page with what happened.
-fn back(id: i64, result: Result<String, ApiError>) -> Redirect {
+pub(super) fn back(id: i64, result: Result<String, ApiError>) -> Redirect {
     match result {
         Ok(notice) => Redirect::to(&format!("/cases/{id}?notice={}", url_encode(&notice))),
         Err(e) => Redirect::to(&format!("/cases/{id}?error={}", url_encode(&e.to_string()))),

@@ -1,6 +1,7 @@
 //! Server-rendered zh-CN pages (askama templates, no JavaScript framework): light enough for a
 //! grid worker's phone and for government intranets without a CDN.
 
+mod case_clock;
 mod cases;
 mod login;
 mod map;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(regions::router())
         .merge(public::router())
         .merge(cases::router())
+        .merge(case_clock::router())
         .merge(poster::router())
 }
 

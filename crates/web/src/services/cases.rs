@@ -2,7 +2,7 @@
 //! an optimistic version check.
 
 use crate::auth::Actor;
-use crate::services::regions;
+use crate::services::{deadlines, regions};
 use crate::{ApiError, AppState};
 use rand::Rng;
 use shanzhi_domain::auth::Role;
@@ -145,7 +145,7 @@ async fn file(state: &AppState, f: Filing<'_>) -> Result<CaseRow, ApiError> {
         default_tier
     };
     let holder = holder_of(&node.code, tier).unwrap_or_else(|| node.code.clone());
-    let (now, hour) = (now_ms(), 3_600_000);
+    let (now, cal, clock) = (now_ms(), state.calendar(), category.clock());
     let tracking = tracking_code();
     let new = NewCase {
         tracking_code: &tracking,
@@ -160,8 +160,9 @@ async fn file(state: &AppState, f: Filing<'_>) -> Result<CaseRow, ApiError> {
         holder_code: &holder,
         reporter_account: f.reporter_account,
         reporter_name: f.reporter_name.map(str::trim).filter(|n| !n.is_empty()),
-        accept_due: now + i64::from(category.accept_hours) * hour,
-        handle_due: now + i64::from(category.handle_hours) * hour,
+        accept_due: cal.due(clock, now, category.accept_hours.into()),
+        handle_due: cal.due(clock, now, category.handle_hours.into()),
+        clock,
     };
     let first = NewEvent {
         actor_id: f.reporter_account,
@@ -471,6 +472,19 @@ fn relation(actor: &Actor, case: &CaseRow, stage: Stage, tier: Tier) -> Option<R
     }
 }
 
+/// The actor as a party to the case (403 when it has no standing).
+pub fn party_of(actor: &Actor, case: &CaseRow) -> Result<Party, ApiError> {
+    let stage = stage_of(&case.stage)?;
+    let tier = parse_tier(&case.tier)
+        .ok_or_else(|| ApiError::Internal(format!("case {} tier {}", case.id, case.tier)))?;
+    let relation = relation(actor, case, stage, tier)
+        .ok_or_else(|| ApiError::Forbidden("您与此事件无关，不能办理".into()))?;
+    Ok(Party::Staff {
+        role: actor.role,
+        relation,
+    })
+}
+
 fn workflow_error(e: WorkflowError) -> ApiError {
     match e {
         WorkflowError::NotAllowed(_) => ApiError::Forbidden(e.to_string()),
@@ -480,10 +494,6 @@ fn workflow_error(e: WorkflowError) -> ApiError {
             ApiError::bad("invalid_target", e.to_string())
         }
     }
-}
-
-fn hours(n: i32) -> i64 {
-    i64::from(n) * 3_600_000
 }
 
 /// Escalates every overdue case one tier up (the deadline scheduler's work; run periodically,
@@ -559,14 +569,7 @@ pub async fn transition(
         grid_duty: category.as_ref().is_some_and(|c| c.grid_duty),
     };
     let party = match who {
-        Who::Staff { actor, .. } => {
-            let relation = relation(actor, &case, stage, tier)
-                .ok_or_else(|| ApiError::Forbidden("您与此事件无关，不能办理".into()))?;
-            Party::Staff {
-                role: actor.role,
-                relation,
-            }
-        }
+        Who::Staff { actor, .. } => party_of(actor, &case)?,
         Who::Reporter => Party::Reporter,
         Who::System => Party::System,
     };
@@ -612,6 +615,20 @@ pub async fn transition(
     };
     drop(conn);
     let to = stage_name(change.to);
+    let now = now_ms();
+    // Moving on ends a suspension: the clock runs again, the deadlines moved by the pause.
+    let (mut accept_due, mut handle_due) = if change.to != stage {
+        deadlines::resumed(state, &case, now)
+    } else {
+        (case.accept_due, case.handle_due)
+    };
+    let suspended_at = case.suspended_at.filter(|_| change.to == stage);
+    // A case escalated by the scheduler starts a fresh clock at its new level.
+    if let (Who::System, Some(c)) = (who, &category) {
+        let cal = state.calendar();
+        accept_due = cal.due(c.clock(), now, c.accept_hours.into());
+        handle_due = cal.due(c.clock(), now, c.handle_hours.into());
+    }
     let update = CaseUpdate {
         stage: to,
         tier: tier_name(change.tier.unwrap_or(tier)),
@@ -620,17 +637,10 @@ pub async fn transition(
         reopened: case.reopened + i16::from(change.reopens),
         merged_into,
         satisfaction: satisfaction.as_deref(),
-        // A case escalated by the scheduler starts a fresh clock at its new level.
-        accept_due: if matches!(who, Who::System) {
-            now_ms() + hours(category.as_ref().map_or(24, |c| c.accept_hours))
-        } else {
-            case.accept_due
-        },
-        handle_due: if matches!(who, Who::System) {
-            now_ms() + hours(category.as_ref().map_or(72, |c| c.handle_hours))
-        } else {
-            case.handle_due
-        },
+        accept_due,
+        handle_due,
+        suspended_at,
+        extensions: case.extensions,
     };
     let (actor_id, label) = match who {
         Who::Staff { actor, account } => (Some(account.id), actor_label(account, actor.role)),
@@ -696,10 +706,12 @@ pub fn stage_of(s: &str) -> Result<Stage, ApiError> {
         .ok_or_else(|| ApiError::Internal(format!("unknown stage {s}")))
 }
 
-/// Makes sure the standard categories exist (first start and upgrades add new ones only).
-pub async fn seed_categories(store: &shanzhi_store::Store) -> Result<(), ApiError> {
+/// Makes sure the standard categories and the holiday calendar exist (first start and upgrades
+/// add new ones only).
+pub async fn seed_baseline(store: &shanzhi_store::Store) -> Result<(), ApiError> {
     let mut tx = store.begin().await?;
     cases::seed_categories(&mut tx, &shanzhi_domain::case::STANDARD_CATEGORIES).await?;
+    shanzhi_store::calendar::seed(&mut tx, shanzhi_domain::case::CHINA_HOLIDAYS).await?;
     tx.commit().await?;
     Ok(())
 }
