@@ -14,6 +14,7 @@ pub mod case_requests;
 pub mod cases;
 mod db;
 pub mod dialect;
+pub mod disputes;
 mod error;
 pub mod regions;
 pub mod sessions;

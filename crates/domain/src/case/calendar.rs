@@ -76,7 +76,7 @@ impl Day {
     }
 
     /// The instant this day starts (00:00 Beijing).
-    fn start_ms(self) -> i64 {
+    pub fn start_ms(self) -> i64 {
         self.0 * DAY_MS - BEIJING_OFFSET_MS
     }
 

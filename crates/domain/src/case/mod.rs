@@ -6,6 +6,7 @@ mod category;
 mod deadline;
 mod duplicate;
 mod extension;
+mod mediation;
 mod summons;
 mod workflow;
 
@@ -16,6 +17,10 @@ pub use duplicate::{RADIUS_M, Sighting, WINDOW_MS, possible_duplicate};
 pub use extension::{
     ClockError, ClockFacts, MAX_EXTENSION_HOURS, MAX_EXTENSIONS, Request, may_decide, may_request,
     may_resume,
+};
+pub use mediation::{
+    DisputeFacts, MediationError, MediatorKind, Outcome, Referral, may_conclude, may_follow_up,
+    may_mediate, success_rate,
 };
 pub use summons::{REPORT_IN_HOURS, may_summon};
 

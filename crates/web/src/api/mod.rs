@@ -5,6 +5,7 @@ mod accounts;
 mod auth;
 mod cases;
 mod deadlines;
+mod disputes;
 mod extract;
 mod locate;
 mod page;
@@ -37,6 +38,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "accounts", description = "账号与部门"),
         (name = "cases", description = "事件闭环：上报、受理、交办、处置、办结、核查、结案、评价、回访"),
         (name = "deadlines", description = "时限：工作日历、延期与挂起申请"),
+        (name = "disputes", description = "矛盾纠纷排查化解：当事人、调解、结果、稳控、成功率"),
     )
 )]
 struct ApiDoc;
@@ -61,6 +63,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(locate::router())
         .merge(accounts::router())
         .merge(cases::router())
-        .merge(deadlines::router());
+        .merge(deadlines::router())
+        .merge(disputes::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -4,4 +4,5 @@
 pub mod accounts;
 pub mod cases;
 pub mod deadlines;
+pub mod disputes;
 pub mod regions;
