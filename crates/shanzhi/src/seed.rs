@@ -330,7 +330,118 @@ async fn write_demo_cases(
             note: "",
             public: true,
         };
-        insert_past(tx, &past, report).await?;
+        let id = insert_past(tx, &past, report).await?;
+        if cat.dispute
+            && matches!(
+                facts.stage,
+                Stage::InProgress
+                    | Stage::Handled
+                    | Stage::Verified
+                    | Stage::Closed
+                    | Stage::Rated
+                    | Stage::FollowedUp
+            )
+        {
+            write_demo_mediation(tx, id, cat.name, created, facts.stage, &mut rng).await?;
+        }
     }
+    Ok(())
+}
+
+/// A demo dispute's mediation: parties, mediators, one or two sittings, and for handled cases
+/// the outcome (mostly settled, as in the field reports) and a follow-up.
+async fn write_demo_mediation(
+    tx: &mut shanzhi_store::Tx,
+    case_id: i64,
+    kind: &str,
+    created: i64,
+    stage: shanzhi_domain::case::Stage,
+    rng: &mut impl rand::Rng,
+) -> anyhow::Result<()> {
+    use shanzhi_store::disputes::{self, Conclusion, MediatorRow, PartyRow};
+    let (hour, now) = (3_600_000, shanzhi_store::now_ms());
+    let party = |name: String, side: &str| PartyRow {
+        name,
+        side: side.into(),
+        note: String::new(),
+    };
+    let parties = [
+        party(demo::names::person(rng), "applicant"),
+        party(demo::names::person(rng), "respondent"),
+    ];
+    let mediators = [
+        MediatorRow {
+            kind: "grid_worker".into(),
+            name: demo::names::person(rng),
+        },
+        MediatorRow {
+            kind: ["peoples_mediator", "community_police", "legal_adviser"][rng.random_range(0..3)]
+                .into(),
+            name: demo::names::person(rng),
+        },
+    ];
+    let amount = (rng.random_range(0..3) == 0).then(|| rng.random_range(5..500) * 10_000);
+    disputes::set_facts(
+        tx,
+        case_id,
+        kind,
+        amount,
+        &parties,
+        &mediators,
+        created + 3 * hour,
+    )
+    .await?;
+    let places = ["社区调解室", "当事人家中", "小区凉亭", "村委会议室"];
+    for n in 1..=rng.random_range(1..=2) {
+        let notes = if n == 1 {
+            "听取双方陈述，查明事实"
+        } else {
+            "再次协商，双方各退一步"
+        };
+        let at = (created + i64::from(n) * 20 * hour).min(now);
+        disputes::add_session(
+            tx,
+            case_id,
+            at,
+            places[rng.random_range(0..places.len())],
+            notes,
+            None,
+            at,
+        )
+        .await?;
+    }
+    if stage == shanzhi_domain::case::Stage::InProgress {
+        return Ok(());
+    }
+    let at = (created + 48 * hour).min(now);
+    let settled = rng.random_range(0..10) < 8;
+    let conclusion = if settled {
+        Conclusion {
+            outcome: "settled",
+            agreement: Some("双方达成调解协议，当场履行"),
+            referral: None,
+            note: None,
+        }
+    } else {
+        Conclusion {
+            outcome: "referred",
+            agreement: None,
+            referral: Some("justice_office"),
+            note: Some("分歧较大，引导至司法所"),
+        }
+    };
+    disputes::conclude(tx, case_id, &conclusion, None, at).await?;
+    if at + 7 * 24 * hour > now {
+        return Ok(());
+    }
+    disputes::add_followup(
+        tx,
+        case_id,
+        at + 7 * 24 * hour,
+        "回访双方，情绪稳定，未再发生冲突",
+        true,
+        None,
+    )
+    .await?;
     Ok(())
 }

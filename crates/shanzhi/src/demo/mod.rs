@@ -4,7 +4,7 @@
 
 pub mod cases;
 mod lattice;
-mod names;
+pub(crate) mod names;
 
 pub use lattice::{Lattice, LatticeSpec};
 

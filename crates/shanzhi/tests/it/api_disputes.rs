@@ -286,3 +286,23 @@ async fn only_disputes_are_mediated_and_the_success_rate_counts_outcomes_by_area
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "another street is out of scope");
 }
+
+#[tokio::test]
+async fn the_demo_district_has_mediated_disputes() {
+    let app = TestApp::demo().await;
+    let centre = app.token("zhzx").await;
+    let from = shanzhi_domain::case::Day::of(shanzhi_store::now_ms() - 90 * 86_400_000).to_string();
+    let (s, rates) = app
+        .get(
+            &format!("/api/v1/disputes/success-rate?from={from}"),
+            &centre,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{rates}");
+    assert_eq!(rates[0]["node_code"], "450802");
+    assert!(rates[0]["settled"].as_i64().unwrap() > 0, "{rates}");
+    assert!(
+        rates.as_array().unwrap().len() > 1,
+        "broken down by street: {rates}"
+    );
+}

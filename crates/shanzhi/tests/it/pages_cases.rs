@@ -277,3 +277,97 @@ async fn a_suspension_is_asked_approved_and_lifted_on_the_case_page() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn a_dispute_is_mediated_on_the_case_page() {
+    let app = TestApp::demo().await;
+    let worker_token = app.token("wg0101").await;
+    let (_, case) = app
+        .post("/api/v1/cases", &worker_token, json!({"category": "0101", "title": "噪音纠纷", "description": "楼上夜间噪音", "node_code": "450802001001001"}))
+        .await;
+    let id = case["id"].as_i64().unwrap();
+    let (leader, worker) = (login(&app, "wgz01").await, login(&app, "wg0101").await);
+    act(&app, &leader, id, &[("action", "accept")]).await;
+    act(&app, &leader, id, &[("action", "dispatch"), ("to", "grid")]).await;
+    let html = act(&app, &worker, id, &[("action", "start")]).await;
+    assert!(html.contains("id=\"mediation\"") && html.contains("登记纠纷信息"));
+
+    let html = submit(
+        &app,
+        &worker,
+        id,
+        "dispute",
+        &[
+            ("applicants", "张建国"),
+            ("respondents", "李桂芳，李明"),
+            ("amount", "一百"),
+            ("kind1", "grid_worker"),
+            ("name1", "韦小燕"),
+        ],
+    )
+    .await;
+    assert!(
+        html.contains("涉及金额请填写数字"),
+        "a bad amount is explained"
+    );
+    let html = submit(
+        &app,
+        &worker,
+        id,
+        "dispute",
+        &[
+            ("applicants", "张建国"),
+            ("respondents", "李桂芳，李明"),
+            ("amount", "300"),
+            ("dispute_type", ""),
+            ("kind1", "grid_worker"),
+            ("name1", "韦小燕"),
+            ("kind2", "peoples_mediator"),
+            ("name2", ""),
+        ],
+    )
+    .await;
+    assert!(
+        html.contains("已登记纠纷信息")
+            && html.contains("涉及金额 300.00 元")
+            && html.contains("李明"),
+        "{html}"
+    );
+    let html = submit(
+        &app,
+        &worker,
+        id,
+        "dispute/session",
+        &[
+            ("place", "社区调解室"),
+            ("notes", "双方同意晚十点后保持安静"),
+        ],
+    )
+    .await;
+    assert!(html.contains("已记录本次调解") && html.contains("社区调解室"));
+    let html = submit(
+        &app,
+        &worker,
+        id,
+        "dispute/outcome",
+        &[
+            ("result", "settled"),
+            ("text", "签订邻里公约"),
+            ("referral", ""),
+        ],
+    )
+    .await;
+    assert!(
+        html.contains("id=\"mediation-outcome\"") && html.contains("调解成功：签订邻里公约"),
+        "{html}"
+    );
+    let html = submit(
+        &app,
+        &worker,
+        id,
+        "dispute/follow-up",
+        &[("note", "回访无反复"), ("stable", "1")],
+    )
+    .await;
+    assert!(html.contains("已记录稳控回访") && html.contains("回访无反复"));
+}

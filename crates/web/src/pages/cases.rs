@@ -2,6 +2,7 @@
 //! timeline and the actions the viewer may take, as forms.
 
 use super::case_clock::ClockPanel;
+use super::case_dispute::DisputePanel;
 use super::{Chrome, Flash, PageError, beijing, render, url_encode};
 use crate::auth::{CsrfForm, PageUser, csrf_token};
 use crate::services::cases::{self as svc, Move, Who, available_actions, parse_action, stage_of};
@@ -156,6 +157,7 @@ struct CasePage {
     summon_choices: Vec<(i64, String)>,
     can_report_in: bool,
     deadlines: ClockPanel,
+    dispute: Option<DisputePanel>,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -293,6 +295,7 @@ async fn show(
             Action::Accept | Action::Start | Action::VerifyPass | Action::Close
         )
     };
+    let is_dispute = category.as_ref().is_some_and(|c| c.dispute);
     let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
     let page = CasePage {
         style: crate::assets::STYLE_PATH.as_str(),
@@ -332,6 +335,7 @@ async fn show(
         summon_choices,
         can_report_in,
         deadlines: super::case_clock::panel(&state, &p.actor, &case).await?,
+        dispute: super::case_dispute::panel(&state, &p.actor, &case, is_dispute).await?,
         notice: flash.notice,
         error: flash.error,
     };

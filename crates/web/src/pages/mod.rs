@@ -2,6 +2,7 @@
 //! grid worker's phone and for government intranets without a CDN.
 
 mod case_clock;
+mod case_dispute;
 mod cases;
 mod login;
 mod map;
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .merge(public::router())
         .merge(cases::router())
         .merge(case_clock::router())
+        .merge(case_dispute::router())
         .merge(poster::router())
 }
 
