@@ -52,6 +52,11 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Manage Open311 client applications and their api_keys.
+    Open311 {
+        #[command(subcommand)]
+        action: Open311Action,
+    },
     /// Write the demo district's region tree as GeoJSON.
     Demo {
         /// Output file ("-" for standard output).
@@ -85,6 +90,24 @@ enum UserAction {
         /// Login name.
         #[arg(long)]
         username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum Open311Action {
+    /// Register a client application and print its api_key (shown this once).
+    AddClient {
+        /// The application's name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List the registered clients.
+    Clients,
+    /// Revoke a client's api_key.
+    Revoke {
+        /// Client id.
+        #[arg(long)]
+        id: i64,
     },
 }
 
@@ -149,6 +172,13 @@ async fn main() -> anyhow::Result<()> {
             );
             let running = server::start(bind, state).await?;
             println!("善治已启动：http://{}", running.addr);
+            if demo {
+                println!(
+                    "Open311 演示：http://{}/open311/v2/discovery.json，api_key={}",
+                    running.addr,
+                    shanzhi_web::services::open311::DEMO_KEY
+                );
+            }
             tokio::signal::ctrl_c().await?;
             scheduler.abort();
             running.stop().await?;
@@ -186,6 +216,44 @@ async fn main() -> anyhow::Result<()> {
                         .await
                         .map_err(|e| anyhow::anyhow!("{e}"))?;
                     println!("已更新 {username} 的密码，原有登录已失效");
+                }
+            }
+        }
+        Command::Open311 { action } => {
+            let store = Store::open(&opts).await?;
+            let err = |e: shanzhi_web::ApiError| anyhow::anyhow!("{e}");
+            match action {
+                Open311Action::AddClient { name } => {
+                    let issued =
+                        shanzhi_web::services::open311::register(&store, None, &name, None)
+                            .await
+                            .map_err(err)?;
+                    println!(
+                        "已登记客户端 {}（id {}），api_key（只显示这一次）：{}",
+                        issued.client.name, issued.client.id, issued.api_key
+                    );
+                }
+                Open311Action::Clients => {
+                    for c in shanzhi_store::open311::all(&mut store.conn().await?).await? {
+                        let state = if c.revoked_at.is_some() {
+                            "已吊销"
+                        } else {
+                            "有效"
+                        };
+                        println!("{}\t{}\t{state}", c.id, c.name);
+                    }
+                }
+                Open311Action::Revoke { id } => {
+                    if !shanzhi_store::open311::revoke(
+                        &mut store.conn().await?,
+                        id,
+                        shanzhi_store::now_ms(),
+                    )
+                    .await?
+                    {
+                        bail!("没有有效的客户端 {id}");
+                    }
+                    println!("已吊销客户端 {id} 的 api_key");
                 }
             }
         }

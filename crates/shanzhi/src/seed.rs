@@ -133,6 +133,15 @@ pub async fn demo(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {
         .map(|(d, id)| (*id, d.kind, d.node.as_str()))
         .collect();
     write_demo_cases(&mut tx, &grids, &departments).await?;
+    // A fixed, published key, so a newcomer can point an Open311 client at the demo at once.
+    shanzhi_store::open311::insert(
+        &mut tx,
+        "演示客户端（Open311）",
+        &shanzhi_web::auth::hash_secret(shanzhi_web::services::open311::DEMO_KEY),
+        None,
+        shanzhi_store::now_ms(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(logins)
 }
@@ -288,6 +297,7 @@ async fn write_demo_cases(
                 accept_due,
                 handle_due,
                 clock,
+                client_id: None,
             },
             now: CaseUpdate {
                 stage: stage_name(facts.stage),

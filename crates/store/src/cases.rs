@@ -226,6 +226,8 @@ pub struct NewCase<'a> {
     pub handle_due: i64,
     /// The clock the deadlines run on.
     pub clock: Clock,
+    /// The Open311 client that filed it.
+    pub client_id: Option<i64>,
 }
 
 /// One timeline entry to append.
@@ -265,7 +267,8 @@ async fn insert_at(ex: &mut impl Exec, c: &NewCase<'_>, now: i64) -> Result<i64,
             Sql::new(
                 "INSERT INTO cases (tracking_code, source, category_code, title, description, node_code, lon, lat, \
                  address, stage, tier, holder_code, reporter_account, reporter_name, accept_due, handle_due, \
-                 created_at, updated_at, clock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reported', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                 created_at, updated_at, clock, client_id) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reported', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             )
             .bind(c.tracking_code)
             .bind(c.source)
@@ -284,7 +287,8 @@ async fn insert_at(ex: &mut impl Exec, c: &NewCase<'_>, now: i64) -> Result<i64,
             .bind(c.handle_due)
             .bind(now)
             .bind(now)
-            .bind(clock_name(c.clock)),
+            .bind(clock_name(c.clock))
+            .bind(c.client_id),
         )
         .await?;
     Ok(id)
@@ -569,4 +573,48 @@ pub async fn open_nearby_candidates(
         .bind(format!("{within}:")),
     )
     .await
+}
+
+/// What an Open311 `GET requests` asks for.
+#[derive(Debug, Clone, Default)]
+pub struct PublicQuery<'a> {
+    /// Only these ids (then the other filters still apply).
+    pub ids: Option<&'a [i64]>,
+    /// Only these categories (the public services, or the one asked for).
+    pub categories: &'a [String],
+    /// Only these stages.
+    pub stages: Option<&'a [&'a str]>,
+    /// Reported at or after (ms).
+    pub from: i64,
+    /// Reported before (ms).
+    pub to: i64,
+    /// At most this many, newest first.
+    pub limit: u32,
+}
+
+/// Cases matching an Open311 query, newest first.
+pub async fn public_requests(
+    ex: &mut impl Exec,
+    q: &PublicQuery<'_>,
+) -> Result<Vec<CaseRow>, StoreError> {
+    if q.categories.is_empty() || q.ids.is_some_and(<[i64]>::is_empty) {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(format!(
+        "SELECT {CASE_COLUMNS} FROM cases WHERE created_at >= ? AND created_at < ?"
+    ))
+    .bind(q.from)
+    .bind(q.to);
+    sql.push_list(
+        " AND category_code IN",
+        q.categories.iter().map(String::as_str),
+    );
+    if let Some(ids) = q.ids {
+        sql.push_list(" AND id IN", ids.iter().copied());
+    }
+    if let Some(stages) = q.stages {
+        sql.push_list(" AND stage IN", stages.iter().copied());
+    }
+    sql.push_bind(" ORDER BY id DESC LIMIT ?", i64::from(q.limit));
+    ex.all(sql).await
 }

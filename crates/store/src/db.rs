@@ -82,6 +82,23 @@ impl Sql {
         self.values.push(v.into());
         self
     }
+
+    /// Appends `text (?, ?, …)` with one bound value per item (callers make sure the list is
+    /// not empty: `IN ()` is not valid SQL).
+    pub fn push_list<V: Into<Value>>(
+        &mut self,
+        text: &str,
+        items: impl IntoIterator<Item = V>,
+    ) -> &mut Sql {
+        self.text.push_str(text);
+        self.text.push_str(" (");
+        for (i, v) in items.into_iter().enumerate() {
+            self.text.push_str(if i == 0 { "?" } else { ", ?" });
+            self.values.push(v.into());
+        }
+        self.text.push(')');
+        self
+    }
 }
 
 /// A row type readable from both backends.

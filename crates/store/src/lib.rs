@@ -16,6 +16,7 @@ mod db;
 pub mod dialect;
 pub mod disputes;
 mod error;
+pub mod open311;
 pub mod regions;
 pub mod sessions;
 pub mod summons;

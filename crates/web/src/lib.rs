@@ -9,6 +9,7 @@ mod assets;
 pub mod auth;
 mod error;
 mod metrics;
+pub mod open311;
 mod pages;
 pub mod services;
 mod state;
@@ -42,6 +43,7 @@ pub fn app(state: AppState) -> Router {
             }),
         )
         .merge(pages::router())
+        .merge(open311::router())
         .merge(assets::router())
         .route("/healthz", get(health))
         .route("/metrics", get(metrics::render))

@@ -126,6 +126,19 @@ impl AppState {
         Ok(())
     }
 
+    /// The address residents and clients reach the server at, without a trailing slash: the
+    /// configured public address, or the one this request came in on.
+    pub fn public_base(&self, headers: &axum::http::HeaderMap) -> String {
+        let base = self.config().public_url.clone().unwrap_or_else(|| {
+            let host = headers
+                .get(axum::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("127.0.0.1:8080");
+            format!("http://{host}")
+        });
+        base.trim_end_matches('/').to_owned()
+    }
+
     /// Runs `f` with the locate index for reading.
     pub fn with_index<R>(&self, f: impl FnOnce(&LocateIndex) -> R) -> R {
         // A poisoned lock only means a writer panicked mid-update of an in-memory cache; the

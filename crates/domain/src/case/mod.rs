@@ -7,6 +7,7 @@ mod deadline;
 mod duplicate;
 mod extension;
 mod mediation;
+pub mod open311;
 mod summons;
 mod workflow;
 

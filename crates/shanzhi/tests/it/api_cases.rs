@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 /// The middle of 东湖社区第一网格's first micro-grid: inside grid 450802001001001.
-async fn point_in_own_grid(app: &TestApp, token: &str) -> (f64, f64) {
+pub(crate) async fn point_in_own_grid(app: &TestApp, token: &str) -> (f64, f64) {
     let (_, node) = app.get("/api/v1/regions/450802001001001001", token).await;
     assert_eq!(node["node"]["has_boundary"], true);
     let demo = shanzhi::demo::district().tree;

@@ -9,6 +9,7 @@ mod api_regions;
 mod browser;
 mod cli;
 mod common;
+mod open311;
 mod pages;
 mod pages_cases;
 mod pages_public;

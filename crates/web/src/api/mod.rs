@@ -8,6 +8,7 @@ mod deadlines;
 mod disputes;
 mod extract;
 mod locate;
+mod open311_clients;
 mod page;
 mod regions;
 
@@ -38,6 +39,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "accounts", description = "账号与部门"),
         (name = "cases", description = "事件闭环：上报、受理、交办、处置、办结、核查、结案、评价、回访"),
         (name = "deadlines", description = "时限：工作日历、延期与挂起申请"),
+        (name = "open311", description = "Open311 GeoReport v2 客户端与 api_key（接口本身在 /open311/v2）"),
         (name = "disputes", description = "矛盾纠纷排查化解：当事人、调解、结果、稳控、成功率"),
     )
 )]
@@ -64,6 +66,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(accounts::router())
         .merge(cases::router())
         .merge(deadlines::router())
-        .merge(disputes::router());
+        .merge(disputes::router())
+        .merge(open311_clients::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

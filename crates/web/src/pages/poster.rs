@@ -27,14 +27,7 @@ pub fn router() -> Router<AppState> {
 /// The public report URL of a node: from the configured public address, or the address this
 /// request came in on.
 fn report_url(state: &AppState, headers: &HeaderMap, code: &str) -> String {
-    let base = state.config().public_url.clone().unwrap_or_else(|| {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("127.0.0.1:8080");
-        format!("http://{host}")
-    });
-    format!("{}/r/{code}", base.trim_end_matches('/'))
+    format!("{}/r/{code}", state.public_base(headers))
 }
 
 fn qr(url: &str) -> Result<QrCode, ApiError> {

@@ -47,7 +47,7 @@ pub struct ReportInput {
     pub category: String,
     /// Short title, up to 100 characters.
     pub title: String,
-    /// What happened, up to 2,000 characters.
+    /// What happened, up to 4,000 characters.
     pub description: String,
     /// Longitude; with `lat`, the case is placed by `locate`.
     pub lon: Option<f64>,
@@ -91,31 +91,33 @@ pub fn actor_label(account: &AccountRow, role: Role) -> String {
 }
 
 /// A report ready to be filed, whoever made it.
-struct Filing<'a> {
-    category: &'a str,
-    title: &'a str,
-    description: &'a str,
-    node: NodeRow,
-    lon_lat: Option<(f64, f64)>,
-    address: Option<&'a str>,
-    source: &'a str,
-    reporter_account: Option<i64>,
-    reporter_name: Option<&'a str>,
-    actor_label: String,
+pub(crate) struct Filing<'a> {
+    pub category: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub node: NodeRow,
+    pub lon_lat: Option<(f64, f64)>,
+    pub address: Option<&'a str>,
+    pub source: &'a str,
+    pub reporter_account: Option<i64>,
+    pub reporter_name: Option<&'a str>,
+    pub actor_label: String,
+    pub client_id: Option<i64>,
 }
 
 /// Files a report: checks it, places it at the category's default tier, and writes the case
 /// and its first timeline entry in one transaction.
-async fn file(state: &AppState, f: Filing<'_>) -> Result<CaseRow, ApiError> {
+pub(crate) async fn file(state: &AppState, f: Filing<'_>) -> Result<CaseRow, ApiError> {
     let category = cases::category(&mut state.store().conn().await?, f.category.trim())
         .await?
         .ok_or_else(|| ApiError::bad("unknown_category", format!("未知事项类别 {}", f.category)))?;
     let (title, description) = (f.title.trim(), f.description.trim());
     // The description first: a resident's title is cut from it.
-    if description.is_empty() || description.chars().count() > 2000 {
+    // 4,000 characters: what Open311 clients may send.
+    if description.is_empty() || description.chars().count() > 4000 {
         return Err(ApiError::bad(
             "invalid_description",
-            "事件描述不能为空，且不超过 2000 个字",
+            "事件描述不能为空，且不超过 4000 个字",
         ));
     }
     if title.is_empty() || title.chars().count() > 100 {
@@ -163,6 +165,7 @@ async fn file(state: &AppState, f: Filing<'_>) -> Result<CaseRow, ApiError> {
         accept_due: cal.due(clock, now, category.accept_hours.into()),
         handle_due: cal.due(clock, now, category.handle_hours.into()),
         clock,
+        client_id: f.client_id,
     };
     let first = NewEvent {
         actor_id: f.reporter_account,
@@ -214,6 +217,7 @@ pub async fn report(
         reporter_account: Some(account.id),
         reporter_name: Some(&account.display_name),
         actor_label: actor_label(account, actor.role),
+        client_id: None,
     };
     file(state, filing).await
 }
@@ -259,6 +263,7 @@ pub async fn report_public(
         reporter_account: None,
         reporter_name: name,
         actor_label: name.map_or_else(|| "居民".to_owned(), |n| format!("居民 {n}")),
+        client_id: None,
     };
     file(state, filing).await
 }

@@ -5,4 +5,5 @@ pub mod accounts;
 pub mod cases;
 pub mod deadlines;
 pub mod disputes;
+pub mod open311;
 pub mod regions;

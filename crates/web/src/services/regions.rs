@@ -418,23 +418,7 @@ pub async fn locate(
     lat: f64,
     crs: Crs,
 ) -> Result<(NodeRow, Vec<NodeRow>), ApiError> {
-    if !lon.is_finite() || !lat.is_finite() || lon.abs() > 180.0 || lat.abs() > 90.0 {
-        return Err(ApiError::bad(
-            "invalid_coordinates",
-            "经纬度超出范围：经度 -180~180，纬度 -90~90",
-        ));
-    }
-    let (wlon, wlat) = crs.to_wgs84(lon, lat);
-    let (main, dedicated) = state.with_index(|idx| {
-        let l = idx.locate(wlon, wlat);
-        (
-            l.comprehensive().map(str::to_owned),
-            l.dedicated()
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect::<Vec<_>>(),
-        )
-    });
+    let (main, dedicated) = locate_codes(state, lon, lat, crs)?;
     let main = main
         .filter(|c| actor.sees(c))
         .ok_or_else(|| ApiError::NotFound("该位置不在任何网格内，或不在您的管辖范围内".into()))?;
@@ -449,6 +433,33 @@ pub async fn locate(
         }
     }
     Ok((main, rows))
+}
+
+/// The codes of the deepest comprehensive grid (or other node) containing a point, and of the
+/// dedicated grids containing it, whoever asks (callers apply scope).
+pub fn locate_codes(
+    state: &AppState,
+    lon: f64,
+    lat: f64,
+    crs: Crs,
+) -> Result<(Option<String>, Vec<String>), ApiError> {
+    if !lon.is_finite() || !lat.is_finite() || lon.abs() > 180.0 || lat.abs() > 90.0 {
+        return Err(ApiError::bad(
+            "invalid_coordinates",
+            "经纬度超出范围：经度 -180~180，纬度 -90~90",
+        ));
+    }
+    let (wlon, wlat) = crs.to_wgs84(lon, lat);
+    Ok(state.with_index(|idx| {
+        let l = idx.locate(wlon, wlat);
+        (
+            l.comprehensive().map(str::to_owned),
+            l.dedicated()
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect::<Vec<_>>(),
+        )
+    }))
 }
 
 /// The ancestors of a node that lie inside the actor's scope, top-down (the node excluded).

@@ -1,0 +1,473 @@
+//! Open311 GeoReport v2 under `/open311/v2`: discovery, services, service definitions,
+//! requests (GET with the specification's filters, POST with an api_key), single requests and
+//! tokens, each as `.json` or `.xml`, with errors in the specification's array format.
+
+mod doc;
+
+pub use doc::Doc;
+
+use crate::services::cases::stage_of;
+use crate::services::open311::{self as svc, NewRequest, RequestQuery};
+use crate::{ApiError, AppState};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use shanzhi_domain::case::Day;
+use shanzhi_domain::case::open311::status;
+use shanzhi_store::cases::{CaseRow, CategoryRow};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/open311/v2/{file}", get(top).post(post_request))
+        .route("/open311/v2/services/{file}", get(definition))
+        .route("/open311/v2/requests/{file}", get(one_request))
+        .route("/open311/v2/tokens/{file}", get(token))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Xml,
+}
+
+/// Splits `name.json` / `name.xml`.
+fn split(file: &str) -> Option<(&str, Format)> {
+    let (name, ext) = file.rsplit_once('.')?;
+    match ext {
+        "json" => Some((name, Format::Json)),
+        "xml" => Some((name, Format::Xml)),
+        _ => None,
+    }
+}
+
+fn render(format: Format, status: StatusCode, root: &str, doc: &Doc) -> Response {
+    match format {
+        Format::Json => (status, axum::Json(doc.to_json())).into_response(),
+        Format::Xml => (
+            status,
+            [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+            doc.to_xml(root),
+        )
+            .into_response(),
+    }
+}
+
+/// The specification's error answer: a list of `{code, description}`.
+fn error(format: Format, e: &ApiError) -> Response {
+    let status = e.status();
+    let doc = Doc::List {
+        item: "error",
+        items: vec![Doc::Object(vec![
+            ("code", Doc::Int(i64::from(status.as_u16()))),
+            ("description", Doc::Text(e.to_string())),
+        ])],
+    };
+    render(format, status, "errors", &doc)
+}
+
+fn answer(format: Format, root: &str, result: Result<Doc, ApiError>) -> Response {
+    match result {
+        Ok(doc) => render(format, StatusCode::OK, root, &doc),
+        Err(e) => error(format, &e),
+    }
+}
+
+fn not_found_format() -> Response {
+    error(
+        Format::Json,
+        &ApiError::NotFound("unknown document; use .json or .xml".into()),
+    )
+}
+
+/// ISO 8601 with the Beijing offset, as GeoReport writes datetimes.
+fn iso(ms: i64) -> String {
+    let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .map(|t| t.to_offset(offset))
+        .ok()
+        .and_then(|t| {
+            t.replace_nanosecond(0)
+                .ok()?
+                .format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// Parses a GeoReport datetime (ISO 8601 with offset) or a plain date (Beijing midnight).
+fn parse_time(name: &str, s: &str) -> Result<i64, ApiError> {
+    if let Ok(t) = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        return Ok((t.unix_timestamp_nanos() / 1_000_000) as i64);
+    }
+    Day::parse(s).map(Day::start_ms).ok_or_else(|| {
+        ApiError::bad(
+            "invalid_date",
+            format!("{name} must be ISO 8601, e.g. 2026-11-01T00:00:00+08:00"),
+        )
+    })
+}
+
+/// Query or form parameters, in order (repeated keys kept).
+fn params(raw: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes(raw).unwrap_or_default()
+}
+
+fn param<'a>(p: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    p.iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.trim().is_empty())
+}
+
+async fn top(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let Some((name, format)) = split(&file) else {
+        return not_found_format();
+    };
+    let p = params(query.unwrap_or_default().as_bytes());
+    match name {
+        "discovery" => render(
+            format,
+            StatusCode::OK,
+            "discovery",
+            &discovery(&state, &headers),
+        ),
+        "services" => answer(format, "services", services(&state).await),
+        "requests" => answer(format, "service_requests", requests(&state, &p).await),
+        _ => not_found_format(),
+    }
+}
+
+fn discovery(state: &AppState, headers: &HeaderMap) -> Doc {
+    let base = state.public_base(headers);
+    let changeset = Doc::Text("2026-11-22T00:00:00+08:00".into());
+    Doc::Object(vec![
+        ("changeset", changeset.clone()),
+        ("contact", Doc::Text("善治平台管理员（区综治中心）".into())),
+        (
+            "key_service",
+            Doc::Text("POST 需要 api_key，由平台管理员在「Open311 客户端」页面签发".into()),
+        ),
+        (
+            "endpoints",
+            Doc::List {
+                item: "endpoint",
+                items: vec![Doc::Object(vec![
+                    (
+                        "specification",
+                        Doc::Text("http://wiki.open311.org/GeoReport_v2".into()),
+                    ),
+                    ("url", Doc::Text(format!("{base}/open311/v2"))),
+                    ("changeset", changeset),
+                    ("type", Doc::Text("production".into())),
+                    (
+                        "formats",
+                        Doc::List {
+                            item: "format",
+                            items: vec![
+                                Doc::Text("text/xml".into()),
+                                Doc::Text("application/json".into()),
+                            ],
+                        },
+                    ),
+                ])],
+            },
+        ),
+    ])
+}
+
+fn service_doc(c: &CategoryRow, all: &[CategoryRow]) -> Doc {
+    let group = c
+        .parent_code
+        .as_ref()
+        .and_then(|p| all.iter().find(|x| &x.code == p))
+        .map_or_else(|| c.name.clone(), |p| p.name.clone());
+    Doc::Object(vec![
+        ("service_code", Doc::Text(c.code.clone())),
+        ("service_name", Doc::Text(c.name.clone())),
+        (
+            "description",
+            Doc::Text(format!(
+                "{}：{} 小时内受理，{} 小时内办结（{}）",
+                c.name,
+                c.accept_hours,
+                c.handle_hours,
+                c.clock().label()
+            )),
+        ),
+        ("metadata", Doc::Bool(false)),
+        ("type", Doc::Text("realtime".into())),
+        ("keywords", Doc::Text(String::new())),
+        ("group", Doc::Text(group)),
+    ])
+}
+
+async fn services(state: &AppState) -> Result<Doc, ApiError> {
+    let (public, all) = svc::services(state).await?;
+    Ok(Doc::List {
+        item: "service",
+        items: public.iter().map(|c| service_doc(c, &all)).collect(),
+    })
+}
+
+async fn definition(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let Some((code, format)) = split(&file) else {
+        return not_found_format();
+    };
+    let result = svc::service(&state, code).await.and_then(|c| {
+        let c = c.ok_or_else(|| ApiError::NotFound(format!("service_code {code} not found")))?;
+        Ok(Doc::Object(vec![
+            ("service_code", Doc::Text(c.code)),
+            (
+                "attributes",
+                Doc::List {
+                    item: "attribute",
+                    items: Vec::new(),
+                },
+            ),
+        ]))
+    });
+    answer(format, "service_definition", result)
+}
+
+/// Names of the holders (nodes and departments) of a set of cases, looked up once each.
+async fn holders(state: &AppState, rows: &[CaseRow]) -> Result<HashMap<String, String>, ApiError> {
+    let mut conn = state.store().conn().await?;
+    let departments = shanzhi_store::accounts::departments(&mut conn, None).await?;
+    let mut names = HashMap::new();
+    for c in rows {
+        let key = c
+            .department_id
+            .map_or_else(|| c.holder_code.clone(), |d| d.to_string());
+        if names.contains_key(&key) {
+            continue;
+        }
+        let name = match c.department_id {
+            Some(d) => departments
+                .iter()
+                .find(|x| x.id == d)
+                .map(|x| x.name.clone()),
+            None => shanzhi_store::regions::get(&mut conn, &c.holder_code)
+                .await?
+                .map(|n| n.name),
+        };
+        names.insert(key, name.unwrap_or_default());
+    }
+    Ok(names)
+}
+
+fn request_doc(c: &CaseRow, service_name: &str, agency: &str) -> Doc {
+    let stage = stage_of(&c.stage).ok();
+    Doc::Object(vec![
+        ("service_request_id", Doc::Text(c.id.to_string())),
+        ("status", Doc::Text(stage.map_or("open", status).into())),
+        (
+            "status_notes",
+            Doc::Text(stage.map_or("", |s| s.label()).into()),
+        ),
+        ("service_name", Doc::Text(service_name.into())),
+        ("service_code", Doc::Text(c.category_code.clone())),
+        ("description", Doc::Text(c.description.clone())),
+        ("agency_responsible", Doc::Text(agency.into())),
+        ("service_notice", Doc::Text(String::new())),
+        ("requested_datetime", Doc::Text(iso(c.created_at))),
+        ("updated_datetime", Doc::Text(iso(c.updated_at))),
+        ("expected_datetime", Doc::Text(iso(c.handle_due))),
+        ("address", Doc::opt_text(c.address.clone())),
+        ("address_id", Doc::Null),
+        ("zipcode", Doc::Null),
+        ("lat", c.lat.map_or(Doc::Null, Doc::Number)),
+        ("long", c.lon.map_or(Doc::Null, Doc::Number)),
+        ("media_url", Doc::Null),
+    ])
+}
+
+async fn request_list(state: &AppState, rows: Vec<CaseRow>) -> Result<Doc, ApiError> {
+    let (_, all) = svc::services(state).await?;
+    let agencies = holders(state, &rows).await?;
+    let items = rows
+        .iter()
+        .map(|c| {
+            let service = all
+                .iter()
+                .find(|x| x.code == c.category_code)
+                .map_or("", |x| x.name.as_str());
+            let key = c
+                .department_id
+                .map_or_else(|| c.holder_code.clone(), |d| d.to_string());
+            request_doc(c, service, agencies.get(&key).map_or("", String::as_str))
+        })
+        .collect();
+    Ok(Doc::List {
+        item: "request",
+        items,
+    })
+}
+
+fn list_of(p: &[(String, String)], key: &str) -> Option<Vec<String>> {
+    param(p, key).map(|v| {
+        v.split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    })
+}
+
+async fn requests(state: &AppState, p: &[(String, String)]) -> Result<Doc, ApiError> {
+    let ids = match list_of(p, "service_request_id") {
+        None => None,
+        Some(ids) => Some(
+            ids.iter()
+                .map(|i| i.parse::<i64>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| ApiError::bad("invalid_id", "service_request_id must be numbers"))?,
+        ),
+    };
+    let q = RequestQuery {
+        ids,
+        service_codes: list_of(p, "service_code"),
+        statuses: list_of(p, "status"),
+        start: param(p, "start_date")
+            .map(|s| parse_time("start_date", s))
+            .transpose()?,
+        end: param(p, "end_date")
+            .map(|s| parse_time("end_date", s))
+            .transpose()?,
+    };
+    let rows = svc::find(state, q).await?;
+    request_list(state, rows).await
+}
+
+async fn one_request(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let Some((id, format)) = split(&file) else {
+        return not_found_format();
+    };
+    let result = async {
+        let id: i64 = id
+            .parse()
+            .map_err(|_| ApiError::NotFound(format!("request {id} not found")))?;
+        let rows = svc::find(
+            &state,
+            RequestQuery {
+                ids: Some(vec![id]),
+                ..RequestQuery::default()
+            },
+        )
+        .await?;
+        if rows.is_empty() {
+            return Err(ApiError::NotFound(format!("request {id} not found")));
+        }
+        request_list(&state, rows).await
+    }
+    .await;
+    answer(format, "service_requests", result)
+}
+
+async fn token(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let Some((token, format)) = split(&file) else {
+        return not_found_format();
+    };
+    let result = async {
+        let case = shanzhi_store::cases::by_tracking_code(&mut state.store().conn().await?, token)
+            .await?
+            .filter(|c| c.source == "open311")
+            .ok_or_else(|| ApiError::NotFound(format!("token {token} not found")))?;
+        Ok(Doc::List {
+            item: "request",
+            items: vec![Doc::Object(vec![
+                ("service_request_id", Doc::Text(case.id.to_string())),
+                ("token", Doc::Text(case.tracking_code)),
+            ])],
+        })
+    }
+    .await;
+    answer(format, "service_requests", result)
+}
+
+async fn post_request(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(file): Path<String>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let Some(("requests", format)) = split(&file) else {
+        return not_found_format();
+    };
+    // Parameters may come in the form body or (some clients) the query string.
+    let mut p = params(&body);
+    p.extend(params(query.unwrap_or_default().as_bytes()));
+    let result = async {
+        let key = param(&p, "api_key")
+            .ok_or_else(|| ApiError::Forbidden("api_key is required".into()))?;
+        let client = svc::client_of(&state, key)
+            .await?
+            .ok_or_else(|| ApiError::Forbidden("invalid api_key".into()))?;
+        // Each client address is limited like the public report page.
+        if let Err(wait) = state.allow_public_report(&format!("open311:{}", addr.ip())) {
+            return Err(ApiError::RateLimited(wait.as_secs().max(1)));
+        }
+        let number = |k: &str| -> Result<Option<f64>, ApiError> {
+            param(&p, k)
+                .map(|v| {
+                    v.trim().parse::<f64>().map_err(|_| {
+                        ApiError::bad("invalid_coordinates", format!("{k} must be a number"))
+                    })
+                })
+                .transpose()
+        };
+        let name = [param(&p, "last_name"), param(&p, "first_name")]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("");
+        let r = NewRequest {
+            service_code: param(&p, "service_code")
+                .ok_or_else(|| ApiError::bad("service_code_required", "service_code is required"))?
+                .to_owned(),
+            lat: number("lat")?,
+            long: number("long")?,
+            address_string: param(&p, "address_string").map(str::to_owned),
+            description: param(&p, "description").unwrap_or_default().to_owned(),
+            media_url: param(&p, "media_url").map(str::to_owned),
+            name: (!name.is_empty()).then_some(name),
+            attributes: p
+                .iter()
+                .filter_map(|(k, v)| {
+                    // attribute[code]=v, or attribute[code][]=v for multi-value lists.
+                    let k = k.strip_suffix("[]").unwrap_or(k);
+                    let code = k.strip_prefix("attribute[")?.strip_suffix(']')?;
+                    Some((code.to_owned(), v.clone()))
+                })
+                .collect(),
+        };
+        let case = svc::file_request(&state, &client, r).await?;
+        Ok(Doc::List {
+            item: "request",
+            items: vec![Doc::Object(vec![
+                ("service_request_id", Doc::Text(case.id.to_string())),
+                (
+                    "service_notice",
+                    Doc::Text(format!("查询码 {}", case.tracking_code)),
+                ),
+                ("account_id", Doc::Null),
+            ])],
+        })
+    }
+    .await;
+    match result {
+        // 200, as the specification's examples and the clients written against them expect.
+        Ok(doc) => render(format, StatusCode::OK, "service_requests", &doc),
+        Err(e) => error(format, &e),
+    }
+}
