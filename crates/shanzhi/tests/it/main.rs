@@ -11,5 +11,6 @@ mod cli;
 mod common;
 mod open311;
 mod pages;
+mod pages_admin;
 mod pages_cases;
 mod pages_public;

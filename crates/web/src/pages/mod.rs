@@ -1,6 +1,7 @@
 //! Server-rendered zh-CN pages (askama templates, no JavaScript framework): light enough for a
 //! grid worker's phone and for government intranets without a CDN.
 
+mod admin;
 mod case_clock;
 mod case_dispute;
 mod cases;
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(case_clock::router())
         .merge(case_dispute::router())
         .merge(poster::router())
+        .merge(admin::router())
 }
 
 /// What every page's frame shows: who is logged in, the CSRF token for its forms.
@@ -37,6 +39,8 @@ pub struct Chrome {
     pub role: &'static str,
     /// Token for the forms on the page (logout included).
     pub csrf: String,
+    /// May open the settings pages.
+    pub settings: bool,
 }
 
 impl Chrome {
@@ -45,6 +49,7 @@ impl Chrome {
             user: p.account.display_name.clone(),
             role: p.actor.role.label(),
             csrf,
+            settings: matches!(p.actor.role, Role::Admin | Role::CommandCentre),
         }
     }
 }
