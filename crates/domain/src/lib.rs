@@ -4,8 +4,10 @@
 //! - [`geo`]: boundaries, coordinate systems of Chinese map SDKs, point location, coverage checks.
 //! - [`auth`]: roles, data scope (数据权限), password policy and login throttling.
 //! - [`case`]: the closed loop (事件闭环) — workflow stages, tiers, who may do what.
+//! - [`notify`]: webhook retry schedule and signed text.
 
 pub mod auth;
 pub mod case;
 pub mod geo;
+pub mod notify;
 pub mod region;

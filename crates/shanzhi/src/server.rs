@@ -14,6 +14,7 @@ pub struct Running {
     pub state: AppState,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    webhooks: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -22,6 +23,7 @@ impl Running {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        self.webhooks.abort();
         self.task.await??;
         Ok(())
     }
@@ -33,7 +35,7 @@ pub async fn open(opts: &StoreOptions, config: WebConfig) -> anyhow::Result<AppS
     Ok(AppState::new(store, config).await?)
 }
 
-/// Serves `state` on `bind` in the background.
+/// Serves `state` on `bind` in the background, with the webhook worker beside it.
 pub async fn start(bind: SocketAddr, state: AppState) -> anyhow::Result<Running> {
     let listener = TcpListener::bind(bind)
         .await
@@ -48,8 +50,10 @@ pub async fn start(bind: SocketAddr, state: AppState) -> anyhow::Result<Running>
             })
             .await
     });
+    let webhooks = spawn_webhook_worker(state.clone());
     Ok(Running {
         addr,
+        webhooks,
         state,
         shutdown: Some(tx),
         task,
@@ -77,6 +81,23 @@ pub fn spawn_scheduler(state: AppState, every: std::time::Duration) -> tokio::ta
             };
             if let Err(e) = purged {
                 tracing::warn!(error = %e, "purging expired sessions");
+            }
+        }
+    })
+}
+
+/// Delivers webhook notifications: right after each change is published, and every second for
+/// retries that have come due. Deliveries are rows in the database (an outbox), so a restart
+/// resumes where it stopped.
+fn spawn_webhook_worker(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = shanzhi_web::services::notify::deliver_due(&state).await {
+                tracing::warn!(error = %e, "webhook delivery");
+            }
+            tokio::select! {
+                () = state.changes_published() => {}
+                () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
             }
         }
     })

@@ -20,6 +20,7 @@ pub mod open311;
 pub mod regions;
 pub mod sessions;
 pub mod summons;
+pub mod webhooks;
 
 pub use db::{Backend, Conn, Exec, Record, Sql, Store, StoreOptions, Tx};
 pub use error::StoreError;

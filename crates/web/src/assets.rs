@@ -11,30 +11,45 @@ use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
 const STYLE: &str = include_str!("../assets/style.css");
+const LIVE: &str = include_str!("../assets/live.js");
 
-/// `/assets/style-<hash>.css`, computed once.
-pub static STYLE_PATH: LazyLock<String> = LazyLock::new(|| {
-    let hash: String = Sha256::digest(STYLE.as_bytes())
+/// `/assets/<stem>-<hash>.<ext>` for `content`.
+fn hashed(stem: &str, ext: &str, content: &str) -> String {
+    let hash: String = Sha256::digest(content.as_bytes())
         .iter()
         .take(6)
         .map(|b| format!("{b:02x}"))
         .collect();
-    format!("/assets/style-{hash}.css")
-});
+    format!("/assets/{stem}-{hash}.{ext}")
+}
+
+/// `/assets/style-<hash>.css`, computed once.
+pub static STYLE_PATH: LazyLock<String> = LazyLock::new(|| hashed("style", "css", STYLE));
+
+/// `/assets/live-<hash>.js`: the live-feed banner on staff pages.
+pub static LIVE_PATH: LazyLock<String> = LazyLock::new(|| hashed("live", "js", LIVE));
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/assets/{name}", get(asset))
 }
 
 async fn asset(Path(name): Path<String>) -> impl IntoResponse {
-    if format!("/assets/{name}") == *STYLE_PATH {
+    let path = format!("/assets/{name}");
+    let found = if path == *STYLE_PATH {
+        Some(("text/css; charset=utf-8", STYLE))
+    } else if path == *LIVE_PATH {
+        Some(("text/javascript; charset=utf-8", LIVE))
+    } else {
+        None
+    };
+    if let Some((kind, body)) = found {
         (
             StatusCode::OK,
             [
-                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                (header::CONTENT_TYPE, kind),
                 (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
             ],
-            STYLE,
+            body,
         )
     } else {
         (

@@ -1,5 +1,6 @@
 //! Shared application state.
 
+use crate::services::notify::CaseEvent;
 use shanzhi_domain::auth::{LoginThrottle, SlidingWindow, ThrottleLimits};
 use shanzhi_domain::case::Calendar;
 use shanzhi_domain::geo::{IndexItem, LocateIndex};
@@ -35,6 +36,8 @@ pub struct WebConfig {
     pub throttle: ThrottleLimits,
     /// Resident reports accepted per client address per hour (public pages).
     pub public_reports_per_hour: usize,
+    /// First wait before a failed webhook delivery is tried again (doubles each time).
+    pub webhook_retry_base_ms: i64,
     /// The address residents reach the server at (for QR codes), e.g. `https://shanzhi.example.gov.cn`;
     /// when unset, the address of the request that asks for the QR code.
     pub public_url: Option<String>,
@@ -50,6 +53,7 @@ impl Default for WebConfig {
             throttle: ThrottleLimits::default(),
             public_reports_per_hour: 20,
             public_url: None,
+            webhook_retry_base_ms: 30_000,
         }
     }
 }
@@ -61,6 +65,9 @@ struct Inner {
     throttle: Mutex<LoginThrottle>,
     public_reports: Mutex<SlidingWindow>,
     config: WebConfig,
+    events: tokio::sync::broadcast::Sender<CaseEvent>,
+    webhook_wake: tokio::sync::Notify,
+    http: reqwest::Client,
 }
 
 /// State shared by every handler: cheap to clone.
@@ -97,6 +104,13 @@ impl AppState {
                 config.public_reports_per_hour,
             )),
             config,
+            events: tokio::sync::broadcast::channel(1024).0,
+            webhook_wake: tokio::sync::Notify::new(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .user_agent(concat!("shanzhi-webhooks/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         })))
     }
 
@@ -108,6 +122,28 @@ impl AppState {
     /// The configuration.
     pub fn config(&self) -> &WebConfig {
         &self.0.config
+    }
+
+    /// Tells live feeds about a committed change and wakes the webhook worker.
+    pub fn publish(&self, event: CaseEvent) {
+        // No subscribers is fine: nobody is watching.
+        let _ = self.0.events.send(event);
+        self.0.webhook_wake.notify_one();
+    }
+
+    /// A live feed of committed changes.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<CaseEvent> {
+        self.0.events.subscribe()
+    }
+
+    /// Waits until a change is published (the webhook worker's wake-up).
+    pub async fn changes_published(&self) {
+        self.0.webhook_wake.notified().await;
+    }
+
+    /// The HTTP client webhooks are delivered with.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.0.http
     }
 
     /// The working-day calendar deadlines are counted against.

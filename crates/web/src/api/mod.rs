@@ -6,11 +6,13 @@ mod auth;
 mod cases;
 mod deadlines;
 mod disputes;
+pub(crate) mod events;
 mod extract;
 mod locate;
 mod open311_clients;
 mod page;
 mod regions;
+mod webhooks;
 
 pub use page::Page;
 
@@ -40,6 +42,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "cases", description = "事件闭环：上报、受理、交办、处置、办结、核查、结案、评价、回访"),
         (name = "deadlines", description = "时限：工作日历、延期与挂起申请"),
         (name = "open311", description = "Open311 GeoReport v2 客户端与 api_key（接口本身在 /open311/v2）"),
+        (name = "webhooks", description = "Webhook：事件变更推送（HMAC-SHA256 签名、失败重试、投递日志）"),
         (name = "disputes", description = "矛盾纠纷排查化解：当事人、调解、结果、稳控、成功率"),
     )
 )]
@@ -67,6 +70,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(cases::router())
         .merge(deadlines::router())
         .merge(disputes::router())
-        .merge(open311_clients::router());
+        .merge(open311_clients::router())
+        .merge(events::router())
+        .merge(webhooks::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -10,7 +10,7 @@ use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::{Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
@@ -23,6 +23,7 @@ use std::collections::HashMap;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/cases", get(list))
+        .route("/cases/events", get(events))
         .route("/cases/{id}", get(show))
         .route("/cases/{id}/act", post(act))
         .route("/cases/{id}/summon", post(summon))
@@ -82,6 +83,11 @@ struct ListQuery {
 }
 
 const PAGE: u32 = 50;
+
+/// The live feed for the banner on staff pages.
+async fn events(State(state): State<AppState>, PageUser(p): PageUser) -> impl IntoResponse {
+    crate::api::events::feed(&state, p.actor)
+}
 
 async fn list(
     State(state): State<AppState>,

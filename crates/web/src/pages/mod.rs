@@ -41,6 +41,8 @@ pub struct Chrome {
     pub csrf: String,
     /// May open the settings pages.
     pub settings: bool,
+    /// The live-feed script.
+    pub live_js: &'static str,
 }
 
 impl Chrome {
@@ -50,6 +52,7 @@ impl Chrome {
             role: p.actor.role.label(),
             csrf,
             settings: matches!(p.actor.role, Role::Admin | Role::CommandCentre),
+            live_js: crate::assets::LIVE_PATH.as_str(),
         }
     }
 }

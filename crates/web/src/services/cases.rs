@@ -2,7 +2,7 @@
 //! an optimistic version check.
 
 use crate::auth::Actor;
-use crate::services::{deadlines, regions};
+use crate::services::{deadlines, notify, regions};
 use crate::{ApiError, AppState};
 use rand::Rng;
 use shanzhi_domain::auth::Role;
@@ -181,7 +181,9 @@ pub(crate) async fn file(state: &AppState, f: Filing<'_>) -> Result<CaseRow, Api
     let row = cases::get(&mut tx, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    let event = notify::queue(&mut tx, &row, "report", &f.actor_label).await?;
     tx.commit().await?;
+    state.publish(event);
     Ok(row)
 }
 
@@ -682,7 +684,9 @@ pub async fn transition(
     let row = cases::get(&mut tx, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    let change = notify::queue(&mut tx, &row, m.action.name(), &label).await?;
     tx.commit().await?;
+    state.publish(change);
     Ok(row)
 }
 

@@ -5,5 +5,6 @@ pub mod accounts;
 pub mod cases;
 pub mod deadlines;
 pub mod disputes;
+pub mod notify;
 pub mod open311;
 pub mod regions;

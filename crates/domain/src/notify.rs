@@ -1,0 +1,45 @@
+//! Outgoing notifications: when a failed webhook delivery is tried again, and the text a
+//! signature covers.
+
+/// How many times a delivery is attempted before it is marked failed.
+pub const MAX_ATTEMPTS: u32 = 8;
+
+/// The wait before the next attempt after `attempts` failed ones: `base` doubled each time,
+/// at most an hour; None once [`MAX_ATTEMPTS`] have failed.
+pub fn retry_delay_ms(attempts: u32, base_ms: i64) -> Option<i64> {
+    if attempts >= MAX_ATTEMPTS {
+        return None;
+    }
+    let factor = 1_i64 << attempts.saturating_sub(1).min(20);
+    Some((base_ms.max(1) * factor).min(3_600_000))
+}
+
+/// What the HMAC signs: the timestamp and the body, so a captured request cannot be replayed
+/// later with a fresh timestamp.
+pub fn signed_text(timestamp: i64, body: &str) -> String {
+    format!("{timestamp}.{body}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour_then_gives_up() {
+        assert_eq!(retry_delay_ms(1, 30_000), Some(30_000));
+        assert_eq!(retry_delay_ms(2, 30_000), Some(60_000));
+        assert_eq!(retry_delay_ms(3, 30_000), Some(120_000));
+        assert_eq!(retry_delay_ms(7, 30_000), Some(1_920_000));
+        assert_eq!(
+            retry_delay_ms(7, 60_000),
+            Some(3_600_000),
+            "capped at an hour"
+        );
+        assert_eq!(retry_delay_ms(MAX_ATTEMPTS, 30_000), None);
+    }
+
+    #[test]
+    fn the_signature_covers_time_and_body() {
+        assert_eq!(signed_text(17, "{}"), "17.{}");
+    }
+}
