@@ -1,6 +1,6 @@
 //! Cases (事件), their timeline and the category list.
 
-use crate::{Exec, Sql, StoreError, now_ms};
+use crate::{Backend, Exec, Sql, StoreError, now_ms};
 use shanzhi_domain::case::{CategorySpec, Clock};
 
 /// A stored category (also the API's answer, so the two cannot drift).
@@ -291,7 +291,51 @@ async fn insert_at(ex: &mut impl Exec, c: &NewCase<'_>, now: i64) -> Result<i64,
             .bind(c.client_id),
         )
         .await?;
+    let text = format!(
+        "{} {} {}",
+        c.title,
+        c.description,
+        c.address.unwrap_or_default()
+    );
+    index_terms(ex, id, &text).await?;
     Ok(id)
+}
+
+/// Indexes a case's text for search.
+async fn index_terms(ex: &mut impl Exec, id: i64, text: &str) -> Result<(), StoreError> {
+    let terms = shanzhi_domain::case::index_terms(text).join(" ");
+    let sql = match ex.backend() {
+        Backend::Sqlite => Sql::new("INSERT INTO case_terms (rowid, terms) VALUES (?, ?)")
+            .bind(id)
+            .bind(terms),
+        Backend::Postgres => {
+            Sql::new("UPDATE cases SET search_terms = string_to_array(?, ' ') WHERE id = ?")
+                .bind(terms)
+                .bind(id)
+        }
+    };
+    ex.exec(sql).await.map(drop)
+}
+
+/// Indexes cases stored before search existed; returns how many.
+pub async fn index_unindexed(ex: &mut impl Exec) -> Result<usize, StoreError> {
+    let query = Sql::new(match ex.backend() {
+        Backend::Sqlite => {
+            "SELECT id, title, description, address FROM cases WHERE id NOT IN (SELECT rowid FROM case_terms)"
+        }
+        Backend::Postgres => {
+            "SELECT id, title, description, address FROM cases WHERE search_terms IS NULL"
+        }
+    });
+    let missing: Vec<(i64, String, String, Option<String>)> = ex.all(query).await?;
+    for (id, title, description, address) in &missing {
+        let text = format!(
+            "{title} {description} {}",
+            address.as_deref().unwrap_or_default()
+        );
+        index_terms(ex, *id, &text).await?;
+    }
+    Ok(missing.len())
 }
 
 /// Appends a timeline entry.
@@ -357,6 +401,18 @@ pub struct CaseFilter<'a> {
     pub department_id: Option<i64>,
     /// Only this stage.
     pub stage: Option<&'a str>,
+    /// Only cases whose text has all these search terms.
+    pub terms: Option<&'a [String]>,
+    /// Only this category and its sub-categories.
+    pub category: Option<&'a str>,
+    /// Only from this source.
+    pub source: Option<&'a str>,
+    /// Reported at or after (ms).
+    pub from: Option<i64>,
+    /// Reported before (ms).
+    pub to: Option<i64>,
+    /// Only cases past their deadline at this instant.
+    pub overdue_at: Option<i64>,
 }
 
 /// A page of cases, newest first, before the `before` id.
@@ -377,6 +433,45 @@ pub async fn page(
     }
     if let Some(s) = f.stage {
         q.push_bind(" AND stage = ?", s);
+    }
+    if let Some(terms) = f.terms {
+        match ex.backend() {
+            Backend::Sqlite => {
+                // Each term quoted: FTS5 reads them as phrases, all of which must occur.
+                let phrase: Vec<String> = terms.iter().map(|t| format!("\"{t}\"")).collect();
+                q.push_bind(
+                    " AND id IN (SELECT rowid FROM case_terms WHERE case_terms MATCH ?)",
+                    phrase.join(" "),
+                )
+            }
+            Backend::Postgres => q.push_bind(
+                " AND search_terms @> string_to_array(?, ' ')",
+                terms.join(" "),
+            ),
+        };
+    }
+    if let Some(c) = f.category {
+        q.push_bind(" AND category_code >= ?", c)
+            .push_bind(" AND category_code < ?", format!("{c}:"));
+    }
+    if let Some(s) = f.source {
+        q.push_bind(" AND source = ?", s);
+    }
+    if let Some(t) = f.from {
+        q.push_bind(" AND created_at >= ?", t);
+    }
+    if let Some(t) = f.to {
+        q.push_bind(" AND created_at < ?", t);
+    }
+    if let Some(now) = f.overdue_at {
+        q.push_bind(
+            " AND suspended_at IS NULL AND ((stage = 'reported' AND accept_due < ?)",
+            now,
+        )
+        .push_bind(
+            " OR (stage IN ('accepted', 'dispatched', 'in_progress') AND handle_due < ?))",
+            now,
+        );
     }
     q.push_bind(" ORDER BY id DESC LIMIT ?", i64::from(limit));
     ex.all(q).await

@@ -134,6 +134,14 @@ pub trait Exec: Send {
     /// The connection to run the next statement on.
     fn target(&mut self) -> Target<'_>;
 
+    /// Which database this is (for the few statements that differ).
+    fn backend(&mut self) -> Backend {
+        match self.target() {
+            Target::Sqlite(_) => Backend::Sqlite,
+            Target::Postgres(_) => Backend::Postgres,
+        }
+    }
+
     /// Runs a statement and returns the rows it affected.
     fn exec(&mut self, sql: Sql) -> impl Future<Output = Result<u64, StoreError>> + Send {
         async move {

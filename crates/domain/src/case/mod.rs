@@ -8,6 +8,7 @@ mod duplicate;
 mod extension;
 mod mediation;
 pub mod open311;
+mod search;
 mod summons;
 mod workflow;
 
@@ -23,6 +24,7 @@ pub use mediation::{
     DisputeFacts, MediationError, MediatorKind, Outcome, Referral, may_conclude, may_follow_up,
     may_mediate, success_rate,
 };
+pub use search::{QueryError, index_terms, matches, query_terms};
 pub use summons::{REPORT_IN_HOURS, may_summon};
 
 pub use workflow::{

@@ -4,7 +4,7 @@ use super::extract::{Json, Path, Query};
 use super::page::{Page, PageParams};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
-use crate::services::cases::{self as svc, Move, ReportInput, Who, stage_of};
+use crate::services::cases::{self as svc, CaseQuery, Move, ReportInput, Who, stage_of};
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -69,28 +69,29 @@ async fn report(
     Ok((StatusCode::CREATED, axum::Json(row.into())))
 }
 
-/// List filters.
+/// Paging of a list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ListParams {
-    /// Only this stage (reported, accepted, dispatched, in_progress, handled, verified, closed, rated …).
-    pub stage: Option<String>,
     /// Cursor from the previous page.
     pub cursor: Option<String>,
     /// Page size, 1–500.
     pub limit: Option<u32>,
 }
 
-/// Cases in the caller's scope (departments: cases dispatched to them), newest first.
-#[utoipa::path(get, path = "/cases", tag = "cases", security(("bearer" = [])), params(ListParams),
-    responses((status = 200, body = Page<CaseOut>), (status = 400, body = ErrorBody)))]
+/// Cases in the caller's scope (departments: cases dispatched to them), newest first,
+/// filtered and searched: `q=漏水` finds every case whose title, description or address
+/// contains it.
+#[utoipa::path(get, path = "/cases", tag = "cases", security(("bearer" = [])), params(ListParams, CaseQuery),
+    responses((status = 200, body = Page<CaseOut>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list(
     State(state): State<AppState>,
     ApiUser(p): ApiUser,
-    Query(q): Query<ListParams>,
+    Query(paging): Query<ListParams>,
+    Query(q): Query<CaseQuery>,
 ) -> Result<axum::Json<Page<CaseOut>>, ApiError> {
     let page = PageParams {
-        cursor: q.cursor,
-        limit: q.limit,
+        cursor: paging.cursor,
+        limit: paging.limit,
     };
     let limit = page.limit()?;
     let before = page
@@ -98,11 +99,7 @@ async fn list(
         .map(|c| c.parse::<i64>())
         .transpose()
         .map_err(|_| ApiError::bad("invalid_cursor", "cursor 无效"))?;
-    if let Some(s) = &q.stage {
-        stage_of(s).map_err(|_| ApiError::bad("invalid_stage", format!("未知状态 {s}")))?;
-    }
-    let filter = svc::scope_filter(&p.actor, q.stage.as_deref());
-    let rows = cases::page(&mut state.store().conn().await?, &filter, before, limit).await?;
+    let rows = svc::search(&state, &p.actor, &q, before, limit).await?;
     Ok(axum::Json(Page::new(
         rows.into_iter().map(CaseOut::from).collect(),
         limit,

@@ -5,7 +5,9 @@ use super::case_clock::ClockPanel;
 use super::case_dispute::DisputePanel;
 use super::{Chrome, Flash, PageError, beijing, render, url_encode};
 use crate::auth::{CsrfForm, PageUser, csrf_token};
-use crate::services::cases::{self as svc, Move, Who, available_actions, parse_action, stage_of};
+use crate::services::cases::{
+    self as svc, CaseQuery, Move, Who, available_actions, parse_action, stage_of,
+};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Router;
@@ -74,11 +76,19 @@ struct ListPage {
     stage: String,
     items: Vec<Item>,
     next: Option<i64>,
+    q: String,
+    category: String,
+    categories: Vec<(String, String)>,
+    source: String,
+    sources: Vec<(&'static str, &'static str)>,
+    overdue: bool,
+    /// The filters as a query string, for the next page's link.
+    filters: String,
+    error: Option<String>,
 }
 
 #[derive(Deserialize)]
-struct ListQuery {
-    stage: Option<String>,
+struct Before {
     before: Option<i64>,
 }
 
@@ -93,18 +103,28 @@ async fn list(
     State(state): State<AppState>,
     PageUser(p): PageUser,
     jar: CookieJar,
-    Query(q): Query<ListQuery>,
+    Query(paging): Query<Before>,
+    Query(q): Query<CaseQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
     let stage = q
         .stage
+        .clone()
         .filter(|s| TABS.iter().any(|(v, _)| v == s) && !s.is_empty());
-    let filter = svc::scope_filter(&p.actor, stage.as_deref());
-    let mut conn = state.store().conn().await?;
-    let rows = cases::page(&mut conn, &filter, q.before, PAGE).await?;
-    let names: HashMap<String, String> = cases::categories(&mut conn)
-        .await?
-        .into_iter()
-        .map(|c| (c.code, c.name))
+    let query = CaseQuery {
+        stage: stage.clone(),
+        ..q.clone()
+    };
+    let (rows, error) = match svc::search(&state, &p.actor, &query, paging.before, PAGE).await {
+        Ok(rows) => (rows, None),
+        Err(e @ (ApiError::BadRequest { .. } | ApiError::NotFound(_))) => {
+            (Vec::new(), Some(e.to_string()))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let all_categories = cases::categories(&mut state.store().conn().await?).await?;
+    let names: HashMap<String, String> = all_categories
+        .iter()
+        .map(|c| (c.code.clone(), c.name.clone()))
         .collect();
     let next = (rows.len() == PAGE as usize)
         .then(|| rows.last().map(|r| r.id))
@@ -126,9 +146,43 @@ async fn list(
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
         tabs: TABS.to_vec(),
-        stage: stage.unwrap_or_default(),
+        stage: stage.clone().unwrap_or_default(),
         items,
         next,
+        filters: [
+            ("stage", stage.unwrap_or_default()),
+            ("q", q.q.clone().unwrap_or_default()),
+            ("category", q.category.clone().unwrap_or_default()),
+            ("source", q.source.clone().unwrap_or_default()),
+            (
+                "overdue",
+                if q.overdue == Some(true) {
+                    "true".into()
+                } else {
+                    String::new()
+                },
+            ),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}&", url_encode(v)))
+        .collect(),
+        q: q.q.unwrap_or_default(),
+        category: q.category.unwrap_or_default(),
+        categories: all_categories
+            .into_iter()
+            .map(|c| {
+                let indent = if c.code.len() > 2 { "　" } else { "" };
+                (c.code, format!("{indent}{}", c.name))
+            })
+            .collect(),
+        source: q.source.unwrap_or_default(),
+        sources: svc::SOURCES
+            .iter()
+            .map(|s| (*s, svc::source_label(s)))
+            .collect(),
+        overdue: q.overdue == Some(true),
+        error,
     };
     Ok((jar, render(&page)))
 }

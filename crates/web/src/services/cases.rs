@@ -270,21 +270,97 @@ pub async fn report_public(
     file(state, filing).await
 }
 
-/// The cases a list shows the actor: those that happened in its subtree, or for departments,
-/// those dispatched to it.
-pub fn scope_filter<'a>(actor: &'a Actor, stage: Option<&'a str>) -> cases::CaseFilter<'a> {
+/// What a case list or search asks for; every part is optional.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct CaseQuery {
+    /// Words to search for in title, description and address (two characters at least: 漏水).
+    pub q: Option<String>,
+    /// Only this stage (reported, accepted, dispatched, in_progress, handled, verified, closed …).
+    pub stage: Option<String>,
+    /// Only this category and its sub-categories.
+    pub category: Option<String>,
+    /// Only from this source (grid_patrol, resident_qr, hotline, open311 …).
+    pub source: Option<String>,
+    /// Only under this node (within the caller's scope).
+    pub node: Option<String>,
+    /// Reported on or after this day (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Reported on or before this day (YYYY-MM-DD).
+    pub to: Option<String>,
+    /// Only cases past their deadline (true).
+    pub overdue: Option<bool>,
+}
+
+/// A query field, when it holds more than whitespace.
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn day_start(field: &str, value: Option<&str>) -> Result<Option<i64>, ApiError> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            shanzhi_domain::case::Day::parse(v)
+                .map(shanzhi_domain::case::Day::start_ms)
+                .ok_or_else(|| {
+                    ApiError::bad(
+                        "invalid_day",
+                        format!("{field} 日期 {v} 无效，格式为 2026-10-01"),
+                    )
+                })
+        })
+        .transpose()
+}
+
+/// The cases the actor may list that match the query, newest first, before the `before` id:
+/// those that happened in its subtree, or for departments, those dispatched to it.
+pub async fn search(
+    state: &AppState,
+    actor: &Actor,
+    q: &CaseQuery,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<Vec<CaseRow>, ApiError> {
+    let stage = given(&q.stage);
+    if let Some(s) = stage {
+        stage_of(s).map_err(|_| ApiError::bad("invalid_stage", format!("未知状态 {s}")))?;
+    }
+    let source = given(&q.source);
+    if let Some(s) = source.filter(|s| !SOURCES.contains(s)) {
+        return Err(ApiError::bad("invalid_source", format!("未知来源 {s}")));
+    }
+    let terms = given(&q.q)
+        .map(shanzhi_domain::case::query_terms)
+        .transpose()
+        .map_err(|e| ApiError::bad("query_too_short", e.to_string()))?;
     let department = actor
         .department_id
         .filter(|_| actor.role == Role::DepartmentHandler);
-    cases::CaseFilter {
-        within: if department.is_some() {
-            None
-        } else {
-            actor.scope_root()
-        },
+    let node = given(&q.node);
+    if let Some(n) = node.filter(|n| !actor.sees(n) && department.is_none()) {
+        return Err(ApiError::NotFound(format!(
+            "没有区域 {n}，或不在您的管辖范围内"
+        )));
+    }
+    let within = node.or(if department.is_some() {
+        None
+    } else {
+        actor.scope_root()
+    });
+    let to = day_start("to", given(&q.to))?.map(|t| t + 86_400_000);
+    let filter = cases::CaseFilter {
+        within,
         department_id: department,
         stage,
-    }
+        terms: terms.as_deref(),
+        category: given(&q.category),
+        source,
+        from: day_start("from", given(&q.from))?,
+        to,
+        overdue_at: q.overdue.unwrap_or(false).then(now_ms),
+    };
+    Ok(cases::page(&mut state.store().conn().await?, &filter, before, limit).await?)
 }
 
 /// Whether the actor may see the case at all (404 otherwise).
@@ -721,6 +797,8 @@ pub async fn seed_baseline(store: &shanzhi_store::Store) -> Result<(), ApiError>
     let mut tx = store.begin().await?;
     cases::seed_categories(&mut tx, &shanzhi_domain::case::STANDARD_CATEGORIES).await?;
     shanzhi_store::calendar::seed(&mut tx, shanzhi_domain::case::CHINA_HOLIDAYS).await?;
+    // Cases stored by a version without search get their terms now.
+    cases::index_unindexed(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }
