@@ -298,6 +298,7 @@ async fn write_demo_cases(
                 handle_due,
                 clock,
                 client_id: None,
+                hotline_order: None,
             },
             now: CaseUpdate {
                 stage: stage_name(facts.stage),

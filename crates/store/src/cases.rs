@@ -119,7 +119,7 @@ pub async fn category(ex: &mut impl Exec, code: &str) -> Result<Option<CategoryR
 const CASE_COLUMNS: &str = "id, tracking_code, source, category_code, title, description, node_code, lon, lat, \
                             address, stage, tier, holder_code, department_id, reporter_account, reporter_name, \
                             reopened, merged_into, satisfaction, accept_due, handle_due, version, created_at, updated_at, \
-                            clock, suspended_at, extensions";
+                            clock, suspended_at, extensions, hotline_order";
 
 /// A stored case (also the body of the API's case answers).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
@@ -178,6 +178,8 @@ pub struct CaseRow {
     pub suspended_at: Option<i64>,
     /// Extensions granted.
     pub extensions: i16,
+    /// The 12345 hotline's work order number.
+    pub hotline_order: Option<String>,
 }
 
 impl CaseRow {
@@ -228,6 +230,8 @@ pub struct NewCase<'a> {
     pub clock: Clock,
     /// The Open311 client that filed it.
     pub client_id: Option<i64>,
+    /// The 12345 hotline's work order number.
+    pub hotline_order: Option<&'a str>,
 }
 
 /// One timeline entry to append.
@@ -267,8 +271,8 @@ async fn insert_at(ex: &mut impl Exec, c: &NewCase<'_>, now: i64) -> Result<i64,
             Sql::new(
                 "INSERT INTO cases (tracking_code, source, category_code, title, description, node_code, lon, lat, \
                  address, stage, tier, holder_code, reporter_account, reporter_name, accept_due, handle_due, \
-                 created_at, updated_at, clock, client_id) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reported', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                 created_at, updated_at, clock, client_id, hotline_order) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reported', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             )
             .bind(c.tracking_code)
             .bind(c.source)
@@ -288,7 +292,8 @@ async fn insert_at(ex: &mut impl Exec, c: &NewCase<'_>, now: i64) -> Result<i64,
             .bind(now)
             .bind(now)
             .bind(clock_name(c.clock))
-            .bind(c.client_id),
+            .bind(c.client_id)
+            .bind(c.hotline_order),
         )
         .await?;
     let text = format!(
@@ -668,6 +673,22 @@ pub async fn open_nearby_candidates(
         .bind(format!("{within}:")),
     )
     .await
+}
+
+/// Which of these hotline order numbers are already cases.
+pub async fn known_hotline_orders(
+    ex: &mut impl Exec,
+    orders: &[String],
+) -> Result<Vec<String>, StoreError> {
+    let mut known = Vec::new();
+    // Bounded IN lists: SQLite allows 32,766 parameters, PostgreSQL 65,535.
+    for chunk in orders.chunks(500) {
+        let mut q = Sql::new("SELECT hotline_order FROM cases WHERE hotline_order");
+        q.push_list(" IN", chunk.iter().map(String::as_str));
+        let rows: Vec<(String,)> = ex.all(q).await?;
+        known.extend(rows.into_iter().map(|(o,)| o));
+    }
+    Ok(known)
 }
 
 /// What an Open311 `GET requests` asks for.

@@ -6,6 +6,7 @@ mod category;
 mod deadline;
 mod duplicate;
 mod extension;
+pub mod hotline;
 mod mediation;
 pub mod open311;
 mod search;

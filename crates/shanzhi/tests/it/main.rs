@@ -5,6 +5,7 @@ mod api_auth;
 mod api_cases;
 mod api_deadlines;
 mod api_disputes;
+mod api_hotline;
 mod api_notify;
 mod api_regions;
 mod api_search;

@@ -107,3 +107,49 @@ async fn an_admin_issues_an_open311_key_shown_once() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_command_centre_uploads_a_hotline_export_on_its_page() {
+    let app = TestApp::demo().await;
+    let (centre, _) = logged_in(&app, "zhzx").await;
+    let (s, html) = text(&app, &centre, "/cases/import").await;
+    assert_eq!(s, StatusCode::OK);
+    let csrf = csrf_of(&html);
+    let send = |csv: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .text("_csrf", csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("12345.csv"),
+            );
+        centre
+            .post(format!("{}/cases/import", app.base))
+            .multipart(form)
+            .send()
+    };
+    let html = send("工单编号,事项类别,诉求内容,网格编码\nP-1,0402,路灯不亮,450802001001001\nP-2,0402,,450802001001001\n")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("id=\"bad-rows\"")
+            && html.contains("<td>3</td>")
+            && html.contains("诉求内容为空"),
+        "{html}"
+    );
+    let html = send("工单编号,事项类别,诉求内容,网格编码\nP-1,0402,路灯不亮,450802001001001\n")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("id=\"import-result\"") && html.contains("已导入 1 件工单"),
+        "{html}"
+    );
+    let (worker, _) = logged_in(&app, "wg0101").await;
+    let (s, _) = text(&app, &worker, "/cases/import").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}

@@ -8,6 +8,7 @@ mod deadlines;
 mod disputes;
 pub(crate) mod events;
 mod extract;
+mod hotline;
 mod locate;
 mod open311_clients;
 mod page;
@@ -72,6 +73,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(disputes::router())
         .merge(open311_clients::router())
         .merge(events::router())
-        .merge(webhooks::router());
+        .merge(webhooks::router())
+        .merge(hotline::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -70,6 +70,48 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
     }
 }
 
+/// A one-file multipart upload (field `file`) whose `_csrf` field matched the CSRF cookie.
+pub struct CsrfUpload {
+    /// The file name the browser sent.
+    pub file_name: String,
+    /// The file.
+    pub bytes: axum::body::Bytes,
+}
+
+impl FromRequest<AppState> for CsrfUpload {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let jar = CookieJar::from_headers(req.headers());
+        let cookie = jar
+            .get(CSRF_COOKIE)
+            .map(|c| c.value().to_owned())
+            .unwrap_or_default();
+        let bad = |e: &dyn std::fmt::Display| PageError::BadRequest(format!("上传内容无效：{e}"));
+        let mut parts = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|e| bad(&e.body_text()))?;
+        let (mut csrf, mut file) = (String::new(), None);
+        while let Some(field) = parts.next_field().await.map_err(|e| bad(&e))? {
+            match field.name() {
+                Some("_csrf") => csrf = field.text().await.map_err(|e| bad(&e))?,
+                Some("file") => {
+                    let name = field.file_name().unwrap_or_default().to_owned();
+                    file = Some((name, field.bytes().await.map_err(|e| bad(&e))?));
+                }
+                _ => {}
+            }
+        }
+        if cookie.is_empty() || !same(&cookie, &csrf) {
+            return Err(PageError::Csrf);
+        }
+        let (file_name, bytes) = file
+            .filter(|(_, b)| !b.is_empty())
+            .ok_or_else(|| PageError::BadRequest("请选择要上传的文件".into()))?;
+        Ok(CsrfUpload { file_name, bytes })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -5,6 +5,7 @@ mod admin;
 mod case_clock;
 mod case_dispute;
 mod cases;
+mod hotline;
 mod login;
 mod map;
 mod poster;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(case_dispute::router())
         .merge(poster::router())
         .merge(admin::router())
+        .merge(hotline::router())
 }
 
 /// What every page's frame shows: who is logged in, the CSRF token for its forms.

@@ -11,7 +11,7 @@ use shanzhi_domain::geo::Crs;
 use shanzhi_store::accounts::AccountRow;
 use shanzhi_store::cases::{self, CaseRow, CaseUpdate, NewCase, NewEvent, parse_tier, tier_name};
 use shanzhi_store::regions::NodeRow;
-use shanzhi_store::{now_ms, regions as region_store, summons};
+use shanzhi_store::{Tx, now_ms, regions as region_store, summons};
 
 /// Where a report comes from.
 pub const SOURCES: [&str; 8] = [
@@ -103,12 +103,27 @@ pub(crate) struct Filing<'a> {
     pub reporter_name: Option<&'a str>,
     pub actor_label: String,
     pub client_id: Option<i64>,
+    pub hotline_order: Option<&'a str>,
 }
 
 /// Files a report: checks it, places it at the category's default tier, and writes the case
 /// and its first timeline entry in one transaction.
 pub(crate) async fn file(state: &AppState, f: Filing<'_>) -> Result<CaseRow, ApiError> {
-    let category = cases::category(&mut state.store().conn().await?, f.category.trim())
+    let mut tx = state.store().begin().await?;
+    let (row, event) = file_in(&mut tx, state, f).await?;
+    tx.commit().await?;
+    state.publish(event);
+    Ok(row)
+}
+
+/// Files a report inside the caller's transaction; returns the case and the change to publish
+/// once the transaction commits.
+pub(crate) async fn file_in(
+    tx: &mut Tx,
+    state: &AppState,
+    f: Filing<'_>,
+) -> Result<(CaseRow, notify::CaseEvent), ApiError> {
+    let category = cases::category(tx, f.category.trim())
         .await?
         .ok_or_else(|| ApiError::bad("unknown_category", format!("未知事项类别 {}", f.category)))?;
     let (title, description) = (f.title.trim(), f.description.trim());
@@ -166,6 +181,7 @@ pub(crate) async fn file(state: &AppState, f: Filing<'_>) -> Result<CaseRow, Api
         handle_due: cal.due(clock, now, category.handle_hours.into()),
         clock,
         client_id: f.client_id,
+        hotline_order: f.hotline_order,
     };
     let first = NewEvent {
         actor_id: f.reporter_account,
@@ -176,15 +192,16 @@ pub(crate) async fn file(state: &AppState, f: Filing<'_>) -> Result<CaseRow, Api
         note: "",
         public: true,
     };
-    let mut tx = state.store().begin().await?;
-    let id = cases::insert(&mut tx, new, first).await?;
-    let row = cases::get(&mut tx, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let event = notify::queue(&mut tx, &row, "report", &f.actor_label).await?;
-    tx.commit().await?;
-    state.publish(event);
-    Ok(row)
+    let id = cases::insert(tx, new, first).await.map_err(|e| match e {
+        shanzhi_store::StoreError::Conflict(_) => ApiError::Conflict(format!(
+            "12345 工单 {} 已导入",
+            f.hotline_order.unwrap_or_default()
+        )),
+        other => other.into(),
+    })?;
+    let row = cases::get(tx, id).await?.ok_or_else(ApiError::not_found)?;
+    let event = notify::queue(tx, &row, "report", &f.actor_label).await?;
+    Ok((row, event))
 }
 
 /// Records a staff member's report, placed by location (`locate`) or by the chosen node, both
@@ -220,6 +237,7 @@ pub async fn report(
         reporter_name: Some(&account.display_name),
         actor_label: actor_label(account, actor.role),
         client_id: None,
+        hotline_order: None,
     };
     file(state, filing).await
 }
@@ -266,6 +284,7 @@ pub async fn report_public(
         reporter_name: name,
         actor_label: name.map_or_else(|| "居民".to_owned(), |n| format!("居民 {n}")),
         client_id: None,
+        hotline_order: None,
     };
     file(state, filing).await
 }

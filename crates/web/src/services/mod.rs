@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod cases;
 pub mod deadlines;
 pub mod disputes;
+pub mod hotline;
 pub mod notify;
 pub mod open311;
 pub mod regions;

@@ -211,6 +211,7 @@ pub async fn file_request(
         reporter_name: r.name.as_deref(),
         actor_label: format!("Open311 · {}", client.name),
         client_id: Some(client.id),
+        hotline_order: None,
     };
     file(state, filing).await
 }

@@ -1,0 +1,264 @@
+//! 12345 hotline work orders (12345 热线工单) as they arrive in the hotline's export: a table
+//! with a header row, read into orders with every bad row reported by its row number. Checks
+//! that need the database (is the category known, is the grid ours) happen in the caller.
+
+use serde::Serialize;
+
+/// A table as read from CSV, xlsx or JSON: the header row and the data rows (file row n+2).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Table {
+    /// Column names.
+    pub headers: Vec<String>,
+    /// Cells, one vector per row.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// One work order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    /// The row it came from (the header is row 1).
+    pub row: usize,
+    /// 工单编号.
+    pub order_no: String,
+    /// Category code or name.
+    pub category: String,
+    /// 标题 (from the start of the content when absent).
+    pub title: String,
+    /// 诉求内容.
+    pub description: String,
+    /// Grid or community code, when given.
+    pub node_code: Option<String>,
+    /// WGS-84 longitude and latitude, when given.
+    pub lon_lat: Option<(f64, f64)>,
+    /// 地址.
+    pub address: Option<String>,
+    /// 来电人.
+    pub caller: Option<String>,
+}
+
+/// A problem with one row (row 1 is the header).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RowError {
+    /// Row number in the file.
+    pub row: usize,
+    /// The order number, when the row has one.
+    pub order_no: Option<String>,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+/// Column names accepted for each field: the hotline's Chinese export headers and plain keys.
+const COLUMNS: [(&str, &[&str]); 9] = [
+    ("order_no", &["工单编号", "工单号", "order_no"]),
+    ("category", &["事项类别", "诉求类别", "类别", "category"]),
+    ("title", &["标题", "诉求标题", "title"]),
+    ("description", &["诉求内容", "内容", "description"]),
+    ("node_code", &["网格编码", "区域编码", "node_code"]),
+    ("lon", &["经度", "lon"]),
+    ("lat", &["纬度", "lat"]),
+    ("address", &["地址", "事发地址", "address"]),
+    ("caller", &["来电人", "诉求人", "caller"]),
+];
+
+fn column(headers: &[String], field: &str) -> Option<usize> {
+    let names = COLUMNS.iter().find(|(f, _)| *f == field)?.1;
+    headers
+        .iter()
+        .position(|h| names.contains(&h.trim().trim_start_matches('\u{feff}')))
+}
+
+/// Reads the orders and the problems: every row with a problem is reported (all of them, not
+/// just the first), and repeated order numbers within the file are problems too. A problem
+/// with the header (row 1) means no rows were read.
+pub fn read_orders(table: &Table) -> (Vec<Order>, Vec<RowError>) {
+    let header_error = |message: String| RowError {
+        row: 1,
+        order_no: None,
+        message,
+    };
+    let missing: Vec<&str> = ["order_no", "category", "description"]
+        .into_iter()
+        .filter(|f| column(&table.headers, f).is_none())
+        .collect();
+    if !missing.is_empty() {
+        let names: Vec<&str> = missing
+            .iter()
+            .filter_map(|f| COLUMNS.iter().find(|(c, _)| c == f).map(|(_, n)| n[0]))
+            .collect();
+        return (
+            Vec::new(),
+            vec![header_error(format!(
+                "表头缺少必填列：{}",
+                names.join("、")
+            ))],
+        );
+    }
+    let (mut orders, mut errors) = (Vec::new(), Vec::new());
+    let mut seen = std::collections::HashMap::new();
+    for (i, cells) in table.rows.iter().enumerate() {
+        let row = i + 2;
+        let get = |f: &str| {
+            column(&table.headers, f)
+                .and_then(|c| cells.get(c))
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let order_no = get("order_no");
+        let mut problems = Vec::new();
+        let fail = |problems: &mut Vec<String>, m: &str| problems.push(m.to_owned());
+        match &order_no {
+            None => fail(&mut problems, "工单编号为空"),
+            Some(o) if o.chars().count() > 40 => fail(&mut problems, "工单编号超过 40 个字符"),
+            Some(o) => {
+                if let Some(first) = seen.insert(o.clone(), row) {
+                    problems.push(format!("工单编号与第 {first} 行重复"));
+                }
+            }
+        }
+        let category = get("category");
+        if category.is_none() {
+            fail(&mut problems, "事项类别为空");
+        }
+        let description = get("description");
+        match &description {
+            None => fail(&mut problems, "诉求内容为空"),
+            Some(d) if d.chars().count() > 4000 => fail(&mut problems, "诉求内容超过 4000 字"),
+            _ => {}
+        }
+        let number = |f: &str| get(f).map(|v| v.parse::<f64>().ok().filter(|x| x.is_finite()));
+        let lon_lat = match (number("lon"), number("lat")) {
+            (None, None) => None,
+            (Some(Some(lon)), Some(Some(lat))) if lon.abs() <= 180.0 && lat.abs() <= 90.0 => {
+                Some((lon, lat))
+            }
+            _ => {
+                fail(&mut problems, "经纬度须成对填写，且为有效数字");
+                None
+            }
+        };
+        let node_code = get("node_code");
+        if lon_lat.is_none() && node_code.is_none() {
+            fail(&mut problems, "须填写网格编码，或经度和纬度");
+        }
+        if !problems.is_empty() {
+            errors.push(RowError {
+                row,
+                order_no,
+                message: problems.join("；"),
+            });
+            continue;
+        }
+        let (Some(order_no), Some(category), Some(description)) = (order_no, category, description)
+        else {
+            continue;
+        };
+        let title = get("title")
+            .map(|t| t.chars().take(100).collect())
+            .unwrap_or_else(|| description.chars().take(30).collect());
+        orders.push(Order {
+            row,
+            order_no,
+            category,
+            title,
+            description,
+            node_code,
+            lon_lat,
+            address: get("address"),
+            caller: get("caller"),
+        });
+    }
+    (orders, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(rows: &[&[&str]]) -> Table {
+        Table {
+            headers: [
+                "工单编号",
+                "事项类别",
+                "标题",
+                "诉求内容",
+                "网格编码",
+                "经度",
+                "纬度",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            rows: rows
+                .iter()
+                .map(|r| r.iter().map(|c| (*c).to_owned()).collect())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn good_rows_become_orders() {
+        let t = table(&[
+            &[
+                "GX2026110001",
+                "0402",
+                "",
+                "路灯不亮",
+                "450802001001001",
+                "",
+                "",
+            ],
+            &[
+                "GX2026110002",
+                "环境卫生",
+                "垃圾",
+                "垃圾满溢",
+                "",
+                "109.6",
+                "23.1",
+            ],
+        ]);
+        let (orders, errors) = read_orders(&t);
+        assert!(errors.is_empty());
+        assert_eq!(orders.len(), 2);
+        assert_eq!(
+            orders[0].title, "路灯不亮",
+            "the title falls back to the content"
+        );
+        assert_eq!(orders[1].lon_lat, Some((109.6, 23.1)));
+        assert_eq!(orders[1].row, 3);
+    }
+
+    #[test]
+    fn every_bad_row_is_reported_with_its_number() {
+        let t = table(&[
+            &["A1", "0402", "", "路灯不亮", "450802001001001", "", ""],
+            &["", "0402", "", "", "", "", ""],
+            &["A1", "0402", "", "重复", "450802001001001", "", ""],
+            &["", "", "", "", "", "", ""],
+            &["A4", "0402", "", "坐标坏了", "", "abc", "23"],
+        ]);
+        let (orders, errors) = read_orders(&t);
+        assert_eq!(orders.len(), 1, "the good row is still read");
+        let rows: Vec<usize> = errors.iter().map(|e| e.row).collect();
+        assert_eq!(rows, [3, 4, 6], "blank lines are skipped, not errors");
+        assert!(
+            errors[0].message.contains("工单编号为空")
+                && errors[0].message.contains("诉求内容为空")
+        );
+        assert!(errors[1].message.contains("与第 2 行重复"));
+        assert!(errors[2].message.contains("经纬度"));
+    }
+
+    #[test]
+    fn a_missing_column_is_a_header_error() {
+        let t = Table {
+            headers: vec!["工单编号".into(), "内容".into()],
+            rows: vec![],
+        };
+        let (_, errors) = read_orders(&t);
+        assert_eq!(errors[0].row, 1);
+        assert!(errors[0].message.contains("事项类别"));
+    }
+}

@@ -1,0 +1,215 @@
+//! 12345 hotline import: CSV, xlsx and JSON; every bad row reported, nothing half-written;
+//! importing the same orders twice adds nothing.
+
+use crate::api_cases::point_in_own_grid;
+use crate::common::{TestApp, error_code};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn import(
+    app: &TestApp,
+    token: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
+    let r = app
+        .client
+        .post(format!("{}/api/v1/hotline/import", app.base))
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap())
+}
+
+async fn hotline_cases(app: &TestApp, token: &str) -> Vec<Value> {
+    let (_, page) = app
+        .get("/api/v1/cases?source=hotline&limit=500", token)
+        .await;
+    page["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn a_csv_export_is_imported_once() {
+    let app = TestApp::demo().await;
+    let centre = app.token("zhzx").await;
+    let (lon, lat) = point_in_own_grid(&app, &centre).await;
+    let before = hotline_cases(&app, &centre).await.len();
+    let csv = format!(
+        "\u{feff}工单编号,事项类别,标题,诉求内容,网格编码,经度,纬度,地址,来电人\n\
+         GX20261120001,0402,路灯不亮,东湖路口路灯连续三晚不亮,450802001001001,,,东湖路口,黄先生\n\
+         GX20261120002,环境卫生,,小区门口垃圾满溢两天未清运,,{lon},{lat},,\n\
+         GX20261120003,0201,\"楼道堆物, 堵塞通道\",3栋楼道堆放纸箱,450802001001,,,,\n"
+    );
+    let (s, report) = import(&app, &centre, "text/csv", csv.clone().into_bytes()).await;
+    assert_eq!(s, StatusCode::OK, "{report}");
+    assert_eq!(report["imported"], 3);
+    let cases = hotline_cases(&app, &centre).await;
+    assert_eq!(cases.len(), before + 3);
+    let lamp = cases
+        .iter()
+        .find(|c| c["hotline_order"] == "GX20261120001")
+        .unwrap();
+    assert_eq!(
+        (
+            lamp["reporter_name"].as_str(),
+            lamp["category_code"].as_str()
+        ),
+        (Some("黄先生"), Some("0402"))
+    );
+    let trash = cases
+        .iter()
+        .find(|c| c["hotline_order"] == "GX20261120002")
+        .unwrap();
+    assert!(
+        trash["node_code"]
+            .as_str()
+            .unwrap()
+            .starts_with("450802001001001"),
+        "placed by its coordinates"
+    );
+    assert_eq!(
+        trash["title"], "小区门口垃圾满溢两天未清运",
+        "title from the content"
+    );
+
+    let (s, again) = import(&app, &centre, "text/csv", csv.into_bytes()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(again["imported"], 0);
+    assert_eq!(again["already_imported"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        hotline_cases(&app, &centre).await.len(),
+        before + 3,
+        "nothing twice"
+    );
+}
+
+#[tokio::test]
+async fn every_bad_row_is_reported_and_nothing_is_written() {
+    let app = TestApp::demo().await;
+    let centre = app.token("zhzx").await;
+    let before = hotline_cases(&app, &centre).await.len();
+    let csv = "工单编号,事项类别,诉求内容,网格编码\n\
+               OK-1,0402,路灯不亮,450802001001001\n\
+               BAD-2,0402,,450802001001001\n\
+               BAD-3,不存在的类别,内容,450802001001001\n\
+               BAD-4,0402,内容,450802999999999\n\
+               OK-1,0402,重复的编号,450802001001001\n";
+    let (s, e) = import(&app, &centre, "text/csv", csv.as_bytes().to_vec()).await;
+    assert_eq!(
+        (s, error_code(&e)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_rows")
+    );
+    let rows: Vec<i64> = e["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["row"].as_i64().unwrap())
+        .collect();
+    assert_eq!(rows, [3, 4, 5, 6], "every bad row, in order: {e}");
+    let csv = "工单编号,事项类别,诉求内容,网格编码\n\
+               OK-1,0402,路灯不亮,450802001001001\n\
+               BAD-3,不存在的类别,内容,450802001001001\n\
+               BAD-4,0402,内容,450802999999999\n";
+    let (s, e) = import(&app, &centre, "text/csv", csv.as_bytes().to_vec()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let details = e["error"]["details"].as_array().unwrap();
+    assert_eq!(
+        details
+            .iter()
+            .map(|d| d["row"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        [3, 4]
+    );
+    assert!(
+        details[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("未知事项类别")
+    );
+    assert!(
+        details[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("450802999999999")
+    );
+    assert_eq!(
+        hotline_cases(&app, &centre).await.len(),
+        before,
+        "the good row was not written either"
+    );
+
+    let (s, e) = import(&app, &centre, "text/csv", b"title,content\nx,y\n".to_vec()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("表头缺少必填列")
+    );
+    let (s, e) = import(&app, &centre, "application/octet-stream", b"x".to_vec()).await;
+    assert_eq!(
+        (s, error_code(&e)),
+        (StatusCode::BAD_REQUEST, "unknown_format")
+    );
+    let (s, e) = import(
+        &app,
+        &centre,
+        "application/json",
+        b"{\"not\": \"a list\"}".to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (s, error_code(&e)),
+        (StatusCode::BAD_REQUEST, "unreadable_file")
+    );
+    let worker = app.token("wg0101").await;
+    let (s, _) = import(&app, &worker, "text/csv", b"a\n".to_vec()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn xlsx_and_json_exports_are_imported() {
+    let app = TestApp::demo().await;
+    let centre = app.token("zhzx").await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["工单编号", "事项类别", "诉求内容", "网格编码"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    // Order numbers typed as numbers in Excel.
+    sheet.write_number(1, 0, 2026112200017.0).unwrap();
+    sheet.write_string(1, 1, "0403").unwrap();
+    sheet
+        .write_string(1, 2, "井盖缺失，夜间有行人绊倒")
+        .unwrap();
+    sheet.write_string(1, 3, "450802001001001").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let (s, report) = import(
+        &app,
+        &centre,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{report}");
+    let id = report["case_ids"][0].as_i64().unwrap();
+    let (_, case) = app.get(&format!("/api/v1/cases/{id}"), &centre).await;
+    assert_eq!(case["case"]["hotline_order"], "2026112200017");
+
+    let orders = json!([{"order_no": "J-1", "category": "03", "description": "垃圾满溢", "node_code": "450802001001001", "caller": "李女士"}]);
+    let (s, report) = import(
+        &app,
+        &centre,
+        "application/json",
+        serde_json::to_vec(&orders).unwrap(),
+    )
+    .await;
+    assert_eq!((s, report["imported"].as_i64()), (StatusCode::OK, Some(1)));
+}

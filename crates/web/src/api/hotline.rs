@@ -1,0 +1,59 @@
+//! 12345 hotline work orders: import of the hotline's export.
+
+use crate::auth::ApiUser;
+use crate::error::ErrorBody;
+use crate::services::hotline::{self as svc, Format, ImportReport};
+use crate::{ApiError, AppState};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, header};
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Largest export accepted: a month of a city's orders as xlsx.
+const IMPORT_LIMIT: usize = 32 * 1024 * 1024;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(import))
+        .layer(DefaultBodyLimit::max(IMPORT_LIMIT))
+}
+
+/// The file's format, when the content type does not say.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ImportParams {
+    /// csv, xlsx or json.
+    pub format: Option<String>,
+}
+
+/// Imports a 12345 export (CSV, xlsx or JSON as the request body; columns 工单编号, 事项类别,
+/// 标题, 诉求内容, 网格编码 or 经度/纬度, 地址, 来电人). Every row is checked first: if any is
+/// bad, the answer (422) lists every bad row with its number and nothing is written. Orders
+/// imported before are skipped, so sending a file twice is safe.
+#[utoipa::path(post, path = "/hotline/import", tag = "cases", security(("bearer" = [])), params(ImportParams),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ImportReport), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn import(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<ImportParams>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<axum::Json<ImportReport>, ApiError> {
+    let declared = q.format.map(|f| format!(".{f}")).or_else(|| {
+        headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    });
+    let format = declared.as_deref().and_then(Format::guess).ok_or_else(|| {
+        ApiError::bad(
+            "unknown_format",
+            "请用 Content-Type（text/csv、application/json、xlsx）或 ?format= 说明文件格式",
+        )
+    })?;
+    Ok(axum::Json(
+        svc::import(&state, &p.actor, format, &body).await?,
+    ))
+}

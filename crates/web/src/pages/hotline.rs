@@ -1,0 +1,102 @@
+//! The 12345 import page: upload the hotline's export, see what was imported, or every bad row.
+
+use super::{Chrome, PageError, render};
+use crate::auth::{CsrfUpload, PageUser, csrf_token};
+use crate::services::hotline::{self, Format};
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum_extra::extract::cookie::CookieJar;
+use shanzhi_domain::auth::Role;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/cases/import", get(form).post(upload))
+        .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
+}
+
+#[derive(Template)]
+#[template(path = "hotline.html")]
+struct ImportPage {
+    style: &'static str,
+    chrome: Chrome,
+    imported: Option<(usize, usize)>,
+    error: Option<String>,
+    bad_rows: Vec<(usize, String, String)>,
+}
+
+fn page(
+    state: &AppState,
+    p: &crate::auth::Principal,
+    jar: CookieJar,
+    imported: Option<(usize, usize)>,
+    error: Option<String>,
+    bad_rows: Vec<(usize, String, String)>,
+) -> Result<(CookieJar, Response), PageError> {
+    if !matches!(p.actor.role, Role::Admin | Role::CommandCentre) {
+        return Err(ApiError::Forbidden("只有指挥中心可以导入 12345 工单".into()).into());
+    }
+    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let view = ImportPage {
+        style: crate::assets::STYLE_PATH.as_str(),
+        chrome: Chrome::new(p, csrf),
+        imported,
+        error,
+        bad_rows,
+    };
+    Ok((jar, render(&view)))
+}
+
+async fn form(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+) -> Result<(CookieJar, Response), PageError> {
+    page(&state, &p, jar, None, None, Vec::new())
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+    upload: CsrfUpload,
+) -> Result<(CookieJar, Response), PageError> {
+    let Some(format) = Format::guess(&upload.file_name) else {
+        let e = "请上传 .csv、.xlsx 或 .json 文件".to_owned();
+        return page(&state, &p, jar, None, Some(e), Vec::new());
+    };
+    match hotline::import(&state, &p.actor, format, &upload.bytes).await {
+        Ok(r) => page(
+            &state,
+            &p,
+            jar,
+            Some((r.imported, r.already_imported.len())),
+            None,
+            Vec::new(),
+        ),
+        Err(ApiError::Unprocessable {
+            message, details, ..
+        }) => {
+            let rows = details
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|d| {
+                    (
+                        d["row"].as_u64().unwrap_or_default() as usize,
+                        d["order_no"].as_str().unwrap_or_default().to_owned(),
+                        d["message"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect();
+            page(&state, &p, jar, None, Some(message), rows)
+        }
+        Err(e @ ApiError::BadRequest { .. }) => {
+            page(&state, &p, jar, None, Some(e.to_string()), Vec::new())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
