@@ -322,6 +322,14 @@ impl Store {
         Ok(())
     }
 
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Store::Sqlite(_) => Backend::Sqlite,
+            Store::Postgres(_) => Backend::Postgres,
+        }
+    }
+
     /// A pooled connection for reads or single-statement writes.
     pub async fn conn(&self) -> Result<Conn, StoreError> {
         Ok(match self {

@@ -1,5 +1,6 @@
 //! Shared application state.
 
+use crate::services::intake::Intake;
 use crate::services::notify::CaseEvent;
 use shanzhi_domain::auth::{LoginThrottle, SlidingWindow, ThrottleLimits};
 use shanzhi_domain::case::Calendar;
@@ -66,6 +67,7 @@ struct Inner {
     public_reports: Mutex<SlidingWindow>,
     config: WebConfig,
     events: tokio::sync::broadcast::Sender<CaseEvent>,
+    intake: Intake,
     webhook_wake: tokio::sync::Notify,
     http: reqwest::Client,
 }
@@ -94,6 +96,11 @@ impl AppState {
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         tracing::info!(boundaries = index.len(), "locate index built");
         let calendar = calendar::load(&mut store.conn().await?).await?;
+        let writers = match store.backend() {
+            shanzhi_store::Backend::Sqlite => 1,
+            shanzhi_store::Backend::Postgres => 4,
+        };
+        let intake = Intake::start(&store, writers);
         Ok(AppState(Arc::new(Inner {
             store,
             calendar: RwLock::new(Arc::new(calendar)),
@@ -105,6 +112,7 @@ impl AppState {
             )),
             config,
             events: tokio::sync::broadcast::channel(1024).0,
+            intake,
             webhook_wake: tokio::sync::Notify::new(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
@@ -129,6 +137,11 @@ impl AppState {
         // No subscribers is fine: nobody is watching.
         let _ = self.0.events.send(event);
         self.0.webhook_wake.notify_one();
+    }
+
+    /// The group-commit queue reports are filed through.
+    pub fn intake(&self) -> &Intake {
+        &self.0.intake
     }
 
     /// A live feed of committed changes.

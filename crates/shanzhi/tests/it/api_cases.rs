@@ -699,3 +699,51 @@ async fn a_street_blows_the_whistle_and_departments_report_in() {
     let (s, _) = app.get("/api/v1/summons/responses", &worker).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn concurrent_reports_commit_together_and_a_bad_one_fails_alone() {
+    let app = TestApp::demo().await;
+    let worker = app.token("wg0101").await;
+    let mut reports = tokio::task::JoinSet::new();
+    for i in 0..120 {
+        let category = if i % 10 == 0 { "9999" } else { "03" };
+        let body = json!({"category": category, "title": format!("并发上报{i}"), "description": "并发上报测试", "node_code": "450802001001001"});
+        let request = app
+            .client
+            .post(format!("{}/api/v1/cases", app.base))
+            .bearer_auth(&worker)
+            .json(&body);
+        reports.spawn(async move { request.send().await.map(|r| r.status()) });
+    }
+    let statuses: Vec<StatusCode> = reports
+        .join_all()
+        .await
+        .into_iter()
+        .map(|r| r.expect("request"))
+        .collect();
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count(),
+        108
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::BAD_REQUEST)
+            .count(),
+        12
+    );
+    let (_, after) = app
+        .get(
+            "/api/v1/cases?limit=500&q=%E5%B9%B6%E5%8F%91%E4%B8%8A%E6%8A%A5",
+            &worker,
+        )
+        .await;
+    assert_eq!(
+        after["items"].as_array().unwrap().len(),
+        108,
+        "exactly the good ones were written"
+    );
+}

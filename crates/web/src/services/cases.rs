@@ -6,7 +6,9 @@ use crate::services::{deadlines, notify, regions};
 use crate::{ApiError, AppState};
 use rand::Rng;
 use shanzhi_domain::auth::Role;
-use shanzhi_domain::case::{Action, CaseFacts, Party, Relation, Stage, Tier, WorkflowError, apply};
+use shanzhi_domain::case::{
+    Action, Calendar, CaseFacts, Party, Relation, Stage, Tier, WorkflowError, apply,
+};
 use shanzhi_domain::geo::Crs;
 use shanzhi_store::accounts::AccountRow;
 use shanzhi_store::cases::{self, CaseRow, CaseUpdate, NewCase, NewEvent, parse_tier, tier_name};
@@ -90,28 +92,27 @@ pub fn actor_label(account: &AccountRow, role: Role) -> String {
     format!("{}（{}）", account.display_name, role.label())
 }
 
-/// A report ready to be filed, whoever made it.
-pub(crate) struct Filing<'a> {
-    pub category: &'a str,
-    pub title: &'a str,
-    pub description: &'a str,
+/// A report ready to be filed, whoever made it (owned: it travels to the intake writer).
+#[derive(Debug, Clone)]
+pub(crate) struct Filing {
+    pub category: String,
+    pub title: String,
+    pub description: String,
     pub node: NodeRow,
     pub lon_lat: Option<(f64, f64)>,
-    pub address: Option<&'a str>,
-    pub source: &'a str,
+    pub address: Option<String>,
+    pub source: &'static str,
     pub reporter_account: Option<i64>,
-    pub reporter_name: Option<&'a str>,
+    pub reporter_name: Option<String>,
     pub actor_label: String,
     pub client_id: Option<i64>,
-    pub hotline_order: Option<&'a str>,
+    pub hotline_order: Option<String>,
 }
 
 /// Files a report: checks it, places it at the category's default tier, and writes the case
 /// and its first timeline entry in one transaction.
-pub(crate) async fn file(state: &AppState, f: Filing<'_>) -> Result<CaseRow, ApiError> {
-    let mut tx = state.store().begin().await?;
-    let (row, event) = file_in(&mut tx, state, f).await?;
-    tx.commit().await?;
+pub(crate) async fn file(state: &AppState, f: Filing) -> Result<CaseRow, ApiError> {
+    let (row, event) = state.intake().file(f, state.calendar()).await?;
     state.publish(event);
     Ok(row)
 }
@@ -120,8 +121,8 @@ pub(crate) async fn file(state: &AppState, f: Filing<'_>) -> Result<CaseRow, Api
 /// once the transaction commits.
 pub(crate) async fn file_in(
     tx: &mut Tx,
-    state: &AppState,
-    f: Filing<'_>,
+    cal: &Calendar,
+    f: &Filing,
 ) -> Result<(CaseRow, notify::CaseEvent), ApiError> {
     let category = cases::category(tx, f.category.trim())
         .await?
@@ -147,7 +148,7 @@ pub(crate) async fn file_in(
             format!("未知来源 {}", f.source),
         ));
     }
-    let node = f.node;
+    let node = &f.node;
     if node.retired_at.is_some() || node.code.len() < 12 {
         return Err(ApiError::bad(
             "invalid_node",
@@ -162,7 +163,7 @@ pub(crate) async fn file_in(
         default_tier
     };
     let holder = holder_of(&node.code, tier).unwrap_or_else(|| node.code.clone());
-    let (now, cal, clock) = (now_ms(), state.calendar(), category.clock());
+    let (now, clock) = (now_ms(), category.clock());
     let tracking = tracking_code();
     let new = NewCase {
         tracking_code: &tracking,
@@ -172,16 +173,24 @@ pub(crate) async fn file_in(
         description,
         node_code: &node.code,
         lon_lat: f.lon_lat,
-        address: f.address.map(str::trim).filter(|a| !a.is_empty()),
+        address: f
+            .address
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty()),
         tier: tier_name(tier),
         holder_code: &holder,
         reporter_account: f.reporter_account,
-        reporter_name: f.reporter_name.map(str::trim).filter(|n| !n.is_empty()),
+        reporter_name: f
+            .reporter_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty()),
         accept_due: cal.due(clock, now, category.accept_hours.into()),
         handle_due: cal.due(clock, now, category.handle_hours.into()),
         clock,
         client_id: f.client_id,
-        hotline_order: f.hotline_order,
+        hotline_order: f.hotline_order.as_deref(),
     };
     let first = NewEvent {
         actor_id: f.reporter_account,
@@ -195,7 +204,7 @@ pub(crate) async fn file_in(
     let id = cases::insert(tx, new, first).await.map_err(|e| match e {
         shanzhi_store::StoreError::Conflict(_) => ApiError::Conflict(format!(
             "12345 工单 {} 已导入",
-            f.hotline_order.unwrap_or_default()
+            f.hotline_order.as_deref().unwrap_or_default()
         )),
         other => other.into(),
     })?;
@@ -225,16 +234,24 @@ pub async fn report(
             ));
         }
     };
+    let source = match input.source.as_deref() {
+        None => "grid_patrol",
+        Some(s) => SOURCES
+            .iter()
+            .find(|x| **x == s)
+            .copied()
+            .ok_or_else(|| ApiError::bad("invalid_source", format!("未知来源 {s}")))?,
+    };
     let filing = Filing {
-        category: &input.category,
-        title: &input.title,
-        description: &input.description,
+        category: input.category,
+        title: input.title,
+        description: input.description,
         node,
         lon_lat,
-        address: input.address.as_deref(),
-        source: input.source.as_deref().unwrap_or("grid_patrol"),
+        address: input.address,
+        source,
         reporter_account: Some(account.id),
-        reporter_name: Some(&account.display_name),
+        reporter_name: Some(account.display_name.clone()),
         actor_label: actor_label(account, actor.role),
         client_id: None,
         hotline_order: None,
@@ -273,16 +290,16 @@ pub async fn report_public(
     let title: String = r.description.trim().chars().take(30).collect();
     let name = r.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
     let filing = Filing {
-        category: &r.category,
-        title: &title,
-        description: &r.description,
+        category: r.category,
+        title,
+        description: r.description,
         node,
         lon_lat: None,
-        address: r.address.as_deref(),
+        address: r.address,
         source: "resident_qr",
         reporter_account: None,
-        reporter_name: name,
         actor_label: name.map_or_else(|| "居民".to_owned(), |n| format!("居民 {n}")),
+        reporter_name: name.map(str::to_owned),
         client_id: None,
         hotline_order: None,
     };

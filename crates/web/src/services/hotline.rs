@@ -222,32 +222,35 @@ pub async fn import(
         errors.sort_by_key(|e| e.row);
         return Err(reject(errors));
     }
+    let calendar = state.calendar();
     let mut tx = state.store().begin().await?;
     let (mut ids, mut events) = (Vec::new(), Vec::new());
     for p in &placed {
         let o = &p.order;
         let filing = Filing {
-            category: &p.category.code,
-            title: &o.title,
-            description: &o.description,
+            category: p.category.code.clone(),
+            title: o.title.clone(),
+            description: o.description.clone(),
             node: p.node.clone(),
             lon_lat: o.lon_lat,
-            address: o.address.as_deref(),
+            address: o.address.clone(),
             source: "hotline",
             reporter_account: None,
-            reporter_name: o.caller.as_deref(),
+            reporter_name: o.caller.clone(),
             actor_label: format!("12345热线（工单 {}）", o.order_no),
             client_id: None,
-            hotline_order: Some(&o.order_no),
+            hotline_order: Some(o.order_no.clone()),
         };
-        let (row, event) = file_in(&mut tx, state, filing).await.map_err(|e| match e {
-            ApiError::BadRequest { message, .. } => reject(vec![RowError {
-                row: o.row,
-                order_no: Some(o.order_no.clone()),
-                message,
-            }]),
-            other => other,
-        })?;
+        let (row, event) = file_in(&mut tx, &calendar, &filing)
+            .await
+            .map_err(|e| match e {
+                ApiError::BadRequest { message, .. } => reject(vec![RowError {
+                    row: o.row,
+                    order_no: Some(o.order_no.clone()),
+                    message,
+                }]),
+                other => other,
+            })?;
         ids.push(row.id);
         events.push(event);
     }

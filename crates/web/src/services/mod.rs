@@ -6,6 +6,7 @@ pub mod cases;
 pub mod deadlines;
 pub mod disputes;
 pub mod hotline;
+pub mod intake;
 pub mod notify;
 pub mod open311;
 pub mod regions;

@@ -200,15 +200,15 @@ pub async fn file_request(
         title
     };
     let filing = Filing {
-        category: &category.code,
-        title: &title,
-        description: &description,
+        category: category.code.clone(),
+        title,
+        description,
         node,
         lon_lat,
-        address,
+        address: address.map(str::to_owned),
         source: "open311",
         reporter_account: None,
-        reporter_name: r.name.as_deref(),
+        reporter_name: r.name.clone(),
         actor_label: format!("Open311 · {}", client.name),
         client_id: Some(client.id),
         hotline_order: None,
