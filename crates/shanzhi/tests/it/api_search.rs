@@ -1,6 +1,6 @@
 //! Case search: Chinese text found by any two characters, combined with filters, within scope.
 
-use crate::common::{TestApp, error_code, exec_sql};
+use crate::common::{TestApp, error_code, exec_sql, fetch};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -126,26 +126,17 @@ async fn the_demo_cases_are_searchable_and_the_list_page_searches() {
     assert!(!found.is_empty(), "demo stories mention 漏水");
 
     let (browser, _) = crate::pages::logged_in(&app, "zhzx").await;
-    let html = browser
-        .get(format!("{}/cases?{}&overdue=true", app.base, q("漏水")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, html) = fetch(
+        &app,
+        &browser,
+        &format!("/cases?{}&overdue=true", q("漏水")),
+    )
+    .await;
     assert!(
         html.contains("id=\"case-search\"") && html.contains("value=\"漏水\""),
         "{html}"
     );
-    let html = browser
-        .get(format!("{}/cases?{}", app.base, q("水")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, html) = fetch(&app, &browser, &format!("/cases?{}", q("水"))).await;
     assert!(
         html.contains("请输入至少两个汉字"),
         "a short query is explained on the page"

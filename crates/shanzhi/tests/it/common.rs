@@ -222,6 +222,16 @@ impl TestApp {
     }
 }
 
+/// GETs a page with a browser-like client: status and HTML.
+pub async fn fetch(app: &TestApp, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
+    let r = client
+        .get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .expect("request");
+    (r.status(), r.text().await.expect("body"))
+}
+
 /// Posts a transition to a case.
 pub async fn act(app: &TestApp, token: &str, id: i64, body: Value) -> (StatusCode, Value) {
     app.post(&format!("/api/v1/cases/{id}/actions"), token, body)

@@ -1,14 +1,9 @@
 //! Settings pages: the working-day calendar and Open311 client keys.
 
-use crate::common::TestApp;
+use crate::common::{TestApp, fetch as text};
 use crate::pages::{csrf_of, logged_in};
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
-
-async fn text(app: &TestApp, c: &reqwest::Client, path: &str) -> (StatusCode, String) {
-    let r = c.get(format!("{}{path}", app.base)).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
 
 #[tokio::test]
 async fn the_command_centre_keeps_the_calendar_on_its_page() {
