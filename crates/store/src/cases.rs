@@ -253,27 +253,27 @@ pub struct NewEvent<'a> {
     pub public: bool,
 }
 
-/// Inserts a case in stage `reported` with its first timeline entry.
+/// Inserts a case in stage `reported` with its first timeline entry; returns it as stored.
 pub async fn insert(
     ex: &mut impl Exec,
     c: NewCase<'_>,
     first: NewEvent<'_>,
-) -> Result<i64, StoreError> {
+) -> Result<CaseRow, StoreError> {
     let now = now_ms();
-    let id = insert_at(ex, &c, now).await?;
-    append_event_at(ex, id, now, first).await?;
-    Ok(id)
+    let row = insert_at(ex, &c, now).await?;
+    append_event_at(ex, row.id, now, first).await?;
+    Ok(row)
 }
 
-async fn insert_at(ex: &mut impl Exec, c: &NewCase<'_>, now: i64) -> Result<i64, StoreError> {
-    let (id,): (i64,) = ex
+async fn insert_at(ex: &mut impl Exec, c: &NewCase<'_>, now: i64) -> Result<CaseRow, StoreError> {
+    let row: CaseRow = ex
         .one(
-            Sql::new(
+            Sql::new(format!(
                 "INSERT INTO cases (tracking_code, source, category_code, title, description, node_code, lon, lat, \
                  address, stage, tier, holder_code, reporter_account, reporter_name, accept_due, handle_due, \
                  created_at, updated_at, clock, client_id, hotline_order) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reported', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            )
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reported', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {CASE_COLUMNS}"
+            ))
             .bind(c.tracking_code)
             .bind(c.source)
             .bind(c.category_code)
@@ -302,8 +302,8 @@ async fn insert_at(ex: &mut impl Exec, c: &NewCase<'_>, now: i64) -> Result<i64,
         c.description,
         c.address.unwrap_or_default()
     );
-    index_terms(ex, id, &text).await?;
-    Ok(id)
+    index_terms(ex, row.id, &text).await?;
+    Ok(row)
 }
 
 /// Indexes a case's text for search.
@@ -620,7 +620,7 @@ pub async fn insert_past(
     p: &PastCase<'_>,
     report: NewEvent<'_>,
 ) -> Result<i64, StoreError> {
-    let id = insert_at(ex, &p.case, p.created_at).await?;
+    let id = insert_at(ex, &p.case, p.created_at).await?.id;
     append_event_at(ex, id, p.created_at, report).await?;
     update_if_version(ex, id, 1, &p.now).await?;
     for (at, e) in &p.steps {

@@ -173,6 +173,19 @@ pub async fn get(ex: &mut impl Exec, code: &str) -> Result<Option<NodeRow>, Stor
         .await
 }
 
+/// One node by code without its boundary (cheaper when only the facts are needed: placing a
+/// report, checking scope).
+pub async fn get_facts(ex: &mut impl Exec, code: &str) -> Result<Option<NodeRow>, StoreError> {
+    ex.opt(
+        Sql::new(
+            "SELECT code, parent_code, name, level, class, dedicated_kind, feature, NULL AS boundary, \
+             retired_at, created_at, updated_at FROM region_nodes WHERE code = ?",
+        )
+        .bind(code),
+    )
+    .await
+}
+
 /// Live communities, grids and micro-grids whose name occurs in `text` (an address typed by
 /// someone), longest name first.
 pub async fn named_in(ex: &mut impl Exec, text: &str) -> Result<Vec<NodeRow>, StoreError> {

@@ -74,6 +74,15 @@ pub async fn deactivate(ex: &mut impl Exec, id: i64) -> Result<bool, StoreError>
     Ok(n == 1)
 }
 
+/// Whether any webhook is active (checked once per batch of reports, to skip queueing when
+/// nobody listens).
+pub async fn any_active(ex: &mut impl Exec) -> Result<bool, StoreError> {
+    let row: Option<(i64,)> = ex
+        .opt(Sql::new("SELECT id FROM webhooks WHERE active LIMIT 1"))
+        .await?;
+    Ok(row.is_some())
+}
+
 /// Queues `payload` for every active webhook covering `node_code` (the caller's transaction:
 /// the change and its notification commit together). Returns how many were queued.
 pub async fn enqueue(

@@ -11,9 +11,11 @@ use shanzhi_domain::case::{
 };
 use shanzhi_domain::geo::Crs;
 use shanzhi_store::accounts::AccountRow;
-use shanzhi_store::cases::{self, CaseRow, CaseUpdate, NewCase, NewEvent, parse_tier, tier_name};
+use shanzhi_store::cases::{
+    self, CaseRow, CaseUpdate, CategoryRow, NewCase, NewEvent, parse_tier, tier_name,
+};
 use shanzhi_store::regions::NodeRow;
-use shanzhi_store::{Tx, now_ms, regions as region_store, summons};
+use shanzhi_store::{Exec, Tx, now_ms, regions as region_store, summons};
 
 /// Where a report comes from.
 pub const SOURCES: [&str; 8] = [
@@ -112,19 +114,16 @@ pub(crate) struct Filing {
 /// Files a report: checks it, places it at the category's default tier, and writes the case
 /// and its first timeline entry in one transaction.
 pub(crate) async fn file(state: &AppState, f: Filing) -> Result<CaseRow, ApiError> {
-    let (row, event) = state.intake().file(f, state.calendar()).await?;
+    let category = check(&mut state.store().conn().await?, &f).await?;
+    let (row, event) = state.intake().file(f, category, state.calendar()).await?;
     state.publish(event);
     Ok(row)
 }
 
-/// Files a report inside the caller's transaction; returns the case and the change to publish
-/// once the transaction commits.
-pub(crate) async fn file_in(
-    tx: &mut Tx,
-    cal: &Calendar,
-    f: &Filing,
-) -> Result<(CaseRow, notify::CaseEvent), ApiError> {
-    let category = cases::category(tx, f.category.trim())
+/// Checks a report before it is queued for writing: its text, source and place, and its
+/// category, which it returns.
+pub(crate) async fn check(ex: &mut impl Exec, f: &Filing) -> Result<CategoryRow, ApiError> {
+    let category = cases::category(ex, f.category.trim())
         .await?
         .ok_or_else(|| ApiError::bad("unknown_category", format!("未知事项类别 {}", f.category)))?;
     let (title, description) = (f.title.trim(), f.description.trim());
@@ -148,13 +147,26 @@ pub(crate) async fn file_in(
             format!("未知来源 {}", f.source),
         ));
     }
-    let node = &f.node;
-    if node.retired_at.is_some() || node.code.len() < 12 {
+    if f.node.retired_at.is_some() || f.node.code.len() < 12 {
         return Err(ApiError::bad(
             "invalid_node",
             "事件必须落在村社区、网格或微网格内",
         ));
     }
+    Ok(category)
+}
+
+/// Writes a checked report inside the caller's transaction, placed at the category's default
+/// tier; queues it for webhooks when `webhooks` (some are active). Returns the case and the
+/// change to publish once the transaction commits.
+pub(crate) async fn file_in(
+    tx: &mut Tx,
+    cal: &Calendar,
+    f: &Filing,
+    category: &CategoryRow,
+    webhooks: bool,
+) -> Result<(CaseRow, notify::CaseEvent), ApiError> {
+    let node = &f.node;
     let default_tier = parse_tier(&category.tier).unwrap_or(Tier::Community);
     // A grid-level matter reported outside any grid starts at the community.
     let tier = if default_tier == Tier::Grid && node.code.len() < 15 {
@@ -169,8 +181,8 @@ pub(crate) async fn file_in(
         tracking_code: &tracking,
         source: f.source,
         category_code: &category.code,
-        title,
-        description,
+        title: f.title.trim(),
+        description: f.description.trim(),
         node_code: &node.code,
         lon_lat: f.lon_lat,
         address: f
@@ -201,15 +213,17 @@ pub(crate) async fn file_in(
         note: "",
         public: true,
     };
-    let id = cases::insert(tx, new, first).await.map_err(|e| match e {
+    let row = cases::insert(tx, new, first).await.map_err(|e| match e {
         shanzhi_store::StoreError::Conflict(_) => ApiError::Conflict(format!(
             "12345 工单 {} 已导入",
             f.hotline_order.as_deref().unwrap_or_default()
         )),
         other => other.into(),
     })?;
-    let row = cases::get(tx, id).await?.ok_or_else(ApiError::not_found)?;
-    let event = notify::queue(tx, &row, "report", &f.actor_label).await?;
+    let event = notify::event_of(&row, "report", &f.actor_label);
+    if webhooks {
+        notify::enqueue(tx, &event).await?;
+    }
     Ok((row, event))
 }
 
@@ -223,7 +237,14 @@ pub async fn report(
 ) -> Result<CaseRow, ApiError> {
     let (node, lon_lat) = match (input.lon, input.lat, &input.node_code) {
         (Some(lon), Some(lat), _) => {
-            let (node, _) = regions::locate(state, actor, lon, lat, input.crs).await?;
+            let (code, _) = regions::locate_codes(state, lon, lat, input.crs)?;
+            let node = match code.filter(|c| actor.sees(c)) {
+                Some(c) => region_store::get_facts(&mut state.store().conn().await?, &c).await?,
+                None => None,
+            };
+            let node = node.ok_or_else(|| {
+                ApiError::NotFound("该位置不在任何网格内，或不在您的管辖范围内".into())
+            })?;
             (node, Some(input.crs.to_wgs84(lon, lat)))
         }
         (None, None, Some(code)) => (regions::visible(state, actor, code).await?, None),

@@ -4,7 +4,7 @@
 //! reported by its number. Orders already imported are skipped, so a file can be sent twice.
 
 use crate::auth::Actor;
-use crate::services::cases::{Filing, file_in};
+use crate::services::cases::{Filing, check, file_in};
 use crate::services::regions::locate_codes;
 use crate::{ApiError, AppState};
 use shanzhi_domain::auth::Role;
@@ -224,6 +224,7 @@ pub async fn import(
     }
     let calendar = state.calendar();
     let mut tx = state.store().begin().await?;
+    let webhooks = shanzhi_store::webhooks::any_active(&mut tx).await?;
     let (mut ids, mut events) = (Vec::new(), Vec::new());
     for p in &placed {
         let o = &p.order;
@@ -241,16 +242,18 @@ pub async fn import(
             client_id: None,
             hotline_order: Some(o.order_no.clone()),
         };
-        let (row, event) = file_in(&mut tx, &calendar, &filing)
-            .await
-            .map_err(|e| match e {
-                ApiError::BadRequest { message, .. } => reject(vec![RowError {
-                    row: o.row,
-                    order_no: Some(o.order_no.clone()),
-                    message,
-                }]),
-                other => other,
-            })?;
+        let written = match check(&mut tx, &filing).await {
+            Ok(category) => file_in(&mut tx, &calendar, &filing, &category, webhooks).await,
+            Err(e) => Err(e),
+        };
+        let (row, event) = written.map_err(|e| match e {
+            ApiError::BadRequest { message, .. } => reject(vec![RowError {
+                row: o.row,
+                order_no: Some(o.order_no.clone()),
+                message,
+            }]),
+            other => other,
+        })?;
         ids.push(row.id);
         events.push(event);
     }

@@ -9,7 +9,7 @@ use crate::ApiError;
 use crate::services::cases::{Filing, file_in};
 use crate::services::notify::CaseEvent;
 use shanzhi_domain::case::Calendar;
-use shanzhi_store::cases::CaseRow;
+use shanzhi_store::cases::{CaseRow, CategoryRow};
 use shanzhi_store::{Exec, Sql, Store};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,6 +22,7 @@ type Reply = Result<(CaseRow, CaseEvent), ApiError>;
 
 struct Job {
     filing: Filing,
+    category: CategoryRow,
     calendar: Arc<Calendar>,
     reply: oneshot::Sender<Reply>,
 }
@@ -49,12 +50,18 @@ impl Intake {
         }
     }
 
-    /// Files a report durably: returns once its transaction has committed.
-    pub(crate) async fn file(&self, filing: Filing, calendar: Arc<Calendar>) -> Reply {
+    /// Files a checked report durably: returns once its transaction has committed.
+    pub(crate) async fn file(
+        &self,
+        filing: Filing,
+        category: CategoryRow,
+        calendar: Arc<Calendar>,
+    ) -> Reply {
         let (reply, answer) = oneshot::channel();
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.writers.len();
         let job = Job {
             filing,
+            category,
             calendar,
             reply,
         };
@@ -86,13 +93,33 @@ async fn write_loop(store: Store, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
-/// One transaction for the whole batch; a savepoint per report.
+/// One transaction for the whole batch. Reports are checked before they are queued, so a
+/// write rarely fails; when one does, the batch is written again with a savepoint per report,
+/// so the bad one is rolled back alone.
 async fn write_batch(store: &Store, batch: &[Job]) -> Result<Vec<Reply>, ApiError> {
     let mut tx = store.begin().await?;
+    let webhooks = shanzhi_store::webhooks::any_active(&mut tx).await?;
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        match file_in(&mut tx, &job.calendar, &job.filing, &job.category, webhooks).await {
+            Ok(r) => results.push(Ok(r)),
+            Err(_) => {
+                drop(tx);
+                return write_one_by_one(store, batch).await;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+async fn write_one_by_one(store: &Store, batch: &[Job]) -> Result<Vec<Reply>, ApiError> {
+    let mut tx = store.begin().await?;
+    let webhooks = shanzhi_store::webhooks::any_active(&mut tx).await?;
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
         tx.exec(Sql::new("SAVEPOINT intake_report")).await?;
-        let result = file_in(&mut tx, &job.calendar, &job.filing).await;
+        let result = file_in(&mut tx, &job.calendar, &job.filing, &job.category, webhooks).await;
         if result.is_err() {
             tx.exec(Sql::new("ROLLBACK TO SAVEPOINT intake_report"))
                 .await?;

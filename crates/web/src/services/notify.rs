@@ -57,15 +57,9 @@ impl CaseEvent {
     }
 }
 
-/// Queues the change for webhooks inside the change's own transaction and returns the event
-/// to publish once it commits.
-pub async fn queue(
-    tx: &mut Tx,
-    case: &CaseRow,
-    action: &str,
-    actor: &str,
-) -> Result<CaseEvent, ApiError> {
-    let event = CaseEvent {
+/// The event for a change to `case`.
+pub fn event_of(case: &CaseRow, action: &str, actor: &str) -> CaseEvent {
+    CaseEvent {
         case_id: case.id,
         title: case.title.clone(),
         node_code: case.node_code.clone(),
@@ -76,11 +70,26 @@ pub async fn queue(
         action: action.to_owned(),
         actor: actor.to_owned(),
         at: now_ms(),
-    };
-    let payload = serde_json::to_string(&event).map_err(|e| ApiError::Internal(e.to_string()))?;
-    if webhooks::enqueue(tx, case.id, &case.node_code, &payload, event.at).await? > 0 {
-        tracing::debug!(case = case.id, "webhook deliveries queued");
     }
+}
+
+/// Queues the event for the webhooks covering its case, inside the change's own transaction.
+pub async fn enqueue(tx: &mut Tx, event: &CaseEvent) -> Result<(), ApiError> {
+    let payload = serde_json::to_string(event).map_err(|e| ApiError::Internal(e.to_string()))?;
+    webhooks::enqueue(tx, event.case_id, &event.node_code, &payload, event.at).await?;
+    Ok(())
+}
+
+/// Queues the change for webhooks inside the change's own transaction and returns the event
+/// to publish once it commits.
+pub async fn queue(
+    tx: &mut Tx,
+    case: &CaseRow,
+    action: &str,
+    actor: &str,
+) -> Result<CaseEvent, ApiError> {
+    let event = event_of(case, action, actor);
+    enqueue(tx, &event).await?;
     Ok(event)
 }
 
