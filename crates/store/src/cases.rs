@@ -259,51 +259,115 @@ pub async fn insert(
     c: NewCase<'_>,
     first: NewEvent<'_>,
 ) -> Result<CaseRow, StoreError> {
-    let now = now_ms();
-    let row = insert_at(ex, &c, now).await?;
-    append_event_at(ex, row.id, now, first).await?;
-    Ok(row)
+    let mut rows = insert_many_at(ex, &[(c, first)], now_ms()).await?;
+    rows.pop()
+        .ok_or_else(|| StoreError::Corrupt("insert returned no row".into()))
 }
 
-async fn insert_at(ex: &mut impl Exec, c: &NewCase<'_>, now: i64) -> Result<CaseRow, StoreError> {
-    let row: CaseRow = ex
-        .one(
-            Sql::new(format!(
-                "INSERT INTO cases (tracking_code, source, category_code, title, description, node_code, lon, lat, \
-                 address, stage, tier, holder_code, reporter_account, reporter_name, accept_due, handle_due, \
-                 created_at, updated_at, clock, client_id, hotline_order) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'reported', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {CASE_COLUMNS}"
-            ))
-            .bind(c.tracking_code)
-            .bind(c.source)
-            .bind(c.category_code)
-            .bind(c.title)
-            .bind(c.description)
-            .bind(c.node_code)
-            .bind(c.lon_lat.map(|p| p.0))
-            .bind(c.lon_lat.map(|p| p.1))
-            .bind(c.address)
-            .bind(c.tier)
-            .bind(c.holder_code)
-            .bind(c.reporter_account)
-            .bind(c.reporter_name)
-            .bind(c.accept_due)
-            .bind(c.handle_due)
-            .bind(now)
-            .bind(now)
-            .bind(clock_name(c.clock))
-            .bind(c.client_id)
-            .bind(c.hotline_order),
-        )
-        .await?;
-    let text = format!(
-        "{} {} {}",
-        c.title,
-        c.description,
-        c.address.unwrap_or_default()
-    );
-    index_terms(ex, row.id, &text).await?;
-    Ok(row)
+/// Inserts several reported cases with their first timeline entries in three statements
+/// (cases, search terms, timeline) however many there are; returns them in the given order.
+/// The intake writer files a whole batch of reports this way.
+pub async fn insert_many(
+    ex: &mut impl Exec,
+    items: &[(NewCase<'_>, NewEvent<'_>)],
+) -> Result<Vec<CaseRow>, StoreError> {
+    insert_many_at(ex, items, now_ms()).await
+}
+
+/// Rows per multi-row statement: well under SQLite's 32,766 and PostgreSQL's 65,535 bound
+/// parameters.
+const CHUNK: usize = 400;
+
+async fn insert_many_at(
+    ex: &mut impl Exec,
+    items: &[(NewCase<'_>, NewEvent<'_>)],
+    now: i64,
+) -> Result<Vec<CaseRow>, StoreError> {
+    let backend = ex.backend();
+    let terms: Vec<String> = items
+        .iter()
+        .map(|(c, _)| {
+            let text = format!(
+                "{} {} {}",
+                c.title,
+                c.description,
+                c.address.unwrap_or_default()
+            );
+            shanzhi_domain::case::index_terms(&text).join(" ")
+        })
+        .collect();
+    let mut rows = Vec::with_capacity(items.len());
+    for (chunk, chunk_terms) in items.chunks(CHUNK).zip(terms.chunks(CHUNK)) {
+        // PostgreSQL keeps the search terms in the row; SQLite in its FTS table (below).
+        let (extra_column, extra_value) = match backend {
+            Backend::Postgres => (", search_terms", ", string_to_array(?, ' ')"),
+            Backend::Sqlite => ("", ""),
+        };
+        let mut q = Sql::new(format!(
+            "INSERT INTO cases (tracking_code, source, category_code, title, description, node_code, lon, lat, \
+             address, stage, tier, holder_code, reporter_account, reporter_name, accept_due, handle_due, \
+             created_at, updated_at, clock, client_id, hotline_order{extra_column}) VALUES "
+        ));
+        for (i, ((c, _), t)) in chunk.iter().zip(chunk_terms).enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.push_bind("?", c.tracking_code)
+                .push_bind(", ?", c.source)
+                .push_bind(", ?", c.category_code)
+                .push_bind(", ?", c.title)
+                .push_bind(", ?", c.description)
+                .push_bind(", ?", c.node_code)
+                .push_bind(", ?", c.lon_lat.map(|p| p.0))
+                .push_bind(", ?", c.lon_lat.map(|p| p.1))
+                .push_bind(", ?", c.address)
+                .push(", 'reported'")
+                .push_bind(", ?", c.tier)
+                .push_bind(", ?", c.holder_code)
+                .push_bind(", ?", c.reporter_account)
+                .push_bind(", ?", c.reporter_name)
+                .push_bind(", ?", c.accept_due)
+                .push_bind(", ?", c.handle_due)
+                .push_bind(", ?", now)
+                .push_bind(", ?", now)
+                .push_bind(", ?", clock_name(c.clock))
+                .push_bind(", ?", c.client_id)
+                .push_bind(", ?", c.hotline_order);
+            if backend == Backend::Postgres {
+                q.push_bind(extra_value, t.as_str());
+            }
+            q.push(")");
+        }
+        q.push(&format!(" RETURNING {CASE_COLUMNS}"));
+        let mut got: Vec<CaseRow> = ex.all(q).await?;
+        // RETURNING promises no order: put the rows back in ours by their tracking codes.
+        for (c, _) in chunk {
+            let at = got
+                .iter()
+                .position(|r| r.tracking_code == c.tracking_code)
+                .ok_or_else(|| StoreError::Corrupt("inserted case missing".into()))?;
+            rows.push(got.swap_remove(at));
+        }
+    }
+    for ((chunk, chunk_terms), chunk_rows) in items
+        .chunks(CHUNK)
+        .zip(terms.chunks(CHUNK))
+        .zip(rows.chunks(CHUNK))
+    {
+        if backend == Backend::Sqlite {
+            let mut q = Sql::new("INSERT INTO case_terms (rowid, terms) VALUES ");
+            for (i, (t, r)) in chunk_terms.iter().zip(chunk_rows).enumerate() {
+                q.push_bind(if i == 0 { "(?" } else { ", (?" }, r.id)
+                    .push_bind(", ?)", t.as_str());
+            }
+            ex.exec(q).await?;
+        }
+        let events: Vec<(i64, &NewEvent<'_>)> = chunk_rows
+            .iter()
+            .zip(chunk)
+            .map(|(r, (_, e))| (r.id, e))
+            .collect();
+        append_events_at(ex, &events, now).await?;
+    }
+    Ok(rows)
 }
 
 /// Indexes a case's text for search.
@@ -358,23 +422,33 @@ async fn append_event_at(
     at: i64,
     e: NewEvent<'_>,
 ) -> Result<(), StoreError> {
-    ex.exec(
-        Sql::new(
-            "INSERT INTO case_events (case_id, at, actor_id, actor_label, action, from_stage, to_stage, note, public) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(case_id)
-        .bind(at)
-        .bind(e.actor_id)
-        .bind(e.actor_label)
-        .bind(e.action)
-        .bind(e.from_stage)
-        .bind(e.to_stage)
-        .bind(e.note)
-        .bind(e.public),
-    )
-    .await
-    .map(drop)
+    append_events_at(ex, &[(case_id, &e)], at).await
+}
+
+/// Appends entries to several cases' timelines in one statement.
+async fn append_events_at(
+    ex: &mut impl Exec,
+    events: &[(i64, &NewEvent<'_>)],
+    at: i64,
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut q = Sql::new(
+        "INSERT INTO case_events (case_id, at, actor_id, actor_label, action, from_stage, to_stage, note, public) VALUES ",
+    );
+    for (i, (case_id, e)) in events.iter().enumerate() {
+        q.push_bind(if i == 0 { "(?" } else { ", (?" }, *case_id)
+            .push_bind(", ?", at)
+            .push_bind(", ?", e.actor_id)
+            .push_bind(", ?", e.actor_label)
+            .push_bind(", ?", e.action)
+            .push_bind(", ?", e.from_stage)
+            .push_bind(", ?", e.to_stage)
+            .push_bind(", ?", e.note)
+            .push_bind(", ?)", e.public);
+    }
+    ex.exec(q).await.map(drop)
 }
 
 /// One case by id.
@@ -620,8 +694,11 @@ pub async fn insert_past(
     p: &PastCase<'_>,
     report: NewEvent<'_>,
 ) -> Result<i64, StoreError> {
-    let id = insert_at(ex, &p.case, p.created_at).await?.id;
-    append_event_at(ex, id, p.created_at, report).await?;
+    let id = insert_many_at(ex, &[(p.case.clone(), report)], p.created_at)
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt("insert returned no row".into()))?
+        .id;
     update_if_version(ex, id, 1, &p.now).await?;
     for (at, e) in &p.steps {
         append_event_at(ex, id, *at, e.clone()).await?;

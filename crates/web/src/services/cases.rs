@@ -156,75 +156,128 @@ pub(crate) async fn check(ex: &mut impl Exec, f: &Filing) -> Result<CategoryRow,
     Ok(category)
 }
 
-/// Writes a checked report inside the caller's transaction, placed at the category's default
-/// tier; queues it for webhooks when `webhooks` (some are active). Returns the case and the
-/// change to publish once the transaction commits.
-pub(crate) async fn file_in(
-    tx: &mut Tx,
-    cal: &Calendar,
-    f: &Filing,
-    category: &CategoryRow,
-    webhooks: bool,
-) -> Result<(CaseRow, notify::CaseEvent), ApiError> {
-    let node = &f.node;
-    let default_tier = parse_tier(&category.tier).unwrap_or(Tier::Community);
+/// A checked report with what its category decides: holder, tier and deadlines.
+pub(crate) struct Placed<'a> {
+    /// The report.
+    pub filing: &'a Filing,
+    /// Its category.
+    pub category: &'a CategoryRow,
+    /// The calendar its deadlines count against.
+    pub calendar: &'a Calendar,
+}
+
+/// The computed parts of a new case that the row borrows.
+struct Derived {
+    tracking: String,
+    holder: String,
+    tier: Tier,
+    clock: shanzhi_domain::case::Clock,
+    accept_due: i64,
+    handle_due: i64,
+}
+
+fn derive(p: &Placed<'_>, now: i64) -> Derived {
+    let node = &p.filing.node;
+    let default_tier = parse_tier(&p.category.tier).unwrap_or(Tier::Community);
     // A grid-level matter reported outside any grid starts at the community.
     let tier = if default_tier == Tier::Grid && node.code.len() < 15 {
         Tier::Community
     } else {
         default_tier
     };
-    let holder = holder_of(&node.code, tier).unwrap_or_else(|| node.code.clone());
-    let (now, clock) = (now_ms(), category.clock());
-    let tracking = tracking_code();
-    let new = NewCase {
-        tracking_code: &tracking,
-        source: f.source,
-        category_code: &category.code,
-        title: f.title.trim(),
-        description: f.description.trim(),
-        node_code: &node.code,
-        lon_lat: f.lon_lat,
-        address: f
-            .address
-            .as_deref()
-            .map(str::trim)
-            .filter(|a| !a.is_empty()),
-        tier: tier_name(tier),
-        holder_code: &holder,
-        reporter_account: f.reporter_account,
-        reporter_name: f
-            .reporter_name
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty()),
-        accept_due: cal.due(clock, now, category.accept_hours.into()),
-        handle_due: cal.due(clock, now, category.handle_hours.into()),
+    let clock = p.category.clock();
+    Derived {
+        tracking: tracking_code(),
+        holder: holder_of(&node.code, tier).unwrap_or_else(|| node.code.clone()),
+        tier,
         clock,
-        client_id: f.client_id,
-        hotline_order: f.hotline_order.as_deref(),
-    };
-    let first = NewEvent {
-        actor_id: f.reporter_account,
-        actor_label: &f.actor_label,
-        action: "report",
-        from_stage: None,
-        to_stage: "reported",
-        note: "",
-        public: true,
-    };
-    let row = cases::insert(tx, new, first).await.map_err(|e| match e {
-        shanzhi_store::StoreError::Conflict(_) => ApiError::Conflict(format!(
-            "12345 工单 {} 已导入",
-            f.hotline_order.as_deref().unwrap_or_default()
-        )),
+        accept_due: p.calendar.due(clock, now, p.category.accept_hours.into()),
+        handle_due: p.calendar.due(clock, now, p.category.handle_hours.into()),
+    }
+}
+
+/// Writes checked reports inside the caller's transaction, each placed at its category's
+/// default tier, in a few statements whatever their number; queues them for webhooks when
+/// `webhooks` (some are active). Returns the cases and the changes to publish once the
+/// transaction commits.
+pub(crate) async fn file_many(
+    tx: &mut Tx,
+    reports: &[Placed<'_>],
+    webhooks: bool,
+) -> Result<Vec<(CaseRow, notify::CaseEvent)>, ApiError> {
+    let now = now_ms();
+    let derived: Vec<Derived> = reports.iter().map(|p| derive(p, now)).collect();
+    let items: Vec<(NewCase<'_>, NewEvent<'_>)> = reports
+        .iter()
+        .zip(&derived)
+        .map(|(p, d)| {
+            let f = p.filing;
+            let new = NewCase {
+                tracking_code: &d.tracking,
+                source: f.source,
+                category_code: &p.category.code,
+                title: f.title.trim(),
+                description: f.description.trim(),
+                node_code: &f.node.code,
+                lon_lat: f.lon_lat,
+                address: f
+                    .address
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty()),
+                tier: tier_name(d.tier),
+                holder_code: &d.holder,
+                reporter_account: f.reporter_account,
+                reporter_name: f
+                    .reporter_name
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty()),
+                accept_due: d.accept_due,
+                handle_due: d.handle_due,
+                clock: d.clock,
+                client_id: f.client_id,
+                hotline_order: f.hotline_order.as_deref(),
+            };
+            let first = NewEvent {
+                actor_id: f.reporter_account,
+                actor_label: &f.actor_label,
+                action: "report",
+                from_stage: None,
+                to_stage: "reported",
+                note: "",
+                public: true,
+            };
+            (new, first)
+        })
+        .collect();
+    let rows = cases::insert_many(tx, &items).await.map_err(|e| match e {
+        shanzhi_store::StoreError::Conflict(_) => {
+            ApiError::Conflict("12345 工单已导入，或查询码重复，请重试".into())
+        }
         other => other.into(),
     })?;
-    let event = notify::event_of(&row, "report", &f.actor_label);
-    if webhooks {
-        notify::enqueue(tx, &event).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (row, p) in rows.into_iter().zip(reports) {
+        let event = notify::event_of(&row, "report", &p.filing.actor_label);
+        if webhooks {
+            notify::enqueue(tx, &event).await?;
+        }
+        out.push((row, event));
     }
-    Ok((row, event))
+    Ok(out)
+}
+
+/// Writes one checked report inside the caller's transaction (see [`file_many`]).
+pub(crate) async fn file_in(
+    tx: &mut Tx,
+    report: Placed<'_>,
+    webhooks: bool,
+) -> Result<(CaseRow, notify::CaseEvent), ApiError> {
+    file_many(tx, &[report], webhooks)
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::Internal("no case written".into()))
 }
 
 /// Records a staff member's report, placed by location (`locate`) or by the chosen node, both

@@ -4,7 +4,7 @@
 //! reported by its number. Orders already imported are skipped, so a file can be sent twice.
 
 use crate::auth::Actor;
-use crate::services::cases::{Filing, check, file_in};
+use crate::services::cases::{Filing, Placed, check, file_in};
 use crate::services::regions::locate_codes;
 use crate::{ApiError, AppState};
 use shanzhi_domain::auth::Role;
@@ -134,7 +134,7 @@ pub struct ImportReport {
 }
 
 /// An order checked against the database: where it goes and under which category.
-struct Placed {
+struct Checked {
     order: Order,
     category: CategoryRow,
     node: NodeRow,
@@ -145,7 +145,7 @@ async fn place(
     actor: &Actor,
     order: Order,
     categories: &[CategoryRow],
-) -> Result<Placed, String> {
+) -> Result<Checked, String> {
     let category = categories
         .iter()
         .find(|c| c.code == order.category || c.name == order.category)
@@ -165,7 +165,7 @@ async fn place(
         .map_err(|e| e.to_string())?
         .filter(|n| n.retired_at.is_none() && n.code.len() >= 12 && actor.sees(&n.code))
         .ok_or_else(|| format!("网格编码 {code} 不存在、已撤销或不在您的辖区内"))?;
-    Ok(Placed {
+    Ok(Checked {
         order,
         category,
         node,
@@ -243,7 +243,14 @@ pub async fn import(
             hotline_order: Some(o.order_no.clone()),
         };
         let written = match check(&mut tx, &filing).await {
-            Ok(category) => file_in(&mut tx, &calendar, &filing, &category, webhooks).await,
+            Ok(category) => {
+                let placed = Placed {
+                    filing: &filing,
+                    category: &category,
+                    calendar: &calendar,
+                };
+                file_in(&mut tx, placed, webhooks).await
+            }
             Err(e) => Err(e),
         };
         let (row, event) = written.map_err(|e| match e {

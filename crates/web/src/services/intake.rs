@@ -6,7 +6,7 @@
 //! adds no delay.
 
 use crate::ApiError;
-use crate::services::cases::{Filing, file_in};
+use crate::services::cases::{Filing, Placed, file_in, file_many};
 use crate::services::notify::CaseEvent;
 use shanzhi_domain::case::Calendar;
 use shanzhi_store::cases::{CaseRow, CategoryRow};
@@ -93,24 +93,31 @@ async fn write_loop(store: Store, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
-/// One transaction for the whole batch. Reports are checked before they are queued, so a
-/// write rarely fails; when one does, the batch is written again with a savepoint per report,
-/// so the bad one is rolled back alone.
+fn placed(job: &Job) -> Placed<'_> {
+    Placed {
+        filing: &job.filing,
+        category: &job.category,
+        calendar: &job.calendar,
+    }
+}
+
+/// One transaction for the whole batch, written in a few multi-row statements. Reports are
+/// checked before they are queued, so this rarely fails; when it does, the batch is written
+/// again one report at a time, each in a savepoint, so only the bad one is refused.
 async fn write_batch(store: &Store, batch: &[Job]) -> Result<Vec<Reply>, ApiError> {
     let mut tx = store.begin().await?;
     let webhooks = shanzhi_store::webhooks::any_active(&mut tx).await?;
-    let mut results = Vec::with_capacity(batch.len());
-    for job in batch {
-        match file_in(&mut tx, &job.calendar, &job.filing, &job.category, webhooks).await {
-            Ok(r) => results.push(Ok(r)),
-            Err(_) => {
-                drop(tx);
-                return write_one_by_one(store, batch).await;
-            }
+    let reports: Vec<Placed<'_>> = batch.iter().map(placed).collect();
+    match file_many(&mut tx, &reports, webhooks).await {
+        Ok(written) => {
+            tx.commit().await?;
+            Ok(written.into_iter().map(Ok).collect())
+        }
+        Err(_) => {
+            drop(tx);
+            write_one_by_one(store, batch).await
         }
     }
-    tx.commit().await?;
-    Ok(results)
 }
 
 async fn write_one_by_one(store: &Store, batch: &[Job]) -> Result<Vec<Reply>, ApiError> {
@@ -119,7 +126,7 @@ async fn write_one_by_one(store: &Store, batch: &[Job]) -> Result<Vec<Reply>, Ap
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
         tx.exec(Sql::new("SAVEPOINT intake_report")).await?;
-        let result = file_in(&mut tx, &job.calendar, &job.filing, &job.category, webhooks).await;
+        let result = file_in(&mut tx, placed(job), webhooks).await;
         if result.is_err() {
             tx.exec(Sql::new("ROLLBACK TO SAVEPOINT intake_report"))
                 .await?;
