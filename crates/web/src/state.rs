@@ -5,6 +5,7 @@ use crate::services::notify::CaseEvent;
 use shanzhi_domain::auth::{LoginThrottle, SlidingWindow, ThrottleLimits};
 use shanzhi_domain::case::Calendar;
 use shanzhi_domain::geo::{IndexItem, LocateIndex};
+use shanzhi_store::cases::CategoryRow;
 use shanzhi_store::{Store, StoreError, calendar, regions};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -59,6 +60,9 @@ impl Default for WebConfig {
     }
 }
 
+/// How long the category list is kept in memory.
+pub const CATEGORY_TTL: Duration = Duration::from_secs(10);
+
 struct Inner {
     store: Store,
     calendar: RwLock<Arc<Calendar>>,
@@ -68,6 +72,7 @@ struct Inner {
     config: WebConfig,
     events: tokio::sync::broadcast::Sender<CaseEvent>,
     intake: Intake,
+    categories: RwLock<Option<(std::time::Instant, Arc<Vec<CategoryRow>>)>>,
     webhook_wake: tokio::sync::Notify,
     http: reqwest::Client,
 }
@@ -113,6 +118,7 @@ impl AppState {
             config,
             events: tokio::sync::broadcast::channel(1024).0,
             intake,
+            categories: RwLock::new(None),
             webhook_wake: tokio::sync::Notify::new(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
@@ -137,6 +143,21 @@ impl AppState {
         // No subscribers is fine: nobody is watching.
         let _ = self.0.events.send(event);
         self.0.webhook_wake.notify_one();
+    }
+
+    /// The active categories, read from the database at most every few seconds (every report
+    /// needs them; an edit shows within [`CATEGORY_TTL`] in every process).
+    pub async fn categories(&self) -> Result<Arc<Vec<CategoryRow>>, crate::ApiError> {
+        if let Some((at, list)) = &*self.0.categories.read().unwrap_or_else(|p| p.into_inner())
+            && at.elapsed() < CATEGORY_TTL
+        {
+            return Ok(list.clone());
+        }
+        let fresh =
+            Arc::new(shanzhi_store::cases::categories(&mut self.store().conn().await?).await?);
+        *self.0.categories.write().unwrap_or_else(|p| p.into_inner()) =
+            Some((std::time::Instant::now(), fresh.clone()));
+        Ok(fresh)
     }
 
     /// The group-commit queue reports are filed through.

@@ -15,7 +15,7 @@ use shanzhi_store::cases::{
     self, CaseRow, CaseUpdate, CategoryRow, NewCase, NewEvent, parse_tier, tier_name,
 };
 use shanzhi_store::regions::NodeRow;
-use shanzhi_store::{Exec, Tx, now_ms, regions as region_store, summons};
+use shanzhi_store::{Tx, now_ms, regions as region_store, summons};
 
 /// Where a report comes from.
 pub const SOURCES: [&str; 8] = [
@@ -114,17 +114,19 @@ pub(crate) struct Filing {
 /// Files a report: checks it, places it at the category's default tier, and writes the case
 /// and its first timeline entry in one transaction.
 pub(crate) async fn file(state: &AppState, f: Filing) -> Result<CaseRow, ApiError> {
-    let category = check(&mut state.store().conn().await?, &f).await?;
+    let category = check(&f, &state.categories().await?)?;
     let (row, event) = state.intake().file(f, category, state.calendar()).await?;
     state.publish(event);
     Ok(row)
 }
 
 /// Checks a report before it is queued for writing: its text, source and place, and its
-/// category, which it returns.
-pub(crate) async fn check(ex: &mut impl Exec, f: &Filing) -> Result<CategoryRow, ApiError> {
-    let category = cases::category(ex, f.category.trim())
-        .await?
+/// category among the active ones, which it returns.
+pub(crate) fn check(f: &Filing, categories: &[CategoryRow]) -> Result<CategoryRow, ApiError> {
+    let category = categories
+        .iter()
+        .find(|c| c.code == f.category.trim())
+        .cloned()
         .ok_or_else(|| ApiError::bad("unknown_category", format!("未知事项类别 {}", f.category)))?;
     let (title, description) = (f.title.trim(), f.description.trim());
     // The description first: a resident's title is cut from it.

@@ -242,7 +242,7 @@ pub async fn import(
             client_id: None,
             hotline_order: Some(o.order_no.clone()),
         };
-        let written = match check(&mut tx, &filing).await {
+        let written = match check(&filing, &categories) {
             Ok(category) => {
                 let placed = Placed {
                     filing: &filing,
