@@ -292,6 +292,9 @@ impl Store {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
+                    // 16 MiB of page cache per connection (the default is 2 MiB): the case
+                    // table's indexes stay in memory under a steady stream of reports.
+                    .pragma("cache_size", "-16384")
                     .busy_timeout(Duration::from_secs(10));
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
