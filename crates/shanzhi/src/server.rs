@@ -15,6 +15,7 @@ pub struct Running {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     webhooks: tokio::task::JoinHandle<()>,
+    checkpoints: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -24,6 +25,7 @@ impl Running {
             let _ = tx.send(());
         }
         self.webhooks.abort();
+        self.checkpoints.abort();
         self.task.await??;
         Ok(())
     }
@@ -51,9 +53,11 @@ pub async fn start(bind: SocketAddr, state: AppState) -> anyhow::Result<Running>
             .await
     });
     let webhooks = spawn_webhook_worker(state.clone());
+    let checkpoints = spawn_checkpointer(state.store().clone());
     Ok(Running {
         addr,
         webhooks,
+        checkpoints,
         state,
         shutdown: Some(tx),
         task,
@@ -98,6 +102,20 @@ fn spawn_webhook_worker(state: AppState) -> tokio::task::JoinHandle<()> {
             tokio::select! {
                 () = state.changes_published() => {}
                 () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            }
+        }
+    })
+}
+
+/// Checkpoints the SQLite WAL every second in the background, so that no commit waits for it.
+fn spawn_checkpointer(store: shanzhi_store::Store) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = store.checkpoint().await {
+                tracing::warn!(error = %e, "WAL checkpoint");
             }
         }
     })

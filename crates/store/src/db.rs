@@ -295,6 +295,10 @@ impl Store {
                     // 16 MiB of page cache per connection (the default is 2 MiB): the case
                     // table's indexes stay in memory under a steady stream of reports.
                     .pragma("cache_size", "-16384")
+                    // Checkpoints run from a background task (`Store::checkpoint`), not inside
+                    // whichever commit happens to cross the WAL threshold: that commit would
+                    // wait for the checkpoint's fsync, and every report queued behind it too.
+                    .pragma("wal_autocheckpoint", "0")
                     .busy_timeout(Duration::from_secs(10));
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
@@ -321,6 +325,18 @@ impl Store {
         match self {
             Store::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
             Store::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Copies committed WAL pages into the SQLite database file without blocking writers
+    /// (a passive checkpoint); run every second or so by the server. Nothing on PostgreSQL.
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        if let Store::Sqlite(p) = self {
+            let mut conn = p.acquire().await?;
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&mut *conn)
+                .await?;
         }
         Ok(())
     }
