@@ -274,3 +274,74 @@ async fn command_centre_browses_from_district_to_grid_on_desktop_and_phone() {
     shot(&resident, "10-resident-tracking-phone").await;
     resident.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_grid_worker_mediates_on_a_phone_and_sees_new_reports_live() {
+    let app = TestApp::demo().await;
+    let token = app.token("wg0101").await;
+    let leader = app.token("wgz01").await;
+    let (_, case) = app
+        .post("/api/v1/cases", &token, json!({"category": "0101", "title": "楼上漏水纠纷", "description": "楼上卫生间漏水渗到楼下", "node_code": "450802001001001"}))
+        .await;
+    let id = case["id"].as_i64().unwrap();
+    for (t, body) in [
+        (&leader, json!({"action": "accept"})),
+        (&leader, json!({"action": "dispatch", "to": "grid"})),
+        (&token, json!({"action": "start"})),
+    ] {
+        let mut body = body;
+        body["version"] = json!(crate::common::version(&app, t, id).await);
+        crate::common::act(&app, t, id, body).await;
+    }
+    let d = driver().await;
+    let c = browser(&d, 375, 812).await;
+    login(&c, &app, "wg0101").await;
+    c.goto(&format!("{}/cases/{id}", app.base)).await.unwrap();
+    c.find(Locator::Css("#mediation input[name=applicants]"))
+        .await
+        .unwrap()
+        .send_keys("张建国")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#mediation input[name=respondents]"))
+        .await
+        .unwrap()
+        .send_keys("李桂芳")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#mediation input[name=name1]"))
+        .await
+        .unwrap()
+        .send_keys("韦小燕")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#mediation form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("#mediation textarea[name=notes]"))
+        .await
+        .unwrap();
+    assert!(text(&c, "mediation").await.contains("张建国"));
+    shot(&c, "case-mediation-375").await;
+
+    // The live banner shows a report filed elsewhere in the worker's grid, without a reload.
+    c.goto(&format!("{}/cases", app.base)).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("case-search"))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.post("/api/v1/cases", &token, json!({"category": "03", "title": "实时横幅测试", "description": "垃圾满溢", "node_code": "450802001001001"}))
+        .await;
+    c.wait()
+        .for_element(Locator::XPath("//p[@id='live' and not(@hidden)]/a"))
+        .await
+        .unwrap();
+    assert!(text(&c, "live").await.contains("实时横幅测试"));
+    shot(&c, "cases-live-375").await;
+    c.close().await.unwrap();
+}
