@@ -114,6 +114,16 @@ async fn login(c: &Client, app: &TestApp, username: &str) {
         .unwrap();
 }
 
+/// Types into the field `css` selects.
+async fn fill(c: &Client, css: &str, value: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .send_keys(value)
+        .await
+        .unwrap();
+}
+
 async fn text(c: &Client, id: &str) -> String {
     c.find(Locator::Id(id)).await.unwrap().text().await.unwrap()
 }
@@ -297,24 +307,9 @@ async fn a_grid_worker_mediates_on_a_phone_and_sees_new_reports_live() {
     let c = browser(&d, 375, 812).await;
     login(&c, &app, "wg0101").await;
     c.goto(&format!("{}/cases/{id}", app.base)).await.unwrap();
-    c.find(Locator::Css("#mediation input[name=applicants]"))
-        .await
-        .unwrap()
-        .send_keys("张建国")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#mediation input[name=respondents]"))
-        .await
-        .unwrap()
-        .send_keys("李桂芳")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#mediation input[name=name1]"))
-        .await
-        .unwrap()
-        .send_keys("韦小燕")
-        .await
-        .unwrap();
+    fill(&c, "#mediation input[name=applicants]", "张建国").await;
+    fill(&c, "#mediation input[name=respondents]", "李桂芳").await;
+    fill(&c, "#mediation input[name=name1]", "韦小燕").await;
     c.find(Locator::Css("#mediation form button[type=submit]"))
         .await
         .unwrap()

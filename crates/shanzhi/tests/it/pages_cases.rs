@@ -178,6 +178,26 @@ async fn a_street_blows_the_whistle_from_the_case_page_and_the_department_report
     assert!(after.contains("已报到") && after.contains("派民警到场疏导"));
 }
 
+/// A case of `category` in 东湖社区第一网格, accepted and dispatched by the grid leader and
+/// taken up by the grid worker, all through the pages; returns its id, the worker's browser and
+/// the page the worker then sees.
+async fn taken_up_on_pages(
+    app: &TestApp,
+    category: &str,
+    title: &str,
+) -> (i64, reqwest::Client, String) {
+    let token = app.token("wg0101").await;
+    let (_, case) = app
+        .post("/api/v1/cases", &token, json!({"category": category, "title": title, "description": title, "node_code": "450802001001001"}))
+        .await;
+    let id = case["id"].as_i64().unwrap();
+    let (leader, worker) = (login(app, "wgz01").await, login(app, "wg0101").await);
+    act(app, &leader, id, &[("action", "accept")]).await;
+    act(app, &leader, id, &[("action", "dispatch"), ("to", "grid")]).await;
+    let html = act(app, &worker, id, &[("action", "start")]).await;
+    (id, worker, html)
+}
+
 /// Submits a form on the case page to `/cases/{id}/{path}` and returns the page it leads to.
 async fn submit(
     app: &TestApp,
@@ -202,19 +222,8 @@ async fn submit(
 #[tokio::test]
 async fn a_suspension_is_asked_approved_and_lifted_on_the_case_page() {
     let app = TestApp::demo().await;
-    let worker_token = app.token("wg0101").await;
-    let (_, case) = app
-        .post("/api/v1/cases", &worker_token, json!({"category": "0201", "title": "楼道堆物", "description": "2栋楼道堆放杂物", "node_code": "450802001001001"}))
-        .await;
-    let id = case["id"].as_i64().unwrap();
-    let (leader, worker, officer) = (
-        login(&app, "wgz01").await,
-        login(&app, "wg0101").await,
-        login(&app, "sq01").await,
-    );
-    act(&app, &leader, id, &[("action", "accept")]).await;
-    act(&app, &leader, id, &[("action", "dispatch"), ("to", "grid")]).await;
-    let html = act(&app, &worker, id, &[("action", "start")]).await;
+    let (id, worker, html) = taken_up_on_pages(&app, "0201", "楼道堆物").await;
+    let officer = login(&app, "sq01").await;
     assert!(html.contains("id=\"deadline-requests\"") && html.contains("自然时"));
 
     let html = submit(
@@ -273,15 +282,7 @@ async fn a_suspension_is_asked_approved_and_lifted_on_the_case_page() {
 #[tokio::test]
 async fn a_dispute_is_mediated_on_the_case_page() {
     let app = TestApp::demo().await;
-    let worker_token = app.token("wg0101").await;
-    let (_, case) = app
-        .post("/api/v1/cases", &worker_token, json!({"category": "0101", "title": "噪音纠纷", "description": "楼上夜间噪音", "node_code": "450802001001001"}))
-        .await;
-    let id = case["id"].as_i64().unwrap();
-    let (leader, worker) = (login(&app, "wgz01").await, login(&app, "wg0101").await);
-    act(&app, &leader, id, &[("action", "accept")]).await;
-    act(&app, &leader, id, &[("action", "dispatch"), ("to", "grid")]).await;
-    let html = act(&app, &worker, id, &[("action", "start")]).await;
+    let (id, worker, html) = taken_up_on_pages(&app, "0101", "噪音纠纷").await;
     assert!(html.contains("id=\"mediation\"") && html.contains("登记纠纷信息"));
 
     let html = submit(
