@@ -257,7 +257,7 @@ async fn holders(state: &AppState, rows: &[CaseRow]) -> Result<HashMap<String, S
                 .iter()
                 .find(|x| x.id == d)
                 .map(|x| x.name.clone()),
-            None => shanzhi_store::regions::get(&mut conn, &c.holder_code)
+            None => shanzhi_store::regions::get_facts(&mut conn, &c.holder_code)
                 .await?
                 .map(|n| n.name),
         };

@@ -10,6 +10,7 @@ use crate::{ApiError, AppState};
 use shanzhi_domain::auth::Role;
 use shanzhi_domain::case::hotline::{Order, RowError, Table, read_orders};
 use shanzhi_domain::geo::Crs;
+use shanzhi_store::Conn;
 use shanzhi_store::cases::{self, CategoryRow};
 use shanzhi_store::regions::{self as region_store, NodeRow};
 
@@ -140,35 +141,41 @@ struct Checked {
     node: NodeRow,
 }
 
+/// Checks an order against the categories and the region tree: the order's problem as text
+/// (a row error), or a database failure (which is not the row's fault).
 async fn place(
     state: &AppState,
+    conn: &mut Conn,
     actor: &Actor,
     order: Order,
     categories: &[CategoryRow],
-) -> Result<Checked, String> {
-    let category = categories
+) -> Result<Result<Checked, String>, ApiError> {
+    let Some(category) = categories
         .iter()
         .find(|c| c.code == order.category || c.name == order.category)
         .cloned()
-        .ok_or_else(|| format!("未知事项类别「{}」", order.category))?;
+    else {
+        return Ok(Err(format!("未知事项类别「{}」", order.category)));
+    };
     let code = match (&order.node_code, order.lon_lat) {
         (Some(code), _) => code.clone(),
-        (None, Some((lon, lat))) => locate_codes(state, lon, lat, Crs::Wgs84)
-            .map_err(|e| e.to_string())?
-            .0
-            .ok_or("该经纬度不在任何网格内")?,
-        (None, None) => return Err("须填写网格编码，或经度和纬度".into()),
+        (None, Some((lon, lat))) => match locate_codes(state, lon, lat, Crs::Wgs84) {
+            Ok((Some(code), _)) => code,
+            Ok((None, _)) => return Ok(Err("该经纬度不在任何网格内".into())),
+            Err(e) => return Ok(Err(e.to_string())),
+        },
+        (None, None) => return Ok(Err("须填写网格编码，或经度和纬度".into())),
     };
-    let mut conn = state.store().conn().await.map_err(|e| e.to_string())?;
-    let node = region_store::get(&mut conn, &code)
-        .await
-        .map_err(|e| e.to_string())?
-        .filter(|n| n.retired_at.is_none() && n.code.len() >= 12 && actor.sees(&n.code))
-        .ok_or_else(|| format!("网格编码 {code} 不存在、已撤销或不在您的辖区内"))?;
-    Ok(Checked {
-        order,
-        category,
-        node,
+    let node = region_store::get_facts(conn, &code)
+        .await?
+        .filter(|n| n.retired_at.is_none() && n.code.len() >= 12 && actor.sees(&n.code));
+    Ok(match node {
+        Some(node) => Ok(Checked {
+            order,
+            category,
+            node,
+        }),
+        None => Err(format!("网格编码 {code} 不存在、已撤销或不在您的辖区内")),
     })
 }
 
@@ -204,12 +211,17 @@ pub async fn import(
         return Err(reject(errors));
     }
     let numbers: Vec<String> = orders.iter().map(|o| o.order_no.clone()).collect();
-    let known = cases::known_hotline_orders(&mut state.store().conn().await?, &numbers).await?;
-    let categories = cases::categories(&mut state.store().conn().await?).await?;
+    let mut conn = state.store().conn().await?;
+    let known = cases::known_hotline_orders(&mut conn, &numbers).await?;
+    let skip: std::collections::HashSet<&str> = known.iter().map(String::as_str).collect();
+    let categories = state.categories().await?;
     let mut placed = Vec::new();
-    for order in orders.into_iter().filter(|o| !known.contains(&o.order_no)) {
+    for order in orders
+        .into_iter()
+        .filter(|o| !skip.contains(o.order_no.as_str()))
+    {
         let (row, order_no) = (order.row, order.order_no.clone());
-        match place(state, actor, order, &categories).await {
+        match place(state, &mut conn, actor, order, &categories).await? {
             Ok(p) => placed.push(p),
             Err(message) => errors.push(RowError {
                 row,
@@ -218,6 +230,7 @@ pub async fn import(
             }),
         }
     }
+    drop(conn);
     if !errors.is_empty() {
         errors.sort_by_key(|e| e.row);
         return Err(reject(errors));
