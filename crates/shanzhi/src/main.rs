@@ -44,6 +44,9 @@ enum Command {
         /// Seconds between runs of the deadline scheduler (automatic escalation of overdue cases).
         #[arg(long, env = "SHANZHI_ESCALATION_INTERVAL", default_value_t = 60)]
         escalation_interval: u64,
+        /// Largest photo accepted, in megabytes (phones take 3–8 MB photos).
+        #[arg(long, env = "SHANZHI_PHOTO_MAX_MB", default_value_t = 10)]
+        photo_max_mb: usize,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -146,6 +149,7 @@ async fn main() -> anyhow::Result<()> {
             secure_cookies,
             public_url,
             escalation_interval,
+            photo_max_mb,
         } => {
             let store = Store::open(&opts).await.context("打开数据库失败")?;
             seed::baseline(&store).await?;
@@ -163,6 +167,7 @@ async fn main() -> anyhow::Result<()> {
                 demo_logins,
                 secure_cookies,
                 public_url,
+                photo_max_bytes: photo_max_mb.max(1) * 1024 * 1024,
                 ..Default::default()
             };
             let state = shanzhi_web::AppState::new(store, config).await?;

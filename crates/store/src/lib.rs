@@ -17,6 +17,7 @@ pub mod dialect;
 pub mod disputes;
 mod error;
 pub mod open311;
+pub mod photos;
 pub mod regions;
 pub mod sessions;
 pub mod summons;

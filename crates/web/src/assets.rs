@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 
 const STYLE: &str = include_str!("../assets/style.css");
 const LIVE: &str = include_str!("../assets/live.js");
+const HERE: &str = include_str!("../assets/here.js");
 
 /// `/assets/<stem>-<hash>.<ext>` for `content`.
 fn hashed(stem: &str, ext: &str, content: &str) -> String {
@@ -29,6 +30,9 @@ pub static STYLE_PATH: LazyLock<String> = LazyLock::new(|| hashed("style", "css"
 /// `/assets/live-<hash>.js`: the live-feed banner on staff pages.
 pub static LIVE_PATH: LazyLock<String> = LazyLock::new(|| hashed("live", "js", LIVE));
 
+/// `/assets/here-<hash>.js`: "use my position" on the staff report form.
+pub static HERE_PATH: LazyLock<String> = LazyLock::new(|| hashed("here", "js", HERE));
+
 pub fn router() -> Router<AppState> {
     Router::new().route("/assets/{name}", get(asset))
 }
@@ -39,6 +43,8 @@ async fn asset(Path(name): Path<String>) -> impl IntoResponse {
         Some(("text/css; charset=utf-8", STYLE))
     } else if path == *LIVE_PATH {
         Some(("text/javascript; charset=utf-8", LIVE))
+    } else if path == *HERE_PATH {
+        Some(("text/javascript; charset=utf-8", HERE))
     } else {
         None
     };

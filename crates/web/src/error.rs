@@ -39,6 +39,9 @@ pub enum ApiError {
     /// A conflicting write, e.g. a duplicate code (409).
     #[error("{0}")]
     Conflict(String),
+    /// An upload over its size limit (413).
+    #[error("{0}")]
+    TooLarge(String),
     /// Too many attempts (429).
     #[error("尝试次数过多，请 {0} 秒后再试")]
     RateLimited(u64),
@@ -69,6 +72,7 @@ impl ApiError {
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }

@@ -43,6 +43,8 @@ pub struct WebConfig {
     /// The address residents reach the server at (for QR codes), e.g. `https://shanzhi.example.gov.cn`;
     /// when unset, the address of the request that asks for the QR code.
     pub public_url: Option<String>,
+    /// Largest photo accepted, in bytes.
+    pub photo_max_bytes: usize,
 }
 
 impl Default for WebConfig {
@@ -56,6 +58,7 @@ impl Default for WebConfig {
             public_reports_per_hour: 20,
             public_url: None,
             webhook_retry_base_ms: 30_000,
+            photo_max_bytes: shanzhi_domain::case::photo::DEFAULT_MAX_BYTES,
         }
     }
 }

@@ -9,6 +9,7 @@ mod extension;
 pub mod hotline;
 mod mediation;
 pub mod open311;
+pub mod photo;
 mod search;
 mod summons;
 mod workflow;

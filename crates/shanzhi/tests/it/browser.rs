@@ -114,6 +114,46 @@ async fn login(c: &Client, app: &TestApp, username: &str) {
         .unwrap();
 }
 
+/// A Chrome DevTools command sent through chromedriver (`goog/cdp/execute`): how a test gives
+/// the page a position, as a phone's GPS would.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({"cmd": self.cmd, "params": self.params}).to_string();
+        (http::Method::POST, Some(body))
+    }
+}
+
+/// Lets pages on `origin` read the position, and puts the phone at (lon, lat).
+async fn place_phone(c: &Client, origin: &str, lon: f64, lat: f64) {
+    let grant = Cdp {
+        cmd: "Browser.grantPermissions",
+        params: json!({"origin": origin, "permissions": ["geolocation"]}),
+    };
+    c.issue_cmd(grant).await.unwrap();
+    let at = Cdp {
+        cmd: "Emulation.setGeolocationOverride",
+        params: json!({"latitude": lat, "longitude": lon, "accuracy": 8}),
+    };
+    c.issue_cmd(at).await.unwrap();
+}
+
 /// Types into the field `css` selects.
 async fn fill(c: &Client, css: &str, value: &str) {
     c.find(Locator::Css(css))
@@ -254,6 +294,17 @@ async fn command_centre_browses_from_district_to_grid_on_desktop_and_phone() {
         .select_by_value("0402")
         .await
         .unwrap();
+    // A photo from the phone's gallery goes with the report.
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("路灯.png");
+    std::fs::write(&photo, crate::common::photo_png(1200, 900)).unwrap();
+    resident
+        .find(Locator::Css("input[name=photos]"))
+        .await
+        .unwrap()
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
     shot(&resident, "09-resident-report-phone").await;
     resident
         .find(Locator::Css("#report button[type=submit]"))
@@ -280,6 +331,27 @@ async fn command_centre_browses_from_district_to_grid_on_desktop_and_phone() {
             .await
             .unwrap(),
         "上报"
+    );
+    // The thumbnail loads on its own after the page: wait for it (up to 10 s).
+    let mut loaded = serde_json::Value::Null;
+    for _ in 0..50 {
+        loaded = resident
+            .execute(
+                "const i = document.querySelector('#photos img'); \
+                 return i && i.complete ? i.naturalWidth : 0;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if loaded.as_u64() != Some(0) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        loaded.as_u64(),
+        Some(320),
+        "the photo's thumbnail shows on the tracking page"
     );
     shot(&resident, "10-resident-tracking-phone").await;
     resident.close().await.unwrap();
@@ -338,5 +410,77 @@ async fn a_grid_worker_mediates_on_a_phone_and_sees_new_reports_live() {
         .unwrap();
     assert!(text(&c, "live").await.contains("实时横幅测试"));
     shot(&c, "cases-live-375").await;
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_grid_worker_reports_from_the_phone_with_its_position_and_a_photo() {
+    let app = TestApp::demo().await;
+    let token = app.token("wg0101").await;
+    let (lon, lat) = crate::api_cases::point_in_own_grid(&app, &token).await;
+    let d = driver().await;
+    let c = browser(&d, 375, 812).await;
+    login(&c, &app, "wg0101").await;
+    place_phone(&c, &app.base, lon, lat).await;
+    c.goto(&format!("{}/cases/new", app.base)).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("here"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//p[@id='here-status' and starts-with(text(), '已定位')]",
+        ))
+        .await
+        .unwrap();
+    let filled = c
+        .execute("return document.getElementById('lon').value;", vec![])
+        .await
+        .unwrap();
+    let filled: f64 = filled.as_str().unwrap().parse().unwrap();
+    assert!((filled - lon).abs() < 1e-5, "{filled} vs {lon}");
+    c.find(Locator::Css("select[name=category]"))
+        .await
+        .unwrap()
+        .select_by_value("0201")
+        .await
+        .unwrap();
+    fill(
+        &c,
+        "textarea[name=description]",
+        "7栋地下车库消防通道停放私家车",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("车库.png");
+    std::fs::write(&photo, crate::common::photo_png(1600, 1200)).unwrap();
+    fill(&c, "input[name=photos]", photo.to_str().unwrap()).await;
+    shot(&c, "case-new-375").await;
+    let overflow = c
+        .execute("return document.documentElement.scrollWidth;", vec![])
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_u64().unwrap() <= 375,
+        "no sideways scrolling: {overflow}"
+    );
+    c.find(Locator::Css("#case-new button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("case-photos"))
+        .await
+        .unwrap();
+    assert_eq!(
+        text(&c, "case-title").await.split_whitespace().next(),
+        Some("7栋地下车库消防通道停放私家车")
+    );
+    shot(&c, "case-reported-375").await;
     c.close().await.unwrap();
 }

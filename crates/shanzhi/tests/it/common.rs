@@ -263,3 +263,38 @@ pub fn error_code(body: &Value) -> &str {
         .as_str()
         .unwrap_or_else(|| panic!("error shape: {body}"))
 }
+
+/// A PNG photo of `width`×`height` (a colour gradient, so it is a real picture to encode).
+pub fn photo_png(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("encode PNG");
+    out.into_inner()
+}
+
+/// Uploads raw bytes as a case photo through the API.
+pub async fn upload_photo(
+    app: &TestApp,
+    token: &str,
+    id: i64,
+    bytes: Vec<u8>,
+    public: bool,
+) -> (StatusCode, Value) {
+    let resp = app
+        .client
+        .post(format!(
+            "{}/api/v1/cases/{id}/photos?public={public}",
+            app.base
+        ))
+        .bearer_auth(token)
+        .header("content-type", "image/png")
+        .body(bytes)
+        .send()
+        .await
+        .expect("request");
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}

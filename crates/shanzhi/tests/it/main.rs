@@ -17,3 +17,4 @@ mod pages;
 mod pages_admin;
 mod pages_cases;
 mod pages_public;
+mod photos;

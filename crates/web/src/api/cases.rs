@@ -65,7 +65,7 @@ async fn report(
     ApiUser(p): ApiUser,
     Json(input): Json<ReportInput>,
 ) -> Result<(StatusCode, axum::Json<CaseOut>), ApiError> {
-    let row = svc::report(&state, &p.actor, &p.account, input).await?;
+    let row = svc::report(&state, &p.actor, &p.account, input, Vec::new()).await?;
     Ok((StatusCode::CREATED, axum::Json(row.into())))
 }
 

@@ -12,6 +12,7 @@ mod hotline;
 mod locate;
 mod open311_clients;
 mod page;
+pub(crate) mod photos;
 mod regions;
 mod webhooks;
 
@@ -71,6 +72,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(cases::router())
         .merge(deadlines::router())
         .merge(disputes::router())
+        .merge(photos::router())
         .merge(open311_clients::router())
         .merge(events::router())
         .merge(webhooks::router())

@@ -70,18 +70,74 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
     }
 }
 
-/// A one-file multipart upload (field `file`) whose `_csrf` field matched the CSRF cookie.
-pub struct CsrfUpload {
+/// A file sent in a multipart form.
+pub struct FilePart {
+    /// The form field it came in.
+    pub field: String,
     /// The file name the browser sent.
     pub file_name: String,
-    /// The file.
+    /// The file, or its first [`FILE_LIMIT`] bytes when it was larger.
     pub bytes: axum::body::Bytes,
+    /// The file was larger than [`FILE_LIMIT`]; the rest was read and dropped.
+    pub cut: bool,
 }
 
-impl FromRequest<AppState> for CsrfUpload {
+/// Most bytes of one uploaded file kept in memory; the whole request is bounded by the
+/// server's body limit.
+pub const FILE_LIMIT: usize = 32 * 1024 * 1024;
+
+/// A multipart form (a form with files) whose `_csrf` field matched the CSRF cookie: its text
+/// fields as `T` and its non-empty files. Routes taking one lift axum's default body limit
+/// ([`axum::extract::DefaultBodyLimit::disable`]): each file is bounded here instead, so an
+/// oversized photo gets a message that says so rather than a bare 413.
+pub struct CsrfMultipart<T> {
+    /// The text fields.
+    pub form: T,
+    /// The files, in the order sent; fields with no file chosen are left out.
+    pub files: Vec<FilePart>,
+}
+
+impl<T> CsrfMultipart<T> {
+    /// The first file sent in `field`.
+    pub fn file(&self, field: &str) -> Option<&FilePart> {
+        self.files.iter().find(|f| f.field == field)
+    }
+}
+
+/// Reads one file field up to [`FILE_LIMIT`], dropping (but reading) whatever lies beyond,
+/// so the browser still gets the answer.
+async fn read_file(
+    mut field: axum::extract::multipart::Field<'_>,
+) -> Result<(axum::body::Bytes, bool), axum::extract::multipart::MultipartError> {
+    let mut kept = Vec::new();
+    let mut cut = false;
+    while let Some(chunk) = field.chunk().await? {
+        if kept.len() + chunk.len() > FILE_LIMIT {
+            cut = true;
+        } else {
+            kept.extend_from_slice(&chunk);
+        }
+    }
+    Ok((kept.into(), cut))
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfMultipart<T> {
     type Rejection = PageError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        // A form without files may come url-encoded (a page cached from before it took files).
+        let multipart = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !multipart {
+            let CsrfForm(form) = CsrfForm::from_request(req, state).await?;
+            return Ok(CsrfMultipart {
+                form,
+                files: Vec::new(),
+            });
+        }
         let jar = CookieJar::from_headers(req.headers());
         let cookie = jar
             .get(CSRF_COOKIE)
@@ -91,24 +147,34 @@ impl FromRequest<AppState> for CsrfUpload {
         let mut parts = axum::extract::Multipart::from_request(req, state)
             .await
             .map_err(|e| bad(&e.body_text()))?;
-        let (mut csrf, mut file) = (String::new(), None);
+        let (mut text, mut files) = (Vec::new(), Vec::new());
         while let Some(field) = parts.next_field().await.map_err(|e| bad(&e))? {
-            match field.name() {
-                Some("_csrf") => csrf = field.text().await.map_err(|e| bad(&e))?,
-                Some("file") => {
-                    let name = field.file_name().unwrap_or_default().to_owned();
-                    file = Some((name, field.bytes().await.map_err(|e| bad(&e))?));
+            let name = field.name().unwrap_or_default().to_owned();
+            if let Some(file_name) = field.file_name().map(str::to_owned) {
+                let (bytes, cut) = read_file(field).await.map_err(|e| bad(&e))?;
+                if !bytes.is_empty() {
+                    files.push(FilePart {
+                        field: name,
+                        file_name,
+                        bytes,
+                        cut,
+                    });
                 }
-                _ => {}
+            } else {
+                text.push((name, field.text().await.map_err(|e| bad(&e))?));
             }
         }
-        if cookie.is_empty() || !same(&cookie, &csrf) {
+        // The text fields become the same typed form a plain POST would give.
+        let encoded = serde_urlencoded::to_string(&text).map_err(|e| bad(&e))?;
+        let body: WithCsrf<T> = serde_urlencoded::from_str(&encoded)
+            .map_err(|e| PageError::BadRequest(format!("表单内容无效：{e}")))?;
+        if cookie.is_empty() || !same(&cookie, &body.csrf) {
             return Err(PageError::Csrf);
         }
-        let (file_name, bytes) = file
-            .filter(|(_, b)| !b.is_empty())
-            .ok_or_else(|| PageError::BadRequest("请选择要上传的文件".into()))?;
-        Ok(CsrfUpload { file_name, bytes })
+        Ok(CsrfMultipart {
+            form: body.inner,
+            files,
+        })
     }
 }
 

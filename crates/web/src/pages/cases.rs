@@ -218,6 +218,7 @@ struct CasePage {
     can_report_in: bool,
     deadlines: ClockPanel,
     dispute: Option<DisputePanel>,
+    photos: super::case_photos::PhotosPanel,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -396,6 +397,7 @@ async fn show(
         can_report_in,
         deadlines: super::case_clock::panel(&state, &p.actor, &case).await?,
         dispute: super::case_dispute::panel(&state, &p.actor, &case, is_dispute).await?,
+        photos: super::case_photos::panel(&state, &p.actor, &case).await?,
         notice: flash.notice,
         error: flash.error,
     };

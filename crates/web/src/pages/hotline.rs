@@ -1,7 +1,7 @@
 //! The 12345 import page: upload the hotline's export, see what was imported, or every bad row.
 
 use super::{Chrome, PageError, render};
-use crate::auth::{CsrfUpload, PageUser, csrf_token};
+use crate::auth::{CsrfMultipart, PageUser, csrf_token};
 use crate::services::hotline::{self, Format};
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -15,7 +15,7 @@ use shanzhi_domain::auth::Role;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/cases/import", get(form).post(upload))
-        .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
+        .layer(DefaultBodyLimit::disable())
 }
 
 #[derive(Template)]
@@ -62,8 +62,19 @@ async fn upload(
     State(state): State<AppState>,
     PageUser(p): PageUser,
     jar: CookieJar,
-    upload: CsrfUpload,
+    upload: CsrfMultipart<()>,
 ) -> Result<(CookieJar, Response), PageError> {
+    let Some(upload) = upload.file("file") else {
+        let e = "请选择要上传的文件".to_owned();
+        return page(&state, &p, jar, None, Some(e), Vec::new());
+    };
+    if upload.cut {
+        let e = format!(
+            "文件不能超过 {} MB",
+            crate::auth::FILE_LIMIT / (1024 * 1024)
+        );
+        return page(&state, &p, jar, None, Some(e), Vec::new());
+    }
     let Some(format) = Format::guess(&upload.file_name) else {
         let e = "请上传 .csv、.xlsx 或 .json 文件".to_owned();
         return page(&state, &p, jar, None, Some(e), Vec::new());

@@ -4,6 +4,8 @@
 mod admin;
 mod case_clock;
 mod case_dispute;
+mod case_photos;
+mod case_report;
 mod cases;
 mod hotline;
 mod login;
@@ -28,6 +30,8 @@ pub fn router() -> Router<AppState> {
         .merge(cases::router())
         .merge(case_clock::router())
         .merge(case_dispute::router())
+        .merge(case_photos::router())
+        .merge(case_report::router())
         .merge(poster::router())
         .merge(admin::router())
         .merge(hotline::router())
@@ -193,4 +197,21 @@ pub(crate) fn beijing(ms: i64) -> String {
 pub(crate) struct Flash {
     pub notice: Option<String>,
     pub error: Option<String>,
+}
+
+/// The photos sent in a form's `photos` field, checked and prepared.
+pub(crate) async fn form_photos<T>(
+    state: &AppState,
+    form: &crate::auth::CsrfMultipart<T>,
+) -> Result<Vec<shanzhi_domain::case::photo::Prepared>, ApiError> {
+    let max_bytes = state.config().photo_max_bytes;
+    let mut files = Vec::new();
+    for f in form.files.iter().filter(|f| f.field == "photos") {
+        if f.cut {
+            let e = shanzhi_domain::case::photo::PhotoError::TooLarge { max_bytes };
+            return Err(crate::services::photos::rejected("", &e));
+        }
+        files.push(f.bytes.clone());
+    }
+    crate::services::photos::prepare(state, files).await
 }

@@ -1,27 +1,32 @@
 //! The resident pages, reached by a grid's QR code: report a problem without an account, then
 //! follow it and rate the result with the tracking code. Plain HTML forms, a few kilobytes.
 
-use super::{Flash, PageError, beijing, render, url_encode};
+use super::{Flash, PageError, beijing, form_photos, render, url_encode};
 use crate::assets::STYLE_PATH;
-use crate::auth::{CsrfForm, csrf_token};
+use crate::auth::{CsrfForm, CsrfMultipart, csrf_token};
 use crate::services::cases::{self as svc, Move, PublicReport, Who, stage_of};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use shanzhi_domain::case::photo::MAX_PER_UPLOAD;
 use shanzhi_domain::case::{Action, Satisfaction};
-use shanzhi_store::cases;
+use shanzhi_store::{cases, photos};
 use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/r/{code}", get(form).post(submit))
+        .route(
+            "/r/{code}",
+            get(form).post(submit).layer(DefaultBodyLimit::disable()),
+        )
         .route("/t/{tracking}", get(track))
+        .route("/t/{tracking}/photos/{id}", get(photo))
+        .route("/t/{tracking}/photos/{id}/thumb", get(thumb))
         .route("/t/{tracking}/rate", post(rate))
 }
 
@@ -33,15 +38,25 @@ struct ReportPage {
     code: String,
     place: String,
     categories: Vec<(String, String, bool)>,
+    chosen: String,
     description: String,
+    max_photos: usize,
+    max_mb: usize,
     error: Option<String>,
+}
+
+/// What the resident had typed, shown again when the report is refused.
+#[derive(Default)]
+struct Typed {
+    category: String,
+    description: String,
 }
 
 async fn report_page(
     state: &AppState,
     jar: CookieJar,
     code: &str,
-    description: String,
+    typed: Typed,
     error: Option<String>,
 ) -> Result<(CookieJar, Response), PageError> {
     let node = svc::public_node(state, code).await?;
@@ -57,7 +72,10 @@ async fn report_page(
         code: node.code,
         place: node.name,
         categories,
-        description,
+        chosen: typed.category,
+        description: typed.description,
+        max_photos: MAX_PER_UPLOAD,
+        max_mb: state.config().photo_max_bytes / (1024 * 1024),
         error,
     };
     Ok((jar, render(&page)))
@@ -68,7 +86,7 @@ async fn form(
     jar: CookieJar,
     Path(code): Path<String>,
 ) -> Result<(CookieJar, Response), PageError> {
-    report_page(&state, jar, &code, String::new(), None).await
+    report_page(&state, jar, &code, Typed::default(), None).await
 }
 
 #[derive(Deserialize)]
@@ -86,28 +104,41 @@ async fn submit(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     jar: CookieJar,
     Path(code): Path<String>,
-    CsrfForm(f): CsrfForm<ReportForm>,
+    upload: CsrfMultipart<ReportForm>,
 ) -> Result<Response, PageError> {
     if let Err(wait) = state.allow_public_report(&addr.ip().to_string()) {
         return Err(ApiError::RateLimited(wait.as_secs().max(1)).into());
     }
-    let report = PublicReport {
-        category: f.category,
+    let photos = form_photos(&state, &upload).await;
+    let f = upload.form;
+    let typed = Typed {
+        category: f.category.clone(),
         description: f.description.clone(),
-        name: Some(f.name),
-        address: Some(f.address),
     };
-    match svc::report_public(&state, &code, report).await {
+    let filed = match photos {
+        Ok(photos) => {
+            let report = PublicReport {
+                category: f.category,
+                description: f.description,
+                name: Some(f.name),
+                address: Some(f.address),
+                photos,
+            };
+            svc::report_public(&state, &code, report).await
+        }
+        Err(e) => Err(e),
+    };
+    match filed {
         Ok(case) => Ok(Redirect::to(&format!(
             "/t/{}?notice={}",
             case.tracking_code,
             url_encode("已提交，感谢您的反映")
         ))
         .into_response()),
-        Err(e @ ApiError::BadRequest { .. }) => {
-            let (jar, page) =
-                report_page(&state, jar, &code, f.description, Some(e.to_string())).await?;
-            Ok((StatusCode::BAD_REQUEST, jar, page).into_response())
+        Err(e @ (ApiError::BadRequest { .. } | ApiError::TooLarge(_))) => {
+            let status = e.status();
+            let (jar, page) = report_page(&state, jar, &code, typed, Some(e.to_string())).await?;
+            Ok((status, jar, page).into_response())
         }
         Err(e) => Err(e.into()),
     }
@@ -125,6 +156,7 @@ struct TrackPage {
     stage: &'static str,
     timeline: Vec<(String, &'static str, String)>,
     can_rate: bool,
+    photos: Vec<i64>,
     version: i64,
     merged_into: Option<String>,
     notice: Option<String>,
@@ -169,9 +201,15 @@ async fn track(
         Some(id) => cases::get(&mut conn, id).await?.map(|c| c.tracking_code),
         None => None,
     };
+    let photos = photos::list(&mut conn, case.id, true)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
     let stage = stage_of(&case.stage)?;
     let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
     let page = TrackPage {
+        photos,
         merged_into,
         style: STYLE_PATH.as_str(),
         csrf,
@@ -226,4 +264,31 @@ async fn rate(
             Err(e) => Redirect::to(&format!("/t/{code}?error={}", url_encode(&e.to_string()))),
         },
     )
+}
+
+async fn public_photo(
+    state: &AppState,
+    tracking: &str,
+    id: i64,
+    thumb: bool,
+) -> Result<Response, PageError> {
+    let case = case_by_tracking(state, tracking).await?;
+    let mut conn = state.store().conn().await?;
+    Ok(crate::api::photos::jpeg(
+        photos::bytes(&mut conn, case.id, id, thumb, true).await?,
+    )?)
+}
+
+async fn photo(
+    State(state): State<AppState>,
+    Path((tracking, id)): Path<(String, i64)>,
+) -> Result<Response, PageError> {
+    public_photo(&state, &tracking, id, false).await
+}
+
+async fn thumb(
+    State(state): State<AppState>,
+    Path((tracking, id)): Path<(String, i64)>,
+) -> Result<Response, PageError> {
+    public_photo(&state, &tracking, id, true).await
 }

@@ -6,6 +6,7 @@ use crate::services::{deadlines, notify, regions};
 use crate::{ApiError, AppState};
 use rand::Rng;
 use shanzhi_domain::auth::Role;
+use shanzhi_domain::case::photo::Prepared;
 use shanzhi_domain::case::{
     Action, Calendar, CaseFacts, Party, Relation, Stage, Tier, WorkflowError, apply,
 };
@@ -109,6 +110,8 @@ pub(crate) struct Filing {
     pub actor_label: String,
     pub client_id: Option<i64>,
     pub hotline_order: Option<String>,
+    /// Photos taken with the report, already checked (shown to the reporter too).
+    pub photos: Vec<shanzhi_domain::case::photo::Prepared>,
 }
 
 /// Files a report: checks it, places it at the category's default tier, and writes the case
@@ -261,6 +264,16 @@ pub(crate) async fn file_many(
     })?;
     let mut out = Vec::with_capacity(rows.len());
     for (row, p) in rows.into_iter().zip(reports) {
+        let f = p.filing;
+        super::photos::store_all(
+            tx,
+            &row,
+            &f.photos,
+            true,
+            f.reporter_account,
+            &f.actor_label,
+        )
+        .await?;
         let event = notify::event_of(&row, "report", &p.filing.actor_label);
         if webhooks {
             notify::enqueue(tx, &event).await?;
@@ -289,6 +302,7 @@ pub async fn report(
     actor: &Actor,
     account: &AccountRow,
     input: ReportInput,
+    photos: Vec<Prepared>,
 ) -> Result<CaseRow, ApiError> {
     let (node, lon_lat) = match (input.lon, input.lat, &input.node_code) {
         (Some(lon), Some(lat), _) => {
@@ -331,6 +345,7 @@ pub async fn report(
         actor_label: actor_label(account, actor.role),
         client_id: None,
         hotline_order: None,
+        photos,
     };
     file(state, filing).await
 }
@@ -346,6 +361,8 @@ pub struct PublicReport {
     pub name: Option<String>,
     /// Where, in words, optional.
     pub address: Option<String>,
+    /// Photos, already checked.
+    pub photos: Vec<Prepared>,
 }
 
 /// A live node residents may report into: a community, grid or micro-grid (404 otherwise).
@@ -378,6 +395,7 @@ pub async fn report_public(
         reporter_name: name.map(str::to_owned),
         client_id: None,
         hotline_order: None,
+        photos: r.photos,
     };
     file(state, filing).await
 }

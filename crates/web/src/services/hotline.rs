@@ -254,6 +254,7 @@ pub async fn import(
             actor_label: format!("12345热线（工单 {}）", o.order_no),
             client_id: None,
             hotline_order: Some(o.order_no.clone()),
+            photos: Vec::new(),
         };
         let written = match check(&filing, &categories) {
             Ok(category) => {

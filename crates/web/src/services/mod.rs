@@ -9,4 +9,5 @@ pub mod hotline;
 pub mod intake;
 pub mod notify;
 pub mod open311;
+pub mod photos;
 pub mod regions;

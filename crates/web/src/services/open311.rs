@@ -212,6 +212,7 @@ pub async fn file_request(
         actor_label: format!("Open311 · {}", client.name),
         client_id: Some(client.id),
         hotline_order: None,
+        photos: Vec::new(),
     };
     file(state, filing).await
 }

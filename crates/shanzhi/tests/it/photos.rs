@@ -1,0 +1,303 @@
+//! Photos of a case: checked by content, stored upright and small, shown to those in scope,
+//! and to the reporter only when public; refused photos leave nothing behind.
+
+use crate::common::{TestApp, error_code, fetch, photo_png, upload_photo};
+use crate::pages::{csrf_of, logged_in};
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, LOCATION};
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+use shanzhi_web::WebConfig;
+
+const GRID: &str = "450802001001001";
+
+async fn new_case(app: &TestApp, token: &str) -> i64 {
+    let (s, case) = app
+        .post(
+            "/api/v1/cases",
+            token,
+            json!({"category": "0403", "title": "井盖破损", "description": "4栋门口井盖破损，夜间有人踩空", "node_code": GRID}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    case["id"].as_i64().expect("id")
+}
+
+async fn image_of(c: &reqwest::Client, url: &str, token: Option<&str>) -> (StatusCode, Vec<u8>) {
+    let mut req = c.get(url);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let r = req.send().await.expect("request");
+    let status = r.status();
+    if status == StatusCode::OK {
+        assert_eq!(r.headers()[CONTENT_TYPE], "image/jpeg");
+    }
+    (status, r.bytes().await.expect("body").to_vec())
+}
+
+#[tokio::test]
+async fn staff_add_photos_and_only_staff_in_scope_see_them() {
+    let app = TestApp::demo().await;
+    let worker = app.token("wg0101").await;
+    let id = new_case(&app, &worker).await;
+
+    let (s, rows) = upload_photo(&app, &worker, id, photo_png(3000, 2000), true).await;
+    assert_eq!(s, StatusCode::CREATED, "{rows}");
+    assert_eq!(rows.as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        (rows[0]["width"].as_i64(), rows[0]["height"].as_i64()),
+        (Some(2048), Some(1365))
+    );
+    let photo_id = rows[0]["id"].as_i64().unwrap();
+
+    let url = format!("{}/api/v1/cases/{id}/photos/{photo_id}", app.base);
+    let (s, bytes) = image_of(&app.client, &url, Some(&worker)).await;
+    assert_eq!(s, StatusCode::OK);
+    let stored = image::load_from_memory(&bytes).expect("a JPEG");
+    assert_eq!((stored.width(), stored.height()), (2048, 1365));
+    let (s, bytes) = image_of(&app.client, &format!("{url}?thumb=true"), Some(&worker)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(image::load_from_memory(&bytes).expect("thumb").width(), 320);
+
+    let (_, detail) = app.get(&format!("/api/v1/cases/{id}"), &worker).await;
+    let timeline = detail["timeline"].as_array().expect("timeline");
+    assert!(
+        timeline
+            .iter()
+            .any(|e| e["action"] == "photo" && e["note"] == "上传照片 1 张"),
+        "{detail}"
+    );
+
+    // Another grid's worker does not see the case, its photos or a way to add one.
+    let other = app.token("wg0201").await;
+    let (s, _) = app.get(&format!("/api/v1/cases/{id}/photos"), &other).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = image_of(&app.client, &url, Some(&other)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = upload_photo(&app, &other, id, photo_png(10, 10), true).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Not a picture, whatever the declared type: refused, nothing stored.
+    let (s, body) = upload_photo(&app, &worker, id, "不是图片".as_bytes().to_vec(), true).await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "invalid_photo")
+    );
+    let (_, list) = app
+        .get(&format!("/api/v1/cases/{id}/photos"), &worker)
+        .await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn photos_over_the_configured_limit_are_refused_with_413_and_leave_nothing() {
+    let config = WebConfig {
+        photo_max_bytes: 1024 * 1024,
+        ..Default::default()
+    };
+    let app = TestApp::start(true, config).await;
+    let worker = app.token("wg0101").await;
+    let id = new_case(&app, &worker).await;
+    let big = vec![0x89; 1024 * 1024 + 1];
+    let (s, body) = upload_photo(&app, &worker, id, big.clone(), true).await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::PAYLOAD_TOO_LARGE, "too_large")
+    );
+    assert_eq!(body["error"]["message"], "照片不能超过 1 MB");
+    let (_, list) = app
+        .get(&format!("/api/v1/cases/{id}/photos"), &worker)
+        .await;
+    assert_eq!(list, json!([]));
+
+    // The same on the resident's page: the form comes back saying why, and no case is filed.
+    let c = crate::pages::browser_client();
+    let (_, html) = fetch(&app, &c, &format!("/r/{GRID}")).await;
+    let form = Form::new()
+        .text("_csrf", csrf_of(&html))
+        .text("category", "0403")
+        .text("description", "井盖丢失很危险")
+        .part("photos", Part::bytes(big).file_name("big.jpg"));
+    let r = c
+        .post(format!("{}/r/{GRID}", app.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("照片不能超过 1 MB") && html.contains("井盖丢失很危险"),
+        "{html}"
+    );
+    let centre = app.token("zhzx").await;
+    let (_, found) = app.get("/api/v1/cases?q=井盖丢失", &centre).await;
+    assert_eq!(found["items"], json!([]), "nothing half-written");
+}
+
+/// Sends the resident's report form with the given photos; returns the response.
+async fn resident_report(
+    app: &TestApp,
+    c: &reqwest::Client,
+    description: &str,
+    photos: Vec<(Vec<u8>, &'static str)>,
+) -> reqwest::Response {
+    let (_, html) = fetch(app, c, &format!("/r/{GRID}")).await;
+    let mut form = Form::new()
+        .text("_csrf", csrf_of(&html))
+        .text("category", "0402")
+        .text("description", description.to_owned());
+    for (bytes, name) in photos {
+        form = form.part("photos", Part::bytes(bytes).file_name(name));
+    }
+    c.post(format!("{}/r/{GRID}", app.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_resident_reports_with_a_photo_and_sees_only_the_public_ones() {
+    let app = TestApp::demo().await;
+    let c = crate::pages::browser_client();
+    let r = resident_report(
+        &app,
+        &c,
+        "路灯杆倾斜快倒了",
+        vec![(photo_png(640, 480), "灯杆.png")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()[LOCATION].to_str().unwrap().to_owned();
+    let tracking = to
+        .trim_start_matches("/t/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (_, html) = fetch(&app, &c, &format!("/t/{tracking}")).await;
+    let at = html
+        .find(&format!("/t/{tracking}/photos/"))
+        .expect("photo on the tracking page");
+    let photo_path: String = html[at..].split('"').next().unwrap().to_owned();
+    let (s, bytes) = image_of(&c, &format!("{}{photo_path}", app.base), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(image::load_from_memory(&bytes).expect("JPEG").width(), 640);
+
+    // Staff see it on the case, and the command centre (which holds street-light matters) adds
+    // an internal one the resident never sees.
+    let worker = app.token("zhzx").await;
+    let (_, found) = app.get("/api/v1/cases?q=灯杆倾斜", &worker).await;
+    let id = found["items"][0]["id"].as_i64().expect("the case");
+    let (_, list) = app
+        .get(&format!("/api/v1/cases/{id}/photos"), &worker)
+        .await;
+    assert_eq!(
+        (list[0]["stage"].as_str(), list[0]["public"].as_bool()),
+        (Some("reported"), Some(true))
+    );
+    let (s, rows) = upload_photo(&app, &worker, id, photo_png(100, 100), false).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let internal: Value = rows[1]["id"].clone();
+    let (_, html) = fetch(&app, &c, &format!("/t/{tracking}")).await;
+    assert_eq!(
+        html.matches(&format!("/t/{tracking}/photos/")).count() / 2,
+        1
+    );
+    let url = format!("{}/t/{tracking}/photos/{internal}", app.base);
+    assert_eq!(image_of(&c, &url, None).await.0, StatusCode::NOT_FOUND);
+
+    // A GIF or a text file is refused by content, and no case is filed.
+    let gif = b"GIF89a\x01\0\x01\0\0\0\0;".to_vec();
+    let r = resident_report(&app, &c, "路灯不亮三天了", vec![(gif, "x.jpg")]).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("不支持这种图片格式"));
+    let r = resident_report(
+        &app,
+        &c,
+        "路灯不亮三天了",
+        vec![(photo_png(20, 20), "a.png"), (b"hello".to_vec(), "b.jpg")],
+    )
+    .await;
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("第 2 张照片：文件不是图片")
+    );
+    let (_, found) = app.get("/api/v1/cases?q=不亮三天", &worker).await;
+    assert_eq!(found["items"], json!([]));
+}
+
+#[tokio::test]
+async fn a_grid_worker_reports_on_the_page_by_position_with_photos() {
+    let app = TestApp::demo().await;
+    let token = app.token("wg0101").await;
+    let (lon, lat) = crate::api_cases::point_in_own_grid(&app, &token).await;
+    let (c, _) = logged_in(&app, "wg0101").await;
+    let (s, html) = fetch(&app, &c, "/cases/new").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("使用当前位置") && html.contains(GRID),
+        "own grid offered"
+    );
+    assert!(
+        !html.contains("450802001002001"),
+        "another grid is not offered"
+    );
+    let send = |lon: f64, lat: f64| {
+        let form = Form::new()
+            .text("_csrf", csrf_of(&html))
+            .text("category", "0201")
+            .text("description", "5栋楼道电动车充电，飞线拉到三楼")
+            .text("lon", lon.to_string())
+            .text("lat", lat.to_string())
+            .part(
+                "photos",
+                Part::bytes(photo_png(800, 600)).file_name("现场.png"),
+            )
+            .part(
+                "photos",
+                Part::bytes(photo_png(600, 800)).file_name("现场2.png"),
+            );
+        c.post(format!("{}/cases/new", app.base))
+            .multipart(form)
+            .send()
+    };
+    let r = send(lon, lat).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()[LOCATION].to_str().unwrap().to_owned();
+    let id: i64 = to
+        .trim_start_matches("/cases/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (_, case) = app.get(&format!("/api/v1/cases/{id}"), &token).await;
+    assert!(
+        case["case"]["node_code"]
+            .as_str()
+            .unwrap()
+            .starts_with(GRID),
+        "{case}"
+    );
+    assert_eq!(case["case"]["title"], "5栋楼道电动车充电，飞线拉到三楼");
+    let (_, page) = fetch(&app, &c, &to).await;
+    assert_eq!(
+        page.matches(&format!("/cases/{id}/photos/")).count(),
+        4,
+        "two thumbnails, linked"
+    );
+
+    // Far outside the district: the form comes back and says so.
+    let r = send(100.0, 30.0).await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("该位置不在任何网格内") && html.contains("飞线拉到三楼"),
+        "{html}"
+    );
+}

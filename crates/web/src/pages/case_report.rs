@@ -1,0 +1,196 @@
+//! The staff report form (上报事件): a grid worker on patrol, an officer or a mobile reporter
+//! files a case from a phone, placed by the phone's position or by the chosen grid, with photos.
+
+use super::{Chrome, PageError, form_photos, render, url_encode};
+use crate::auth::{CsrfMultipart, PageUser, Principal, csrf_token};
+use crate::services::cases::{self as svc, ReportInput, source_label};
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+use shanzhi_domain::case::photo::MAX_PER_UPLOAD;
+use shanzhi_domain::geo::Crs;
+use shanzhi_domain::region::{Level, RegionCode};
+use shanzhi_store::{cases, regions};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(
+        "/cases/new",
+        get(form).post(submit).layer(DefaultBodyLimit::disable()),
+    )
+}
+
+/// Sources a staff member may pick; the first is the default.
+const STAFF_SOURCES: [&str; 3] = ["grid_patrol", "mobile", "assignment"];
+/// Most places offered in the grid list (a district has a few hundred grids).
+const MAX_PLACES: u32 = 2000;
+
+#[derive(Template)]
+#[template(path = "case_new.html")]
+struct NewCasePage {
+    style: &'static str,
+    chrome: Chrome,
+    here_js: &'static str,
+    categories: Vec<(String, String, bool)>,
+    places: Vec<(String, String)>,
+    sources: Vec<(&'static str, &'static str)>,
+    typed: ReportForm,
+    max_photos: usize,
+    max_mb: usize,
+    error: Option<String>,
+}
+
+/// The form's fields, all text (numbers are parsed here, so a bad one gets a message).
+#[derive(Deserialize, Default)]
+struct ReportForm {
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    lon: String,
+    #[serde(default)]
+    lat: String,
+    #[serde(default)]
+    node_code: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    source: String,
+}
+
+/// The grids (and the viewer's own community or grid) a report may be placed in.
+async fn places(state: &AppState, p: &Principal) -> Result<Vec<(String, String)>, ApiError> {
+    let mut conn = state.store().conn().await?;
+    let root = p.actor.scope_root().and_then(|r| RegionCode::parse(r).ok());
+    let mut out = Vec::new();
+    if let Some(r) = &root
+        && r.as_str().len() >= 12
+        && let Some(own) = regions::get(&mut conn, r.as_str()).await?
+    {
+        out.push((own.code, own.name));
+    }
+    let grids = regions::subtree_page(
+        &mut conn,
+        root.as_ref(),
+        Some(Level::Grid),
+        None,
+        MAX_PLACES,
+    )
+    .await?;
+    let own = out.first().map(|(c, _)| c.clone());
+    out.extend(
+        grids
+            .into_iter()
+            .filter(|g| own.as_ref() != Some(&g.code))
+            .map(|g| (g.code, g.name)),
+    );
+    Ok(out)
+}
+
+async fn page(
+    state: &AppState,
+    p: &Principal,
+    jar: CookieJar,
+    typed: ReportForm,
+    error: Option<String>,
+) -> Result<(CookieJar, Response), PageError> {
+    let categories = cases::categories(&mut state.store().conn().await?)
+        .await?
+        .into_iter()
+        .map(|c| (c.code, c.name, c.parent_code.is_some()))
+        .collect();
+    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let view = NewCasePage {
+        style: crate::assets::STYLE_PATH.as_str(),
+        chrome: Chrome::new(p, csrf),
+        here_js: crate::assets::HERE_PATH.as_str(),
+        categories,
+        places: places(state, p).await?,
+        sources: STAFF_SOURCES
+            .iter()
+            .map(|s| (*s, source_label(s)))
+            .collect(),
+        typed,
+        max_photos: MAX_PER_UPLOAD,
+        max_mb: state.config().photo_max_bytes / (1024 * 1024),
+        error,
+    };
+    Ok((jar, render(&view)))
+}
+
+async fn form(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+) -> Result<(CookieJar, Response), PageError> {
+    page(&state, &p, jar, ReportForm::default(), None).await
+}
+
+fn coordinate(text: &str, name: &str) -> Result<Option<f64>, ApiError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|_| ApiError::bad("invalid_location", format!("{name}不是数字：{text}")))
+}
+
+/// The form as the service's input; with a position the grid choice is ignored.
+fn input_of(f: &ReportForm) -> Result<ReportInput, ApiError> {
+    let (lon, lat) = (coordinate(&f.lon, "经度")?, coordinate(&f.lat, "纬度")?);
+    let description = f.description.trim();
+    let title = match f.title.trim() {
+        "" => description.chars().take(30).collect(),
+        t => t.to_owned(),
+    };
+    let optional = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    Ok(ReportInput {
+        category: f.category.clone(),
+        title,
+        description: description.to_owned(),
+        lon,
+        lat,
+        crs: Crs::Wgs84,
+        node_code: if lon.is_some() {
+            None
+        } else {
+            optional(&f.node_code)
+        },
+        address: optional(&f.address),
+        source: optional(&f.source),
+    })
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+    upload: CsrfMultipart<ReportForm>,
+) -> Result<Response, PageError> {
+    let filed = match (input_of(&upload.form), form_photos(&state, &upload).await) {
+        (Ok(input), Ok(photos)) => svc::report(&state, &p.actor, &p.account, input, photos).await,
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
+    match filed {
+        Ok(case) => Ok(Redirect::to(&format!(
+            "/cases/{}?notice={}",
+            case.id,
+            url_encode(&format!("已上报，查询码 {}", case.tracking_code))
+        ))
+        .into_response()),
+        Err(e @ (ApiError::BadRequest { .. } | ApiError::TooLarge(_) | ApiError::NotFound(_))) => {
+            let status = e.status();
+            let (jar, view) = page(&state, &p, jar, upload.form, Some(e.to_string())).await?;
+            Ok((status, jar, view).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
