@@ -5,9 +5,11 @@
 //! - [`auth`]: roles, data scope (数据权限), password policy and login throttling.
 //! - [`case`]: the closed loop (事件闭环) — workflow stages, tiers, who may do what.
 //! - [`notify`]: webhook retry schedule and signed text.
+//! - [`personal`]: ID numbers (GB 11643), phone numbers, masking (脱敏).
 
 pub mod auth;
 pub mod case;
 pub mod geo;
 pub mod notify;
+pub mod personal;
 pub mod region;

@@ -21,6 +21,7 @@ pub mod photos;
 pub mod regions;
 pub mod sessions;
 pub mod summons;
+pub mod vault;
 pub mod webhooks;
 
 pub use db::{Backend, Conn, Exec, Record, Sql, Store, StoreOptions, Tx};
