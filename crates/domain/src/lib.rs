@@ -2,11 +2,13 @@
 //!
 //! - [`region`]: the region tree (网格体系) — levels, unified codes, grid classes, tree imports.
 //! - [`geo`]: boundaries, coordinate systems of Chinese map SDKs, point location, coverage checks.
+//! - [`audit`]: the hash chain of the audit trail (审计日志).
 //! - [`auth`]: roles, data scope (数据权限), password policy and login throttling.
 //! - [`case`]: the closed loop (事件闭环) — workflow stages, tiers, who may do what.
 //! - [`notify`]: webhook retry schedule and signed text.
 //! - [`personal`]: ID numbers (GB 11643), phone numbers, masking (脱敏).
 
+pub mod audit;
 pub mod auth;
 pub mod case;
 pub mod geo;

@@ -3,5 +3,6 @@
 //! integration tests and benchmarks start exactly the server users run.
 
 pub mod demo;
+pub mod keys;
 pub mod seed;
 pub mod server;

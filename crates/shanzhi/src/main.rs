@@ -2,7 +2,7 @@
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use shanzhi::{seed, server};
+use shanzhi::{keys, seed, server};
 use shanzhi_domain::auth::Role;
 use shanzhi_store::Store;
 use shanzhi_web::WebConfig;
@@ -21,6 +21,10 @@ struct Cli {
     /// Database URL: postgres://… for PostgreSQL, or a SQLite file path; default: DATA_DIR/shanzhi.db.
     #[arg(long, global = true, env = "SHANZHI_DATABASE_URL")]
     database_url: Option<String>,
+    /// Key file for personal data (created on first start; keep it apart from the database and
+    /// its backups); default: DATA_DIR/keys.txt. SHANZHI_KEYS may hold the keys themselves.
+    #[arg(long, global = true, env = "SHANZHI_KEY_FILE")]
+    key_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -60,6 +64,11 @@ enum Command {
         #[command(subcommand)]
         action: Open311Action,
     },
+    /// Check the audit trail.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
     /// Write the demo district's region tree as GeoJSON.
     Demo {
         /// Output file ("-" for standard output).
@@ -94,6 +103,13 @@ enum UserAction {
         #[arg(long)]
         username: String,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Seal pending records, then re-check every hash of the chain; fails on any edited or
+    /// deleted record.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -142,6 +158,10 @@ async fn main() -> anyhow::Result<()> {
     }
     let cli = Cli::parse();
     let opts = shanzhi_store::StoreOptions::from_config(cli.database_url.as_deref(), &cli.data_dir);
+    let key_file = cli
+        .key_file
+        .clone()
+        .unwrap_or_else(|| cli.data_dir.join("keys.txt"));
     match cli.command {
         Command::Serve {
             bind,
@@ -152,6 +172,7 @@ async fn main() -> anyhow::Result<()> {
             photo_max_mb,
         } => {
             let store = Store::open(&opts).await.context("打开数据库失败")?;
+            let vault = keys::load(&key_file)?;
             seed::baseline(&store).await?;
             let demo_logins = if demo {
                 seed::demo(&store).await?
@@ -168,6 +189,7 @@ async fn main() -> anyhow::Result<()> {
                 secure_cookies,
                 public_url,
                 photo_max_bytes: photo_max_mb.max(1) * 1024 * 1024,
+                vault: std::sync::Arc::new(vault),
                 ..Default::default()
             };
             let state = shanzhi_web::AppState::new(store, config).await?;
@@ -187,6 +209,22 @@ async fn main() -> anyhow::Result<()> {
             tokio::signal::ctrl_c().await?;
             scheduler.abort();
             running.stop().await?;
+        }
+        Command::Audit {
+            action: AuditAction::Verify,
+        } => {
+            let store = Store::open(&opts).await?;
+            let vault = keys::load(&key_file)?;
+            let sealed = shanzhi_web::services::audit::seal(&store, &vault)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            match shanzhi_web::services::audit::verify(&store, &vault).await {
+                Ok(v) => println!(
+                    "审计日志完整：共 {} 条（本次封存 {sealed} 条），链尾校验值 {}",
+                    v.checked, v.head
+                ),
+                Err(e) => bail!("审计日志校验失败：{e}"),
+            }
         }
         Command::Migrate => {
             Store::open(&opts).await?;

@@ -16,6 +16,7 @@ pub struct Running {
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     webhooks: tokio::task::JoinHandle<()>,
     checkpoints: tokio::task::JoinHandle<()>,
+    sealer: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -26,6 +27,7 @@ impl Running {
         }
         self.webhooks.abort();
         self.checkpoints.abort();
+        self.sealer.abort();
         self.task.await??;
         Ok(())
     }
@@ -54,8 +56,10 @@ pub async fn start(bind: SocketAddr, state: AppState) -> anyhow::Result<Running>
     });
     let webhooks = spawn_webhook_worker(state.clone());
     let checkpoints = spawn_checkpointer(state.store().clone());
+    let sealer = spawn_sealer(state.clone());
     Ok(Running {
         addr,
+        sealer,
         webhooks,
         checkpoints,
         state,
@@ -102,6 +106,20 @@ fn spawn_webhook_worker(state: AppState) -> tokio::task::JoinHandle<()> {
             tokio::select! {
                 () = state.changes_published() => {}
                 () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            }
+        }
+    })
+}
+
+/// Seals new audit records into the chain every second.
+fn spawn_sealer(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = shanzhi_web::services::audit::seal(state.store(), state.vault()).await {
+                tracing::warn!(error = %e, "sealing the audit chain");
             }
         }
     })

@@ -9,6 +9,7 @@
 //! writes SQL.
 
 pub mod accounts;
+pub mod audit;
 pub mod calendar;
 pub mod case_requests;
 pub mod cases;

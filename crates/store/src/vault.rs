@@ -108,6 +108,11 @@ impl Vault {
         )
     }
 
+    /// Fresh keys held only in memory, for tests and tools whose data dies with them.
+    pub fn ephemeral() -> Vault {
+        Vault::parse(&Vault::generate()).expect("generated keys parse")
+    }
+
     /// `text` with one more encryption key, numbered after the highest.
     pub fn with_new_key(text: &str) -> Result<String, VaultError> {
         let vault = Vault::parse(text)?;
@@ -239,6 +244,20 @@ impl Vault {
         mac.update(&[0]);
         mac.update(normalized.as_bytes());
         mac.finalize().into_bytes()[..INDEX_LEN].to_vec()
+    }
+}
+
+impl Vault {
+    /// The audit chain's hash: HMAC-SHA256 over the previous hash and the record, keyed with
+    /// the index key (kept outside the database), so the chain cannot be re-sealed after an
+    /// edit by anyone who holds only the database.
+    pub fn chain_hash(&self, prev: &[u8], record: &[u8]) -> Vec<u8> {
+        let mut mac = self.index.clone();
+        mac.update(b"audit\0");
+        mac.update(&(prev.len() as u64).to_be_bytes());
+        mac.update(prev);
+        mac.update(record);
+        mac.finalize().into_bytes().to_vec()
     }
 }
 

@@ -13,6 +13,7 @@ pub mod open311;
 mod pages;
 pub mod services;
 mod state;
+mod trail;
 
 pub use error::ApiError;
 pub use state::{AppState, DemoLogin, WebConfig};
@@ -48,6 +49,10 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(health))
         .route("/metrics", get(metrics::render))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            trail::track,
+        ))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TraceLayer::new_for_http())

@@ -6,6 +6,7 @@ use shanzhi_domain::auth::{LoginThrottle, SlidingWindow, ThrottleLimits};
 use shanzhi_domain::case::Calendar;
 use shanzhi_domain::geo::{IndexItem, LocateIndex};
 use shanzhi_store::cases::CategoryRow;
+use shanzhi_store::vault::Vault;
 use shanzhi_store::{Store, StoreError, calendar, regions};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -45,6 +46,9 @@ pub struct WebConfig {
     pub public_url: Option<String>,
     /// Largest photo accepted, in bytes.
     pub photo_max_bytes: usize,
+    /// Keys for personal data (ID numbers, phones). The server loads them from its key file;
+    /// the default holds fresh keys that live as long as the process.
+    pub vault: Arc<Vault>,
 }
 
 impl Default for WebConfig {
@@ -59,6 +63,7 @@ impl Default for WebConfig {
             public_url: None,
             webhook_retry_base_ms: 30_000,
             photo_max_bytes: shanzhi_domain::case::photo::DEFAULT_MAX_BYTES,
+            vault: Arc::new(Vault::ephemeral()),
         }
     }
 }
@@ -75,6 +80,7 @@ struct Inner {
     config: WebConfig,
     events: tokio::sync::broadcast::Sender<CaseEvent>,
     intake: Intake,
+    audit: crate::services::audit::Sink,
     categories: RwLock<Option<(std::time::Instant, Arc<Vec<CategoryRow>>)>>,
     webhook_wake: tokio::sync::Notify,
     http: reqwest::Client,
@@ -109,6 +115,7 @@ impl AppState {
             shanzhi_store::Backend::Postgres => 4,
         };
         let intake = Intake::start(&store, writers);
+        let audit = crate::services::audit::Sink::start(&store);
         Ok(AppState(Arc::new(Inner {
             store,
             calendar: RwLock::new(Arc::new(calendar)),
@@ -121,6 +128,7 @@ impl AppState {
             config,
             events: tokio::sync::broadcast::channel(1024).0,
             intake,
+            audit,
             categories: RwLock::new(None),
             webhook_wake: tokio::sync::Notify::new(),
             http: reqwest::Client::builder()
@@ -139,6 +147,16 @@ impl AppState {
     /// The configuration.
     pub fn config(&self) -> &WebConfig {
         &self.0.config
+    }
+
+    /// The audit queue the HTTP layer appends to.
+    pub fn audit(&self) -> &crate::services::audit::Sink {
+        &self.0.audit
+    }
+
+    /// The keys for personal data.
+    pub fn vault(&self) -> &Vault {
+        &self.0.config.vault
     }
 
     /// Tells live feeds about a committed change and wakes the webhook worker.

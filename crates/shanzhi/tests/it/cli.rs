@@ -5,9 +5,15 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 fn shanzhi(args: &[&str], db: &str, stdin: &str) -> (bool, String) {
+    shanzhi_with(args, db, stdin, &[])
+}
+
+/// Runs the binary on `db` with extra environment variables; returns success and its output.
+pub fn shanzhi_with(args: &[&str], db: &str, stdin: &str, env: &[(&str, &str)]) -> (bool, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_shanzhi"))
         .args(["--database-url", db])
         .args(args)
+        .envs(env.iter().copied())
         .env("RUST_LOG", "error")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -160,6 +160,11 @@ impl TestApp {
         }
     }
 
+    /// The database's URL or file path, as the command line takes it.
+    pub fn db_url(&self) -> &str {
+        &self._db.url
+    }
+
     /// The server's state (to reach the store directly in a few checks).
     pub fn state(&self) -> &shanzhi_web::AppState {
         &self.running.as_ref().expect("running").state

@@ -9,6 +9,7 @@ mod api_hotline;
 mod api_notify;
 mod api_regions;
 mod api_search;
+mod audit;
 mod browser;
 mod cli;
 mod common;

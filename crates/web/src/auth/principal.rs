@@ -71,7 +71,11 @@ impl FromRequestParts<AppState> for ApiUser {
             sessions::token_account(&mut state.store().conn().await?, &hash_secret(token))
                 .await?
                 .ok_or_else(|| ApiError::Unauthorized("令牌无效或已过期，请重新登录".into()))?;
-        Ok(ApiUser(principal(account)?))
+        let p = principal(account)?;
+        if let Some(slot) = parts.extensions.get::<crate::trail::CallerSlot>() {
+            slot.fill(&p);
+        }
+        Ok(ApiUser(p))
     }
 }
 
@@ -100,7 +104,13 @@ impl FromRequestParts<AppState> for PageUser {
         )
         .await?;
         match account {
-            Some(a) => Ok(PageUser(principal(a)?)),
+            Some(a) => {
+                let p = principal(a)?;
+                if let Some(slot) = parts.extensions.get::<crate::trail::CallerSlot>() {
+                    slot.fill(&p);
+                }
+                Ok(PageUser(p))
+            }
             None => Err(PageError::Login(next)),
         }
     }
