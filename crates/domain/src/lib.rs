@@ -7,6 +7,7 @@
 //! - [`case`]: the closed loop (事件闭环) — workflow stages, tiers, who may do what.
 //! - [`notify`]: webhook retry schedule and signed text.
 //! - [`personal`]: ID numbers (GB 11643), phone numbers, masking (脱敏).
+//! - [`register`]: the four registers (四册) — residents, households, places, staff.
 
 pub mod audit;
 pub mod auth;
@@ -15,3 +16,4 @@ pub mod geo;
 pub mod notify;
 pub mod personal;
 pub mod region;
+pub mod register;

@@ -6,3 +6,4 @@ pub mod demo;
 pub mod keys;
 pub mod seed;
 pub mod server;
+pub mod sheets;

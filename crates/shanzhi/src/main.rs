@@ -69,6 +69,29 @@ enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// Import a register sheet (CSV or xlsx) as an account: every row checked first, then all
+    /// written in one transaction, or nothing.
+    Import {
+        /// residents or places.
+        register: String,
+        /// The file.
+        #[arg(long)]
+        file: PathBuf,
+        /// The account to import as (its scope applies; the audit trail names it).
+        #[arg(long = "as")]
+        username: String,
+        /// Only check; write nothing.
+        #[arg(long)]
+        check_only: bool,
+        /// Headers the guess gets wrong: name:名字,id_number:证件号.
+        #[arg(long)]
+        mapping: Option<String>,
+    },
+    /// Personal-data keys.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
     /// Write the demo district's region tree as GeoJSON.
     Demo {
         /// Output file ("-" for standard output).
@@ -103,6 +126,15 @@ enum UserAction {
         #[arg(long)]
         username: String,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+    /// Add a new encryption key to the key file and re-seal every stored ID and phone
+    /// number under it (old keys stay in the file for backups made before).
+    Rotate,
+    /// Re-seal values still under an older key (resumes an interrupted rotation).
+    Reseal,
 }
 
 #[derive(Subcommand)]
@@ -175,7 +207,9 @@ async fn main() -> anyhow::Result<()> {
             let vault = keys::load(&key_file)?;
             seed::baseline(&store).await?;
             let demo_logins = if demo {
-                seed::demo(&store).await?
+                let logins = seed::demo(&store).await?;
+                seed::demo_registers(&store, &vault).await?;
+                logins
             } else {
                 Vec::new()
             };
@@ -225,6 +259,67 @@ async fn main() -> anyhow::Result<()> {
                 ),
                 Err(e) => bail!("审计日志校验失败：{e}"),
             }
+        }
+        Command::Import {
+            register,
+            file,
+            username,
+            check_only,
+            mapping,
+        } => {
+            let store = Store::open(&opts).await?;
+            let vault = keys::load(&key_file)?;
+            let config = WebConfig {
+                vault: std::sync::Arc::new(vault),
+                ..Default::default()
+            };
+            let mapping = mapping
+                .unwrap_or_default()
+                .split([',', '，'])
+                .filter_map(|p| p.split_once([':', '：']))
+                .map(|(k, h)| (k.trim().to_owned(), h.trim().to_owned()))
+                .collect();
+            shanzhi::sheets::import(
+                store,
+                config,
+                shanzhi::sheets::ImportJob {
+                    register,
+                    file,
+                    username,
+                    check_only,
+                    mapping,
+                },
+            )
+            .await?;
+        }
+        Command::Keys { action } => {
+            let store = Store::open(&opts).await?;
+            let vault = match action {
+                KeysAction::Rotate => {
+                    if std::env::var("SHANZHI_KEYS").is_ok() {
+                        bail!(
+                            "密钥来自 SHANZHI_KEYS：请在其中追加新密钥行后运行 shanzhi keys reseal"
+                        );
+                    }
+                    let v = shanzhi_store::vault::Vault::rotate_file(&key_file)?;
+                    println!("已在 {} 中添加密钥 {}", key_file.display(), v.current_key());
+                    v
+                }
+                KeysAction::Reseal => keys::load(&key_file)?,
+            };
+            let done = shanzhi_web::services::keys::reseal(&store, &vault)
+                .await
+                .map_err(|e| match e {
+                    // The command line is the operator's: show what broke.
+                    shanzhi_web::ApiError::Internal(detail) => anyhow::anyhow!(detail),
+                    other => anyhow::anyhow!("{other}"),
+                })?;
+            println!(
+                "已检查 {} 个加密值，其中 {} 个改用密钥 {} 重新加密",
+                done.checked,
+                done.resealed,
+                vault.current_key()
+            );
         }
         Command::Migrate => {
             Store::open(&opts).await?;

@@ -5,6 +5,7 @@ use anyhow::Context;
 use shanzhi_domain::geo::Crs;
 use shanzhi_domain::region::{ImportPlan, parse_import};
 use shanzhi_store::accounts::{self, NewAccount};
+use shanzhi_store::vault::Vault;
 use shanzhi_store::{Store, regions};
 use shanzhi_web::DemoLogin;
 use shanzhi_web::auth::{hash_password, new_secret};
@@ -299,6 +300,7 @@ async fn write_demo_cases(
                 clock,
                 client_id: None,
                 hotline_order: None,
+                reporter_phone: None,
             },
             now: CaseUpdate {
                 stage: stage_name(facts.stage),
@@ -454,5 +456,198 @@ async fn write_demo_mediation(
         None,
     )
     .await?;
+    Ok(())
+}
+
+/// Writes the demo's four registers (households and residents, places, staff, grid facts) in
+/// one transaction, sealing ID and phone numbers with `vault`; a no-op if anyone is registered.
+/// Kept apart from [`demo`] so tests of other features start without 12,000 residents.
+pub async fn demo_registers(store: &Store, vault: &Vault) -> anyhow::Result<()> {
+    use shanzhi_domain::personal::{mask_id_number, mask_phone};
+    use shanzhi_store::residents::{self as r, NewPerson, NewTag};
+    use shanzhi_store::vault::Field;
+    use shanzhi_store::{Exec, Sql, grid_facts, places, staff};
+    let mut tx = store.begin().await?;
+    let (n,): (i64,) = tx.one(Sql::new("SELECT COUNT(*) FROM persons")).await?;
+    if n > 0 {
+        return Ok(());
+    }
+    let data = demo::registers::registers(&demo::district());
+    let now = shanzhi_store::now_ms();
+    let mut buildings = std::collections::HashMap::new();
+    for h in &data.households {
+        if let std::collections::hash_map::Entry::Vacant(e) =
+            buildings.entry((h.grid.clone(), h.building.clone()))
+        {
+            e.insert(r::building(&mut tx, &h.grid, &h.building, &h.address, now).await?);
+        }
+    }
+    let house_keys: Vec<r::HouseKey> = data
+        .households
+        .iter()
+        .map(|h| {
+            (
+                buildings[&(h.grid.clone(), h.building.clone())],
+                h.unit.clone(),
+                Some(h.floor),
+                h.room.clone(),
+            )
+        })
+        .collect();
+    let houses: std::collections::HashMap<(i64, String, String), i64> =
+        r::houses(&mut tx, &house_keys)
+            .await?
+            .into_iter()
+            .map(|(id, b, unit, room)| ((b, unit, room), id))
+            .collect();
+    let new_households: Vec<r::NewHousehold<'_>> = data
+        .households
+        .iter()
+        .zip(&house_keys)
+        .map(|(h, k)| {
+            (
+                houses[&(k.0, k.1.clone(), k.3.clone())],
+                h.grid.as_str(),
+                h.reference.as_str(),
+                "",
+            )
+        })
+        .collect();
+    let household_ids: std::collections::HashMap<(String, String), i64> =
+        r::insert_households(&mut tx, &new_households, now)
+            .await?
+            .into_iter()
+            .map(|(id, grid, reference)| ((grid, reference), id))
+            .collect();
+    let sealed: Vec<_> = data
+        .households
+        .iter()
+        .flat_map(|h| h.members.iter().map(move |m| (h, m)))
+        .map(|(h, m)| {
+            let id = vault.protect(Field::IdNumber, &m.id_number, mask_id_number(&m.id_number));
+            let phone = m
+                .phone
+                .as_ref()
+                .map(|p| vault.protect(Field::Phone, p, mask_phone(p)));
+            let parsed = shanzhi_domain::personal::IdNumber::parse(
+                &m.id_number,
+                time::macros::date!(2026 - 11 - 01),
+            );
+            (h, m, id, phone, parsed)
+        })
+        .collect();
+    let mut persons = Vec::with_capacity(sealed.len());
+    for (h, m, id, phone, parsed) in &sealed {
+        let parsed = parsed
+            .as_ref()
+            .map_err(|e| anyhow::anyhow!("演示身份证号无效：{e}"))?;
+        persons.push(NewPerson {
+            household_id: household_ids[&(h.grid.clone(), h.reference.clone())],
+            node_code: &h.grid,
+            name: &m.name,
+            id,
+            birth_date: parsed.birth_date.to_string(),
+            sex: parsed.sex.as_str(),
+            phone: phone.as_ref(),
+            relation: m.relation.code(),
+            status: m.status.code(),
+            moved_in: m.moved_in.map(|d| d.to_string()),
+            moved_out: None,
+            note: "",
+        });
+    }
+    let ids: std::collections::HashMap<Vec<u8>, i64> = r::insert_persons(&mut tx, &persons, now)
+        .await?
+        .into_iter()
+        .map(|(id, ix)| (ix, id))
+        .collect();
+    let tags: Vec<NewTag<'_>> = sealed
+        .iter()
+        .flat_map(|(_, m, id, _, _)| {
+            let pid = ids[&id.index];
+            m.tags.iter().map(move |(tag, level)| NewTag {
+                person_id: pid,
+                tag,
+                level: level.code(),
+                carer_account_id: None,
+                next_visit: None,
+                note: "",
+            })
+        })
+        .collect();
+    r::put_tags(&mut tx, &tags).await?;
+    let phones: Vec<_> = data
+        .places
+        .iter()
+        .map(|p| vault.protect(Field::Phone, &p.phone, mask_phone(&p.phone)))
+        .collect();
+    let new_places: Vec<places::NewPlace<'_>> = data
+        .places
+        .iter()
+        .zip(&phones)
+        .map(|(p, ph)| places::NewPlace {
+            node_code: &p.grid,
+            name: &p.name,
+            kind: p.kind.code(),
+            address: &p.address,
+            lon_lat: Some(p.lon_lat),
+            contact: &p.contact,
+            contact_phone: Some(ph),
+            risk: p.risk.code(),
+            note: "",
+        })
+        .collect();
+    let place_ids = places::insert(&mut tx, &new_places, now).await?;
+    for (id, p) in place_ids.iter().zip(&data.places) {
+        for (day, result, hazards) in &p.inspections {
+            places::inspect(
+                &mut tx,
+                *id,
+                &day.to_string(),
+                (None, "网格员"),
+                result,
+                hazards,
+            )
+            .await?;
+        }
+    }
+    for s in &data.staff {
+        let account_id = match &s.username {
+            Some(u) => accounts::by_username(&mut tx, u).await?.map(|a| a.id),
+            None => None,
+        };
+        let phone = vault.protect(Field::Phone, &s.phone, mask_phone(&s.phone));
+        staff::insert(
+            &mut tx,
+            &staff::NewStaff {
+                node_code: &s.grids[0][..12],
+                account_id,
+                name: &s.name,
+                role: s.role.code(),
+                phone: Some(&phone),
+                party_member: s.party_member,
+                duties: s.duties,
+                grids: &s.grids,
+            },
+            now,
+        )
+        .await?;
+    }
+    for f in &data.facts {
+        grid_facts::put(
+            &mut tx,
+            &f.grid,
+            &grid_facts::GridFacts {
+                area_km2: Some(f.area_km2),
+                party_branch: f.party_branch.clone(),
+                party_secretary: f.party_secretary.clone(),
+                party_members: Some(f.party_members),
+                note: String::new(),
+            },
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await.context("写入演示台账失败")?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Cases (事件), their timeline and the category list.
 
+use crate::vault::SealedValue;
 use crate::{Backend, Exec, Sql, StoreError, now_ms};
 use shanzhi_domain::case::{CategorySpec, Clock};
 
@@ -119,7 +120,7 @@ pub async fn category(ex: &mut impl Exec, code: &str) -> Result<Option<CategoryR
 const CASE_COLUMNS: &str = "id, tracking_code, source, category_code, title, description, node_code, lon, lat, \
                             address, stage, tier, holder_code, department_id, reporter_account, reporter_name, \
                             reopened, merged_into, satisfaction, accept_due, handle_due, version, created_at, updated_at, \
-                            clock, suspended_at, extensions, hotline_order";
+                            clock, suspended_at, extensions, hotline_order, reporter_phone_masked";
 
 /// A stored case (also the body of the API's case answers).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
@@ -180,6 +181,9 @@ pub struct CaseRow {
     pub extensions: i16,
     /// The 12345 hotline's work order number.
     pub hotline_order: Option<String>,
+    /// The reporter's phone, masked (`138****2345`); the full number is sealed and only
+    /// revealed on request, audited.
+    pub reporter_phone_masked: Option<String>,
 }
 
 impl CaseRow {
@@ -232,6 +236,8 @@ pub struct NewCase<'a> {
     pub client_id: Option<i64>,
     /// The 12345 hotline's work order number.
     pub hotline_order: Option<&'a str>,
+    /// The reporter's phone, sealed, with its blind index and masked form.
+    pub reporter_phone: Option<&'a SealedValue>,
 }
 
 /// One timeline entry to append.
@@ -306,7 +312,8 @@ async fn insert_many_at(
         let mut q = Sql::new(format!(
             "INSERT INTO cases (tracking_code, source, category_code, title, description, node_code, lon, lat, \
              address, stage, tier, holder_code, reporter_account, reporter_name, accept_due, handle_due, \
-             created_at, updated_at, clock, client_id, hotline_order{extra_column}) VALUES "
+             created_at, updated_at, clock, client_id, hotline_order, reporter_phone_sealed, \
+             reporter_phone_index, reporter_phone_masked{extra_column}) VALUES "
         ));
         for (i, ((c, _), t)) in chunk.iter().zip(chunk_terms).enumerate() {
             q.push(if i == 0 { "(" } else { ", (" });
@@ -330,7 +337,10 @@ async fn insert_many_at(
                 .push_bind(", ?", now)
                 .push_bind(", ?", clock_name(c.clock))
                 .push_bind(", ?", c.client_id)
-                .push_bind(", ?", c.hotline_order);
+                .push_bind(", ?", c.hotline_order)
+                .push_bind(", ?", c.reporter_phone.map(|p| p.sealed.clone()))
+                .push_bind(", ?", c.reporter_phone.map(|p| p.index.clone()))
+                .push_bind(", ?", c.reporter_phone.map(|p| p.masked.as_str()));
             if backend == Backend::Postgres {
                 q.push_bind(extra_value, t.as_str());
             }
@@ -655,6 +665,33 @@ pub struct EventRow {
     pub note: String,
     /// Shown to the reporter.
     pub public: bool,
+}
+
+/// The sealed phone of a case's reporter, if one was given.
+pub async fn reporter_phone(ex: &mut impl Exec, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+    let row: Option<(Option<Vec<u8>>,)> = ex
+        .opt(Sql::new("SELECT reporter_phone_sealed FROM cases WHERE id = ?").bind(id))
+        .await?;
+    Ok(row.and_then(|(p,)| p))
+}
+
+/// Cases reported by whoever left the phone with this blind index, newest first, within a subtree.
+pub async fn by_reporter_phone(
+    ex: &mut impl Exec,
+    phone_index: &[u8],
+    within: Option<&str>,
+    limit: u32,
+) -> Result<Vec<CaseRow>, StoreError> {
+    let mut q = Sql::new(format!(
+        "SELECT {CASE_COLUMNS} FROM cases WHERE reporter_phone_index = ?"
+    ))
+    .bind(phone_index.to_vec());
+    if let Some(root) = within {
+        q.push_bind(" AND node_code >= ?", root)
+            .push_bind(" AND node_code < ?", format!("{root}:"));
+    }
+    q.push_bind(" ORDER BY id DESC LIMIT ?", i64::from(limit));
+    ex.all(q).await
 }
 
 /// A case's timeline, oldest first (only public entries when `public_only`).

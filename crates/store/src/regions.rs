@@ -270,6 +270,24 @@ pub async fn subtree_page(
     ex.all(q).await
 }
 
+/// Codes of the live grids and micro-grids under `root` (everything when None): where
+/// registers may place people and places.
+pub async fn grid_codes(ex: &mut impl Exec, root: Option<&str>) -> Result<Vec<String>, StoreError> {
+    let mut q = Sql::new(
+        "SELECT code FROM region_nodes WHERE retired_at IS NULL AND level IN ('grid', 'micro_grid')",
+    );
+    if let Some(r) = root {
+        q.push_bind(" AND code >= ?", r)
+            .push_bind(" AND code < ?", format!("{r}:"));
+    }
+    Ok(ex
+        .all::<(String,)>(q)
+        .await?
+        .into_iter()
+        .map(|(c,)| c)
+        .collect())
+}
+
 /// Live node counts under `root`, grouped by the child of `root` they fall under and by level:
 /// (child code, level, count). One grouped range scan feeds the region browser's counts.
 pub async fn counts_by_child(

@@ -50,6 +50,17 @@ impl Field {
     }
 }
 
+/// A personal value as stored: sealed, its blind index, and its masked form for lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedValue {
+    /// The ciphertext.
+    pub sealed: Vec<u8>,
+    /// The blind index, for exact-match lookups.
+    pub index: Vec<u8>,
+    /// What roles without need see.
+    pub masked: String,
+}
+
 /// Key problems, said so an operator can fix them.
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
@@ -184,6 +195,24 @@ impl Vault {
         }
     }
 
+    /// Adds a new encryption key to the key file at `path` (written to a private temporary file
+    /// first, then renamed over the old one) and returns the vault with it. Values sealed
+    /// before stay readable with their old key until re-sealed; the blind-index key does not
+    /// change, so searches keep working throughout.
+    pub fn rotate_file(path: &Path) -> Result<Vault, VaultError> {
+        let io = |source| VaultError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let text = Vault::with_new_key(&std::fs::read_to_string(path).map_err(io)?)?;
+        let vault = Vault::parse(&text)?;
+        let tmp = path.with_extension("rotating");
+        let _ = std::fs::remove_file(&tmp);
+        write_private(&tmp, &text).map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)?;
+        Ok(vault)
+    }
+
     /// The number of the key that seals new values.
     pub fn current_key(&self) -> u8 {
         self.keys.last().map_or(0, |(id, _)| *id)
@@ -229,6 +258,15 @@ impl Vault {
             .decrypt(XNonce::from_slice(nonce), payload)
             .map_err(|_| VaultError::Open)?;
         String::from_utf8(plain).map_err(|_| VaultError::Open)
+    }
+
+    /// Seals a normalised value with its index and masked form.
+    pub fn protect(&self, field: Field, normalized: &str, masked: String) -> SealedValue {
+        SealedValue {
+            sealed: self.seal(field, normalized),
+            index: self.index(field, normalized),
+            masked,
+        }
     }
 
     /// Whether `sealed` was sealed with an older key (and should be re-sealed).

@@ -78,6 +78,7 @@ struct Inner {
     throttle: Mutex<LoginThrottle>,
     public_reports: Mutex<SlidingWindow>,
     config: WebConfig,
+    imports: crate::services::registers::jobs::Jobs,
     events: tokio::sync::broadcast::Sender<CaseEvent>,
     intake: Intake,
     audit: crate::services::audit::Sink,
@@ -126,6 +127,7 @@ impl AppState {
                 config.public_reports_per_hour,
             )),
             config,
+            imports: Default::default(),
             events: tokio::sync::broadcast::channel(1024).0,
             intake,
             audit,
@@ -137,6 +139,11 @@ impl AppState {
                 .build()
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         })))
+    }
+
+    /// Register imports running or recently finished.
+    pub fn imports(&self) -> &crate::services::registers::jobs::Jobs {
+        &self.0.imports
     }
 
     /// The store.

@@ -64,4 +64,53 @@ impl Role {
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == s.trim())
     }
+
+    /// Whether the role keeps the four registers (四册) of its scope: enters and edits
+    /// households, residents, places and staff, and imports sheets.
+    pub fn keeps_registers(self) -> bool {
+        matches!(
+            self,
+            Role::Admin | Role::CommunityOfficer | Role::GridLeader | Role::GridWorker
+        )
+    }
+
+    /// Whether the role may reveal a full ID or phone number in its scope (each reveal is
+    /// audited). Departments and volunteers never need them; everyone sees masked values.
+    pub fn may_reveal_personal(self) -> bool {
+        matches!(
+            self,
+            Role::Admin
+                | Role::CommandCentre
+                | Role::CommunityOfficer
+                | Role::GridLeader
+                | Role::GridWorker
+        )
+    }
+
+    /// Whether the role's register exports carry full ID and phone numbers (the community
+    /// hands the full register to the street); everyone else exports masked values.
+    pub fn exports_full_personal(self) -> bool {
+        matches!(self, Role::Admin | Role::CommunityOfficer)
+    }
+}
+
+#[cfg(test)]
+mod register_tests {
+    use super::Role;
+
+    #[test]
+    fn only_staff_who_need_personal_data_may_reveal_or_export_it() {
+        for r in Role::ALL {
+            if r.exports_full_personal() {
+                assert!(r.may_reveal_personal(), "{r:?}");
+            }
+            if r.keeps_registers() {
+                assert!(r.may_reveal_personal(), "{r:?}");
+            }
+        }
+        assert!(!Role::DepartmentHandler.may_reveal_personal());
+        assert!(!Role::Volunteer.may_reveal_personal());
+        assert!(!Role::GridWorker.exports_full_personal());
+        assert!(!Role::CommandCentre.keeps_registers());
+    }
 }

@@ -7,6 +7,6 @@ mod id_number;
 mod mask;
 mod phone;
 
-pub use id_number::{IdError, IdNumber, Sex};
+pub use id_number::{IdError, IdNumber, Sex, check_char};
 pub use mask::{mask_id_number, mask_name, mask_phone};
 pub use phone::{PhoneError, normalize_phone};

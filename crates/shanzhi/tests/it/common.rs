@@ -131,6 +131,19 @@ impl TestApp {
         Self::start(true, WebConfig::default()).await
     }
 
+    /// The demo district with its four registers (12,000 residents, places, staff).
+    pub async fn demo_with_registers() -> TestApp {
+        let config = WebConfig::default();
+        let db = FreshDb::new().await;
+        let store = Store::open(&db.opts).await.expect("open store");
+        shanzhi::seed::baseline(&store).await.expect("categories");
+        shanzhi::seed::demo(&store).await.expect("demo");
+        shanzhi::seed::demo_registers(&store, &config.vault)
+            .await
+            .expect("registers");
+        Self::serve(db, store, config).await
+    }
+
     /// A server with the given seeding and configuration.
     pub async fn start(demo: bool, config: WebConfig) -> TestApp {
         let db = FreshDb::new().await;
@@ -140,6 +153,11 @@ impl TestApp {
         if demo {
             config.demo_logins = shanzhi::seed::demo(&store).await.expect("demo");
         }
+        Self::serve(db, store, config).await
+    }
+
+    /// Adds the admin and starts the server on a seeded store.
+    async fn serve(db: FreshDb, store: Store, config: WebConfig) -> TestApp {
         shanzhi::seed::first_admin(&store, Some(PASSWORD.into()))
             .await
             .expect("admin");

@@ -18,4 +18,6 @@ mod pages;
 mod pages_admin;
 mod pages_cases;
 mod pages_public;
+mod pages_registers;
 mod photos;
+mod registers;

@@ -301,3 +301,94 @@ async fn a_grid_worker_reports_on_the_page_by_position_with_photos() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn a_residents_phone_is_stored_sealed_shown_masked_and_revealed_only_on_record() {
+    let app = TestApp::demo().await;
+    let c = crate::pages::browser_client();
+    let (_, html) = fetch(&app, &c, &format!("/r/{GRID}")).await;
+    let send = |phone: &'static str| {
+        let form = Form::new()
+            .text("_csrf", csrf_of(&html))
+            .text("category", "03")
+            .text("description", "垃圾桶旁污水横流")
+            .text("phone", phone);
+        c.post(format!("{}/r/{GRID}", app.base))
+            .multipart(form)
+            .send()
+    };
+    let r = send("12345").await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("电话号码无效"));
+    let r = send("+86 138-7751-2345").await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let worker = app.token("wg0101").await;
+    let (_, found) = app.get("/api/v1/cases?q=污水横流", &worker).await;
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(1), "{found}");
+    let case = &found["items"][0];
+    assert_eq!(case["reporter_phone_masked"], "138****2345");
+    assert!(!found.to_string().contains("13877512345"));
+    let id = case["id"].as_i64().unwrap();
+
+    // The sealed value holds no readable number.
+    let mut conn = app.state().store().conn().await.unwrap();
+    let (sealed,): (Vec<u8>,) = shanzhi_store::Exec::one(
+        &mut conn,
+        shanzhi_store::Sql::new("SELECT reporter_phone_sealed FROM cases WHERE id = ?").bind(id),
+    )
+    .await
+    .unwrap();
+    assert!(!sealed.windows(11).any(|w| w == b"13877512345"));
+
+    // Revealing is for staff with standing, and leaves a record.
+    let (s, body) = app
+        .post(
+            &format!("/api/v1/cases/{id}/reporter-phone"),
+            &worker,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (s, body["phone"].as_str()),
+        (StatusCode::OK, Some("13877512345"))
+    );
+    let other = app.token("wg0201").await;
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/reporter-phone"),
+            &other,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let rows = shanzhi_store::audit::list(
+        &mut conn,
+        &shanzhi_store::audit::AuditFilter {
+            action: Some("case.reveal_reporter_phone"),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].target, format!("case:{id}"));
+    assert!(
+        !rows[0].detail.contains("13877512345"),
+        "the trail holds no number"
+    );
+
+    // On the case page: masked, with a button that shows the number on its own page.
+    let (staff, _) = logged_in(&app, "wg0101").await;
+    let (_, page) = fetch(&app, &staff, &format!("/cases/{id}")).await;
+    assert!(page.contains("138****2345") && !page.contains("13877512345"));
+    let r = staff
+        .post(format!("{}/cases/{id}/reporter-phone", app.base))
+        .form(&[("_csrf", csrf_of(&page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("13877512345"));
+}

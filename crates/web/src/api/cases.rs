@@ -19,6 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(categories))
         .routes(routes!(list, report))
         .routes(routes!(detail))
+        .routes(routes!(reporter_phone))
         .routes(routes!(act))
         .routes(routes!(duplicates))
         .routes(routes!(summons_of, summon))
@@ -151,6 +152,27 @@ pub struct CaseDetail {
     pub urged: usize,
     /// Times it was put under supervision (督办).
     pub supervised: usize,
+}
+
+/// The reporter's phone number.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PhoneOut {
+    /// The full number.
+    pub phone: String,
+}
+
+/// Reveals the reporter's full phone number for a call-back (回访); for staff with standing on
+/// the case, and recorded in the audit trail.
+#[utoipa::path(post, path = "/cases/{id}/reporter-phone", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = PhoneOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn reporter_phone(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<PhoneOut>, ApiError> {
+    let case = svc::visible(&state, &p.actor, id).await?;
+    let phone = svc::reveal_reporter_phone(&state, &p.actor, &p.account, &case).await?;
+    Ok(axum::Json(PhoneOut { phone }))
 }
 
 /// One case with its whole timeline.

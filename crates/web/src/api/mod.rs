@@ -2,6 +2,7 @@
 //! OpenAPI document at `/api/v1/openapi.json` is generated from the handlers themselves.
 
 mod accounts;
+pub(crate) mod audit;
 mod auth;
 mod cases;
 mod deadlines;
@@ -14,6 +15,7 @@ mod open311_clients;
 mod page;
 pub(crate) mod photos;
 mod regions;
+pub(crate) mod registers;
 mod webhooks;
 
 pub use page::Page;
@@ -46,6 +48,8 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "open311", description = "Open311 GeoReport v2 客户端与 api_key（接口本身在 /open311/v2）"),
         (name = "webhooks", description = "Webhook：事件变更推送（HMAC-SHA256 签名、失败重试、投递日志）"),
         (name = "disputes", description = "矛盾纠纷排查化解：当事人、调解、结果、稳控、成功率"),
+        (name = "registers", description = "四册：网格基础信息、网格长(员)、居民（户、人、标签）、重点场所；模板、导入、导出"),
+        (name = "audit", description = "审计日志：每次写入与个人信息查看的哈希链记录"),
     )
 )]
 struct ApiDoc;
@@ -76,6 +80,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(open311_clients::router())
         .merge(events::router())
         .merge(webhooks::router())
-        .merge(hotline::router());
+        .merge(hotline::router())
+        .merge(registers::router())
+        .merge(audit::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

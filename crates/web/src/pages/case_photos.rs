@@ -48,7 +48,7 @@ pub async fn panel(
                 (p.id, by, p.public)
             })
             .collect(),
-        can_add: svc::may_add(actor, case),
+        can_add: crate::services::cases::has_standing(actor, case),
     })
 }
 

@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}", get(show))
         .route("/cases/{id}/act", post(act))
         .route("/cases/{id}/summon", post(summon))
+        .route("/cases/{id}/reporter-phone", post(reveal_phone))
         .route("/cases/{id}/report-in", post(report_in))
 }
 
@@ -219,6 +220,7 @@ struct CasePage {
     deadlines: ClockPanel,
     dispute: Option<DisputePanel>,
     photos: super::case_photos::PhotosPanel,
+    reporter_phone: Option<String>,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -398,6 +400,7 @@ async fn show(
         deadlines: super::case_clock::panel(&state, &p.actor, &case).await?,
         dispute: super::case_dispute::panel(&state, &p.actor, &case, is_dispute).await?,
         photos: super::case_photos::panel(&state, &p.actor, &case).await?,
+        reporter_phone: case.reporter_phone_masked.clone(),
         notice: flash.notice,
         error: flash.error,
     };
@@ -506,4 +509,36 @@ async fn report_in(
     let case = svc::visible(&state, &p.actor, id).await?;
     let result = svc::report_in(&state, &p.actor, &p.account, &case, &f.part).await;
     Ok(back(id, result.map(|()| "已报到".to_owned())))
+}
+
+#[derive(Template)]
+#[template(path = "reveal.html")]
+pub(super) struct RevealPage {
+    pub style: &'static str,
+    pub chrome: Chrome,
+    pub back: String,
+    pub label: &'static str,
+    pub value: String,
+}
+
+/// Shows the reporter's full phone once, on its own page (never in a URL), after recording the
+/// reveal in the audit trail.
+async fn reveal_phone(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    CsrfForm(()): CsrfForm<()>,
+) -> Result<(CookieJar, Response), PageError> {
+    let case = svc::visible(&state, &p.actor, id).await?;
+    let value = svc::reveal_reporter_phone(&state, &p.actor, &p.account, &case).await?;
+    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let page = RevealPage {
+        style: crate::assets::STYLE_PATH.as_str(),
+        chrome: Chrome::new(&p, csrf),
+        back: format!("/cases/{id}"),
+        label: "报告人电话",
+        value,
+    };
+    Ok((jar, render(&page)))
 }

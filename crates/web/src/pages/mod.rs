@@ -2,6 +2,7 @@
 //! grid worker's phone and for government intranets without a CDN.
 
 mod admin;
+mod audit;
 mod case_clock;
 mod case_dispute;
 mod case_photos;
@@ -10,9 +11,12 @@ mod cases;
 mod hotline;
 mod login;
 mod map;
+mod places;
 mod poster;
 mod public;
 mod regions;
+mod registers;
+mod residents;
 
 use crate::assets::STYLE_PATH;
 use crate::auth::Principal;
@@ -35,6 +39,10 @@ pub fn router() -> Router<AppState> {
         .merge(poster::router())
         .merge(admin::router())
         .merge(hotline::router())
+        .merge(registers::router())
+        .merge(residents::router())
+        .merge(places::router())
+        .merge(audit::router())
 }
 
 /// What every page's frame shows: who is logged in, the CSRF token for its forms.
@@ -47,6 +55,8 @@ pub struct Chrome {
     pub csrf: String,
     /// May open the settings pages.
     pub settings: bool,
+    /// May read the audit trail.
+    pub admin: bool,
     /// The live-feed script.
     pub live_js: &'static str,
 }
@@ -58,6 +68,7 @@ impl Chrome {
             role: p.actor.role.label(),
             csrf,
             settings: matches!(p.actor.role, Role::Admin | Role::CommandCentre),
+            admin: p.actor.role == Role::Admin,
             live_js: crate::assets::LIVE_PATH.as_str(),
         }
     }

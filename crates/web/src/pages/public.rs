@@ -97,6 +97,8 @@ struct ReportForm {
     address: String,
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    phone: String,
 }
 
 async fn submit(
@@ -122,6 +124,7 @@ async fn submit(
                 description: f.description,
                 name: Some(f.name),
                 address: Some(f.address),
+                phone: Some(f.phone),
                 photos,
             };
             svc::report_public(&state, &code, report).await

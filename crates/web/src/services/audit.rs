@@ -94,6 +94,8 @@ pub async fn seal(store: &Store, vault: &Vault) -> Result<usize, ApiError> {
         let mut tx = store.begin().await?;
         let rows = store::unsealed(&mut tx, BATCH as u32).await?;
         if rows.is_empty() {
+            // Ended explicitly, not dropped: SQLite's write lock goes with the commit.
+            tx.commit().await?;
             return Ok(sealed);
         }
         let (mut seq, mut prev) = store::head(&mut tx).await?;

@@ -2,7 +2,7 @@
 //! an optimistic version check.
 
 use crate::auth::Actor;
-use crate::services::{deadlines, notify, regions};
+use crate::services::{audit, deadlines, notify, regions};
 use crate::{ApiError, AppState};
 use rand::Rng;
 use shanzhi_domain::auth::Role;
@@ -11,11 +11,13 @@ use shanzhi_domain::case::{
     Action, Calendar, CaseFacts, Party, Relation, Stage, Tier, WorkflowError, apply,
 };
 use shanzhi_domain::geo::Crs;
+use shanzhi_domain::personal::{mask_phone, normalize_phone};
 use shanzhi_store::accounts::AccountRow;
 use shanzhi_store::cases::{
     self, CaseRow, CaseUpdate, CategoryRow, NewCase, NewEvent, parse_tier, tier_name,
 };
 use shanzhi_store::regions::NodeRow;
+use shanzhi_store::vault::Field;
 use shanzhi_store::{Tx, now_ms, regions as region_store, summons};
 
 /// Where a report comes from.
@@ -112,6 +114,8 @@ pub(crate) struct Filing {
     pub hotline_order: Option<String>,
     /// Photos taken with the report, already checked (shown to the reporter too).
     pub photos: Vec<shanzhi_domain::case::photo::Prepared>,
+    /// A resident's phone, sealed.
+    pub reporter_phone: Option<shanzhi_store::vault::SealedValue>,
 }
 
 /// Files a report: checks it, places it at the category's default tier, and writes the case
@@ -243,6 +247,7 @@ pub(crate) async fn file_many(
                 clock: d.clock,
                 client_id: f.client_id,
                 hotline_order: f.hotline_order.as_deref(),
+                reporter_phone: f.reporter_phone.as_ref(),
             };
             let first = NewEvent {
                 actor_id: f.reporter_account,
@@ -346,6 +351,7 @@ pub async fn report(
         client_id: None,
         hotline_order: None,
         photos,
+        reporter_phone: None,
     };
     file(state, filing).await
 }
@@ -361,6 +367,8 @@ pub struct PublicReport {
     pub name: Option<String>,
     /// Where, in words, optional.
     pub address: Option<String>,
+    /// Phone, optional (for the call-back, 回访); stored sealed.
+    pub phone: Option<String>,
     /// Photos, already checked.
     pub photos: Vec<Prepared>,
 }
@@ -380,6 +388,18 @@ pub async fn report_public(
     r: PublicReport,
 ) -> Result<CaseRow, ApiError> {
     let node = public_node(state, node_code).await?;
+    let reporter_phone = match r.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => {
+            let phone =
+                normalize_phone(p).map_err(|e| ApiError::bad("invalid_phone", e.to_string()))?;
+            Some(
+                state
+                    .vault()
+                    .protect(Field::Phone, &phone, mask_phone(&phone)),
+            )
+        }
+        None => None,
+    };
     let title: String = r.description.trim().chars().take(30).collect();
     let name = r.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
     let filing = Filing {
@@ -396,6 +416,7 @@ pub async fn report_public(
         client_id: None,
         hotline_order: None,
         photos: r.photos,
+        reporter_phone,
     };
     file(state, filing).await
 }
@@ -696,6 +717,48 @@ pub fn party_of(actor: &Actor, case: &CaseRow) -> Result<Party, ApiError> {
         role: actor.role,
         relation,
     })
+}
+
+/// Whether `actor` has standing on `case` beyond seeing it: the staff member who reported it,
+/// and its dispatcher, assignee or a level above. They may add photos and call the reporter.
+pub fn has_standing(actor: &Actor, case: &CaseRow) -> bool {
+    case.reporter_account == Some(actor.account_id) || party_of(actor, case).is_ok()
+}
+
+/// The reporter's full phone number, for a call-back (回访): an explicit act by someone with
+/// standing, recorded in the audit trail before it is shown.
+pub async fn reveal_reporter_phone(
+    state: &AppState,
+    actor: &Actor,
+    account: &AccountRow,
+    case: &CaseRow,
+) -> Result<String, ApiError> {
+    if !has_standing(actor, case) {
+        return Err(ApiError::Forbidden(
+            "您与此事件无关，不能查看报告人电话".into(),
+        ));
+    }
+    let mut tx = state.store().begin().await?;
+    let sealed = cases::reporter_phone(&mut tx, case.id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("报告人没有留下电话".into()))?;
+    let who = audit::Actor {
+        id: Some(account.id),
+        label: actor_label(account, actor.role),
+    };
+    let record = audit::entry(
+        &who,
+        "case.reveal_reporter_phone",
+        format!("case:{}", case.id),
+        Some(&case.node_code),
+        serde_json::json!({"masked": case.reporter_phone_masked}),
+    );
+    audit::record(&mut tx, &[record]).await?;
+    tx.commit().await?;
+    state
+        .vault()
+        .open(Field::Phone, &sealed)
+        .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 fn workflow_error(e: WorkflowError) -> ApiError {

@@ -255,6 +255,7 @@ pub async fn import(
             client_id: None,
             hotline_order: Some(o.order_no.clone()),
             photos: Vec::new(),
+            reporter_phone: None,
         };
         let written = match check(&filing, &categories) {
             Ok(category) => {

@@ -213,6 +213,7 @@ pub async fn file_request(
         client_id: Some(client.id),
         hotline_order: None,
         photos: Vec::new(),
+        reporter_phone: None,
     };
     file(state, filing).await
 }

@@ -2,7 +2,7 @@
 //! then stored with the case — with the report itself, or added later as evidence.
 
 use crate::auth::Actor;
-use crate::services::cases::{actor_label, party_of};
+use crate::services::cases::{actor_label, has_standing};
 use crate::{ApiError, AppState};
 use axum::body::Bytes;
 use shanzhi_domain::case::photo::{self, MAX_PER_CASE, MAX_PER_UPLOAD, PhotoError, Prepared};
@@ -88,14 +88,8 @@ pub(crate) async fn store_all(
     Ok(())
 }
 
-/// Whether `actor` may add photos to `case`: the staff member who reported it, and whoever has
-/// standing on it (its dispatcher, assignee, or a level above).
-pub fn may_add(actor: &Actor, case: &CaseRow) -> bool {
-    case.reporter_account == Some(actor.account_id) || party_of(actor, case).is_ok()
-}
-
 /// Adds photos to a case (现场照片, or evidence of the work) for a staff member who
-/// [`may_add`] them, with a timeline entry; `public` ones show on the reporter's tracking page.
+/// [`has_standing`] them, with a timeline entry; `public` ones show on the reporter's tracking page.
 pub async fn add(
     state: &AppState,
     actor: &Actor,
@@ -104,7 +98,7 @@ pub async fn add(
     photos: Vec<Prepared>,
     public: bool,
 ) -> Result<Vec<PhotoRow>, ApiError> {
-    if !may_add(actor, case) {
+    if !has_standing(actor, case) {
         return Err(ApiError::Forbidden("您与此事件无关，不能上传照片".into()));
     }
     if photos.is_empty() {

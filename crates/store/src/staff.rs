@@ -1,0 +1,141 @@
+//! The staff register (网格长(员)信息册): the people who serve grids, linked to their
+//! accounts where they have one, with the grids they serve and their training.
+
+use crate::vault::SealedValue;
+use crate::{Exec, Sql, StoreError};
+
+/// A staff record to store, checked.
+#[derive(Debug, Clone)]
+pub struct NewStaff<'a> {
+    /// The node the record belongs to (usually the community).
+    pub node_code: &'a str,
+    /// Their account, if they have one.
+    pub account_id: Option<i64>,
+    /// Name.
+    pub name: &'a str,
+    /// Role code.
+    pub role: &'static str,
+    /// Phone, sealed.
+    pub phone: Option<&'a SealedValue>,
+    /// Party member (党员).
+    pub party_member: bool,
+    /// Duties.
+    pub duties: &'a str,
+    /// The grids they serve.
+    pub grids: &'a [String],
+}
+
+/// Stores a staff record and the grids it serves; returns its id.
+pub async fn insert(ex: &mut impl Exec, s: &NewStaff<'_>, now: i64) -> Result<i64, StoreError> {
+    let (id,): (i64,) = ex
+        .one(
+            Sql::new(
+                "INSERT INTO staff (node_code, account_id, name, role, phone_sealed, phone_index, \
+                 phone_masked, party_member, duties, created_at, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(s.node_code)
+            .bind(s.account_id)
+            .bind(s.name)
+            .bind(s.role)
+            .bind(s.phone.map(|v| v.sealed.clone()))
+            .bind(s.phone.map(|v| v.index.clone()))
+            .bind(s.phone.map(|v| v.masked.clone()))
+            .bind(s.party_member)
+            .bind(s.duties)
+            .bind(now)
+            .bind(now),
+        )
+        .await?;
+    for g in s.grids {
+        ex.exec(
+            Sql::new("INSERT INTO staff_grids (staff_id, node_code) VALUES (?, ?)")
+                .bind(id)
+                .bind(g.as_str()),
+        )
+        .await?;
+    }
+    Ok(id)
+}
+
+/// A staff record as shown.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct StaffRow {
+    /// Id.
+    pub id: i64,
+    /// Node.
+    pub node_code: String,
+    /// Account.
+    pub account_id: Option<i64>,
+    /// Name.
+    pub name: String,
+    /// Role code.
+    pub role: String,
+    /// Phone, masked.
+    pub phone_masked: Option<String>,
+    /// Party member.
+    pub party_member: bool,
+    /// Duties.
+    pub duties: String,
+    /// The grids served, comma-separated codes.
+    pub grids: Option<String>,
+    /// Training hours on record.
+    pub training_hours: Option<f64>,
+}
+
+/// Staff serving any grid under `root`, or recorded under it.
+pub async fn list(ex: &mut impl Exec, root: Option<&str>) -> Result<Vec<StaffRow>, StoreError> {
+    let (lo, hi) = root.map_or((String::new(), "~".to_owned()), |r| {
+        (r.to_owned(), format!("{r}:"))
+    });
+    let group = match ex.backend() {
+        crate::Backend::Sqlite => "group_concat(g.node_code, ',')",
+        crate::Backend::Postgres => "string_agg(g.node_code, ',' ORDER BY g.node_code)",
+    };
+    ex.all(
+        Sql::new(format!(
+            "SELECT s.id, s.node_code, s.account_id, s.name, s.role, s.phone_masked, s.party_member, \
+             s.duties, (SELECT {group} FROM staff_grids g WHERE g.staff_id = s.id) AS grids, \
+             (SELECT SUM(hours) FROM staff_trainings t WHERE t.staff_id = s.id) AS training_hours \
+             FROM staff s WHERE (s.node_code >= ? AND s.node_code < ?) OR EXISTS (SELECT 1 FROM \
+             staff_grids g WHERE g.staff_id = s.id AND g.node_code >= ? AND g.node_code < ?) ORDER BY s.id"
+        ))
+        .bind(lo.as_str())
+        .bind(hi.as_str())
+        .bind(lo.as_str())
+        .bind(hi.as_str()),
+    )
+    .await
+}
+
+/// Records a training.
+pub async fn train(
+    ex: &mut impl Exec,
+    staff_id: i64,
+    day: &str,
+    topic: &str,
+    hours: f64,
+) -> Result<(), StoreError> {
+    ex.exec(
+        Sql::new("INSERT INTO staff_trainings (staff_id, day, topic, hours) VALUES (?, ?, ?, ?)")
+            .bind(staff_id)
+            .bind(day)
+            .bind(topic)
+            .bind(hours),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Staff serving grids under `root`, by role: live counts for the grid facts.
+pub async fn counts(ex: &mut impl Exec, root: &str) -> Result<Vec<(String, i64)>, StoreError> {
+    ex.all(
+        Sql::new(
+            "SELECT s.role, COUNT(DISTINCT s.id) FROM staff s JOIN staff_grids g ON g.staff_id = s.id \
+             WHERE g.node_code >= ? AND g.node_code < ? GROUP BY s.role ORDER BY s.role",
+        )
+        .bind(root)
+        .bind(format!("{root}:")),
+    )
+    .await
+}

@@ -1,0 +1,70 @@
+//! A key place's page (重点场所): what is known of it and its inspections, with the inspection form.
+
+use super::registers::{Notice, back, keeper};
+use super::{Chrome, PageError, render};
+use crate::AppState;
+use crate::auth::{CsrfForm, PageUser, csrf_token};
+use crate::services::registers::places::{self as svc, InspectionInput};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{Redirect, Response};
+use axum::routing::get;
+use axum_extra::extract::cookie::CookieJar;
+use shanzhi_domain::register::vocab::{PlaceKind, Risk};
+use shanzhi_store::places::{InspectionRow, PlaceRow};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/places/{id}", get(show).post(inspect))
+}
+
+#[derive(Template)]
+#[template(path = "place.html")]
+struct PlacePage {
+    style: &'static str,
+    chrome: Chrome,
+    place: PlaceRow,
+    kind: &'static str,
+    risk: &'static str,
+    inspections: Vec<InspectionRow>,
+    keeps: bool,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Query(q): Query<Notice>,
+) -> Result<(CookieJar, Response), PageError> {
+    let place = svc::visible(&state, keeper(&p), id).await?;
+    let mut conn = state.store().conn().await?;
+    let inspections = shanzhi_store::places::inspections(&mut conn, id).await?;
+    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let view = PlacePage {
+        style: crate::assets::STYLE_PATH.as_str(),
+        chrome: Chrome::new(&p, csrf),
+        kind: PlaceKind::from_code(&place.kind).map_or("", PlaceKind::label),
+        risk: Risk::from_code(&place.risk).map_or("", Risk::label),
+        place,
+        inspections,
+        keeps: p.actor.role.keeps_registers(),
+        notice: q.notice,
+        error: q.error,
+    };
+    Ok((jar, render(&view)))
+}
+
+async fn inspect(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(i): CsrfForm<InspectionInput>,
+) -> Result<Redirect, PageError> {
+    let result = svc::inspect(&state, keeper(&p), id, &i)
+        .await
+        .map(|_| "已记录检查".to_owned());
+    back(&format!("/places/{id}"), result)
+}

@@ -1,0 +1,215 @@
+//! A resident's page (居民详情): household, house, tags, moves and the cases they reported;
+//! edits, new members, moves and audited reveals as forms.
+
+use super::cases::RevealPage;
+use super::registers::{MemberForm, Notice, back, keeper};
+use super::{Chrome, PageError, render};
+use crate::auth::{CsrfForm, PageUser, csrf_token};
+use crate::services::registers::residents::{
+    self as svc, Address, PersonDetail, PersonEdit, RevealField,
+};
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+use shanzhi_domain::register::vocab::{Attention, Relation, Residence};
+use shanzhi_store::residents::TagKindRow;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/residents/{id}", get(show).post(edit))
+        .route("/residents/{id}/reveal/{field}", post(reveal))
+        .route("/residents/{id}/members", post(add_member))
+        .route("/residents/{id}/move", post(move_household))
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage {
+    style: &'static str,
+    chrome: Chrome,
+    d: PersonDetail,
+    notice: Option<String>,
+    error: Option<String>,
+    keeps: bool,
+    may_reveal: bool,
+    sex: &'static str,
+    age: Option<i32>,
+    relation: &'static str,
+    status: &'static str,
+    members: Vec<(i64, String, &'static str, Option<String>)>,
+    tags_text: String,
+    tag_lines: Vec<(String, &'static str, String, String)>,
+    relations: &'static [Relation],
+    statuses: &'static [Residence],
+    tag_kinds: Vec<TagKindRow>,
+}
+
+fn age_on(birth: &str, today: time::Date) -> Option<i32> {
+    let b = shanzhi_domain::register::resident::parse_date(birth)?;
+    let mut age = today.year() - b.year();
+    if (today.month() as u8, today.day()) < (b.month() as u8, b.day()) {
+        age -= 1;
+    }
+    Some(age)
+}
+
+async fn show(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Query(q): Query<Notice>,
+) -> Result<(CookieJar, Response), PageError> {
+    let d = svc::detail(&state, keeper(&p), id).await?;
+    let mut conn = state.store().conn().await?;
+    let tag_kinds = shanzhi_store::residents::tag_kinds(&mut conn).await?;
+    let level = |code: &str| Attention::from_code(code).map_or("", Attention::label);
+    let tags_text = d
+        .tags
+        .iter()
+        .map(|t| format!("{}({})", t.name, level(&t.level)))
+        .collect::<Vec<_>>()
+        .join("；");
+    let tag_lines = d
+        .tags
+        .iter()
+        .map(|t| {
+            (
+                t.name.clone(),
+                level(&t.level),
+                t.carer_name.clone().unwrap_or_default(),
+                t.next_visit.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let members = d
+        .household
+        .iter()
+        .map(|m| {
+            (
+                m.id,
+                m.name.clone(),
+                Relation::from_code(&m.relation).map_or("", Relation::label),
+                m.id_masked.clone(),
+            )
+        })
+        .collect();
+    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let view = PersonPage {
+        style: crate::assets::STYLE_PATH.as_str(),
+        chrome: Chrome::new(&p, csrf),
+        notice: q.notice,
+        error: q.error,
+        keeps: p.actor.role.keeps_registers(),
+        may_reveal: p.actor.role.may_reveal_personal(),
+        sex: match d.person.sex.as_deref() {
+            Some("male") => "男",
+            Some("female") => "女",
+            _ => "",
+        },
+        age: d
+            .person
+            .birth_date
+            .as_deref()
+            .and_then(|b| age_on(b, crate::services::registers::today())),
+        relation: Relation::from_code(&d.person.relation).map_or("", Relation::label),
+        status: Residence::from_code(&d.person.status).map_or("", Residence::label),
+        members,
+        tags_text,
+        tag_lines,
+        relations: Relation::ALL,
+        statuses: Residence::ALL,
+        tag_kinds,
+        d,
+    };
+    Ok((jar, render(&view)))
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(e): CsrfForm<PersonEdit>,
+) -> Result<Redirect, PageError> {
+    let result = svc::update_person(&state, keeper(&p), id, &e)
+        .await
+        .map(|()| "已保存".to_owned());
+    back(&format!("/residents/{id}"), result)
+}
+
+async fn reveal(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+    Path((id, field)): Path<(i64, String)>,
+    CsrfForm(()): CsrfForm<()>,
+) -> Result<(CookieJar, Response), PageError> {
+    let (which, label) = match field.as_str() {
+        "id_number" => (RevealField::IdNumber, "身份证号"),
+        "phone" => (RevealField::Phone, "联系电话"),
+        _ => return Err(ApiError::not_found().into()),
+    };
+    let value = svc::reveal(&state, keeper(&p), id, which).await?;
+    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let view = RevealPage {
+        style: crate::assets::STYLE_PATH.as_str(),
+        chrome: Chrome::new(&p, csrf),
+        back: format!("/residents/{id}"),
+        label,
+        value,
+    };
+    Ok((jar, render(&view)))
+}
+
+async fn add_member(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<MemberForm>,
+) -> Result<Redirect, PageError> {
+    let person = svc::visible_person(&state, keeper(&p), id).await?;
+    let name = f.name.trim().to_owned();
+    let result = svc::add_member(&state, keeper(&p), person.household_id, &f.into_member())
+        .await
+        .map(|_| format!("已添加 {name}"));
+    back(&format!("/residents/{id}"), result)
+}
+
+#[derive(Debug, Deserialize)]
+struct MoveForm {
+    grid: String,
+    building: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    floor: String,
+    room: String,
+}
+
+async fn move_household(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<MoveForm>,
+) -> Result<Redirect, PageError> {
+    let person = svc::visible_person(&state, keeper(&p), id).await?;
+    let to = Address {
+        grid: f.grid,
+        building: f.building,
+        address: f.address,
+        unit: f.unit,
+        floor: f.floor.trim().parse().ok(),
+        room: f.room,
+    };
+    let result = svc::move_household(&state, keeper(&p), person.household_id, &to)
+        .await
+        .map(|()| "已迁至新住址，原住址已记入历史".to_owned());
+    back(&format!("/residents/{id}"), result)
+}

@@ -1,0 +1,209 @@
+//! What every register import shares: the report of bad rows, progress, the file on disk.
+
+use super::source::{Format, Position};
+use shanzhi_domain::register::sheet::Mapping;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+
+/// Most bad rows listed in a report (all are counted).
+pub const MAX_LISTED: usize = 1000;
+
+/// One thing wrong with one row.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct RowError {
+    /// The row as the spreadsheet numbers it (the header is row 1).
+    pub row: u32,
+    /// The column's header in the template.
+    pub field: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+/// Bad rows, listed up to [`MAX_LISTED`] and all counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Problems {
+    /// The first problems, in row order.
+    pub listed: Vec<RowError>,
+    /// How many problems in all.
+    pub total: u64,
+}
+
+impl Problems {
+    /// Adds a problem.
+    pub fn add(&mut self, row: u32, field: &str, message: impl Into<String>) {
+        self.total += 1;
+        if self.listed.len() < MAX_LISTED {
+            self.listed.push(RowError {
+                row,
+                field: field.to_owned(),
+                message: message.into(),
+            });
+        }
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// Puts the listed problems in row order.
+    pub fn sort(&mut self) {
+        self.listed.sort_by_key(|e| e.row);
+    }
+}
+
+/// A column of the file and the field it was read as.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct MappedColumn {
+    /// Field key.
+    pub key: String,
+    /// The template's header for it.
+    pub header: String,
+    /// Whether every file must have it.
+    pub required: bool,
+    /// The file's header read as it (`None`: not in the file).
+    pub from: Option<String>,
+}
+
+/// Describes a mapping for the report and the mapping step.
+pub fn describe(m: &Mapping, headers: &[String]) -> Vec<MappedColumn> {
+    m.describe(headers)
+        .into_iter()
+        .map(|(c, from)| MappedColumn {
+            key: c.key.to_owned(),
+            header: c.header.to_owned(),
+            required: c.required,
+            from: from.map(str::to_owned),
+        })
+        .collect()
+}
+
+/// The outcome of an import.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Report {
+    /// Data rows read (blank rows are skipped).
+    pub rows: u64,
+    /// Records written (persons, places …); 0 when the file was refused or only checked.
+    pub written: u64,
+    /// Households created (residents imports).
+    pub households: u64,
+    /// Whether the file was written (false: refused, or a check only).
+    pub committed: bool,
+    /// The file's headers.
+    pub headers: Vec<String>,
+    /// How the columns were read.
+    pub mapping: Vec<MappedColumn>,
+    /// Every problem found; the file is written only when there is none.
+    pub problems: Problems,
+}
+
+/// An uploaded file waiting to be imported; removed when dropped.
+#[derive(Debug)]
+pub struct Upload {
+    /// Where it is.
+    pub path: PathBuf,
+    /// What it is.
+    pub format: Format,
+    /// Its size in bytes (CSV progress is counted in bytes).
+    pub size: u64,
+    /// Its name as sent.
+    pub name: String,
+    /// Whether the file is ours to remove (an upload) or the caller's (the CLI's).
+    owned: bool,
+}
+
+impl Drop for Upload {
+    fn drop(&mut self) {
+        if self.owned {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+impl Upload {
+    /// Writes `bytes` to a private temporary file.
+    pub fn save(name: &str, bytes: &[u8]) -> std::io::Result<Upload> {
+        let path = std::env::temp_dir().join(format!(
+            "shanzhi-import-{}-{}",
+            std::process::id(),
+            rand::random::<u64>()
+        ));
+        std::fs::write(&path, bytes)?;
+        Ok(Upload {
+            format: Format::guess(name, bytes),
+            size: bytes.len() as u64,
+            name: name.to_owned(),
+            path,
+            owned: true,
+        })
+    }
+
+    /// Takes a file already on disk (the CLI); it is left in place afterwards.
+    pub fn existing(path: PathBuf) -> std::io::Result<Upload> {
+        let mut head = [0u8; 4];
+        let mut f = std::fs::File::open(&path)?;
+        let n = std::io::Read::read(&mut f, &mut head)?;
+        let size = f.metadata()?.len();
+        let name = path.display().to_string();
+        Ok(Upload {
+            format: Format::guess(&name, &head[..n]),
+            size,
+            name,
+            path,
+            owned: false,
+        })
+    }
+}
+
+/// Phases of an import, for progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Reading and checking rows.
+    Checking,
+    /// Looking up ID numbers already registered.
+    Matching,
+    /// Writing.
+    Writing,
+    /// Finished.
+    Done,
+}
+
+/// How far an import has got.
+#[derive(Debug, Default)]
+pub struct Progress {
+    phase: AtomicU8,
+    /// Bytes (CSV) or rows (xlsx) read in the current pass.
+    pub read: Position,
+    /// Rows checked or written so far in the current pass.
+    pub rows: AtomicU64,
+}
+
+impl Progress {
+    /// A fresh progress, shared with the import.
+    pub fn new() -> Arc<Progress> {
+        Arc::new(Progress {
+            phase: AtomicU8::new(0),
+            read: Arc::new(AtomicU64::new(0)),
+            rows: AtomicU64::new(0),
+        })
+    }
+
+    /// Moves to a phase (counters restart).
+    pub fn enter(&self, phase: Phase) {
+        self.phase.store(phase as u8, Ordering::Relaxed);
+        self.read.store(0, Ordering::Relaxed);
+        self.rows.store(0, Ordering::Relaxed);
+    }
+
+    /// The phase now.
+    pub fn phase(&self) -> Phase {
+        match self.phase.load(Ordering::Relaxed) {
+            0 => Phase::Checking,
+            1 => Phase::Matching,
+            2 => Phase::Writing,
+            _ => Phase::Done,
+        }
+    }
+}

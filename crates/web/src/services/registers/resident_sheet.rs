@@ -1,0 +1,472 @@
+//! Residents sheets (居民信息表) in: the first pass checks every row and remembers only what
+//! cross-row rules need (one blind index per person, one entry per household); the second pass
+//! reads the file again, seals, and writes it all in one transaction.
+
+use super::Keeper;
+use super::import::{Phase, Problems, Progress, Report, Upload, describe};
+use super::residents::{
+    Address, Checked, MemberInput, check_member, grids_in_scope, new_person, tag_codes,
+};
+use super::source;
+use crate::services::audit;
+use crate::{ApiError, AppState};
+use shanzhi_domain::register::resident::{PersonInput, check_household_counts};
+use shanzhi_domain::register::sheet::{Mapping, RESIDENT_COLUMNS};
+use shanzhi_domain::register::vocab::Relation;
+use shanzhi_store::residents::{self as store, HouseKey, NewPerson, NewTag};
+use shanzhi_store::vault::Vault;
+use shanzhi_store::{Tx, now_ms};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// A resident row of a sheet, checked and sealed, ready to write.
+struct SheetRow {
+    grid: String,
+    building: String,
+    address: String,
+    unit: String,
+    floor: Option<i32>,
+    room: String,
+    reference: String,
+    member: Checked,
+}
+
+/// Context for checking sheet rows.
+struct SheetRules {
+    mapping: Mapping,
+    grids: HashSet<String>,
+    tags: HashMap<String, String>,
+    vault: Arc<Vault>,
+    today: time::Date,
+}
+
+impl SheetRules {
+    /// Checks one row: its problems go to `problems` with the row number.
+    fn check(&self, row: u32, cells: &[String], problems: &mut Problems) -> Option<SheetRow> {
+        let m = &self.mapping;
+        let get = |k: &str| m.get(cells, k).to_owned();
+        let address = Address {
+            grid: get("grid"),
+            building: get("building"),
+            address: get("address"),
+            unit: get("unit"),
+            floor: None,
+            room: get("room"),
+        };
+        let mut list = Vec::new();
+        address.check(&self.grids, &mut list);
+        let floor_text = get("floor");
+        let floor = if floor_text.is_empty() {
+            None
+        } else {
+            let f = floor_text
+                .trim_end_matches(['层', '楼'])
+                .parse::<i32>()
+                .ok();
+            if f.is_none() {
+                list.push(("楼层", format!("楼层“{floor_text}”应为整数")));
+            }
+            f
+        };
+        let reference = get("household");
+        if reference.is_empty() {
+            list.push(("户编号", "请填写户编号：同一户的成员填同一个编号".into()));
+        }
+        let id_text = get("id_number");
+        let member = MemberInput {
+            person: PersonInput {
+                name: get("name"),
+                id_number: id_text.clone(),
+                phone: get("phone"),
+                relation: get("relation"),
+                status: get("status"),
+                moved_in: get("moved_in"),
+                moved_out: get("moved_out"),
+                note: get("note"),
+            },
+            tags: get("tags"),
+        };
+        let mut person_problems = Vec::new();
+        let checked = check_member(
+            &member,
+            &self.vault,
+            &self.tags,
+            self.today,
+            &mut person_problems,
+        );
+        for (field, message) in person_problems {
+            let message = if field == "公民身份号码" && id_text.contains(['e', 'E']) {
+                "身份证号被 Excel 存成了数字，后几位已经丢失：请把这一列设为“文本”后重新填写"
+                    .to_owned()
+            } else {
+                message
+            };
+            list.push((field, message));
+        }
+        for (field, message) in &list {
+            problems.add(row, field, message.clone());
+        }
+        let member = checked.filter(|_| list.is_empty())?;
+        Some(SheetRow {
+            grid: address.grid.trim().to_owned(),
+            building: address.building.trim().to_owned(),
+            address: address.address.trim().to_owned(),
+            unit: address.unit.trim().to_owned(),
+            floor,
+            room: address.room.trim().to_owned(),
+            reference,
+            member,
+        })
+    }
+}
+
+/// What the first pass remembers of each household, kept small (a city's sheet has hundreds
+/// of thousands): its first row, a hash of its address, its heads and spouses.
+struct HouseholdSeen {
+    first_row: u32,
+    house: u64,
+    heads: u16,
+    spouses: u16,
+}
+
+/// A blind index as a fixed array: 16 bytes in the map instead of a heap vector.
+type IndexKey = [u8; 16];
+
+fn index_key(index: &[u8]) -> IndexKey {
+    let mut k = [0u8; 16];
+    let n = index.len().min(16);
+    k[..n].copy_from_slice(&index[..n]);
+    k
+}
+
+fn house_hash(r: &SheetRow) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (&r.grid, &r.building, &r.unit, &r.room).hash(&mut h);
+    h.finish()
+}
+
+/// Rows handed from the reading thread to the writer at a time.
+const WRITE_BATCH: usize = 2000;
+
+/// Imports a residents sheet: checks every row, then (unless `check_only`) writes all of it in
+/// one transaction. `chosen` maps field keys to the file's headers where the guess is wrong.
+pub async fn import(
+    state: &AppState,
+    k: Keeper<'_>,
+    upload: &Upload,
+    chosen: &[(String, String)],
+    check_only: bool,
+    progress: &Arc<Progress>,
+) -> Result<Report, ApiError> {
+    k.must_keep()?;
+    let (grids, tags) = {
+        let mut conn = state.store().conn().await?;
+        (
+            grids_in_scope(&mut conn, &k).await?,
+            tag_codes(&mut conn).await?,
+        )
+    };
+    let vault = state.config().vault.clone();
+    // Pass 1, on a blocking thread: read, check, seal nothing but index ID numbers.
+    progress.enter(Phase::Checking);
+    let first = {
+        let (path, format, chosen) = (upload.path.clone(), upload.format, chosen.to_vec());
+        let progress = progress.clone();
+        let vault = vault.clone();
+        tokio::task::spawn_blocking(move || {
+            first_pass(&path, format, &chosen, grids, tags, vault, &progress)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??
+    };
+    let FirstPass {
+        mut report,
+        rules,
+        ids,
+        households,
+    } = first;
+    let Some(rules) = rules else {
+        return Ok(report);
+    };
+    // Households: one head, at most one spouse, one address.
+    for ((_, reference), h) in &households {
+        if let Err(e) = check_household_counts(h.heads.into(), h.spouses.into()) {
+            report
+                .problems
+                .add(h.first_row, "户编号", format!("户编号 {reference}：{e}"));
+        }
+    }
+    // ID numbers already in the register.
+    progress.enter(Phase::Matching);
+    {
+        let mut conn = state.store().conn().await?;
+        let all: Vec<Vec<u8>> = ids.keys().map(|k| k.to_vec()).collect();
+        for chunk in all.chunks(4000) {
+            for (_, ix) in store::registered_ids(&mut conn, chunk).await? {
+                if let Some(row) = ids.get(&index_key(&ix)) {
+                    report.problems.add(
+                        *row,
+                        "公民身份号码",
+                        "此人已登记在册（一人只能属于一户）：请删去这一行，或先将其从原户迁出",
+                    );
+                }
+            }
+            progress
+                .rows
+                .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        }
+    }
+    drop(ids);
+    drop(households);
+    report.problems.sort();
+    if !report.problems.is_empty() || check_only {
+        progress.enter(Phase::Done);
+        return Ok(report);
+    }
+    // Pass 2: read again, seal, and write everything in one transaction.
+    progress.enter(Phase::Writing);
+    let (tx_rows, mut rx_rows) = tokio::sync::mpsc::channel::<Vec<SheetRow>>(4);
+    let reader = {
+        let (path, format) = (upload.path.clone(), upload.format);
+        let progress = progress.clone();
+        tokio::task::spawn_blocking(move || second_pass(&path, format, &rules, &progress, &tx_rows))
+    };
+    let mut tx = state.store().begin().await?;
+    let now = now_ms();
+    let mut writer = Writer::default();
+    while let Some(batch) = rx_rows.recv().await {
+        writer.write(&mut tx, &batch, now).await?;
+        progress
+            .rows
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+    }
+    reader
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::bad("unreadable_file", e.to_string()))?;
+    report.written = writer.persons;
+    report.households = writer.households.len() as u64;
+    let record = audit::entry(
+        &k.audit(),
+        "register.import_residents",
+        format!("file:{}", upload.name),
+        k.actor.scope_root(),
+        serde_json::json!({"rows": report.rows, "persons": report.written, "households": report.households}),
+    );
+    audit::record(&mut tx, &[record]).await?;
+    tx.commit().await?;
+    report.committed = true;
+    progress.enter(Phase::Done);
+    Ok(report)
+}
+
+struct FirstPass {
+    report: Report,
+    rules: Option<SheetRules>,
+    ids: HashMap<IndexKey, u32>,
+    households: HashMap<(String, String), HouseholdSeen>,
+}
+
+fn first_pass(
+    path: &std::path::Path,
+    format: source::Format,
+    chosen: &[(String, String)],
+    grids: HashSet<String>,
+    tags: HashMap<String, String>,
+    vault: Arc<Vault>,
+    progress: &Progress,
+) -> Result<FirstPass, ApiError> {
+    let mut report = Report::default();
+    let mut rules: Option<SheetRules> = None;
+    let mut ids: HashMap<IndexKey, u32> = HashMap::new();
+    let mut households: HashMap<(String, String), HouseholdSeen> = HashMap::new();
+    let (mut grids, mut tags) = (Some(grids), Some(tags));
+    source::read(path, format, &progress.read, |item| {
+        let (row, cells) = match item {
+            source::Item::Headers(headers) => {
+                report.headers = headers.to_vec();
+                return match Mapping::new(RESIDENT_COLUMNS, headers, chosen) {
+                    Ok(m) => {
+                        report.mapping = describe(&m, headers);
+                        rules = Some(SheetRules {
+                            mapping: m,
+                            grids: grids.take().unwrap_or_default(),
+                            tags: tags.take().unwrap_or_default(),
+                            vault: vault.clone(),
+                            today: super::today(),
+                        });
+                        true
+                    }
+                    Err(u) => {
+                        report.mapping = describe(&u.partial, headers);
+                        for e in u.errors {
+                            report.problems.add(1, "表头", e);
+                        }
+                        false
+                    }
+                };
+            }
+            source::Item::Row(r) => r,
+        };
+        report.rows += 1;
+        progress.rows.fetch_add(1, Ordering::Relaxed);
+        let Some(r) = rules.as_ref() else {
+            return false;
+        };
+        let Some(sheet_row) = r.check(row, &cells, &mut report.problems) else {
+            return true;
+        };
+        let key = index_key(&sheet_row.member.id.index);
+        if let Some(first) = ids.insert(key, row) {
+            ids.insert(key, first);
+            report.problems.add(
+                row,
+                "公民身份号码",
+                format!("与第 {first} 行的身份证号相同：一人只能登记一次"),
+            );
+        }
+        let house = house_hash(&sheet_row);
+        let seen = households
+            .entry((sheet_row.grid.clone(), sheet_row.reference.clone()))
+            .or_insert_with(|| HouseholdSeen {
+                first_row: row,
+                house,
+                heads: 0,
+                spouses: 0,
+            });
+        if seen.house != house {
+            report.problems.add(
+                row,
+                "户编号",
+                format!(
+                    "户编号 {} 在第 {} 行的住址与这一行不同：同一户只能住一处",
+                    sheet_row.reference, seen.first_row
+                ),
+            );
+        }
+        match sheet_row.member.person.relation {
+            Relation::Head => seen.heads = seen.heads.saturating_add(1),
+            Relation::Spouse => seen.spouses = seen.spouses.saturating_add(1),
+            _ => {}
+        }
+        true
+    })
+    .map_err(|e| ApiError::bad("unreadable_file", e.to_string()))?;
+    if report.rows == 0 && rules.is_some() {
+        report.problems.add(2, "", "文件只有表头，没有数据行");
+    }
+    Ok(FirstPass {
+        report,
+        rules,
+        ids,
+        households,
+    })
+}
+
+fn second_pass(
+    path: &std::path::Path,
+    format: source::Format,
+    rules: &SheetRules,
+    progress: &Progress,
+    out: &tokio::sync::mpsc::Sender<Vec<SheetRow>>,
+) -> Result<(), source::SourceError> {
+    let mut batch = Vec::with_capacity(WRITE_BATCH);
+    let mut ignored = Problems::default();
+    let mut open = true;
+    source::read(path, format, &progress.read, |item| {
+        let source::Item::Row((row, cells)) = item else {
+            return true;
+        };
+        if let Some(r) = rules.check(row, &cells, &mut ignored) {
+            batch.push(r);
+        }
+        if batch.len() == WRITE_BATCH {
+            open = out.blocking_send(std::mem::take(&mut batch)).is_ok();
+        }
+        open
+    })?;
+    if !batch.is_empty() {
+        let _ = out.blocking_send(batch);
+    }
+    Ok(())
+}
+
+/// The second pass's writer: remembers the buildings, houses and households it has made.
+#[derive(Default)]
+struct Writer {
+    buildings: HashMap<(String, String), i64>,
+    houses: HashMap<(i64, String, String), i64>,
+    households: HashMap<(String, String), i64>,
+    persons: u64,
+}
+
+impl Writer {
+    async fn write(&mut self, tx: &mut Tx, rows: &[SheetRow], now: i64) -> Result<(), ApiError> {
+        for r in rows {
+            let key = (r.grid.clone(), r.building.clone());
+            if let std::collections::hash_map::Entry::Vacant(e) = self.buildings.entry(key) {
+                e.insert(store::building(tx, &r.grid, &r.building, &r.address, now).await?);
+            }
+        }
+        let building_of = |r: &SheetRow| self.buildings[&(r.grid.clone(), r.building.clone())];
+        let mut new_houses: Vec<HouseKey> = Vec::new();
+        let mut asked = HashSet::new();
+        for r in rows {
+            let b = building_of(r);
+            let k = (b, r.unit.clone(), r.room.clone());
+            if !self.houses.contains_key(&k) && asked.insert(k) {
+                new_houses.push((b, r.unit.clone(), r.floor, r.room.clone()));
+            }
+        }
+        for (id, b, unit, room) in store::houses(tx, &new_houses).await? {
+            self.houses.insert((b, unit, room), id);
+        }
+        let mut new_households: Vec<(i64, &str, &str, &str)> = Vec::new();
+        let mut asked = HashSet::new();
+        for r in rows {
+            let key = (r.grid.clone(), r.reference.clone());
+            if !self.households.contains_key(&key) && asked.insert(key) {
+                let house = self.houses[&(building_of(r), r.unit.clone(), r.room.clone())];
+                new_households.push((house, &r.grid, &r.reference, ""));
+            }
+        }
+        for (id, grid, reference) in store::insert_households(tx, &new_households, now).await? {
+            self.households.insert((grid, reference), id);
+        }
+        let persons: Vec<NewPerson<'_>> = rows
+            .iter()
+            .map(|r| {
+                new_person(
+                    self.households[&(r.grid.clone(), r.reference.clone())],
+                    &r.grid,
+                    &r.member,
+                )
+            })
+            .collect();
+        let ids = store::insert_persons(tx, &persons, now).await?;
+        let by_index: HashMap<&[u8], i64> =
+            ids.iter().map(|(id, ix)| (ix.as_slice(), *id)).collect();
+        let tags: Vec<NewTag<'_>> = rows
+            .iter()
+            .flat_map(|r| {
+                let pid = by_index
+                    .get(r.member.id.index.as_slice())
+                    .copied()
+                    .unwrap_or_default();
+                r.member.tags.iter().map(move |(t, level)| NewTag {
+                    person_id: pid,
+                    tag: t,
+                    level,
+                    carer_account_id: None,
+                    next_visit: None,
+                    note: "",
+                })
+            })
+            .collect();
+        store::put_tags(tx, &tags).await?;
+        self.persons += rows.len() as u64;
+        Ok(())
+    }
+}
