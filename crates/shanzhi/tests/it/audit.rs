@@ -1,7 +1,7 @@
 //! The audit trail: every successful write is recorded with who made it, the records are
 //! sealed into a keyed chain, and `shanzhi audit verify` catches an edited or deleted record.
 
-use crate::cli::shanzhi_with;
+use crate::cli::shanzhi_beside;
 use crate::common::{TestApp, exec_sql};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -73,7 +73,7 @@ async fn writes_are_recorded_sealed_and_tampering_is_caught() {
 
     // The command line agrees, with the keys from the environment.
     let env = [("SHANZHI_KEYS", keys.as_str())];
-    let (ok, out) = shanzhi_with(&["audit", "verify"], app.db_url(), "", &env);
+    let (ok, out) = shanzhi_beside(&["audit", "verify"], app.db_url(), "", &env).await;
     assert!(ok && out.contains("审计日志完整"), "{out}");
 
     // An edited record breaks the chain at that record.
@@ -87,7 +87,7 @@ async fn writes_are_recorded_sealed_and_tampering_is_caught() {
         broken.contains("第 1 条") && broken.contains("被修改"),
         "{broken}"
     );
-    let (ok, out) = shanzhi_with(&["audit", "verify"], app.db_url(), "", &env);
+    let (ok, out) = shanzhi_beside(&["audit", "verify"], app.db_url(), "", &env).await;
     assert!(!ok && out.contains("校验失败"), "{out}");
 }
 

@@ -37,6 +37,30 @@ pub fn shanzhi_with(args: &[&str], db: &str, stdin: &str, env: &[(&str, &str)]) 
     )
 }
 
+/// [`shanzhi_with`] beside a live test server: the test runtime has one thread, and blocking
+/// it while the command runs would freeze the server mid-transaction, holding SQLite's write
+/// lock against the very command being waited for.
+pub async fn shanzhi_beside(
+    args: &[&str],
+    db: &str,
+    stdin: &str,
+    env: &[(&str, &str)],
+) -> (bool, String) {
+    let own = |v: &[&str]| v.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>();
+    let (args, db, stdin) = (own(args), db.to_owned(), stdin.to_owned());
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        shanzhi_with(&args, &db, &stdin, &env)
+    })
+    .await
+    .expect("command thread")
+}
+
 #[tokio::test]
 async fn user_add_and_passwd_work_on_the_servers_database() {
     let fresh = FreshDb::new().await;
