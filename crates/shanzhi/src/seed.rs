@@ -494,36 +494,21 @@ pub async fn demo_registers(store: &Store, vault: &Vault) -> anyhow::Result<()> 
             )
         })
         .collect();
-    let houses: std::collections::HashMap<(i64, String, String), i64> =
-        r::houses(&mut tx, &house_keys)
-            .await?
-            .into_iter()
-            .map(|(id, b, unit, room)| ((b, unit, room), id))
-            .collect();
+    // One house per demo household, so the keys never repeat.
+    let houses = r::houses(&mut tx, &house_keys).await?;
     let new_households: Vec<r::NewHousehold<'_>> = data
         .households
         .iter()
-        .zip(&house_keys)
-        .map(|(h, k)| {
-            (
-                houses[&(k.0, k.1.clone(), k.3.clone())],
-                h.grid.as_str(),
-                h.reference.as_str(),
-                "",
-            )
-        })
+        .zip(houses)
+        .map(|(h, house)| (house, h.grid.as_str(), h.reference.as_str(), ""))
         .collect();
-    let household_ids: std::collections::HashMap<(String, String), i64> =
-        r::insert_households(&mut tx, &new_households, now)
-            .await?
-            .into_iter()
-            .map(|(id, grid, reference)| ((grid, reference), id))
-            .collect();
+    let household_ids = r::insert_households(&mut tx, &new_households, now).await?;
     let sealed: Vec<_> = data
         .households
         .iter()
-        .flat_map(|h| h.members.iter().map(move |m| (h, m)))
-        .map(|(h, m)| {
+        .zip(&household_ids)
+        .flat_map(|(h, hid)| h.members.iter().map(move |m| (*hid, h, m)))
+        .map(|(hid, h, m)| {
             let id = vault.protect(Field::IdNumber, &m.id_number, mask_id_number(&m.id_number));
             let phone = m
                 .phone
@@ -533,16 +518,16 @@ pub async fn demo_registers(store: &Store, vault: &Vault) -> anyhow::Result<()> 
                 &m.id_number,
                 time::macros::date!(2026 - 11 - 01),
             );
-            (h, m, id, phone, parsed)
+            (hid, h, m, id, phone, parsed)
         })
         .collect();
     let mut persons = Vec::with_capacity(sealed.len());
-    for (h, m, id, phone, parsed) in &sealed {
+    for (hid, h, m, id, phone, parsed) in &sealed {
         let parsed = parsed
             .as_ref()
             .map_err(|e| anyhow::anyhow!("演示身份证号无效：{e}"))?;
         persons.push(NewPerson {
-            household_id: household_ids[&(h.grid.clone(), h.reference.clone())],
+            household_id: *hid,
             node_code: &h.grid,
             name: &m.name,
             id,
@@ -556,17 +541,13 @@ pub async fn demo_registers(store: &Store, vault: &Vault) -> anyhow::Result<()> 
             note: "",
         });
     }
-    let ids: std::collections::HashMap<Vec<u8>, i64> = r::insert_persons(&mut tx, &persons, now)
-        .await?
-        .into_iter()
-        .map(|(id, ix)| (ix, id))
-        .collect();
+    let ids = r::insert_persons(&mut tx, &persons, now).await?;
     let tags: Vec<NewTag<'_>> = sealed
         .iter()
-        .flat_map(|(_, m, id, _, _)| {
-            let pid = ids[&id.index];
+        .zip(&ids)
+        .flat_map(|((_, _, m, ..), pid)| {
             m.tags.iter().map(move |(tag, level)| NewTag {
-                person_id: pid,
+                person_id: *pid,
                 tag,
                 level: level.code(),
                 carer_account_id: None,

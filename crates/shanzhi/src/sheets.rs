@@ -47,10 +47,8 @@ pub async fn import(store: Store, config: WebConfig, job: ImportJob) -> anyhow::
             loop {
                 tokio::time::sleep(Duration::from_secs(2)).await;
                 let phase = match progress.phase() {
-                    Phase::Checking => "检查",
-                    Phase::Matching => "核对已登记",
-                    Phase::Writing => "写入",
                     Phase::Done => break,
+                    running => running.label(),
                 };
                 eprintln!(
                     "{phase}：{} 行，{:.0}%",

@@ -48,6 +48,9 @@ impl StoreOptions {
     }
 }
 
+/// SQLite's page cache per connection, KiB.
+pub(crate) const CACHE_KIB: u32 = 16_384;
+
 /// A portable SQL statement: text with `?` placeholders and the values to bind, in order.
 #[derive(Debug, Clone, Default)]
 pub struct Sql {
@@ -294,7 +297,7 @@ impl Store {
                     .foreign_keys(true)
                     // 16 MiB of page cache per connection (the default is 2 MiB): the case
                     // table's indexes stay in memory under a steady stream of reports.
-                    .pragma("cache_size", "-16384")
+                    .pragma("cache_size", format!("-{CACHE_KIB}"))
                     // Checkpoints run from a background task (`Store::checkpoint`), not inside
                     // whichever commit happens to cross the WAL threshold: that commit would
                     // wait for the checkpoint's fsync, and every report queued behind it too.

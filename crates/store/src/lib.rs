@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bulk;
 pub mod calendar;
 pub mod case_requests;
 pub mod cases;

@@ -2,6 +2,8 @@
 //! attention tags on persons. ID and phone numbers arrive here already sealed by the
 //! [`vault`](crate::vault); this module stores and finds them, never sees them in clear.
 
+use crate::bulk::{Cell, insert_rows};
+use crate::db::Target;
 use crate::vault::SealedValue;
 use crate::{Exec, Sql, StoreError};
 
@@ -42,59 +44,67 @@ pub async fn building(
 /// A house to find or create: (building, unit, floor, room).
 pub type HouseKey = (i64, String, Option<i32>, String);
 
-/// Finds or creates many houses (no key twice); returns (id, building, unit, room) for each.
-pub async fn houses(
-    ex: &mut impl Exec,
-    keys: &[HouseKey],
-) -> Result<Vec<(i64, i64, String, String)>, StoreError> {
-    let mut out = Vec::with_capacity(keys.len());
-    for chunk in keys.chunks(CHUNK) {
-        let mut q =
-            Sql::new("INSERT INTO houses (building_id, unit, floor, room, use_kind) VALUES ");
-        for (i, (b, unit, floor, room)) in chunk.iter().enumerate() {
-            q.push(if i == 0 { "(" } else { ", (" });
-            q.push_bind("?", *b)
-                .push_bind(", ?", unit.as_str())
-                .push_bind(", ?", *floor)
-                .push_bind(", ?, 'residence')", room.as_str());
-        }
-        q.push(
-            " ON CONFLICT (building_id, unit, room) DO UPDATE SET floor = COALESCE(excluded.floor, houses.floor) \
-             RETURNING id, building_id, unit, room",
-        );
-        out.extend(ex.all::<(i64, i64, String, String)>(q).await?);
-    }
-    Ok(out)
+/// Finds or creates many houses (no key twice); returns their ids in order.
+pub async fn houses(ex: &mut impl Exec, keys: &[HouseKey]) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<[Cell<'_>; 4]> = keys
+        .iter()
+        .map(|(b, unit, floor, room)| {
+            [
+                Cell::Int(Some(*b)),
+                Cell::Text(Some(unit)),
+                Cell::Int(floor.map(i64::from)),
+                Cell::Text(Some(room)),
+            ]
+        })
+        .collect();
+    insert_rows(
+        ex,
+        (
+            "INSERT INTO houses (building_id, unit, floor, room, use_kind) VALUES ",
+            "(?, ?, ?, ?, 'residence')",
+            " ON CONFLICT (building_id, unit, room) DO UPDATE \
+             SET floor = COALESCE(excluded.floor, houses.floor)",
+        ),
+        &rows,
+        true,
+    )
+    .await
 }
 
 /// A household to create: (house, grid, the register's household number, note).
 pub type NewHousehold<'a> = (i64, &'a str, &'a str, &'a str);
 
-/// Creates households; returns (id, grid, household number) for each (numbers are the
-/// register's own and repeat across grids).
+/// Creates households; returns their ids in order.
 pub async fn insert_households(
     ex: &mut impl Exec,
     items: &[NewHousehold<'_>],
     now: i64,
-) -> Result<Vec<(i64, String, String)>, StoreError> {
-    let mut out = Vec::with_capacity(items.len());
-    for chunk in items.chunks(CHUNK) {
-        let mut q = Sql::new(
-            "INSERT INTO households (house_id, node_code, ref, kind, note, created_at, updated_at) VALUES ",
-        );
-        for (i, (house, node, r, note)) in chunk.iter().enumerate() {
-            q.push(if i == 0 { "(" } else { ", (" });
-            q.push_bind("?", *house)
-                .push_bind(", ?", *node)
-                .push_bind(", ?, 'family'", *r)
-                .push_bind(", ?", *note)
-                .push_bind(", ?", now)
-                .push_bind(", ?)", now);
-        }
-        q.push(" RETURNING id, node_code, ref");
-        out.extend(ex.all::<(i64, String, String)>(q).await?);
-    }
-    Ok(out)
+) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<[Cell<'_>; 6]> = items
+        .iter()
+        .map(|(house, node, r, note)| {
+            [
+                Cell::Int(Some(*house)),
+                Cell::Text(Some(node)),
+                Cell::Text(Some(r)),
+                Cell::Text(Some(note)),
+                Cell::Int(Some(now)),
+                Cell::Int(Some(now)),
+            ]
+        })
+        .collect();
+    insert_rows(
+        ex,
+        (
+            "INSERT INTO households (house_id, node_code, ref, kind, note, created_at, updated_at) \
+             VALUES ",
+            "(?, ?, ?, 'family', ?, ?, ?)",
+            "",
+        ),
+        &rows,
+        true,
+    )
+    .await
 }
 
 /// A person to store: checked, with the ID and phone sealed.
@@ -126,45 +136,123 @@ pub struct NewPerson<'a> {
     pub note: &'a str,
 }
 
-/// Stores persons; returns each one's id with its ID number's blind index.
+impl NewPerson<'_> {
+    /// The community the grid belongs to (the first 12 digits of its code).
+    fn community(&self) -> &str {
+        &self.node_code[..self.node_code.len().min(12)]
+    }
+}
+
+/// Stores persons; returns their ids in order.
 pub async fn insert_persons(
     ex: &mut impl Exec,
     persons: &[NewPerson<'_>],
     now: i64,
-) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
-    let mut out = Vec::with_capacity(persons.len());
-    for chunk in persons.chunks(CHUNK) {
-        let mut q = Sql::new(
-            "INSERT INTO persons (household_id, node_code, community_code, name, id_sealed, id_index, \
-             id_masked, birth_date, sex, phone_sealed, phone_index, phone_masked, relation, status, \
-             moved_in, moved_out, note, created_at, updated_at) VALUES ",
-        );
-        for (i, p) in chunk.iter().enumerate() {
-            q.push(if i == 0 { "(" } else { ", (" });
-            q.push_bind("?", p.household_id)
-                .push_bind(", ?", p.node_code)
-                .push_bind(", ?", &p.node_code[..p.node_code.len().min(12)])
-                .push_bind(", ?", p.name)
-                .push_bind(", ?", p.id.sealed.clone())
-                .push_bind(", ?", p.id.index.clone())
-                .push_bind(", ?", p.id.masked.as_str())
-                .push_bind(", ?", p.birth_date.as_str())
-                .push_bind(", ?", p.sex)
-                .push_bind(", ?", p.phone.map(|v| v.sealed.clone()))
-                .push_bind(", ?", p.phone.map(|v| v.index.clone()))
-                .push_bind(", ?", p.phone.map(|v| v.masked.clone()))
-                .push_bind(", ?", p.relation)
-                .push_bind(", ?", p.status)
-                .push_bind(", ?", p.moved_in.clone())
-                .push_bind(", ?", p.moved_out.clone())
-                .push_bind(", ?", p.note)
-                .push_bind(", ?", now)
-                .push_bind(", ?)", now);
-        }
-        q.push(" RETURNING id, id_index");
-        out.extend(ex.all::<(i64, Vec<u8>)>(q).await?);
+) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<[Cell<'_>; 19]> = persons
+        .iter()
+        .map(|p| {
+            [
+                Cell::Int(Some(p.household_id)),
+                Cell::Text(Some(p.node_code)),
+                Cell::Text(Some(p.community())),
+                Cell::Text(Some(p.name)),
+                Cell::Blob(Some(&p.id.sealed)),
+                Cell::Blob(Some(&p.id.index)),
+                Cell::Text(Some(&p.id.masked)),
+                Cell::Text(Some(&p.birth_date)),
+                Cell::Text(Some(p.sex)),
+                Cell::Blob(p.phone.map(|v| v.sealed.as_slice())),
+                Cell::Blob(p.phone.map(|v| v.index.as_slice())),
+                Cell::Text(p.phone.map(|v| v.masked.as_str())),
+                Cell::Text(Some(p.relation)),
+                Cell::Text(Some(p.status)),
+                Cell::Text(p.moved_in.as_deref()),
+                Cell::Text(p.moved_out.as_deref()),
+                Cell::Text(Some(p.note)),
+                Cell::Int(Some(now)),
+                Cell::Int(Some(now)),
+            ]
+        })
+        .collect();
+    insert_rows(
+        ex,
+        (
+            "INSERT INTO persons (household_id, node_code, community_code, name, id_sealed, \
+             id_index, id_masked, birth_date, sex, phone_sealed, phone_index, phone_masked, \
+             relation, status, moved_in, moved_out, note, created_at, updated_at) VALUES ",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "",
+        ),
+        &rows,
+        true,
+    )
+    .await
+}
+
+/// The persons table's indexes, dropped for a bulk load and built again when it ends.
+#[derive(Debug, Default)]
+#[must_use = "the indexes stay dropped until restored"]
+pub struct DeferredIndexes(Vec<String>);
+
+/// Drops the persons table's indexes inside the caller's transaction when `rows` more persons
+/// are about to be written and that is at least half as many as the register holds: SQLite
+/// then builds each index once by sorting, instead of a random B-tree insert per row. SQLite
+/// only — other connections keep reading their snapshot with the indexes, and the unique ID
+/// index coming back at the end still refuses a duplicate. PostgreSQL keeps its indexes
+/// (dropping one would lock every reader out for the whole import).
+pub async fn defer_person_indexes(
+    ex: &mut impl Exec,
+    rows: u64,
+) -> Result<DeferredIndexes, StoreError> {
+    const BULK_ROWS: u64 = 20_000;
+    const BULK_CACHE_KIB: u32 = 65_536;
+    if rows < BULK_ROWS || !matches!(ex.target(), Target::Sqlite(_)) {
+        return Ok(DeferredIndexes::default());
     }
-    Ok(out)
+    let (held,): (i64,) = ex.one(Sql::new("SELECT count(*) FROM persons")).await?;
+    if rows.saturating_mul(2) < u64::try_from(held).unwrap_or(0) {
+        return Ok(DeferredIndexes::default());
+    }
+    // The definitions are read back, so the migrations stay their only source.
+    let indexes: Vec<(String, String)> = ex
+        .all(Sql::new(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('persons', 'households') \
+             AND sql IS NOT NULL ORDER BY name",
+        ))
+        .await?;
+    for (name, _) in &indexes {
+        ex.exec(Sql::new(format!("DROP INDEX \"{name}\""))).await?;
+    }
+    // A larger page cache spills fewer dirty pages to the WAL mid-transaction, and a second
+    // thread sorts for the index builds; `restore_indexes` puts the connection back as the
+    // pool made it (after a failed import it keeps these until it is closed: harmless).
+    ex.exec(Sql::new(format!("PRAGMA cache_size = -{BULK_CACHE_KIB}")))
+        .await?;
+    ex.exec(Sql::new("PRAGMA threads = 2")).await?;
+    Ok(DeferredIndexes(
+        indexes.into_iter().map(|(_, sql)| sql).collect(),
+    ))
+}
+
+/// Builds the indexes [`defer_person_indexes`] dropped.
+pub async fn restore_indexes(
+    ex: &mut impl Exec,
+    deferred: DeferredIndexes,
+) -> Result<(), StoreError> {
+    if deferred.0.is_empty() {
+        return Ok(());
+    }
+    for sql in deferred.0 {
+        ex.exec(Sql::new(sql)).await?;
+    }
+    ex.exec(Sql::new(format!(
+        "PRAGMA cache_size = -{}",
+        crate::db::CACHE_KIB
+    )))
+    .await?;
+    ex.exec(Sql::new("PRAGMA threads = 0")).await?;
+    Ok(())
 }
 
 /// Of these blind indexes, the ones already registered, with the person's id.
@@ -200,26 +288,33 @@ pub struct NewTag<'a> {
 
 /// Puts tags on persons (replacing the same tag's level, carer and next visit).
 pub async fn put_tags(ex: &mut impl Exec, tags: &[NewTag<'_>]) -> Result<(), StoreError> {
-    for chunk in tags.chunks(CHUNK) {
-        let mut q = Sql::new(
-            "INSERT INTO person_tags (person_id, tag, level, carer_account_id, next_visit, note) VALUES ",
-        );
-        for (i, t) in chunk.iter().enumerate() {
-            q.push(if i == 0 { "(" } else { ", (" });
-            q.push_bind("?", t.person_id)
-                .push_bind(", ?", t.tag)
-                .push_bind(", ?", t.level)
-                .push_bind(", ?", t.carer_account_id)
-                .push_bind(", ?", t.next_visit.clone())
-                .push_bind(", ?)", t.note);
-        }
-        q.push(
+    let rows: Vec<[Cell<'_>; 6]> = tags
+        .iter()
+        .map(|t| {
+            [
+                Cell::Int(Some(t.person_id)),
+                Cell::Text(Some(t.tag)),
+                Cell::Text(Some(t.level)),
+                Cell::Int(t.carer_account_id),
+                Cell::Text(t.next_visit.as_deref()),
+                Cell::Text(Some(t.note)),
+            ]
+        })
+        .collect();
+    insert_rows(
+        ex,
+        (
+            "INSERT INTO person_tags (person_id, tag, level, carer_account_id, next_visit, note) \
+             VALUES ",
+            "(?, ?, ?, ?, ?, ?)",
             " ON CONFLICT (person_id, tag) DO UPDATE SET level = excluded.level, \
              carer_account_id = excluded.carer_account_id, next_visit = excluded.next_visit, \
              note = excluded.note",
-        );
-        ex.exec(q).await?;
-    }
+        ),
+        &rows,
+        false,
+    )
+    .await?;
     Ok(())
 }
 

@@ -813,6 +813,77 @@ pub fn synthetic_id(i: usize) -> String {
     format!("{first}{check}")
 }
 
+/// The names of the indexes on the tables a residents import writes.
+async fn register_indexes(app: &TestApp) -> Vec<String> {
+    let sql = match app.state().store().backend() {
+        shanzhi_store::Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'index' \
+             AND tbl_name IN ('persons', 'households', 'houses', 'person_tags') ORDER BY name"
+        }
+        shanzhi_store::Backend::Postgres => {
+            "SELECT indexname FROM pg_indexes \
+             WHERE tablename IN ('persons', 'households', 'houses', 'person_tags') ORDER BY indexname"
+        }
+    };
+    let mut conn = app.state().store().conn().await.expect("conn");
+    let rows: Vec<(String,)> = shanzhi_store::Exec::all(&mut conn, shanzhi_store::Sql::new(sql))
+        .await
+        .expect("indexes");
+    rows.into_iter().map(|(n,)| n).collect()
+}
+
+#[tokio::test]
+async fn a_large_sheet_is_bulk_loaded_and_every_index_comes_back() {
+    let app = TestApp::demo().await;
+    let wg = app.token("wg0101").await;
+    let before = register_indexes(&app).await;
+    assert!(before.iter().any(|n| n == "persons_id_index"), "{before:?}");
+    // 20,000 rows: large enough that SQLite drops the indexes and builds them again at the end.
+    let rows: Vec<String> = (0..20_000)
+        .map(|i| {
+            let (id, relation) = (
+                synthetic_id(500 + i),
+                if i % 2 == 0 { "户主" } else { "配偶" },
+            );
+            let phone = if i % 3 == 0 {
+                format!("139{i:08}")
+            } else {
+                String::new()
+            };
+            let tag = if i % 10 == 0 { "独居老人" } else { "" };
+            format!(
+                "{GRID},批量{}栋,,1,,{},B{},批量居民{i},{id},{phone},{relation},户籍,,,{tag},",
+                i / 2000,
+                i / 2,
+                i / 2
+            )
+        })
+        .collect();
+    let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let (s, b) = import(&app, &wg, "residents", "large.csv", csv(&refs), "").await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        (b["written"].as_i64(), b["households"].as_i64()),
+        (Some(20_000), Some(10_000))
+    );
+    assert_eq!(register_indexes(&app).await, before);
+
+    // The rebuilt indexes answer: exact ID, phone, name prefix, tag.
+    let id = synthetic_id(500 + 12_345);
+    let (_, found) = app.get(&format!("/api/v1/residents?q={id}"), &wg).await;
+    assert_eq!(found[0]["name"], "批量居民12345", "{found}");
+    let (_, found) = app.get("/api/v1/residents?q=13900012345", &wg).await;
+    assert_eq!(found[0]["name"], "批量居民12345", "{found}");
+    let (_, found) = app.get("/api/v1/residents?q=批量居民1999", &wg).await;
+    assert_eq!(found[0]["name"], "批量居民1999", "{found}");
+    let (_, tagged) = app.get("/api/v1/residents?tag=独居老人", &wg).await;
+    assert!(tagged.as_array().is_some_and(|t| !t.is_empty()), "{tagged}");
+
+    // Those people are registered now: the same rows again are refused whole.
+    let (s, b) = import(&app, &wg, "residents", "again.csv", csv(&refs[..10]), "").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+}
+
 #[tokio::test]
 async fn places_land_in_their_grid_and_are_inspected_and_counted() {
     let app = TestApp::demo().await;

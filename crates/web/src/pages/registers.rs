@@ -661,7 +661,7 @@ struct JobPage {
     chrome: Chrome,
     node: String,
     s: JobStatus,
-    phase: &'static str,
+    phase: String,
     mapping: Vec<MappedColumn>,
 }
 
@@ -683,10 +683,8 @@ async fn job(
         .ok_or_else(ApiError::not_found)?;
     let s = job.status();
     let phase = match s.phase {
-        Phase::Checking => "正在逐行检查",
-        Phase::Matching => "正在核对是否已登记",
-        Phase::Writing => "正在写入",
-        Phase::Done => "已完成",
+        Phase::Done => Phase::Done.label().to_owned(),
+        running => format!("正在{}", running.label()),
     };
     let mapping = s
         .report

@@ -166,8 +166,23 @@ pub enum Phase {
     Matching,
     /// Writing.
     Writing,
+    /// Building the register's indexes after a bulk write.
+    Indexing,
     /// Finished.
     Done,
+}
+
+impl Phase {
+    /// What is being done, in the words of the progress display.
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Checking => "逐行检查",
+            Phase::Matching => "核对是否已登记",
+            Phase::Writing => "写入",
+            Phase::Indexing => "建立索引",
+            Phase::Done => "已完成",
+        }
+    }
 }
 
 /// How far an import has got.
@@ -203,6 +218,7 @@ impl Progress {
             0 => Phase::Checking,
             1 => Phase::Matching,
             2 => Phase::Writing,
+            3 => Phase::Indexing,
             _ => Phase::Done,
         }
     }

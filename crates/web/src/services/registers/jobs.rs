@@ -149,7 +149,8 @@ impl Job {
             (_, Format::Xlsx) => None,
             (Phase::Checking, Format::Csv) => Some(share(0.0, 45.0) as u8),
             (Phase::Matching, Format::Csv) => Some(50),
-            (Phase::Writing, Format::Csv) => Some(share(55.0, 99.0) as u8),
+            (Phase::Writing, Format::Csv) => Some(share(55.0, 95.0) as u8),
+            (Phase::Indexing, Format::Csv) => Some(97),
         };
         let (report, error) = match outcome {
             Some((_, Ok(r))) => (Some(r), None),

@@ -5,7 +5,7 @@
 use super::Keeper;
 use super::import::{Phase, Problems, Progress, Report, Upload, describe};
 use super::residents::{
-    Address, Checked, MemberInput, check_member, grids_in_scope, new_person, tag_codes,
+    Address, Checked, MemberInput, Sealing, check_member, grids_in_scope, new_person, tag_codes,
 };
 use super::source;
 use crate::services::audit;
@@ -13,7 +13,7 @@ use crate::{ApiError, AppState};
 use shanzhi_domain::register::resident::{PersonInput, check_household_counts};
 use shanzhi_domain::register::sheet::{Mapping, RESIDENT_COLUMNS};
 use shanzhi_domain::register::vocab::Relation;
-use shanzhi_store::residents::{self as store, HouseKey, NewPerson, NewTag};
+use shanzhi_store::residents::{self as store, HouseKey, NewHousehold, NewPerson, NewTag};
 use shanzhi_store::vault::Vault;
 use shanzhi_store::{Tx, now_ms};
 use std::collections::{HashMap, HashSet};
@@ -38,6 +38,7 @@ struct SheetRules {
     grids: HashSet<String>,
     tags: HashMap<String, String>,
     vault: Arc<Vault>,
+    sealing: Sealing,
     today: time::Date,
 }
 
@@ -90,7 +91,7 @@ impl SheetRules {
         let mut person_problems = Vec::new();
         let checked = check_member(
             &member,
-            &self.vault,
+            (&self.vault, self.sealing),
             &self.tags,
             self.today,
             &mut person_problems,
@@ -187,7 +188,10 @@ pub async fn import(
         ids,
         households,
     } = first;
-    let Some(rules) = rules else {
+    let Some(rules) = rules.map(|r| SheetRules {
+        sealing: Sealing::Full,
+        ..r
+    }) else {
         return Ok(report);
     };
     // Households: one head, at most one spouse, one address.
@@ -234,6 +238,7 @@ pub async fn import(
         tokio::task::spawn_blocking(move || second_pass(&path, format, &rules, &progress, &tx_rows))
     };
     let mut tx = state.store().begin().await?;
+    let deferred = store::defer_person_indexes(&mut tx, report.rows).await?;
     let now = now_ms();
     let mut writer = Writer::default();
     while let Some(batch) = rx_rows.recv().await {
@@ -246,6 +251,8 @@ pub async fn import(
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(|e| ApiError::bad("unreadable_file", e.to_string()))?;
+    progress.enter(Phase::Indexing);
+    store::restore_indexes(&mut tx, deferred).await?;
     report.written = writer.persons;
     report.households = writer.households.len() as u64;
     let record = audit::entry(
@@ -295,6 +302,7 @@ fn first_pass(
                             grids: grids.take().unwrap_or_default(),
                             tags: tags.take().unwrap_or_default(),
                             vault: vault.clone(),
+                            sealing: Sealing::IndexOnly,
                             today: super::today(),
                         });
                         true
@@ -393,68 +401,86 @@ fn second_pass(
     Ok(())
 }
 
-/// The second pass's writer: remembers the buildings, houses and households it has made.
+/// A household's key in the writer's map: 16 bytes of SHA-256 over its grid and number. A
+/// city's sheet has hundreds of thousands of households; two strings each would cost about
+/// 100 MB, and a 128-bit digest never confuses two of them in practice.
+type HouseholdKey = [u8; 16];
+
+fn household_key(r: &SheetRow) -> HouseholdKey {
+    use sha2::Digest;
+    let digest = sha2::Sha256::new()
+        .chain_update(r.grid.as_bytes())
+        .chain_update([0])
+        .chain_update(r.reference.as_bytes())
+        .finalize();
+    let mut k = [0u8; 16];
+    k.copy_from_slice(&digest[..16]);
+    k
+}
+
+/// The second pass's writer: remembers the buildings and households it has made (houses are
+/// found again by the database's unique key when a new household needs one).
 #[derive(Default)]
 struct Writer {
-    buildings: HashMap<(String, String), i64>,
-    houses: HashMap<(i64, String, String), i64>,
-    households: HashMap<(String, String), i64>,
+    /// Grid → building name → id (looked up per row without building a key).
+    buildings: HashMap<String, HashMap<String, i64>>,
+    households: HashMap<HouseholdKey, i64>,
     persons: u64,
 }
 
 impl Writer {
+    fn building(&self, r: &SheetRow) -> Option<i64> {
+        self.buildings.get(&r.grid)?.get(&r.building).copied()
+    }
+
     async fn write(&mut self, tx: &mut Tx, rows: &[SheetRow], now: i64) -> Result<(), ApiError> {
         for r in rows {
-            let key = (r.grid.clone(), r.building.clone());
-            if let std::collections::hash_map::Entry::Vacant(e) = self.buildings.entry(key) {
-                e.insert(store::building(tx, &r.grid, &r.building, &r.address, now).await?);
+            if self.building(r).is_none() {
+                let id = store::building(tx, &r.grid, &r.building, &r.address, now).await?;
+                self.buildings
+                    .entry(r.grid.clone())
+                    .or_default()
+                    .insert(r.building.clone(), id);
             }
         }
-        let building_of = |r: &SheetRow| self.buildings[&(r.grid.clone(), r.building.clone())];
-        let mut new_houses: Vec<HouseKey> = Vec::new();
+        let keys: Vec<HouseholdKey> = rows.iter().map(household_key).collect();
+        // Households new in this batch (their first row), and the houses they live in, each
+        // house once.
+        let mut fresh: Vec<(&SheetRow, HouseholdKey, usize)> = Vec::new();
         let mut asked = HashSet::new();
-        for r in rows {
-            let b = building_of(r);
-            let k = (b, r.unit.clone(), r.room.clone());
-            if !self.houses.contains_key(&k) && asked.insert(k) {
-                new_houses.push((b, r.unit.clone(), r.floor, r.room.clone()));
+        let mut house_at: HashMap<(i64, &str, &str), usize> = HashMap::new();
+        let mut house_keys: Vec<HouseKey> = Vec::new();
+        for (r, k) in rows.iter().zip(&keys) {
+            if self.households.contains_key(k) || !asked.insert(*k) {
+                continue;
             }
+            let b = self.building(r).unwrap_or_default();
+            let house = *house_at
+                .entry((b, r.unit.as_str(), r.room.as_str()))
+                .or_insert_with(|| {
+                    house_keys.push((b, r.unit.clone(), r.floor, r.room.clone()));
+                    house_keys.len() - 1
+                });
+            fresh.push((r, *k, house));
         }
-        for (id, b, unit, room) in store::houses(tx, &new_houses).await? {
-            self.houses.insert((b, unit, room), id);
-        }
-        let mut new_households: Vec<(i64, &str, &str, &str)> = Vec::new();
-        let mut asked = HashSet::new();
-        for r in rows {
-            let key = (r.grid.clone(), r.reference.clone());
-            if !self.households.contains_key(&key) && asked.insert(key) {
-                let house = self.houses[&(building_of(r), r.unit.clone(), r.room.clone())];
-                new_households.push((house, &r.grid, &r.reference, ""));
-            }
-        }
-        for (id, grid, reference) in store::insert_households(tx, &new_households, now).await? {
-            self.households.insert((grid, reference), id);
-        }
+        let house_ids = store::houses(tx, &house_keys).await?;
+        let new_households: Vec<NewHousehold<'_>> = fresh
+            .iter()
+            .map(|(r, _, house)| (house_ids[*house], r.grid.as_str(), r.reference.as_str(), ""))
+            .collect();
+        let ids = store::insert_households(tx, &new_households, now).await?;
+        self.households
+            .extend(fresh.iter().zip(ids).map(|((_, k, _), id)| (*k, id)));
         let persons: Vec<NewPerson<'_>> = rows
             .iter()
-            .map(|r| {
-                new_person(
-                    self.households[&(r.grid.clone(), r.reference.clone())],
-                    &r.grid,
-                    &r.member,
-                )
-            })
+            .zip(&keys)
+            .map(|(r, k)| new_person(self.households[k], &r.grid, &r.member))
             .collect();
         let ids = store::insert_persons(tx, &persons, now).await?;
-        let by_index: HashMap<&[u8], i64> =
-            ids.iter().map(|(id, ix)| (ix.as_slice(), *id)).collect();
         let tags: Vec<NewTag<'_>> = rows
             .iter()
-            .flat_map(|r| {
-                let pid = by_index
-                    .get(r.member.id.index.as_slice())
-                    .copied()
-                    .unwrap_or_default();
+            .zip(ids)
+            .flat_map(|(r, pid)| {
                 r.member.tags.iter().map(move |(t, level)| NewTag {
                     person_id: pid,
                     tag: t,

@@ -17,7 +17,25 @@ use shanzhi_store::{Exec, Tx, now_ms, regions as region_store};
 use std::collections::{HashMap, HashSet};
 
 /// Seals a checked person's ID number and phone.
-fn seal(vault: &Vault, p: &Person) -> (SealedValue, Option<SealedValue>) {
+/// How much of a checked person's numbers to protect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Sealing {
+    /// Sealed, indexed and masked: ready to store.
+    Full,
+    /// The ID number's blind index only, for a sheet's first pass, which matches people
+    /// and never stores them (sealing costs as much as all the other checks together).
+    IndexOnly,
+}
+
+fn seal(vault: &Vault, p: &Person, sealing: Sealing) -> (SealedValue, Option<SealedValue>) {
+    if sealing == Sealing::IndexOnly {
+        let id = SealedValue {
+            sealed: Vec::new(),
+            index: vault.index(Field::IdNumber, &p.id.number),
+            masked: String::new(),
+        };
+        return (id, None);
+    }
     let id = vault.protect(Field::IdNumber, &p.id.number, mask_id_number(&p.id.number));
     let phone = p
         .phone
@@ -145,7 +163,7 @@ pub(super) struct Checked {
 
 pub(super) fn check_member(
     m: &MemberInput,
-    vault: &Vault,
+    (vault, sealing): (&Vault, Sealing),
     tags: &HashMap<String, String>,
     today: time::Date,
     problems: &mut Vec<(&'static str, String)>,
@@ -170,7 +188,7 @@ pub(super) fn check_member(
         }
     };
     let person = person?;
-    let (id, phone) = seal(vault, &person);
+    let (id, phone) = seal(vault, &person, sealing);
     Some(Checked {
         person,
         id,
@@ -252,17 +270,10 @@ async fn insert_checked(
         .map(|c| new_person(household_id, grid, c))
         .collect();
     let ids = store::insert_persons(tx, &rows, now).await?;
-    let by_index: HashMap<&[u8], i64> = ids.iter().map(|(id, ix)| (ix.as_slice(), *id)).collect();
     let mut tags = Vec::new();
-    let mut out = Vec::new();
-    for c in members {
-        let pid = by_index
-            .get(c.id.index.as_slice())
-            .copied()
-            .unwrap_or_default();
-        out.push(pid);
+    for (c, pid) in members.iter().zip(&ids) {
         tags.extend(c.tags.iter().map(|(t, level)| NewTag {
-            person_id: pid,
+            person_id: *pid,
             tag: t,
             level,
             carer_account_id: None,
@@ -271,7 +282,7 @@ async fn insert_checked(
         }));
     }
     store::put_tags(tx, &tags).await?;
-    Ok(out)
+    Ok(ids)
 }
 
 /// Registers a household with its members in one transaction; returns its id.
@@ -292,7 +303,15 @@ pub async fn create_household(
     let members: Vec<Checked> = input
         .members
         .iter()
-        .filter_map(|m| check_member(m, state.vault(), &tags, super::today(), &mut problems))
+        .filter_map(|m| {
+            check_member(
+                m,
+                (state.vault(), Sealing::Full),
+                &tags,
+                super::today(),
+                &mut problems,
+            )
+        })
         .collect();
     if problems.is_empty() {
         let relations: Vec<Relation> = members.iter().map(|m| m.person.relation).collect();
@@ -327,10 +346,9 @@ pub async fn create_household(
         )],
     )
     .await?
-    .first()
-    .map(|h| h.0)
+    .pop()
     .ok_or_else(|| ApiError::Internal("house not written".into()))?;
-    let (household, _, _) = store::insert_households(
+    let household = store::insert_households(
         &mut tx,
         &[(house, grid, input.reference.trim(), input.note.trim())],
         now,
@@ -380,7 +398,13 @@ pub async fn add_member(
     let mut tx = state.store().begin().await?;
     let tags = tag_codes(&mut tx).await?;
     let mut problems = Vec::new();
-    let checked = check_member(m, state.vault(), &tags, super::today(), &mut problems);
+    let checked = check_member(
+        m,
+        (state.vault(), Sealing::Full),
+        &tags,
+        super::today(),
+        &mut problems,
+    );
     if let Some(c) = &checked {
         let mut relations: Vec<Relation> = store::search(
             &mut tx,
@@ -505,7 +529,13 @@ pub async fn update_person(
         tags: e.tags.clone(),
     };
     let mut problems = Vec::new();
-    let checked = check_member(&member, state.vault(), &tags, super::today(), &mut problems);
+    let checked = check_member(
+        &member,
+        (state.vault(), Sealing::Full),
+        &tags,
+        super::today(),
+        &mut problems,
+    );
     let Some(c) = checked.filter(|_| problems.is_empty()) else {
         return Err(invalid(problems));
     };
@@ -617,8 +647,7 @@ pub async fn move_household(
         )],
     )
     .await?
-    .first()
-    .map(|h| h.0)
+    .pop()
     .ok_or_else(|| ApiError::Internal("house not written".into()))?;
     if house == h.house_id {
         return Err(ApiError::bad("same_house", "新地址与现住址相同"));
