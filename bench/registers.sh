@@ -3,7 +3,8 @@
 # with `shanzhi import` (validation, ID checksum, sealing, blind index, one transaction) on
 # SQLite and PostgreSQL, with peak RSS from /usr/bin/time; an xlsx of SZ_XLSX_ROWS rows on
 # SQLite; the baseline of SQLite's own `.import` of the same plaintext CSV; then search through
-# the HTTP API on the SQLite database: exact ID number and name prefix within a community,
+# the HTTP API on a SQLite database of SZ_SEARCH_ROWS residents (default 5,000,000, a city;
+# imported with the same command): exact ID number and name prefix within a community,
 # SZ_QUERIES (default 2,000) each, p50/p99. Prints Markdown and keeps it in bench/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,7 @@ cargo build --release -q -p shanzhi
 rows="${SZ_ROWS:-1000000}"
 xlsx_rows="${SZ_XLSX_ROWS:-200000}"
 queries="${SZ_QUERIES:-2000}"
+search_rows="${SZ_SEARCH_ROWS:-5000000}"
 pg_admin="${SHANZHI_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
 bin="$PWD/target/release/shanzhi"
 port=18381
@@ -76,9 +78,23 @@ s, e, n = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
 print(f"\nBaseline: `sqlite3 .import --csv` of the same plaintext file: {n} rows in {e - s:.1f} s, {n / (e - s):,.0f} rows/s.\n")
 PY
 
-# Search over HTTP on the imported SQLite database.
-SHANZHI_ESCALATION_INTERVAL=3600 RUST_LOG=warn "$bin" serve --bind "127.0.0.1:$port" --data-dir "$work/sqlite" >>"$work/server.log" 2>&1 &
+# Search over HTTP on a city-sized SQLite register.
+search_dir="$work/sqlite"
+search_queries="$work/queries.txt"
+if [ "$search_rows" != "$rows" ]; then
+  rm -rf "$work/sqlite-x" "$work/pg" "$work/residents.xlsx" "$work/baseline.db"
+  python3 bench/residents_sheet.py "$work/demo.json" "$search_rows" "$work/city.csv" "$work/city-queries.txt"
+  prepare "$work/city"
+  : > "$work/table.md"
+  import "SQLite, CSV, the city searched below" "$work/city.csv" "$work/city"
+  cat "$work/table.md" >> "$out"
+  rm -f "$work/city.csv"
+  search_dir="$work/city"
+  search_queries="$work/city-queries.txt"
+fi
+echo -e "\nSearch over $search_rows residents:\n" >> "$out"
+SHANZHI_ESCALATION_INTERVAL=3600 RUST_LOG=warn "$bin" serve --bind "127.0.0.1:$port" --data-dir "$search_dir" >>"$work/server.log" 2>&1 &
 for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
-python3 bench/residents_search.py "http://127.0.0.1:$port" "$work/queries.txt" "$queries" >> "$out"
+python3 bench/residents_search.py "http://127.0.0.1:$port" "$search_queries" "$queries" >> "$out"
 cat "$out"
 echo "kept in $out"

@@ -290,7 +290,7 @@ fn first_pass(
     let mut ids: HashMap<IndexKey, u32> = HashMap::new();
     let mut households: HashMap<(String, String), HouseholdSeen> = HashMap::new();
     let (mut grids, mut tags) = (Some(grids), Some(tags));
-    source::read(path, format, &progress.read, |item| {
+    source::read_ahead(path, format, &progress.read, |item| {
         let (row, cells) = match item {
             source::Item::Headers(headers) => {
                 report.headers = headers.to_vec();

@@ -62,6 +62,62 @@ pub enum Item<'a> {
     Row(Row),
 }
 
+/// Rows parsed ahead of [`read_ahead`]'s caller at a time.
+const AHEAD: usize = 1000;
+
+/// [`read`], with the file parsed on a thread of its own a few batches ahead of `each`: checking
+/// a row costs about as much as parsing it, so a big sheet's first pass uses two cores.
+pub fn read_ahead(
+    path: &Path,
+    format: Format,
+    pos: &Position,
+    mut each: impl FnMut(Item<'_>) -> bool,
+) -> Result<(), SourceError> {
+    enum Parsed {
+        Headers(Vec<String>),
+        Rows(Vec<Row>),
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Parsed>(4);
+    std::thread::scope(|scope| {
+        let parser = scope.spawn(move || {
+            let mut batch = Vec::with_capacity(AHEAD);
+            let outcome = read(path, format, pos, |item| match item {
+                Item::Headers(h) => tx.send(Parsed::Headers(h.to_vec())).is_ok(),
+                Item::Row(row) => {
+                    batch.push(row);
+                    batch.len() < AHEAD || tx.send(Parsed::Rows(std::mem::take(&mut batch))).is_ok()
+                }
+            });
+            if outcome.is_ok() && !batch.is_empty() {
+                // A refused send means the caller has stopped: nothing to do about it.
+                let _ = tx.send(Parsed::Rows(batch));
+            }
+            outcome
+        });
+        'parsed: for parsed in rx.iter() {
+            match parsed {
+                Parsed::Headers(h) => {
+                    if !each(Item::Headers(&h)) {
+                        break;
+                    }
+                }
+                Parsed::Rows(rows) => {
+                    for row in rows {
+                        if !each(Item::Row(row)) {
+                            break 'parsed;
+                        }
+                    }
+                }
+            }
+        }
+        // Dropping the receiver stops the parser at its next send.
+        drop(rx);
+        parser
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
 /// Opens `path` and calls `each` with the headers and then every non-blank data row in order
 /// (stops early when `each` returns false). `pos` follows the bytes read (CSV) or the rows read
 /// (xlsx).
