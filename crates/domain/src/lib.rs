@@ -6,6 +6,7 @@
 //! - [`auth`]: roles, data scope (数据权限), password policy and login throttling.
 //! - [`case`]: the closed loop (事件闭环) — workflow stages, tiers, who may do what.
 //! - [`notify`]: webhook retry schedule and signed text.
+//! - [`patrol`]: patrols (巡查) — GPS track cleaning and the daily two-round rule (一日双巡).
 //! - [`personal`]: ID numbers (GB 11643), phone numbers, masking (脱敏).
 //! - [`register`]: the four registers (四册) — residents, households, places, staff.
 
@@ -14,6 +15,7 @@ pub mod auth;
 pub mod case;
 pub mod geo;
 pub mod notify;
+pub mod patrol;
 pub mod personal;
 pub mod region;
 pub mod register;
