@@ -190,18 +190,19 @@ pub async fn insert_persons(
     .await
 }
 
-/// The persons table's indexes, dropped for a bulk load and built again when it ends.
+/// The persons and households tables' indexes, dropped for a bulk load and built again when it
+/// ends.
 #[derive(Debug, Default)]
 #[must_use = "the indexes stay dropped until restored"]
 pub struct DeferredIndexes(Vec<String>);
 
-/// Drops the persons table's indexes inside the caller's transaction when `rows` more persons
-/// are about to be written and that is at least half as many as the register holds: SQLite
-/// then builds each index once by sorting, instead of a random B-tree insert per row. SQLite
+/// Drops the persons and households tables' indexes inside the caller's transaction when `rows`
+/// more persons are about to be written and that is at least half as many as the register
+/// holds: SQLite then builds each index once by sorting, instead of a random B-tree insert per row. SQLite
 /// only — other connections keep reading their snapshot with the indexes, and the unique ID
 /// index coming back at the end still refuses a duplicate. PostgreSQL keeps its indexes
 /// (dropping one would lock every reader out for the whole import).
-pub async fn defer_person_indexes(
+pub async fn defer_register_indexes(
     ex: &mut impl Exec,
     rows: u64,
 ) -> Result<DeferredIndexes, StoreError> {
@@ -235,7 +236,7 @@ pub async fn defer_person_indexes(
     ))
 }
 
-/// Builds the indexes [`defer_person_indexes`] dropped.
+/// Builds the indexes [`defer_register_indexes`] dropped.
 pub async fn restore_indexes(
     ex: &mut impl Exec,
     deferred: DeferredIndexes,

@@ -21,29 +21,13 @@ pub struct Resealed {
     pub resealed: u64,
 }
 
-/// Begins a write transaction, waiting out a busy server: re-sealing runs beside a live one,
-/// whose writes may keep SQLite's single write lock past the 10-s busy timeout under load.
-async fn begin_patiently(store: &Store) -> Result<shanzhi_store::Tx, ApiError> {
-    let mut tries = 0;
-    loop {
-        match store.begin().await {
-            Ok(tx) => return Ok(tx),
-            Err(e) if tries < 30 && e.to_string().contains("locked") => {
-                tries += 1;
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-}
-
 /// Re-seals every value not sealed under `vault`'s current key.
 pub async fn reseal(store: &Store, vault: &Vault) -> Result<Resealed, ApiError> {
     let mut done = Resealed::default();
     for c in &SEALED_COLUMNS {
         let mut after = 0;
         loop {
-            let mut tx = begin_patiently(store).await?;
+            let mut tx = store.begin().await?;
             let rows = sealed::page(&mut tx, c, after, BATCH).await?;
             let Some(last) = rows.last() else {
                 // Ended explicitly: a dropped transaction would keep the write lock until
@@ -65,7 +49,7 @@ pub async fn reseal(store: &Store, vault: &Vault) -> Result<Resealed, ApiError> 
             tx.commit().await?;
         }
     }
-    let mut tx = begin_patiently(store).await?;
+    let mut tx = store.begin().await?;
     let who = audit::Actor {
         id: None,
         label: "系统（密钥轮换）".into(),

@@ -123,8 +123,9 @@ impl SheetRules {
 }
 
 /// What the first pass remembers of each household, kept small (a city's sheet has hundreds
-/// of thousands): its first row, a hash of its address, its heads and spouses.
+/// of thousands): its number, first row, a hash of its address, its heads and spouses.
 struct HouseholdSeen {
+    reference: Box<str>,
     first_row: u32,
     house: u64,
     heads: u16,
@@ -195,11 +196,13 @@ pub async fn import(
         return Ok(report);
     };
     // Households: one head, at most one spouse, one address.
-    for ((_, reference), h) in &households {
+    for h in households.values() {
         if let Err(e) = check_household_counts(h.heads.into(), h.spouses.into()) {
-            report
-                .problems
-                .add(h.first_row, "户编号", format!("户编号 {reference}：{e}"));
+            report.problems.add(
+                h.first_row,
+                "户编号",
+                format!("户编号 {}：{e}", h.reference),
+            );
         }
     }
     // ID numbers already in the register.
@@ -238,7 +241,7 @@ pub async fn import(
         tokio::task::spawn_blocking(move || second_pass(&path, format, &rules, &progress, &tx_rows))
     };
     let mut tx = state.store().begin().await?;
-    let deferred = store::defer_person_indexes(&mut tx, report.rows).await?;
+    let deferred = store::defer_register_indexes(&mut tx, report.rows).await?;
     let now = now_ms();
     let mut writer = Writer::default();
     while let Some(batch) = rx_rows.recv().await {
@@ -273,7 +276,7 @@ struct FirstPass {
     report: Report,
     rules: Option<SheetRules>,
     ids: HashMap<IndexKey, u32>,
-    households: HashMap<(String, String), HouseholdSeen>,
+    households: HashMap<HouseholdKey, HouseholdSeen>,
 }
 
 fn first_pass(
@@ -288,7 +291,7 @@ fn first_pass(
     let mut report = Report::default();
     let mut rules: Option<SheetRules> = None;
     let mut ids: HashMap<IndexKey, u32> = HashMap::new();
-    let mut households: HashMap<(String, String), HouseholdSeen> = HashMap::new();
+    let mut households: HashMap<HouseholdKey, HouseholdSeen> = HashMap::new();
     let (mut grids, mut tags) = (Some(grids), Some(tags));
     source::read_ahead(path, format, &progress.read, |item| {
         let (row, cells) = match item {
@@ -337,8 +340,9 @@ fn first_pass(
         }
         let house = house_hash(&sheet_row);
         let seen = households
-            .entry((sheet_row.grid.clone(), sheet_row.reference.clone()))
+            .entry(household_key(&sheet_row))
             .or_insert_with(|| HouseholdSeen {
+                reference: sheet_row.reference.as_str().into(),
                 first_row: row,
                 house,
                 heads: 0,
