@@ -20,6 +20,7 @@ pub mod disputes;
 mod error;
 pub mod grid_facts;
 pub mod open311;
+pub mod patrols;
 pub mod photos;
 pub mod places;
 pub mod regions;
@@ -29,6 +30,7 @@ pub mod sessions;
 pub mod staff;
 pub mod summons;
 pub mod vault;
+pub mod visits;
 pub mod webhooks;
 
 pub use db::{Backend, Conn, Exec, Record, Sql, Store, StoreOptions, Tx};

@@ -65,6 +65,11 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s.trim())
     }
 
+    /// Whether the role walks grids on patrol and visits households (巡查走访).
+    pub fn patrols(self) -> bool {
+        matches!(self, Role::GridLeader | Role::GridWorker)
+    }
+
     /// Whether the role keeps the four registers (四册) of its scope: enters and edits
     /// households, residents, places and staff, and imports sheets.
     pub fn keeps_registers(self) -> bool {

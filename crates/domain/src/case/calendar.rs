@@ -83,6 +83,16 @@ impl Day {
     fn next(self) -> Day {
         Day(self.0 + 1)
     }
+
+    /// The day `days` later (earlier when negative).
+    pub fn plus(self, days: i64) -> Day {
+        Day(self.0 + days)
+    }
+
+    /// Days from `earlier` to this day (negative when `earlier` is later).
+    pub fn since(self, earlier: Day) -> i64 {
+        self.0 - earlier.0
+    }
 }
 
 const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;

@@ -43,6 +43,8 @@ struct Entry {
     depth: i16,
     dedicated: bool,
     in_buckets: bool,
+    /// Where its vertices went in the buckets' arena, once moved there.
+    arena: [u32; 2],
     code: CodeBuf,
 }
 
@@ -64,6 +66,36 @@ fn crosses_odd<T: Copy + Into<f64>>(ring: &[[T; 2]], x: f64, y: f64) -> bool {
     inside
 }
 
+/// Metres from (lon, lat) to the nearest edge of a closed ring. The ring is flattened around
+/// the point (equirectangular): exact enough within a few kilometres, which is all a patrol
+/// track asks.
+fn metres_to_ring(ring: impl Iterator<Item = [f64; 2]>, lon: f64, lat: f64) -> f64 {
+    const M_PER_DEG: f64 = 111_320.0;
+    let kx = M_PER_DEG * lat.to_radians().cos();
+    let mut best = f64::INFINITY;
+    let mut last: Option<(f64, f64)> = None;
+    for c in ring {
+        let here = ((c[0] - lon) * kx, (c[1] - lat) * M_PER_DEG);
+        if let Some(prev) = last {
+            best = best.min(origin_to_segment(prev, here));
+        }
+        last = Some(here);
+    }
+    best
+}
+
+/// Distance from the origin to the segment a–b.
+fn origin_to_segment(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let len2 = dx * dx + dy * dy;
+    let t = if len2 == 0.0 {
+        0.0
+    } else {
+        (-(a.0 * dx + a.1 * dy) / len2).clamp(0.0, 1.0)
+    };
+    (a.0 + t * dx).hypot(a.1 + t * dy)
+}
+
 impl Entry {
     fn contains(&self, x: f64, y: f64) -> bool {
         let mut inside = false;
@@ -73,6 +105,18 @@ impl Entry {
             start = end as usize;
         }
         inside
+    }
+
+    /// Each ring's vertices, when they are still held here (not moved to the buckets).
+    fn rings(&self) -> impl Iterator<Item = &[[f64; 2]]> {
+        let mut start = 0;
+        std::iter::once(self.first_ring_end)
+            .chain(self.more_ring_ends.iter().copied())
+            .map(move |end| {
+                let ring = &self.coords[start..end as usize];
+                start = end as usize;
+                ring
+            })
     }
 
     fn slot(&self, id: u32) -> Slot {
@@ -228,6 +272,7 @@ impl Buckets {
                     .map(|[x, y]| [(x - x0) as f32, (y - y0) as f32]),
             );
             let [bx0, by0, bx1, by1] = e.bbox;
+            e.arena = [start, b.arena.len() as u32];
             let item = Item {
                 bbox: [
                     ((bx0 - x0) as f32).next_down(),
@@ -356,6 +401,7 @@ fn entry(item: IndexItem) -> Option<Entry> {
         depth: item.level.depth(),
         dedicated: item.class == GridClass::Dedicated,
         in_buckets: false,
+        arena: [0, 0],
         code: CodeBuf::new(&item.code),
     })
 }
@@ -430,6 +476,32 @@ impl LocateIndex {
             }
             None => {}
         }
+    }
+
+    /// Metres from (lon, lat) to the boundary of `code` (0 inside); `None` when the node has
+    /// no boundary indexed.
+    pub fn metres_outside(&self, code: &str, lon: f64, lat: f64) -> Option<f64> {
+        let id = *self.by_code.get(code)?;
+        let e = self.entries.get(id as usize)?.as_ref()?;
+        if !e.in_buckets {
+            if e.contains(lon, lat) {
+                return Some(0.0);
+            }
+            return e
+                .rings()
+                .map(|r| metres_to_ring(r.iter().copied(), lon, lat))
+                .reduce(f64::min);
+        }
+        // Bucketed boundaries have one ring, kept in the arena relative to the origin.
+        let (x0, y0) = (self.buckets.x0, self.buckets.y0);
+        let ring = &self.buckets.arena[e.arena[0] as usize..e.arena[1] as usize];
+        if crosses_odd(ring, lon - x0, lat - y0) {
+            return Some(0.0);
+        }
+        let absolute = ring
+            .iter()
+            .map(|[x, y]| [f64::from(*x) + x0, f64::from(*y) + y0]);
+        Some(metres_to_ring(absolute, lon, lat))
     }
 
     /// Finds the nodes containing (lon, lat), WGS-84.
@@ -549,6 +621,46 @@ mod tests {
                 0.75,
             ),
         ])
+    }
+
+    #[test]
+    fn metres_outside_is_zero_inside_and_grows_with_distance() {
+        // One boundary in the R-tree (it has a hole, so it stays out of the buckets) and the
+        // rest bucketed: both paths answer.
+        let holed = IndexItem {
+            code: "450802001002".into(),
+            level: Level::Community,
+            class: GridClass::Comprehensive,
+            shape: MultiPolygon::new(vec![geo::Polygon::new(
+                Rect::new(coord! { x: 3.0, y: 0.0 }, coord! { x: 4.0, y: 1.0 })
+                    .to_polygon()
+                    .exterior()
+                    .clone(),
+                vec![
+                    Rect::new(coord! { x: 3.4, y: 0.4 }, coord! { x: 3.6, y: 0.6 })
+                        .to_polygon()
+                        .exterior()
+                        .clone(),
+                ],
+            )]),
+        };
+        let mut idx = sample();
+        idx.upsert(holed);
+        let grid = "450802001001001";
+        assert_eq!(idx.metres_outside(grid, 0.5, 0.5), Some(0.0));
+        // 0.001° east of the east edge at the equator: about 111 m.
+        let m = idx.metres_outside(grid, 1.001, 0.5).unwrap_or_default();
+        assert!((m - 111.3).abs() < 1.0, "{m}");
+        // Beyond a corner: the diagonal.
+        let m = idx.metres_outside(grid, -0.001, -0.001).unwrap_or_default();
+        assert!((m - 157.4).abs() < 1.0, "{m}");
+        assert_eq!(idx.metres_outside("450802001002", 3.2, 0.5), Some(0.0));
+        // Inside the hole is outside the boundary: 0.05° from the hole's edge.
+        let m = idx
+            .metres_outside("450802001002", 3.5, 0.45)
+            .unwrap_or_default();
+        assert!((m - 5_566.0).abs() < 5.0, "{m}");
+        assert_eq!(idx.metres_outside("450802009", 0.0, 0.0), None);
     }
 
     #[test]

@@ -1,9 +1,12 @@
-//! Patrols (巡查): a grid worker's walks through the grid with a GPS track, and the daily rule
-//! that a grid is patrolled twice a day (一日双巡).
+//! Patrols and visits (巡查走访): a grid worker's walks through the grid with a GPS track, the
+//! daily rule that a grid is patrolled twice a day (一日双巡), and the visit frequencies of
+//! tagged residents.
 
 mod track;
+mod visit;
 
 pub use track::{Dropped, Fix, Track, TrackRules, clean};
+pub use visit::{Due, expected_in, next_due, standing};
 
 /// What makes a day's patrols count (configurable per district).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -133,3 +133,21 @@ mod tests {
         assert!(Attention::choices().starts_with("一般、关注"));
     }
 }
+
+labelled! {
+    /// Why a grid worker visits a household or a place (走访事由).
+    VisitPurpose {
+        /// 关爱走访: looking in on the elderly, the disabled, families in difficulty.
+        Care = "care", "关爱走访" | "走访慰问" | "关爱";
+        /// 信息核实: checking and updating the register.
+        Verify = "verify", "信息核实" | "核实";
+        /// 矛盾排查: looking for disputes before they grow.
+        Disputes = "disputes", "矛盾排查" | "纠纷排查";
+        /// 安全检查: fire, gas, electric bicycles.
+        Safety = "safety", "安全检查" | "安全";
+        /// 政策宣传: explaining a policy, collecting opinions.
+        Policy = "policy", "政策宣传" | "宣传";
+        /// 帮扶服务: help with an application, an errand.
+        Help = "help", "帮扶服务" | "帮办代办";
+    }
+}

@@ -11,6 +11,7 @@ pub mod intake;
 pub mod keys;
 pub mod notify;
 pub mod open311;
+pub mod patrols;
 pub mod photos;
 pub mod regions;
 pub mod registers;
