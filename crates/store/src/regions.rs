@@ -288,6 +288,23 @@ pub async fn grid_codes(ex: &mut impl Exec, root: Option<&str>) -> Result<Vec<St
         .collect())
 }
 
+/// Codes and names of the live grids (not micro-grids) under `root`, in code order: the units
+/// patrols and assessments are counted in.
+pub async fn grids_named(
+    ex: &mut impl Exec,
+    root: &str,
+) -> Result<Vec<(String, String)>, StoreError> {
+    ex.all(
+        Sql::new(
+            "SELECT code, name FROM region_nodes WHERE retired_at IS NULL AND level = 'grid' \
+             AND code >= ? AND code < ? ORDER BY code",
+        )
+        .bind(root)
+        .bind(format!("{root}:")),
+    )
+    .await
+}
+
 /// Live node counts under `root`, grouped by the child of `root` they fall under and by level:
 /// (child code, level, count). One grouped range scan feeds the region browser's counts.
 pub async fn counts_by_child(

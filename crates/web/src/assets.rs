@@ -13,6 +13,7 @@ use std::sync::LazyLock;
 const STYLE: &str = include_str!("../assets/style.css");
 const LIVE: &str = include_str!("../assets/live.js");
 const HERE: &str = include_str!("../assets/here.js");
+const PATROL: &str = include_str!("../assets/patrol.js");
 
 /// `/assets/<stem>-<hash>.<ext>` for `content`.
 fn hashed(stem: &str, ext: &str, content: &str) -> String {
@@ -33,6 +34,9 @@ pub static LIVE_PATH: LazyLock<String> = LazyLock::new(|| hashed("live", "js", L
 /// `/assets/here-<hash>.js`: "use my position" on the staff report form.
 pub static HERE_PATH: LazyLock<String> = LazyLock::new(|| hashed("here", "js", HERE));
 
+/// `/assets/patrol-<hash>.js`: the patrol recorder (GPS in batches, kept while offline).
+pub static PATROL_PATH: LazyLock<String> = LazyLock::new(|| hashed("patrol", "js", PATROL));
+
 pub fn router() -> Router<AppState> {
     Router::new().route("/assets/{name}", get(asset))
 }
@@ -45,6 +49,8 @@ async fn asset(Path(name): Path<String>) -> impl IntoResponse {
         Some(("text/javascript; charset=utf-8", LIVE))
     } else if path == *HERE_PATH {
         Some(("text/javascript; charset=utf-8", HERE))
+    } else if path == *PATROL_PATH {
+        Some(("text/javascript; charset=utf-8", PATROL))
     } else {
         None
     };

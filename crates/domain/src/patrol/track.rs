@@ -60,6 +60,9 @@ pub struct TrackRules {
     pub max_accuracy_m: f64,
     /// Furthest outside the grid a fix may be (a street on the boundary, a detour), metres.
     pub max_outside_m: f64,
+    /// How far the phone's clock may be off the server's, which records the start and end:
+    /// fixes this close outside the patrol's time are kept.
+    pub clock_slack_ms: i64,
 }
 
 impl Default for TrackRules {
@@ -68,6 +71,7 @@ impl Default for TrackRules {
             max_speed_kmh: 40.0,
             max_accuracy_m: 100.0,
             max_outside_m: 300.0,
+            clock_slack_ms: 120_000,
         }
     }
 }
@@ -118,7 +122,7 @@ fn check(
     if !on_earth {
         return Err(Dropped::Invalid);
     }
-    if f.at_ms < start_ms || f.at_ms > end_ms {
+    if f.at_ms < start_ms - rules.clock_slack_ms || f.at_ms > end_ms + rules.clock_slack_ms {
         return Err(Dropped::OutsidePatrol);
     }
     if let Some(a) = f.accuracy_m.filter(|a| *a > rules.max_accuracy_m) {
@@ -201,10 +205,21 @@ mod tests {
         vague.accuracy_m = Some(1500.0);
         let mut broken = fix(40, 0.0);
         broken.lat = f64::NAN;
-        let before = fix(-5, 0.0);
-        let after = fix(3601, 0.0);
-        let t = run(&[fix(0, 0.0), far, near, vague, broken, before, after]);
-        assert_eq!(t.kept, vec![fix(0, 0.0), near]);
+        // A phone clock a minute off still counts; ten minutes off does not.
+        let slow_clock = fix(-60, 0.0);
+        let before = fix(-600, 0.0);
+        let after = fix(3600 + 600, 0.0);
+        let t = run(&[
+            fix(0, 0.0),
+            far,
+            near,
+            vague,
+            broken,
+            before,
+            after,
+            slow_clock,
+        ]);
+        assert_eq!(t.kept, vec![slow_clock, fix(0, 0.0), near]);
         let why: Vec<Dropped> = t.dropped.iter().map(|(_, d)| *d).collect();
         assert_eq!(
             why,

@@ -484,3 +484,150 @@ async fn a_grid_worker_reports_from_the_phone_with_its_position_and_a_photo() {
     shot(&c, "case-reported-375").await;
     c.close().await.unwrap();
 }
+
+/// Waits until the element `id` shows text containing `part` (the recorder updates it).
+async fn wait_text(c: &Client, id: &str, part: &str) {
+    let found = c
+        .wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::XPath(&format!(
+            "//*[@id='{id}' and contains(., '{part}')]"
+        )))
+        .await;
+    if let Err(e) = found {
+        let now = c.find(Locator::Id(id)).await.ok();
+        let shown = match now {
+            Some(el) => el.text().await.unwrap_or_default(),
+            None => c.source().await.unwrap_or_default(),
+        };
+        panic!("#{id} never showed {part} ({e}); it shows: {shown}");
+    }
+}
+
+async fn network(c: &Client, offline: bool) {
+    let enable = Cdp {
+        cmd: "Network.enable",
+        params: json!({}),
+    };
+    c.issue_cmd(enable).await.unwrap();
+    let cmd = Cdp {
+        cmd: "Network.emulateNetworkConditions",
+        params: json!({"offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}),
+    };
+    c.issue_cmd(cmd).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_grid_worker_walks_a_patrol_through_a_dropped_signal_and_reports_a_finding() {
+    let app = TestApp::demo().await;
+    let token = app.token("wg0101").await;
+    let (lon, lat) = crate::api_cases::point_in_own_grid(&app, &token).await;
+    let d = driver().await;
+    let c = browser(&d, 375, 812).await;
+    login(&c, &app, "wg0101").await;
+    place_phone(&c, &app.base, lon, lat).await;
+    c.goto(&format!("{}/patrol", app.base)).await.unwrap();
+    c.find(Locator::Css("#patrol-start button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "gps-status", "已上传 1 个").await;
+
+    // The signal drops: the next position waits on the phone, then goes up when it is back.
+    network(&c, true).await;
+    // Five metres in three seconds: a walking pace.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    place_phone(&c, &app.base, lon, lat + 0.00005).await;
+    wait_text(&c, "gps-status", "已在手机上暂存 1 个").await;
+    shot(&c, "patrol-offline-375").await;
+    network(&c, false).await;
+    wait_text(&c, "gps-status", "已上传 2 个").await;
+    wait_text(&c, "patrol-points", "2").await;
+
+    // A finding, noted where the worker stands, then reported as a case in one step.
+    fill(
+        &c,
+        "#note-form textarea[name=text]",
+        "5栋楼道堆放纸箱，堵塞消防通道",
+    )
+    .await;
+    c.find(Locator::Css("#note-form input[name=finding]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#note-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let report = c
+        .wait()
+        .for_element(Locator::Css(".report-finding select"))
+        .await
+        .unwrap();
+    report.select_by_value("0201").await.unwrap();
+    c.find(Locator::Css(".report-finding button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "notes", "已上报为事件").await;
+    let overflow = c
+        .execute("return document.documentElement.scrollWidth;", vec![])
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_u64().unwrap() <= 375,
+        "no sideways scrolling: {overflow}"
+    );
+    shot(&c, "patrol-recording-375").await;
+
+    fill(
+        &c,
+        "#end-form textarea",
+        "巡查 3、5 栋，发现问题 1 件已上报",
+    )
+    .await;
+    c.find(Locator::Css("#end-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "patrol-summary", "发现问题 1 件").await;
+    assert!(c.find(Locator::Css("svg.track path.route")).await.is_ok());
+    assert!(
+        c.find(Locator::Id("recorder")).await.is_err(),
+        "ended: no recorder"
+    );
+    shot(&c, "patrol-ended-375").await;
+
+    // The community sees the grid's day: one patrol of the two.
+    c.delete_all_cookies().await.unwrap();
+    login(&c, &app, "sq01").await;
+    c.goto(&format!("{}/patrols", app.base)).await.unwrap();
+    let today = c
+        .find(Locator::Css(
+            "#coverage tr[data-grid='450802001001001'] td:nth-last-child(2)",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        today.attr("class").await.unwrap().as_deref(),
+        Some("open"),
+        "today is not over: not missed yet"
+    );
+    assert_eq!(
+        today.text().await.unwrap(),
+        "0/2",
+        "a one-minute walk does not count"
+    );
+    shot(&c, "patrol-coverage-375").await;
+    c.close().await.unwrap();
+}

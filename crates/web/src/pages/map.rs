@@ -45,8 +45,7 @@ struct Projection {
 impl Projection {
     /// Equirectangular with longitude scaled by cos(latitude): true shapes at district scale,
     /// fitted into at most WIDTH × MAX_HEIGHT. Returns the projection and the drawing's size.
-    fn fit(shapes: &[&MultiPolygon<f64>]) -> Option<(Projection, f64, f64)> {
-        let mut rects = shapes.iter().filter_map(|s| s.bounding_rect());
+    fn fit(mut rects: impl Iterator<Item = geo::Rect<f64>>) -> Option<(Projection, f64, f64)> {
         let first = rects.next()?;
         let (mut min, mut max) = (first.min(), first.max());
         for r in rects {
@@ -123,7 +122,7 @@ pub fn svg(outline: Option<&MultiPolygon<f64>>, shapes: &[MapShape<'_>]) -> Opti
         .into_iter()
         .chain(shapes.iter().map(|s| s.shape))
         .collect();
-    let (proj, width, height) = Projection::fit(&all)?;
+    let (proj, width, height) = Projection::fit(all.iter().filter_map(|s| s.bounding_rect()))?;
     let max = shapes.iter().map(|s| s.value).max().unwrap_or(0);
     let min = shapes
         .iter()
@@ -179,6 +178,60 @@ pub fn svg(outline: Option<&MultiPolygon<f64>>, shapes: &[MapShape<'_>]) -> Opti
             },
             name = esc(s.name),
         );
+    }
+    out.push_str("</svg>");
+    Some(out)
+}
+
+/// Draws a patrol's track over its grid: the kept path as a line from a start dot to an end
+/// dot, the fixes left out as crosses. None when there is nothing to draw.
+pub fn track_svg(
+    grid: Option<&MultiPolygon<f64>>,
+    kept: &[[f64; 2]],
+    dropped: &[[f64; 2]],
+) -> Option<String> {
+    let points = kept.iter().chain(dropped).map(|p| {
+        geo::Rect::new(
+            geo::coord! { x: p[0], y: p[1] },
+            geo::coord! { x: p[0], y: p[1] },
+        )
+    });
+    let (proj, width, height) = Projection::fit(
+        grid.and_then(|g| g.bounding_rect())
+            .into_iter()
+            .chain(points),
+    )?;
+    let mut out = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0} {height:.0}" class="map track" role="img" aria-label="巡查轨迹">"#
+    );
+    if let Some(g) = grid {
+        let _ = write!(out, r#"<path class="outline" d="{}"/>"#, path(&proj, g));
+    }
+    let mut d = String::new();
+    for (i, p) in kept.iter().enumerate() {
+        let (x, y) = proj.xy(p[0], p[1]);
+        let _ = write!(d, "{}{x:.1} {y:.1}", if i == 0 { "M" } else { "L" });
+    }
+    if !d.is_empty() {
+        let _ = write!(out, r#"<path class="route" d="{d}"/>"#);
+    }
+    for p in dropped {
+        let (x, y) = proj.xy(p[0], p[1]);
+        let _ = write!(
+            out,
+            r#"<path class="dropped" d="M{:.1} {:.1}l8 8m0 -8l-8 8"/>"#,
+            x - 4.0,
+            y - 4.0
+        );
+    }
+    for (p, class) in [(kept.first(), "start"), (kept.last(), "end")] {
+        if let Some(p) = p {
+            let (x, y) = proj.xy(p[0], p[1]);
+            let _ = write!(
+                out,
+                r#"<circle class="{class}" cx="{x:.1}" cy="{y:.1}" r="6"/>"#
+            );
+        }
     }
     out.push_str("</svg>");
     Some(out)

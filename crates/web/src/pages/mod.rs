@@ -11,6 +11,7 @@ mod cases;
 mod hotline;
 mod login;
 mod map;
+mod patrols;
 mod places;
 mod poster;
 mod public;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .merge(registers::router())
         .merge(residents::router())
         .merge(places::router())
+        .merge(patrols::router())
         .merge(audit::router())
 }
 

@@ -103,7 +103,7 @@ pub async fn start(
         .or_else(|| account.node_code.clone())
         .ok_or_else(|| ApiError::bad("grid_required", "请选择要巡查的网格"))?;
     let node = regions::visible(state, actor, &code).await?;
-    if !matches!(node.level(), Level::Grid | Level::MicroGrid) {
+    if node.level() != Level::Grid {
         return Err(ApiError::bad(
             "not_a_grid",
             format!("{}不是网格，请选择网格后开始巡查", node.name),
@@ -420,6 +420,8 @@ pub async fn current(
 pub struct GridDay {
     /// Grid code.
     pub grid: String,
+    /// Grid name.
+    pub name: String,
     /// Day.
     pub day: String,
     /// Patrols that count.
@@ -484,7 +486,7 @@ pub async fn coverage(
     period: Period,
     rule: &DailyRule,
 ) -> Result<Vec<GridDay>, ApiError> {
-    let grids = shanzhi_store::regions::grid_codes(ex, Some(root)).await?;
+    let grids = shanzhi_store::regions::grids_named(ex, root).await?;
     let spans = store::spans(ex, root, &period.from.to_string(), &period.to.to_string()).await?;
     let mut by_grid_day: std::collections::HashMap<(&str, &str), Vec<PatrolSpan>> =
         std::collections::HashMap::new();
@@ -500,7 +502,7 @@ pub async fn coverage(
     let today = Day::of(now_ms());
     let days: Vec<(String, bool)> = period.days().map(|d| (d.to_string(), d < today)).collect();
     let mut out = Vec::with_capacity(grids.len() * days.len());
-    for grid in &grids {
+    for (grid, name) in &grids {
         for (day, over) in &days {
             let spans = by_grid_day
                 .get(&(grid.as_str(), day.as_str()))
@@ -508,6 +510,7 @@ pub async fn coverage(
             let c = day_coverage(spans, rule);
             out.push(GridDay {
                 grid: grid.clone(),
+                name: name.clone(),
                 day: day.clone(),
                 counted: c.counted,
                 needed: c.needed,

@@ -1,0 +1,368 @@
+//! Patrol pages: the grid worker's phone page that records the walk (GPS in batches, kept on
+//! the phone while the signal is gone), notes and findings, the end; the patrol's record with its
+//! track drawn; and coverage (一日双巡) for the community and above.
+
+use super::registers::{Notice, back};
+use super::{Chrome, PageError, render};
+use crate::AppState;
+use crate::auth::{CsrfForm, PageUser, csrf_token};
+use crate::services::patrols::{self as svc, FixInput, GridDay, NoteInput, Period, TrackSummary};
+use crate::services::regions;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+use shanzhi_store::patrols::{NoteRow, PatrolRow};
+use std::collections::BTreeMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/patrol", get(mine).post(start))
+        .route("/patrols", get(coverage))
+        .route("/patrols/{id}", get(show))
+        .route("/patrols/{id}/fixes", post(fixes))
+        .route("/patrols/{id}/notes", post(note))
+        .route("/patrols/{id}/notes/{note}/case", post(report_finding))
+        .route("/patrols/{id}/end", post(end))
+}
+
+/// One patrol as a list shows it.
+struct PatrolLine {
+    id: i64,
+    day: String,
+    span: String,
+    worker: String,
+    grid: String,
+    km: String,
+    summary: String,
+}
+
+impl PatrolLine {
+    fn of(p: &PatrolRow) -> PatrolLine {
+        PatrolLine {
+            id: p.id,
+            day: p.day.clone(),
+            span: match p.ended_at {
+                Some(e) => format!("{}–{}", svc::clock(p.started_at), svc::clock(e)),
+                None => format!("{} 起，未结束", svc::clock(p.started_at)),
+            },
+            worker: p.worker_label.clone(),
+            grid: p.node_code.clone(),
+            km: format!("{:.2}", p.metres / 1000.0),
+            summary: p.summary.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "patrol_start.html")]
+struct StartPage {
+    style: &'static str,
+    chrome: Chrome,
+    grid: String,
+    recent: Vec<PatrolLine>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+/// The grid worker's way in: the patrol under way, or the button to start one.
+async fn mine(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+    Query(q): Query<Notice>,
+) -> Result<(CookieJar, Response), PageError> {
+    if !p.actor.role.patrols() {
+        return Ok((jar, Redirect::to("/patrols").into_response()));
+    }
+    if let Some(running) = svc::current(&state, &p.account).await? {
+        let to = format!("/patrols/{}", running.id);
+        return Ok((jar, Redirect::to(&to).into_response()));
+    }
+    let grid = p.account.node_code.clone().unwrap_or_default();
+    let period = Period::parse(None, None)?;
+    let recent = shanzhi_store::patrols::list(
+        &mut state.store().conn().await?,
+        &grid,
+        &period.from.to_string(),
+        &period.to.to_string(),
+        30,
+    )
+    .await?;
+    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let view = StartPage {
+        style: crate::assets::STYLE_PATH.as_str(),
+        chrome: Chrome::new(&p, csrf),
+        grid,
+        recent: recent.iter().map(PatrolLine::of).collect(),
+        notice: q.notice,
+        error: q.error,
+    };
+    Ok((jar, render(&view)))
+}
+
+async fn start(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    CsrfForm(_): CsrfForm<BTreeMap<String, String>>,
+) -> Result<Redirect, PageError> {
+    match svc::start(&state, &p.actor, &p.account, None).await {
+        Ok(row) => Ok(Redirect::to(&format!("/patrols/{}", row.id))),
+        Err(e) => back("/patrol", Err(e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "patrol.html")]
+struct PatrolPage {
+    style: &'static str,
+    chrome: Chrome,
+    patrol_js: &'static str,
+    grid_name: String,
+    line: PatrolLine,
+    /// The walker's own patrol still open: the recorder and forms are shown.
+    recording: bool,
+    kept: i32,
+    dropped: Vec<(String, String)>,
+    notes: Vec<NoteRow>,
+    map: Option<String>,
+    categories: Vec<(String, String)>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Query(q): Query<Notice>,
+) -> Result<(CookieJar, Response), PageError> {
+    let d = svc::detail(&state, &p.actor, id).await?;
+    let grid = regions::visible(&state, &p.actor, &d.patrol.node_code).await?;
+    let outline = grid.boundary()?;
+    let dropped_at: Vec<[f64; 2]> = d.dropped.iter().map(|f| [f.lon, f.lat]).collect();
+    let map = super::map::track_svg(outline.as_ref().map(|b| b.shape()), &d.track, &dropped_at);
+    let categories = shanzhi_store::cases::categories(&mut state.store().conn().await?)
+        .await?
+        .into_iter()
+        .filter(|c| c.code.len() > 2)
+        .map(|c| (c.code, c.name))
+        .collect();
+    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let view = PatrolPage {
+        style: crate::assets::STYLE_PATH.as_str(),
+        chrome: Chrome::new(&p, csrf),
+        patrol_js: crate::assets::PATROL_PATH.as_str(),
+        grid_name: grid.name.clone(),
+        recording: d.can_end && d.patrol.account_id == p.account.id,
+        kept: d.patrol.fixes_kept,
+        line: PatrolLine::of(&d.patrol),
+        dropped: d
+            .dropped
+            .iter()
+            .map(|f| (svc::clock(f.at_ms), f.reason.clone()))
+            .collect(),
+        notes: d.notes,
+        map,
+        categories,
+        notice: q.notice,
+        error: q.error,
+    };
+    Ok((jar, render(&view)))
+}
+
+#[derive(Debug, Deserialize)]
+struct FixesForm {
+    /// The batch, as JSON (the page's script sends it with the form's CSRF token).
+    fixes: String,
+}
+
+/// A batch of fixes from the recorder script; answers JSON for it to show.
+async fn fixes(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<FixesForm>,
+) -> Result<axum::Json<TrackSummary>, PageError> {
+    let batch: Vec<FixInput> = serde_json::from_str(&f.fixes)
+        .map_err(|e| PageError::BadRequest(format!("定位数据无效：{e}")))?;
+    Ok(axum::Json(
+        svc::add_fixes(&state, &p.actor, id, &batch).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct NoteForm {
+    text: String,
+    #[serde(default)]
+    finding: Option<String>,
+    #[serde(default)]
+    lon: String,
+    #[serde(default)]
+    lat: String,
+}
+
+async fn note(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<NoteForm>,
+) -> Result<Redirect, PageError> {
+    let finding = f.finding.is_some();
+    let input = NoteInput {
+        text: f.text,
+        finding,
+        lon: f.lon.trim().parse().ok(),
+        lat: f.lat.trim().parse().ok(),
+    };
+    let result = svc::add_note(&state, &p.actor, id, &input).await.map(|_| {
+        if finding {
+            "已记录发现的问题，可上报为事件"
+        } else {
+            "已记录"
+        }
+        .to_owned()
+    });
+    back(&format!("/patrols/{id}"), result)
+}
+
+#[derive(Debug, Deserialize)]
+struct FindingForm {
+    category: String,
+}
+
+async fn report_finding(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path((id, note)): Path<(i64, i64)>,
+    CsrfForm(f): CsrfForm<FindingForm>,
+) -> Result<Redirect, PageError> {
+    let result = svc::report_finding(&state, &p.actor, &p.account, (id, note), &f.category).await;
+    let result = result.map(|case| format!("已上报为事件 #{}", case.id));
+    back(&format!("/patrols/{id}"), result)
+}
+
+#[derive(Debug, Deserialize)]
+struct EndForm {
+    #[serde(default)]
+    summary: String,
+}
+
+async fn end(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<EndForm>,
+) -> Result<Redirect, PageError> {
+    let result = svc::end(&state, &p.actor, id, &f.summary)
+        .await
+        .map(|row| format!("巡查已结束，轨迹 {:.2} 公里", row.metres / 1000.0));
+    back(&format!("/patrols/{id}"), result)
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CoverageQuery {
+    node: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// One grid's row of the coverage table.
+struct CoverageRow {
+    grid: String,
+    name: String,
+    /// Per day: (text, css class).
+    days: Vec<(String, &'static str)>,
+    missed: usize,
+}
+
+#[derive(Template)]
+#[template(path = "patrols.html")]
+struct CoveragePage {
+    style: &'static str,
+    chrome: Chrome,
+    node_code: String,
+    node_name: String,
+    from: String,
+    to: String,
+    days: Vec<String>,
+    rows: Vec<CoverageRow>,
+    missed: usize,
+    patrols: Vec<PatrolLine>,
+    patrols_self: bool,
+}
+
+/// Coverage under a node: grids by day (一日双巡), the missed days counted, recent patrols.
+async fn coverage(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+    Query(q): Query<CoverageQuery>,
+) -> Result<(CookieJar, Response), PageError> {
+    let code = q
+        .node
+        .clone()
+        .or_else(|| p.account.node_code.clone())
+        .unwrap_or_default();
+    let node = regions::visible(&state, &p.actor, &code).await?;
+    let period = Period::parse(q.from.as_deref(), q.to.as_deref())?;
+    let cells = svc::coverage_for(&state, &p.actor, &node.code, period).await?;
+    let mut rows: Vec<CoverageRow> = Vec::new();
+    for c in &cells {
+        if rows.last().is_none_or(|r| r.grid != c.grid) {
+            rows.push(CoverageRow {
+                grid: c.grid.clone(),
+                name: c.name.clone(),
+                days: Vec::new(),
+                missed: 0,
+            });
+        }
+        if let Some(r) = rows.last_mut() {
+            r.days.push(cell(c));
+            r.missed += usize::from(c.missed);
+        }
+    }
+    let patrols = shanzhi_store::patrols::list(
+        &mut state.store().conn().await?,
+        &node.code,
+        &period.from.to_string(),
+        &period.to.to_string(),
+        100,
+    )
+    .await?;
+    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let view = CoveragePage {
+        style: crate::assets::STYLE_PATH.as_str(),
+        chrome: Chrome::new(&p, csrf),
+        node_name: node.name,
+        node_code: node.code,
+        from: period.from.to_string(),
+        to: period.to.to_string(),
+        // Column heads: MM-DD.
+        days: period
+            .days()
+            .map(|d| d.to_string().get(5..).unwrap_or_default().to_owned())
+            .collect(),
+        missed: rows.iter().map(|r| r.missed).sum(),
+        rows,
+        patrols: patrols.iter().map(PatrolLine::of).collect(),
+        patrols_self: p.actor.role.patrols(),
+    };
+    Ok((jar, render(&view)))
+}
+
+fn cell(c: &GridDay) -> (String, &'static str) {
+    let text = format!("{}/{}", c.counted, c.needed);
+    let class = if c.counted >= c.needed {
+        "met"
+    } else if c.missed {
+        "missed"
+    } else {
+        "open"
+    };
+    (text, class)
+}
