@@ -168,14 +168,14 @@ pub async fn changes(ex: &mut impl Exec, visit_id: i64) -> Result<Vec<ChangeRow>
     .await
 }
 
-/// The visit-tagged residents of a household: (person, tag, days between visits).
+/// The visit-tagged residents of a household: (person, tag, days between visits, next due).
 pub async fn household_tags(
     ex: &mut impl Exec,
     household_id: i64,
-) -> Result<Vec<(i64, String, i32)>, StoreError> {
+) -> Result<Vec<(i64, String, i32, Option<String>)>, StoreError> {
     ex.all(
         Sql::new(
-            "SELECT t.person_id, t.tag, k.visit_days FROM person_tags t \
+            "SELECT t.person_id, t.tag, k.visit_days, t.next_visit FROM person_tags t \
              JOIN tag_kinds k ON k.code = t.tag JOIN persons p ON p.id = t.person_id \
              WHERE p.household_id = ? AND p.moved_out IS NULL AND k.visit_days IS NOT NULL",
         )

@@ -10,6 +10,7 @@ mod api_notify;
 mod api_patrols;
 mod api_regions;
 mod api_search;
+mod api_visits;
 mod audit;
 mod browser;
 mod cli;

@@ -89,6 +89,58 @@ async fn a_grid_worker_registers_a_household_on_the_forms_and_reveals_a_number_o
         .expect("member");
     let html = follow(&app, &wg, r).await;
     assert!(html.contains("已添加 覃建国"), "{html}");
+
+    // Due a visit at once (独居老人, never visited); a visit from the person page, then the
+    // phone learnt during it, recorded against the visit.
+    let (_, due) = text(&app, &wg, &format!("/visits/due?node={GRID}")).await;
+    assert!(due.contains("黄秀兰") && due.contains("从未走访"), "{due}");
+    let r = wg
+        .post(format!("{}/residents/{person}/visits", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("purpose", "关爱走访"),
+            ("day", ""),
+            ("notes", "老人身体状况良好，已提醒冬季用电安全"),
+            ("findings", ""),
+        ])
+        .send()
+        .await
+        .expect("visit");
+    let html = follow(&app, &wg, r).await;
+    assert!(
+        html.contains("已记录走访") && html.contains("正在走访核实"),
+        "{html}"
+    );
+    let field = |name: &str| {
+        html.split(&format!("name=\"{name}\" value=\""))
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or_else(|| panic!("{name}"))
+            .to_owned()
+    };
+    let (updated_at, visit) = (field("updated_at"), field("visit_id"));
+    let r = wg
+        .post(format!("{}/residents/{person}", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("updated_at", &updated_at),
+            ("visit_id", &visit),
+            ("name", "黄秀兰"),
+            ("phone", "13977580011"),
+            ("relation", "户主"),
+            ("status", "户籍"),
+            ("tags", "独居老人(重点)"),
+        ])
+        .send()
+        .await
+        .expect("edit");
+    let html = follow(&app, &wg, r).await;
+    assert!(
+        html.contains("核实更新 联系电话：138****2345 → 139****0011"),
+        "{html}"
+    );
+    let (_, due) = text(&app, &wg, &format!("/visits/due?node={GRID}")).await;
+    assert!(!due.contains("黄秀兰"), "visited this week: {due}");
     let (_, list) = text(
         &app,
         &wg,

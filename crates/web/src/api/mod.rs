@@ -17,6 +17,7 @@ mod patrols;
 pub(crate) mod photos;
 mod regions;
 pub(crate) mod registers;
+mod visits;
 mod webhooks;
 
 pub use page::Page;
@@ -51,6 +52,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "disputes", description = "矛盾纠纷排查化解：当事人、调解、结果、稳控、成功率"),
         (name = "registers", description = "四册：网格基础信息、网格长(员)、居民（户、人、标签）、重点场所；模板、导入、导出"),
         (name = "patrols", description = "巡查：开始、轨迹（分批上传、乱序重复可容）、记录与发现问题上报、结束；一日双巡覆盖"),
+        (name = "visits", description = "走访：住户与场所走访、走访中的信息核实、重点人群按标签频次的待走访名单"),
         (name = "audit", description = "审计日志：每次写入与个人信息查看的哈希链记录"),
     )
 )]
@@ -85,6 +87,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(hotline::router())
         .merge(registers::router())
         .merge(patrols::router())
+        .merge(visits::router())
         .merge(audit::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

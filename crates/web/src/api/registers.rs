@@ -55,10 +55,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 fn keeper(p: &Principal) -> Keeper<'_> {
-    Keeper {
-        actor: &p.actor,
-        account: &p.account,
-    }
+    Keeper::of(p)
 }
 
 /// The id of what was created.

@@ -6,7 +6,10 @@ mod password;
 mod principal;
 mod secret;
 
-pub use csrf::{CSRF_COOKIE, CsrfForm, CsrfMultipart, FILE_LIMIT, FilePart, csrf_token};
+pub use csrf::{
+    CSRF_COOKIE, CsrfForm, CsrfMultipart, FILE_LIMIT, FilePart, csrf_token, int_field,
+    optional_int_field,
+};
 pub use password::{hash_password, verify_password};
 pub use principal::{ApiUser, PageUser, Principal, SESSION_COOKIE, actor_of};
 pub use secret::{hash_secret, new_secret};

@@ -18,6 +18,7 @@ mod public;
 mod regions;
 mod registers;
 mod residents;
+mod visits;
 
 use crate::assets::STYLE_PATH;
 use crate::auth::Principal;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(residents::router())
         .merge(places::router())
         .merge(patrols::router())
+        .merge(visits::router())
         .merge(audit::router())
 }
 

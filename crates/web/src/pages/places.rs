@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
-use shanzhi_domain::register::vocab::{PlaceKind, Risk};
+use shanzhi_domain::register::vocab::{PlaceKind, Risk, VisitPurpose};
 use shanzhi_store::places::{InspectionRow, PlaceRow};
 
 pub fn router() -> Router<AppState> {
@@ -30,6 +30,9 @@ struct PlacePage {
     keeps: bool,
     notice: Option<String>,
     error: Option<String>,
+    visits: Vec<super::visits::VisitLine>,
+    visit_action: String,
+    purposes: &'static [VisitPurpose],
 }
 
 async fn show(
@@ -42,6 +45,9 @@ async fn show(
     let place = svc::visible(&state, keeper(&p), id).await?;
     let mut conn = state.store().conn().await?;
     let inspections = shanzhi_store::places::inspections(&mut conn, id).await?;
+    let visits =
+        shanzhi_store::visits::of(&mut conn, shanzhi_store::visits::Visited::Place(id)).await?;
+    let visits = super::visits::lines(&mut conn, visits).await?;
     let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
     let view = PlacePage {
         style: crate::assets::STYLE_PATH.as_str(),
@@ -53,6 +59,9 @@ async fn show(
         keeps: p.actor.role.keeps_registers(),
         notice: q.notice,
         error: q.error,
+        visits,
+        visit_action: format!("/places/{id}/visits"),
+        purposes: VisitPurpose::ALL,
     };
     Ok((jar, render(&view)))
 }

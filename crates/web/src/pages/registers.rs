@@ -44,10 +44,7 @@ pub fn router() -> Router<AppState> {
 }
 
 pub(super) fn keeper(p: &Principal) -> Keeper<'_> {
-    Keeper {
-        actor: &p.actor,
-        account: &p.account,
-    }
+    Keeper::of(p)
 }
 
 /// Every problem of a refused entry, one line: `公民身份号码：…；联系电话：…`.

@@ -2,7 +2,7 @@
 //! edits, new members, moves and audited reveals as forms.
 
 use super::cases::RevealPage;
-use super::registers::{MemberForm, Notice, back, keeper};
+use super::registers::{MemberForm, back, keeper};
 use super::{Chrome, PageError, render};
 use crate::auth::{CsrfForm, PageUser, csrf_token};
 use crate::services::registers::residents::{
@@ -16,7 +16,7 @@ use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
-use shanzhi_domain::register::vocab::{Attention, Relation, Residence};
+use shanzhi_domain::register::vocab::{Attention, Relation, Residence, VisitPurpose};
 use shanzhi_store::residents::TagKindRow;
 
 pub fn router() -> Router<AppState> {
@@ -47,6 +47,19 @@ struct PersonPage {
     relations: &'static [Relation],
     statuses: &'static [Residence],
     tag_kinds: Vec<TagKindRow>,
+    visits: Vec<super::visits::VisitLine>,
+    visit_action: String,
+    purposes: &'static [VisitPurpose],
+    /// The visit the edit form records its changes against (after recording one).
+    visit_id: Option<i64>,
+}
+
+/// The person page's query: a notice, and the visit just recorded.
+#[derive(Debug, Default, serde::Deserialize)]
+struct PersonQuery {
+    notice: Option<String>,
+    error: Option<String>,
+    visit: Option<i64>,
 }
 
 fn age_on(birth: &str, today: time::Date) -> Option<i32> {
@@ -63,11 +76,17 @@ async fn show(
     PageUser(p): PageUser,
     jar: CookieJar,
     Path(id): Path<i64>,
-    Query(q): Query<Notice>,
+    Query(q): Query<PersonQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
     let d = svc::detail(&state, keeper(&p), id).await?;
     let mut conn = state.store().conn().await?;
     let tag_kinds = shanzhi_store::residents::tag_kinds(&mut conn).await?;
+    let visits = shanzhi_store::visits::of(
+        &mut conn,
+        shanzhi_store::visits::Visited::Household(d.person.household_id),
+    )
+    .await?;
+    let visits = super::visits::lines(&mut conn, visits).await?;
     let level = |code: &str| Attention::from_code(code).map_or("", Attention::label);
     let tags_text = d
         .tags
@@ -125,6 +144,10 @@ async fn show(
         relations: Relation::ALL,
         statuses: Residence::ALL,
         tag_kinds,
+        visits,
+        visit_action: format!("/residents/{id}/visits"),
+        purposes: VisitPurpose::ALL,
+        visit_id: q.visit,
         d,
     };
     Ok((jar, render(&view)))

@@ -15,3 +15,4 @@ pub mod patrols;
 pub mod photos;
 pub mod regions;
 pub mod registers;
+pub mod visits;

@@ -29,7 +29,15 @@ pub struct Keeper<'a> {
     pub account: &'a AccountRow,
 }
 
-impl Keeper<'_> {
+impl<'a> Keeper<'a> {
+    /// The logged-in caller as a keeper.
+    pub fn of(p: &'a crate::auth::Principal) -> Keeper<'a> {
+        Keeper {
+            actor: &p.actor,
+            account: &p.account,
+        }
+    }
+
     /// The actor as the audit trail names them.
     pub fn audit(&self) -> audit::Actor {
         audit::Actor {

@@ -2,13 +2,13 @@
 //! searched within scope, shown masked, revealed on record.
 
 use super::{Keeper, invalid};
-use crate::services::audit;
+use crate::services::{audit, visits};
 use crate::{ApiError, AppState};
 use shanzhi_domain::personal::{IdNumber, mask_id_number, mask_phone, normalize_phone};
 use shanzhi_domain::register::resident::{
     Person, PersonInput, check_household, check_person, parse_tags,
 };
-use shanzhi_domain::register::vocab::Relation;
+use shanzhi_domain::register::vocab::{Relation, Residence};
 use shanzhi_store::residents::{
     self as store, NewPerson, NewTag, PersonFilter, PersonRow, PersonTagRow, Sealed,
 };
@@ -489,7 +489,12 @@ pub struct PersonEdit {
     #[serde(default)]
     pub tags: String,
     /// The `updated_at` the edit was made from: a stale edit is refused, not merged.
+    #[serde(deserialize_with = "crate::auth::int_field")]
     pub updated_at: i64,
+    /// The visit during which the change was made (信息核实), the editor's own to this
+    /// household; the changed fields are then recorded with the visit.
+    #[serde(default, deserialize_with = "crate::auth::optional_int_field")]
+    pub visit_id: Option<i64>,
 }
 
 /// Edits a person; the audit record keeps before and after (masked).
@@ -597,20 +602,23 @@ pub async fn update_person(
     store::put_tags(&mut tx, &new_tags).await?;
     let mut after = masked_view(&c);
     after["phone"] = serde_json::json!(phone.map(|p| &p.masked));
+    let before_view = serde_json::json!({
+        "name": before.name, "id": before.id_masked, "phone": before.phone_masked,
+        "relation": Relation::from_code(&before.relation).map_or("", Relation::label),
+        "status": Residence::from_code(&before.status).map_or("", Residence::label),
+        "moved_in": before.moved_in, "moved_out": before.moved_out,
+        "tags": old_tags.iter().map(|t| format!("{}:{}", t.tag, t.level)).collect::<Vec<_>>(),
+    });
+    if let Some(visit) = e.visit_id {
+        visits::changes_during(&mut tx, k, visit, before.household_id).await?;
+        visits::record_changes(&mut tx, visit, id, &before_view, &after).await?;
+    }
     let record = audit::entry(
         &k.audit(),
         "register.person_update",
         format!("person:{id}"),
         Some(&before.node_code),
-        serde_json::json!({
-            "before": {
-                "name": before.name, "id": before.id_masked, "phone": before.phone_masked,
-                "relation": before.relation, "status": before.status, "moved_in": before.moved_in,
-                "moved_out": before.moved_out,
-                "tags": old_tags.iter().map(|t| format!("{}:{}", t.tag, t.level)).collect::<Vec<_>>(),
-            },
-            "after": after,
-        }),
+        serde_json::json!({"before": before_view, "after": after, "visit": e.visit_id}),
     );
     audit::record(&mut tx, &[record]).await?;
     tx.commit().await?;
