@@ -13,6 +13,7 @@
 pub mod audit;
 pub mod auth;
 pub mod case;
+pub mod figures;
 pub mod geo;
 pub mod notify;
 pub mod patrol;

@@ -620,11 +620,14 @@ pub async fn update_if_version(
     version: i64,
     u: &CaseUpdate<'_>,
 ) -> Result<bool, StoreError> {
+    let now = now_ms();
     let n = ex
         .exec(
             Sql::new(
                 "UPDATE cases SET stage = ?, tier = ?, holder_code = ?, department_id = ?, reopened = ?, \
                  merged_into = ?, satisfaction = ?, accept_due = ?, handle_due = ?, suspended_at = ?, extensions = ?, \
+                 handled_at = CASE WHEN ? = 'handled' THEN ? WHEN ? IN ('reported', 'accepted', 'dispatched', 'in_progress') THEN NULL ELSE handled_at END, \
+                 closed_at = CASE WHEN ? = 'closed' THEN ? WHEN ? IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified') THEN NULL ELSE closed_at END, \
                  version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
             )
             .bind(u.stage)
@@ -638,7 +641,15 @@ pub async fn update_if_version(
             .bind(u.handle_due)
             .bind(u.suspended_at)
             .bind(u.extensions)
-            .bind(now_ms())
+            // A case handled again after a failed check, or reopened after closing, takes the
+            // latest time; one sent back to work has none until it is handled again.
+            .bind(u.stage)
+            .bind(now)
+            .bind(u.stage)
+            .bind(u.stage)
+            .bind(now)
+            .bind(u.stage)
+            .bind(now)
             .bind(id)
             .bind(version),
         )
@@ -741,10 +752,18 @@ pub async fn insert_past(
         append_event_at(ex, id, *at, e.clone()).await?;
     }
     let last = p.steps.last().map_or(p.created_at, |(at, _)| *at);
+    // The handled and closed times come from the timeline written above, not the clock.
     ex.exec(
-        Sql::new("UPDATE cases SET updated_at = ? WHERE id = ?")
-            .bind(last)
-            .bind(id),
+        Sql::new(
+            "UPDATE cases SET updated_at = ?, \
+             handled_at = CASE WHEN stage IN ('handled', 'verified', 'closed', 'rated', 'followed_up') THEN \
+               (SELECT MAX(e.at) FROM case_events e WHERE e.case_id = cases.id AND e.to_stage = 'handled') END, \
+             closed_at = CASE WHEN stage IN ('closed', 'rated', 'followed_up') THEN \
+               (SELECT MAX(e.at) FROM case_events e WHERE e.case_id = cases.id AND e.to_stage = 'closed') END \
+             WHERE id = ?",
+        )
+        .bind(last)
+        .bind(id),
     )
     .await?;
     Ok(id)

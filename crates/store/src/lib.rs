@@ -14,6 +14,7 @@ pub mod bulk;
 pub mod calendar;
 pub mod case_requests;
 pub mod cases;
+pub mod dashboard;
 mod db;
 pub mod dialect;
 pub mod disputes;

@@ -31,6 +31,12 @@ async fn a_grid_matter_goes_round_the_loop() {
     let leader = app.token("wgz01").await;
     let officer = app.token("sq01").await;
     let (lon, lat) = point_in_own_grid(&app, &worker).await;
+    let figures = |d: &Value| {
+        let c = &d["cases"];
+        ["received", "handled_on_time", "closed"].map(|k| c[k].as_i64().unwrap_or_default())
+    };
+    let dashboard = "/api/v1/dashboard?node=450802001001001";
+    let before = figures(&app.get(dashboard, &officer).await.1);
     let (s, case) = app
         .post(
             "/api/v1/cases",
@@ -107,6 +113,10 @@ async fn a_grid_matter_goes_round_the_loop() {
     );
     assert!(timeline[4]["actor"].as_str().unwrap().contains("网格员"));
     assert_eq!(timeline[3]["public"], false, "starting work is internal");
+
+    // The dashboard counts it: reported, handled on time, closed.
+    let after = figures(&app.get(dashboard, &officer).await.1);
+    assert_eq!(after, [before[0] + 1, before[1] + 1, before[2] + 1]);
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 mod api_auth;
 mod api_cases;
+mod api_dashboard;
 mod api_deadlines;
 mod api_disputes;
 mod api_hotline;

@@ -5,6 +5,7 @@ mod accounts;
 pub(crate) mod audit;
 mod auth;
 mod cases;
+pub(crate) mod dashboard;
 mod deadlines;
 mod disputes;
 pub(crate) mod events;
@@ -53,6 +54,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "registers", description = "四册：网格基础信息、网格长(员)、居民（户、人、标签）、重点场所；模板、导入、导出"),
         (name = "patrols", description = "巡查：开始、轨迹（分批上传、乱序重复可容）、记录与发现问题上报、结束；一日双巡覆盖"),
         (name = "visits", description = "走访：住户与场所走访、走访中的信息核实、重点人群按标签频次的待走访名单"),
+        (name = "dashboard", description = "指挥大屏：任一区域任一时段的事件、处置率、按期办结率、满意率、吹哨报到、调解、巡查、走访"),
         (name = "audit", description = "审计日志：每次写入与个人信息查看的哈希链记录"),
     )
 )]
@@ -88,6 +90,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(registers::router())
         .merge(patrols::router())
         .merge(visits::router())
+        .merge(dashboard::router())
         .merge(audit::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

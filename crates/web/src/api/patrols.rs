@@ -4,8 +4,9 @@ use super::extract::{Json, Path, Query};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
 use crate::services::patrols::{
-    self as svc, FixInput, GridDay, NoteInput, PatrolDetail, Period, TrackSummary,
+    self as svc, FixInput, GridDay, NoteInput, PatrolDetail, TrackSummary,
 };
+use crate::services::period::Period;
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod cases;
+pub mod dashboard;
 pub mod deadlines;
 pub mod disputes;
 pub mod hotline;
@@ -12,6 +13,7 @@ pub mod keys;
 pub mod notify;
 pub mod open311;
 pub mod patrols;
+pub mod period;
 pub mod photos;
 pub mod regions;
 pub mod registers;

@@ -5,6 +5,7 @@
 
 use crate::auth::Actor;
 use crate::services::cases::{self as case_svc, ReportInput, actor_label};
+use crate::services::period::Period;
 use crate::services::regions;
 use crate::{ApiError, AppState};
 use shanzhi_domain::case::Day;
@@ -20,8 +21,6 @@ use shanzhi_store::{Exec, now_ms};
 pub const MAX_BATCH: usize = 2_000;
 /// A patrol can be ended, and receives late fixes, for this long after it started.
 const OPEN_FOR_MS: i64 = 12 * 3_600_000;
-/// The longest period coverage is computed for at once.
-pub const MAX_DAYS: i64 = 92;
 
 /// A fix as the phone sends it.
 #[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::ToSchema)]
@@ -432,51 +431,6 @@ pub struct GridDay {
     pub started: u32,
     /// The day is over and the rule was not met (today is still under way).
     pub missed: bool,
-}
-
-/// A period of days, checked: not reversed, not in the future, not too long.
-#[derive(Debug, Clone, Copy)]
-pub struct Period {
-    /// First day.
-    pub from: Day,
-    /// Last day.
-    pub to: Day,
-}
-
-impl Period {
-    /// Parses `from`..=`to` (ISO days); `to` defaults to today, `from` to 6 days before `to`.
-    pub fn parse(from: Option<&str>, to: Option<&str>) -> Result<Period, ApiError> {
-        let day = |s: &str| {
-            Day::parse(s).ok_or_else(|| {
-                ApiError::bad("invalid_day", format!("日期 {s} 无效，应写成 2026-10-01"))
-            })
-        };
-        let today = Day::of(now_ms());
-        let to = to.map(day).transpose()?.unwrap_or(today);
-        let from = from.map(day).transpose()?.unwrap_or(to.plus(-6));
-        if to > today {
-            return Err(ApiError::bad(
-                "future_period",
-                format!("{to} 尚未到来，只能查询今天及以前"),
-            ));
-        }
-        if from > to {
-            return Err(ApiError::bad("invalid_period", "开始日期不能晚于结束日期"));
-        }
-        if to.since(from) >= MAX_DAYS {
-            return Err(ApiError::bad(
-                "period_too_long",
-                format!("一次最多查询 {MAX_DAYS} 天"),
-            ));
-        }
-        Ok(Period { from, to })
-    }
-
-    /// Every day of the period, in order.
-    pub fn days(&self) -> impl Iterator<Item = Day> + use<> {
-        let from = self.from;
-        (0..=self.to.since(from)).map(move |i| from.plus(i))
-    }
 }
 
 /// Every grid under `root` on every day of the period against the daily rule.

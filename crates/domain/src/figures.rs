@@ -1,0 +1,123 @@
+//! The command dashboard's figures (一屏观全域): counts gathered for an area and a period, and
+//! the rates leaders are judged by, defined once here so the dashboard, the monthly report and
+//! the assessment agree.
+
+/// Counts of the cases reported in an area during a period (a cohort: each case counts once,
+/// in the period it was reported in, whatever happened to it later).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct CaseCounts {
+    /// Reported (duplicates merged into another case left out).
+    pub received: i64,
+    /// Refused (不予受理): not the platform's to handle, so out of the disposal rate.
+    pub rejected: i64,
+    /// Closed (结案), rated or followed up since.
+    pub closed: i64,
+    /// Handled (办结) at least once.
+    pub handled: i64,
+    /// Handled by the deadline.
+    pub handled_on_time: i64,
+    /// Past a deadline: handled late, or still open after it.
+    pub overdue: i64,
+    /// Rated by the reporter.
+    pub rated: i64,
+    /// Rated 满意 or 基本满意.
+    pub satisfied: i64,
+}
+
+impl CaseCounts {
+    /// 处置率: closed among those the platform accepted to handle.
+    pub fn disposal_rate(&self) -> Option<f64> {
+        ratio(self.closed, self.received - self.rejected)
+    }
+
+    /// 按期办结率: handled by the deadline among those handled.
+    pub fn on_time_rate(&self) -> Option<f64> {
+        ratio(self.handled_on_time, self.handled)
+    }
+
+    /// 满意率: 满意 and 基本满意 among those rated.
+    pub fn satisfaction_rate(&self) -> Option<f64> {
+        ratio(self.satisfied, self.rated)
+    }
+
+    /// Adds another area's counts (a parent is the sum of its children).
+    pub fn add(&mut self, o: &CaseCounts) {
+        self.received += o.received;
+        self.rejected += o.rejected;
+        self.closed += o.closed;
+        self.handled += o.handled;
+        self.handled_on_time += o.handled_on_time;
+        self.overdue += o.overdue;
+        self.rated += o.rated;
+        self.satisfied += o.satisfied;
+    }
+}
+
+/// `n / d`, or none when there is nothing to divide by (shown as “—”, never as 0% or 100%).
+pub fn ratio(n: i64, d: i64) -> Option<f64> {
+    (d > 0).then(|| n as f64 / d as f64)
+}
+
+/// A rate as people read it: `87.5%`, or `—` when there is none.
+pub fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "—".into(), |r| format!("{:.1}%", r * 100.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_use_their_own_denominators() {
+        let c = CaseCounts {
+            received: 100,
+            rejected: 4,
+            closed: 72,
+            handled: 80,
+            handled_on_time: 70,
+            overdue: 13,
+            rated: 50,
+            satisfied: 47,
+        };
+        assert_eq!(c.disposal_rate(), Some(0.75));
+        assert_eq!(c.on_time_rate(), Some(0.875));
+        assert_eq!(c.satisfaction_rate(), Some(0.94));
+        assert_eq!(percent(c.on_time_rate()), "87.5%");
+    }
+
+    #[test]
+    fn nothing_to_divide_by_is_no_rate_not_zero() {
+        let c = CaseCounts {
+            received: 3,
+            rejected: 3,
+            ..CaseCounts::default()
+        };
+        assert_eq!(c.disposal_rate(), None);
+        assert_eq!(c.satisfaction_rate(), None);
+        assert_eq!(percent(None), "—");
+    }
+
+    #[test]
+    fn a_parent_is_the_sum_of_its_children() {
+        let a = CaseCounts {
+            received: 10,
+            closed: 5,
+            rated: 2,
+            satisfied: 2,
+            ..CaseCounts::default()
+        };
+        let b = CaseCounts {
+            received: 30,
+            closed: 25,
+            rated: 8,
+            satisfied: 6,
+            ..CaseCounts::default()
+        };
+        let mut sum = CaseCounts::default();
+        sum.add(&a);
+        sum.add(&b);
+        assert_eq!(sum.received, 40);
+        assert_eq!(sum.disposal_rate(), Some(0.75));
+        assert_eq!(sum.satisfaction_rate(), Some(0.8));
+    }
+}

@@ -1,0 +1,136 @@
+//! The dashboard's figures against raw counts taken straight from the case table and the
+//! timeline, at the district, a street and a grid; the parts add up to the whole; bad periods.
+
+use crate::common::{TestApp, error_code};
+use reqwest::StatusCode;
+use serde_json::Value;
+use shanzhi_domain::case::Day;
+use shanzhi_store::{Exec, Sql};
+
+/// Counts by hand, the plain way: one query per figure over the raw rows and the timeline.
+async fn by_hand(app: &TestApp, root: &str, from: i64, to: i64) -> [i64; 6] {
+    let mut conn = app.state().store().conn().await.unwrap();
+    let scope = "created_at >= ? AND created_at < ? AND node_code >= ? AND node_code < ?";
+    let count = |cond: &str| {
+        Sql::new(format!(
+            "SELECT COUNT(*) FROM cases c WHERE {scope} AND {cond}"
+        ))
+        .bind(from)
+        .bind(to)
+        .bind(root)
+        .bind(format!("{root}:"))
+    };
+    let mut out = [0; 6];
+    let conds = [
+        "stage <> 'merged'",
+        "stage = 'rejected'",
+        "EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.to_stage = 'closed') \
+         AND stage IN ('closed', 'rated', 'followed_up')",
+        "stage IN ('handled', 'verified', 'closed', 'rated', 'followed_up')",
+        "satisfaction IS NOT NULL",
+        "satisfaction IN ('satisfied', 'basically_satisfied')",
+    ];
+    for (slot, cond) in out.iter_mut().zip(conds) {
+        let (n,): (i64,) = conn.one(count(cond)).await.unwrap();
+        *slot = n;
+    }
+    out
+}
+
+fn figures(v: &Value) -> [i64; 6] {
+    [
+        "received",
+        "rejected",
+        "closed",
+        "handled",
+        "rated",
+        "satisfied",
+    ]
+    .map(|k| v[k].as_i64().unwrap_or_else(|| panic!("{k}: {v}")))
+}
+
+#[tokio::test]
+async fn dashboard_figures_match_raw_counts_at_every_level() {
+    let app = TestApp::demo().await;
+    let centre = app.token("zhzx").await;
+    let today = Day::of(shanzhi_store::now_ms());
+    let from = today.plus(-59);
+    let (start, end) = (from.start_ms(), today.plus(1).start_ms());
+    for node in ["450802", "450802001", "450802001001001"] {
+        let (s, d) = app
+            .get(
+                &format!("/api/v1/dashboard?node={node}&from={from}&to={today}"),
+                &centre,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{d}");
+        let hand = by_hand(&app, node, start, end).await;
+        assert_eq!(figures(&d["cases"]), hand, "{node}");
+        if node == "450802" {
+            assert!(
+                hand[0] > 100 && hand[2] > 0 && hand[4] > 0,
+                "the demo has cases: {hand:?}"
+            );
+        }
+        // Rates are the domain's, from these counts.
+        let c = &d["cases"];
+        let closed = c["closed"].as_f64().unwrap();
+        let accepted = c["received"].as_f64().unwrap() - c["rejected"].as_f64().unwrap();
+        if accepted > 0.0 {
+            assert!((c["disposal_rate"].as_f64().unwrap() - closed / accepted).abs() < 1e-9);
+        }
+        // The children and the trend add up to the whole.
+        let children = d["children"].as_array().unwrap();
+        if node != "450802001001001" {
+            assert!(!children.is_empty());
+            let sum: i64 = children
+                .iter()
+                .map(|ch| ch["figures"]["received"].as_i64().unwrap())
+                .sum();
+            assert_eq!(sum, hand[0], "{node} children");
+        }
+        let trend = d["trend"].as_array().unwrap();
+        assert_eq!(trend.len(), 60);
+        let sum: i64 = trend.iter().map(|t| t["received"].as_i64().unwrap()).sum();
+        assert_eq!(sum, hand[0], "{node} trend");
+        let by_category: i64 = d["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["figures"]["received"].as_i64().unwrap())
+            .sum();
+        assert_eq!(by_category, hand[0], "{node} categories");
+    }
+
+    // Out of scope is not found; a month in the future, a bad month, a reversed period: 400.
+    let (s, _) = app
+        .get(
+            "/api/v1/dashboard?node=450802001001",
+            &app.token("wg0201").await,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    for (q, code) in [
+        ("month=2999-01", "future_period"),
+        ("month=2026-13", "invalid_month"),
+        ("from=2026-10-10&to=2026-10-01", "invalid_period"),
+    ] {
+        let (s, e) = app
+            .get(&format!("/api/v1/dashboard?node=450802&{q}"), &centre)
+            .await;
+        assert_eq!((s, error_code(&e)), (StatusCode::BAD_REQUEST, code), "{q}");
+    }
+    let month = today.to_string()[..7].to_owned();
+    let (s, d) = app
+        .get(
+            &format!("/api/v1/dashboard?node=450802&month={month}"),
+            &centre,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    assert_eq!(
+        d["to"],
+        today.to_string(),
+        "the current month runs to today"
+    );
+}

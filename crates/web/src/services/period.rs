@@ -1,0 +1,121 @@
+//! Periods of days the figures are asked for: checked once (no future, not reversed, not too
+//! long), in Beijing days.
+
+use crate::ApiError;
+use shanzhi_domain::case::Day;
+use shanzhi_store::now_ms;
+
+/// The longest period asked for at once.
+pub const MAX_DAYS: i64 = 92;
+
+/// A period of days, checked: not reversed, not in the future, not too long.
+#[derive(Debug, Clone, Copy)]
+pub struct Period {
+    /// First day.
+    pub from: Day,
+    /// Last day.
+    pub to: Day,
+}
+
+impl Period {
+    /// Parses `from`..=`to` (ISO days); `to` defaults to today, `from` to 6 days before `to`.
+    pub fn parse(from: Option<&str>, to: Option<&str>) -> Result<Period, ApiError> {
+        let day = |s: &str| {
+            Day::parse(s).ok_or_else(|| {
+                ApiError::bad("invalid_day", format!("日期 {s} 无效，应写成 2026-10-01"))
+            })
+        };
+        let today = Day::of(now_ms());
+        let to = to.map(day).transpose()?.unwrap_or(today);
+        let from = from.map(day).transpose()?.unwrap_or(to.plus(-6));
+        if to > today {
+            return Err(ApiError::bad(
+                "future_period",
+                format!("{to} 尚未到来，只能查询今天及以前"),
+            ));
+        }
+        if from > to {
+            return Err(ApiError::bad("invalid_period", "开始日期不能晚于结束日期"));
+        }
+        if to.since(from) >= MAX_DAYS {
+            return Err(ApiError::bad(
+                "period_too_long",
+                format!("一次最多查询 {MAX_DAYS} 天"),
+            ));
+        }
+        Ok(Period { from, to })
+    }
+
+    /// Every day of the period, in order.
+    pub fn days(&self) -> impl Iterator<Item = Day> + use<> {
+        let from = self.from;
+        (0..=self.to.since(from)).map(move |i| from.plus(i))
+    }
+}
+
+impl Period {
+    /// A calendar month, `2026-10`; the current month runs to today, a future one is refused.
+    pub fn month(text: &str) -> Result<Period, ApiError> {
+        let bad = || ApiError::bad("invalid_month", format!("月份 {text} 无效，应写成 2026-10"));
+        let first = Day::parse(&format!("{}-01", text.trim())).ok_or_else(bad)?;
+        let today = Day::of(now_ms());
+        if first > today {
+            return Err(ApiError::bad(
+                "future_period",
+                format!("{} 尚未到来，只能查询本月及以前", text.trim()),
+            ));
+        }
+        // The next month's first day, less one: day 28 plus four always lands in the next month.
+        let next = first.plus(31);
+        let next_first = next.plus(1 - i64::from(day_of_month(next)));
+        let last = next_first.plus(-1);
+        Ok(Period {
+            from: first,
+            to: last.min(today),
+        })
+    }
+
+    /// The period as milliseconds: `[start of the first day, start of the day after the last)`.
+    pub fn bounds_ms(&self) -> (i64, i64) {
+        (self.from.start_ms(), self.to.plus(1).start_ms())
+    }
+
+    /// Days in the period.
+    pub fn len(&self) -> i64 {
+        self.to.since(self.from) + 1
+    }
+}
+
+/// The day of the month (1–31) of `d`.
+fn day_of_month(d: Day) -> u8 {
+    d.to_string()
+        .get(8..10)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_month_runs_from_its_first_to_its_last_day() {
+        let p = Period::month("2026-02").expect("february");
+        assert_eq!(
+            (p.from.to_string(), p.to.to_string()),
+            ("2026-02-01".into(), "2026-02-28".into())
+        );
+        let p = Period::month("2024-02").expect("leap february");
+        assert_eq!(p.to.to_string(), "2024-02-29");
+        let p = Period::month("2025-12").expect("december");
+        assert_eq!(p.to.to_string(), "2025-12-31");
+        assert_eq!(p.len(), 31);
+    }
+
+    #[test]
+    fn bad_and_future_months_are_refused() {
+        assert!(Period::month("2026-13").is_err());
+        assert!(Period::month("十月").is_err());
+        assert!(Period::month("2999-01").is_err());
+    }
+}
