@@ -81,7 +81,7 @@ impl Period {
     }
 
     /// Days in the period.
-    pub fn len(&self) -> i64 {
+    pub fn day_count(&self) -> i64 {
         self.to.since(self.from) + 1
     }
 }
@@ -109,7 +109,7 @@ mod tests {
         assert_eq!(p.to.to_string(), "2024-02-29");
         let p = Period::month("2025-12").expect("december");
         assert_eq!(p.to.to_string(), "2025-12-31");
-        assert_eq!(p.len(), 31);
+        assert_eq!(p.day_count(), 31);
     }
 
     #[test]
