@@ -209,6 +209,7 @@ async fn main() -> anyhow::Result<()> {
             let demo_logins = if demo {
                 let logins = seed::demo(&store).await?;
                 seed::demo_registers(&store, &vault).await?;
+                seed::demo_history(&store).await?;
                 logins
             } else {
                 Vec::new()

@@ -128,8 +128,23 @@ pub struct DemoCase {
     pub steps: Vec<(f64, Action)>,
 }
 
+/// When demo cases happen and whether some are left stalled.
+#[derive(Debug, Clone, Copy)]
+pub struct Span {
+    /// How many.
+    pub count: usize,
+    /// Reported between this many hours ago …
+    pub from_hours_ago: f64,
+    /// … and this many.
+    pub to_hours_ago: f64,
+    /// Some cases stop part-way (the recent weeks: every stage and overdue ones); older
+    /// history runs its course.
+    pub stall: bool,
+}
+
 /// A deterministic set of demo cases over the given grids.
-pub fn generate(grids: &[String], count: usize, rng: &mut impl Rng) -> Vec<DemoCase> {
+pub fn generate(grids: &[String], span: Span, rng: &mut impl Rng) -> Vec<DemoCase> {
+    let count = span.count;
     let mut out = Vec::with_capacity(count);
     for i in 0..count {
         let (category, stories) = STORIES[i % STORIES.len()];
@@ -138,7 +153,7 @@ pub fn generate(grids: &[String], count: usize, rng: &mut impl Rng) -> Vec<DemoC
         if rng.random_bool(0.4) {
             node.push_str(&format!("{:03}", rng.random_range(1..=4)));
         }
-        let hours_ago = rng.random_range(1.0..24.0 * 60.0);
+        let hours_ago = rng.random_range(span.to_hours_ago..span.from_hours_ago);
         let mut t = 0.0;
         let mut at = |h: f64, rng: &mut dyn rand::RngCore| {
             t += h * rng.random_range(0.5..1.5);
@@ -183,9 +198,13 @@ pub fn generate(grids: &[String], count: usize, rng: &mut impl Rng) -> Vec<DemoC
                 ),
             ]
         };
-        // Some cases stall on purpose, so the demo has every stage and overdue ones.
-        let keep = rng.random_range(0..=steps.len() + 3).min(steps.len());
-        steps.truncate(keep);
+        // Some cases stall on purpose, so the demo has every stage and overdue ones: most of
+        // the last week's, one in ten older ones (as on a real platform, where old cases are
+        // mostly done).
+        if span.stall && (hours_ago < 24.0 * 7.0 || rng.random_range(0..10) == 0) {
+            let keep = rng.random_range(0..=steps.len() + 3).min(steps.len());
+            steps.truncate(keep);
+        }
         out.push(DemoCase {
             node,
             category,

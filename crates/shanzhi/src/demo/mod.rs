@@ -5,6 +5,7 @@
 pub mod cases;
 mod lattice;
 pub(crate) mod names;
+pub mod patrols;
 pub(crate) mod registers;
 
 pub use lattice::{Lattice, LatticeSpec};

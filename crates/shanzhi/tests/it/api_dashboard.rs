@@ -134,3 +134,55 @@ async fn dashboard_figures_match_raw_counts_at_every_level() {
         "the current month runs to today"
     );
 }
+
+#[tokio::test]
+async fn the_demo_history_makes_every_figure_meaningful() {
+    let started = std::time::Instant::now();
+    let app = TestApp::demo_with_history().await;
+    eprintln!("demo with history seeded in {:?}", started.elapsed());
+    let centre = app.token("zhzx").await;
+    let today = Day::of(shanzhi_store::now_ms());
+    // Last month, whole.
+    let first_of_this = Day::parse(&format!("{}-01", &today.to_string()[..7])).unwrap();
+    let month = first_of_this.plus(-1).to_string()[..7].to_owned();
+    let (s, d) = app
+        .get(
+            &format!("/api/v1/dashboard?node=450802&month={month}"),
+            &centre,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    let c = &d["cases"];
+    assert!(c["received"].as_i64().unwrap() > 150, "{c}");
+    for rate in ["disposal_rate", "on_time_rate", "satisfaction_rate"] {
+        let r = c[rate].as_f64().unwrap_or_else(|| panic!("{rate}: {c}"));
+        assert!(r > 0.3 && r <= 1.0, "{rate} {r}");
+    }
+    let coverage = d["patrols"]["coverage_rate"].as_f64().unwrap();
+    assert!(
+        (0.6..0.95).contains(&coverage),
+        "一日双巡 mostly met: {coverage}"
+    );
+    assert!(
+        d["visits"]["done"].as_i64().unwrap() > 100,
+        "{}",
+        d["visits"]
+    );
+    let quiet_days = d["trend"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["received"] == 0)
+        .count();
+    assert!(quiet_days < 5, "cases nearly every day: {quiet_days}");
+    // Some tagged residents are overdue, most are not.
+    let due = d["visits"]["due_now"].as_i64().unwrap();
+    assert!(due > 0, "some households fell behind");
+    let (_, listed) = app
+        .get(
+            "/api/v1/visits/due?node=450802001001",
+            &app.token("sq01").await,
+        )
+        .await;
+    assert!(!listed.as_array().unwrap().is_empty());
+}

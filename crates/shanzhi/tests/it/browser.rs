@@ -631,3 +631,67 @@ async fn a_grid_worker_walks_a_patrol_through_a_dropped_signal_and_reports_a_fin
     shot(&c, "patrol-coverage-375").await;
     c.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_command_centre_reads_the_dashboard_on_a_wall_screen_and_a_phone() {
+    let app = TestApp::demo_with_history().await;
+    let centre = app.token("zhzx").await;
+    let d = driver().await;
+    let c = browser(&d, 1920, 1080).await;
+    login(&c, &app, "zhzx").await;
+    c.goto(&format!("{}/dashboard", app.base)).await.unwrap();
+    c.wait().for_element(Locator::Id("tiles")).await.unwrap();
+    let (_, api) = app.get("/api/v1/dashboard?node=450802", &centre).await;
+    let received = api["cases"]["received"].as_i64().unwrap().to_string();
+    assert!(text(&c, "t-received").await.contains(&received));
+    assert!(
+        c.find(Locator::Css("svg.chart polyline.received"))
+            .await
+            .is_ok()
+    );
+    // The whole board fits the wall screen: nothing scrolls sideways.
+    let width = c
+        .execute("return document.documentElement.scrollWidth;", vec![])
+        .await
+        .unwrap();
+    assert!(width.as_u64().unwrap() <= 1920, "{width}");
+    shot(&c, "dashboard-1920").await;
+
+    // A report comes in while the board is open: it appears in the live feed.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.post("/api/v1/cases", &app.token("wg0101").await, json!({"category": "03", "title": "大屏实时动态测试", "description": "垃圾满溢", "node_code": "450802001001001"}))
+        .await;
+    wait_text(&c, "feed", "大屏实时动态测试").await;
+
+    // Drill down on the map: the street, with its own figures; recolour by overdue share.
+    c.execute("document.querySelector('svg.map a[href^=\"/dashboard?node=450802001&\"] path').dispatchEvent(new MouseEvent('click', {bubbles: true}))", vec![])
+        .await
+        .unwrap();
+    wait_text(&c, "board-name", "贵城街道").await;
+    let (_, street) = app.get("/api/v1/dashboard?node=450802001", &centre).await;
+    let open = street["open_now"].as_i64().unwrap().to_string();
+    assert!(text(&c, "t-open").await.contains(&open));
+    c.find(Locator::Id("recolor"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "recolor", "在办事件").await;
+    c.close().await.unwrap();
+
+    let c = browser(&d, 375, 812).await;
+    login(&c, &app, "sq01").await;
+    c.goto(&format!("{}/dashboard", app.base)).await.unwrap();
+    wait_text(&c, "board-name", "东湖社区").await;
+    let width = c
+        .execute("return document.documentElement.scrollWidth;", vec![])
+        .await
+        .unwrap();
+    assert!(
+        width.as_u64().unwrap() <= 375,
+        "no sideways scrolling: {width}"
+    );
+    shot(&c, "dashboard-375").await;
+    c.close().await.unwrap();
+}

@@ -144,6 +144,20 @@ impl TestApp {
         Self::serve(db, store, config).await
     }
 
+    /// The demo district as `shanzhi serve --demo` starts it: registers and months of history.
+    pub async fn demo_with_history() -> TestApp {
+        let config = WebConfig::default();
+        let db = FreshDb::new().await;
+        let store = Store::open(&db.opts).await.expect("open store");
+        shanzhi::seed::baseline(&store).await.expect("categories");
+        shanzhi::seed::demo(&store).await.expect("demo");
+        shanzhi::seed::demo_registers(&store, &config.vault)
+            .await
+            .expect("registers");
+        shanzhi::seed::demo_history(&store).await.expect("history");
+        Self::serve(db, store, config).await
+    }
+
     /// A server with the given seeding and configuration.
     pub async fn start(demo: bool, config: WebConfig) -> TestApp {
         let db = FreshDb::new().await;

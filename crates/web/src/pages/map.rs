@@ -116,8 +116,40 @@ fn label_size(proj: &Projection, p: &Polygon<f64>, name: &str) -> f64 {
     (w / (name.chars().count() as f64 + 0.5)).clamp(11.0, 24.0)
 }
 
-/// Draws the map; None when there is nothing to draw.
-pub fn svg(outline: Option<&MultiPolygon<f64>>, shapes: &[MapShape<'_>]) -> Option<String> {
+/// The children of a node ready to draw: parsed boundaries (those without one are left off),
+/// names without the parent's (东湖社区第一网格 → 第一网格), valued and captioned by the caller.
+pub fn child_shapes<'a>(
+    parent_name: &str,
+    kids: &'a [shanzhi_store::regions::NodeRow],
+    parsed: &'a [Option<MultiPolygon<f64>>],
+    value: impl Fn(&str) -> i64,
+    caption: impl Fn(&shanzhi_store::regions::NodeRow) -> String,
+) -> Vec<MapShape<'a>> {
+    kids.iter()
+        .zip(parsed)
+        .filter_map(|(k, s)| {
+            Some(MapShape {
+                code: &k.code,
+                name: k
+                    .name
+                    .strip_prefix(parent_name)
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or(&k.name),
+                shape: s.as_ref()?,
+                dedicated: k.class() == shanzhi_domain::region::GridClass::Dedicated,
+                value: value(&k.code),
+                caption: caption(k),
+            })
+        })
+        .collect()
+}
+
+/// Draws the map, each child linking to `link(code)`; None when there is nothing to draw.
+pub fn svg(
+    outline: Option<&MultiPolygon<f64>>,
+    shapes: &[MapShape<'_>],
+    link: impl Fn(&str) -> String,
+) -> Option<String> {
     let all: Vec<&MultiPolygon<f64>> = outline
         .into_iter()
         .chain(shapes.iter().map(|s| s.shape))
@@ -149,8 +181,8 @@ pub fn svg(outline: Option<&MultiPolygon<f64>>, shapes: &[MapShape<'_>]) -> Opti
         };
         let _ = write!(
             out,
-            r#"<a href="/regions/{code}"><path class="{class}" fill="{fill}" d="{d}"><title>{cap}</title></path></a>"#,
-            code = esc(s.code),
+            r#"<a href="{href}"><path class="{class}" fill="{fill}" d="{d}"><title>{cap}</title></path></a>"#,
+            href = esc(&link(s.code)),
             fill = shade(s.value, min, max),
             d = path(&proj, s.shape),
             cap = esc(&s.caption),
@@ -255,10 +287,10 @@ mod tests {
             value: 3,
             caption: "荷城社区".into(),
         }];
-        let out = svg(None, &shapes).unwrap();
+        let out = svg(None, &shapes, |c| format!("/regions/{c}")).unwrap();
         assert!(out.contains(r#"<a href="/regions/450802001001">"#));
         assert!(out.contains("&lt;荷城&gt;"));
         assert!(!out.contains("<荷城>"));
-        assert!(svg(None, &[]).is_none());
+        assert!(svg(None, &[], |c| c.to_owned()).is_none());
     }
 }

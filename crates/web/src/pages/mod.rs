@@ -8,6 +8,8 @@ mod case_dispute;
 mod case_photos;
 mod case_report;
 mod cases;
+mod charts;
+mod dashboard;
 mod hotline;
 mod login;
 mod map;
@@ -45,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(residents::router())
         .merge(places::router())
         .merge(patrols::router())
+        .merge(dashboard::router())
         .merge(visits::router())
         .merge(audit::router())
 }

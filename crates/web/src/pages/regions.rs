@@ -2,7 +2,7 @@
 //! children with names, codes and counts, its staff, its history and (for those allowed) the
 //! forms to add, rename and retire nodes.
 
-use super::map::{MapShape, svg};
+use super::map::{child_shapes, svg};
 use super::{Chrome, Flash, PageError, beijing, may_manage_some, render, url_encode};
 use crate::auth::{CsrfForm, PageUser, csrf_token};
 use crate::services::regions::{self as svc, CreateNode, UpdateNode, code_or_404};
@@ -212,31 +212,15 @@ async fn show(
     for k in &kids {
         parsed.push(k.boundary()?.map(|b| b.shape().clone()));
     }
-    let shapes: Vec<MapShape<'_>> = kids
-        .iter()
-        .zip(&parsed)
-        .filter_map(|(k, s)| {
-            let shape = s.as_ref()?;
-            let counts = per_child
-                .get(&k.code)
-                .map(|c| counts_text(c))
-                .unwrap_or_default();
-            Some(MapShape {
-                code: &k.code,
-                name: k
-                    .name
-                    .strip_prefix(row.name.as_str())
-                    .filter(|n| !n.is_empty())
-                    .unwrap_or(&k.name),
-                shape,
-                dedicated: k.class() == GridClass::Dedicated,
-                value: value_of(&k.code),
-                caption: format!("{} {} {}", k.name, k.code, counts),
-            })
-        })
-        .collect();
+    let shapes = child_shapes(&row.name, &kids, &parsed, value_of, |k| {
+        let counts = per_child
+            .get(&k.code)
+            .map(|c| counts_text(c))
+            .unwrap_or_default();
+        format!("{} {} {}", k.name, k.code, counts)
+    });
     let own = row.boundary()?.map(|b| b.shape().clone());
-    let map = svg(own.as_ref(), &shapes);
+    let map = svg(own.as_ref(), &shapes, |code| format!("/regions/{code}"));
     let children = kids
         .iter()
         .map(|k| ChildView {

@@ -232,7 +232,7 @@ pub async fn dashboard(
         mediation: MediationFigures {
             settled,
             referred,
-            success_rate: shanzhi_domain::case::success_rate(settled as u64, referred as u64),
+            success_rate: ratio(settled, settled + referred),
         },
         patrols: PatrolFigures {
             grid_days: finished.len() as i64,

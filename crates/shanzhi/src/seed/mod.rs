@@ -1,5 +1,9 @@
 //! Seeding a database: the first administrator, and the demo district.
 
+mod history;
+
+pub use history::demo_history;
+
 use crate::demo::{self, DEMO_PASSWORD};
 use anyhow::Context;
 use shanzhi_domain::geo::Crs;
@@ -133,7 +137,13 @@ pub async fn demo(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {
         .zip(&dep_ids)
         .map(|(d, id)| (*id, d.kind, d.node.as_str()))
         .collect();
-    write_demo_cases(&mut tx, &grids, &departments).await?;
+    let recent = demo::cases::Span {
+        count: 320,
+        from_hours_ago: 24.0 * 60.0,
+        to_hours_ago: 1.0,
+        stall: true,
+    };
+    write_demo_cases(&mut tx, &grids, &departments, recent, 12345).await?;
     // A fixed, published key, so a newcomer can point an Open311 client at the demo at once.
     shanzhi_store::open311::insert(
         &mut tx,
@@ -152,6 +162,8 @@ async fn write_demo_cases(
     tx: &mut shanzhi_store::Tx,
     grids: &[String],
     departments: &[(i64, &str, &str)],
+    span: demo::cases::Span,
+    seed: u64,
 ) -> anyhow::Result<()> {
     use rand::{Rng, SeedableRng};
     use shanzhi_domain::auth::Role;
@@ -161,11 +173,11 @@ async fn write_demo_cases(
     use shanzhi_store::cases::{CaseUpdate, NewCase, NewEvent, PastCase, insert_past, tier_name};
     use shanzhi_web::services::cases::{holder_of, stage_name};
 
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(12345);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let calendar = shanzhi_domain::case::Calendar::china();
     let now = shanzhi_store::now_ms();
     let hour = 3_600_000.0;
-    for (i, c) in demo::cases::generate(grids, 320, &mut rng)
+    for (i, c) in demo::cases::generate(grids, span, &mut rng)
         .into_iter()
         .enumerate()
     {

@@ -1,0 +1,246 @@
+//! The command dashboard page (一屏观全域): figures for a node and a period, a map of its
+//! children coloured by open cases or overdue share (click to drill down), the daily trend, the
+//! breakdowns, and a live feed of case changes. Laid out for a 1920×1080 wall screen; stacks on
+//! a phone.
+
+use super::charts::trend_svg;
+use super::map::{child_shapes, svg};
+use super::{Chrome, PageError, render};
+use crate::AppState;
+use crate::api::dashboard::DashboardQuery;
+use crate::auth::{PageUser, csrf_token};
+use crate::services::dashboard::{self as svc, Dashboard};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+use shanzhi_domain::figures::percent;
+use std::collections::HashMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/dashboard", get(show))
+}
+
+/// A figure tile.
+struct Tile {
+    id: &'static str,
+    label: &'static str,
+    value: String,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    style: &'static str,
+    chrome: Chrome,
+    d: Dashboard,
+    tiles: Vec<Tile>,
+    map: Option<String>,
+    trend: String,
+    /// Per child: code, name, received, disposal, on time, satisfaction, open, overdue.
+    rows: Vec<[String; 8]>,
+    categories: Vec<(String, i64, String, String)>,
+    by_overdue: bool,
+    /// The same view coloured the other way.
+    toggle: String,
+    query: String,
+    month: String,
+    days: i64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PageQuery {
+    #[serde(flatten)]
+    q: DashboardQuery,
+    /// `overdue` colours the map by the overdue share instead of open cases.
+    color: Option<String>,
+}
+
+fn minutes(m: Option<f64>) -> String {
+    match m {
+        Some(m) if m >= 60.0 => format!("{:.1} 小时", m / 60.0),
+        Some(m) => format!("{m:.0} 分钟"),
+        None => "—".into(),
+    }
+}
+
+fn tiles(d: &Dashboard) -> Vec<Tile> {
+    let c = &d.cases;
+    let tile = |id, label, value: String, note: String| Tile {
+        id,
+        label,
+        value,
+        note,
+    };
+    vec![
+        tile(
+            "t-received",
+            "事件受理",
+            c.counts.received.to_string(),
+            format!("办结 {}", c.counts.closed),
+        ),
+        tile(
+            "t-disposal",
+            "处置率",
+            percent(c.disposal_rate),
+            format!("不予受理 {}", c.counts.rejected),
+        ),
+        tile(
+            "t-ontime",
+            "按期办结率",
+            percent(c.on_time_rate),
+            format!("超期 {}", c.counts.overdue),
+        ),
+        tile(
+            "t-satisfaction",
+            "满意率",
+            percent(c.satisfaction_rate),
+            format!("已评价 {}", c.counts.rated),
+        ),
+        tile(
+            "t-open",
+            "在办事件",
+            d.open_now.to_string(),
+            format!("其中超期 {}", d.overdue_now),
+        ),
+        tile(
+            "t-mediation",
+            "调解成功率",
+            percent(d.mediation.success_rate),
+            format!(
+                "成功 {} · 未成 {}",
+                d.mediation.settled, d.mediation.referred
+            ),
+        ),
+        tile(
+            "t-summons",
+            "吹哨报到平均响应",
+            minutes(d.summons.avg_minutes),
+            format!("召集 {} · 报到 {}", d.summons.summoned, d.summons.reported),
+        ),
+        tile(
+            "t-patrol",
+            "巡查覆盖率",
+            percent(d.patrols.coverage_rate),
+            format!("达标 {} / {} 网格日", d.patrols.met, d.patrols.grid_days),
+        ),
+        tile(
+            "t-visits",
+            "走访",
+            d.visits.done.to_string(),
+            format!("待走访 {} 人", d.visits.due_now),
+        ),
+    ]
+}
+
+async fn show(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+    Query(pq): Query<PageQuery>,
+) -> Result<(CookieJar, Response), PageError> {
+    let period = pq.q.period()?;
+    let code =
+        pq.q.node
+            .clone()
+            .or_else(|| p.account.node_code.clone())
+            .unwrap_or_default();
+    let d = svc::dashboard(&state, &p.actor, &code, period).await?;
+    let by_overdue = pq.color.as_deref() == Some("overdue");
+    // Links keep the period and the colouring while drilling down.
+    let period_query = match pq.q.month.as_deref().filter(|m| !m.is_empty()) {
+        Some(m) => format!("month={m}"),
+        None => format!("from={}&to={}", d.from, d.to),
+    };
+    let (query, toggle) = if by_overdue {
+        (
+            format!("{period_query}&color=overdue"),
+            format!("/dashboard?node={}&{period_query}", d.code),
+        )
+    } else {
+        (
+            period_query.clone(),
+            format!("/dashboard?node={}&{period_query}&color=overdue", d.code),
+        )
+    };
+    let mut conn = state.store().conn().await?;
+    let node = shanzhi_store::regions::get(&mut conn, &d.code).await?;
+    let kids = shanzhi_store::regions::children(&mut conn, Some(&d.code)).await?;
+    let mut parsed = Vec::with_capacity(kids.len());
+    for k in &kids {
+        parsed.push(k.boundary()?.map(|b| b.shape().clone()));
+    }
+    let figures: HashMap<&str, &svc::ChildFigures> =
+        d.children.iter().map(|c| (c.code.as_str(), c)).collect();
+    let value = |code: &str| {
+        figures.get(code).map_or(0, |c| {
+            if by_overdue {
+                // Percent of open cases past their deadline.
+                (c.overdue_now * 100).checked_div(c.open_now).unwrap_or(0)
+            } else {
+                c.open_now
+            }
+        })
+    };
+    let shapes = child_shapes(&d.name, &kids, &parsed, value, |k| {
+        figures.get(k.code.as_str()).map_or(k.name.clone(), |c| {
+            format!("{}：在办 {}，超期 {}", k.name, c.open_now, c.overdue_now)
+        })
+    });
+    let outline = match &node {
+        Some(n) => n.boundary()?.map(|b| b.shape().clone()),
+        None => None,
+    };
+    let map = svg(outline.as_ref(), &shapes, |c| {
+        format!("/dashboard?node={c}&{query}")
+    });
+    let rows = d
+        .children
+        .iter()
+        .map(|c| {
+            [
+                c.code.clone(),
+                c.name.clone(),
+                c.figures.counts.received.to_string(),
+                percent(c.figures.disposal_rate),
+                percent(c.figures.on_time_rate),
+                percent(c.figures.satisfaction_rate),
+                c.open_now.to_string(),
+                c.overdue_now.to_string(),
+            ]
+        })
+        .collect();
+    let categories = d
+        .categories
+        .iter()
+        .map(|c| {
+            (
+                c.name.clone(),
+                c.figures.counts.received,
+                percent(c.figures.disposal_rate),
+                percent(c.figures.satisfaction_rate),
+            )
+        })
+        .collect();
+    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let view = DashboardPage {
+        style: crate::assets::STYLE_PATH.as_str(),
+        chrome: Chrome::new(&p, csrf),
+        tiles: tiles(&d),
+        trend: trend_svg(&d.trend),
+        map,
+        rows,
+        categories,
+        by_overdue,
+        toggle,
+        month: pq.q.month.clone().unwrap_or_default(),
+        days: period.day_count(),
+        query,
+        d,
+    };
+    Ok((jar, render(&view)))
+}
