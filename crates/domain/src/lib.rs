@@ -10,6 +10,7 @@
 //! - [`personal`]: ID numbers (GB 11643), phone numbers, masking (脱敏).
 //! - [`register`]: the four registers (四册) — residents, households, places, staff.
 
+pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod case;

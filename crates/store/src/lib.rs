@@ -9,6 +9,7 @@
 //! writes SQL.
 
 pub mod accounts;
+pub mod assessment;
 pub mod audit;
 pub mod bulk;
 pub mod calendar;

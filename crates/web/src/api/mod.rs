@@ -2,6 +2,7 @@
 //! OpenAPI document at `/api/v1/openapi.json` is generated from the handlers themselves.
 
 mod accounts;
+mod assessment;
 pub(crate) mod audit;
 mod auth;
 mod cases;
@@ -55,6 +56,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "patrols", description = "巡查：开始、轨迹（分批上传、乱序重复可容）、记录与发现问题上报、结束；一日双巡覆盖"),
         (name = "visits", description = "走访：住户与场所走访、走访中的信息核实、重点人群按标签频次的待走访名单"),
         (name = "dashboard", description = "指挥大屏：任一区域任一时段的事件、处置率、按期办结率、满意率、吹哨报到、调解、巡查、走访"),
+        (name = "assessment", description = "考评：网格员月度实绩、群众评价（一机一月一评）、同事互评、组织评价、加权得分、排名与红旗网格员"),
         (name = "audit", description = "审计日志：每次写入与个人信息查看的哈希链记录"),
     )
 )]
@@ -91,6 +93,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(patrols::router())
         .merge(visits::router())
         .merge(dashboard::router())
+        .merge(assessment::router())
         .merge(audit::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -2,6 +2,7 @@
 //! through the store in one transaction, keep the locate index in step.
 
 pub mod accounts;
+pub mod assessment;
 pub mod audit;
 pub mod cases;
 pub mod dashboard;

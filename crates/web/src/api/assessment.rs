@@ -1,0 +1,80 @@
+//! The monthly assessment of grid workers: scores and rankings, evaluations entered by the
+//! community, and residents' ratings from a grid's public page.
+
+use super::extract::{Json, Path, Query};
+use crate::auth::ApiUser;
+use crate::error::ErrorBody;
+use crate::services::assessment::{self as svc, EvaluationInput, MonthAssessment, RatingInput};
+use crate::{ApiError, AppState};
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(month))
+        .routes(routes!(evaluate))
+        .routes(routes!(rate))
+}
+
+/// Which node and month.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct MonthQuery {
+    /// Node code; the caller's own when omitted.
+    pub node: Option<String>,
+    /// Month, `2026-10`; a future month is refused.
+    pub month: String,
+}
+
+/// The month's scores of the grid workers under a node, best first, with places in their
+/// community and street and the 红旗网格员 marked. Recomputed from the records on every call.
+#[utoipa::path(get, path = "/assessment", tag = "assessment", security(("bearer" = [])), params(MonthQuery),
+    responses((status = 200, body = MonthAssessment), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn month(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<MonthQuery>,
+) -> Result<axum::Json<MonthAssessment>, ApiError> {
+    let node = q
+        .node
+        .or_else(|| p.account.node_code.clone())
+        .ok_or_else(|| ApiError::bad("node_required", "请指定区域（node）"))?;
+    Ok(axum::Json(
+        svc::month(&state, &p.actor, &node, &q.month).await?,
+    ))
+}
+
+/// Enters or corrects a peer (同事互评) or organisation (组织评价) evaluation, 0–100.
+#[utoipa::path(put, path = "/assessment/workers/{account}", tag = "assessment", security(("bearer" = [])),
+    params(("account" = i64, Path)), request_body = EvaluationInput,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn evaluate(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(account): Path<i64>,
+    Json(e): Json<EvaluationInput>,
+) -> Result<StatusCode, ApiError> {
+    svc::evaluate(&state, &p.actor, account, &e).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A resident rates a grid worker of this grid (no login; one rating per phone per worker
+/// per month; rate-limited per address).
+#[utoipa::path(post, path = "/public/grids/{code}/ratings", tag = "assessment",
+    params(("code" = String, Path)), request_body = RatingInput,
+    responses((status = 201), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn rate(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(code): Path<String>,
+    Json(r): Json<RatingInput>,
+) -> Result<StatusCode, ApiError> {
+    if let Err(wait) = state.allow_public_report(&format!("rating:{}", addr.ip())) {
+        return Err(ApiError::RateLimited(wait.as_secs().max(1)));
+    }
+    svc::rate(&state, &code, &r).await?;
+    Ok(StatusCode::CREATED)
+}

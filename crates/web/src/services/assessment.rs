@@ -1,0 +1,322 @@
+//! The monthly assessment (考评): each grid worker's measured figures read from the month's
+//! records, the residents', peers' and community's evaluations, the weighted score, the places
+//! in their community and street, and the month's 红旗网格员. Computed on request from stored
+//! data, so it is the same however often it is asked for.
+
+use crate::auth::Actor;
+use crate::services::patrols;
+use crate::services::period::Period;
+use crate::services::regions;
+use crate::{ApiError, AppState};
+use shanzhi_domain::assessment::{Evaluations, Measured, Score, Weights, places, red_flag, score};
+use shanzhi_domain::auth::Role;
+use shanzhi_domain::case::Day;
+use shanzhi_domain::patrol::{DailyRule, expected_in};
+use shanzhi_domain::personal::normalize_phone;
+use shanzhi_store::assessment as store;
+use shanzhi_store::dashboard::Group;
+use shanzhi_store::now_ms;
+use shanzhi_store::vault::Field;
+use std::collections::HashMap;
+
+/// One worker's month.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct WorkerScore {
+    /// Account.
+    pub account_id: i64,
+    /// Name.
+    pub name: String,
+    /// Grid code.
+    pub grid: String,
+    /// Grid name.
+    pub grid_name: String,
+    /// What the records say.
+    pub measured: Measured,
+    /// The evaluations.
+    pub evaluations: Evaluations,
+    /// The score.
+    pub score: Score,
+    /// Place among the community's workers.
+    pub community_place: usize,
+    /// Place among the street's workers.
+    pub street_place: usize,
+    /// The month's 红旗网格员 of the community.
+    pub red_flag: bool,
+}
+
+/// A month's assessment under a node.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct MonthAssessment {
+    /// Node code.
+    pub code: String,
+    /// Node name.
+    pub name: String,
+    /// Month, `2026-10`.
+    pub month: String,
+    /// The weights applied.
+    pub weights: Weights,
+    /// Workers, best first.
+    pub workers: Vec<WorkerScore>,
+}
+
+/// The workers under `code` for `month`, scored and ranked.
+pub async fn month(
+    state: &AppState,
+    actor: &Actor,
+    code: &str,
+    month: &str,
+) -> Result<MonthAssessment, ApiError> {
+    let node = regions::visible(state, actor, code).await?;
+    let period = Period::month(month)?;
+    let month = period.from.to_string()[..7].to_owned();
+    // Places are within the street, so the whole street is scored (only `code`'s are shown).
+    let root: String = node.code.chars().take(9).collect();
+    let ms = period.bounds_ms();
+    let now = now_ms();
+    let mut conn = state.store().conn().await?;
+    let workers = store::workers(&mut conn, &root).await?;
+    let found: HashMap<i64, i64> = store::found(&mut conn, &root, ms)
+        .await?
+        .into_iter()
+        .collect();
+    let cases: HashMap<String, _> =
+        shanzhi_store::dashboard::case_counts(&mut conn, &root, ms, now, Group::Child(15))
+            .await?
+            .into_iter()
+            .collect();
+    let today = Day::of(now).to_string();
+    let mut patrol: HashMap<String, (i64, i64)> = HashMap::new();
+    for g in patrols::coverage(&mut conn, &root, period, &DailyRule::default()).await? {
+        if g.day < today {
+            let e = patrol.entry(g.grid).or_default();
+            e.0 += 1;
+            e.1 += i64::from(g.counted >= g.needed);
+        }
+    }
+    let done: HashMap<i64, i64> = shanzhi_store::visits::done_by_visitor(
+        &mut conn,
+        &root,
+        &period.from.to_string(),
+        &period.to.to_string(),
+    )
+    .await?
+    .into_iter()
+    .map(|(a, _, n)| (a, n))
+    .collect();
+    let days = u32::try_from(period.day_count()).unwrap_or(0);
+    let mut due: HashMap<String, i64> = HashMap::new();
+    for (grid, every, households) in store::visit_duty(&mut conn, &root).await? {
+        let each = i64::from(expected_in(days, u32::try_from(every).unwrap_or(0)));
+        *due.entry(grid).or_default() += each * households;
+    }
+    let mut evaluations: HashMap<i64, Evaluations> = HashMap::new();
+    for (account, stars, count) in store::ratings(&mut conn, &root, &month).await? {
+        let e = evaluations.entry(account).or_default();
+        e.mass_stars = Some(stars);
+        e.mass_count = count;
+    }
+    for (account, kind, value) in store::evaluations(&mut conn, &root, &month).await? {
+        let e = evaluations.entry(account).or_default();
+        match kind.as_str() {
+            "peer" => e.peer = Some(value),
+            _ => e.org = Some(value),
+        }
+    }
+    let weights = Weights::default();
+    let mut scored: Vec<WorkerScore> = workers
+        .into_iter()
+        .map(|w| {
+            let c = cases.get(&w.grid).copied().unwrap_or_default();
+            let (patrol_days, patrol_days_met) = patrol.get(&w.grid).copied().unwrap_or_default();
+            let measured = Measured {
+                found: found.get(&w.account_id).copied().unwrap_or(0),
+                handled: c.handled,
+                handled_on_time: c.handled_on_time,
+                patrol_days,
+                patrol_days_met,
+                visits_done: done.get(&w.account_id).copied().unwrap_or(0),
+                visits_due: due.get(&w.grid).copied().unwrap_or(0),
+                rated: c.rated,
+                satisfied: c.satisfied,
+            };
+            let evaluations = evaluations.get(&w.account_id).copied().unwrap_or_default();
+            WorkerScore {
+                score: score(&measured, &evaluations, &weights),
+                account_id: w.account_id,
+                name: w.name,
+                grid: w.grid,
+                grid_name: w.grid_name,
+                measured,
+                evaluations,
+                community_place: 0,
+                street_place: 0,
+                red_flag: false,
+            }
+        })
+        .collect();
+    rank(&mut scored);
+    scored.retain(|w| w.grid.starts_with(&node.code));
+    Ok(MonthAssessment {
+        code: node.code,
+        name: node.name,
+        month,
+        weights,
+        workers: scored,
+    })
+}
+
+/// Places within each community (first 12 digits) and street (first 9), best first.
+fn rank(workers: &mut [WorkerScore]) {
+    for len in [12, 9] {
+        let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, w) in workers.iter().enumerate() {
+            groups
+                .entry(w.grid[..len.min(w.grid.len())].to_owned())
+                .or_default()
+                .push(i);
+        }
+        for members in groups.values() {
+            let totals: Vec<f64> = members.iter().map(|&i| workers[i].score.total).collect();
+            for (&i, place) in members.iter().zip(places(&totals)) {
+                if len == 12 {
+                    workers[i].community_place = place;
+                    workers[i].red_flag = red_flag(place, workers[i].score.total);
+                } else {
+                    workers[i].street_place = place;
+                }
+            }
+        }
+    }
+    workers.sort_by(|a, b| {
+        b.score
+            .total
+            .total_cmp(&a.score.total)
+            .then_with(|| a.grid.cmp(&b.grid))
+    });
+}
+
+/// A peer or organisation evaluation as entered.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct EvaluationInput {
+    /// Month, `2026-10`.
+    pub month: String,
+    /// `peer` (同事互评) or `org` (组织评价).
+    pub kind: String,
+    /// 0–100.
+    pub score: f64,
+    /// Why, optional.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Enters a peer or organisation evaluation: by the community (or above) over the worker's grid.
+pub async fn evaluate(
+    state: &AppState,
+    actor: &Actor,
+    account_id: i64,
+    e: &EvaluationInput,
+) -> Result<(), ApiError> {
+    if !matches!(
+        actor.role,
+        Role::Admin | Role::CommandCentre | Role::CommunityOfficer
+    ) {
+        return Err(ApiError::Forbidden(
+            "同事互评和组织评价由社区（或上级）录入".into(),
+        ));
+    }
+    let kind = match e.kind.as_str() {
+        "peer" | "同事互评" => "peer",
+        "org" | "组织评价" => "org",
+        other => {
+            return Err(ApiError::bad(
+                "invalid_kind",
+                format!("评价类别 {other} 无效：应为 peer（同事互评）或 org（组织评价）"),
+            ));
+        }
+    };
+    if !e.score.is_finite() || !(0.0..=100.0).contains(&e.score) {
+        return Err(ApiError::bad("invalid_score", "评分应在 0 到 100 之间"));
+    }
+    let period = Period::month(&e.month)?;
+    let month = &period.from.to_string()[..7];
+    let mut tx = state.store().begin().await?;
+    let worker = shanzhi_store::accounts::by_id(&mut tx, account_id)
+        .await?
+        .filter(|a| a.role == Role::GridWorker.as_str())
+        .filter(|a| a.node_code.as_deref().is_some_and(|n| actor.sees(n)))
+        .ok_or_else(ApiError::not_found)?;
+    store::evaluate(
+        &mut tx,
+        (worker.id, month, kind),
+        e.score,
+        e.note.trim(),
+        (actor.account_id, now_ms()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A resident's rating of their grid worker from the grid's public page.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct RatingInput {
+    /// The grid worker's account.
+    pub worker: i64,
+    /// The resident's mobile number (kept only as a blind index: one rating a month).
+    pub phone: String,
+    /// 1–5 stars.
+    pub stars: i16,
+    /// Optional words.
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// The grid workers a resident can rate on a grid's public page: (account, name).
+pub async fn raters_choice(state: &AppState, grid: &str) -> Result<Vec<(i64, String)>, ApiError> {
+    let mut conn = state.store().conn().await?;
+    Ok(store::workers(&mut conn, grid)
+        .await?
+        .into_iter()
+        .filter(|w| w.grid == grid)
+        .map(|w| (w.account_id, w.name))
+        .collect())
+}
+
+/// Records a resident's rating for this month: one per phone per worker.
+pub async fn rate(state: &AppState, grid: &str, r: &RatingInput) -> Result<(), ApiError> {
+    if !(1..=5).contains(&r.stars) {
+        return Err(ApiError::bad("invalid_stars", "请选择 1 到 5 颗星"));
+    }
+    let phone = normalize_phone(&r.phone)
+        .map_err(|e| ApiError::bad("invalid_phone", format!("手机号码：{e}")))?;
+    if r.comment.chars().count() > 500 {
+        return Err(ApiError::bad("invalid_field", "留言不超过 500 个字"));
+    }
+    if !raters_choice(state, grid)
+        .await?
+        .iter()
+        .any(|(id, _)| *id == r.worker)
+    {
+        return Err(ApiError::NotFound("该网格没有这位网格员".into()));
+    }
+    let now = now_ms();
+    let month = &Day::of(now).to_string()[..7];
+    let index = state.vault().index(Field::Phone, &phone);
+    let mut conn = state.store().conn().await?;
+    if !store::rate(
+        &mut conn,
+        r.worker,
+        month,
+        &index,
+        r.stars,
+        r.comment.trim(),
+        now,
+    )
+    .await?
+    {
+        return Err(ApiError::Conflict(
+            "这个手机号本月已经评价过这位网格员，下个月可以再评".into(),
+        ));
+    }
+    Ok(())
+}
