@@ -27,6 +27,7 @@ pub async fn demo_history(store: &Store) -> anyhow::Result<()> {
     write_patrols(&mut tx, today, &mut rng).await?;
     write_cases(&mut tx).await?;
     write_visits(&mut tx, today, &mut rng).await?;
+    write_evaluations(&mut tx, today, &mut rng).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -173,6 +174,68 @@ async fn write_visits(tx: &mut Tx, today: Day, rng: &mut impl Rng) -> anyhow::Re
             for (person, tag, days, _) in visits::household_tags(tx, household).await? {
                 let due = next_due(Some(last), last, u32::try_from(days).unwrap_or(0));
                 visits::set_next_visit(tx, person, &tag, &due.to_string()).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Three months of residents' ratings (mostly four and five stars) and, for the finished
+/// months, the community's peer and organisation evaluations.
+async fn write_evaluations(tx: &mut Tx, today: Day, rng: &mut impl Rng) -> anyhow::Result<()> {
+    let workers: Vec<(i64, String)> = tx
+        .all(Sql::new(
+            "SELECT a.id, a.node_code FROM accounts a WHERE a.role = 'grid_worker' \
+             AND a.node_code IS NOT NULL ORDER BY a.id",
+        ))
+        .await?;
+    let officers: std::collections::HashMap<String, i64> = tx
+        .all::<(String, i64)>(Sql::new(
+            "SELECT node_code, id FROM accounts WHERE role = 'community_officer' AND node_code IS NOT NULL",
+        ))
+        .await?
+        .into_iter()
+        .collect();
+    let this_month = Day::parse(&format!("{}-01", &today.to_string()[..7])).unwrap_or(today);
+    let mut first = this_month;
+    for _ in 0..3 {
+        first = Day::parse(&format!("{}-01", &first.plus(-1).to_string()[..7])).unwrap_or(first);
+        let month = &first.to_string()[..7];
+        for (account, grid) in &workers {
+            // A steady worker keeps a steady reputation: the worker's own level, give or take.
+            let level = 3.6 + (*account % 7) as f64 * 0.2;
+            for n in 0..rng.random_range(3..15) {
+                let stars = (level + rng.random_range(-1.0..1.0_f64))
+                    .round()
+                    .clamp(1.0, 5.0) as i16;
+                let phone = format!("demo-{account}-{month}-{n}");
+                let at = first.start_ms() + rng.random_range(1..27) * 86_400_000;
+                shanzhi_store::assessment::rate(
+                    tx,
+                    *account,
+                    month,
+                    phone.as_bytes(),
+                    stars,
+                    "",
+                    at,
+                )
+                .await?;
+            }
+            let Some(by) = officers.get(grid.get(..12).unwrap_or(grid)) else {
+                continue;
+            };
+            for kind in ["peer", "org"] {
+                let score = (70.0 + level * 5.0 + rng.random_range(-4.0..4.0_f64))
+                    .clamp(0.0, 100.0)
+                    .round();
+                shanzhi_store::assessment::evaluate(
+                    tx,
+                    (*account, month, kind),
+                    score,
+                    "",
+                    (*by, first.plus(32).start_ms()),
+                )
+                .await?;
             }
         }
     }

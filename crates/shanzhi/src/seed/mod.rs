@@ -175,6 +175,16 @@ async fn write_demo_cases(
 
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let calendar = shanzhi_domain::case::Calendar::china();
+    // A grid's worker reports what they find on patrol.
+    let workers: std::collections::HashMap<String, i64> = shanzhi_store::Exec::all::<(String, i64)>(
+        tx,
+        shanzhi_store::Sql::new(
+            "SELECT node_code, id FROM accounts WHERE role = 'grid_worker' AND node_code IS NOT NULL",
+        ),
+    )
+    .await?
+    .into_iter()
+    .collect();
     let now = shanzhi_store::now_ms();
     let hour = 3_600_000.0;
     for (i, c) in demo::cases::generate(grids, span, &mut rng)
@@ -305,7 +315,9 @@ async fn write_demo_cases(
                 address: None,
                 tier: tier_name(cat.tier),
                 holder_code: &holder_of(&c.node, cat.tier).unwrap_or_else(|| c.node.clone()),
-                reporter_account: None,
+                reporter_account: (c.source == "grid_patrol")
+                    .then(|| workers.get(c.node.get(..15).unwrap_or(&c.node)).copied())
+                    .flatten(),
                 reporter_name: (i % 3 == 0).then_some("王阿姨"),
                 accept_due,
                 handle_due,

@@ -678,6 +678,21 @@ async fn the_command_centre_reads_the_dashboard_on_a_wall_screen_and_a_phone() {
         .await
         .unwrap();
     wait_text(&c, "recolor", "在办事件").await;
+
+    // Last month's assessment of the street's grid workers, from the demo's history.
+    c.goto(&format!("{}/assessment?node=450802001", app.base))
+        .await
+        .unwrap();
+    let rows = c
+        .find_all(Locator::Css("#ranking tbody tr[data-account]"))
+        .await
+        .unwrap();
+    assert!(
+        rows.len() >= 20,
+        "every grid worker of the street: {}",
+        rows.len()
+    );
+    shot(&c, "assessment-1920").await;
     c.close().await.unwrap();
 
     let c = browser(&d, 375, 812).await;

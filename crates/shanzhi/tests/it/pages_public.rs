@@ -322,3 +322,111 @@ async fn staff_print_qr_posters_for_their_grids() {
         "posters are printed by staff"
     );
 }
+
+/// Follows a redirect and returns the page it leads to.
+async fn landing(app: &TestApp, c: &reqwest::Client, r: reqwest::Response) -> String {
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()[LOCATION].to_str().unwrap().to_owned();
+    let to = if to.starts_with('/') {
+        format!("{}{to}", app.base)
+    } else {
+        to
+    };
+    c.get(to).send().await.unwrap().text().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_resident_rates_the_grid_worker_once_a_month_and_the_community_scores_them() {
+    let app = TestApp::demo().await;
+    let resident = browser_client();
+    let html = resident
+        .get(format!("{}/r/{GRID}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("/r/{GRID}/rate")),
+        "the QR page links to the rating"
+    );
+    let page = resident
+        .get(format!("{}/r/{GRID}/rate", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&page);
+    let worker = page
+        .split("<option value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a worker to rate")
+        .to_owned();
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("worker", worker.as_str()),
+        ("stars", "4"),
+        ("phone", "13877519876"),
+        ("comment", "上门很及时"),
+    ];
+    let post = || {
+        resident
+            .post(format!("{}/r/{GRID}/rate", app.base))
+            .form(&form)
+            .send()
+    };
+    let after = landing(&app, &resident, post().await.unwrap()).await;
+    assert!(after.contains("感谢您的评价"), "{after}");
+    let again = landing(&app, &resident, post().await.unwrap()).await;
+    assert!(again.contains("本月已经评价过"), "{again}");
+
+    // The community officer sees the rating in the month's assessment and adds evaluations.
+    let (officer, _) = crate::pages::logged_in(&app, "sq01").await;
+    let month = shanzhi_domain::case::Day::of(shanzhi_store::now_ms()).to_string()[..7].to_owned();
+    let url = format!("{}/assessment?node=450802001001&month={month}", app.base);
+    let html = officer
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("4.0 星 / 1 人"), "{html}");
+    let csrf = csrf_of(&html);
+    let r = officer
+        .post(format!("{}/assessment/workers/{worker}", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("month", &month),
+            ("node", "450802001001"),
+            ("peer", "88"),
+            ("org", "abc"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let html = landing(&app, &officer, r).await;
+    assert!(html.contains("评分应为 0 到 100 的数字"), "{html}");
+    let r = officer
+        .post(format!("{}/assessment/workers/{worker}", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("month", &month),
+            ("node", "450802001001"),
+            ("peer", "88"),
+            ("org", "93"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let html = landing(&app, &officer, r).await;
+    assert!(
+        html.contains("已保存评价") && html.contains("value=\"93\""),
+        "{html}"
+    );
+}

@@ -2,6 +2,7 @@
 //! grid worker's phone and for government intranets without a CDN.
 
 mod admin;
+mod assessment;
 mod audit;
 mod case_clock;
 mod case_dispute;
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .merge(places::router())
         .merge(patrols::router())
         .merge(dashboard::router())
+        .merge(assessment::router())
         .merge(visits::router())
         .merge(audit::router())
 }

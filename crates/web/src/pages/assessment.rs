@@ -1,0 +1,259 @@
+//! Assessment pages: the month's ranking of grid workers with their parts and the forms for
+//! peer and organisation evaluations; and the public page where residents rate their grid
+//! worker (reached from the grid's QR page).
+
+use super::registers::{Notice, back};
+use super::{Chrome, PageError, render};
+use crate::ApiError;
+use crate::AppState;
+use crate::assets::STYLE_PATH;
+use crate::auth::{CsrfForm, PageUser, csrf_token};
+use crate::services::assessment::{self as svc, EvaluationInput, RatingInput};
+use crate::services::cases::public_node;
+use askama::Template;
+use axum::Router;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+use shanzhi_domain::auth::Role;
+use shanzhi_domain::case::Day;
+use std::net::SocketAddr;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/assessment", get(show))
+        .route("/assessment/workers/{account}", post(evaluate))
+        .route("/r/{code}/rate", get(rate_form).post(rate))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct MonthQuery {
+    node: Option<String>,
+    month: Option<String>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+/// One row of the ranking.
+struct Line {
+    account_id: i64,
+    place: usize,
+    street_place: usize,
+    name: String,
+    grid_name: String,
+    total: String,
+    parts: Vec<String>,
+    red_flag: bool,
+    mass: String,
+    peer: String,
+    org: String,
+}
+
+#[derive(Template)]
+#[template(path = "assessment.html")]
+struct AssessmentPage {
+    style: &'static str,
+    chrome: Chrome,
+    code: String,
+    name: String,
+    month: String,
+    heads: Vec<String>,
+    lines: Vec<Line>,
+    evaluates: bool,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+fn last_month() -> String {
+    let today = Day::of(shanzhi_store::now_ms()).to_string();
+    let first = Day::parse(&format!("{}-01", &today[..7])).unwrap_or(Day::of(0));
+    first.plus(-1).to_string()[..7].to_owned()
+}
+
+fn one(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".into(), |x| format!("{x:.1}"))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+    Query(q): Query<MonthQuery>,
+) -> Result<(CookieJar, Response), PageError> {
+    let code = q
+        .node
+        .clone()
+        .or_else(|| p.account.node_code.clone())
+        .unwrap_or_default();
+    let month = q
+        .month
+        .clone()
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(last_month);
+    let a = svc::month(&state, &p.actor, &code, &month).await?;
+    let heads = a
+        .workers
+        .first()
+        .map(|w| {
+            w.score
+                .parts
+                .iter()
+                .map(|part| format!("{}（{}）", part.name, part.weight))
+                .collect()
+        })
+        .unwrap_or_default();
+    let lines = a
+        .workers
+        .iter()
+        .map(|w| Line {
+            account_id: w.account_id,
+            place: w.community_place,
+            street_place: w.street_place,
+            name: w.name.clone(),
+            grid_name: w.grid_name.clone(),
+            total: format!("{:.1}", w.score.total),
+            parts: w.score.parts.iter().map(|part| one(part.score)).collect(),
+            red_flag: w.red_flag,
+            mass: match w.evaluations.mass_stars {
+                Some(s) => format!("{s:.1} 星 / {} 人", w.evaluations.mass_count),
+                None => "暂无".into(),
+            },
+            peer: w
+                .evaluations
+                .peer
+                .map(|v| format!("{v:.0}"))
+                .unwrap_or_default(),
+            org: w
+                .evaluations
+                .org
+                .map(|v| format!("{v:.0}"))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let view = AssessmentPage {
+        style: STYLE_PATH.as_str(),
+        chrome: Chrome::new(&p, csrf),
+        code: a.code,
+        name: a.name,
+        month: a.month,
+        heads,
+        lines,
+        evaluates: matches!(
+            p.actor.role,
+            Role::Admin | Role::CommandCentre | Role::CommunityOfficer
+        ),
+        notice: q.notice,
+        error: q.error,
+    };
+    Ok((jar, render(&view)))
+}
+
+#[derive(Debug, Deserialize)]
+struct EvaluationForm {
+    month: String,
+    node: String,
+    #[serde(default)]
+    peer: String,
+    #[serde(default)]
+    org: String,
+}
+
+/// Saves the peer and organisation scores typed for one worker (blank ones are left as they are).
+async fn evaluate(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(account): Path<i64>,
+    CsrfForm(f): CsrfForm<EvaluationForm>,
+) -> Result<Redirect, PageError> {
+    let mut result = Ok("已保存评价".to_owned());
+    for (kind, text) in [("peer", &f.peer), ("org", &f.org)] {
+        if text.trim().is_empty() {
+            continue;
+        }
+        let Ok(score) = text.trim().parse::<f64>() else {
+            result = Err(ApiError::bad("invalid_score", "评分应为 0 到 100 的数字"));
+            break;
+        };
+        let input = EvaluationInput {
+            month: f.month.clone(),
+            kind: kind.into(),
+            score,
+            note: String::new(),
+        };
+        if let Err(e) = svc::evaluate(&state, &p.actor, account, &input).await {
+            result = Err(e);
+            break;
+        }
+    }
+    back(
+        &format!("/assessment?node={}&month={}", f.node, f.month),
+        result,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "rate_worker.html")]
+struct RatePage {
+    style: &'static str,
+    csrf: String,
+    code: String,
+    place: String,
+    workers: Vec<(i64, String)>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+async fn rate_form(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Path(code): Path<String>,
+    Query(q): Query<Notice>,
+) -> Result<(CookieJar, Response), PageError> {
+    let node = public_node(&state, &code).await?;
+    let workers = svc::raters_choice(&state, &node.code).await?;
+    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let page = RatePage {
+        style: STYLE_PATH.as_str(),
+        csrf,
+        code: node.code,
+        place: node.name,
+        workers,
+        notice: q.notice,
+        error: q.error,
+    };
+    Ok((jar, render(&page)))
+}
+
+#[derive(Debug, Deserialize)]
+struct RateForm {
+    worker: String,
+    phone: String,
+    #[serde(default)]
+    stars: String,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn rate(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(code): Path<String>,
+    CsrfForm(f): CsrfForm<RateForm>,
+) -> Result<Response, PageError> {
+    if let Err(wait) = state.allow_public_report(&format!("rating:{}", addr.ip())) {
+        return Err(ApiError::RateLimited(wait.as_secs().max(1)).into());
+    }
+    let input = RatingInput {
+        worker: f.worker.trim().parse().unwrap_or(0),
+        phone: f.phone,
+        stars: f.stars.trim().parse().unwrap_or(0),
+        comment: f.comment,
+    };
+    let result = svc::rate(&state, &code, &input)
+        .await
+        .map(|()| "感谢您的评价！".to_owned());
+    Ok(back(&format!("/r/{code}/rate"), result)?.into_response())
+}
