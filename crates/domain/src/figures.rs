@@ -63,8 +63,37 @@ pub fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "—".into(), |r| format!("{:.1}%", r * 100.0))
 }
 
+/// A round top for a chart's axis: 1, 2 or 5 times a power of ten, at least `max`.
+pub fn axis_top(max: i64) -> i64 {
+    let mut step = 1;
+    loop {
+        for k in [1, 2, 5] {
+            if k * step >= max.max(1) {
+                return k * step;
+            }
+        }
+        step *= 10;
+    }
+}
+
+/// The axis's tick values from 0 to `top` (from [`axis_top`]): 0, 2, 4 … 10 for 10.
+pub fn axis_ticks(top: i64) -> Vec<i64> {
+    let steps = top.clamp(1, 5);
+    (0..=steps).map(|k| top * k / steps).collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn axes_are_round() {
+        assert_eq!(axis_top(0), 1);
+        assert_eq!(axis_top(7), 10);
+        assert_eq!(axis_top(13), 20);
+        assert_eq!(axis_top(230), 500);
+        assert_eq!(axis_ticks(10), vec![0, 2, 4, 6, 8, 10]);
+        assert_eq!(axis_ticks(2), vec![0, 1, 2]);
+    }
+
     use super::*;
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod demo;
 pub mod keys;
+pub mod reports;
 pub mod seed;
 pub mod server;
 pub mod sheets;

@@ -87,6 +87,21 @@ enum Command {
         #[arg(long)]
         mapping: Option<String>,
     },
+    /// Write a node's monthly report (月报) as xlsx and PDF.
+    Report {
+        /// Node code (district, street, community or grid).
+        #[arg(long)]
+        node: String,
+        /// Month, 2026-10.
+        #[arg(long)]
+        month: String,
+        /// The account whose scope applies.
+        #[arg(long = "as", default_value = "admin")]
+        username: String,
+        /// Folder to write into.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
     /// Personal-data keys.
     Keys {
         #[command(subcommand)]
@@ -259,6 +274,17 @@ async fn main() -> anyhow::Result<()> {
                     v.checked, v.head
                 ),
                 Err(e) => bail!("审计日志校验失败：{e}"),
+            }
+        }
+        Command::Report {
+            node,
+            month,
+            username,
+            out,
+        } => {
+            let store = Store::open(&opts).await?;
+            for path in shanzhi::reports::monthly(store, &username, &node, &month, &out).await? {
+                println!("已生成 {}", path.display());
             }
         }
         Command::Import {

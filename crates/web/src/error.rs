@@ -45,6 +45,9 @@ pub enum ApiError {
     /// Too many attempts (429).
     #[error("尝试次数过多，请 {0} 秒后再试")]
     RateLimited(u64),
+    /// A part the deployment lacks, e.g. a font for PDF reports (503); says what to install.
+    #[error("{0}")]
+    Unavailable(String),
     /// Something broke on our side (500); details go to the log, not the client.
     #[error("服务器内部错误")]
     Internal(String),
@@ -74,6 +77,7 @@ impl ApiError {
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

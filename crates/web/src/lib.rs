@@ -7,6 +7,7 @@
 pub mod api;
 mod assets;
 pub mod auth;
+mod download;
 mod error;
 mod metrics;
 pub mod open311;

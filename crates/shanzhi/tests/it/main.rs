@@ -25,3 +25,4 @@ mod pages_public;
 mod pages_registers;
 mod photos;
 mod registers;
+mod reports;

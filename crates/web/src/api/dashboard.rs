@@ -12,7 +12,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(dashboard))
+    OpenApiRouter::new()
+        .routes(routes!(dashboard))
+        .routes(routes!(monthly_report))
 }
 
 /// Which node and period.
@@ -57,4 +59,65 @@ async fn dashboard(
     Ok(axum::Json(
         svc::dashboard(&state, &p.actor, &node, period).await?,
     ))
+}
+
+/// Which report.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ReportQuery {
+    /// Node code; the caller's own when omitted.
+    pub node: Option<String>,
+    /// Month, `2026-10`.
+    pub month: String,
+    /// `xlsx` (default) or `pdf`.
+    pub format: Option<String>,
+}
+
+/// The month's report of a node (月报) as xlsx or PDF: the figures, tables per child node and
+/// category, the grid workers' ranking and the daily trend. Generated in-process.
+#[utoipa::path(get, path = "/reports/monthly", tag = "dashboard", security(("bearer" = [])), params(ReportQuery),
+    responses((status = 200, content_type = "application/pdf"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn monthly_report(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<ReportQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    let node = q
+        .node
+        .clone()
+        .or_else(|| p.account.node_code.clone())
+        .ok_or_else(|| ApiError::bad("node_required", "请指定区域（node）"))?;
+    report_file(&state, &p.actor, &node, &q.month, q.format.as_deref()).await
+}
+
+/// The report as a download in the asked format.
+pub(crate) async fn report_file(
+    state: &AppState,
+    actor: &crate::auth::Actor,
+    node: &str,
+    month: &str,
+    format: Option<&str>,
+) -> Result<axum::response::Response, ApiError> {
+    use crate::download::{PDF, XLSX, file};
+    use crate::services::report;
+    let r = report::monthly(state, actor, node, month).await?;
+    match format.unwrap_or("xlsx") {
+        "xlsx" => Ok(file(
+            &format!("{}.xlsx", r.file_stem),
+            XLSX,
+            report::xlsx::write(&r)?,
+        )),
+        "pdf" => {
+            // Laying out and subsetting the font is CPU work: off the async threads.
+            let bytes = tokio::task::spawn_blocking(move || {
+                report::pdf::write(&r).map(|b| (r.file_stem, b))
+            })
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??;
+            Ok(file(&format!("{}.pdf", bytes.0), PDF, bytes.1))
+        }
+        other => Err(ApiError::bad(
+            "invalid_format",
+            format!("格式 {other} 无效：应为 xlsx 或 pdf"),
+        )),
+    }
 }

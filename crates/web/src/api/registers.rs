@@ -18,7 +18,7 @@ use crate::{ApiError, AppState};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use shanzhi_store::grid_facts::GridFacts;
@@ -336,21 +336,7 @@ async fn train(
 
 /// An xlsx answer to download.
 pub(crate) fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.xlsx\""),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response()
+    crate::download::file(&format!("{name}.xlsx"), crate::download::XLSX, bytes)
 }
 
 /// The blank template of a register (`residents` or `places`), with examples and a guide sheet.

@@ -66,7 +66,8 @@ struct AssessmentPage {
     error: Option<String>,
 }
 
-fn last_month() -> String {
+/// Last calendar month, `2026-10`: the month reports and assessments default to.
+pub(super) fn last_month() -> String {
     let today = Day::of(shanzhi_store::now_ms()).to_string();
     let first = Day::parse(&format!("{}-01", &today[..7])).unwrap_or(Day::of(0));
     first.plus(-1).to_string()[..7].to_owned()

@@ -1,6 +1,7 @@
 //! Server-drawn SVG charts: no script, no chart library, readable on a wall screen and a phone.
 
 use crate::services::dashboard::TrendDay;
+use shanzhi_domain::figures::{axis_ticks, axis_top};
 use std::fmt::Write;
 
 const W: f64 = 800.0;
@@ -10,23 +11,10 @@ const RIGHT: f64 = 12.0;
 const TOP: f64 = 16.0;
 const BOTTOM: f64 = 34.0;
 
-/// A "nice" top for the y axis: 1, 2 or 5 times a power of ten, at least `max`.
-fn nice_top(max: i64) -> i64 {
-    let mut step = 1;
-    loop {
-        for k in [1, 2, 5] {
-            if k * step >= max.max(1) {
-                return k * step;
-            }
-        }
-        step *= 10;
-    }
-}
-
 /// The daily trend: cases reported (line) and closed (dashed line) per day, with the y axis
 /// in whole cases and a date under every few days.
 pub fn trend_svg(days: &[TrendDay]) -> String {
-    let top = nice_top(
+    let top = axis_top(
         days.iter()
             .map(|d| d.received.max(d.closed))
             .max()
@@ -38,10 +26,7 @@ pub fn trend_svg(days: &[TrendDay]) -> String {
     let mut out = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" class="chart" role="img" aria-label="每日事件趋势">"#
     );
-    // Round steps: 10 → 0, 2, 4 …; 2 → 0, 1, 2.
-    let steps = top.min(5);
-    for k in 0..=steps {
-        let v = top * k / steps;
+    for v in axis_ticks(top) {
         let yy = y(v);
         let _ = write!(
             out,
@@ -86,14 +71,6 @@ pub fn trend_svg(days: &[TrendDay]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn axis_tops_are_round_numbers() {
-        assert_eq!(nice_top(0), 1);
-        assert_eq!(nice_top(7), 10);
-        assert_eq!(nice_top(13), 20);
-        assert_eq!(nice_top(230), 500);
-    }
 
     #[test]
     fn both_series_are_drawn_with_a_point_per_day() {

@@ -21,7 +21,9 @@ use shanzhi_domain::figures::percent;
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/dashboard", get(show))
+    Router::new()
+        .route("/dashboard", get(show))
+        .route("/dashboard/report", get(report))
 }
 
 /// A figure tile.
@@ -243,4 +245,31 @@ async fn show(
         d,
     };
     Ok((jar, render(&view)))
+}
+
+#[derive(Debug, Deserialize)]
+struct ReportQuery {
+    node: Option<String>,
+    month: Option<String>,
+    format: Option<String>,
+}
+
+/// The month's report to download (last month when none is chosen).
+async fn report(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, PageError> {
+    let code = q
+        .node
+        .or_else(|| p.account.node_code.clone())
+        .unwrap_or_default();
+    let month = q
+        .month
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(super::assessment::last_month);
+    Ok(
+        crate::api::dashboard::report_file(&state, &p.actor, &code, &month, q.format.as_deref())
+            .await?,
+    )
 }

@@ -18,4 +18,5 @@ pub mod period;
 pub mod photos;
 pub mod regions;
 pub mod registers;
+pub mod report;
 pub mod visits;
