@@ -133,6 +133,30 @@ pub struct FixRow {
     pub outside_m: f64,
 }
 
+impl From<&FixRow> for shanzhi_domain::patrol::Fix {
+    fn from(f: &FixRow) -> Self {
+        shanzhi_domain::patrol::Fix {
+            at_ms: f.at_ms,
+            lon: f.lon,
+            lat: f.lat,
+            accuracy_m: f.accuracy_m,
+            outside_m: f.outside_m,
+        }
+    }
+}
+
+impl From<&shanzhi_domain::patrol::Fix> for FixRow {
+    fn from(f: &shanzhi_domain::patrol::Fix) -> Self {
+        FixRow {
+            at_ms: f.at_ms,
+            lon: f.lon,
+            lat: f.lat,
+            accuracy_m: f.accuracy_m,
+            outside_m: f.outside_m,
+        }
+    }
+}
+
 /// Rows per multi-row insert.
 const CHUNK: usize = 300;
 

@@ -4,6 +4,7 @@
 
 use geo::{Contains, InteriorPoint, MultiPolygon, Point};
 use rand::Rng;
+use shanzhi_domain::patrol::Fix;
 
 /// One demo patrol.
 #[derive(Debug, Clone, PartialEq)]
@@ -12,8 +13,8 @@ pub struct DemoPatrol {
     pub start_ms: i64,
     /// End (ms).
     pub end_ms: i64,
-    /// Fixes: (ms, lon, lat, accuracy in metres).
-    pub fixes: Vec<(i64, f64, f64, f64)>,
+    /// Fixes, all inside the grid.
+    pub fixes: Vec<Fix>,
     /// What the worker wrote at the end.
     pub summary: &'static str,
 }
@@ -64,12 +65,13 @@ fn walk(
     let mut fixes = Vec::new();
     let mut heading: f64 = rng.random_range(0.0..std::f64::consts::TAU);
     for k in 0..=minutes / 2 {
-        fixes.push((
-            start + k * 2 * MINUTE + rng.random_range(0..5_000),
-            here.x(),
-            here.y(),
-            rng.random_range(5.0..25.0_f64).round(),
-        ));
+        fixes.push(Fix {
+            at_ms: start + k * 2 * MINUTE + rng.random_range(0..5_000),
+            lon: here.x(),
+            lat: here.y(),
+            accuracy_m: Some(rng.random_range(5.0..25.0_f64).round()),
+            outside_m: 0.0,
+        });
         for _ in 0..8 {
             let metres = rng.random_range(80.0..140.0);
             let next = Point::new(
@@ -97,7 +99,7 @@ mod tests {
     use super::*;
     use geo::{Rect, coord};
     use rand::SeedableRng;
-    use shanzhi_domain::patrol::{DailyRule, Fix, PatrolSpan, TrackRules, clean, day_coverage};
+    use shanzhi_domain::patrol::{DailyRule, PatrolSpan, TrackRules, clean, day_coverage};
 
     #[test]
     fn demo_walks_stay_inside_and_make_clean_tracks_that_mostly_meet_the_rule() {
@@ -121,21 +123,10 @@ mod tests {
                 .collect();
             met += usize::from(day_coverage(&spans, &DailyRule::default()).met());
             for p in &patrols {
-                let fixes: Vec<Fix> = p
-                    .fixes
-                    .iter()
-                    .map(|&(at_ms, lon, lat, acc)| {
-                        assert!(grid.contains(&Point::new(lon, lat)));
-                        Fix {
-                            at_ms,
-                            lon,
-                            lat,
-                            accuracy_m: Some(acc),
-                            outside_m: 0.0,
-                        }
-                    })
-                    .collect();
-                let t = clean(&fixes, p.start_ms, p.end_ms, &TrackRules::default());
+                for f in &p.fixes {
+                    assert!(grid.contains(&Point::new(f.lon, f.lat)));
+                }
+                let t = clean(&p.fixes, p.start_ms, p.end_ms, &TrackRules::default());
                 assert!(t.dropped.is_empty(), "{:?}", t.dropped);
                 assert!(t.metres > 500.0);
             }

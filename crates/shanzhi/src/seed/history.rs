@@ -6,7 +6,7 @@ use super::write_demo_cases;
 use crate::demo;
 use rand::{Rng, SeedableRng};
 use shanzhi_domain::case::Day;
-use shanzhi_domain::patrol::{Fix, TrackRules, clean, next_due};
+use shanzhi_domain::patrol::{TrackRules, clean, next_due};
 use shanzhi_store::patrols::{self, FixRow};
 use shanzhi_store::visits::{self, NewVisit};
 use shanzhi_store::{Exec, Sql, Store, Tx, now_ms};
@@ -53,29 +53,9 @@ async fn write_patrols(tx: &mut Tx, today: Day, rng: &mut impl Rng) -> anyhow::R
             for p in demo::patrols::day_patrols(shape.shape(), day.start_ms(), rng) {
                 let id = patrols::start(tx, &grid, (account, &label), &day.to_string(), p.start_ms)
                     .await?;
-                let rows: Vec<FixRow> = p
-                    .fixes
-                    .iter()
-                    .map(|&(at_ms, lon, lat, acc)| FixRow {
-                        at_ms,
-                        lon,
-                        lat,
-                        accuracy_m: Some(acc),
-                        outside_m: 0.0,
-                    })
-                    .collect();
+                let rows: Vec<FixRow> = p.fixes.iter().map(FixRow::from).collect();
                 patrols::add_fixes(tx, id, &rows).await?;
-                let fixes: Vec<Fix> = rows
-                    .iter()
-                    .map(|f| Fix {
-                        at_ms: f.at_ms,
-                        lon: f.lon,
-                        lat: f.lat,
-                        accuracy_m: f.accuracy_m,
-                        outside_m: f.outside_m,
-                    })
-                    .collect();
-                let track = clean(&fixes, p.start_ms, p.end_ms, &TrackRules::default());
+                let track = clean(&p.fixes, p.start_ms, p.end_ms, &TrackRules::default());
                 patrols::set_track(tx, id, track.metres, track.kept.len(), track.dropped.len())
                     .await?;
                 patrols::end(tx, id, p.end_ms, p.summary).await?;

@@ -133,19 +133,15 @@ impl TestApp {
 
     /// The demo district with its four registers (12,000 residents, places, staff).
     pub async fn demo_with_registers() -> TestApp {
-        let config = WebConfig::default();
-        let db = FreshDb::new().await;
-        let store = Store::open(&db.opts).await.expect("open store");
-        shanzhi::seed::baseline(&store).await.expect("categories");
-        shanzhi::seed::demo(&store).await.expect("demo");
-        shanzhi::seed::demo_registers(&store, &config.vault)
-            .await
-            .expect("registers");
-        Self::serve(db, store, config).await
+        Self::seeded(false).await
     }
 
     /// The demo district as `shanzhi serve --demo` starts it: registers and months of history.
     pub async fn demo_with_history() -> TestApp {
+        Self::seeded(true).await
+    }
+
+    async fn seeded(history: bool) -> TestApp {
         let config = WebConfig::default();
         let db = FreshDb::new().await;
         let store = Store::open(&db.opts).await.expect("open store");
@@ -154,7 +150,9 @@ impl TestApp {
         shanzhi::seed::demo_registers(&store, &config.vault)
             .await
             .expect("registers");
-        shanzhi::seed::demo_history(&store).await.expect("history");
+        if history {
+            shanzhi::seed::demo_history(&store).await.expect("history");
+        }
         Self::serve(db, store, config).await
     }
 

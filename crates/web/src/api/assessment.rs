@@ -38,10 +38,7 @@ async fn month(
     ApiUser(p): ApiUser,
     Query(q): Query<MonthQuery>,
 ) -> Result<axum::Json<MonthAssessment>, ApiError> {
-    let node = q
-        .node
-        .or_else(|| p.account.node_code.clone())
-        .ok_or_else(|| ApiError::bad("node_required", "请指定区域（node）"))?;
+    let node = p.node_or_own(q.node.as_deref())?;
     Ok(axum::Json(
         svc::month(&state, &p.actor, &node, &q.month).await?,
     ))

@@ -51,11 +51,7 @@ async fn dashboard(
     Query(q): Query<DashboardQuery>,
 ) -> Result<axum::Json<Dashboard>, ApiError> {
     let period = q.period()?;
-    let node = q
-        .node
-        .clone()
-        .or_else(|| p.account.node_code.clone())
-        .ok_or_else(|| ApiError::bad("node_required", "请指定区域（node）"))?;
+    let node = p.node_or_own(q.node.as_deref())?;
     Ok(axum::Json(
         svc::dashboard(&state, &p.actor, &node, period).await?,
     ))
@@ -81,11 +77,7 @@ async fn monthly_report(
     ApiUser(p): ApiUser,
     Query(q): Query<ReportQuery>,
 ) -> Result<axum::response::Response, ApiError> {
-    let node = q
-        .node
-        .clone()
-        .or_else(|| p.account.node_code.clone())
-        .ok_or_else(|| ApiError::bad("node_required", "请指定区域（node）"))?;
+    let node = p.node_or_own(q.node.as_deref())?;
     report_file(&state, &p.actor, &node, &q.month, q.format.as_deref()).await
 }
 

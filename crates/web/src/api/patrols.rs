@@ -56,15 +56,6 @@ pub struct NodePeriod {
     pub to: Option<String>,
 }
 
-impl NodePeriod {
-    fn node_or<'a>(&'a self, p: &'a crate::auth::Principal) -> Result<&'a str, ApiError> {
-        self.node
-            .as_deref()
-            .or(p.account.node_code.as_deref())
-            .ok_or_else(|| ApiError::bad("node_required", "请指定区域（node）"))
-    }
-}
-
 /// Patrols under a node in a period, newest first (at most 500).
 #[utoipa::path(get, path = "/patrols", tag = "patrols", security(("bearer" = [])), params(NodePeriod),
     responses((status = 200, body = Vec<PatrolRow>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -74,7 +65,9 @@ async fn list(
     Query(q): Query<NodePeriod>,
 ) -> Result<axum::Json<Vec<PatrolRow>>, ApiError> {
     let period = Period::parse(q.from.as_deref(), q.to.as_deref())?;
-    let node = crate::services::regions::visible(&state, &p.actor, q.node_or(&p)?).await?;
+    let node =
+        crate::services::regions::visible(&state, &p.actor, &p.node_or_own(q.node.as_deref())?)
+            .await?;
     let rows = shanzhi_store::patrols::list(
         &mut state.store().conn().await?,
         &node.code,
@@ -181,6 +174,6 @@ async fn coverage(
 ) -> Result<axum::Json<Vec<GridDay>>, ApiError> {
     let period = Period::parse(q.from.as_deref(), q.to.as_deref())?;
     Ok(axum::Json(
-        svc::coverage_for(&state, &p.actor, q.node_or(&p)?, period).await?,
+        svc::coverage_for(&state, &p.actor, &p.node_or_own(q.node.as_deref())?, period).await?,
     ))
 }

@@ -102,10 +102,7 @@ async fn due(
     ApiUser(p): ApiUser,
     Query(q): Query<DueQuery>,
 ) -> Result<axum::Json<Vec<DueRow>>, ApiError> {
-    let node = q
-        .node
-        .or_else(|| p.account.node_code.clone())
-        .ok_or_else(|| ApiError::bad("node_required", "请指定区域（node）"))?;
+    let node = p.node_or_own(q.node.as_deref())?;
     Ok(axum::Json(
         svc::due(&state, Keeper::of(&p), &node, 1_000).await?,
     ))

@@ -25,6 +25,17 @@ pub struct Principal {
     pub actor: Actor,
 }
 
+impl Principal {
+    /// The node asked about, or the account's own; a deployment-wide account must name one.
+    pub fn node_or_own(&self, asked: Option<&str>) -> Result<String, ApiError> {
+        asked
+            .filter(|n| !n.trim().is_empty())
+            .map(str::to_owned)
+            .or_else(|| self.account.node_code.clone())
+            .ok_or_else(|| ApiError::bad("node_required", "请指定区域（node）"))
+    }
+}
+
 /// Turns a stored account into an [`Actor`].
 pub fn actor_of(a: &AccountRow) -> Result<Actor, ApiError> {
     let role = Role::parse(&a.role)

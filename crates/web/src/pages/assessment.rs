@@ -83,11 +83,7 @@ async fn show(
     jar: CookieJar,
     Query(q): Query<MonthQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
-    let code = q
-        .node
-        .clone()
-        .or_else(|| p.account.node_code.clone())
-        .unwrap_or_default();
+    let code = p.node_or_own(q.node.as_deref())?;
     let month = q
         .month
         .clone()

@@ -146,11 +146,7 @@ async fn show(
     Query(pq): Query<PageQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
     let period = pq.q.period()?;
-    let code =
-        pq.q.node
-            .clone()
-            .or_else(|| p.account.node_code.clone())
-            .unwrap_or_default();
+    let code = p.node_or_own(pq.q.node.as_deref())?;
     let d = svc::dashboard(&state, &p.actor, &code, period).await?;
     let by_overdue = pq.color.as_deref() == Some("overdue");
     // Links keep the period and the colouring while drilling down.
@@ -260,10 +256,7 @@ async fn report(
     PageUser(p): PageUser,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, PageError> {
-    let code = q
-        .node
-        .or_else(|| p.account.node_code.clone())
-        .unwrap_or_default();
+    let code = p.node_or_own(q.node.as_deref())?;
     let month = q
         .month
         .filter(|m| !m.is_empty())

@@ -304,11 +304,7 @@ async fn coverage(
     jar: CookieJar,
     Query(q): Query<CoverageQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
-    let code = q
-        .node
-        .clone()
-        .or_else(|| p.account.node_code.clone())
-        .unwrap_or_default();
+    let code = p.node_or_own(q.node.as_deref())?;
     let node = regions::visible(&state, &p.actor, &code).await?;
     let period = Period::parse(q.from.as_deref(), q.to.as_deref())?;
     let cells = svc::coverage_for(&state, &p.actor, &node.code, period).await?;

@@ -151,10 +151,7 @@ async fn due(
     jar: CookieJar,
     Query(q): Query<DueQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
-    let code = q
-        .node
-        .or_else(|| p.account.node_code.clone())
-        .unwrap_or_default();
+    let code = p.node_or_own(q.node.as_deref())?;
     let node = crate::services::regions::visible(&state, &p.actor, &code).await?;
     let rows = svc::due(&state, Keeper::of(&p), &node.code, DUE_LIMIT).await?;
     let mut summary: BTreeMap<(String, String), usize> = BTreeMap::new();

@@ -162,16 +162,6 @@ async fn own(state: &AppState, actor: &Actor, id: i64) -> Result<PatrolRow, ApiE
     }
 }
 
-fn as_fix(f: &FixRow) -> Fix {
-    Fix {
-        at_ms: f.at_ms,
-        lon: f.lon,
-        lat: f.lat,
-        accuracy_m: f.accuracy_m,
-        outside_m: f.outside_m,
-    }
-}
-
 /// Where the track may run until: the end, or (running) the end of the patrol's open time.
 fn track_end(p: &PatrolRow) -> i64 {
     p.ended_at.unwrap_or(p.started_at + OPEN_FOR_MS)
@@ -224,7 +214,11 @@ pub async fn add_fixes(
 
 /// Rebuilds the track from every stored fix and stores its figures.
 async fn refresh(ex: &mut impl Exec, p: &PatrolRow) -> Result<TrackSummary, ApiError> {
-    let fixes: Vec<Fix> = store::fixes(ex, p.id).await?.iter().map(as_fix).collect();
+    let fixes: Vec<Fix> = store::fixes(ex, p.id)
+        .await?
+        .iter()
+        .map(Fix::from)
+        .collect();
     let track = clean(&fixes, p.started_at, track_end(p), &TrackRules::default());
     store::set_track(
         ex,
@@ -383,7 +377,7 @@ pub async fn detail(state: &AppState, actor: &Actor, id: i64) -> Result<PatrolDe
     let fixes: Vec<Fix> = store::fixes(&mut conn, id)
         .await?
         .iter()
-        .map(as_fix)
+        .map(Fix::from)
         .collect();
     let track = clean(&fixes, p.started_at, track_end(&p), &TrackRules::default());
     let notes = store::notes(&mut conn, id).await?;
