@@ -192,9 +192,53 @@ pub fn red_flag(place: usize, total: f64) -> bool {
     place == 1 && total >= RED_FLAG_MIN
 }
 
+/// The lowest quarter mean that can earn a community 红旗单位 (a mean over all its workers, so
+/// the bar is the pass mark rather than a top worker's).
+pub const RED_FLAG_UNIT_MIN: f64 = 60.0;
+
+/// A unit's quarter (红旗单位): the mean of its workers' monthly totals over the quarter's
+/// months; none when it had no scored worker.
+pub fn unit_score(monthly_totals: &[f64]) -> Option<f64> {
+    (!monthly_totals.is_empty())
+        .then(|| round1(monthly_totals.iter().sum::<f64>() / monthly_totals.len() as f64))
+}
+
+/// The months of a quarter written `2026-Q3`: `["2026-07", "2026-08", "2026-09"]`.
+pub fn quarter_months(text: &str) -> Option<[String; 3]> {
+    let (year, q) = text.trim().split_once(['-', ' '])?;
+    let year: u16 = year.parse().ok().filter(|y| (2000..=2999).contains(y))?;
+    let q: u8 = q
+        .trim_start_matches(['Q', 'q'])
+        .parse()
+        .ok()
+        .filter(|q| (1..=4).contains(q))?;
+    let first = (q - 1) * 3 + 1;
+    Some([0, 1, 2].map(|i| format!("{year}-{:02}", first + i)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quarters_name_their_months_and_units_average_their_workers() {
+        assert_eq!(
+            quarter_months("2026-Q3"),
+            Some([
+                "2026-07".to_owned(),
+                "2026-08".to_owned(),
+                "2026-09".to_owned()
+            ])
+        );
+        assert_eq!(
+            quarter_months("2026-q1").map(|m| m[0].clone()),
+            Some("2026-01".into())
+        );
+        assert_eq!(quarter_months("2026-Q5"), None);
+        assert_eq!(quarter_months("Q3"), None);
+        assert_eq!(unit_score(&[80.0, 90.0, 85.5]), Some(85.2));
+        assert_eq!(unit_score(&[]), None);
+    }
 
     fn measured() -> Measured {
         Measured {

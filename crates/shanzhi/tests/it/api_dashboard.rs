@@ -185,4 +185,58 @@ async fn the_demo_history_makes_every_figure_meaningful() {
         )
         .await;
     assert!(!listed.as_array().unwrap().is_empty());
+
+    // Last month's assessment ranks every grid worker and names 红旗网格员.
+    let (s, a) = app
+        .get(
+            &format!("/api/v1/assessment?node=450802&month={month}"),
+            &centre,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    let workers = a["workers"].as_array().unwrap();
+    assert!(workers.len() >= 80, "{}", workers.len());
+    let flags = workers.iter().filter(|w| w["red_flag"] == true).count();
+    assert!(flags >= 1, "at least one 红旗网格员");
+    assert!(
+        workers
+            .iter()
+            .all(|w| w["measured"]["patrol_days"].as_i64() > Some(20))
+    );
+
+    // The quarter of that month: every community scored and placed within its street.
+    let month_no: u32 = month[5..7].parse().unwrap();
+    let quarter = format!("{}-Q{}", &month[..4], (month_no - 1) / 3 + 1);
+    let (s, units) = app
+        .get(
+            &format!("/api/v1/assessment/units?node=450802&quarter={quarter}"),
+            &centre,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{units}");
+    let units = units.as_array().unwrap();
+    assert_eq!(units.len(), 12, "every community and village");
+    for street in ["450802001", "450802002", "450802100"] {
+        let mine: Vec<&Value> = units
+            .iter()
+            .filter(|u| u["code"].as_str().unwrap().starts_with(street))
+            .collect();
+        assert!(mine.iter().any(|u| u["street_place"] == 1), "{street}");
+        assert_eq!(
+            mine.iter().filter(|u| u["red_flag"] == true).count(),
+            1,
+            "{street}"
+        );
+        assert!(mine.iter().all(|u| u["score"].as_f64().is_some()));
+    }
+    let (s, e) = app
+        .get(
+            "/api/v1/assessment/units?node=450802&quarter=2026-Q5",
+            &centre,
+        )
+        .await;
+    assert_eq!(
+        (s, error_code(&e)),
+        (StatusCode::BAD_REQUEST, "invalid_quarter")
+    );
 }

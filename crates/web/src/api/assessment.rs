@@ -4,7 +4,9 @@
 use super::extract::{Json, Path, Query};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
-use crate::services::assessment::{self as svc, EvaluationInput, MonthAssessment, RatingInput};
+use crate::services::assessment::{
+    self as svc, EvaluationInput, MonthAssessment, RatingInput, UnitScore,
+};
 use crate::{ApiError, AppState};
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
@@ -16,6 +18,7 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(month))
+        .routes(routes!(units))
         .routes(routes!(evaluate))
         .routes(routes!(rate))
 }
@@ -41,6 +44,30 @@ async fn month(
     let node = p.node_or_own(q.node.as_deref())?;
     Ok(axum::Json(
         svc::month(&state, &p.actor, &node, &q.month).await?,
+    ))
+}
+
+/// Which node and quarter.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct QuarterQuery {
+    /// Node code; the caller's own when omitted.
+    pub node: Option<String>,
+    /// Quarter, `2026-Q3`.
+    pub quarter: String,
+}
+
+/// The communities' quarter (红旗单位): the mean of their grid workers' monthly scores,
+/// ranked within each street; the first at 60 (the pass mark) or more is the street's 红旗单位.
+#[utoipa::path(get, path = "/assessment/units", tag = "assessment", security(("bearer" = [])), params(QuarterQuery),
+    responses((status = 200, body = Vec<UnitScore>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn units(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<QuarterQuery>,
+) -> Result<axum::Json<Vec<UnitScore>>, ApiError> {
+    let node = p.node_or_own(q.node.as_deref())?;
+    Ok(axum::Json(
+        svc::quarter(&state, &p.actor, &node, &q.quarter).await?,
     ))
 }
 

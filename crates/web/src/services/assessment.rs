@@ -320,3 +320,97 @@ pub async fn rate(state: &AppState, grid: &str, r: &RatingInput) -> Result<(), A
     }
     Ok(())
 }
+
+/// A community's quarter.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct UnitScore {
+    /// Community code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Mean of its workers' monthly totals over the quarter's months so far.
+    pub score: Option<f64>,
+    /// Worker-months scored.
+    pub scored: usize,
+    /// Place among the street's communities.
+    pub street_place: usize,
+    /// The quarter's 红旗单位 of the street.
+    pub red_flag: bool,
+}
+
+/// The communities under a node for a quarter (`2026-Q3`), ranked within their street; the
+/// first of each street at the pass mark or above is its 红旗单位.
+pub async fn quarter(
+    state: &AppState,
+    actor: &Actor,
+    code: &str,
+    quarter: &str,
+) -> Result<Vec<UnitScore>, ApiError> {
+    use shanzhi_domain::assessment::{RED_FLAG_UNIT_MIN, quarter_months, unit_score};
+    let months = quarter_months(quarter).ok_or_else(|| {
+        ApiError::bad(
+            "invalid_quarter",
+            format!("季度 {quarter} 无效，应写成 2026-Q3"),
+        )
+    })?;
+    let mut totals: HashMap<String, Vec<f64>> = HashMap::new();
+    let mut any = false;
+    for m in &months {
+        let scored = match month(state, actor, code, m).await {
+            Ok(a) => a,
+            // The quarter's later months may not have come yet.
+            Err(ApiError::BadRequest {
+                code: "future_period",
+                ..
+            }) if any => break,
+            Err(e) => return Err(e),
+        };
+        any = true;
+        for w in scored.workers {
+            totals
+                .entry(w.grid.chars().take(12).collect())
+                .or_default()
+                .push(w.score.total);
+        }
+    }
+    let mut conn = state.store().conn().await?;
+    let mut units = Vec::with_capacity(totals.len());
+    for (community, list) in totals {
+        let name = shanzhi_store::regions::get(&mut conn, &community)
+            .await?
+            .map(|n| n.name)
+            .unwrap_or_default();
+        units.push(UnitScore {
+            score: unit_score(&list),
+            scored: list.len(),
+            code: community,
+            name,
+            street_place: 0,
+            red_flag: false,
+        });
+    }
+    let mut streets: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, u) in units.iter().enumerate() {
+        streets
+            .entry(u.code.chars().take(9).collect())
+            .or_default()
+            .push(i);
+    }
+    for members in streets.values() {
+        let scores: Vec<f64> = members
+            .iter()
+            .map(|&i| units[i].score.unwrap_or(0.0))
+            .collect();
+        for (&i, place) in members.iter().zip(places(&scores)) {
+            units[i].street_place = place;
+            units[i].red_flag =
+                place == 1 && units[i].score.is_some_and(|s| s >= RED_FLAG_UNIT_MIN);
+        }
+    }
+    units.sort_by(|a, b| {
+        a.code[..9.min(a.code.len())]
+            .cmp(&b.code[..9.min(b.code.len())])
+            .then(a.street_place.cmp(&b.street_place))
+    });
+    Ok(units)
+}
