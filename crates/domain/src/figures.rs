@@ -63,6 +63,15 @@ pub fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "—".into(), |r| format!("{:.1}%", r * 100.0))
 }
 
+/// A response time as people read it: `35 分钟`, `2.5 小时`, or `—` when there is none.
+pub fn minutes_text(minutes: Option<f64>) -> String {
+    match minutes {
+        Some(m) if m >= 60.0 => format!("{:.1} 小时", m / 60.0),
+        Some(m) => format!("{m:.0} 分钟"),
+        None => "—".into(),
+    }
+}
+
 /// A round top for a chart's axis: 1, 2 or 5 times a power of ten, at least `max`.
 pub fn axis_top(max: i64) -> i64 {
     let mut step = 1;
@@ -92,6 +101,9 @@ mod tests {
         assert_eq!(axis_top(230), 500);
         assert_eq!(axis_ticks(10), vec![0, 2, 4, 6, 8, 10]);
         assert_eq!(axis_ticks(2), vec![0, 1, 2]);
+        assert_eq!(minutes_text(Some(35.4)), "35 分钟");
+        assert_eq!(minutes_text(Some(150.0)), "2.5 小时");
+        assert_eq!(minutes_text(None), "—");
     }
 
     use super::*;

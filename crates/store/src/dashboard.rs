@@ -184,15 +184,10 @@ pub async fn visits_done(
 pub async fn visits_due(ex: &mut impl Exec, root: &str, day: &str) -> Result<i64, StoreError> {
     let (n,): (i64,) = ex
         .one(
-            Sql::new(
-                "SELECT COUNT(*) FROM person_tags t JOIN tag_kinds k ON k.code = t.tag \
-                 JOIN persons p ON p.id = t.person_id \
-                 WHERE k.visit_days IS NOT NULL AND p.moved_out IS NULL \
-                 AND p.node_code >= ? AND p.node_code < ? AND (t.next_visit IS NULL OR t.next_visit <= ?)",
-            )
-            .bind(root)
-            .bind(format!("{root}:"))
-            .bind(day),
+            Sql::new(format!("SELECT COUNT(*) {}", crate::visits::DUE_FROM))
+                .bind(root)
+                .bind(format!("{root}:"))
+                .bind(day),
         )
         .await?;
     Ok(n)

@@ -283,13 +283,30 @@ pub async fn add_note(
     Ok(id)
 }
 
+const NOTE_COLUMNS: &str = "id, at, finding, text, lon, lat, case_id";
+
+/// One note of a patrol.
+pub async fn note(
+    ex: &mut impl Exec,
+    patrol_id: i64,
+    note_id: i64,
+) -> Result<Option<NoteRow>, StoreError> {
+    ex.opt(
+        Sql::new(format!(
+            "SELECT {NOTE_COLUMNS} FROM patrol_notes WHERE patrol_id = ? AND id = ?"
+        ))
+        .bind(patrol_id)
+        .bind(note_id),
+    )
+    .await
+}
+
 /// A patrol's notes in order.
 pub async fn notes(ex: &mut impl Exec, patrol_id: i64) -> Result<Vec<NoteRow>, StoreError> {
     ex.all(
-        Sql::new(
-            "SELECT id, at, finding, text, lon, lat, case_id FROM patrol_notes \
-             WHERE patrol_id = ? ORDER BY id",
-        )
+        Sql::new(format!(
+            "SELECT {NOTE_COLUMNS} FROM patrol_notes WHERE patrol_id = ? ORDER BY id"
+        ))
         .bind(patrol_id),
     )
     .await

@@ -72,12 +72,10 @@ pub struct VisitRow {
     pub notes: String,
     /// Problems found.
     pub findings: String,
-    /// The case a finding became.
-    pub case_id: Option<i64>,
 }
 
 const COLUMNS: &str = "id, node_code, household_id, place_id, account_id, visitor_label, day, \
-     purpose, notes, findings, case_id";
+     purpose, notes, findings";
 
 /// One visit.
 pub async fn get(ex: &mut impl Exec, id: i64) -> Result<Option<VisitRow>, StoreError> {
@@ -107,17 +105,6 @@ pub async fn of(ex: &mut impl Exec, what: Visited) -> Result<Vec<VisitRow>, Stor
         .bind(id),
     )
     .await
-}
-
-/// Links a visit's findings to the case they became.
-pub async fn link_case(ex: &mut impl Exec, visit_id: i64, case_id: i64) -> Result<(), StoreError> {
-    ex.exec(
-        Sql::new("UPDATE visits SET case_id = ? WHERE id = ?")
-            .bind(case_id)
-            .bind(visit_id),
-    )
-    .await?;
-    Ok(())
 }
 
 /// A register change made during a visit.
@@ -226,6 +213,15 @@ pub struct DueRow {
     pub carer_name: Option<String>,
 }
 
+/// The tagged residents under a root (`?`, `?`) due a visit by a day (`?`): the tables and
+/// conditions the list below and the dashboard's count share.
+pub(crate) const DUE_FROM: &str = "FROM person_tags t JOIN tag_kinds k ON k.code = t.tag \
+     JOIN persons p ON p.id = t.person_id \
+     LEFT JOIN accounts a ON a.id = t.carer_account_id \
+     WHERE k.visit_days IS NOT NULL AND p.moved_out IS NULL \
+     AND p.node_code >= ? AND p.node_code < ? \
+     AND (t.next_visit IS NULL OR t.next_visit <= ?)";
+
 /// Tagged residents under `root` due a visit on or before `day` (never visited first, then
 /// longest overdue), at most `limit`.
 pub async fn due(
@@ -235,16 +231,11 @@ pub async fn due(
     limit: u32,
 ) -> Result<Vec<DueRow>, StoreError> {
     ex.all(
-        Sql::new(
+        Sql::new(format!(
             "SELECT p.id AS person_id, p.name, p.household_id, p.node_code, t.tag, k.name AS tag_name, \
-             k.visit_days, t.next_visit, t.carer_account_id, a.display_name AS carer_name \
-             FROM person_tags t JOIN tag_kinds k ON k.code = t.tag \
-             JOIN persons p ON p.id = t.person_id LEFT JOIN accounts a ON a.id = t.carer_account_id \
-             WHERE k.visit_days IS NOT NULL AND p.moved_out IS NULL \
-             AND p.node_code >= ? AND p.node_code < ? \
-             AND (t.next_visit IS NULL OR t.next_visit <= ?) \
-             ORDER BY t.next_visit IS NOT NULL, t.next_visit, p.node_code, p.id LIMIT ?",
-        )
+             k.visit_days, t.next_visit, t.carer_account_id, a.display_name AS carer_name {DUE_FROM} \
+             ORDER BY t.next_visit IS NOT NULL, t.next_visit, p.node_code, p.id LIMIT ?"
+        ))
         .bind(root)
         .bind(format!("{root}:"))
         .bind(day)
@@ -253,16 +244,16 @@ pub async fn due(
     .await
 }
 
-/// Visits made under `root` from `from` to `to`, per visitor: (account, name, visits).
+/// Visits made under `root` from `from` to `to`, per visitor: (account, visits).
 pub async fn done_by_visitor(
     ex: &mut impl Exec,
     root: &str,
     from: &str,
     to: &str,
-) -> Result<Vec<(i64, String, i64)>, StoreError> {
+) -> Result<Vec<(i64, i64)>, StoreError> {
     ex.all(
         Sql::new(
-            "SELECT account_id, MAX(visitor_label), COUNT(*) FROM visits \
+            "SELECT account_id, COUNT(*) FROM visits \
              WHERE node_code >= ? AND node_code < ? AND day >= ? AND day <= ? \
              GROUP BY account_id ORDER BY account_id",
         )

@@ -54,8 +54,7 @@ CREATE TABLE visits (
     at BIGINT NOT NULL,
     purpose TEXT NOT NULL,
     notes TEXT NOT NULL,
-    findings TEXT NOT NULL,
-    case_id BIGINT REFERENCES cases (id)
+    findings TEXT NOT NULL
 );
 CREATE INDEX visits_node_day ON visits (node_code, day);
 CREATE INDEX visits_household ON visits (household_id, day);

@@ -17,7 +17,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
-use shanzhi_domain::figures::percent;
+use shanzhi_domain::figures::{minutes_text, percent};
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
@@ -60,14 +60,6 @@ struct PageQuery {
     q: DashboardQuery,
     /// `overdue` colours the map by the overdue share instead of open cases.
     color: Option<String>,
-}
-
-fn minutes(m: Option<f64>) -> String {
-    match m {
-        Some(m) if m >= 60.0 => format!("{:.1} 小时", m / 60.0),
-        Some(m) => format!("{m:.0} 分钟"),
-        None => "—".into(),
-    }
 }
 
 fn tiles(d: &Dashboard) -> Vec<Tile> {
@@ -121,7 +113,7 @@ fn tiles(d: &Dashboard) -> Vec<Tile> {
         tile(
             "t-summons",
             "吹哨报到平均响应",
-            minutes(d.summons.avg_minutes),
+            minutes_text(d.summons.avg_minutes),
             format!("召集 {} · 报到 {}", d.summons.summoned, d.summons.reported),
         ),
         tile(

@@ -15,6 +15,8 @@ use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use shanzhi_domain::case::Day;
+use shanzhi_domain::patrol::{Due, standing};
 use shanzhi_domain::register::vocab::VisitPurpose;
 use shanzhi_store::Exec;
 use shanzhi_store::visits::{DueRow, VisitRow, Visited};
@@ -134,7 +136,8 @@ struct DuePage {
     node_code: String,
     node_name: String,
     summary: Vec<(String, String, usize)>,
-    rows: Vec<DueRow>,
+    /// Each resident with how late the visit is, in words.
+    rows: Vec<(DueRow, String)>,
     truncated: bool,
 }
 
@@ -144,6 +147,17 @@ struct DueQuery {
 }
 
 const DUE_LIMIT: u32 = 500;
+
+/// How late a visit due on `due` (ISO day; none: never visited) is today.
+fn lateness(due: Option<&str>) -> String {
+    let today = Day::of(shanzhi_store::now_ms());
+    match due.and_then(Day::parse).map(|d| standing(d, today)) {
+        None => "从未走访".into(),
+        Some(Due::Overdue(0)) => "今天到期".into(),
+        Some(Due::Overdue(n)) => format!("逾期 {n} 天"),
+        Some(Due::On(d)) => format!("{d} 到期"),
+    }
+}
 
 async fn due(
     State(state): State<AppState>,
@@ -167,7 +181,13 @@ async fn due(
         node_name: node.name,
         summary: summary.into_iter().map(|((g, c), n)| (g, c, n)).collect(),
         truncated: rows.len() == DUE_LIMIT as usize,
-        rows,
+        rows: rows
+            .into_iter()
+            .map(|r| {
+                let late = lateness(r.next_visit.as_deref());
+                (r, late)
+            })
+            .collect(),
     };
     Ok((jar, render(&view)))
 }

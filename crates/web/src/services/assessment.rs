@@ -101,7 +101,6 @@ pub async fn month(
     )
     .await?
     .into_iter()
-    .map(|(a, _, n)| (a, n))
     .collect();
     let days = u32::try_from(period.day_count()).unwrap_or(0);
     let mut due: HashMap<String, i64> = HashMap::new();
@@ -274,10 +273,10 @@ pub struct RatingInput {
 /// The grid workers a resident can rate on a grid's public page: (account, name).
 pub async fn raters_choice(state: &AppState, grid: &str) -> Result<Vec<(i64, String)>, ApiError> {
     let mut conn = state.store().conn().await?;
+    // Workers are bound to grid-level nodes, so the grid's range holds only its own.
     Ok(store::workers(&mut conn, grid)
         .await?
         .into_iter()
-        .filter(|w| w.grid == grid)
         .map(|w| (w.account_id, w.name))
         .collect())
 }

@@ -275,10 +275,8 @@ pub async fn add_note(
     };
     let mut conn = state.store().conn().await?;
     let note_id = store::add_note(&mut conn, id, now_ms(), n.finding, text, lon_lat).await?;
-    store::notes(&mut conn, id)
+    store::note(&mut conn, id, note_id)
         .await?
-        .into_iter()
-        .find(|n| n.id == note_id)
         .ok_or_else(|| ApiError::Internal("note not written".into()))
 }
 
@@ -293,10 +291,8 @@ pub async fn report_finding(
 ) -> Result<CaseRow, ApiError> {
     let p = own(state, actor, patrol_id).await?;
     let mut conn = state.store().conn().await?;
-    let note = store::notes(&mut conn, patrol_id)
+    let note = store::note(&mut conn, patrol_id, note_id)
         .await?
-        .into_iter()
-        .find(|n| n.id == note_id)
         .ok_or_else(ApiError::not_found)?;
     drop(conn);
     if note.case_id.is_some() {

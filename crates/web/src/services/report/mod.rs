@@ -10,7 +10,7 @@ use crate::services::assessment::{self, MonthAssessment};
 use crate::services::dashboard::{self, Dashboard, TrendDay};
 use crate::services::period::Period;
 use crate::{ApiError, AppState};
-use shanzhi_domain::figures::percent;
+use shanzhi_domain::figures::{minutes_text, percent};
 
 /// A table of the report: a title, column heads, rows of text.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,14 +40,6 @@ pub struct MonthlyReport {
 
 /// How many of the ranking the report lists.
 const RANKED: usize = 30;
-
-fn minutes(m: Option<f64>) -> String {
-    match m {
-        Some(m) if m >= 60.0 => format!("{:.1} 小时", m / 60.0),
-        Some(m) => format!("{m:.0} 分钟"),
-        None => "—".into(),
-    }
-}
 
 fn s(v: impl ToString) -> String {
     v.to_string()
@@ -109,7 +101,7 @@ pub fn build(d: &Dashboard, a: &MonthAssessment, month: &str) -> MonthlyReport {
             ],
             vec![
                 s("吹哨报到平均响应"),
-                minutes(d.summons.avg_minutes),
+                minutes_text(d.summons.avg_minutes),
                 format!("召集 {}，报到 {}", d.summons.summoned, d.summons.reported),
             ],
             vec![
