@@ -1,6 +1,7 @@
 //! Starting the HTTP server.
 
 use anyhow::Context;
+use shanzhi_domain::patrol::DailyRule;
 use shanzhi_store::{Store, StoreOptions};
 use shanzhi_web::{AppState, WebConfig};
 use std::net::SocketAddr;
@@ -36,6 +37,12 @@ impl Running {
 /// Opens the store (creating and migrating it) and builds the state.
 pub async fn open(opts: &StoreOptions, config: WebConfig) -> anyhow::Result<AppState> {
     let store = Store::open(opts).await.context("打开数据库失败")?;
+    let mut conn = store.conn().await?;
+    let tallied = shanzhi_store::patrols::tally_untallied(&mut conn, &DailyRule::default()).await?;
+    if tallied > 0 {
+        tracing::info!(tallied, "patrol days tallied");
+    }
+    drop(conn);
     Ok(AppState::new(store, config).await?)
 }
 
@@ -125,13 +132,17 @@ fn spawn_sealer(state: AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Checkpoints the SQLite WAL every second in the background, so that no commit waits for it.
+/// Every second in the background: folds the dashboard's tally changes, and checkpoints the
+/// SQLite WAL so that no commit waits for it.
 fn spawn_checkpointer(store: shanzhi_store::Store) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            if let Err(e) = shanzhi_store::dashboard::fold(&store).await {
+                tracing::warn!(error = %e, "dashboard tallies");
+            }
             if let Err(e) = store.checkpoint().await {
                 tracing::warn!(error = %e, "WAL checkpoint");
             }

@@ -1,133 +1,225 @@
-//! The dashboard's grouped counts: cases, summonses, patrols' and visits' figures for an area
-//! (a code-prefix range) and a period, in one grouped scan each.
+//! The dashboard's figures for an area (a code-prefix range) and a period: cases from the
+//! running tallies (migration 0017) plus the open cases read live, summonses and visits from
+//! grouped scans.
 
 use crate::{Exec, Sql, StoreError};
 use shanzhi_domain::figures::CaseCounts;
 
-/// How to group the case counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Group {
-    /// One row for the whole area (key empty).
-    Total,
-    /// By the area's children: the first `n` characters of the node code.
-    Child(usize),
-    /// By top-level category (first two characters of its code).
-    Category,
-    /// By Beijing day reported (key: days since 1970-01-01, as text).
-    Day,
+/// The tallied counts, summed over folded rows and changes not yet folded (PostgreSQL sums
+/// BIGINTs as NUMERIC, hence the casts).
+const SUMS: &str = "CAST(SUM(received) AS BIGINT) AS received, \
+     CAST(SUM(rejected) AS BIGINT) AS rejected, CAST(SUM(closed) AS BIGINT) AS closed, \
+     CAST(SUM(handled) AS BIGINT) AS handled, \
+     CAST(SUM(handled_on_time) AS BIGINT) AS handled_on_time, \
+     CAST(SUM(handled_late) AS BIGINT) AS handled_late, CAST(SUM(rated) AS BIGINT) AS rated, \
+     CAST(SUM(satisfied) AS BIGINT) AS satisfied, CAST(SUM(closed_on) AS BIGINT) AS closed_on";
+
+/// Tally rows whose area and day the `filter` picks, from both tables.
+fn tally_rows(filter: &str) -> String {
+    let cols = "depth, area, day, category, received, rejected, closed, handled, handled_on_time, \
+                handled_late, rated, satisfied, closed_on";
+    format!(
+        "(SELECT {cols} FROM case_tallies WHERE {filter} \
+         UNION ALL SELECT {cols} FROM case_tally_changes WHERE {filter}) t"
+    )
 }
 
-/// Beijing day number of a millisecond column, as text (the same on both backends).
-fn day_of(column: &str) -> String {
-    format!("CAST(({column} + 28800000) / 86400000 AS TEXT)")
+/// One group's summed tally.
+#[derive(Debug, sqlx::FromRow)]
+struct Sums {
+    received: i64,
+    rejected: i64,
+    closed: i64,
+    handled: i64,
+    handled_on_time: i64,
+    handled_late: i64,
+    rated: i64,
+    satisfied: i64,
+    closed_on: i64,
 }
 
-type CountRow = (String, i64, i64, i64, i64, i64, i64, i64, i64);
+impl Sums {
+    /// The cases reported: `overdue` holds those handled late only (open cases past their
+    /// deadline depend on the clock and come from [`open_cases`]).
+    fn reported(&self) -> CaseCounts {
+        CaseCounts {
+            received: self.received,
+            rejected: self.rejected,
+            closed: self.closed,
+            handled: self.handled,
+            handled_on_time: self.handled_on_time,
+            overdue: self.handled_late,
+            rated: self.rated,
+            satisfied: self.satisfied,
+        }
+    }
+}
 
-/// Counts of cases reported under `root` in `[from, to)`, grouped; `now` decides which open
-/// cases are past their deadline.
-pub async fn case_counts(
+#[derive(sqlx::FromRow)]
+struct DayRow {
+    day: i64,
+    category: String,
+    #[sqlx(flatten)]
+    sums: Sums,
+}
+
+#[derive(sqlx::FromRow)]
+struct AreaRow {
+    area: String,
+    #[sqlx(flatten)]
+    sums: Sums,
+}
+
+/// One day and category of an area's tally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayTally {
+    /// Beijing day number (days since 1970-01-01).
+    pub day: i64,
+    /// Top-level category.
+    pub category: String,
+    /// Cases reported that day in the category; `overdue` counts those handled late only.
+    pub reported: CaseCounts,
+    /// Cases of the category closed that day.
+    pub closed_on: i64,
+}
+
+/// The tally of `area` for Beijing days `from..=to`, per day and top-level category.
+pub async fn area_tally(
     ex: &mut impl Exec,
-    root: &str,
+    area: &str,
     (from, to): (i64, i64),
-    now: i64,
-    group: Group,
-) -> Result<Vec<(String, CaseCounts)>, StoreError> {
-    let key = match group {
-        Group::Total => "''".to_owned(),
-        Group::Child(_) => "substr(node_code, 1, ?)".to_owned(),
-        Group::Category => "substr(category_code, 1, 2)".to_owned(),
-        Group::Day => day_of("created_at"),
-    };
-    let mut q = Sql::new(format!("SELECT {key} AS k, "));
-    if let Group::Child(n) = group {
-        q = q.bind(n as i32);
+) -> Result<Vec<DayTally>, StoreError> {
+    let filter = "depth = ? AND area = ? AND day >= ? AND day <= ?";
+    let mut q = Sql::new(format!(
+        "SELECT day, category, {SUMS} FROM {} GROUP BY day, category ORDER BY day, category",
+        tally_rows(filter)
+    ));
+    for _ in 0..2 {
+        q = q.bind(area.len() as i32).bind(area).bind(from).bind(to);
     }
-    q.push(
-        "COALESCE(SUM(CASE WHEN stage <> 'merged' THEN 1 ELSE 0 END), 0), \
-         COALESCE(SUM(CASE WHEN stage = 'rejected' THEN 1 ELSE 0 END), 0), \
-         COALESCE(SUM(CASE WHEN closed_at IS NOT NULL THEN 1 ELSE 0 END), 0), \
-         COALESCE(SUM(CASE WHEN handled_at IS NOT NULL THEN 1 ELSE 0 END), 0), \
-         COALESCE(SUM(CASE WHEN handled_at IS NOT NULL AND handled_at <= handle_due THEN 1 ELSE 0 END), 0), ",
-    );
-    q.push_bind(
-        "COALESCE(SUM(CASE WHEN (handled_at IS NOT NULL AND handled_at > handle_due) \
-         OR (stage = 'reported' AND COALESCE(suspended_at, ?) > accept_due) ",
-        now,
-    );
-    q.push_bind(
-        "OR (stage IN ('accepted', 'dispatched', 'in_progress') AND COALESCE(suspended_at, ?) > handle_due) \
-         THEN 1 ELSE 0 END), 0), \
-         COALESCE(SUM(CASE WHEN satisfaction IS NOT NULL THEN 1 ELSE 0 END), 0), \
-         COALESCE(SUM(CASE WHEN satisfaction IN ('satisfied', 'basically_satisfied') THEN 1 ELSE 0 END), 0) \
-         FROM cases",
-        now,
-    );
-    q.push_bind(" WHERE created_at >= ?", from)
-        .push_bind(" AND created_at < ?", to)
-        .push_bind(" AND node_code >= ?", root)
-        .push_bind(" AND node_code < ?", format!("{root}:"));
-    if group != Group::Total {
-        q.push(" GROUP BY 1 ORDER BY 1");
-    }
-    let rows: Vec<CountRow> = ex.all(q).await?;
+    let rows: Vec<DayRow> = ex.all(q).await?;
     Ok(rows
         .into_iter()
-        .map(|r| {
-            (
-                r.0,
-                CaseCounts {
-                    received: r.1,
-                    rejected: r.2,
-                    closed: r.3,
-                    handled: r.4,
-                    handled_on_time: r.5,
-                    overdue: r.6,
-                    rated: r.7,
-                    satisfied: r.8,
-                },
-            )
+        .map(|r| DayTally {
+            day: r.day,
+            reported: r.sums.reported(),
+            closed_on: r.sums.closed_on,
+            category: r.category,
         })
         .collect())
 }
 
-/// Cases closed under `root` in `[from, to)` per Beijing day (key as in [`Group::Day`]).
-pub async fn closed_by_day(
-    ex: &mut impl Exec,
-    root: &str,
-    (from, to): (i64, i64),
-) -> Result<Vec<(String, i64)>, StoreError> {
-    ex.all(
-        Sql::new(format!(
-            "SELECT {} AS k, COUNT(*) FROM cases WHERE closed_at >= ? AND closed_at < ? \
-             AND node_code >= ? AND node_code < ? GROUP BY 1 ORDER BY 1",
-            day_of("closed_at")
-        ))
-        .bind(from)
-        .bind(to)
-        .bind(root)
-        .bind(format!("{root}:")),
-    )
-    .await
-}
-
-/// Cases open now under `root`, per child (first `child_len` characters): (child, open,
-/// of which past their deadline).
-pub async fn open_by_child(
+/// The tally of each area under `root` whose code is `child_len` long (its children, or
+/// further down) for Beijing days `from..=to`: cases reported, with `overdue` counting those
+/// handled late only.
+pub async fn child_tallies(
     ex: &mut impl Exec,
     root: &str,
     child_len: usize,
+    (from, to): (i64, i64),
+) -> Result<Vec<(String, CaseCounts)>, StoreError> {
+    let filter = "depth = ? AND area > ? AND area < ? AND day >= ? AND day <= ?";
+    let mut q = Sql::new(format!(
+        "SELECT area, {SUMS} FROM {} GROUP BY area ORDER BY area",
+        tally_rows(filter)
+    ));
+    for _ in 0..2 {
+        q = q
+            .bind(child_len as i32)
+            .bind(root)
+            .bind(format!("{root}:"))
+            .bind(from)
+            .bind(to);
+    }
+    let rows: Vec<AreaRow> = ex.all(q).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.area, r.sums.reported()))
+        .collect())
+}
+
+/// Folds the tally changes the triggers appended into the running tallies; run every second
+/// by the server. Readers sum both tables, so when it runs never changes a figure.
+pub async fn fold(store: &crate::Store) -> Result<(), StoreError> {
+    let upsert = format!(
+        "INSERT INTO case_tallies (depth, area, day, category, received, rejected, closed, \
+         handled, handled_on_time, handled_late, rated, satisfied, closed_on) \
+         SELECT depth, area, day, category, {SUMS} FROM {{changes}} \
+         WHERE true GROUP BY depth, area, day, category \
+         ON CONFLICT (depth, area, day, category) DO UPDATE SET \
+         received = case_tallies.received + excluded.received, \
+         rejected = case_tallies.rejected + excluded.rejected, \
+         closed = case_tallies.closed + excluded.closed, \
+         handled = case_tallies.handled + excluded.handled, \
+         handled_on_time = case_tallies.handled_on_time + excluded.handled_on_time, \
+         handled_late = case_tallies.handled_late + excluded.handled_late, \
+         rated = case_tallies.rated + excluded.rated, \
+         satisfied = case_tallies.satisfied + excluded.satisfied, \
+         closed_on = case_tallies.closed_on + excluded.closed_on"
+    );
+    match store.backend() {
+        // One writer at a time: nothing can be appended between the fold and the delete.
+        crate::Backend::Sqlite => {
+            let mut tx = store.begin().await?;
+            tx.exec(Sql::new(upsert.replace("{changes}", "case_tally_changes")))
+                .await?;
+            tx.exec(Sql::new("DELETE FROM case_tally_changes")).await?;
+            tx.commit().await
+        }
+        // Writers append concurrently: fold exactly the rows this statement deletes.
+        crate::Backend::Postgres => {
+            let sql = format!(
+                "WITH moved AS (DELETE FROM case_tally_changes RETURNING *) {}",
+                upsert.replace("{changes}", "moved")
+            );
+            store.conn().await?.exec(Sql::new(sql)).await.map(|_| ())
+        }
+    }
+}
+
+/// Open cases under `root` grouped by child (first `child_len` characters) and top-level
+/// category.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OpenCases {
+    /// Child code.
+    pub child: String,
+    /// Top-level category.
+    pub category: String,
+    /// Open now.
+    pub open: i64,
+    /// Of those, past their deadline now.
+    pub overdue: i64,
+    /// Reported in the period asked for and past their deadline now without having been
+    /// handled late before (those are in the tally already).
+    pub reported_overdue: i64,
+}
+
+/// The cases open now under `root`, by child and category; `[from, to)` picks the reported
+/// period whose overdue count is wanted.
+pub async fn open_cases(
+    ex: &mut impl Exec,
+    root: &str,
+    child_len: usize,
+    (from, to): (i64, i64),
     now: i64,
-) -> Result<Vec<(String, i64, i64)>, StoreError> {
+) -> Result<Vec<OpenCases>, StoreError> {
+    let late = "((stage = 'reported' AND COALESCE(suspended_at, ?) > accept_due) \
+                OR (stage <> 'reported' AND COALESCE(suspended_at, ?) > handle_due))";
     ex.all(
-        Sql::new(
-            "SELECT substr(node_code, 1, ?) AS k, COUNT(*), \
-             COALESCE(SUM(CASE WHEN (stage = 'reported' AND COALESCE(suspended_at, ?) > accept_due) \
-               OR (stage <> 'reported' AND COALESCE(suspended_at, ?) > handle_due) THEN 1 ELSE 0 END), 0) \
+        Sql::new(format!(
+            "SELECT substr(node_code, 1, ?) AS child, substr(category_code, 1, 2) AS category, \
+             COUNT(*) AS open, \
+             COALESCE(SUM(CASE WHEN {late} THEN 1 ELSE 0 END), 0) AS overdue, \
+             COALESCE(SUM(CASE WHEN created_at >= ? AND created_at < ? AND {late} \
+               AND NOT COALESCE(handled_at > handle_due, false) THEN 1 ELSE 0 END), 0) AS reported_overdue \
              FROM cases WHERE stage IN ('reported', 'accepted', 'dispatched', 'in_progress') \
-             AND node_code >= ? AND node_code < ? GROUP BY 1 ORDER BY 1",
-        )
+             AND node_code >= ? AND node_code < ? GROUP BY 1, 2 ORDER BY 1, 2"
+        ))
         .bind(child_len as i32)
+        .bind(now)
+        .bind(now)
+        .bind(from)
+        .bind(to)
         .bind(now)
         .bind(now)
         .bind(root)

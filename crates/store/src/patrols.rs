@@ -1,6 +1,7 @@
 //! Patrols (巡查): who walked which grid when, every GPS fix as it arrived, notes and findings.
 
 use crate::{Exec, Sql, StoreError};
+use shanzhi_domain::patrol::{DailyRule, PatrolSpan, day_coverage};
 
 /// A patrol as listed and shown.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
@@ -218,12 +219,14 @@ pub async fn set_track(
     Ok(())
 }
 
-/// Ends a running patrol; false when it had already ended.
+/// Ends a running patrol and tallies its grid's day against `rule`; false when it had
+/// already ended.
 pub async fn end(
     ex: &mut impl Exec,
     patrol_id: i64,
     at: i64,
     summary: &str,
+    rule: &DailyRule,
 ) -> Result<bool, StoreError> {
     let n = ex
         .exec(
@@ -235,7 +238,46 @@ pub async fn end(
             .bind(patrol_id),
         )
         .await?;
-    Ok(n == 1)
+    if n == 0 {
+        return Ok(false);
+    }
+    let Some(p) = get(ex, patrol_id).await? else {
+        return Ok(false);
+    };
+    tally_grid_day(ex, &p.node_code, &p.day, rule).await?;
+    Ok(true)
+}
+
+/// Tallies `grid`'s `day` against `rule` from its patrols.
+async fn tally_grid_day(
+    ex: &mut impl Exec,
+    grid: &str,
+    day: &str,
+    rule: &DailyRule,
+) -> Result<(), StoreError> {
+    let spans: Vec<PatrolSpan> = spans(ex, grid, day, day)
+        .await?
+        .into_iter()
+        .filter(|s| s.0 == grid)
+        .map(|(_, _, start_ms, end_ms)| PatrolSpan { start_ms, end_ms })
+        .collect();
+    tally_day(ex, grid, day, day_coverage(&spans, rule).met()).await
+}
+
+/// Tallies every grid-day with an ended patrol but no tally (patrols ended before the tallies
+/// existed); run when the server starts. Gives the number of grid-days tallied.
+pub async fn tally_untallied(ex: &mut impl Exec, rule: &DailyRule) -> Result<usize, StoreError> {
+    let days: Vec<(String, String)> = ex
+        .all(Sql::new(
+            "SELECT DISTINCT p.node_code, p.day FROM patrols p WHERE p.ended_at IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM patrol_tallies t \
+               WHERE t.depth = length(p.node_code) AND t.area = p.node_code AND t.day = p.day)",
+        ))
+        .await?;
+    for (grid, day) in &days {
+        tally_grid_day(ex, grid, day, rule).await?;
+    }
+    Ok(days.len())
 }
 
 /// A note taken on patrol; a finding may become a case.
@@ -322,4 +364,57 @@ pub async fn link_case(ex: &mut impl Exec, note_id: i64, case_id: i64) -> Result
         )
         .await?;
     Ok(n == 1)
+}
+
+/// Records whether `grid` met the daily patrol rule on `day`, moving the counts of every level
+/// above it by the difference from what was recorded before.
+async fn tally_day(ex: &mut impl Exec, grid: &str, day: &str, met: bool) -> Result<(), StoreError> {
+    let depth = grid.len() as i32;
+    let before: Vec<(i64,)> = ex
+        .all(
+            Sql::new("SELECT met FROM patrol_tallies WHERE depth = ? AND area = ? AND day = ?")
+                .bind(depth)
+                .bind(grid)
+                .bind(day),
+        )
+        .await?;
+    let delta = i64::from(met) - before.first().map_or(0, |b| b.0);
+    if delta == 0 && !before.is_empty() {
+        return Ok(());
+    }
+    ex.exec(
+        Sql::new(
+            "INSERT INTO patrol_tallies (depth, area, day, met) \
+             SELECT depth, substr(?, 1, depth), ?, ? FROM tally_depths WHERE depth <= ? \
+             ON CONFLICT (depth, area, day) DO UPDATE SET met = patrol_tallies.met + excluded.met",
+        )
+        .bind(grid)
+        .bind(day)
+        .bind(delta)
+        .bind(depth),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Grid-days under `area` from `from` to `to` (ISO days, inclusive) that met the daily rule.
+pub async fn days_met(
+    ex: &mut impl Exec,
+    area: &str,
+    from: &str,
+    to: &str,
+) -> Result<i64, StoreError> {
+    let (n,): (Option<i64>,) = ex
+        .one(
+            Sql::new(
+                "SELECT CAST(SUM(met) AS BIGINT) FROM patrol_tallies \
+                 WHERE depth = ? AND area = ? AND day >= ? AND day <= ?",
+            )
+            .bind(area.len() as i32)
+            .bind(area)
+            .bind(from)
+            .bind(to),
+        )
+        .await?;
+    Ok(n.unwrap_or(0))
 }

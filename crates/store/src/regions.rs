@@ -305,6 +305,21 @@ pub async fn grids_named(
     .await
 }
 
+/// Live grids under `root` (or `root` itself when it is one).
+pub async fn count_grids(ex: &mut impl Exec, root: &str) -> Result<i64, StoreError> {
+    let (n,): (i64,) = ex
+        .one(
+            Sql::new(
+                "SELECT COUNT(*) FROM region_nodes WHERE retired_at IS NULL AND level = 'grid' \
+                 AND code >= ? AND code < ?",
+            )
+            .bind(root)
+            .bind(format!("{root}:")),
+        )
+        .await?;
+    Ok(n)
+}
+
 /// Live node counts under `root`, grouped by the child of `root` they fall under and by level:
 /// (child code, level, count). One grouped range scan feeds the region browser's counts.
 pub async fn counts_by_child(

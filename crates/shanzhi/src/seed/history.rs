@@ -6,7 +6,7 @@ use super::write_demo_cases;
 use crate::demo;
 use rand::{Rng, SeedableRng};
 use shanzhi_domain::case::Day;
-use shanzhi_domain::patrol::{TrackRules, clean, next_due};
+use shanzhi_domain::patrol::{DailyRule, TrackRules, clean, next_due};
 use shanzhi_store::patrols::{self, FixRow};
 use shanzhi_store::visits::{self, NewVisit};
 use shanzhi_store::{Exec, Sql, Store, Tx, now_ms};
@@ -58,7 +58,7 @@ async fn write_patrols(tx: &mut Tx, today: Day, rng: &mut impl Rng) -> anyhow::R
                 let track = clean(&p.fixes, p.start_ms, p.end_ms, &TrackRules::default());
                 patrols::set_track(tx, id, track.metres, track.kept.len(), track.dropped.len())
                     .await?;
-                patrols::end(tx, id, p.end_ms, p.summary).await?;
+                patrols::end(tx, id, p.end_ms, p.summary, &DailyRule::default()).await?;
             }
         }
     }

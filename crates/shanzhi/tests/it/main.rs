@@ -26,3 +26,4 @@ mod pages_registers;
 mod photos;
 mod registers;
 mod reports;
+mod tallies;

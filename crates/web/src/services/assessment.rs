@@ -13,8 +13,8 @@ use shanzhi_domain::auth::Role;
 use shanzhi_domain::case::Day;
 use shanzhi_domain::patrol::{DailyRule, expected_in};
 use shanzhi_domain::personal::normalize_phone;
+use shanzhi_domain::region::Level;
 use shanzhi_store::assessment as store;
-use shanzhi_store::dashboard::Group;
 use shanzhi_store::now_ms;
 use shanzhi_store::vault::Field;
 use std::collections::HashMap;
@@ -79,8 +79,10 @@ pub async fn month(
         .await?
         .into_iter()
         .collect();
+    let epoch = Day::of(0);
+    let days = (period.from.since(epoch), period.to.since(epoch));
     let cases: HashMap<String, _> =
-        shanzhi_store::dashboard::case_counts(&mut conn, &root, ms, now, Group::Child(15))
+        shanzhi_store::dashboard::child_tallies(&mut conn, &root, Level::Grid.code_len(), days)
             .await?
             .into_iter()
             .collect();

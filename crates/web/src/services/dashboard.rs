@@ -3,16 +3,14 @@
 //! child node and by category, with the daily trend.
 
 use crate::auth::Actor;
-use crate::services::patrols;
 use crate::services::period::Period;
 use crate::services::regions;
 use crate::{ApiError, AppState};
 use shanzhi_domain::case::Day;
 use shanzhi_domain::figures::{CaseCounts, ratio};
-use shanzhi_domain::patrol::DailyRule;
-use shanzhi_store::dashboard::{self as store, Group};
+use shanzhi_store::dashboard as store;
 use shanzhi_store::{Exec, now_ms};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Case counts with their rates, as the API and pages show them.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -161,17 +159,36 @@ pub async fn dashboard(
     let node = regions::visible(state, actor, code).await?;
     let child_len = node.level().child().map(|l| l.code_len());
     let ms = period.bounds_ms();
+    let epoch = Day::of(0);
+    let days = (period.from.since(epoch), period.to.since(epoch));
     let now = now_ms();
     let mut conn = state.store().conn().await?;
-    let total = store::case_counts(&mut conn, &node.code, ms, now, Group::Total)
-        .await?
-        .pop()
-        .map(|(_, c)| c)
-        .unwrap_or_default();
-    let open = store::open_by_child(&mut conn, &node.code, node.code.len(), now).await?;
-    let (open_now, overdue_now) = open.first().map_or((0, 0), |o| (o.1, o.2));
+    let tally = store::area_tally(&mut conn, &node.code, days).await?;
+    let open = store::open_cases(
+        &mut conn,
+        &node.code,
+        child_len.unwrap_or(node.code.len()),
+        ms,
+        now,
+    )
+    .await?;
+    let mut total = CaseCounts::default();
+    let mut by_category: BTreeMap<&str, CaseCounts> = BTreeMap::new();
+    for t in &tally {
+        total.add(&t.reported);
+        by_category.entry(&t.category).or_default().add(&t.reported);
+    }
+    let (mut open_now, mut overdue_now) = (0, 0);
+    for o in &open {
+        total.overdue += o.reported_overdue;
+        open_now += o.open;
+        overdue_now += o.overdue;
+        if o.reported_overdue > 0 {
+            by_category.entry(&o.category).or_default().overdue += o.reported_overdue;
+        }
+    }
     let children = match child_len {
-        Some(len) => children(&mut conn, &node.code, len, ms, now).await?,
+        Some(len) => children(&mut conn, &node.code, len, days, &open).await?,
         None => Vec::new(),
     };
     let names: HashMap<String, String> = shanzhi_store::cases::categories(&mut conn)
@@ -179,16 +196,16 @@ pub async fn dashboard(
         .into_iter()
         .map(|c| (c.code, c.name))
         .collect();
-    let categories = store::case_counts(&mut conn, &node.code, ms, now, Group::Category)
-        .await?
+    let categories = by_category
         .into_iter()
+        .filter(|(_, c)| *c != CaseCounts::default())
         .map(|(code, c)| CategoryFigures {
-            name: names.get(&code).cloned().unwrap_or_else(|| code.clone()),
-            code,
+            name: names.get(code).cloned().unwrap_or_else(|| code.to_owned()),
+            code: code.to_owned(),
             figures: c.into(),
         })
         .collect();
-    let trend = trend(&mut conn, &node.code, period, ms, now).await?;
+    let trend = trend(period, &tally);
     let (summoned, reported, avg_minutes) =
         store::summons_response(&mut conn, &node.code, ms).await?;
     let outcomes = shanzhi_store::disputes::outcomes_by_area(
@@ -202,10 +219,8 @@ pub async fn dashboard(
     let (settled, referred) = outcomes
         .iter()
         .fold((0, 0), |(s, r), a| (s + a.settled, r + a.referred));
-    let coverage = patrols::coverage(&mut conn, &node.code, period, &DailyRule::default()).await?;
-    let today = Day::of(now).to_string();
-    let finished: Vec<_> = coverage.iter().filter(|g| g.day < today).collect();
-    let met = finished.iter().filter(|g| g.counted >= g.needed).count() as i64;
+    let today = Day::of(now);
+    let patrols = patrol_figures(&mut conn, &node.code, period, today).await?;
     let visits = VisitFigures {
         done: store::visits_done(
             &mut conn,
@@ -214,7 +229,7 @@ pub async fn dashboard(
             &period.to.to_string(),
         )
         .await?,
-        due_now: store::visits_due(&mut conn, &node.code, &today).await?,
+        due_now: store::visits_due(&mut conn, &node.code, &today.to_string()).await?,
     };
     Ok(Dashboard {
         code: node.code.clone(),
@@ -234,11 +249,7 @@ pub async fn dashboard(
             referred,
             success_rate: ratio(settled, settled + referred),
         },
-        patrols: PatrolFigures {
-            grid_days: finished.len() as i64,
-            met,
-            coverage_rate: ratio(met, finished.len() as i64),
-        },
+        patrols,
         visits,
         children,
         categories,
@@ -246,28 +257,60 @@ pub async fn dashboard(
     })
 }
 
+/// 一日双巡 over the period's finished days (today still runs): every grid under `area` on
+/// each such day, against the grid-days tallied as met when their patrols ended.
+async fn patrol_figures(
+    ex: &mut impl Exec,
+    area: &str,
+    period: Period,
+    today: Day,
+) -> Result<PatrolFigures, ApiError> {
+    let last = period.to.min(today.plus(-1));
+    if last < period.from {
+        return Ok(PatrolFigures {
+            grid_days: 0,
+            met: 0,
+            coverage_rate: None,
+        });
+    }
+    let grids = shanzhi_store::regions::count_grids(ex, area).await?;
+    let grid_days = grids * (last.since(period.from) + 1);
+    let met =
+        shanzhi_store::patrols::days_met(ex, area, &period.from.to_string(), &last.to_string())
+            .await?;
+    Ok(PatrolFigures {
+        grid_days,
+        met,
+        coverage_rate: ratio(met, grid_days),
+    })
+}
+
 async fn children(
     ex: &mut impl Exec,
     root: &str,
     len: usize,
-    ms: (i64, i64),
-    now: i64,
+    days: (i64, i64),
+    open: &[store::OpenCases],
 ) -> Result<Vec<ChildFigures>, ApiError> {
     let nodes = shanzhi_store::regions::children(ex, Some(root)).await?;
-    let counts: HashMap<String, CaseCounts> =
-        store::case_counts(ex, root, ms, now, Group::Child(len))
-            .await?
-            .into_iter()
-            .collect();
-    let open: HashMap<String, (i64, i64)> = store::open_by_child(ex, root, len, now)
+    let mut counts: HashMap<String, CaseCounts> = store::child_tallies(ex, root, len, days)
         .await?
         .into_iter()
-        .map(|(k, o, d)| (k, (o, d)))
         .collect();
+    let mut open_by_child: HashMap<&str, (i64, i64)> = HashMap::new();
+    for o in open {
+        let e = open_by_child.entry(&o.child).or_default();
+        e.0 += o.open;
+        e.1 += o.overdue;
+        counts.entry(o.child.clone()).or_default().overdue += o.reported_overdue;
+    }
     Ok(nodes
         .into_iter()
         .map(|n| {
-            let (open_now, overdue_now) = open.get(&n.code).copied().unwrap_or_default();
+            let (open_now, overdue_now) = open_by_child
+                .get(n.code.as_str())
+                .copied()
+                .unwrap_or_default();
             ChildFigures {
                 figures: counts.get(&n.code).copied().unwrap_or_default().into(),
                 open_now,
@@ -279,31 +322,24 @@ async fn children(
         .collect())
 }
 
-async fn trend(
-    ex: &mut impl Exec,
-    root: &str,
-    period: Period,
-    ms: (i64, i64),
-    now: i64,
-) -> Result<Vec<TrendDay>, ApiError> {
-    let received: HashMap<String, i64> = store::case_counts(ex, root, ms, now, Group::Day)
-        .await?
-        .into_iter()
-        .map(|(k, c)| (k, c.received))
-        .collect();
-    let closed: HashMap<String, i64> = store::closed_by_day(ex, root, ms)
-        .await?
-        .into_iter()
-        .collect();
-    Ok(period
+/// Every day of the period: cases reported and cases closed.
+fn trend(period: Period, tally: &[store::DayTally]) -> Vec<TrendDay> {
+    let mut by_day: HashMap<i64, (i64, i64)> = HashMap::new();
+    for t in tally {
+        let e = by_day.entry(t.day).or_default();
+        e.0 += t.reported.received;
+        e.1 += t.closed_on;
+    }
+    let epoch = Day::of(0);
+    period
         .days()
         .map(|d| {
-            let key = d.since(Day::of(0)).to_string();
+            let (received, closed) = by_day.get(&d.since(epoch)).copied().unwrap_or_default();
             TrendDay {
                 day: d.to_string(),
-                received: received.get(&key).copied().unwrap_or(0),
-                closed: closed.get(&key).copied().unwrap_or(0),
+                received,
+                closed,
             }
         })
-        .collect())
+        .collect()
 }

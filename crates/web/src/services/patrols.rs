@@ -348,7 +348,7 @@ pub async fn end(
         ));
     }
     let mut tx = state.store().begin().await?;
-    if !store::end(&mut tx, id, now, summary).await? {
+    if !store::end(&mut tx, id, now, summary, &DailyRule::default()).await? {
         return Err(ApiError::Conflict("这次巡查已经结束".into()));
     }
     let ended = PatrolRow {
