@@ -114,6 +114,8 @@ CREATE TABLE patrol_tallies (
     PRIMARY KEY (depth, area, day)
 );
 
--- Open cases are read live (their lateness depends on the clock); this keeps that read small.
-CREATE INDEX cases_open_node ON cases (node_code, created_at)
+-- Open cases are read live (their lateness depends on the clock); this keeps that read small
+-- and answers it from the index alone.
+CREATE INDEX cases_open_node ON cases (node_code, category_code, stage, created_at, accept_due,
+    handle_due, suspended_at, handled_at)
     WHERE stage IN ('reported', 'accepted', 'dispatched', 'in_progress');
