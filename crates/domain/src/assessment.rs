@@ -42,7 +42,7 @@ pub struct Evaluations {
 
 /// How much each part weighs (configurable per district; the parts present are rescaled to
 /// 100, so a month without, say, any rated case is not a zero).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Weights {
     /// Cases found.
     pub found: f64,
@@ -77,6 +77,41 @@ impl Default for Weights {
             org: 10.0,
             found_target: 4,
         }
+    }
+}
+
+impl Weights {
+    /// The weights in the order of a score's parts.
+    pub fn all(&self) -> [f64; 8] {
+        [
+            self.found,
+            self.on_time,
+            self.patrol,
+            self.visits,
+            self.satisfaction,
+            self.mass,
+            self.peer,
+            self.org,
+        ]
+    }
+
+    /// Checks weights as a district enters them: each 0–100, not all 0, and a monthly target
+    /// of cases found from 1 to 100. The message says what to fix.
+    pub fn check(&self) -> Result<(), &'static str> {
+        if self
+            .all()
+            .iter()
+            .any(|w| !w.is_finite() || !(0.0..=100.0).contains(w))
+        {
+            return Err("每项权重应在 0 到 100 之间");
+        }
+        if self.all().iter().all(|w| *w == 0.0) {
+            return Err("权重不能全为 0");
+        }
+        if !(1..=100).contains(&self.found_target) {
+            return Err("每月发现上报目标应在 1 到 100 件之间");
+        }
+        Ok(())
     }
 }
 
@@ -201,6 +236,13 @@ pub const RED_FLAG_UNIT_MIN: f64 = 60.0;
 pub fn unit_score(monthly_totals: &[f64]) -> Option<f64> {
     (!monthly_totals.is_empty())
         .then(|| round1(monthly_totals.iter().sum::<f64>() / monthly_totals.len() as f64))
+}
+
+/// The quarter a month (`2026-10`) falls in: `2026-Q4`.
+pub fn quarter_of(month: &str) -> Option<String> {
+    let (year, m) = month.split_once('-')?;
+    let m: u8 = m.parse().ok().filter(|m| (1..=12).contains(m))?;
+    Some(format!("{year}-Q{}", (m - 1) / 3 + 1))
 }
 
 /// The months of a quarter written `2026-Q3`: `["2026-07", "2026-08", "2026-09"]`.
@@ -328,5 +370,46 @@ mod tests {
         let a = score(&measured(), &e, &Weights::default());
         let b = score(&measured(), &e, &Weights::default());
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn entered_weights_are_checked() {
+        assert_eq!(Weights::default().check(), Ok(()));
+        let bad = |f: fn(&mut Weights)| {
+            let mut w = Weights::default();
+            f(&mut w);
+            w.check()
+        };
+        assert!(bad(|w| w.patrol = 120.0).is_err());
+        assert!(bad(|w| w.org = -1.0).is_err());
+        assert!(bad(|w| w.mass = f64::NAN).is_err());
+        assert!(bad(|w| w.found_target = 0).is_err());
+        assert_eq!(
+            bad(|w| {
+                *w = Weights {
+                    found: 0.0,
+                    on_time: 0.0,
+                    patrol: 0.0,
+                    visits: 0.0,
+                    satisfaction: 0.0,
+                    mass: 0.0,
+                    peer: 0.0,
+                    org: 0.0,
+                    found_target: 4,
+                }
+            }),
+            Err("权重不能全为 0")
+        );
+    }
+
+    #[test]
+    fn a_month_falls_in_its_quarter() {
+        assert_eq!(quarter_of("2026-10").as_deref(), Some("2026-Q4"));
+        assert_eq!(quarter_of("2026-03").as_deref(), Some("2026-Q1"));
+        assert_eq!(quarter_of("2026-13"), None);
+        assert_eq!(
+            quarter_months("2026-Q4").map(|m| m[0].clone()).as_deref(),
+            Some("2026-10")
+        );
     }
 }

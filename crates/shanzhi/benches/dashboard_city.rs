@@ -286,6 +286,8 @@ async fn cases(store: &Store, grids: &[String], count: usize) -> anyhow::Result<
         .await?;
         tx.commit().await?;
         shanzhi_store::dashboard::fold(store).await?;
+        // As the server does every second (the store turns SQLite's own checkpoints off).
+        store.checkpoint().await?;
     }
     Ok(count as i64)
 }
@@ -424,6 +426,7 @@ async fn patrols(store: &Store, grids: &[String], points: usize) -> anyhow::Resu
     )
     .await?;
     tx.commit().await?;
+    store.checkpoint().await?;
     let mut conn = store.conn().await?;
     shanzhi_store::patrols::tally_untallied(&mut conn, &DailyRule::default()).await?;
     Ok((rows.len() * POINTS_PER_PATROL) as i64)

@@ -2,6 +2,7 @@
 //! grid worker, peer and organisation evaluations, and per-worker counts for a month.
 
 use crate::{Exec, Sql, StoreError};
+use shanzhi_domain::assessment::Weights;
 
 /// A grid worker under assessment.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -161,4 +162,54 @@ pub async fn visit_duty(
         .bind(format!("{root}:")),
     )
     .await
+}
+
+/// The weights `district` entered, if any.
+pub async fn weights(ex: &mut impl Exec, district: &str) -> Result<Option<Weights>, StoreError> {
+    type Row = (f64, f64, f64, f64, f64, f64, f64, f64, i64);
+    let rows: Vec<Row> = ex
+        .all(
+            Sql::new(
+                "SELECT found, on_time, patrol, visits, satisfaction, mass, peer, org, found_target \
+                 FROM assessment_weights WHERE district_code = ?",
+            )
+            .bind(district),
+        )
+        .await?;
+    Ok(rows.first().map(|r| Weights {
+        found: r.0,
+        on_time: r.1,
+        patrol: r.2,
+        visits: r.3,
+        satisfaction: r.4,
+        mass: r.5,
+        peer: r.6,
+        org: r.7,
+        found_target: r.8,
+    }))
+}
+
+/// Sets `district`'s weights (checked by the caller), by `by` at `at`.
+pub async fn set_weights(
+    ex: &mut impl Exec,
+    district: &str,
+    w: &Weights,
+    (by, at): (i64, i64),
+) -> Result<(), StoreError> {
+    let mut q = Sql::new(
+        "INSERT INTO assessment_weights (district_code, found, on_time, patrol, visits, \
+         satisfaction, mass, peer, org, found_target, by_account, at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (district_code) DO UPDATE SET found = excluded.found, \
+         on_time = excluded.on_time, patrol = excluded.patrol, visits = excluded.visits, \
+         satisfaction = excluded.satisfaction, mass = excluded.mass, peer = excluded.peer, \
+         org = excluded.org, found_target = excluded.found_target, \
+         by_account = excluded.by_account, at = excluded.at",
+    )
+    .bind(district);
+    for v in w.all() {
+        q = q.bind(v);
+    }
+    ex.exec(q.bind(w.found_target).bind(by).bind(at)).await?;
+    Ok(())
 }

@@ -177,3 +177,70 @@ async fn ratings_and_evaluations_make_a_reproducible_ranked_score() {
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_district_sets_its_weights_and_the_scores_follow() {
+    let app = TestApp::demo().await;
+    let centre = app.token("zhzx").await;
+    let month = this_month();
+    let url = "/api/v1/assessment/weights?node=450802";
+    let (s, w) = app.get(url, &centre).await;
+    assert_eq!(
+        (s, w["patrol"].as_f64()),
+        (StatusCode::OK, Some(20.0)),
+        "{w}"
+    );
+
+    // Only patrols count: every worker's total is their patrol part, wherever it has data.
+    let patrol_only = json!({"found": 0, "on_time": 0, "patrol": 100, "visits": 0, "satisfaction": 0,
+        "mass": 0, "peer": 0, "org": 0, "found_target": 4});
+    let put = |token: &str, url: &str, body: Value| {
+        let (app, token, url) = (&app, token.to_owned(), url.to_owned());
+        async move { app.call(Method::PUT, &url, Some(&token), Some(body)).await }
+    };
+    let mut bad = patrol_only.clone();
+    bad["org"] = json!(130);
+    let (s, b) = put(&centre, url, bad).await;
+    assert_eq!(
+        (s, error_code(&b)),
+        (StatusCode::BAD_REQUEST, "invalid_weights")
+    );
+    let (s, b) = put(
+        &centre,
+        "/api/v1/assessment/weights?node=450802001",
+        patrol_only.clone(),
+    )
+    .await;
+    assert_eq!(
+        (s, error_code(&b)),
+        (StatusCode::BAD_REQUEST, "not_a_district")
+    );
+    let (s, _) = put(&app.token("sq01").await, url, patrol_only.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, b) = put(&centre, url, patrol_only).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+
+    let (s, w) = app.get(url, &centre).await;
+    assert_eq!(
+        (s, w["patrol"].as_f64(), w["org"].as_f64()),
+        (StatusCode::OK, Some(100.0), Some(0.0))
+    );
+    let (s, a) = app
+        .get(
+            &format!("/api/v1/assessment?node=450802001&month={month}"),
+            &centre,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    let workers = a["workers"].as_array().unwrap();
+    assert!(!workers.is_empty());
+    for w in workers {
+        let parts = w["score"]["parts"].as_array().unwrap();
+        let patrol = parts.iter().find(|p| p["name"] == "巡查覆盖").unwrap();
+        assert_eq!(patrol["weight"].as_f64(), Some(100.0), "{w}");
+        if let Some(p) = patrol["score"].as_f64() {
+            let total = w["score"]["total"].as_f64().unwrap();
+            assert!((total - p).abs() < 1e-6, "{total} vs {p}: {w}");
+        }
+    }
+}

@@ -692,6 +692,15 @@ async fn the_command_centre_reads_the_dashboard_on_a_wall_screen_and_a_phone() {
         "every grid worker of the street: {}",
         rows.len()
     );
+    let units = c.find_all(Locator::Css("#units tbody tr")).await.unwrap();
+    assert!(
+        units.len() >= 3,
+        "the street's communities: {}",
+        units.len()
+    );
+    c.find(Locator::Css("#weights form input[name=patrol]"))
+        .await
+        .expect("the command centre edits the weights");
     shot(&c, "assessment-1920").await;
     c.close().await.unwrap();
 

@@ -430,3 +430,76 @@ async fn a_resident_rates_the_grid_worker_once_a_month_and_the_community_scores_
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn the_command_centre_sets_the_weights_on_the_assessment_page() {
+    let app = TestApp::demo().await;
+    let (centre, _) = crate::pages::logged_in(&app, "zhzx").await;
+    let month = shanzhi_domain::case::Day::of(shanzhi_store::now_ms()).to_string()[..7].to_owned();
+    let url = format!("{}/assessment?node=450802001&month={month}", app.base);
+    let html = centre.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("考评权重（450802）") && html.contains("name=\"patrol\""),
+        "{html}"
+    );
+    assert!(html.contains("红旗单位"), "{html}");
+    let csrf = csrf_of(&html);
+    let form = |patrol: &'static str| {
+        let mut f = vec![
+            ("_csrf", csrf.clone()),
+            ("month", month.clone()),
+            ("node", "450802001".to_owned()),
+            ("patrol", patrol.to_owned()),
+            ("found_target", "5".to_owned()),
+        ];
+        for k in [
+            "found",
+            "on_time",
+            "visits",
+            "satisfaction",
+            "mass",
+            "peer",
+            "org",
+        ] {
+            f.push((k, "10".to_owned()));
+        }
+        f
+    };
+    let r = centre
+        .post(format!("{}/assessment/weights", app.base))
+        .form(&form("很多"))
+        .send()
+        .await
+        .unwrap();
+    let html = landing(&app, &centre, r).await;
+    assert!(html.contains("每项权重都应填写 0 到 100 的数字"), "{html}");
+    let r = centre
+        .post(format!("{}/assessment/weights", app.base))
+        .form(&form("40"))
+        .send()
+        .await
+        .unwrap();
+    let html = landing(&app, &centre, r).await;
+    assert!(
+        html.contains("已保存考评权重") && html.contains("巡查覆盖（40）"),
+        "{html}"
+    );
+
+    // A community officer sees the weights but cannot change them.
+    let (officer, _) = crate::pages::logged_in(&app, "sq01").await;
+    let html = officer
+        .get(format!(
+            "{}/assessment?node=450802001001&month={month}",
+            app.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("巡查覆盖：40") && !html.contains("name=\"patrol\""),
+        "{html}"
+    );
+}

@@ -11,6 +11,7 @@ use crate::{ApiError, AppState};
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
+use shanzhi_domain::assessment::Weights;
 use std::net::SocketAddr;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -21,6 +22,42 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(units))
         .routes(routes!(evaluate))
         .routes(routes!(rate))
+        .routes(routes!(weights, set_weights))
+}
+
+/// Which node.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct NodeQuery {
+    /// Node code; the caller's own when omitted.
+    pub node: Option<String>,
+}
+
+/// The weights that score the grid workers under a node: its district's, or the defaults.
+#[utoipa::path(get, path = "/assessment/weights", tag = "assessment", security(("bearer" = [])), params(NodeQuery),
+    responses((status = 200, body = Weights), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn weights(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<NodeQuery>,
+) -> Result<axum::Json<Weights>, ApiError> {
+    let node = p.node_or_own(q.node.as_deref())?;
+    Ok(axum::Json(svc::weights(&state, &p.actor, &node).await?))
+}
+
+/// Sets a district's weights (its command centre): each 0–100, not all 0; the parts present
+/// in a worker's month are rescaled to 100.
+#[utoipa::path(put, path = "/assessment/weights", tag = "assessment", security(("bearer" = [])), params(NodeQuery),
+    request_body = Weights,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn set_weights(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<NodeQuery>,
+    Json(w): Json<Weights>,
+) -> Result<StatusCode, ApiError> {
+    let node = p.node_or_own(q.node.as_deref())?;
+    svc::set_weights(&state, &p.actor, &node, &w).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Which node and month.

@@ -8,7 +8,7 @@ use crate::ApiError;
 use crate::AppState;
 use crate::assets::STYLE_PATH;
 use crate::auth::{CsrfForm, PageUser, csrf_token};
-use crate::services::assessment::{self as svc, EvaluationInput, RatingInput};
+use crate::services::assessment::{self as svc, EvaluationInput, RatingInput, UnitScore};
 use crate::services::cases::public_node;
 use askama::Template;
 use axum::Router;
@@ -17,14 +17,17 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use shanzhi_domain::assessment::{Weights, quarter_of};
 use shanzhi_domain::auth::Role;
 use shanzhi_domain::case::Day;
+use shanzhi_domain::region::Level;
 use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/assessment", get(show))
         .route("/assessment/workers/{account}", post(evaluate))
+        .route("/assessment/weights", post(set_weights))
         .route("/r/{code}/rate", get(rate_form).post(rate))
 }
 
@@ -62,6 +65,14 @@ struct AssessmentPage {
     heads: Vec<String>,
     lines: Vec<Line>,
     evaluates: bool,
+    /// The district whose weights apply, and whether this viewer may change them.
+    district: String,
+    sets_weights: bool,
+    /// (form field, label, value).
+    weights: Vec<(&'static str, &'static str, String)>,
+    quarter: String,
+    /// The quarter's communities by their workers' mean score (streets and above only).
+    units: Vec<UnitScore>,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -129,8 +140,30 @@ async fn show(
                 .unwrap_or_default(),
         })
         .collect();
+    let weights = svc::weights(&state, &p.actor, &a.code).await?;
+    let quarter = quarter_of(&a.month).unwrap_or_default();
+    let units = if a.code.len() <= Level::Street.code_len() {
+        svc::quarter(&state, &p.actor, &a.code, &quarter).await?
+    } else {
+        Vec::new()
+    };
     let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
     let view = AssessmentPage {
+        district: a.code.chars().take(Level::District.code_len()).collect(),
+        sets_weights: matches!(p.actor.role, Role::Admin | Role::CommandCentre)
+            && a.code.len() >= Level::District.code_len(),
+        weights: WEIGHT_FIELDS
+            .iter()
+            .zip(weights.all())
+            .map(|((field, label), v)| (*field, *label, format!("{v}")))
+            .chain([(
+                "found_target",
+                "每月发现上报目标（件）",
+                weights.found_target.to_string(),
+            )])
+            .collect(),
+        quarter,
+        units,
         style: STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
         code: a.code,
@@ -146,6 +179,69 @@ async fn show(
         error: q.error,
     };
     Ok((jar, render(&view)))
+}
+
+/// The weight fields in the order of `Weights::all`, with their labels.
+const WEIGHT_FIELDS: [(&str, &str); 8] = [
+    ("found", "发现上报"),
+    ("on_time", "按期办结"),
+    ("patrol", "巡查覆盖"),
+    ("visits", "走访完成"),
+    ("satisfaction", "办结满意"),
+    ("mass", "群众评价"),
+    ("peer", "同事互评"),
+    ("org", "组织评价"),
+];
+
+#[derive(Debug, Deserialize)]
+struct WeightsForm {
+    month: String,
+    node: String,
+    #[serde(flatten)]
+    fields: std::collections::HashMap<String, String>,
+}
+
+/// Saves the district's weights typed on the page.
+async fn set_weights(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    CsrfForm(f): CsrfForm<WeightsForm>,
+) -> Result<Redirect, PageError> {
+    let number = |field: &str| {
+        f.fields
+            .get(field)
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .ok_or_else(|| ApiError::bad("invalid_weights", "每项权重都应填写 0 到 100 的数字"))
+    };
+    let parsed = (|| {
+        let mut v = [0.0; 8];
+        for (slot, (field, _)) in v.iter_mut().zip(WEIGHT_FIELDS) {
+            *slot = number(field)?;
+        }
+        let target = number("found_target")?;
+        Ok::<_, ApiError>(Weights {
+            found: v[0],
+            on_time: v[1],
+            patrol: v[2],
+            visits: v[3],
+            satisfaction: v[4],
+            mass: v[5],
+            peer: v[6],
+            org: v[7],
+            found_target: target as i64,
+        })
+    })();
+    let district: String = f.node.chars().take(Level::District.code_len()).collect();
+    let result = match parsed {
+        Ok(w) => svc::set_weights(&state, &p.actor, &district, &w)
+            .await
+            .map(|()| "已保存考评权重，排名已按新权重重算".to_owned()),
+        Err(e) => Err(e),
+    };
+    back(
+        &format!("/assessment?node={}&month={}", f.node, f.month),
+        result,
+    )
 }
 
 #[derive(Debug, Deserialize)]

@@ -15,8 +15,8 @@ use shanzhi_domain::patrol::{DailyRule, expected_in};
 use shanzhi_domain::personal::normalize_phone;
 use shanzhi_domain::region::Level;
 use shanzhi_store::assessment as store;
-use shanzhi_store::now_ms;
 use shanzhi_store::vault::Field;
+use shanzhi_store::{Exec, now_ms};
 use std::collections::HashMap;
 
 /// One worker's month.
@@ -123,7 +123,7 @@ pub async fn month(
             _ => e.org = Some(value),
         }
     }
-    let weights = Weights::default();
+    let weights = weights_of(&mut conn, &node.code).await?;
     let mut scored: Vec<WorkerScore> = workers
         .into_iter()
         .map(|w| {
@@ -194,6 +194,43 @@ fn rank(workers: &mut [WorkerScore]) {
             .total_cmp(&a.score.total)
             .then_with(|| a.grid.cmp(&b.grid))
     });
+}
+
+/// The weights of the district `code` lies in: as it entered them, or the domain's defaults.
+async fn weights_of(ex: &mut impl Exec, code: &str) -> Result<Weights, ApiError> {
+    let Some(district) = code.get(..Level::District.code_len()) else {
+        return Ok(Weights::default());
+    };
+    Ok(store::weights(ex, district).await?.unwrap_or_default())
+}
+
+/// The weights that score the workers under `code` (in the actor's scope).
+pub async fn weights(state: &AppState, actor: &Actor, code: &str) -> Result<Weights, ApiError> {
+    let node = regions::visible(state, actor, code).await?;
+    weights_of(&mut state.store().conn().await?, &node.code).await
+}
+
+/// Sets a district's weights: by its command centre (or an administrator).
+pub async fn set_weights(
+    state: &AppState,
+    actor: &Actor,
+    code: &str,
+    w: &Weights,
+) -> Result<(), ApiError> {
+    if !matches!(actor.role, Role::Admin | Role::CommandCentre) {
+        return Err(ApiError::Forbidden("考评权重由区指挥中心设置".into()));
+    }
+    let node = regions::visible(state, actor, code).await?;
+    if node.level() != Level::District {
+        return Err(ApiError::bad(
+            "not_a_district",
+            format!("{}（{}）不是区县：考评权重按区县设置", node.name, node.code),
+        ));
+    }
+    w.check().map_err(|m| ApiError::bad("invalid_weights", m))?;
+    let mut conn = state.store().conn().await?;
+    store::set_weights(&mut conn, &node.code, w, (actor.account_id, now_ms())).await?;
+    Ok(())
 }
 
 /// A peer or organisation evaluation as entered.
