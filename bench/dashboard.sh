@@ -4,7 +4,7 @@
 # and on PostgreSQL; then, warm, one client: the dashboard API for one month (the last full
 # one) of a street and of the whole city, and beside it the baseline — the straightforward
 # GROUP BY over the raw case table for the same month and areas. Prints Markdown and keeps it
-# in bench/results/.
+# in bench/results/. SZ_BACKENDS picks (default "sqlite postgres").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/test-env
@@ -30,7 +30,7 @@ run() { # label data-dir db [database-url]
   serve "$2" "${4:-}" --demo
   kill "$server"; wait "$server" 2>/dev/null || true
   local start=$(date +%s)
-  SHANZHI_BENCH_DB="$3" SZ_MONTH="$month" SZ_ROUNDS="$rounds" \
+  SHANZHI_BENCH_DB="$3" SZ_MONTH="$month" \
     cargo bench -q -p shanzhi --bench dashboard_city 2>"$work/gen.err" >"$work/baseline.md" \
     || { tail -20 "$work/gen.err"; exit 1; }
   local street
@@ -53,14 +53,20 @@ run() { # label data-dir db [database-url]
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM; month $month; $rounds rounds each."
 } > "$out"
 
+backends="${SZ_BACKENDS:-sqlite postgres}"
+if [[ " $backends " == *" sqlite "* ]]; then
 mkdir -p "$work/sqlite"
 run "SQLite" "$work/sqlite" "$work/sqlite/shanzhi.db"
 ls -la "$work/sqlite" | awk '/shanzhi.db$/ {printf "- database file %.1f GB\n", $5/1e9}' >> "$out"
 rm -rf "$work/sqlite"
+fi
+if [[ " $backends " == *" postgres "* ]]; then
 psql "$pg_admin" -qc "DROP DATABASE IF EXISTS shanzhi_bench_dashboard" >/dev/null
 psql "$pg_admin" -qc "CREATE DATABASE shanzhi_bench_dashboard ENCODING 'UTF8' LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8' TEMPLATE template0" >/dev/null
 pg_url="${pg_admin%/*}/shanzhi_bench_dashboard"
 mkdir -p "$work/pg"
 run "PostgreSQL" "$work/pg" "$pg_url" "$pg_url"
+psql "$pg_admin" -Atqc "SELECT '- database size ' || pg_size_pretty(pg_database_size('shanzhi_bench_dashboard'))" >> "$out"
+fi
 cat "$out"
 echo "kept in $out"

@@ -7,7 +7,7 @@
 //!
 //! Environment: `SHANZHI_BENCH_DB` (SQLite file or postgres:// URL), `SZ_GRIDS` (33,000),
 //! `SZ_CASES` (2,000,000), `SZ_POINTS` (10,000,000), `SZ_MONTH` (the month timed, YYYY-MM),
-//! `SZ_ROUNDS` (200).
+//! `SZ_BASELINE_ROUNDS` (10; each after one warm-up round).
 
 use rand::{Rng, SeedableRng};
 use shanzhi_domain::case::Day;
@@ -57,12 +57,18 @@ async fn main() -> anyhow::Result<()> {
     let next = Day::parse(&format!("{}-01", next_month(&month)?))
         .ok_or_else(|| anyhow::anyhow!("SZ_MONTH"))?;
     let street = &grids[0][..9];
-    let rounds = env("SZ_ROUNDS", 200);
+    // The baseline takes seconds a round at city size: fewer rounds than the API's.
+    let rounds = env("SZ_BASELINE_ROUNDS", 10);
     let mut conn = store.conn().await?;
+    if store.backend() == shanzhi_store::Backend::Sqlite {
+        // A server would have checkpointed long ago; a WAL of gigabytes slows every read.
+        conn.exec(Sql::new("PRAGMA wal_checkpoint(TRUNCATE)"))
+            .await?;
+    }
     for (label, root) in [("street", street), ("city", CITY)] {
         let mut times = Vec::with_capacity(rounds);
         let mut received = 0;
-        for _ in 0..rounds + 5 {
+        for _ in 0..rounds + 1 {
             let t = Instant::now();
             received = baseline(
                 &mut conn,
@@ -73,7 +79,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             times.push(t.elapsed().as_secs_f64() * 1000.0);
         }
-        let mut times = times.split_off(5);
+        let mut times = times.split_off(1);
         times.sort_by(f64::total_cmp);
         let p = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
         println!(

@@ -306,8 +306,9 @@ pub async fn outcomes_by_area(
             "SELECT substr(c.node_code, 1, ?) AS node_code, \
              SUM(CASE WHEN d.outcome = 'settled' THEN 1 ELSE 0 END) AS settled, \
              SUM(CASE WHEN d.outcome = 'referred' THEN 1 ELSE 0 END) AS referred \
-             FROM disputes d JOIN cases c ON c.id = d.case_id \
-             WHERE d.concluded_at >= ? AND d.concluded_at < ? AND c.node_code >= ? AND c.node_code < ? \
+             FROM disputes d CROSS JOIN cases c \
+             WHERE c.id = d.case_id AND d.concluded_at >= ? AND d.concluded_at < ? \
+             AND c.node_code >= ? AND c.node_code < ? \
              GROUP BY 1 ORDER BY 1",
         )
         .bind(child_len as i32)
