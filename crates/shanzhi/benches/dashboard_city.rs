@@ -249,6 +249,7 @@ async fn cases(store: &Store, grids: &[String], count: usize) -> anyhow::Result<
     anyhow::ensure!(!categories.is_empty(), "seed the demo first (categories)");
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
     let now = now_ms();
+    let terms = shanzhi_domain::case::index_terms("压测事件 压测生成的事件").join(" ");
     for start in (0..count).step_by(50_000) {
         let batch: Vec<_> = (start..(start + 50_000).min(count))
             .map(|i| generated_case(&mut rng, i, now, grids, &categories))
@@ -288,6 +289,27 @@ async fn cases(store: &Store, grids: &[String], count: usize) -> anyhow::Result<
             ),
             &rows,
             false,
+        )
+        .await?;
+        // Their search terms, as intake writes them (else the server indexes them at start).
+        let range = (
+            batch[0].tracking.clone(),
+            batch[batch.len() - 1].tracking.clone(),
+        );
+        tx.exec(
+            match store.backend() {
+                shanzhi_store::Backend::Sqlite => Sql::new(
+                    "INSERT INTO case_terms (rowid, terms) SELECT id, ? FROM cases \
+                 WHERE tracking_code >= ? AND tracking_code <= ?",
+                ),
+                shanzhi_store::Backend::Postgres => Sql::new(
+                    "UPDATE cases SET search_terms = string_to_array(?, ' ') \
+                 WHERE tracking_code >= ? AND tracking_code <= ?",
+                ),
+            }
+            .bind(terms.as_str())
+            .bind(range.0)
+            .bind(range.1),
         )
         .await?;
         tx.commit().await?;

@@ -770,11 +770,13 @@ pub async fn insert_past(
 }
 
 /// Cases past their deadline that can still go up a tier (not yet at the district, not
-/// suspended), oldest deadline first.
+/// suspended), oldest deadline first. The stage list repeated up front lets both databases
+/// answer from the open cases' partial index instead of scanning every case.
 pub async fn overdue(ex: &mut impl Exec, now: i64, limit: u32) -> Result<Vec<CaseRow>, StoreError> {
     ex.all(
         Sql::new(format!(
-            "SELECT {CASE_COLUMNS} FROM cases WHERE tier <> 'district' AND suspended_at IS NULL AND \
+            "SELECT {CASE_COLUMNS} FROM cases WHERE stage IN ('reported', 'accepted', 'dispatched', 'in_progress') \
+             AND tier <> 'district' AND suspended_at IS NULL AND \
              ((stage = 'reported' AND accept_due < ?) OR \
               (stage IN ('accepted', 'dispatched', 'in_progress') AND handle_due < ?)) \
              ORDER BY handle_due LIMIT ?"
