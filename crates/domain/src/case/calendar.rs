@@ -89,6 +89,11 @@ impl Day {
         Day(self.0 + days)
     }
 
+    /// Days since 1970-01-01 (Beijing), the number the dashboard's tallies are keyed by.
+    pub fn number(self) -> i64 {
+        self.0
+    }
+
     /// Days from `earlier` to this day (negative when `earlier` is later).
     pub fn since(self, earlier: Day) -> i64 {
         self.0 - earlier.0

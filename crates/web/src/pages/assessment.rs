@@ -218,7 +218,11 @@ async fn set_weights(
         for (slot, (field, _)) in v.iter_mut().zip(WEIGHT_FIELDS) {
             *slot = number(field)?;
         }
-        let target = number("found_target")?;
+        let target = f
+            .fields
+            .get("found_target")
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .ok_or_else(|| ApiError::bad("invalid_weights", "每月发现上报目标应填写整数（件）"))?;
         Ok::<_, ApiError>(Weights {
             found: v[0],
             on_time: v[1],
@@ -228,7 +232,7 @@ async fn set_weights(
             mass: v[5],
             peer: v[6],
             org: v[7],
-            found_target: target as i64,
+            found_target: target,
         })
     })();
     let district: String = f.node.chars().take(Level::District.code_len()).collect();

@@ -79,8 +79,7 @@ pub async fn month(
         .await?
         .into_iter()
         .collect();
-    let epoch = Day::of(0);
-    let days = (period.from.since(epoch), period.to.since(epoch));
+    let days = period.day_numbers();
     let cases: HashMap<String, _> =
         shanzhi_store::dashboard::child_tallies(&mut conn, &root, Level::Grid.code_len(), days)
             .await?

@@ -159,8 +159,7 @@ pub async fn dashboard(
     let node = regions::visible(state, actor, code).await?;
     let child_len = node.level().child().map(|l| l.code_len());
     let ms = period.bounds_ms();
-    let epoch = Day::of(0);
-    let days = (period.from.since(epoch), period.to.since(epoch));
+    let days = period.day_numbers();
     let now = now_ms();
     let mut conn = state.store().conn().await?;
     let tally = store::area_tally(&mut conn, &node.code, days).await?;
@@ -330,11 +329,10 @@ fn trend(period: Period, tally: &[store::DayTally]) -> Vec<TrendDay> {
         e.0 += t.reported.received;
         e.1 += t.closed_on;
     }
-    let epoch = Day::of(0);
     period
         .days()
         .map(|d| {
-            let (received, closed) = by_day.get(&d.since(epoch)).copied().unwrap_or_default();
+            let (received, closed) = by_day.get(&d.number()).copied().unwrap_or_default();
             TrendDay {
                 day: d.to_string(),
                 received,

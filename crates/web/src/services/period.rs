@@ -80,6 +80,11 @@ impl Period {
         (self.from.start_ms(), self.to.plus(1).start_ms())
     }
 
+    /// The first and last day as day numbers ([`Day::number`]), inclusive.
+    pub fn day_numbers(&self) -> (i64, i64) {
+        (self.from.number(), self.to.number())
+    }
+
     /// Days in the period.
     pub fn day_count(&self) -> i64 {
         self.to.since(self.from) + 1
