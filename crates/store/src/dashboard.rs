@@ -141,6 +141,17 @@ pub async fn child_tallies(
 /// Folds the tally changes the triggers appended into the running tallies; run every second
 /// by the server. Readers sum both tables, so when it runs never changes a figure.
 pub async fn fold(store: &crate::Store) -> Result<(), StoreError> {
+    // Idle most seconds: a read is enough, where SQLite's fold would take the write lock.
+    let (pending,): (i64,) = store
+        .conn()
+        .await?
+        .one(Sql::new(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM case_tally_changes LIMIT 1) t",
+        ))
+        .await?;
+    if pending == 0 {
+        return Ok(());
+    }
     let upsert = format!(
         "INSERT INTO case_tallies (depth, area, day, category, received, rejected, closed, \
          handled, handled_on_time, handled_late, rated, satisfied, closed_on) \
