@@ -6,6 +6,7 @@
 //! - [`auth`]: roles, data scope (数据权限), password policy and login throttling.
 //! - [`case`]: the closed loop (事件闭环) — workflow stages, tiers, who may do what.
 //! - [`notify`]: webhook retry schedule and signed text.
+//! - [`participation`]: volunteer points (积分) and the 爱心超市, wishes (微心愿), 双报到.
 //! - [`patrol`]: patrols (巡查) — GPS track cleaning and the daily two-round rule (一日双巡).
 //! - [`personal`]: ID numbers (GB 11643), phone numbers, masking (脱敏).
 //! - [`register`]: the four registers (四册) — residents, households, places, staff.
@@ -17,6 +18,7 @@ pub mod case;
 pub mod figures;
 pub mod geo;
 pub mod notify;
+pub mod participation;
 pub mod patrol;
 pub mod personal;
 pub mod region;

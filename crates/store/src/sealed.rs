@@ -16,7 +16,7 @@ pub struct SealedColumn {
 }
 
 /// All of them. Table and column names come only from here, never from input.
-pub const SEALED_COLUMNS: [SealedColumn; 5] = [
+pub const SEALED_COLUMNS: [SealedColumn; 8] = [
     SealedColumn {
         table: "persons",
         column: "id_sealed",
@@ -40,6 +40,21 @@ pub const SEALED_COLUMNS: [SealedColumn; 5] = [
     SealedColumn {
         table: "places",
         column: "contact_phone_sealed",
+        field: Field::Phone,
+    },
+    SealedColumn {
+        table: "members",
+        column: "phone_sealed",
+        field: Field::Phone,
+    },
+    SealedColumn {
+        table: "units",
+        column: "phone_sealed",
+        field: Field::Phone,
+    },
+    SealedColumn {
+        table: "wishes",
+        column: "phone_sealed",
         field: Field::Phone,
     },
 ];

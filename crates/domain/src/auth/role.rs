@@ -79,6 +79,21 @@ impl Role {
         )
     }
 
+    /// Whether the role runs its community's participation: confirms 双报到 registrations,
+    /// verifies declared service, publishes wishes and keeps the 爱心超市 and its ledger.
+    pub fn runs_participation(self) -> bool {
+        matches!(self, Role::Admin | Role::CommunityOfficer)
+    }
+
+    /// Whether the role may act for a resident who cannot themselves: post a wish for them
+    /// (代填) and confirm it was done.
+    pub fn acts_for_residents(self) -> bool {
+        matches!(
+            self,
+            Role::Admin | Role::CommunityOfficer | Role::GridLeader | Role::GridWorker
+        )
+    }
+
     /// Whether the role may reveal a full ID or phone number in its scope (each reveal is
     /// audited). Departments and volunteers never need them; everyone sees masked values.
     pub fn may_reveal_personal(self) -> bool {
@@ -117,5 +132,12 @@ mod register_tests {
         assert!(!Role::Volunteer.may_reveal_personal());
         assert!(!Role::GridWorker.exports_full_personal());
         assert!(!Role::CommandCentre.keeps_registers());
+        for r in Role::ALL {
+            if r.runs_participation() {
+                assert!(r.acts_for_residents(), "{r:?}");
+            }
+        }
+        assert!(!Role::Volunteer.acts_for_residents());
+        assert!(!Role::GridWorker.runs_participation());
     }
 }

@@ -9,6 +9,7 @@ mod api_deadlines;
 mod api_disputes;
 mod api_hotline;
 mod api_notify;
+mod api_participation;
 mod api_patrols;
 mod api_regions;
 mod api_search;

@@ -13,14 +13,17 @@ pub(crate) mod events;
 mod extract;
 mod hotline;
 mod locate;
+mod members;
 mod open311_clients;
 mod page;
 mod patrols;
 pub(crate) mod photos;
+mod points;
 mod regions;
 pub(crate) mod registers;
 mod visits;
 mod webhooks;
+mod wishes;
 
 pub use page::Page;
 
@@ -57,6 +60,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "visits", description = "走访：住户与场所走访、走访中的信息核实、重点人群按标签频次的待走访名单"),
         (name = "dashboard", description = "指挥大屏：任一区域任一时段的事件、处置率、按期办结率、满意率、吹哨报到、调解、巡查、走访"),
         (name = "assessment", description = "考评：网格员月度实绩、群众评价（一机一月一评）、同事互评、组织评价、加权得分、排名与红旗网格员"),
+        (name = "participation", description = "群众参与：双报到、共建单位三张清单、志愿服务申报核实、微心愿（群众点单、社区派单、党员接单）、积分账本与爱心超市"),
         (name = "audit", description = "审计日志：每次写入与个人信息查看的哈希链记录"),
     )
 )]
@@ -94,6 +98,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(visits::router())
         .merge(dashboard::router())
         .merge(assessment::router())
+        .merge(members::router())
+        .merge(points::router())
+        .merge(wishes::router())
         .merge(audit::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }
