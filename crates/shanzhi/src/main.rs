@@ -225,6 +225,7 @@ async fn main() -> anyhow::Result<()> {
                 let logins = seed::demo(&store).await?;
                 seed::demo_registers(&store, &vault).await?;
                 seed::demo_history(&store).await?;
+                seed::demo_participation(&store, &vault).await?;
                 logins
             } else {
                 Vec::new()

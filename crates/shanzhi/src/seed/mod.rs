@@ -1,8 +1,10 @@
 //! Seeding a database: the first administrator, and the demo district.
 
 mod history;
+mod participation;
 
 pub use history::demo_history;
+pub use participation::demo_participation;
 
 use crate::demo::{self, DEMO_PASSWORD};
 use anyhow::Context;

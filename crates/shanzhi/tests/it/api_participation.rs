@@ -622,3 +622,54 @@ async fn a_wish_goes_from_a_resident_to_a_member_who_is_paid_on_confirmation() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_books_exact(&app, &officer).await;
 }
+
+#[tokio::test]
+async fn the_demo_books_reconcile_and_its_wishes_stand_in_every_state() {
+    let app = TestApp::demo().await;
+    shanzhi::seed::demo_participation(app.state().store(), app.state().vault())
+        .await
+        .expect("demo participation");
+    let officer = app.token("sq01").await;
+    let r = assert_books_exact(&app, &officer).await;
+    assert!(r["items"].as_i64().unwrap() >= 6, "{r}");
+    let (_, wishes) = app
+        .get(&format!("/api/v1/wishes?node={COMMUNITY}"), &officer)
+        .await;
+    let stages: std::collections::BTreeSet<&str> = wishes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages.len(), 6, "{stages:?}");
+    // The community's volunteer login is a confirmed member with points to spend.
+    let volunteer = app.token("zy01").await;
+    let (s, me) = app.get("/api/v1/members/me", &volunteer).await;
+    assert_eq!(
+        (s, me["standing"].as_str()),
+        (StatusCode::OK, Some("confirmed")),
+        "{me}"
+    );
+    let (_, report) = app
+        .get(
+            &format!("/api/v1/members/report?node={COMMUNITY}"),
+            &officer,
+        )
+        .await;
+    let lines = report.as_array().unwrap();
+    assert!(
+        lines.iter().any(|l| l["met_minimum"] == false),
+        "someone has not served: {report}"
+    );
+    assert!(lines.iter().any(|l| l["met_minimum"] == true), "{report}");
+    let (_, queue) = app
+        .get(
+            &format!("/api/v1/services?node={COMMUNITY}&stage=declared"),
+            &officer,
+        )
+        .await;
+    assert!(
+        !queue.as_array().unwrap().is_empty(),
+        "declarations wait for verification"
+    );
+}
