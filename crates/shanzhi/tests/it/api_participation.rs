@@ -650,18 +650,26 @@ async fn the_demo_books_reconcile_and_its_wishes_stand_in_every_state() {
         (StatusCode::OK, Some("confirmed")),
         "{me}"
     );
-    let (_, report) = app
-        .get(
-            &format!("/api/v1/members/report?node={COMMUNITY}"),
-            &officer,
-        )
-        .await;
-    let lines = report.as_array().unwrap();
+    // The demo's service lies in the last five months: early in January, last year's report
+    // holds it.
+    let year: i32 = Day::of(shanzhi_store::now_ms()).to_string()[..4]
+        .parse()
+        .unwrap();
+    let mut lines = Vec::new();
+    for y in [year - 1, year] {
+        let (_, report) = app
+            .get(
+                &format!("/api/v1/members/report?node={COMMUNITY}&year={y}"),
+                &officer,
+            )
+            .await;
+        lines.extend(report.as_array().unwrap().iter().cloned());
+    }
     assert!(
         lines.iter().any(|l| l["met_minimum"] == false),
-        "someone has not served: {report}"
+        "someone has not served: {lines:?}"
     );
-    assert!(lines.iter().any(|l| l["met_minimum"] == true), "{report}");
+    assert!(lines.iter().any(|l| l["met_minimum"] == true), "{lines:?}");
     let (_, queue) = app
         .get(
             &format!("/api/v1/services?node={COMMUNITY}&stage=declared"),
