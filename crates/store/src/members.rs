@@ -467,3 +467,19 @@ pub async fn year_under(
     )
     .await
 }
+
+/// The live communities under a code prefix (a street), by code: where people register.
+pub async fn communities(
+    ex: &mut impl Exec,
+    under: &str,
+) -> Result<Vec<(String, String)>, StoreError> {
+    ex.all(
+        Sql::new(
+            "SELECT code, name FROM region_nodes WHERE level = 'community' AND retired_at IS NULL \
+             AND code >= ? AND code < ? ORDER BY code LIMIT 500",
+        )
+        .bind(under)
+        .bind(format!("{under}~")),
+    )
+    .await
+}

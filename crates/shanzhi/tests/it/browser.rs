@@ -719,3 +719,161 @@ async fn the_command_centre_reads_the_dashboard_on_a_wall_screen_and_a_phone() {
     shot(&c, "dashboard-375").await;
     c.close().await.unwrap();
 }
+
+/// Clicks the submit button of the form `css` selects and waits for the next page's `id`.
+async fn submit(c: &Client, css: &str, id: &str) {
+    c.find(Locator::Css(&format!("{css} button[type=submit]")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id(id)).await.unwrap();
+}
+
+fn no_sideways_scroll(width: u64) -> impl Fn(serde_json::Value) {
+    move |v| assert!(v.as_u64().unwrap() <= width, "no sideways scrolling: {v}")
+}
+
+#[tokio::test]
+async fn a_wish_goes_from_a_residents_phone_to_a_member_who_spends_the_points() {
+    let app = TestApp::demo().await;
+    let officer = app.token("sq01").await;
+    let d = driver().await;
+    let phone = browser(&d, 375, 812).await;
+    let wide = no_sideways_scroll(375);
+
+    // 群众点单: the resident scans the poster's wish code and posts without an account.
+    phone
+        .goto(&format!("{}/w/450802001001001", app.base))
+        .await
+        .unwrap();
+    phone
+        .find(Locator::Css("select[name=category]"))
+        .await
+        .unwrap()
+        .select_by_value("elderly")
+        .await
+        .unwrap();
+    fill(&phone, "input[name=title]", "帮忙更换厨房灯泡").await;
+    fill(&phone, "input[name=name]", "李阿姨").await;
+    fill(&phone, "input[name=phone]", "13977580011").await;
+    shot(&phone, "wish-new-375").await;
+    wide(
+        phone
+            .execute("return document.documentElement.scrollWidth;", vec![])
+            .await
+            .unwrap(),
+    );
+    submit(&phone, "#wish", "tracking").await;
+    let code = text(&phone, "tracking").await;
+    assert_eq!(text(&phone, "stage").await, "待审核");
+    let (_, w) = app
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/v1/public/wishes/{code}"),
+            None,
+            None,
+        )
+        .await;
+    let id = w["wish"]["id"].as_i64().unwrap();
+
+    // 社区派单 at the community's desk.
+    let desk = browser(&d, 1280, 900).await;
+    login(&desk, &app, "sq01").await;
+    desk.goto(&format!("{}/participation", app.base))
+        .await
+        .unwrap();
+    submit(
+        &desk,
+        &format!("form[action='/participation/wishes/{id}']:first-of-type"),
+        "wishes",
+    )
+    .await;
+    assert!(text(&desk, "wishes").await.contains("待认领"));
+    shot(&desk, "participation-desk").await;
+
+    // 党员接单: the community's volunteer registers (双报到) and is confirmed, then claims
+    // and completes the wish on the phone.
+    let member = browser(&d, 375, 812).await;
+    login(&member, &app, "zy01").await;
+    member.goto(&format!("{}/me", app.base)).await.unwrap();
+    fill(&member, "#register input[name=name]", "黄立新").await;
+    fill(&member, "#register input[name=phone]", "13877512345").await;
+    fill(&member, "#register input[name=employer]", "港北区财政局").await;
+    fill(
+        &member,
+        "#register input[name=commitment]",
+        "每月参加一次社区志愿服务",
+    )
+    .await;
+    submit(&member, "#register", "pending-notice").await;
+    let (_, pending) = app
+        .get(
+            "/api/v1/members?node=450802001001&standing=pending",
+            &officer,
+        )
+        .await;
+    let mid = pending[0]["id"].as_i64().unwrap();
+    desk.goto(&format!("{}/participation", app.base))
+        .await
+        .unwrap();
+    submit(
+        &desk,
+        &format!("form[action='/participation/members/{mid}']:first-of-type"),
+        "pending",
+    )
+    .await;
+    member.goto(&format!("{}/me", app.base)).await.unwrap();
+    submit(
+        &member,
+        &format!("#open-wishes form[action='/me/wishes/{id}']"),
+        "balance",
+    )
+    .await;
+    fill(
+        &member,
+        &format!("#mine-{id} input[name=note]"),
+        "已上门更换为 LED 灯泡",
+    )
+    .await;
+    shot(&member, "member-claimed-375").await;
+    submit(&member, &format!("#mine-{id} form[enctype]"), "balance").await;
+
+    // The resident confirms on the tracking page: the reward is credited.
+    phone
+        .goto(&format!("{}/wt/{code}", app.base))
+        .await
+        .unwrap();
+    assert_eq!(text(&phone, "stage").await, "待确认");
+    submit(&phone, "#confirm", "stage").await;
+    assert_eq!(text(&phone, "stage").await, "已圆梦");
+    shot(&phone, "wish-confirmed-375").await;
+
+    // The member spends the points in the 爱心超市.
+    let (s, _) = app
+        .post(
+            "/api/v1/shop/items",
+            &officer,
+            json!({"community": "450802001001", "name": "毛巾", "price": 15, "stock": 3}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::CREATED);
+    member.goto(&format!("{}/me", app.base)).await.unwrap();
+    assert!(
+        text(&member, "balance").await.contains("20"),
+        "the wish paid its 20 points"
+    );
+    submit(&member, "#shop form", "balance").await;
+    assert!(text(&member, "balance").await.contains('5'));
+    shot(&member, "member-redeemed-375").await;
+    wide(
+        member
+            .execute("return document.documentElement.scrollWidth;", vec![])
+            .await
+            .unwrap(),
+    );
+    for c in [phone, desk, member] {
+        c.close().await.unwrap();
+    }
+}

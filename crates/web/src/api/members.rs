@@ -242,15 +242,8 @@ async fn report(
     Query(q): Query<ReportParams>,
 ) -> Result<axum::Json<Vec<YearLine>>, ApiError> {
     let node = p.node_or_own(q.node.as_deref())?;
-    let year = q.year.unwrap_or_else(this_year);
+    let year = q.year.unwrap_or_else(svc::this_year);
     Ok(axum::Json(
         svc::year_report(&state, &p.actor, &node, year).await?,
     ))
-}
-
-/// This year in Beijing time.
-pub(crate) fn this_year() -> i32 {
-    shanzhi_domain::case::Day::of(shanzhi_store::now_ms()).to_string()[..4]
-        .parse()
-        .unwrap_or(2026)
 }

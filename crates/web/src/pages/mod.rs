@@ -14,6 +14,7 @@ mod dashboard;
 mod hotline;
 mod login;
 mod map;
+mod participation;
 mod patrols;
 mod places;
 mod poster;
@@ -22,6 +23,7 @@ mod regions;
 mod registers;
 mod residents;
 mod visits;
+mod wishes_public;
 
 use crate::assets::STYLE_PATH;
 use crate::auth::Principal;
@@ -52,6 +54,8 @@ pub fn router() -> Router<AppState> {
         .merge(assessment::router())
         .merge(visits::router())
         .merge(audit::router())
+        .merge(participation::router())
+        .merge(wishes_public::router())
 }
 
 /// What every page's frame shows: who is logged in, the CSRF token for its forms.
@@ -68,6 +72,10 @@ pub struct Chrome {
     pub admin: bool,
     /// The live-feed script.
     pub live_js: &'static str,
+    /// Works the community's participation desk (群众参与).
+    pub participation: bool,
+    /// A member's own page (我的积分).
+    pub member: bool,
 }
 
 impl Chrome {
@@ -79,6 +87,8 @@ impl Chrome {
             settings: matches!(p.actor.role, Role::Admin | Role::CommandCentre),
             admin: p.actor.role == Role::Admin,
             live_js: crate::assets::LIVE_PATH.as_str(),
+            participation: p.actor.role.acts_for_residents(),
+            member: p.actor.role == Role::Volunteer,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! QR posters: every grid's public report page as a QR code (SVG and PNG) and an A4 page ready
-//! to print and put up in the stairwell.
+//! to print and put up in the stairwell, with a second, smaller code for 微心愿.
 
 use super::{PageError, render};
 use crate::assets::STYLE_PATH;
@@ -115,6 +115,9 @@ struct PosterPage {
     name: String,
     url: String,
     svg: String,
+    /// The 微心愿 page's address and QR code.
+    wish_url: String,
+    wish_svg: String,
     staff: Vec<String>,
 }
 
@@ -135,9 +138,12 @@ async fn poster(
                 .then(|| format!("{}（{}）", a.display_name, role.label()))
         })
         .collect();
+    let wish_url = format!("{}/w/{}", state.public_base(&headers), row.code);
     let page = PosterPage {
         style: STYLE_PATH.as_str(),
         svg: svg_of(&qr(&url)?),
+        wish_svg: svg_of(&qr(&wish_url)?),
+        wish_url,
         code: row.code,
         name: row.name,
         url,

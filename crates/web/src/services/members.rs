@@ -526,3 +526,58 @@ pub async fn year_report(
         })
         .collect())
 }
+
+/// This year in Beijing time.
+pub fn this_year() -> i32 {
+    Day::of(now_ms()).to_string()[..4].parse().unwrap_or(2026)
+}
+
+/// The year's record as an xlsx sheet (双报告): one row per member, with whether they met the
+/// once-a-year minimum.
+pub fn report_sheet(lines: &[YearLine], year: i32) -> Result<Vec<u8>, ApiError> {
+    let sheet_error = |e: rust_xlsxwriter::XlsxError| ApiError::Internal(e.to_string());
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name(format!("{year}年双报到"))
+        .map_err(sheet_error)?;
+    let head = [
+        "姓名",
+        "类别",
+        "工作单位",
+        "报到社区",
+        "手机",
+        "完成心愿",
+        "服务次数",
+        "服务时长（小时）",
+        "是否达标（每年至少 1 次）",
+    ];
+    for (c, h) in head.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).map_err(sheet_error)?;
+    }
+    for (i, l) in lines.iter().enumerate() {
+        let r = i as u32 + 1;
+        let m = &l.member;
+        let kind = MemberKind::parse(&m.kind).map_or("", MemberKind::label);
+        for (c, v) in [
+            &m.name,
+            kind,
+            &m.employer,
+            &m.community_code,
+            &m.phone_masked,
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_string(r, c as u16, *v).map_err(sheet_error)?;
+        }
+        ws.write_number(r, 5, l.record.wishes as f64)
+            .map_err(sheet_error)?;
+        ws.write_number(r, 6, l.record.activities as f64)
+            .map_err(sheet_error)?;
+        ws.write_number(r, 7, l.record.minutes as f64 / 60.0)
+            .map_err(sheet_error)?;
+        ws.write_string(r, 8, if l.met_minimum { "达标" } else { "未达标" })
+            .map_err(sheet_error)?;
+    }
+    book.save_to_buffer().map_err(sheet_error)
+}
