@@ -51,6 +51,10 @@ enum Command {
         /// Largest photo accepted, in megabytes (phones take 3–8 MB photos).
         #[arg(long, env = "SHANZHI_PHOTO_MAX_MB", default_value_t = 10)]
         photo_max_mb: usize,
+        /// Survey answers accepted per client address per minute (a shared network may carry a
+        /// whole meeting hall).
+        #[arg(long, env = "SHANZHI_SURVEY_ANSWERS_PER_MINUTE", default_value_t = 600)]
+        survey_answers_per_minute: usize,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -217,6 +221,7 @@ async fn main() -> anyhow::Result<()> {
             public_url,
             escalation_interval,
             photo_max_mb,
+            survey_answers_per_minute,
         } => {
             let store = Store::open(&opts).await.context("打开数据库失败")?;
             let vault = keys::load(&key_file)?;
@@ -240,6 +245,7 @@ async fn main() -> anyhow::Result<()> {
                 secure_cookies,
                 public_url,
                 photo_max_bytes: photo_max_mb.max(1) * 1024 * 1024,
+                survey_answers_per_minute,
                 vault: std::sync::Arc::new(vault),
                 ..Default::default()
             };

@@ -33,6 +33,7 @@ pub mod sealed;
 pub mod sessions;
 pub mod staff;
 pub mod summons;
+pub mod surveys;
 pub mod vault;
 pub mod visits;
 pub mod webhooks;

@@ -16,7 +16,7 @@ pub struct SealedColumn {
 }
 
 /// All of them. Table and column names come only from here, never from input.
-pub const SEALED_COLUMNS: [SealedColumn; 8] = [
+pub const SEALED_COLUMNS: [SealedColumn; 9] = [
     SealedColumn {
         table: "persons",
         column: "id_sealed",
@@ -49,6 +49,11 @@ pub const SEALED_COLUMNS: [SealedColumn; 8] = [
     },
     SealedColumn {
         table: "units",
+        column: "phone_sealed",
+        field: Field::Phone,
+    },
+    SealedColumn {
+        table: "opinions",
         column: "phone_sealed",
         field: Field::Phone,
     },

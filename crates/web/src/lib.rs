@@ -13,6 +13,7 @@ mod metrics;
 pub mod open311;
 mod pages;
 pub mod services;
+pub mod sms;
 mod state;
 mod trail;
 

@@ -49,6 +49,11 @@ pub struct WebConfig {
     /// Keys for personal data (ID numbers, phones). The server loads them from its key file;
     /// the default holds fresh keys that live as long as the process.
     pub vault: Arc<Vault>,
+    /// Where one-time codes go (the SMS gateway; the demo logs them).
+    pub sms: crate::sms::Sms,
+    /// Survey answers accepted per client address per minute (a community centre's shared
+    /// network answers for many residents; one answer per phone or device still holds).
+    pub survey_answers_per_minute: usize,
 }
 
 impl Default for WebConfig {
@@ -64,6 +69,8 @@ impl Default for WebConfig {
             webhook_retry_base_ms: 30_000,
             photo_max_bytes: shanzhi_domain::case::photo::DEFAULT_MAX_BYTES,
             vault: Arc::new(Vault::ephemeral()),
+            sms: crate::sms::Sms::default(),
+            survey_answers_per_minute: 600,
         }
     }
 }
@@ -77,6 +84,7 @@ struct Inner {
     index: RwLock<LocateIndex>,
     throttle: Mutex<LoginThrottle>,
     public_reports: Mutex<SlidingWindow>,
+    survey_answers: Mutex<SlidingWindow>,
     config: WebConfig,
     imports: crate::services::registers::jobs::Jobs,
     events: tokio::sync::broadcast::Sender<CaseEvent>,
@@ -125,6 +133,10 @@ impl AppState {
             public_reports: Mutex::new(SlidingWindow::new(
                 Duration::from_secs(3600),
                 config.public_reports_per_hour,
+            )),
+            survey_answers: Mutex::new(SlidingWindow::new(
+                Duration::from_secs(60),
+                config.survey_answers_per_minute,
             )),
             config,
             imports: Default::default(),
@@ -254,6 +266,20 @@ impl AppState {
         let mut w = self
             .0
             .public_reports
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let now = std::time::Instant::now();
+        w.check(ip, now)?;
+        w.record(ip, now);
+        Ok(())
+    }
+
+    /// Counts a survey answer or code request from `ip`; refused (with the wait) past the
+    /// per-minute limit.
+    pub fn allow_survey(&self, ip: &str) -> Result<(), Duration> {
+        let mut w = self
+            .0
+            .survey_answers
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         let now = std::time::Instant::now();

@@ -116,6 +116,8 @@ pub struct TestApp {
     /// A client without cookies (API calls).
     pub client: reqwest::Client,
     running: Option<Running>,
+    /// The texts the server "sent" (one-time codes).
+    pub sms: std::sync::Arc<shanzhi_web::sms::LoggedSender>,
     // Declared last: dropped after the server is stopped.
     _db: FreshDb,
 }
@@ -169,7 +171,9 @@ impl TestApp {
     }
 
     /// Adds the admin and starts the server on a seeded store.
-    async fn serve(db: FreshDb, store: Store, config: WebConfig) -> TestApp {
+    async fn serve(db: FreshDb, store: Store, mut config: WebConfig) -> TestApp {
+        let sms = std::sync::Arc::new(shanzhi_web::sms::LoggedSender::default());
+        config.sms = shanzhi_web::sms::Sms(sms.clone());
         shanzhi::seed::first_admin(&store, Some(PASSWORD.into()))
             .await
             .expect("admin");
@@ -186,6 +190,7 @@ impl TestApp {
                 .build()
                 .expect("client"),
             running: Some(running),
+            sms,
             _db: db,
         }
     }

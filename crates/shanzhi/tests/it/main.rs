@@ -13,6 +13,7 @@ mod api_participation;
 mod api_patrols;
 mod api_regions;
 mod api_search;
+mod api_surveys;
 mod api_visits;
 mod audit;
 mod browser;

@@ -21,6 +21,7 @@ pub(crate) mod photos;
 mod points;
 mod regions;
 pub(crate) mod registers;
+mod surveys;
 mod visits;
 mod webhooks;
 mod wishes;
@@ -101,6 +102,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(members::router())
         .merge(points::router())
         .merge(wishes::router())
+        .merge(surveys::router())
         .merge(audit::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -21,5 +21,6 @@ pub mod points;
 pub mod regions;
 pub mod registers;
 pub mod report;
+pub mod surveys;
 pub mod visits;
 pub mod wishes;
