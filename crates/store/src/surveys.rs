@@ -80,17 +80,22 @@ pub async fn get(ex: &mut impl Exec, id: i64) -> Result<Option<SurveyRow>, Store
         .await
 }
 
-/// Surveys for a node's area and above it (what its residents may answer) or below it (what
-/// its staff run), newest first.
-pub async fn under(ex: &mut impl Exec, node: &str) -> Result<Vec<SurveyRow>, StoreError> {
-    ex.all(
-        Sql::new(format!(
-            "SELECT {SURVEY} FROM surveys s WHERE s.node_code >= ? AND s.node_code < ? ORDER BY s.id DESC LIMIT 200"
-        ))
-        .bind(node)
-        .bind(format!("{node}~")),
-    )
-    .await
+/// Surveys of a node's subtree and of the nodes in `above` (its ancestors), newest first.
+pub async fn for_area(
+    ex: &mut impl Exec,
+    node: &str,
+    above: &[&str],
+) -> Result<Vec<SurveyRow>, StoreError> {
+    let mut q = Sql::new(format!(
+        "SELECT {SURVEY} FROM surveys s WHERE (s.node_code >= ? AND s.node_code < ?)"
+    ))
+    .bind(node)
+    .bind(format!("{node}~"));
+    if !above.is_empty() {
+        q.push_list(" OR s.node_code IN", above.iter().map(|a| a.to_string()));
+    }
+    q.push(" ORDER BY s.id DESC LIMIT 200");
+    ex.all(q).await
 }
 
 /// Replaces the questions while no answer is in; false once one is (the questions are

@@ -720,15 +720,37 @@ async fn the_command_centre_reads_the_dashboard_on_a_wall_screen_and_a_phone() {
     c.close().await.unwrap();
 }
 
-/// Clicks the submit button of the form `css` selects and waits for the next page's `id`.
+/// Clicks the submit button of the form `css` selects and waits for the next page (a new
+/// document, not the one still unloading) to show `id`.
 async fn submit(c: &Client, css: &str, id: &str) {
+    c.execute("window.__szOld = true;", vec![]).await.unwrap();
     c.find(Locator::Css(&format!("{css} button[type=submit]")))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    c.wait().for_element(Locator::Id(id)).await.unwrap();
+    for _ in 0..200 {
+        let fresh = c
+            .execute(
+                "return window.__szOld === undefined && document.readyState === 'complete';",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if fresh.as_bool() == Some(true) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if let Err(e) = c.wait().for_element(Locator::Id(id)).await {
+        let url = c
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        panic!("#{id} not on {url}: {e}");
+    }
 }
 
 fn no_sideways_scroll(width: u64) -> impl Fn(serde_json::Value) {
@@ -874,6 +896,101 @@ async fn a_wish_goes_from_a_residents_phone_to_a_member_who_spends_the_points() 
             .unwrap(),
     );
     for c in [phone, desk, member] {
+        c.close().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_resident_answers_a_survey_on_the_phone_and_the_community_sees_it_live() {
+    let app = TestApp::demo().await;
+    let officer = app.token("sq01").await;
+    let closes =
+        shanzhi_domain::case::Day::of(shanzhi_store::now_ms() + 7 * 86_400_000).to_string();
+    let (s, sv) = app
+        .post(
+            "/api/v1/surveys",
+            &officer,
+            json!({"node": "450802001001", "title": "加装电梯意见征集", "mode": "phone", "closes": closes,
+                   "questions": [
+                     {"kind": "single", "title": "您支持本栋加装电梯吗？", "options": ["支持", "不支持"], "required": true},
+                     {"kind": "multiple", "title": "您关心哪些问题？", "options": ["费用分摊", "采光", "噪音"]},
+                     {"kind": "rating", "title": "对目前出行便利程度打分", "required": true}]}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{sv}");
+    let id = sv["survey"]["id"].as_i64().unwrap();
+    let d = driver().await;
+    let phone = browser(&d, 375, 812).await;
+    phone.goto(&format!("{}/s/{id}", app.base)).await.unwrap();
+    fill(&phone, "#get-code input[name=phone]", "13977581234").await;
+    submit(&phone, "#get-code", "notice").await;
+    let text_sent = app.sms.last_to("13977581234").expect("code sent");
+    let code = &text_sent.split("验证码 ").nth(1).unwrap()[..6];
+    fill(&phone, "#answer input[name=code]", code).await;
+    for css in [
+        "#q0 input[value='0']",
+        "#q1 input[name=q1_0]",
+        "#q1 input[name=q1_2]",
+        "#q2 input[value='4']",
+    ] {
+        phone
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    shot(&phone, "survey-answer-375").await;
+    no_sideways_scroll(375)(
+        phone
+            .execute("return document.documentElement.scrollWidth;", vec![])
+            .await
+            .unwrap(),
+    );
+    submit(&phone, "#answer", "notice").await;
+    assert!(text(&phone, "notice").await.contains("感谢"));
+    // The same phone cannot answer twice, even with a fresh code.
+    submit(&phone, "#get-code", "notice").await;
+    let again = app.sms.last_to("13977581234").expect("code sent");
+    fill(
+        &phone,
+        "#answer input[name=code]",
+        &again.split("验证码 ").nth(1).unwrap()[..6],
+    )
+    .await;
+    for css in ["#q0 input[value='1']", "#q2 input[value='2']"] {
+        phone
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    submit(&phone, "#answer", "error").await;
+    assert!(text(&phone, "error").await.contains("已经答过"));
+
+    let desk = browser(&d, 1280, 900).await;
+    login(&desk, &app, "sq01").await;
+    desk.goto(&format!("{}/surveys/{id}", app.base))
+        .await
+        .unwrap();
+    assert_eq!(text(&desk, "responses").await, "1");
+    let bars = desk
+        .execute(
+            "return document.querySelectorAll('svg.bars rect').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        bars.as_u64(),
+        Some(2 + 3 + 5),
+        "one bar per option and star"
+    );
+    shot(&desk, "survey-results").await;
+    for c in [phone, desk] {
         c.close().await.unwrap();
     }
 }

@@ -68,9 +68,57 @@ pub fn trend_svg(days: &[TrendDay]) -> String {
     out
 }
 
+/// Horizontal bars, one per (label, count), each with its count and share: a survey
+/// question's live result.
+pub fn bars_svg(counts: &[(String, u64)]) -> String {
+    const ROW: f64 = 44.0;
+    const LABEL: f64 = 260.0;
+    let total: u64 = counts.iter().map(|c| c.1).sum();
+    let most = counts.iter().map(|c| c.1).max().unwrap_or(0).max(1);
+    let h = ROW * counts.len().max(1) as f64 + 8.0;
+    let span = W - LABEL - 120.0;
+    let mut out = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {h}" class="chart bars" role="img" aria-label="选项统计">"#
+    );
+    for (i, (label, n)) in counts.iter().enumerate() {
+        let y = 4.0 + ROW * i as f64;
+        let width = span * *n as f64 / most as f64;
+        let share = if total == 0 {
+            0.0
+        } else {
+            100.0 * *n as f64 / total as f64
+        };
+        let _ = write!(
+            out,
+            r#"<text class="axis" x="{:.0}" y="{:.1}" text-anchor="end">{}</text><rect class="bar" x="{LABEL}" y="{:.1}" width="{width:.1}" height="{:.1}"/><text class="axis count" x="{:.1}" y="{:.1}">{n}（{share:.0}%）</text>"#,
+            LABEL - 8.0,
+            y + 27.0,
+            super::map::esc(label),
+            y + 6.0,
+            ROW - 12.0,
+            LABEL + width + 8.0,
+            y + 27.0,
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bars_are_as_long_as_their_counts_and_labels_are_escaped() {
+        let svg = bars_svg(&[("支持".into(), 3), ("<不支持>".into(), 1)]);
+        assert_eq!(svg.matches("<rect").count(), 2);
+        assert!(
+            svg.contains("3（75%）") && svg.contains("1（25%）"),
+            "{svg}"
+        );
+        assert!(svg.contains("&lt;不支持&gt;"));
+        assert!(bars_svg(&[]).ends_with("</svg>"));
+    }
 
     #[test]
     fn both_series_are_drawn_with_a_point_per_day() {

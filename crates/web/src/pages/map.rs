@@ -27,7 +27,7 @@ const PAD: f64 = 8.0;
 const PALETTE: [&str; 5] = ["#e8f3ec", "#c5e3cf", "#93cba8", "#5aa97c", "#2f7d55"];
 
 /// Escapes text for XML.
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -22,6 +22,7 @@ mod public;
 mod regions;
 mod registers;
 mod residents;
+mod surveys;
 mod visits;
 mod wishes_public;
 
@@ -56,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(participation::router())
         .merge(wishes_public::router())
+        .merge(surveys::router())
 }
 
 /// What every page's frame shows: who is logged in, the CSRF token for its forms.

@@ -30,7 +30,7 @@ fn report_url(state: &AppState, headers: &HeaderMap, code: &str) -> String {
     format!("{}/r/{code}", state.public_base(headers))
 }
 
-fn qr(url: &str) -> Result<QrCode, ApiError> {
+pub(super) fn qr(url: &str) -> Result<QrCode, ApiError> {
     // Level M survives a smudged or partly torn poster.
     QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| ApiError::Internal(e.to_string()))
@@ -51,7 +51,7 @@ async fn node(
     Ok(row)
 }
 
-fn svg_of(code: &QrCode) -> String {
+pub(super) fn svg_of(code: &QrCode) -> String {
     code.render::<svg::Color<'_>>()
         .min_dimensions(320, 320)
         .quiet_zone(true)

@@ -204,16 +204,24 @@ pub async fn public(state: &AppState, id: i64) -> Result<SurveyView, ApiError> {
     view(s, now_ms())
 }
 
+/// Whether a survey's area and the staff member's overlap: one lies within the other (a
+/// grid worker works the community's survey; a street sees its communities').
+fn overlaps(p: &Principal, node: &str) -> bool {
+    p.actor
+        .scope_root()
+        .is_none_or(|root| root.starts_with(node) || node.starts_with(root))
+}
+
 /// A survey of the staff member's area; 404 otherwise.
 pub async fn visible(state: &AppState, p: &Principal, id: i64) -> Result<SurveyView, ApiError> {
     let v = public(state, id).await?;
-    if !p.actor.sees(&v.survey.node_code) {
+    if !overlaps(p, &v.survey.node_code) {
         return Err(ApiError::not_found());
     }
     Ok(v)
 }
 
-/// Surveys of an area.
+/// Surveys of an area: its own, those below it, and those of the areas above it.
 pub async fn list(
     state: &AppState,
     p: &Principal,
@@ -221,7 +229,13 @@ pub async fn list(
 ) -> Result<Vec<SurveyView>, ApiError> {
     crate::services::regions::visible(state, &p.actor, node).await?;
     let now = now_ms();
-    store::under(&mut state.store().conn().await?, node)
+    // The area's own and everything below, and the surveys of the areas above it.
+    let above: Vec<&str> = [6, 9, 12]
+        .iter()
+        .filter(|&&n| n < node.len())
+        .map(|&n| &node[..n])
+        .collect();
+    store::for_area(&mut state.store().conn().await?, node, &above)
         .await?
         .into_iter()
         .map(|s| view(s, now))
@@ -351,13 +365,7 @@ pub async fn answer(
             (h.finalize().to_vec(), None)
         }
         Respondent::Proxy { by, phone } => {
-            // The survey's area and the worker's overlap: one lies within the other.
-            let node = v.survey.node_code.as_str();
-            let overlaps = by
-                .actor
-                .scope_root()
-                .is_none_or(|root| root.starts_with(node) || node.starts_with(root));
-            if !by.actor.role.acts_for_residents() || !overlaps {
+            if !by.actor.role.acts_for_residents() || !overlaps(by, &v.survey.node_code) {
                 return Err(ApiError::Forbidden("只有本辖区的网格员可以代填".into()));
             }
             (
