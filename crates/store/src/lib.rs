@@ -34,6 +34,7 @@ pub mod sessions;
 pub mod staff;
 pub mod summons;
 pub mod surveys;
+pub mod topics;
 pub mod vault;
 pub mod visits;
 pub mod webhooks;

@@ -16,7 +16,7 @@ pub struct SealedColumn {
 }
 
 /// All of them. Table and column names come only from here, never from input.
-pub const SEALED_COLUMNS: [SealedColumn; 9] = [
+pub const SEALED_COLUMNS: [SealedColumn; 11] = [
     SealedColumn {
         table: "persons",
         column: "id_sealed",
@@ -49,6 +49,16 @@ pub const SEALED_COLUMNS: [SealedColumn; 9] = [
     },
     SealedColumn {
         table: "units",
+        column: "phone_sealed",
+        field: Field::Phone,
+    },
+    SealedColumn {
+        table: "topics",
+        column: "proposer_phone_sealed",
+        field: Field::Phone,
+    },
+    SealedColumn {
+        table: "topic_followers",
         column: "phone_sealed",
         field: Field::Phone,
     },

@@ -22,12 +22,19 @@ pub struct SurveyRow {
     pub closes_at: i64,
     /// The questions, JSON.
     pub questions: String,
-    /// Answers so far.
-    pub answers: i64,
 }
 
-const SURVEY: &str = "s.id, s.node_code, s.title, s.intro, s.mode, s.opens_at, s.closes_at, s.questions, \
-    (SELECT count(*) FROM survey_answers a WHERE a.survey_id = s.id) AS answers";
+// Answers are counted apart ([`count`]): answering must not count every earlier answer.
+const SURVEY: &str =
+    "s.id, s.node_code, s.title, s.intro, s.mode, s.opens_at, s.closes_at, s.questions";
+
+/// How many answers a survey has.
+pub async fn count(ex: &mut impl Exec, survey: i64) -> Result<i64, StoreError> {
+    let (n,): (i64,) = ex
+        .one(Sql::new("SELECT count(*) FROM survey_answers WHERE survey_id = ?").bind(survey))
+        .await?;
+    Ok(n)
+}
 
 /// A survey to write.
 #[derive(Debug, Clone, Copy)]
@@ -364,4 +371,28 @@ pub async fn handle_opinion(
         )
         .await?
         == 1)
+}
+
+/// Links a case to an opinion that was claimed for it.
+pub async fn link_case(ex: &mut impl Exec, id: i64, case_id: i64) -> Result<(), StoreError> {
+    ex.exec(
+        Sql::new("UPDATE opinions SET case_id = ? WHERE id = ?")
+            .bind(case_id)
+            .bind(id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Puts a claimed opinion back as new (its case could not be filed).
+pub async fn reopen_opinion(ex: &mut impl Exec, id: i64) -> Result<(), StoreError> {
+    ex.exec(
+        Sql::new(
+            "UPDATE opinions SET status = 'new', answer = '', handled_by = NULL, handled_label = '', \
+             handled_at = NULL WHERE id = ? AND case_id IS NULL",
+        )
+        .bind(id),
+    )
+    .await?;
+    Ok(())
 }

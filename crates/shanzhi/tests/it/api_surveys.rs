@@ -245,3 +245,134 @@ async fn a_device_survey_takes_one_answer_per_device() {
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_opinion_is_answered_or_becomes_a_case_and_the_sender_reads_the_outcome() {
+    let app = TestApp::demo().await;
+    let officer = app.token("sq01").await;
+    let send = |content: &str| json!({"community": "450802001001001", "content": content, "name": "韦大爷", "phone": "13977580077"});
+    let (s, e) = public(
+        &app,
+        "/api/v1/public/opinions",
+        json!({"community": COMMUNITY, "content": "  "}),
+    )
+    .await;
+    assert_eq!(
+        (s, error_code(&e)),
+        (StatusCode::BAD_REQUEST, "invalid_field")
+    );
+    let (s, first) = public(
+        &app,
+        "/api/v1/public/opinions",
+        send("建议小区增设电动车充电桩"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    let (_, second) = public(
+        &app,
+        "/api/v1/public/opinions",
+        send("北门路灯坏了一个月，晚上很黑"),
+    )
+    .await;
+    let (_, list) = app
+        .get(&format!("/api/v1/opinions?node={COMMUNITY}"), &officer)
+        .await;
+    let id_of = |content: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["content"] == content)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (answer_id, case_id) = (
+        id_of("建议小区增设电动车充电桩"),
+        id_of("北门路灯坏了一个月，晚上很黑"),
+    );
+    assert_eq!(list[0]["phone_masked"], "139****0077");
+
+    let worker = app.token("wg0101").await;
+    let triage = |id: i64| format!("/api/v1/opinions/{id}/triage");
+    let (s, _) = app
+        .post(
+            &triage(answer_id),
+            &worker,
+            json!({"action": "answer", "answer": "好"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, o) = app
+        .post(
+            &triage(answer_id),
+            &officer,
+            json!({"action": "answer", "answer": "已列入下季度民生实事，届时公示选址"}),
+        )
+        .await;
+    assert_eq!(
+        (s, o["status"].as_str()),
+        (StatusCode::OK, Some("answered")),
+        "{o}"
+    );
+    let (s, _) = app
+        .post(
+            &triage(answer_id),
+            &officer,
+            json!({"action": "answer", "answer": "再答一次"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, o) = app
+        .post(
+            &triage(case_id),
+            &officer,
+            json!({"action": "case", "category": "0201", "title": "北门路灯损坏"}),
+        )
+        .await;
+    assert_eq!(
+        (s, o["status"].as_str()),
+        (StatusCode::OK, Some("case")),
+        "{o}"
+    );
+    let case = o["case_id"].as_i64().expect("a case was opened");
+    let (s, c) = app.get(&format!("/api/v1/cases/{case}"), &officer).await;
+    assert_eq!(
+        (s, c["case"]["source"].as_str()),
+        (StatusCode::OK, Some("opinion")),
+        "{c}"
+    );
+
+    let code = first["tracking_code"].as_str().unwrap();
+    let (s, t) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/public/opinions/{code}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, t["answer"].as_str()),
+        (StatusCode::OK, Some("已列入下季度民生实事，届时公示选址"))
+    );
+    let code = second["tracking_code"].as_str().unwrap();
+    let (_, t) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/public/opinions/{code}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(t["case_id"], case);
+    // Another community's officer does not see the box.
+    let other = app.token("sq02").await;
+    let (s, _) = app
+        .post(
+            &triage(case_id),
+            &other,
+            json!({"action": "answer", "answer": "x"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}

@@ -14,6 +14,7 @@ mod api_patrols;
 mod api_regions;
 mod api_search;
 mod api_surveys;
+mod api_topics;
 mod api_visits;
 mod audit;
 mod browser;

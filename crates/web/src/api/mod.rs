@@ -15,6 +15,7 @@ mod hotline;
 mod locate;
 mod members;
 mod open311_clients;
+mod opinions;
 mod page;
 mod patrols;
 pub(crate) mod photos;
@@ -22,6 +23,7 @@ mod points;
 mod regions;
 pub(crate) mod registers;
 mod surveys;
+mod topics;
 mod visits;
 mod webhooks;
 mod wishes;
@@ -103,6 +105,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(points::router())
         .merge(wishes::router())
         .merge(surveys::router())
+        .merge(opinions::router())
+        .merge(topics::router())
         .merge(audit::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -14,6 +14,7 @@ mod dashboard;
 mod hotline;
 mod login;
 mod map;
+mod opinions_public;
 mod participation;
 mod patrols;
 mod places;
@@ -58,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .merge(participation::router())
         .merge(wishes_public::router())
         .merge(surveys::router())
+        .merge(opinions_public::router())
 }
 
 /// What every page's frame shows: who is logged in, the CSRF token for its forms.

@@ -9,6 +9,7 @@ use crate::AppState;
 use crate::assets::STYLE_PATH;
 use crate::auth::{CsrfForm, CsrfMultipart, PageUser, Principal, csrf_token, new_secret};
 use crate::services::members::{self, Registration, ServiceInput};
+use crate::services::opinions::{self, Triage};
 use crate::services::points::{self, ItemInput, RedeemInput};
 use crate::services::wishes::{self, Acting, WishStep, WishView};
 use crate::{ApiError, download};
@@ -26,6 +27,7 @@ use shanzhi_domain::participation::{
 };
 use shanzhi_store::members::{MemberRow, ServiceRow};
 use shanzhi_store::points::{ItemRow, PostingRow, Reconciliation, StatementRow};
+use shanzhi_store::surveys::OpinionRow;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -47,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/participation/redemptions", post(redeem_counter))
         .route("/participation/postings/{id}/reversal", post(reverse))
         .route("/participation/report.xlsx", get(report_xlsx))
+        .route("/participation/opinions/{id}", post(triage))
 }
 
 fn categories() -> Vec<(&'static str, &'static str)> {
@@ -416,6 +419,8 @@ struct DeskPage {
     items: Vec<ItemRow>,
     postings: Vec<(PostingRow, &'static str, String)>,
     books: Reconciliation,
+    opinions: Vec<(OpinionRow, String)>,
+    case_categories: Vec<(String, String)>,
     year: i32,
     today: String,
     key: String,
@@ -512,6 +517,28 @@ async fn desk(
             points::reconcile(&state, &p.actor, &code).await?
         } else {
             Reconciliation::default()
+        },
+        opinions: if runs {
+            opinions::list(&state, &p.actor, &code)
+                .await?
+                .into_iter()
+                .map(|o| {
+                    let at = beijing(o.created_at);
+                    (o, at)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        case_categories: if runs {
+            shanzhi_store::cases::categories(&mut state.store().conn().await?)
+                .await?
+                .into_iter()
+                .filter(|c| c.parent_code.is_some())
+                .map(|c| (c.code, c.name))
+                .collect()
+        } else {
+            Vec::new()
         },
         code,
         year,
@@ -695,4 +722,41 @@ async fn report_xlsx(
         download::XLSX,
         bytes,
     ))
+}
+
+#[derive(Deserialize)]
+struct TriageForm {
+    community: String,
+    action: String,
+    #[serde(default)]
+    answer: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    title: String,
+}
+
+/// Answers an opinion, or turns it into a case.
+async fn triage(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<TriageForm>,
+) -> Result<Redirect, PageError> {
+    let t = if f.action == "case" {
+        Triage::Case {
+            category: f.category,
+            title: f.title,
+            node: None,
+        }
+    } else {
+        Triage::Answer { answer: f.answer }
+    };
+    let result = opinions::triage(&state, &p, id, &t)
+        .await
+        .map(|o| match o.case_id {
+            Some(c) => format!("已转为事件（编号 {c}）"),
+            None => "已答复，居民可凭查询码查看".to_owned(),
+        });
+    back(&desk_url(&f.community), result)
 }

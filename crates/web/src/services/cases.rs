@@ -21,7 +21,7 @@ use shanzhi_store::vault::Field;
 use shanzhi_store::{Tx, now_ms, regions as region_store, summons};
 
 /// Where a report comes from.
-pub const SOURCES: [&str; 8] = [
+pub const SOURCES: [&str; 9] = [
     "grid_patrol",
     "resident_qr",
     "mobile",
@@ -30,6 +30,7 @@ pub const SOURCES: [&str; 8] = [
     "assignment",
     "api",
     "open311",
+    "opinion",
 ];
 
 /// A source in Chinese.
@@ -43,6 +44,7 @@ pub fn source_label(source: &str) -> &'static str {
         "assignment" => "上级交办",
         "api" => "接口",
         "open311" => "Open311",
+        "opinion" => "社情民意",
         _ => "其他",
     }
 }

@@ -77,6 +77,8 @@ pub struct SurveyView {
     pub questions: Vec<Question>,
     /// Whether answers are taken now.
     pub open: bool,
+    /// Answers so far (in staff lists; not counted for residents).
+    pub answers: Option<i64>,
 }
 
 fn survey_error(e: SurveyError) -> ApiError {
@@ -98,6 +100,7 @@ fn view(survey: SurveyRow, now: i64) -> Result<SurveyView, ApiError> {
         open: check_open(survey.opens_at, survey.closes_at, now).is_ok(),
         questions,
         survey,
+        answers: None,
     })
 }
 
@@ -235,11 +238,16 @@ pub async fn list(
         .filter(|&&n| n < node.len())
         .map(|&n| &node[..n])
         .collect();
-    store::for_area(&mut state.store().conn().await?, node, &above)
-        .await?
-        .into_iter()
-        .map(|s| view(s, now))
-        .collect()
+    let mut conn = state.store().conn().await?;
+    let mut out = Vec::new();
+    for s in store::for_area(&mut conn, node, &above).await? {
+        let n = store::count(&mut conn, s.id).await?;
+        out.push(SurveyView {
+            answers: Some(n),
+            ..view(s, now)?
+        });
+    }
+    Ok(out)
 }
 
 fn code_hash(index: &[u8], code: &str) -> Vec<u8> {

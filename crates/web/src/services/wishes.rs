@@ -7,7 +7,6 @@ use crate::services::cases::actor_label;
 use crate::services::members::{self, anywhere, community_of, optional, sealed_phone, text};
 use crate::services::points::{self, Credit};
 use crate::{ApiError, AppState};
-use rand::Rng;
 use shanzhi_domain::auth::{Actor, Role};
 use shanzhi_domain::case::Day;
 use shanzhi_domain::participation::wish::{CLAIM_HOURS, check_publication, next};
@@ -62,16 +61,6 @@ pub struct WishView {
     pub resources: Vec<ListingRow>,
 }
 
-const TRACKING_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-
-fn tracking_code() -> String {
-    let mut rng = rand::rng();
-    let code: String = (0..10)
-        .map(|_| TRACKING_ALPHABET[rng.random_range(0..TRACKING_ALPHABET.len())] as char)
-        .collect();
-    format!("W{code}")
-}
-
 fn wish_error(e: WishError) -> ApiError {
     match e {
         WishError::NotAllowed(_) => ApiError::Forbidden(e.to_string()),
@@ -105,7 +94,7 @@ pub async fn post(
     let title = text(&w.title, "心愿", 60)?;
     let detail = optional(&w.detail, "说明", 500)?;
     let name = text(&w.name, "称呼", 30)?;
-    let code = tracking_code();
+    let code = crate::services::opinions::tracking_code('W');
     let now = now_ms();
     let mut tx = state.store().begin().await?;
     let row = store::insert(

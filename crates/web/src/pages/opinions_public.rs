@@ -1,0 +1,139 @@
+//! The resident's opinion box (社情民意), reached by the community's QR code: write in
+//! without an account, then read the community's answer with the tracking code.
+
+use super::{Flash, PageError, beijing, render, url_encode};
+use crate::assets::STYLE_PATH;
+use crate::auth::{CsrfForm, csrf_token};
+use crate::services::opinions::{self as svc, OpinionInput};
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::Router;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/o/{community}", get(form).post(submit))
+        .route("/ot/{code}", get(track))
+}
+
+#[derive(Template)]
+#[template(path = "opinion_new.html")]
+struct OpinionPage {
+    style: &'static str,
+    csrf: String,
+    community: String,
+    place: String,
+    content: String,
+    error: Option<String>,
+}
+
+async fn page(
+    state: &AppState,
+    jar: CookieJar,
+    community: &str,
+    content: String,
+    error: Option<String>,
+) -> Result<(CookieJar, Response), PageError> {
+    let node = shanzhi_store::regions::get(
+        &mut state.store().conn().await?,
+        community.get(..12).unwrap_or(community),
+    )
+    .await?
+    .filter(|n| n.code.len() == 12 && n.retired_at.is_none())
+    .ok_or_else(|| ApiError::NotFound("二维码对应的社区不存在".into()))?;
+    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let p = OpinionPage {
+        style: STYLE_PATH.as_str(),
+        csrf,
+        community: node.code,
+        place: node.name,
+        content,
+        error,
+    };
+    Ok((jar, render(&p)))
+}
+
+async fn form(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Path(community): Path<String>,
+) -> Result<(CookieJar, Response), PageError> {
+    page(&state, jar, &community, String::new(), None).await
+}
+
+#[derive(Deserialize)]
+struct OpinionForm {
+    content: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    phone: String,
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    Path(community): Path<String>,
+    CsrfForm(f): CsrfForm<OpinionForm>,
+) -> Result<Response, PageError> {
+    if let Err(wait) = state.allow_public_report(&format!("opinion:{}", addr.ip())) {
+        return Err(ApiError::RateLimited(wait.as_secs().max(1)).into());
+    }
+    let input = OpinionInput {
+        community: community.clone(),
+        content: f.content.clone(),
+        name: f.name,
+        phone: f.phone,
+    };
+    match svc::send(&state, &input).await {
+        Ok(sent) => Ok(Redirect::to(&format!(
+            "/ot/{}?notice={}",
+            sent.tracking_code,
+            url_encode("已收到，社区会尽快答复")
+        ))
+        .into_response()),
+        Err(e @ ApiError::BadRequest { .. }) => {
+            let (jar, p) = page(&state, jar, &community, f.content, Some(e.to_string())).await?;
+            Ok((axum::http::StatusCode::BAD_REQUEST, jar, p).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "opinion_track.html")]
+struct TrackPage {
+    style: &'static str,
+    code: String,
+    content: String,
+    sent: String,
+    answer: String,
+    answered: Option<String>,
+    case: bool,
+    flash: Flash,
+}
+
+async fn track(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(flash): Query<Flash>,
+) -> Result<Response, PageError> {
+    let o = svc::tracked(&state, &code.to_uppercase()).await?;
+    let p = TrackPage {
+        style: STYLE_PATH.as_str(),
+        code: code.to_uppercase(),
+        sent: beijing(o.created_at),
+        answered: o.handled_at.map(beijing),
+        case: o.case_id.is_some(),
+        content: o.content,
+        answer: o.answer,
+        flash,
+    };
+    Ok(render(&p))
+}
