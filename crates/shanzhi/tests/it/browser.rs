@@ -994,3 +994,89 @@ async fn a_resident_answers_a_survey_on_the_phone_and_the_community_sees_it_live
         c.close().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_resident_proposes_a_topic_on_the_phone_and_the_community_carries_it_to_done() {
+    let app = TestApp::demo().await;
+    let d = driver().await;
+    let phone = browser(&d, 375, 812).await;
+    phone
+        .goto(&format!("{}/p/450802001001", app.base))
+        .await
+        .unwrap();
+    fill(&phone, "#propose input[name=title]", "小区北门加装路灯").await;
+    fill(
+        &phone,
+        "#propose textarea[name=detail]",
+        "北门晚上很黑，老人出行不便",
+    )
+    .await;
+    fill(&phone, "#propose input[name=name]", "韦大爷").await;
+    fill(&phone, "#propose input[name=phone]", "13977580031").await;
+    shot(&phone, "topic-propose-375").await;
+    no_sideways_scroll(375)(
+        phone
+            .execute("return document.documentElement.scrollWidth;", vec![])
+            .await
+            .unwrap(),
+    );
+    submit(&phone, "#propose", "notice").await;
+    let url = phone.current_url().await.unwrap();
+    let id: i64 = url.path().trim_start_matches("/pt/").parse().unwrap();
+    assert_eq!(text(&phone, "stage").await, "待受理");
+
+    let desk = browser(&d, 1280, 900).await;
+    login(&desk, &app, "sq01").await;
+    desk.goto(&format!("{}/topics/{id}", app.base))
+        .await
+        .unwrap();
+    submit(&desk, "#accept", "notice").await;
+    assert_eq!(text(&desk, "stage").await, "协商中");
+    fill(&desk, "#meeting input[name=place]", "北门口").await;
+    fill(
+        &desk,
+        "#meeting textarea[name=participants]",
+        "黄春萍 居委会\n韦大爷 居民\n李经理 物业",
+    )
+    .await;
+    submit(&desk, "#meeting", "notice").await;
+    fill(
+        &desk,
+        "#resolve textarea[name=text]",
+        "物业出资在北门加装两盏路灯",
+    )
+    .await;
+    fill(
+        &desk,
+        "#resolve textarea[name=suggestions]",
+        "采纳|北门加装两盏太阳能路灯|港城物业",
+    )
+    .await;
+    submit(&desk, "#resolve", "notice").await;
+    assert_eq!(text(&desk, "stage").await, "落实中");
+    let form = desk
+        .find(Locator::Css("form[id^=progress-]"))
+        .await
+        .unwrap();
+    let fid = form.attr("id").await.unwrap().unwrap();
+    fill(
+        &desk,
+        &format!("#{fid} input[name=evidence]"),
+        "两盏路灯已安装并通电",
+    )
+    .await;
+    submit(&desk, &format!("#{fid}"), "notice").await;
+    assert_eq!(text(&desk, "stage").await, "已办结");
+    shot(&desk, "topic-done").await;
+
+    phone.goto(&format!("{}/pt/{id}", app.base)).await.unwrap();
+    assert_eq!(text(&phone, "stage").await, "已办结");
+    assert!(
+        text(&phone, "timeline").await.contains("短信通知"),
+        "the proposer was texted"
+    );
+    shot(&phone, "topic-done-375").await;
+    for c in [phone, desk] {
+        c.close().await.unwrap();
+    }
+}

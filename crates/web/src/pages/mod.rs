@@ -24,6 +24,7 @@ mod regions;
 mod registers;
 mod residents;
 mod surveys;
+mod topics;
 mod visits;
 mod wishes_public;
 
@@ -60,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .merge(wishes_public::router())
         .merge(surveys::router())
         .merge(opinions_public::router())
+        .merge(topics::router())
 }
 
 /// What every page's frame shows: who is logged in, the CSRF token for its forms.

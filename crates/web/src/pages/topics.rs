@@ -1,0 +1,550 @@
+//! 协商议事 pages: the public list and proposal form of an area (/p/{node}) and a topic's
+//! public page with its meetings and outcomes and a follow form (/pt/{id}); the staff's list
+//! and a topic's working page (accept, meetings, votes, resolutions, progress).
+
+use super::registers::back;
+use super::{Chrome, Flash, PageError, beijing, render, url_encode};
+use crate::assets::STYLE_PATH;
+use crate::auth::{CsrfForm, PageUser, csrf_token};
+use crate::services::topics::{
+    self as svc, MeetingInput, ParticipantInput, ProgressInput, ResolutionInput, SuggestionInput,
+    TopicDetail, TopicInput, VoteInput,
+};
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::Router;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::response::{Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+use shanzhi_domain::participation::topic::{Choice, Disposition, Scale, Side, TopicStage};
+use shanzhi_store::topics::TopicRow;
+use std::net::SocketAddr;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/p/{node}", get(public_list).post(propose))
+        .route("/pt/{id}", get(public_topic).post(follow))
+        .route("/topics", get(staff_list))
+        .route("/topics/{id}", get(staff_topic))
+        .route("/topics/{id}/decision", post(decide))
+        .route("/topics/{id}/meetings", post(meeting))
+        .route("/topics/{id}/votes", post(vote))
+        .route("/topics/{id}/resolutions", post(resolve))
+        .route("/topics/{id}/progress", post(progress))
+}
+
+/// A topic as lists show it.
+struct Line {
+    id: i64,
+    title: String,
+    scale: &'static str,
+    stage: &'static str,
+    progress: i64,
+    at: String,
+}
+
+fn lines(rows: Vec<TopicRow>) -> Vec<Line> {
+    rows.into_iter()
+        .map(|t| Line {
+            scale: Scale::parse(&t.scale).map_or("", Scale::label),
+            stage: TopicStage::parse(&t.stage).map_or("", TopicStage::label),
+            at: beijing(t.created_at),
+            id: t.id,
+            title: t.title,
+            progress: t.progress,
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "topics_public.html")]
+struct PublicList {
+    style: &'static str,
+    csrf: String,
+    node: String,
+    place: String,
+    topics: Vec<Line>,
+    error: Option<String>,
+}
+
+async fn public_list(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Path(node): Path<String>,
+    Query(flash): Query<Flash>,
+) -> Result<(CookieJar, Response), PageError> {
+    let place = shanzhi_store::regions::get(&mut state.store().conn().await?, &node)
+        .await?
+        .filter(|n| (9..=15).contains(&n.code.len()) && n.retired_at.is_none())
+        .ok_or_else(|| ApiError::NotFound("没有这个街道、社区或网格".into()))?;
+    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let page = PublicList {
+        style: STYLE_PATH.as_str(),
+        csrf,
+        topics: lines(svc::list(&state, &place.code).await?),
+        node: place.code,
+        place: place.name,
+        error: flash.error,
+    };
+    Ok((jar, render(&page)))
+}
+
+#[derive(Deserialize)]
+struct ProposeForm {
+    title: String,
+    detail: String,
+    scale: String,
+    #[serde(default)]
+    hours: String,
+    name: String,
+    #[serde(default)]
+    phone: String,
+}
+
+fn scale_of(s: &str) -> Scale {
+    Scale::parse(s).unwrap_or(Scale::Minor)
+}
+
+async fn propose(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(node): Path<String>,
+    CsrfForm(f): CsrfForm<ProposeForm>,
+) -> Result<Redirect, PageError> {
+    if let Err(wait) = state.allow_public_report(&format!("topic:{}", addr.ip())) {
+        return Err(ApiError::RateLimited(wait.as_secs().max(1)).into());
+    }
+    let input = TopicInput {
+        node: node.clone(),
+        title: f.title,
+        detail: f.detail,
+        scale: scale_of(&f.scale),
+        hours: f.hours.trim().parse().ok(),
+        name: f.name,
+        phone: f.phone,
+    };
+    match svc::propose(&state, None, &input).await {
+        Ok(p) => Ok(Redirect::to(&format!(
+            "/pt/{}?notice={}",
+            p.id,
+            url_encode(&format!(
+                "议题已提交，查询码 {}。受理和进展会短信通知您",
+                p.tracking_code
+            ))
+        ))),
+        Err(e) => back(&format!("/p/{node}"), Err(e)),
+    }
+}
+
+/// A meeting as the pages show it.
+struct MeetingLine {
+    id: i64,
+    format: String,
+    place: String,
+    at: String,
+    minutes: String,
+    participants: Vec<(i64, String, &'static str, bool, Option<String>)>,
+    tally: String,
+    passed: bool,
+}
+
+/// A suggestion as the pages show it.
+struct SuggestionLine {
+    id: i64,
+    text: String,
+    disposition: &'static str,
+    owner: String,
+    case_id: Option<i64>,
+    progress: i64,
+    evidence: String,
+}
+
+struct View {
+    topic: TopicRow,
+    stage: TopicStage,
+    stage_label: &'static str,
+    scale_label: &'static str,
+    meetings: Vec<MeetingLine>,
+    resolutions: Vec<(String, i64, Vec<SuggestionLine>)>,
+    events: Vec<(String, String, String, String)>,
+    days: Option<String>,
+}
+
+fn view(d: TopicDetail) -> Result<View, PageError> {
+    let stage =
+        TopicStage::parse(&d.topic.stage).ok_or_else(|| ApiError::Internal("stage".into()))?;
+    Ok(View {
+        stage,
+        stage_label: d.stage_label,
+        scale_label: d.scale_label,
+        meetings: d
+            .meetings
+            .into_iter()
+            .map(|m| MeetingLine {
+                id: m.meeting.id,
+                at: beijing(m.meeting.held_at),
+                tally: format!(
+                    "出席 {} 人：赞成 {}，反对 {}，弃权 {}",
+                    m.tally.present, m.tally.for_, m.tally.against, m.tally.abstain
+                ),
+                passed: m.passed,
+                participants: m
+                    .participants
+                    .into_iter()
+                    .map(|p| {
+                        let choice = p.choice.map(|c| match c.as_str() {
+                            "for" => "赞成".to_owned(),
+                            "against" => "反对".to_owned(),
+                            _ => "弃权".to_owned(),
+                        });
+                        (
+                            p.id,
+                            p.name,
+                            Side::parse(&p.side).map_or("", Side::label),
+                            p.present,
+                            choice,
+                        )
+                    })
+                    .collect(),
+                format: m.meeting.format,
+                place: m.meeting.place,
+                minutes: m.meeting.minutes,
+            })
+            .collect(),
+        resolutions: d
+            .resolutions
+            .into_iter()
+            .map(|r| {
+                let s = r
+                    .suggestions
+                    .into_iter()
+                    .map(|s| SuggestionLine {
+                        id: s.id,
+                        disposition: Disposition::label_of(&s.disposition),
+                        text: s.text,
+                        owner: s.owner,
+                        case_id: s.case_id,
+                        progress: s.progress,
+                        evidence: s.evidence,
+                    })
+                    .collect();
+                (r.resolution.text, r.resolution.progress, s)
+            })
+            .collect(),
+        events: d
+            .events
+            .into_iter()
+            .map(|e| (beijing(e.at), e.action, e.actor_label, e.note))
+            .collect(),
+        days: d.adoption_to_done_days.map(|x| format!("{x:.1}")),
+        topic: d.topic,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "topic_public.html")]
+struct PublicTopic {
+    style: &'static str,
+    csrf: String,
+    v: View,
+    flash: Flash,
+}
+
+async fn public_topic(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Query(flash): Query<Flash>,
+) -> Result<(CookieJar, Response), PageError> {
+    let v = view(svc::public(&state, id).await?)?;
+    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    Ok((
+        jar,
+        render(&PublicTopic {
+            style: STYLE_PATH.as_str(),
+            csrf,
+            v,
+            flash,
+        }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct FollowForm {
+    phone: String,
+}
+
+async fn follow(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<FollowForm>,
+) -> Result<Redirect, PageError> {
+    if let Err(wait) = state.allow_public_report(&format!("topic:{}", addr.ip())) {
+        return Err(ApiError::RateLimited(wait.as_secs().max(1)).into());
+    }
+    back(
+        &format!("/pt/{id}"),
+        svc::follow(&state, id, &f.phone)
+            .await
+            .map(|_| "已关注，议题有进展时会短信通知您".to_owned()),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "topics.html")]
+struct StaffList {
+    style: &'static str,
+    chrome: Chrome,
+    node: String,
+    topics: Vec<Line>,
+}
+
+#[derive(Deserialize)]
+struct NodeQuery {
+    node: Option<String>,
+}
+
+async fn staff_list(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+    Query(q): Query<NodeQuery>,
+) -> Result<(CookieJar, Response), PageError> {
+    let node = p.node_or_own(q.node.as_deref())?;
+    crate::services::regions::visible(&state, &p.actor, &node).await?;
+    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let page = StaffList {
+        style: STYLE_PATH.as_str(),
+        chrome: Chrome::new(&p, csrf),
+        topics: lines(svc::list(&state, &node).await?),
+        node,
+    };
+    Ok((jar, render(&page)))
+}
+
+#[derive(Template)]
+#[template(path = "topic.html")]
+struct StaffTopic {
+    style: &'static str,
+    chrome: Chrome,
+    v: View,
+    flash: Flash,
+}
+
+async fn staff_topic(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Query(flash): Query<Flash>,
+) -> Result<(CookieJar, Response), PageError> {
+    let v = view(svc::visible(&state, &p, id).await?)?;
+    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    Ok((
+        jar,
+        render(&StaffTopic {
+            style: STYLE_PATH.as_str(),
+            chrome: Chrome::new(&p, csrf),
+            v,
+            flash,
+        }),
+    ))
+}
+
+fn to(id: i64) -> String {
+    format!("/topics/{id}")
+}
+
+#[derive(Deserialize)]
+struct DecideForm {
+    accept: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<DecideForm>,
+) -> Result<Redirect, PageError> {
+    let r = svc::decide(&state, &p, id, f.accept == "1", &f.reason).await;
+    back(&to(id), r.map(|d| d.stage_label.to_owned()))
+}
+
+#[derive(Deserialize)]
+struct MeetingForm {
+    format: String,
+    place: String,
+    #[serde(default)]
+    minutes: String,
+    participants: String,
+}
+
+/// Reads participants, one per line: `姓名 身份 [缺席]` (身份: 居委会、业委会、物业、居民、
+/// 政协委员、党员).
+fn participants(text: &str) -> Result<Vec<ParticipantInput>, ApiError> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+        .map(|(i, l)| {
+            let mut parts = l.split_whitespace();
+            let name = parts.next().unwrap_or_default().to_owned();
+            let side_text = parts.next().unwrap_or_default();
+            let side = Side::ALL.into_iter().find(|s| s.label() == side_text).ok_or_else(|| {
+                ApiError::bad("invalid_field", format!("参会人员第 {} 行：身份须为 居委会、业委会、物业、居民、政协委员 或 党员", i + 1))
+            })?;
+            Ok(ParticipantInput {
+                name,
+                side,
+                present: parts.next() != Some("缺席"),
+            })
+        })
+        .collect()
+}
+
+async fn meeting(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<MeetingForm>,
+) -> Result<Redirect, PageError> {
+    let result = match participants(&f.participants) {
+        Ok(list) => {
+            let m = MeetingInput {
+                format: f.format,
+                place: f.place,
+                held_at: None,
+                minutes: f.minutes,
+                participants: list,
+            };
+            svc::add_meeting(&state, &p, id, &m)
+                .await
+                .map(|_| "已记录会议".to_owned())
+        }
+        Err(e) => Err(e),
+    };
+    back(&to(id), result)
+}
+
+#[derive(Deserialize)]
+struct VoteForm {
+    meeting: String,
+    participant: String,
+    choice: String,
+}
+
+async fn vote(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<VoteForm>,
+) -> Result<Redirect, PageError> {
+    let v = VoteInput {
+        participant_id: f.participant.trim().parse().unwrap_or(0),
+        choice: match f.choice.as_str() {
+            "for" => Choice::For,
+            "against" => Choice::Against,
+            _ => Choice::Abstain,
+        },
+    };
+    let meeting = f.meeting.trim().parse().unwrap_or(0);
+    back(
+        &to(id),
+        svc::vote(&state, &p, meeting, &v).await.map(|m| {
+            if m.passed {
+                "已记录；表决已通过".to_owned()
+            } else {
+                "已记录".to_owned()
+            }
+        }),
+    )
+}
+
+#[derive(Deserialize)]
+struct ResolveForm {
+    #[serde(default)]
+    meeting: String,
+    text: String,
+    suggestions: String,
+}
+
+/// Reads suggestions, one per line: `采纳|内容|承办单位`, `事件|内容|事件类别编码` or
+/// `提案|内容|转交单位`.
+fn suggestions(text: &str) -> Result<Vec<SuggestionInput>, ApiError> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+        .map(|(i, l)| {
+            let parts: Vec<&str> = l.split(['|', '｜']).map(str::trim).collect();
+            let bad = || ApiError::bad("invalid_field", format!("建议第 {} 行：格式为 采纳|内容|承办单位、事件|内容|类别编码 或 提案|内容|转交单位", i + 1));
+            let [kind, body, rest] = parts[..] else { return Err(bad()) };
+            let disposition = match kind {
+                "采纳" => Disposition::Adopted,
+                "事件" => Disposition::Case,
+                "提案" => Disposition::Upward,
+                _ => return Err(bad()),
+            };
+            Ok(SuggestionInput {
+                text: body.to_owned(),
+                owner: rest.to_owned(),
+                category: (disposition == Disposition::Case).then(|| rest.to_owned()),
+                disposition,
+            })
+        })
+        .collect()
+}
+
+async fn resolve(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ResolveForm>,
+) -> Result<Redirect, PageError> {
+    let result = match suggestions(&f.suggestions) {
+        Ok(list) => {
+            let r = ResolutionInput {
+                meeting_id: f.meeting.trim().parse().ok(),
+                text: f.text,
+                suggestions: list,
+            };
+            svc::resolve(&state, &p, id, &r)
+                .await
+                .map(|_| "已形成决议".to_owned())
+        }
+        Err(e) => Err(e),
+    };
+    back(&to(id), result)
+}
+
+#[derive(Deserialize)]
+struct ProgressForm {
+    suggestion: String,
+    progress: String,
+    #[serde(default)]
+    evidence: String,
+}
+
+async fn progress(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ProgressForm>,
+) -> Result<Redirect, PageError> {
+    let g = ProgressInput {
+        progress: f.progress.trim().parse().unwrap_or(-1),
+        evidence: f.evidence,
+    };
+    let s = f.suggestion.trim().parse().unwrap_or(0);
+    back(
+        &to(id),
+        svc::progress(&state, &p, s, &g)
+            .await
+            .map(|d| format!("进度已更新：{}%", d.topic.progress)),
+    )
+}
