@@ -1,7 +1,8 @@
 //! The demo's participation: in the first street's communities, 双报到 members (the
 //! community's volunteer login among them) and co-building units with their 三张清单,
-//! declared service (verified and waiting), a stocked 爱心超市 with redemptions, and wishes
-//! in every state. Points move only through ledger postings, so the demo's books reconcile.
+//! declared service (verified and waiting), a stocked 爱心超市 with redemptions, wishes in
+//! every state; and in the first community topics at every stage, a survey with answers and
+//! an opinion box with letters. Points move only through ledger postings, so the demo's books reconcile.
 
 use crate::demo::names;
 use rand::{Rng, SeedableRng};
@@ -154,6 +155,11 @@ pub async fn demo_participation(store: &Store, vault: &Vault) -> anyhow::Result<
         write_services(&mut tx, &mut rng, &mut book, &members).await?;
         write_shop(&mut tx, &mut rng, &mut book, &members).await?;
         write_wishes(&mut tx, vault, &mut rng, &mut book, &members, ci).await?;
+        if ci == 0 {
+            write_topics(&mut tx, vault, community, officer, now).await?;
+            write_survey(&mut tx, &mut rng, community, officer, now).await?;
+            write_opinions(&mut tx, community, officer, now).await?;
+        }
     }
     tx.commit().await?;
     Ok(())
@@ -546,6 +552,310 @@ async fn write_wishes(
                 &book.label,
                 &note,
                 created + i as i64 * DAY / 2,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Topics at every stage: (title, detail, scale, stage, proposer).
+const TOPICS: [(&str, &str, &str, &str, &str); 5] = [
+    (
+        "吉祥苑 8 栋老楼漏雨维修",
+        "顶楼漏雨严重，物业服务期将满，维修资金如何分摊需要商量",
+        "major",
+        "done",
+        "韩家威",
+    ),
+    (
+        "奥威花园垃圾日产日清",
+        "垃圾桶满溢，清运不及时",
+        "minor",
+        "implementing",
+        "左大林",
+    ),
+    (
+        "小区加装电梯意见征集",
+        "老人上下楼难，想加装电梯",
+        "major",
+        "consulting",
+        "覃阿姨",
+    ),
+    (
+        "暴雨前疏通北门排水沟",
+        "天气预报明天暴雨，排水沟堵塞",
+        "urgent",
+        "proposed",
+        "莫先生",
+    ),
+    (
+        "广场舞音响时间",
+        "希望调整广场舞时间，与已有议题重复",
+        "minor",
+        "declined",
+        "梁阿婆",
+    ),
+];
+
+async fn write_topics(
+    tx: &mut Tx,
+    vault: &Vault,
+    community: &str,
+    officer: i64,
+    now: i64,
+) -> anyhow::Result<()> {
+    use shanzhi_store::topics::{self as t, NewTopic};
+    let label = "社区干部（演示）";
+    for (i, (title, detail, scale, stage, proposer)) in TOPICS.iter().enumerate() {
+        let created = now - (60 - 10 * i as i64) * DAY;
+        let phone = format!("1377750{i:04}");
+        let sealed = vault.protect(Field::Phone, &phone, mask_phone(&phone));
+        let id = t::insert(
+            tx,
+            &NewTopic {
+                node: community,
+                title,
+                detail,
+                scale,
+                proposer,
+                phone: Some((&sealed.sealed, &sealed.masked)),
+                tracking: &format!("TDEMO{i:06}"),
+                by: None,
+                deadline: (*scale == "urgent").then_some(now + DAY),
+                at: created,
+            },
+        )
+        .await?;
+        t::log(tx, id, "提出议题", proposer, "", created).await?;
+        if *stage == "proposed" {
+            continue;
+        }
+        if *stage == "declined" {
+            t::set_stage(
+                tx,
+                id,
+                "proposed",
+                "declined",
+                Some("与已有议题重复，已并入“奥威花园垃圾日产日清”"),
+                created + DAY,
+            )
+            .await?;
+            t::log(tx, id, "不予受理", label, "与已有议题重复", created + DAY).await?;
+            continue;
+        }
+        t::set_stage(tx, id, "proposed", "consulting", None, created + DAY).await?;
+        t::log(tx, id, "协商中", label, "已受理，进入协商", created + DAY).await?;
+        let meeting = t::add_meeting(
+            tx,
+            id,
+            "现场",
+            "8 栋庭院",
+            created + 3 * DAY,
+            "四方共同商议，物业承诺投入资金",
+            officer,
+            created + 3 * DAY,
+        )
+        .await?;
+        let people = [
+            ("黄春萍", "committee", true),
+            (*proposer, "owners", true),
+            ("李经理", "property", true),
+            ("蒙大姐", "resident", true),
+            ("陆先生", "resident", false),
+        ];
+        let mut ids = Vec::new();
+        for (name, side, present) in people {
+            ids.push((
+                t::add_participant(tx, meeting, name, side, present).await?,
+                present,
+            ));
+        }
+        t::log(
+            tx,
+            id,
+            "召开协商会议",
+            label,
+            "现场·8 栋庭院，5 人（居委会、业委会、物业、居民）",
+            created + 3 * DAY,
+        )
+        .await?;
+        if *stage == "consulting" {
+            continue;
+        }
+        for (n, (pid, present)) in ids.iter().enumerate() {
+            if *present {
+                t::vote(
+                    tx,
+                    meeting,
+                    *pid,
+                    if n == 2 { "abstain" } else { "for" },
+                    created + 3 * DAY,
+                )
+                .await?;
+            }
+        }
+        let rid = t::add_resolution(
+            tx,
+            id,
+            Some(meeting),
+            "物业出资维修，月底前完工，维修基金补足差额",
+            created + 4 * DAY,
+        )
+        .await?;
+        let done = *stage == "done";
+        for (text, disposition, owner) in [
+            ("屋面防水施工", "adopted", "港城物业"),
+            ("统筹老旧小区屋面改造资金", "upward", "港北区政协"),
+        ] {
+            let sid = t::add_suggestion(tx, rid, text, disposition, owner, None, created + 4 * DAY)
+                .await?;
+            let (progress, evidence, at) = if done {
+                (100, "已完工，验收照片存档", Some(created + 20 * DAY))
+            } else {
+                (40, "", None)
+            };
+            t::set_suggestion_progress(tx, sid, 0, progress, evidence, at).await?;
+        }
+        t::set_stage(
+            tx,
+            id,
+            "consulting",
+            "implementing",
+            None,
+            created + 4 * DAY,
+        )
+        .await?;
+        t::log(
+            tx,
+            id,
+            "形成决议",
+            label,
+            "物业出资维修，月底前完工",
+            created + 4 * DAY,
+        )
+        .await?;
+        let progress = if done { 100 } else { 40 };
+        t::set_resolution_progress(tx, rid, progress).await?;
+        t::set_progress(tx, id, progress).await?;
+        if done {
+            t::set_stage(tx, id, "implementing", "done", None, created + 20 * DAY).await?;
+            t::log(
+                tx,
+                id,
+                "跟踪问效",
+                label,
+                "全部建议已落实，议题办结",
+                created + 20 * DAY,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn write_survey(
+    tx: &mut Tx,
+    rng: &mut impl Rng,
+    community: &str,
+    officer: i64,
+    now: i64,
+) -> anyhow::Result<()> {
+    use shanzhi_domain::participation::survey::{Answer, parse_lines};
+    use shanzhi_store::surveys::{self as s, NewSurvey};
+    let questions = parse_lines(
+        "单选* 您支持本栋加装电梯吗？|支持|不支持|无所谓\n多选 您最关心哪些问题？|费用分摊|采光|噪音|施工期间出行\n评分* 对目前出行便利程度打分\n简答 其他意见",
+    )?;
+    let id = s::insert(
+        tx,
+        &NewSurvey {
+            node: community,
+            title: "老旧小区加装电梯意见征集",
+            intro: "每户限填一份，结果将在协商议事会上通报",
+            mode: "phone",
+            opens_at: now - 10 * DAY,
+            closes_at: now + 20 * DAY,
+            questions: &serde_json::to_string(&questions)?,
+            by: officer,
+            at: now - 10 * DAY,
+        },
+    )
+    .await?;
+    let notes = [
+        "希望尽快开工",
+        "一楼住户有顾虑",
+        "",
+        "费用按楼层分摊比较公平",
+    ];
+    for n in 0..60u32 {
+        let answers = vec![
+            // Most support it, as in the field reports' compounds that went ahead.
+            Some(Answer::Number(
+                [0, 0, 0, 0, 0, 1, 1, 2][rng.random_range(0..8)],
+            )),
+            Some(Answer::Choices(vec![
+                rng.random_range(0..2),
+                2 + rng.random_range(0..2),
+            ])),
+            Some(Answer::Number(rng.random_range(1..=5))),
+            Some(notes[n as usize % notes.len()])
+                .filter(|t| !t.is_empty())
+                .map(|t| Answer::Text(t.into())),
+        ];
+        shanzhi_domain::participation::survey::check_answers(&questions, &answers)?;
+        let respondent = format!("demo-respondent-{n}");
+        let proxy = (n % 7 == 0).then_some((officer, "社区干部（演示）代填"));
+        s::answer(
+            tx,
+            id,
+            respondent.as_bytes(),
+            &serde_json::to_string(&answers)?,
+            proxy,
+            now - rng.random_range(0..9) * DAY,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn write_opinions(
+    tx: &mut Tx,
+    community: &str,
+    officer: i64,
+    now: i64,
+) -> anyhow::Result<()> {
+    use shanzhi_store::surveys as s;
+    let letters = [
+        (
+            "建议小区增设电动车充电桩，免得有人飞线充电",
+            Some("已列入下季度民生实事，届时公示选址"),
+        ),
+        ("北门口早高峰车辆乱停，孩子上学不安全", None),
+        (
+            "感谢网格员帮忙联系维修水管",
+            Some("谢谢您的肯定，我们会继续努力"),
+        ),
+    ];
+    for (i, (content, answer)) in letters.iter().enumerate() {
+        let id = s::add_opinion(
+            tx,
+            community,
+            content,
+            "",
+            None,
+            &format!("YDEMO{i:06}"),
+            now - (5 - i as i64) * DAY,
+        )
+        .await?;
+        if let Some(a) = answer {
+            s::handle_opinion(
+                tx,
+                id,
+                "answered",
+                a,
+                None,
+                (officer, "社区干部（演示）"),
+                now - DAY,
             )
             .await?;
         }

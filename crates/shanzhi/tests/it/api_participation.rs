@@ -680,4 +680,36 @@ async fn the_demo_books_reconcile_and_its_wishes_stand_in_every_state() {
         !queue.as_array().unwrap().is_empty(),
         "declarations wait for verification"
     );
+    // Topics at every stage, a survey with answers that fit it, letters in the box.
+    let (_, topics) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/public/topics?node={COMMUNITY}"),
+            None,
+            None,
+        )
+        .await;
+    let stages: std::collections::BTreeSet<&str> = topics
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages.len(), 5, "{stages:?}");
+    let (_, surveys) = app
+        .get(&format!("/api/v1/surveys?node={COMMUNITY}"), &officer)
+        .await;
+    let survey = surveys[0]["survey"]["id"].as_i64().unwrap();
+    let (s, r) = app
+        .get(&format!("/api/v1/surveys/{survey}/results"), &officer)
+        .await;
+    assert_eq!(
+        (s, r["responses"].as_u64()),
+        (StatusCode::OK, Some(60)),
+        "{r}"
+    );
+    let (_, letters) = app
+        .get(&format!("/api/v1/opinions?node={COMMUNITY}"), &officer)
+        .await;
+    assert_eq!(letters.as_array().unwrap().len(), 3);
 }
