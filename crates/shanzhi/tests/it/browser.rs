@@ -814,6 +814,39 @@ async fn a_wish_goes_from_a_residents_phone_to_a_member_who_spends_the_points() 
     .await;
     assert!(text(&desk, "wishes").await.contains("待认领"));
     shot(&desk, "participation-desk").await;
+    // A co-building unit signs up at the desk and lists a resource.
+    fill(&desk, "#add-unit input[name=name]", "贵港市人民医院党委").await;
+    fill(&desk, "#add-unit input[name=contact]", "陈医生").await;
+    fill(&desk, "#add-unit input[name=phone]", "13877519999").await;
+    fill(
+        &desk,
+        "#add-unit input[name=commitment]",
+        "每月一次上门义诊",
+    )
+    .await;
+    submit(&desk, "#add-unit", "notice").await;
+    let unit = desk
+        .find(Locator::Css("section[id^=unit-] form"))
+        .await
+        .unwrap();
+    unit.find(Locator::Css("input[name=title]"))
+        .await
+        .unwrap()
+        .send_keys("每月义诊 1 次")
+        .await
+        .unwrap();
+    unit.find(Locator::Css("button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    desk.wait()
+        .for_element(Locator::XPath(
+            "//section[starts-with(@id, 'unit-')]//li[contains(., '每月义诊')]",
+        ))
+        .await
+        .unwrap();
 
     // 党员接单: the community's volunteer registers (双报到) and is confirmed, then claims
     // and completes the wish on the phone.

@@ -8,7 +8,9 @@ use super::{Chrome, Flash, PageError, beijing, form_photos, render};
 use crate::AppState;
 use crate::assets::STYLE_PATH;
 use crate::auth::{CsrfForm, CsrfMultipart, PageUser, Principal, csrf_token, new_secret};
-use crate::services::members::{self, Registration, ServiceInput};
+use crate::services::members::{
+    self, ListKind, ListingInput, Registration, ServiceInput, UnitInput,
+};
 use crate::services::opinions::{self, Triage};
 use crate::services::points::{self, ItemInput, RedeemInput};
 use crate::services::wishes::{self, Acting, WishStep, WishView};
@@ -25,7 +27,7 @@ use shanzhi_domain::case::Day;
 use shanzhi_domain::participation::{
     MemberKind, PostingKind, ServiceCategory, ServiceStage, Standing, WishStage,
 };
-use shanzhi_store::members::{MemberRow, ServiceRow};
+use shanzhi_store::members::{ListingRow, MemberRow, ServiceRow, UnitRow};
 use shanzhi_store::points::{ItemRow, PostingRow, Reconciliation, StatementRow};
 use shanzhi_store::surveys::OpinionRow;
 
@@ -50,6 +52,8 @@ pub fn router() -> Router<AppState> {
         .route("/participation/postings/{id}/reversal", post(reverse))
         .route("/participation/report.xlsx", get(report_xlsx))
         .route("/participation/opinions/{id}", post(triage))
+        .route("/participation/units", post(add_unit))
+        .route("/participation/units/{id}/listings", post(add_listing))
 }
 
 fn categories() -> Vec<(&'static str, &'static str)> {
@@ -421,6 +425,8 @@ struct DeskPage {
     books: Reconciliation,
     opinions: Vec<(OpinionRow, String)>,
     case_categories: Vec<(String, String)>,
+    units: Vec<UnitLine>,
+    categories: Vec<(&'static str, &'static str)>,
     year: i32,
     today: String,
     key: String,
@@ -530,6 +536,12 @@ async fn desk(
         } else {
             Vec::new()
         },
+        units: if runs {
+            units_of(&state, &code).await?
+        } else {
+            Vec::new()
+        },
+        categories: categories(),
         case_categories: if runs {
             shanzhi_store::cases::categories(&mut state.store().conn().await?)
                 .await?
@@ -758,5 +770,97 @@ async fn triage(
             Some(c) => format!("已转为事件（编号 {c}）"),
             None => "已答复，居民可凭查询码查看".to_owned(),
         });
+    back(&desk_url(&f.community), result)
+}
+
+/// A co-building unit with its lists' entries: (list name, category, entry).
+type UnitLine = (UnitRow, Vec<(&'static str, &'static str, ListingRow)>);
+
+/// The community's co-building units, each with its lists' entries.
+async fn units_of(state: &AppState, community: &str) -> Result<Vec<UnitLine>, PageError> {
+    let mut conn = state.store().conn().await?;
+    let units = shanzhi_store::members::units_under(&mut conn, community).await?;
+    let listings = shanzhi_store::members::listings_under(&mut conn, community).await?;
+    Ok(units
+        .into_iter()
+        .map(|u| {
+            let mine = listings
+                .iter()
+                .filter(|l| l.unit_id == u.id)
+                .map(|l| {
+                    let list = match l.list.as_str() {
+                        "problem" => "问题",
+                        "need" => "需求",
+                        _ => "资源",
+                    };
+                    (list, category_label(&l.category), l.clone())
+                })
+                .collect();
+            (u, mine)
+        })
+        .collect())
+}
+
+#[derive(Deserialize)]
+struct UnitForm {
+    community: String,
+    name: String,
+    contact: String,
+    phone: String,
+    commitment: String,
+}
+
+/// Registers a co-building unit (the 共建协议 is signed in person).
+async fn add_unit(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    CsrfForm(f): CsrfForm<UnitForm>,
+) -> Result<Redirect, PageError> {
+    let u = UnitInput {
+        community: f.community.clone(),
+        name: f.name,
+        contact: f.contact,
+        phone: f.phone,
+        commitment: f.commitment,
+    };
+    let result = members::add_unit(&state, &p.actor, &u)
+        .await
+        .map(|u| format!("已登记共建单位：{}", u.name));
+    back(&desk_url(&f.community), result)
+}
+
+#[derive(Deserialize)]
+struct ListingForm {
+    community: String,
+    list: String,
+    category: String,
+    title: String,
+    #[serde(default)]
+    detail: String,
+}
+
+/// Adds an entry to a unit's 三张清单.
+async fn add_listing(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ListingForm>,
+) -> Result<Redirect, PageError> {
+    let list = match f.list.as_str() {
+        "problem" => ListKind::Problem,
+        "need" => ListKind::Need,
+        _ => ListKind::Resource,
+    };
+    let category = ServiceCategory::parse(&f.category)
+        .ok_or_else(|| PageError::BadRequest("请选择类别".into()))?;
+    let l = ListingInput {
+        list,
+        category,
+        title: f.title,
+        detail: f.detail,
+    };
+    let result = members::add_listing(&state, &p.actor, id, &l)
+        .await
+        .map(|_| "已加入清单".to_owned());
     back(&desk_url(&f.community), result)
 }
