@@ -205,29 +205,6 @@ pub async fn units_under(ex: &mut impl Exec, node: &str) -> Result<Vec<UnitRow>,
     .await
 }
 
-/// Confirms or declines a pending unit; false if it was not pending.
-pub async fn decide_unit(
-    ex: &mut impl Exec,
-    id: i64,
-    standing: &str,
-    by: i64,
-    at: i64,
-) -> Result<bool, StoreError> {
-    Ok(ex
-        .exec(
-            Sql::new(
-                "UPDATE units SET standing = ?, decided_by = ?, decided_at = ? \
-                 WHERE id = ? AND standing = 'pending'",
-            )
-            .bind(standing)
-            .bind(by)
-            .bind(at)
-            .bind(id),
-        )
-        .await?
-        == 1)
-}
-
 /// An entry of a unit's 三张清单.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct ListingRow {

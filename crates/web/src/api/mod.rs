@@ -47,7 +47,10 @@ use utoipa_axum::router::OpenApiRouter;
         shanzhi_domain::region::DedicatedKind,
         shanzhi_domain::auth::Role,
         shanzhi_domain::case::Tier,
-        shanzhi_domain::case::Satisfaction
+        shanzhi_domain::case::Satisfaction,
+        shanzhi_domain::participation::Standing,
+        shanzhi_domain::participation::ServiceStage,
+        shanzhi_domain::participation::WishStage
     )),
     tags(
         (name = "auth", description = "登录与令牌"),
