@@ -847,6 +847,12 @@ async fn a_wish_goes_from_a_residents_phone_to_a_member_who_spends_the_points() 
         ))
         .await
         .unwrap();
+    assert!(
+        text(&desk, "wishes")
+            .await
+            .contains("可对接：贵港市人民医院党委：每月义诊 1 次"),
+        "the open wish is matched to the unit's resource of its category"
+    );
 
     // 党员接单: the community's volunteer registers (双报到) and is confirmed, then claims
     // and completes the wish on the phone.

@@ -89,6 +89,8 @@ struct WishLine {
     deadline: String,
     done_note: String,
     has_photo: bool,
+    /// Co-building units' resources that could meet it (三张清单 matching).
+    resources: Vec<String>,
 }
 
 impl From<WishView> for WishLine {
@@ -108,6 +110,11 @@ impl From<WishView> for WishLine {
                 .unwrap_or_default(),
             done_note: w.done_note,
             has_photo: w.has_photo,
+            resources: v
+                .resources
+                .into_iter()
+                .map(|r| format!("{}：{}", r.unit_name, r.title))
+                .collect(),
             title: w.title,
         }
     }
@@ -496,11 +503,7 @@ async fn desk(
                 (s, c)
             })
             .collect(),
-        wishes: wishes::list(&state, &p.actor, &seen, None)
-            .await?
-            .into_iter()
-            .map(WishLine::from)
-            .collect(),
+        wishes: matched(&state, wishes::list(&state, &p.actor, &seen, None).await?).await?,
         items: if p.actor.sees(&code) {
             points::items(&state, &p, Some(&code)).await?
         } else {
@@ -863,4 +866,24 @@ async fn add_listing(
         .await
         .map(|_| "已加入清单".to_owned());
     back(&desk_url(&f.community), result)
+}
+
+/// The desk's wishes, those still to be met carrying the units' resources of their category.
+async fn matched(state: &AppState, views: Vec<WishView>) -> Result<Vec<WishLine>, PageError> {
+    let mut conn = state.store().conn().await?;
+    let mut found: std::collections::HashMap<(String, String), Vec<ListingRow>> =
+        Default::default();
+    let mut out = Vec::with_capacity(views.len());
+    for mut v in views {
+        if matches!(v.stage, WishStage::Submitted | WishStage::Published) {
+            let key = (v.wish.community_code.clone(), v.wish.category.clone());
+            if !found.contains_key(&key) {
+                let rows = shanzhi_store::members::resources_for(&mut conn, &key.0, &key.1).await?;
+                found.insert(key.clone(), rows);
+            }
+            v.resources = found.get(&key).cloned().unwrap_or_default();
+        }
+        out.push(WishLine::from(v));
+    }
+    Ok(out)
 }
