@@ -53,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/participation/report.xlsx", get(report_xlsx))
         .route("/participation/opinions/{id}", post(triage))
         .route("/participation/units", post(add_unit))
+        .route("/participation/wishes/{id}/photo", get(wish_photo))
         .route("/participation/units/{id}/listings", post(add_listing))
 }
 
@@ -886,4 +887,15 @@ async fn matched(state: &AppState, views: Vec<WishView>) -> Result<Vec<WishLine>
         out.push(WishLine::from(v));
     }
     Ok(out)
+}
+
+/// A wish's completion photo, for staff who see the wish and the member who took it.
+async fn wish_photo(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    Ok(crate::api::photos::jpeg(
+        wishes::photo(&state, &p, id).await?,
+    )?)
 }

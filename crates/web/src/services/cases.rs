@@ -76,7 +76,8 @@ pub struct ReportInput {
 /// Letters and digits that cannot be mistaken for one another when read aloud or retyped.
 const TRACKING_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 
-fn tracking_code() -> String {
+/// A fresh tracking code: ten characters of [`TRACKING_ALPHABET`].
+pub(crate) fn tracking_code() -> String {
     let mut rng = rand::rng();
     (0..10)
         .map(|_| TRACKING_ALPHABET[rng.random_range(0..TRACKING_ALPHABET.len())] as char)

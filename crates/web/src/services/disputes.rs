@@ -3,6 +3,7 @@
 
 use crate::auth::Actor;
 use crate::services::cases::{actor_label, party_of};
+use crate::services::fields::text;
 use crate::services::regions;
 use crate::{ApiError, AppState};
 use shanzhi_domain::case::{
@@ -82,17 +83,6 @@ pub async fn detail(state: &AppState, case_id: i64) -> Result<DisputeDetail, Api
         sessions: store::sessions(&mut conn, case_id).await?,
         followups: store::followups(&mut conn, case_id).await?,
     })
-}
-
-fn text<'a>(value: &'a str, what: &str, max: usize) -> Result<&'a str, ApiError> {
-    let v = value.trim();
-    if v.is_empty() || v.chars().count() > max {
-        return Err(ApiError::bad(
-            "invalid_field",
-            format!("{what}不能为空，且不超过 {max} 个字"),
-        ));
-    }
-    Ok(v)
 }
 
 async fn log(

@@ -5,6 +5,7 @@
 
 use crate::auth::Principal;
 use crate::services::cases::actor_label;
+use crate::services::fields::{optional, text};
 use crate::services::points::{self, Credit};
 use crate::services::regions;
 use crate::{ApiError, AppState};
@@ -46,30 +47,6 @@ pub(crate) fn anywhere(actor: &Actor) -> Actor {
         node: None,
         ..actor.clone()
     }
-}
-
-/// Trims a required text, at most `max` characters.
-pub(crate) fn text<'a>(value: &'a str, what: &str, max: usize) -> Result<&'a str, ApiError> {
-    let v = value.trim();
-    if v.is_empty() || v.chars().count() > max {
-        return Err(ApiError::bad(
-            "invalid_field",
-            format!("{what}不能为空，且不超过 {max} 个字"),
-        ));
-    }
-    Ok(v)
-}
-
-/// Trims an optional text, at most `max` characters.
-pub(crate) fn optional<'a>(value: &'a str, what: &str, max: usize) -> Result<&'a str, ApiError> {
-    let v = value.trim();
-    if v.chars().count() > max {
-        return Err(ApiError::bad(
-            "invalid_field",
-            format!("{what}不超过 {max} 个字"),
-        ));
-    }
-    Ok(v)
 }
 
 /// A phone number checked, sealed, indexed and masked.

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod dashboard;
 pub mod deadlines;
 pub mod disputes;
+pub mod fields;
 pub mod hotline;
 pub mod intake;
 pub mod keys;

@@ -4,9 +4,9 @@
 
 use crate::auth::Principal;
 use crate::services::cases::{self as cases_svc, ReportInput, actor_label};
-use crate::services::members::{community_of, optional, sealed_phone, text};
+use crate::services::fields::{optional, text};
+use crate::services::members::{community_of, sealed_phone};
 use crate::{ApiError, AppState};
-use rand::Rng;
 use shanzhi_domain::auth::{Actor, Role};
 use shanzhi_store::now_ms;
 use shanzhi_store::surveys::{self as store, OpinionRow};
@@ -182,12 +182,8 @@ pub async fn triage(
         .ok_or_else(ApiError::not_found)
 }
 
-/// A tracking code: `prefix` and ten letters and digits that cannot be mistaken for one
-/// another (no 0/O, 1/I/L).
+/// A tracking code for a resident's wish, letter or topic: `prefix`, then a case-style code
+/// (the prefix keeps the kinds apart when a resident reads one out).
 pub(crate) fn tracking_code(prefix: char) -> String {
-    let mut rng = rand::rng();
-    let alphabet = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-    std::iter::once(prefix)
-        .chain((0..10).map(|_| alphabet[rng.random_range(0..alphabet.len())] as char))
-        .collect()
+    format!("{prefix}{}", cases_svc::tracking_code())
 }

@@ -5,7 +5,8 @@
 
 use crate::auth::Principal;
 use crate::services::cases::actor_label;
-use crate::services::members::{self, anywhere, community_of, text};
+use crate::services::fields::text;
+use crate::services::members::{self, anywhere, community_of};
 use crate::{ApiError, AppState};
 use shanzhi_domain::auth::{Actor, Role};
 use shanzhi_domain::participation::points::{self as rules, MAX_POSTING};

@@ -5,7 +5,7 @@
 
 use crate::auth::Principal;
 use crate::services::cases::actor_label;
-use crate::services::members::{optional, text};
+use crate::services::fields::{optional, text};
 use crate::{ApiError, AppState};
 use rand::Rng;
 use sha2::{Digest, Sha256};

@@ -7,7 +7,8 @@
 
 use crate::auth::Principal;
 use crate::services::cases::{self as cases_svc, ReportInput, actor_label};
-use crate::services::members::{optional, sealed_phone, text};
+use crate::services::fields::{optional, text};
+use crate::services::members::sealed_phone;
 use crate::{ApiError, AppState};
 use shanzhi_domain::auth::Role;
 use shanzhi_domain::participation::topic::{

@@ -4,7 +4,8 @@
 
 use crate::auth::Principal;
 use crate::services::cases::actor_label;
-use crate::services::members::{self, anywhere, community_of, optional, sealed_phone, text};
+use crate::services::fields::{optional, text};
+use crate::services::members::{self, anywhere, community_of, sealed_phone};
 use crate::services::points::{self, Credit};
 use crate::{ApiError, AppState};
 use shanzhi_domain::auth::{Actor, Role};
@@ -441,8 +442,7 @@ pub async fn act(
 }
 
 /// The completion photo of a wish the reader may see.
-pub async fn photo(state: &AppState, id: i64) -> Result<Vec<u8>, ApiError> {
-    store::photo(&mut state.store().conn().await?, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("没有完成照片".into()))
+pub async fn photo(state: &AppState, p: &Principal, id: i64) -> Result<Option<Vec<u8>>, ApiError> {
+    visible(state, p, id).await?;
+    Ok(store::photo(&mut state.store().conn().await?, id).await?)
 }
