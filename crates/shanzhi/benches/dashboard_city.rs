@@ -10,10 +10,11 @@
 //! `SZ_BASELINE_ROUNDS` (10; each after one warm-up round).
 
 use rand::{Rng, SeedableRng};
+use shanzhi_app::Clock;
 use shanzhi_domain::case::Day;
 use shanzhi_domain::patrol::DailyRule;
 use shanzhi_store::bulk::{Cell, insert_rows};
-use shanzhi_store::{Exec, Sql, Store, StoreOptions, now_ms};
+use shanzhi_store::{Exec, Sql, Store, StoreOptions};
 use std::time::Instant;
 
 const CITY: &str = "4509";
@@ -115,7 +116,7 @@ async fn baseline(
     child_len: usize,
     (from, to): (i64, i64),
 ) -> anyhow::Result<i64> {
-    let now = now_ms();
+    let now = Clock::system().now_ms();
     let rows: Vec<(String, i64, i64, i64, i64, i64, i64)> = ex
         .all(
             Sql::new(
@@ -197,7 +198,7 @@ async fn regions(store: &Store, grids: usize) -> anyhow::Result<Vec<String>> {
     if have > 0 {
         return Ok(grid_codes);
     }
-    let now = now_ms();
+    let now = Clock::system().now_ms();
     let rows: Vec<[Cell<'_>; 8]> = nodes
         .iter()
         .map(|(code, parent, name, level, depth)| {
@@ -251,7 +252,7 @@ async fn cases(store: &Store, grids: &[String], count: usize) -> anyhow::Result<
     drop(conn);
     anyhow::ensure!(!categories.is_empty(), "seed the demo first (categories)");
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
-    let now = now_ms();
+    let now = Clock::system().now_ms();
     let terms = shanzhi_domain::case::index_terms("压测事件 压测生成的事件").join(" ");
     for start in (0..count).step_by(50_000) {
         let batch: Vec<_> = (start..(start + 50_000).min(count))
@@ -401,7 +402,7 @@ async fn patrols(store: &Store, grids: &[String], points: usize) -> anyhow::Resu
         .await?;
     drop(conn);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-    let today = Day::of(now_ms());
+    let today = Day::of(Clock::system().now_ms());
     let pairs = points / POINTS_PER_PATROL / 2;
     let mut seen = std::collections::HashSet::new();
     let mut rows: Vec<(String, String, i64)> = Vec::with_capacity(pairs * 2);

@@ -30,7 +30,7 @@ async fn main() -> anyhow::Result<()> {
     while start.elapsed() < Duration::from_secs(seconds) {
         i += 1;
         let t = Instant::now();
-        let now = shanzhi_store::now_ms();
+        let now = shanzhi_app::Clock::system().now_ms();
         conn.exec(
             Sql::new(
                 "INSERT INTO cases (tracking_code, source, category_code, title, description, node_code, lon, lat, \

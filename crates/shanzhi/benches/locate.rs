@@ -6,7 +6,7 @@
 //! Environment: `SHANZHI_BENCH_PG_URL` (an admin URL; PostGIS and PostgreSQL listing are skipped
 //! without it), `SHANZHI_BENCH_SCALES` (default `city,province`).
 
-use shanzhi::demo::{Lattice, LatticeSpec};
+use shanzhi_app::demo::{Lattice, LatticeSpec};
 use shanzhi_domain::geo::{IndexItem, LocateIndex};
 use shanzhi_domain::region::{GridClass, Level, RegionCode};
 use shanzhi_store::{Exec, Sql, Store, StoreOptions, regions};

@@ -2,7 +2,7 @@
 //! containers with a secret store), else the key file, created on first start.
 
 use anyhow::Context;
-use shanzhi_store::vault::Vault;
+use shanzhi_app::keys::Vault;
 use std::path::Path;
 
 /// Loads the keys, creating the key file when there is none.

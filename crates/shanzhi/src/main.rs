@@ -2,14 +2,19 @@
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use shanzhi::{keys, seed, server};
+use shanzhi::server::{self, Launch};
+use shanzhi::{keys, operator_error};
+use shanzhi_app::accounts::{NewAccountInput, create, set_password};
+use shanzhi_app::boot::{Demo, boot, migrate};
+use shanzhi_app::keys::Vault;
+use shanzhi_app::{App, AppConfig, StoreOptions};
 use shanzhi_domain::auth::Role;
-use shanzhi_store::Store;
 use shanzhi_web::WebConfig;
-use shanzhi_web::services::accounts::{NewAccountInput, create, set_password};
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// 善治 Shanzhi — 网格化基层治理平台.
 #[derive(Parser)]
@@ -208,11 +213,23 @@ async fn main() -> anyhow::Result<()> {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }
     let cli = Cli::parse();
-    let opts = shanzhi_store::StoreOptions::from_config(cli.database_url.as_deref(), &cli.data_dir);
+    let opts = StoreOptions::from_config(cli.database_url.as_deref(), &cli.data_dir);
     let key_file = cli
         .key_file
         .clone()
         .unwrap_or_else(|| cli.data_dir.join("keys.txt"));
+    // Every command but `serve` runs as the operator and starts no workers: the application is
+    // booted as `serve` boots it, then one operation is called.
+    let app = async |vault: Vault| -> anyhow::Result<App> {
+        let config = AppConfig {
+            vault: Arc::new(vault),
+            ..Default::default()
+        };
+        Ok(boot(&opts, config, Demo::Off, None)
+            .await
+            .map_err(operator_error)?
+            .app)
+    };
     match cli.command {
         Command::Serve {
             bind,
@@ -223,64 +240,49 @@ async fn main() -> anyhow::Result<()> {
             photo_max_mb,
             survey_answers_per_minute,
         } => {
-            let store = Store::open(&opts).await.context("打开数据库失败")?;
-            let vault = keys::load(&key_file)?;
-            seed::baseline(&store).await?;
-            let demo_logins = if demo {
-                let logins = seed::demo(&store).await?;
-                seed::demo_registers(&store, &vault).await?;
-                seed::demo_history(&store).await?;
-                seed::demo_participation(&store, &vault).await?;
-                logins
-            } else {
-                Vec::new()
-            };
-            if let Some(pw) =
-                seed::first_admin(&store, std::env::var("SHANZHI_ADMIN_PASSWORD").ok()).await?
-            {
+            let running = server::launch(Launch {
+                store: opts.clone(),
+                app: AppConfig {
+                    photo_max_bytes: photo_max_mb.max(1) * 1024 * 1024,
+                    vault: Arc::new(keys::load(&key_file)?),
+                    ..Default::default()
+                },
+                web: WebConfig {
+                    secure_cookies,
+                    public_url,
+                    survey_answers_per_minute,
+                    ..Default::default()
+                },
+                demo: if demo { Demo::Everything } else { Demo::Off },
+                admin_password: std::env::var("SHANZHI_ADMIN_PASSWORD").ok(),
+                bind,
+                escalation_every: Duration::from_secs(escalation_interval.max(1)),
+            })
+            .await?;
+            if let Some(pw) = &running.admin_password {
                 println!("已创建管理员账号 admin，初始密码（只显示这一次）：{pw}");
             }
-            let config = WebConfig {
-                demo_logins,
-                secure_cookies,
-                public_url,
-                photo_max_bytes: photo_max_mb.max(1) * 1024 * 1024,
-                survey_answers_per_minute,
-                vault: std::sync::Arc::new(vault),
-                ..Default::default()
-            };
-            let state = shanzhi_web::AppState::new(store, config).await?;
-            let scheduler = server::spawn_scheduler(
-                state.clone(),
-                std::time::Duration::from_secs(escalation_interval.max(1)),
-            );
-            let running = server::start(bind, state).await?;
             println!("善治已启动：http://{}", running.addr);
             if demo {
                 println!(
                     "Open311 演示：http://{}/open311/v2/discovery.json，api_key={}",
                     running.addr,
-                    shanzhi_web::services::open311::DEMO_KEY
+                    shanzhi_app::open311::DEMO_KEY
                 );
             }
             tokio::signal::ctrl_c().await?;
-            scheduler.abort();
             running.stop().await?;
         }
         Command::Audit {
             action: AuditAction::Verify,
         } => {
-            let store = Store::open(&opts).await?;
-            let vault = keys::load(&key_file)?;
-            let sealed = shanzhi_web::services::audit::seal(&store, &vault)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            match shanzhi_web::services::audit::verify(&store, &vault).await {
-                Ok(v) => println!(
+            let app = app(keys::load(&key_file)?).await?;
+            match shanzhi_app::audit::check(&app, None).await {
+                Ok((sealed, v)) => println!(
                     "审计日志完整：共 {} 条（本次封存 {sealed} 条），链尾校验值 {}",
                     v.checked, v.head
                 ),
-                Err(e) => bail!("审计日志校验失败：{e}"),
+                Err(e) => bail!("审计日志校验失败：{}", operator_error(e)),
             }
         }
         Command::Report {
@@ -289,8 +291,8 @@ async fn main() -> anyhow::Result<()> {
             username,
             out,
         } => {
-            let store = Store::open(&opts).await?;
-            for path in shanzhi::reports::monthly(store, &username, &node, &month, &out).await? {
+            let app = app(keys::load(&key_file)?).await?;
+            for path in shanzhi::reports::monthly(&app, &username, &node, &month, &out).await? {
                 println!("已生成 {}", path.display());
             }
         }
@@ -301,12 +303,7 @@ async fn main() -> anyhow::Result<()> {
             check_only,
             mapping,
         } => {
-            let store = Store::open(&opts).await?;
-            let vault = keys::load(&key_file)?;
-            let config = WebConfig {
-                vault: std::sync::Arc::new(vault),
-                ..Default::default()
-            };
+            let app = app(keys::load(&key_file)?).await?;
             let mapping = mapping
                 .unwrap_or_default()
                 .split([',', '，'])
@@ -314,8 +311,7 @@ async fn main() -> anyhow::Result<()> {
                 .map(|(k, h)| (k.trim().to_owned(), h.trim().to_owned()))
                 .collect();
             shanzhi::sheets::import(
-                store,
-                config,
+                &app,
                 shanzhi::sheets::ImportJob {
                     register,
                     file,
@@ -327,7 +323,6 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         }
         Command::Keys { action } => {
-            let store = Store::open(&opts).await?;
             let vault = match action {
                 KeysAction::Rotate => {
                     if std::env::var("SHANZHI_KEYS").is_ok() {
@@ -335,32 +330,28 @@ async fn main() -> anyhow::Result<()> {
                             "密钥来自 SHANZHI_KEYS：请在其中追加新密钥行后运行 shanzhi keys reseal"
                         );
                     }
-                    let v = shanzhi_store::vault::Vault::rotate_file(&key_file)?;
+                    let v = Vault::rotate_file(&key_file)?;
                     println!("已在 {} 中添加密钥 {}", key_file.display(), v.current_key());
                     v
                 }
                 KeysAction::Reseal => keys::load(&key_file)?,
             };
-            let done = shanzhi_web::services::keys::reseal(&store, &vault)
+            let key = vault.current_key();
+            let app = app(vault).await?;
+            let done = shanzhi_app::keys::reseal_all(&app)
                 .await
-                .map_err(|e| match e {
-                    // The command line is the operator's: show what broke.
-                    shanzhi_web::ApiError::Internal(detail) => anyhow::anyhow!(detail),
-                    other => anyhow::anyhow!("{other}"),
-                })?;
+                .map_err(operator_error)?;
             println!(
-                "已检查 {} 个加密值，其中 {} 个改用密钥 {} 重新加密",
-                done.checked,
-                done.resealed,
-                vault.current_key()
+                "已检查 {} 个加密值，其中 {} 个改用密钥 {key} 重新加密",
+                done.checked, done.resealed,
             );
         }
         Command::Migrate => {
-            Store::open(&opts).await?;
+            migrate(&opts).await.map_err(operator_error)?;
             println!("数据库已是最新版本");
         }
         Command::User { action } => {
-            let store = Store::open(&opts).await?;
+            let app = app(keys::load(&key_file)?).await?;
             match action {
                 UserAction::Add {
                     username,
@@ -378,35 +369,34 @@ async fn main() -> anyhow::Result<()> {
                         department_id: department,
                         password: read_password()?,
                     };
-                    let a = create(&store, None, input)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let a = create(&app, None, input).await.map_err(operator_error)?;
                     println!("已创建账号 {}（{}）", a.username, role.label());
                 }
                 UserAction::Passwd { username } => {
-                    set_password(&store, None, &username, read_password()?)
+                    set_password(&app, None, &username, read_password()?)
                         .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                        .map_err(operator_error)?;
                     println!("已更新 {username} 的密码，原有登录已失效");
                 }
             }
         }
         Command::Open311 { action } => {
-            let store = Store::open(&opts).await?;
-            let err = |e: shanzhi_web::ApiError| anyhow::anyhow!("{e}");
+            let app = app(keys::load(&key_file)?).await?;
             match action {
                 Open311Action::AddClient { name } => {
-                    let issued =
-                        shanzhi_web::services::open311::register(&store, None, &name, None)
-                            .await
-                            .map_err(err)?;
+                    let issued = shanzhi_app::open311::register(&app, None, &name)
+                        .await
+                        .map_err(operator_error)?;
                     println!(
                         "已登记客户端 {}（id {}），api_key（只显示这一次）：{}",
                         issued.client.name, issued.client.id, issued.api_key
                     );
                 }
                 Open311Action::Clients => {
-                    for c in shanzhi_store::open311::all(&mut store.conn().await?).await? {
+                    let clients = shanzhi_app::open311::list(&app, None)
+                        .await
+                        .map_err(operator_error)?;
+                    for c in clients {
                         let state = if c.revoked_at.is_some() {
                             "已吊销"
                         } else {
@@ -416,21 +406,15 @@ async fn main() -> anyhow::Result<()> {
                     }
                 }
                 Open311Action::Revoke { id } => {
-                    if !shanzhi_store::open311::revoke(
-                        &mut store.conn().await?,
-                        id,
-                        shanzhi_store::now_ms(),
-                    )
-                    .await?
-                    {
-                        bail!("没有有效的客户端 {id}");
-                    }
+                    shanzhi_app::open311::revoke(&app, None, id)
+                        .await
+                        .map_err(operator_error)?;
                     println!("已吊销客户端 {id} 的 api_key");
                 }
             }
         }
         Command::Demo { out } => {
-            let doc = serde_json::to_string_pretty(&shanzhi::demo::district().tree)?;
+            let doc = serde_json::to_string_pretty(&shanzhi_app::demo::district().tree)?;
             if out.as_os_str() == "-" {
                 println!("{doc}");
             } else {

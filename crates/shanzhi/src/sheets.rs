@@ -3,11 +3,9 @@
 //! same all-or-nothing write as an upload; meant for the first load of a district's sheets.
 
 use anyhow::{Context, bail};
-use shanzhi_store::{Store, accounts};
-use shanzhi_web::auth::{Principal, actor_of};
-use shanzhi_web::services::registers::import::{Phase, Progress, Report, Upload};
-use shanzhi_web::services::registers::{Keeper, places, resident_sheet};
-use shanzhi_web::{AppState, WebConfig};
+use shanzhi_app::registers::import::{Phase, Progress, Report, Upload};
+use shanzhi_app::registers::{Keeper, places, resident_sheet};
+use shanzhi_app::{App, accounts};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -27,15 +25,10 @@ pub struct ImportJob {
 }
 
 /// Runs an import and prints its outcome; fails when any row is wrong.
-pub async fn import(store: Store, config: WebConfig, job: ImportJob) -> anyhow::Result<Report> {
-    let mut conn = store.conn().await?;
-    let account = accounts::by_username(&mut conn, &job.username)
-        .await?
-        .with_context(|| format!("没有用户名为 {} 的账号", job.username))?;
-    drop(conn);
-    let actor = actor_of(&account).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let p = Principal { account, actor };
-    let state = AppState::new(store, config).await?;
+pub async fn import(state: &App, job: ImportJob) -> anyhow::Result<Report> {
+    let p = accounts::acting_as(state, &job.username)
+        .await
+        .map_err(crate::operator_error)?;
     let upload = Upload::existing(job.file.clone())
         .with_context(|| format!("无法读取 {}", job.file.display()))?;
     let progress = Progress::new();
@@ -64,15 +57,14 @@ pub async fn import(store: Store, config: WebConfig, job: ImportJob) -> anyhow::
     };
     let report = match job.register.as_str() {
         "residents" => {
-            resident_sheet::import(&state, k, &upload, &job.mapping, job.check_only, &progress)
-                .await
+            resident_sheet::import(state, k, &upload, &job.mapping, job.check_only, &progress).await
         }
         "places" => {
-            places::import(&state, k, &upload, &job.mapping, job.check_only, &progress).await
+            places::import(state, k, &upload, &job.mapping, job.check_only, &progress).await
         }
         other => bail!("未知台账 {other}：可选 residents、places"),
     }
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    .map_err(crate::operator_error)?;
     watch.abort();
     let secs = started.elapsed().as_secs_f64();
     for e in &report.problems.listed {

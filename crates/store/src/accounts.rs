@@ -1,6 +1,6 @@
 //! Staff accounts and departments.
 
-use crate::{Exec, Sql, StoreError, now_ms};
+use crate::{Exec, Sql, StoreError};
 
 const COLUMNS: &str = "id, username, display_name, role, node_code, department_id, password_hash, active, \
                        created_at, updated_at";
@@ -48,8 +48,7 @@ pub struct NewAccount<'a> {
 }
 
 /// Inserts an account; a taken username is a [`StoreError::Conflict`].
-pub async fn insert(ex: &mut impl Exec, a: NewAccount<'_>) -> Result<i64, StoreError> {
-    let now = now_ms();
+pub async fn insert(ex: &mut impl Exec, a: NewAccount<'_>, now: i64) -> Result<i64, StoreError> {
     let (id,): (i64,) = ex
         .one(
             Sql::new(
@@ -116,12 +115,17 @@ pub async fn at_node(ex: &mut impl Exec, code: &str) -> Result<Vec<AccountRow>, 
 }
 
 /// Replaces a password hash and ends the account's sessions and tokens.
-pub async fn set_password(ex: &mut impl Exec, id: i64, hash: &str) -> Result<bool, StoreError> {
+pub async fn set_password(
+    ex: &mut impl Exec,
+    id: i64,
+    hash: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
     let n = ex
         .exec(
             Sql::new("UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?")
                 .bind(hash)
-                .bind(now_ms())
+                .bind(now)
                 .bind(id),
         )
         .await?;
@@ -157,6 +161,7 @@ pub async fn insert_department(
     name: &str,
     kind: &str,
     node_code: &str,
+    now: i64,
 ) -> Result<i64, StoreError> {
     let (id,): (i64,) = ex
         .one(
@@ -164,7 +169,7 @@ pub async fn insert_department(
                 .bind(name.trim())
                 .bind(kind.trim())
                 .bind(node_code)
-                .bind(now_ms()),
+                .bind(now),
         )
         .await?;
     Ok(id)

@@ -1,7 +1,7 @@
 //! Cases (事件), their timeline and the category list.
 
 use crate::vault::SealedValue;
-use crate::{Backend, Exec, Sql, StoreError, now_ms};
+use crate::{Backend, Exec, Sql, StoreError};
 use shanzhi_domain::case::{CategorySpec, Clock};
 
 /// A stored category (also the API's answer, so the two cannot drift).
@@ -264,8 +264,9 @@ pub async fn insert(
     ex: &mut impl Exec,
     c: NewCase<'_>,
     first: NewEvent<'_>,
+    now: i64,
 ) -> Result<CaseRow, StoreError> {
-    let mut rows = insert_many_at(ex, &[(c, first)], now_ms()).await?;
+    let mut rows = insert_many_at(ex, &[(c, first)], now).await?;
     rows.pop()
         .ok_or_else(|| StoreError::Corrupt("insert returned no row".into()))
 }
@@ -276,8 +277,9 @@ pub async fn insert(
 pub async fn insert_many(
     ex: &mut impl Exec,
     items: &[(NewCase<'_>, NewEvent<'_>)],
+    now: i64,
 ) -> Result<Vec<CaseRow>, StoreError> {
-    insert_many_at(ex, items, now_ms()).await
+    insert_many_at(ex, items, now).await
 }
 
 /// Rows per multi-row statement: well under SQLite's 32,766 and PostgreSQL's 65,535 bound
@@ -422,8 +424,9 @@ pub async fn append_event(
     ex: &mut impl Exec,
     case_id: i64,
     e: NewEvent<'_>,
+    now: i64,
 ) -> Result<(), StoreError> {
-    append_event_at(ex, case_id, now_ms(), e).await
+    append_event_at(ex, case_id, now, e).await
 }
 
 async fn append_event_at(
@@ -619,8 +622,8 @@ pub async fn update_if_version(
     id: i64,
     version: i64,
     u: &CaseUpdate<'_>,
+    now: i64,
 ) -> Result<bool, StoreError> {
-    let now = now_ms();
     let n = ex
         .exec(
             Sql::new(
@@ -747,11 +750,11 @@ pub async fn insert_past(
         .pop()
         .ok_or_else(|| StoreError::Corrupt("insert returned no row".into()))?
         .id;
-    update_if_version(ex, id, 1, &p.now).await?;
+    let last = p.steps.last().map_or(p.created_at, |(at, _)| *at);
+    update_if_version(ex, id, 1, &p.now, last).await?;
     for (at, e) in &p.steps {
         append_event_at(ex, id, *at, e.clone()).await?;
     }
-    let last = p.steps.last().map_or(p.created_at, |(at, _)| *at);
     // The handled and closed times come from the timeline written above, not the clock.
     ex.exec(
         Sql::new(

@@ -205,6 +205,59 @@ pub struct OpenCases {
     pub reported_overdue: i64,
 }
 
+/// What was open at an instant under a child of the root: cases, and of those past their
+/// deadline then.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OpenAt {
+    /// Child code.
+    pub child: String,
+    /// Open at the instant.
+    pub open: i64,
+    /// Of those, past the deadline they had then.
+    pub overdue: i64,
+}
+
+/// The cases open under `root` at the instant `at` (ms), by child: each case's stage is that
+/// of its last timeline entry before `at`, its deadlines and suspension those it had then
+/// (`case_deadlines`). Cases handled before `at` for the last time, and cases rejected or
+/// merged before it, cannot have been open and are not looked at.
+pub async fn open_at(
+    ex: &mut impl Exec,
+    root: &str,
+    child_len: usize,
+    at: i64,
+) -> Result<Vec<OpenAt>, StoreError> {
+    ex.all(
+        Sql::new(
+            "SELECT substr(c.node_code, 1, ?) AS child, COUNT(*) AS open, \
+             COALESCE(SUM(CASE WHEN (e.to_stage = 'reported' AND COALESCE(d.suspended_at, ?) > d.accept_due) \
+               OR (e.to_stage <> 'reported' AND COALESCE(d.suspended_at, ?) > d.handle_due) \
+               THEN 1 ELSE 0 END), 0) AS overdue \
+             FROM cases c \
+             JOIN case_events e ON e.id = (SELECT e2.id FROM case_events e2 \
+               WHERE e2.case_id = c.id AND e2.at < ? ORDER BY e2.at DESC, e2.id DESC LIMIT 1) \
+             JOIN case_deadlines d ON d.id = (SELECT d2.id FROM case_deadlines d2 \
+               WHERE d2.case_id = c.id AND d2.at < ? ORDER BY d2.at DESC, d2.id DESC LIMIT 1) \
+             WHERE c.node_code >= ? AND c.node_code < ? AND c.created_at < ? \
+             AND (c.handled_at IS NULL OR c.handled_at >= ?) \
+             AND (c.stage NOT IN ('rejected', 'merged') OR c.updated_at >= ?) \
+             AND e.to_stage IN ('reported', 'accepted', 'dispatched', 'in_progress') \
+             GROUP BY 1 ORDER BY 1",
+        )
+        .bind(child_len as i32)
+        .bind(at)
+        .bind(at)
+        .bind(at)
+        .bind(at)
+        .bind(root)
+        .bind(format!("{root}:"))
+        .bind(at)
+        .bind(at)
+        .bind(at),
+    )
+    .await
+}
+
 /// The cases open now under `root`, by child and category; `[from, to)` picks the reported
 /// period whose overdue count is wanted.
 pub async fn open_cases(
@@ -283,6 +336,33 @@ pub async fn visits_done(
         )
         .await?;
     Ok(n)
+}
+
+/// The tagged residents under `root` who were registered before `at` (ms) and had not moved
+/// out by `day`: for each, how often they are to be visited and the last visit to their
+/// household on or before `day` (ISO).
+pub async fn visit_duty_on(
+    ex: &mut impl Exec,
+    root: &str,
+    day: &str,
+    at: i64,
+) -> Result<Vec<(i32, Option<String>)>, StoreError> {
+    ex.all(
+        Sql::new(
+            "SELECT k.visit_days, (SELECT MAX(v.day) FROM visits v \
+               WHERE v.household_id = p.household_id AND v.day <= ?) \
+             FROM person_tags t JOIN tag_kinds k ON k.code = t.tag \
+             JOIN persons p ON p.id = t.person_id \
+             WHERE k.visit_days IS NOT NULL AND (p.moved_out IS NULL OR p.moved_out > ?) \
+             AND p.created_at < ? AND p.node_code >= ? AND p.node_code < ?",
+        )
+        .bind(day)
+        .bind(day)
+        .bind(at)
+        .bind(root)
+        .bind(format!("{root}:")),
+    )
+    .await
 }
 
 /// Tagged residents under `root` due a visit by `day` (overdue or never visited).

@@ -42,11 +42,3 @@ pub mod wishes;
 
 pub use db::{Backend, Conn, Exec, Record, Sql, Store, StoreOptions, Tx};
 pub use error::StoreError;
-
-/// Milliseconds since the Unix epoch: every timestamp column holds this (BIGINT on both
-/// backends), which keeps comparisons and ordering identical on SQLite and PostgreSQL.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}

@@ -1,6 +1,6 @@
 //! Region nodes: reads by code, children and subtree ranges, writes with their history.
 
-use crate::{Exec, Sql, StoreError, now_ms};
+use crate::{Exec, Sql, StoreError};
 use shanzhi_domain::geo::Boundary;
 use shanzhi_domain::region::{DedicatedKind, Existing, GridClass, ImportPlan, Level, RegionCode};
 use std::collections::HashMap;
@@ -104,8 +104,8 @@ pub async fn insert(
     n: NewNode<'_>,
     actor: Option<i64>,
     action: &str,
+    now: i64,
 ) -> Result<(), StoreError> {
-    let now = now_ms();
     let level = n.code.level();
     ex.exec(
         Sql::new(format!(
@@ -124,7 +124,7 @@ pub async fn insert(
         .bind(level.depth()),
     )
     .await?;
-    event(ex, n.code.as_str(), actor, action, n.name).await
+    event(ex, n.code.as_str(), actor, action, n.name, now).await
 }
 
 async fn event(
@@ -133,11 +133,12 @@ async fn event(
     actor: Option<i64>,
     action: &str,
     detail: &str,
+    now: i64,
 ) -> Result<(), StoreError> {
     ex.exec(
         Sql::new("INSERT INTO region_node_events (code, at, actor_id, action, detail) VALUES (?, ?, ?, ?, ?)")
             .bind(code)
-            .bind(now_ms())
+            .bind(now)
             .bind(actor)
             .bind(action)
             .bind(detail),
@@ -151,6 +152,7 @@ pub async fn insert_plan(
     ex: &mut impl Exec,
     plan: &ImportPlan,
     actor: Option<i64>,
+    now: i64,
 ) -> Result<(), StoreError> {
     for n in &plan.nodes {
         let new = NewNode {
@@ -162,7 +164,7 @@ pub async fn insert_plan(
             feature: n.feature.as_deref(),
             boundary: n.boundary.as_ref(),
         };
-        insert(ex, new, actor, "imported").await?;
+        insert(ex, new, actor, "imported", now).await?;
     }
     Ok(())
 }
@@ -367,6 +369,7 @@ pub async fn rename(
     code: &str,
     name: &str,
     actor: Option<i64>,
+    now: i64,
 ) -> Result<bool, StoreError> {
     let Some(old) = get(ex, code).await? else {
         return Ok(false);
@@ -374,7 +377,7 @@ pub async fn rename(
     ex.exec(
         Sql::new("UPDATE region_nodes SET name = ?, updated_at = ? WHERE code = ?")
             .bind(name.trim())
-            .bind(now_ms())
+            .bind(now)
             .bind(code),
     )
     .await?;
@@ -384,6 +387,7 @@ pub async fn rename(
         actor,
         "renamed",
         &format!("{} → {}", old.name, name.trim()),
+        now,
     )
     .await?;
     Ok(true)
@@ -395,11 +399,12 @@ pub async fn set_boundary(
     code: &str,
     boundary: Option<&Boundary>,
     actor: Option<i64>,
+    now: i64,
 ) -> Result<(), StoreError> {
     ex.exec(
         Sql::new("UPDATE region_nodes SET boundary = ?, updated_at = ? WHERE code = ?")
             .bind(boundary.map(|b| b.to_geojson().to_string()))
-            .bind(now_ms())
+            .bind(now)
             .bind(code),
     )
     .await?;
@@ -408,7 +413,7 @@ pub async fn set_boundary(
     } else {
         "边界已清除"
     };
-    event(ex, code, actor, "boundary", detail).await
+    event(ex, code, actor, "boundary", detail, now).await
 }
 
 /// Retires a node and its whole subtree (soft: rows and codes stay, so codes are never
@@ -418,6 +423,7 @@ pub async fn retire(
     root: &RegionCode,
     reason: &str,
     actor: Option<i64>,
+    now: i64,
 ) -> Result<Vec<String>, StoreError> {
     let codes: Vec<(String,)> = ex
         .all(
@@ -426,7 +432,6 @@ pub async fn retire(
                 .bind(root.subtree_upper()),
         )
         .await?;
-    let now = now_ms();
     ex.exec(
         Sql::new("UPDATE region_nodes SET retired_at = ?, updated_at = ? WHERE code >= ? AND code < ? AND retired_at IS NULL")
             .bind(now)
@@ -436,7 +441,7 @@ pub async fn retire(
     )
     .await?;
     for (code,) in &codes {
-        event(ex, code, actor, "retired", reason).await?;
+        event(ex, code, actor, "retired", reason, now).await?;
     }
     Ok(codes.into_iter().map(|(c,)| c).collect())
 }

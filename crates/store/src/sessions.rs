@@ -2,7 +2,7 @@
 //! database does not leak live credentials.
 
 use crate::accounts::AccountRow;
-use crate::{Exec, Sql, StoreError, now_ms};
+use crate::{Exec, Sql, StoreError};
 
 const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.display_name, a.role, a.node_code, a.department_id, \
                                a.password_hash, a.active, a.created_at, a.updated_at";
@@ -13,12 +13,13 @@ pub async fn create_session(
     token_hash: &str,
     account_id: i64,
     expires_at: i64,
+    now: i64,
 ) -> Result<(), StoreError> {
     ex.exec(
         Sql::new("INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
             .bind(token_hash)
             .bind(account_id)
-            .bind(now_ms())
+            .bind(now)
             .bind(expires_at),
     )
     .await
@@ -31,6 +32,7 @@ async fn account_behind(
     ex: &mut impl Exec,
     table: &str,
     token_hash: &str,
+    now: i64,
 ) -> Result<Option<AccountRow>, StoreError> {
     ex.opt(
         Sql::new(format!(
@@ -38,7 +40,7 @@ async fn account_behind(
              WHERE s.token_hash = ? AND s.expires_at > ? AND a.active"
         ))
         .bind(token_hash)
-        .bind(now_ms()),
+        .bind(now),
     )
     .await
 }
@@ -47,8 +49,9 @@ async fn account_behind(
 pub async fn session_account(
     ex: &mut impl Exec,
     token_hash: &str,
+    now: i64,
 ) -> Result<Option<AccountRow>, StoreError> {
-    account_behind(ex, "sessions", token_hash).await
+    account_behind(ex, "sessions", token_hash, now).await
 }
 
 /// Ends a session.
@@ -59,8 +62,7 @@ pub async fn delete_session(ex: &mut impl Exec, token_hash: &str) -> Result<(), 
 }
 
 /// Deletes expired sessions and tokens; returns how many rows went.
-pub async fn purge_expired(ex: &mut impl Exec) -> Result<u64, StoreError> {
-    let now = now_ms();
+pub async fn purge_expired(ex: &mut impl Exec, now: i64) -> Result<u64, StoreError> {
     let a = ex
         .exec(Sql::new("DELETE FROM sessions WHERE expires_at <= ?").bind(now))
         .await?;
@@ -77,6 +79,7 @@ pub async fn create_token(
     account_id: i64,
     name: &str,
     expires_at: i64,
+    now: i64,
 ) -> Result<i64, StoreError> {
     let (id,): (i64,) = ex
         .one(
@@ -87,7 +90,7 @@ pub async fn create_token(
             .bind(token_hash)
             .bind(account_id)
             .bind(name)
-            .bind(now_ms())
+            .bind(now)
             .bind(expires_at),
         )
         .await?;
@@ -98,8 +101,9 @@ pub async fn create_token(
 pub async fn token_account(
     ex: &mut impl Exec,
     token_hash: &str,
+    now: i64,
 ) -> Result<Option<AccountRow>, StoreError> {
-    account_behind(ex, "api_tokens", token_hash).await
+    account_behind(ex, "api_tokens", token_hash, now).await
 }
 
 /// Revokes an API token.

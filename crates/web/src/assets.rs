@@ -1,7 +1,7 @@
 //! Embedded static assets. File names carry a content hash so they can be cached forever
 //! (`immutable`), while pages themselves are `no-cache`.
 
-use crate::AppState;
+use crate::WebState;
 use axum::Router;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
@@ -37,7 +37,7 @@ pub static HERE_PATH: LazyLock<String> = LazyLock::new(|| hashed("here", "js", H
 /// `/assets/patrol-<hash>.js`: the patrol recorder (GPS in batches, kept while offline).
 pub static PATROL_PATH: LazyLock<String> = LazyLock::new(|| hashed("patrol", "js", PATROL));
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new().route("/assets/{name}", get(asset))
 }
 

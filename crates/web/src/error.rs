@@ -4,87 +4,50 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use shanzhi_store::StoreError;
+use shanzhi_app::AppError;
 
-/// An API failure. Messages are Chinese and say what to fix.
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    /// Malformed or invalid input (400).
-    #[error("{message}")]
-    BadRequest {
-        /// Machine code, e.g. `invalid_code`.
-        code: &'static str,
-        /// What to fix.
-        message: String,
-    },
-    /// Input that parses but breaks rules, with per-item details (422).
-    #[error("{message}")]
-    Unprocessable {
-        /// Machine code.
-        code: &'static str,
-        /// Summary.
-        message: String,
-        /// One entry per problem.
-        details: serde_json::Value,
-    },
-    /// Not logged in or bad credentials (401).
-    #[error("{0}")]
-    Unauthorized(String),
-    /// Logged in, but the role may not do this (403). Only for resources the caller can see.
-    #[error("{0}")]
-    Forbidden(String),
-    /// Does not exist, or lies outside the caller's scope (404): the two are not told apart.
-    #[error("{0}")]
-    NotFound(String),
-    /// A conflicting write, e.g. a duplicate code (409).
-    #[error("{0}")]
-    Conflict(String),
-    /// An upload over its size limit (413).
-    #[error("{0}")]
-    TooLarge(String),
-    /// Too many attempts (429).
-    #[error("尝试次数过多，请 {0} 秒后再试")]
-    RateLimited(u64),
-    /// A part the deployment lacks, e.g. a font for PDF reports (503); says what to install.
-    #[error("{0}")]
-    Unavailable(String),
-    /// Something broke on our side (500); details go to the log, not the client.
-    #[error("服务器内部错误")]
-    Internal(String),
+/// An API failure: an [`AppError`] on its way out as the one JSON error shape, or a request
+/// the HTTP layer could not read.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(e)
+    }
 }
 
 impl ApiError {
     /// A 400 with a code and message.
     pub fn bad(code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::BadRequest {
-            code,
-            message: message.into(),
-        }
+        ApiError(AppError::bad(code, message))
     }
 
     /// The standard 404.
     pub fn not_found() -> ApiError {
-        ApiError::NotFound("未找到，或不在您的管辖范围内".into())
-    }
-
-    fn parts(&self) -> (StatusCode, &'static str) {
-        match self {
-            ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
-            ApiError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
-            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
-            ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
-            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
-        }
+        ApiError(AppError::not_found())
     }
 
     /// HTTP status.
     pub fn status(&self) -> StatusCode {
-        self.parts().0
+        status_of(&self.0).0
+    }
+}
+
+/// The status and stable machine code an application error is answered with. Out of scope
+/// and missing are the same 404, so nothing is hinted.
+pub fn status_of(e: &AppError) -> (StatusCode, &'static str) {
+    match e {
+        AppError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+        AppError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
+        AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+        AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+        AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+        AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+        AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+        AppError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+        AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
 }
 
@@ -109,37 +72,29 @@ pub struct ErrorDetail {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code) = self.parts();
-        if let ApiError::Internal(detail) = &self {
+        let e = self.0;
+        let (status, code) = status_of(&e);
+        if let AppError::Internal(detail) = &e {
             tracing::error!(%detail, "internal error");
         }
-        let details = match &self {
-            ApiError::Unprocessable { details, .. } => Some(details.clone()),
+        let details = match &e {
+            AppError::Unprocessable { details, .. } => Some(details.clone()),
             _ => None,
         };
         let body = ErrorBody {
             error: ErrorDetail {
                 code: code.into(),
-                message: self.to_string(),
+                message: e.to_string(),
                 details,
             },
         };
         let mut resp = (status, Json(body)).into_response();
-        if let ApiError::RateLimited(secs) = self
+        if let AppError::RateLimited(secs) = e
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
             resp.headers_mut().insert(header::RETRY_AFTER, v);
         }
         resp
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Conflict(m) => ApiError::Conflict(m),
-            other => ApiError::Internal(other.to_string()),
-        }
     }
 }
 

@@ -1,8 +1,8 @@
 //! Shanzhi's HTTP layer: the JSON API under `/api/v1` (with its OpenAPI document), the zh-CN
 //! web pages, authentication, and operational endpoints (`/healthz`, `/metrics`).
 //!
-//! Handlers are thin: they check who is asking, call a [`services`] function (which applies the
-//! domain rules and writes through the store) and shape the answer.
+//! Handlers are thin: they check who is asking, call one `shanzhi_app` operation (which applies
+//! the access policy and the domain rules and writes through the store) and shape the answer.
 
 pub mod api;
 mod assets;
@@ -12,13 +12,12 @@ mod error;
 mod metrics;
 pub mod open311;
 mod pages;
-pub mod services;
-pub mod sms;
 mod state;
 mod trail;
 
 pub use error::ApiError;
-pub use state::{AppState, DemoLogin, WebConfig};
+pub use shanzhi_app::seed::DemoLogin;
+pub use state::{WebConfig, WebState};
 
 use axum::Router;
 use axum::routing::get;
@@ -29,7 +28,7 @@ use tower_http::trace::TraceLayer;
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
 
 /// The whole application.
-pub fn app(state: AppState) -> Router {
+pub fn app(state: WebState) -> Router {
     // Install the recorder before the first request, so nothing goes uncounted.
     metrics::handle();
     let (api, openapi) = api::router().split_for_parts();
@@ -62,8 +61,8 @@ pub fn app(state: AppState) -> Router {
 }
 
 async fn health(
-    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::State(state): axum::extract::State<WebState>,
 ) -> Result<&'static str, ApiError> {
-    state.store().ping().await?;
+    state.ping().await?;
     Ok("ok")
 }

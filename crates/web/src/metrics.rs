@@ -1,6 +1,6 @@
 //! Prometheus metrics: request counts and latencies by route, database pool figures.
 
-use crate::AppState;
+use crate::WebState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -48,8 +48,8 @@ pub async fn track(req: Request, next: Next) -> Response {
 }
 
 /// `GET /metrics` in the Prometheus text format.
-pub async fn render(State(state): State<AppState>) -> String {
-    let (size, idle) = state.store().pool_stats();
+pub async fn render(State(state): State<WebState>) -> String {
+    let (size, idle) = state.pool_stats();
     metrics::gauge!("db_pool_connections").set(f64::from(size));
     metrics::gauge!("db_pool_idle_connections").set(idle as f64);
     metrics::gauge!("locate_index_boundaries").set(state.with_index(|i| i.len()) as f64);

@@ -3,13 +3,13 @@
 //! extractors leave the caller in a slot the middleware put on the request, so recording costs
 //! no extra lookup.
 
-use crate::AppState;
+use crate::WebState;
 use crate::auth::Principal;
-use crate::services::audit::{Actor, entry};
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use shanzhi_app::audit::{Actor, entry};
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
@@ -22,7 +22,7 @@ impl CallerSlot {
     pub fn fill(&self, p: &Principal) {
         let actor = Actor {
             id: Some(p.account.id),
-            label: crate::services::cases::actor_label(&p.account, p.actor.role),
+            label: shanzhi_app::cases::actor_label(&p.account, p.actor.role),
         };
         let _ = self.0.set((actor, p.account.node_code.clone()));
     }
@@ -41,7 +41,7 @@ fn failed(resp: &Response) -> bool {
 }
 
 /// Middleware: records each successful write request.
-pub async fn track(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn track(State(state): State<WebState>, mut req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
@@ -70,6 +70,7 @@ pub async fn track(State(state): State<AppState>, mut req: Request, next: Next) 
     });
     let detail = serde_json::json!({"status": resp.status().as_u16()});
     let record = entry(
+        state.now_ms(),
         &actor,
         &format!("{method} {route}"),
         path,

@@ -102,6 +102,12 @@ impl Day {
 
 const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
 
+/// The instant `ms` in Beijing time to the minute: `2026-10-08 09:05`.
+pub fn beijing_minutes(ms: i64) -> String {
+    let minute = (ms + BEIJING_OFFSET_MS).rem_euclid(DAY_MS) / 60_000;
+    format!("{} {:02}:{:02}", Day::of(ms), minute / 60, minute % 60)
+}
+
 impl std::fmt::Display for Day {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let julian = i32::try_from(self.0 + UNIX_EPOCH_JULIAN_DAY).map_err(|_| std::fmt::Error)?;
@@ -276,6 +282,14 @@ mod tests {
                 "{d} is listed needlessly"
             );
         }
+    }
+
+    #[test]
+    fn beijing_minutes_are_utc_plus_eight() {
+        // 2026-10-07T16:30Z is half past midnight on the 8th in Beijing.
+        let ms = Day::parse("2026-10-08").unwrap().start_ms() + 30 * 60_000;
+        assert_eq!(ms % 86_400_000, 16 * 3_600_000 + 30 * 60_000);
+        assert_eq!(beijing_minutes(ms), "2026-10-08 00:30");
     }
 
     #[test]

@@ -14,7 +14,7 @@ mod search;
 mod summons;
 mod workflow;
 
-pub use calendar::{CHINA_HOLIDAYS, Calendar, Clock, Day, DayKind};
+pub use calendar::{CHINA_HOLIDAYS, Calendar, Clock, Day, DayKind, beijing_minutes};
 pub use category::{CategorySpec, STANDARD as STANDARD_CATEGORIES};
 pub use deadline::{Light, Timing, case_light, light, light_on, resumed_due};
 pub use duplicate::{RADIUS_M, Sighting, WINDOW_MS, possible_duplicate};

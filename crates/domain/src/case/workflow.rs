@@ -136,6 +136,24 @@ pub enum Satisfaction {
     Dissatisfied,
 }
 
+impl Satisfaction {
+    /// Every verdict.
+    pub const ALL: [Satisfaction; 3] = [
+        Satisfaction::Satisfied,
+        Satisfaction::BasicallySatisfied,
+        Satisfaction::Dissatisfied,
+    ];
+
+    /// The stored form (also the API's).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Satisfaction::Satisfied => "satisfied",
+            Satisfaction::BasicallySatisfied => "basically_satisfied",
+            Satisfaction::Dissatisfied => "dissatisfied",
+        }
+    }
+}
+
 /// What someone asks to do to a case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {

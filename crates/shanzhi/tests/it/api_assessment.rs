@@ -5,12 +5,11 @@
 use crate::common::{TestApp, error_code};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use shanzhi_domain::case::Day;
 
 const GRID: &str = "450802001001001";
 
-fn this_month() -> String {
-    Day::of(shanzhi_store::now_ms()).to_string()[..7].to_owned()
+fn this_month(app: &TestApp) -> String {
+    app.today().to_string()[..7].to_owned()
 }
 
 fn mine(a: &Value, id: i64) -> Value {
@@ -30,7 +29,7 @@ async fn ratings_and_evaluations_make_a_reproducible_ranked_score() {
     let (_, me) = app.get("/api/v1/me", &worker).await;
     let id = me["id"].as_i64().unwrap();
     let officer = app.token("sq01").await;
-    let month = this_month();
+    let month = this_month(&app);
 
     // Residents rate from the grid's public page: once per phone per month.
     let url = format!("/api/v1/public/grids/{GRID}/ratings");
@@ -184,7 +183,7 @@ async fn a_district_sets_its_weights_and_the_scores_follow() {
     let centre = app.token("zhzx").await;
     // Yesterday's month always has a finished day, so every worker has patrol coverage (zero
     // without patrols) to score.
-    let month = Day::of(shanzhi_store::now_ms()).plus(-1).to_string()[..7].to_owned();
+    let month = app.today().plus(-1).to_string()[..7].to_owned();
     let url = "/api/v1/assessment/weights?node=450802";
     let (s, w) = app.get(url, &centre).await;
     assert_eq!(

@@ -3,6 +3,7 @@
 use crate::common::{PASSWORD, TestApp, error_code};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use shanzhi_app::AppConfig;
 use shanzhi_domain::auth::ThrottleLimits;
 use shanzhi_web::WebConfig;
 use std::time::Duration;
@@ -27,7 +28,7 @@ async fn failed_logins_lock_the_account_then_the_address() {
         },
         ..Default::default()
     };
-    let app = TestApp::start(true, config).await;
+    let app = TestApp::demo_with(AppConfig::default(), config).await;
     for _ in 0..5 {
         let (s, body) = login(&app, "wg0101", "wrong-password-1").await;
         assert_eq!(
@@ -312,10 +313,10 @@ async fn expired_sessions_and_tokens_are_purged() {
     let mut conn = app.state().store().conn().await.unwrap();
     let expire =
         shanzhi_store::Sql::new("UPDATE api_tokens SET expires_at = 1 WHERE token_hash = ?")
-            .bind(shanzhi_web::auth::hash_secret(&old));
+            .bind(shanzhi_app::auth::hash_secret(&old));
     shanzhi_store::Exec::exec(&mut conn, expire).await.unwrap();
     assert_eq!(
-        shanzhi_store::sessions::purge_expired(&mut conn)
+        shanzhi_app::accounts::purge_expired(app.state())
             .await
             .unwrap(),
         1

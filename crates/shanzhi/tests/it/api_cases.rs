@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 pub(crate) async fn point_in_own_grid(app: &TestApp, token: &str) -> (f64, f64) {
     let (_, node) = app.get("/api/v1/regions/450802001001001001", token).await;
     assert_eq!(node["node"]["has_boundary"], true);
-    let demo = shanzhi::demo::district().tree;
+    let demo = shanzhi_app::demo::district().tree;
     let f = demo["features"]
         .as_array()
         .unwrap()
@@ -385,10 +385,7 @@ async fn the_demo_has_cases_in_every_stage_some_overdue() {
     ] {
         assert!(stages.contains(s), "no demo case is {s}: {stages:?}");
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
+    let now = app.now_ms();
     let overdue = items
         .iter()
         .filter(|c| {
@@ -426,7 +423,7 @@ async fn the_scheduler_escalates_overdue_cases_once_with_a_fresh_clock() {
     .unwrap();
     drop(conn);
 
-    let escalated = shanzhi_web::services::cases::escalate_overdue(app.state())
+    let escalated = shanzhi_app::cases::escalate_overdue(app.state())
         .await
         .unwrap();
     assert!(escalated >= 1);
@@ -447,7 +444,7 @@ async fn the_scheduler_escalates_overdue_cases_once_with_a_fresh_clock() {
     );
     assert!(last["note"].as_str().unwrap().contains("超过办理时限"));
 
-    shanzhi_web::services::cases::escalate_overdue(app.state())
+    shanzhi_app::cases::escalate_overdue(app.state())
         .await
         .unwrap();
     let (_, again) = app.get(&format!("/api/v1/cases/{id}"), &admin).await;
@@ -456,10 +453,7 @@ async fn the_scheduler_escalates_overdue_cases_once_with_a_fresh_clock() {
         "not escalated again before its new deadline"
     );
     let (_, list) = app.get("/api/v1/cases?limit=500", &admin).await;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
+    let now = app.now_ms();
     let still_overdue = list["items"]
         .as_array()
         .unwrap()

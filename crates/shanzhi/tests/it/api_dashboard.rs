@@ -53,7 +53,7 @@ fn figures(v: &Value) -> [i64; 6] {
 async fn dashboard_figures_match_raw_counts_at_every_level() {
     let app = TestApp::demo().await;
     let centre = app.token("zhzx").await;
-    let today = Day::of(shanzhi_store::now_ms());
+    let today = app.today();
     let from = today.plus(-59);
     let (start, end) = (from.start_ms(), today.plus(1).start_ms());
     for node in ["450802", "450802001", "450802001001001"] {
@@ -141,7 +141,7 @@ async fn the_demo_history_makes_every_figure_meaningful() {
     let app = TestApp::demo_with_history().await;
     eprintln!("demo with history seeded in {:?}", started.elapsed());
     let centre = app.token("zhzx").await;
-    let today = Day::of(shanzhi_store::now_ms());
+    let today = app.today();
     // Last month, whole.
     let first_of_this = Day::parse(&format!("{}-01", &today.to_string()[..7])).unwrap();
     let month = first_of_this.plus(-1).to_string()[..7].to_owned();

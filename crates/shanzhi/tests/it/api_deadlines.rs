@@ -4,7 +4,7 @@
 use crate::common::{TestApp, act, error_code, exec_sql, version};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use shanzhi_store::{Sql, now_ms};
+use shanzhi_store::Sql;
 
 const HOUR: i64 = 3_600_000;
 
@@ -197,7 +197,7 @@ async fn a_suspended_case_is_not_escalated_and_resumes_with_its_time_left() {
     assert!(c["suspended_at"].as_i64().is_some());
 
     // The clock was stopped 10 hours ago with 5 hours left; since then the deadline "passed".
-    let now = now_ms();
+    let now = app.now_ms();
     exec_sql(
         &app,
         Sql::new("UPDATE cases SET suspended_at = ?, handle_due = ? WHERE id = ?")
@@ -206,7 +206,7 @@ async fn a_suspended_case_is_not_escalated_and_resumes_with_its_time_left() {
             .bind(id),
     )
     .await;
-    shanzhi_web::services::cases::escalate_overdue(app.state())
+    shanzhi_app::cases::escalate_overdue(app.state())
         .await
         .unwrap();
     let c = case_of(&app, &officer, id).await;
@@ -234,7 +234,7 @@ async fn a_suspended_case_is_not_escalated_and_resumes_with_its_time_left() {
     assert_eq!(s, StatusCode::OK, "{c}");
     assert_eq!(c["suspended_at"], Value::Null);
     let due = c["handle_due"].as_i64().unwrap();
-    let left = due - now_ms();
+    let left = due - app.now_ms();
     assert!(
         (5 * HOUR - 60_000..=5 * HOUR).contains(&left),
         "5 hours left again, got {left} ms"
@@ -328,24 +328,24 @@ async fn the_calendar_is_kept_by_the_command_centre_and_deadlines_count_working_
     // The next three weeks all become holidays: a working-day matter (养老服务, 24 h to accept)
     // cannot fall due before they are over, a hazard (消防通道, natural clock) still can.
     for d in 0..21 {
-        let day = shanzhi_domain::case::Day::of(now_ms() + d * 24 * HOUR).to_string();
+        let day = shanzhi_domain::case::Day::of(app.now_ms() + d * 24 * HOUR).to_string();
         let (s, e) = put(&admin, &day, json!({"kind": "holiday", "name": "测试假期"})).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{e}");
     }
     let report = |category: &str| json!({"category": category, "title": "测试", "description": "测试时限", "node_code": "450802001001001"});
     let (_, care) = app.post("/api/v1/cases", &worker, report("0501")).await;
     assert!(
-        care["accept_due"].as_i64().unwrap() > now_ms() + 20 * 24 * HOUR,
+        care["accept_due"].as_i64().unwrap() > app.now_ms() + 20 * 24 * HOUR,
         "{care}"
     );
     assert_eq!(care["clock"], "working");
     let (_, hazard) = app.post("/api/v1/cases", &worker, report("0201")).await;
     assert!(
-        hazard["accept_due"].as_i64().unwrap() < now_ms() + 5 * HOUR,
+        hazard["accept_due"].as_i64().unwrap() < app.now_ms() + 5 * HOUR,
         "{hazard}"
     );
 
-    let today = shanzhi_domain::case::Day::of(now_ms()).to_string();
+    let today = app.today().to_string();
     let (s, _) = app
         .call(
             Method::DELETE,

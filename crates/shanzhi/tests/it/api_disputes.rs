@@ -291,7 +291,7 @@ async fn only_disputes_are_mediated_and_the_success_rate_counts_outcomes_by_area
 async fn the_demo_district_has_mediated_disputes() {
     let app = TestApp::demo().await;
     let centre = app.token("zhzx").await;
-    let from = shanzhi_domain::case::Day::of(shanzhi_store::now_ms() - 90 * 86_400_000).to_string();
+    let from = shanzhi_domain::case::Day::of(app.now_ms() - 90 * 86_400_000).to_string();
     let (s, rates) = app
         .get(
             &format!("/api/v1/disputes/success-rate?from={from}"),

@@ -98,11 +98,11 @@ async fn receiver() -> (String, Received) {
 
 #[tokio::test]
 async fn webhooks_are_signed_retried_and_logged() {
-    let config = shanzhi_web::WebConfig {
+    let config = shanzhi_app::AppConfig {
         webhook_retry_base_ms: 200,
         ..Default::default()
     };
-    let app = TestApp::start(true, config).await;
+    let app = TestApp::demo_with(config, Default::default()).await;
     let (centre, officer) = (app.token("zhzx").await, app.token("sq01").await);
     let (url, got) = receiver().await;
 

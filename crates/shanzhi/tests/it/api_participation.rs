@@ -75,7 +75,7 @@ async fn earn(app: &TestApp, officer: &str, member: i64, minutes: i64) -> i64 {
             "/api/v1/services",
             officer,
             json!({"member_id": member, "category": "civility", "activity": "文明创建：楼道清理",
-                   "served_on": Day::of(shanzhi_store::now_ms()).to_string(), "minutes": minutes}),
+                   "served_on": app.today().to_string(), "minutes": minutes}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{d}");
@@ -163,7 +163,7 @@ async fn verified_service_buys_goods_and_the_books_stay_exact() {
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT);
-    let today = Day::of(shanzhi_store::now_ms()).to_string();
+    let today = app.today().to_string();
     let service =
         json!({"category": "legal", "activity": "法律咨询", "served_on": today, "minutes": 120});
     let (s, _) = app
@@ -459,7 +459,7 @@ async fn a_wish_goes_from_a_resident_to_a_member_who_is_paid_on_confirmation() {
     // 社区派单: only the community; a deadline in the future, a sane reward.
     let (s, _) = act(&zy01, json!({"action": "claim"})).await;
     assert_eq!(s, StatusCode::CONFLICT, "not published yet");
-    let later = Day::of(shanzhi_store::now_ms() + 5 * 86_400_000).to_string();
+    let later = Day::of(app.now_ms() + 5 * 86_400_000).to_string();
     let (s, _) = act(
         &zy01,
         json!({"action": "publish", "points": 30, "deadline": later}),
@@ -590,7 +590,7 @@ async fn a_wish_goes_from_a_resident_to_a_member_who_is_paid_on_confirmation() {
     exec_sql(
         &app,
         shanzhi_store::Sql::new("UPDATE wishes SET claim_expires_at = ? WHERE id = ?")
-            .bind(shanzhi_store::now_ms() - 1)
+            .bind(app.now_ms() - 1)
             .bind(id2),
     )
     .await;
@@ -626,7 +626,7 @@ async fn a_wish_goes_from_a_resident_to_a_member_who_is_paid_on_confirmation() {
 #[tokio::test]
 async fn the_demo_books_reconcile_and_its_wishes_stand_in_every_state() {
     let app = TestApp::demo().await;
-    shanzhi::seed::demo_participation(app.state().store(), app.state().vault())
+    shanzhi_app::seed::demo_participation(app.state().store(), app.state().vault(), app.now_ms())
         .await
         .expect("demo participation");
     let officer = app.token("sq01").await;
@@ -652,9 +652,7 @@ async fn the_demo_books_reconcile_and_its_wishes_stand_in_every_state() {
     );
     // The demo's service lies in the last five months: early in January, last year's report
     // holds it.
-    let year: i32 = Day::of(shanzhi_store::now_ms()).to_string()[..4]
-        .parse()
-        .unwrap();
+    let year: i32 = app.today().to_string()[..4].parse().unwrap();
     let mut lines = Vec::new();
     for y in [year - 1, year] {
         let (_, report) = app

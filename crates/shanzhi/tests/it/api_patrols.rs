@@ -11,13 +11,13 @@ use shanzhi_store::Sql;
 const GRID: &str = "450802001001001";
 const MIN: i64 = 60_000;
 
-fn today() -> String {
-    shanzhi_domain::case::Day::of(shanzhi_store::now_ms()).to_string()
+fn today(app: &TestApp) -> String {
+    app.today().to_string()
 }
 
 /// Moves a patrol's start (and its day) `minutes` into the past.
 async fn backdate(app: &TestApp, id: i64, minutes: i64) {
-    let started = shanzhi_store::now_ms() - minutes * MIN;
+    let started = app.now_ms() - minutes * MIN;
     let day = shanzhi_domain::case::Day::of(started).to_string();
     exec_sql(
         app,
@@ -59,7 +59,7 @@ async fn a_patrol_keeps_a_clean_track_from_a_messy_phone_and_files_its_finding()
     backdate(&app, id, 60).await;
 
     // Ten fixes, 30 s apart, walking north 50 m at a time (6 km/h), sent newest first.
-    let start = shanzhi_store::now_ms() - 50 * MIN;
+    let start = app.now_ms() - 50 * MIN;
     let walk: Vec<Value> = (0..10)
         .rev()
         .map(|i| json!({"t": start + i * 30_000, "lon": lon, "lat": lat + i as f64 * 0.00045, "acc": 8.0}))
@@ -205,7 +205,7 @@ async fn a_patrol_keeps_a_clean_track_from_a_messy_phone_and_files_its_finding()
         (mine["counted"].as_i64(), mine["needed"].as_i64()),
         (Some(1), Some(2))
     );
-    assert_eq!(mine["missed"], day != today(), "{mine}");
+    assert_eq!(mine["missed"], day != today(&app), "{mine}");
 }
 
 #[tokio::test]
@@ -228,8 +228,7 @@ async fn a_patrol_never_ended_does_not_count_and_the_day_shows_missed() {
     let (s, _) = app.post("/api/v1/patrols", &worker, json!({})).await;
     assert_eq!(s, StatusCode::CREATED);
 
-    let yesterday =
-        shanzhi_domain::case::Day::of(shanzhi_store::now_ms() - 26 * 60 * MIN).to_string();
+    let yesterday = shanzhi_domain::case::Day::of(app.now_ms() - 26 * 60 * MIN).to_string();
     let (_, cov) = app
         .get(
             &format!("/api/v1/patrol-coverage?node={grid}&from={yesterday}&to={yesterday}"),
@@ -245,10 +244,13 @@ async fn a_patrol_never_ended_does_not_count_and_the_day_shows_missed() {
     assert_eq!(day["missed"], true);
 
     // Periods that cannot be answered.
-    let tomorrow = shanzhi_domain::case::Day::of(shanzhi_store::now_ms()).plus(1);
+    let tomorrow = app.today().plus(1);
     for (q, code) in [
         (format!("to={tomorrow}"), "future_period"),
-        (format!("from={}&to={yesterday}", today()), "invalid_period"),
+        (
+            format!("from={}&to={yesterday}", today(&app)),
+            "invalid_period",
+        ),
         ("from=2026-13-01".to_owned(), "invalid_day"),
         (
             "from=2025-01-01&to=2025-12-31".to_owned(),

@@ -345,7 +345,7 @@ fn sorted_features(doc: &Value) -> Vec<Value> {
 async fn import_then_export_gives_back_the_same_tree_and_coverage_is_clean() {
     let app = TestApp::empty().await;
     let t = app.token("admin").await;
-    let demo = shanzhi::demo::district().tree;
+    let demo = shanzhi_app::demo::district().tree;
     let (s, report) = app.post("/api/v1/regions/import", &t, demo.clone()).await;
     assert_eq!(s, StatusCode::CREATED, "{report}");
     assert_eq!(
@@ -452,7 +452,7 @@ async fn locate_finds_the_deepest_grid_and_dedicated_grids_in_any_coordinate_sys
     let app = TestApp::demo().await;
     let t = app.token("zhzx").await;
     // A point inside the 商圈 dedicated grid: the middle of its rectangle.
-    let demo = shanzhi::demo::district().tree;
+    let demo = shanzhi_app::demo::district().tree;
     let mall = demo["features"]
         .as_array()
         .unwrap()

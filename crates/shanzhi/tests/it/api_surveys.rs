@@ -9,8 +9,8 @@ use shanzhi_domain::case::Day;
 
 const COMMUNITY: &str = "450802001001";
 
-fn survey(mode: &str) -> Value {
-    let closes = Day::of(shanzhi_store::now_ms() + 14 * 86_400_000).to_string();
+fn survey(app: &TestApp, mode: &str) -> Value {
+    let closes = Day::of(app.now_ms() + 14 * 86_400_000).to_string();
     json!({"node": COMMUNITY, "title": "老旧小区加装电梯意见征集", "intro": "请每户填写一次",
            "mode": mode, "closes": closes,
            "questions": [
@@ -34,7 +34,7 @@ fn code_sent_to(app: &TestApp, phone: &str) -> String {
 async fn a_phone_survey_takes_one_verified_answer_per_phone_and_tallies_live() {
     let app = TestApp::demo().await;
     let officer = app.token("sq01").await;
-    let mut bad = survey("phone");
+    let mut bad = survey(&app, "phone");
     bad["questions"][0]["options"] = json!(["支持"]);
     let (s, e) = app.post("/api/v1/surveys", &officer, bad).await;
     assert_eq!(
@@ -45,7 +45,9 @@ async fn a_phone_survey_takes_one_verified_answer_per_phone_and_tallies_live() {
         e["error"]["message"].as_str().unwrap().contains("第 1 题"),
         "{e}"
     );
-    let (s, sv) = app.post("/api/v1/surveys", &officer, survey("phone")).await;
+    let (s, sv) = app
+        .post("/api/v1/surveys", &officer, survey(&app, "phone"))
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{sv}");
     let id = sv["survey"]["id"].as_i64().unwrap();
     let base = format!("/api/v1/public/surveys/{id}");
@@ -116,7 +118,7 @@ async fn a_phone_survey_takes_one_verified_answer_per_phone_and_tallies_live() {
             Method::PUT,
             &format!("/api/v1/surveys/{id}"),
             Some(&officer),
-            Some(survey("phone")),
+            Some(survey(&app, "phone")),
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT);
@@ -223,7 +225,7 @@ async fn a_device_survey_takes_one_answer_per_device() {
     let app = TestApp::demo().await;
     let officer = app.token("sq01").await;
     let (s, sv) = app
-        .post("/api/v1/surveys", &officer, survey("device"))
+        .post("/api/v1/surveys", &officer, survey(&app, "device"))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{sv}");
     let path = format!("/api/v1/public/surveys/{}/answers", sv["survey"]["id"]);
@@ -241,7 +243,7 @@ async fn a_device_survey_takes_one_answer_per_device() {
     );
     let volunteer = app.token("zy01").await;
     let (s, _) = app
-        .post("/api/v1/surveys", &volunteer, survey("device"))
+        .post("/api/v1/surveys", &volunteer, survey(&app, "device"))
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }

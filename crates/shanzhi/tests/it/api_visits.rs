@@ -5,7 +5,6 @@
 use crate::common::{TestApp, error_code};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use shanzhi_domain::case::Day;
 
 const GRID: &str = "450802001001001";
 
@@ -29,7 +28,7 @@ async fn a_visit_resets_the_due_day_and_records_the_changes_made_during_it() {
     let person = found[0]["id"].as_i64().unwrap();
 
     // Never visited: due today, listed for the grid and the community.
-    let today = Day::of(shanzhi_store::now_ms());
+    let today = app.today();
     for (who, node) in [(&wg, GRID), (&app.token("sq01").await, "450802001001")] {
         let (s, due) = app
             .get(&format!("/api/v1/visits/due?node={node}"), who)

@@ -5,10 +5,10 @@ use crate::cli::shanzhi_beside;
 use crate::common::{TestApp, exec_sql};
 use reqwest::StatusCode;
 use serde_json::json;
+use shanzhi_app::AppConfig;
+use shanzhi_app::audit;
 use shanzhi_store::Sql;
 use shanzhi_store::vault::Vault;
-use shanzhi_web::WebConfig;
-use shanzhi_web::services::audit;
 use std::sync::Arc;
 
 /// Waits until the HTTP layer's queue has written at least `n` records.
@@ -30,11 +30,11 @@ async fn records(app: &TestApp, n: i64) -> i64 {
 #[tokio::test]
 async fn writes_are_recorded_sealed_and_tampering_is_caught() {
     let keys = Vault::generate();
-    let config = WebConfig {
+    let config = AppConfig {
         vault: Arc::new(Vault::parse(&keys).unwrap()),
         ..Default::default()
     };
-    let app = TestApp::start(true, config).await;
+    let app = TestApp::demo_with(config, Default::default()).await;
     let worker = app.token("wg0101").await;
     let (s, case) = app
         .post(

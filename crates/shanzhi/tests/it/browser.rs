@@ -519,7 +519,7 @@ async fn network(c: &Client, offline: bool) {
 
 #[tokio::test]
 async fn a_grid_worker_walks_a_patrol_through_a_dropped_signal_and_reports_a_finding() {
-    let app = TestApp::demo().await;
+    let app = TestApp::demo_on_wall_clock().await;
     let token = app.token("wg0101").await;
     let (lon, lat) = crate::api_cases::point_in_own_grid(&app, &token).await;
     let d = driver().await;
@@ -943,8 +943,7 @@ async fn a_wish_goes_from_a_residents_phone_to_a_member_who_spends_the_points() 
 async fn a_resident_answers_a_survey_on_the_phone_and_the_community_sees_it_live() {
     let app = TestApp::demo().await;
     let officer = app.token("sq01").await;
-    let closes =
-        shanzhi_domain::case::Day::of(shanzhi_store::now_ms() + 7 * 86_400_000).to_string();
+    let closes = shanzhi_domain::case::Day::of(app.now_ms() + 7 * 86_400_000).to_string();
     let (s, sv) = app
         .post(
             "/api/v1/surveys",

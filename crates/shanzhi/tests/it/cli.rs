@@ -129,10 +129,10 @@ async fn user_add_and_passwd_work_on_the_servers_database() {
         .unwrap()
         .unwrap();
     assert!(
-        shanzhi_web::auth::verify_password("Changed2026pw".into(), Some(a.password_hash.clone()))
+        shanzhi_app::auth::verify_password("Changed2026pw".into(), Some(a.password_hash.clone()))
             .await
     );
     assert!(
-        !shanzhi_web::auth::verify_password("Ops2026secret".into(), Some(a.password_hash)).await
+        !shanzhi_app::auth::verify_password("Ops2026secret".into(), Some(a.password_hash)).await
     );
 }

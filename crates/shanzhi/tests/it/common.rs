@@ -3,11 +3,16 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use shanzhi::server::{self, Running};
-use shanzhi_store::{Store, StoreOptions};
-use shanzhi_web::WebConfig;
+use shanzhi::server::{self, Launch, Running};
+use shanzhi_app::boot::Demo;
+use shanzhi_app::sms::{LoggedSender, Sms};
+use shanzhi_app::{AppConfig, Clock};
+use shanzhi_domain::case::Day;
+use shanzhi_store::StoreOptions;
+use shanzhi_web::{WebConfig, WebState};
 use sqlx::Connection;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 /// Password of the harness's admin and of every demo account.
 pub const PASSWORD: &str = "Shanzhi2026";
@@ -109,6 +114,25 @@ impl Drop for FreshDb {
     }
 }
 
+/// The instant the suite's clock starts at: `SHANZHI_TEST_NOW` (`2026-11-18T10:00:00+08:00`,
+/// or `now` for the wall clock), else a fixed Wednesday in mid-November. The suite must pass
+/// whatever the day; CI runs it at the fixed date and at the real one.
+pub fn test_now() -> i64 {
+    const DEFAULT: &str = "2026-11-18T10:00:00+08:00";
+    let text = std::env::var("SHANZHI_TEST_NOW").unwrap_or_else(|_| DEFAULT.into());
+    if text == "now" {
+        return Clock::system().now_ms();
+    }
+    let t = time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|e| panic!("SHANZHI_TEST_NOW={text}: {e}"));
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// The clock a test server runs on: from [`test_now`], at the wall clock's pace.
+pub fn test_clock() -> Clock {
+    Clock::starting_at(test_now())
+}
+
 /// A running server with its own database.
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`.
@@ -117,7 +141,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     running: Option<Running>,
     /// The texts the server "sent" (one-time codes).
-    pub sms: std::sync::Arc<shanzhi_web::sms::LoggedSender>,
+    pub sms: std::sync::Arc<LoggedSender>,
     // Declared last: dropped after the server is stopped.
     _db: FreshDb,
 }
@@ -125,64 +149,60 @@ pub struct TestApp {
 impl TestApp {
     /// An empty deployment with only the `admin` account.
     pub async fn empty() -> TestApp {
-        Self::start(false, WebConfig::default()).await
+        Self::start(Demo::Off, AppConfig::default(), WebConfig::default()).await
     }
 
     /// The demo district.
     pub async fn demo() -> TestApp {
-        Self::start(true, WebConfig::default()).await
+        Self::start(Demo::District, AppConfig::default(), WebConfig::default()).await
     }
 
     /// The demo district with its four registers (12,000 residents, places, staff).
     pub async fn demo_with_registers() -> TestApp {
-        Self::seeded(false).await
+        Self::start(Demo::Registers, AppConfig::default(), WebConfig::default()).await
     }
 
-    /// The demo district as `shanzhi serve --demo` starts it: registers and months of history.
+    /// The demo district with its registers and months of history.
     pub async fn demo_with_history() -> TestApp {
-        Self::seeded(true).await
+        Self::start(Demo::History, AppConfig::default(), WebConfig::default()).await
     }
 
-    async fn seeded(history: bool) -> TestApp {
-        let config = WebConfig::default();
+    /// The demo district on the wall clock's time: for tests where a browser stamps times
+    /// itself (a phone's GPS fixes carry the phone's clock).
+    pub async fn demo_on_wall_clock() -> TestApp {
+        let app = AppConfig {
+            clock: Clock::starting_at(Clock::system().now_ms()),
+            ..Default::default()
+        };
+        Self::start(Demo::District, app, WebConfig::default()).await
+    }
+
+    /// The demo district with the given settings (the clock, when left as the wall clock,
+    /// becomes the suite's [`test_clock`]).
+    pub async fn demo_with(app: AppConfig, web: WebConfig) -> TestApp {
+        Self::start(Demo::District, app, web).await
+    }
+
+    /// A server started as `shanzhi serve` starts one, on a fresh database, with `demo`
+    /// seeded. The scheduler runs hourly: tests drive escalation themselves.
+    pub async fn start(demo: Demo, mut app: AppConfig, web: WebConfig) -> TestApp {
         let db = FreshDb::new().await;
-        let store = Store::open(&db.opts).await.expect("open store");
-        shanzhi::seed::baseline(&store).await.expect("categories");
-        shanzhi::seed::demo(&store).await.expect("demo");
-        shanzhi::seed::demo_registers(&store, &config.vault)
-            .await
-            .expect("registers");
-        if history {
-            shanzhi::seed::demo_history(&store).await.expect("history");
+        let sms = std::sync::Arc::new(LoggedSender::default());
+        app.sms = Sms(sms.clone());
+        if app.clock.is_system() {
+            app.clock = test_clock();
         }
-        Self::serve(db, store, config).await
-    }
-
-    /// A server with the given seeding and configuration.
-    pub async fn start(demo: bool, config: WebConfig) -> TestApp {
-        let db = FreshDb::new().await;
-        let store = Store::open(&db.opts).await.expect("open store");
-        shanzhi::seed::baseline(&store).await.expect("categories");
-        let mut config = config;
-        if demo {
-            config.demo_logins = shanzhi::seed::demo(&store).await.expect("demo");
-        }
-        Self::serve(db, store, config).await
-    }
-
-    /// Adds the admin and starts the server on a seeded store.
-    async fn serve(db: FreshDb, store: Store, mut config: WebConfig) -> TestApp {
-        let sms = std::sync::Arc::new(shanzhi_web::sms::LoggedSender::default());
-        config.sms = shanzhi_web::sms::Sms(sms.clone());
-        shanzhi::seed::first_admin(&store, Some(PASSWORD.into()))
-            .await
-            .expect("admin");
-        let state = shanzhi_web::AppState::new(store, config)
-            .await
-            .expect("state");
-        let running = server::start("127.0.0.1:0".parse().expect("addr"), state)
-            .await
-            .expect("server");
+        let running = server::launch(Launch {
+            store: db.opts.clone(),
+            app,
+            web,
+            demo,
+            admin_password: Some(PASSWORD.into()),
+            bind: "127.0.0.1:0".parse().expect("addr"),
+            escalation_every: Duration::from_secs(3600),
+        })
+        .await
+        .expect("server");
         TestApp {
             base: format!("http://{}", running.addr),
             client: reqwest::Client::builder()
@@ -195,13 +215,23 @@ impl TestApp {
         }
     }
 
+    /// Now, by the server's clock.
+    pub fn now_ms(&self) -> i64 {
+        self.state().now_ms()
+    }
+
+    /// Today in Beijing, by the server's clock.
+    pub fn today(&self) -> Day {
+        self.state().clock().today()
+    }
+
     /// The database's URL or file path, as the command line takes it.
     pub fn db_url(&self) -> &str {
         &self._db.url
     }
 
     /// The server's state (to reach the store directly in a few checks).
-    pub fn state(&self) -> &shanzhi_web::AppState {
+    pub fn state(&self) -> &WebState {
         &self.running.as_ref().expect("running").state
     }
 

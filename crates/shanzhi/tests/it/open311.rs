@@ -5,7 +5,7 @@ use crate::api_cases::point_in_own_grid;
 use crate::common::TestApp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use shanzhi_web::services::open311::DEMO_KEY;
+use shanzhi_app::open311::DEMO_KEY;
 
 async fn get(app: &TestApp, path: &str) -> (StatusCode, String) {
     let r = app

@@ -6,6 +6,7 @@ use crate::pages::{browser_client, csrf_of};
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 use serde_json::json;
+use shanzhi_app::AppConfig;
 use shanzhi_web::WebConfig;
 
 const GRID: &str = "450802001001002";
@@ -230,7 +231,7 @@ async fn public_pages_refuse_bad_input_and_floods() {
         public_reports_per_hour: 2,
         ..Default::default()
     };
-    let app = TestApp::start(true, config).await;
+    let app = TestApp::demo_with(AppConfig::default(), config).await;
     let c = browser_client();
     assert_eq!(
         c.get(format!("{}/r/450802999001001", app.base))
@@ -386,7 +387,7 @@ async fn a_resident_rates_the_grid_worker_once_a_month_and_the_community_scores_
 
     // The community officer sees the rating in the month's assessment and adds evaluations.
     let (officer, _) = crate::pages::logged_in(&app, "sq01").await;
-    let month = shanzhi_domain::case::Day::of(shanzhi_store::now_ms()).to_string()[..7].to_owned();
+    let month = app.today().to_string()[..7].to_owned();
     let url = format!("{}/assessment?node=450802001001&month={month}", app.base);
     let html = officer
         .get(&url)
@@ -435,7 +436,7 @@ async fn a_resident_rates_the_grid_worker_once_a_month_and_the_community_scores_
 async fn the_command_centre_sets_the_weights_on_the_assessment_page() {
     let app = TestApp::demo().await;
     let (centre, _) = crate::pages::logged_in(&app, "zhzx").await;
-    let month = shanzhi_domain::case::Day::of(shanzhi_store::now_ms()).to_string()[..7].to_owned();
+    let month = app.today().to_string()[..7].to_owned();
     let url = format!("{}/assessment?node=450802001&month={month}", app.base);
     let html = centre.get(&url).send().await.unwrap().text().await.unwrap();
     assert!(

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
-use shanzhi_web::WebConfig;
+use shanzhi_app::AppConfig;
 
 const GRID: &str = "450802001001001";
 
@@ -92,11 +92,11 @@ async fn staff_add_photos_and_only_staff_in_scope_see_them() {
 
 #[tokio::test]
 async fn photos_over_the_configured_limit_are_refused_with_413_and_leave_nothing() {
-    let config = WebConfig {
+    let config = AppConfig {
         photo_max_bytes: 1024 * 1024,
         ..Default::default()
     };
-    let app = TestApp::start(true, config).await;
+    let app = TestApp::demo_with(config, Default::default()).await;
     let worker = app.token("wg0101").await;
     let id = new_case(&app, &worker).await;
     let big = vec![0x89; 1024 * 1024 + 1];

@@ -1056,11 +1056,11 @@ async fn keys_rotate_reseals_every_number_and_searches_keep_working() {
     let key_file = dir.path().join("keys.txt");
     let text = Vault::generate();
     std::fs::write(&key_file, &text).expect("key file");
-    let config = shanzhi_web::WebConfig {
+    let config = shanzhi_app::AppConfig {
         vault: std::sync::Arc::new(Vault::parse(&text).expect("keys")),
         ..Default::default()
     };
-    let app = TestApp::start(true, config).await;
+    let app = TestApp::demo_with(config, Default::default()).await;
     let wg = app.token("wg0101").await;
     let mut head = member("黄秀兰", ID_HEAD, "户主", "");
     head["phone"] = json!(PHONE);

@@ -6,8 +6,8 @@ use calamine::{Data, Reader, Xlsx};
 use reqwest::StatusCode;
 use shanzhi_domain::case::Day;
 
-fn last_month() -> String {
-    let today = Day::of(shanzhi_store::now_ms()).to_string();
+fn last_month(app: &TestApp) -> String {
+    let today = app.today().to_string();
     let first = Day::parse(&format!("{}-01", &today[..7])).unwrap();
     first.plus(-1).to_string()[..7].to_owned()
 }
@@ -40,7 +40,7 @@ fn pdf_pages(pdf: &[u8]) -> usize {
 async fn the_monthly_report_comes_as_xlsx_and_pdf_with_the_dashboards_figures() {
     let app = TestApp::demo().await;
     let centre = app.token("zhzx").await;
-    let month = last_month();
+    let month = last_month(&app);
     let (_, d) = app
         .get(
             &format!("/api/v1/dashboard?node=450802&month={month}"),

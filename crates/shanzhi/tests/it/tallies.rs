@@ -275,7 +275,7 @@ async fn patrol_tallies_follow_the_daily_rule_on_every_grid_day() {
 
     // The dashboard's coverage is the community's coverage list, day by day.
     let centre = app.token("zhzx").await;
-    let today = shanzhi_domain::case::Day::of(shanzhi_store::now_ms());
+    let today = app.today();
     let period = format!("from={}&to={}", today.plus(-40), today.plus(-10));
     let (s, d) = app
         .get(

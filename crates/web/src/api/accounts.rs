@@ -5,54 +5,36 @@ use super::extract::{Json, Path, Query};
 use super::page::{Page, PageParams};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
-use crate::services::accounts::{self as svc, NewAccountInput};
-use crate::{ApiError, AppState};
+use crate::{ApiError, WebState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use shanzhi_store::accounts;
+use shanzhi_app::accounts::{self as svc, NewAccountInput};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(set_password))
         .routes(routes!(list_departments, create_department))
 }
 
-fn admin(user: &ApiUser) -> Result<(), ApiError> {
-    if user.0.actor.may_manage_accounts() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "只有系统管理员可以管理账号和部门".into(),
-        ))
-    }
-}
-
 /// Accounts bound inside the admin's scope, by id (cursor-paginated).
 #[utoipa::path(get, path = "/accounts", tag = "accounts", security(("bearer" = [])), params(PageParams),
     responses((status = 200, body = Page<AccountOut>), (status = 403, body = ErrorBody)))]
 async fn list(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: ApiUser,
     Query(q): Query<PageParams>,
 ) -> Result<axum::Json<Page<AccountOut>>, ApiError> {
-    admin(&user)?;
     let limit = q.limit()?;
     let after = q
         .after()?
         .map(|a| a.parse::<i64>())
         .transpose()
         .map_err(|_| ApiError::bad("invalid_cursor", "cursor 无效"))?;
-    let rows = accounts::page(
-        &mut state.store().conn().await?,
-        user.0.actor.scope_root(),
-        after,
-        limit,
-    )
-    .await?;
+    let rows = svc::page(&state, &user.0.actor, after, limit).await?;
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {
         items.push(AccountOut::of(&state, r).await?);
@@ -64,11 +46,11 @@ async fn list(
 #[utoipa::path(post, path = "/accounts", tag = "accounts", security(("bearer" = [])), request_body = NewAccountInput,
     responses((status = 201, body = AccountOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn create(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: ApiUser,
     Json(input): Json<NewAccountInput>,
 ) -> Result<(StatusCode, axum::Json<AccountOut>), ApiError> {
-    let row = svc::create(state.store(), Some(&user.0.actor), input).await?;
+    let row = svc::create(&state, Some(&user.0.actor), input).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(AccountOut::of(&state, row).await?),
@@ -86,12 +68,12 @@ pub struct PasswordRequest {
 #[utoipa::path(put, path = "/accounts/{username}/password", tag = "accounts", security(("bearer" = [])), params(("username" = String, Path)), request_body = PasswordRequest,
     responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn set_password(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: ApiUser,
     Path(username): Path<String>,
     Json(req): Json<PasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
-    svc::set_password(state.store(), Some(&user.0.actor), &username, req.password).await?;
+    svc::set_password(&state, Some(&user.0.actor), &username, req.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -112,11 +94,10 @@ pub struct DepartmentOut {
 #[utoipa::path(get, path = "/departments", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = Vec<DepartmentOut>)))]
 async fn list_departments(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: ApiUser,
 ) -> Result<axum::Json<Vec<DepartmentOut>>, ApiError> {
-    let rows =
-        accounts::departments(&mut state.store().conn().await?, user.0.actor.scope_root()).await?;
+    let rows = svc::departments(&state, &user.0.actor).await?;
     Ok(axum::Json(
         rows.into_iter()
             .map(|d| DepartmentOut {
@@ -144,30 +125,19 @@ pub struct CreateDepartment {
 #[utoipa::path(post, path = "/departments", tag = "accounts", security(("bearer" = [])), request_body = CreateDepartment,
     responses((status = 201, body = DepartmentOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn create_department(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     user: ApiUser,
     Json(req): Json<CreateDepartment>,
 ) -> Result<(StatusCode, axum::Json<DepartmentOut>), ApiError> {
-    admin(&user)?;
-    if req.name.trim().is_empty() || req.kind.trim().is_empty() {
-        return Err(ApiError::bad(
-            "invalid_department",
-            "部门名称和类型不能为空",
-        ));
-    }
-    crate::services::regions::visible(&state, &user.0.actor, &req.node_code)
-        .await
-        .map_err(|_| ApiError::bad("unknown_node", "辖区节点不存在"))?;
-    let mut tx = state.store().begin().await?;
-    let id = accounts::insert_department(&mut tx, &req.name, &req.kind, &req.node_code).await?;
-    tx.commit().await?;
+    let d =
+        svc::create_department(&state, &user.0.actor, &req.name, &req.kind, &req.node_code).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(DepartmentOut {
-            id,
-            name: req.name.trim().into(),
-            kind: req.kind.trim().into(),
-            node_code: req.node_code,
+            id: d.id,
+            name: d.name,
+            kind: d.kind,
+            node_code: d.node_code,
         }),
     ))
 }

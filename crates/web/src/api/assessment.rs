@@ -4,19 +4,20 @@
 use super::extract::{Json, Path, Query};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
-use crate::services::assessment::{
-    self as svc, EvaluationInput, MonthAssessment, RatingInput, UnitScore,
-};
-use crate::{ApiError, AppState};
+use crate::{ApiError, WebState};
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
+use shanzhi_app::AppError;
+use shanzhi_app::assessment::{
+    self as svc, EvaluationInput, MonthAssessment, RatingInput, UnitScore,
+};
 use shanzhi_domain::assessment::Weights;
 use std::net::SocketAddr;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(month))
         .routes(routes!(units))
@@ -36,7 +37,7 @@ pub struct NodeQuery {
 #[utoipa::path(get, path = "/assessment/weights", tag = "assessment", security(("bearer" = [])), params(NodeQuery),
     responses((status = 200, body = Weights), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn weights(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<NodeQuery>,
 ) -> Result<axum::Json<Weights>, ApiError> {
@@ -50,7 +51,7 @@ async fn weights(
     request_body = Weights,
     responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn set_weights(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<NodeQuery>,
     Json(w): Json<Weights>,
@@ -74,7 +75,7 @@ pub struct MonthQuery {
 #[utoipa::path(get, path = "/assessment", tag = "assessment", security(("bearer" = [])), params(MonthQuery),
     responses((status = 200, body = MonthAssessment), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn month(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<MonthQuery>,
 ) -> Result<axum::Json<MonthAssessment>, ApiError> {
@@ -98,7 +99,7 @@ pub struct QuarterQuery {
 #[utoipa::path(get, path = "/assessment/units", tag = "assessment", security(("bearer" = [])), params(QuarterQuery),
     responses((status = 200, body = Vec<UnitScore>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn units(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<QuarterQuery>,
 ) -> Result<axum::Json<Vec<UnitScore>>, ApiError> {
@@ -113,7 +114,7 @@ async fn units(
     params(("account" = i64, Path)), request_body = EvaluationInput,
     responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn evaluate(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(account): Path<i64>,
     Json(e): Json<EvaluationInput>,
@@ -128,13 +129,13 @@ async fn evaluate(
     params(("code" = String, Path)), request_body = RatingInput,
     responses((status = 201), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn rate(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
     Json(r): Json<RatingInput>,
 ) -> Result<StatusCode, ApiError> {
     if let Err(wait) = state.allow_public_report(&format!("rating:{}", addr.ip())) {
-        return Err(ApiError::RateLimited(wait.as_secs().max(1)));
+        return Err(AppError::RateLimited(wait.as_secs().max(1)).into());
     }
     svc::rate(&state, &code, &r).await?;
     Ok(StatusCode::CREATED)

@@ -1,19 +1,18 @@
 //! Logging in for API tokens, and who am I.
 
 use super::extract::Json;
-use crate::auth::{ApiUser, hash_secret};
-use crate::services::accounts::{authenticate, issue_token, place_of};
-use crate::{ApiError, AppState};
+use crate::auth::ApiUser;
+use crate::{ApiError, WebState};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
-use shanzhi_store::accounts::AccountRow;
-use shanzhi_store::sessions;
+use shanzhi_app::accounts::AccountRow;
+use shanzhi_app::accounts::{issue_token, place_of};
 use std::net::SocketAddr;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(login, logout))
         .routes(routes!(me))
@@ -56,8 +55,8 @@ pub struct AccountOut {
 
 impl AccountOut {
     /// Shapes an account for output.
-    pub async fn of(state: &AppState, a: AccountRow) -> Result<AccountOut, ApiError> {
-        let place = place_of(state.store(), &a).await?;
+    pub async fn of(state: &WebState, a: AccountRow) -> Result<AccountOut, ApiError> {
+        let place = place_of(state, &a).await?;
         let role_label = shanzhi_domain::auth::Role::parse(&a.role)
             .map_or("", |r| r.label())
             .to_owned();
@@ -90,12 +89,12 @@ pub struct TokenOut {
 #[utoipa::path(post, path = "/auth/token", tag = "auth", request_body = LoginRequest,
     responses((status = 201, body = TokenOut), (status = 401, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 async fn login(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Json(req): Json<LoginRequest>,
 ) -> Result<(StatusCode, axum::Json<TokenOut>), ApiError> {
     let account =
-        authenticate(&state, &req.username, &req.password, &addr.ip().to_string()).await?;
+        crate::auth::login(&state, &req.username, &req.password, &addr.ip().to_string()).await?;
     let name = req
         .name
         .as_deref()
@@ -119,7 +118,7 @@ async fn login(
 #[utoipa::path(delete, path = "/auth/token", tag = "auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = crate::error::ErrorBody)))]
 async fn logout(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     _user: ApiUser,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
@@ -128,7 +127,7 @@ async fn logout(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    sessions::delete_token(&mut state.store().conn().await?, &hash_secret(token.trim())).await?;
+    shanzhi_app::accounts::revoke_token(&state, token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -136,7 +135,7 @@ async fn logout(
 #[utoipa::path(get, path = "/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = AccountOut), (status = 401, body = crate::error::ErrorBody)))]
 async fn me(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
 ) -> Result<axum::Json<AccountOut>, ApiError> {
     Ok(axum::Json(AccountOut::of(&state, p.account).await?))

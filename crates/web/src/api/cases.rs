@@ -4,17 +4,18 @@ use super::extract::{Json, Path, Query};
 use super::page::{Page, PageParams};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
-use crate::services::cases::{self as svc, CaseQuery, Move, ReportInput, Who, stage_of};
-use crate::{ApiError, AppState};
+use crate::{ApiError, WebState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use shanzhi_app::AppError;
+use shanzhi_app::cases::{self as svc, CaseQuery, Move, ReportInput, Who, stage_of};
+use shanzhi_app::cases::{CaseRow, CategoryRow, EventRow};
 use shanzhi_domain::case::{Action, Satisfaction, Tier};
-use shanzhi_store::cases::{self, CaseRow, CategoryRow, EventRow};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(categories))
         .routes(routes!(list, report))
@@ -31,12 +32,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/categories", tag = "cases", security(("bearer" = [])),
     responses((status = 200, body = Vec<CategoryRow>), (status = 401, body = ErrorBody)))]
 async fn categories(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     _user: ApiUser,
 ) -> Result<axum::Json<Vec<CategoryRow>>, ApiError> {
-    Ok(axum::Json(
-        cases::categories(&mut state.store().conn().await?).await?,
-    ))
+    Ok(axum::Json(state.categories().await?.to_vec()))
 }
 
 /// A case, with its stage in Chinese.
@@ -62,7 +61,7 @@ impl From<CaseRow> for CaseOut {
 #[utoipa::path(post, path = "/cases", tag = "cases", security(("bearer" = [])), request_body = ReportInput,
     responses((status = 201, body = CaseOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn report(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Json(input): Json<ReportInput>,
 ) -> Result<(StatusCode, axum::Json<CaseOut>), ApiError> {
@@ -85,7 +84,7 @@ pub struct ListParams {
 #[utoipa::path(get, path = "/cases", tag = "cases", security(("bearer" = [])), params(ListParams, CaseQuery),
     responses((status = 200, body = Page<CaseOut>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(paging): Query<ListParams>,
     Query(q): Query<CaseQuery>,
@@ -166,7 +165,7 @@ pub struct PhoneOut {
 #[utoipa::path(post, path = "/cases/{id}/reporter-phone", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = PhoneOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn reporter_phone(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<PhoneOut>, ApiError> {
@@ -179,12 +178,11 @@ async fn reporter_phone(
 #[utoipa::path(get, path = "/cases/{id}", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = CaseDetail), (status = 404, body = ErrorBody)))]
 async fn detail(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<CaseDetail>, ApiError> {
-    let case = svc::visible(&state, &p.actor, id).await?;
-    let timeline = cases::events(&mut state.store().conn().await?, id, false).await?;
+    let (case, timeline) = svc::with_timeline(&state, &p.actor, id).await?;
     let count = |a: &str| timeline.iter().filter(|e| e.action == a).count();
     let (urged, supervised) = (count("urge"), count("supervise"));
     Ok(axum::Json(CaseDetail {
@@ -219,7 +217,7 @@ pub struct ActionRequest {
     pub satisfaction: Option<Satisfaction>,
 }
 
-fn action_of(r: &ActionRequest) -> Result<Action, ApiError> {
+fn action_of(r: &ActionRequest) -> Result<Action, AppError> {
     let text = r
         .reason
         .clone()
@@ -234,7 +232,7 @@ fn action_of(r: &ActionRequest) -> Result<Action, ApiError> {
 #[utoipa::path(post, path = "/cases/{id}/actions", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ActionRequest,
     responses((status = 200, body = CaseOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn act(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(r): Json<ActionRequest>,
@@ -262,7 +260,7 @@ async fn act(
 #[utoipa::path(get, path = "/cases/{id}/duplicates", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = Vec<CaseOut>), (status = 404, body = ErrorBody)))]
 async fn duplicates(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Vec<CaseOut>>, ApiError> {
@@ -282,19 +280,13 @@ pub struct SummonRequest {
 
 /// 吹哨: a street or community summons departments to a case.
 #[utoipa::path(post, path = "/cases/{id}/summons", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)), request_body = SummonRequest,
-    responses((status = 201, body = Vec<shanzhi_store::summons::SummonsRow>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 201, body = Vec<svc::SummonsRow>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn summon(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(r): Json<SummonRequest>,
-) -> Result<
-    (
-        StatusCode,
-        axum::Json<Vec<shanzhi_store::summons::SummonsRow>>,
-    ),
-    ApiError,
-> {
+) -> Result<(StatusCode, axum::Json<Vec<svc::SummonsRow>>), ApiError> {
     let case = svc::visible(&state, &p.actor, id).await?;
     let rows = svc::summon(
         &state,
@@ -310,16 +302,13 @@ async fn summon(
 
 /// The departments summoned to a case and whether they reported in.
 #[utoipa::path(get, path = "/cases/{id}/summons", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<shanzhi_store::summons::SummonsRow>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Vec<svc::SummonsRow>), (status = 404, body = ErrorBody)))]
 async fn summons_of(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
-) -> Result<axum::Json<Vec<shanzhi_store::summons::SummonsRow>>, ApiError> {
-    svc::visible(&state, &p.actor, id).await?;
-    Ok(axum::Json(
-        shanzhi_store::summons::of_case(&mut state.store().conn().await?, id).await?,
-    ))
+) -> Result<axum::Json<Vec<svc::SummonsRow>>, ApiError> {
+    Ok(axum::Json(svc::summonses(&state, &p.actor, id).await?))
 }
 
 /// A department's report-in.
@@ -333,7 +322,7 @@ pub struct ReportInRequest {
 #[utoipa::path(post, path = "/cases/{id}/summons/report-in", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ReportInRequest,
     responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn report_in(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(r): Json<ReportInRequest>,
@@ -352,33 +341,13 @@ pub struct ResponsesParams {
 
 /// 吹哨报到 response figures per department: summoned, reported in, late, average minutes.
 #[utoipa::path(get, path = "/summons/responses", tag = "cases", security(("bearer" = [])), params(ResponsesParams),
-    responses((status = 200, body = Vec<shanzhi_store::summons::DepartmentResponse>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<svc::DepartmentResponse>), (status = 403, body = ErrorBody)))]
 async fn summons_responses(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<ResponsesParams>,
-) -> Result<axum::Json<Vec<shanzhi_store::summons::DepartmentResponse>>, ApiError> {
-    if !matches!(
-        p.actor.role,
-        shanzhi_domain::auth::Role::Admin | shanzhi_domain::auth::Role::CommandCentre
-    ) {
-        return Err(ApiError::Forbidden(
-            "只有综治中心可以查看部门响应情况".into(),
-        ));
-    }
-    let days = q.days.unwrap_or(30).clamp(1, 366);
-    let now = shanzhi_store::now_ms();
-    let mut conn = state.store().conn().await?;
-    let visible: std::collections::HashSet<i64> =
-        shanzhi_store::accounts::departments(&mut conn, p.actor.scope_root())
-            .await?
-            .into_iter()
-            .map(|d| d.id)
-            .collect();
-    let rows = shanzhi_store::summons::responses(&mut conn, now - days * 86_400_000, now).await?;
+) -> Result<axum::Json<Vec<svc::DepartmentResponse>>, ApiError> {
     Ok(axum::Json(
-        rows.into_iter()
-            .filter(|r| visible.contains(&r.department_id))
-            .collect(),
+        svc::summons_responses(&state, &p.actor, q.days.unwrap_or(30)).await?,
     ))
 }

@@ -3,15 +3,17 @@
 use super::extract::Query;
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
-use crate::services::dashboard::{self as svc, Dashboard};
-use crate::services::period::Period;
-use crate::{ApiError, AppState};
+use crate::{ApiError, WebState};
 use axum::extract::State;
 use serde::Deserialize;
+use shanzhi_app::AppError;
+use shanzhi_app::dashboard::{self as svc, Dashboard};
+use shanzhi_app::period::Period;
+use shanzhi_domain::case::Day;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(dashboard))
         .routes(routes!(monthly_report))
@@ -32,10 +34,10 @@ pub struct DashboardQuery {
 
 impl DashboardQuery {
     /// The period asked for: the month, or from/to.
-    pub fn period(&self) -> Result<Period, ApiError> {
+    pub fn period(&self, today: Day) -> Result<Period, AppError> {
         match self.month.as_deref().filter(|m| !m.trim().is_empty()) {
-            Some(m) => Period::month(m),
-            None => Period::parse(self.from.as_deref(), self.to.as_deref()),
+            Some(m) => Period::month(m, today),
+            None => Period::parse(self.from.as_deref(), self.to.as_deref(), today),
         }
     }
 }
@@ -46,11 +48,11 @@ impl DashboardQuery {
 #[utoipa::path(get, path = "/dashboard", tag = "dashboard", security(("bearer" = [])), params(DashboardQuery),
     responses((status = 200, body = Dashboard), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn dashboard(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<DashboardQuery>,
 ) -> Result<axum::Json<Dashboard>, ApiError> {
-    let period = q.period()?;
+    let period = q.period(state.clock().today())?;
     let node = p.node_or_own(q.node.as_deref())?;
     Ok(axum::Json(
         svc::dashboard(&state, &p.actor, &node, period).await?,
@@ -73,7 +75,7 @@ pub struct ReportQuery {
 #[utoipa::path(get, path = "/reports/monthly", tag = "dashboard", security(("bearer" = [])), params(ReportQuery),
     responses((status = 200, content_type = "application/pdf"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn monthly_report(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<ReportQuery>,
 ) -> Result<axum::response::Response, ApiError> {
@@ -83,14 +85,14 @@ async fn monthly_report(
 
 /// The report as a download in the asked format.
 pub(crate) async fn report_file(
-    state: &AppState,
+    state: &WebState,
     actor: &crate::auth::Actor,
     node: &str,
     month: &str,
     format: Option<&str>,
 ) -> Result<axum::response::Response, ApiError> {
     use crate::download::{PDF, XLSX, file};
-    use crate::services::report;
+    use shanzhi_app::report;
     let r = report::monthly(state, actor, node, month).await?;
     match format.unwrap_or("xlsx") {
         "xlsx" => Ok(file(
@@ -104,7 +106,7 @@ pub(crate) async fn report_file(
                 report::pdf::write(&r).map(|b| (r.file_stem, b))
             })
             .await
-            .map_err(|e| ApiError::Internal(e.to_string()))??;
+            .map_err(|e| AppError::Internal(e.to_string()))??;
             Ok(file(&format!("{}.pdf", bytes.0), PDF, bytes.1))
         }
         other => Err(ApiError::bad(

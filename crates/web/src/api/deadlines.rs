@@ -5,18 +5,17 @@ use super::cases::CaseOut;
 use super::extract::{Json, Path, Query};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
-use crate::services::{cases as case_svc, deadlines as svc};
-use crate::{ApiError, AppState};
+use crate::{ApiError, WebState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
+use shanzhi_app::deadlines::{CalendarDayRow, RequestRow};
+use shanzhi_app::{cases as case_svc, deadlines as svc};
 use shanzhi_domain::case::{DayKind, Request};
-use shanzhi_store::calendar::CalendarDayRow;
-use shanzhi_store::case_requests::{self, RequestRow};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(calendar_days))
         .routes(routes!(set_day, remove_day))
@@ -37,7 +36,7 @@ pub struct YearParams {
 #[utoipa::path(get, path = "/calendar", tag = "deadlines", security(("bearer" = [])), params(YearParams),
     responses((status = 200, body = Vec<CalendarDayRow>), (status = 401, body = ErrorBody)))]
 async fn calendar_days(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     _user: ApiUser,
     Query(q): Query<YearParams>,
 ) -> Result<axum::Json<Vec<CalendarDayRow>>, ApiError> {
@@ -59,7 +58,7 @@ pub struct DayInput {
     params(("day" = String, Path, description = "YYYY-MM-DD")), request_body = DayInput,
     responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn set_day(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(day): Path<String>,
     Json(d): Json<DayInput>,
@@ -73,7 +72,7 @@ async fn set_day(
     params(("day" = String, Path, description = "YYYY-MM-DD")),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn remove_day(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(day): Path<String>,
 ) -> Result<StatusCode, ApiError> {
@@ -85,14 +84,11 @@ async fn remove_day(
 #[utoipa::path(get, path = "/cases/{id}/requests", tag = "deadlines", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = Vec<RequestRow>), (status = 404, body = ErrorBody)))]
 async fn requests_of(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Vec<RequestRow>>, ApiError> {
-    case_svc::visible(&state, &p.actor, id).await?;
-    Ok(axum::Json(
-        case_requests::of_case(&mut state.store().conn().await?, id).await?,
-    ))
+    Ok(axum::Json(svc::requests_of(&state, &p.actor, id).await?))
 }
 
 /// What kind of request.
@@ -121,7 +117,7 @@ pub struct RequestInput {
     request_body = RequestInput,
     responses((status = 201, body = RequestRow), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn file_request(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(r): Json<RequestInput>,
@@ -154,7 +150,7 @@ pub struct DecisionInput {
     request_body = DecisionInput,
     responses((status = 200, body = CaseOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn decide(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(d): Json<DecisionInput>,
@@ -168,7 +164,7 @@ async fn decide(
 #[utoipa::path(post, path = "/cases/{id}/resume", tag = "deadlines", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = CaseOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn resume(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<CaseOut>, ApiError> {

@@ -3,16 +3,16 @@
 use super::extract::{Json, Path, Query};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
-use crate::services::cases as case_svc;
-use crate::services::disputes::{self as svc, AreaRate, DisputeDetail, FactsInput};
-use crate::{ApiError, AppState};
+use crate::{ApiError, WebState};
 use axum::extract::State;
 use serde::Deserialize;
+use shanzhi_app::cases as case_svc;
+use shanzhi_app::disputes::{self as svc, AreaRate, DisputeDetail, FactsInput};
 use shanzhi_domain::case::{Day, Outcome, Referral};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(detail, set_facts))
         .routes(routes!(add_session))
@@ -25,7 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/cases/{id}/dispute", tag = "disputes", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = DisputeDetail), (status = 404, body = ErrorBody)))]
 async fn detail(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<DisputeDetail>, ApiError> {
@@ -38,7 +38,7 @@ async fn detail(
     request_body = FactsInput,
     responses((status = 200, body = DisputeDetail), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn set_facts(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(input): Json<FactsInput>,
@@ -65,13 +65,13 @@ pub struct SessionInput {
     request_body = SessionInput,
     responses((status = 200, body = DisputeDetail), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn add_session(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(s): Json<SessionInput>,
 ) -> Result<axum::Json<DisputeDetail>, ApiError> {
     let case = case_svc::visible(&state, &p.actor, id).await?;
-    let held_at = s.held_at.unwrap_or_else(shanzhi_store::now_ms);
+    let held_at = s.held_at.unwrap_or_else(|| state.now_ms());
     Ok(axum::Json(
         svc::add_session(
             &state, &p.actor, &p.account, &case, held_at, &s.place, &s.notes,
@@ -103,7 +103,7 @@ pub enum OutcomeInput {
     request_body = OutcomeInput,
     responses((status = 200, body = DisputeDetail), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn conclude(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(o): Json<OutcomeInput>,
@@ -135,7 +135,7 @@ pub struct FollowUpInput {
     request_body = FollowUpInput,
     responses((status = 200, body = DisputeDetail), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn follow_up(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(f): Json<FollowUpInput>,
@@ -162,7 +162,7 @@ pub struct RateParams {
 #[utoipa::path(get, path = "/disputes/success-rate", tag = "disputes", security(("bearer" = [])), params(RateParams),
     responses((status = 200, body = Vec<AreaRate>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn success_rate(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<RateParams>,
 ) -> Result<axum::Json<Vec<AreaRate>>, ApiError> {
@@ -178,7 +178,7 @@ async fn success_rate(
             }),
         }
     };
-    let today = Day::of(shanzhi_store::now_ms()).start_ms();
+    let today = state.clock().today().start_ms();
     let from = day(q.from, today - 30 * 86_400_000)?;
     let to = day(q.to, today)? + 86_400_000;
     if to <= from {

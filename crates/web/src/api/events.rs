@@ -1,25 +1,25 @@
 //! The live feed of case changes (server-sent events), filtered to what the caller may see.
 
-use crate::AppState;
+use crate::WebState;
 use crate::auth::{Actor, ApiUser};
 use crate::error::ErrorBody;
-use crate::services::notify::CaseEvent;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use shanzhi_app::notify::CaseEvent;
 use std::convert::Infallible;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::{Stream, StreamExt};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new().routes(routes!(events))
 }
 
 /// Changes the actor may see, as SSE events named `case` whose data is a [`CaseEvent`]; a
 /// slow reader that falls behind skips what it missed (the lists are the record).
 pub(crate) fn feed(
-    state: &AppState,
+    state: &WebState,
     actor: Actor,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
     let stream = BroadcastStream::new(state.subscribe()).filter_map(move |e| {
@@ -42,7 +42,7 @@ pub(crate) fn feed(
 #[utoipa::path(get, path = "/events", tag = "cases", security(("bearer" = [])),
     responses((status = 200, content_type = "text/event-stream", body = CaseEvent), (status = 401, body = ErrorBody)))]
 async fn events(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     feed(&state, p.actor)

@@ -2,19 +2,19 @@
 
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
-use crate::services::hotline::{self as svc, Format, ImportReport};
-use crate::{ApiError, AppState};
+use crate::{ApiError, WebState};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, header};
 use serde::Deserialize;
+use shanzhi_app::hotline::{self as svc, Format, ImportReport};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// Largest export accepted: a month of a city's orders as xlsx.
 const IMPORT_LIMIT: usize = 32 * 1024 * 1024;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(import))
         .layer(DefaultBodyLimit::max(IMPORT_LIMIT))
@@ -35,7 +35,7 @@ pub struct ImportParams {
     request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = ImportReport), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn import(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<ImportParams>,
     headers: HeaderMap,

@@ -4,14 +4,14 @@ use super::extract::Query;
 use super::regions::RegionOut;
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
-use crate::{ApiError, AppState};
+use crate::{ApiError, WebState};
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use shanzhi_domain::geo::Crs;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new().routes(routes!(locate))
 }
 
@@ -40,12 +40,12 @@ pub struct LocateOut {
 #[utoipa::path(get, path = "/locate", tag = "regions", security(("bearer" = [])), params(LocateParams),
     responses((status = 200, body = LocateOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn locate(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<LocateParams>,
 ) -> Result<axum::Json<LocateOut>, ApiError> {
     let (node, dedicated) =
-        crate::services::regions::locate(&state, &p.actor, q.lon, q.lat, q.crs).await?;
+        shanzhi_app::regions::locate(&state, &p.actor, q.lon, q.lat, q.crs).await?;
     Ok(axum::Json(LocateOut {
         node: node.into(),
         dedicated: dedicated.into_iter().map(Into::into).collect(),

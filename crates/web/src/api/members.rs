@@ -4,19 +4,19 @@
 use super::extract::{Json, Path, Query};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
-use crate::services::members::{
-    self as svc, ListingInput, Registration, ServiceInput, UnitInput, YearLine,
-};
-use crate::{ApiError, AppState};
+use crate::{ApiError, WebState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
+use shanzhi_app::members::{
+    self as svc, ListingInput, Registration, ServiceInput, UnitInput, YearLine,
+};
+use shanzhi_app::members::{MemberRow, ServiceRow, UnitRow, Units};
 use shanzhi_domain::participation::{ServiceStage, Standing};
-use shanzhi_store::members::{ListingRow, MemberRow, ServiceRow, UnitRow};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list, register))
         .routes(routes!(me))
@@ -41,7 +41,7 @@ pub struct ListParams {
 #[utoipa::path(get, path = "/members", tag = "participation", security(("bearer" = [])), params(ListParams),
     responses((status = 200, body = Vec<MemberRow>), (status = 404, body = ErrorBody)))]
 async fn list(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<ListParams>,
 ) -> Result<axum::Json<Vec<MemberRow>>, ApiError> {
@@ -56,7 +56,7 @@ async fn list(
 #[utoipa::path(post, path = "/members", tag = "participation", security(("bearer" = [])), request_body = Registration,
     responses((status = 201, body = MemberRow), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn register(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Json(r): Json<Registration>,
 ) -> Result<(StatusCode, axum::Json<MemberRow>), ApiError> {
@@ -70,7 +70,7 @@ async fn register(
 #[utoipa::path(get, path = "/members/me", tag = "participation", security(("bearer" = [])),
     responses((status = 200, body = MemberRow), (status = 403, body = ErrorBody)))]
 async fn me(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
 ) -> Result<axum::Json<MemberRow>, ApiError> {
     Ok(axum::Json(svc::me(&state, &p).await?))
@@ -88,7 +88,7 @@ pub struct Decision {
     request_body = Decision,
     responses((status = 200, body = MemberRow), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn decide(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(d): Json<Decision>,
@@ -105,37 +105,23 @@ pub struct NodeParams {
     pub node: Option<String>,
 }
 
-/// Co-building units under an area, with their 三张清单.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct Units {
-    /// The units.
-    pub units: Vec<UnitRow>,
-    /// Their lists' entries.
-    pub listings: Vec<ListingRow>,
-}
-
 /// Co-building units (共建单位) and their 问题、需求、资源 lists.
 #[utoipa::path(get, path = "/units", tag = "participation", security(("bearer" = [])), params(NodeParams),
     responses((status = 200, body = Units), (status = 404, body = ErrorBody)))]
 async fn units(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<NodeParams>,
 ) -> Result<axum::Json<Units>, ApiError> {
     let node = p.node_or_own(q.node.as_deref())?;
-    crate::services::regions::visible(&state, &p.actor, &node).await?;
-    let mut conn = state.store().conn().await?;
-    Ok(axum::Json(Units {
-        units: shanzhi_store::members::units_under(&mut conn, &node).await?,
-        listings: shanzhi_store::members::listings_under(&mut conn, &node).await?,
-    }))
+    Ok(axum::Json(svc::units(&state, &p.actor, &node).await?))
 }
 
 /// Registers a co-building unit.
 #[utoipa::path(post, path = "/units", tag = "participation", security(("bearer" = [])), request_body = UnitInput,
     responses((status = 201, body = UnitRow), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn add_unit(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Json(u): Json<UnitInput>,
 ) -> Result<(StatusCode, axum::Json<UnitRow>), ApiError> {
@@ -150,7 +136,7 @@ async fn add_unit(
     request_body = ListingInput,
     responses((status = 201, body = i64), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn add_listing(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(l): Json<ListingInput>,
@@ -174,7 +160,7 @@ pub struct ServiceParams {
 #[utoipa::path(get, path = "/services", tag = "participation", security(("bearer" = [])), params(ServiceParams),
     responses((status = 200, body = Vec<ServiceRow>), (status = 404, body = ErrorBody)))]
 async fn services(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<ServiceParams>,
 ) -> Result<axum::Json<Vec<ServiceRow>>, ApiError> {
@@ -188,7 +174,7 @@ async fn services(
 #[utoipa::path(post, path = "/services", tag = "participation", security(("bearer" = [])), request_body = ServiceInput,
     responses((status = 201, body = ServiceRow), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn declare(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Json(s): Json<ServiceInput>,
 ) -> Result<(StatusCode, axum::Json<ServiceRow>), ApiError> {
@@ -213,7 +199,7 @@ pub struct Verification {
     request_body = Verification,
     responses((status = 200, body = ServiceRow), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn verify(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(v): Json<Verification>,
@@ -237,12 +223,14 @@ pub struct ReportParams {
 #[utoipa::path(get, path = "/members/report", tag = "participation", security(("bearer" = [])), params(ReportParams),
     responses((status = 200, body = Vec<YearLine>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn report(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<ReportParams>,
 ) -> Result<axum::Json<Vec<YearLine>>, ApiError> {
     let node = p.node_or_own(q.node.as_deref())?;
-    let year = q.year.unwrap_or_else(svc::this_year);
+    let year = q
+        .year
+        .unwrap_or_else(|| svc::this_year(state.clock().today()));
     Ok(axum::Json(
         svc::year_report(&state, &p.actor, &node, year).await?,
     ))

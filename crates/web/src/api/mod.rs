@@ -30,7 +30,7 @@ mod wishes;
 
 pub use page::Page;
 
-use crate::AppState;
+use crate::WebState;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -85,7 +85,7 @@ impl Modify for BearerAuth {
 }
 
 /// All API routes with their OpenAPI description.
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     let v1 = OpenApiRouter::new()
         .merge(auth::router())
         .merge(regions::router())

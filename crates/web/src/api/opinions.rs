@@ -4,17 +4,18 @@
 use super::extract::{Json, Path, Query};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
-use crate::services::opinions::{self as svc, OpinionInput, Sent, Triage};
-use crate::{ApiError, AppState};
+use crate::{ApiError, WebState};
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use shanzhi_store::surveys::OpinionRow;
+use shanzhi_app::AppError;
+use shanzhi_app::opinions::OpinionRow;
+use shanzhi_app::opinions::{self as svc, OpinionInput, Sent, Triage};
 use std::net::SocketAddr;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list))
         .routes(routes!(triage))
@@ -33,7 +34,7 @@ pub struct NodeParams {
 #[utoipa::path(get, path = "/opinions", tag = "participation", security(("bearer" = [])), params(NodeParams),
     responses((status = 200, body = Vec<OpinionRow>), (status = 404, body = ErrorBody)))]
 async fn list(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<NodeParams>,
 ) -> Result<axum::Json<Vec<OpinionRow>>, ApiError> {
@@ -46,7 +47,7 @@ async fn list(
     request_body = Triage,
     responses((status = 200, body = OpinionRow), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn triage(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(t): Json<Triage>,
@@ -58,13 +59,13 @@ async fn triage(
 #[utoipa::path(post, path = "/public/opinions", tag = "participation", request_body = OpinionInput,
     responses((status = 201, body = Sent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn send(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Json(o): Json<OpinionInput>,
 ) -> Result<(StatusCode, axum::Json<Sent>), ApiError> {
     state
         .allow_public_report(&format!("opinion:{}", addr.ip()))
-        .map_err(|wait| ApiError::RateLimited(wait.as_secs().max(1)))?;
+        .map_err(|wait| AppError::RateLimited(wait.as_secs().max(1)))?;
     Ok((
         StatusCode::CREATED,
         axum::Json(svc::send(&state, &o).await?),
@@ -75,7 +76,7 @@ async fn send(
 #[utoipa::path(get, path = "/public/opinions/{code}", tag = "participation", params(("code" = String, Path)),
     responses((status = 200, body = OpinionRow), (status = 404, body = ErrorBody)))]
 async fn tracked(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Path(code): Path<String>,
 ) -> Result<axum::Json<OpinionRow>, ApiError> {
     Ok(axum::Json(svc::tracked(&state, &code).await?))

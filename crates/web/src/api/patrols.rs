@@ -3,19 +3,17 @@
 use super::extract::{Json, Path, Query};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
-use crate::services::patrols::{
-    self as svc, FixInput, GridDay, NoteInput, PatrolDetail, TrackSummary,
-};
-use crate::services::period::Period;
-use crate::{ApiError, AppState};
+use crate::{ApiError, WebState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use shanzhi_store::patrols::{NoteRow, PatrolRow};
+use shanzhi_app::patrols::{self as svc, FixInput, GridDay, NoteInput, PatrolDetail, TrackSummary};
+use shanzhi_app::patrols::{NoteRow, PatrolRow};
+use shanzhi_app::period::Period;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(start, list))
         .routes(routes!(detail))
@@ -37,7 +35,7 @@ pub struct StartInput {
 #[utoipa::path(post, path = "/patrols", tag = "patrols", security(("bearer" = [])), request_body = StartInput,
     responses((status = 201, body = PatrolRow), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn start(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Json(s): Json<StartInput>,
 ) -> Result<(StatusCode, axum::Json<PatrolRow>), ApiError> {
@@ -60,22 +58,13 @@ pub struct NodePeriod {
 #[utoipa::path(get, path = "/patrols", tag = "patrols", security(("bearer" = [])), params(NodePeriod),
     responses((status = 200, body = Vec<PatrolRow>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<NodePeriod>,
 ) -> Result<axum::Json<Vec<PatrolRow>>, ApiError> {
-    let period = Period::parse(q.from.as_deref(), q.to.as_deref())?;
-    let node =
-        crate::services::regions::visible(&state, &p.actor, &p.node_or_own(q.node.as_deref())?)
-            .await?;
-    let rows = shanzhi_store::patrols::list(
-        &mut state.store().conn().await?,
-        &node.code,
-        &period.from.to_string(),
-        &period.to.to_string(),
-        500,
-    )
-    .await?;
+    let period = Period::parse(q.from.as_deref(), q.to.as_deref(), state.clock().today())?;
+    let node = p.node_or_own(q.node.as_deref())?;
+    let rows = svc::list(&state, &p.actor, &node, &period, 500).await?;
     Ok(axum::Json(rows))
 }
 
@@ -83,7 +72,7 @@ async fn list(
 #[utoipa::path(get, path = "/patrols/{id}", tag = "patrols", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = PatrolDetail), (status = 404, body = ErrorBody)))]
 async fn detail(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<PatrolDetail>, ApiError> {
@@ -95,7 +84,7 @@ async fn detail(
     request_body = Vec<FixInput>,
     responses((status = 200, body = TrackSummary), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn fixes(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(batch): Json<Vec<FixInput>>,
@@ -110,7 +99,7 @@ async fn fixes(
     request_body = NoteInput,
     responses((status = 201, body = NoteRow), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn note(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(n): Json<NoteInput>,
@@ -131,7 +120,7 @@ pub struct FindingCase {
     params(("id" = i64, Path), ("note" = i64, Path)), request_body = FindingCase,
     responses((status = 201, body = crate::api::cases::CaseOut), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn report_finding(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path((id, note)): Path<(i64, i64)>,
     Json(f): Json<FindingCase>,
@@ -153,7 +142,7 @@ pub struct EndInput {
     request_body = EndInput,
     responses((status = 200, body = PatrolRow), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn end(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(e): Json<EndInput>,
@@ -168,11 +157,11 @@ async fn end(
 #[utoipa::path(get, path = "/patrol-coverage", tag = "patrols", security(("bearer" = [])), params(NodePeriod),
     responses((status = 200, body = Vec<GridDay>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn coverage(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<NodePeriod>,
 ) -> Result<axum::Json<Vec<GridDay>>, ApiError> {
-    let period = Period::parse(q.from.as_deref(), q.to.as_deref())?;
+    let period = Period::parse(q.from.as_deref(), q.to.as_deref(), state.clock().today())?;
     Ok(axum::Json(
         svc::coverage_for(&state, &p.actor, &p.node_or_own(q.node.as_deref())?, period).await?,
     ))

@@ -3,19 +3,20 @@
 use super::extract::{Path, Query};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
-use crate::services::cases::visible;
-use crate::services::photos as svc;
-use crate::{ApiError, AppState};
+use crate::{ApiError, WebState};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use shanzhi_store::photos::{self, PhotoRow};
+use shanzhi_app::AppError;
+use shanzhi_app::cases::visible;
+use shanzhi_app::photos as svc;
+use shanzhi_app::photos::PhotoRow;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list, upload))
         .routes(routes!(image))
@@ -23,8 +24,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// A stored photo as an HTTP answer. Photos never change once stored, so browsers may keep
 /// them; `private` keeps shared caches from holding a resident's photo.
-pub(crate) fn jpeg(bytes: Option<Vec<u8>>) -> Result<Response, ApiError> {
-    let bytes = bytes.ok_or_else(|| ApiError::NotFound("照片不存在".into()))?;
+pub(crate) fn jpeg(bytes: Option<Vec<u8>>) -> Result<Response, AppError> {
+    let bytes = bytes.ok_or_else(|| AppError::NotFound("照片不存在".into()))?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/jpeg"),
@@ -53,7 +54,7 @@ pub struct UploadParams {
     responses((status = 201, body = Vec<PhotoRow>), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
 async fn upload(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Query(params): Query<UploadParams>,
@@ -87,14 +88,11 @@ async fn upload(
     params(("id" = i64, Path)),
     responses((status = 200, body = Vec<PhotoRow>), (status = 404, body = ErrorBody)))]
 async fn list(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Vec<PhotoRow>>, ApiError> {
-    let case = visible(&state, &p.actor, id).await?;
-    Ok(axum::Json(
-        photos::list(&mut state.store().conn().await?, case.id, false).await?,
-    ))
+    Ok(axum::Json(svc::of_case(&state, &p.actor, id).await?))
 }
 
 /// Which size of a photo.
@@ -109,21 +107,13 @@ pub struct ImageParams {
     params(("id" = i64, Path), ("photo_id" = i64, Path), ImageParams),
     responses((status = 200, content_type = "image/jpeg", body = Vec<u8>), (status = 404, body = ErrorBody)))]
 async fn image(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path((id, photo_id)): Path<(i64, i64)>,
     Query(params): Query<ImageParams>,
 ) -> Result<Response, ApiError> {
-    let case = visible(&state, &p.actor, id).await?;
     let thumb = params.thumb.unwrap_or(false);
-    jpeg(
-        photos::bytes(
-            &mut state.store().conn().await?,
-            case.id,
-            photo_id,
-            thumb,
-            false,
-        )
-        .await?,
-    )
+    Ok(jpeg(
+        svc::image(&state, &p.actor, id, photo_id, thumb).await?,
+    )?)
 }

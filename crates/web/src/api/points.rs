@@ -4,16 +4,16 @@
 use super::extract::{Json, Path, Query};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
-use crate::services::points::{self as svc, ItemInput, Receipt, RedeemInput, Statement};
-use crate::{ApiError, AppState};
+use crate::{ApiError, WebState};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
-use shanzhi_store::points::{ItemRow, PostingRow, Reconciliation};
+use shanzhi_app::points::{self as svc, ItemInput, Receipt, RedeemInput, Statement};
+use shanzhi_app::points::{ItemRow, PostingRow, Reconciliation};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(items, add_item))
         .routes(routes!(restock))
@@ -35,7 +35,7 @@ pub struct CommunityParams {
 #[utoipa::path(get, path = "/shop/items", tag = "participation", security(("bearer" = [])), params(CommunityParams),
     responses((status = 200, body = Vec<ItemRow>), (status = 404, body = ErrorBody)))]
 async fn items(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<CommunityParams>,
 ) -> Result<axum::Json<Vec<ItemRow>>, ApiError> {
@@ -48,7 +48,7 @@ async fn items(
 #[utoipa::path(post, path = "/shop/items", tag = "participation", security(("bearer" = [])), request_body = ItemInput,
     responses((status = 201, body = ItemRow), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn add_item(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Json(i): Json<ItemInput>,
 ) -> Result<(StatusCode, axum::Json<ItemRow>), ApiError> {
@@ -72,7 +72,7 @@ pub struct StockInput {
     request_body = StockInput,
     responses((status = 200, body = ItemRow), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn restock(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(s): Json<StockInput>,
@@ -89,7 +89,7 @@ async fn restock(
     responses((status = 201, body = Receipt), (status = 200, body = Receipt, description = "the same key again: the first receipt"),
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn redeem(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     headers: HeaderMap,
     Json(r): Json<RedeemInput>,
@@ -119,7 +119,7 @@ pub struct ReverseInput {
     request_body = ReverseInput,
     responses((status = 201, body = PostingRow), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn reverse(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(r): Json<ReverseInput>,
@@ -141,7 +141,7 @@ pub struct StatementParams {
 #[utoipa::path(get, path = "/points/statement", tag = "participation", security(("bearer" = [])), params(StatementParams),
     responses((status = 200, body = Statement), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn statement(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<StatementParams>,
 ) -> Result<axum::Json<Statement>, ApiError> {
@@ -152,7 +152,7 @@ async fn statement(
 #[utoipa::path(get, path = "/points/postings", tag = "participation", security(("bearer" = [])), params(CommunityParams),
     responses((status = 200, body = Vec<PostingRow>), (status = 404, body = ErrorBody)))]
 async fn postings(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<CommunityParams>,
 ) -> Result<axum::Json<Vec<PostingRow>>, ApiError> {
@@ -164,7 +164,7 @@ async fn postings(
 #[utoipa::path(get, path = "/points/reconciliation", tag = "participation", security(("bearer" = [])), params(CommunityParams),
     responses((status = 200, body = Reconciliation), (status = 404, body = ErrorBody)))]
 async fn reconcile(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<CommunityParams>,
 ) -> Result<axum::Json<Reconciliation>, ApiError> {

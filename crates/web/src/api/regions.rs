@@ -4,20 +4,21 @@ use super::extract::{Json, Path, Query};
 use super::page::{Page, PageParams};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
-use crate::services::regions::{self as svc, CreateNode, ImportReport, UpdateNode, code_or_404};
-use crate::{ApiError, AppState};
+use crate::{ApiError, WebState};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use shanzhi_app::AppError;
+use shanzhi_app::regions::{self as svc, CreateNode, ImportReport, UpdateNode};
+use shanzhi_app::regions::{NodeEvent, NodeRow};
 use shanzhi_domain::geo::{Coverage, Crs};
 use shanzhi_domain::region::{DedicatedKind, GridClass, Level};
-use shanzhi_store::regions::{self, NodeEvent, NodeRow};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(import))
@@ -100,7 +101,7 @@ pub struct ListParams {
 #[utoipa::path(get, path = "/regions", tag = "regions", security(("bearer" = [])), params(ListParams),
     responses((status = 200, body = Page<RegionOut>), (status = 404, body = ErrorBody)))]
 async fn list(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<ListParams>,
 ) -> Result<axum::Json<Page<RegionOut>>, ApiError> {
@@ -109,14 +110,10 @@ async fn list(
         limit: q.limit,
     };
     let limit = page.limit()?;
-    let root = match q.root.as_deref().or(p.actor.scope_root()) {
-        Some(r) if p.actor.sees(r) => Some(code_or_404(r)?),
-        Some(_) => return Err(ApiError::not_found()),
-        None => None,
-    };
-    let rows = regions::subtree_page(
-        &mut state.store().conn().await?,
-        root.as_ref(),
+    let rows = svc::subtree_page(
+        &state,
+        &p.actor,
+        q.root.as_deref(),
         q.level,
         page.after()?.as_deref(),
         limit,
@@ -154,7 +151,7 @@ pub struct CreateRequest {
 #[utoipa::path(post, path = "/regions", tag = "regions", security(("bearer" = [])), request_body = CreateRequest,
     responses((status = 201, body = RegionOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn create(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Json(req): Json<CreateRequest>,
 ) -> Result<(StatusCode, axum::Json<RegionOut>), ApiError> {
@@ -184,16 +181,12 @@ pub struct RegionDetail {
 #[utoipa::path(get, path = "/regions/{code}", tag = "regions", security(("bearer" = [])), params(("code" = String, Path, description = "统一编码")),
     responses((status = 200, body = RegionDetail), (status = 404, body = ErrorBody)))]
 async fn get_one(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(code): Path<String>,
 ) -> Result<axum::Json<RegionDetail>, ApiError> {
-    let row = svc::visible(&state, &p.actor, &code).await?;
-    let rc = code_or_404(&code)?;
-    let counts = regions::counts_by_level(&mut state.store().conn().await?, &rc)
-        .await?
-        .into_iter()
-        .collect();
+    let (row, counts) = svc::with_counts(&state, &p.actor, &code).await?;
+    let counts = counts.into_iter().collect();
     Ok(axum::Json(RegionDetail {
         node: row.into(),
         counts,
@@ -223,7 +216,7 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::E
 #[utoipa::path(patch, path = "/regions/{code}", tag = "regions", security(("bearer" = [])), params(("code" = String, Path)), request_body = UpdateRequest,
     responses((status = 200, body = RegionOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn update(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(code): Path<String>,
     Json(req): Json<UpdateRequest>,
@@ -246,12 +239,11 @@ async fn update(
 #[utoipa::path(get, path = "/regions/{code}/children", tag = "regions", security(("bearer" = [])), params(("code" = String, Path)),
     responses((status = 200, body = Vec<RegionOut>), (status = 404, body = ErrorBody)))]
 async fn children(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(code): Path<String>,
 ) -> Result<axum::Json<Vec<RegionOut>>, ApiError> {
-    svc::visible(&state, &p.actor, &code).await?;
-    let rows = regions::children(&mut state.store().conn().await?, Some(&code)).await?;
+    let rows = svc::children(&state, &p.actor, &code).await?;
     Ok(axum::Json(rows.into_iter().map(RegionOut::from).collect()))
 }
 
@@ -273,7 +265,7 @@ pub struct Retired {
 #[utoipa::path(post, path = "/regions/{code}/retire", tag = "regions", security(("bearer" = [])), params(("code" = String, Path)), request_body = RetireRequest,
     responses((status = 200, body = Retired), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn retire(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(code): Path<String>,
     Json(req): Json<RetireRequest>,
@@ -311,12 +303,11 @@ impl From<NodeEvent> for EventOut {
 #[utoipa::path(get, path = "/regions/{code}/history", tag = "regions", security(("bearer" = [])), params(("code" = String, Path)),
     responses((status = 200, body = Vec<EventOut>), (status = 404, body = ErrorBody)))]
 async fn history(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(code): Path<String>,
 ) -> Result<axum::Json<Vec<EventOut>>, ApiError> {
-    svc::visible(&state, &p.actor, &code).await?;
-    let events = regions::events(&mut state.store().conn().await?, &code).await?;
+    let events = svc::history(&state, &p.actor, &code).await?;
     Ok(axum::Json(events.into_iter().map(EventOut::from).collect()))
 }
 
@@ -324,14 +315,14 @@ async fn history(
 #[utoipa::path(get, path = "/regions/{code}/coverage", tag = "regions", security(("bearer" = [])), params(("code" = String, Path)),
     responses((status = 200, body = Coverage), (status = 404, body = ErrorBody)))]
 async fn coverage(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(code): Path<String>,
 ) -> Result<axum::Json<Coverage>, ApiError> {
     svc::coverage(&state, &p.actor, &code)
         .await?
         .map(axum::Json)
-        .ok_or_else(|| ApiError::NotFound("该节点没有带边界的综合网格下级".into()))
+        .ok_or_else(|| AppError::NotFound("该节点没有带边界的综合网格下级".into()).into())
 }
 
 /// Import options.
@@ -349,7 +340,7 @@ pub struct ImportParams {
     request_body(content = Object, content_type = "application/geo+json"),
     responses((status = 201, body = ImportReport), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn import(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<ImportParams>,
     body: axum::body::Bytes,
@@ -371,7 +362,7 @@ pub struct ExportParams {
 #[utoipa::path(get, path = "/regions/export", tag = "regions", security(("bearer" = [])), params(ExportParams),
     responses((status = 200, content_type = "application/geo+json", body = Object), (status = 404, body = ErrorBody)))]
 async fn export(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<ExportParams>,
 ) -> Result<impl IntoResponse, ApiError> {

@@ -4,27 +4,27 @@
 use super::extract::{Path, Query};
 use crate::auth::{ApiUser, Principal};
 use crate::error::ErrorBody;
-use crate::services::registers::Keeper;
-use crate::services::registers::export;
-use crate::services::registers::grids::{self, GridRegister, StaffInput, TrainingInput};
-use crate::services::registers::import::{Progress, Report, Upload};
-use crate::services::registers::jobs::JobStatus;
-use crate::services::registers::places::{self, InspectionInput, PlaceInput};
-use crate::services::registers::residents::{
-    self as svc, Address, HouseholdInput, MemberInput, PersonDetail, PersonEdit, RevealField,
-    SearchQuery,
-};
-use crate::{ApiError, AppState};
+use crate::{ApiError, WebState};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use shanzhi_store::grid_facts::GridFacts;
-use shanzhi_store::places::{InspectionRow, PlaceRow};
-use shanzhi_store::residents::PersonRow;
-use shanzhi_store::staff::StaffRow;
+use shanzhi_app::AppError;
+use shanzhi_app::registers::Keeper;
+use shanzhi_app::registers::export;
+use shanzhi_app::registers::grids::{self, GridRegister, StaffInput, TrainingInput};
+use shanzhi_app::registers::grids::{GridFacts, StaffRow};
+use shanzhi_app::registers::import::{Progress, Report, Upload};
+use shanzhi_app::registers::jobs::JobStatus;
+use shanzhi_app::registers::places::{self, InspectionInput, PlaceInput};
+use shanzhi_app::registers::places::{InspectionRow, PlaceRow};
+use shanzhi_app::registers::residents::PersonRow;
+use shanzhi_app::registers::residents::{
+    self as svc, Address, HouseholdInput, MemberInput, PersonDetail, PersonEdit, RevealField,
+    SearchQuery,
+};
 use tokio_stream::StreamExt;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -32,7 +32,7 @@ use utoipa_axum::routes;
 /// Largest register sheet accepted over HTTP (about two million residents as CSV).
 pub const SHEET_LIMIT: u64 = 512 * 1024 * 1024;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(summary))
         .routes(routes!(put_facts))
@@ -74,7 +74,7 @@ fn created(id: i64) -> (StatusCode, Json<Created>) {
 #[utoipa::path(get, path = "/registers/{code}", tag = "registers", security(("bearer" = [])), params(("code" = String, Path)),
     responses((status = 200, body = GridRegister), (status = 404, body = ErrorBody)))]
 async fn summary(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(code): Path<String>,
 ) -> Result<Json<GridRegister>, ApiError> {
@@ -85,7 +85,7 @@ async fn summary(
 #[utoipa::path(put, path = "/registers/{code}/facts", tag = "registers", security(("bearer" = [])), params(("code" = String, Path)),
     request_body = GridFacts, responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn put_facts(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(code): Path<String>,
     Json(f): Json<GridFacts>,
@@ -99,7 +99,7 @@ async fn put_facts(
 #[utoipa::path(get, path = "/residents", tag = "registers", security(("bearer" = [])), params(SearchQuery),
     responses((status = 200, body = Vec<PersonRow>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn search(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<SearchQuery>,
 ) -> Result<Json<Vec<PersonRow>>, ApiError> {
@@ -110,7 +110,7 @@ async fn search(
 #[utoipa::path(get, path = "/residents/{id}", tag = "registers", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = PersonDetail), (status = 404, body = ErrorBody)))]
 async fn person(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<PersonDetail>, ApiError> {
@@ -122,7 +122,7 @@ async fn person(
 #[utoipa::path(put, path = "/residents/{id}", tag = "registers", security(("bearer" = [])), params(("id" = i64, Path)),
     request_body = PersonEdit, responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn edit_person(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(e): Json<PersonEdit>,
@@ -149,7 +149,7 @@ pub struct Revealed {
 #[utoipa::path(post, path = "/residents/{id}/reveal", tag = "registers", security(("bearer" = [])), params(("id" = i64, Path)),
     request_body = RevealIn, responses((status = 200, body = Revealed), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn reveal(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(r): Json<RevealIn>,
@@ -164,7 +164,7 @@ async fn reveal(
 #[utoipa::path(post, path = "/households", tag = "registers", security(("bearer" = [])),
     request_body = HouseholdInput, responses((status = 201, body = Created), (status = 422, body = ErrorBody)))]
 async fn create_household(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Json(h): Json<HouseholdInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
@@ -177,7 +177,7 @@ async fn create_household(
 #[utoipa::path(post, path = "/households/{id}/members", tag = "registers", security(("bearer" = [])), params(("id" = i64, Path)),
     request_body = MemberInput, responses((status = 201, body = Created), (status = 422, body = ErrorBody)))]
 async fn add_member(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(m): Json<MemberInput>,
@@ -189,7 +189,7 @@ async fn add_member(
 #[utoipa::path(post, path = "/households/{id}/move", tag = "registers", security(("bearer" = [])), params(("id" = i64, Path)),
     request_body = Address, responses((status = 204), (status = 422, body = ErrorBody)))]
 async fn move_household(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(a): Json<Address>,
@@ -215,22 +215,15 @@ pub struct PlaceQuery {
 #[utoipa::path(get, path = "/places", tag = "registers", security(("bearer" = [])), params(PlaceQuery),
     responses((status = 200, body = Vec<PlaceRow>), (status = 404, body = ErrorBody)))]
 async fn list_places(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<PlaceQuery>,
 ) -> Result<Json<Vec<PlaceRow>>, ApiError> {
-    let root = match q.node.as_deref() {
-        Some(n) => {
-            keeper(&p).must_see(n)?;
-            Some(n)
-        }
-        None => p.actor.scope_root(),
-    };
-    let mut conn = state.store().conn().await?;
     Ok(Json(
-        shanzhi_store::places::list(
-            &mut conn,
-            root,
+        places::list(
+            &state,
+            keeper(&p),
+            q.node.as_deref(),
             q.kind.as_deref(),
             q.q.as_deref(),
             q.after.unwrap_or(0),
@@ -244,7 +237,7 @@ async fn list_places(
 #[utoipa::path(post, path = "/places", tag = "registers", security(("bearer" = [])),
     request_body = PlaceInput, responses((status = 201, body = Created), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_place(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Json(i): Json<PlaceInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
@@ -264,13 +257,12 @@ pub struct PlaceDetail {
 #[utoipa::path(get, path = "/places/{id}", tag = "registers", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = PlaceDetail), (status = 404, body = ErrorBody)))]
 async fn place(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<PlaceDetail>, ApiError> {
     let place = places::visible(&state, keeper(&p), id).await?;
-    let mut conn = state.store().conn().await?;
-    let inspections = shanzhi_store::places::inspections(&mut conn, id).await?;
+    let inspections = places::inspections(&state, keeper(&p), id).await?;
     Ok(Json(PlaceDetail { place, inspections }))
 }
 
@@ -278,7 +270,7 @@ async fn place(
 #[utoipa::path(post, path = "/places/{id}/inspections", tag = "registers", security(("bearer" = [])), params(("id" = i64, Path)),
     request_body = InspectionInput, responses((status = 201, body = Created), (status = 400, body = ErrorBody)))]
 async fn inspect(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(i): Json<InspectionInput>,
@@ -293,16 +285,16 @@ pub struct NodeQuery {
     pub node: Option<String>,
 }
 
-fn node_or_scope(p: &Principal, node: Option<String>) -> Result<String, ApiError> {
+fn node_or_scope(p: &Principal, node: Option<String>) -> Result<String, AppError> {
     node.or_else(|| p.actor.scope_root().map(str::to_owned))
-        .ok_or_else(|| ApiError::bad("missing_node", "请用 ?node= 指定节点编码"))
+        .ok_or_else(|| AppError::bad("missing_node", "请用 ?node= 指定节点编码"))
 }
 
 /// Staff serving grids under a node.
 #[utoipa::path(get, path = "/staff", tag = "registers", security(("bearer" = [])), params(NodeQuery),
     responses((status = 200, body = Vec<StaffRow>), (status = 404, body = ErrorBody)))]
 async fn list_staff(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<NodeQuery>,
 ) -> Result<Json<Vec<StaffRow>>, ApiError> {
@@ -314,7 +306,7 @@ async fn list_staff(
 #[utoipa::path(post, path = "/staff", tag = "registers", security(("bearer" = [])),
     request_body = StaffInput, responses((status = 201, body = Created), (status = 400, body = ErrorBody)))]
 async fn create_staff(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Json(s): Json<StaffInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
@@ -325,7 +317,7 @@ async fn create_staff(
 #[utoipa::path(post, path = "/staff/{id}/trainings", tag = "registers", security(("bearer" = [])), params(("id" = i64, Path)),
     request_body = TrainingInput, responses((status = 204), (status = 400, body = ErrorBody)))]
 async fn train(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(t): Json<TrainingInput>,
@@ -343,7 +335,7 @@ pub(crate) fn xlsx(name: &str, bytes: Vec<u8>) -> Response {
 #[utoipa::path(get, path = "/registers/templates/{register}", tag = "registers", security(("bearer" = [])), params(("register" = String, Path)),
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404, body = ErrorBody)))]
 async fn template(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(register): Path<String>,
 ) -> Result<Response, ApiError> {
@@ -352,15 +344,14 @@ async fn template(
 
 /// The template file for a register (shared with the pages).
 pub(crate) async fn template_for(
-    state: &AppState,
+    state: &WebState,
     p: &Principal,
     register: &str,
 ) -> Result<Response, ApiError> {
     let grid = export::example_grid(state, keeper(p)).await?;
     match register {
         "residents" => {
-            let mut conn = state.store().conn().await?;
-            let tags: Vec<String> = shanzhi_store::residents::tag_kinds(&mut conn)
+            let tags: Vec<String> = svc::tag_kinds(state)
                 .await?
                 .into_iter()
                 .map(|t| t.name)
@@ -380,7 +371,7 @@ pub(crate) async fn template_for(
 #[utoipa::path(get, path = "/registers/export/{register}", tag = "registers", security(("bearer" = [])), params(("register" = String, Path), NodeQuery),
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn export_sheet(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(register): Path<String>,
     Query(q): Query<NodeQuery>,
@@ -391,7 +382,7 @@ async fn export_sheet(
 
 /// The export file for a register (shared with the pages).
 pub(crate) async fn export_for(
-    state: &AppState,
+    state: &WebState,
     p: &Principal,
     register: &str,
     node: &str,
@@ -436,7 +427,7 @@ pub(crate) fn parse_mapping(text: Option<&str>) -> Vec<(String, String)> {
 /// Streams a request body to a temporary file, refusing more than [`SHEET_LIMIT`] bytes.
 async fn receive(name: &str, body: Body) -> Result<Upload, ApiError> {
     use tokio::io::AsyncWriteExt;
-    let io = |e: std::io::Error| ApiError::Internal(format!("upload: {e}"));
+    let io = |e: std::io::Error| AppError::Internal(format!("upload: {e}"));
     let mut upload = Upload::save(name, &[]).map_err(io)?;
     let mut file = tokio::fs::File::create(&upload.path).await.map_err(io)?;
     let mut stream = body.into_data_stream();
@@ -446,10 +437,11 @@ async fn receive(name: &str, body: Body) -> Result<Upload, ApiError> {
         let chunk = chunk.map_err(|e| ApiError::bad("upload_failed", format!("上传中断：{e}")))?;
         size += chunk.len() as u64;
         if size > SHEET_LIMIT {
-            return Err(ApiError::TooLarge(format!(
+            return Err(AppError::TooLarge(format!(
                 "文件超过 {} MB，请分批导入",
                 SHEET_LIMIT >> 20
-            )));
+            ))
+            .into());
         }
         if head.len() < 4 {
             head.extend_from_slice(&chunk[..chunk.len().min(4)]);
@@ -458,23 +450,23 @@ async fn receive(name: &str, body: Body) -> Result<Upload, ApiError> {
     }
     file.flush().await.map_err(io)?;
     upload.size = size;
-    upload.format = crate::services::registers::source::Format::guess(name, &head);
+    upload.format = shanzhi_app::registers::source::Format::guess(name, &head);
     Ok(upload)
 }
 
 /// Starts an import of `upload` into `register` as a job (shared with the pages).
 pub(crate) fn start_import(
-    state: &AppState,
+    state: &WebState,
     p: &Principal,
     register: &str,
     upload: Upload,
     mapping: Vec<(String, String)>,
     check_only: bool,
-) -> Result<std::sync::Arc<crate::services::registers::jobs::Job>, ApiError> {
+) -> Result<std::sync::Arc<shanzhi_app::registers::jobs::Job>, AppError> {
     let which: &'static str = match register {
         "residents" => "residents",
         "places" => "places",
-        _ => return Err(ApiError::not_found()),
+        _ => return Err(AppError::not_found()),
     };
     keeper(p).must_keep()?;
     let progress = Progress::new();
@@ -486,7 +478,7 @@ pub(crate) fn start_import(
         .start(p.account.id, which, about, progress, async move {
             let k = keeper(&owner);
             if which == "residents" {
-                crate::services::registers::resident_sheet::import(
+                shanzhi_app::registers::resident_sheet::import(
                     &st, k, &upload, &mapping, check_only, &prog,
                 )
                 .await
@@ -504,7 +496,7 @@ pub(crate) fn start_import(
     request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = Report), (status = 202, body = JobStatus), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn import(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(register): Path<String>,
     Query(q): Query<ImportParams>,
@@ -528,7 +520,7 @@ async fn import(
         let s = job.status();
         if s.done {
             return match (s.report, s.error) {
-                (Some(r), _) if !r.problems.is_empty() => Err(rejected(&r)),
+                (Some(r), _) if !r.problems.is_empty() => Err(rejected(&r).into()),
                 (Some(r), _) => Ok(Json(r).into_response()),
                 (None, e) => Err(ApiError::bad("import_failed", e.unwrap_or_default())),
             };
@@ -538,14 +530,14 @@ async fn import(
 }
 
 /// A report with bad rows as the one error shape (422).
-pub(crate) fn rejected(r: &Report) -> ApiError {
+pub(crate) fn rejected(r: &Report) -> AppError {
     let first = r
         .problems
         .listed
         .first()
         .map(|e| format!("第 {} 行 {}：{}", e.row, e.field, e.message))
         .unwrap_or_default();
-    ApiError::Unprocessable {
+    AppError::Unprocessable {
         code: "invalid_rows",
         message: format!(
             "{first}。共 {} 处错误，未导入任何数据，请改正后重新导入",
@@ -559,7 +551,7 @@ pub(crate) fn rejected(r: &Report) -> ApiError {
 #[utoipa::path(get, path = "/registers/imports/{job}", tag = "registers", security(("bearer" = [])), params(("job" = String, Path)),
     responses((status = 200, body = JobStatus), (status = 404, body = ErrorBody)))]
 async fn job(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(job): Path<String>,
 ) -> Result<Json<JobStatus>, ApiError> {

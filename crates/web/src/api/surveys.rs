@@ -5,18 +5,19 @@
 use super::extract::{Json, Path, Query};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
-use crate::services::surveys::{self as svc, Respondent, Results, SurveyInput, SurveyView};
-use crate::{ApiError, AppState, download};
+use crate::{ApiError, WebState, download};
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
+use shanzhi_app::AppError;
+use shanzhi_app::surveys::{self as svc, Respondent, Results, SurveyInput, SurveyView};
 use shanzhi_domain::participation::survey::Answer;
 use std::net::SocketAddr;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(update))
@@ -40,7 +41,7 @@ pub struct NodeParams {
 #[utoipa::path(get, path = "/surveys", tag = "participation", security(("bearer" = [])), params(NodeParams),
     responses((status = 200, body = Vec<SurveyView>), (status = 404, body = ErrorBody)))]
 async fn list(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<NodeParams>,
 ) -> Result<axum::Json<Vec<SurveyView>>, ApiError> {
@@ -52,7 +53,7 @@ async fn list(
 #[utoipa::path(post, path = "/surveys", tag = "participation", security(("bearer" = [])), request_body = SurveyInput,
     responses((status = 201, body = SurveyView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn create(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Json(s): Json<SurveyInput>,
 ) -> Result<(StatusCode, axum::Json<SurveyView>), ApiError> {
@@ -67,7 +68,7 @@ async fn create(
     request_body = SurveyInput,
     responses((status = 200, body = SurveyView), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn update(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(s): Json<SurveyInput>,
@@ -79,7 +80,7 @@ async fn update(
 #[utoipa::path(post, path = "/surveys/{id}/close", tag = "participation", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = SurveyView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn close(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<SurveyView>, ApiError> {
@@ -90,7 +91,7 @@ async fn close(
 #[utoipa::path(get, path = "/surveys/{id}/results", tag = "participation", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = Results), (status = 404, body = ErrorBody)))]
 async fn results(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Results>, ApiError> {
@@ -101,7 +102,7 @@ async fn results(
 #[utoipa::path(get, path = "/surveys/{id}/answers.xlsx", tag = "participation", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404, body = ErrorBody)))]
 async fn export(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -123,7 +124,7 @@ pub struct ProxyInput {
     request_body = ProxyInput,
     responses((status = 201), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn proxy_answer(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(a): Json<ProxyInput>,
@@ -140,16 +141,16 @@ async fn proxy_answer(
 #[utoipa::path(get, path = "/public/surveys/{id}", tag = "participation", params(("id" = i64, Path)),
     responses((status = 200, body = SurveyView), (status = 404, body = ErrorBody)))]
 async fn public(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<SurveyView>, ApiError> {
     Ok(axum::Json(svc::public(&state, id).await?))
 }
 
-fn throttle(state: &AppState, addr: &SocketAddr) -> Result<(), ApiError> {
+fn throttle(state: &WebState, addr: &SocketAddr) -> Result<(), AppError> {
     state
         .allow_survey(&addr.ip().to_string())
-        .map_err(|wait| ApiError::RateLimited(wait.as_secs().max(1)))
+        .map_err(|wait| AppError::RateLimited(wait.as_secs().max(1)))
 }
 
 /// A phone to send the code to.
@@ -164,7 +165,7 @@ pub struct CodeInput {
     request_body = CodeInput,
     responses((status = 204), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn send_code(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(id): Path<i64>,
     Json(c): Json<CodeInput>,
@@ -192,7 +193,7 @@ pub struct AnswerInput {
     request_body = AnswerInput,
     responses((status = 201), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn answer(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(id): Path<i64>,
     Json(a): Json<AnswerInput>,

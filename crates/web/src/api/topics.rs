@@ -4,20 +4,21 @@
 use super::extract::{Json, Path, Query};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
-use crate::services::topics::{
-    self as svc, MeetingDetail, MeetingInput, ProgressInput, Proposed, ResolutionInput,
-    TopicDetail, TopicInput, VoteInput,
-};
-use crate::{ApiError, AppState};
+use crate::{ApiError, WebState};
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use shanzhi_store::topics::TopicRow;
+use shanzhi_app::AppError;
+use shanzhi_app::topics::TopicRow;
+use shanzhi_app::topics::{
+    self as svc, MeetingDetail, MeetingInput, ProgressInput, Proposed, ResolutionInput,
+    TopicDetail, TopicInput, VoteInput,
+};
 use std::net::SocketAddr;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(propose_staff))
         .routes(routes!(detail))
@@ -36,7 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/topics", tag = "participation", security(("bearer" = [])), request_body = TopicInput,
     responses((status = 201, body = Proposed), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn propose_staff(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Json(t): Json<TopicInput>,
 ) -> Result<(StatusCode, axum::Json<Proposed>), ApiError> {
@@ -50,7 +51,7 @@ async fn propose_staff(
 #[utoipa::path(get, path = "/topics/{id}", tag = "participation", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = TopicDetail), (status = 404, body = ErrorBody)))]
 async fn detail(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<TopicDetail>, ApiError> {
@@ -72,7 +73,7 @@ pub struct Decision {
     request_body = Decision,
     responses((status = 200, body = TopicDetail), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn decide(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(d): Json<Decision>,
@@ -87,7 +88,7 @@ async fn decide(
     request_body = MeetingInput,
     responses((status = 201, body = TopicDetail), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn add_meeting(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(m): Json<MeetingInput>,
@@ -103,7 +104,7 @@ async fn add_meeting(
     request_body = VoteInput,
     responses((status = 200, body = MeetingDetail), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn vote(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(v): Json<VoteInput>,
@@ -116,7 +117,7 @@ async fn vote(
     request_body = ResolutionInput,
     responses((status = 201, body = TopicDetail), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn resolve(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(r): Json<ResolutionInput>,
@@ -132,7 +133,7 @@ async fn resolve(
     request_body = ProgressInput,
     responses((status = 200, body = TopicDetail), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn progress(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(g): Json<ProgressInput>,
@@ -151,23 +152,23 @@ pub struct NodeParams {
 #[utoipa::path(get, path = "/public/topics", tag = "participation", params(NodeParams),
     responses((status = 200, body = Vec<TopicRow>)))]
 async fn list_public(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Query(q): Query<NodeParams>,
 ) -> Result<axum::Json<Vec<TopicRow>>, ApiError> {
     Ok(axum::Json(svc::list(&state, &q.node).await?))
 }
 
-fn throttle(state: &AppState, addr: &SocketAddr) -> Result<(), ApiError> {
+fn throttle(state: &WebState, addr: &SocketAddr) -> Result<(), AppError> {
     state
         .allow_public_report(&format!("topic:{}", addr.ip()))
-        .map_err(|wait| ApiError::RateLimited(wait.as_secs().max(1)))
+        .map_err(|wait| AppError::RateLimited(wait.as_secs().max(1)))
 }
 
 /// A resident proposes a topic (no login; rate-limited per address).
 #[utoipa::path(post, path = "/public/topics", tag = "participation", request_body = TopicInput,
     responses((status = 201, body = Proposed), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn propose_public(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Json(t): Json<TopicInput>,
 ) -> Result<(StatusCode, axum::Json<Proposed>), ApiError> {
@@ -182,7 +183,7 @@ async fn propose_public(
 #[utoipa::path(get, path = "/public/topics/{id}", tag = "participation", params(("id" = i64, Path)),
     responses((status = 200, body = TopicDetail), (status = 404, body = ErrorBody)))]
 async fn public(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<TopicDetail>, ApiError> {
     Ok(axum::Json(svc::public(&state, id).await?))
@@ -192,7 +193,7 @@ async fn public(
 #[utoipa::path(get, path = "/public/topics/tracking/{code}", tag = "participation", params(("code" = String, Path)),
     responses((status = 200, body = TopicDetail), (status = 404, body = ErrorBody)))]
 async fn tracked(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Path(code): Path<String>,
 ) -> Result<axum::Json<TopicDetail>, ApiError> {
     Ok(axum::Json(svc::tracked(&state, &code).await?))
@@ -210,7 +211,7 @@ pub struct FollowInput {
     request_body = FollowInput,
     responses((status = 201), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn follow(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(id): Path<i64>,
     Json(f): Json<FollowInput>,

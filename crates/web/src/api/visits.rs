@@ -4,17 +4,17 @@
 use super::extract::{Json, Path, Query};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
-use crate::services::registers::Keeper;
-use crate::services::visits::{self as svc, VisitInput};
-use crate::{ApiError, AppState};
+use crate::{ApiError, WebState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use shanzhi_store::visits::{ChangeRow, DueRow, VisitRow, Visited};
+use shanzhi_app::registers::Keeper;
+use shanzhi_app::visits::{self as svc, VisitInput};
+use shanzhi_app::visits::{ChangeRow, DueRow, VisitRow, Visited};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(record, list))
         .routes(routes!(detail))
@@ -26,7 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/visits", tag = "visits", security(("bearer" = [])), request_body = VisitInput,
     responses((status = 201, body = VisitRow), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn record(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Json(v): Json<VisitInput>,
 ) -> Result<(StatusCode, axum::Json<VisitRow>), ApiError> {
@@ -47,7 +47,7 @@ pub struct VisitsOf {
 #[utoipa::path(get, path = "/visits", tag = "visits", security(("bearer" = [])), params(VisitsOf),
     responses((status = 200, body = Vec<VisitRow>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<VisitsOf>,
 ) -> Result<axum::Json<Vec<VisitRow>>, ApiError> {
@@ -77,12 +77,11 @@ pub struct VisitDetail {
 #[utoipa::path(get, path = "/visits/{id}", tag = "visits", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = VisitDetail), (status = 404, body = ErrorBody)))]
 async fn detail(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<VisitDetail>, ApiError> {
-    let visit = svc::visible(&state, Keeper::of(&p), id).await?;
-    let changes = shanzhi_store::visits::changes(&mut state.store().conn().await?, id).await?;
+    let (visit, changes) = svc::with_changes(&state, Keeper::of(&p), id).await?;
     Ok(axum::Json(VisitDetail { visit, changes }))
 }
 
@@ -98,7 +97,7 @@ pub struct DueQuery {
 #[utoipa::path(get, path = "/visits/due", tag = "visits", security(("bearer" = [])), params(DueQuery),
     responses((status = 200, body = Vec<DueRow>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn due(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<DueQuery>,
 ) -> Result<axum::Json<Vec<DueRow>>, ApiError> {

@@ -5,17 +5,18 @@
 use super::extract::{Json, Path, Query};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
-use crate::services::wishes::{self as svc, Acting, Posted, WishInput, WishStep, WishView};
-use crate::{ApiError, AppState};
+use crate::{ApiError, WebState};
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
+use shanzhi_app::AppError;
+use shanzhi_app::wishes::{self as svc, Acting, Posted, WishInput, WishStep, WishView};
 use shanzhi_domain::participation::WishStage;
 use std::net::SocketAddr;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list, post_for))
         .routes(routes!(detail))
@@ -38,7 +39,7 @@ pub struct ListParams {
 #[utoipa::path(get, path = "/wishes", tag = "participation", security(("bearer" = [])), params(ListParams),
     responses((status = 200, body = Vec<WishView>), (status = 404, body = ErrorBody)))]
 async fn list(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<ListParams>,
 ) -> Result<axum::Json<Vec<WishView>>, ApiError> {
@@ -52,7 +53,7 @@ async fn list(
 #[utoipa::path(post, path = "/wishes", tag = "participation", security(("bearer" = [])), request_body = WishInput,
     responses((status = 201, body = Posted), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn post_for(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Json(w): Json<WishInput>,
 ) -> Result<(StatusCode, axum::Json<Posted>), ApiError> {
@@ -66,7 +67,7 @@ async fn post_for(
 #[utoipa::path(get, path = "/wishes/{id}", tag = "participation", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = WishView), (status = 404, body = ErrorBody)))]
 async fn detail(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<WishView>, ApiError> {
@@ -79,7 +80,7 @@ async fn detail(
     request_body = WishStep,
     responses((status = 200, body = WishView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn act(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Json(step): Json<WishStep>,
@@ -89,17 +90,17 @@ async fn act(
     ))
 }
 
-fn throttle(state: &AppState, addr: &SocketAddr) -> Result<(), ApiError> {
+fn throttle(state: &WebState, addr: &SocketAddr) -> Result<(), AppError> {
     state
         .allow_public_report(&format!("wish:{}", addr.ip()))
-        .map_err(|wait| ApiError::RateLimited(wait.as_secs().max(1)))
+        .map_err(|wait| AppError::RateLimited(wait.as_secs().max(1)))
 }
 
 /// A resident posts a wish (no login; rate-limited per address). Keep the tracking code.
 #[utoipa::path(post, path = "/public/wishes", tag = "participation", request_body = WishInput,
     responses((status = 201, body = Posted), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn post_public(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Json(w): Json<WishInput>,
 ) -> Result<(StatusCode, axum::Json<Posted>), ApiError> {
@@ -114,7 +115,7 @@ async fn post_public(
 #[utoipa::path(get, path = "/public/wishes/{code}", tag = "participation", params(("code" = String, Path)),
     responses((status = 200, body = WishView), (status = 404, body = ErrorBody)))]
 async fn tracked(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Path(code): Path<String>,
 ) -> Result<axum::Json<WishView>, ApiError> {
     Ok(axum::Json(svc::tracked(&state, &code).await?))
@@ -125,7 +126,7 @@ async fn tracked(
     request_body = WishStep,
     responses((status = 200, body = WishView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn act_public(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
     Json(step): Json<WishStep>,

@@ -3,7 +3,7 @@
 //! the two match. A cross-site page can neither read the cookie nor make the browser send it.
 
 use crate::pages::PageError;
-use crate::state::AppState;
+use crate::state::WebState;
 use axum::Form;
 use axum::extract::{FromRequest, Request};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -51,10 +51,10 @@ fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
-impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
+impl<T: DeserializeOwned + Send> FromRequest<WebState> for CsrfForm<T> {
     type Rejection = PageError;
 
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &WebState) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(req.headers());
         let cookie = jar
             .get(CSRF_COOKIE)
@@ -121,10 +121,10 @@ async fn read_file(
     Ok((kept.into(), cut))
 }
 
-impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfMultipart<T> {
+impl<T: DeserializeOwned + Send> FromRequest<WebState> for CsrfMultipart<T> {
     type Rejection = PageError;
 
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &WebState) -> Result<Self, Self::Rejection> {
         // A form without files may come url-encoded (a page cached from before it took files).
         let multipart = req
             .headers()
@@ -185,39 +185,5 @@ mod tests {
         assert!(super::same("abc", "abc"));
         assert!(!super::same("abc", "abd"));
         assert!(!super::same("abc", "abcd"));
-    }
-}
-
-/// A number or its text: form fields arrive as text, and through the `flatten` of
-/// [`CsrfForm`] serde no longer converts them, while JSON sends real numbers.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum NumberOrText {
-    Number(i64),
-    Text(String),
-}
-
-/// Reads an integer sent as a JSON number or as form text.
-pub fn int_field<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    match NumberOrText::deserialize(d)? {
-        NumberOrText::Number(n) => Ok(n),
-        NumberOrText::Text(t) => t
-            .trim()
-            .parse()
-            .map_err(|_| serde::de::Error::custom(format!("“{t}”不是整数"))),
-    }
-}
-
-/// Reads an optional integer sent as a JSON number, as form text, or as an empty field (none).
-pub fn optional_int_field<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    match Option::<NumberOrText>::deserialize(d)? {
-        None => Ok(None),
-        Some(NumberOrText::Number(n)) => Ok(Some(n)),
-        Some(NumberOrText::Text(t)) if t.trim().is_empty() => Ok(None),
-        Some(NumberOrText::Text(t)) => t
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| serde::de::Error::custom(format!("“{t}”不是整数"))),
     }
 }

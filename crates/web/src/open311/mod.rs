@@ -6,23 +6,23 @@ mod doc;
 
 pub use doc::Doc;
 
-use crate::services::cases::stage_of;
-use crate::services::open311::{self as svc, NewRequest, RequestQuery};
-use crate::{ApiError, AppState};
+use crate::WebState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use shanzhi_app::AppError;
+use shanzhi_app::cases::stage_of;
+use shanzhi_app::cases::{CaseRow, CategoryRow};
+use shanzhi_app::open311::{self as svc, NewRequest, RequestQuery};
 use shanzhi_domain::case::Day;
 use shanzhi_domain::case::open311::status;
-use shanzhi_store::cases::{CaseRow, CategoryRow};
-use std::collections::HashMap;
 use std::net::SocketAddr;
 
 /// The routes.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/open311/v2/{file}", get(top).post(post_request))
         .route("/open311/v2/services/{file}", get(definition))
@@ -59,8 +59,8 @@ fn render(format: Format, status: StatusCode, root: &str, doc: &Doc) -> Response
 }
 
 /// The specification's error answer: a list of `{code, description}`.
-fn error(format: Format, e: &ApiError) -> Response {
-    let status = e.status();
+fn error(format: Format, e: &AppError) -> Response {
+    let status = crate::error::status_of(e).0;
     let doc = Doc::List {
         item: "error",
         items: vec![Doc::Object(vec![
@@ -71,7 +71,7 @@ fn error(format: Format, e: &ApiError) -> Response {
     render(format, status, "errors", &doc)
 }
 
-fn answer(format: Format, root: &str, result: Result<Doc, ApiError>) -> Response {
+fn answer(format: Format, root: &str, result: Result<Doc, AppError>) -> Response {
     match result {
         Ok(doc) => render(format, StatusCode::OK, root, &doc),
         Err(e) => error(format, &e),
@@ -81,7 +81,7 @@ fn answer(format: Format, root: &str, result: Result<Doc, ApiError>) -> Response
 fn not_found_format() -> Response {
     error(
         Format::Json,
-        &ApiError::NotFound("unknown document; use .json or .xml".into()),
+        &AppError::NotFound("unknown document; use .json or .xml".into()),
     )
 }
 
@@ -101,12 +101,12 @@ fn iso(ms: i64) -> String {
 }
 
 /// Parses a GeoReport datetime (ISO 8601 with offset) or a plain date (Beijing midnight).
-fn parse_time(name: &str, s: &str) -> Result<i64, ApiError> {
+fn parse_time(name: &str, s: &str) -> Result<i64, AppError> {
     if let Ok(t) = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
         return Ok((t.unix_timestamp_nanos() / 1_000_000) as i64);
     }
     Day::parse(s).map(Day::start_ms).ok_or_else(|| {
-        ApiError::bad(
+        AppError::bad(
             "invalid_date",
             format!("{name} must be ISO 8601, e.g. 2026-11-01T00:00:00+08:00"),
         )
@@ -126,7 +126,7 @@ fn param<'a>(p: &'a [(String, String)], key: &str) -> Option<&'a str> {
 }
 
 async fn top(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
@@ -148,7 +148,7 @@ async fn top(
     }
 }
 
-fn discovery(state: &AppState, headers: &HeaderMap) -> Doc {
+fn discovery(state: &WebState, headers: &HeaderMap) -> Doc {
     let base = state.public_base(headers);
     let changeset = Doc::Text("2026-11-22T00:00:00+08:00".into());
     Doc::Object(vec![
@@ -212,7 +212,7 @@ fn service_doc(c: &CategoryRow, all: &[CategoryRow]) -> Doc {
     ])
 }
 
-async fn services(state: &AppState) -> Result<Doc, ApiError> {
+async fn services(state: &WebState) -> Result<Doc, AppError> {
     let (public, all) = svc::services(state).await?;
     Ok(Doc::List {
         item: "service",
@@ -220,12 +220,12 @@ async fn services(state: &AppState) -> Result<Doc, ApiError> {
     })
 }
 
-async fn definition(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+async fn definition(State(state): State<WebState>, Path(file): Path<String>) -> Response {
     let Some((code, format)) = split(&file) else {
         return not_found_format();
     };
     let result = svc::service(&state, code).await.and_then(|c| {
-        let c = c.ok_or_else(|| ApiError::NotFound(format!("service_code {code} not found")))?;
+        let c = c.ok_or_else(|| AppError::NotFound(format!("service_code {code} not found")))?;
         Ok(Doc::Object(vec![
             ("service_code", Doc::Text(c.code)),
             (
@@ -238,32 +238,6 @@ async fn definition(State(state): State<AppState>, Path(file): Path<String>) -> 
         ]))
     });
     answer(format, "service_definition", result)
-}
-
-/// Names of the holders (nodes and departments) of a set of cases, looked up once each.
-async fn holders(state: &AppState, rows: &[CaseRow]) -> Result<HashMap<String, String>, ApiError> {
-    let mut conn = state.store().conn().await?;
-    let departments = shanzhi_store::accounts::departments(&mut conn, None).await?;
-    let mut names = HashMap::new();
-    for c in rows {
-        let key = c
-            .department_id
-            .map_or_else(|| c.holder_code.clone(), |d| d.to_string());
-        if names.contains_key(&key) {
-            continue;
-        }
-        let name = match c.department_id {
-            Some(d) => departments
-                .iter()
-                .find(|x| x.id == d)
-                .map(|x| x.name.clone()),
-            None => shanzhi_store::regions::get_facts(&mut conn, &c.holder_code)
-                .await?
-                .map(|n| n.name),
-        };
-        names.insert(key, name.unwrap_or_default());
-    }
-    Ok(names)
 }
 
 fn request_doc(c: &CaseRow, service_name: &str, agency: &str) -> Doc {
@@ -292,9 +266,9 @@ fn request_doc(c: &CaseRow, service_name: &str, agency: &str) -> Doc {
     ])
 }
 
-async fn request_list(state: &AppState, rows: Vec<CaseRow>) -> Result<Doc, ApiError> {
+async fn request_list(state: &WebState, rows: Vec<CaseRow>) -> Result<Doc, AppError> {
     let (_, all) = svc::services(state).await?;
-    let agencies = holders(state, &rows).await?;
+    let agencies = svc::holder_names(state, &rows).await?;
     let items = rows
         .iter()
         .map(|c| {
@@ -323,14 +297,14 @@ fn list_of(p: &[(String, String)], key: &str) -> Option<Vec<String>> {
     })
 }
 
-async fn requests(state: &AppState, p: &[(String, String)]) -> Result<Doc, ApiError> {
+async fn requests(state: &WebState, p: &[(String, String)]) -> Result<Doc, AppError> {
     let ids = match list_of(p, "service_request_id") {
         None => None,
         Some(ids) => Some(
             ids.iter()
                 .map(|i| i.parse::<i64>())
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|_| ApiError::bad("invalid_id", "service_request_id must be numbers"))?,
+                .map_err(|_| AppError::bad("invalid_id", "service_request_id must be numbers"))?,
         ),
     };
     let q = RequestQuery {
@@ -348,14 +322,14 @@ async fn requests(state: &AppState, p: &[(String, String)]) -> Result<Doc, ApiEr
     request_list(state, rows).await
 }
 
-async fn one_request(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+async fn one_request(State(state): State<WebState>, Path(file): Path<String>) -> Response {
     let Some((id, format)) = split(&file) else {
         return not_found_format();
     };
     let result = async {
         let id: i64 = id
             .parse()
-            .map_err(|_| ApiError::NotFound(format!("request {id} not found")))?;
+            .map_err(|_| AppError::NotFound(format!("request {id} not found")))?;
         let rows = svc::find(
             &state,
             RequestQuery {
@@ -365,7 +339,7 @@ async fn one_request(State(state): State<AppState>, Path(file): Path<String>) ->
         )
         .await?;
         if rows.is_empty() {
-            return Err(ApiError::NotFound(format!("request {id} not found")));
+            return Err(AppError::NotFound(format!("request {id} not found")));
         }
         request_list(&state, rows).await
     }
@@ -373,15 +347,12 @@ async fn one_request(State(state): State<AppState>, Path(file): Path<String>) ->
     answer(format, "service_requests", result)
 }
 
-async fn token(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+async fn token(State(state): State<WebState>, Path(file): Path<String>) -> Response {
     let Some((token, format)) = split(&file) else {
         return not_found_format();
     };
     let result = async {
-        let case = shanzhi_store::cases::by_tracking_code(&mut state.store().conn().await?, token)
-            .await?
-            .filter(|c| c.source == "open311")
-            .ok_or_else(|| ApiError::NotFound(format!("token {token} not found")))?;
+        let case = svc::by_token(&state, token).await?;
         Ok(Doc::List {
             item: "request",
             items: vec![Doc::Object(vec![
@@ -395,7 +366,7 @@ async fn token(State(state): State<AppState>, Path(file): Path<String>) -> Respo
 }
 
 async fn post_request(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
@@ -409,19 +380,19 @@ async fn post_request(
     p.extend(params(query.unwrap_or_default().as_bytes()));
     let result = async {
         let key = param(&p, "api_key")
-            .ok_or_else(|| ApiError::Forbidden("api_key is required".into()))?;
+            .ok_or_else(|| AppError::Forbidden("api_key is required".into()))?;
         let client = svc::client_of(&state, key)
             .await?
-            .ok_or_else(|| ApiError::Forbidden("invalid api_key".into()))?;
+            .ok_or_else(|| AppError::Forbidden("invalid api_key".into()))?;
         // Each client address is limited like the public report page.
         if let Err(wait) = state.allow_public_report(&format!("open311:{}", addr.ip())) {
-            return Err(ApiError::RateLimited(wait.as_secs().max(1)));
+            return Err(AppError::RateLimited(wait.as_secs().max(1)));
         }
-        let number = |k: &str| -> Result<Option<f64>, ApiError> {
+        let number = |k: &str| -> Result<Option<f64>, AppError> {
             param(&p, k)
                 .map(|v| {
                     v.trim().parse::<f64>().map_err(|_| {
-                        ApiError::bad("invalid_coordinates", format!("{k} must be a number"))
+                        AppError::bad("invalid_coordinates", format!("{k} must be a number"))
                     })
                 })
                 .transpose()
@@ -433,7 +404,7 @@ async fn post_request(
             .join("");
         let r = NewRequest {
             service_code: param(&p, "service_code")
-                .ok_or_else(|| ApiError::bad("service_code_required", "service_code is required"))?
+                .ok_or_else(|| AppError::bad("service_code_required", "service_code is required"))?
                 .to_owned(),
             lat: number("lat")?,
             long: number("long")?,

@@ -2,9 +2,8 @@
 //! (admin).
 
 use super::{Chrome, Flash, PageError, beijing, render, url_encode};
+use crate::WebState;
 use crate::auth::{CsrfForm, PageUser, csrf_token};
-use crate::services::{deadlines, open311};
-use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -12,10 +11,12 @@ use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use shanzhi_app::AppError;
+use shanzhi_app::{deadlines, open311};
 use shanzhi_domain::auth::Role;
-use shanzhi_domain::case::{Day, DayKind};
+use shanzhi_domain::case::DayKind;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/admin/calendar", get(calendar))
         .route("/admin/calendar/set", post(set_day))
@@ -47,18 +48,18 @@ fn settings_allowed(role: Role) -> Result<(), PageError> {
     if matches!(role, Role::Admin | Role::CommandCentre) {
         Ok(())
     } else {
-        Err(ApiError::Forbidden("只有管理员和指挥中心可以修改设置".into()).into())
+        Err(AppError::Forbidden("只有管理员和指挥中心可以修改设置".into()).into())
     }
 }
 
 async fn calendar(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Query(q): Query<YearQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
     settings_allowed(p.actor.role)?;
-    let this_year: i32 = Day::of(shanzhi_store::now_ms()).to_string()[..4]
+    let this_year: i32 = state.clock().today().to_string()[..4]
         .parse()
         .unwrap_or(2026);
     let year = q
@@ -77,7 +78,7 @@ async fn calendar(
             (d.day, kind, d.name)
         })
         .collect();
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = CalendarPage {
         style: crate::assets::STYLE_PATH.as_str(),
         is_admin: p.actor.role == Role::Admin,
@@ -90,7 +91,7 @@ async fn calendar(
     Ok((jar, render(&page)))
 }
 
-fn back_to_year(day: &str, result: Result<String, ApiError>) -> Redirect {
+fn back_to_year(day: &str, result: Result<String, AppError>) -> Redirect {
     let year = day.get(..4).unwrap_or_default();
     match result {
         Ok(n) => Redirect::to(&format!(
@@ -114,7 +115,7 @@ struct DayForm {
 }
 
 async fn set_day(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     CsrfForm(f): CsrfForm<DayForm>,
 ) -> Result<Redirect, PageError> {
@@ -130,7 +131,7 @@ async fn set_day(
 }
 
 async fn remove_day(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     CsrfForm(f): CsrfForm<DayForm>,
 ) -> Result<Redirect, PageError> {
@@ -152,18 +153,18 @@ struct ClientsPage {
 }
 
 async fn clients_page(
-    state: &AppState,
+    state: &WebState,
     p: &crate::auth::Principal,
     jar: CookieJar,
     issued: Option<(String, String)>,
     flash: Flash,
 ) -> Result<(CookieJar, Response), PageError> {
-    let clients = open311::list(state, &p.actor)
+    let clients = open311::list(state, Some(&p.actor))
         .await?
         .into_iter()
         .map(|c| (c.id, c.name, beijing(c.created_at), c.revoked_at.is_none()))
         .collect();
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = ClientsPage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(p, csrf),
@@ -176,7 +177,7 @@ async fn clients_page(
 }
 
 async fn clients(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Query(flash): Query<Flash>,
@@ -192,17 +193,17 @@ struct NameForm {
 
 /// Registers a client and shows its key on the page this once (never in a URL).
 async fn register(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     CsrfForm(f): CsrfForm<NameForm>,
 ) -> Result<(CookieJar, Response), PageError> {
-    match open311::register_as(&state, &p.actor, &f.name).await {
+    match open311::register(&state, Some(&p.actor), &f.name).await {
         Ok(issued) => {
             let shown = Some((issued.client.name, issued.api_key));
             clients_page(&state, &p, jar, shown, Flash::default()).await
         }
-        Err(e @ ApiError::BadRequest { .. }) => {
+        Err(e @ AppError::BadRequest { .. }) => {
             let flash = Flash {
                 notice: None,
                 error: Some(e.to_string()),
@@ -219,12 +220,12 @@ struct IdForm {
 }
 
 async fn revoke(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     CsrfForm(f): CsrfForm<IdForm>,
 ) -> Result<Redirect, PageError> {
     let id = f.id.trim().parse().unwrap_or(0);
-    Ok(match open311::revoke(&state, &p.actor, id).await {
+    Ok(match open311::revoke(&state, Some(&p.actor), id).await {
         Ok(()) => Redirect::to(&format!("/admin/open311?notice={}", url_encode("已吊销"))),
         Err(e) => Redirect::to(&format!(
             "/admin/open311?error={}",

@@ -4,12 +4,9 @@
 
 use super::registers::{Notice, back};
 use super::{Chrome, PageError, render};
-use crate::ApiError;
-use crate::AppState;
+use crate::WebState;
 use crate::assets::STYLE_PATH;
 use crate::auth::{CsrfForm, PageUser, csrf_token};
-use crate::services::assessment::{self as svc, EvaluationInput, RatingInput, UnitScore};
-use crate::services::cases::public_node;
 use askama::Template;
 use axum::Router;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -17,13 +14,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use shanzhi_app::AppError;
+use shanzhi_app::assessment::{self as svc, EvaluationInput, RatingInput, UnitScore};
+use shanzhi_app::cases::public_node;
+use shanzhi_app::period::last_month;
 use shanzhi_domain::assessment::{Weights, quarter_of};
 use shanzhi_domain::auth::Role;
-use shanzhi_domain::case::Day;
 use shanzhi_domain::region::Level;
 use std::net::SocketAddr;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/assessment", get(show))
         .route("/assessment/workers/{account}", post(evaluate))
@@ -77,19 +77,12 @@ struct AssessmentPage {
     error: Option<String>,
 }
 
-/// Last calendar month, `2026-10`: the month reports and assessments default to.
-pub(super) fn last_month() -> String {
-    let today = Day::of(shanzhi_store::now_ms()).to_string();
-    let first = Day::parse(&format!("{}-01", &today[..7])).unwrap_or(Day::of(0));
-    first.plus(-1).to_string()[..7].to_owned()
-}
-
 fn one(v: Option<f64>) -> String {
     v.map_or_else(|| "—".into(), |x| format!("{x:.1}"))
 }
 
 async fn show(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Query(q): Query<MonthQuery>,
@@ -99,7 +92,7 @@ async fn show(
         .month
         .clone()
         .filter(|m| !m.is_empty())
-        .unwrap_or_else(last_month);
+        .unwrap_or_else(|| last_month(state.clock().today()));
     let a = svc::month(&state, &p.actor, &code, &month).await?;
     let heads = a
         .workers
@@ -147,7 +140,7 @@ async fn show(
     } else {
         Vec::new()
     };
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = AssessmentPage {
         district: a.code.chars().take(Level::District.code_len()).collect(),
         sets_weights: matches!(p.actor.role, Role::Admin | Role::CommandCentre)
@@ -203,7 +196,7 @@ struct WeightsForm {
 
 /// Saves the district's weights typed on the page.
 async fn set_weights(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     CsrfForm(f): CsrfForm<WeightsForm>,
 ) -> Result<Redirect, PageError> {
@@ -211,7 +204,7 @@ async fn set_weights(
         f.fields
             .get(field)
             .and_then(|v| v.trim().parse::<f64>().ok())
-            .ok_or_else(|| ApiError::bad("invalid_weights", "每项权重都应填写 0 到 100 的数字"))
+            .ok_or_else(|| AppError::bad("invalid_weights", "每项权重都应填写 0 到 100 的数字"))
     };
     let parsed = (|| {
         let mut v = [0.0; 8];
@@ -222,8 +215,8 @@ async fn set_weights(
             .fields
             .get("found_target")
             .and_then(|v| v.trim().parse::<i64>().ok())
-            .ok_or_else(|| ApiError::bad("invalid_weights", "每月发现上报目标应填写整数（件）"))?;
-        Ok::<_, ApiError>(Weights {
+            .ok_or_else(|| AppError::bad("invalid_weights", "每月发现上报目标应填写整数（件）"))?;
+        Ok::<_, AppError>(Weights {
             found: v[0],
             on_time: v[1],
             patrol: v[2],
@@ -260,7 +253,7 @@ struct EvaluationForm {
 
 /// Saves the peer and organisation scores typed for one worker (blank ones are left as they are).
 async fn evaluate(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(account): Path<i64>,
     CsrfForm(f): CsrfForm<EvaluationForm>,
@@ -271,7 +264,7 @@ async fn evaluate(
             continue;
         }
         let Ok(score) = text.trim().parse::<f64>() else {
-            result = Err(ApiError::bad("invalid_score", "评分应为 0 到 100 的数字"));
+            result = Err(AppError::bad("invalid_score", "评分应为 0 到 100 的数字"));
             break;
         };
         let input = EvaluationInput {
@@ -304,14 +297,14 @@ struct RatePage {
 }
 
 async fn rate_form(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     jar: CookieJar,
     Path(code): Path<String>,
     Query(q): Query<Notice>,
 ) -> Result<(CookieJar, Response), PageError> {
     let node = public_node(&state, &code).await?;
     let workers = svc::raters_choice(&state, &node.code).await?;
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = RatePage {
         style: STYLE_PATH.as_str(),
         csrf,
@@ -335,13 +328,13 @@ struct RateForm {
 }
 
 async fn rate(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<RateForm>,
 ) -> Result<Response, PageError> {
     if let Err(wait) = state.allow_public_report(&format!("rating:{}", addr.ip())) {
-        return Err(ApiError::RateLimited(wait.as_secs().max(1)).into());
+        return Err(AppError::RateLimited(wait.as_secs().max(1)).into());
     }
     let input = RatingInput {
         worker: f.worker.trim().parse().unwrap_or(0),

@@ -1,8 +1,7 @@
 //! The audit trail page for administrators (审计日志): filter by action, target, node, account.
 
 use super::{Chrome, PageError, render};
-use crate::AppState;
-use crate::api::audit::{AuditQuery, must_be_admin, records};
+use crate::WebState;
 use crate::auth::{PageUser, csrf_token};
 use askama::Template;
 use axum::Router;
@@ -10,9 +9,10 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
-use shanzhi_store::audit::AuditRow;
+use shanzhi_app::audit::AuditRow;
+use shanzhi_app::audit::{self, AuditQuery};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new().route("/admin/audit", get(show))
 }
 
@@ -43,14 +43,14 @@ fn when(ms: i64) -> String {
 }
 
 async fn show(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Query(q): Query<AuditQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
-    must_be_admin(&p.actor)?;
-    let rows = records(
+    let rows = audit::list(
         &state,
+        &p.actor,
         &AuditQuery {
             limit: Some(100),
             ..q.clone()
@@ -60,7 +60,7 @@ async fn show(
     let older = (rows.len() == 100)
         .then(|| rows.last().map(|r| r.id))
         .flatten();
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = AuditPage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),

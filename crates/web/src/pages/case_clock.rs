@@ -3,20 +3,20 @@
 
 use super::cases::back;
 use super::{PageError, beijing};
+use crate::WebState;
 use crate::auth::{Actor, CsrfForm, PageUser};
-use crate::services::cases::{self as svc, party_of, stage_of};
-use crate::services::deadlines;
-use crate::{ApiError, AppState};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Redirect;
 use axum::routing::post;
 use serde::Deserialize;
+use shanzhi_app::AppError;
+use shanzhi_app::cases::{self as svc, party_of, stage_of};
+use shanzhi_app::cases::{CaseRow, parse_clock};
+use shanzhi_app::deadlines;
 use shanzhi_domain::case::{ClockFacts, Request, may_decide, may_request, may_resume};
-use shanzhi_store::case_requests;
-use shanzhi_store::cases::{CaseRow, parse_clock};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/cases/{id}/request", post(request))
         .route("/cases/{id}/decide", post(decide))
@@ -41,11 +41,11 @@ pub struct ClockPanel {
 
 /// The panel for `actor` looking at `case`.
 pub async fn panel(
-    state: &AppState,
+    state: &WebState,
     actor: &Actor,
     case: &CaseRow,
-) -> Result<ClockPanel, ApiError> {
-    let rows = case_requests::of_case(&mut state.store().conn().await?, case.id).await?;
+) -> Result<ClockPanel, AppError> {
+    let rows = shanzhi_app::deadlines::requests_of(state, actor, case.id).await?;
     let pending = rows.iter().any(|r| r.decided_at.is_none());
     let facts = ClockFacts {
         stage: stage_of(&case.stage)?,
@@ -104,7 +104,7 @@ struct RequestForm {
 }
 
 async fn request(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<RequestForm>,
@@ -116,7 +116,7 @@ async fn request(
         } else {
             Request::Extend {
                 hours: f.hours.trim().parse().map_err(|_| {
-                    ApiError::bad("invalid_hours", "请填写延期小时数（1 到 240 的整数）")
+                    AppError::bad("invalid_hours", "请填写延期小时数（1 到 240 的整数）")
                 })?,
             }
         };
@@ -135,7 +135,7 @@ struct DecideForm {
 }
 
 async fn decide(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<DecideForm>,
@@ -156,7 +156,7 @@ async fn decide(
 }
 
 async fn resume(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<std::collections::HashMap<String, String>>,

@@ -3,22 +3,23 @@
 
 use super::cases::back;
 use super::{PageError, beijing};
+use crate::WebState;
 use crate::auth::{Actor, CsrfForm, PageUser};
-use crate::services::cases::{self as svc, party_of, stage_of};
-use crate::services::disputes::{self as disputes, FactsInput};
-use crate::{ApiError, AppState};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Redirect;
 use axum::routing::post;
 use serde::Deserialize;
+use shanzhi_app::AppError;
+use shanzhi_app::cases::CaseRow;
+use shanzhi_app::cases::{self as svc, party_of, stage_of};
+use shanzhi_app::disputes::{self as disputes, FactsInput};
+use shanzhi_app::disputes::{MediatorRow, PartyRow};
 use shanzhi_domain::case::{
     DisputeFacts, MediatorKind, Outcome, Referral, may_follow_up, may_mediate,
 };
-use shanzhi_store::cases::CaseRow;
-use shanzhi_store::disputes::{MediatorRow, PartyRow};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/cases/{id}/dispute", post(set_facts))
         .route("/cases/{id}/dispute/session", post(add_session))
@@ -83,11 +84,11 @@ fn referral_label(name: &str) -> &'static str {
 
 /// The panel for a dispute case (None for other cases).
 pub async fn panel(
-    state: &AppState,
+    state: &WebState,
     actor: &Actor,
     case: &CaseRow,
     is_dispute: bool,
-) -> Result<Option<DisputePanel>, ApiError> {
+) -> Result<Option<DisputePanel>, AppError> {
     if !is_dispute {
         return Ok(None);
     }
@@ -183,7 +184,7 @@ struct FactsForm {
 }
 
 async fn set_facts(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<FactsForm>,
@@ -194,7 +195,7 @@ async fn set_facts(
             match f.amount.trim() {
                 "" => None,
                 a => Some(a.parse::<f64>().map_err(|_| {
-                    ApiError::bad("invalid_amount", "涉及金额请填写数字（单位：元）")
+                    AppError::bad("invalid_amount", "涉及金额请填写数字（单位：元）")
                 })?),
             };
         let party = |side: &'static str| {
@@ -238,13 +239,13 @@ struct SessionForm {
 }
 
 async fn add_session(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<SessionForm>,
 ) -> Result<Redirect, PageError> {
     let case = svc::visible(&state, &p.actor, id).await?;
-    let now = shanzhi_store::now_ms();
+    let now = state.now_ms();
     let result =
         disputes::add_session(&state, &p.actor, &p.account, &case, now, &f.place, &f.notes)
             .await
@@ -262,7 +263,7 @@ struct OutcomeForm {
 }
 
 async fn conclude(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<OutcomeForm>,
@@ -296,7 +297,7 @@ struct FollowUpForm {
 }
 
 async fn follow_up(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<FollowUpForm>,

@@ -3,19 +3,19 @@
 
 use super::cases::back;
 use super::{PageError, beijing, form_photos};
+use crate::WebState;
 use crate::auth::{Actor, CsrfMultipart, PageUser};
-use crate::services::cases::visible;
-use crate::services::photos as svc;
-use crate::{ApiError, AppState};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use shanzhi_store::cases::CaseRow;
-use shanzhi_store::photos;
+use shanzhi_app::AppError;
+use shanzhi_app::cases::CaseRow;
+use shanzhi_app::cases::visible;
+use shanzhi_app::photos as svc;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route(
             "/cases/{id}/photos",
@@ -35,11 +35,11 @@ pub struct PhotosPanel {
 
 /// The panel for `actor` looking at `case`.
 pub async fn panel(
-    state: &AppState,
+    state: &WebState,
     actor: &Actor,
     case: &CaseRow,
-) -> Result<PhotosPanel, ApiError> {
-    let rows = photos::list(&mut state.store().conn().await?, case.id, false).await?;
+) -> Result<PhotosPanel, AppError> {
+    let rows = svc::of_case(state, actor, case.id).await?;
     Ok(PhotosPanel {
         photos: rows
             .into_iter()
@@ -48,7 +48,7 @@ pub async fn panel(
                 (p.id, by, p.public)
             })
             .collect(),
-        can_add: crate::services::cases::has_standing(actor, case),
+        can_add: shanzhi_app::cases::has_standing(actor, case),
     })
 }
 
@@ -60,7 +60,7 @@ struct AddForm {
 }
 
 async fn add(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     upload: CsrfMultipart<AddForm>,
@@ -79,21 +79,19 @@ async fn add(
 }
 
 async fn image(
-    state: &AppState,
+    state: &WebState,
     actor: &Actor,
     id: i64,
     photo: i64,
     thumb: bool,
 ) -> Result<Response, PageError> {
-    let case = visible(state, actor, id).await?;
-    let mut conn = state.store().conn().await?;
     Ok(crate::api::photos::jpeg(
-        photos::bytes(&mut conn, case.id, photo, thumb, false).await?,
+        svc::image(state, actor, id, photo, thumb).await?,
     )?)
 }
 
 async fn photo(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path((id, photo)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
@@ -101,7 +99,7 @@ async fn photo(
 }
 
 async fn thumb(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path((id, photo)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {

@@ -2,9 +2,8 @@
 //! files a case from a phone, placed by the phone's position or by the chosen grid, with photos.
 
 use super::{Chrome, PageError, form_photos, render, url_encode};
+use crate::WebState;
 use crate::auth::{CsrfMultipart, PageUser, Principal, csrf_token};
-use crate::services::cases::{self as svc, ReportInput, source_label};
-use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -12,12 +11,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use shanzhi_app::AppError;
+use shanzhi_app::cases::{self as svc, ReportInput, source_label};
 use shanzhi_domain::case::photo::MAX_PER_UPLOAD;
 use shanzhi_domain::geo::Crs;
-use shanzhi_domain::region::{Level, RegionCode};
-use shanzhi_store::{cases, regions};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new().route(
         "/cases/new",
         get(form).post(submit).layer(DefaultBodyLimit::disable()),
@@ -26,8 +25,6 @@ pub fn router() -> Router<AppState> {
 
 /// Sources a staff member may pick; the first is the default.
 const STAFF_SOURCES: [&str; 3] = ["grid_patrol", "mobile", "assignment"];
-/// Most places offered in the grid list (a district has a few hundred grids).
-const MAX_PLACES: u32 = 2000;
 
 #[derive(Template)]
 #[template(path = "case_new.html")]
@@ -65,54 +62,26 @@ struct ReportForm {
     source: String,
 }
 
-/// The grids (and the viewer's own community or grid) a report may be placed in.
-async fn places(state: &AppState, p: &Principal) -> Result<Vec<(String, String)>, ApiError> {
-    let mut conn = state.store().conn().await?;
-    let root = p.actor.scope_root().and_then(|r| RegionCode::parse(r).ok());
-    let mut out = Vec::new();
-    if let Some(r) = &root
-        && r.as_str().len() >= 12
-        && let Some(own) = regions::get(&mut conn, r.as_str()).await?
-    {
-        out.push((own.code, own.name));
-    }
-    let grids = regions::subtree_page(
-        &mut conn,
-        root.as_ref(),
-        Some(Level::Grid),
-        None,
-        MAX_PLACES,
-    )
-    .await?;
-    let own = out.first().map(|(c, _)| c.clone());
-    out.extend(
-        grids
-            .into_iter()
-            .filter(|g| own.as_ref() != Some(&g.code))
-            .map(|g| (g.code, g.name)),
-    );
-    Ok(out)
-}
-
 async fn page(
-    state: &AppState,
+    state: &WebState,
     p: &Principal,
     jar: CookieJar,
     typed: ReportForm,
     error: Option<String>,
 ) -> Result<(CookieJar, Response), PageError> {
-    let categories = cases::categories(&mut state.store().conn().await?)
+    let categories = state
+        .categories()
         .await?
-        .into_iter()
-        .map(|c| (c.code, c.name, c.parent_code.is_some()))
+        .iter()
+        .map(|c| (c.code.clone(), c.name.clone(), c.parent_code.is_some()))
         .collect();
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = NewCasePage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(p, csrf),
         here_js: crate::assets::HERE_PATH.as_str(),
         categories,
-        places: places(state, p).await?,
+        places: svc::report_places(state, &p.actor).await?,
         sources: STAFF_SOURCES
             .iter()
             .map(|s| (*s, source_label(s)))
@@ -126,25 +95,25 @@ async fn page(
 }
 
 async fn form(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
 ) -> Result<(CookieJar, Response), PageError> {
     page(&state, &p, jar, ReportForm::default(), None).await
 }
 
-fn coordinate(text: &str, name: &str) -> Result<Option<f64>, ApiError> {
+fn coordinate(text: &str, name: &str) -> Result<Option<f64>, AppError> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
     text.parse()
         .map(Some)
-        .map_err(|_| ApiError::bad("invalid_location", format!("{name}不是数字：{text}")))
+        .map_err(|_| AppError::bad("invalid_location", format!("{name}不是数字：{text}")))
 }
 
 /// The form as the service's input; with a position the grid choice is ignored.
-fn input_of(f: &ReportForm) -> Result<ReportInput, ApiError> {
+fn input_of(f: &ReportForm) -> Result<ReportInput, AppError> {
     let (lon, lat) = (coordinate(&f.lon, "经度")?, coordinate(&f.lat, "纬度")?);
     let description = f.description.trim();
     let title = match f.title.trim() {
@@ -170,7 +139,7 @@ fn input_of(f: &ReportForm) -> Result<ReportInput, ApiError> {
 }
 
 async fn submit(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     upload: CsrfMultipart<ReportForm>,
@@ -186,8 +155,8 @@ async fn submit(
             url_encode(&format!("已上报，查询码 {}", case.tracking_code))
         ))
         .into_response()),
-        Err(e @ (ApiError::BadRequest { .. } | ApiError::TooLarge(_) | ApiError::NotFound(_))) => {
-            let status = e.status();
+        Err(e @ (AppError::BadRequest { .. } | AppError::TooLarge(_) | AppError::NotFound(_))) => {
+            let status = crate::error::status_of(&e).0;
             let (jar, view) = page(&state, &p, jar, upload.form, Some(e.to_string())).await?;
             Ok((status, jar, view).into_response())
         }

@@ -4,11 +4,8 @@
 use super::case_clock::ClockPanel;
 use super::case_dispute::DisputePanel;
 use super::{Chrome, Flash, PageError, beijing, render, url_encode};
+use crate::WebState;
 use crate::auth::{CsrfForm, PageUser, csrf_token};
-use crate::services::cases::{
-    self as svc, CaseQuery, Move, Who, available_actions, parse_action, stage_of,
-};
-use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -16,13 +13,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
-use shanzhi_domain::auth::Role;
+use shanzhi_app::AppError;
+use shanzhi_app::cases::{self as svc, CaseQuery, Move, Who, parse_action, stage_of};
+use shanzhi_app::cases::{CaseRow, parse_tier, tier_name};
 use shanzhi_domain::case::{Action, Calendar, Light, Tier, case_light};
-use shanzhi_store::cases::{self, CaseRow, parse_tier};
-use shanzhi_store::{accounts, now_ms, regions};
 use std::collections::HashMap;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/cases", get(list))
         .route("/cases/events", get(events))
@@ -44,12 +41,12 @@ const TABS: [(&str, &str); 8] = [
     ("closed", "待评价"),
 ];
 
-fn light_of(cal: &Calendar, c: &CaseRow) -> Option<(&'static str, &'static str)> {
+fn light_of(cal: &Calendar, c: &CaseRow, now: i64) -> Option<(&'static str, &'static str)> {
     let stage = stage_of(&c.stage).ok()?;
     if c.suspended_at.is_some() && !stage.is_final() {
         return Some(("挂起", "grey"));
     }
-    case_light(cal, stage, &c.timing(), now_ms()).map(|l| {
+    case_light(cal, stage, &c.timing(), now).map(|l| {
         let class = match l {
             Light::Green => "green",
             Light::Yellow => "yellow",
@@ -96,12 +93,12 @@ struct Before {
 const PAGE: u32 = 50;
 
 /// The live feed for the banner on staff pages.
-async fn events(State(state): State<AppState>, PageUser(p): PageUser) -> impl IntoResponse {
+async fn events(State(state): State<WebState>, PageUser(p): PageUser) -> impl IntoResponse {
     crate::api::events::feed(&state, p.actor)
 }
 
 async fn list(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Query(paging): Query<Before>,
@@ -117,12 +114,12 @@ async fn list(
     };
     let (rows, error) = match svc::search(&state, &p.actor, &query, paging.before, PAGE).await {
         Ok(rows) => (rows, None),
-        Err(e @ (ApiError::BadRequest { .. } | ApiError::NotFound(_))) => {
+        Err(e @ (AppError::BadRequest { .. } | AppError::NotFound(_))) => {
             (Vec::new(), Some(e.to_string()))
         }
         Err(e) => return Err(e.into()),
     };
-    let all_categories = cases::categories(&mut state.store().conn().await?).await?;
+    let all_categories = state.categories().await?;
     let names: HashMap<String, String> = all_categories
         .iter()
         .map(|c| (c.code.clone(), c.name.clone()))
@@ -131,6 +128,7 @@ async fn list(
         .then(|| rows.last().map(|r| r.id))
         .flatten();
     let cal = state.calendar();
+    let now = state.now_ms();
     let items = rows
         .iter()
         .map(|c| Item {
@@ -138,11 +136,11 @@ async fn list(
             title: c.title.clone(),
             category: names.get(&c.category_code).cloned().unwrap_or_default(),
             stage: stage_of(&c.stage).map_or("", |s| s.label()),
-            light: light_of(&cal, c),
+            light: light_of(&cal, c, now),
             created: beijing(c.created_at),
         })
         .collect();
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = ListPage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
@@ -171,10 +169,10 @@ async fn list(
         q: q.q.unwrap_or_default(),
         category: q.category.unwrap_or_default(),
         categories: all_categories
-            .into_iter()
+            .iter()
             .map(|c| {
                 let indent = if c.code.len() > 2 { "　" } else { "" };
-                (c.code, format!("{indent}{}", c.name))
+                (c.code.clone(), format!("{indent}{}", c.name))
             })
             .collect(),
         source: q.source.unwrap_or_default(),
@@ -248,31 +246,28 @@ fn action_label(name: &str) -> &'static str {
 }
 
 async fn show(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Path(id): Path<i64>,
     Query(flash): Query<Flash>,
 ) -> Result<(CookieJar, Response), PageError> {
-    let case = svc::visible(&state, &p.actor, id).await?;
-    let mut conn = state.store().conn().await?;
-    let category = cases::category(&mut conn, &case.category_code).await?;
-    let place = regions::get(&mut conn, &case.node_code)
-        .await?
-        .map(|n| n.name)
-        .unwrap_or_default();
-    let holder = match case.department_id {
-        Some(d) => accounts::department(&mut conn, d)
-            .await?
-            .map(|d| d.name)
-            .unwrap_or_default(),
-        None => regions::get(&mut conn, &case.holder_code)
-            .await?
-            .map(|n| n.name)
-            .unwrap_or_default(),
-    };
-    let timeline = cases::events(&mut conn, id, false)
-        .await?
+    let svc::Desk {
+        case,
+        category,
+        place,
+        holder,
+        timeline,
+        actions,
+        tiers,
+        departments,
+        duplicates,
+        summonses,
+        can_summon,
+        summon_choices,
+        can_report_in,
+    } = svc::desk(&state, &p.actor, id).await?;
+    let timeline = timeline
         .into_iter()
         .map(|e| {
             (
@@ -284,23 +279,7 @@ async fn show(
             )
         })
         .collect();
-    let (actions, tiers) = available_actions(
-        &p.actor,
-        &case,
-        category.as_ref().is_some_and(|c| c.grid_duty),
-    );
-    let departments = if tiers.contains(&Tier::Department) {
-        accounts::departments(&mut conn, None)
-            .await?
-            .into_iter()
-            .filter(|d| case.node_code.starts_with(&d.node_code))
-            .map(|d| (d.id, d.name))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let duplicates = svc::possible_duplicates(&state, &p.actor, &case)
-        .await?
+    let duplicates = duplicates
         .into_iter()
         .map(|d| {
             (
@@ -311,47 +290,19 @@ async fn show(
         })
         .collect();
     let can_merge = actions.iter().any(|a| matches!(a, Action::Accept));
-    let summons_rows = shanzhi_store::summons::of_case(&mut conn, id).await?;
-    let all_departments = accounts::departments(&mut conn, None).await?;
-    let dep_name = |d: i64| {
-        all_departments
-            .iter()
-            .find(|x| x.id == d)
-            .map_or_else(String::new, |x| x.name.clone())
-    };
-    let summoned = summons_rows
-        .iter()
-        .map(|r| {
+    let now = state.now_ms();
+    let summoned = summonses
+        .into_iter()
+        .map(|(r, department)| {
             let status = match r.reported_at {
                 Some(at) if at > r.due_at => format!("{} 报到（超时）", beijing(at)),
                 Some(at) => format!("{} 报到", beijing(at)),
-                None if r.due_at < now_ms() => "超时未报到".to_owned(),
+                None if r.due_at < now => "超时未报到".to_owned(),
                 None => format!("待报到（{} 前）", beijing(r.due_at)),
             };
-            (
-                dep_name(r.department_id),
-                status,
-                r.part.clone().unwrap_or_default(),
-            )
+            (department, status, r.part.unwrap_or_default())
         })
         .collect();
-    let can_summon = svc::may_summon(&p.actor, &case);
-    let summon_choices = if can_summon {
-        all_departments
-            .iter()
-            .filter(|d| {
-                case.node_code.starts_with(&d.node_code)
-                    && summons_rows.iter().all(|r| r.department_id != d.id)
-            })
-            .map(|d| (d.id, d.name.clone()))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let can_report_in = p.actor.role == Role::DepartmentHandler
-        && summons_rows
-            .iter()
-            .any(|r| Some(r.department_id) == p.actor.department_id && r.reported_at.is_none());
     let needs_text = |a: &Action| {
         !matches!(
             a,
@@ -359,7 +310,7 @@ async fn show(
         )
     };
     let is_dispute = category.as_ref().is_some_and(|c| c.dispute);
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = CasePage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
@@ -369,7 +320,7 @@ async fn show(
         title: case.title.clone(),
         description: case.description.clone(),
         stage: stage_of(&case.stage)?.label(),
-        light: light_of(&state.calendar(), &case),
+        light: light_of(&state.calendar(), &case, now),
         category: category.map(|c| c.name).unwrap_or_default(),
         place,
         address: case.address.clone(),
@@ -386,10 +337,7 @@ async fn show(
             .iter()
             .map(|a| (a.name(), a.label(), needs_text(a)))
             .collect(),
-        tiers: tiers
-            .iter()
-            .map(|t| (shanzhi_store::cases::tier_name(*t), t.label()))
-            .collect(),
+        tiers: tiers.iter().map(|t| (tier_name(*t), t.label())).collect(),
         departments,
         duplicates,
         can_merge,
@@ -423,7 +371,7 @@ struct ActForm {
 }
 
 async fn act(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<ActForm>,
@@ -434,7 +382,7 @@ async fn act(
             .version
             .trim()
             .parse()
-            .map_err(|_| ApiError::bad("invalid_version", "表单已过期，请刷新后重试"))?;
+            .map_err(|_| AppError::bad("invalid_version", "表单已过期，请刷新后重试"))?;
         let to = parse_tier(&f.to);
         let action = parse_action(&f.action, f.text, to, f.into.trim().parse().ok(), None)?;
         let department_id = f.department_id.trim().parse().ok();
@@ -468,7 +416,7 @@ async fn act(
 }
 
 /// Redirects back to the case page with what happened.
-pub(super) fn back(id: i64, result: Result<String, ApiError>) -> Redirect {
+pub(super) fn back(id: i64, result: Result<String, AppError>) -> Redirect {
     match result {
         Ok(notice) => Redirect::to(&format!("/cases/{id}?notice={}", url_encode(&notice))),
         Err(e) => Redirect::to(&format!("/cases/{id}?error={}", url_encode(&e.to_string()))),
@@ -477,7 +425,7 @@ pub(super) fn back(id: i64, result: Result<String, ApiError>) -> Redirect {
 
 /// The summon form: one checkbox per department, named `d_<id>`.
 async fn summon(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<HashMap<String, String>>,
@@ -501,7 +449,7 @@ struct ReportInForm {
 }
 
 async fn report_in(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<ReportInForm>,
@@ -524,7 +472,7 @@ pub(super) struct RevealPage {
 /// Shows the reporter's full phone once, on its own page (never in a URL), after recording the
 /// reveal in the audit trail.
 async fn reveal_phone(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Path(id): Path<i64>,
@@ -532,7 +480,7 @@ async fn reveal_phone(
 ) -> Result<(CookieJar, Response), PageError> {
     let case = svc::visible(&state, &p.actor, id).await?;
     let value = svc::reveal_reporter_phone(&state, &p.actor, &p.account, &case).await?;
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = RevealPage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),

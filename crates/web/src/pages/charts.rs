@@ -1,6 +1,6 @@
 //! Server-drawn SVG charts: no script, no chart library, readable on a wall screen and a phone.
 
-use crate::services::dashboard::TrendDay;
+use shanzhi_app::dashboard::TrendDay;
 use shanzhi_domain::figures::{axis_ticks, axis_top};
 use std::fmt::Write;
 

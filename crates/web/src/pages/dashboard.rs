@@ -6,10 +6,9 @@
 use super::charts::trend_svg;
 use super::map::{child_shapes, svg};
 use super::{Chrome, PageError, render};
-use crate::AppState;
+use crate::WebState;
 use crate::api::dashboard::DashboardQuery;
 use crate::auth::{PageUser, csrf_token};
-use crate::services::dashboard::{self as svc, Dashboard};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -17,10 +16,11 @@ use axum::response::Response;
 use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use shanzhi_app::dashboard::{self as svc, Dashboard};
 use shanzhi_domain::figures::{minutes_text, percent};
 use std::collections::HashMap;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/dashboard", get(show))
         .route("/dashboard/report", get(report))
@@ -132,12 +132,12 @@ fn tiles(d: &Dashboard) -> Vec<Tile> {
 }
 
 async fn show(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Query(pq): Query<PageQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
-    let period = pq.q.period()?;
+    let period = pq.q.period(state.clock().today())?;
     let code = p.node_or_own(pq.q.node.as_deref())?;
     let d = svc::dashboard(&state, &p.actor, &code, period).await?;
     let by_overdue = pq.color.as_deref() == Some("overdue");
@@ -157,12 +157,10 @@ async fn show(
             format!("/dashboard?node={}&{period_query}&color=overdue", d.code),
         )
     };
-    let mut conn = state.store().conn().await?;
-    let node = shanzhi_store::regions::get(&mut conn, &d.code).await?;
-    let kids = shanzhi_store::regions::children(&mut conn, Some(&d.code)).await?;
+    let (node, kids) = shanzhi_app::regions::with_children(&state, &p.actor, &d.code).await?;
     let mut parsed = Vec::with_capacity(kids.len());
     for k in &kids {
-        parsed.push(k.boundary()?.map(|b| b.shape().clone()));
+        parsed.push(shanzhi_app::regions::outline(k)?);
     }
     let figures: HashMap<&str, &svc::ChildFigures> =
         d.children.iter().map(|c| (c.code.as_str(), c)).collect();
@@ -181,10 +179,7 @@ async fn show(
             format!("{}：在办 {}，超期 {}", k.name, c.open_now, c.overdue_now)
         })
     });
-    let outline = match &node {
-        Some(n) => n.boundary()?.map(|b| b.shape().clone()),
-        None => None,
-    };
+    let outline = shanzhi_app::regions::outline(&node)?;
     let map = svg(outline.as_ref(), &shapes, |c| {
         format!("/dashboard?node={c}&{query}")
     });
@@ -216,7 +211,7 @@ async fn show(
             )
         })
         .collect();
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = DashboardPage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
@@ -244,7 +239,7 @@ struct ReportQuery {
 
 /// The month's report to download (last month when none is chosen).
 async fn report(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, PageError> {
@@ -252,7 +247,7 @@ async fn report(
     let month = q
         .month
         .filter(|m| !m.is_empty())
-        .unwrap_or_else(super::assessment::last_month);
+        .unwrap_or_else(|| shanzhi_app::period::last_month(state.clock().today()));
     Ok(
         crate::api::dashboard::report_file(&state, &p.actor, &code, &month, q.format.as_deref())
             .await?,

@@ -1,18 +1,19 @@
 //! The 12345 import page: upload the hotline's export, see what was imported, or every bad row.
 
 use super::{Chrome, PageError, render};
+use crate::WebState;
 use crate::auth::{CsrfMultipart, PageUser, csrf_token};
-use crate::services::hotline::{self, Format};
-use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
+use shanzhi_app::AppError;
+use shanzhi_app::hotline::{self, Format};
 use shanzhi_domain::auth::Role;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/cases/import", get(form).post(upload))
         .layer(DefaultBodyLimit::disable())
@@ -29,7 +30,7 @@ struct ImportPage {
 }
 
 fn page(
-    state: &AppState,
+    state: &WebState,
     p: &crate::auth::Principal,
     jar: CookieJar,
     imported: Option<(usize, usize)>,
@@ -37,9 +38,9 @@ fn page(
     bad_rows: Vec<(usize, String, String)>,
 ) -> Result<(CookieJar, Response), PageError> {
     if !matches!(p.actor.role, Role::Admin | Role::CommandCentre) {
-        return Err(ApiError::Forbidden("只有指挥中心可以导入 12345 工单".into()).into());
+        return Err(AppError::Forbidden("只有指挥中心可以导入 12345 工单".into()).into());
     }
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = ImportPage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(p, csrf),
@@ -51,7 +52,7 @@ fn page(
 }
 
 async fn form(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
 ) -> Result<(CookieJar, Response), PageError> {
@@ -59,7 +60,7 @@ async fn form(
 }
 
 async fn upload(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     upload: CsrfMultipart<()>,
@@ -88,7 +89,7 @@ async fn upload(
             None,
             Vec::new(),
         ),
-        Err(ApiError::Unprocessable {
+        Err(AppError::Unprocessable {
             message, details, ..
         }) => {
             let rows = details
@@ -105,7 +106,7 @@ async fn upload(
                 .collect();
             page(&state, &p, jar, None, Some(message), rows)
         }
-        Err(e @ ApiError::BadRequest { .. }) => {
+        Err(e @ AppError::BadRequest { .. }) => {
             page(&state, &p, jar, None, Some(e.to_string()), Vec::new())
         }
         Err(e) => Err(e.into()),

@@ -2,9 +2,8 @@
 
 use super::{PageError, render};
 use crate::assets::STYLE_PATH;
-use crate::auth::{CsrfForm, SESSION_COOKIE, csrf_token, hash_secret};
-use crate::services::accounts::{authenticate, start_session};
-use crate::{ApiError, AppState, DemoLogin};
+use crate::auth::{CsrfForm, SESSION_COOKIE, csrf_token};
+use crate::{DemoLogin, WebState};
 use askama::Template;
 use axum::Router;
 use axum::extract::{ConnectInfo, Query, State};
@@ -12,10 +11,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
-use shanzhi_store::sessions;
+use shanzhi_app::AppError;
+use shanzhi_app::accounts::start_session;
 use std::net::SocketAddr;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/regions") }))
         .route("/login", get(form).post(submit))
@@ -49,18 +49,18 @@ fn safe_next(next: Option<&str>) -> String {
 }
 
 async fn form(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     jar: CookieJar,
     Query(q): Query<Next>,
 ) -> (CookieJar, Response) {
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = LoginPage {
         style: STYLE_PATH.as_str(),
         csrf,
         next: safe_next(q.next.as_deref()),
         username: String::new(),
         error: None,
-        demo: &state.config().demo_logins,
+        demo: &state.settings().demo_logins,
     };
     (jar, render(&page))
 }
@@ -73,33 +73,33 @@ struct Credentials {
 }
 
 async fn submit(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     jar: CookieJar,
     CsrfForm(c): CsrfForm<Credentials>,
 ) -> Result<Response, PageError> {
     let next = safe_next(c.next.as_deref());
-    match authenticate(&state, &c.username, &c.password, &addr.ip().to_string()).await {
+    match crate::auth::login(&state, &c.username, &c.password, &addr.ip().to_string()).await {
         Ok(account) => {
             let token = start_session(&state, account.id).await?;
             let cookie = Cookie::build((SESSION_COOKIE, token))
                 .http_only(true)
                 .same_site(SameSite::Lax)
-                .secure(state.config().secure_cookies)
+                .secure(state.settings().secure_cookies)
                 .path("/")
                 .build();
             Ok((jar.add(cookie), Redirect::to(&next)).into_response())
         }
-        Err(e @ (ApiError::Unauthorized(_) | ApiError::RateLimited(_))) => {
-            let status = e.status();
-            let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+        Err(e @ (AppError::Unauthorized(_) | AppError::RateLimited(_))) => {
+            let status = crate::error::status_of(&e).0;
+            let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
             let page = LoginPage {
                 style: STYLE_PATH.as_str(),
                 csrf,
                 next,
                 username: c.username,
                 error: Some(e.to_string()),
-                demo: &state.config().demo_logins,
+                demo: &state.settings().demo_logins,
             };
             Ok((status, jar, render(&page)).into_response())
         }
@@ -111,12 +111,12 @@ async fn submit(
 struct Empty {}
 
 async fn logout(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     jar: CookieJar,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<(CookieJar, Redirect), PageError> {
     if let Some(c) = jar.get(SESSION_COOKIE) {
-        sessions::delete_session(&mut state.store().conn().await?, &hash_secret(c.value())).await?;
+        shanzhi_app::accounts::end_session(&state, c.value()).await?;
     }
     Ok((
         jar.remove(Cookie::build(SESSION_COOKIE).path("/")),

@@ -120,10 +120,10 @@ fn label_size(proj: &Projection, p: &Polygon<f64>, name: &str) -> f64 {
 /// names without the parent's (东湖社区第一网格 → 第一网格), valued and captioned by the caller.
 pub fn child_shapes<'a>(
     parent_name: &str,
-    kids: &'a [shanzhi_store::regions::NodeRow],
+    kids: &'a [shanzhi_app::regions::NodeRow],
     parsed: &'a [Option<MultiPolygon<f64>>],
     value: impl Fn(&str) -> i64,
-    caption: impl Fn(&shanzhi_store::regions::NodeRow) -> String,
+    caption: impl Fn(&shanzhi_app::regions::NodeRow) -> String,
 ) -> Vec<MapShape<'a>> {
     kids.iter()
         .zip(parsed)

@@ -30,14 +30,15 @@ mod wishes_public;
 
 use crate::assets::STYLE_PATH;
 use crate::auth::Principal;
-use crate::{ApiError, AppState};
+use crate::{ApiError, WebState};
 use askama::Template;
 use axum::Router;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use shanzhi_app::AppError;
 use shanzhi_domain::auth::Role;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     login::router()
         .merge(regions::router())
         .merge(public::router())
@@ -103,7 +104,7 @@ impl Chrome {
 fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => ([(header::CACHE_CONTROL, "no-cache")], Html(html)).into_response(),
-        Err(e) => PageError::Api(ApiError::Internal(e.to_string())).into_response(),
+        Err(e) => PageError::App(AppError::Internal(e.to_string())).into_response(),
     }
 }
 
@@ -125,19 +126,19 @@ pub enum PageError {
     Csrf,
     /// Bad form input.
     BadRequest(String),
-    /// Anything from the shared operations.
-    Api(ApiError),
+    /// Anything from the operations.
+    App(AppError),
+}
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        PageError::App(e)
+    }
 }
 
 impl From<ApiError> for PageError {
     fn from(e: ApiError) -> Self {
-        PageError::Api(e)
-    }
-}
-
-impl From<shanzhi_store::StoreError> for PageError {
-    fn from(e: shanzhi_store::StoreError) -> Self {
-        PageError::Api(e.into())
+        PageError::App(e.0)
     }
 }
 
@@ -154,8 +155,8 @@ impl IntoResponse for PageError {
                 "表单已过期或来源不明，请返回上一页刷新后重试。".to_owned(),
             ),
             PageError::BadRequest(m) => (StatusCode::BAD_REQUEST, "输入有误", m),
-            PageError::Api(e) => {
-                let status = e.status();
+            PageError::App(e) => {
+                let status = crate::error::status_of(&e).0;
                 let title = match status {
                     StatusCode::NOT_FOUND => "未找到",
                     StatusCode::FORBIDDEN => "无权操作",
@@ -163,7 +164,7 @@ impl IntoResponse for PageError {
                     s if s.is_server_error() => "系统出错",
                     _ => "操作未完成",
                 };
-                if let ApiError::Internal(detail) = &e {
+                if let AppError::Internal(detail) = &e {
                     tracing::error!(%detail, "page error");
                 }
                 (status, title, e.to_string())
@@ -195,9 +196,9 @@ fn url_encode(s: &str) -> String {
 /// The fallback: the JSON error shape under `/api/`, a page elsewhere.
 pub async fn not_found(uri: Uri) -> Response {
     if uri.path().starts_with("/api/") {
-        ApiError::NotFound(format!("没有这个接口：{}", uri.path())).into_response()
+        ApiError(AppError::NotFound(format!("没有这个接口：{}", uri.path()))).into_response()
     } else {
-        PageError::Api(ApiError::NotFound("页面不存在".into())).into_response()
+        PageError::App(AppError::NotFound("页面不存在".into())).into_response()
     }
 }
 
@@ -210,23 +211,7 @@ fn may_manage_some(role: Role) -> bool {
 }
 
 /// Beijing time, minutes.
-pub(crate) fn beijing(ms: i64) -> String {
-    let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
-    match time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) {
-        Ok(t) => {
-            let t = t.to_offset(offset);
-            format!(
-                "{}-{:02}-{:02} {:02}:{:02}",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute()
-            )
-        }
-        Err(_) => String::new(),
-    }
-}
+pub(crate) use shanzhi_domain::case::beijing_minutes as beijing;
 
 /// The one-line message a page shows after a redirect (`?notice=` or `?error=`).
 #[derive(serde::Deserialize, Default)]
@@ -237,17 +222,17 @@ pub(crate) struct Flash {
 
 /// The photos sent in a form's `photos` field, checked and prepared.
 pub(crate) async fn form_photos<T>(
-    state: &AppState,
+    state: &WebState,
     form: &crate::auth::CsrfMultipart<T>,
-) -> Result<Vec<shanzhi_domain::case::photo::Prepared>, ApiError> {
+) -> Result<Vec<shanzhi_domain::case::photo::Prepared>, AppError> {
     let max_bytes = state.config().photo_max_bytes;
     let mut files = Vec::new();
     for f in form.files.iter().filter(|f| f.field == "photos") {
         if f.cut {
             let e = shanzhi_domain::case::photo::PhotoError::TooLarge { max_bytes };
-            return Err(crate::services::photos::rejected("", &e));
+            return Err(shanzhi_app::photos::rejected("", &e));
         }
         files.push(f.bytes.clone());
     }
-    crate::services::photos::prepare(state, files).await
+    shanzhi_app::photos::prepare(state, files).await
 }

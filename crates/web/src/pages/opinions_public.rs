@@ -2,10 +2,9 @@
 //! without an account, then read the community's answer with the tracking code.
 
 use super::{Flash, PageError, beijing, render, url_encode};
+use crate::WebState;
 use crate::assets::STYLE_PATH;
 use crate::auth::{CsrfForm, csrf_token};
-use crate::services::opinions::{self as svc, OpinionInput};
-use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Router;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -13,9 +12,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use shanzhi_app::AppError;
+use shanzhi_app::opinions::{self as svc, OpinionInput};
+use shanzhi_domain::region::Level;
 use std::net::SocketAddr;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/o/{community}", get(form).post(submit))
         .route("/ot/{code}", get(track))
@@ -33,20 +35,17 @@ struct OpinionPage {
 }
 
 async fn page(
-    state: &AppState,
+    state: &WebState,
     jar: CookieJar,
     community: &str,
     content: String,
     error: Option<String>,
 ) -> Result<(CookieJar, Response), PageError> {
-    let node = shanzhi_store::regions::get(
-        &mut state.store().conn().await?,
-        community.get(..12).unwrap_or(community),
-    )
-    .await?
-    .filter(|n| n.code.len() == 12 && n.retired_at.is_none())
-    .ok_or_else(|| ApiError::NotFound("二维码对应的社区不存在".into()))?;
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let community = community.get(..12).unwrap_or(community);
+    let node = shanzhi_app::regions::public(state, community, &[Level::Community])
+        .await?
+        .ok_or_else(|| AppError::NotFound("二维码对应的社区不存在".into()))?;
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let p = OpinionPage {
         style: STYLE_PATH.as_str(),
         csrf,
@@ -59,7 +58,7 @@ async fn page(
 }
 
 async fn form(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     jar: CookieJar,
     Path(community): Path<String>,
 ) -> Result<(CookieJar, Response), PageError> {
@@ -76,14 +75,14 @@ struct OpinionForm {
 }
 
 async fn submit(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     jar: CookieJar,
     Path(community): Path<String>,
     CsrfForm(f): CsrfForm<OpinionForm>,
 ) -> Result<Response, PageError> {
     if let Err(wait) = state.allow_public_report(&format!("opinion:{}", addr.ip())) {
-        return Err(ApiError::RateLimited(wait.as_secs().max(1)).into());
+        return Err(AppError::RateLimited(wait.as_secs().max(1)).into());
     }
     let input = OpinionInput {
         community: community.clone(),
@@ -98,7 +97,7 @@ async fn submit(
             url_encode("已收到，社区会尽快答复")
         ))
         .into_response()),
-        Err(e @ ApiError::BadRequest { .. }) => {
+        Err(e @ AppError::BadRequest { .. }) => {
             let (jar, p) = page(&state, jar, &community, f.content, Some(e.to_string())).await?;
             Ok((axum::http::StatusCode::BAD_REQUEST, jar, p).into_response())
         }
@@ -120,7 +119,7 @@ struct TrackPage {
 }
 
 async fn track(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Path(code): Path<String>,
     Query(flash): Query<Flash>,
 ) -> Result<Response, PageError> {

@@ -5,16 +5,10 @@
 
 use super::registers::back;
 use super::{Chrome, Flash, PageError, beijing, form_photos, render};
-use crate::AppState;
+use crate::WebState;
 use crate::assets::STYLE_PATH;
 use crate::auth::{CsrfForm, CsrfMultipart, PageUser, Principal, csrf_token, new_secret};
-use crate::services::members::{
-    self, ListKind, ListingInput, Registration, ServiceInput, UnitInput,
-};
-use crate::services::opinions::{self, Triage};
-use crate::services::points::{self, ItemInput, RedeemInput};
-use crate::services::wishes::{self, Acting, WishStep, WishView};
-use crate::{ApiError, download};
+use crate::download;
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -22,16 +16,21 @@ use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use shanzhi_app::AppError;
+use shanzhi_app::members::{self, ListKind, ListingInput, Registration, ServiceInput, UnitInput};
+use shanzhi_app::members::{ListingRow, MemberRow, ServiceRow, UnitRow};
+use shanzhi_app::opinions::OpinionRow;
+use shanzhi_app::opinions::{self, Triage};
+use shanzhi_app::points::{self, ItemInput, RedeemInput};
+use shanzhi_app::points::{ItemRow, PostingRow, Reconciliation, StatementRow};
+use shanzhi_app::wishes::{self, Acting, WishStep, WishView};
+use shanzhi_domain::auth::Actor;
 use shanzhi_domain::auth::Role;
-use shanzhi_domain::case::Day;
 use shanzhi_domain::participation::{
     MemberKind, PostingKind, ServiceCategory, ServiceStage, Standing, WishStage,
 };
-use shanzhi_store::members::{ListingRow, MemberRow, ServiceRow, UnitRow};
-use shanzhi_store::points::{ItemRow, PostingRow, Reconciliation, StatementRow};
-use shanzhi_store::surveys::OpinionRow;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/me", get(me))
         .route("/me/register", post(register))
@@ -143,19 +142,18 @@ struct MemberPage {
 
 /// 我的积分: a member's own page.
 async fn me(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Query(flash): Query<Flash>,
 ) -> Result<(CookieJar, Response), PageError> {
     if p.actor.role != Role::Volunteer {
         return Err(
-            ApiError::Forbidden("“我的积分”供党员志愿者使用；社区请用“群众参与”".into()).into(),
+            AppError::Forbidden("“我的积分”供党员志愿者使用；社区请用“群众参与”".into()).into(),
         );
     }
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
-    let member =
-        shanzhi_store::members::of_account(&mut state.store().conn().await?, p.account.id).await?;
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
+    let member = members::own(&state, &p).await?;
     let mut page = MemberPage {
         style: STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
@@ -168,23 +166,14 @@ async fn me(
         mine: Vec::new(),
         items: Vec::new(),
         categories: categories(),
-        today: Day::of(shanzhi_store::now_ms()).to_string(),
+        today: state.clock().today().to_string(),
         key: form_key(),
         flash,
         member: None,
     };
     match member {
         None => {
-            // People register where they live, usually near where their login serves.
-            let street = p
-                .account
-                .node_code
-                .as_deref()
-                .and_then(|c| c.get(..9))
-                .unwrap_or("");
-            page.communities =
-                shanzhi_store::members::communities(&mut state.store().conn().await?, street)
-                    .await?;
+            page.communities = members::communities_near(&state, &p).await?;
         }
         Some(m) => {
             page.kind = MemberKind::parse(&m.kind).map_or("", MemberKind::label);
@@ -232,7 +221,7 @@ struct RegisterForm {
 }
 
 async fn register(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     CsrfForm(f): CsrfForm<RegisterForm>,
 ) -> Result<Redirect, PageError> {
@@ -262,7 +251,7 @@ struct ServiceForm {
 }
 
 async fn declare(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     CsrfForm(f): CsrfForm<ServiceForm>,
 ) -> Result<Redirect, PageError> {
@@ -334,7 +323,7 @@ fn done_message(step: &WishStep) -> &'static str {
 }
 
 async fn step(
-    state: &AppState,
+    state: &WebState,
     p: &Principal,
     id: i64,
     step: WishStep,
@@ -347,7 +336,7 @@ async fn step(
 }
 
 async fn member_step(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<StepForm>,
@@ -361,7 +350,7 @@ struct CompleteForm {
 }
 
 async fn complete(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     upload: CsrfMultipart<CompleteForm>,
@@ -389,7 +378,7 @@ struct RedeemForm {
 }
 
 async fn redeem(
-    state: &AppState,
+    state: &WebState,
     p: &Principal,
     f: RedeemForm,
     to: &str,
@@ -409,7 +398,7 @@ async fn redeem(
 }
 
 async fn redeem_own(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     CsrfForm(f): CsrfForm<RedeemForm>,
 ) -> Result<Redirect, PageError> {
@@ -450,13 +439,13 @@ struct DeskQuery {
 
 /// 群众参与: the community's desk.
 async fn desk(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Query(q): Query<DeskQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
     if !p.actor.role.acts_for_residents() {
-        return Err(ApiError::Forbidden("群众参与由社区和网格办理".into()).into());
+        return Err(AppError::Forbidden("群众参与由社区和网格办理".into()).into());
     }
     let asked = q
         .node
@@ -470,11 +459,11 @@ async fn desk(
     } else {
         asked.clone()
     };
-    crate::services::regions::visible(&state, &p.actor, &seen).await?;
+    shanzhi_app::regions::visible(&state, &p.actor, &seen).await?;
     let code = community.code.clone();
-    let year: i32 = members::this_year();
+    let year: i32 = members::this_year(state.clock().today());
     let runs = p.actor.role.runs_participation();
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let report = members::year_report(&state, &p.actor, &seen, year).await?;
     let page = DeskPage {
         style: STYLE_PATH.as_str(),
@@ -504,7 +493,12 @@ async fn desk(
                 (s, c)
             })
             .collect(),
-        wishes: matched(&state, wishes::list(&state, &p.actor, &seen, None).await?).await?,
+        wishes: matched(
+            &state,
+            &p.actor,
+            wishes::list(&state, &p.actor, &seen, None).await?,
+        )
+        .await?,
         items: if p.actor.sees(&code) {
             points::items(&state, &p, Some(&code)).await?
         } else {
@@ -541,24 +535,25 @@ async fn desk(
             Vec::new()
         },
         units: if runs {
-            units_of(&state, &code).await?
+            units_of(&state, &p.actor, &code).await?
         } else {
             Vec::new()
         },
         categories: categories(),
         case_categories: if runs {
-            shanzhi_store::cases::categories(&mut state.store().conn().await?)
+            state
+                .categories()
                 .await?
-                .into_iter()
+                .iter()
                 .filter(|c| c.parent_code.is_some())
-                .map(|c| (c.code, c.name))
+                .map(|c| (c.code.clone(), c.name.clone()))
                 .collect()
         } else {
             Vec::new()
         },
         code,
         year,
-        today: Day::of(shanzhi_store::now_ms() + 7 * 86_400_000).to_string(),
+        today: state.clock().today().plus(7).to_string(),
         key: form_key(),
         flash: Flash {
             notice: q.notice,
@@ -578,7 +573,7 @@ struct DecideForm {
 }
 
 async fn decide(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<DecideForm>,
@@ -609,7 +604,7 @@ struct VerifyForm {
 }
 
 async fn verify(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<VerifyForm>,
@@ -631,7 +626,7 @@ struct StaffStepForm {
 }
 
 async fn staff_step(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<StaffStepForm>,
@@ -648,7 +643,7 @@ struct ItemForm {
 }
 
 async fn add_item(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     CsrfForm(f): CsrfForm<ItemForm>,
 ) -> Result<Redirect, PageError> {
@@ -672,7 +667,7 @@ struct StockForm {
 }
 
 async fn restock(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<StockForm>,
@@ -692,7 +687,7 @@ struct CounterForm {
 }
 
 async fn redeem_counter(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     CsrfForm(f): CsrfForm<CounterForm>,
 ) -> Result<Redirect, PageError> {
@@ -706,7 +701,7 @@ struct ReverseForm {
 }
 
 async fn reverse(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<ReverseForm>,
@@ -725,12 +720,14 @@ struct ReportQuery {
 
 /// The year's 双报到 record as a sheet for the members' employers (双报告).
 async fn report_xlsx(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, PageError> {
     let node = p.node_or_own(q.node.as_deref())?;
-    let year = q.year.unwrap_or_else(members::this_year);
+    let year = q
+        .year
+        .unwrap_or_else(|| members::this_year(state.clock().today()));
     let lines = members::year_report(&state, &p.actor, &node, year).await?;
     let bytes = members::report_sheet(&lines, year)?;
     Ok(download::file(
@@ -754,7 +751,7 @@ struct TriageForm {
 
 /// Answers an opinion, or turns it into a case.
 async fn triage(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<TriageForm>,
@@ -781,10 +778,12 @@ async fn triage(
 type UnitLine = (UnitRow, Vec<(&'static str, &'static str, ListingRow)>);
 
 /// The community's co-building units, each with its lists' entries.
-async fn units_of(state: &AppState, community: &str) -> Result<Vec<UnitLine>, PageError> {
-    let mut conn = state.store().conn().await?;
-    let units = shanzhi_store::members::units_under(&mut conn, community).await?;
-    let listings = shanzhi_store::members::listings_under(&mut conn, community).await?;
+async fn units_of(
+    state: &WebState,
+    actor: &Actor,
+    community: &str,
+) -> Result<Vec<UnitLine>, PageError> {
+    let members::Units { units, listings } = members::units(state, actor, community).await?;
     Ok(units
         .into_iter()
         .map(|u| {
@@ -816,7 +815,7 @@ struct UnitForm {
 
 /// Registers a co-building unit (the 共建协议 is signed in person).
 async fn add_unit(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     CsrfForm(f): CsrfForm<UnitForm>,
 ) -> Result<Redirect, PageError> {
@@ -845,7 +844,7 @@ struct ListingForm {
 
 /// Adds an entry to a unit's 三张清单.
 async fn add_listing(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<ListingForm>,
@@ -870,8 +869,11 @@ async fn add_listing(
 }
 
 /// The desk's wishes, those still to be met carrying the units' resources of their category.
-async fn matched(state: &AppState, views: Vec<WishView>) -> Result<Vec<WishLine>, PageError> {
-    let mut conn = state.store().conn().await?;
+async fn matched(
+    state: &WebState,
+    actor: &Actor,
+    views: Vec<WishView>,
+) -> Result<Vec<WishLine>, PageError> {
     let mut found: std::collections::HashMap<(String, String), Vec<ListingRow>> =
         Default::default();
     let mut out = Vec::with_capacity(views.len());
@@ -879,7 +881,7 @@ async fn matched(state: &AppState, views: Vec<WishView>) -> Result<Vec<WishLine>
         if matches!(v.stage, WishStage::Submitted | WishStage::Published) {
             let key = (v.wish.community_code.clone(), v.wish.category.clone());
             if !found.contains_key(&key) {
-                let rows = shanzhi_store::members::resources_for(&mut conn, &key.0, &key.1).await?;
+                let rows = members::resources_for(state, actor, &key.0, &key.1).await?;
                 found.insert(key.clone(), rows);
             }
             v.resources = found.get(&key).cloned().unwrap_or_default();
@@ -891,7 +893,7 @@ async fn matched(state: &AppState, views: Vec<WishView>) -> Result<Vec<WishLine>
 
 /// A wish's completion photo, for staff who see the wish and the member who took it.
 async fn wish_photo(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {

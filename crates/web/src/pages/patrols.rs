@@ -4,11 +4,8 @@
 
 use super::registers::{Notice, back};
 use super::{Chrome, PageError, render};
-use crate::AppState;
+use crate::WebState;
 use crate::auth::{CsrfForm, PageUser, csrf_token};
-use crate::services::patrols::{self as svc, FixInput, GridDay, NoteInput, TrackSummary};
-use crate::services::period::Period;
-use crate::services::regions;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -16,10 +13,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
-use shanzhi_store::patrols::{NoteRow, PatrolRow};
+use shanzhi_app::patrols::{self as svc, FixInput, GridDay, NoteInput, TrackSummary};
+use shanzhi_app::patrols::{NoteRow, PatrolRow};
+use shanzhi_app::period::Period;
+use shanzhi_app::regions;
 use std::collections::BTreeMap;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/patrol", get(mine).post(start))
         .route("/patrols", get(coverage))
@@ -71,7 +71,7 @@ struct StartPage {
 
 /// The grid worker's way in: the patrol under way, or the button to start one.
 async fn mine(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Query(q): Query<Notice>,
@@ -84,16 +84,9 @@ async fn mine(
         return Ok((jar, Redirect::to(&to).into_response()));
     }
     let grid = p.account.node_code.clone().unwrap_or_default();
-    let period = Period::parse(None, None)?;
-    let recent = shanzhi_store::patrols::list(
-        &mut state.store().conn().await?,
-        &grid,
-        &period.from.to_string(),
-        &period.to.to_string(),
-        30,
-    )
-    .await?;
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let period = Period::parse(None, None, state.clock().today())?;
+    let recent = svc::list(&state, &p.actor, &grid, &period, 30).await?;
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = StartPage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
@@ -106,7 +99,7 @@ async fn mine(
 }
 
 async fn start(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     CsrfForm(_): CsrfForm<BTreeMap<String, String>>,
 ) -> Result<Redirect, PageError> {
@@ -136,7 +129,7 @@ struct PatrolPage {
 }
 
 async fn show(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Path(id): Path<i64>,
@@ -144,16 +137,17 @@ async fn show(
 ) -> Result<(CookieJar, Response), PageError> {
     let d = svc::detail(&state, &p.actor, id).await?;
     let grid = regions::visible(&state, &p.actor, &d.patrol.node_code).await?;
-    let outline = grid.boundary()?;
+    let outline = regions::outline(&grid)?;
     let dropped_at: Vec<[f64; 2]> = d.dropped.iter().map(|f| [f.lon, f.lat]).collect();
-    let map = super::map::track_svg(outline.as_ref().map(|b| b.shape()), &d.track, &dropped_at);
-    let categories = shanzhi_store::cases::categories(&mut state.store().conn().await?)
+    let map = super::map::track_svg(outline.as_ref(), &d.track, &dropped_at);
+    let categories = state
+        .categories()
         .await?
-        .into_iter()
+        .iter()
         .filter(|c| c.code.len() > 2)
-        .map(|c| (c.code, c.name))
+        .map(|c| (c.code.clone(), c.name.clone()))
         .collect();
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = PatrolPage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
@@ -184,7 +178,7 @@ struct FixesForm {
 
 /// A batch of fixes from the recorder script; answers JSON for it to show.
 async fn fixes(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<FixesForm>,
@@ -208,7 +202,7 @@ struct NoteForm {
 }
 
 async fn note(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<NoteForm>,
@@ -237,7 +231,7 @@ struct FindingForm {
 }
 
 async fn report_finding(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path((id, note)): Path<(i64, i64)>,
     CsrfForm(f): CsrfForm<FindingForm>,
@@ -254,7 +248,7 @@ struct EndForm {
 }
 
 async fn end(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<EndForm>,
@@ -299,14 +293,14 @@ struct CoveragePage {
 
 /// Coverage under a node: grids by day (一日双巡), the missed days counted, recent patrols.
 async fn coverage(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Query(q): Query<CoverageQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
     let code = p.node_or_own(q.node.as_deref())?;
     let node = regions::visible(&state, &p.actor, &code).await?;
-    let period = Period::parse(q.from.as_deref(), q.to.as_deref())?;
+    let period = Period::parse(q.from.as_deref(), q.to.as_deref(), state.clock().today())?;
     let cells = svc::coverage_for(&state, &p.actor, &node.code, period).await?;
     let mut rows: Vec<CoverageRow> = Vec::new();
     for c in &cells {
@@ -323,15 +317,8 @@ async fn coverage(
             r.missed += usize::from(c.missed);
         }
     }
-    let patrols = shanzhi_store::patrols::list(
-        &mut state.store().conn().await?,
-        &node.code,
-        &period.from.to_string(),
-        &period.to.to_string(),
-        100,
-    )
-    .await?;
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let patrols = svc::list(&state, &p.actor, &node.code, &period, 100).await?;
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = CoveragePage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),

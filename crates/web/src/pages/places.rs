@@ -2,19 +2,19 @@
 
 use super::registers::{Notice, back, keeper};
 use super::{Chrome, PageError, render};
-use crate::AppState;
+use crate::WebState;
 use crate::auth::{CsrfForm, PageUser, csrf_token};
-use crate::services::registers::places::{self as svc, InspectionInput};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
+use shanzhi_app::registers::places::{self as svc, InspectionInput};
+use shanzhi_app::registers::places::{InspectionRow, PlaceRow};
 use shanzhi_domain::register::vocab::{PlaceKind, Risk, VisitPurpose};
-use shanzhi_store::places::{InspectionRow, PlaceRow};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new().route("/places/{id}", get(show).post(inspect))
 }
 
@@ -36,19 +36,19 @@ struct PlacePage {
 }
 
 async fn show(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Path(id): Path<i64>,
     Query(q): Query<Notice>,
 ) -> Result<(CookieJar, Response), PageError> {
     let place = svc::visible(&state, keeper(&p), id).await?;
-    let mut conn = state.store().conn().await?;
-    let inspections = shanzhi_store::places::inspections(&mut conn, id).await?;
-    let visits =
-        shanzhi_store::visits::of(&mut conn, shanzhi_store::visits::Visited::Place(id)).await?;
-    let visits = super::visits::lines(&mut conn, visits).await?;
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let inspections = svc::inspections(&state, keeper(&p), id).await?;
+    let visits = super::visits::lines(
+        shanzhi_app::visits::history(&state, keeper(&p), shanzhi_app::visits::Visited::Place(id))
+            .await?,
+    );
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = PlacePage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
@@ -67,7 +67,7 @@ async fn show(
 }
 
 async fn inspect(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(i): CsrfForm<InspectionInput>,

@@ -2,10 +2,9 @@
 //! to print and put up in the stairwell, with a second, smaller code for 微心愿.
 
 use super::{PageError, render};
+use crate::WebState;
 use crate::assets::STYLE_PATH;
 use crate::auth::PageUser;
-use crate::services::regions as svc;
-use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -14,10 +13,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use qrcode::QrCode;
 use qrcode::render::svg;
+use shanzhi_app::AppError;
+use shanzhi_app::regions as svc;
 use shanzhi_domain::auth::Role;
-use shanzhi_store::accounts;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/regions/{code}/poster", get(poster))
         .route("/regions/{code}/qr.svg", get(qr_svg))
@@ -26,25 +26,25 @@ pub fn router() -> Router<AppState> {
 
 /// The public report URL of a node: from the configured public address, or the address this
 /// request came in on.
-fn report_url(state: &AppState, headers: &HeaderMap, code: &str) -> String {
+fn report_url(state: &WebState, headers: &HeaderMap, code: &str) -> String {
     format!("{}/r/{code}", state.public_base(headers))
 }
 
-pub(super) fn qr(url: &str) -> Result<QrCode, ApiError> {
+pub(super) fn qr(url: &str) -> Result<QrCode, AppError> {
     // Level M survives a smudged or partly torn poster.
     QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| ApiError::Internal(e.to_string()))
+        .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// A node residents may report into, and the viewer may see.
 async fn node(
-    state: &AppState,
+    state: &WebState,
     p: &crate::auth::Principal,
     code: &str,
-) -> Result<shanzhi_store::regions::NodeRow, ApiError> {
+) -> Result<shanzhi_app::regions::NodeRow, AppError> {
     let row = svc::visible(state, &p.actor, code).await?;
     if row.code.len() < 12 || row.retired_at.is_some() {
-        return Err(ApiError::NotFound(
+        return Err(AppError::NotFound(
             "只有村社区、网格和微网格有二维码".into(),
         ));
     }
@@ -59,7 +59,7 @@ pub(super) fn svg_of(code: &QrCode) -> String {
 }
 
 async fn qr_svg(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     headers: HeaderMap,
     Path(code): Path<String>,
@@ -74,7 +74,7 @@ const SCALE: usize = 8;
 const QUIET: usize = 4;
 
 async fn qr_png(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     headers: HeaderMap,
     Path(code): Path<String>,
@@ -100,9 +100,9 @@ async fn qr_png(
         enc.set_depth(png::BitDepth::Eight);
         let mut w = enc
             .write_header()
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         w.write_image_data(&pixels)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::Internal(e.to_string()))?;
     }
     Ok(([(header::CONTENT_TYPE, "image/png")], out).into_response())
 }
@@ -122,14 +122,14 @@ struct PosterPage {
 }
 
 async fn poster(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     headers: HeaderMap,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let row = node(&state, &p, &code).await?;
     let url = report_url(&state, &headers, &row.code);
-    let staff = accounts::at_node(&mut state.store().conn().await?, &row.code)
+    let staff = shanzhi_app::regions::staff_at(&state, &p.actor, &row.code)
         .await?
         .into_iter()
         .filter_map(|a| {

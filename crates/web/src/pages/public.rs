@@ -2,10 +2,9 @@
 //! follow it and rate the result with the tracking code. Plain HTML forms, a few kilobytes.
 
 use super::{Flash, PageError, beijing, form_photos, render, url_encode};
+use crate::WebState;
 use crate::assets::STYLE_PATH;
 use crate::auth::{CsrfForm, CsrfMultipart, csrf_token};
-use crate::services::cases::{self as svc, Move, PublicReport, Who, stage_of};
-use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Router;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
@@ -13,12 +12,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use shanzhi_app::AppError;
+use shanzhi_app::cases::{self as svc, Move, PublicReport, Who, stage_of};
 use shanzhi_domain::case::photo::MAX_PER_UPLOAD;
 use shanzhi_domain::case::{Action, Satisfaction};
-use shanzhi_store::{cases, photos};
 use std::net::SocketAddr;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route(
             "/r/{code}",
@@ -53,19 +53,20 @@ struct Typed {
 }
 
 async fn report_page(
-    state: &AppState,
+    state: &WebState,
     jar: CookieJar,
     code: &str,
     typed: Typed,
     error: Option<String>,
 ) -> Result<(CookieJar, Response), PageError> {
     let node = svc::public_node(state, code).await?;
-    let categories = cases::categories(&mut state.store().conn().await?)
+    let categories = state
+        .categories()
         .await?
-        .into_iter()
-        .map(|c| (c.code, c.name, c.parent_code.is_some()))
+        .iter()
+        .map(|c| (c.code.clone(), c.name.clone(), c.parent_code.is_some()))
         .collect();
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = ReportPage {
         style: STYLE_PATH.as_str(),
         csrf,
@@ -82,7 +83,7 @@ async fn report_page(
 }
 
 async fn form(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     jar: CookieJar,
     Path(code): Path<String>,
 ) -> Result<(CookieJar, Response), PageError> {
@@ -102,14 +103,14 @@ struct ReportForm {
 }
 
 async fn submit(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     jar: CookieJar,
     Path(code): Path<String>,
     upload: CsrfMultipart<ReportForm>,
 ) -> Result<Response, PageError> {
     if let Err(wait) = state.allow_public_report(&addr.ip().to_string()) {
-        return Err(ApiError::RateLimited(wait.as_secs().max(1)).into());
+        return Err(AppError::RateLimited(wait.as_secs().max(1)).into());
     }
     let photos = form_photos(&state, &upload).await;
     let f = upload.form;
@@ -138,8 +139,8 @@ async fn submit(
             url_encode("已提交，感谢您的反映")
         ))
         .into_response()),
-        Err(e @ (ApiError::BadRequest { .. } | ApiError::TooLarge(_))) => {
-            let status = e.status();
+        Err(e @ (AppError::BadRequest { .. } | AppError::TooLarge(_))) => {
+            let status = crate::error::status_of(&e).0;
             let (jar, page) = report_page(&state, jar, &code, typed, Some(e.to_string())).await?;
             Ok((status, jar, page).into_response())
         }
@@ -166,51 +167,29 @@ struct TrackPage {
     error: Option<String>,
 }
 
-async fn case_by_tracking(state: &AppState, tracking: &str) -> Result<cases::CaseRow, ApiError> {
-    cases::by_tracking_code(
-        &mut state.store().conn().await?,
-        &tracking.trim().to_uppercase(),
-    )
-    .await?
-    .ok_or_else(|| ApiError::NotFound("查询码不存在，请核对后重试".into()))
-}
-
 async fn track(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     jar: CookieJar,
     Path(tracking): Path<String>,
     Query(flash): Query<Flash>,
 ) -> Result<(CookieJar, Response), PageError> {
-    let case = case_by_tracking(&state, &tracking).await?;
-    let mut conn = state.store().conn().await?;
-    let category = cases::category(&mut conn, &case.category_code)
-        .await?
-        .map(|c| c.name)
-        .unwrap_or_default();
-    let place = shanzhi_store::regions::get(&mut conn, &case.node_code)
-        .await?
-        .map(|n| n.name)
-        .unwrap_or_default();
-    let timeline = cases::events(&mut conn, case.id, true)
-        .await?
+    let svc::Tracked {
+        case,
+        category,
+        place,
+        timeline,
+        merged_into,
+        photos,
+    } = svc::tracked(&state, &tracking).await?;
+    let timeline = timeline
         .into_iter()
         .map(|e| {
             let stage = stage_of(&e.to_stage).map_or("", |s| s.label());
             (beijing(e.at), stage, e.note)
         })
         .collect();
-    // A merged report points its reporter at the case that carries on.
-    let merged_into = match case.merged_into {
-        Some(id) => cases::get(&mut conn, id).await?.map(|c| c.tracking_code),
-        None => None,
-    };
-    let photos = photos::list(&mut conn, case.id, true)
-        .await?
-        .into_iter()
-        .map(|p| p.id)
-        .collect();
     let stage = stage_of(&case.stage)?;
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = TrackPage {
         photos,
         merged_into,
@@ -239,11 +218,11 @@ struct RateForm {
 }
 
 async fn rate(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Path(tracking): Path<String>,
     CsrfForm(f): CsrfForm<RateForm>,
 ) -> Result<Redirect, PageError> {
-    let case = case_by_tracking(&state, &tracking).await?;
+    let case = svc::by_tracking(&state, &tracking).await?;
     let satisfaction = match f.satisfaction.as_str() {
         "satisfied" => Satisfaction::Satisfied,
         "basically_satisfied" => Satisfaction::BasicallySatisfied,
@@ -270,27 +249,25 @@ async fn rate(
 }
 
 async fn public_photo(
-    state: &AppState,
+    state: &WebState,
     tracking: &str,
     id: i64,
     thumb: bool,
 ) -> Result<Response, PageError> {
-    let case = case_by_tracking(state, tracking).await?;
-    let mut conn = state.store().conn().await?;
     Ok(crate::api::photos::jpeg(
-        photos::bytes(&mut conn, case.id, id, thumb, true).await?,
+        shanzhi_app::photos::public_image(state, tracking, id, thumb).await?,
     )?)
 }
 
 async fn photo(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Path((tracking, id)): Path<(String, i64)>,
 ) -> Result<Response, PageError> {
     public_photo(&state, &tracking, id, false).await
 }
 
 async fn thumb(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     Path((tracking, id)): Path<(String, i64)>,
 ) -> Result<Response, PageError> {
     public_photo(&state, &tracking, id, true).await

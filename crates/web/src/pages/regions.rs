@@ -4,9 +4,8 @@
 
 use super::map::{child_shapes, svg};
 use super::{Chrome, Flash, PageError, beijing, may_manage_some, render, url_encode};
+use crate::WebState;
 use crate::auth::{CsrfForm, PageUser, csrf_token};
-use crate::services::regions::{self as svc, CreateNode, UpdateNode, code_or_404};
-use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -14,13 +13,13 @@ use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use shanzhi_app::AppError;
+use shanzhi_app::regions::NodeRow;
+use shanzhi_app::regions::{self as svc, CreateNode, UpdateNode};
 use shanzhi_domain::auth::Role;
 use shanzhi_domain::region::{DedicatedKind, GridClass, Level, RegionCode};
-use shanzhi_store::regions::{self, NodeRow};
-use shanzhi_store::{Conn, accounts};
-use std::collections::HashMap;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/regions", get(home))
         .route("/regions/{code}", get(show))
@@ -126,46 +125,11 @@ fn action_label(a: &str) -> &'static str {
     }
 }
 
-async fn home(State(state): State<AppState>, PageUser(p): PageUser) -> Result<Redirect, PageError> {
-    let root = match p.actor.scope_root() {
-        Some(root) => root.to_owned(),
-        // A deployment-wide admin starts at the first root.
-        None => regions::children(&mut state.store().conn().await?, None)
-            .await?
-            .into_iter()
-            .next()
-            .map(|r| r.code)
-            .ok_or_else(|| ApiError::NotFound("尚无区域数据：请通过 API 导入 GeoJSON（POST /api/v1/regions/import），或以 --demo 启动".into()))?,
-    };
+async fn home(State(state): State<WebState>, PageUser(p): PageUser) -> Result<Redirect, PageError> {
+    let root = svc::home(&state, &p.actor)
+        .await?
+        .ok_or_else(|| AppError::NotFound("尚无区域数据：请通过 API 导入 GeoJSON（POST /api/v1/regions/import），或以 --demo 启动".into()))?;
     Ok(Redirect::to(&format!("/regions/{root}")))
-}
-
-/// Rows of the tree, from `nodes` down: every node listed, and the branch leading to the
-/// current node (and the current node's children) expanded, with depth for indentation.
-async fn tree_level(
-    conn: &mut Conn,
-    path: &[NodeRow],
-    current: Option<&str>,
-    nodes: Vec<NodeRow>,
-    depth: usize,
-) -> Result<Vec<TreeRow>, ApiError> {
-    let mut rows = Vec::new();
-    for n in nodes {
-        let here = Some(n.code.as_str()) == current;
-        rows.push(TreeRow {
-            code: n.code.clone(),
-            name: n.name.clone(),
-            depth,
-            current: here,
-            level: n.level().label(),
-        });
-        if here || path.iter().any(|q| q.code == n.code) {
-            let kids = regions::children(conn, Some(&n.code)).await?;
-            let mut below = Box::pin(tree_level(conn, path, current, kids, depth + 1)).await?;
-            rows.append(&mut below);
-        }
-    }
-    Ok(rows)
 }
 
 fn counts_text(counts: &[(String, i64)]) -> String {
@@ -177,26 +141,31 @@ fn counts_text(counts: &[(String, i64)]) -> String {
 }
 
 async fn show(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Path(code): Path<String>,
     Query(flash): Query<Flash>,
 ) -> Result<(CookieJar, Response), PageError> {
-    let row = svc::visible(&state, &p.actor, &code).await?;
-    let rc = code_or_404(&code)?;
-    let mut conn = state.store().conn().await?;
-    let trail_rows = svc::ancestors_in_scope(&mut conn, &p.actor, &row).await?;
-    let top = match p.actor.scope_root() {
-        Some(root) => regions::get(&mut conn, root).await?.into_iter().collect(),
-        None => regions::children(&mut conn, None).await?,
-    };
-    let tree = tree_level(&mut conn, &trail_rows, Some(&row.code), top, 0).await?;
-    let kids = regions::children(&mut conn, Some(&code)).await?;
-    let mut per_child: HashMap<String, Vec<(String, i64)>> = HashMap::new();
-    for (child, level, n) in regions::counts_by_child(&mut conn, &rc).await? {
-        per_child.entry(child).or_default().push((level, n));
-    }
+    let svc::Overview {
+        row,
+        trail: trail_rows,
+        tree,
+        children: kids,
+        per_child,
+        staff,
+        history,
+    } = svc::overview(&state, &p.actor, &code).await?;
+    let tree = tree
+        .into_iter()
+        .map(|t| TreeRow {
+            level: t.row.level().label(),
+            code: t.row.code,
+            name: t.row.name,
+            depth: t.depth,
+            current: t.current,
+        })
+        .collect();
     // Colour each child by how many nodes of the deepest counted level lie below it.
     let value_of = |c: &str| {
         per_child
@@ -210,7 +179,7 @@ async fn show(
     };
     let mut parsed = Vec::with_capacity(kids.len());
     for k in &kids {
-        parsed.push(k.boundary()?.map(|b| b.shape().clone()));
+        parsed.push(shanzhi_app::regions::outline(k)?);
     }
     let shapes = child_shapes(&row.name, &kids, &parsed, value_of, |k| {
         let counts = per_child
@@ -219,7 +188,7 @@ async fn show(
             .unwrap_or_default();
         format!("{} {} {}", k.name, k.code, counts)
     });
-    let own = row.boundary()?.map(|b| b.shape().clone());
+    let own = shanzhi_app::regions::outline(&row)?;
     let map = svg(own.as_ref(), &shapes, |code| format!("/regions/{code}"));
     let children = kids
         .iter()
@@ -238,8 +207,7 @@ async fn show(
                 .unwrap_or_default(),
         })
         .collect();
-    let staff = accounts::at_node(&mut conn, &code)
-        .await?
+    let staff = staff
         .into_iter()
         .map(|a| StaffView {
             role: Role::parse(&a.role).map_or("", Role::label),
@@ -247,8 +215,7 @@ async fn show(
             username: a.username,
         })
         .collect();
-    let history = regions::events(&mut conn, &code)
-        .await?
+    let history = history
         .into_iter()
         .rev()
         .take(20)
@@ -258,7 +225,6 @@ async fn show(
             detail: e.detail,
         })
         .collect();
-    drop(conn);
     let level = row.level();
     let add = level.child().filter(|child| {
         row.retired_at.is_none()
@@ -274,7 +240,7 @@ async fn show(
     let can_edit = row.retired_at.is_none()
         && p.actor.may_manage_node(&code, level)
         && p.actor.scope_root() != Some(code.as_str());
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = RegionPage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
@@ -300,14 +266,14 @@ async fn show(
     Ok((jar, render(&page)))
 }
 
-fn back(code: &str, result: Result<String, ApiError>) -> Result<Redirect, PageError> {
+fn back(code: &str, result: Result<String, AppError>) -> Result<Redirect, PageError> {
     match result {
         Ok(notice) => Ok(Redirect::to(&format!(
             "/regions/{code}?notice={}",
             url_encode(&notice)
         ))),
         // Not-found stays a page of its own: a redirect would confirm the node exists.
-        Err(e @ ApiError::NotFound(_)) => Err(e.into()),
+        Err(e @ AppError::NotFound(_)) => Err(e.into()),
         Err(e) => Ok(Redirect::to(&format!(
             "/regions/{code}?error={}",
             url_encode(&e.to_string())
@@ -328,7 +294,7 @@ struct ChildForm {
 }
 
 async fn add_child(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<ChildForm>,
@@ -360,7 +326,7 @@ struct RenameForm {
 }
 
 async fn rename(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<RenameForm>,
@@ -383,7 +349,7 @@ struct RetireForm {
 }
 
 async fn retire(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<RetireForm>,

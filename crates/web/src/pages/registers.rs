@@ -2,17 +2,9 @@
 //! a grid worker fills on a phone, sheet imports with progress, templates and exports.
 
 use super::{Chrome, PageError, render, url_encode};
+use crate::WebState;
 use crate::api::registers::{export_for, start_import, template_for};
 use crate::auth::{CsrfForm, CsrfMultipart, PageUser, Principal, csrf_token};
-use crate::services::registers::Keeper;
-use crate::services::registers::grids::{self, GridRegister, StaffInput};
-use crate::services::registers::import::{MappedColumn, Phase, Upload};
-use crate::services::registers::jobs::JobStatus;
-use crate::services::registers::places::{self, PlaceInput};
-use crate::services::registers::residents::{
-    self as svc, Address, HouseholdInput, MemberInput, SearchQuery,
-};
-use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -20,14 +12,22 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use shanzhi_app::AppError;
+use shanzhi_app::registers::Keeper;
+use shanzhi_app::registers::grids::{self, GridRegister, StaffInput};
+use shanzhi_app::registers::grids::{GridFacts, StaffRow};
+use shanzhi_app::registers::import::{MappedColumn, Phase, Upload};
+use shanzhi_app::registers::jobs::JobStatus;
+use shanzhi_app::registers::places::PlaceRow;
+use shanzhi_app::registers::places::{self, PlaceInput};
+use shanzhi_app::registers::residents::{
+    self as svc, Address, HouseholdInput, MemberInput, SearchQuery,
+};
+use shanzhi_app::registers::residents::{PersonRow, TagKindRow};
 use shanzhi_domain::register::resident::PersonInput;
 use shanzhi_domain::register::vocab::{PlaceKind, Relation, Residence, Risk, StaffRole};
-use shanzhi_store::grid_facts::GridFacts;
-use shanzhi_store::places::PlaceRow;
-use shanzhi_store::residents::{PersonRow, TagKindRow};
-use shanzhi_store::staff::StaffRow;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/registers", get(mine))
         .route("/registers/{code}", get(show))
@@ -48,9 +48,9 @@ pub(super) fn keeper(p: &Principal) -> Keeper<'_> {
 }
 
 /// Every problem of a refused entry, one line: `公民身份号码：…；联系电话：…`.
-pub(super) fn problem_text(e: &ApiError) -> String {
+pub(super) fn problem_text(e: &AppError) -> String {
     match e {
-        ApiError::Unprocessable { details, .. } if details.is_array() => details
+        AppError::Unprocessable { details, .. } if details.is_array() => details
             .as_array()
             .into_iter()
             .flatten()
@@ -69,7 +69,7 @@ pub(super) fn problem_text(e: &ApiError) -> String {
 
 /// Where a form goes after it is sent: back with a notice, or back with what to fix. Only
 /// input errors come back to the form; anything else is an error page.
-pub(super) fn back(to: &str, result: Result<String, ApiError>) -> Result<Redirect, PageError> {
+pub(super) fn back(to: &str, result: Result<String, AppError>) -> Result<Redirect, PageError> {
     let sep = if to.contains('?') { '&' } else { '?' };
     match result {
         Ok(notice) => Ok(Redirect::to(&format!(
@@ -77,9 +77,9 @@ pub(super) fn back(to: &str, result: Result<String, ApiError>) -> Result<Redirec
             url_encode(&notice)
         ))),
         Err(
-            e @ (ApiError::BadRequest { .. }
-            | ApiError::Unprocessable { .. }
-            | ApiError::Conflict(_)),
+            e @ (AppError::BadRequest { .. }
+            | AppError::Unprocessable { .. }
+            | AppError::Conflict(_)),
         ) => Ok(Redirect::to(&format!(
             "{to}{sep}error={}",
             url_encode(&problem_text(&e))
@@ -159,7 +159,7 @@ fn label_of<T: Copy>(
 }
 
 async fn show(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Path(code): Path<String>,
@@ -176,8 +176,7 @@ async fn show(
     let mut next_after = None;
     let mut staff = Vec::new();
     let mut places_list = Vec::new();
-    let mut conn = state.store().conn().await?;
-    let tag_kinds = shanzhi_store::residents::tag_kinds(&mut conn).await?;
+    let tag_kinds = svc::tag_kinds(&state).await?;
     match tab.as_str() {
         "residents" => {
             let found = svc::search(
@@ -196,7 +195,7 @@ async fn show(
             .await;
             let found = match found {
                 Ok(f) => f,
-                Err(e @ ApiError::BadRequest { .. }) => {
+                Err(e @ AppError::BadRequest { .. }) => {
                     let to = format!("/registers/{code}?tab=residents");
                     return Ok((jar, back(&to, Err(e))?.into_response()));
                 }
@@ -230,8 +229,9 @@ async fn show(
                 .collect();
         }
         "places" => {
-            places_list = shanzhi_store::places::list(
-                &mut conn,
+            places_list = places::list(
+                &state,
+                k,
                 Some(&code),
                 None,
                 q.q.as_deref(),
@@ -249,7 +249,7 @@ async fn show(
         }
         _ => {}
     }
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let statuses = summary
         .residents
         .by_status
@@ -327,7 +327,7 @@ struct FactsForm {
 }
 
 async fn save_facts(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<FactsForm>,
@@ -338,14 +338,14 @@ async fn save_facts(
             "" => None,
             t => Some(
                 t.parse::<f64>()
-                    .map_err(|_| ApiError::bad("invalid_facts", "面积须为数字（平方千米）"))?,
+                    .map_err(|_| AppError::bad("invalid_facts", "面积须为数字（平方千米）"))?,
             ),
         };
         let members = match f.party_members.trim() {
             "" => None,
             t => Some(
                 t.parse::<i32>()
-                    .map_err(|_| ApiError::bad("invalid_facts", "党员人数须为整数"))?,
+                    .map_err(|_| AppError::bad("invalid_facts", "党员人数须为整数"))?,
             ),
         };
         Ok(GridFacts {
@@ -382,7 +382,7 @@ struct StaffForm {
 }
 
 async fn add_staff(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<StaffForm>,
@@ -432,7 +432,7 @@ struct PlaceForm {
 }
 
 async fn add_place(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<PlaceForm>,
@@ -482,7 +482,7 @@ pub(super) struct Notice {
 }
 
 async fn household_form(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Path(code): Path<String>,
@@ -490,9 +490,8 @@ async fn household_form(
 ) -> Result<(CookieJar, Response), PageError> {
     keeper(&p).must_keep()?;
     let summary = grids::summary(&state, keeper(&p), &code).await?;
-    let mut conn = state.store().conn().await?;
-    let tag_kinds = shanzhi_store::residents::tag_kinds(&mut conn).await?;
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let tag_kinds = svc::tag_kinds(&state).await?;
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = HouseholdPage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
@@ -558,7 +557,7 @@ struct HouseholdForm {
 }
 
 async fn add_household(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<HouseholdForm>,
@@ -609,19 +608,19 @@ struct ImportForm {
 }
 
 async fn import(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(code): Path<String>,
     form: CsrfMultipart<ImportForm>,
 ) -> Result<Redirect, PageError> {
     let to = format!("/registers/{code}?tab={}", form.form.register);
     let Some(file) = form.file("file") else {
-        return back(&to, Err(ApiError::bad("no_file", "请选择要导入的文件")));
+        return back(&to, Err(AppError::bad("no_file", "请选择要导入的文件")));
     };
     if file.cut {
         return back(
             &to,
-            Err(ApiError::bad(
+            Err(AppError::bad(
                 "too_large",
                 format!(
                     "网页上传最大 {} MB；更大的文件请用接口或命令行导入",
@@ -631,7 +630,7 @@ async fn import(
         );
     }
     let upload = Upload::save(&file.file_name, &file.bytes)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     let job = start_import(
         &state,
         &p,
@@ -668,7 +667,7 @@ struct JobQuery {
 }
 
 async fn job(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Path(job): Path<String>,
@@ -677,7 +676,7 @@ async fn job(
     let job = state
         .imports()
         .get(&job, p.account.id)
-        .ok_or_else(ApiError::not_found)?;
+        .ok_or_else(AppError::not_found)?;
     let s = job.status();
     let phase = match s.phase {
         Phase::Done => Phase::Done.label().to_owned(),
@@ -688,7 +687,7 @@ async fn job(
         .as_ref()
         .map(|r| r.mapping.clone())
         .unwrap_or_default();
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = JobPage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
@@ -704,7 +703,7 @@ async fn job(
 }
 
 async fn export(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path((code, register)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
@@ -712,7 +711,7 @@ async fn export(
 }
 
 async fn template(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path((_code, register)): Path<(String, String)>,
 ) -> Result<Response, PageError> {

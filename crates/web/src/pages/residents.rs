@@ -4,11 +4,8 @@
 use super::cases::RevealPage;
 use super::registers::{MemberForm, back, keeper};
 use super::{Chrome, PageError, render};
+use crate::WebState;
 use crate::auth::{CsrfForm, PageUser, csrf_token};
-use crate::services::registers::residents::{
-    self as svc, Address, PersonDetail, PersonEdit, RevealField,
-};
-use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -16,10 +13,14 @@ use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use shanzhi_app::AppError;
+use shanzhi_app::registers::residents::TagKindRow;
+use shanzhi_app::registers::residents::{
+    self as svc, Address, PersonDetail, PersonEdit, RevealField,
+};
 use shanzhi_domain::register::vocab::{Attention, Relation, Residence, VisitPurpose};
-use shanzhi_store::residents::TagKindRow;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/residents/{id}", get(show).post(edit))
         .route("/residents/{id}/reveal/{field}", post(reveal))
@@ -72,21 +73,22 @@ fn age_on(birth: &str, today: time::Date) -> Option<i32> {
 }
 
 async fn show(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Path(id): Path<i64>,
     Query(q): Query<PersonQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
     let d = svc::detail(&state, keeper(&p), id).await?;
-    let mut conn = state.store().conn().await?;
-    let tag_kinds = shanzhi_store::residents::tag_kinds(&mut conn).await?;
-    let visits = shanzhi_store::visits::of(
-        &mut conn,
-        shanzhi_store::visits::Visited::Household(d.person.household_id),
-    )
-    .await?;
-    let visits = super::visits::lines(&mut conn, visits).await?;
+    let tag_kinds = svc::tag_kinds(&state).await?;
+    let visits = super::visits::lines(
+        shanzhi_app::visits::history(
+            &state,
+            keeper(&p),
+            shanzhi_app::visits::Visited::Household(d.person.household_id),
+        )
+        .await?,
+    );
     let level = |code: &str| Attention::from_code(code).map_or("", Attention::label);
     let tags_text = d
         .tags
@@ -118,7 +120,7 @@ async fn show(
             )
         })
         .collect();
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = PersonPage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
@@ -135,7 +137,7 @@ async fn show(
             .person
             .birth_date
             .as_deref()
-            .and_then(|b| age_on(b, crate::services::registers::today())),
+            .and_then(|b| age_on(b, state.clock().date())),
         relation: Relation::from_code(&d.person.relation).map_or("", Relation::label),
         status: Residence::from_code(&d.person.status).map_or("", Residence::label),
         members,
@@ -154,7 +156,7 @@ async fn show(
 }
 
 async fn edit(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(e): CsrfForm<PersonEdit>,
@@ -166,7 +168,7 @@ async fn edit(
 }
 
 async fn reveal(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Path((id, field)): Path<(i64, String)>,
@@ -175,10 +177,10 @@ async fn reveal(
     let (which, label) = match field.as_str() {
         "id_number" => (RevealField::IdNumber, "身份证号"),
         "phone" => (RevealField::Phone, "联系电话"),
-        _ => return Err(ApiError::not_found().into()),
+        _ => return Err(AppError::not_found().into()),
     };
     let value = svc::reveal(&state, keeper(&p), id, which).await?;
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = RevealPage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
@@ -190,7 +192,7 @@ async fn reveal(
 }
 
 async fn add_member(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<MemberForm>,
@@ -217,7 +219,7 @@ struct MoveForm {
 }
 
 async fn move_household(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<MoveForm>,

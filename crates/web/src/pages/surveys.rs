@@ -8,8 +8,7 @@ use super::registers::back;
 use super::{Chrome, Flash, PageError, beijing, render, url_encode};
 use crate::assets::STYLE_PATH;
 use crate::auth::{CsrfForm, PageUser, csrf_token, new_secret};
-use crate::services::surveys::{self as svc, Mode, Respondent, SurveyInput, SurveyView};
-use crate::{ApiError, AppState, download};
+use crate::{WebState, download};
 use askama::Template;
 use axum::Router;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -18,6 +17,8 @@ use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
+use shanzhi_app::AppError;
+use shanzhi_app::surveys::{self as svc, Mode, Respondent, SurveyInput, SurveyView};
 use shanzhi_domain::case::Day;
 use shanzhi_domain::participation::survey::{
     Answer, Question, QuestionKind, parse_lines, to_lines,
@@ -25,7 +26,7 @@ use shanzhi_domain::participation::survey::{
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/s/{id}", get(form).post(submit))
         .route("/s/{id}/code", post(code))
@@ -109,18 +110,18 @@ fn window_text(v: &SurveyView) -> String {
 }
 
 async fn form(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     jar: CookieJar,
     Path(id): Path<i64>,
     Query(q): Query<FormQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
     let survey = svc::public(&state, id).await?;
-    let (mut jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (mut jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     if jar.get(DEVICE_COOKIE).is_none() {
         let c = Cookie::build((DEVICE_COOKIE, new_secret("d")))
             .path("/s")
             .http_only(true)
-            .secure(state.config().secure_cookies)
+            .secure(state.settings().secure_cookies)
             .same_site(SameSite::Lax)
             .max_age(time::Duration::days(365))
             .build();
@@ -142,10 +143,10 @@ async fn form(
     Ok((jar, render(&page)))
 }
 
-fn throttled(state: &AppState, addr: &SocketAddr) -> Result<(), PageError> {
+fn throttled(state: &WebState, addr: &SocketAddr) -> Result<(), PageError> {
     state
         .allow_survey(&addr.ip().to_string())
-        .map_err(|wait| ApiError::RateLimited(wait.as_secs().max(1)).into())
+        .map_err(|wait| AppError::RateLimited(wait.as_secs().max(1)).into())
 }
 
 #[derive(Deserialize)]
@@ -154,7 +155,7 @@ struct CodeForm {
 }
 
 async fn code(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<CodeForm>,
@@ -163,9 +164,9 @@ async fn code(
     let to = format!("/s/{id}?phone={}", url_encode(f.phone.trim()));
     let sent = svc::send_code(&state, id, &f.phone).await;
     match sent {
-        Err(ApiError::RateLimited(s)) => back(
+        Err(AppError::RateLimited(s)) => back(
             &to,
-            Err(ApiError::Conflict(format!(
+            Err(AppError::Conflict(format!(
                 "验证码已发送，请 {s} 秒后再获取"
             ))),
         ),
@@ -174,7 +175,7 @@ async fn code(
 }
 
 async fn submit(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     jar: CookieJar,
     Path(id): Path<i64>,
@@ -225,7 +226,7 @@ struct ListQuery {
 }
 
 async fn list(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Query(q): Query<ListQuery>,
@@ -239,13 +240,13 @@ async fn list(
             (v, w)
         })
         .collect();
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = ListPage {
         style: STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
         node,
         surveys,
-        closes: Day::of(shanzhi_store::now_ms() + 14 * 86_400_000).to_string(),
+        closes: state.clock().today().plus(14).to_string(),
         flash: Flash {
             notice: q.notice,
             error: q.error,
@@ -266,7 +267,7 @@ struct BuilderForm {
 }
 
 async fn create(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     CsrfForm(f): CsrfForm<BuilderForm>,
 ) -> Result<Redirect, PageError> {
@@ -276,7 +277,7 @@ async fn create(
         Err(e) => {
             return back(
                 &back_to,
-                Err(ApiError::bad("invalid_survey", e.to_string())),
+                Err(AppError::bad("invalid_survey", e.to_string())),
             );
         }
     };
@@ -321,7 +322,7 @@ struct ResultsPage {
 }
 
 async fn detail(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     headers: HeaderMap,
     jar: CookieJar,
@@ -330,7 +331,7 @@ async fn detail(
 ) -> Result<(CookieJar, Response), PageError> {
     let r = svc::results(&state, &p, id).await?;
     let url = format!("{}/s/{id}", state.public_base(&headers));
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = ResultsPage {
         style: STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
@@ -373,7 +374,7 @@ struct EditForm {
 }
 
 async fn edit(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<EditForm>,
@@ -382,7 +383,7 @@ async fn edit(
     let current = svc::visible(&state, &p, id).await?;
     let questions = match parse_lines(&f.questions) {
         Ok(q) => q,
-        Err(e) => return back(&to, Err(ApiError::bad("invalid_survey", e.to_string()))),
+        Err(e) => return back(&to, Err(AppError::bad("invalid_survey", e.to_string()))),
     };
     let s = current.survey;
     let input = SurveyInput {
@@ -407,7 +408,7 @@ async fn edit(
 }
 
 async fn close(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<HashMap<String, String>>,
@@ -421,7 +422,7 @@ async fn close(
 }
 
 async fn proxy(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<HashMap<String, String>>,
@@ -442,7 +443,7 @@ async fn proxy(
 }
 
 async fn export(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {

@@ -4,13 +4,9 @@
 
 use super::registers::back;
 use super::{Chrome, Flash, PageError, beijing, render, url_encode};
+use crate::WebState;
 use crate::assets::STYLE_PATH;
 use crate::auth::{CsrfForm, PageUser, csrf_token};
-use crate::services::topics::{
-    self as svc, MeetingInput, ParticipantInput, ProgressInput, ResolutionInput, SuggestionInput,
-    TopicDetail, TopicInput, VoteInput,
-};
-use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Router;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -18,11 +14,17 @@ use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use shanzhi_app::AppError;
+use shanzhi_app::topics::TopicRow;
+use shanzhi_app::topics::{
+    self as svc, MeetingInput, ParticipantInput, ProgressInput, ResolutionInput, SuggestionInput,
+    TopicDetail, TopicInput, VoteInput,
+};
 use shanzhi_domain::participation::topic::{Choice, Disposition, Scale, Side, TopicStage};
-use shanzhi_store::topics::TopicRow;
+use shanzhi_domain::region::Level;
 use std::net::SocketAddr;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/p/{node}", get(public_list).post(propose))
         .route("/pt/{id}", get(public_topic).post(follow))
@@ -70,16 +72,19 @@ struct PublicList {
 }
 
 async fn public_list(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     jar: CookieJar,
     Path(node): Path<String>,
     Query(flash): Query<Flash>,
 ) -> Result<(CookieJar, Response), PageError> {
-    let place = shanzhi_store::regions::get(&mut state.store().conn().await?, &node)
-        .await?
-        .filter(|n| (9..=15).contains(&n.code.len()) && n.retired_at.is_none())
-        .ok_or_else(|| ApiError::NotFound("没有这个街道、社区或网格".into()))?;
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let place = shanzhi_app::regions::public(
+        &state,
+        &node,
+        &[Level::Street, Level::Community, Level::Grid],
+    )
+    .await?
+    .ok_or_else(|| AppError::NotFound("没有这个街道、社区或网格".into()))?;
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = PublicList {
         style: STYLE_PATH.as_str(),
         csrf,
@@ -108,13 +113,13 @@ fn scale_of(s: &str) -> Scale {
 }
 
 async fn propose(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(node): Path<String>,
     CsrfForm(f): CsrfForm<ProposeForm>,
 ) -> Result<Redirect, PageError> {
     if let Err(wait) = state.allow_public_report(&format!("topic:{}", addr.ip())) {
-        return Err(ApiError::RateLimited(wait.as_secs().max(1)).into());
+        return Err(AppError::RateLimited(wait.as_secs().max(1)).into());
     }
     let input = TopicInput {
         node: node.clone(),
@@ -174,7 +179,7 @@ struct View {
 
 fn view(d: TopicDetail) -> Result<View, PageError> {
     let stage =
-        TopicStage::parse(&d.topic.stage).ok_or_else(|| ApiError::Internal("stage".into()))?;
+        TopicStage::parse(&d.topic.stage).ok_or_else(|| AppError::Internal("stage".into()))?;
     Ok(View {
         stage,
         stage_label: d.stage_label,
@@ -253,13 +258,13 @@ struct PublicTopic {
 }
 
 async fn public_topic(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     jar: CookieJar,
     Path(id): Path<i64>,
     Query(flash): Query<Flash>,
 ) -> Result<(CookieJar, Response), PageError> {
     let v = view(svc::public(&state, id).await?)?;
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     Ok((
         jar,
         render(&PublicTopic {
@@ -277,13 +282,13 @@ struct FollowForm {
 }
 
 async fn follow(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<FollowForm>,
 ) -> Result<Redirect, PageError> {
     if let Err(wait) = state.allow_public_report(&format!("topic:{}", addr.ip())) {
-        return Err(ApiError::RateLimited(wait.as_secs().max(1)).into());
+        return Err(AppError::RateLimited(wait.as_secs().max(1)).into());
     }
     back(
         &format!("/pt/{id}"),
@@ -308,14 +313,14 @@ struct NodeQuery {
 }
 
 async fn staff_list(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Query(q): Query<NodeQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
     let node = p.node_or_own(q.node.as_deref())?;
-    crate::services::regions::visible(&state, &p.actor, &node).await?;
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    shanzhi_app::regions::visible(&state, &p.actor, &node).await?;
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = StaffList {
         style: STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
@@ -335,14 +340,14 @@ struct StaffTopic {
 }
 
 async fn staff_topic(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Path(id): Path<i64>,
     Query(flash): Query<Flash>,
 ) -> Result<(CookieJar, Response), PageError> {
     let v = view(svc::visible(&state, &p, id).await?)?;
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     Ok((
         jar,
         render(&StaffTopic {
@@ -366,7 +371,7 @@ struct DecideForm {
 }
 
 async fn decide(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<DecideForm>,
@@ -386,7 +391,7 @@ struct MeetingForm {
 
 /// Reads participants, one per line: `姓名 身份 [缺席]` (身份: 居委会、业委会、物业、居民、
 /// 政协委员、党员).
-fn participants(text: &str) -> Result<Vec<ParticipantInput>, ApiError> {
+fn participants(text: &str) -> Result<Vec<ParticipantInput>, AppError> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
@@ -396,7 +401,7 @@ fn participants(text: &str) -> Result<Vec<ParticipantInput>, ApiError> {
             let name = parts.next().unwrap_or_default().to_owned();
             let side_text = parts.next().unwrap_or_default();
             let side = Side::ALL.into_iter().find(|s| s.label() == side_text).ok_or_else(|| {
-                ApiError::bad("invalid_field", format!("参会人员第 {} 行：身份须为 居委会、业委会、物业、居民、政协委员 或 党员", i + 1))
+                AppError::bad("invalid_field", format!("参会人员第 {} 行：身份须为 居委会、业委会、物业、居民、政协委员 或 党员", i + 1))
             })?;
             Ok(ParticipantInput {
                 name,
@@ -408,7 +413,7 @@ fn participants(text: &str) -> Result<Vec<ParticipantInput>, ApiError> {
 }
 
 async fn meeting(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<MeetingForm>,
@@ -439,7 +444,7 @@ struct VoteForm {
 }
 
 async fn vote(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<VoteForm>,
@@ -475,14 +480,14 @@ struct ResolveForm {
 
 /// Reads suggestions, one per line: `采纳|内容|承办单位`, `事件|内容|事件类别编码` or
 /// `提案|内容|转交单位`.
-fn suggestions(text: &str) -> Result<Vec<SuggestionInput>, ApiError> {
+fn suggestions(text: &str) -> Result<Vec<SuggestionInput>, AppError> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .enumerate()
         .map(|(i, l)| {
             let parts: Vec<&str> = l.split(['|', '｜']).map(str::trim).collect();
-            let bad = || ApiError::bad("invalid_field", format!("建议第 {} 行：格式为 采纳|内容|承办单位、事件|内容|类别编码 或 提案|内容|转交单位", i + 1));
+            let bad = || AppError::bad("invalid_field", format!("建议第 {} 行：格式为 采纳|内容|承办单位、事件|内容|类别编码 或 提案|内容|转交单位", i + 1));
             let [kind, body, rest] = parts[..] else { return Err(bad()) };
             let disposition = match kind {
                 "采纳" => Disposition::Adopted,
@@ -501,7 +506,7 @@ fn suggestions(text: &str) -> Result<Vec<SuggestionInput>, ApiError> {
 }
 
 async fn resolve(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<ResolveForm>,
@@ -531,7 +536,7 @@ struct ProgressForm {
 }
 
 async fn progress(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<ProgressForm>,

@@ -4,10 +4,8 @@
 
 use super::registers::back;
 use super::{Chrome, PageError, render};
-use crate::AppState;
+use crate::WebState;
 use crate::auth::{CsrfForm, PageUser, csrf_token};
-use crate::services::registers::Keeper;
-use crate::services::visits::{self as svc, VisitInput};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -15,14 +13,15 @@ use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use shanzhi_app::registers::Keeper;
+use shanzhi_app::visits::{self as svc, VisitInput};
+use shanzhi_app::visits::{ChangeRow, DueRow, VisitRow, Visited};
 use shanzhi_domain::case::Day;
 use shanzhi_domain::patrol::{Due, standing};
 use shanzhi_domain::register::vocab::VisitPurpose;
-use shanzhi_store::Exec;
-use shanzhi_store::visits::{DueRow, VisitRow, Visited};
 use std::collections::BTreeMap;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/residents/{id}/visits", post(visit_household))
         .route("/places/{id}/visits", post(visit_place))
@@ -40,22 +39,14 @@ pub(super) struct VisitLine {
     pub changes: Vec<String>,
 }
 
-/// The visits to show, with their changes (the newest ten carry them; older ones rarely matter).
-pub(super) async fn lines(
-    ex: &mut impl Exec,
-    visits: Vec<VisitRow>,
-) -> Result<Vec<VisitLine>, PageError> {
+/// The visits to show, with the changes they carry.
+pub(super) fn lines(visits: Vec<(VisitRow, Vec<ChangeRow>)>) -> Vec<VisitLine> {
     let mut out = Vec::with_capacity(visits.len());
-    for (i, v) in visits.into_iter().enumerate() {
-        let changes = if i < 10 {
-            shanzhi_store::visits::changes(ex, v.id)
-                .await?
-                .into_iter()
-                .map(|c| format!("{}：{} → {}", c.field, c.before_value, c.after_value))
-                .collect()
-        } else {
-            Vec::new()
-        };
+    for (v, changes) in visits {
+        let changes = changes
+            .into_iter()
+            .map(|c| format!("{}：{} → {}", c.field, c.before_value, c.after_value))
+            .collect();
         out.push(VisitLine {
             day: v.day,
             purpose: VisitPurpose::from_code(&v.purpose).map_or("", VisitPurpose::label),
@@ -65,7 +56,7 @@ pub(super) async fn lines(
             changes,
         });
     }
-    Ok(out)
+    out
 }
 
 /// The visit form's fields.
@@ -100,13 +91,13 @@ impl VisitForm {
 /// A visit to the person's household; back to the person page, ready to record register
 /// changes against the visit (信息核实).
 async fn visit_household(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<VisitForm>,
 ) -> Result<Redirect, PageError> {
     let k = Keeper::of(&p);
-    let person = crate::services::registers::residents::visible_person(&state, k, id).await?;
+    let person = shanzhi_app::registers::residents::visible_person(&state, k, id).await?;
     match svc::record(&state, k, &f.input(Visited::Household(person.household_id))).await {
         Ok(v) => back(
             &format!("/residents/{id}?visit={}", v.id),
@@ -117,7 +108,7 @@ async fn visit_household(
 }
 
 async fn visit_place(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<VisitForm>,
@@ -149,8 +140,7 @@ struct DueQuery {
 const DUE_LIMIT: u32 = 500;
 
 /// How late a visit due on `due` (ISO day; none: never visited) is today.
-fn lateness(due: Option<&str>) -> String {
-    let today = Day::of(shanzhi_store::now_ms());
+fn lateness(due: Option<&str>, today: Day) -> String {
     match due.and_then(Day::parse).map(|d| standing(d, today)) {
         None => "从未走访".into(),
         Some(Due::Overdue(0)) => "今天到期".into(),
@@ -160,20 +150,21 @@ fn lateness(due: Option<&str>) -> String {
 }
 
 async fn due(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Query(q): Query<DueQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
     let code = p.node_or_own(q.node.as_deref())?;
-    let node = crate::services::regions::visible(&state, &p.actor, &code).await?;
+    let node = shanzhi_app::regions::visible(&state, &p.actor, &code).await?;
     let rows = svc::due(&state, Keeper::of(&p), &node.code, DUE_LIMIT).await?;
     let mut summary: BTreeMap<(String, String), usize> = BTreeMap::new();
     for r in &rows {
         let carer = r.carer_name.clone().unwrap_or_else(|| "网格员".into());
         *summary.entry((r.node_code.clone(), carer)).or_default() += 1;
     }
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let today = state.clock().today();
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = DuePage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
@@ -184,7 +175,7 @@ async fn due(
         rows: rows
             .into_iter()
             .map(|r| {
-                let late = lateness(r.next_visit.as_deref());
+                let late = lateness(r.next_visit.as_deref(), today);
                 (r, late)
             })
             .collect(),

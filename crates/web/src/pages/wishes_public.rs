@@ -2,10 +2,9 @@
 //! (群众点单), then follow it with the tracking code and confirm it was done.
 
 use super::{Flash, PageError, beijing, render, url_encode};
+use crate::WebState;
 use crate::assets::STYLE_PATH;
 use crate::auth::{CsrfForm, csrf_token};
-use crate::services::wishes::{self as svc, Acting, WishInput, WishStep};
-use crate::{ApiError, AppState};
 use askama::Template;
 use axum::Router;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -13,10 +12,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use shanzhi_app::AppError;
+use shanzhi_app::wishes::{self as svc, Acting, WishInput, WishStep};
 use shanzhi_domain::participation::{ServiceCategory, WishStage};
+use shanzhi_domain::region::Level;
 use std::net::SocketAddr;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<WebState> {
     Router::new()
         .route("/w/{node}", get(form).post(submit))
         .route("/wt/{code}", get(track))
@@ -51,17 +53,20 @@ struct WishForm {
 }
 
 async fn page(
-    state: &AppState,
+    state: &WebState,
     jar: CookieJar,
     node: &str,
     typed: WishForm,
     error: Option<String>,
 ) -> Result<(CookieJar, Response), PageError> {
-    let place = shanzhi_store::regions::get(&mut state.store().conn().await?, node)
-        .await?
-        .filter(|n| n.code.len() >= 12 && n.retired_at.is_none())
-        .ok_or_else(|| ApiError::NotFound("二维码对应的社区或网格不存在".into()))?;
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let place = shanzhi_app::regions::public(
+        state,
+        node,
+        &[Level::Community, Level::Grid, Level::MicroGrid],
+    )
+    .await?
+    .ok_or_else(|| AppError::NotFound("二维码对应的社区或网格不存在".into()))?;
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = WishPage {
         style: STYLE_PATH.as_str(),
         csrf,
@@ -78,7 +83,7 @@ async fn page(
 }
 
 async fn form(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     jar: CookieJar,
     Path(node): Path<String>,
 ) -> Result<(CookieJar, Response), PageError> {
@@ -86,14 +91,14 @@ async fn form(
 }
 
 async fn submit(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     jar: CookieJar,
     Path(node): Path<String>,
     CsrfForm(f): CsrfForm<WishForm>,
 ) -> Result<Response, PageError> {
     if let Err(wait) = state.allow_public_report(&format!("wish:{}", addr.ip())) {
-        return Err(ApiError::RateLimited(wait.as_secs().max(1)).into());
+        return Err(AppError::RateLimited(wait.as_secs().max(1)).into());
     }
     let Some(category) = ServiceCategory::parse(&f.category) else {
         let (jar, p) = page(&state, jar, &node, f, Some("请选择心愿类别".into())).await?;
@@ -114,7 +119,7 @@ async fn submit(
             url_encode("心愿已提交，社区审核后发布给党员志愿者认领")
         ))
         .into_response()),
-        Err(e @ ApiError::BadRequest { .. }) => {
+        Err(e @ AppError::BadRequest { .. }) => {
             let (jar, p) = page(&state, jar, &node, f, Some(e.to_string())).await?;
             Ok((axum::http::StatusCode::BAD_REQUEST, jar, p).into_response())
         }
@@ -143,13 +148,13 @@ struct TrackPage {
 }
 
 async fn track(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     jar: CookieJar,
     Path(code): Path<String>,
     Query(flash): Query<Flash>,
 ) -> Result<(CookieJar, Response), PageError> {
     let v = svc::tracked(&state, &code.to_uppercase()).await?;
-    let (jar, csrf) = csrf_token(jar, state.config().secure_cookies);
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let w = v.wish;
     let page = TrackPage {
         style: STYLE_PATH.as_str(),
@@ -184,13 +189,13 @@ struct AnswerForm {
 
 /// The resident confirms the wish came true, or sends it back with what is missing.
 async fn answer(
-    State(state): State<AppState>,
+    State(state): State<WebState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<AnswerForm>,
 ) -> Result<Redirect, PageError> {
     if let Err(wait) = state.allow_public_report(&format!("wish:{}", addr.ip())) {
-        return Err(ApiError::RateLimited(wait.as_secs().max(1)).into());
+        return Err(AppError::RateLimited(wait.as_secs().max(1)).into());
     }
     let code = code.to_uppercase();
     let id = svc::tracked(&state, &code).await?.wish.id;

@@ -1,0 +1,82 @@
+//! One start-up for every way the application runs — `shanzhi serve`, the command line, the
+//! tests and the benchmarks: open (create, migrate) the database, seed what every deployment
+//! has and, when asked, the demo district, then build the state. [`crate::workers`] starts the
+//! background work beside it.
+
+use crate::seed::{self, DemoLogin};
+use crate::{App, AppConfig, AppError};
+use shanzhi_domain::patrol::DailyRule;
+use shanzhi_store::{Store, StoreOptions};
+
+/// How much of the demo district a start writes into an empty database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Demo {
+    /// None: a real deployment.
+    Off,
+    /// The region tree, departments, accounts for every role and recent cases.
+    District,
+    /// … with the four registers (about 12,000 residents, places, staff).
+    Registers,
+    /// … with months of history: older cases run their course, patrols, visits, evaluations.
+    History,
+    /// … with resident participation (双报到, points, wishes, topics, surveys): what
+    /// `shanzhi serve --demo` shows.
+    Everything,
+}
+
+/// A started application and what the start has to tell its operator.
+pub struct Booted {
+    /// The application.
+    pub app: App,
+    /// The first administrator's password, when this start created the account with a random
+    /// one (shown once).
+    pub admin_password: Option<String>,
+    /// The demo accounts to list on the login page (empty outside demo mode).
+    pub demo_logins: Vec<DemoLogin>,
+}
+
+/// Opens the database (creating and migrating it), seeds it and builds the state. The first
+/// administrator gets `admin_password`, or a random one that [`Booted`] returns.
+pub async fn boot(
+    opts: &StoreOptions,
+    config: AppConfig,
+    demo: Demo,
+    admin_password: Option<String>,
+) -> Result<Booted, AppError> {
+    let store = Store::open(opts).await?;
+    let now = config.clock.now_ms();
+    seed::baseline(&store).await?;
+    let demo_logins = if demo >= Demo::District {
+        seed::demo(&store, now).await?
+    } else {
+        Vec::new()
+    };
+    if demo >= Demo::Registers {
+        seed::demo_registers(&store, &config.vault, now).await?;
+    }
+    if demo >= Demo::History {
+        seed::demo_history(&store, now).await?;
+    }
+    if demo >= Demo::Everything {
+        seed::demo_participation(&store, &config.vault, now).await?;
+    }
+    let admin_password = seed::first_admin(&store, admin_password, now).await?;
+    // Patrols ended by an older version have their days tallied now.
+    let tallied =
+        shanzhi_store::patrols::tally_untallied(&mut store.conn().await?, &DailyRule::default())
+            .await?;
+    if tallied > 0 {
+        tracing::info!(tallied, "patrol days tallied");
+    }
+    Ok(Booted {
+        app: App::new(store, config).await?,
+        admin_password,
+        demo_logins,
+    })
+}
+
+/// Opens the database and applies its migrations, nothing more (`shanzhi migrate`).
+pub async fn migrate(opts: &StoreOptions) -> Result<(), AppError> {
+    Store::open(opts).await?;
+    Ok(())
+}

@@ -1,0 +1,1389 @@
+//! Case operations: reporting, listing within scope, and moving a case through the loop with
+//! an optimistic version check.
+
+use crate::{App, AppError};
+use crate::{audit, deadlines, notify, regions};
+use rand::Rng;
+use shanzhi_domain::auth::Actor;
+use shanzhi_domain::auth::Role;
+use shanzhi_domain::case::photo::Prepared;
+use shanzhi_domain::case::{
+    Action, Calendar, CaseFacts, Party, Relation, Stage, Tier, WorkflowError, apply,
+};
+use shanzhi_domain::geo::Crs;
+use shanzhi_domain::personal::{mask_phone, normalize_phone};
+use shanzhi_store::accounts::AccountRow;
+use shanzhi_store::cases::{self, CaseUpdate, NewCase, NewEvent};
+pub use shanzhi_store::cases::{CaseRow, CategoryRow};
+pub use shanzhi_store::cases::{parse_clock, parse_tier, tier_name};
+use shanzhi_store::regions::NodeRow;
+use shanzhi_store::vault::Field;
+use shanzhi_store::{Tx, regions as region_store, summons};
+
+/// Where a report comes from.
+pub const SOURCES: [&str; 9] = [
+    "grid_patrol",
+    "resident_qr",
+    "mobile",
+    "hotline",
+    "petition",
+    "assignment",
+    "api",
+    "open311",
+    "opinion",
+];
+
+/// A source in Chinese.
+pub fn source_label(source: &str) -> &'static str {
+    match source {
+        "grid_patrol" => "网格巡查",
+        "resident_qr" => "居民扫码",
+        "mobile" => "移动网格员随手拍",
+        "hotline" => "12345热线",
+        "petition" => "信访",
+        "assignment" => "上级交办",
+        "api" => "接口",
+        "open311" => "Open311",
+        "opinion" => "社情民意",
+        _ => "其他",
+    }
+}
+
+/// A report by a staff member (grid worker on patrol, officer, mobile reporter, API client).
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct ReportInput {
+    /// Category code (事项清单).
+    pub category: String,
+    /// Short title, up to 100 characters.
+    pub title: String,
+    /// What happened, up to 4,000 characters.
+    pub description: String,
+    /// Longitude; with `lat`, the case is placed by `locate`.
+    pub lon: Option<f64>,
+    /// Latitude.
+    pub lat: Option<f64>,
+    /// Coordinate system of lon/lat (default wgs84).
+    #[serde(default)]
+    pub crs: Crs,
+    /// The grid (or other node) when no location is given.
+    pub node_code: Option<String>,
+    /// Address text.
+    pub address: Option<String>,
+    /// grid_patrol (default), mobile, assignment, api …
+    pub source: Option<String>,
+}
+
+/// Letters and digits that cannot be mistaken for one another when read aloud or retyped.
+const TRACKING_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// A fresh tracking code: ten characters of [`TRACKING_ALPHABET`].
+pub(crate) fn tracking_code() -> String {
+    let mut rng = rand::rng();
+    (0..10)
+        .map(|_| TRACKING_ALPHABET[rng.random_range(0..TRACKING_ALPHABET.len())] as char)
+        .collect()
+}
+
+/// The node code of the unit at `tier` above (or at) `node` — the grid's community, street …
+pub fn holder_of(node: &str, tier: Tier) -> Option<String> {
+    let len = match tier {
+        Tier::Grid => 15,
+        Tier::Community => 12,
+        Tier::Street => 9,
+        Tier::District | Tier::Department => 6,
+    };
+    (node.len() >= len).then(|| node[..len].to_owned())
+}
+
+/// Who the actor is, in words, for the timeline.
+pub fn actor_label(account: &AccountRow, role: Role) -> String {
+    format!("{}（{}）", account.display_name, role.label())
+}
+
+/// A report ready to be filed, whoever made it (owned: it travels to the intake writer).
+#[derive(Debug, Clone)]
+pub(crate) struct Filing {
+    pub category: String,
+    pub title: String,
+    pub description: String,
+    pub node: NodeRow,
+    pub lon_lat: Option<(f64, f64)>,
+    pub address: Option<String>,
+    pub source: &'static str,
+    pub reporter_account: Option<i64>,
+    pub reporter_name: Option<String>,
+    pub actor_label: String,
+    pub client_id: Option<i64>,
+    pub hotline_order: Option<String>,
+    /// Photos taken with the report, already checked (shown to the reporter too).
+    pub photos: Vec<shanzhi_domain::case::photo::Prepared>,
+    /// A resident's phone, sealed.
+    pub reporter_phone: Option<shanzhi_store::vault::SealedValue>,
+}
+
+/// Files a report: checks it, places it at the category's default tier, and writes the case
+/// and its first timeline entry in one transaction.
+pub(crate) async fn file(state: &App, f: Filing) -> Result<CaseRow, AppError> {
+    let category = check(&f, &state.categories().await?)?;
+    let (row, event) = state.intake().file(f, category, state.calendar()).await?;
+    state.publish(event);
+    Ok(row)
+}
+
+/// Checks a report before it is queued for writing: its text, source and place, and its
+/// category among the active ones, which it returns.
+pub(crate) fn check(f: &Filing, categories: &[CategoryRow]) -> Result<CategoryRow, AppError> {
+    let category = categories
+        .iter()
+        .find(|c| c.code == f.category.trim())
+        .cloned()
+        .ok_or_else(|| AppError::bad("unknown_category", format!("未知事项类别 {}", f.category)))?;
+    let (title, description) = (f.title.trim(), f.description.trim());
+    // The description first: a resident's title is cut from it.
+    // 4,000 characters: what Open311 clients may send.
+    if description.is_empty() || description.chars().count() > 4000 {
+        return Err(AppError::bad(
+            "invalid_description",
+            "事件描述不能为空，且不超过 4000 个字",
+        ));
+    }
+    if title.is_empty() || title.chars().count() > 100 {
+        return Err(AppError::bad(
+            "invalid_title",
+            "标题不能为空，且不超过 100 个字",
+        ));
+    }
+    if !SOURCES.contains(&f.source) {
+        return Err(AppError::bad(
+            "invalid_source",
+            format!("未知来源 {}", f.source),
+        ));
+    }
+    if f.node.retired_at.is_some() || f.node.code.len() < 12 {
+        return Err(AppError::bad(
+            "invalid_node",
+            "事件必须落在村社区、网格或微网格内",
+        ));
+    }
+    Ok(category)
+}
+
+/// A checked report with what its category decides: holder, tier and deadlines.
+pub(crate) struct Placed<'a> {
+    /// The report.
+    pub filing: &'a Filing,
+    /// Its category.
+    pub category: &'a CategoryRow,
+    /// The calendar its deadlines count against.
+    pub calendar: &'a Calendar,
+}
+
+/// The computed parts of a new case that the row borrows.
+struct Derived {
+    tracking: String,
+    holder: String,
+    tier: Tier,
+    clock: shanzhi_domain::case::Clock,
+    accept_due: i64,
+    handle_due: i64,
+}
+
+fn derive(p: &Placed<'_>, now: i64) -> Derived {
+    let node = &p.filing.node;
+    let default_tier = parse_tier(&p.category.tier).unwrap_or(Tier::Community);
+    // A grid-level matter reported outside any grid starts at the community.
+    let tier = if default_tier == Tier::Grid && node.code.len() < 15 {
+        Tier::Community
+    } else {
+        default_tier
+    };
+    let clock = p.category.clock();
+    Derived {
+        tracking: tracking_code(),
+        holder: holder_of(&node.code, tier).unwrap_or_else(|| node.code.clone()),
+        tier,
+        clock,
+        accept_due: p.calendar.due(clock, now, p.category.accept_hours.into()),
+        handle_due: p.calendar.due(clock, now, p.category.handle_hours.into()),
+    }
+}
+
+/// Writes checked reports inside the caller's transaction, each placed at its category's
+/// default tier, in a few statements whatever their number; queues them for webhooks when
+/// `webhooks` (some are active). Returns the cases and the changes to publish once the
+/// transaction commits.
+pub(crate) async fn file_many(
+    tx: &mut Tx,
+    reports: &[Placed<'_>],
+    webhooks: bool,
+    now: i64,
+) -> Result<Vec<(CaseRow, notify::CaseEvent)>, AppError> {
+    let derived: Vec<Derived> = reports.iter().map(|p| derive(p, now)).collect();
+    let items: Vec<(NewCase<'_>, NewEvent<'_>)> = reports
+        .iter()
+        .zip(&derived)
+        .map(|(p, d)| {
+            let f = p.filing;
+            let new = NewCase {
+                tracking_code: &d.tracking,
+                source: f.source,
+                category_code: &p.category.code,
+                title: f.title.trim(),
+                description: f.description.trim(),
+                node_code: &f.node.code,
+                lon_lat: f.lon_lat,
+                address: f
+                    .address
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty()),
+                tier: tier_name(d.tier),
+                holder_code: &d.holder,
+                reporter_account: f.reporter_account,
+                reporter_name: f
+                    .reporter_name
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty()),
+                accept_due: d.accept_due,
+                handle_due: d.handle_due,
+                clock: d.clock,
+                client_id: f.client_id,
+                hotline_order: f.hotline_order.as_deref(),
+                reporter_phone: f.reporter_phone.as_ref(),
+            };
+            let first = NewEvent {
+                actor_id: f.reporter_account,
+                actor_label: &f.actor_label,
+                action: "report",
+                from_stage: None,
+                to_stage: "reported",
+                note: "",
+                public: true,
+            };
+            (new, first)
+        })
+        .collect();
+    let rows = cases::insert_many(tx, &items, now)
+        .await
+        .map_err(|e| match e {
+            shanzhi_store::StoreError::Conflict(_) => {
+                AppError::Conflict("12345 工单已导入，或查询码重复，请重试".into())
+            }
+            other => other.into(),
+        })?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (row, p) in rows.into_iter().zip(reports) {
+        let f = p.filing;
+        super::photos::store_all(
+            tx,
+            &row,
+            &f.photos,
+            true,
+            f.reporter_account,
+            &f.actor_label,
+            now,
+        )
+        .await?;
+        let event = notify::event_of(&row, "report", &p.filing.actor_label, now);
+        if webhooks {
+            notify::enqueue(tx, &event).await?;
+        }
+        out.push((row, event));
+    }
+    Ok(out)
+}
+
+/// Writes one checked report inside the caller's transaction (see [`file_many`]).
+pub(crate) async fn file_in(
+    tx: &mut Tx,
+    report: Placed<'_>,
+    webhooks: bool,
+    now: i64,
+) -> Result<(CaseRow, notify::CaseEvent), AppError> {
+    file_many(tx, &[report], webhooks, now)
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::Internal("no case written".into()))
+}
+
+/// Records a staff member's report, placed by location (`locate`) or by the chosen node, both
+/// within the reporter's scope.
+pub async fn report(
+    state: &App,
+    actor: &Actor,
+    account: &AccountRow,
+    input: ReportInput,
+    photos: Vec<Prepared>,
+) -> Result<CaseRow, AppError> {
+    let (node, lon_lat) = match (input.lon, input.lat, &input.node_code) {
+        (Some(lon), Some(lat), _) => {
+            let (code, _) = regions::locate_codes(state, lon, lat, input.crs)?;
+            let node = match code.filter(|c| actor.sees(c)) {
+                Some(c) => region_store::get_facts(&mut state.store().conn().await?, &c).await?,
+                None => None,
+            };
+            let node = node.ok_or_else(|| {
+                AppError::NotFound("该位置不在任何网格内，或不在您的管辖范围内".into())
+            })?;
+            (node, Some(input.crs.to_wgs84(lon, lat)))
+        }
+        (None, None, Some(code)) => (regions::visible(state, actor, code).await?, None),
+        _ => {
+            return Err(AppError::bad(
+                "location_required",
+                "请提供经纬度（lon、lat），或选择所在网格（node_code）",
+            ));
+        }
+    };
+    let source = match input.source.as_deref() {
+        None => "grid_patrol",
+        Some(s) => SOURCES
+            .iter()
+            .find(|x| **x == s)
+            .copied()
+            .ok_or_else(|| AppError::bad("invalid_source", format!("未知来源 {s}")))?,
+    };
+    let filing = Filing {
+        category: input.category,
+        title: input.title,
+        description: input.description,
+        node,
+        lon_lat,
+        address: input.address,
+        source,
+        reporter_account: Some(account.id),
+        reporter_name: Some(account.display_name.clone()),
+        actor_label: actor_label(account, actor.role),
+        client_id: None,
+        hotline_order: None,
+        photos,
+        reporter_phone: None,
+    };
+    file(state, filing).await
+}
+
+/// A resident's report from a grid's public page (reached by its QR code).
+#[derive(Debug, Clone)]
+pub struct PublicReport {
+    /// Category code.
+    pub category: String,
+    /// What happened.
+    pub description: String,
+    /// Name, optional.
+    pub name: Option<String>,
+    /// Where, in words, optional.
+    pub address: Option<String>,
+    /// Phone, optional (for the call-back, 回访); stored sealed.
+    pub phone: Option<String>,
+    /// Photos, already checked.
+    pub photos: Vec<Prepared>,
+}
+
+/// A live node residents may report into: a community, grid or micro-grid (404 otherwise).
+pub async fn public_node(state: &App, code: &str) -> Result<NodeRow, AppError> {
+    region_store::get(&mut state.store().conn().await?, code)
+        .await?
+        .filter(|n| n.retired_at.is_none() && n.code.len() >= 12)
+        .ok_or_else(|| AppError::NotFound("没有这个网格，或二维码已失效".into()))
+}
+
+/// Records a resident's report; no account needed. The title is the start of the description.
+pub async fn report_public(
+    state: &App,
+    node_code: &str,
+    r: PublicReport,
+) -> Result<CaseRow, AppError> {
+    let node = public_node(state, node_code).await?;
+    let reporter_phone = match r.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => {
+            let phone =
+                normalize_phone(p).map_err(|e| AppError::bad("invalid_phone", e.to_string()))?;
+            Some(
+                state
+                    .vault()
+                    .protect(Field::Phone, &phone, mask_phone(&phone)),
+            )
+        }
+        None => None,
+    };
+    let title: String = r.description.trim().chars().take(30).collect();
+    let name = r.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let filing = Filing {
+        category: r.category,
+        title,
+        description: r.description,
+        node,
+        lon_lat: None,
+        address: r.address,
+        source: "resident_qr",
+        reporter_account: None,
+        actor_label: name.map_or_else(|| "居民".to_owned(), |n| format!("居民 {n}")),
+        reporter_name: name.map(str::to_owned),
+        client_id: None,
+        hotline_order: None,
+        photos: r.photos,
+        reporter_phone,
+    };
+    file(state, filing).await
+}
+
+/// What a case list or search asks for; every part is optional.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct CaseQuery {
+    /// Words to search for in title, description and address (two characters at least: 漏水).
+    pub q: Option<String>,
+    /// Only this stage (reported, accepted, dispatched, in_progress, handled, verified, closed …).
+    pub stage: Option<String>,
+    /// Only this category and its sub-categories.
+    pub category: Option<String>,
+    /// Only from this source (grid_patrol, resident_qr, hotline, open311 …).
+    pub source: Option<String>,
+    /// Only under this node (within the caller's scope).
+    pub node: Option<String>,
+    /// Reported on or after this day (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Reported on or before this day (YYYY-MM-DD).
+    pub to: Option<String>,
+    /// Only cases past their deadline (true).
+    pub overdue: Option<bool>,
+}
+
+/// A query field, when it holds more than whitespace.
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn day_start(field: &str, value: Option<&str>) -> Result<Option<i64>, AppError> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            shanzhi_domain::case::Day::parse(v)
+                .map(shanzhi_domain::case::Day::start_ms)
+                .ok_or_else(|| {
+                    AppError::bad(
+                        "invalid_day",
+                        format!("{field} 日期 {v} 无效，格式为 2026-10-01"),
+                    )
+                })
+        })
+        .transpose()
+}
+
+/// The cases the actor may list that match the query, newest first, before the `before` id:
+/// those that happened in its subtree, or for departments, those dispatched to it.
+pub async fn search(
+    state: &App,
+    actor: &Actor,
+    q: &CaseQuery,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<Vec<CaseRow>, AppError> {
+    let stage = given(&q.stage);
+    if let Some(s) = stage {
+        stage_of(s).map_err(|_| AppError::bad("invalid_stage", format!("未知状态 {s}")))?;
+    }
+    let source = given(&q.source);
+    if let Some(s) = source.filter(|s| !SOURCES.contains(s)) {
+        return Err(AppError::bad("invalid_source", format!("未知来源 {s}")));
+    }
+    let terms = given(&q.q)
+        .map(shanzhi_domain::case::query_terms)
+        .transpose()
+        .map_err(|e| AppError::bad("query_too_short", e.to_string()))?;
+    let department = actor
+        .department_id
+        .filter(|_| actor.role == Role::DepartmentHandler);
+    let node = given(&q.node);
+    if let Some(n) = node.filter(|n| !actor.sees(n) && department.is_none()) {
+        return Err(AppError::NotFound(format!(
+            "没有区域 {n}，或不在您的管辖范围内"
+        )));
+    }
+    let within = node.or(if department.is_some() {
+        None
+    } else {
+        actor.scope_root()
+    });
+    let to = day_start("to", given(&q.to))?.map(|t| t + 86_400_000);
+    let filter = cases::CaseFilter {
+        within,
+        department_id: department,
+        stage,
+        terms: terms.as_deref(),
+        category: given(&q.category),
+        source,
+        from: day_start("from", given(&q.from))?,
+        to,
+        overdue_at: q.overdue.unwrap_or(false).then(|| state.now_ms()),
+    };
+    Ok(cases::page(&mut state.store().conn().await?, &filter, before, limit).await?)
+}
+
+/// Whether the actor may see the case at all (404 otherwise).
+pub fn sees(actor: &Actor, case: &CaseRow) -> bool {
+    match actor.role {
+        Role::DepartmentHandler => {
+            case.department_id.is_some() && case.department_id == actor.department_id
+        }
+        _ => actor.sees(&case.node_code),
+    }
+}
+
+/// A case the actor may see (departments also see cases they are summoned to).
+pub async fn visible(state: &App, actor: &Actor, id: i64) -> Result<CaseRow, AppError> {
+    let mut conn = state.store().conn().await?;
+    let case = cases::get(&mut conn, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if sees(actor, &case) {
+        return Ok(case);
+    }
+    match actor
+        .department_id
+        .filter(|_| actor.role == Role::DepartmentHandler)
+    {
+        Some(d) if summons::summoned(&mut conn, id, d).await? => Ok(case),
+        _ => Err(AppError::not_found()),
+    }
+}
+
+/// Whether the actor may blow the whistle on the case (for showing the form).
+pub fn may_summon(actor: &Actor, case: &CaseRow) -> bool {
+    let (Ok(stage), Some(tier)) = (stage_of(&case.stage), parse_tier(&case.tier)) else {
+        return false;
+    };
+    relation(actor, case, stage, tier).is_some_and(|relation| {
+        shanzhi_domain::case::may_summon(
+            stage,
+            Party::Staff {
+                role: actor.role,
+                relation,
+            },
+        )
+        .is_ok()
+    })
+}
+
+/// 吹哨: summons departments to a case; each must report in within `hours`.
+pub async fn summon(
+    state: &App,
+    actor: &Actor,
+    account: &AccountRow,
+    case: &CaseRow,
+    department_ids: &[i64],
+    hours: Option<i64>,
+) -> Result<Vec<summons::SummonsRow>, AppError> {
+    let stage = stage_of(&case.stage)?;
+    let tier = parse_tier(&case.tier).unwrap_or(Tier::District);
+    let relation = relation(actor, case, stage, tier)
+        .ok_or_else(|| AppError::Forbidden("您与此事件无关".into()))?;
+    shanzhi_domain::case::may_summon(
+        stage,
+        Party::Staff {
+            role: actor.role,
+            relation,
+        },
+    )
+    .map_err(workflow_error)?;
+    if department_ids.is_empty() {
+        return Err(AppError::bad("departments_required", "请选择要召集的部门"));
+    }
+    let hours = hours.unwrap_or(shanzhi_domain::case::REPORT_IN_HOURS);
+    if !(1..=72).contains(&hours) {
+        return Err(AppError::bad(
+            "invalid_hours",
+            "报到时限须在 1 到 72 小时之间",
+        ));
+    }
+    let now = state.now_ms();
+    let mut tx = state.store().begin().await?;
+    let mut names = Vec::new();
+    for d in department_ids {
+        let dep = shanzhi_store::accounts::department(&mut tx, *d)
+            .await?
+            .filter(|dep| case.node_code.starts_with(&dep.node_code))
+            .ok_or_else(|| {
+                AppError::bad(
+                    "unknown_department",
+                    format!("部门 {d} 不存在，或事件不在其辖区内"),
+                )
+            })?;
+        summons::insert(
+            &mut tx,
+            case.id,
+            dep.id,
+            account.id,
+            now,
+            now + hours * 3_600_000,
+        )
+        .await
+        .map_err(|e| match e {
+            shanzhi_store::StoreError::Conflict(_) => {
+                AppError::Conflict(format!("{} 已被召集", dep.name))
+            }
+            other => other.into(),
+        })?;
+        names.push(dep.name);
+    }
+    let label = actor_label(account, actor.role);
+    let note = format!("吹哨召集：{}（{} 小时内报到）", names.join("、"), hours);
+    let event = NewEvent {
+        actor_id: Some(account.id),
+        actor_label: &label,
+        action: "summon",
+        from_stage: Some(&case.stage),
+        to_stage: &case.stage,
+        note: &note,
+        public: false,
+    };
+    cases::append_event(&mut tx, case.id, event, state.now_ms()).await?;
+    let rows = summons::of_case(&mut tx, case.id).await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// 报到: a summoned department reports in with its part.
+pub async fn report_in(
+    state: &App,
+    actor: &Actor,
+    account: &AccountRow,
+    case: &CaseRow,
+    part: &str,
+) -> Result<(), AppError> {
+    let department = actor
+        .department_id
+        .filter(|_| actor.role == Role::DepartmentHandler)
+        .ok_or_else(|| AppError::Forbidden("只有被召集的职能部门可以报到".into()))?;
+    if part.trim().is_empty() {
+        return Err(AppError::bad(
+            "reason_required",
+            "报到时请说明本部门承担的工作",
+        ));
+    }
+    let mut tx = state.store().begin().await?;
+    if !summons::summoned(&mut tx, case.id, department).await? {
+        return Err(AppError::Forbidden("本部门未被召集".into()));
+    }
+    if !summons::report_in(
+        &mut tx,
+        case.id,
+        department,
+        account.id,
+        state.now_ms(),
+        part.trim(),
+    )
+    .await?
+    {
+        return Err(AppError::Conflict("本部门已报到".into()));
+    }
+    let label = actor_label(account, actor.role);
+    let note = format!("报到：{}", part.trim());
+    let event = NewEvent {
+        actor_id: Some(account.id),
+        actor_label: &label,
+        action: "report_in",
+        from_stage: Some(&case.stage),
+        to_stage: &case.stage,
+        note: &note,
+        public: false,
+    };
+    cases::append_event(&mut tx, case.id, event, state.now_ms()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// How the actor stands to the case: bound at its holder, bound above it, or (departments)
+/// its assignee.
+fn relation(actor: &Actor, case: &CaseRow, stage: Stage, tier: Tier) -> Option<Relation> {
+    let holding = if tier == Tier::Department {
+        actor.role == Role::DepartmentHandler && actor.department_id == case.department_id
+    } else {
+        actor.scope_root() == Some(case.holder_code.as_str())
+    };
+    let waiting_dispatch = matches!(stage, Stage::Reported | Stage::Accepted);
+    match (holding, waiting_dispatch) {
+        (true, true) => Some(Relation::Dispatcher),
+        (true, false) => Some(Relation::Assignee),
+        (false, _) if actor.role != Role::DepartmentHandler && actor.sees(&case.holder_code) => {
+            Some(Relation::Above)
+        }
+        _ => None,
+    }
+}
+
+/// The actor as a party to the case (403 when it has no standing).
+pub fn party_of(actor: &Actor, case: &CaseRow) -> Result<Party, AppError> {
+    let stage = stage_of(&case.stage)?;
+    let tier = parse_tier(&case.tier)
+        .ok_or_else(|| AppError::Internal(format!("case {} tier {}", case.id, case.tier)))?;
+    let relation = relation(actor, case, stage, tier)
+        .ok_or_else(|| AppError::Forbidden("您与此事件无关，不能办理".into()))?;
+    Ok(Party::Staff {
+        role: actor.role,
+        relation,
+    })
+}
+
+/// Whether `actor` has standing on `case` beyond seeing it: the staff member who reported it,
+/// and its dispatcher, assignee or a level above. They may add photos and call the reporter.
+pub fn has_standing(actor: &Actor, case: &CaseRow) -> bool {
+    case.reporter_account == Some(actor.account_id) || party_of(actor, case).is_ok()
+}
+
+/// The reporter's full phone number, for a call-back (回访): an explicit act by someone with
+/// standing, recorded in the audit trail before it is shown.
+pub async fn reveal_reporter_phone(
+    state: &App,
+    actor: &Actor,
+    account: &AccountRow,
+    case: &CaseRow,
+) -> Result<String, AppError> {
+    if !has_standing(actor, case) {
+        return Err(AppError::Forbidden(
+            "您与此事件无关，不能查看报告人电话".into(),
+        ));
+    }
+    let mut tx = state.store().begin().await?;
+    let sealed = cases::reporter_phone(&mut tx, case.id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("报告人没有留下电话".into()))?;
+    let who = audit::Actor {
+        id: Some(account.id),
+        label: actor_label(account, actor.role),
+    };
+    let record = audit::entry(
+        state.now_ms(),
+        &who,
+        "case.reveal_reporter_phone",
+        format!("case:{}", case.id),
+        Some(&case.node_code),
+        serde_json::json!({"masked": case.reporter_phone_masked}),
+    );
+    audit::record(&mut tx, &[record]).await?;
+    tx.commit().await?;
+    state
+        .vault()
+        .open(Field::Phone, &sealed)
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+fn workflow_error(e: WorkflowError) -> AppError {
+    match e {
+        WorkflowError::NotAllowed(_) => AppError::Forbidden(e.to_string()),
+        WorkflowError::WrongStage { .. } => AppError::Conflict(e.to_string()),
+        WorkflowError::ReasonRequired(_) => AppError::bad("reason_required", e.to_string()),
+        WorkflowError::BadTarget { .. } | WorkflowError::AtTop => {
+            AppError::bad("invalid_target", e.to_string())
+        }
+    }
+}
+
+/// Escalates every overdue case one tier up (the deadline scheduler's work; run periodically,
+/// and safe to run from several processes: the version check lets only one win per case).
+/// Returns how many were escalated.
+pub async fn escalate_overdue(state: &App) -> Result<usize, AppError> {
+    let due = cases::overdue(&mut state.store().conn().await?, state.now_ms(), 500).await?;
+    let mut escalated = 0;
+    for case in due {
+        let version = case.version;
+        let m = Move {
+            action: Action::Escalate {
+                reason: "超过办理时限，系统自动上报上级".into(),
+            },
+            version,
+            department_id: None,
+        };
+        match transition(state, Who::System, case, m).await {
+            Ok(_) => escalated += 1,
+            // Someone moved it meanwhile; the next round looks again.
+            Err(AppError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(escalated)
+}
+
+/// Who moves a case.
+#[derive(Debug, Clone, Copy)]
+pub enum Who<'a> {
+    /// A staff member (scope and standing are checked).
+    Staff {
+        /// Scope facts.
+        actor: &'a Actor,
+        /// The account, for the timeline.
+        account: &'a AccountRow,
+    },
+    /// The reporter, who proved it with the tracking code.
+    Reporter,
+    /// The deadline scheduler.
+    System,
+}
+
+/// A requested transition, with the version the caller saw.
+#[derive(Debug, Clone)]
+pub struct Move {
+    /// What to do.
+    pub action: Action,
+    /// The case version the caller acted on.
+    pub version: i64,
+    /// Department to dispatch to (with `Dispatch { to: Department }`).
+    pub department_id: Option<i64>,
+}
+
+/// Applies a transition: domain rules, then one transaction that writes only if nobody else
+/// moved the case since `version` was read.
+pub async fn transition(
+    state: &App,
+    who: Who<'_>,
+    case: CaseRow,
+    m: Move,
+) -> Result<CaseRow, AppError> {
+    let id = case.id;
+    let stage = stage_of(&case.stage)?;
+    let tier = parse_tier(&case.tier)
+        .ok_or_else(|| AppError::Internal(format!("case {id} tier {}", case.tier)))?;
+    let mut conn = state.store().conn().await?;
+    let category = cases::category(&mut conn, &case.category_code).await?;
+    let facts = CaseFacts {
+        stage,
+        tier,
+        reopened: u8::try_from(case.reopened).unwrap_or(u8::MAX),
+        grid_duty: category.as_ref().is_some_and(|c| c.grid_duty),
+    };
+    let party = match who {
+        Who::Staff { actor, .. } => party_of(actor, &case)?,
+        Who::Reporter => Party::Reporter,
+        Who::System => Party::System,
+    };
+    let change = apply(facts, party, &m.action).map_err(workflow_error)?;
+
+    let mut holder = case.holder_code.clone();
+    let mut department_id = case.department_id;
+    if let Some(new_tier) = change.tier {
+        if new_tier == Tier::Department {
+            let dep_id = m.department_id.ok_or_else(|| {
+                AppError::bad("department_required", "交办到职能部门时必须选择部门")
+            })?;
+            let dep = shanzhi_store::accounts::department(&mut conn, dep_id)
+                .await?
+                .filter(|d| case.node_code.starts_with(&d.node_code))
+                .ok_or_else(|| {
+                    AppError::bad("unknown_department", "部门不存在，或事件不在其辖区内")
+                })?;
+            holder = dep.node_code;
+            department_id = Some(dep.id);
+        } else {
+            holder = holder_of(&case.node_code, new_tier)
+                .ok_or_else(|| AppError::bad("invalid_target", "事件所在位置没有这一层级"))?;
+            department_id = None;
+        }
+    }
+    let merged_into = match (&m.action, who) {
+        (Action::Merge { into, .. }, Who::Staff { actor, .. }) => {
+            let target = visible(state, actor, *into).await?;
+            if target.id == case.id || stage_of(&target.stage)?.is_final() {
+                return Err(AppError::bad(
+                    "invalid_merge",
+                    "只能合并到另一件未办结的事件",
+                ));
+            }
+            Some(target.id)
+        }
+        _ => case.merged_into,
+    };
+    let satisfaction = match &m.action {
+        Action::Rate { satisfaction } => Some(satisfaction.as_str().to_owned()),
+        _ => case.satisfaction.clone(),
+    };
+    drop(conn);
+    let to = stage_name(change.to);
+    let now = state.now_ms();
+    // Moving on ends a suspension: the clock runs again, the deadlines moved by the pause.
+    let (mut accept_due, mut handle_due) = if change.to != stage {
+        deadlines::resumed(state, &case, now)
+    } else {
+        (case.accept_due, case.handle_due)
+    };
+    let suspended_at = case.suspended_at.filter(|_| change.to == stage);
+    // A case escalated by the scheduler starts a fresh clock at its new level.
+    if let (Who::System, Some(c)) = (who, &category) {
+        let cal = state.calendar();
+        accept_due = cal.due(c.clock(), now, c.accept_hours.into());
+        handle_due = cal.due(c.clock(), now, c.handle_hours.into());
+    }
+    let update = CaseUpdate {
+        stage: to,
+        tier: tier_name(change.tier.unwrap_or(tier)),
+        holder_code: &holder,
+        department_id,
+        reopened: case.reopened + i16::from(change.reopens),
+        merged_into,
+        satisfaction: satisfaction.as_deref(),
+        accept_due,
+        handle_due,
+        suspended_at,
+        extensions: case.extensions,
+    };
+    let (actor_id, label) = match who {
+        Who::Staff { actor, account } => (Some(account.id), actor_label(account, actor.role)),
+        Who::Reporter => (None, "居民".to_owned()),
+        Who::System => (None, "系统".to_owned()),
+    };
+    let note = match &m.action {
+        Action::Dispatch { to } => format!("交办至{}", to.label()),
+        Action::Reject { reason }
+        | Action::Return { reason }
+        | Action::Escalate { reason }
+        | Action::VerifyFail { reason } => reason.clone(),
+        Action::Merge { into, reason } => format!("并入事件 {into}：{reason}"),
+        Action::Handle { result } => result.clone(),
+        Action::FollowUp { note } | Action::Urge { note } | Action::Supervise { note } => {
+            note.clone()
+        }
+        _ => String::new(),
+    };
+    let mut tx = state.store().begin().await?;
+    if !cases::update_if_version(&mut tx, id, m.version, &update, state.now_ms()).await? {
+        return Err(AppError::Conflict("事件已被他人更新，请刷新后重试".into()));
+    }
+    let event = NewEvent {
+        actor_id,
+        actor_label: &label,
+        action: m.action.name(),
+        from_stage: Some(&case.stage),
+        to_stage: to,
+        note: note.trim(),
+        public: m.action.is_public(),
+    };
+    cases::append_event(&mut tx, id, event, state.now_ms()).await?;
+    let row = cases::get(&mut tx, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let change = notify::queue(&mut tx, &row, m.action.name(), &label, state.now_ms()).await?;
+    tx.commit().await?;
+    state.publish(change);
+    Ok(row)
+}
+
+/// The stored name of a stage.
+pub fn stage_name(s: Stage) -> &'static str {
+    match s {
+        Stage::Reported => "reported",
+        Stage::Accepted => "accepted",
+        Stage::Rejected => "rejected",
+        Stage::Merged => "merged",
+        Stage::Dispatched => "dispatched",
+        Stage::InProgress => "in_progress",
+        Stage::Handled => "handled",
+        Stage::Verified => "verified",
+        Stage::Closed => "closed",
+        Stage::Rated => "rated",
+        Stage::FollowedUp => "followed_up",
+    }
+}
+
+/// Parses a stored stage name.
+pub fn stage_of(s: &str) -> Result<Stage, AppError> {
+    Stage::ALL
+        .into_iter()
+        .find(|st| stage_name(*st) == s)
+        .ok_or_else(|| AppError::Internal(format!("unknown stage {s}")))
+}
+
+/// Makes sure the standard categories and the holiday calendar exist (first start and upgrades
+/// add new ones only).
+pub async fn seed_baseline(store: &shanzhi_store::Store) -> Result<(), AppError> {
+    let mut tx = store.begin().await?;
+    cases::seed_categories(&mut tx, &shanzhi_domain::case::STANDARD_CATEGORIES).await?;
+    shanzhi_store::calendar::seed(&mut tx, shanzhi_domain::case::CHINA_HOLIDAYS).await?;
+    // Cases stored by a version without search get their terms now.
+    cases::index_unindexed(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Builds an action from its name and the one free-text field every form has (reason, result
+/// or note, whichever the action takes).
+pub fn parse_action(
+    name: &str,
+    text: String,
+    to: Option<Tier>,
+    into: Option<i64>,
+    satisfaction: Option<shanzhi_domain::case::Satisfaction>,
+) -> Result<Action, AppError> {
+    Ok(match name {
+        "accept" => Action::Accept,
+        "reject" => Action::Reject { reason: text },
+        "merge" => Action::Merge {
+            into: into
+                .ok_or_else(|| AppError::bad("into_required", "合并时必须指定保留的事件 into"))?,
+            reason: text,
+        },
+        "dispatch" => Action::Dispatch {
+            to: to.ok_or_else(|| AppError::bad("to_required", "交办时必须指定 to"))?,
+        },
+        "start" => Action::Start,
+        "return" => Action::Return { reason: text },
+        "escalate" => Action::Escalate { reason: text },
+        "handle" => Action::Handle { result: text },
+        "verify_pass" => Action::VerifyPass,
+        "verify_fail" => Action::VerifyFail { reason: text },
+        "close" => Action::Close,
+        "rate" => Action::Rate {
+            satisfaction: satisfaction
+                .ok_or_else(|| AppError::bad("satisfaction_required", "评价必须选择满意度"))?,
+        },
+        "follow_up" => Action::FollowUp { note: text },
+        "urge" => Action::Urge { note: text },
+        "supervise" => Action::Supervise { note: text },
+        other => return Err(AppError::bad("unknown_action", format!("未知操作 {other}"))),
+    })
+}
+
+/// The actions the actor could take on the case right now (for the buttons on its page), with
+/// the tiers it could be dispatched to.
+pub fn available_actions(
+    actor: &Actor,
+    case: &CaseRow,
+    grid_duty: bool,
+) -> (Vec<Action>, Vec<Tier>) {
+    let (Ok(stage), Some(tier)) = (stage_of(&case.stage), parse_tier(&case.tier)) else {
+        return (Vec::new(), Vec::new());
+    };
+    let Some(relation) = relation(actor, case, stage, tier) else {
+        return (Vec::new(), Vec::new());
+    };
+    let facts = CaseFacts {
+        stage,
+        tier,
+        reopened: u8::try_from(case.reopened).unwrap_or(u8::MAX),
+        grid_duty,
+    };
+    let party = Party::Staff {
+        role: actor.role,
+        relation,
+    };
+    let x = || "x".to_owned();
+    let candidates = [
+        Action::Accept,
+        Action::Reject { reason: x() },
+        Action::Start,
+        Action::Handle { result: x() },
+        Action::Return { reason: x() },
+        Action::Escalate { reason: x() },
+        Action::VerifyPass,
+        Action::VerifyFail { reason: x() },
+        Action::Close,
+        Action::FollowUp { note: x() },
+        Action::Urge { note: x() },
+        Action::Supervise { note: x() },
+    ];
+    let actions = candidates
+        .into_iter()
+        .filter(|a| apply(facts, party, a).is_ok())
+        .collect();
+    let tiers = [
+        Tier::Grid,
+        Tier::Community,
+        Tier::Street,
+        Tier::District,
+        Tier::Department,
+    ]
+    .into_iter()
+    .filter(|t| apply(facts, party, &Action::Dispatch { to: *t }).is_ok())
+    .collect();
+    (actions, tiers)
+}
+
+/// Open cases that may be the same problem as `case` (same category, within 200 m, a week
+/// apart at most), among those the actor may see, newest first.
+pub async fn possible_duplicates(
+    state: &App,
+    actor: &Actor,
+    case: &CaseRow,
+) -> Result<Vec<CaseRow>, AppError> {
+    use shanzhi_domain::case::{Sighting, WINDOW_MS, possible_duplicate};
+    fn sighting(c: &CaseRow) -> Sighting<'_> {
+        Sighting {
+            category: &c.category_code,
+            at: c.created_at,
+            lon_lat: c.lon.zip(c.lat),
+            open: stage_of(&c.stage)
+                .is_ok_and(|s| !s.is_final() && !matches!(s, Stage::Closed | Stage::Rated)),
+        }
+    }
+    if case.lon.is_none() {
+        return Ok(Vec::new());
+    }
+    // 200 m rarely crosses a street's boundary; searching the street keeps the scan small.
+    let street = &case.node_code[..case.node_code.len().min(9)];
+    let candidates = cases::open_nearby_candidates(
+        &mut state.store().conn().await?,
+        &case.category_code,
+        case.created_at - WINDOW_MS,
+        street,
+    )
+    .await?;
+    let me = sighting(case);
+    Ok(candidates
+        .into_iter()
+        .filter(|c| c.id != case.id && sees(actor, c) && possible_duplicate(&me, &sighting(c)))
+        .collect())
+}
+
+pub use shanzhi_store::cases::EventRow;
+pub use shanzhi_store::summons::{DepartmentResponse, SummonsRow};
+
+/// A case the caller may see, with its whole timeline (public and internal entries).
+pub async fn with_timeline(
+    state: &App,
+    actor: &Actor,
+    id: i64,
+) -> Result<(CaseRow, Vec<EventRow>), AppError> {
+    let case = visible(state, actor, id).await?;
+    let timeline = cases::events(&mut state.store().conn().await?, id, false).await?;
+    Ok((case, timeline))
+}
+
+/// The departments summoned to a case the caller may see, and whether they reported in.
+pub async fn summonses(state: &App, actor: &Actor, id: i64) -> Result<Vec<SummonsRow>, AppError> {
+    visible(state, actor, id).await?;
+    Ok(summons::of_case(&mut state.store().conn().await?, id).await?)
+}
+
+/// 吹哨报到 response figures of the departments in the caller's scope over the last `days`
+/// days (1–366): summoned, reported in, late, average minutes. Command centres only.
+pub async fn summons_responses(
+    state: &App,
+    actor: &Actor,
+    days: i64,
+) -> Result<Vec<DepartmentResponse>, AppError> {
+    if !matches!(actor.role, Role::Admin | Role::CommandCentre) {
+        return Err(AppError::Forbidden(
+            "只有综治中心可以查看部门响应情况".into(),
+        ));
+    }
+    let days = days.clamp(1, 366);
+    let now = state.now_ms();
+    let mut conn = state.store().conn().await?;
+    let visible: std::collections::HashSet<i64> =
+        shanzhi_store::accounts::departments(&mut conn, actor.scope_root())
+            .await?
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
+    let rows = summons::responses(&mut conn, now - days * 86_400_000, now).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| visible.contains(&r.department_id))
+        .collect())
+}
+
+/// The case a reporter follows by its tracking code (typed in any case); 404 names the code as
+/// unknown.
+pub async fn by_tracking(state: &App, tracking: &str) -> Result<CaseRow, AppError> {
+    cases::by_tracking_code(
+        &mut state.store().conn().await?,
+        &tracking.trim().to_uppercase(),
+    )
+    .await?
+    .ok_or_else(|| AppError::NotFound("查询码不存在，请核对后重试".into()))
+}
+
+/// What a reporter sees of their case: its public timeline and photos, and where it went
+/// when it was merged.
+#[derive(Debug, Clone)]
+pub struct Tracked {
+    /// The case.
+    pub case: CaseRow,
+    /// Its category's name.
+    pub category: String,
+    /// The name of the node it was placed in.
+    pub place: String,
+    /// The public timeline entries, oldest first.
+    pub timeline: Vec<EventRow>,
+    /// The tracking code of the case a merged report carries on in.
+    pub merged_into: Option<String>,
+    /// The ids of its public photos.
+    pub photos: Vec<i64>,
+}
+
+/// The reporter's view of the case with tracking code `tracking`.
+pub async fn tracked(state: &App, tracking: &str) -> Result<Tracked, AppError> {
+    let case = by_tracking(state, tracking).await?;
+    let mut conn = state.store().conn().await?;
+    let category = cases::category(&mut conn, &case.category_code)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let place = region_store::get(&mut conn, &case.node_code)
+        .await?
+        .map(|n| n.name)
+        .unwrap_or_default();
+    let timeline = cases::events(&mut conn, case.id, true).await?;
+    let merged_into = match case.merged_into {
+        Some(id) => cases::get(&mut conn, id).await?.map(|c| c.tracking_code),
+        None => None,
+    };
+    let photos = shanzhi_store::photos::list(&mut conn, case.id, true)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    Ok(Tracked {
+        case,
+        category,
+        place,
+        timeline,
+        merged_into,
+        photos,
+    })
+}
+
+/// Most grids a staff report form offers.
+const MAX_PLACES: u32 = 2000;
+
+/// Where a staff member may place a report by hand: their own community or grid, then the
+/// grids in their scope.
+pub async fn report_places(state: &App, actor: &Actor) -> Result<Vec<(String, String)>, AppError> {
+    let mut conn = state.store().conn().await?;
+    let root = actor
+        .scope_root()
+        .and_then(|r| shanzhi_domain::region::RegionCode::parse(r).ok());
+    let mut out = Vec::new();
+    if let Some(r) = &root
+        && r.as_str().len() >= 12
+        && let Some(own) = region_store::get(&mut conn, r.as_str()).await?
+    {
+        out.push((own.code, own.name));
+    }
+    let grids = region_store::subtree_page(
+        &mut conn,
+        root.as_ref(),
+        Some(shanzhi_domain::region::Level::Grid),
+        None,
+        MAX_PLACES,
+    )
+    .await?;
+    let own = out.first().map(|(c, _)| c.clone());
+    out.extend(
+        grids
+            .into_iter()
+            .filter(|g| own.as_ref() != Some(&g.code))
+            .map(|g| (g.code, g.name)),
+    );
+    Ok(out)
+}
+
+/// Everything the case page shows a staff member: the case with its names, its whole
+/// timeline, and what this caller may do to it.
+#[derive(Debug, Clone)]
+pub struct Desk {
+    /// The case.
+    pub case: CaseRow,
+    /// Its category.
+    pub category: Option<CategoryRow>,
+    /// The name of the node it was placed in.
+    pub place: String,
+    /// The name of its holder (a department or a node).
+    pub holder: String,
+    /// The whole timeline, oldest first.
+    pub timeline: Vec<EventRow>,
+    /// The steps this caller may take.
+    pub actions: Vec<Action>,
+    /// The tiers this caller may dispatch or escalate to.
+    pub tiers: Vec<Tier>,
+    /// Departments it may be dispatched to (id, name): those whose area holds the case.
+    pub departments: Vec<(i64, String)>,
+    /// Open cases that may be the same problem.
+    pub duplicates: Vec<CaseRow>,
+    /// 吹哨报到 so far, each with the department's name.
+    pub summonses: Vec<(SummonsRow, String)>,
+    /// Whether this caller may blow the whistle.
+    pub can_summon: bool,
+    /// Departments this caller may still summon (id, name).
+    pub summon_choices: Vec<(i64, String)>,
+    /// Whether this caller's department was summoned and has yet to report in.
+    pub can_report_in: bool,
+}
+
+/// The case page's view of a case the caller may see.
+pub async fn desk(state: &App, actor: &Actor, id: i64) -> Result<Desk, AppError> {
+    let case = visible(state, actor, id).await?;
+    let mut conn = state.store().conn().await?;
+    let category = cases::category(&mut conn, &case.category_code).await?;
+    let name_of = async |conn: &mut shanzhi_store::Conn, code: &str| -> Result<String, AppError> {
+        Ok(region_store::get(conn, code)
+            .await?
+            .map(|n| n.name)
+            .unwrap_or_default())
+    };
+    let place = name_of(&mut conn, &case.node_code).await?;
+    let all_departments = shanzhi_store::accounts::departments(&mut conn, None).await?;
+    let department_name = |d: i64| {
+        all_departments
+            .iter()
+            .find(|x| x.id == d)
+            .map_or_else(String::new, |x| x.name.clone())
+    };
+    let holder = match case.department_id {
+        Some(d) => department_name(d),
+        None => name_of(&mut conn, &case.holder_code).await?,
+    };
+    let timeline = cases::events(&mut conn, id, false).await?;
+    let (actions, tiers) =
+        available_actions(actor, &case, category.as_ref().is_some_and(|c| c.grid_duty));
+    let in_area =
+        |d: &&shanzhi_store::accounts::DepartmentRow| case.node_code.starts_with(&d.node_code);
+    let departments = if tiers.contains(&Tier::Department) {
+        all_departments
+            .iter()
+            .filter(in_area)
+            .map(|d| (d.id, d.name.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let summons_rows = summons::of_case(&mut conn, id).await?;
+    drop(conn);
+    let duplicates = possible_duplicates(state, actor, &case).await?;
+    let can_summon = may_summon(actor, &case);
+    let summon_choices = if can_summon {
+        all_departments
+            .iter()
+            .filter(in_area)
+            .filter(|d| summons_rows.iter().all(|r| r.department_id != d.id))
+            .map(|d| (d.id, d.name.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let can_report_in = actor.role == Role::DepartmentHandler
+        && summons_rows
+            .iter()
+            .any(|r| Some(r.department_id) == actor.department_id && r.reported_at.is_none());
+    let summonses = summons_rows
+        .into_iter()
+        .map(|r| {
+            let name = department_name(r.department_id);
+            (r, name)
+        })
+        .collect();
+    Ok(Desk {
+        case,
+        category,
+        place,
+        holder,
+        timeline,
+        actions,
+        tiers,
+        departments,
+        duplicates,
+        summonses,
+        can_summon,
+        summon_choices,
+        can_report_in,
+    })
+}

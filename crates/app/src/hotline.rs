@@ -1,0 +1,291 @@
+//! 12345 hotline import: a CSV, xlsx or JSON export of work orders becomes cases. Every row is
+//! checked first — the file's own rules, then categories and places against the database —
+//! and either the whole file is written in one transaction or nothing is, with every bad row
+//! reported by its number. Orders already imported are skipped, so a file can be sent twice.
+
+use crate::cases::{Filing, Placed, check, file_in};
+use crate::regions::locate_codes;
+use crate::{App, AppError};
+use shanzhi_domain::auth::Actor;
+use shanzhi_domain::auth::Role;
+use shanzhi_domain::case::hotline::{Order, RowError, Table, read_orders};
+use shanzhi_domain::geo::Crs;
+use shanzhi_store::Conn;
+use shanzhi_store::cases::{self, CategoryRow};
+use shanzhi_store::regions::{self as region_store, NodeRow};
+
+/// The formats a hotline export comes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Comma-separated, UTF-8 (a BOM is fine).
+    Csv,
+    /// Excel 2007+; the first sheet.
+    Xlsx,
+    /// An array of objects keyed by column name.
+    Json,
+}
+
+impl Format {
+    /// From a file name's extension or a content type.
+    pub fn guess(name_or_type: &str) -> Option<Format> {
+        let s = name_or_type.to_ascii_lowercase();
+        if s.ends_with(".csv") || s.contains("text/csv") {
+            Some(Format::Csv)
+        } else if s.ends_with(".xlsx") || s.contains("spreadsheetml") {
+            Some(Format::Xlsx)
+        } else if s.ends_with(".json") || s.contains("application/json") {
+            Some(Format::Json)
+        } else {
+            None
+        }
+    }
+}
+
+fn unreadable(what: &str, e: impl std::fmt::Display) -> AppError {
+    AppError::bad("unreadable_file", format!("无法读取{what}文件：{e}"))
+}
+
+/// Reads the bytes into a table.
+pub fn table(format: Format, bytes: &[u8]) -> Result<Table, AppError> {
+    match format {
+        Format::Csv => {
+            let text = std::str::from_utf8(bytes)
+                .map_err(|_| AppError::bad("unreadable_file", "CSV 文件须为 UTF-8 编码"))?;
+            let mut reader = csv::ReaderBuilder::new()
+                .flexible(true)
+                .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+            let headers = reader
+                .headers()
+                .map_err(|e| unreadable("CSV ", e))?
+                .iter()
+                .map(str::to_owned)
+                .collect();
+            let mut rows = Vec::new();
+            for record in reader.records() {
+                let record = record.map_err(|e| unreadable("CSV ", e))?;
+                rows.push(record.iter().map(str::to_owned).collect());
+            }
+            Ok(Table { headers, rows })
+        }
+        Format::Xlsx => {
+            use calamine::Reader;
+            let mut book: calamine::Xlsx<_> =
+                calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
+                    .map_err(|e| unreadable(" Excel ", e))?;
+            let range = book
+                .worksheet_range_at(0)
+                .ok_or_else(|| AppError::bad("unreadable_file", "Excel 文件没有工作表"))?
+                .map_err(|e| unreadable(" Excel ", e))?;
+            let mut rows = range.rows().map(|r| {
+                r.iter()
+                    .map(|c| match c {
+                        // Order numbers typed as numbers must not turn into 1.2E+10.
+                        calamine::Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                            format!("{}", *f as i64)
+                        }
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<String>>()
+            });
+            let headers = rows.next().unwrap_or_default();
+            Ok(Table {
+                headers,
+                rows: rows.collect(),
+            })
+        }
+        Format::Json => {
+            let items: Vec<serde_json::Map<String, serde_json::Value>> =
+                serde_json::from_slice(bytes)
+                    .map_err(|e| unreadable(" JSON ", format!("须为对象数组（{e}）")))?;
+            let mut headers: Vec<String> = Vec::new();
+            for item in &items {
+                for k in item.keys() {
+                    if !headers.contains(k) {
+                        headers.push(k.clone());
+                    }
+                }
+            }
+            let rows = items
+                .iter()
+                .map(|item| {
+                    headers
+                        .iter()
+                        .map(|h| match item.get(h) {
+                            Some(serde_json::Value::String(s)) => s.clone(),
+                            Some(serde_json::Value::Null) | None => String::new(),
+                            Some(other) => other.to_string(),
+                        })
+                        .collect()
+                })
+                .collect();
+            Ok(Table { headers, rows })
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    /// Cases created.
+    pub imported: usize,
+    /// Orders already imported before (skipped).
+    pub already_imported: Vec<String>,
+    /// Ids of the new cases.
+    pub case_ids: Vec<i64>,
+}
+
+/// An order checked against the database: where it goes and under which category.
+struct Checked {
+    order: Order,
+    category: CategoryRow,
+    node: NodeRow,
+}
+
+/// Checks an order against the categories and the region tree: the order's problem as text
+/// (a row error), or a database failure (which is not the row's fault).
+async fn place(
+    state: &App,
+    conn: &mut Conn,
+    actor: &Actor,
+    order: Order,
+    categories: &[CategoryRow],
+) -> Result<Result<Checked, String>, AppError> {
+    let Some(category) = categories
+        .iter()
+        .find(|c| c.code == order.category || c.name == order.category)
+        .cloned()
+    else {
+        return Ok(Err(format!("未知事项类别「{}」", order.category)));
+    };
+    let code = match (&order.node_code, order.lon_lat) {
+        (Some(code), _) => code.clone(),
+        (None, Some((lon, lat))) => match locate_codes(state, lon, lat, Crs::Wgs84) {
+            Ok((Some(code), _)) => code,
+            Ok((None, _)) => return Ok(Err("该经纬度不在任何网格内".into())),
+            Err(e) => return Ok(Err(e.to_string())),
+        },
+        (None, None) => return Ok(Err("须填写网格编码，或经度和纬度".into())),
+    };
+    let node = region_store::get_facts(conn, &code)
+        .await?
+        .filter(|n| n.retired_at.is_none() && n.code.len() >= 12 && actor.sees(&n.code));
+    Ok(match node {
+        Some(node) => Ok(Checked {
+            order,
+            category,
+            node,
+        }),
+        None => Err(format!("网格编码 {code} 不存在、已撤销或不在您的辖区内")),
+    })
+}
+
+/// Imports a hotline export (command centre, admin).
+pub async fn import(
+    state: &App,
+    actor: &Actor,
+    format: Format,
+    bytes: &[u8],
+) -> Result<ImportReport, AppError> {
+    if !matches!(actor.role, Role::Admin | Role::CommandCentre) {
+        return Err(AppError::Forbidden(
+            "只有指挥中心可以导入 12345 工单".into(),
+        ));
+    }
+    let table = table(format, bytes)?;
+    let reject = |errors: Vec<RowError>| {
+        let n = errors.len();
+        let first = errors
+            .first()
+            .map(|e| format!("第 {} 行：{}", e.row, e.message));
+        AppError::Unprocessable {
+            code: "invalid_rows",
+            message: format!(
+                "{} 等共 {n} 行有误，未导入任何工单，请改正后重新导入",
+                first.unwrap_or_default()
+            ),
+            details: serde_json::to_value(&errors).unwrap_or_default(),
+        }
+    };
+    let (orders, mut errors) = read_orders(&table);
+    if errors.iter().any(|e| e.row == 1) {
+        return Err(reject(errors));
+    }
+    let numbers: Vec<String> = orders.iter().map(|o| o.order_no.clone()).collect();
+    let mut conn = state.store().conn().await?;
+    let known = cases::known_hotline_orders(&mut conn, &numbers).await?;
+    let skip: std::collections::HashSet<&str> = known.iter().map(String::as_str).collect();
+    let categories = state.categories().await?;
+    let mut placed = Vec::new();
+    for order in orders
+        .into_iter()
+        .filter(|o| !skip.contains(o.order_no.as_str()))
+    {
+        let (row, order_no) = (order.row, order.order_no.clone());
+        match place(state, &mut conn, actor, order, &categories).await? {
+            Ok(p) => placed.push(p),
+            Err(message) => errors.push(RowError {
+                row,
+                order_no: Some(order_no),
+                message,
+            }),
+        }
+    }
+    drop(conn);
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.row);
+        return Err(reject(errors));
+    }
+    let calendar = state.calendar();
+    let mut tx = state.store().begin().await?;
+    let webhooks = shanzhi_store::webhooks::any_active(&mut tx).await?;
+    let (mut ids, mut events) = (Vec::new(), Vec::new());
+    for p in &placed {
+        let o = &p.order;
+        let filing = Filing {
+            category: p.category.code.clone(),
+            title: o.title.clone(),
+            description: o.description.clone(),
+            node: p.node.clone(),
+            lon_lat: o.lon_lat,
+            address: o.address.clone(),
+            source: "hotline",
+            reporter_account: None,
+            reporter_name: o.caller.clone(),
+            actor_label: format!("12345热线（工单 {}）", o.order_no),
+            client_id: None,
+            hotline_order: Some(o.order_no.clone()),
+            photos: Vec::new(),
+            reporter_phone: None,
+        };
+        let written = match check(&filing, &categories) {
+            Ok(category) => {
+                let placed = Placed {
+                    filing: &filing,
+                    category: &category,
+                    calendar: &calendar,
+                };
+                file_in(&mut tx, placed, webhooks, state.now_ms()).await
+            }
+            Err(e) => Err(e),
+        };
+        let (row, event) = written.map_err(|e| match e {
+            AppError::BadRequest { message, .. } => reject(vec![RowError {
+                row: o.row,
+                order_no: Some(o.order_no.clone()),
+                message,
+            }]),
+            other => other,
+        })?;
+        ids.push(row.id);
+        events.push(event);
+    }
+    tx.commit().await?;
+    for e in events {
+        state.publish(e);
+    }
+    Ok(ImportReport {
+        imported: ids.len(),
+        already_imported: known,
+        case_ids: ids,
+    })
+}

@@ -1,0 +1,682 @@
+//! Region tree operations.
+
+use crate::{App, AppError};
+use geo::MultiPolygon;
+use serde_json::{Value, json};
+use shanzhi_domain::auth::Actor;
+use shanzhi_domain::geo::{Boundary, Coverage, Crs, IndexItem, check_coverage};
+use shanzhi_domain::region::{
+    DedicatedKind, FeatureError, GridClass, ImportPlan, Level, NodeDraft, ParentFacts, RegionCode,
+    parse_import, validate_child,
+};
+use shanzhi_store::regions::{self, NewNode};
+pub use shanzhi_store::regions::{NodeEvent, NodeRow};
+use shanzhi_store::{Exec, StoreError};
+use std::collections::BTreeSet;
+
+/// Parses a code from a path or form, as a 404 when it is not even a code (nothing to hint).
+pub fn code_or_404(code: &str) -> Result<RegionCode, AppError> {
+    RegionCode::parse(code).map_err(|_| AppError::not_found())
+}
+
+/// A node's boundary as a shape, if it has one (a stored boundary that does not parse is an
+/// internal error: imports check every boundary).
+pub fn outline(row: &NodeRow) -> Result<Option<MultiPolygon>, AppError> {
+    Ok(row.boundary()?.map(|b| b.shape().clone()))
+}
+
+/// A live or retired node the actor may see; 404 otherwise.
+pub async fn visible(state: &App, actor: &Actor, code: &str) -> Result<NodeRow, AppError> {
+    if !actor.sees(code) {
+        return Err(AppError::not_found());
+    }
+    regions::get(&mut state.store().conn().await?, code)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+/// A node the actor may manage; 404 when unseen, 403 when seen but not theirs to change.
+async fn manageable(state: &App, actor: &Actor, code: &str) -> Result<NodeRow, AppError> {
+    let row = visible(state, actor, code).await?;
+    if !actor.may_manage_node(code, row.level()) {
+        return Err(AppError::Forbidden("您的角色不能修改这个节点".into()));
+    }
+    if row.retired_at.is_some() {
+        return Err(AppError::Conflict("节点已撤销，不能再修改".into()));
+    }
+    Ok(row)
+}
+
+fn index_item(code: &RegionCode, class: GridClass, b: &Boundary) -> IndexItem {
+    IndexItem {
+        code: code.to_string(),
+        level: code.level(),
+        class,
+        shape: b.shape().clone(),
+    }
+}
+
+/// What a caller asks to create.
+#[derive(Debug, Clone)]
+pub struct CreateNode {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Class (default comprehensive).
+    pub class: Option<GridClass>,
+    /// Dedicated subtype.
+    pub dedicated_kind: Option<DedicatedKind>,
+    /// 一网格一特色.
+    pub feature: Option<String>,
+    /// Boundary geometry (GeoJSON).
+    pub boundary: Option<Value>,
+    /// Coordinate system of the boundary.
+    pub crs: Crs,
+}
+
+fn parse_boundary(v: Option<&Value>, crs: Crs) -> Result<Option<Boundary>, AppError> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(g) => Boundary::from_geojson(g, crs)
+            .map(Some)
+            .map_err(|e| AppError::bad("invalid_boundary", e.to_string())),
+    }
+}
+
+/// Creates one node under its parent (implied by its code).
+pub async fn create(state: &App, actor: &Actor, input: CreateNode) -> Result<NodeRow, AppError> {
+    let code =
+        RegionCode::parse(&input.code).map_err(|e| AppError::bad("invalid_code", e.to_string()))?;
+    let level = code.level();
+    let parent_code = code.implied_parent();
+    let draft = NodeDraft {
+        code: code.clone(),
+        name: input.name.trim().to_owned(),
+        class: input.class.unwrap_or(GridClass::Comprehensive),
+        dedicated_kind: input.dedicated_kind,
+    };
+    let boundary = parse_boundary(input.boundary.as_ref(), input.crs)?;
+    let mut tx = state.store().begin().await?;
+    let parent_row = match &parent_code {
+        Some(p) => regions::get(&mut tx, p.as_str())
+            .await?
+            .filter(|_| actor.sees(p.as_str())),
+        None => None,
+    };
+    // A district or city whose implied parent is not stored becomes a root (deployment-wide
+    // admins only); every other level needs its parent.
+    if parent_row.is_none()
+        && let Some(p) = parent_code.filter(|_| !level.may_be_root())
+    {
+        return Err(AppError::NotFound(format!(
+            "上级节点 {p} 不存在，或不在您的管辖范围内"
+        )));
+    }
+    if !actor.may_manage_node(code.as_str(), level)
+        || (parent_row.is_none() && actor.scope_root().is_some())
+    {
+        return Err(AppError::Forbidden("您的角色不能在这里新建节点".into()));
+    }
+    let facts = parent_row.as_ref().map(|r| ParentFacts {
+        code: &r.code,
+        level: r.level(),
+        retired: r.retired_at.is_some(),
+    });
+    validate_child(&draft, facts).map_err(|e| AppError::bad("tree_rule", e.to_string()))?;
+    if regions::get(&mut tx, code.as_str()).await?.is_some() {
+        return Err(AppError::Conflict(format!(
+            "编码 {code} 已存在（编码唯一且永不复用）"
+        )));
+    }
+    let parent = parent_row
+        .as_ref()
+        .map(|r| RegionCode::parse(&r.code))
+        .transpose()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let new = NewNode {
+        code: &code,
+        parent: parent.as_ref(),
+        name: &draft.name,
+        class: draft.class,
+        dedicated_kind: draft.dedicated_kind,
+        feature: input
+            .feature
+            .as_deref()
+            .map(str::trim)
+            .filter(|f| !f.is_empty()),
+        boundary: boundary.as_ref(),
+    };
+    regions::insert(
+        &mut tx,
+        new,
+        Some(actor.account_id),
+        "created",
+        state.now_ms(),
+    )
+    .await?;
+    let row = regions::get(&mut tx, code.as_str())
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    if let Some(b) = &boundary {
+        state.update_index(|idx| idx.upsert(index_item(&code, draft.class, b)));
+    }
+    Ok(row)
+}
+
+/// A change to a node: any field left `None` stays as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateNode {
+    /// New name.
+    pub name: Option<String>,
+    /// New boundary; `Some(Value::Null)` clears it.
+    pub boundary: Option<Value>,
+    /// Coordinate system of the boundary.
+    pub crs: Crs,
+}
+
+/// Renames and/or redraws a node; the code never changes.
+pub async fn update(
+    state: &App,
+    actor: &Actor,
+    code: &str,
+    change: UpdateNode,
+) -> Result<NodeRow, AppError> {
+    let row = manageable(state, actor, code).await?;
+    let boundary = match &change.boundary {
+        None => None,
+        Some(v) => Some(parse_boundary(Some(v), change.crs)?),
+    };
+    let mut tx = state.store().begin().await?;
+    if let Some(name) = &change.name {
+        let n = name.trim().chars().count();
+        if n == 0 || n > 64 {
+            return Err(AppError::bad(
+                "invalid_name",
+                "名称不能为空，且不超过 64 个字",
+            ));
+        }
+        regions::rename(&mut tx, code, name, Some(actor.account_id), state.now_ms()).await?;
+    }
+    if let Some(b) = &boundary {
+        regions::set_boundary(
+            &mut tx,
+            code,
+            b.as_ref(),
+            Some(actor.account_id),
+            state.now_ms(),
+        )
+        .await?;
+    }
+    let updated = regions::get(&mut tx, code)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    if let Some(b) = boundary {
+        let rc = code_or_404(code)?;
+        state.update_index(|idx| match &b {
+            Some(b) => idx.upsert(index_item(&rc, row.class(), b)),
+            None => idx.remove(code),
+        });
+    }
+    Ok(updated)
+}
+
+/// Retires a node with its subtree; history and codes stay.
+pub async fn retire(
+    state: &App,
+    actor: &Actor,
+    code: &str,
+    reason: &str,
+) -> Result<Vec<String>, AppError> {
+    manageable(state, actor, code).await?;
+    if actor.scope_root() == Some(code) {
+        return Err(AppError::Forbidden("不能撤销自己所在的节点".into()));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::bad("reason_required", "撤销节点必须填写原因"));
+    }
+    let rc = code_or_404(code)?;
+    let mut tx = state.store().begin().await?;
+    let retired =
+        regions::retire(&mut tx, &rc, reason, Some(actor.account_id), state.now_ms()).await?;
+    tx.commit().await?;
+    state.update_index(|idx| retired.iter().for_each(|c| idx.remove(c)));
+    Ok(retired)
+}
+
+/// The result of a successful import.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    /// Nodes written.
+    pub imported: usize,
+    /// Of which with a boundary.
+    pub with_boundary: usize,
+    /// Coverage of every parent whose comprehensive children have boundaries.
+    pub coverage: Vec<Coverage>,
+}
+
+fn feature_errors(errors: Vec<FeatureError>) -> AppError {
+    AppError::Unprocessable {
+        code: "import_invalid",
+        message: format!(
+            "导入文件有 {} 处错误，未写入任何数据；请逐条修改后重新导入",
+            errors.len()
+        ),
+        details: json!(errors),
+    }
+}
+
+/// Imports a FeatureCollection in one transaction: all or nothing.
+pub async fn import(
+    state: &App,
+    actor: &Actor,
+    doc: &Value,
+    crs: Crs,
+) -> Result<ImportReport, AppError> {
+    let nodes = parse_import(doc, crs).map_err(feature_errors)?;
+    let scope_errors: Vec<FeatureError> = nodes
+        .iter()
+        .filter(|n| {
+            !actor.may_manage_node(n.draft.code.as_str(), n.draft.code.level())
+                || (n.parent.is_none() && actor.scope_root().is_some())
+        })
+        .map(|n| FeatureError {
+            index: Some(n.index),
+            code: Some(n.draft.code.to_string()),
+            message: "不在您可管理的范围内".into(),
+        })
+        .collect();
+    if !scope_errors.is_empty() {
+        return Err(feature_errors(scope_errors));
+    }
+    let mut tx = state.store().begin().await?;
+    let stored = regions::existing(&mut tx, &ImportPlan::referenced_codes(&nodes)).await?;
+    let plan = ImportPlan::check(nodes, &stored).map_err(feature_errors)?;
+    regions::insert_plan(&mut tx, &plan, Some(actor.account_id), state.now_ms()).await?;
+    tx.commit().await?;
+
+    let items: Vec<IndexItem> = plan
+        .nodes
+        .iter()
+        .filter_map(|n| {
+            n.boundary
+                .as_ref()
+                .map(|b| index_item(&n.draft.code, n.draft.class, b))
+        })
+        .collect();
+    let with_boundary = items.len();
+    state.update_index(|idx| items.into_iter().for_each(|i| idx.upsert(i)));
+    let parents: BTreeSet<String> = plan
+        .nodes
+        .iter()
+        .filter(|n| n.boundary.is_some() && n.draft.class == GridClass::Comprehensive)
+        .filter_map(|n| n.parent.as_ref().map(ToString::to_string))
+        .collect();
+    let mut coverage = Vec::with_capacity(parents.len());
+    for p in parents {
+        if let Some(c) = coverage_of_parent(state, &p).await? {
+            coverage.push(c);
+        }
+    }
+    Ok(ImportReport {
+        imported: plan.nodes.len(),
+        with_boundary,
+        coverage,
+    })
+}
+
+/// Coverage of a parent by its live comprehensive children with boundaries.
+async fn coverage_of_parent(state: &App, code: &str) -> Result<Option<Coverage>, AppError> {
+    let mut conn = state.store().conn().await?;
+    let Some(parent) = regions::get(&mut conn, code).await? else {
+        return Ok(None);
+    };
+    let kids = regions::children(&mut conn, Some(code)).await?;
+    let mut children = Vec::new();
+    for k in kids
+        .iter()
+        .filter(|k| k.class() == GridClass::Comprehensive)
+    {
+        if let Some(b) = k.boundary()? {
+            children.push((k.code.clone(), b.shape().clone()));
+        }
+    }
+    if children.is_empty() {
+        return Ok(None);
+    }
+    let parent_shape = parent.boundary()?.map(|b| b.shape().clone());
+    let code = code.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let refs: Vec<(&str, &MultiPolygon<f64>)> =
+            children.iter().map(|(c, s)| (c.as_str(), s)).collect();
+        match &parent_shape {
+            Some(p) => check_coverage(&code, p, &refs),
+            // Without a parent boundary only overlaps can be judged: measure against the union.
+            None => {
+                let union = geo::unary_union(refs.iter().map(|(_, s)| *s));
+                check_coverage(&code, &union, &refs)
+            }
+        }
+    })
+    .await
+    .map(Some)
+    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Coverage report for a node the actor may see.
+pub async fn coverage(
+    state: &App,
+    actor: &Actor,
+    code: &str,
+) -> Result<Option<Coverage>, AppError> {
+    visible(state, actor, code).await?;
+    coverage_of_parent(state, code).await
+}
+
+/// Exports the live subtree under `root` (the actor's whole scope when None) as a
+/// FeatureCollection in the import format, so export → import round-trips.
+pub async fn export(state: &App, actor: &Actor, root: Option<&str>) -> Result<Value, AppError> {
+    let root = match root.or(actor.scope_root()) {
+        Some(r) => {
+            visible(state, actor, r).await?;
+            Some(code_or_404(r)?)
+        }
+        None => None,
+    };
+    let mut conn = state.store().conn().await?;
+    let mut features = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page =
+            regions::subtree_page(&mut conn, root.as_ref(), None, after.as_deref(), 5000).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.code.clone());
+        for row in &page {
+            features.push(feature_of(row)?);
+        }
+    }
+    Ok(json!({ "type": "FeatureCollection", "features": features }))
+}
+
+/// A node as a GeoJSON Feature with the import properties.
+pub fn feature_of(row: &NodeRow) -> Result<Value, StoreError> {
+    let mut props = serde_json::Map::new();
+    props.insert("code".into(), json!(row.code));
+    props.insert("name".into(), json!(row.name));
+    props.insert("level".into(), json!(row.level));
+    props.insert("class".into(), json!(row.class));
+    if let Some(k) = &row.dedicated_kind {
+        props.insert("kind".into(), json!(k));
+    }
+    if let Some(p) = &row.parent_code {
+        props.insert("parent_code".into(), json!(p));
+    }
+    if let Some(f) = &row.feature {
+        props.insert("feature".into(), json!(f));
+    }
+    let geometry = row
+        .boundary()?
+        .map(|b| b.to_geojson())
+        .unwrap_or(Value::Null);
+    Ok(json!({ "type": "Feature", "properties": props, "geometry": geometry }))
+}
+
+/// Where a point is: the deepest comprehensive node and any dedicated grids, within scope.
+pub async fn locate(
+    state: &App,
+    actor: &Actor,
+    lon: f64,
+    lat: f64,
+    crs: Crs,
+) -> Result<(NodeRow, Vec<NodeRow>), AppError> {
+    let (main, dedicated) = locate_codes(state, lon, lat, crs)?;
+    let main = main
+        .filter(|c| actor.sees(c))
+        .ok_or_else(|| AppError::NotFound("该位置不在任何网格内，或不在您的管辖范围内".into()))?;
+    let mut conn = state.store().conn().await?;
+    let main = regions::get(&mut conn, &main)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let mut rows = Vec::new();
+    for d in dedicated.iter().filter(|d| actor.sees(d)) {
+        if let Some(r) = regions::get(&mut conn, d).await? {
+            rows.push(r);
+        }
+    }
+    Ok((main, rows))
+}
+
+/// The codes of the deepest comprehensive grid (or other node) containing a point, and of the
+/// dedicated grids containing it, whoever asks (callers apply scope).
+pub fn locate_codes(
+    state: &App,
+    lon: f64,
+    lat: f64,
+    crs: Crs,
+) -> Result<(Option<String>, Vec<String>), AppError> {
+    if !lon.is_finite() || !lat.is_finite() || lon.abs() > 180.0 || lat.abs() > 90.0 {
+        return Err(AppError::bad(
+            "invalid_coordinates",
+            "经纬度超出范围：经度 -180~180，纬度 -90~90",
+        ));
+    }
+    let (wlon, wlat) = crs.to_wgs84(lon, lat);
+    Ok(state.with_index(|idx| {
+        let l = idx.locate(wlon, wlat);
+        (
+            l.comprehensive().map(str::to_owned),
+            l.dedicated()
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect::<Vec<_>>(),
+        )
+    }))
+}
+
+/// The ancestors of a node that lie inside the actor's scope, top-down (the node excluded).
+pub async fn ancestors_in_scope(
+    ex: &mut impl Exec,
+    actor: &Actor,
+    row: &NodeRow,
+) -> Result<Vec<NodeRow>, AppError> {
+    let mut chain = Vec::new();
+    let mut next = row.parent_code.clone();
+    while let Some(code) = next {
+        if !actor.sees(&code) {
+            break;
+        }
+        let Some(p) = regions::get(ex, &code).await? else {
+            break;
+        };
+        next = p.parent_code.clone();
+        chain.push(p);
+    }
+    chain.reverse();
+    Ok(chain)
+}
+
+/// A page of the live nodes under `root` (the actor's scope when none), by code after `after`,
+/// optionally of one level.
+pub async fn subtree_page(
+    state: &App,
+    actor: &Actor,
+    root: Option<&str>,
+    level: Option<Level>,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Vec<NodeRow>, AppError> {
+    let root = match root.or(actor.scope_root()) {
+        Some(r) if actor.sees(r) => Some(code_or_404(r)?),
+        Some(_) => return Err(AppError::not_found()),
+        None => None,
+    };
+    Ok(regions::subtree_page(
+        &mut state.store().conn().await?,
+        root.as_ref(),
+        level,
+        after,
+        limit,
+    )
+    .await?)
+}
+
+/// A node the actor sees, with how many live nodes of each level lie below it.
+pub async fn with_counts(
+    state: &App,
+    actor: &Actor,
+    code: &str,
+) -> Result<(NodeRow, Vec<(String, i64)>), AppError> {
+    let row = visible(state, actor, code).await?;
+    let counts =
+        regions::counts_by_level(&mut state.store().conn().await?, &code_or_404(code)?).await?;
+    Ok((row, counts))
+}
+
+/// The live children of a node the actor sees.
+pub async fn children(state: &App, actor: &Actor, code: &str) -> Result<Vec<NodeRow>, AppError> {
+    visible(state, actor, code).await?;
+    Ok(regions::children(&mut state.store().conn().await?, Some(code)).await?)
+}
+
+/// The history of a node the actor sees, oldest first.
+pub async fn history(state: &App, actor: &Actor, code: &str) -> Result<Vec<NodeEvent>, AppError> {
+    visible(state, actor, code).await?;
+    Ok(regions::events(&mut state.store().conn().await?, code).await?)
+}
+
+/// Where the actor's view of the tree starts: their own node, or for a deployment-wide
+/// account the first root (none while the tree is empty).
+pub async fn home(state: &App, actor: &Actor) -> Result<Option<String>, AppError> {
+    Ok(match actor.scope_root() {
+        Some(root) => Some(root.to_owned()),
+        None => regions::children(&mut state.store().conn().await?, None)
+            .await?
+            .into_iter()
+            .next()
+            .map(|r| r.code),
+    })
+}
+
+/// A row of the region tree as a page draws it.
+#[derive(Debug, Clone)]
+pub struct TreeNode {
+    /// The node.
+    pub row: NodeRow,
+    /// How deep below the top of the actor's tree.
+    pub depth: usize,
+    /// Whether it is the node being looked at.
+    pub current: bool,
+}
+
+/// What the region page shows of a node the actor sees.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    /// The node.
+    pub row: NodeRow,
+    /// Its ancestors inside the actor's scope, top-down.
+    pub trail: Vec<NodeRow>,
+    /// The actor's tree from its top, with the branch to the node and the node's children
+    /// expanded.
+    pub tree: Vec<TreeNode>,
+    /// Its live children.
+    pub children: Vec<NodeRow>,
+    /// Per child: (level, count) of the live nodes below it.
+    pub per_child: std::collections::HashMap<String, Vec<(String, i64)>>,
+    /// The accounts bound to the node.
+    pub staff: Vec<shanzhi_store::accounts::AccountRow>,
+    /// Its history, oldest first.
+    pub history: Vec<NodeEvent>,
+}
+
+/// The region page's view of a node the actor sees.
+pub async fn overview(state: &App, actor: &Actor, code: &str) -> Result<Overview, AppError> {
+    let row = visible(state, actor, code).await?;
+    let rc = code_or_404(code)?;
+    let mut conn = state.store().conn().await?;
+    let trail = ancestors_in_scope(&mut conn, actor, &row).await?;
+    let top = match actor.scope_root() {
+        Some(root) => regions::get(&mut conn, root).await?.into_iter().collect(),
+        None => regions::children(&mut conn, None).await?,
+    };
+    let tree = tree_level(&mut conn, &trail, &row.code, top, 0).await?;
+    let children = regions::children(&mut conn, Some(code)).await?;
+    let mut per_child: std::collections::HashMap<String, Vec<(String, i64)>> = Default::default();
+    for (child, level, n) in regions::counts_by_child(&mut conn, &rc).await? {
+        per_child.entry(child).or_default().push((level, n));
+    }
+    let staff = shanzhi_store::accounts::at_node(&mut conn, code).await?;
+    let history = regions::events(&mut conn, code).await?;
+    Ok(Overview {
+        row,
+        trail,
+        tree,
+        children,
+        per_child,
+        staff,
+        history,
+    })
+}
+
+/// Rows of the tree, from `nodes` down: every node listed, and the branch leading to the
+/// current node (and the current node's children) expanded.
+async fn tree_level(
+    ex: &mut shanzhi_store::Conn,
+    path: &[NodeRow],
+    current: &str,
+    nodes: Vec<NodeRow>,
+    depth: usize,
+) -> Result<Vec<TreeNode>, AppError> {
+    let mut rows = Vec::new();
+    for n in nodes {
+        let here = n.code == current;
+        let open = here || path.iter().any(|q| q.code == n.code);
+        let code = n.code.clone();
+        rows.push(TreeNode {
+            row: n,
+            depth,
+            current: here,
+        });
+        if open {
+            let kids = regions::children(ex, Some(&code)).await?;
+            let mut below = Box::pin(tree_level(ex, path, current, kids, depth + 1)).await?;
+            rows.append(&mut below);
+        }
+    }
+    Ok(rows)
+}
+
+/// A live node a public page (no login) may name, if its level is one of `levels`: residents
+/// reach streets, communities and grids through QR codes and links.
+pub async fn public(
+    state: &App,
+    code: &str,
+    levels: &[Level],
+) -> Result<Option<NodeRow>, AppError> {
+    Ok(regions::get(&mut state.store().conn().await?, code)
+        .await?
+        .filter(|n| n.retired_at.is_none() && levels.contains(&n.level())))
+}
+
+/// A node the actor sees with its live children (the dashboard's map).
+pub async fn with_children(
+    state: &App,
+    actor: &Actor,
+    code: &str,
+) -> Result<(NodeRow, Vec<NodeRow>), AppError> {
+    let row = visible(state, actor, code).await?;
+    let kids = regions::children(&mut state.store().conn().await?, Some(code)).await?;
+    Ok((row, kids))
+}
+
+/// The accounts bound to a node the actor sees (a poster names its grid's staff).
+pub async fn staff_at(
+    state: &App,
+    actor: &Actor,
+    code: &str,
+) -> Result<Vec<shanzhi_store::accounts::AccountRow>, AppError> {
+    visible(state, actor, code).await?;
+    Ok(shanzhi_store::accounts::at_node(&mut state.store().conn().await?, code).await?)
+}

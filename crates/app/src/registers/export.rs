@@ -1,0 +1,383 @@
+//! Register sheets going out: the blank templates people fill in, and exports of a subtree's
+//! register in the same columns (so an export can be imported elsewhere), with ID and phone
+//! numbers masked unless the exporter's role hands the full register upward.
+
+use super::Keeper;
+use crate::audit;
+use crate::{App, AppError};
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use shanzhi_domain::register::sheet::{Column, PLACE_COLUMNS, RESIDENT_COLUMNS};
+use shanzhi_domain::register::vocab::{Attention, PlaceKind, Relation, Residence, Risk};
+use shanzhi_store::residents::{self as store, PersonFilter};
+use shanzhi_store::vault::Field;
+use shanzhi_store::{places, regions as region_store};
+use std::collections::HashMap;
+
+/// Persons read per page while exporting.
+const PAGE: u32 = 1000;
+
+fn xlsx_error(e: XlsxError) -> AppError {
+    AppError::Internal(format!("xlsx: {e}"))
+}
+
+/// Writes the header row (required columns marked with *) and sets widths; ID and phone
+/// columns are formatted as text, so Excel never turns an ID number into 4.50802E+17.
+fn header(sheet: &mut Worksheet, columns: &[Column]) -> Result<Format, AppError> {
+    let bold = Format::new().set_bold().set_background_color("#DDEBF7");
+    let text = Format::new().set_num_format("@");
+    for (i, c) in columns.iter().enumerate() {
+        let col = i as u16;
+        let title = if c.required {
+            format!("{}*", c.header)
+        } else {
+            c.header.to_owned()
+        };
+        sheet
+            .write_string_with_format(0, col, title, &bold)
+            .map_err(xlsx_error)?;
+        let wide = matches!(
+            c.key,
+            "id_number" | "grid" | "address" | "tags" | "name" | "note"
+        );
+        sheet
+            .set_column_width(col, if wide { 22 } else { 12 })
+            .map_err(xlsx_error)?;
+        if matches!(c.key, "id_number" | "phone" | "contact_phone" | "grid") {
+            sheet.set_column_format(col, &text).map_err(xlsx_error)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+    Ok(text)
+}
+
+fn guide(book: &mut Workbook, lines: &[(String, String)]) -> Result<(), AppError> {
+    let sheet = book
+        .add_worksheet()
+        .set_name("填写说明")
+        .map_err(xlsx_error)?;
+    let bold = Format::new().set_bold();
+    sheet
+        .write_string_with_format(0, 0, "栏目", &bold)
+        .map_err(xlsx_error)?;
+    sheet
+        .write_string_with_format(0, 1, "怎么填", &bold)
+        .map_err(xlsx_error)?;
+    sheet.set_column_width(0, 16).map_err(xlsx_error)?;
+    sheet.set_column_width(1, 90).map_err(xlsx_error)?;
+    for (i, (k, v)) in lines.iter().enumerate() {
+        let r = i as u32 + 1;
+        sheet.write_string(r, 0, k).map_err(xlsx_error)?;
+        sheet.write_string(r, 1, v).map_err(xlsx_error)?;
+    }
+    Ok(())
+}
+
+/// The blank residents template, with two example rows (one household) and a guide sheet
+/// listing every accepted value.
+pub fn residents_template(tag_names: &[String], grid_example: &str) -> Result<Vec<u8>, AppError> {
+    let mut book = Workbook::new();
+    let sheet = book
+        .add_worksheet()
+        .set_name("居民信息")
+        .map_err(xlsx_error)?;
+    let text = header(sheet, RESIDENT_COLUMNS)?;
+    let examples: [[&str; 16]; 2] = [
+        [
+            grid_example,
+            "金港花园3栋",
+            "港北区金港大道168号",
+            "1",
+            "2",
+            "201",
+            "H0001",
+            "黄秀兰",
+            "450802195203140023",
+            "13877512345",
+            "户主",
+            "户籍",
+            "",
+            "",
+            "独居老人(重点)",
+            "",
+        ],
+        [
+            grid_example,
+            "金港花园3栋",
+            "港北区金港大道168号",
+            "1",
+            "2",
+            "202",
+            "H0002",
+            "覃建国",
+            "450802195007080019",
+            "",
+            "户主",
+            "常住",
+            "2019-05-01",
+            "",
+            "退役军人",
+            "",
+        ],
+    ];
+    for (r, row) in examples.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            sheet
+                .write_string_with_format(r as u32 + 1, c as u16, *v, &text)
+                .map_err(xlsx_error)?;
+        }
+    }
+    guide(
+        &mut book,
+        &[
+            (
+                "网格编码".into(),
+                "15 位（或微网格 18 位）网格编码，须在您的管辖范围内".into(),
+            ),
+            (
+                "楼栋、房号".into(),
+                "同一楼栋名称在同一网格内视为同一栋；单元可空".into(),
+            ),
+            (
+                "户编号".into(),
+                "本表内同一户成员填同一个编号（如 H0001），每户须有且只有一名户主".into(),
+            ),
+            (
+                "公民身份号码".into(),
+                "18 位，校验位须正确；出生日期和性别由身份证号自动得出。请将此列设为“文本”".into(),
+            ),
+            (
+                "联系电话".into(),
+                "11 位手机号，或带区号的固定电话（如 0775-2812345），可空".into(),
+            ),
+            ("与户主关系".into(), Relation::choices()),
+            (
+                "居住状态".into(),
+                format!("{}；流动人口须填迁入日期", Residence::choices()),
+            ),
+            ("迁入/迁出日期".into(), "写成 2026-03-01".into()),
+            (
+                "重点人群标签".into(),
+                format!(
+                    "可空；多个用“；”分隔，括号内写关注等级（{}），如：独居老人(重点)；残疾人。可用标签：{}",
+                    Attention::choices(),
+                    tag_names.join("、")
+                ),
+            ),
+        ],
+    )?;
+    book.save_to_buffer().map_err(xlsx_error)
+}
+
+/// The blank places template.
+pub fn places_template(grid_example: &str) -> Result<Vec<u8>, AppError> {
+    let mut book = Workbook::new();
+    let sheet = book
+        .add_worksheet()
+        .set_name("重点场所")
+        .map_err(xlsx_error)?;
+    let text = header(sheet, PLACE_COLUMNS)?;
+    let example = [
+        grid_example,
+        "金港小食店",
+        "九小场所",
+        "港北区金港大道170号",
+        "109.6012",
+        "23.1105",
+        "李海燕",
+        "13907751234",
+        "中",
+        "后厨使用液化气",
+    ];
+    for (c, v) in example.iter().enumerate() {
+        sheet
+            .write_string_with_format(1, c as u16, *v, &text)
+            .map_err(xlsx_error)?;
+    }
+    guide(
+        &mut book,
+        &[
+            (
+                "网格编码".into(),
+                "可空：填了经纬度时按位置自动落格；两者都填时位置须在该网格内".into(),
+            ),
+            ("场所类型".into(), PlaceKind::choices()),
+            ("风险等级".into(), Risk::choices()),
+            (
+                "经度/纬度".into(),
+                "WGS-84 坐标（手机定位的坐标），可空".into(),
+            ),
+        ],
+    )?;
+    book.save_to_buffer().map_err(xlsx_error)
+}
+
+/// The residents register under `root` as xlsx, in the template's columns. Full ID and phone
+/// numbers only for roles that hand the register upward; the export is audited either way.
+pub async fn residents(state: &App, k: Keeper<'_>, root: &str) -> Result<Vec<u8>, AppError> {
+    k.must_see(root)?;
+    if !k.actor.role.may_reveal_personal() {
+        return Err(AppError::Forbidden(format!(
+            "{}不能导出居民台账",
+            k.actor.role.label()
+        )));
+    }
+    let full = k.actor.role.exports_full_personal();
+    let mut conn = state.store().conn().await?;
+    let tag_names: HashMap<String, String> = store::tag_kinds(&mut conn)
+        .await?
+        .into_iter()
+        .map(|t| (t.code, t.name))
+        .collect();
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet_with_constant_memory();
+    sheet.set_name("居民信息").map_err(xlsx_error)?;
+    let text = header(sheet, RESIDENT_COLUMNS)?;
+    let filter = PersonFilter {
+        within: Some(root),
+        ..PersonFilter::default()
+    };
+    let (mut after, mut r, mut count) = (0i64, 1u32, 0u64);
+    loop {
+        let page = store::search(&mut conn, &filter, after, PAGE).await?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = last.id;
+        let ids: Vec<i64> = page.iter().map(|p| p.id).collect();
+        let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+        for t in store::tags_of(&mut conn, &ids).await? {
+            let level = Attention::from_code(&t.level).map_or("", Attention::label);
+            tags.entry(t.person_id).or_default().push(format!(
+                "{}({level})",
+                tag_names.get(&t.tag).unwrap_or(&t.tag)
+            ));
+        }
+        let sealed: HashMap<i64, store::SealedRow> = if full {
+            store::sealed_of(&mut conn, &ids)
+                .await?
+                .into_iter()
+                .map(|row| (row.0, row))
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        let open = |f: Field, v: &Option<Vec<u8>>| -> Result<Option<String>, AppError> {
+            v.as_ref()
+                .map(|b| state.vault().open(f, b))
+                .transpose()
+                .map_err(|e| AppError::Internal(e.to_string()))
+        };
+        for p in &page {
+            let (id_number, phone) = match sealed.get(&p.id) {
+                Some((_, i, ph)) => (open(Field::IdNumber, i)?, open(Field::Phone, ph)?),
+                None => (p.id_masked.clone(), p.phone_masked.clone()),
+            };
+            let cells = [
+                p.node_code.clone(),
+                p.building.clone(),
+                p.address.clone(),
+                p.unit.clone(),
+                p.floor.map(|f| f.to_string()).unwrap_or_default(),
+                p.room.clone(),
+                if p.household_ref.is_empty() {
+                    format!("H{}", p.household_id)
+                } else {
+                    p.household_ref.clone()
+                },
+                p.name.clone(),
+                id_number.unwrap_or_default(),
+                phone.unwrap_or_default(),
+                Relation::from_code(&p.relation)
+                    .map_or(p.relation.clone(), |x| x.label().to_owned()),
+                Residence::from_code(&p.status).map_or(p.status.clone(), |x| x.label().to_owned()),
+                p.moved_in.clone().unwrap_or_default(),
+                p.moved_out.clone().unwrap_or_default(),
+                tags.remove(&p.id).unwrap_or_default().join("；"),
+                p.note.clone(),
+            ];
+            for (c, v) in cells.iter().enumerate() {
+                if !v.is_empty() {
+                    sheet
+                        .write_string_with_format(r, c as u16, v, &text)
+                        .map_err(xlsx_error)?;
+                }
+            }
+            r += 1;
+            count += 1;
+        }
+    }
+    let mut tx = state.store().begin().await?;
+    let record = audit::entry(
+        state.now_ms(),
+        &k.audit(),
+        if full {
+            "register.export_residents_full"
+        } else {
+            "register.export_residents_masked"
+        },
+        format!("node:{root}"),
+        Some(root),
+        serde_json::json!({"persons": count, "full": full}),
+    );
+    audit::record(&mut tx, &[record]).await?;
+    tx.commit().await?;
+    book.save_to_buffer().map_err(xlsx_error)
+}
+
+/// The places register under `root` as xlsx (contact phones masked).
+pub async fn places(state: &App, k: Keeper<'_>, root: &str) -> Result<Vec<u8>, AppError> {
+    k.must_see(root)?;
+    let mut conn = state.store().conn().await?;
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet_with_constant_memory();
+    sheet.set_name("重点场所").map_err(xlsx_error)?;
+    let text = header(sheet, PLACE_COLUMNS)?;
+    let (mut after, mut r) = (0i64, 1u32);
+    loop {
+        let page = places::list(&mut conn, Some(root), None, None, after, PAGE).await?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = last.id;
+        for p in &page {
+            let cells = [
+                p.node_code.clone(),
+                p.name.clone(),
+                PlaceKind::from_code(&p.kind).map_or(p.kind.clone(), |x| x.label().to_owned()),
+                p.address.clone(),
+                p.lon.map(|v| v.to_string()).unwrap_or_default(),
+                p.lat.map(|v| v.to_string()).unwrap_or_default(),
+                p.contact.clone(),
+                p.contact_phone_masked.clone().unwrap_or_default(),
+                Risk::from_code(&p.risk).map_or(p.risk.clone(), |x| x.label().to_owned()),
+                p.note.clone(),
+            ];
+            for (c, v) in cells.iter().enumerate() {
+                if !v.is_empty() {
+                    sheet
+                        .write_string_with_format(r, c as u16, v, &text)
+                        .map_err(xlsx_error)?;
+                }
+            }
+            r += 1;
+        }
+    }
+    book.save_to_buffer().map_err(xlsx_error)
+}
+
+/// A grid code to show in templates: the first grid in the keeper's scope.
+pub async fn example_grid(state: &App, k: Keeper<'_>) -> Result<String, AppError> {
+    let mut conn = state.store().conn().await?;
+    let first = region_store::subtree_page(
+        &mut conn,
+        k.actor.node.as_ref(),
+        Some(shanzhi_domain::region::Level::Grid),
+        None,
+        1,
+    )
+    .await?;
+    Ok(first
+        .into_iter()
+        .next()
+        .map_or_else(|| "450802001001001".to_owned(), |n| n.code))
+}

@@ -1,0 +1,463 @@
+//! The key places register (网格重点场所信息册): places located into their grid, with risk
+//! levels and inspection records.
+
+use super::import::{Phase, Problems, Progress, Report, Upload, describe};
+use super::source::{self, Item, Row};
+use super::{Keeper, invalid};
+use crate::{App, AppError};
+use crate::{audit, regions::locate_codes};
+use shanzhi_domain::geo::Crs;
+use shanzhi_domain::personal::{mask_phone, normalize_phone};
+use shanzhi_domain::register::resident::parse_date;
+use shanzhi_domain::register::sheet::{Mapping, PLACE_COLUMNS};
+use shanzhi_domain::register::vocab::{PlaceKind, Risk};
+use shanzhi_store::places::{self as store, NewPlace};
+pub use shanzhi_store::places::{InspectionRow, PlaceRow};
+use shanzhi_store::regions as region_store;
+use shanzhi_store::vault::{Field, SealedValue};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::Ordering;
+
+/// Most rows a places sheet may have (a district has a few thousand places).
+pub const MAX_ROWS: u64 = 100_000;
+
+/// A place as typed.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, utoipa::ToSchema)]
+pub struct PlaceInput {
+    /// Grid code; may be empty when a position is given.
+    #[serde(default)]
+    pub grid: String,
+    /// 场所名称.
+    pub name: String,
+    /// 场所类型.
+    pub kind: String,
+    /// 地址.
+    pub address: String,
+    /// 经度 (WGS-84).
+    #[serde(default)]
+    pub lon: Option<f64>,
+    /// 纬度.
+    #[serde(default)]
+    pub lat: Option<f64>,
+    /// 负责人.
+    #[serde(default)]
+    pub contact: String,
+    /// 联系电话.
+    #[serde(default)]
+    pub contact_phone: String,
+    /// 风险等级.
+    pub risk: String,
+    /// 备注.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A place that passed every check.
+struct Checked {
+    grid: String,
+    input: PlaceInput,
+    kind: PlaceKind,
+    risk: Risk,
+    phone: Option<SealedValue>,
+}
+
+impl Checked {
+    fn new_place(&self) -> NewPlace<'_> {
+        NewPlace {
+            node_code: &self.grid,
+            name: self.input.name.trim(),
+            kind: self.kind.code(),
+            address: self.input.address.trim(),
+            lon_lat: self.input.lon.zip(self.input.lat),
+            contact: self.input.contact.trim(),
+            contact_phone: self.phone.as_ref(),
+            risk: self.risk.code(),
+            note: self.input.note.trim(),
+        }
+    }
+}
+
+/// Checks a place and places it in its grid: a position decides the grid; a grid typed beside
+/// a position must be the one the position lies in.
+fn check(
+    state: &App,
+    grids: &HashSet<String>,
+    p: &PlaceInput,
+    problems: &mut Vec<(&'static str, String)>,
+) -> Option<Checked> {
+    let before = problems.len();
+    if p.name.trim().is_empty() {
+        problems.push(("场所名称", "请填写场所名称".into()));
+    }
+    if p.address.trim().is_empty() {
+        problems.push(("地址", "请填写地址".into()));
+    }
+    let kind = PlaceKind::parse(&p.kind);
+    if kind.is_none() {
+        problems.push((
+            "场所类型",
+            format!("请填写以下之一：{}", PlaceKind::choices()),
+        ));
+    }
+    let risk = Risk::parse(&p.risk);
+    if risk.is_none() {
+        problems.push(("风险等级", format!("请填写以下之一：{}", Risk::choices())));
+    }
+    let phone = if p.contact_phone.trim().is_empty() {
+        None
+    } else {
+        match normalize_phone(&p.contact_phone) {
+            Ok(ph) => Some(state.vault().protect(Field::Phone, &ph, mask_phone(&ph))),
+            Err(e) => {
+                problems.push(("联系电话", e.to_string()));
+                None
+            }
+        }
+    };
+    let typed = p.grid.trim();
+    let grid = match (p.lon, p.lat) {
+        (Some(lon), Some(lat)) => match locate_codes(state, lon, lat, Crs::Wgs84) {
+            Ok((Some(found), _)) if typed.is_empty() || found.starts_with(typed) => Some(found),
+            Ok((Some(found), _)) => {
+                problems.push((
+                    "经度",
+                    format!("位置不在网格 {typed} 内（落在网格 {found}）：请核对坐标或网格编码"),
+                ));
+                None
+            }
+            Ok((None, _)) => {
+                problems.push(("经度", "位置不在任何网格内：请核对坐标".into()));
+                None
+            }
+            Err(e) => {
+                problems.push(("经度", e.to_string()));
+                None
+            }
+        },
+        (None, None) if typed.is_empty() => {
+            problems.push(("网格编码", "请填写网格编码，或填写经纬度自动落格".into()));
+            None
+        }
+        (None, None) => Some(typed.to_owned()),
+        _ => {
+            problems.push(("经度", "经度和纬度须同时填写".into()));
+            None
+        }
+    };
+    if let Some(g) = &grid
+        && !grids.contains(g)
+    {
+        problems.push(("网格编码", format!("网格 {g} 不在您的管辖范围内")));
+    }
+    match (grid, kind, risk) {
+        (Some(grid), Some(kind), Some(risk)) if problems.len() == before => Some(Checked {
+            grid,
+            input: p.clone(),
+            kind,
+            risk,
+            phone,
+        }),
+        _ => None,
+    }
+}
+
+async fn grids(state: &App, k: Keeper<'_>) -> Result<HashSet<String>, AppError> {
+    let mut conn = state.store().conn().await?;
+    Ok(region_store::grid_codes(&mut conn, k.actor.scope_root())
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// Registers one place.
+pub async fn create(state: &App, k: Keeper<'_>, p: &PlaceInput) -> Result<i64, AppError> {
+    k.must_keep()?;
+    let grids = grids(state, k).await?;
+    let mut problems = Vec::new();
+    let checked = check(state, &grids, p, &mut problems);
+    let Some(c) = checked.filter(|_| problems.is_empty()) else {
+        return Err(invalid(problems));
+    };
+    let mut tx = state.store().begin().await?;
+    if !store::names_in(&mut tx, std::slice::from_ref(&c.grid))
+        .await?
+        .iter()
+        .all(|(_, n)| n != c.input.name.trim())
+    {
+        return Err(AppError::Conflict(format!(
+            "网格 {} 已有名为“{}”的场所",
+            c.grid,
+            c.input.name.trim()
+        )));
+    }
+    let id = store::insert(&mut tx, &[c.new_place()], state.now_ms())
+        .await?
+        .first()
+        .copied()
+        .ok_or_else(|| AppError::Internal("place not written".into()))?;
+    let record = audit::entry(
+        state.now_ms(),
+        &k.audit(),
+        "register.place_create",
+        format!("place:{id}"),
+        Some(&c.grid),
+        serde_json::json!({"after": {"name": c.input.name.trim(), "kind": c.kind.label(), "risk": c.risk.label(),
+            "phone": c.phone.as_ref().map(|p| &p.masked)}}),
+    );
+    audit::record(&mut tx, &[record]).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// An inspection as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+pub struct InspectionInput {
+    /// Day (YYYY-MM-DD); today when empty.
+    #[serde(default)]
+    pub day: String,
+    /// 检查结果: 合格 / 限期整改 / 停业整顿 …
+    pub result: String,
+    /// 发现的隐患.
+    #[serde(default)]
+    pub hazards: String,
+}
+
+/// A place the keeper may see.
+pub async fn visible(state: &App, k: Keeper<'_>, id: i64) -> Result<PlaceRow, AppError> {
+    let mut conn = state.store().conn().await?;
+    let p = store::get(&mut conn, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    k.must_see(&p.node_code)?;
+    Ok(p)
+}
+
+/// Records an inspection of a place.
+pub async fn inspect(
+    state: &App,
+    k: Keeper<'_>,
+    id: i64,
+    i: &InspectionInput,
+) -> Result<i64, AppError> {
+    k.must_keep()?;
+    let place = visible(state, k, id).await?;
+    let today = state.clock().date();
+    let day = if i.day.trim().is_empty() {
+        today
+    } else {
+        parse_date(&i.day).filter(|d| *d <= today).ok_or_else(|| {
+            AppError::bad("invalid_day", "检查日期应写成 2026-03-01，且不能晚于今天")
+        })?
+    };
+    if i.result.trim().is_empty() {
+        return Err(AppError::bad("missing_result", "请填写检查结果"));
+    }
+    let who = k.audit();
+    let mut tx = state.store().begin().await?;
+    let iid = store::inspect(
+        &mut tx,
+        id,
+        &day.to_string(),
+        (Some(k.account.id), &who.label),
+        i.result.trim(),
+        i.hazards.trim(),
+    )
+    .await?;
+    let record = audit::entry(
+        state.now_ms(),
+        &who,
+        "register.place_inspect",
+        format!("place:{id}"),
+        Some(&place.node_code),
+        serde_json::json!({"day": day.to_string(), "result": i.result.trim(), "hazards": i.hazards.trim()}),
+    );
+    audit::record(&mut tx, &[record]).await?;
+    tx.commit().await?;
+    Ok(iid)
+}
+
+/// Imports a places sheet: every row checked (and located), then all written in one transaction.
+pub async fn import(
+    state: &App,
+    k: Keeper<'_>,
+    upload: &Upload,
+    chosen: &[(String, String)],
+    check_only: bool,
+    progress: &std::sync::Arc<Progress>,
+) -> Result<Report, AppError> {
+    k.must_keep()?;
+    progress.enter(Phase::Checking);
+    let (path, format, chosen_owned) = (upload.path.clone(), upload.format, chosen.to_vec());
+    let pos = progress.read.clone();
+    let (mut report, mapping, rows) = tokio::task::spawn_blocking(move || {
+        let mut report = Report::default();
+        let mut mapping = None;
+        let mut rows: Vec<Row> = Vec::new();
+        source::read(&path, format, &pos, |item| match item {
+            Item::Headers(h) => {
+                report.headers = h.to_vec();
+                match Mapping::new(PLACE_COLUMNS, h, &chosen_owned) {
+                    Ok(m) => {
+                        report.mapping = describe(&m, h);
+                        mapping = Some(m);
+                        true
+                    }
+                    Err(u) => {
+                        report.mapping = describe(&u.partial, h);
+                        for e in u.errors {
+                            report.problems.add(1, "表头", e);
+                        }
+                        false
+                    }
+                }
+            }
+            Item::Row(r) => {
+                report.rows += 1;
+                rows.push(r);
+                report.rows <= MAX_ROWS
+            }
+        })
+        .map(|()| (report, mapping, rows))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(|e| AppError::bad("unreadable_file", e.to_string()))?;
+    let Some(mapping) = mapping else {
+        return Ok(report);
+    };
+    if report.rows > MAX_ROWS {
+        return Err(AppError::TooLarge(format!(
+            "场所表最多 {MAX_ROWS} 行，请分批导入"
+        )));
+    }
+    let grids = grids(state, k).await?;
+    let mut checked = Vec::new();
+    let mut seen: HashMap<(String, String), u32> = HashMap::new();
+    for (row, cells) in &rows {
+        let num = |key: &str, problems: &mut Problems| -> Option<f64> {
+            let t = mapping.get(cells, key);
+            if t.is_empty() {
+                return None;
+            }
+            let v = t.parse::<f64>().ok();
+            if v.is_none() {
+                problems.add(
+                    *row,
+                    if key == "lon" { "经度" } else { "纬度" },
+                    format!("“{t}”不是数字"),
+                );
+            }
+            v
+        };
+        let input = PlaceInput {
+            grid: mapping.get(cells, "grid").to_owned(),
+            name: mapping.get(cells, "name").to_owned(),
+            kind: mapping.get(cells, "kind").to_owned(),
+            address: mapping.get(cells, "address").to_owned(),
+            lon: num("lon", &mut report.problems),
+            lat: num("lat", &mut report.problems),
+            contact: mapping.get(cells, "contact").to_owned(),
+            contact_phone: mapping.get(cells, "contact_phone").to_owned(),
+            risk: mapping.get(cells, "risk").to_owned(),
+            note: mapping.get(cells, "note").to_owned(),
+        };
+        let mut problems = Vec::new();
+        if let Some(c) = check(state, &grids, &input, &mut problems) {
+            let key = (c.grid.clone(), c.input.name.trim().to_owned());
+            if let Some(first) = seen.insert(key.clone(), *row) {
+                seen.insert(key, first);
+                report.problems.add(
+                    *row,
+                    "场所名称",
+                    format!("与第 {first} 行重复：同一网格内场所名称不能相同"),
+                );
+            } else {
+                checked.push((*row, c));
+            }
+        }
+        for (f, m) in problems {
+            report.problems.add(*row, f, m);
+        }
+        progress.rows.fetch_add(1, Ordering::Relaxed);
+    }
+    let mut tx = state.store().begin().await?;
+    let codes: Vec<String> = checked
+        .iter()
+        .map(|(_, c)| c.grid.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let existing: HashSet<(String, String)> = store::names_in(&mut tx, &codes)
+        .await?
+        .into_iter()
+        .collect();
+    for (row, c) in &checked {
+        if existing.contains(&(c.grid.clone(), c.input.name.trim().to_owned())) {
+            report.problems.add(
+                *row,
+                "场所名称",
+                format!("网格 {} 已登记名为“{}”的场所", c.grid, c.input.name.trim()),
+            );
+        }
+    }
+    report.problems.sort();
+    if !report.problems.is_empty() || check_only {
+        progress.enter(Phase::Done);
+        return Ok(report);
+    }
+    progress.enter(Phase::Writing);
+    let places: Vec<NewPlace<'_>> = checked.iter().map(|(_, c)| c.new_place()).collect();
+    report.written = store::insert(&mut tx, &places, state.now_ms()).await?.len() as u64;
+    let record = audit::entry(
+        state.now_ms(),
+        &k.audit(),
+        "register.import_places",
+        format!("file:{}", upload.name),
+        k.actor.scope_root(),
+        serde_json::json!({"rows": report.rows, "places": report.written}),
+    );
+    audit::record(&mut tx, &[record]).await?;
+    tx.commit().await?;
+    report.committed = true;
+    progress.enter(Phase::Done);
+    Ok(report)
+}
+
+/// Places under `node` (the keeper's whole scope when none), by id after `after`, at most
+/// `limit`; optionally of one kind and with a name containing `name`.
+pub async fn list(
+    state: &App,
+    k: Keeper<'_>,
+    node: Option<&str>,
+    kind: Option<&str>,
+    name: Option<&str>,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<PlaceRow>, AppError> {
+    let root = match node {
+        Some(n) => {
+            k.must_see(n)?;
+            Some(n)
+        }
+        None => k.actor.scope_root(),
+    };
+    Ok(store::list(
+        &mut state.store().conn().await?,
+        root,
+        kind,
+        name,
+        after,
+        limit,
+    )
+    .await?)
+}
+
+/// The inspections of a place the keeper may see, newest first.
+pub async fn inspections(
+    state: &App,
+    k: Keeper<'_>,
+    id: i64,
+) -> Result<Vec<InspectionRow>, AppError> {
+    visible(state, k, id).await?;
+    Ok(store::inspections(&mut state.store().conn().await?, id).await?)
+}

@@ -1,0 +1,501 @@
+//! Residents sheets (居民信息表) in: the first pass checks every row and remembers only what
+//! cross-row rules need (one blind index per person, one entry per household); the second pass
+//! reads the file again, seals, and writes it all in one transaction.
+
+use super::Keeper;
+use super::import::{Phase, Problems, Progress, Report, Upload, describe};
+use super::residents::{
+    Address, Checked, MemberInput, Sealing, check_member, grids_in_scope, new_person, tag_codes,
+};
+use super::source;
+use crate::audit;
+use crate::{App, AppError};
+use shanzhi_domain::register::resident::{PersonInput, check_household_counts};
+use shanzhi_domain::register::sheet::{Mapping, RESIDENT_COLUMNS};
+use shanzhi_domain::register::vocab::Relation;
+use shanzhi_store::Tx;
+use shanzhi_store::residents::{self as store, HouseKey, NewHousehold, NewPerson, NewTag};
+use shanzhi_store::vault::Vault;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// A resident row of a sheet, checked and sealed, ready to write.
+struct SheetRow {
+    grid: String,
+    building: String,
+    address: String,
+    unit: String,
+    floor: Option<i32>,
+    room: String,
+    reference: String,
+    member: Checked,
+}
+
+/// Context for checking sheet rows.
+struct SheetRules {
+    mapping: Mapping,
+    grids: HashSet<String>,
+    tags: HashMap<String, String>,
+    vault: Arc<Vault>,
+    sealing: Sealing,
+    today: time::Date,
+}
+
+impl SheetRules {
+    /// Checks one row: its problems go to `problems` with the row number.
+    fn check(&self, row: u32, cells: &[String], problems: &mut Problems) -> Option<SheetRow> {
+        let m = &self.mapping;
+        let get = |k: &str| m.get(cells, k).to_owned();
+        let address = Address {
+            grid: get("grid"),
+            building: get("building"),
+            address: get("address"),
+            unit: get("unit"),
+            floor: None,
+            room: get("room"),
+        };
+        let mut list = Vec::new();
+        address.check(&self.grids, &mut list);
+        let floor_text = get("floor");
+        let floor = if floor_text.is_empty() {
+            None
+        } else {
+            let f = floor_text
+                .trim_end_matches(['层', '楼'])
+                .parse::<i32>()
+                .ok();
+            if f.is_none() {
+                list.push(("楼层", format!("楼层“{floor_text}”应为整数")));
+            }
+            f
+        };
+        let reference = get("household");
+        if reference.is_empty() {
+            list.push(("户编号", "请填写户编号：同一户的成员填同一个编号".into()));
+        }
+        let id_text = get("id_number");
+        let member = MemberInput {
+            person: PersonInput {
+                name: get("name"),
+                id_number: id_text.clone(),
+                phone: get("phone"),
+                relation: get("relation"),
+                status: get("status"),
+                moved_in: get("moved_in"),
+                moved_out: get("moved_out"),
+                note: get("note"),
+            },
+            tags: get("tags"),
+        };
+        let mut person_problems = Vec::new();
+        let checked = check_member(
+            &member,
+            (&self.vault, self.sealing),
+            &self.tags,
+            self.today,
+            &mut person_problems,
+        );
+        for (field, message) in person_problems {
+            let message = if field == "公民身份号码" && id_text.contains(['e', 'E']) {
+                "身份证号被 Excel 存成了数字，后几位已经丢失：请把这一列设为“文本”后重新填写"
+                    .to_owned()
+            } else {
+                message
+            };
+            list.push((field, message));
+        }
+        for (field, message) in &list {
+            problems.add(row, field, message.clone());
+        }
+        let member = checked.filter(|_| list.is_empty())?;
+        Some(SheetRow {
+            grid: address.grid.trim().to_owned(),
+            building: address.building.trim().to_owned(),
+            address: address.address.trim().to_owned(),
+            unit: address.unit.trim().to_owned(),
+            floor,
+            room: address.room.trim().to_owned(),
+            reference,
+            member,
+        })
+    }
+}
+
+/// What the first pass remembers of each household, kept small (a city's sheet has hundreds
+/// of thousands): its number, first row, a hash of its address, its heads and spouses.
+struct HouseholdSeen {
+    reference: Box<str>,
+    first_row: u32,
+    house: u64,
+    heads: u16,
+    spouses: u16,
+}
+
+/// A blind index as a fixed array: 16 bytes in the map instead of a heap vector.
+type IndexKey = [u8; 16];
+
+fn index_key(index: &[u8]) -> IndexKey {
+    let mut k = [0u8; 16];
+    let n = index.len().min(16);
+    k[..n].copy_from_slice(&index[..n]);
+    k
+}
+
+fn house_hash(r: &SheetRow) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (&r.grid, &r.building, &r.unit, &r.room).hash(&mut h);
+    h.finish()
+}
+
+/// Rows handed from the reading thread to the writer at a time.
+const WRITE_BATCH: usize = 2000;
+
+/// Imports a residents sheet: checks every row, then (unless `check_only`) writes all of it in
+/// one transaction. `chosen` maps field keys to the file's headers where the guess is wrong.
+pub async fn import(
+    state: &App,
+    k: Keeper<'_>,
+    upload: &Upload,
+    chosen: &[(String, String)],
+    check_only: bool,
+    progress: &Arc<Progress>,
+) -> Result<Report, AppError> {
+    k.must_keep()?;
+    let (grids, tags) = {
+        let mut conn = state.store().conn().await?;
+        (
+            grids_in_scope(&mut conn, &k).await?,
+            tag_codes(&mut conn).await?,
+        )
+    };
+    let vault = state.config().vault.clone();
+    // Pass 1, on a blocking thread: read, check, seal nothing but index ID numbers.
+    progress.enter(Phase::Checking);
+    let first = {
+        let (path, format, chosen) = (upload.path.clone(), upload.format, chosen.to_vec());
+        let progress = progress.clone();
+        let (vault, today) = (vault.clone(), state.clock().date());
+        let rules_of = move |mapping| SheetRules {
+            mapping,
+            grids,
+            tags,
+            vault,
+            sealing: Sealing::IndexOnly,
+            today,
+        };
+        tokio::task::spawn_blocking(move || first_pass(&path, format, &chosen, rules_of, &progress))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??
+    };
+    let FirstPass {
+        mut report,
+        rules,
+        ids,
+        households,
+    } = first;
+    let Some(rules) = rules.map(|r| SheetRules {
+        sealing: Sealing::Full,
+        ..r
+    }) else {
+        return Ok(report);
+    };
+    // Households: one head, at most one spouse, one address.
+    for h in households.values() {
+        if let Err(e) = check_household_counts(h.heads.into(), h.spouses.into()) {
+            report.problems.add(
+                h.first_row,
+                "户编号",
+                format!("户编号 {}：{e}", h.reference),
+            );
+        }
+    }
+    // ID numbers already in the register.
+    progress.enter(Phase::Matching);
+    {
+        let mut conn = state.store().conn().await?;
+        let all: Vec<Vec<u8>> = ids.keys().map(|k| k.to_vec()).collect();
+        for chunk in all.chunks(4000) {
+            for (_, ix) in store::registered_ids(&mut conn, chunk).await? {
+                if let Some(row) = ids.get(&index_key(&ix)) {
+                    report.problems.add(
+                        *row,
+                        "公民身份号码",
+                        "此人已登记在册（一人只能属于一户）：请删去这一行，或先将其从原户迁出",
+                    );
+                }
+            }
+            progress
+                .rows
+                .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        }
+    }
+    drop(ids);
+    drop(households);
+    report.problems.sort();
+    if !report.problems.is_empty() || check_only {
+        progress.enter(Phase::Done);
+        return Ok(report);
+    }
+    // Pass 2: read again, seal, and write everything in one transaction.
+    progress.enter(Phase::Writing);
+    let (tx_rows, mut rx_rows) = tokio::sync::mpsc::channel::<Vec<SheetRow>>(4);
+    let reader = {
+        let (path, format) = (upload.path.clone(), upload.format);
+        let progress = progress.clone();
+        tokio::task::spawn_blocking(move || second_pass(&path, format, &rules, &progress, &tx_rows))
+    };
+    let mut tx = state.store().begin().await?;
+    let deferred = store::defer_register_indexes(&mut tx, report.rows).await?;
+    let now = state.now_ms();
+    let mut writer = Writer::default();
+    while let Some(batch) = rx_rows.recv().await {
+        writer.write(&mut tx, &batch, now).await?;
+        progress
+            .rows
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+    }
+    reader
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::bad("unreadable_file", e.to_string()))?;
+    progress.enter(Phase::Indexing);
+    store::restore_indexes(&mut tx, deferred).await?;
+    report.written = writer.persons;
+    report.households = writer.households.len() as u64;
+    let record = audit::entry(
+        state.now_ms(),
+        &k.audit(),
+        "register.import_residents",
+        format!("file:{}", upload.name),
+        k.actor.scope_root(),
+        serde_json::json!({"rows": report.rows, "persons": report.written, "households": report.households}),
+    );
+    audit::record(&mut tx, &[record]).await?;
+    tx.commit().await?;
+    report.committed = true;
+    progress.enter(Phase::Done);
+    Ok(report)
+}
+
+struct FirstPass {
+    report: Report,
+    rules: Option<SheetRules>,
+    ids: HashMap<IndexKey, u32>,
+    households: HashMap<HouseholdKey, HouseholdSeen>,
+}
+
+fn first_pass(
+    path: &std::path::Path,
+    format: source::Format,
+    chosen: &[(String, String)],
+    rules_of: impl FnOnce(Mapping) -> SheetRules,
+    progress: &Progress,
+) -> Result<FirstPass, AppError> {
+    let mut report = Report::default();
+    let mut rules: Option<SheetRules> = None;
+    let mut ids: HashMap<IndexKey, u32> = HashMap::new();
+    let mut households: HashMap<HouseholdKey, HouseholdSeen> = HashMap::new();
+    // The rules are made once, when the headers are known.
+    let mut rules_of = Some(rules_of);
+    source::read_ahead(path, format, &progress.read, |item| {
+        let (row, cells) = match item {
+            source::Item::Headers(headers) => {
+                report.headers = headers.to_vec();
+                return match Mapping::new(RESIDENT_COLUMNS, headers, chosen) {
+                    Ok(m) => {
+                        report.mapping = describe(&m, headers);
+                        rules = rules_of.take().map(|make| make(m));
+                        true
+                    }
+                    Err(u) => {
+                        report.mapping = describe(&u.partial, headers);
+                        for e in u.errors {
+                            report.problems.add(1, "表头", e);
+                        }
+                        false
+                    }
+                };
+            }
+            source::Item::Row(r) => r,
+        };
+        report.rows += 1;
+        progress.rows.fetch_add(1, Ordering::Relaxed);
+        let Some(r) = rules.as_ref() else {
+            return false;
+        };
+        let Some(sheet_row) = r.check(row, &cells, &mut report.problems) else {
+            return true;
+        };
+        let key = index_key(&sheet_row.member.id.index);
+        if let Some(first) = ids.insert(key, row) {
+            ids.insert(key, first);
+            report.problems.add(
+                row,
+                "公民身份号码",
+                format!("与第 {first} 行的身份证号相同：一人只能登记一次"),
+            );
+        }
+        let house = house_hash(&sheet_row);
+        let seen = households
+            .entry(household_key(&sheet_row))
+            .or_insert_with(|| HouseholdSeen {
+                reference: sheet_row.reference.as_str().into(),
+                first_row: row,
+                house,
+                heads: 0,
+                spouses: 0,
+            });
+        if seen.house != house {
+            report.problems.add(
+                row,
+                "户编号",
+                format!(
+                    "户编号 {} 在第 {} 行的住址与这一行不同：同一户只能住一处",
+                    sheet_row.reference, seen.first_row
+                ),
+            );
+        }
+        match sheet_row.member.person.relation {
+            Relation::Head => seen.heads = seen.heads.saturating_add(1),
+            Relation::Spouse => seen.spouses = seen.spouses.saturating_add(1),
+            _ => {}
+        }
+        true
+    })
+    .map_err(|e| AppError::bad("unreadable_file", e.to_string()))?;
+    if report.rows == 0 && rules.is_some() {
+        report.problems.add(2, "", "文件只有表头，没有数据行");
+    }
+    Ok(FirstPass {
+        report,
+        rules,
+        ids,
+        households,
+    })
+}
+
+fn second_pass(
+    path: &std::path::Path,
+    format: source::Format,
+    rules: &SheetRules,
+    progress: &Progress,
+    out: &tokio::sync::mpsc::Sender<Vec<SheetRow>>,
+) -> Result<(), source::SourceError> {
+    let mut batch = Vec::with_capacity(WRITE_BATCH);
+    let mut ignored = Problems::default();
+    let mut open = true;
+    source::read(path, format, &progress.read, |item| {
+        let source::Item::Row((row, cells)) = item else {
+            return true;
+        };
+        if let Some(r) = rules.check(row, &cells, &mut ignored) {
+            batch.push(r);
+        }
+        if batch.len() == WRITE_BATCH {
+            open = out.blocking_send(std::mem::take(&mut batch)).is_ok();
+        }
+        open
+    })?;
+    if !batch.is_empty() {
+        let _ = out.blocking_send(batch);
+    }
+    Ok(())
+}
+
+/// A household's key in the writer's map: 16 bytes of SHA-256 over its grid and number. A
+/// city's sheet has hundreds of thousands of households; two strings each would cost about
+/// 100 MB, and a 128-bit digest never confuses two of them in practice.
+type HouseholdKey = [u8; 16];
+
+fn household_key(r: &SheetRow) -> HouseholdKey {
+    use sha2::Digest;
+    let digest = sha2::Sha256::new()
+        .chain_update(r.grid.as_bytes())
+        .chain_update([0])
+        .chain_update(r.reference.as_bytes())
+        .finalize();
+    let mut k = [0u8; 16];
+    k.copy_from_slice(&digest[..16]);
+    k
+}
+
+/// The second pass's writer: remembers the buildings and households it has made (houses are
+/// found again by the database's unique key when a new household needs one).
+#[derive(Default)]
+struct Writer {
+    /// Grid → building name → id (looked up per row without building a key).
+    buildings: HashMap<String, HashMap<String, i64>>,
+    households: HashMap<HouseholdKey, i64>,
+    persons: u64,
+}
+
+impl Writer {
+    fn building(&self, r: &SheetRow) -> Option<i64> {
+        self.buildings.get(&r.grid)?.get(&r.building).copied()
+    }
+
+    async fn write(&mut self, tx: &mut Tx, rows: &[SheetRow], now: i64) -> Result<(), AppError> {
+        for r in rows {
+            if self.building(r).is_none() {
+                let id = store::building(tx, &r.grid, &r.building, &r.address, now).await?;
+                self.buildings
+                    .entry(r.grid.clone())
+                    .or_default()
+                    .insert(r.building.clone(), id);
+            }
+        }
+        let keys: Vec<HouseholdKey> = rows.iter().map(household_key).collect();
+        // Households new in this batch (their first row), and the houses they live in, each
+        // house once.
+        let mut fresh: Vec<(&SheetRow, HouseholdKey, usize)> = Vec::new();
+        let mut asked = HashSet::new();
+        let mut house_at: HashMap<(i64, &str, &str), usize> = HashMap::new();
+        let mut house_keys: Vec<HouseKey> = Vec::new();
+        for (r, k) in rows.iter().zip(&keys) {
+            if self.households.contains_key(k) || !asked.insert(*k) {
+                continue;
+            }
+            let b = self.building(r).unwrap_or_default();
+            let house = *house_at
+                .entry((b, r.unit.as_str(), r.room.as_str()))
+                .or_insert_with(|| {
+                    house_keys.push((b, r.unit.clone(), r.floor, r.room.clone()));
+                    house_keys.len() - 1
+                });
+            fresh.push((r, *k, house));
+        }
+        let house_ids = store::houses(tx, &house_keys).await?;
+        let new_households: Vec<NewHousehold<'_>> = fresh
+            .iter()
+            .map(|(r, _, house)| (house_ids[*house], r.grid.as_str(), r.reference.as_str(), ""))
+            .collect();
+        let ids = store::insert_households(tx, &new_households, now).await?;
+        self.households
+            .extend(fresh.iter().zip(ids).map(|((_, k, _), id)| (*k, id)));
+        let persons: Vec<NewPerson<'_>> = rows
+            .iter()
+            .zip(&keys)
+            .map(|(r, k)| new_person(self.households[k], &r.grid, &r.member))
+            .collect();
+        let ids = store::insert_persons(tx, &persons, now).await?;
+        let tags: Vec<NewTag<'_>> = rows
+            .iter()
+            .zip(ids)
+            .flat_map(|(r, pid)| {
+                r.member.tags.iter().map(move |(t, level)| NewTag {
+                    person_id: pid,
+                    tag: t,
+                    level,
+                    carer_account_id: None,
+                    next_visit: None,
+                    note: "",
+                })
+            })
+            .collect();
+        store::put_tags(tx, &tags).await?;
+        self.persons += rows.len() as u64;
+        Ok(())
+    }
+}

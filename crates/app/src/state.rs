@@ -1,0 +1,229 @@
+//! The application state every operation runs in: the store, the personal-data keys, the
+//! clock, and the caches and workers kept in step with the database.
+
+use crate::clock::Clock;
+use crate::intake::Intake;
+use crate::notify::CaseEvent;
+use shanzhi_domain::case::Calendar;
+use shanzhi_domain::geo::{IndexItem, LocateIndex};
+use shanzhi_store::cases::CategoryRow;
+use shanzhi_store::vault::Vault;
+use shanzhi_store::{Store, StoreError, calendar, regions};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// Settings of the application.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Web session lifetime.
+    pub session_ttl: Duration,
+    /// API token lifetime.
+    pub token_ttl: Duration,
+    /// First wait before a failed webhook delivery is tried again (doubles each time).
+    pub webhook_retry_base_ms: i64,
+    /// Largest photo accepted, in bytes.
+    pub photo_max_bytes: usize,
+    /// Keys for personal data (ID numbers, phones). The server loads them from its key file;
+    /// the default holds fresh keys that live as long as the process.
+    pub vault: Arc<Vault>,
+    /// Where texts to residents go (the SMS gateway; the demo logs them).
+    pub sms: crate::sms::Sms,
+    /// Where "now" comes from.
+    pub clock: Clock,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            session_ttl: Duration::from_secs(12 * 3600),
+            token_ttl: Duration::from_secs(30 * 24 * 3600),
+            webhook_retry_base_ms: 30_000,
+            photo_max_bytes: shanzhi_domain::case::photo::DEFAULT_MAX_BYTES,
+            vault: Arc::new(Vault::ephemeral()),
+            sms: crate::sms::Sms::default(),
+            clock: Clock::system(),
+        }
+    }
+}
+
+/// How long the category list is kept in memory.
+pub const CATEGORY_TTL: Duration = Duration::from_secs(10);
+
+struct Inner {
+    store: Store,
+    calendar: RwLock<Arc<Calendar>>,
+    index: RwLock<LocateIndex>,
+    config: AppConfig,
+    imports: crate::registers::jobs::Jobs,
+    events: tokio::sync::broadcast::Sender<CaseEvent>,
+    intake: Intake,
+    audit: crate::audit::Sink,
+    categories: RwLock<Option<(std::time::Instant, Arc<Vec<CategoryRow>>)>>,
+    webhook_wake: tokio::sync::Notify,
+    http: reqwest::Client,
+}
+
+/// State shared by every handler: cheap to clone.
+#[derive(Clone)]
+pub struct App(Arc<Inner>);
+
+impl App {
+    /// Builds the state, loading every stored boundary into the locate index.
+    pub async fn new(store: Store, config: AppConfig) -> Result<App, StoreError> {
+        let rows = regions::with_boundaries(&mut store.conn().await?).await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            if let Some(b) = row.boundary()? {
+                items.push(IndexItem {
+                    level: row.level(),
+                    class: row.class(),
+                    code: row.code,
+                    shape: b.shape().clone(),
+                });
+            }
+        }
+        let index = tokio::task::spawn_blocking(move || LocateIndex::build(items))
+            .await
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        tracing::info!(boundaries = index.len(), "locate index built");
+        let calendar = calendar::load(&mut store.conn().await?).await?;
+        let writers = match store.backend() {
+            shanzhi_store::Backend::Sqlite => 1,
+            shanzhi_store::Backend::Postgres => 4,
+        };
+        let intake = Intake::start(&store, writers, &config.clock);
+        let audit = crate::audit::Sink::start(&store);
+        Ok(App(Arc::new(Inner {
+            store,
+            calendar: RwLock::new(Arc::new(calendar)),
+            index: RwLock::new(index),
+            config,
+            imports: Default::default(),
+            events: tokio::sync::broadcast::channel(1024).0,
+            intake,
+            audit,
+            categories: RwLock::new(None),
+            webhook_wake: tokio::sync::Notify::new(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .user_agent(concat!("shanzhi-webhooks/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        })))
+    }
+
+    /// Register imports running or recently finished.
+    pub fn imports(&self) -> &crate::registers::jobs::Jobs {
+        &self.0.imports
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &AppConfig {
+        &self.0.config
+    }
+
+    /// The audit queue the HTTP layer appends to.
+    pub fn audit(&self) -> &crate::audit::Sink {
+        &self.0.audit
+    }
+
+    /// The keys for personal data.
+    pub fn vault(&self) -> &Vault {
+        &self.0.config.vault
+    }
+
+    /// Tells live feeds about a committed change and wakes the webhook worker.
+    pub fn publish(&self, event: CaseEvent) {
+        // No subscribers is fine: nobody is watching.
+        let _ = self.0.events.send(event);
+        self.0.webhook_wake.notify_one();
+    }
+
+    /// The active categories, read from the database at most every few seconds (every report
+    /// needs them; an edit shows within [`CATEGORY_TTL`] in every process).
+    pub async fn categories(&self) -> Result<Arc<Vec<CategoryRow>>, crate::AppError> {
+        if let Some((at, list)) = &*self.0.categories.read().unwrap_or_else(|p| p.into_inner())
+            && at.elapsed() < CATEGORY_TTL
+        {
+            return Ok(list.clone());
+        }
+        let fresh =
+            Arc::new(shanzhi_store::cases::categories(&mut self.store().conn().await?).await?);
+        *self.0.categories.write().unwrap_or_else(|p| p.into_inner()) =
+            Some((std::time::Instant::now(), fresh.clone()));
+        Ok(fresh)
+    }
+
+    /// The group-commit queue reports are filed through.
+    pub fn intake(&self) -> &Intake {
+        &self.0.intake
+    }
+
+    /// A live feed of committed changes.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<CaseEvent> {
+        self.0.events.subscribe()
+    }
+
+    /// Waits until a change is published (the webhook worker's wake-up).
+    pub async fn changes_published(&self) {
+        self.0.webhook_wake.notified().await;
+    }
+
+    /// The HTTP client webhooks are delivered with.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.0.http
+    }
+
+    /// The working-day calendar deadlines are counted against.
+    pub fn calendar(&self) -> Arc<Calendar> {
+        self.0
+            .calendar
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Reloads the calendar after it was edited.
+    pub async fn reload_calendar(&self) -> Result<(), crate::AppError> {
+        let fresh = calendar::load(&mut self.store().conn().await?).await?;
+        *self.0.calendar.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(fresh);
+        Ok(())
+    }
+
+    /// Runs `f` with the locate index for reading.
+    pub fn with_index<R>(&self, f: impl FnOnce(&LocateIndex) -> R) -> R {
+        // A poisoned lock only means a writer panicked mid-update of an in-memory cache; the
+        // data is still usable, so recover rather than fail every request.
+        f(&self.0.index.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Runs `f` with the locate index for writing.
+    pub fn update_index(&self, f: impl FnOnce(&mut LocateIndex)) {
+        f(&mut self.0.index.write().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), crate::AppError> {
+        Ok(self.0.store.ping().await?)
+    }
+
+    /// The connection pool's size and idle connections, for the metrics.
+    pub fn pool_stats(&self) -> (u32, usize) {
+        self.0.store.pool_stats()
+    }
+
+    /// Where "now" comes from.
+    pub fn clock(&self) -> &Clock {
+        &self.0.config.clock
+    }
+
+    /// Now, in milliseconds since the Unix epoch, by the state's clock.
+    pub fn now_ms(&self) -> i64 {
+        self.0.config.clock.now_ms()
+    }
+}

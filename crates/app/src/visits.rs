@@ -1,0 +1,287 @@
+//! Visits (走访) to households and places: purpose, notes, findings; a household visit moves
+//! every tagged member's next due day by their tag's frequency; register changes made during a
+//! visit are recorded with it; the residents due a visit are listed per grid and carer.
+
+use crate::audit;
+use crate::registers::{Keeper, places, residents};
+use crate::{App, AppError};
+use shanzhi_domain::case::Day;
+use shanzhi_domain::patrol::next_due;
+use shanzhi_domain::register::vocab::VisitPurpose;
+use shanzhi_store::Tx;
+use shanzhi_store::visits::{self as store, NewVisit};
+pub use shanzhi_store::visits::{ChangeRow, DueRow, VisitRow, Visited};
+
+/// A visit as entered.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct VisitInput {
+    /// The household visited (or `place_id`).
+    pub household_id: Option<i64>,
+    /// The place visited (or `household_id`).
+    pub place_id: Option<i64>,
+    /// 走访事由: 关爱走访, 信息核实, 矛盾排查, 安全检查, 政策宣传, 帮扶服务 (or their codes).
+    pub purpose: String,
+    /// What was said and seen, up to 2,000 characters.
+    #[serde(default)]
+    pub notes: String,
+    /// Problems found, up to 1,000 characters.
+    #[serde(default)]
+    pub findings: String,
+    /// The day (ISO); today when omitted. At most 30 days back, never ahead.
+    pub day: Option<String>,
+}
+
+/// How far back a visit may be entered (a notebook typed in at the end of the month).
+const BACKDATE_DAYS: i64 = 30;
+
+fn visit_day(day: Option<&str>, today: Day) -> Result<Day, AppError> {
+    let Some(text) = day.filter(|d| !d.trim().is_empty()) else {
+        return Ok(today);
+    };
+    let d = Day::parse(text.trim()).ok_or_else(|| {
+        AppError::bad(
+            "invalid_day",
+            format!("走访日期 {text} 无效，应写成 2026-10-01"),
+        )
+    })?;
+    if d > today {
+        return Err(AppError::bad("future_day", "走访日期不能晚于今天"));
+    }
+    if today.since(d) > BACKDATE_DAYS {
+        return Err(AppError::bad(
+            "too_old",
+            format!("只能补录 {BACKDATE_DAYS} 天内的走访"),
+        ));
+    }
+    Ok(d)
+}
+
+fn limited<'a>(text: &'a str, what: &str, max: usize) -> Result<&'a str, AppError> {
+    let t = text.trim();
+    if t.chars().count() > max {
+        return Err(AppError::bad(
+            "invalid_field",
+            format!("{what}不超过 {max} 个字"),
+        ));
+    }
+    Ok(t)
+}
+
+/// Records a visit; a household visit resets its tagged members' next due days.
+pub async fn record(state: &App, k: Keeper<'_>, v: &VisitInput) -> Result<VisitRow, AppError> {
+    k.must_keep()?;
+    let purpose = VisitPurpose::parse(v.purpose.trim()).ok_or_else(|| {
+        AppError::bad(
+            "invalid_purpose",
+            format!("请选择走访事由：{}", VisitPurpose::choices()),
+        )
+    })?;
+    let notes = limited(&v.notes, "走访情况", 2_000)?;
+    let findings = limited(&v.findings, "发现的问题", 1_000)?;
+    if notes.is_empty() && findings.is_empty() {
+        return Err(AppError::bad(
+            "notes_required",
+            "请填写走访情况或发现的问题",
+        ));
+    }
+    let day = visit_day(v.day.as_deref(), state.clock().today())?;
+    let (node, target) = match (v.household_id, v.place_id) {
+        (Some(h), None) => (
+            residents::visible_household(state, k, h).await?.node_code,
+            format!("household:{h}"),
+        ),
+        (None, Some(p)) => (
+            places::visible(state, k, p).await?.node_code,
+            format!("place:{p}"),
+        ),
+        _ => {
+            return Err(AppError::bad(
+                "target_required",
+                "请指明走访的住户（household_id）或场所（place_id），二者选一",
+            ));
+        }
+    };
+    let label = k.audit().label;
+    let day_text = day.to_string();
+    let mut tx = state.store().begin().await?;
+    let id = store::insert(
+        &mut tx,
+        &NewVisit {
+            node_code: &node,
+            household_id: v.household_id,
+            place_id: v.place_id,
+            visitor: (k.account.id, &label),
+            day: &day_text,
+            at: state.now_ms(),
+            purpose: purpose.code(),
+            notes,
+            findings,
+        },
+    )
+    .await?;
+    if let Some(h) = v.household_id {
+        reset_due(&mut tx, h, day).await?;
+    }
+    let record = audit::entry(
+        state.now_ms(),
+        &k.audit(),
+        "register.visit",
+        target,
+        Some(&node),
+        serde_json::json!({"visit": id, "day": day_text, "purpose": purpose.code()}),
+    );
+    audit::record(&mut tx, &[record]).await?;
+    let row = store::get(&mut tx, id)
+        .await?
+        .ok_or_else(|| AppError::Internal("visit not written".into()))?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// Moves each tagged member's next due day to a frequency after `day`, unless a later visit
+/// already set it further (a back-dated entry never pulls a due day earlier).
+async fn reset_due(tx: &mut Tx, household_id: i64, day: Day) -> Result<(), AppError> {
+    let tags = store::household_tags(tx, household_id).await?;
+    for (person, tag, every, current) in tags {
+        let due = next_due(Some(day), day, u32::try_from(every).unwrap_or(0));
+        let keeps_later = current
+            .as_deref()
+            .and_then(Day::parse)
+            .is_some_and(|c| c > due);
+        if !keeps_later {
+            store::set_next_visit(tx, person, &tag, &due.to_string()).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A visit the keeper may see.
+pub async fn visible(state: &App, k: Keeper<'_>, id: i64) -> Result<VisitRow, AppError> {
+    let v = store::get(&mut state.store().conn().await?, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    k.must_see(&v.node_code)?;
+    Ok(v)
+}
+
+/// Visits to a household or a place the keeper may see, newest first.
+pub async fn of(state: &App, k: Keeper<'_>, what: Visited) -> Result<Vec<VisitRow>, AppError> {
+    match what {
+        Visited::Household(h) => {
+            residents::visible_household(state, k, h).await?;
+        }
+        Visited::Place(p) => {
+            places::visible(state, k, p).await?;
+        }
+    }
+    Ok(store::of(&mut state.store().conn().await?, what).await?)
+}
+
+/// Visits that carry their register changes in a history: the newest ten (older ones rarely
+/// matter, and each costs a read).
+const HISTORY_WITH_CHANGES: usize = 10;
+
+/// Visits to a household or a place the keeper may see, newest first, the newest with the
+/// register changes made during them (信息核实).
+pub async fn history(
+    state: &App,
+    k: Keeper<'_>,
+    what: Visited,
+) -> Result<Vec<(VisitRow, Vec<ChangeRow>)>, AppError> {
+    let visits = of(state, k, what).await?;
+    let mut conn = state.store().conn().await?;
+    let mut out = Vec::with_capacity(visits.len());
+    for (i, v) in visits.into_iter().enumerate() {
+        let changes = if i < HISTORY_WITH_CHANGES {
+            store::changes(&mut conn, v.id).await?
+        } else {
+            Vec::new()
+        };
+        out.push((v, changes));
+    }
+    Ok(out)
+}
+
+/// A visit the keeper may see, with the register changes made during it.
+pub async fn with_changes(
+    state: &App,
+    k: Keeper<'_>,
+    id: i64,
+) -> Result<(VisitRow, Vec<ChangeRow>), AppError> {
+    let visit = visible(state, k, id).await?;
+    let changes = store::changes(&mut state.store().conn().await?, id).await?;
+    Ok((visit, changes))
+}
+
+/// The register changes a person edit makes during a visit, checked against the visit: the
+/// keeper's own, to the person's household, on or after the visit's day.
+pub async fn changes_during(
+    tx: &mut Tx,
+    k: Keeper<'_>,
+    visit_id: i64,
+    household_id: i64,
+    today: Day,
+) -> Result<(), AppError> {
+    let v = store::get(tx, visit_id)
+        .await?
+        .ok_or_else(|| AppError::bad("invalid_visit", "所选走访记录不存在"))?;
+    if v.account_id != k.account.id || v.household_id != Some(household_id) {
+        return Err(AppError::bad(
+            "invalid_visit",
+            "只能把本人对该户的走访记为信息核实的来源",
+        ));
+    }
+    if today.since(Day::parse(&v.day).unwrap_or(Day::of(0))) > BACKDATE_DAYS {
+        return Err(AppError::bad(
+            "invalid_visit",
+            "这次走访已超过 30 天，请记录一次新的走访",
+        ));
+    }
+    Ok(())
+}
+
+/// Records the changed fields of a person edit against a visit.
+pub async fn record_changes(
+    tx: &mut Tx,
+    visit_id: i64,
+    person_id: i64,
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+) -> Result<(), AppError> {
+    const FIELDS: [(&str, &str); 6] = [
+        ("name", "姓名"),
+        ("phone", "联系电话"),
+        ("relation", "与户主关系"),
+        ("status", "居住状态"),
+        ("moved_out", "迁出日期"),
+        ("tags", "重点人群标签"),
+    ];
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let changes: Vec<ChangeRow> = FIELDS
+        .iter()
+        .filter(|(key, _)| before[key] != after[key])
+        .map(|(key, label)| ChangeRow {
+            person_id: Some(person_id),
+            field: (*label).to_owned(),
+            before_value: text(&before[key]),
+            after_value: text(&after[key]),
+        })
+        .collect();
+    Ok(store::add_changes(tx, visit_id, &changes).await?)
+}
+
+/// Tagged residents in scope due a visit by today: never visited first, then the longest overdue.
+pub async fn due(
+    state: &App,
+    k: Keeper<'_>,
+    node: &str,
+    limit: u32,
+) -> Result<Vec<DueRow>, AppError> {
+    k.must_see(node)?;
+    let today = Day::of(state.now_ms()).to_string();
+    Ok(store::due(&mut state.store().conn().await?, node, &today, limit).await?)
+}

@@ -1,0 +1,116 @@
+//! The background work every running application does, started in one place: the deadline
+//! scheduler (escalation of overdue cases, purge of expired sessions), webhook deliveries, the
+//! audit chain's sealer, and the dashboard's tally fold with SQLite's WAL checkpoints. All of
+//! it keeps its state in the database, so a restart resumes where it stopped and several
+//! processes may run it at once.
+
+use crate::{App, audit, cases, notify};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// The running workers; dropped or stopped, they end.
+pub struct Workers(Vec<JoinHandle<()>>);
+
+impl Workers {
+    /// Starts every worker. The scheduler first runs one `escalation_every` after the start,
+    /// then at that interval.
+    pub fn start(app: &App, escalation_every: Duration) -> Workers {
+        Workers(vec![
+            scheduler(app.clone(), escalation_every.max(Duration::from_secs(1))),
+            webhooks(app.clone()),
+            sealer(app.clone()),
+            checkpoints(app.clone()),
+        ])
+    }
+
+    /// Stops every worker.
+    pub fn stop(&self) {
+        for w in &self.0 {
+            w.abort();
+        }
+    }
+}
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Runs `work` every `every`, the first time one interval after the start.
+fn every<F, W>(every: Duration, work: W) -> JoinHandle<()>
+where
+    W: Fn() -> F + Send + 'static,
+    F: Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            work().await;
+        }
+    })
+}
+
+/// Overdue cases go one tier up; expired sessions and tokens are deleted (they are already
+/// refused; this only keeps the tables small).
+fn scheduler(app: App, interval: Duration) -> JoinHandle<()> {
+    every(interval, move || {
+        let app = app.clone();
+        async move {
+            match cases::escalate_overdue(&app).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(escalated = n, "overdue cases escalated"),
+                Err(e) => tracing::warn!(error = %e, "deadline scheduler"),
+            }
+            if let Err(e) = crate::accounts::purge_expired(&app).await {
+                tracing::warn!(error = %e, "purging expired sessions");
+            }
+        }
+    })
+}
+
+/// Delivers webhook notifications right after each change is published, and every second for
+/// retries that have come due. Deliveries are rows in the database (an outbox).
+fn webhooks(app: App) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = notify::deliver_due(&app).await {
+                tracing::warn!(error = %e, "webhook delivery");
+            }
+            tokio::select! {
+                () = app.changes_published() => {}
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+    })
+}
+
+/// Seals new audit records into the chain every second.
+fn sealer(app: App) -> JoinHandle<()> {
+    every(Duration::from_secs(1), move || {
+        let app = app.clone();
+        async move {
+            if let Err(e) = audit::seal(app.store(), app.vault()).await {
+                tracing::warn!(error = %e, "sealing the audit chain");
+            }
+        }
+    })
+}
+
+/// Every second: folds the dashboard's tally changes, and checkpoints the SQLite WAL so that no
+/// commit waits for it.
+fn checkpoints(app: App) -> JoinHandle<()> {
+    every(Duration::from_secs(1), move || {
+        let store = app.store().clone();
+        async move {
+            if let Err(e) = shanzhi_store::dashboard::fold(&store).await {
+                tracing::warn!(error = %e, "dashboard tallies");
+            }
+            if let Err(e) = store.checkpoint().await {
+                tracing::warn!(error = %e, "WAL checkpoint");
+            }
+        }
+    })
+}
