@@ -5,7 +5,6 @@ use crate::regions;
 use crate::{App, AppError, Principal};
 use shanzhi_domain::auth::Actor;
 use shanzhi_domain::auth::{Binding, Role, check_binding, check_password_policy};
-use shanzhi_domain::region::Level;
 use shanzhi_store::accounts::{self, NewAccount};
 pub use shanzhi_store::accounts::{AccountRow, DepartmentRow};
 use shanzhi_store::{regions as region_store, sessions};
@@ -115,7 +114,7 @@ pub(crate) async fn create_in(
     let new = NewAccount {
         username: &username,
         display_name: &input.display_name,
-        role: input.role.as_str(),
+        role: input.role,
         node_code: input.node_code.as_deref(),
         department_id: input.department_id,
         password_hash: &hash,
@@ -253,13 +252,7 @@ pub async fn place_of(state: &App, a: &AccountRow) -> Result<String, AppError> {
     let node = region_store::get(&mut state.store().conn().await?, code).await?;
     Ok(node.map_or_else(
         || code.clone(),
-        |n| {
-            format!(
-                "{}（{}）",
-                n.name,
-                Level::parse(&n.level).map_or("", Level::label)
-            )
-        },
+        |n| format!("{}（{}）", n.name, n.level.label()),
     ))
 }
 

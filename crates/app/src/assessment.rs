@@ -20,7 +20,7 @@ use shanzhi_store::vault::Field;
 use std::collections::HashMap;
 
 /// One worker's month.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct WorkerScore {
     /// Account.
     pub account_id: i64,
@@ -45,7 +45,7 @@ pub struct WorkerScore {
 }
 
 /// A month's assessment under a node.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct MonthAssessment {
     /// Node code.
     pub code: String,
@@ -287,7 +287,7 @@ pub async fn evaluate(
     let mut tx = state.store().begin().await?;
     let worker = shanzhi_store::accounts::by_id(&mut tx, account_id)
         .await?
-        .filter(|a| a.role == Role::GridWorker.as_str())
+        .filter(|a| a.role == Role::GridWorker)
         .filter(|a| a.node_code.as_deref().is_some_and(|n| actor.sees(n)))
         .ok_or_else(AppError::not_found)?;
     store::evaluate(
@@ -367,7 +367,7 @@ pub async fn rate(state: &App, grid: &str, r: &RatingInput) -> Result<(), AppErr
 }
 
 /// A community's quarter.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct UnitScore {
     /// Community code.
     pub code: String,

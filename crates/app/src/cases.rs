@@ -8,46 +8,17 @@ use shanzhi_domain::auth::Actor;
 use shanzhi_domain::auth::Role;
 use shanzhi_domain::case::photo::Prepared;
 use shanzhi_domain::case::{
-    Action, Calendar, CaseFacts, Party, Relation, Stage, Tier, WorkflowError, apply,
+    Action, Calendar, CaseFacts, Party, Relation, Satisfaction, Source, Stage, Tier, WorkflowError,
+    apply,
 };
 use shanzhi_domain::geo::Crs;
 use shanzhi_domain::personal::{mask_phone, normalize_phone};
 use shanzhi_store::accounts::AccountRow;
 use shanzhi_store::cases::{self, CaseUpdate, NewCase, NewEvent};
 pub use shanzhi_store::cases::{CaseRow, CategoryRow};
-pub use shanzhi_store::cases::{parse_clock, parse_tier, tier_name};
 use shanzhi_store::regions::NodeRow;
 use shanzhi_store::vault::Field;
 use shanzhi_store::{Tx, regions as region_store, summons};
-
-/// Where a report comes from.
-pub const SOURCES: [&str; 9] = [
-    "grid_patrol",
-    "resident_qr",
-    "mobile",
-    "hotline",
-    "petition",
-    "assignment",
-    "api",
-    "open311",
-    "opinion",
-];
-
-/// A source in Chinese.
-pub fn source_label(source: &str) -> &'static str {
-    match source {
-        "grid_patrol" => "网格巡查",
-        "resident_qr" => "居民扫码",
-        "mobile" => "移动网格员随手拍",
-        "hotline" => "12345热线",
-        "petition" => "信访",
-        "assignment" => "上级交办",
-        "api" => "接口",
-        "open311" => "Open311",
-        "opinion" => "社情民意",
-        _ => "其他",
-    }
-}
 
 /// A report by a staff member (grid worker on patrol, officer, mobile reporter, API client).
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
@@ -109,7 +80,7 @@ pub(crate) struct Filing {
     pub node: NodeRow,
     pub lon_lat: Option<(f64, f64)>,
     pub address: Option<String>,
-    pub source: &'static str,
+    pub source: Source,
     pub reporter_account: Option<i64>,
     pub reporter_name: Option<String>,
     pub actor_label: String,
@@ -153,12 +124,6 @@ pub(crate) fn check(f: &Filing, categories: &[CategoryRow]) -> Result<CategoryRo
             "标题不能为空，且不超过 100 个字",
         ));
     }
-    if !SOURCES.contains(&f.source) {
-        return Err(AppError::bad(
-            "invalid_source",
-            format!("未知来源 {}", f.source),
-        ));
-    }
     if f.node.retired_at.is_some() || f.node.code.len() < 12 {
         return Err(AppError::bad(
             "invalid_node",
@@ -190,14 +155,14 @@ struct Derived {
 
 fn derive(p: &Placed<'_>, now: i64) -> Derived {
     let node = &p.filing.node;
-    let default_tier = parse_tier(&p.category.tier).unwrap_or(Tier::Community);
+    let default_tier = p.category.tier;
     // A grid-level matter reported outside any grid starts at the community.
     let tier = if default_tier == Tier::Grid && node.code.len() < 15 {
         Tier::Community
     } else {
         default_tier
     };
-    let clock = p.category.clock();
+    let clock = p.category.clock;
     Derived {
         tracking: tracking_code(),
         holder: holder_of(&node.code, tier).unwrap_or_else(|| node.code.clone()),
@@ -237,7 +202,7 @@ pub(crate) async fn file_many(
                     .as_deref()
                     .map(str::trim)
                     .filter(|a| !a.is_empty()),
-                tier: tier_name(d.tier),
+                tier: d.tier,
                 holder_code: &d.holder,
                 reporter_account: f.reporter_account,
                 reporter_name: f
@@ -257,7 +222,7 @@ pub(crate) async fn file_many(
                 actor_label: &f.actor_label,
                 action: "report",
                 from_stage: None,
-                to_stage: "reported",
+                to_stage: Stage::Reported,
                 note: "",
                 public: true,
             };
@@ -336,13 +301,12 @@ pub async fn report(
             ));
         }
     };
-    let source = match input.source.as_deref() {
-        None => "grid_patrol",
-        Some(s) => SOURCES
-            .iter()
-            .find(|x| **x == s)
-            .copied()
-            .ok_or_else(|| AppError::bad("invalid_source", format!("未知来源 {s}")))?,
+    let source = match input.source.as_deref().filter(|s| !s.trim().is_empty()) {
+        None => Source::GridPatrol,
+        Some(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| AppError::bad("invalid_source", format!("未知来源 {s}")))?,
     };
     let filing = Filing {
         category: input.category,
@@ -416,7 +380,7 @@ pub async fn report_public(
         node,
         lon_lat: None,
         address: r.address,
-        source: "resident_qr",
+        source: Source::ResidentQr,
         reporter_account: None,
         actor_label: name.map_or_else(|| "居民".to_owned(), |n| format!("居民 {n}")),
         reporter_name: name.map(str::to_owned),
@@ -482,11 +446,13 @@ pub async fn search(
 ) -> Result<Vec<CaseRow>, AppError> {
     let stage = given(&q.stage);
     if let Some(s) = stage {
-        stage_of(s).map_err(|_| AppError::bad("invalid_stage", format!("未知状态 {s}")))?;
+        s.parse::<Stage>()
+            .map_err(|_| AppError::bad("invalid_stage", format!("未知状态 {s}")))?;
     }
     let source = given(&q.source);
-    if let Some(s) = source.filter(|s| !SOURCES.contains(s)) {
-        return Err(AppError::bad("invalid_source", format!("未知来源 {s}")));
+    if let Some(s) = source {
+        s.parse::<Source>()
+            .map_err(|_| AppError::bad("invalid_source", format!("未知来源 {s}")))?;
     }
     let terms = given(&q.q)
         .map(shanzhi_domain::case::query_terms)
@@ -551,9 +517,7 @@ pub async fn visible(state: &App, actor: &Actor, id: i64) -> Result<CaseRow, App
 
 /// Whether the actor may blow the whistle on the case (for showing the form).
 pub fn may_summon(actor: &Actor, case: &CaseRow) -> bool {
-    let (Ok(stage), Some(tier)) = (stage_of(&case.stage), parse_tier(&case.tier)) else {
-        return false;
-    };
+    let (stage, tier) = (case.stage, case.tier);
     relation(actor, case, stage, tier).is_some_and(|relation| {
         shanzhi_domain::case::may_summon(
             stage,
@@ -575,8 +539,8 @@ pub async fn summon(
     department_ids: &[i64],
     hours: Option<i64>,
 ) -> Result<Vec<summons::SummonsRow>, AppError> {
-    let stage = stage_of(&case.stage)?;
-    let tier = parse_tier(&case.tier).unwrap_or(Tier::District);
+    let stage = case.stage;
+    let tier = case.tier;
     let relation = relation(actor, case, stage, tier)
         .ok_or_else(|| AppError::Forbidden("您与此事件无关".into()))?;
     shanzhi_domain::case::may_summon(
@@ -633,8 +597,8 @@ pub async fn summon(
         actor_id: Some(account.id),
         actor_label: &label,
         action: "summon",
-        from_stage: Some(&case.stage),
-        to_stage: &case.stage,
+        from_stage: Some(case.stage),
+        to_stage: case.stage,
         note: &note,
         public: false,
     };
@@ -684,8 +648,8 @@ pub async fn report_in(
         actor_id: Some(account.id),
         actor_label: &label,
         action: "report_in",
-        from_stage: Some(&case.stage),
-        to_stage: &case.stage,
+        from_stage: Some(case.stage),
+        to_stage: case.stage,
         note: &note,
         public: false,
     };
@@ -715,9 +679,8 @@ fn relation(actor: &Actor, case: &CaseRow, stage: Stage, tier: Tier) -> Option<R
 
 /// The actor as a party to the case (403 when it has no standing).
 pub fn party_of(actor: &Actor, case: &CaseRow) -> Result<Party, AppError> {
-    let stage = stage_of(&case.stage)?;
-    let tier = parse_tier(&case.tier)
-        .ok_or_else(|| AppError::Internal(format!("case {} tier {}", case.id, case.tier)))?;
+    let stage = case.stage;
+    let tier = case.tier;
     let relation = relation(actor, case, stage, tier)
         .ok_or_else(|| AppError::Forbidden("您与此事件无关，不能办理".into()))?;
     Ok(Party::Staff {
@@ -841,9 +804,8 @@ pub async fn transition(
     m: Move,
 ) -> Result<CaseRow, AppError> {
     let id = case.id;
-    let stage = stage_of(&case.stage)?;
-    let tier = parse_tier(&case.tier)
-        .ok_or_else(|| AppError::Internal(format!("case {id} tier {}", case.tier)))?;
+    let stage = case.stage;
+    let tier = case.tier;
     let mut conn = state.store().conn().await?;
     let category = cases::category(&mut conn, &case.category_code).await?;
     let facts = CaseFacts {
@@ -883,7 +845,7 @@ pub async fn transition(
     let merged_into = match (&m.action, who) {
         (Action::Merge { into, .. }, Who::Staff { actor, .. }) => {
             let target = visible(state, actor, *into).await?;
-            if target.id == case.id || stage_of(&target.stage)?.is_final() {
+            if target.id == case.id || target.stage.is_final() {
                 return Err(AppError::bad(
                     "invalid_merge",
                     "只能合并到另一件未办结的事件",
@@ -894,11 +856,11 @@ pub async fn transition(
         _ => case.merged_into,
     };
     let satisfaction = match &m.action {
-        Action::Rate { satisfaction } => Some(satisfaction.as_str().to_owned()),
-        _ => case.satisfaction.clone(),
+        Action::Rate { satisfaction } => Some(*satisfaction),
+        _ => case.satisfaction,
     };
     drop(conn);
-    let to = stage_name(change.to);
+    let to = change.to;
     let now = state.now_ms();
     // Moving on ends a suspension: the clock runs again, the deadlines moved by the pause.
     let (mut accept_due, mut handle_due) = if change.to != stage {
@@ -910,17 +872,17 @@ pub async fn transition(
     // A case escalated by the scheduler starts a fresh clock at its new level.
     if let (Who::System, Some(c)) = (who, &category) {
         let cal = state.calendar();
-        accept_due = cal.due(c.clock(), now, c.accept_hours.into());
-        handle_due = cal.due(c.clock(), now, c.handle_hours.into());
+        accept_due = cal.due(c.clock, now, c.accept_hours.into());
+        handle_due = cal.due(c.clock, now, c.handle_hours.into());
     }
     let update = CaseUpdate {
         stage: to,
-        tier: tier_name(change.tier.unwrap_or(tier)),
+        tier: change.tier.unwrap_or(tier),
         holder_code: &holder,
         department_id,
         reopened: case.reopened + i16::from(change.reopens),
         merged_into,
-        satisfaction: satisfaction.as_deref(),
+        satisfaction,
         accept_due,
         handle_due,
         suspended_at,
@@ -952,7 +914,7 @@ pub async fn transition(
         actor_id,
         actor_label: &label,
         action: m.action.name(),
-        from_stage: Some(&case.stage),
+        from_stage: Some(case.stage),
         to_stage: to,
         note: note.trim(),
         public: m.action.is_public(),
@@ -965,31 +927,6 @@ pub async fn transition(
     tx.commit().await?;
     state.publish(change);
     Ok(row)
-}
-
-/// The stored name of a stage.
-pub fn stage_name(s: Stage) -> &'static str {
-    match s {
-        Stage::Reported => "reported",
-        Stage::Accepted => "accepted",
-        Stage::Rejected => "rejected",
-        Stage::Merged => "merged",
-        Stage::Dispatched => "dispatched",
-        Stage::InProgress => "in_progress",
-        Stage::Handled => "handled",
-        Stage::Verified => "verified",
-        Stage::Closed => "closed",
-        Stage::Rated => "rated",
-        Stage::FollowedUp => "followed_up",
-    }
-}
-
-/// Parses a stored stage name.
-pub fn stage_of(s: &str) -> Result<Stage, AppError> {
-    Stage::ALL
-        .into_iter()
-        .find(|st| stage_name(*st) == s)
-        .ok_or_else(|| AppError::Internal(format!("unknown stage {s}")))
 }
 
 /// Makes sure the standard categories and the holiday calendar exist (first start and upgrades
@@ -1049,9 +986,7 @@ pub fn available_actions(
     case: &CaseRow,
     grid_duty: bool,
 ) -> (Vec<Action>, Vec<Tier>) {
-    let (Ok(stage), Some(tier)) = (stage_of(&case.stage), parse_tier(&case.tier)) else {
-        return (Vec::new(), Vec::new());
-    };
+    let (stage, tier) = (case.stage, case.tier);
     let Some(relation) = relation(actor, case, stage, tier) else {
         return (Vec::new(), Vec::new());
     };
@@ -1110,8 +1045,7 @@ pub async fn possible_duplicates(
             category: &c.category_code,
             at: c.created_at,
             lon_lat: c.lon.zip(c.lat),
-            open: stage_of(&c.stage)
-                .is_ok_and(|s| !s.is_final() && !matches!(s, Stage::Closed | Stage::Rated)),
+            open: !c.stage.is_final() && !matches!(c.stage, Stage::Closed | Stage::Rated),
         }
     }
     if case.lon.is_none() {
@@ -1386,4 +1320,21 @@ pub async fn desk(state: &App, actor: &Actor, id: i64) -> Result<Desk, AppError>
         summon_choices,
         can_report_in,
     })
+}
+
+/// 评价: the reporter of the case with tracking code `tracking` rates how it was handled, on
+/// the version they saw. 不满意 reopens it (once; then the command centre takes it).
+pub async fn rate(
+    state: &App,
+    tracking: &str,
+    satisfaction: Satisfaction,
+    version: i64,
+) -> Result<CaseRow, AppError> {
+    let case = by_tracking(state, tracking).await?;
+    let m = Move {
+        action: Action::Rate { satisfaction },
+        version,
+        department_id: None,
+    };
+    transition(state, Who::Reporter, case, m).await
 }

@@ -14,7 +14,7 @@ use shanzhi_store::dashboard as store;
 use std::collections::{BTreeMap, HashMap};
 
 /// Case counts with their rates, as the API and pages show them.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Figures {
     /// The counts.
     #[serde(flatten)]
@@ -39,7 +39,7 @@ impl From<CaseCounts> for Figures {
 }
 
 /// One child node's figures.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ChildFigures {
     /// Code.
     pub code: String,
@@ -54,7 +54,7 @@ pub struct ChildFigures {
 }
 
 /// One category's figures.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct CategoryFigures {
     /// Top-level category code.
     pub code: String,
@@ -65,7 +65,7 @@ pub struct CategoryFigures {
 }
 
 /// One day of the trend.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct TrendDay {
     /// Day (ISO).
     pub day: String,
@@ -76,7 +76,7 @@ pub struct TrendDay {
 }
 
 /// 吹哨报到 in the period.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct SummonsFigures {
     /// Departments summoned.
     pub summoned: i64,
@@ -87,7 +87,7 @@ pub struct SummonsFigures {
 }
 
 /// Mediations concluded in the period.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct MediationFigures {
     /// 调解成功.
     pub settled: i64,
@@ -98,7 +98,7 @@ pub struct MediationFigures {
 }
 
 /// Patrols against 一日双巡 over the period's finished days.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct PatrolFigures {
     /// Grid-days finished in the period.
     pub grid_days: i64,
@@ -109,7 +109,7 @@ pub struct PatrolFigures {
 }
 
 /// Visits.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct VisitFigures {
     /// Visits made in the period.
     pub done: i64,
@@ -118,7 +118,7 @@ pub struct VisitFigures {
 }
 
 /// Everything on the dashboard for a node and a period.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Dashboard {
     /// Node code.
     pub code: String,

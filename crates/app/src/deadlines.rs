@@ -6,12 +6,13 @@ use crate::{App, AppError};
 use shanzhi_domain::auth::Actor;
 use shanzhi_domain::auth::Role;
 use shanzhi_domain::case::{
-    ClockError, ClockFacts, Day, DayKind, Request, may_decide, may_request, may_resume, resumed_due,
+    ClockError, ClockFacts, Day, DayKind, Request, RequestKind, may_decide, may_request,
+    may_resume, resumed_due,
 };
 use shanzhi_store::accounts::AccountRow;
 pub use shanzhi_store::calendar::CalendarDayRow;
 pub use shanzhi_store::case_requests::RequestRow;
-use shanzhi_store::cases::{self, CaseRow, CaseUpdate, NewEvent, parse_clock};
+use shanzhi_store::cases::{self, CaseRow, CaseUpdate, NewEvent};
 use shanzhi_store::{calendar, case_requests};
 
 const HOUR_MS: i64 = 3_600_000;
@@ -84,7 +85,7 @@ pub async fn remove_day(state: &App, actor: &Actor, day: &str) -> Result<(), App
 
 fn facts(case: &CaseRow, pending: bool) -> Result<ClockFacts, AppError> {
     Ok(ClockFacts {
-        stage: crate::cases::stage_of(&case.stage)?,
+        stage: case.stage,
         pending,
         suspended: case.suspended_at.is_some(),
         extensions: u8::try_from(case.extensions).unwrap_or(u8::MAX),
@@ -102,8 +103,8 @@ fn event<'a>(
         actor_id: Some(account.id),
         actor_label: label,
         action,
-        from_stage: Some(&case.stage),
-        to_stage: &case.stage,
+        from_stage: Some(case.stage),
+        to_stage: case.stage,
         note,
         public: false,
     }
@@ -129,7 +130,7 @@ pub async fn request(
     let id = case_requests::insert(
         &mut tx,
         case.id,
-        request.name(),
+        request.kind(),
         hours,
         reason.trim(),
         account.id,
@@ -182,15 +183,11 @@ pub async fn decide(
     }
     let cal = state.calendar();
     let mut update = CaseUpdate::from_row(case);
-    let what = if req.kind == "extend" {
-        "延期"
-    } else {
-        "挂起"
-    };
+    let what = req.kind.label();
     if approve {
         match req.hours {
-            Some(h) if req.kind == "extend" => {
-                update.handle_due = cal.add(parse_clock(&case.clock), case.handle_due, h * HOUR_MS);
+            Some(h) if req.kind == RequestKind::Extend => {
+                update.handle_due = cal.add(case.clock, case.handle_due, h * HOUR_MS);
                 update.extensions += 1;
             }
             _ => update.suspended_at = Some(now),
@@ -224,7 +221,7 @@ pub async fn decide(
 pub fn resumed(state: &App, case: &CaseRow, now: i64) -> (i64, i64) {
     match case.suspended_at {
         Some(since) => {
-            let (cal, clock) = (state.calendar(), parse_clock(&case.clock));
+            let (cal, clock) = (state.calendar(), case.clock);
             (
                 resumed_due(&cal, clock, case.accept_due, since, now),
                 resumed_due(&cal, clock, case.handle_due, since, now),

@@ -7,8 +7,8 @@ use crate::regions;
 use crate::{App, AppError};
 use shanzhi_domain::auth::Actor;
 use shanzhi_domain::case::{
-    DisputeFacts, MediationError, MediatorKind, Outcome, Referral, may_conclude, may_follow_up,
-    may_mediate, success_rate,
+    DisputeFacts, MediationError, MediatorKind, Outcome, OutcomeKind, PartySide, may_conclude,
+    may_follow_up, may_mediate, success_rate,
 };
 use shanzhi_store::Tx;
 use shanzhi_store::accounts::AccountRow;
@@ -40,10 +40,31 @@ pub struct FactsInput {
     /// 涉及金额 in yuan, if money is involved.
     pub amount_yuan: Option<f64>,
     /// At least one party.
-    pub parties: Vec<PartyRow>,
+    pub parties: Vec<PartyInput>,
     /// Mediators.
     #[serde(default)]
-    pub mediators: Vec<MediatorRow>,
+    pub mediators: Vec<MediatorInput>,
+}
+
+/// A party as given.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct PartyInput {
+    /// Name.
+    pub name: String,
+    /// `applicant` (申请方), `respondent` (被申请方) or `other`.
+    pub side: String,
+    /// Anything to know (relation, unit, building).
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A mediator as given.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct MediatorInput {
+    /// grid_worker, peoples_mediator, community_police, legal_adviser, volunteer.
+    pub kind: String,
+    /// Name.
+    pub name: String,
 }
 
 fn mediation_error(e: MediationError) -> AppError {
@@ -65,7 +86,7 @@ async fn facts(tx: &mut Tx, case: &CaseRow) -> Result<(DisputeFacts, String), Ap
     Ok((
         DisputeFacts {
             dispute: category.as_ref().is_some_and(|c| c.dispute),
-            stage: crate::cases::stage_of(&case.stage)?,
+            stage: case.stage,
             decided,
         },
         category.map(|c| c.name).unwrap_or_default(),
@@ -98,8 +119,8 @@ async fn log(
         actor_id: Some(account.id),
         actor_label: &label,
         action,
-        from_stage: Some(&case.stage),
-        to_stage: &case.stage,
+        from_stage: Some(case.stage),
+        to_stage: case.stage,
         note,
         public: false,
     };
@@ -133,34 +154,32 @@ pub async fn set_facts(
     }
     let mut parties = Vec::with_capacity(input.parties.len());
     for (i, p) in input.parties.iter().enumerate() {
-        if !["applicant", "respondent", "other"].contains(&p.side.as_str()) {
-            return Err(AppError::bad(
+        let side = p.side.trim().parse::<PartySide>().map_err(|_| {
+            AppError::bad(
                 "invalid_side",
                 format!(
                     "第 {} 位当事人的身份须为 applicant（申请方）、respondent（被申请方）或 other",
                     i + 1
                 ),
-            ));
-        }
+            )
+        })?;
         parties.push(PartyRow {
             name: text(&p.name, &format!("第 {} 位当事人的姓名", i + 1), 50)?.to_owned(),
-            side: p.side.clone(),
+            side,
             note: p.note.trim().chars().take(200).collect(),
         });
     }
     let mut mediators = Vec::with_capacity(input.mediators.len());
     for (i, m) in input.mediators.iter().enumerate() {
-        serde_json::from_value::<MediatorKind>(serde_json::Value::String(m.kind.clone())).map_err(
-            |_| {
-                AppError::bad(
-                    "invalid_mediator",
-                    format!("第 {} 位调解人员的类别 {} 无效", i + 1, m.kind),
-                )
-            },
-        )?;
+        let kind = m.kind.trim().parse::<MediatorKind>().map_err(|_| {
+            AppError::bad(
+                "invalid_mediator",
+                format!("第 {} 位调解人员的类别 {} 无效", i + 1, m.kind),
+            )
+        })?;
         let name = text(&m.name, &format!("第 {} 位调解人员的姓名", i + 1), 50)?;
         mediators.push(MediatorRow {
-            kind: m.kind.clone(),
+            kind,
             name: name.to_owned(),
         });
     }
@@ -267,7 +286,7 @@ pub async fn conclude(
     let (conclusion, note) = match &outcome {
         Outcome::Settled { agreement } => (
             Conclusion {
-                outcome: "settled",
+                outcome: OutcomeKind::Settled,
                 agreement: Some(agreement.trim()),
                 referral: None,
                 note: None,
@@ -276,9 +295,9 @@ pub async fn conclude(
         ),
         Outcome::Referred { to, reason } => (
             Conclusion {
-                outcome: "referred",
+                outcome: OutcomeKind::Referred,
                 agreement: None,
-                referral: Some(referral_name(*to)),
+                referral: Some(*to),
                 note: Some(reason.trim()),
             },
             format!("调解不成，引导至{}：{}", to.label(), reason.trim()),
@@ -307,15 +326,6 @@ pub async fn conclude(
     .await?;
     tx.commit().await?;
     detail(state, case.id).await
-}
-
-/// The stored name of a referral.
-pub fn referral_name(r: Referral) -> &'static str {
-    match r {
-        Referral::JusticeOffice => "justice_office",
-        Referral::Court => "court",
-        Referral::Arbitration => "arbitration",
-    }
 }
 
 /// Records a follow-up visit (稳控) after the outcome.

@@ -8,6 +8,7 @@ use crate::regions::locate_codes;
 use crate::{App, AppError};
 use shanzhi_domain::auth::Actor;
 use shanzhi_domain::auth::Role;
+use shanzhi_domain::case::Source;
 use shanzhi_domain::case::hotline::{Order, RowError, Table, read_orders};
 use shanzhi_domain::geo::Crs;
 use shanzhi_store::Conn;
@@ -248,7 +249,7 @@ pub async fn import(
             node: p.node.clone(),
             lon_lat: o.lon_lat,
             address: o.address.clone(),
-            source: "hotline",
+            source: Source::Hotline,
             reporter_account: None,
             reporter_name: o.caller.clone(),
             actor_label: format!("12345热线（工单 {}）", o.order_no),

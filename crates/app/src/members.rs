@@ -128,14 +128,14 @@ pub async fn register(state: &App, p: &Principal, r: &Registration) -> Result<Me
         &mut tx,
         &NewMember {
             community: &community.code,
-            kind: r.kind.as_str(),
+            kind: r.kind,
             name,
             phone: &phone,
             employer,
             skills: &skills.join(","),
             commitment,
             account_id: self_service.then_some(p.account.id),
-            standing: standing.as_str(),
+            standing,
             at: now,
         },
     )
@@ -250,30 +250,7 @@ pub async fn add_unit(state: &App, actor: &Actor, u: &UnitInput) -> Result<UnitR
     .map_err(|e| conflict(e, "该社区已有同名共建单位"))
 }
 
-/// Which of the 三张清单 an entry is on.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum ListKind {
-    /// 问题清单.
-    Problem,
-    /// 需求清单.
-    Need,
-    /// 资源清单.
-    Resource,
-}
-
-impl ListKind {
-    /// Stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ListKind::Problem => "problem",
-            ListKind::Need => "need",
-            ListKind::Resource => "resource",
-        }
-    }
-}
+pub use shanzhi_domain::participation::ListKind;
 
 /// An entry for a unit's lists.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
@@ -339,7 +316,7 @@ pub async fn declare(state: &App, p: &Principal, s: &ServiceInput) -> Result<Ser
         }
         (_, None) => return Err(AppError::bad("member_required", "请选择服务的党员或志愿者")),
     };
-    if member.standing != Standing::Confirmed.as_str() {
+    if member.standing != Standing::Confirmed {
         return Err(AppError::Conflict(
             "报到尚未经社区确认，暂不能申报服务".into(),
         ));
@@ -531,7 +508,7 @@ pub fn report_sheet(lines: &[YearLine], year: i32) -> Result<Vec<u8>, AppError> 
     for (i, l) in lines.iter().enumerate() {
         let r = i as u32 + 1;
         let m = &l.member;
-        let kind = MemberKind::parse(&m.kind).map_or("", MemberKind::label);
+        let kind = m.kind.label();
         for (c, v) in [
             &m.name,
             kind,

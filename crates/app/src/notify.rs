@@ -2,11 +2,11 @@
 //! and outgoing webhooks (an outbox written with the change, delivered by a worker with
 //! HMAC-SHA256 signatures and retries).
 
-use crate::cases::stage_of;
 use crate::{App, AppError};
 use hmac::{Hmac, Mac};
 use shanzhi_domain::auth::Actor;
 use shanzhi_domain::auth::Role;
+use shanzhi_domain::case::Stage;
 use shanzhi_domain::notify::{retry_delay_ms, signed_text};
 use shanzhi_store::Tx;
 use shanzhi_store::cases::CaseRow;
@@ -26,7 +26,7 @@ pub struct CaseEvent {
     /// The department holding it, if any.
     pub department_id: Option<i64>,
     /// Its stage now (stored name).
-    pub stage: String,
+    pub stage: Stage,
     /// Its stage in Chinese.
     pub stage_label: String,
     /// What happened: report, accept, dispatch, escalate …
@@ -65,8 +65,8 @@ pub fn event_of(case: &CaseRow, action: &str, actor: &str, at: i64) -> CaseEvent
         node_code: case.node_code.clone(),
         holder_code: case.holder_code.clone(),
         department_id: case.department_id,
-        stage: case.stage.clone(),
-        stage_label: stage_of(&case.stage).map_or("", |s| s.label()).to_owned(),
+        stage: case.stage,
+        stage_label: case.stage.label().to_owned(),
         action: action.to_owned(),
         actor: actor.to_owned(),
         at,

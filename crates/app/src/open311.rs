@@ -2,12 +2,13 @@
 //! services (categories), filing a request, and finding requests.
 
 use crate::auth::{hash_secret, new_secret};
-use crate::cases::{Filing, file, stage_name, stage_of};
+use crate::cases::{Filing, file};
 use crate::regions::locate_codes;
 use crate::{App, AppError};
 use shanzhi_domain::auth::Actor;
 use shanzhi_domain::auth::Role;
 use shanzhi_domain::case::open311::{is_public_service, stages_with_status};
+use shanzhi_domain::case::{Source, Stage};
 use shanzhi_domain::geo::Crs;
 use shanzhi_store::Store;
 use shanzhi_store::cases::{self, CaseRow, CategoryRow, PublicQuery};
@@ -212,7 +213,7 @@ pub async fn file_request(
         node,
         lon_lat,
         address: address.map(str::to_owned),
-        source: "open311",
+        source: Source::Open311,
         reporter_account: None,
         reporter_name: r.name.clone(),
         actor_label: format!("Open311 · {}", client.name),
@@ -258,7 +259,7 @@ pub async fn find(state: &App, q: RequestQuery) -> Result<Vec<CaseRow>, AppError
                     format!("status must be open or closed, not {s}"),
                 )
             })?;
-            names.extend(st.into_iter().map(stage_name));
+            names.extend(st.into_iter().map(Stage::as_str));
         }
         stages = Some(names);
     }
@@ -283,10 +284,7 @@ pub async fn find(state: &App, q: RequestQuery) -> Result<Vec<CaseRow>, AppError
         query
     };
     let rows = cases::public_requests(&mut state.store().conn().await?, &query).await?;
-    Ok(rows
-        .into_iter()
-        .filter(|c| stage_of(&c.stage).is_ok())
-        .collect())
+    Ok(rows.into_iter().collect())
 }
 
 /// Names of the holders (nodes and departments) of a set of cases, looked up once each.
@@ -322,6 +320,6 @@ pub async fn holder_names(
 pub async fn by_token(state: &App, token: &str) -> Result<CaseRow, AppError> {
     shanzhi_store::cases::by_tracking_code(&mut state.store().conn().await?, token)
         .await?
-        .filter(|c| c.source == "open311")
+        .filter(|c| c.source == Source::Open311)
         .ok_or_else(|| AppError::NotFound(format!("token {token} not found")))
 }

@@ -8,6 +8,7 @@ use crate::fields::{optional, text};
 use crate::members::{community_of, sealed_phone};
 use crate::{App, AppError};
 use shanzhi_domain::auth::{Actor, Role};
+use shanzhi_domain::participation::OpinionStatus;
 pub use shanzhi_store::surveys::OpinionRow;
 use shanzhi_store::surveys::{self as store};
 
@@ -122,7 +123,7 @@ pub async fn triage(
             if !store::handle_opinion(
                 &mut conn,
                 id,
-                "answered",
+                OpinionStatus::Answered,
                 answer,
                 None,
                 (p.account.id, &label),
@@ -143,7 +144,7 @@ pub async fn triage(
             if !store::handle_opinion(
                 &mut conn,
                 id,
-                "case",
+                OpinionStatus::Case,
                 "已转为事件办理",
                 None,
                 (p.account.id, &label),

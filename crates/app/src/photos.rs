@@ -75,7 +75,7 @@ pub(crate) async fn store_all(
     }
     for p in photos {
         let new = NewPhoto {
-            stage: &case.stage,
+            stage: case.stage,
             public,
             width: p.width,
             height: p.height,
@@ -122,8 +122,8 @@ pub async fn add(
         actor_id: Some(account.id),
         actor_label: &label,
         action: "photo",
-        from_stage: Some(&case.stage),
-        to_stage: &case.stage,
+        from_stage: Some(case.stage),
+        to_stage: case.stage,
         note: &note,
         public,
     };

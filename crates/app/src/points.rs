@@ -59,7 +59,7 @@ pub async fn credit(tx: &mut Tx, c: &Credit<'_>) -> Result<i64, AppError> {
     let lines = rules::transfer(issuer, account, c.points).map_err(ledger_error)?;
     let posting = NewPosting {
         community: c.community,
-        kind: c.kind.as_str(),
+        kind: c.kind,
         key: c.key,
         source: c.source,
         reverses: None,
@@ -118,7 +118,7 @@ async fn member_for(
         (_, Some(_)) => return Err(AppError::Forbidden("只有社区干部可以代为兑换".into())),
         (_, None) => return Err(AppError::bad("member_required", "请选择兑换的党员或志愿者")),
     };
-    if m.standing != Standing::Confirmed.as_str() {
+    if m.standing != Standing::Confirmed {
         return Err(AppError::Conflict(
             "报到尚未经社区确认，暂无积分账户".into(),
         ));
@@ -229,7 +229,7 @@ async fn redeem_once(
     let note = format!("{} × {}", item.name, r.quantity);
     let posting = NewPosting {
         community: &member.community_code,
-        kind: PostingKind::Redemption.as_str(),
+        kind: PostingKind::Redemption,
         key,
         source,
         reverses: None,
@@ -309,9 +309,7 @@ pub async fn reverse(
         .await?
         .filter(|o| p.actor.sees(&o.community_code))
         .ok_or_else(AppError::not_found)?;
-    if original.kind == PostingKind::Reversal.as_str()
-        || store::reversed(&mut tx, posting_id).await?
-    {
+    if original.kind == PostingKind::Reversal || store::reversed(&mut tx, posting_id).await? {
         return Err(ledger_error(LedgerError::NotReversible));
     }
     let lines = rules::reversal(&store::lines(&mut tx, posting_id).await?);
@@ -319,7 +317,7 @@ pub async fn reverse(
     let key = format!("reverse:{posting_id}");
     let posting = NewPosting {
         community: &original.community_code,
-        kind: PostingKind::Reversal.as_str(),
+        kind: PostingKind::Reversal,
         key: &key,
         source: &format!("posting:{posting_id}"),
         reverses: Some(posting_id),

@@ -26,26 +26,7 @@ const CODE_GAP_MS: i64 = 60_000;
 /// Wrong tries before a code is dead.
 const CODE_TRIES: i64 = 5;
 
-/// Who may answer, and how that is made one per person.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Mode {
-    /// One answer per phone, verified by a one-time code.
-    Phone,
-    /// One answer per device (a token the page keeps).
-    Device,
-}
-
-impl Mode {
-    fn as_str(self) -> &'static str {
-        match self {
-            Mode::Phone => "phone",
-            Mode::Device => "device",
-        }
-    }
-}
+pub use shanzhi_domain::participation::Mode;
 
 /// A survey to create or change.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
@@ -144,7 +125,7 @@ pub async fn create(state: &App, p: &Principal, s: &SurveyInput) -> Result<Surve
             node: &s.node,
             title: text(&s.title, "问卷标题", 60)?,
             intro: optional(&s.intro, "说明", 1000)?,
-            mode: s.mode.as_str(),
+            mode: s.mode,
             opens_at,
             closes_at,
             questions: &questions,
@@ -345,7 +326,7 @@ pub async fn answer(
             (index, None)
         }
         Respondent::Device(token) => {
-            if v.survey.mode != Mode::Device.as_str() {
+            if v.survey.mode != Mode::Device {
                 return Err(AppError::bad(
                     "phone_required",
                     "这份问卷须用手机号验证后作答",

@@ -33,8 +33,7 @@ fn topic_error(e: TopicError) -> AppError {
 }
 
 fn stage_of(t: &TopicRow) -> Result<TopicStage, AppError> {
-    TopicStage::parse(&t.stage)
-        .ok_or_else(|| AppError::Internal(format!("topic {} stage {}", t.id, t.stage)))
+    Ok(t.stage)
 }
 
 /// Who may run consultations: the community and street, and grid leaders for 小事.
@@ -114,7 +113,7 @@ pub async fn propose(
             node: &node.code,
             title: text(&t.title, "议题", 60)?,
             detail: text(&t.detail, "议题内容", 2000)?,
-            scale: t.scale.as_str(),
+            scale: t.scale,
             proposer: &name,
             phone: phone
                 .as_ref()
@@ -180,12 +179,7 @@ async fn meeting_detail(
     meeting: MeetingRow,
 ) -> Result<MeetingDetail, StoreError> {
     let participants = store::participants(ex, meeting.id).await?;
-    let count = |c: Choice| {
-        participants
-            .iter()
-            .filter(|p| p.choice.as_deref() == Some(c.as_str()))
-            .count() as i64
-    };
+    let count = |c: Choice| participants.iter().filter(|p| p.choice == Some(c)).count() as i64;
     let tally = Tally {
         for_: count(Choice::For),
         against: count(Choice::Against),
@@ -229,7 +223,7 @@ async fn detail(
     }
     Ok(TopicDetail {
         stage_label: stage.label(),
-        scale_label: Scale::parse(&topic.scale).map_or("", Scale::label),
+        scale_label: topic.scale.label(),
         events: store::events(ex, topic.id).await?,
         adoption_to_done_days: (!spans.is_empty())
             .then(|| spans.iter().sum::<f64>() / spans.len() as f64),
@@ -354,8 +348,8 @@ pub async fn decide(
     if !store::set_stage(
         &mut tx,
         id,
-        TopicStage::Proposed.as_str(),
-        to.as_str(),
+        TopicStage::Proposed,
+        to,
         (!accept).then_some(reason.trim()),
         now,
     )
@@ -436,7 +430,7 @@ pub async fn add_meeting(
     .await?;
     for pt in &m.participants {
         let name = text(&pt.name, "参会人员姓名", 30)?;
-        store::add_participant(&mut tx, meeting, name, pt.side.as_str(), pt.present)
+        store::add_participant(&mut tx, meeting, name, pt.side, pt.present)
             .await
             .map_err(|e| match e {
                 StoreError::Conflict(_) => {
@@ -492,15 +486,7 @@ pub async fn vote(
             format!("{} 未出席，不能表决", who.name),
         ));
     }
-    if !store::vote(
-        &mut conn,
-        meeting_id,
-        who.id,
-        v.choice.as_str(),
-        state.now_ms(),
-    )
-    .await?
-    {
+    if !store::vote(&mut conn, meeting_id, who.id, v.choice, state.now_ms()).await? {
         return Err(AppError::Conflict(format!("{} 已经表决过了", who.name)));
     }
     Ok(meeting_detail(&mut conn, meeting).await?)
@@ -542,7 +528,7 @@ pub async fn resolve(
     let t = topic_for(state, p, id).await?;
     let stage = stage_of(&t)?;
     expect(stage, &[TopicStage::Consulting, TopicStage::Implementing]).map_err(topic_error)?;
-    let scale = Scale::parse(&t.scale).unwrap_or(Scale::Minor);
+    let scale = t.scale;
     let mut conn = state.store().conn().await?;
     if let Some(m) = r.meeting_id {
         let meeting = store::meeting(&mut conn, m)
@@ -615,7 +601,7 @@ pub async fn resolve(
             &mut tx,
             rid,
             s.text.trim(),
-            s.disposition.as_str(),
+            s.disposition,
             &owner,
             case,
             now,
@@ -626,8 +612,8 @@ pub async fn resolve(
         store::set_stage(
             &mut tx,
             id,
-            TopicStage::Consulting.as_str(),
-            TopicStage::Implementing.as_str(),
+            TopicStage::Consulting,
+            TopicStage::Implementing,
             None,
             now,
         )
@@ -705,8 +691,8 @@ pub async fn progress(
         store::set_stage(
             &mut tx,
             topic,
-            TopicStage::Implementing.as_str(),
-            TopicStage::Done.as_str(),
+            TopicStage::Implementing,
+            TopicStage::Done,
             None,
             now,
         )

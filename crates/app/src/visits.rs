@@ -70,7 +70,7 @@ fn limited<'a>(text: &'a str, what: &str, max: usize) -> Result<&'a str, AppErro
 /// Records a visit; a household visit resets its tagged members' next due days.
 pub async fn record(state: &App, k: Keeper<'_>, v: &VisitInput) -> Result<VisitRow, AppError> {
     k.must_keep()?;
-    let purpose = VisitPurpose::parse(v.purpose.trim()).ok_or_else(|| {
+    let purpose = VisitPurpose::from_typed(v.purpose.trim()).ok_or_else(|| {
         AppError::bad(
             "invalid_purpose",
             format!("请选择走访事由：{}", VisitPurpose::choices()),
@@ -113,7 +113,7 @@ pub async fn record(state: &App, k: Keeper<'_>, v: &VisitInput) -> Result<VisitR
             visitor: (k.account.id, &label),
             day: &day_text,
             at: state.now_ms(),
-            purpose: purpose.code(),
+            purpose: purpose.as_str(),
             notes,
             findings,
         },
@@ -128,7 +128,7 @@ pub async fn record(state: &App, k: Keeper<'_>, v: &VisitInput) -> Result<VisitR
         "register.visit",
         target,
         Some(&node),
-        serde_json::json!({"visit": id, "day": day_text, "purpose": purpose.code()}),
+        serde_json::json!({"visit": id, "day": day_text, "purpose": purpose.as_str()}),
     );
     audit::record(&mut tx, &[record]).await?;
     let row = store::get(&mut tx, id)

@@ -99,7 +99,7 @@ pub async fn post(state: &App, by: Option<&Principal>, w: &WishInput) -> Result<
         &NewWish {
             community: &community.code,
             grid: grid.as_deref(),
-            category: w.category.as_str(),
+            category: w.category,
             title,
             detail,
             requester_name: name,
@@ -133,8 +133,12 @@ async fn view(ex: &mut impl Exec, wish: WishRow, now: i64) -> Result<WishView, A
     };
     Ok(WishView {
         events: store::events(ex, wish.id).await?,
-        resources: shanzhi_store::members::resources_for(ex, &wish.community_code, &wish.category)
-            .await?,
+        resources: shanzhi_store::members::resources_for(
+            ex,
+            &wish.community_code,
+            wish.category.as_str(),
+        )
+        .await?,
         stage,
         stage_label: stage.label(),
         claimant,
@@ -143,9 +147,7 @@ async fn view(ex: &mut impl Exec, wish: WishRow, now: i64) -> Result<WishView, A
 }
 
 fn stage_of(w: &WishRow, now: i64) -> Result<WishStage, AppError> {
-    WishStage::parse(&w.stage)
-        .map(|s| s.at(w.claim_expires_at, now))
-        .ok_or_else(|| AppError::Internal(format!("wish {} has stage {}", w.id, w.stage)))
+    Ok(w.stage.at(w.claim_expires_at, now))
 }
 
 /// A wish by its tracking code (the resident's view).
@@ -328,7 +330,7 @@ pub async fn act(
                 .await?
                 .filter(|m| m.community_code == w.community_code)
                 .ok_or_else(AppError::not_found)?;
-            if m.standing != Standing::Confirmed.as_str() {
+            if m.standing != Standing::Confirmed {
                 return Err(AppError::Conflict("报到尚未经社区确认，暂不能接单".into()));
             }
             let holds = stage != WishStage::Published && w.claimant_id == Some(m.id);
@@ -356,10 +358,7 @@ pub async fn act(
         }
     };
     let to = next(stage, step.action(), actor).map_err(wish_error)?;
-    let mut change = WishChange {
-        stage: to.as_str().to_owned(),
-        ..WishChange::default()
-    };
+    let mut change = WishChange::to(to);
     let (action, note) = match step {
         WishStep::Publish { points, deadline } => {
             let day = Day::parse(deadline)

@@ -5,7 +5,9 @@
 use crate::figures::ratio;
 
 /// What the month's records say about one grid worker.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct Measured {
     /// Cases the worker found and reported.
     pub found: i64,
@@ -28,7 +30,9 @@ pub struct Measured {
 }
 
 /// The evaluations entered for the month (none: not given).
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct Evaluations {
     /// 群众评价: the residents' average stars (1–5) and how many rated.
     pub mass_stars: Option<f64>,
@@ -116,10 +120,10 @@ impl Weights {
 }
 
 /// One part of a score.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Part {
     /// Name in Chinese.
-    pub name: &'static str,
+    pub name: std::borrow::Cow<'static, str>,
     /// Score of the part, 0–100; none when there is nothing to score it on.
     pub score: Option<f64>,
     /// Its weight.
@@ -127,7 +131,7 @@ pub struct Part {
 }
 
 /// A worker's score for the month.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Score {
     /// Total, 0–100, to one decimal.
     pub total: f64,
@@ -156,44 +160,44 @@ pub fn score(m: &Measured, e: &Evaluations, w: &Weights) -> Score {
     };
     let parts = vec![
         Part {
-            name: "发现上报",
+            name: "发现上报".into(),
             score: found,
             weight: w.found,
         },
         Part {
-            name: "按期办结",
+            name: "按期办结".into(),
             score: percent_of(ratio(m.handled_on_time, m.handled)),
             weight: w.on_time,
         },
         Part {
-            name: "巡查覆盖",
+            name: "巡查覆盖".into(),
             score: percent_of(ratio(m.patrol_days_met, m.patrol_days)),
             weight: w.patrol,
         },
         Part {
-            name: "走访完成",
+            name: "走访完成".into(),
             score: visits,
             weight: w.visits,
         },
         Part {
-            name: "办结满意",
+            name: "办结满意".into(),
             score: percent_of(ratio(m.satisfied, m.rated)),
             weight: w.satisfaction,
         },
         Part {
-            name: "群众评价",
+            name: "群众评价".into(),
             score: e
                 .mass_stars
                 .map(|s| round1(((s - 1.0) / 4.0 * 100.0).clamp(0.0, 100.0))),
             weight: w.mass,
         },
         Part {
-            name: "同事互评",
+            name: "同事互评".into(),
             score: e.peer.map(|p| p.clamp(0.0, 100.0)),
             weight: w.peer,
         },
         Part {
-            name: "组织评价",
+            name: "组织评价".into(),
             score: e.org.map(|o| o.clamp(0.0, 100.0)),
             weight: w.org,
         },

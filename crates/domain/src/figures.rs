@@ -4,7 +4,17 @@
 
 /// Counts of the cases reported in an area during a period (a cohort: each case counts once,
 /// in the period it was reported in, whatever happened to it later).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
 pub struct CaseCounts {
     /// Reported (duplicates merged into another case left out).
     pub received: i64,

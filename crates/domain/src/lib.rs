@@ -10,6 +10,7 @@
 //! - [`patrol`]: patrols (巡查) — GPS track cleaning and the daily two-round rule (一日双巡).
 //! - [`personal`]: ID numbers (GB 11643), phone numbers, masking (脱敏).
 //! - [`register`]: the four registers (四册) — residents, households, places, staff.
+//! - [`vocab`]: the closed lists stored as text, each with one text form.
 
 pub mod assessment;
 pub mod audit;
@@ -23,3 +24,4 @@ pub mod patrol;
 pub mod personal;
 pub mod region;
 pub mod register;
+pub mod vocab;

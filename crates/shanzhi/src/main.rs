@@ -360,7 +360,10 @@ async fn main() -> anyhow::Result<()> {
                     node,
                     department,
                 } => {
-                    let role = Role::parse(&role).with_context(|| format!("未知角色 {role}"))?;
+                    let role = role
+                        .parse::<Role>()
+                        .ok()
+                        .with_context(|| format!("未知角色 {role}"))?;
                     let input = NewAccountInput {
                         username,
                         display_name: name,

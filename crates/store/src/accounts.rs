@@ -1,6 +1,7 @@
 //! Staff accounts and departments.
 
 use crate::{Exec, Sql, StoreError};
+use shanzhi_domain::auth::Role;
 
 const COLUMNS: &str = "id, username, display_name, role, node_code, department_id, password_hash, active, \
                        created_at, updated_at";
@@ -15,7 +16,7 @@ pub struct AccountRow {
     /// Real name shown in the UI.
     pub display_name: String,
     /// Role (stored name).
-    pub role: String,
+    pub role: Role,
     /// Bound node (None: deployment-wide admin).
     pub node_code: Option<String>,
     /// Department, for department handlers.
@@ -38,7 +39,7 @@ pub struct NewAccount<'a> {
     /// Real name.
     pub display_name: &'a str,
     /// Role (stored name).
-    pub role: &'a str,
+    pub role: Role,
     /// Bound node.
     pub node_code: Option<&'a str>,
     /// Department.
@@ -57,7 +58,7 @@ pub async fn insert(ex: &mut impl Exec, a: NewAccount<'_>, now: i64) -> Result<i
             )
             .bind(a.username.trim().to_lowercase())
             .bind(a.display_name.trim())
-            .bind(a.role)
+            .bind(a.role.as_str())
             .bind(a.node_code)
             .bind(a.department_id)
             .bind(a.password_hash)

@@ -8,26 +8,10 @@ use shanzhi_domain::case::{Calendar, Day, DayKind};
 pub struct CalendarDayRow {
     /// `YYYY-MM-DD`.
     pub day: String,
-    /// `holiday` (a weekday off) or `workday` (a weekend day worked).
-    pub kind: String,
+    /// A weekday off or a weekend day worked.
+    pub kind: DayKind,
     /// What it is (春节, 国庆调休 …).
     pub name: String,
-}
-
-/// The stored name of a day kind.
-pub fn kind_name(k: DayKind) -> &'static str {
-    match k {
-        DayKind::Holiday => "holiday",
-        DayKind::Workday => "workday",
-    }
-}
-
-fn parse_kind(s: &str) -> Option<DayKind> {
-    match s {
-        "holiday" => Some(DayKind::Holiday),
-        "workday" => Some(DayKind::Workday),
-        _ => None,
-    }
 }
 
 /// Every exception, in date order (optionally one year's).
@@ -47,9 +31,10 @@ pub async fn days(
 /// The calendar the deadline rules use.
 pub async fn load(ex: &mut impl Exec) -> Result<Calendar, StoreError> {
     let rows = days(ex, None).await?;
-    Ok(Calendar::new(rows.iter().filter_map(|r| {
-        Some((Day::parse(&r.day)?, parse_kind(&r.kind)?))
-    })))
+    Ok(Calendar::new(
+        rows.iter()
+            .filter_map(|r| Some((Day::parse(&r.day)?, r.kind))),
+    ))
 }
 
 /// Sets (adds or replaces) one exception.
@@ -65,7 +50,7 @@ pub async fn set(
              ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name",
         )
         .bind(day.to_string())
-        .bind(kind_name(kind))
+        .bind(kind.as_str())
         .bind(name),
     )
     .await
@@ -95,7 +80,7 @@ pub async fn seed(ex: &mut impl Exec, shipped: &[(&str, DayKind, &str)]) -> Resu
         ex.exec(
             Sql::new("INSERT INTO calendar_days (day, kind, name) VALUES (?, ?, ?)")
                 .bind(*day)
-                .bind(kind_name(*kind))
+                .bind(kind.as_str())
                 .bind(*name),
         )
         .await?;

@@ -1,6 +1,7 @@
 //! Extension and suspension requests (延期/挂起申请) and their decisions.
 
 use crate::{Exec, Sql, StoreError};
+use shanzhi_domain::case::RequestKind;
 
 /// A request (also the API's answer).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
@@ -9,8 +10,8 @@ pub struct RequestRow {
     pub id: i64,
     /// Case.
     pub case_id: i64,
-    /// `extend` or `suspend`.
-    pub kind: String,
+    /// 延期 or 挂起.
+    pub kind: RequestKind,
     /// Hours asked for (extensions).
     pub hours: Option<i64>,
     /// Why.
@@ -36,7 +37,7 @@ const COLUMNS: &str = "id, case_id, kind, hours, reason, requested_by, requested
 pub async fn insert(
     ex: &mut impl Exec,
     case_id: i64,
-    kind: &str,
+    kind: RequestKind,
     hours: Option<i64>,
     reason: &str,
     by: i64,
@@ -49,7 +50,7 @@ pub async fn insert(
                  VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             )
             .bind(case_id)
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(hours)
             .bind(reason)
             .bind(by)

@@ -2,7 +2,7 @@
 
 use crate::vault::SealedValue;
 use crate::{Backend, Exec, Sql, StoreError};
-use shanzhi_domain::case::{CategorySpec, Clock};
+use shanzhi_domain::case::{CategorySpec, Clock, Satisfaction, Source, Stage, Tier};
 
 /// A stored category (also the API's answer, so the two cannot drift).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
@@ -13,8 +13,8 @@ pub struct CategoryRow {
     pub parent_code: Option<String>,
     /// Name.
     pub name: String,
-    /// Default tier (stored name).
-    pub tier: String,
+    /// Default tier.
+    pub tier: Tier,
     /// Usual department kind.
     pub department_kind: Option<String>,
     /// Accept deadline, hours.
@@ -25,35 +25,11 @@ pub struct CategoryRow {
     pub grid_duty: bool,
     /// A dispute.
     pub dispute: bool,
-    /// The clock its deadlines run on: `natural` or `working`.
-    pub clock: String,
-}
-
-impl CategoryRow {
     /// The clock its deadlines run on.
-    pub fn clock(&self) -> Clock {
-        parse_clock(&self.clock)
-    }
+    pub clock: Clock,
 }
 
 const CATEGORY_COLUMNS: &str = "code, parent_code, name, tier, department_kind, accept_hours, handle_hours, grid_duty, dispute, clock";
-
-/// The stored name of a clock.
-pub fn clock_name(c: Clock) -> &'static str {
-    match c {
-        Clock::Natural => "natural",
-        Clock::Working => "working",
-    }
-}
-
-/// Parses a stored clock name (anything unknown runs on the natural clock).
-pub fn parse_clock(s: &str) -> Clock {
-    if s == "working" {
-        Clock::Working
-    } else {
-        Clock::Natural
-    }
-}
 
 /// Stores the given categories where their codes are not present yet (first start, upgrades).
 pub async fn seed_categories(ex: &mut impl Exec, specs: &[CategorySpec]) -> Result<(), StoreError> {
@@ -65,37 +41,17 @@ pub async fn seed_categories(ex: &mut impl Exec, specs: &[CategorySpec]) -> Resu
             .bind(c.code)
             .bind(c.parent())
             .bind(c.name)
-            .bind(tier_name(c.tier))
+            .bind(c.tier.as_str())
             .bind(c.department_kind)
             .bind(c.accept_hours as i32)
             .bind(c.handle_hours as i32)
             .bind(c.grid_duty)
             .bind(c.dispute)
-            .bind(clock_name(c.clock())),
+            .bind(c.clock().as_str()),
         )
         .await?;
     }
     Ok(())
-}
-
-/// The stored name of a tier.
-pub fn tier_name(t: shanzhi_domain::case::Tier) -> &'static str {
-    use shanzhi_domain::case::Tier::*;
-    match t {
-        Grid => "grid",
-        Community => "community",
-        Street => "street",
-        District => "district",
-        Department => "department",
-    }
-}
-
-/// Parses a stored tier name.
-pub fn parse_tier(s: &str) -> Option<shanzhi_domain::case::Tier> {
-    use shanzhi_domain::case::Tier::*;
-    [Grid, Community, Street, District, Department]
-        .into_iter()
-        .find(|t| tier_name(*t) == s)
 }
 
 /// Active categories, in code order.
@@ -129,8 +85,8 @@ pub struct CaseRow {
     pub id: i64,
     /// Code the reporter tracks it with.
     pub tracking_code: String,
-    /// Where it came from (grid_patrol, resident_qr, api …).
-    pub source: String,
+    /// Where it came from.
+    pub source: Source,
     /// Category.
     pub category_code: String,
     /// Short title.
@@ -145,10 +101,10 @@ pub struct CaseRow {
     pub lat: Option<f64>,
     /// Address text.
     pub address: Option<String>,
-    /// Stage (stored name).
-    pub stage: String,
-    /// Holder tier (stored name).
-    pub tier: String,
+    /// Stage.
+    pub stage: Stage,
+    /// Holder tier.
+    pub tier: Tier,
     /// Code of the node holding it (for departments: their jurisdiction).
     pub holder_code: String,
     /// Department holding it.
@@ -162,7 +118,7 @@ pub struct CaseRow {
     /// Surviving case, when merged.
     pub merged_into: Option<i64>,
     /// The reporter's rating.
-    pub satisfaction: Option<String>,
+    pub satisfaction: Option<Satisfaction>,
     /// Accept deadline (ms).
     pub accept_due: i64,
     /// Handle deadline (ms).
@@ -173,8 +129,8 @@ pub struct CaseRow {
     pub created_at: i64,
     /// Updated (ms).
     pub updated_at: i64,
-    /// The clock its deadlines run on: `natural` or `working`.
-    pub clock: String,
+    /// The clock its deadlines run on.
+    pub clock: Clock,
     /// When its clock was stopped (挂起), if it is.
     pub suspended_at: Option<i64>,
     /// Extensions granted.
@@ -190,7 +146,7 @@ impl CaseRow {
     /// Its clock and deadlines, for the deadline rules.
     pub fn timing(&self) -> shanzhi_domain::case::Timing {
         shanzhi_domain::case::Timing {
-            clock: parse_clock(&self.clock),
+            clock: self.clock,
             created: self.created_at,
             accept_due: self.accept_due,
             handle_due: self.handle_due,
@@ -205,7 +161,7 @@ pub struct NewCase<'a> {
     /// Tracking code.
     pub tracking_code: &'a str,
     /// Source.
-    pub source: &'a str,
+    pub source: Source,
     /// Category.
     pub category_code: &'a str,
     /// Title.
@@ -219,7 +175,7 @@ pub struct NewCase<'a> {
     /// Address.
     pub address: Option<&'a str>,
     /// Initial holder tier.
-    pub tier: &'a str,
+    pub tier: Tier,
     /// Initial holder node.
     pub holder_code: &'a str,
     /// Reporting staff account.
@@ -250,9 +206,9 @@ pub struct NewEvent<'a> {
     /// Action name.
     pub action: &'a str,
     /// Stage before.
-    pub from_stage: Option<&'a str>,
+    pub from_stage: Option<Stage>,
     /// Stage after.
-    pub to_stage: &'a str,
+    pub to_stage: Stage,
     /// Note, reason or result.
     pub note: &'a str,
     /// Shown to the reporter.
@@ -320,7 +276,7 @@ async fn insert_many_at(
         for (i, ((c, _), t)) in chunk.iter().zip(chunk_terms).enumerate() {
             q.push(if i == 0 { "(" } else { ", (" });
             q.push_bind("?", c.tracking_code)
-                .push_bind(", ?", c.source)
+                .push_bind(", ?", c.source.as_str())
                 .push_bind(", ?", c.category_code)
                 .push_bind(", ?", c.title)
                 .push_bind(", ?", c.description)
@@ -329,7 +285,7 @@ async fn insert_many_at(
                 .push_bind(", ?", c.lon_lat.map(|p| p.1))
                 .push_bind(", ?", c.address)
                 .push(", 'reported'")
-                .push_bind(", ?", c.tier)
+                .push_bind(", ?", c.tier.as_str())
                 .push_bind(", ?", c.holder_code)
                 .push_bind(", ?", c.reporter_account)
                 .push_bind(", ?", c.reporter_name)
@@ -337,7 +293,7 @@ async fn insert_many_at(
                 .push_bind(", ?", c.handle_due)
                 .push_bind(", ?", now)
                 .push_bind(", ?", now)
-                .push_bind(", ?", clock_name(c.clock))
+                .push_bind(", ?", c.clock.as_str())
                 .push_bind(", ?", c.client_id)
                 .push_bind(", ?", c.hotline_order)
                 .push_bind(", ?", c.reporter_phone.map(|p| p.sealed.clone()))
@@ -456,8 +412,8 @@ async fn append_events_at(
             .push_bind(", ?", e.actor_id)
             .push_bind(", ?", e.actor_label)
             .push_bind(", ?", e.action)
-            .push_bind(", ?", e.from_stage)
-            .push_bind(", ?", e.to_stage)
+            .push_bind(", ?", e.from_stage.map(Stage::as_str))
+            .push_bind(", ?", e.to_stage.as_str())
             .push_bind(", ?", e.note)
             .push_bind(", ?)", e.public);
     }
@@ -573,9 +529,9 @@ pub async fn page(
 #[derive(Debug, Clone)]
 pub struct CaseUpdate<'a> {
     /// Stage.
-    pub stage: &'a str,
+    pub stage: Stage,
     /// Holder tier.
-    pub tier: &'a str,
+    pub tier: Tier,
     /// Holder node.
     pub holder_code: &'a str,
     /// Department holding it.
@@ -585,7 +541,7 @@ pub struct CaseUpdate<'a> {
     /// Surviving case, when merged.
     pub merged_into: Option<i64>,
     /// Rating.
-    pub satisfaction: Option<&'a str>,
+    pub satisfaction: Option<Satisfaction>,
     /// Accept deadline (ms).
     pub accept_due: i64,
     /// Handle deadline (ms).
@@ -600,13 +556,13 @@ impl<'a> CaseUpdate<'a> {
     /// The case as it stands, to change a field or two.
     pub fn from_row(c: &'a CaseRow) -> CaseUpdate<'a> {
         CaseUpdate {
-            stage: &c.stage,
-            tier: &c.tier,
+            stage: c.stage,
+            tier: c.tier,
             holder_code: &c.holder_code,
             department_id: c.department_id,
             reopened: c.reopened,
             merged_into: c.merged_into,
-            satisfaction: c.satisfaction.as_deref(),
+            satisfaction: c.satisfaction,
             accept_due: c.accept_due,
             handle_due: c.handle_due,
             suspended_at: c.suspended_at,
@@ -633,25 +589,25 @@ pub async fn update_if_version(
                  closed_at = CASE WHEN ? = 'closed' THEN ? WHEN ? IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified') THEN NULL ELSE closed_at END, \
                  version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
             )
-            .bind(u.stage)
-            .bind(u.tier)
+            .bind(u.stage.as_str())
+            .bind(u.tier.as_str())
             .bind(u.holder_code)
             .bind(u.department_id)
             .bind(u.reopened)
             .bind(u.merged_into)
-            .bind(u.satisfaction)
+            .bind(u.satisfaction.map(Satisfaction::as_str))
             .bind(u.accept_due)
             .bind(u.handle_due)
             .bind(u.suspended_at)
             .bind(u.extensions)
             // A case handled again after a failed check, or reopened after closing, takes the
             // latest time; one sent back to work has none until it is handled again.
-            .bind(u.stage)
+            .bind(u.stage.as_str())
             .bind(now)
-            .bind(u.stage)
-            .bind(u.stage)
+            .bind(u.stage.as_str())
+            .bind(u.stage.as_str())
             .bind(now)
-            .bind(u.stage)
+            .bind(u.stage.as_str())
             .bind(now)
             .bind(id)
             .bind(version),
@@ -672,9 +628,9 @@ pub struct EventRow {
     /// Action name.
     pub action: String,
     /// Stage before.
-    pub from_stage: Option<String>,
+    pub from_stage: Option<Stage>,
     /// Stage after.
-    pub to_stage: String,
+    pub to_stage: Stage,
     /// Note.
     pub note: String,
     /// Shown to the reporter.

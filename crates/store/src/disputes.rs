@@ -2,6 +2,7 @@
 //! and the success-rate figures.
 
 use crate::{Exec, Sql, StoreError};
+use shanzhi_domain::case::{MediatorKind, OutcomeKind, PartySide, Referral};
 
 /// A dispute's facts and outcome (also the API's answer).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
@@ -13,11 +14,11 @@ pub struct DisputeRow {
     /// Amount involved (涉及金额), in fen.
     pub amount_cents: Option<i64>,
     /// `settled` or `referred` once concluded.
-    pub outcome: Option<String>,
+    pub outcome: Option<OutcomeKind>,
     /// The agreement (调解协议), when settled.
     pub agreement: Option<String>,
     /// Where it was referred (`justice_office`, `court`, `arbitration`).
-    pub referral: Option<String>,
+    pub referral: Option<Referral>,
     /// Why mediation failed, when referred.
     pub outcome_note: Option<String>,
     /// When concluded (ms).
@@ -40,8 +41,8 @@ pub struct DisputeRow {
 pub struct PartyRow {
     /// Name.
     pub name: String,
-    /// `applicant` (申请方), `respondent` (被申请方) or `other`.
-    pub side: String,
+    /// Which side.
+    pub side: PartySide,
     /// Anything to know (relation, unit, building).
     #[serde(default)]
     pub note: String,
@@ -59,8 +60,8 @@ pub struct PartyRow {
     utoipa::ToSchema,
 )]
 pub struct MediatorRow {
-    /// grid_worker, peoples_mediator, community_police, legal_adviser, volunteer.
-    pub kind: String,
+    /// Who they are.
+    pub kind: MediatorKind,
     /// Name.
     pub name: String,
 }
@@ -212,12 +213,12 @@ pub async fn sessions(ex: &mut impl Exec, case_id: i64) -> Result<Vec<SessionRow
 /// How a mediation ended.
 #[derive(Debug, Clone)]
 pub struct Conclusion<'a> {
-    /// `settled` or `referred`.
-    pub outcome: &'a str,
+    /// Settled or referred.
+    pub outcome: OutcomeKind,
     /// The agreement.
     pub agreement: Option<&'a str>,
     /// Where referred.
-    pub referral: Option<&'a str>,
+    pub referral: Option<Referral>,
     /// Why it failed.
     pub note: Option<&'a str>,
 }
@@ -236,9 +237,9 @@ pub async fn conclude(
                 "UPDATE disputes SET outcome = ?, agreement = ?, referral = ?, outcome_note = ?, concluded_at = ?, \
                  concluded_by = ?, updated_at = ? WHERE case_id = ? AND outcome IS NULL",
             )
-            .bind(c.outcome)
+            .bind(c.outcome.as_str())
             .bind(c.agreement)
-            .bind(c.referral)
+            .bind(c.referral.map(Referral::as_str))
             .bind(c.note)
             .bind(at)
             .bind(by)

@@ -3,6 +3,9 @@
 
 use crate::vault::SealedValue;
 use crate::{Exec, Sql, StoreError};
+use shanzhi_domain::participation::{
+    ListKind, MemberKind, ServiceCategory, ServiceStage, Standing,
+};
 
 /// A registered member (phone masked; the sealed value stays in storage).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
@@ -12,7 +15,7 @@ pub struct MemberRow {
     /// The residential community registered in.
     pub community_code: String,
     /// `party_member` or `volunteer`.
-    pub kind: String,
+    pub kind: MemberKind,
     /// Name.
     pub name: String,
     /// Masked phone.
@@ -26,7 +29,7 @@ pub struct MemberRow {
     /// The volunteer login, if one is linked.
     pub account_id: Option<i64>,
     /// `pending`, `confirmed` or `declined`.
-    pub standing: String,
+    pub standing: Standing,
     /// When registered (ms).
     pub registered_at: i64,
 }
@@ -40,7 +43,7 @@ pub struct NewMember<'a> {
     /// Community.
     pub community: &'a str,
     /// Kind's stored name.
-    pub kind: &'a str,
+    pub kind: MemberKind,
     /// Name.
     pub name: &'a str,
     /// Sealed phone.
@@ -54,7 +57,7 @@ pub struct NewMember<'a> {
     /// Linked login.
     pub account_id: Option<i64>,
     /// Initial standing.
-    pub standing: &'a str,
+    pub standing: Standing,
     /// When (ms).
     pub at: i64,
 }
@@ -68,7 +71,7 @@ pub async fn insert(ex: &mut impl Exec, m: &NewMember<'_>) -> Result<MemberRow, 
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {MEMBER}"
         ))
         .bind(m.community)
-        .bind(m.kind)
+        .bind(m.kind.as_str())
         .bind(m.name)
         .bind(m.phone.sealed.clone())
         .bind(m.phone.index.clone())
@@ -77,7 +80,7 @@ pub async fn insert(ex: &mut impl Exec, m: &NewMember<'_>) -> Result<MemberRow, 
         .bind(m.skills)
         .bind(m.commitment)
         .bind(m.account_id)
-        .bind(m.standing)
+        .bind(m.standing.as_str())
         .bind(m.at),
     )
     .await
@@ -152,7 +155,7 @@ pub struct UnitRow {
     /// 亮承诺.
     pub commitment: String,
     /// `pending`, `confirmed` or `declined`.
-    pub standing: String,
+    pub standing: Standing,
 }
 
 const UNIT: &str = "id, community_code, name, contact, phone_masked, commitment, standing";
@@ -215,9 +218,9 @@ pub struct ListingRow {
     /// The unit's name.
     pub unit_name: String,
     /// `problem`, `need` or `resource`.
-    pub list: String,
+    pub list: ListKind,
     /// Service category code.
-    pub category: String,
+    pub category: ServiceCategory,
     /// Title.
     pub title: String,
     /// Detail.
@@ -294,7 +297,7 @@ pub struct ServiceRow {
     /// The member's name.
     pub member_name: String,
     /// Category code.
-    pub category: String,
+    pub category: ServiceCategory,
     /// What was done.
     pub activity: String,
     /// The day served, YYYY-MM-DD.
@@ -302,7 +305,7 @@ pub struct ServiceRow {
     /// Minutes served.
     pub minutes: i64,
     /// `declared`, `verified` or `rejected`.
-    pub stage: String,
+    pub stage: ServiceStage,
     /// Points credited when verified.
     pub points: Option<i64>,
     /// The community's words on it.

@@ -2,6 +2,7 @@
 //! and what is known of each.
 
 use crate::{Exec, Sql, StoreError};
+use shanzhi_domain::case::Stage;
 
 /// What is known of a stored photo (also the API's answer).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
@@ -12,7 +13,7 @@ pub struct PhotoRow {
     pub case_id: i64,
     /// The case's stage when the photo was added (`reported` for the report's own photos,
     /// `handled` for evidence of the work …).
-    pub stage: String,
+    pub stage: Stage,
     /// Whether the reporter sees it on the tracking page.
     pub public: bool,
     /// Width in pixels.
@@ -29,7 +30,7 @@ pub struct PhotoRow {
 #[derive(Debug, Clone, Copy)]
 pub struct NewPhoto<'a> {
     /// The case's stage now.
-    pub stage: &'a str,
+    pub stage: Stage,
     /// Whether the reporter may see it.
     pub public: bool,
     /// Width in pixels.
@@ -60,7 +61,7 @@ pub async fn insert(
                  added_by, added_label, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             )
             .bind(case_id)
-            .bind(p.stage)
+            .bind(p.stage.as_str())
             .bind(p.public)
             .bind(i64::from(p.width))
             .bind(i64::from(p.height))

@@ -3,6 +3,7 @@
 
 use crate::vault::SealedValue;
 use crate::{Exec, Sql, StoreError};
+use shanzhi_domain::register::vocab::{PlaceKind, Risk};
 
 /// A place to store, checked.
 #[derive(Debug, Clone)]
@@ -75,7 +76,7 @@ pub struct PlaceRow {
     /// Name.
     pub name: String,
     /// Kind code.
-    pub kind: String,
+    pub kind: PlaceKind,
     /// Address.
     pub address: String,
     /// Longitude.
@@ -87,7 +88,7 @@ pub struct PlaceRow {
     /// Their phone, masked.
     pub contact_phone_masked: Option<String>,
     /// Risk code.
-    pub risk: String,
+    pub risk: Risk,
     /// Note.
     pub note: String,
     /// Last inspection day.

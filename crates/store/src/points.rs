@@ -3,6 +3,7 @@
 //! that proves those sums equal the entries.
 
 use crate::{Exec, Sql, StoreError};
+use shanzhi_domain::participation::PostingKind;
 use shanzhi_domain::participation::{AccountKind, Line};
 
 /// A posting to write.
@@ -11,7 +12,7 @@ pub struct NewPosting<'a> {
     /// The community whose ledger it is.
     pub community: &'a str,
     /// Its kind's stored name.
-    pub kind: &'a str,
+    pub kind: PostingKind,
     /// The caller's idempotency key: the same key posts once.
     pub key: &'a str,
     /// What it is for (`wish:12`, `service:7`, `item:3x2` …).
@@ -72,7 +73,7 @@ pub async fn post(
                  operator_id, operator_label, note, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             )
             .bind(p.community)
-            .bind(p.kind)
+            .bind(p.kind.as_str())
             .bind(p.key)
             .bind(p.source)
             .bind(p.reverses)
@@ -178,7 +179,7 @@ pub struct PostingRow {
     /// The community.
     pub community_code: String,
     /// `service`, `wish`, `redemption` or `reversal`.
-    pub kind: String,
+    pub kind: PostingKind,
     /// What it is for.
     pub source: String,
     /// The posting it reverses.
@@ -235,7 +236,7 @@ pub struct StatementRow {
     /// The posting.
     pub posting_id: i64,
     /// Its kind.
-    pub kind: String,
+    pub kind: PostingKind,
     /// What it is for.
     pub source: String,
     /// Words.

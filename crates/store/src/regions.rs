@@ -17,12 +17,12 @@ pub struct NodeRow {
     pub parent_code: Option<String>,
     /// Name.
     pub name: String,
-    /// Level (stored name).
-    pub level: String,
-    /// Grid class (stored name).
-    pub class: String,
-    /// Dedicated-grid subtype (stored name).
-    pub dedicated_kind: Option<String>,
+    /// Level.
+    pub level: Level,
+    /// Grid class.
+    pub class: GridClass,
+    /// Dedicated-grid subtype.
+    pub dedicated_kind: Option<DedicatedKind>,
     /// 一网格一特色.
     pub feature: Option<String>,
     /// Boundary as GeoJSON geometry text, WGS-84.
@@ -38,19 +38,17 @@ pub struct NodeRow {
 impl NodeRow {
     /// The node's level.
     pub fn level(&self) -> Level {
-        Level::parse(&self.level).unwrap_or(Level::Grid)
+        self.level
     }
 
     /// The node's class.
     pub fn class(&self) -> GridClass {
-        GridClass::parse(&self.class).unwrap_or(GridClass::Comprehensive)
+        self.class
     }
 
     /// The dedicated subtype.
     pub fn dedicated_kind(&self) -> Option<DedicatedKind> {
         self.dedicated_kind
-            .as_deref()
-            .and_then(DedicatedKind::parse)
     }
 
     /// The boundary parsed as a shape.
@@ -215,7 +213,8 @@ pub async fn existing(
         q.push(")");
         let rows: Vec<(String, String, Option<i64>)> = ex.all(q).await?;
         for (code, level, retired) in rows {
-            let level = Level::parse(&level).ok_or_else(|| StoreError::Corrupt(code.clone()))?;
+            let level =
+                Level::from_typed(&level).ok_or_else(|| StoreError::Corrupt(code.clone()))?;
             out.insert(
                 code,
                 Existing {

@@ -6,6 +6,8 @@ use crate::bulk::{Cell, insert_rows};
 use crate::db::Target;
 use crate::vault::SealedValue;
 use crate::{Exec, Sql, StoreError};
+use shanzhi_domain::personal::Sex;
+use shanzhi_domain::register::vocab::{Attention, Relation, Residence};
 
 /// Rows per multi-row insert (persons carry 18 values each).
 const CHUNK: usize = 400;
@@ -370,13 +372,13 @@ pub struct PersonRow {
     /// Birth date.
     pub birth_date: Option<String>,
     /// `male` / `female`.
-    pub sex: Option<String>,
+    pub sex: Option<Sex>,
     /// Phone, masked.
     pub phone_masked: Option<String>,
     /// Relation code.
-    pub relation: String,
+    pub relation: Relation,
     /// Residence status code.
-    pub status: String,
+    pub status: Residence,
     /// Moved in.
     pub moved_in: Option<String>,
     /// Moved out.
@@ -505,7 +507,7 @@ pub struct PersonTagRow {
     /// Tag kind name.
     pub name: String,
     /// Attention level code.
-    pub level: String,
+    pub level: Attention,
     /// Carer account.
     pub carer_account_id: Option<i64>,
     /// Carer's name.

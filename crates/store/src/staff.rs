@@ -3,6 +3,7 @@
 
 use crate::vault::SealedValue;
 use crate::{Exec, Sql, StoreError};
+use shanzhi_domain::register::vocab::StaffRole;
 
 /// A staff record to store, checked.
 #[derive(Debug, Clone)]
@@ -70,7 +71,7 @@ pub struct StaffRow {
     /// Name.
     pub name: String,
     /// Role code.
-    pub role: String,
+    pub role: StaffRole,
     /// Phone, masked.
     pub phone_masked: Option<String>,
     /// Party member.

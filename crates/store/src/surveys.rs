@@ -2,6 +2,7 @@
 //! unique index), one-time phone codes, and the opinion box.
 
 use crate::{Exec, Sql, StoreError};
+use shanzhi_domain::participation::{Mode, OpinionStatus};
 
 /// A stored survey (questions as JSON).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
@@ -15,7 +16,7 @@ pub struct SurveyRow {
     /// Words before the questions.
     pub intro: String,
     /// `phone` (one answer per verified phone) or `device`.
-    pub mode: String,
+    pub mode: Mode,
     /// Opens (ms).
     pub opens_at: i64,
     /// Closes (ms).
@@ -46,7 +47,7 @@ pub struct NewSurvey<'a> {
     /// Intro.
     pub intro: &'a str,
     /// Mode.
-    pub mode: &'a str,
+    pub mode: Mode,
     /// Opens.
     pub opens_at: i64,
     /// Closes.
@@ -70,7 +71,7 @@ pub async fn insert(ex: &mut impl Exec, s: &NewSurvey<'_>) -> Result<i64, StoreE
             .bind(s.node)
             .bind(s.title)
             .bind(s.intro)
-            .bind(s.mode)
+            .bind(s.mode.as_str())
             .bind(s.opens_at)
             .bind(s.closes_at)
             .bind(s.questions)
@@ -268,7 +269,7 @@ pub struct OpinionRow {
     /// Masked phone (may be empty).
     pub phone_masked: String,
     /// `new`, `answered` or `case`.
-    pub status: String,
+    pub status: OpinionStatus,
     /// The community's answer.
     pub answer: String,
     /// The case it became.
@@ -349,7 +350,7 @@ pub async fn opinions_under(ex: &mut impl Exec, node: &str) -> Result<Vec<Opinio
 pub async fn handle_opinion(
     ex: &mut impl Exec,
     id: i64,
-    status: &str,
+    status: OpinionStatus,
     answer: &str,
     case_id: Option<i64>,
     by: (i64, &str),
@@ -361,7 +362,7 @@ pub async fn handle_opinion(
                 "UPDATE opinions SET status = ?, answer = ?, case_id = ?, handled_by = ?, handled_label = ?, \
                  handled_at = ? WHERE id = ? AND status = 'new'",
             )
-            .bind(status)
+            .bind(status.as_str())
             .bind(answer)
             .bind(case_id)
             .bind(by.0)

@@ -2,6 +2,7 @@
 //! the timeline.
 
 use crate::{Exec, Sql, StoreError};
+use shanzhi_domain::participation::topic::{Choice, Disposition, Scale, Side, TopicStage};
 
 /// A stored topic (the proposer's phone only masked).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
@@ -15,9 +16,9 @@ pub struct TopicRow {
     /// What is proposed and why.
     pub detail: String,
     /// `major`, `minor` or `urgent`.
-    pub scale: String,
+    pub scale: Scale,
     /// Stage.
-    pub stage: String,
+    pub stage: TopicStage,
     /// Who proposed it.
     pub proposer_name: String,
     /// Their masked phone (may be empty).
@@ -51,7 +52,7 @@ pub struct NewTopic<'a> {
     /// Detail.
     pub detail: &'a str,
     /// Scale.
-    pub scale: &'a str,
+    pub scale: Scale,
     /// Proposer's name.
     pub proposer: &'a str,
     /// Proposer's phone: (sealed, masked).
@@ -78,7 +79,7 @@ pub async fn insert(ex: &mut impl Exec, t: &NewTopic<'_>) -> Result<i64, StoreEr
             .bind(t.node)
             .bind(t.title)
             .bind(t.detail)
-            .bind(t.scale)
+            .bind(t.scale.as_str())
             .bind(t.proposer)
             .bind(t.phone.map(|p| p.0.to_vec()))
             .bind(t.phone.map_or("", |p| p.1))
@@ -124,26 +125,26 @@ pub async fn under(ex: &mut impl Exec, node: &str) -> Result<Vec<TopicRow>, Stor
 pub async fn set_stage(
     ex: &mut impl Exec,
     id: i64,
-    from: &str,
-    to: &str,
+    from: TopicStage,
+    to: TopicStage,
     reason: Option<&str>,
     at: i64,
 ) -> Result<bool, StoreError> {
-    let mut q = Sql::new("UPDATE topics SET stage = ?").bind(to);
+    let mut q = Sql::new("UPDATE topics SET stage = ?").bind(to.as_str());
     if let Some(r) = reason {
         q.push_bind(", decline_reason = ?", r.to_owned());
     }
     match to {
-        "implementing" => {
+        TopicStage::Implementing => {
             q.push_bind(", resolved_at = ?", at);
         }
-        "done" => {
+        TopicStage::Done => {
             q.push_bind(", done_at = ?", at);
         }
         _ => {}
     }
     q.push_bind(" WHERE id = ?", id);
-    q.push_bind(" AND stage = ?", from.to_owned());
+    q.push_bind(" AND stage = ?", from.as_str());
     Ok(ex.exec(q).await? == 1)
 }
 
@@ -314,11 +315,11 @@ pub struct ParticipantRow {
     /// Name.
     pub name: String,
     /// Side.
-    pub side: String,
+    pub side: Side,
     /// Attended.
     pub present: bool,
     /// Their vote, once cast.
-    pub choice: Option<String>,
+    pub choice: Option<Choice>,
 }
 
 /// Adds a participant (a name once per meeting).
@@ -326,7 +327,7 @@ pub async fn add_participant(
     ex: &mut impl Exec,
     meeting: i64,
     name: &str,
-    side: &str,
+    side: Side,
     present: bool,
 ) -> Result<i64, StoreError> {
     let (id,): (i64,) = ex
@@ -334,7 +335,7 @@ pub async fn add_participant(
             Sql::new("INSERT INTO meeting_participants (meeting_id, name, side, present) VALUES (?, ?, ?, ?) RETURNING id")
                 .bind(meeting)
                 .bind(name)
-                .bind(side)
+                .bind(side.as_str())
                 .bind(present),
         )
         .await?;
@@ -361,7 +362,7 @@ pub async fn vote(
     ex: &mut impl Exec,
     meeting: i64,
     participant: i64,
-    choice: &str,
+    choice: Choice,
     at: i64,
 ) -> Result<bool, StoreError> {
     Ok(ex
@@ -372,7 +373,7 @@ pub async fn vote(
             )
             .bind(meeting)
             .bind(participant)
-            .bind(choice)
+            .bind(choice.as_str())
             .bind(at),
         )
         .await?
@@ -448,7 +449,7 @@ pub struct SuggestionRow {
     /// What is to be done.
     pub text: String,
     /// `adopted`, `case` or `upward`.
-    pub disposition: String,
+    pub disposition: Disposition,
     /// Who carries it out (adopted), or where it went (upward).
     pub owner: String,
     /// The case it became.
@@ -472,7 +473,7 @@ pub async fn add_suggestion(
     ex: &mut impl Exec,
     resolution: i64,
     text: &str,
-    disposition: &str,
+    disposition: Disposition,
     owner: &str,
     case_id: Option<i64>,
     at: i64,
@@ -485,7 +486,7 @@ pub async fn add_suggestion(
             )
             .bind(resolution)
             .bind(text)
-            .bind(disposition)
+            .bind(disposition.as_str())
             .bind(owner)
             .bind(case_id)
             .bind(at),

@@ -2,6 +2,7 @@
 //! tagged residents due a visit.
 
 use crate::{Exec, Sql, StoreError};
+use shanzhi_domain::register::vocab::VisitPurpose;
 
 /// A visit to store.
 #[derive(Debug, Clone)]
@@ -67,7 +68,7 @@ pub struct VisitRow {
     /// Day.
     pub day: String,
     /// Purpose code.
-    pub purpose: String,
+    pub purpose: VisitPurpose,
     /// Notes.
     pub notes: String,
     /// Problems found.

@@ -1,6 +1,7 @@
 //! Webhooks and their outbox of deliveries.
 
 use crate::{Exec, Sql, StoreError};
+use shanzhi_domain::notify::DeliveryStatus;
 
 /// A registered webhook (without its secret; also the API's answer).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
@@ -181,16 +182,16 @@ pub async fn record(
     now: i64,
 ) -> Result<(), StoreError> {
     let status = match (a.delivered, a.retry_at) {
-        (true, _) => "delivered",
-        (false, Some(_)) => "pending",
-        (false, None) => "failed",
+        (true, _) => DeliveryStatus::Delivered,
+        (false, Some(_)) => DeliveryStatus::Pending,
+        (false, None) => DeliveryStatus::Failed,
     };
     ex.exec(
         Sql::new(
             "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, last_status = ?, last_error = ?, \
              next_attempt_at = ?, delivered_at = ? WHERE id = ?",
         )
-        .bind(status)
+        .bind(status.as_str())
         .bind(a.status)
         .bind(a.error)
         .bind(a.retry_at.unwrap_or(now))
@@ -209,7 +210,7 @@ pub struct DeliveryRow {
     /// The case it reports.
     pub case_id: i64,
     /// pending, delivered, failed or cancelled.
-    pub status: String,
+    pub status: DeliveryStatus,
     /// Attempts made.
     pub attempts: i32,
     /// Last HTTP status.

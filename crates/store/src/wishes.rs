@@ -2,6 +2,7 @@
 //! stage (and version), so two members racing for one wish cannot both win.
 
 use crate::{Exec, Sql, StoreError};
+use shanzhi_domain::participation::{ServiceCategory, WishStage};
 
 /// A stored wish (no phone: only its masked form).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
@@ -13,7 +14,7 @@ pub struct WishRow {
     /// The grid, when known.
     pub grid_code: Option<String>,
     /// Service category code.
-    pub category: String,
+    pub category: ServiceCategory,
     /// What is wished for.
     pub title: String,
     /// More words.
@@ -25,7 +26,7 @@ pub struct WishRow {
     /// The grid worker who entered it for the resident (代填).
     pub entered_by: Option<i64>,
     /// Stored stage (read it with `WishStage::at`).
-    pub stage: String,
+    pub stage: WishStage,
     /// Points reward once published.
     pub points: Option<i64>,
     /// Deadline once published (ms).
@@ -65,7 +66,7 @@ pub struct NewWish<'a> {
     /// Grid.
     pub grid: Option<&'a str>,
     /// Category code.
-    pub category: &'a str,
+    pub category: ServiceCategory,
     /// Title.
     pub title: &'a str,
     /// Detail.
@@ -94,7 +95,7 @@ pub async fn insert(ex: &mut impl Exec, w: &NewWish<'_>) -> Result<WishRow, Stor
         ))
         .bind(w.community)
         .bind(w.grid)
-        .bind(w.category)
+        .bind(w.category.as_str())
         .bind(w.title)
         .bind(w.detail)
         .bind(w.requester_name)
@@ -150,10 +151,10 @@ pub async fn of_member(ex: &mut impl Exec, member: i64) -> Result<Vec<WishRow>, 
 }
 
 /// The change a wish action writes; unset fields keep their value.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WishChange {
-    /// New stored stage.
-    pub stage: String,
+    /// New stage.
+    pub stage: WishStage,
     /// Reward.
     pub points: Option<i64>,
     /// Deadline.
@@ -172,6 +173,23 @@ pub struct WishChange {
     pub confirmed: Option<(i64, i64)>,
 }
 
+impl WishChange {
+    /// A move to `stage` that changes nothing else.
+    pub fn to(stage: WishStage) -> WishChange {
+        WishChange {
+            stage,
+            points: None,
+            deadline_at: None,
+            decline_reason: None,
+            claimant: None,
+            claim: None,
+            done: None,
+            photo: None,
+            confirmed: None,
+        }
+    }
+}
+
 /// Applies a change if the wish is still at `version`; false if someone changed it first.
 pub async fn change(
     ex: &mut impl Exec,
@@ -180,7 +198,7 @@ pub async fn change(
     c: &WishChange,
 ) -> Result<bool, StoreError> {
     let mut q = Sql::new("UPDATE wishes SET version = version + 1");
-    q.push_bind(", stage = ?", c.stage.clone());
+    q.push_bind(", stage = ?", c.stage.as_str());
     if let Some(p) = c.points {
         q.push_bind(", points = ?", p);
     }

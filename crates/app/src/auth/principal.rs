@@ -1,7 +1,7 @@
 //! Who is asking: an authenticated account and the scope facts derived from it.
 
 use crate::AppError;
-use shanzhi_domain::auth::{Actor, Role};
+use shanzhi_domain::auth::Actor;
 use shanzhi_domain::region::RegionCode;
 use shanzhi_store::accounts::AccountRow;
 
@@ -35,7 +35,7 @@ impl Principal {
 
 /// Turns a stored account into an [`Actor`].
 pub fn actor_of(a: &AccountRow) -> Result<Actor, AppError> {
-    let role = Role::parse(&a.role)
+    let role = Some(a.role)
         .ok_or_else(|| AppError::Internal(format!("account {} has role {}", a.id, a.role)))?;
     let node = match &a.node_code {
         Some(c) => Some(RegionCode::parse(c).map_err(|e| AppError::Internal(e.to_string()))?),

@@ -3,7 +3,7 @@
 
 use rand::Rng;
 use rand::seq::IndexedRandom;
-use shanzhi_domain::case::{Action, Satisfaction};
+use shanzhi_domain::case::{Action, Satisfaction, Source};
 
 /// What the demo says happened, by category.
 const STORIES: &[(&str, &[(&str, &str)])] = &[
@@ -96,17 +96,17 @@ const STORIES: &[(&str, &[(&str, &str)])] = &[
 ];
 
 /// Report sources, weighted as the field reports describe: mostly found on patrol.
-const SOURCES: [&str; 10] = [
-    "grid_patrol",
-    "grid_patrol",
-    "grid_patrol",
-    "grid_patrol",
-    "grid_patrol",
-    "resident_qr",
-    "resident_qr",
-    "resident_qr",
-    "mobile",
-    "hotline",
+const SOURCES: [Source; 10] = [
+    Source::GridPatrol,
+    Source::GridPatrol,
+    Source::GridPatrol,
+    Source::GridPatrol,
+    Source::GridPatrol,
+    Source::ResidentQr,
+    Source::ResidentQr,
+    Source::ResidentQr,
+    Source::Mobile,
+    Source::Hotline,
 ];
 
 /// One demo case, before it is written.
@@ -120,7 +120,7 @@ pub struct DemoCase {
     /// Description.
     pub description: &'static str,
     /// Source.
-    pub source: &'static str,
+    pub source: Source,
     /// Hours before now it was reported.
     pub hours_ago: f64,
     /// The steps it went through, in order, each with hours after the report. The writer

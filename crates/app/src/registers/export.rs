@@ -246,7 +246,7 @@ pub async fn residents(state: &App, k: Keeper<'_>, root: &str) -> Result<Vec<u8>
         let ids: Vec<i64> = page.iter().map(|p| p.id).collect();
         let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
         for t in store::tags_of(&mut conn, &ids).await? {
-            let level = Attention::from_code(&t.level).map_or("", Attention::label);
+            let level = t.level.label();
             tags.entry(t.person_id).or_default().push(format!(
                 "{}({level})",
                 tag_names.get(&t.tag).unwrap_or(&t.tag)
@@ -287,9 +287,8 @@ pub async fn residents(state: &App, k: Keeper<'_>, root: &str) -> Result<Vec<u8>
                 p.name.clone(),
                 id_number.unwrap_or_default(),
                 phone.unwrap_or_default(),
-                Relation::from_code(&p.relation)
-                    .map_or(p.relation.clone(), |x| x.label().to_owned()),
-                Residence::from_code(&p.status).map_or(p.status.clone(), |x| x.label().to_owned()),
+                p.relation.label().to_owned(),
+                p.status.label().to_owned(),
                 p.moved_in.clone().unwrap_or_default(),
                 p.moved_out.clone().unwrap_or_default(),
                 tags.remove(&p.id).unwrap_or_default().join("；"),
@@ -343,13 +342,13 @@ pub async fn places(state: &App, k: Keeper<'_>, root: &str) -> Result<Vec<u8>, A
             let cells = [
                 p.node_code.clone(),
                 p.name.clone(),
-                PlaceKind::from_code(&p.kind).map_or(p.kind.clone(), |x| x.label().to_owned()),
+                p.kind.label().to_owned(),
                 p.address.clone(),
                 p.lon.map(|v| v.to_string()).unwrap_or_default(),
                 p.lat.map(|v| v.to_string()).unwrap_or_default(),
                 p.contact.clone(),
                 p.contact_phone_masked.clone().unwrap_or_default(),
-                Risk::from_code(&p.risk).map_or(p.risk.clone(), |x| x.label().to_owned()),
+                p.risk.label().to_owned(),
                 p.note.clone(),
             ];
             for (c, v) in cells.iter().enumerate() {

@@ -128,7 +128,7 @@ pub async fn create_staff(state: &App, k: Keeper<'_>, s: &StaffInput) -> Result<
     if s.name.trim().is_empty() {
         problems.push("请填写姓名".into());
     }
-    let role = StaffRole::parse(&s.role);
+    let role = StaffRole::from_typed(&s.role);
     if role.is_none() {
         problems.push(format!("角色请填写以下之一：{}", StaffRole::choices()));
     }
@@ -177,7 +177,7 @@ pub async fn create_staff(state: &App, k: Keeper<'_>, s: &StaffInput) -> Result<
             node_code: node,
             account_id,
             name: s.name.trim(),
-            role: role.code(),
+            role: role.as_str(),
             phone: phone.as_ref(),
             party_member: s.party_member,
             duties: s.duties.trim(),

@@ -66,12 +66,12 @@ impl Checked {
         NewPlace {
             node_code: &self.grid,
             name: self.input.name.trim(),
-            kind: self.kind.code(),
+            kind: self.kind.as_str(),
             address: self.input.address.trim(),
             lon_lat: self.input.lon.zip(self.input.lat),
             contact: self.input.contact.trim(),
             contact_phone: self.phone.as_ref(),
-            risk: self.risk.code(),
+            risk: self.risk.as_str(),
             note: self.input.note.trim(),
         }
     }
@@ -92,14 +92,14 @@ fn check(
     if p.address.trim().is_empty() {
         problems.push(("地址", "请填写地址".into()));
     }
-    let kind = PlaceKind::parse(&p.kind);
+    let kind = PlaceKind::from_typed(&p.kind);
     if kind.is_none() {
         problems.push((
             "场所类型",
             format!("请填写以下之一：{}", PlaceKind::choices()),
         ));
     }
-    let risk = Risk::parse(&p.risk);
+    let risk = Risk::from_typed(&p.risk);
     if risk.is_none() {
         problems.push(("风险等级", format!("请填写以下之一：{}", Risk::choices())));
     }

@@ -8,7 +8,7 @@ use shanzhi_domain::personal::{IdNumber, mask_id_number, mask_phone, normalize_p
 use shanzhi_domain::register::resident::{
     Person, PersonInput, check_household, check_person, parse_tags,
 };
-use shanzhi_domain::register::vocab::{Relation, Residence};
+use shanzhi_domain::register::vocab::Relation;
 use shanzhi_store::residents::{self as store, NewPerson, NewTag, PersonFilter, Sealed};
 pub use shanzhi_store::residents::{PersonRow, PersonTagRow, TagKindRow};
 use shanzhi_store::vault::{Field, SealedValue, Vault};
@@ -174,7 +174,7 @@ pub(super) fn check_member(
         Ok(list) => list
             .into_iter()
             .filter_map(|t| match tags.get(&t.name) {
-                Some(code) => Some((code.clone(), t.level.code())),
+                Some(code) => Some((code.clone(), t.level.as_str())),
                 None => {
                     problems.push(("重点人群标签", unknown_tag(&t.name, tags)));
                     None
@@ -239,8 +239,8 @@ pub(super) fn new_person<'a>(household_id: i64, grid: &'a str, c: &'a Checked) -
         birth_date: c.person.id.birth_date.to_string(),
         sex: c.person.id.sex.as_str(),
         phone: c.phone.as_ref(),
-        relation: c.person.relation.code(),
-        status: c.person.status.code(),
+        relation: c.person.relation.as_str(),
+        status: c.person.status.as_str(),
         moved_in: c.person.moved_in.map(|d| d.to_string()),
         moved_out: c.person.moved_out.map(|d| d.to_string()),
         note: &c.person.note,
@@ -417,7 +417,7 @@ pub async fn add_member(
         )
         .await?
         .iter()
-        .filter_map(|p| Relation::from_code(&p.relation))
+        .map(|p| p.relation)
         .collect();
         relations.push(c.person.relation);
         if let Err(e) = check_household(&relations) {
@@ -564,8 +564,8 @@ pub async fn update_person(
     let update = store::PersonUpdate {
         name: &c.person.name,
         phone,
-        relation: c.person.relation.code(),
-        status: c.person.status.code(),
+        relation: c.person.relation.as_str(),
+        status: c.person.status.as_str(),
         moved_in: c.person.moved_in.map(|d| d.to_string()),
         moved_out: c.person.moved_out.map(|d| d.to_string()),
         note: &c.person.note,
@@ -601,8 +601,8 @@ pub async fn update_person(
     after["phone"] = serde_json::json!(phone.map(|p| &p.masked));
     let before_view = serde_json::json!({
         "name": before.name, "id": before.id_masked, "phone": before.phone_masked,
-        "relation": Relation::from_code(&before.relation).map_or("", Relation::label),
-        "status": Residence::from_code(&before.status).map_or("", Residence::label),
+        "relation": before.relation.label(),
+        "status": before.status.label(),
         "moved_in": before.moved_in, "moved_out": before.moved_out,
         "tags": old_tags.iter().map(|t| format!("{}:{}", t.tag, t.level)).collect::<Vec<_>>(),
     });

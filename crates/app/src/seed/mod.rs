@@ -132,7 +132,7 @@ pub async fn demo(store: &Store, now: i64) -> Result<Vec<DemoLogin>> {
         let new = NewAccount {
             username: &a.username,
             display_name: &a.name,
-            role: a.role.as_str(),
+            role: a.role,
             node_code: a.node.as_deref(),
             department_id: a.department.and_then(|i| dep_ids.get(i).copied()),
             password_hash: &hash,
@@ -185,13 +185,13 @@ async fn write_demo_cases(
     seed: u64,
     now: i64,
 ) -> Result<()> {
-    use crate::cases::{holder_of, stage_name};
+    use crate::cases::holder_of;
     use rand::{Rng, SeedableRng};
     use shanzhi_domain::auth::Role;
     use shanzhi_domain::case::{
-        Action, CaseFacts, Party, Relation, STANDARD_CATEGORIES, Stage, Tier, apply,
+        Action, CaseFacts, Party, Relation, STANDARD_CATEGORIES, Source, Stage, Tier, apply,
     };
-    use shanzhi_store::cases::{CaseUpdate, NewCase, NewEvent, PastCase, insert_past, tier_name};
+    use shanzhi_store::cases::{CaseUpdate, NewCase, NewEvent, PastCase, insert_past};
 
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let calendar = shanzhi_domain::case::Calendar::china();
@@ -275,7 +275,7 @@ async fn write_demo_cases(
             let Ok(change) = apply(facts, party, &action) else {
                 break;
             };
-            let from = stage_name(facts.stage);
+            let from = facts.stage;
             facts.stage = change.to;
             facts.reopened += u8::from(change.reopens);
             if let Some(t) = change.tier {
@@ -292,7 +292,7 @@ async fn write_demo_cases(
                 }
             }
             if let Action::Rate { satisfaction: s } = &action {
-                satisfaction = Some(s.as_str().to_owned());
+                satisfaction = Some(*s);
             }
             let note = match &action {
                 Action::Handle { result } => result.clone(),
@@ -305,7 +305,7 @@ async fn write_demo_cases(
                 action.name(),
                 action.is_public(),
                 from,
-                stage_name(change.to),
+                change.to,
                 label,
                 note,
             ));
@@ -317,9 +317,9 @@ async fn write_demo_cases(
         let accept_due = cal.due(clock, created, cat.accept_hours.into());
         let handle_due = cal.due(clock, created, cat.handle_hours.into());
         let reporter = match c.source {
-            "resident_qr" => "居民",
-            "mobile" => "移动网格员",
-            "hotline" => "12345热线",
+            Source::ResidentQr => "居民",
+            Source::Mobile => "移动网格员",
+            Source::Hotline => "12345热线",
             _ => "网格员",
         };
         let past = PastCase {
@@ -332,9 +332,9 @@ async fn write_demo_cases(
                 node_code: &c.node,
                 lon_lat: None,
                 address: None,
-                tier: tier_name(cat.tier),
+                tier: cat.tier,
                 holder_code: &holder_of(&c.node, cat.tier).unwrap_or_else(|| c.node.clone()),
-                reporter_account: (c.source == "grid_patrol")
+                reporter_account: (c.source == Source::GridPatrol)
                     .then(|| workers.get(c.node.get(..15).unwrap_or(&c.node)).copied())
                     .flatten(),
                 reporter_name: (i % 3 == 0).then_some("王阿姨"),
@@ -346,13 +346,13 @@ async fn write_demo_cases(
                 reporter_phone: None,
             },
             now: CaseUpdate {
-                stage: stage_name(facts.stage),
-                tier: tier_name(facts.tier),
+                stage: facts.stage,
+                tier: facts.tier,
                 holder_code: &holder,
                 department_id: department,
                 reopened: i16::from(facts.reopened),
                 merged_into: None,
-                satisfaction: satisfaction.as_deref(),
+                satisfaction,
                 accept_due,
                 handle_due,
                 suspended_at: None,
@@ -368,8 +368,8 @@ async fn write_demo_cases(
                             actor_id: None,
                             actor_label: label,
                             action,
-                            from_stage: Some(from),
-                            to_stage: to,
+                            from_stage: Some(*from),
+                            to_stage: *to,
                             note,
                             public: *public,
                         },
@@ -382,7 +382,7 @@ async fn write_demo_cases(
             actor_label: reporter,
             action: "report",
             from_stage: None,
-            to_stage: "reported",
+            to_stage: Stage::Reported,
             note: "",
             public: true,
         };
@@ -415,25 +415,29 @@ async fn write_demo_mediation(
     rng: &mut impl rand::Rng,
     now: i64,
 ) -> Result<()> {
+    use shanzhi_domain::case::{MediatorKind, OutcomeKind, PartySide, Referral};
     use shanzhi_store::disputes::{self, Conclusion, MediatorRow, PartyRow};
     let hour = 3_600_000;
-    let party = |name: String, side: &str| PartyRow {
+    let party = |name: String, side: PartySide| PartyRow {
         name,
-        side: side.into(),
+        side,
         note: String::new(),
     };
     let parties = [
-        party(demo::names::person(rng), "applicant"),
-        party(demo::names::person(rng), "respondent"),
+        party(demo::names::person(rng), PartySide::Applicant),
+        party(demo::names::person(rng), PartySide::Respondent),
     ];
     let mediators = [
         MediatorRow {
-            kind: "grid_worker".into(),
+            kind: MediatorKind::GridWorker,
             name: demo::names::person(rng),
         },
         MediatorRow {
-            kind: ["peoples_mediator", "community_police", "legal_adviser"][rng.random_range(0..3)]
-                .into(),
+            kind: [
+                MediatorKind::PeoplesMediator,
+                MediatorKind::CommunityPolice,
+                MediatorKind::LegalAdviser,
+            ][rng.random_range(0..3)],
             name: demo::names::person(rng),
         },
     ];
@@ -474,16 +478,16 @@ async fn write_demo_mediation(
     let settled = rng.random_range(0..10) < 8;
     let conclusion = if settled {
         Conclusion {
-            outcome: "settled",
+            outcome: OutcomeKind::Settled,
             agreement: Some("双方达成调解协议，当场履行"),
             referral: None,
             note: None,
         }
     } else {
         Conclusion {
-            outcome: "referred",
+            outcome: OutcomeKind::Referred,
             agreement: None,
-            referral: Some("justice_office"),
+            referral: Some(Referral::JusticeOffice),
             note: Some("分歧较大，引导至司法所"),
         }
     };
@@ -577,8 +581,8 @@ pub async fn demo_registers(store: &Store, vault: &Vault, now: i64) -> Result<()
             birth_date: parsed.birth_date.to_string(),
             sex: parsed.sex.as_str(),
             phone: phone.as_ref(),
-            relation: m.relation.code(),
-            status: m.status.code(),
+            relation: m.relation.as_str(),
+            status: m.status.as_str(),
             moved_in: m.moved_in.map(|d| d.to_string()),
             moved_out: None,
             note: "",
@@ -592,7 +596,7 @@ pub async fn demo_registers(store: &Store, vault: &Vault, now: i64) -> Result<()
             m.tags.iter().map(move |(tag, level)| NewTag {
                 person_id: *pid,
                 tag,
-                level: level.code(),
+                level: level.as_str(),
                 carer_account_id: None,
                 next_visit: None,
                 note: "",
@@ -612,12 +616,12 @@ pub async fn demo_registers(store: &Store, vault: &Vault, now: i64) -> Result<()
         .map(|(p, ph)| places::NewPlace {
             node_code: &p.grid,
             name: &p.name,
-            kind: p.kind.code(),
+            kind: p.kind.as_str(),
             address: &p.address,
             lon_lat: Some(p.lon_lat),
             contact: &p.contact,
             contact_phone: Some(ph),
-            risk: p.risk.code(),
+            risk: p.risk.as_str(),
             note: "",
         })
         .collect();
@@ -647,7 +651,7 @@ pub async fn demo_registers(store: &Store, vault: &Vault, now: i64) -> Result<()
                 node_code: &s.grids[0][..12],
                 account_id,
                 name: &s.name,
-                role: s.role.code(),
+                role: s.role.as_str(),
                 phone: Some(&phone),
                 party_member: s.party_member,
                 duties: s.duties,

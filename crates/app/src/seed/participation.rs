@@ -10,7 +10,10 @@ use crate::AppError;
 use crate::demo::names;
 use rand::{Rng, SeedableRng};
 use shanzhi_domain::participation::points::{self as rules, service_points};
-use shanzhi_domain::participation::{AccountKind, PostingKind, ServiceCategory, WishStage};
+use shanzhi_domain::participation::topic::{Choice, Disposition, Scale, Side, TopicStage};
+use shanzhi_domain::participation::{
+    AccountKind, MemberKind, PostingKind, ServiceCategory, Standing, WishStage,
+};
 use shanzhi_domain::personal::mask_phone;
 use shanzhi_store::members::{self, NewMember};
 use shanzhi_store::points::{self, NewPosting, Posted, StockMove};
@@ -196,7 +199,7 @@ impl Books<'_> {
         let key = format!("demo:{}:{}", self.community, self.postings);
         let p = NewPosting {
             community: self.community,
-            kind: kind.as_str(),
+            kind,
             key: &key,
             source,
             reverses: None,
@@ -244,13 +247,21 @@ async fn write_members(
             .map(|c| c.as_str())
             .collect();
         // The last two wait for the community's confirmation.
-        let standing = if i >= 8 { "pending" } else { "confirmed" };
+        let standing = if i >= 8 {
+            Standing::Pending
+        } else {
+            Standing::Confirmed
+        };
         let name = names::person(rng);
         let m = members::insert(
             tx,
             &NewMember {
                 community: book.community,
-                kind: if party { "party_member" } else { "volunteer" },
+                kind: if party {
+                    MemberKind::PartyMember
+                } else {
+                    MemberKind::Volunteer
+                },
                 name: &name,
                 phone: &sealed,
                 employer: if party {
@@ -266,7 +277,7 @@ async fn write_members(
             },
         )
         .await?;
-        if standing == "confirmed" {
+        if standing == Standing::Confirmed {
             let account = points::member_account(tx, book.community, m.id).await?;
             out.push((m.id, account));
         }
@@ -488,7 +499,7 @@ async fn write_wishes(
             &NewWish {
                 community: book.community,
                 grid: Some(&grid),
-                category: category.as_str(),
+                category: *category,
                 title,
                 detail,
                 requester_name: name,
@@ -503,10 +514,7 @@ async fn write_wishes(
         wishes::log(tx, w.id, "提交心愿", "居民", "", created).await?;
         let (member, account) = members[wi % members.len()];
         let reward = [10, 20, 30][wi % 3];
-        let mut c = WishChange {
-            stage: stage.as_str().to_owned(),
-            ..WishChange::default()
-        };
+        let mut c = WishChange::to(stage);
         let mut log: Vec<(&str, String)> = Vec::new();
         if stage == WishStage::Declined {
             c.decline_reason = Some("属于物业服务范围，已转物业公司办理".into());
@@ -562,40 +570,40 @@ async fn write_wishes(
 }
 
 /// Topics at every stage: (title, detail, scale, stage, proposer).
-const TOPICS: [(&str, &str, &str, &str, &str); 5] = [
+const TOPICS: [(&str, &str, Scale, TopicStage, &str); 5] = [
     (
         "吉祥苑 8 栋老楼漏雨维修",
         "顶楼漏雨严重，物业服务期将满，维修资金如何分摊需要商量",
-        "major",
-        "done",
+        Scale::Major,
+        TopicStage::Done,
         "韩家威",
     ),
     (
         "奥威花园垃圾日产日清",
         "垃圾桶满溢，清运不及时",
-        "minor",
-        "implementing",
+        Scale::Minor,
+        TopicStage::Implementing,
         "左大林",
     ),
     (
         "小区加装电梯意见征集",
         "老人上下楼难，想加装电梯",
-        "major",
-        "consulting",
+        Scale::Major,
+        TopicStage::Consulting,
         "覃阿姨",
     ),
     (
         "暴雨前疏通北门排水沟",
         "天气预报明天暴雨，排水沟堵塞",
-        "urgent",
-        "proposed",
+        Scale::Urgent,
+        TopicStage::Proposed,
         "莫先生",
     ),
     (
         "广场舞音响时间",
         "希望调整广场舞时间，与已有议题重复",
-        "minor",
-        "declined",
+        Scale::Minor,
+        TopicStage::Declined,
         "梁阿婆",
     ),
 ];
@@ -619,26 +627,26 @@ async fn write_topics(
                 node: community,
                 title,
                 detail,
-                scale,
+                scale: *scale,
                 proposer,
                 phone: Some((&sealed.sealed, &sealed.masked)),
                 tracking: &format!("TDEMO{i:06}"),
                 by: None,
-                deadline: (*scale == "urgent").then_some(now + DAY),
+                deadline: (*scale == Scale::Urgent).then_some(now + DAY),
                 at: created,
             },
         )
         .await?;
         t::log(tx, id, "提出议题", proposer, "", created).await?;
-        if *stage == "proposed" {
+        if *stage == TopicStage::Proposed {
             continue;
         }
-        if *stage == "declined" {
+        if *stage == TopicStage::Declined {
             t::set_stage(
                 tx,
                 id,
-                "proposed",
-                "declined",
+                TopicStage::Proposed,
+                TopicStage::Declined,
                 Some("与已有议题重复，已并入“奥威花园垃圾日产日清”"),
                 created + DAY,
             )
@@ -646,7 +654,15 @@ async fn write_topics(
             t::log(tx, id, "不予受理", label, "与已有议题重复", created + DAY).await?;
             continue;
         }
-        t::set_stage(tx, id, "proposed", "consulting", None, created + DAY).await?;
+        t::set_stage(
+            tx,
+            id,
+            TopicStage::Proposed,
+            TopicStage::Consulting,
+            None,
+            created + DAY,
+        )
+        .await?;
         t::log(tx, id, "协商中", label, "已受理，进入协商", created + DAY).await?;
         let meeting = t::add_meeting(
             tx,
@@ -660,11 +676,11 @@ async fn write_topics(
         )
         .await?;
         let people = [
-            ("黄春萍", "committee", true),
-            (*proposer, "owners", true),
-            ("李经理", "property", true),
-            ("蒙大姐", "resident", true),
-            ("陆先生", "resident", false),
+            ("黄春萍", Side::Committee, true),
+            (*proposer, Side::Owners, true),
+            ("李经理", Side::Property, true),
+            ("蒙大姐", Side::Resident, true),
+            ("陆先生", Side::Resident, false),
         ];
         let mut ids = Vec::new();
         for (name, side, present) in people {
@@ -682,7 +698,7 @@ async fn write_topics(
             created + 3 * DAY,
         )
         .await?;
-        if *stage == "consulting" {
+        if *stage == TopicStage::Consulting {
             continue;
         }
         for (n, (pid, present)) in ids.iter().enumerate() {
@@ -691,7 +707,7 @@ async fn write_topics(
                     tx,
                     meeting,
                     *pid,
-                    if n == 2 { "abstain" } else { "for" },
+                    if n == 2 { Choice::Abstain } else { Choice::For },
                     created + 3 * DAY,
                 )
                 .await?;
@@ -705,10 +721,14 @@ async fn write_topics(
             created + 4 * DAY,
         )
         .await?;
-        let done = *stage == "done";
+        let done = *stage == TopicStage::Done;
         for (text, disposition, owner) in [
-            ("屋面防水施工", "adopted", "港城物业"),
-            ("统筹老旧小区屋面改造资金", "upward", "港北区政协"),
+            ("屋面防水施工", Disposition::Adopted, "港城物业"),
+            (
+                "统筹老旧小区屋面改造资金",
+                Disposition::Upward,
+                "港北区政协",
+            ),
         ] {
             let sid = t::add_suggestion(tx, rid, text, disposition, owner, None, created + 4 * DAY)
                 .await?;
@@ -722,8 +742,8 @@ async fn write_topics(
         t::set_stage(
             tx,
             id,
-            "consulting",
-            "implementing",
+            TopicStage::Consulting,
+            TopicStage::Implementing,
             None,
             created + 4 * DAY,
         )
@@ -741,7 +761,15 @@ async fn write_topics(
         t::set_resolution_progress(tx, rid, progress).await?;
         t::set_progress(tx, id, progress).await?;
         if done {
-            t::set_stage(tx, id, "implementing", "done", None, created + 20 * DAY).await?;
+            t::set_stage(
+                tx,
+                id,
+                TopicStage::Implementing,
+                TopicStage::Done,
+                None,
+                created + 20 * DAY,
+            )
+            .await?;
             t::log(
                 tx,
                 id,
@@ -775,7 +803,7 @@ async fn write_survey(
             node: community,
             title: "老旧小区加装电梯意见征集",
             intro: "每户限填一份，结果将在协商议事会上通报",
-            mode: "phone",
+            mode: shanzhi_domain::participation::Mode::Phone,
             opens_at: now - 10 * DAY,
             closes_at: now + 20 * DAY,
             questions: &serde_json::to_string(&questions).map_err(broken)?,
@@ -850,7 +878,7 @@ async fn write_opinions(tx: &mut Tx, community: &str, officer: i64, now: i64) ->
             s::handle_opinion(
                 tx,
                 id,
-                "answered",
+                shanzhi_domain::participation::OpinionStatus::Answered,
                 a,
                 None,
                 (officer, "社区干部（演示）"),

@@ -26,6 +26,27 @@ pub enum DayKind {
     Workday,
 }
 
+impl DayKind {
+    /// Both.
+    pub const ALL: [DayKind; 2] = [DayKind::Holiday, DayKind::Workday];
+
+    /// The stored form (also the API's).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DayKind::Holiday => "holiday",
+            DayKind::Workday => "workday",
+        }
+    }
+
+    /// Chinese name.
+    pub fn label(self) -> &'static str {
+        match self {
+            DayKind::Holiday => "放假",
+            DayKind::Workday => "调休上班",
+        }
+    }
+}
+
 /// Which clock a deadline runs on.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
@@ -39,6 +60,17 @@ pub enum Clock {
 }
 
 impl Clock {
+    /// Both clocks.
+    pub const ALL: [Clock; 2] = [Clock::Natural, Clock::Working];
+
+    /// The stored form (also the API's).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Clock::Natural => "natural",
+            Clock::Working => "working",
+        }
+    }
+
     /// Chinese name.
     pub fn label(self) -> &'static str {
         match self {

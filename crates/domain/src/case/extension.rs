@@ -23,19 +23,44 @@ pub enum Request {
 }
 
 impl Request {
-    /// The stored name.
-    pub fn name(self) -> &'static str {
+    /// What kind of request it is.
+    pub fn kind(self) -> RequestKind {
         match self {
-            Request::Extend { .. } => "extend",
-            Request::Suspend => "suspend",
+            Request::Extend { .. } => RequestKind::Extend,
+            Request::Suspend => RequestKind::Suspend,
+        }
+    }
+}
+
+/// The kinds of [`Request`], as stored.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestKind {
+    /// 延期.
+    Extend,
+    /// 挂起.
+    Suspend,
+}
+
+impl RequestKind {
+    /// Both.
+    pub const ALL: [RequestKind; 2] = [RequestKind::Extend, RequestKind::Suspend];
+
+    /// The stored form (also the API's).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::Extend => "extend",
+            RequestKind::Suspend => "suspend",
         }
     }
 
     /// Chinese name.
     pub fn label(self) -> &'static str {
         match self {
-            Request::Extend { .. } => "延期",
-            Request::Suspend => "挂起",
+            RequestKind::Extend => "延期",
+            RequestKind::Suspend => "挂起",
         }
     }
 }

@@ -33,6 +33,17 @@ impl MediatorKind {
         MediatorKind::Volunteer,
     ];
 
+    /// The stored form (also the API's).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediatorKind::GridWorker => "grid_worker",
+            MediatorKind::PeoplesMediator => "peoples_mediator",
+            MediatorKind::CommunityPolice => "community_police",
+            MediatorKind::LegalAdviser => "legal_adviser",
+            MediatorKind::Volunteer => "volunteer",
+        }
+    }
+
     /// Chinese name.
     pub fn label(self) -> &'static str {
         match self {
@@ -58,12 +69,98 @@ pub enum Referral {
 }
 
 impl Referral {
+    /// Every referral, for forms.
+    pub const ALL: [Referral; 3] = [
+        Referral::JusticeOffice,
+        Referral::Court,
+        Referral::Arbitration,
+    ];
+
+    /// The stored form (also the API's).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Referral::JusticeOffice => "justice_office",
+            Referral::Court => "court",
+            Referral::Arbitration => "arbitration",
+        }
+    }
+
     /// Chinese name.
     pub fn label(self) -> &'static str {
         match self {
             Referral::JusticeOffice => "司法所",
             Referral::Court => "人民法院",
             Referral::Arbitration => "仲裁机构",
+        }
+    }
+}
+
+/// Which side of a dispute a party is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PartySide {
+    /// 申请方.
+    Applicant,
+    /// 被申请方.
+    Respondent,
+    /// 其他 (a witness, a third party).
+    Other,
+}
+
+impl PartySide {
+    /// Every side, for forms.
+    pub const ALL: [PartySide; 3] = [
+        PartySide::Applicant,
+        PartySide::Respondent,
+        PartySide::Other,
+    ];
+
+    /// The stored form (also the API's).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartySide::Applicant => "applicant",
+            PartySide::Respondent => "respondent",
+            PartySide::Other => "other",
+        }
+    }
+
+    /// Chinese name.
+    pub fn label(self) -> &'static str {
+        match self {
+            PartySide::Applicant => "申请方",
+            PartySide::Respondent => "被申请方",
+            PartySide::Other => "其他",
+        }
+    }
+}
+
+/// How a mediation ended, as stored: settled or referred on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    /// 调解成功.
+    Settled,
+    /// 调解不成, referred on.
+    Referred,
+}
+
+impl OutcomeKind {
+    /// Both.
+    pub const ALL: [OutcomeKind; 2] = [OutcomeKind::Settled, OutcomeKind::Referred];
+
+    /// The stored form (also the API's).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutcomeKind::Settled => "settled",
+            OutcomeKind::Referred => "referred",
+        }
+    }
+
+    /// Chinese name.
+    pub fn label(self) -> &'static str {
+        match self {
+            OutcomeKind::Settled => "调解成功",
+            OutcomeKind::Referred => "调解不成",
         }
     }
 }

@@ -11,6 +11,7 @@ mod mediation;
 pub mod open311;
 pub mod photo;
 mod search;
+mod source;
 mod summons;
 mod workflow;
 
@@ -19,14 +20,15 @@ pub use category::{CategorySpec, STANDARD as STANDARD_CATEGORIES};
 pub use deadline::{Light, Timing, case_light, light, light_on, resumed_due};
 pub use duplicate::{RADIUS_M, Sighting, WINDOW_MS, possible_duplicate};
 pub use extension::{
-    ClockError, ClockFacts, MAX_EXTENSION_HOURS, MAX_EXTENSIONS, Request, may_decide, may_request,
-    may_resume,
+    ClockError, ClockFacts, MAX_EXTENSION_HOURS, MAX_EXTENSIONS, Request, RequestKind, may_decide,
+    may_request, may_resume,
 };
 pub use mediation::{
-    DisputeFacts, MediationError, MediatorKind, Outcome, Referral, may_conclude, may_follow_up,
-    may_mediate, success_rate,
+    DisputeFacts, MediationError, MediatorKind, Outcome, OutcomeKind, PartySide, Referral,
+    may_conclude, may_follow_up, may_mediate, success_rate,
 };
 pub use search::{QueryError, index_terms, matches, query_terms};
+pub use source::Source;
 pub use summons::{REPORT_IN_HOURS, may_summon};
 
 pub use workflow::{

@@ -48,6 +48,23 @@ impl Stage {
         Stage::FollowedUp,
     ];
 
+    /// The stored form (also the API's).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Reported => "reported",
+            Stage::Accepted => "accepted",
+            Stage::Rejected => "rejected",
+            Stage::Merged => "merged",
+            Stage::Dispatched => "dispatched",
+            Stage::InProgress => "in_progress",
+            Stage::Handled => "handled",
+            Stage::Verified => "verified",
+            Stage::Closed => "closed",
+            Stage::Rated => "rated",
+            Stage::FollowedUp => "followed_up",
+        }
+    }
+
     /// Chinese name.
     pub fn label(self) -> &'static str {
         match self {
@@ -100,6 +117,26 @@ pub enum Tier {
 }
 
 impl Tier {
+    /// Every tier, lowest first.
+    pub const ALL: [Tier; 5] = [
+        Tier::Grid,
+        Tier::Community,
+        Tier::Street,
+        Tier::District,
+        Tier::Department,
+    ];
+
+    /// The stored form (also the API's).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Grid => "grid",
+            Tier::Community => "community",
+            Tier::Street => "street",
+            Tier::District => "district",
+            Tier::Department => "department",
+        }
+    }
+
     /// The tier a case escalates to (小事不出网格、大事不出社区：one step at a time).
     pub fn above(self) -> Option<Tier> {
         match self {
@@ -143,6 +180,14 @@ impl Satisfaction {
         Satisfaction::BasicallySatisfied,
         Satisfaction::Dissatisfied,
     ];
+
+    /// Whether the verdict counts towards 满意率 (满意 and 基本满意 both do).
+    pub fn is_satisfied(self) -> bool {
+        matches!(
+            self,
+            Satisfaction::Satisfied | Satisfaction::BasicallySatisfied
+        )
+    }
 
     /// The stored form (also the API's).
     pub fn as_str(self) -> &'static str {

@@ -19,19 +19,15 @@ pub enum MemberKind {
 }
 
 impl MemberKind {
+    /// Both kinds.
+    pub const ALL: [MemberKind; 2] = [MemberKind::PartyMember, MemberKind::Volunteer];
+
     /// Stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             MemberKind::PartyMember => "party_member",
             MemberKind::Volunteer => "volunteer",
         }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(s: &str) -> Option<MemberKind> {
-        [MemberKind::PartyMember, MemberKind::Volunteer]
-            .into_iter()
-            .find(|k| k.as_str() == s)
     }
 
     /// Chinese name.
@@ -56,6 +52,9 @@ pub enum Standing {
 }
 
 impl Standing {
+    /// Every standing.
+    pub const ALL: [Standing; 3] = [Standing::Pending, Standing::Confirmed, Standing::Declined];
+
     /// Stored name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -63,13 +62,6 @@ impl Standing {
             Standing::Confirmed => "confirmed",
             Standing::Declined => "declined",
         }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(s: &str) -> Option<Standing> {
-        [Standing::Pending, Standing::Confirmed, Standing::Declined]
-            .into_iter()
-            .find(|k| k.as_str() == s)
     }
 
     /// Chinese name.
@@ -95,6 +87,13 @@ pub enum ServiceStage {
 }
 
 impl ServiceStage {
+    /// Every stage.
+    pub const ALL: [ServiceStage; 3] = [
+        ServiceStage::Declared,
+        ServiceStage::Verified,
+        ServiceStage::Rejected,
+    ];
+
     /// Stored name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -102,17 +101,6 @@ impl ServiceStage {
             ServiceStage::Verified => "verified",
             ServiceStage::Rejected => "rejected",
         }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(s: &str) -> Option<ServiceStage> {
-        [
-            ServiceStage::Declared,
-            ServiceStage::Verified,
-            ServiceStage::Rejected,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
     }
 
     /// Chinese name.
@@ -127,7 +115,7 @@ impl ServiceStage {
 
 /// What a wish asks for, a member offers or a co-building unit can give: the fields members
 /// commonly claim (认领环境整治、法律援助、矛盾调处、医疗保健、文明创建等事项).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceCategory {
     /// 助老助残.
@@ -179,11 +167,6 @@ impl ServiceCategory {
         }
     }
 
-    /// Parses the stored name.
-    pub fn parse(s: &str) -> Option<ServiceCategory> {
-        ServiceCategory::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     /// Chinese name.
     pub fn label(self) -> &'static str {
         match self {
@@ -218,6 +201,41 @@ impl YearRecord {
     }
 }
 
+/// The three lists of a co-building unit (三张清单).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListKind {
+    /// 问题清单.
+    Problem,
+    /// 需求清单.
+    Need,
+    /// 资源清单.
+    Resource,
+}
+
+impl ListKind {
+    /// Every list.
+    pub const ALL: [ListKind; 3] = [ListKind::Problem, ListKind::Need, ListKind::Resource];
+
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListKind::Problem => "problem",
+            ListKind::Need => "need",
+            ListKind::Resource => "resource",
+        }
+    }
+
+    /// Chinese name.
+    pub fn label(self) -> &'static str {
+        match self {
+            ListKind::Problem => "问题",
+            ListKind::Need => "需求",
+            ListKind::Resource => "资源",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,20 +259,20 @@ mod tests {
     #[test]
     fn names_round_trip() {
         for c in ServiceCategory::ALL {
-            assert_eq!(ServiceCategory::parse(c.as_str()), Some(c));
+            assert_eq!(c.as_str().parse::<ServiceCategory>().ok(), Some(c));
         }
         for k in [MemberKind::PartyMember, MemberKind::Volunteer] {
-            assert_eq!(MemberKind::parse(k.as_str()), Some(k));
+            assert_eq!(k.as_str().parse::<MemberKind>().ok(), Some(k));
         }
         for s in [Standing::Pending, Standing::Confirmed, Standing::Declined] {
-            assert_eq!(Standing::parse(s.as_str()), Some(s));
+            assert_eq!(s.as_str().parse::<Standing>().ok(), Some(s));
         }
         for s in [
             ServiceStage::Declared,
             ServiceStage::Verified,
             ServiceStage::Rejected,
         ] {
-            assert_eq!(ServiceStage::parse(s.as_str()), Some(s));
+            assert_eq!(s.as_str().parse::<ServiceStage>().ok(), Some(s));
         }
     }
 }

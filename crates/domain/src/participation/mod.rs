@@ -8,6 +8,7 @@ pub mod survey;
 pub mod topic;
 pub mod wish;
 
-pub use member::{MemberKind, ServiceCategory, ServiceStage, Standing, YearRecord};
+pub use member::{ListKind, MemberKind, ServiceCategory, ServiceStage, Standing, YearRecord};
 pub use points::{AccountKind, LedgerError, Line, PostingKind};
+pub use survey::{Mode, OpinionStatus};
 pub use wish::{WishAction, WishActor, WishError, WishStage};

@@ -31,6 +31,10 @@ pub enum AccountKind {
 }
 
 impl AccountKind {
+    /// Every kind.
+    pub const ALL: [AccountKind; 3] =
+        [AccountKind::Member, AccountKind::Issuer, AccountKind::Store];
+
     /// Stored name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -77,11 +81,6 @@ impl PostingKind {
             PostingKind::Redemption => "redemption",
             PostingKind::Reversal => "reversal",
         }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(s: &str) -> Option<PostingKind> {
-        PostingKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
     /// Chinese name.
@@ -333,7 +332,7 @@ mod tests {
     #[test]
     fn posting_kinds_round_trip() {
         for k in PostingKind::ALL {
-            assert_eq!(PostingKind::parse(k.as_str()), Some(k));
+            assert_eq!(k.as_str().parse::<PostingKind>().ok(), Some(k));
         }
     }
 }

@@ -336,6 +336,68 @@ pub fn to_lines(questions: &[Question]) -> String {
         .join("\n")
 }
 
+/// How a survey keeps to one answer per respondent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// One answer per phone, verified by a one-time code.
+    Phone,
+    /// One answer per device (a token the page keeps).
+    Device,
+}
+
+impl Mode {
+    /// Both.
+    pub const ALL: [Mode; 2] = [Mode::Phone, Mode::Device];
+
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Phone => "phone",
+            Mode::Device => "device",
+        }
+    }
+}
+
+/// Where a letter in the opinion box (社情民意) stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OpinionStatus {
+    /// 待处理.
+    New,
+    /// 已答复.
+    Answered,
+    /// 已转为事件.
+    Case,
+}
+
+impl OpinionStatus {
+    /// Every status.
+    pub const ALL: [OpinionStatus; 3] = [
+        OpinionStatus::New,
+        OpinionStatus::Answered,
+        OpinionStatus::Case,
+    ];
+
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpinionStatus::New => "new",
+            OpinionStatus::Answered => "answered",
+            OpinionStatus::Case => "case",
+        }
+    }
+
+    /// Chinese name.
+    pub fn label(self) -> &'static str {
+        match self {
+            OpinionStatus::New => "待处理",
+            OpinionStatus::Answered => "已答复",
+            OpinionStatus::Case => "已转为事件",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

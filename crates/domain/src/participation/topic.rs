@@ -23,6 +23,9 @@ pub enum Scale {
 }
 
 impl Scale {
+    /// Every scale.
+    pub const ALL: [Scale; 3] = [Scale::Major, Scale::Minor, Scale::Urgent];
+
     /// Stored name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -30,13 +33,6 @@ impl Scale {
             Scale::Minor => "minor",
             Scale::Urgent => "urgent",
         }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(s: &str) -> Option<Scale> {
-        [Scale::Major, Scale::Minor, Scale::Urgent]
-            .into_iter()
-            .find(|k| k.as_str() == s)
     }
 
     /// Chinese name.
@@ -89,11 +85,6 @@ impl TopicStage {
             TopicStage::Implementing => "implementing",
             TopicStage::Done => "done",
         }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(s: &str) -> Option<TopicStage> {
-        TopicStage::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
     /// Chinese name.
@@ -149,11 +140,6 @@ impl Side {
         }
     }
 
-    /// Parses the stored name.
-    pub fn parse(s: &str) -> Option<Side> {
-        Side::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     /// Chinese name.
     pub fn label(self) -> &'static str {
         match self {
@@ -180,6 +166,9 @@ pub enum Choice {
 }
 
 impl Choice {
+    /// Every choice.
+    pub const ALL: [Choice; 3] = [Choice::For, Choice::Against, Choice::Abstain];
+
     /// Stored name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -224,6 +213,10 @@ pub enum Disposition {
 }
 
 impl Disposition {
+    /// Every disposition.
+    pub const ALL: [Disposition; 3] =
+        [Disposition::Adopted, Disposition::Case, Disposition::Upward];
+
     /// Stored name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -234,12 +227,11 @@ impl Disposition {
     }
 
     /// Chinese name.
-    pub fn label_of(s: &str) -> &'static str {
-        match s {
-            "adopted" => "采纳落实",
-            "case" => "转为事件",
-            "upward" => "转提案",
-            _ => "",
+    pub fn label(self) -> &'static str {
+        match self {
+            Disposition::Adopted => "采纳落实",
+            Disposition::Case => "转为事件",
+            Disposition::Upward => "转提案",
         }
     }
 }
@@ -365,10 +357,10 @@ mod tests {
             Err(TopicError::WrongStage("已办结"))
         );
         for s in TopicStage::ALL {
-            assert_eq!(TopicStage::parse(s.as_str()), Some(s));
+            assert_eq!(s.as_str().parse::<TopicStage>().ok(), Some(s));
         }
         for s in Side::ALL {
-            assert_eq!(Side::parse(s.as_str()), Some(s));
+            assert_eq!(s.as_str().parse::<Side>().ok(), Some(s));
         }
     }
 }

@@ -53,11 +53,6 @@ impl WishStage {
         }
     }
 
-    /// Parses the stored name.
-    pub fn parse(s: &str) -> Option<WishStage> {
-        WishStage::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     /// Chinese name.
     pub fn label(self) -> &'static str {
         match self {
@@ -284,7 +279,7 @@ mod tests {
     #[test]
     fn stages_round_trip() {
         for s in S::ALL {
-            assert_eq!(S::parse(s.as_str()), Some(s));
+            assert_eq!(s.as_str().parse::<S>(), Ok(s));
         }
     }
 }

@@ -7,7 +7,9 @@
 use time::{Date, Month};
 
 /// Sex, as the sequence code records it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
     /// 男.
@@ -17,6 +19,9 @@ pub enum Sex {
 }
 
 impl Sex {
+    /// Both.
+    pub const ALL: [Sex; 2] = [Sex::Male, Sex::Female];
+
     /// 男 or 女.
     pub fn label(self) -> &'static str {
         match self {

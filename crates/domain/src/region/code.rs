@@ -129,8 +129,9 @@ impl Level {
         }
     }
 
-    /// Parses a machine name or a Chinese label (区县, 镇街, 社区, 网格 …).
-    pub fn parse(s: &str) -> Option<Level> {
+    /// From what a person or a file says: the stored form or a Chinese label (区县, 镇街, 社区,
+    /// 网格 …).
+    pub fn from_typed(s: &str) -> Option<Level> {
         let s = s.trim();
         Level::ALL
             .into_iter()
@@ -141,12 +142,6 @@ impl Level {
                 "村" | "社区" | "村/社区" => Some(Level::Community),
                 _ => None,
             })
-    }
-}
-
-impl fmt::Display for Level {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -306,9 +301,9 @@ mod tests {
                 assert_eq!(p.depth() + 1, l.depth());
             }
         }
-        assert_eq!(Level::parse("社区"), Some(Level::Community));
-        assert_eq!(Level::parse("micro_grid"), Some(Level::MicroGrid));
-        assert_eq!(Level::parse("网格"), Some(Level::Grid));
-        assert_eq!(Level::parse("乡"), None);
+        assert_eq!(Level::from_typed("社区"), Some(Level::Community));
+        assert_eq!(Level::from_typed("micro_grid"), Some(Level::MicroGrid));
+        assert_eq!(Level::from_typed("网格"), Some(Level::Grid));
+        assert_eq!(Level::from_typed("乡"), None);
     }
 }

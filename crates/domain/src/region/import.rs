@@ -83,7 +83,7 @@ fn parse_feature(index: usize, f: &Value, crs: Crs) -> Result<ImportNode, Featur
         .ok_or_else(|| e("缺少名称 name".into()))?
         .to_owned();
     if let Some(l) = prop(props, &["level"]) {
-        let level = Level::parse(l).ok_or_else(|| e(format!("未知层级 {l}")))?;
+        let level = Level::from_typed(l).ok_or_else(|| e(format!("未知层级 {l}")))?;
         if level != code.level() {
             return Err(e(format!(
                 "层级 {} 与编码长度不符：{} 位编码是{}",
@@ -96,12 +96,14 @@ fn parse_feature(index: usize, f: &Value, crs: Crs) -> Result<ImportNode, Featur
     let class = match prop(props, &["class"]) {
         None => GridClass::Comprehensive,
         Some(c) => {
-            GridClass::parse(c).ok_or_else(|| e(format!("未知网格类别 {c}（综合/专属）")))?
+            GridClass::from_typed(c).ok_or_else(|| e(format!("未知网格类别 {c}（综合/专属）")))?
         }
     };
     let dedicated_kind = match prop(props, &["kind", "dedicated_kind"]) {
         None => None,
-        Some(k) => Some(DedicatedKind::parse(k).ok_or_else(|| e(format!("未知专属网格类型 {k}")))?),
+        Some(k) => {
+            Some(DedicatedKind::from_typed(k).ok_or_else(|| e(format!("未知专属网格类型 {k}")))?)
+        }
     };
     let parent = match prop(props, &["parent_code", "parent"]) {
         Some(p) => Some(RegionCode::parse(p).map_err(|x| e(format!("上级编码 {p} 无效：{x}")))?),

@@ -14,6 +14,9 @@ pub enum GridClass {
 }
 
 impl GridClass {
+    /// Both classes.
+    pub const ALL: [GridClass; 2] = [GridClass::Comprehensive, GridClass::Dedicated];
+
     /// Stored and API name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -30,8 +33,8 @@ impl GridClass {
         }
     }
 
-    /// Parses a machine name or Chinese label (综合/专属).
-    pub fn parse(s: &str) -> Option<GridClass> {
+    /// From what a person or a file says: the stored form or a Chinese label (综合/专属).
+    pub fn from_typed(s: &str) -> Option<GridClass> {
         match s.trim() {
             "comprehensive" | "综合" | "综合网格" => Some(GridClass::Comprehensive),
             "dedicated" | "专属" | "专属网格" => Some(GridClass::Dedicated),
@@ -93,8 +96,8 @@ impl DedicatedKind {
         }
     }
 
-    /// Parses a machine name or Chinese label.
-    pub fn parse(s: &str) -> Option<DedicatedKind> {
+    /// From what a person or a file says: the stored form or a Chinese label.
+    pub fn from_typed(s: &str) -> Option<DedicatedKind> {
         let s = s.trim();
         DedicatedKind::ALL
             .into_iter()
@@ -302,9 +305,9 @@ mod tests {
     #[test]
     fn labels_round_trip() {
         for k in DedicatedKind::ALL {
-            assert_eq!(DedicatedKind::parse(k.label()), Some(k));
-            assert_eq!(DedicatedKind::parse(k.as_str()), Some(k));
+            assert_eq!(DedicatedKind::from_typed(k.label()), Some(k));
+            assert_eq!(DedicatedKind::from_typed(k.as_str()), Some(k));
         }
-        assert_eq!(GridClass::parse("专属"), Some(GridClass::Dedicated));
+        assert_eq!(GridClass::from_typed("专属"), Some(GridClass::Dedicated));
     }
 }

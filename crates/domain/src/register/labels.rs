@@ -15,8 +15,8 @@ macro_rules! labelled {
             /// Every value, in display order.
             pub const ALL: &'static [$name] = &[$($name::$v),+];
 
-            /// The stored code.
-            pub fn code(self) -> &'static str {
+            /// The stored form (also the API's).
+            pub fn as_str(self) -> &'static str {
                 match self { $($name::$v => $code,)+ }
             }
 
@@ -25,17 +25,12 @@ macro_rules! labelled {
                 match self { $($name::$v => $label,)+ }
             }
 
-            /// From a stored code.
-            pub fn from_code(code: &str) -> Option<$name> {
-                match code { $($code => Some($name::$v),)+ _ => None }
-            }
-
-            /// From what a person typed: the label, an accepted alias or the code.
-            pub fn parse(text: &str) -> Option<$name> {
+            /// From what a person typed: the label, an accepted alias or the stored form.
+            pub fn from_typed(text: &str) -> Option<$name> {
                 let t = text.trim();
                 match t {
                     $($label $(| $alias)* => Some($name::$v),)+
-                    _ => $name::from_code(t),
+                    _ => t.parse().ok(),
                 }
             }
 

@@ -138,14 +138,14 @@ pub fn check_person(input: &PersonInput, today: Date) -> Result<Person, Vec<Prob
             .map_err(|e| problems.push(Problem::new("联系电话", e.to_string())))
             .ok()
     };
-    let relation = Relation::parse(&input.relation);
+    let relation = Relation::from_typed(&input.relation);
     if relation.is_none() {
         problems.push(Problem::new(
             "与户主关系",
             format!("请填写以下之一：{}", Relation::choices()),
         ));
     }
-    let status = Residence::parse(&input.status);
+    let status = Residence::from_typed(&input.status);
     if status.is_none() {
         problems.push(Problem::new(
             "居住状态",
@@ -218,7 +218,7 @@ pub fn parse_tags(cell: &str) -> Result<Vec<TagEntry>, String> {
                 let rest = part[i..]
                     .trim_start_matches(['(', '（', ':', '：'])
                     .trim_end_matches([')', '）']);
-                let level = Attention::parse(rest).ok_or_else(|| {
+                let level = Attention::from_typed(rest).ok_or_else(|| {
                     format!(
                         "标签“{part}”的关注等级应为以下之一：{}",
                         Attention::choices()

@@ -116,19 +116,19 @@ mod tests {
 
     #[test]
     fn labels_aliases_and_codes_all_parse_and_codes_round_trip() {
-        assert_eq!(Relation::parse("本人"), Some(Relation::Head));
-        assert_eq!(Relation::parse(" 女儿 "), Some(Relation::Child));
-        assert_eq!(Relation::parse("spouse"), Some(Relation::Spouse));
-        assert_eq!(Relation::parse("邻居"), None);
-        assert_eq!(Residence::parse("流动人口"), Some(Residence::Floating));
-        assert_eq!(PlaceKind::parse("诊所"), Some(PlaceKind::Clinic));
-        assert_eq!(Risk::parse("高风险"), Some(Risk::High));
+        assert_eq!(Relation::from_typed("本人"), Some(Relation::Head));
+        assert_eq!(Relation::from_typed(" 女儿 "), Some(Relation::Child));
+        assert_eq!(Relation::from_typed("spouse"), Some(Relation::Spouse));
+        assert_eq!(Relation::from_typed("邻居"), None);
+        assert_eq!(Residence::from_typed("流动人口"), Some(Residence::Floating));
+        assert_eq!(PlaceKind::from_typed("诊所"), Some(PlaceKind::Clinic));
+        assert_eq!(Risk::from_typed("高风险"), Some(Risk::High));
         for r in Relation::ALL {
-            assert_eq!(Relation::from_code(r.code()), Some(*r));
-            assert_eq!(Relation::parse(r.label()), Some(*r));
+            assert_eq!(r.as_str().parse(), Ok(*r));
+            assert_eq!(Relation::from_typed(r.label()), Some(*r));
         }
         for s in StaffRole::ALL {
-            assert_eq!(StaffRole::from_code(s.code()), Some(*s));
+            assert_eq!(s.as_str().parse(), Ok(*s));
         }
         assert!(Attention::choices().starts_with("一般、关注"));
     }

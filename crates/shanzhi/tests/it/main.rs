@@ -30,3 +30,4 @@ mod photos;
 mod registers;
 mod reports;
 mod tallies;
+mod vocabulary;

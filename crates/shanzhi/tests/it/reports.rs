@@ -12,7 +12,7 @@ fn last_month(app: &TestApp) -> String {
     first.plus(-1).to_string()[..7].to_owned()
 }
 
-async fn download(app: &TestApp, token: &str, query: &str) -> (StatusCode, String, Vec<u8>) {
+pub async fn download(app: &TestApp, token: &str, query: &str) -> (StatusCode, String, Vec<u8>) {
     let r = app
         .client
         .get(format!("{}/api/v1/reports/monthly?{query}", app.base))
@@ -28,6 +28,35 @@ async fn download(app: &TestApp, token: &str, query: &str) -> (StatusCode, Strin
         .unwrap_or_default()
         .to_owned();
     (status, kind, r.bytes().await.unwrap().to_vec())
+}
+
+/// The cells of the 月报 sheet of a node's report for `month`, row by row.
+pub async fn report_sheet(app: &TestApp, token: &str, node: &str, month: &str) -> Vec<Vec<String>> {
+    let (s, _, xlsx) = download(
+        app,
+        token,
+        &format!("node={node}&month={month}&format=xlsx"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&xlsx));
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
+    let sheet = book.worksheet_range("月报").unwrap();
+    sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
+
+/// The value and note beside a figure's name in the report.
+pub fn figure<'a>(rows: &'a [Vec<String>], name: &str) -> (&'a str, &'a str) {
+    let row = rows
+        .iter()
+        .find(|r| r.first().is_some_and(|c| c == name))
+        .unwrap_or_else(|| panic!("no row {name}"));
+    (
+        row.get(1).map_or("", String::as_str),
+        row.get(2).map_or("", String::as_str),
+    )
 }
 
 /// Pages in a PDF (each page object is written once).

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use shanzhi_app::accounts::AccountRow;
 use shanzhi_app::accounts::{issue_token, place_of};
+use shanzhi_domain::auth::Role;
 use std::net::SocketAddr;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -40,7 +41,7 @@ pub struct AccountOut {
     /// Real name.
     pub display_name: String,
     /// Role.
-    pub role: String,
+    pub role: Role,
     /// Role in Chinese.
     pub role_label: String,
     /// Bound node code (absent: deployment-wide).
@@ -57,9 +58,7 @@ impl AccountOut {
     /// Shapes an account for output.
     pub async fn of(state: &WebState, a: AccountRow) -> Result<AccountOut, ApiError> {
         let place = place_of(state, &a).await?;
-        let role_label = shanzhi_domain::auth::Role::parse(&a.role)
-            .map_or("", |r| r.label())
-            .to_owned();
+        let role_label = a.role.label().to_owned();
         Ok(AccountOut {
             id: a.id,
             username: a.username,

@@ -9,9 +9,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use shanzhi_app::AppError;
-use shanzhi_app::cases::{self as svc, CaseQuery, Move, ReportInput, Who, stage_of};
+use shanzhi_app::cases::{self as svc, CaseQuery, Move, ReportInput, Who};
 use shanzhi_app::cases::{CaseRow, CategoryRow, EventRow};
-use shanzhi_domain::case::{Action, Satisfaction, Tier};
+use shanzhi_domain::case::{Action, Satisfaction, Stage, Tier};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -26,6 +26,30 @@ pub fn router() -> OpenApiRouter<WebState> {
         .routes(routes!(summons_of, summon))
         .routes(routes!(report_in))
         .routes(routes!(summons_responses))
+        .routes(routes!(rate))
+}
+
+/// A reporter's rating.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RatingRequest {
+    /// 满意, 基本满意 or 不满意.
+    pub satisfaction: Satisfaction,
+    /// The case's version as the reporter saw it.
+    pub version: i64,
+}
+
+/// 评价: the reporter rates a closed case by its tracking code (no login: the code is the
+/// reporter's). 不满意 reopens it; a stale version is 409.
+#[utoipa::path(post, path = "/public/cases/{tracking}/rating", tag = "cases", params(("tracking" = String, Path)),
+    request_body = RatingRequest,
+    responses((status = 200, body = CaseOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn rate(
+    State(state): State<WebState>,
+    Path(tracking): Path<String>,
+    Json(r): Json<RatingRequest>,
+) -> Result<axum::Json<CaseOut>, ApiError> {
+    let row = svc::rate(&state, &tracking, r.satisfaction, r.version).await?;
+    Ok(axum::Json(row.into()))
 }
 
 /// The category list.
@@ -51,7 +75,7 @@ pub struct CaseOut {
 impl From<CaseRow> for CaseOut {
     fn from(case: CaseRow) -> Self {
         CaseOut {
-            stage_label: stage_of(&case.stage).map_or("", |s| s.label()).into(),
+            stage_label: case.stage.label().into(),
             case,
         }
     }
@@ -117,9 +141,9 @@ pub struct EventOut {
     /// Action.
     pub action: String,
     /// Stage before.
-    pub from_stage: Option<String>,
+    pub from_stage: Option<Stage>,
     /// Stage after.
-    pub to_stage: String,
+    pub to_stage: Stage,
     /// Note, reason or result.
     pub note: String,
     /// Shown to the reporter.

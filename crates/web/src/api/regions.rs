@@ -40,13 +40,13 @@ pub struct RegionOut {
     /// Name.
     pub name: String,
     /// Level.
-    pub level: String,
+    pub level: Level,
     /// Level in Chinese.
     pub level_label: String,
     /// Grid class: comprehensive (综合) or dedicated (专属).
-    pub class: String,
+    pub class: GridClass,
     /// Dedicated grid subtype.
-    pub dedicated_kind: Option<String>,
+    pub dedicated_kind: Option<DedicatedKind>,
     /// Parent code.
     pub parent_code: Option<String>,
     /// 一网格一特色.

@@ -14,7 +14,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use shanzhi_app::AppError;
-use shanzhi_app::cases::stage_of;
 use shanzhi_app::cases::{CaseRow, CategoryRow};
 use shanzhi_app::open311::{self as svc, NewRequest, RequestQuery};
 use shanzhi_domain::case::Day;
@@ -202,7 +201,7 @@ fn service_doc(c: &CategoryRow, all: &[CategoryRow]) -> Doc {
                 c.name,
                 c.accept_hours,
                 c.handle_hours,
-                c.clock().label()
+                c.clock.label()
             )),
         ),
         ("metadata", Doc::Bool(false)),
@@ -241,7 +240,7 @@ async fn definition(State(state): State<WebState>, Path(file): Path<String>) -> 
 }
 
 fn request_doc(c: &CaseRow, service_name: &str, agency: &str) -> Doc {
-    let stage = stage_of(&c.stage).ok();
+    let stage = Some(c.stage);
     Doc::Object(vec![
         ("service_request_id", Doc::Text(c.id.to_string())),
         ("status", Doc::Text(stage.map_or("open", status).into())),

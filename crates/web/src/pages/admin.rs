@@ -70,11 +70,7 @@ async fn calendar(
         .await?
         .into_iter()
         .map(|d| {
-            let kind = if d.kind == "holiday" {
-                "放假"
-            } else {
-                "调休上班"
-            };
+            let kind = d.kind.label();
             (d.day, kind, d.name)
         })
         .collect();

@@ -11,8 +11,8 @@ use axum::response::Redirect;
 use axum::routing::post;
 use serde::Deserialize;
 use shanzhi_app::AppError;
-use shanzhi_app::cases::{self as svc, party_of, stage_of};
-use shanzhi_app::cases::{CaseRow, parse_clock};
+use shanzhi_app::cases::CaseRow;
+use shanzhi_app::cases::{self as svc, party_of};
 use shanzhi_app::deadlines;
 use shanzhi_domain::case::{ClockFacts, Request, may_decide, may_request, may_resume};
 
@@ -48,7 +48,7 @@ pub async fn panel(
     let rows = shanzhi_app::deadlines::requests_of(state, actor, case.id).await?;
     let pending = rows.iter().any(|r| r.decided_at.is_none());
     let facts = ClockFacts {
-        stage: stage_of(&case.stage)?,
+        stage: case.stage,
         pending,
         suspended: case.suspended_at.is_some(),
         extensions: u8::try_from(case.extensions).unwrap_or(u8::MAX),
@@ -81,7 +81,7 @@ pub async fn panel(
         })
         .collect();
     Ok(ClockPanel {
-        clock: parse_clock(&case.clock).label(),
+        clock: case.clock.label(),
         suspended: case.suspended_at.map(beijing),
         requests,
         can_request: allowed(&|p| {
@@ -121,7 +121,10 @@ async fn request(
             }
         };
         deadlines::request(&state, &p.actor, &p.account, &case, request, &f.reason).await?;
-        Ok(format!("已提交{}申请，等待上一级审批", request.label()))
+        Ok(format!(
+            "已提交{}申请，等待上一级审批",
+            request.kind().label()
+        ))
     }
     .await;
     Ok(back(id, result))

@@ -12,11 +12,11 @@ use axum::routing::post;
 use serde::Deserialize;
 use shanzhi_app::AppError;
 use shanzhi_app::cases::CaseRow;
-use shanzhi_app::cases::{self as svc, party_of, stage_of};
-use shanzhi_app::disputes::{self as disputes, FactsInput};
-use shanzhi_app::disputes::{MediatorRow, PartyRow};
+use shanzhi_app::cases::{self as svc, party_of};
+use shanzhi_app::disputes::{self as disputes, FactsInput, MediatorInput, PartyInput};
 use shanzhi_domain::case::{
-    DisputeFacts, MediatorKind, Outcome, Referral, may_follow_up, may_mediate,
+    DisputeFacts, MediatorKind, Outcome, OutcomeKind, PartySide, Referral, may_follow_up,
+    may_mediate,
 };
 
 pub fn router() -> Router<WebState> {
@@ -53,35 +53,6 @@ pub struct DisputePanel {
     pub kinds: Vec<(&'static str, &'static str)>,
 }
 
-fn side_label(side: &str) -> &'static str {
-    match side {
-        "applicant" => "申请方",
-        "respondent" => "被申请方",
-        _ => "其他",
-    }
-}
-
-fn kind_name(k: MediatorKind) -> &'static str {
-    match k {
-        MediatorKind::GridWorker => "grid_worker",
-        MediatorKind::PeoplesMediator => "peoples_mediator",
-        MediatorKind::CommunityPolice => "community_police",
-        MediatorKind::LegalAdviser => "legal_adviser",
-        MediatorKind::Volunteer => "volunteer",
-    }
-}
-
-fn referral_label(name: &str) -> &'static str {
-    [
-        Referral::JusticeOffice,
-        Referral::Court,
-        Referral::Arbitration,
-    ]
-    .into_iter()
-    .find(|r| disputes::referral_name(*r) == name)
-    .map_or("", Referral::label)
-}
-
 /// The panel for a dispute case (None for other cases).
 pub async fn panel(
     state: &WebState,
@@ -95,22 +66,21 @@ pub async fn panel(
     let d = disputes::detail(state, case.id).await?;
     let facts = DisputeFacts {
         dispute: true,
-        stage: stage_of(&case.stage)?,
+        stage: case.stage,
         decided: d.dispute.as_ref().is_some_and(|x| x.outcome.is_some()),
     };
     let party = party_of(actor, case).ok();
     let can_mediate = party.is_some_and(|p| may_mediate(facts, p).is_ok());
-    let outcome = d.dispute.as_ref().and_then(|x| match x.outcome.as_deref() {
-        Some("settled") => Some(format!(
+    let outcome = d.dispute.as_ref().and_then(|x| match x.outcome? {
+        OutcomeKind::Settled => Some(format!(
             "调解成功：{}",
             x.agreement.clone().unwrap_or_default()
         )),
-        Some(_) => Some(format!(
+        OutcomeKind::Referred => Some(format!(
             "调解不成，引导至{}：{}",
-            referral_label(x.referral.as_deref().unwrap_or_default()),
+            x.referral.map_or("", Referral::label),
             x.outcome_note.clone().unwrap_or_default()
         )),
-        None => None,
     });
     Ok(Some(DisputePanel {
         summary: d.dispute.as_ref().map(|x| match x.amount_cents {
@@ -120,18 +90,12 @@ pub async fn panel(
         parties: d
             .parties
             .into_iter()
-            .map(|p| (p.name, side_label(&p.side), p.note))
+            .map(|p| (p.name, p.side.label(), p.note))
             .collect(),
         mediators: d
             .mediators
             .into_iter()
-            .map(|m| {
-                let label = MediatorKind::ALL
-                    .into_iter()
-                    .find(|k| kind_name(*k) == m.kind)
-                    .map_or("", MediatorKind::label);
-                (label, m.name)
-            })
+            .map(|m| (m.kind.label(), m.name))
             .collect(),
         can_conclude: can_mediate && !facts.decided && !d.sessions.is_empty(),
         sessions: d
@@ -150,7 +114,7 @@ pub async fn panel(
         can_follow_up: party.is_some_and(|p| may_follow_up(facts, p).is_ok()),
         kinds: MediatorKind::ALL
             .into_iter()
-            .map(|k| (kind_name(k), k.label()))
+            .map(|k| (k.as_str(), k.label()))
             .collect(),
     }))
 }
@@ -198,21 +162,21 @@ async fn set_facts(
                     AppError::bad("invalid_amount", "涉及金额请填写数字（单位：元）")
                 })?),
             };
-        let party = |side: &'static str| {
-            move |n: &str| PartyRow {
+        let party = |side: PartySide| {
+            move |n: &str| PartyInput {
                 name: n.to_owned(),
-                side: side.to_owned(),
+                side: side.as_str().to_owned(),
                 note: String::new(),
             }
         };
         let parties = names(&f.applicants)
-            .map(party("applicant"))
-            .chain(names(&f.respondents).map(party("respondent")))
+            .map(party(PartySide::Applicant))
+            .chain(names(&f.respondents).map(party(PartySide::Respondent)))
             .collect();
         let mediators = [(&f.kind1, &f.name1), (&f.kind2, &f.name2)]
             .into_iter()
             .filter(|(_, n)| !n.trim().is_empty())
-            .map(|(k, n)| MediatorRow {
+            .map(|(k, n)| MediatorInput {
                 kind: k.clone(),
                 name: n.clone(),
             })
@@ -269,17 +233,10 @@ async fn conclude(
     CsrfForm(f): CsrfForm<OutcomeForm>,
 ) -> Result<Redirect, PageError> {
     let case = svc::visible(&state, &p.actor, id).await?;
-    let outcome = if f.result == "settled" {
+    let outcome = if f.result == OutcomeKind::Settled.as_str() {
         Outcome::Settled { agreement: f.text }
     } else {
-        let to = [
-            Referral::JusticeOffice,
-            Referral::Court,
-            Referral::Arbitration,
-        ]
-        .into_iter()
-        .find(|r| disputes::referral_name(*r) == f.referral)
-        .unwrap_or(Referral::JusticeOffice);
+        let to = f.referral.parse().unwrap_or(Referral::JusticeOffice);
         Outcome::Referred { to, reason: f.text }
     };
     let result = disputes::conclude(&state, &p.actor, &p.account, &case, outcome)

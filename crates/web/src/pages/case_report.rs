@@ -12,7 +12,8 @@ use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use shanzhi_app::AppError;
-use shanzhi_app::cases::{self as svc, ReportInput, source_label};
+use shanzhi_app::cases::{self as svc, ReportInput};
+use shanzhi_domain::case::Source;
 use shanzhi_domain::case::photo::MAX_PER_UPLOAD;
 use shanzhi_domain::geo::Crs;
 
@@ -22,9 +23,6 @@ pub fn router() -> Router<WebState> {
         get(form).post(submit).layer(DefaultBodyLimit::disable()),
     )
 }
-
-/// Sources a staff member may pick; the first is the default.
-const STAFF_SOURCES: [&str; 3] = ["grid_patrol", "mobile", "assignment"];
 
 #[derive(Template)]
 #[template(path = "case_new.html")]
@@ -82,9 +80,9 @@ async fn page(
         here_js: crate::assets::HERE_PATH.as_str(),
         categories,
         places: svc::report_places(state, &p.actor).await?,
-        sources: STAFF_SOURCES
+        sources: Source::STAFF
             .iter()
-            .map(|s| (*s, source_label(s)))
+            .map(|s| (s.as_str(), s.label()))
             .collect(),
         typed,
         max_photos: MAX_PER_UPLOAD,

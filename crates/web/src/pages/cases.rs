@@ -14,8 +14,9 @@ use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use shanzhi_app::AppError;
-use shanzhi_app::cases::{self as svc, CaseQuery, Move, Who, parse_action, stage_of};
-use shanzhi_app::cases::{CaseRow, parse_tier, tier_name};
+use shanzhi_app::cases::CaseRow;
+use shanzhi_app::cases::{self as svc, CaseQuery, Move, Who, parse_action};
+use shanzhi_domain::case::Source;
 use shanzhi_domain::case::{Action, Calendar, Light, Tier, case_light};
 use std::collections::HashMap;
 
@@ -42,7 +43,7 @@ const TABS: [(&str, &str); 8] = [
 ];
 
 fn light_of(cal: &Calendar, c: &CaseRow, now: i64) -> Option<(&'static str, &'static str)> {
-    let stage = stage_of(&c.stage).ok()?;
+    let stage = c.stage;
     if c.suspended_at.is_some() && !stage.is_final() {
         return Some(("挂起", "grey"));
     }
@@ -135,7 +136,7 @@ async fn list(
             id: c.id,
             title: c.title.clone(),
             category: names.get(&c.category_code).cloned().unwrap_or_default(),
-            stage: stage_of(&c.stage).map_or("", |s| s.label()),
+            stage: c.stage.label(),
             light: light_of(&cal, c, now),
             created: beijing(c.created_at),
         })
@@ -176,9 +177,9 @@ async fn list(
             })
             .collect(),
         source: q.source.unwrap_or_default(),
-        sources: svc::SOURCES
+        sources: Source::ALL
             .iter()
-            .map(|s| (*s, svc::source_label(s)))
+            .map(|s| (s.as_str(), s.label()))
             .collect(),
         overdue: q.overdue == Some(true),
         error,
@@ -281,13 +282,7 @@ async fn show(
         .collect();
     let duplicates = duplicates
         .into_iter()
-        .map(|d| {
-            (
-                d.id,
-                d.title,
-                stage_of(&d.stage).map_or("", |s| s.label()).to_owned(),
-            )
-        })
+        .map(|d| (d.id, d.title, d.stage.label().to_owned()))
         .collect();
     let can_merge = actions.iter().any(|a| matches!(a, Action::Accept));
     let now = state.now_ms();
@@ -319,17 +314,13 @@ async fn show(
         tracking: case.tracking_code.clone(),
         title: case.title.clone(),
         description: case.description.clone(),
-        stage: stage_of(&case.stage)?.label(),
+        stage: case.stage.label(),
         light: light_of(&state.calendar(), &case, now),
         category: category.map(|c| c.name).unwrap_or_default(),
         place,
         address: case.address.clone(),
-        source: svc::source_label(&case.source).to_owned(),
-        holder: format!(
-            "{}（{}）",
-            holder,
-            parse_tier(&case.tier).map_or("", Tier::label)
-        ),
+        source: case.source.label().to_owned(),
+        holder: format!("{}（{}）", holder, case.tier.label()),
         accept_due: beijing(case.accept_due),
         handle_due: beijing(case.handle_due),
         timeline,
@@ -337,7 +328,7 @@ async fn show(
             .iter()
             .map(|a| (a.name(), a.label(), needs_text(a)))
             .collect(),
-        tiers: tiers.iter().map(|t| (tier_name(*t), t.label())).collect(),
+        tiers: tiers.iter().map(|t| (t.as_str(), t.label())).collect(),
         departments,
         duplicates,
         can_merge,
@@ -383,7 +374,7 @@ async fn act(
             .trim()
             .parse()
             .map_err(|_| AppError::bad("invalid_version", "表单已过期，请刷新后重试"))?;
-        let to = parse_tier(&f.to);
+        let to = f.to.parse::<Tier>().ok();
         let action = parse_action(&f.action, f.text, to, f.into.trim().parse().ok(), None)?;
         let department_id = f.department_id.trim().parse().ok();
         let m = Move {
@@ -406,10 +397,7 @@ async fn act(
     Ok(match result {
         Ok(c) => Redirect::to(&format!(
             "/cases/{id}?notice={}",
-            url_encode(&format!(
-                "已办理，当前状态：{}",
-                stage_of(&c.stage).map_or("", |s| s.label())
-            ))
+            url_encode(&format!("已办理，当前状态：{}", c.stage.label()))
         )),
         Err(e) => Redirect::to(&format!("/cases/{id}?error={}", url_encode(&e.to_string()))),
     })

@@ -27,7 +27,7 @@ use shanzhi_app::wishes::{self, Acting, WishStep, WishView};
 use shanzhi_domain::auth::Actor;
 use shanzhi_domain::auth::Role;
 use shanzhi_domain::participation::{
-    MemberKind, PostingKind, ServiceCategory, ServiceStage, Standing, WishStage,
+    MemberKind, OpinionStatus, PostingKind, ServiceCategory, ServiceStage, Standing, WishStage,
 };
 
 pub fn router() -> Router<WebState> {
@@ -63,14 +63,6 @@ fn categories() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-fn category_label(code: &str) -> &'static str {
-    ServiceCategory::parse(code).map_or("", ServiceCategory::label)
-}
-
-fn kind_label(kind: &str) -> &'static str {
-    PostingKind::parse(kind).map_or("", PostingKind::label)
-}
-
 /// A fresh idempotency key for a form: a resubmitted page posts once.
 fn form_key() -> String {
     new_secret("f")
@@ -98,7 +90,7 @@ impl From<WishView> for WishLine {
         let w = v.wish;
         WishLine {
             id: w.id,
-            category: category_label(&w.category),
+            category: w.category.label(),
             stage: v.stage,
             stage_label: v.stage_label,
             requester: w.requester_name,
@@ -176,9 +168,9 @@ async fn me(
             page.communities = members::communities_near(&state, &p).await?;
         }
         Some(m) => {
-            page.kind = MemberKind::parse(&m.kind).map_or("", MemberKind::label);
-            page.standing = Standing::parse(&m.standing).map_or("", Standing::label);
-            if m.standing == Standing::Confirmed.as_str() {
+            page.kind = m.kind.label();
+            page.standing = m.standing.label();
+            if m.standing == Standing::Confirmed {
                 let st = points::statement(&state, &p, None).await?;
                 page.balance = st.balance;
                 page.entries = statement_lines(st.entries);
@@ -202,7 +194,7 @@ fn statement_lines(rows: Vec<StatementRow>) -> Vec<(String, &'static str, String
             } else {
                 e.amount.to_string()
             };
-            (beijing(e.at), kind_label(&e.kind), e.note, amount)
+            (beijing(e.at), e.kind.label(), e.note, amount)
         })
         .collect()
 }
@@ -227,11 +219,20 @@ async fn register(
 ) -> Result<Redirect, PageError> {
     let r = Registration {
         community: f.community,
-        kind: MemberKind::parse(&f.kind).unwrap_or(MemberKind::Volunteer),
+        kind: f
+            .kind
+            .parse::<MemberKind>()
+            .ok()
+            .unwrap_or(MemberKind::Volunteer),
         name: f.name,
         phone: f.phone,
         employer: f.employer,
-        skills: ServiceCategory::parse(&f.skills).into_iter().collect(),
+        skills: f
+            .skills
+            .parse::<ServiceCategory>()
+            .ok()
+            .into_iter()
+            .collect(),
         commitment: f.commitment,
     };
     let result = members::register(&state, &p, &r)
@@ -262,7 +263,10 @@ async fn declare(
     };
     let input = ServiceInput {
         member_id: f.member_id.trim().parse().ok(),
-        category: ServiceCategory::parse(&f.category)
+        category: f
+            .category
+            .parse::<ServiceCategory>()
+            .ok()
             .ok_or_else(|| PageError::BadRequest("请选择服务类别".into()))?,
         activity: f.activity,
         served_on: f.served_on,
@@ -474,7 +478,7 @@ async fn desk(
         members: report
             .into_iter()
             .map(|l| {
-                let kind = MemberKind::parse(&l.member.kind).map_or("", MemberKind::label);
+                let kind = l.member.kind.label();
                 (
                     l.member,
                     kind,
@@ -489,7 +493,7 @@ async fn desk(
             .await?
             .into_iter()
             .map(|s| {
-                let c = category_label(&s.category);
+                let c = s.category.label();
                 (s, c)
             })
             .collect(),
@@ -510,7 +514,7 @@ async fn desk(
                 .into_iter()
                 .take(50)
                 .map(|r| {
-                    let (k, at) = (kind_label(&r.kind), beijing(r.at));
+                    let (k, at) = (r.kind.label(), beijing(r.at));
                     (r, k, at)
                 })
                 .collect()
@@ -585,13 +589,7 @@ async fn decide(
     );
     back(
         &to,
-        m.map(|m| {
-            format!(
-                "{}：{}",
-                m.name,
-                Standing::parse(&m.standing).map_or("", Standing::label)
-            )
-        }),
+        m.map(|m| format!("{}：{}", m.name, m.standing.label())),
     )
 }
 
@@ -790,14 +788,7 @@ async fn units_of(
             let mine = listings
                 .iter()
                 .filter(|l| l.unit_id == u.id)
-                .map(|l| {
-                    let list = match l.list.as_str() {
-                        "problem" => "问题",
-                        "need" => "需求",
-                        _ => "资源",
-                    };
-                    (list, category_label(&l.category), l.clone())
-                })
+                .map(|l| (l.list.label(), l.category.label(), l.clone()))
                 .collect();
             (u, mine)
         })
@@ -849,12 +840,11 @@ async fn add_listing(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<ListingForm>,
 ) -> Result<Redirect, PageError> {
-    let list = match f.list.as_str() {
-        "problem" => ListKind::Problem,
-        "need" => ListKind::Need,
-        _ => ListKind::Resource,
-    };
-    let category = ServiceCategory::parse(&f.category)
+    let list = f.list.parse().unwrap_or(ListKind::Resource);
+    let category = f
+        .category
+        .parse::<ServiceCategory>()
+        .ok()
         .ok_or_else(|| PageError::BadRequest("请选择类别".into()))?;
     let l = ListingInput {
         list,
@@ -874,14 +864,14 @@ async fn matched(
     actor: &Actor,
     views: Vec<WishView>,
 ) -> Result<Vec<WishLine>, PageError> {
-    let mut found: std::collections::HashMap<(String, String), Vec<ListingRow>> =
+    let mut found: std::collections::HashMap<(String, ServiceCategory), Vec<ListingRow>> =
         Default::default();
     let mut out = Vec::with_capacity(views.len());
     for mut v in views {
         if matches!(v.stage, WishStage::Submitted | WishStage::Published) {
-            let key = (v.wish.community_code.clone(), v.wish.category.clone());
+            let key = (v.wish.community_code.clone(), v.wish.category);
             if !found.contains_key(&key) {
-                let rows = members::resources_for(state, actor, &key.0, &key.1).await?;
+                let rows = members::resources_for(state, actor, &key.0, key.1.as_str()).await?;
                 found.insert(key.clone(), rows);
             }
             v.resources = found.get(&key).cloned().unwrap_or_default();

@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
 use shanzhi_app::registers::places::{self as svc, InspectionInput};
 use shanzhi_app::registers::places::{InspectionRow, PlaceRow};
-use shanzhi_domain::register::vocab::{PlaceKind, Risk, VisitPurpose};
+use shanzhi_domain::register::vocab::VisitPurpose;
 
 pub fn router() -> Router<WebState> {
     Router::new().route("/places/{id}", get(show).post(inspect))
@@ -52,8 +52,8 @@ async fn show(
     let view = PlacePage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
-        kind: PlaceKind::from_code(&place.kind).map_or("", PlaceKind::label),
-        risk: Risk::from_code(&place.risk).map_or("", Risk::label),
+        kind: place.kind.label(),
+        risk: place.risk.label(),
         place,
         inspections,
         keeps: p.actor.role.keeps_registers(),

@@ -133,7 +133,7 @@ async fn poster(
         .await?
         .into_iter()
         .filter_map(|a| {
-            let role = Role::parse(&a.role)?;
+            let role = Some(a.role)?;
             matches!(role, Role::GridLeader | Role::GridWorker)
                 .then(|| format!("{}（{}）", a.display_name, role.label()))
         })

@@ -13,9 +13,9 @@ use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use shanzhi_app::AppError;
-use shanzhi_app::cases::{self as svc, Move, PublicReport, Who, stage_of};
+use shanzhi_app::cases::{self as svc, PublicReport};
+use shanzhi_domain::case::Satisfaction;
 use shanzhi_domain::case::photo::MAX_PER_UPLOAD;
-use shanzhi_domain::case::{Action, Satisfaction};
 use std::net::SocketAddr;
 
 pub fn router() -> Router<WebState> {
@@ -184,11 +184,11 @@ async fn track(
     let timeline = timeline
         .into_iter()
         .map(|e| {
-            let stage = stage_of(&e.to_stage).map_or("", |s| s.label());
+            let stage = e.to_stage.label();
             (beijing(e.at), stage, e.note)
         })
         .collect();
-    let stage = stage_of(&case.stage)?;
+    let stage = case.stage;
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = TrackPage {
         photos,
@@ -223,25 +223,18 @@ async fn rate(
     CsrfForm(f): CsrfForm<RateForm>,
 ) -> Result<Redirect, PageError> {
     let case = svc::by_tracking(&state, &tracking).await?;
-    let satisfaction = match f.satisfaction.as_str() {
-        "satisfied" => Satisfaction::Satisfied,
-        "basically_satisfied" => Satisfaction::BasicallySatisfied,
-        "dissatisfied" => Satisfaction::Dissatisfied,
-        _ => return Err(PageError::BadRequest("请选择满意、基本满意或不满意".into())),
-    };
-    let code = case.tracking_code.clone();
+    let satisfaction = f
+        .satisfaction
+        .parse::<Satisfaction>()
+        .map_err(|_| PageError::BadRequest("请选择满意、基本满意或不满意".into()))?;
+    let code = case.tracking_code;
     let version = f
         .version
         .trim()
         .parse()
         .map_err(|_| PageError::BadRequest("表单已过期，请刷新页面后重试".into()))?;
-    let m = Move {
-        action: Action::Rate { satisfaction },
-        version,
-        department_id: None,
-    };
     Ok(
-        match svc::transition(&state, Who::Reporter, case, m).await {
+        match svc::rate(&state, &code, satisfaction, version).await {
             Ok(_) => Redirect::to(&format!("/t/{code}?notice={}", url_encode("感谢您的评价"))),
             Err(e) => Redirect::to(&format!("/t/{code}?error={}", url_encode(&e.to_string()))),
         },

@@ -16,7 +16,6 @@ use serde::Deserialize;
 use shanzhi_app::AppError;
 use shanzhi_app::regions::NodeRow;
 use shanzhi_app::regions::{self as svc, CreateNode, UpdateNode};
-use shanzhi_domain::auth::Role;
 use shanzhi_domain::region::{DedicatedKind, GridClass, Level, RegionCode};
 
 pub fn router() -> Router<WebState> {
@@ -135,7 +134,7 @@ async fn home(State(state): State<WebState>, PageUser(p): PageUser) -> Result<Re
 fn counts_text(counts: &[(String, i64)]) -> String {
     counts
         .iter()
-        .filter_map(|(l, n)| Level::parse(l).map(|l| format!("{} {n}", l.label())))
+        .filter_map(|(l, n)| Level::from_typed(l).map(|l| format!("{} {n}", l.label())))
         .collect::<Vec<_>>()
         .join(" · ")
 }
@@ -172,7 +171,7 @@ async fn show(
             .get(c)
             .and_then(|v| {
                 v.iter()
-                    .max_by_key(|(l, _)| Level::parse(l))
+                    .max_by_key(|(l, _)| Level::from_typed(l))
                     .map(|(_, n)| *n)
             })
             .unwrap_or(0)
@@ -210,7 +209,7 @@ async fn show(
     let staff = staff
         .into_iter()
         .map(|a| StaffView {
-            role: Role::parse(&a.role).map_or("", Role::label),
+            role: a.role.label(),
             name: a.display_name,
             username: a.username,
         })
@@ -300,12 +299,13 @@ async fn add_child(
     CsrfForm(f): CsrfForm<ChildForm>,
 ) -> Result<Redirect, PageError> {
     svc::visible(&state, &p.actor, &code).await?;
-    let class = GridClass::parse(&f.class).unwrap_or(GridClass::Comprehensive);
+    let class = GridClass::from_typed(&f.class).unwrap_or(GridClass::Comprehensive);
     let input = CreateNode {
         code: format!("{code}{}", f.suffix.trim()),
         name: f.name,
         class: Some(class),
-        dedicated_kind: DedicatedKind::parse(&f.kind).filter(|_| class == GridClass::Dedicated),
+        dedicated_kind: DedicatedKind::from_typed(&f.kind)
+            .filter(|_| class == GridClass::Dedicated),
         feature: Some(f.feature),
         boundary: None,
         crs: Default::default(),

@@ -24,8 +24,9 @@ use shanzhi_app::registers::residents::{
     self as svc, Address, HouseholdInput, MemberInput, SearchQuery,
 };
 use shanzhi_app::registers::residents::{PersonRow, TagKindRow};
+use shanzhi_domain::personal::Sex;
 use shanzhi_domain::register::resident::PersonInput;
-use shanzhi_domain::register::vocab::{PlaceKind, Relation, Residence, Risk, StaffRole};
+use shanzhi_domain::register::vocab::{PlaceKind, Residence, Risk, StaffRole};
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -150,12 +151,9 @@ struct RegisterPage {
     risks: &'static [Risk],
 }
 
-fn label_of<T: Copy>(
-    code: &str,
-    from: fn(&str) -> Option<T>,
-    label: fn(T) -> &'static str,
-) -> &'static str {
-    from(code).map_or("", label)
+/// The label of a stored form the figures are grouped by ("" for one no longer known).
+fn label_of<T: std::str::FromStr>(code: &str, label: fn(T) -> &'static str) -> &'static str {
+    code.parse().map_or("", label)
 }
 
 async fn show(
@@ -207,13 +205,9 @@ async fn show(
             people = found
                 .into_iter()
                 .map(|p| PersonLine {
-                    sex: match p.sex.as_deref() {
-                        Some("male") => "男",
-                        Some("female") => "女",
-                        _ => "",
-                    },
-                    relation: label_of(&p.relation, Relation::from_code, Relation::label),
-                    status: label_of(&p.status, Residence::from_code, Residence::label),
+                    sex: p.sex.map_or("", Sex::label),
+                    relation: p.relation.label(),
+                    status: p.status.label(),
                     p,
                 })
                 .collect();
@@ -223,7 +217,7 @@ async fn show(
                 .await?
                 .into_iter()
                 .map(|s| {
-                    let role = label_of(&s.role, StaffRole::from_code, StaffRole::label);
+                    let role = s.role.label();
                     (s, role)
                 })
                 .collect();
@@ -241,8 +235,7 @@ async fn show(
             .await?
             .into_iter()
             .map(|pl| {
-                let kind = label_of(&pl.kind, PlaceKind::from_code, PlaceKind::label);
-                let risk = label_of(&pl.risk, Risk::from_code, Risk::label);
+                let (kind, risk) = (pl.kind.label(), pl.risk.label());
                 (pl, kind, risk)
             })
             .collect();
@@ -254,20 +247,15 @@ async fn show(
         .residents
         .by_status
         .iter()
-        .map(|(s, n)| {
-            (
-                label_of(s, Residence::from_code, Residence::label).to_owned(),
-                *n,
-            )
-        })
+        .map(|(s, n)| (label_of(s, Residence::label).to_owned(), *n))
         .collect();
     let places_count = summary
         .places
         .iter()
         .map(|(kind, risk, n)| {
             (
-                label_of(kind, PlaceKind::from_code, PlaceKind::label).to_owned(),
-                label_of(risk, Risk::from_code, Risk::label).to_owned(),
+                label_of(kind, PlaceKind::label).to_owned(),
+                label_of(risk, Risk::label).to_owned(),
                 *n,
             )
         })
@@ -275,12 +263,7 @@ async fn show(
     let staff_count = summary
         .staff
         .iter()
-        .map(|(r, n)| {
-            (
-                label_of(r, StaffRole::from_code, StaffRole::label).to_owned(),
-                *n,
-            )
-        })
+        .map(|(r, n)| (label_of(r, StaffRole::label).to_owned(), *n))
         .collect();
     let is_grid = summary.code.len() >= 15;
     let view = RegisterPage {

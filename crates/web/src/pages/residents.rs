@@ -89,11 +89,11 @@ async fn show(
         )
         .await?,
     );
-    let level = |code: &str| Attention::from_code(code).map_or("", Attention::label);
+    let level = |a: Attention| a.label();
     let tags_text = d
         .tags
         .iter()
-        .map(|t| format!("{}({})", t.name, level(&t.level)))
+        .map(|t| format!("{}({})", t.name, level(t.level)))
         .collect::<Vec<_>>()
         .join("；");
     let tag_lines = d
@@ -102,7 +102,7 @@ async fn show(
         .map(|t| {
             (
                 t.name.clone(),
-                level(&t.level),
+                level(t.level),
                 t.carer_name.clone().unwrap_or_default(),
                 t.next_visit.clone().unwrap_or_default(),
             )
@@ -115,7 +115,7 @@ async fn show(
             (
                 m.id,
                 m.name.clone(),
-                Relation::from_code(&m.relation).map_or("", Relation::label),
+                m.relation.label(),
                 m.id_masked.clone(),
             )
         })
@@ -128,18 +128,17 @@ async fn show(
         error: q.error,
         keeps: p.actor.role.keeps_registers(),
         may_reveal: p.actor.role.may_reveal_personal(),
-        sex: match d.person.sex.as_deref() {
-            Some("male") => "男",
-            Some("female") => "女",
-            _ => "",
-        },
+        sex: d
+            .person
+            .sex
+            .map_or("", shanzhi_domain::personal::Sex::label),
         age: d
             .person
             .birth_date
             .as_deref()
             .and_then(|b| age_on(b, state.clock().date())),
-        relation: Relation::from_code(&d.person.relation).map_or("", Relation::label),
-        status: Residence::from_code(&d.person.status).map_or("", Residence::label),
+        relation: d.person.relation.label(),
+        status: d.person.status.label(),
         members,
         tags_text,
         tag_lines,

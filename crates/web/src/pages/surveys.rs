@@ -130,7 +130,7 @@ async fn form(
     let page = SurveyPage {
         style: STYLE_PATH.as_str(),
         csrf,
-        phone_mode: survey.survey.mode == "phone",
+        phone_mode: survey.survey.mode == Mode::Phone,
         window: window_text(&survey),
         fields: fields(survey.questions.clone()),
         survey,
@@ -190,7 +190,7 @@ async fn submit(
         .get(DEVICE_COOKIE)
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
-    let who = if survey.survey.mode == "phone" {
+    let who = if survey.survey.mode == Mode::Phone {
         Respondent::Phone {
             phone: &phone,
             code: &code,
@@ -390,7 +390,7 @@ async fn edit(
         node: s.node_code,
         title: s.title,
         intro: s.intro,
-        mode: if s.mode == "phone" {
+        mode: if s.mode == Mode::Phone {
             Mode::Phone
         } else {
             Mode::Device

@@ -50,8 +50,8 @@ struct Line {
 fn lines(rows: Vec<TopicRow>) -> Vec<Line> {
     rows.into_iter()
         .map(|t| Line {
-            scale: Scale::parse(&t.scale).map_or("", Scale::label),
-            stage: TopicStage::parse(&t.stage).map_or("", TopicStage::label),
+            scale: t.scale.label(),
+            stage: t.stage.label(),
             at: beijing(t.created_at),
             id: t.id,
             title: t.title,
@@ -109,7 +109,7 @@ struct ProposeForm {
 }
 
 fn scale_of(s: &str) -> Scale {
-    Scale::parse(s).unwrap_or(Scale::Minor)
+    s.parse::<Scale>().ok().unwrap_or(Scale::Minor)
 }
 
 async fn propose(
@@ -178,8 +178,7 @@ struct View {
 }
 
 fn view(d: TopicDetail) -> Result<View, PageError> {
-    let stage =
-        TopicStage::parse(&d.topic.stage).ok_or_else(|| AppError::Internal("stage".into()))?;
+    let stage = d.topic.stage;
     Ok(View {
         stage,
         stage_label: d.stage_label,
@@ -204,13 +203,7 @@ fn view(d: TopicDetail) -> Result<View, PageError> {
                             "against" => "反对".to_owned(),
                             _ => "弃权".to_owned(),
                         });
-                        (
-                            p.id,
-                            p.name,
-                            Side::parse(&p.side).map_or("", Side::label),
-                            p.present,
-                            choice,
-                        )
+                        (p.id, p.name, p.side.label(), p.present, choice)
                     })
                     .collect(),
                 format: m.meeting.format,
@@ -227,7 +220,7 @@ fn view(d: TopicDetail) -> Result<View, PageError> {
                     .into_iter()
                     .map(|s| SuggestionLine {
                         id: s.id,
-                        disposition: Disposition::label_of(&s.disposition),
+                        disposition: s.disposition.label(),
                         text: s.text,
                         owner: s.owner,
                         case_id: s.case_id,

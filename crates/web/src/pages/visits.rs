@@ -18,7 +18,6 @@ use shanzhi_app::visits::{self as svc, VisitInput};
 use shanzhi_app::visits::{ChangeRow, DueRow, VisitRow, Visited};
 use shanzhi_domain::case::Day;
 use shanzhi_domain::patrol::{Due, standing};
-use shanzhi_domain::register::vocab::VisitPurpose;
 use std::collections::BTreeMap;
 
 pub fn router() -> Router<WebState> {
@@ -49,7 +48,7 @@ pub(super) fn lines(visits: Vec<(VisitRow, Vec<ChangeRow>)>) -> Vec<VisitLine> {
             .collect();
         out.push(VisitLine {
             day: v.day,
-            purpose: VisitPurpose::from_code(&v.purpose).map_or("", VisitPurpose::label),
+            purpose: v.purpose.label(),
             visitor: v.visitor_label,
             notes: v.notes,
             findings: v.findings,

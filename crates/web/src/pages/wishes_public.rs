@@ -100,7 +100,7 @@ async fn submit(
     if let Err(wait) = state.allow_public_report(&format!("wish:{}", addr.ip())) {
         return Err(AppError::RateLimited(wait.as_secs().max(1)).into());
     }
-    let Some(category) = ServiceCategory::parse(&f.category) else {
+    let Some(category) = f.category.parse::<ServiceCategory>().ok() else {
         let (jar, p) = page(&state, jar, &node, f, Some("请选择心愿类别".into())).await?;
         return Ok((axum::http::StatusCode::BAD_REQUEST, jar, p).into_response());
     };
@@ -160,7 +160,7 @@ async fn track(
         style: STYLE_PATH.as_str(),
         csrf,
         code: code.to_uppercase(),
-        category: ServiceCategory::parse(&w.category).map_or("", ServiceCategory::label),
+        category: w.category.label(),
         stage: v.stage_label,
         claimant: v.claimant,
         deadline: w.deadline_at.map(|d| beijing(d - 60_000)),
