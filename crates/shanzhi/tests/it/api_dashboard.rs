@@ -222,10 +222,11 @@ async fn the_demo_history_makes_every_figure_meaningful() {
             .filter(|u| u["code"].as_str().unwrap().starts_with(street))
             .collect();
         assert!(mine.iter().any(|u| u["street_place"] == 1), "{street}");
-        assert_eq!(
-            mine.iter().filter(|u| u["red_flag"] == true).count(),
-            1,
-            "{street}"
+        // Communities tied at the top share the 红旗单位.
+        assert!(mine.iter().any(|u| u["red_flag"] == true), "{street}");
+        assert!(
+            mine.iter()
+                .all(|u| u["red_flag"] == false || u["street_place"] == 1)
         );
         assert!(mine.iter().all(|u| u["score"].as_f64().is_some()));
     }
@@ -239,4 +240,84 @@ async fn the_demo_history_makes_every_figure_meaningful() {
         (s, error_code(&e)),
         (StatusCode::BAD_REQUEST, "invalid_quarter")
     );
+}
+
+/// The quarter's communities as the API ranks them, typed.
+async fn units(app: &TestApp, quarter: &str) -> Vec<shanzhi_app::assessment::UnitScore> {
+    let (s, u) = app
+        .get(
+            &format!("/api/v1/assessment/units?node=450802&quarter={quarter}"),
+            &app.token("zhzx").await,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{u}");
+    serde_json::from_value(u).unwrap()
+}
+
+/// The grid workers a community's monthly assessment ranks.
+async fn workers(app: &TestApp, community: &str) -> usize {
+    let month = app.today().to_string()[..7].to_owned();
+    let (s, a) = app
+        .get(
+            &format!("/api/v1/assessment?node={community}&month={month}"),
+            &app.token("zhzx").await,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    let a: shanzhi_app::assessment::MonthAssessment = serde_json::from_value(a).unwrap();
+    a.workers.len()
+}
+
+/// A demo district with months of history, its clock at `instant` (RFC 3339).
+async fn history_at(instant: &str) -> TestApp {
+    let t = time::OffsetDateTime::parse(instant, &time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let config = shanzhi_app::AppConfig {
+        clock: shanzhi_app::Clock::starting_at((t.unix_timestamp_nanos() / 1_000_000) as i64),
+        ..Default::default()
+    };
+    TestApp::start(shanzhi_app::boot::Demo::History, config, Default::default()).await
+}
+
+#[tokio::test]
+async fn a_quarter_on_its_last_day_is_scored_on_the_months_that_have_ended() {
+    let app = history_at("2026-12-31T20:00:00+08:00").await;
+    let units = units(&app, "2026-Q4").await;
+    assert_eq!(units.len(), 12);
+    for street in ["450802001", "450802002", "450802100"] {
+        let mine: Vec<_> = units
+            .iter()
+            .filter(|u| u.code.starts_with(street))
+            .collect();
+        assert_eq!(mine.iter().filter(|u| u.red_flag).count(), 1, "{street}");
+        // October and November, not the December still under way: two months per worker.
+        for u in &mine {
+            assert_eq!(u.scored, 2 * workers(&app, &u.code).await, "{}", u.code);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_quarter_on_its_first_day_ranks_its_first_month_so_far_and_the_last_quarter_in_full() {
+    let app = history_at("2026-10-01T09:00:00+08:00").await;
+    // Nothing of Q4 has ended: its first day is shown as it stands, one month per worker.
+    let q4 = units(&app, "2026-Q4").await;
+    assert_eq!(q4.len(), 12);
+    assert!(q4.iter().all(|u| u.scored > 0));
+    // Q3 ended yesterday: every street has its 红旗单位 (communities tied at the top share
+    // it), scored on three months.
+    let q3 = units(&app, "2026-Q3").await;
+    for street in ["450802001", "450802002", "450802100"] {
+        let mine: Vec<_> = q3.iter().filter(|u| u.code.starts_with(street)).collect();
+        assert!(mine.iter().any(|u| u.red_flag), "{street}");
+        assert!(mine.iter().all(|u| !u.red_flag || u.street_place == 1));
+        for u in &mine {
+            let first = q4
+                .iter()
+                .find(|x| x.code == u.code)
+                .expect("in both quarters");
+            assert_eq!(first.scored, workers(&app, &u.code).await, "{}", u.code);
+            assert_eq!(u.scored, 3 * first.scored, "{}", u.code);
+        }
+    }
 }

@@ -29,5 +29,6 @@ mod pages_registers;
 mod photos;
 mod registers;
 mod reports;
+mod satisfaction;
 mod tallies;
 mod vocabulary;

@@ -4,6 +4,7 @@
 use crate::common::{TestApp, error_code};
 use calamine::{Data, Reader, Xlsx};
 use reqwest::StatusCode;
+use serde_json::json;
 use shanzhi_domain::case::Day;
 
 fn last_month(app: &TestApp) -> String {
@@ -182,4 +183,231 @@ async fn the_monthly_report_comes_as_xlsx_and_pdf_with_the_dashboards_figures() 
             path.display()
         );
     }
+}
+
+/// Cases under `root` open at the instant `at`, and of those overdue then, recounted from the
+/// rows: each case's stage is that of its last timeline entry before `at`; its deadlines and
+/// suspension, those of its last deadline record before `at`.
+async fn open_at(app: &TestApp, root: &str, at: i64) -> (Vec<i64>, Vec<i64>) {
+    use shanzhi_domain::case::Stage;
+    use shanzhi_store::{Exec, Sql};
+    let mut conn = app.state().store().conn().await.unwrap();
+    let cases: Vec<(i64,)> = conn
+        .all(
+            Sql::new(
+                "SELECT id FROM cases WHERE node_code >= ? AND node_code < ? AND created_at < ?",
+            )
+            .bind(root)
+            .bind(format!("{root}:"))
+            .bind(at),
+        )
+        .await
+        .unwrap();
+    let (mut open, mut overdue) = (Vec::new(), Vec::new());
+    for (id,) in cases {
+        let events: Vec<(i64, i64, String)> = conn
+            .all(Sql::new("SELECT id, at, to_stage FROM case_events WHERE case_id = ?").bind(id))
+            .await
+            .unwrap();
+        let Some((_, _, stage)) = events
+            .into_iter()
+            .filter(|e| e.1 < at)
+            .max_by_key(|e| (e.1, e.0))
+        else {
+            continue;
+        };
+        let stage: Stage = stage.parse().unwrap();
+        if !matches!(
+            stage,
+            Stage::Reported | Stage::Accepted | Stage::Dispatched | Stage::InProgress
+        ) {
+            continue;
+        }
+        open.push(id);
+        let deadlines: Vec<(i64, i64, i64, i64, Option<i64>)> = conn
+            .all(
+                Sql::new(
+                    "SELECT id, at, accept_due, handle_due, suspended_at FROM case_deadlines \
+                     WHERE case_id = ?",
+                )
+                .bind(id),
+            )
+            .await
+            .unwrap();
+        let (_, _, accept_due, handle_due, suspended) = deadlines
+            .into_iter()
+            .filter(|d| d.1 < at)
+            .max_by_key(|d| (d.1, d.0))
+            .expect("deadlines");
+        let due = if stage == Stage::Reported {
+            accept_due
+        } else {
+            handle_due
+        };
+        if suspended.unwrap_or(at) > due {
+            overdue.push(id);
+        }
+    }
+    (open, overdue)
+}
+
+#[tokio::test]
+async fn a_month_that_has_ended_reports_what_was_open_at_its_end() {
+    use shanzhi_app::boot::Demo;
+    use shanzhi_app::{AppConfig, Clock};
+    use shanzhi_domain::case::Day;
+    let oct30 = Day::parse("2026-10-30").unwrap().start_ms() + 10 * 3_600_000;
+    let app = TestApp::start(
+        Demo::Registers,
+        AppConfig {
+            clock: Clock::starting_at(oct30),
+            ..Default::default()
+        },
+        Default::default(),
+    )
+    .await;
+    let centre = app.token("zhzx").await;
+    let officer = app.token("sq01").await;
+    let worker = app.token("wg0102").await;
+    let file = |title: &'static str| {
+        let (app, worker) = (&app, &worker);
+        async move {
+            let (s, c) = app
+                .post(
+                    "/api/v1/cases",
+                    worker,
+                    json!({"category": "03", "title": title, "description": title,
+                           "node_code": "450802001001002"}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{c}");
+            c["id"].as_i64().unwrap()
+        }
+    };
+    let step = |id: i64, token: &str, body: serde_json::Value| {
+        let (app, token) = (&app, token.to_owned());
+        async move {
+            let (_, d) = app.get(&format!("/api/v1/cases/{id}"), &token).await;
+            let mut body = body;
+            body["version"] = d["case"]["version"].clone();
+            let (s, out) = app
+                .post(&format!("/api/v1/cases/{id}/actions"), &token, body.clone())
+                .await;
+            assert_eq!(s, StatusCode::OK, "{body}: {out}");
+        }
+    };
+    // Waits unaccepted past its 24-hour accept deadline: open and overdue at the month's end.
+    let waiting = file("垃圾桶满溢无人清运").await;
+    // Under way, within its handle deadline.
+    let working = file("楼道堆放杂物").await;
+    step(working, &officer, json!({"action": "accept"})).await;
+    step(
+        working,
+        &officer,
+        json!({"action": "dispatch", "to": "grid"}),
+    )
+    .await;
+    step(working, &worker, json!({"action": "start"})).await;
+    // Handled and closed in October.
+    let done = file("路灯不亮").await;
+    for (token, body) in [
+        (&officer, json!({"action": "accept"})),
+        (&officer, json!({"action": "dispatch", "to": "grid"})),
+        (&worker, json!({"action": "start"})),
+        (&worker, json!({"action": "handle", "result": "已报修"})),
+        (&officer, json!({"action": "verify_pass"})),
+        (&officer, json!({"action": "close"})),
+    ] {
+        step(done, token, body).await;
+    }
+
+    // November: the waiting case is taken on and closed, so today nothing of it is open.
+    app.state().clock().advance(4 * 86_400_000);
+    for (token, body) in [
+        (&officer, json!({"action": "accept"})),
+        (&officer, json!({"action": "dispatch", "to": "grid"})),
+        (&worker, json!({"action": "start"})),
+        (&worker, json!({"action": "handle", "result": "已清运"})),
+        (&officer, json!({"action": "verify_pass"})),
+        (&officer, json!({"action": "close"})),
+    ] {
+        step(waiting, token, body).await;
+    }
+
+    let month_end = Day::parse("2026-11-01").unwrap().start_ms();
+    let (open, overdue) = open_at(&app, "450802", month_end).await;
+    assert!(open.contains(&waiting) && open.contains(&working) && !open.contains(&done));
+    assert!(overdue.contains(&waiting) && !overdue.contains(&working));
+    let rows = report_sheet(&app, &centre, "450802", "2026-10").await;
+    let (value, note) = figure(&rows, "月末在办");
+    assert_eq!(value, open.len().to_string());
+    assert_eq!(note, format!("其中超期 {}", overdue.len()));
+
+    // Today's figures differ: the waiting case is closed now.
+    let (_, d) = app
+        .get("/api/v1/dashboard?node=450802&month=2026-11", &centre)
+        .await;
+    let (now_open, _) = open_at(&app, "450802", app.now_ms()).await;
+    assert!(!now_open.contains(&waiting));
+    assert_eq!(d["open_now"].as_i64(), Some(now_open.len() as i64));
+    // The month under way says 当前, not 月末.
+    let rows = report_sheet(&app, &centre, "450802", "2026-11").await;
+    assert_eq!(figure(&rows, "当前在办").0, now_open.len().to_string());
+
+    // Visits: everyone tagged was due at October's end (no visit yet); a November visit to one
+    // household takes its people off today's list but not off October's.
+    let due_on = |day: &'static str| {
+        let app = &app;
+        async move {
+            use shanzhi_store::{Exec, Sql};
+            let mut conn = app.state().store().conn().await.unwrap();
+            let (n,): (i64,) = conn
+                .one(
+                    Sql::new(
+                        "SELECT COUNT(*) FROM person_tags t JOIN tag_kinds k ON k.code = t.tag \
+                         JOIN persons p ON p.id = t.person_id WHERE k.visit_days IS NOT NULL \
+                         AND p.node_code LIKE '450802%' AND p.moved_out IS NULL AND NOT EXISTS \
+                         (SELECT 1 FROM visits v WHERE v.household_id = p.household_id \
+                          AND v.day <= ?)",
+                    )
+                    .bind(day),
+                )
+                .await
+                .unwrap();
+            n
+        }
+    };
+    let household: i64 = {
+        use shanzhi_store::{Exec, Sql};
+        let mut conn = app.state().store().conn().await.unwrap();
+        let (h,): (i64,) = conn
+            .one(Sql::new(
+                "SELECT p.household_id FROM person_tags t JOIN tag_kinds k ON k.code = t.tag \
+                 JOIN persons p ON p.id = t.person_id WHERE k.visit_days IS NOT NULL \
+                 AND p.node_code LIKE '450802001001002%' ORDER BY p.id LIMIT 1",
+            ))
+            .await
+            .unwrap();
+        h
+    };
+    let (s, v) = app
+        .post(
+            "/api/v1/visits",
+            &worker,
+            json!({"household_id": household, "purpose": "关爱走访", "notes": "上门看望，身体尚好"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let at_october_end = due_on("2026-10-31").await;
+    assert!(
+        at_october_end > due_on("2026-12-31").await,
+        "the visit counts from November"
+    );
+    let rows = report_sheet(&app, &centre, "450802", "2026-10").await;
+    assert_eq!(
+        figure(&rows, "走访").1,
+        format!("月末待走访 {at_october_end} 人")
+    );
+    let rows = report_sheet(&app, &centre, "450802", "2026-11").await;
+    assert!(figure(&rows, "走访").1.starts_with("当前待走访"));
 }
