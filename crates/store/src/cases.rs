@@ -5,7 +5,9 @@ use crate::{Backend, Exec, Sql, StoreError};
 use shanzhi_domain::case::{CategorySpec, Clock, Satisfaction, Source, Stage, Tier};
 
 /// A stored category (also the API's answer, so the two cannot drift).
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct CategoryRow {
     /// Code.
     pub code: String,
@@ -79,7 +81,9 @@ const CASE_COLUMNS: &str = "id, tracking_code, source, category_code, title, des
                             clock, suspended_at, extensions, hotline_order, reporter_phone_masked";
 
 /// A stored case (also the body of the API's case answers).
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct CaseRow {
     /// Id.
     pub id: i64,

@@ -4,6 +4,9 @@
 use crate::common::{TestApp, act, error_code, version};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use shanzhi_app::dashboard::Dashboard;
+use shanzhi_domain::case::{Stage, Tier};
+use shanzhi_web::api::cases::{CaseDetail, CaseOut};
 
 /// The middle of 东湖社区第一网格's first micro-grid: inside grid 450802001001001.
 pub(crate) async fn point_in_own_grid(app: &TestApp, token: &str) -> (f64, f64) {
@@ -31,67 +34,63 @@ async fn a_grid_matter_goes_round_the_loop() {
     let leader = app.token("wgz01").await;
     let officer = app.token("sq01").await;
     let (lon, lat) = point_in_own_grid(&app, &worker).await;
-    let figures = |d: &Value| {
-        let c = &d["cases"];
-        ["received", "handled_on_time", "closed"].map(|k| c[k].as_i64().unwrap_or_default())
+    let figures = |d: &Dashboard| {
+        let c = &d.cases.counts;
+        [c.received, c.handled_on_time, c.closed]
     };
     let dashboard = "/api/v1/dashboard?node=450802001001001";
-    let before = figures(&app.get(dashboard, &officer).await.1);
-    let (s, case) = app
-        .post(
+    let before = figures(&app.get_as(dashboard, &officer).await);
+    let case: CaseOut = app
+        .post_as(
             "/api/v1/cases",
             &worker,
             json!({"category": "0201", "title": "3栋楼道堆放杂物", "description": "3栋2单元楼道堆放纸箱，堵塞消防通道", "lon": lon, "lat": lat}),
+            StatusCode::CREATED,
         )
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{case}");
-    assert_eq!(
-        (case["stage"].as_str(), case["tier"].as_str()),
-        (Some("reported"), Some("grid"))
-    );
-    assert_eq!(case["holder_code"], "450802001001001");
-    assert!(
-        case["node_code"]
-            .as_str()
-            .unwrap()
-            .starts_with("450802001001001")
-    );
-    assert_eq!(case["tracking_code"].as_str().unwrap().len(), 10);
-    let id = case["id"].as_i64().unwrap();
+    let case = case.case;
+    assert_eq!((case.stage, case.tier), (Stage::Reported, Tier::Grid));
+    assert_eq!(case.holder_code, "450802001001001");
+    assert!(case.node_code.starts_with("450802001001001"));
+    assert_eq!(case.tracking_code.len(), 10);
+    let id = case.id;
 
-    let steps: [(&str, Value, &str); 7] = [
-        (&leader, json!({"action": "accept"}), "accepted"),
+    let steps: [(&str, Value, Stage); 7] = [
+        (&leader, json!({"action": "accept"}), Stage::Accepted),
         (
             &leader,
             json!({"action": "dispatch", "to": "grid"}),
-            "dispatched",
+            Stage::Dispatched,
         ),
-        (&worker, json!({"action": "start"}), "in_progress"),
+        (&worker, json!({"action": "start"}), Stage::InProgress),
         (
             &worker,
             json!({"action": "handle", "result": "已劝导住户清理，通道恢复畅通"}),
-            "handled",
+            Stage::Handled,
         ),
-        (&officer, json!({"action": "verify_pass"}), "verified"),
-        (&officer, json!({"action": "close"}), "closed"),
+        (&officer, json!({"action": "verify_pass"}), Stage::Verified),
+        (&officer, json!({"action": "close"}), Stage::Closed),
         (
             &officer,
             json!({"action": "follow_up", "note": "电话回访，居民满意"}),
-            "followed_up",
+            Stage::FollowedUp,
         ),
     ];
     for (token, mut body, stage) in steps {
         body["version"] = json!(version(&app, token, id).await);
-        let (s, out) = act(&app, token, id, body.clone()).await;
-        assert_eq!(s, StatusCode::OK, "{body}: {out}");
-        assert_eq!(out["stage"], stage);
+        let out: CaseOut = app
+            .post_as(
+                &format!("/api/v1/cases/{id}/actions"),
+                token,
+                body,
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(out.case.stage, stage);
     }
-    let (_, detail) = app.get(&format!("/api/v1/cases/{id}"), &officer).await;
-    let timeline = detail["timeline"].as_array().unwrap();
-    let actions: Vec<&str> = timeline
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let detail: CaseDetail = app.get_as(&format!("/api/v1/cases/{id}"), &officer).await;
+    let timeline = &detail.timeline;
+    let actions: Vec<&str> = timeline.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
         [
@@ -105,17 +104,12 @@ async fn a_grid_matter_goes_round_the_loop() {
             "follow_up"
         ]
     );
-    assert!(
-        timeline[4]["note"]
-            .as_str()
-            .unwrap()
-            .contains("通道恢复畅通")
-    );
-    assert!(timeline[4]["actor"].as_str().unwrap().contains("网格员"));
-    assert_eq!(timeline[3]["public"], false, "starting work is internal");
+    assert!(timeline[4].note.contains("通道恢复畅通"));
+    assert!(timeline[4].actor.contains("网格员"));
+    assert!(!timeline[3].public, "starting work is internal");
 
     // The dashboard counts it: reported, handled on time, closed.
-    let after = figures(&app.get(dashboard, &officer).await.1);
+    let after = figures(&app.get_as(dashboard, &officer).await);
     assert_eq!(after, [before[0] + 1, before[1] + 1, before[2] + 1]);
 }
 

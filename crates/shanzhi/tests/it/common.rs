@@ -275,6 +275,28 @@ impl TestApp {
         (status, json)
     }
 
+    /// GET with a token, the answer read as the API's own type (a renamed field breaks the
+    /// build, not the assertion); panics on any status but 200.
+    pub async fn get_as<T: serde::de::DeserializeOwned>(&self, path: &str, token: &str) -> T {
+        let (s, body) = self.get(path, token).await;
+        assert_eq!(s, StatusCode::OK, "GET {path}: {body}");
+        serde_json::from_value(body).unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    /// POST JSON with a token, the answer read as the API's own type; panics unless the status
+    /// is `expect`.
+    pub async fn post_as<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        token: &str,
+        body: Value,
+        expect: StatusCode,
+    ) -> T {
+        let (s, out) = self.post(path, token, body).await;
+        assert_eq!(s, expect, "POST {path}: {out}");
+        serde_json::from_value(out).unwrap_or_else(|e| panic!("POST {path}: {e}"))
+    }
+
     /// GET with a token.
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
         self.call(Method::GET, path, Some(token), None).await
@@ -312,6 +334,35 @@ pub async fn act(app: &TestApp, token: &str, id: i64, body: Value) -> (StatusCod
 pub async fn version(app: &TestApp, token: &str, id: i64) -> i64 {
     let (_, d) = app.get(&format!("/api/v1/cases/{id}"), token).await;
     d["case"]["version"].as_i64().expect("version")
+}
+
+/// Moves a case one step as `token` on its current version; panics unless it moved.
+pub async fn step(app: &TestApp, token: &str, id: i64, body: Value) {
+    let mut body = body;
+    body["version"] = version(app, token, id).await.into();
+    let (s, out) = act(app, token, id, body.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{body}: {out}");
+}
+
+/// Carries a grid case from 上报 to 结案: the community officer accepts, dispatches, verifies
+/// and closes; the grid worker starts and handles.
+pub async fn carry_to_closed(app: &TestApp, officer: &str, worker: &str, id: i64) {
+    for (token, body) in [
+        (officer, serde_json::json!({"action": "accept"})),
+        (
+            officer,
+            serde_json::json!({"action": "dispatch", "to": "grid"}),
+        ),
+        (worker, serde_json::json!({"action": "start"})),
+        (
+            worker,
+            serde_json::json!({"action": "handle", "result": "已处理完毕"}),
+        ),
+        (officer, serde_json::json!({"action": "verify_pass"})),
+        (officer, serde_json::json!({"action": "close"})),
+    ] {
+        step(app, token, id, body).await;
+    }
 }
 
 /// Runs one statement directly on the test database (to make time pass: deadlines are data).

@@ -1,7 +1,7 @@
 //! The resident pages over HTTP: report by QR page without an account, follow the case with the
 //! tracking code, rate it once it is closed.
 
-use crate::common::TestApp;
+use crate::common::{TestApp, step};
 use crate::pages::{browser_client, csrf_of};
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
@@ -11,7 +11,12 @@ use shanzhi_web::WebConfig;
 
 const GRID: &str = "450802001001002";
 
-async fn submit(app: &TestApp, c: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
+/// Fills in and sends the grid's report form as a resident.
+pub async fn submit(
+    app: &TestApp,
+    c: &reqwest::Client,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
     let html = c
         .get(format!("{}/r/{GRID}", app.base))
         .send()
@@ -28,16 +33,6 @@ async fn submit(app: &TestApp, c: &reqwest::Client, fields: &[(&str, &str)]) -> 
         .send()
         .await
         .unwrap()
-}
-
-async fn step(app: &TestApp, token: &str, id: i64, body: serde_json::Value) {
-    let (_, d) = app.get(&format!("/api/v1/cases/{id}"), token).await;
-    let mut body = body;
-    body["version"] = d["case"]["version"].clone();
-    let (s, out) = app
-        .post(&format!("/api/v1/cases/{id}/actions"), token, body.clone())
-        .await;
-    assert_eq!(s, StatusCode::OK, "{body}: {out}");
 }
 
 #[tokio::test]

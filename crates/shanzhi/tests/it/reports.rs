@@ -1,7 +1,7 @@
 //! The monthly report: xlsx and PDF over the API and from the command line, with the same
 //! figures as the dashboard; bad formats and future months refused.
 
-use crate::common::{TestApp, error_code};
+use crate::common::{TestApp, carry_to_closed, error_code, step};
 use calamine::{Data, Reader, Xlsx};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -284,55 +284,21 @@ async fn a_month_that_has_ended_reports_what_was_open_at_its_end() {
             c["id"].as_i64().unwrap()
         }
     };
-    let step = |id: i64, token: &str, body: serde_json::Value| {
-        let (app, token) = (&app, token.to_owned());
-        async move {
-            let (_, d) = app.get(&format!("/api/v1/cases/{id}"), &token).await;
-            let mut body = body;
-            body["version"] = d["case"]["version"].clone();
-            let (s, out) = app
-                .post(&format!("/api/v1/cases/{id}/actions"), &token, body.clone())
-                .await;
-            assert_eq!(s, StatusCode::OK, "{body}: {out}");
-        }
-    };
     // Waits unaccepted past its 24-hour accept deadline: open and overdue at the month's end.
     let waiting = file("垃圾桶满溢无人清运").await;
     // Under way, within its handle deadline.
     let working = file("楼道堆放杂物").await;
-    step(working, &officer, json!({"action": "accept"})).await;
-    step(
-        working,
-        &officer,
-        json!({"action": "dispatch", "to": "grid"}),
-    )
-    .await;
-    step(working, &worker, json!({"action": "start"})).await;
+    step(&app, &officer, working, json!({"action": "accept"})).await;
+    let dispatch = json!({"action": "dispatch", "to": "grid"});
+    step(&app, &officer, working, dispatch).await;
+    step(&app, &worker, working, json!({"action": "start"})).await;
     // Handled and closed in October.
     let done = file("路灯不亮").await;
-    for (token, body) in [
-        (&officer, json!({"action": "accept"})),
-        (&officer, json!({"action": "dispatch", "to": "grid"})),
-        (&worker, json!({"action": "start"})),
-        (&worker, json!({"action": "handle", "result": "已报修"})),
-        (&officer, json!({"action": "verify_pass"})),
-        (&officer, json!({"action": "close"})),
-    ] {
-        step(done, token, body).await;
-    }
+    carry_to_closed(&app, &officer, &worker, done).await;
 
     // November: the waiting case is taken on and closed, so today nothing of it is open.
     app.state().clock().advance(4 * 86_400_000);
-    for (token, body) in [
-        (&officer, json!({"action": "accept"})),
-        (&officer, json!({"action": "dispatch", "to": "grid"})),
-        (&worker, json!({"action": "start"})),
-        (&worker, json!({"action": "handle", "result": "已清运"})),
-        (&officer, json!({"action": "verify_pass"})),
-        (&officer, json!({"action": "close"})),
-    ] {
-        step(waiting, token, body).await;
-    }
+    carry_to_closed(&app, &officer, &worker, waiting).await;
 
     let month_end = Day::parse("2026-11-01").unwrap().start_ms();
     let (open, overdue) = open_at(&app, "450802", month_end).await;

@@ -3,8 +3,9 @@
 //! the assessment all equal a recount from the case rows — each stored rating decoded as a
 //! `Satisfaction` and counted by the domain's own rule, not by a copy of the trigger's SQL.
 
-use crate::common::{TestApp, exec_sql};
+use crate::common::{TestApp, carry_to_closed, exec_sql, version};
 use crate::pages::{browser_client, csrf_of};
+use crate::pages_public::submit;
 use crate::reports::{figure, report_sheet};
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
@@ -20,25 +21,7 @@ const COMMUNITY: &str = "450802001001";
 
 /// A resident reports through the grid's QR page; returns the tracking code.
 async fn report(app: &TestApp, c: &reqwest::Client, text: &str) -> String {
-    let html = c
-        .get(format!("{}/r/{GRID}", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = csrf_of(&html);
-    let resp = c
-        .post(format!("{}/r/{GRID}", app.base))
-        .form(&[
-            ("_csrf", csrf.as_str()),
-            ("category", "03"),
-            ("description", text),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let resp = submit(app, c, &[("category", "03"), ("description", text)]).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let to = resp.headers()[LOCATION].to_str().unwrap();
     to.trim_start_matches("/t/")
@@ -46,32 +29,6 @@ async fn report(app: &TestApp, c: &reqwest::Client, text: &str) -> String {
         .next()
         .unwrap()
         .to_owned()
-}
-
-/// Staff carry a case to 结案 through the API.
-async fn close(app: &TestApp, id: i64) {
-    let officer = app.token("sq01").await;
-    let worker = app.token("wg0102").await;
-    for (token, body) in [
-        (&officer, json!({"action": "accept"})),
-        (&officer, json!({"action": "dispatch", "to": "grid"})),
-        (&worker, json!({"action": "start"})),
-        (&worker, json!({"action": "handle", "result": "已清运"})),
-        (&officer, json!({"action": "verify_pass"})),
-        (&officer, json!({"action": "close"})),
-    ] {
-        let mut body = body;
-        body["version"] = version(app, &officer, id).await.into();
-        let (s, out) = app
-            .post(&format!("/api/v1/cases/{id}/actions"), token, body.clone())
-            .await;
-        assert_eq!(s, StatusCode::OK, "{body}: {out}");
-    }
-}
-
-async fn version(app: &TestApp, token: &str, id: i64) -> i64 {
-    let (_, d) = app.get(&format!("/api/v1/cases/{id}"), token).await;
-    d["case"]["version"].as_i64().expect("version")
 }
 
 async fn id_of(app: &TestApp, tracking: &str) -> i64 {
@@ -162,6 +119,7 @@ async fn every_rating_counts_alike_in_the_dashboard_the_report_and_the_assessmen
     let c = browser_client();
     let month = app.today().to_string()[..7].to_owned();
     let (rated_before, _) = recount(&app, GRID, &month).await;
+    let (officer, worker) = (app.token("sq01").await, app.token("wg0102").await);
     for (i, verdict) in Satisfaction::ALL
         .iter()
         .chain(Satisfaction::ALL.iter())
@@ -169,7 +127,7 @@ async fn every_rating_counts_alike_in_the_dashboard_the_report_and_the_assessmen
     {
         let tracking = report(&app, &c, &format!("第{i}次：小区东门垃圾桶满溢")).await;
         let id = id_of(&app, &tracking).await;
-        close(&app, id).await;
+        carry_to_closed(&app, &officer, &worker, id).await;
         if i < 3 {
             rate_on_page(&app, &c, &tracking, *verdict).await;
         } else {

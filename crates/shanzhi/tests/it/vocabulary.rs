@@ -17,45 +17,36 @@ async fn every_value_of_every_vocabulary_round_trips_through_the_database() {
         .flat_map(|(name, forms)| forms.into_iter().map(move |f| (name, f)))
         .collect();
     assert!(values.len() > 150, "{} values", values.len());
-    let create = "CREATE TABLE vocab_probe (name TEXT NOT NULL, text TEXT NOT NULL)";
-    let mut checked = 0;
-    if backend() == "postgres" {
-        let pool = sqlx::PgPool::connect(&db.url).await.expect("connect");
-        sqlx::query(create).execute(&pool).await.expect("create");
-        for (name, text) in &values {
-            sqlx::query("INSERT INTO vocab_probe (name, text) VALUES ($1, $2)")
-                .bind(name)
-                .bind(text)
+    // The same statements on either driver (only the placeholders differ).
+    macro_rules! probe {
+        ($pool:expr, $insert:literal) => {{
+            let pool = $pool;
+            sqlx::query("CREATE TABLE vocab_probe (name TEXT NOT NULL, text TEXT NOT NULL)")
                 .execute(&pool)
                 .await
-                .expect("insert");
-        }
-        for row in sqlx::query("SELECT name, text FROM vocab_probe")
-            .fetch_all(&pool)
-            .await
-            .expect("select")
-        {
-            checked += check(&row);
-        }
+                .expect("create");
+            for (name, text) in &values {
+                sqlx::query($insert)
+                    .bind(name)
+                    .bind(text)
+                    .execute(&pool)
+                    .await
+                    .expect("insert");
+            }
+            let rows = sqlx::query("SELECT name, text FROM vocab_probe")
+                .fetch_all(&pool)
+                .await
+                .expect("select");
+            rows.iter().map(check).sum::<usize>()
+        }};
+    }
+    let checked = if backend() == "postgres" {
+        let pool = sqlx::PgPool::connect(&db.url).await.expect("connect");
+        probe!(pool, "INSERT INTO vocab_probe (name, text) VALUES ($1, $2)")
     } else {
         let pool = sqlx::SqlitePool::connect(&db.url).await.expect("connect");
-        sqlx::query(create).execute(&pool).await.expect("create");
-        for (name, text) in &values {
-            sqlx::query("INSERT INTO vocab_probe (name, text) VALUES (?, ?)")
-                .bind(name)
-                .bind(text)
-                .execute(&pool)
-                .await
-                .expect("insert");
-        }
-        for row in sqlx::query("SELECT name, text FROM vocab_probe")
-            .fetch_all(&pool)
-            .await
-            .expect("select")
-        {
-            checked += check(&row);
-        }
-    }
+        probe!(pool, "INSERT INTO vocab_probe (name, text) VALUES (?, ?)")
+    };
     assert_eq!(checked, values.len());
 }
 

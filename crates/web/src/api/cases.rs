@@ -63,7 +63,7 @@ async fn categories(
 }
 
 /// A case, with its stage in Chinese.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CaseOut {
     /// The stored case.
     #[serde(flatten)]
@@ -132,7 +132,7 @@ async fn list(
 }
 
 /// A timeline entry.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EventOut {
     /// When (ms).
     pub at: i64,
@@ -165,7 +165,7 @@ impl From<EventRow> for EventOut {
 }
 
 /// A case with its timeline.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CaseDetail {
     /// The case.
     pub case: CaseOut,

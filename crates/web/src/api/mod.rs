@@ -5,7 +5,7 @@ mod accounts;
 mod assessment;
 pub(crate) mod audit;
 mod auth;
-mod cases;
+pub mod cases;
 pub(crate) mod dashboard;
 mod deadlines;
 mod disputes;

@@ -253,22 +253,10 @@ async fn show(
     Path(id): Path<i64>,
     Query(flash): Query<Flash>,
 ) -> Result<(CookieJar, Response), PageError> {
-    let svc::Desk {
-        case,
-        category,
-        place,
-        holder,
-        timeline,
-        actions,
-        tiers,
-        departments,
-        duplicates,
-        summonses,
-        can_summon,
-        summon_choices,
-        can_report_in,
-    } = svc::desk(&state, &p.actor, id).await?;
-    let timeline = timeline
+    let d = svc::desk(&state, &p.actor, id).await?;
+    let case = d.case;
+    let timeline = d
+        .timeline
         .into_iter()
         .map(|e| {
             (
@@ -280,13 +268,15 @@ async fn show(
             )
         })
         .collect();
-    let duplicates = duplicates
+    let duplicates = d
+        .duplicates
         .into_iter()
-        .map(|d| (d.id, d.title, d.stage.label().to_owned()))
+        .map(|c| (c.id, c.title, c.stage.label().to_owned()))
         .collect();
-    let can_merge = actions.iter().any(|a| matches!(a, Action::Accept));
+    let can_merge = d.actions.iter().any(|a| matches!(a, Action::Accept));
     let now = state.now_ms();
-    let summoned = summonses
+    let summoned = d
+        .summonses
         .into_iter()
         .map(|(r, department)| {
             let status = match r.reported_at {
@@ -304,7 +294,7 @@ async fn show(
             Action::Accept | Action::Start | Action::VerifyPass | Action::Close
         )
     };
-    let is_dispute = category.as_ref().is_some_and(|c| c.dispute);
+    let is_dispute = d.category.as_ref().is_some_and(|c| c.dispute);
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = CasePage {
         style: crate::assets::STYLE_PATH.as_str(),
@@ -316,26 +306,27 @@ async fn show(
         description: case.description.clone(),
         stage: case.stage.label(),
         light: light_of(&state.calendar(), &case, now),
-        category: category.map(|c| c.name).unwrap_or_default(),
-        place,
+        category: d.category.map(|c| c.name).unwrap_or_default(),
+        place: d.place,
         address: case.address.clone(),
         source: case.source.label().to_owned(),
-        holder: format!("{}（{}）", holder, case.tier.label()),
+        holder: format!("{}（{}）", d.holder, case.tier.label()),
         accept_due: beijing(case.accept_due),
         handle_due: beijing(case.handle_due),
         timeline,
-        actions: actions
+        actions: d
+            .actions
             .iter()
             .map(|a| (a.name(), a.label(), needs_text(a)))
             .collect(),
-        tiers: tiers.iter().map(|t| (t.as_str(), t.label())).collect(),
-        departments,
+        tiers: d.tiers.iter().map(|t| (t.as_str(), t.label())).collect(),
+        departments: d.departments,
         duplicates,
         can_merge,
         summoned,
-        can_summon,
-        summon_choices,
-        can_report_in,
+        can_summon: d.can_summon,
+        summon_choices: d.summon_choices,
+        can_report_in: d.can_report_in,
         deadlines: super::case_clock::panel(&state, &p.actor, &case).await?,
         dispute: super::case_dispute::panel(&state, &p.actor, &case, is_dispute).await?,
         photos: super::case_photos::panel(&state, &p.actor, &case).await?,

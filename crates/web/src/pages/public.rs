@@ -173,15 +173,10 @@ async fn track(
     Path(tracking): Path<String>,
     Query(flash): Query<Flash>,
 ) -> Result<(CookieJar, Response), PageError> {
-    let svc::Tracked {
-        case,
-        category,
-        place,
-        timeline,
-        merged_into,
-        photos,
-    } = svc::tracked(&state, &tracking).await?;
-    let timeline = timeline
+    let t = svc::tracked(&state, &tracking).await?;
+    let case = t.case;
+    let timeline = t
+        .timeline
         .into_iter()
         .map(|e| {
             let stage = e.to_stage.label();
@@ -191,14 +186,14 @@ async fn track(
     let stage = case.stage;
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = TrackPage {
-        photos,
-        merged_into,
+        photos: t.photos,
+        merged_into: t.merged_into,
         style: STYLE_PATH.as_str(),
         csrf,
         tracking: case.tracking_code,
         title: case.title,
-        category,
-        place,
+        category: t.category,
+        place: t.place,
         stage: stage.label(),
         timeline,
         can_rate: stage == shanzhi_domain::case::Stage::Closed,
