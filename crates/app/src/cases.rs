@@ -1,15 +1,16 @@
 //! Case operations: reporting, listing within scope, and moving a case through the loop with
 //! an optimistic version check.
 
+pub use crate::case_scope::{by_tracking, party_of, visible};
 use crate::{App, AppError};
-use crate::{audit, deadlines, notify, regions};
+use crate::{audit, notify, regions};
 use rand::Rng;
-use shanzhi_domain::auth::Actor;
-use shanzhi_domain::auth::Role;
+use shanzhi_domain::auth::{Actor, Role, actor_label};
+use shanzhi_domain::case::holding;
 use shanzhi_domain::case::photo::Prepared;
 use shanzhi_domain::case::{
-    Action, Calendar, CaseFacts, Party, Relation, Satisfaction, Source, Stage, Tier, WorkflowError,
-    apply,
+    Action, Calendar, CaseFacts, Party, Satisfaction, Source, Stage, Tier, WorkflowError, apply,
+    holder_of,
 };
 use shanzhi_domain::geo::Crs;
 use shanzhi_domain::personal::{mask_phone, normalize_phone};
@@ -53,22 +54,6 @@ pub(crate) fn tracking_code() -> String {
     (0..10)
         .map(|_| TRACKING_ALPHABET[rng.random_range(0..TRACKING_ALPHABET.len())] as char)
         .collect()
-}
-
-/// The node code of the unit at `tier` above (or at) `node` — the grid's community, street …
-pub fn holder_of(node: &str, tier: Tier) -> Option<String> {
-    let len = match tier {
-        Tier::Grid => 15,
-        Tier::Community => 12,
-        Tier::Street => 9,
-        Tier::District | Tier::Department => 6,
-    };
-    (node.len() >= len).then(|| node[..len].to_owned())
-}
-
-/// Who the actor is, in words, for the timeline.
-pub fn actor_label(account: &AccountRow, role: Role) -> String {
-    format!("{}（{}）", account.display_name, role.label())
 }
 
 /// A report ready to be filed, whoever made it (owned: it travels to the intake writer).
@@ -240,7 +225,7 @@ pub(crate) async fn file_many(
     let mut out = Vec::with_capacity(rows.len());
     for (row, p) in rows.into_iter().zip(reports) {
         let f = p.filing;
-        super::photos::store_all(
+        store_photos(
             tx,
             &row,
             &f.photos,
@@ -318,7 +303,7 @@ pub async fn report(
         source,
         reporter_account: Some(account.id),
         reporter_name: Some(account.display_name.clone()),
-        actor_label: actor_label(account, actor.role),
+        actor_label: actor_label(&account.display_name, actor.role),
         client_id: None,
         hotline_order: None,
         photos,
@@ -487,38 +472,10 @@ pub async fn search(
     Ok(cases::page(&mut state.store().conn().await?, &filter, before, limit).await?)
 }
 
-/// Whether the actor may see the case at all (404 otherwise).
-pub fn sees(actor: &Actor, case: &CaseRow) -> bool {
-    match actor.role {
-        Role::DepartmentHandler => {
-            case.department_id.is_some() && case.department_id == actor.department_id
-        }
-        _ => actor.sees(&case.node_code),
-    }
-}
-
-/// A case the actor may see (departments also see cases they are summoned to).
-pub async fn visible(state: &App, actor: &Actor, id: i64) -> Result<CaseRow, AppError> {
-    let mut conn = state.store().conn().await?;
-    let case = cases::get(&mut conn, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    if sees(actor, &case) {
-        return Ok(case);
-    }
-    match actor
-        .department_id
-        .filter(|_| actor.role == Role::DepartmentHandler)
-    {
-        Some(d) if summons::summoned(&mut conn, id, d).await? => Ok(case),
-        _ => Err(AppError::not_found()),
-    }
-}
-
 /// Whether the actor may blow the whistle on the case (for showing the form).
 pub fn may_summon(actor: &Actor, case: &CaseRow) -> bool {
-    let (stage, tier) = (case.stage, case.tier);
-    relation(actor, case, stage, tier).is_some_and(|relation| {
+    let (stage, _tier) = (case.stage, case.tier);
+    holding::relation(actor, &case.holding()).is_some_and(|relation| {
         shanzhi_domain::case::may_summon(
             stage,
             Party::Staff {
@@ -540,8 +497,8 @@ pub async fn summon(
     hours: Option<i64>,
 ) -> Result<Vec<summons::SummonsRow>, AppError> {
     let stage = case.stage;
-    let tier = case.tier;
-    let relation = relation(actor, case, stage, tier)
+    let _tier = case.tier;
+    let relation = holding::relation(actor, &case.holding())
         .ok_or_else(|| AppError::Forbidden("您与此事件无关".into()))?;
     shanzhi_domain::case::may_summon(
         stage,
@@ -591,7 +548,7 @@ pub async fn summon(
         })?;
         names.push(dep.name);
     }
-    let label = actor_label(account, actor.role);
+    let label = actor_label(&account.display_name, actor.role);
     let note = format!("吹哨召集：{}（{} 小时内报到）", names.join("、"), hours);
     let event = NewEvent {
         actor_id: Some(account.id),
@@ -642,7 +599,7 @@ pub async fn report_in(
     {
         return Err(AppError::Conflict("本部门已报到".into()));
     }
-    let label = actor_label(account, actor.role);
+    let label = actor_label(&account.display_name, actor.role);
     let note = format!("报到：{}", part.trim());
     let event = NewEvent {
         actor_id: Some(account.id),
@@ -658,43 +615,6 @@ pub async fn report_in(
     Ok(())
 }
 
-/// How the actor stands to the case: bound at its holder, bound above it, or (departments)
-/// its assignee.
-fn relation(actor: &Actor, case: &CaseRow, stage: Stage, tier: Tier) -> Option<Relation> {
-    let holding = if tier == Tier::Department {
-        actor.role == Role::DepartmentHandler && actor.department_id == case.department_id
-    } else {
-        actor.scope_root() == Some(case.holder_code.as_str())
-    };
-    let waiting_dispatch = matches!(stage, Stage::Reported | Stage::Accepted);
-    match (holding, waiting_dispatch) {
-        (true, true) => Some(Relation::Dispatcher),
-        (true, false) => Some(Relation::Assignee),
-        (false, _) if actor.role != Role::DepartmentHandler && actor.sees(&case.holder_code) => {
-            Some(Relation::Above)
-        }
-        _ => None,
-    }
-}
-
-/// The actor as a party to the case (403 when it has no standing).
-pub fn party_of(actor: &Actor, case: &CaseRow) -> Result<Party, AppError> {
-    let stage = case.stage;
-    let tier = case.tier;
-    let relation = relation(actor, case, stage, tier)
-        .ok_or_else(|| AppError::Forbidden("您与此事件无关，不能办理".into()))?;
-    Ok(Party::Staff {
-        role: actor.role,
-        relation,
-    })
-}
-
-/// Whether `actor` has standing on `case` beyond seeing it: the staff member who reported it,
-/// and its dispatcher, assignee or a level above. They may add photos and call the reporter.
-pub fn has_standing(actor: &Actor, case: &CaseRow) -> bool {
-    case.reporter_account == Some(actor.account_id) || party_of(actor, case).is_ok()
-}
-
 /// The reporter's full phone number, for a call-back (回访): an explicit act by someone with
 /// standing, recorded in the audit trail before it is shown.
 pub async fn reveal_reporter_phone(
@@ -703,7 +623,7 @@ pub async fn reveal_reporter_phone(
     account: &AccountRow,
     case: &CaseRow,
 ) -> Result<String, AppError> {
-    if !has_standing(actor, case) {
+    if !holding::has_standing(actor, &case.holding()) {
         return Err(AppError::Forbidden(
             "您与此事件无关，不能查看报告人电话".into(),
         ));
@@ -714,7 +634,7 @@ pub async fn reveal_reporter_phone(
         .ok_or_else(|| AppError::NotFound("报告人没有留下电话".into()))?;
     let who = audit::Actor {
         id: Some(account.id),
-        label: actor_label(account, actor.role),
+        label: actor_label(&account.display_name, actor.role),
     };
     let record = audit::entry(
         state.now_ms(),
@@ -864,7 +784,7 @@ pub async fn transition(
     let now = state.now_ms();
     // Moving on ends a suspension: the clock runs again, the deadlines moved by the pause.
     let (mut accept_due, mut handle_due) = if change.to != stage {
-        deadlines::resumed(state, &case, now)
+        resumed(state, &case, now)
     } else {
         (case.accept_due, case.handle_due)
     };
@@ -889,7 +809,10 @@ pub async fn transition(
         extensions: case.extensions,
     };
     let (actor_id, label) = match who {
-        Who::Staff { actor, account } => (Some(account.id), actor_label(account, actor.role)),
+        Who::Staff { actor, account } => (
+            Some(account.id),
+            actor_label(&account.display_name, actor.role),
+        ),
         Who::Reporter => (None, "居民".to_owned()),
         Who::System => (None, "系统".to_owned()),
     };
@@ -987,7 +910,7 @@ pub fn available_actions(
     grid_duty: bool,
 ) -> (Vec<Action>, Vec<Tier>) {
     let (stage, tier) = (case.stage, case.tier);
-    let Some(relation) = relation(actor, case, stage, tier) else {
+    let Some(relation) = holding::relation(actor, &case.holding()) else {
         return (Vec::new(), Vec::new());
     };
     let facts = CaseFacts {
@@ -1063,7 +986,11 @@ pub async fn possible_duplicates(
     let me = sighting(case);
     Ok(candidates
         .into_iter()
-        .filter(|c| c.id != case.id && sees(actor, c) && possible_duplicate(&me, &sighting(c)))
+        .filter(|c| {
+            c.id != case.id
+                && holding::sees(actor, &c.holding())
+                && possible_duplicate(&me, &sighting(c))
+        })
         .collect())
 }
 
@@ -1113,17 +1040,6 @@ pub async fn summons_responses(
         .into_iter()
         .filter(|r| visible.contains(&r.department_id))
         .collect())
-}
-
-/// The case a reporter follows by its tracking code (typed in any case); 404 names the code as
-/// unknown.
-pub async fn by_tracking(state: &App, tracking: &str) -> Result<CaseRow, AppError> {
-    cases::by_tracking_code(
-        &mut state.store().conn().await?,
-        &tracking.trim().to_uppercase(),
-    )
-    .await?
-    .ok_or_else(|| AppError::NotFound("查询码不存在，请核对后重试".into()))
 }
 
 /// What a reporter sees of their case: its public timeline and photos, and where it went
@@ -1337,4 +1253,59 @@ pub async fn rate(
         department_id: None,
     };
     transition(state, Who::Reporter, case, m).await
+}
+
+/// The case's deadlines after its clock restarts at `now` (the time it stood still is added).
+pub fn resumed(state: &App, case: &CaseRow, now: i64) -> (i64, i64) {
+    match case.suspended_at {
+        Some(since) => {
+            let (cal, clock) = (state.calendar(), case.clock);
+            (
+                shanzhi_domain::case::resumed_due(&cal, clock, case.accept_due, since, now),
+                shanzhi_domain::case::resumed_due(&cal, clock, case.handle_due, since, now),
+            )
+        }
+        None => (case.accept_due, case.handle_due),
+    }
+}
+
+/// Stores prepared photos of a case the caller may see (the caller's transaction), up to
+/// [`MAX_PER_CASE`](shanzhi_domain::case::photo::MAX_PER_CASE) in all.
+pub(crate) async fn store_photos(
+    ex: &mut impl shanzhi_store::Exec,
+    case: &CaseRow,
+    photos: &[Prepared],
+    public: bool,
+    added_by: Option<i64>,
+    added_label: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let had = if photos.is_empty() {
+        0
+    } else {
+        shanzhi_store::photos::count(ex, case.id).await?
+    };
+    if had + photos.len() > shanzhi_domain::case::photo::MAX_PER_CASE {
+        return Err(AppError::bad(
+            "too_many_photos",
+            format!(
+                "每件事件最多 {} 张照片，已有 {had} 张",
+                shanzhi_domain::case::photo::MAX_PER_CASE
+            ),
+        ));
+    }
+    for p in photos {
+        let new = shanzhi_store::photos::NewPhoto {
+            stage: case.stage,
+            public,
+            width: p.width,
+            height: p.height,
+            photo: &p.jpeg,
+            thumb: &p.thumb,
+            added_by,
+            added_label,
+        };
+        shanzhi_store::photos::insert(ex, case.id, &new, now).await?;
+    }
+    Ok(())
 }

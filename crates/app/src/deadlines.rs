@@ -1,13 +1,13 @@
 //! Deadlines beyond the plain loop: the working-day calendar, extension and suspension requests
 //! approved by the level above, and resuming a suspended case.
 
-use crate::cases::{actor_label, party_of};
+use crate::case_scope::party_of;
 use crate::{App, AppError};
 use shanzhi_domain::auth::Actor;
 use shanzhi_domain::auth::Role;
+use shanzhi_domain::auth::actor_label;
 use shanzhi_domain::case::{
-    ClockError, ClockFacts, Day, DayKind, Request, RequestKind, may_decide, may_request,
-    may_resume, resumed_due,
+    ClockError, ClockFacts, Day, DayKind, Request, RequestKind, may_decide, may_request, may_resume,
 };
 use shanzhi_store::accounts::AccountRow;
 pub use shanzhi_store::calendar::CalendarDayRow;
@@ -137,7 +137,7 @@ pub async fn request(
         state.now_ms(),
     )
     .await?;
-    let label = actor_label(account, actor.role);
+    let label = actor_label(&account.display_name, actor.role);
     let note = match hours {
         Some(h) => format!("申请延期 {h} 小时：{}", reason.trim()),
         None => format!("申请挂起：{}", reason.trim()),
@@ -196,7 +196,7 @@ pub async fn decide(
     if !cases::update_if_version(&mut tx, case.id, case.version, &update, state.now_ms()).await? {
         return Err(AppError::Conflict("事件已被他人更新，请刷新后重试".into()));
     }
-    let label = actor_label(account, actor.role);
+    let label = actor_label(&account.display_name, actor.role);
     let verdict = if approve { "同意" } else { "不同意" };
     let text = format!(
         "{verdict}{what}申请{}{}",
@@ -217,20 +217,6 @@ pub async fn decide(
     Ok(row)
 }
 
-/// The case's deadlines after its clock restarts at `now`.
-pub fn resumed(state: &App, case: &CaseRow, now: i64) -> (i64, i64) {
-    match case.suspended_at {
-        Some(since) => {
-            let (cal, clock) = (state.calendar(), case.clock);
-            (
-                resumed_due(&cal, clock, case.accept_due, since, now),
-                resumed_due(&cal, clock, case.handle_due, since, now),
-            )
-        }
-        None => (case.accept_due, case.handle_due),
-    }
-}
-
 /// Restarts the clock of a suspended case; its deadlines move on by the time it stood still.
 pub async fn resume(
     state: &App,
@@ -242,13 +228,13 @@ pub async fn resume(
     may_resume(facts(case, false)?, party).map_err(clock_error)?;
     let now = state.now_ms();
     let mut update = CaseUpdate::from_row(case);
-    (update.accept_due, update.handle_due) = resumed(state, case, now);
+    (update.accept_due, update.handle_due) = crate::cases::resumed(state, case, now);
     update.suspended_at = None;
     let mut tx = state.store().begin().await?;
     if !cases::update_if_version(&mut tx, case.id, case.version, &update, state.now_ms()).await? {
         return Err(AppError::Conflict("事件已被他人更新，请刷新后重试".into()));
     }
-    let label = actor_label(account, actor.role);
+    let label = actor_label(&account.display_name, actor.role);
     cases::append_event(
         &mut tx,
         case.id,
@@ -265,6 +251,6 @@ pub async fn resume(
 
 /// The extension and suspension requests of a case the caller may see.
 pub async fn requests_of(state: &App, actor: &Actor, id: i64) -> Result<Vec<RequestRow>, AppError> {
-    crate::cases::visible(state, actor, id).await?;
+    crate::case_scope::visible(state, actor, id).await?;
     Ok(case_requests::of_case(&mut state.store().conn().await?, id).await?)
 }

@@ -1,11 +1,12 @@
 //! Dispute mediation on dispute cases: facts (type, amount, parties, mediators), sittings,
 //! the outcome, follow-ups (稳控), and the success rate by area and period.
 
-use crate::cases::{actor_label, party_of};
+use crate::case_scope::party_of;
 use crate::fields::text;
 use crate::regions;
 use crate::{App, AppError};
 use shanzhi_domain::auth::Actor;
+use shanzhi_domain::auth::actor_label;
 use shanzhi_domain::case::{
     DisputeFacts, MediationError, MediatorKind, Outcome, OutcomeKind, PartySide, may_conclude,
     may_follow_up, may_mediate, success_rate,
@@ -114,7 +115,7 @@ async fn log(
     note: &str,
     now: i64,
 ) -> Result<(), AppError> {
-    let label = actor_label(account, actor.role);
+    let label = actor_label(&account.display_name, actor.role);
     let event = NewEvent {
         actor_id: Some(account.id),
         actor_label: &label,

@@ -4,9 +4,8 @@
 //! credits points; and each year's record for the employer (双报告).
 
 use crate::auth::Principal;
-use crate::cases::actor_label;
 use crate::fields::{optional, text};
-use crate::points::{self, Credit};
+use crate::ledger::{self, Credit};
 use crate::regions;
 use crate::{App, AppError};
 use shanzhi_domain::auth::{Actor, Role};
@@ -386,7 +385,7 @@ pub async fn verify(
     let (stage, points, posting) = if approve {
         let points = service_points(s.minutes)
             .map_err(|e| AppError::bad("invalid_minutes", e.to_string()))?;
-        let posting = points::credit(
+        let posting = ledger::credit(
             &mut tx,
             &Credit {
                 community: &member.community_code,
@@ -395,7 +394,7 @@ pub async fn verify(
                 kind: PostingKind::Service,
                 key: &format!("service:{id}"),
                 source: &format!("service:{id}"),
-                operator: (Some(p.account.id), &actor_label(&p.account, p.actor.role)),
+                operator: (Some(p.account.id), &p.label()),
                 note: &format!("{} {}", s.served_on, s.activity),
                 at: now,
             },

@@ -3,7 +3,7 @@
 //! answers it, or turns it into a case — and the resident reads the outcome with the code.
 
 use crate::auth::Principal;
-use crate::cases::{self as cases_svc, ReportInput, actor_label};
+use crate::cases::{self as cases_svc, ReportInput};
 use crate::fields::{optional, text};
 use crate::members::{community_of, sealed_phone};
 use crate::{App, AppError};
@@ -115,7 +115,7 @@ pub async fn triage(
         .await?
         .filter(|o| p.actor.sees(&o.community_code))
         .ok_or_else(AppError::not_found)?;
-    let label = actor_label(&p.account, p.actor.role);
+    let label = p.label();
     let now = state.now_ms();
     match t {
         Triage::Answer { answer } => {

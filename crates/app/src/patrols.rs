@@ -3,11 +3,12 @@
 //! becomes a case in one step, and the patrol ends with a summary. Coverage per grid and day
 //! follows the daily rule (一日双巡).
 
-use crate::cases::{self as case_svc, ReportInput, actor_label};
+use crate::cases::{self as case_svc, ReportInput};
 use crate::period::Period;
 use crate::regions;
 use crate::{App, AppError};
 use shanzhi_domain::auth::Actor;
+use shanzhi_domain::auth::actor_label;
 use shanzhi_domain::case::Day;
 use shanzhi_domain::geo::Crs;
 use shanzhi_domain::patrol::{DailyRule, Fix, PatrolSpan, TrackRules, clean, day_coverage};
@@ -119,7 +120,7 @@ pub async fn start(
             clock(open.started_at)
         )));
     }
-    let label = actor_label(account, actor.role);
+    let label = actor_label(&account.display_name, actor.role);
     let id = store::start(
         &mut tx,
         &node.code,

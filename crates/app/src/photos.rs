@@ -1,16 +1,16 @@
 //! Photos of a case: checked and re-encoded off the async runtime (the domain's photo rules),
 //! then stored with the case — with the report itself, or added later as evidence.
 
-use crate::cases::{actor_label, has_standing};
 use crate::{App, AppError};
 use bytes::Bytes;
 use shanzhi_domain::auth::Actor;
-use shanzhi_domain::case::photo::{self, MAX_PER_CASE, MAX_PER_UPLOAD, PhotoError, Prepared};
-use shanzhi_store::Exec;
+use shanzhi_domain::auth::actor_label;
+use shanzhi_domain::case::holding::has_standing;
+use shanzhi_domain::case::photo::{self, MAX_PER_UPLOAD, PhotoError, Prepared};
 use shanzhi_store::accounts::AccountRow;
 use shanzhi_store::cases::{self, CaseRow, NewEvent};
 pub use shanzhi_store::photos::PhotoRow;
-use shanzhi_store::photos::{self as store, NewPhoto};
+use shanzhi_store::photos::{self as store};
 
 /// Checks and prepares uploaded photos (at most [`MAX_PER_UPLOAD`]); the first bad one names
 /// itself by its place in the upload.
@@ -51,44 +51,6 @@ pub fn rejected(which: &str, e: &PhotoError) -> AppError {
     }
 }
 
-/// Stores prepared photos of a case the caller may see (the caller's transaction), up to
-/// [`MAX_PER_CASE`] in all.
-pub(crate) async fn store_all(
-    ex: &mut impl Exec,
-    case: &CaseRow,
-    photos: &[Prepared],
-    public: bool,
-    added_by: Option<i64>,
-    added_label: &str,
-    now: i64,
-) -> Result<(), AppError> {
-    let had = if photos.is_empty() {
-        0
-    } else {
-        store::count(ex, case.id).await?
-    };
-    if had + photos.len() > MAX_PER_CASE {
-        return Err(AppError::bad(
-            "too_many_photos",
-            format!("每件事件最多 {MAX_PER_CASE} 张照片，已有 {had} 张"),
-        ));
-    }
-    for p in photos {
-        let new = NewPhoto {
-            stage: case.stage,
-            public,
-            width: p.width,
-            height: p.height,
-            photo: &p.jpeg,
-            thumb: &p.thumb,
-            added_by,
-            added_label,
-        };
-        store::insert(ex, case.id, &new, now).await?;
-    }
-    Ok(())
-}
-
 /// Adds photos to a case (现场照片, or evidence of the work) for a staff member who
 /// [`has_standing`] them, with a timeline entry; `public` ones show on the reporter's tracking page.
 pub async fn add(
@@ -99,15 +61,15 @@ pub async fn add(
     photos: Vec<Prepared>,
     public: bool,
 ) -> Result<Vec<PhotoRow>, AppError> {
-    if !has_standing(actor, case) {
+    if !has_standing(actor, &case.holding()) {
         return Err(AppError::Forbidden("您与此事件无关，不能上传照片".into()));
     }
     if photos.is_empty() {
         return Err(AppError::bad("photo_required", "请选择要上传的照片"));
     }
-    let label = actor_label(account, actor.role);
+    let label = actor_label(&account.display_name, actor.role);
     let mut tx = state.store().begin().await?;
-    store_all(
+    crate::cases::store_photos(
         &mut tx,
         case,
         &photos,
@@ -135,7 +97,7 @@ pub async fn add(
 
 /// The photos of a case the caller may see, oldest first (public and internal).
 pub async fn of_case(state: &App, actor: &Actor, id: i64) -> Result<Vec<PhotoRow>, AppError> {
-    let case = crate::cases::visible(state, actor, id).await?;
+    let case = crate::case_scope::visible(state, actor, id).await?;
     Ok(store::list(&mut state.store().conn().await?, case.id, false).await?)
 }
 
@@ -147,7 +109,7 @@ pub async fn image(
     photo_id: i64,
     thumb: bool,
 ) -> Result<Option<Vec<u8>>, AppError> {
-    let case = crate::cases::visible(state, actor, id).await?;
+    let case = crate::case_scope::visible(state, actor, id).await?;
     Ok(store::bytes(
         &mut state.store().conn().await?,
         case.id,
@@ -165,7 +127,7 @@ pub async fn public_image(
     photo_id: i64,
     thumb: bool,
 ) -> Result<Option<Vec<u8>>, AppError> {
-    let case = crate::cases::by_tracking(state, tracking).await?;
+    let case = crate::case_scope::by_tracking(state, tracking).await?;
     Ok(store::bytes(
         &mut state.store().conn().await?,
         case.id,

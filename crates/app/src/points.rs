@@ -4,7 +4,6 @@
 //! idempotency key, so a retried request posts once.
 
 use crate::auth::Principal;
-use crate::cases::actor_label;
 use crate::fields::text;
 use crate::members::{self, anywhere, community_of};
 use crate::{App, AppError};
@@ -15,66 +14,7 @@ use shanzhi_store::points::{self as store, NewPosting, StockMove};
 pub use shanzhi_store::points::{ItemRow, Posted, PostingRow, Reconciliation, StatementRow};
 use shanzhi_store::{StoreError, Tx};
 
-/// Points to credit a member from the community's issuer.
-#[derive(Debug, Clone, Copy)]
-pub struct Credit<'a> {
-    /// The member's community.
-    pub community: &'a str,
-    /// The member.
-    pub member: i64,
-    /// Points.
-    pub points: i64,
-    /// Why.
-    pub kind: PostingKind,
-    /// Idempotency key.
-    pub key: &'a str,
-    /// What for.
-    pub source: &'a str,
-    /// Who: (account, label).
-    pub operator: (Option<i64>, &'a str),
-    /// Words.
-    pub note: &'a str,
-    /// When (ms).
-    pub at: i64,
-}
-
-fn ledger_error(e: LedgerError) -> AppError {
-    match e {
-        LedgerError::Insufficient { .. }
-        | LedgerError::OutOfStock { .. }
-        | LedgerError::NotReversible => AppError::Conflict(e.to_string()),
-        LedgerError::InvalidQuantity => AppError::bad("invalid_quantity", e.to_string()),
-        LedgerError::InvalidDuration => AppError::bad("invalid_minutes", e.to_string()),
-        LedgerError::InvalidPoints | LedgerError::Unbalanced => {
-            AppError::bad("invalid_points", e.to_string())
-        }
-    }
-}
-
-/// Credits a member in the caller's transaction; returns the posting (the earlier one if the
-/// key was used before).
-pub async fn credit(tx: &mut Tx, c: &Credit<'_>) -> Result<i64, AppError> {
-    let issuer = store::system_account(tx, c.community, AccountKind::Issuer).await?;
-    let account = store::member_account(tx, c.community, c.member).await?;
-    let lines = rules::transfer(issuer, account, c.points).map_err(ledger_error)?;
-    let posting = NewPosting {
-        community: c.community,
-        kind: c.kind,
-        key: c.key,
-        source: c.source,
-        reverses: None,
-        operator_id: c.operator.0,
-        operator_label: c.operator.1,
-        note: c.note,
-        at: c.at,
-    };
-    match store::post(tx, &posting, &lines).await? {
-        Posted::New(id) | Posted::Replayed(id) => Ok(id),
-        Posted::Short { balance, needed } => {
-            Err(ledger_error(LedgerError::Insufficient { balance, needed }))
-        }
-    }
-}
+use crate::ledger::ledger_error;
 
 /// A redemption to make.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
@@ -149,7 +89,7 @@ pub async fn redeem(
     let member = member_for(state, p, r.member_id).await?;
     let key = format!("redeem:{}:{}", member.id, check_key(key)?);
     let source = format!("item:{}x{}", r.item_id, r.quantity);
-    let label = actor_label(&p.account, p.actor.role);
+    let label = p.label();
     match redeem_once(state, p, &member, r, &key, &source, &label).await {
         // Two requests with one key raced past the replay check: the loser's insert hit the
         // key's unique index. The winner has committed; answer as a replay.
@@ -302,7 +242,7 @@ pub async fn reverse(
         return Err(AppError::Forbidden("只有社区干部可以冲正".into()));
     }
     let reason = text(reason, "冲正原因", 200)?;
-    let label = actor_label(&p.account, p.actor.role);
+    let label = p.label();
     let now = state.now_ms();
     let mut tx = state.store().begin().await?;
     let original = store::posting(&mut tx, posting_id)
@@ -388,7 +328,7 @@ pub async fn add_item(state: &App, p: &Principal, i: &ItemInput) -> Result<ItemR
         return Err(AppError::bad("invalid_stock", "库存须为 0 到 100000 件"));
     }
     let name = text(&i.name, "物品名称", 40)?;
-    let label = actor_label(&p.account, p.actor.role);
+    let label = p.label();
     let now = state.now_ms();
     let mut tx = state.store().begin().await?;
     let item = store::add_item(&mut tx, &community.code, name, i.price, now)
@@ -448,7 +388,7 @@ pub async fn restock(
         ));
     }
     let reason = text(reason, "原因", 60)?;
-    let label = actor_label(&p.account, p.actor.role);
+    let label = p.label();
     let mut tx = state.store().begin().await?;
     let row = store::item(&mut tx, item)
         .await?

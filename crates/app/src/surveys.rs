@@ -4,7 +4,6 @@
 //! per phone; results are tallied live and exported.
 
 use crate::auth::Principal;
-use crate::cases::actor_label;
 use crate::fields::{optional, text};
 use crate::{App, AppError};
 use rand::Rng;
@@ -348,10 +347,7 @@ pub async fn answer(
             if !by.actor.role.acts_for_residents() || !overlaps(by, &v.survey.node_code) {
                 return Err(AppError::Forbidden("只有本辖区的网格员可以代填".into()));
             }
-            (
-                phone_index(phone)?,
-                Some((by.account.id, actor_label(&by.account, by.actor.role))),
-            )
+            (phone_index(phone)?, Some((by.account.id, by.label())))
         }
     };
     let stored = store::answer(

@@ -6,7 +6,7 @@
 //! stage or progress changes.
 
 use crate::auth::Principal;
-use crate::cases::{self as cases_svc, ReportInput, actor_label};
+use crate::cases::{self as cases_svc, ReportInput};
 use crate::fields::{optional, text};
 use crate::members::sealed_phone;
 use crate::{App, AppError};
@@ -98,7 +98,7 @@ pub async fn propose(
     let deadline = t.hours.map(|h| now + h * 3_600_000);
     check_deadline(t.scale, now, deadline).map_err(topic_error)?;
     let name = match by {
-        Some(p) if t.name.trim().is_empty() => actor_label(&p.account, p.actor.role),
+        Some(p) if t.name.trim().is_empty() => p.label(),
         _ => text(&t.name, "提议人", 30)?.to_owned(),
     };
     let phone = match t.phone.trim() {
@@ -342,7 +342,7 @@ pub async fn decide(
         let r = text(reason, "不予受理的原因", 200)?;
         (TopicStage::Declined, format!("不予受理：{r}"))
     };
-    let label = actor_label(&p.account, p.actor.role);
+    let label = p.label();
     let now = state.now_ms();
     let mut tx = state.store().begin().await?;
     if !store::set_stage(
@@ -415,7 +415,7 @@ pub async fn add_meeting(
     let place = text(&m.place, "地点", 60)?;
     let minutes = optional(&m.minutes, "会议纪要", 5000)?;
     let now = state.now_ms();
-    let label = actor_label(&p.account, p.actor.role);
+    let label = p.label();
     let mut tx = state.store().begin().await?;
     let meeting = store::add_meeting(
         &mut tx,
@@ -589,7 +589,7 @@ pub async fn resolve(
         });
     }
     let now = state.now_ms();
-    let label = actor_label(&p.account, p.actor.role);
+    let label = p.label();
     let mut tx = state.store().begin().await?;
     let rid = store::add_resolution(&mut tx, id, r.meeting_id, resolution, now).await?;
     for (s, case) in r.suggestions.iter().zip(cases) {
@@ -677,7 +677,7 @@ pub async fn progress(
     check_progress(s.progress, g.progress, &g.evidence).map_err(topic_error)?;
     let evidence = optional(&g.evidence, "落实情况", 2000)?;
     let now = state.now_ms();
-    let label = actor_label(&p.account, p.actor.role);
+    let label = p.label();
     let mut tx = state.store().begin().await?;
     let done = (g.progress == 100).then_some(now);
     if !store::set_suggestion_progress(&mut tx, suggestion, s.progress, g.progress, evidence, done)

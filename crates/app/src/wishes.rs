@@ -3,10 +3,9 @@
 //! resident or a grid worker confirms, and the reward is credited in the same transaction.
 
 use crate::auth::Principal;
-use crate::cases::actor_label;
 use crate::fields::{optional, text};
+use crate::ledger::Credit;
 use crate::members::{self, anywhere, community_of, sealed_phone};
-use crate::points::{self, Credit};
 use crate::{App, AppError};
 use shanzhi_domain::auth::{Actor, Role};
 use shanzhi_domain::case::Day;
@@ -112,7 +111,7 @@ pub async fn post(state: &App, by: Option<&Principal>, w: &WishInput) -> Result<
     )
     .await?;
     let who = match by {
-        Some(p) => format!("{}代居民提交", actor_label(&p.account, p.actor.role)),
+        Some(p) => format!("{}代居民提交", p.label()),
         None => "居民".to_owned(),
     };
     store::log(&mut tx, row.id, "提交心愿", &who, "", now).await?;
@@ -353,7 +352,7 @@ pub async fn act(
             if !may {
                 return Err(AppError::Forbidden("您的角色不能办理这一步".into()));
             }
-            let label = actor_label(&p.account, p.actor.role);
+            let label = p.label();
             (WishActor::Community, label, None, Some(p.account.id))
         }
     };
@@ -405,7 +404,7 @@ pub async fn act(
                 .claimant_id
                 .zip(w.points)
                 .ok_or_else(|| AppError::Internal(format!("wish {id} done without claimant")))?;
-            let posting = points::credit(
+            let posting = crate::ledger::credit(
                 &mut tx,
                 &Credit {
                     community: &w.community_code,

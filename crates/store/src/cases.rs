@@ -147,6 +147,18 @@ pub struct CaseRow {
 }
 
 impl CaseRow {
+    /// Who holds it and who reported it, for the rules on who may see and act on it.
+    pub fn holding(&self) -> shanzhi_domain::case::Holding<'_> {
+        shanzhi_domain::case::Holding {
+            node_code: &self.node_code,
+            holder_code: &self.holder_code,
+            tier: self.tier,
+            department_id: self.department_id,
+            reporter_account: self.reporter_account,
+            stage: self.stage,
+        }
+    }
+
     /// Its clock and deadlines, for the deadline rules.
     pub fn timing(&self) -> shanzhi_domain::case::Timing {
         shanzhi_domain::case::Timing {

@@ -22,7 +22,7 @@ impl CallerSlot {
     pub fn fill(&self, p: &Principal) {
         let actor = Actor {
             id: Some(p.account.id),
-            label: shanzhi_app::cases::actor_label(&p.account, p.actor.role),
+            label: p.label(),
         };
         let _ = self.0.set((actor, p.account.node_code.clone()));
     }

@@ -23,6 +23,11 @@ impl Principal {
         })
     }
 
+    /// Who this is, in words, as the timeline and the audit trail name them.
+    pub fn label(&self) -> String {
+        shanzhi_domain::auth::actor_label(&self.account.display_name, self.actor.role)
+    }
+
     /// The node asked about, or the account's own; a deployment-wide account must name one.
     pub fn node_or_own(&self, asked: Option<&str>) -> Result<String, AppError> {
         asked

@@ -14,6 +14,7 @@ pub mod places;
 pub mod resident_sheet;
 pub mod residents;
 pub mod source;
+pub mod verification;
 
 use crate::AppError;
 use crate::audit;
@@ -42,7 +43,7 @@ impl<'a> Keeper<'a> {
     pub fn audit(&self) -> audit::Actor {
         audit::Actor {
             id: Some(self.account.id),
-            label: crate::cases::actor_label(self.account, self.actor.role),
+            label: shanzhi_domain::auth::actor_label(&self.account.display_name, self.actor.role),
         }
     }
 

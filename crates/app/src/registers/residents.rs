@@ -2,8 +2,9 @@
 //! searched within scope, shown masked, revealed on record.
 
 use super::{Keeper, invalid};
+use crate::audit;
+use crate::registers::verification;
 use crate::{App, AppError};
-use crate::{audit, visits};
 use shanzhi_domain::personal::{IdNumber, mask_id_number, mask_phone, normalize_phone};
 use shanzhi_domain::register::resident::{
     Person, PersonInput, check_household, check_person, parse_tags,
@@ -607,7 +608,7 @@ pub async fn update_person(
         "tags": old_tags.iter().map(|t| format!("{}:{}", t.tag, t.level)).collect::<Vec<_>>(),
     });
     if let Some(visit) = e.visit_id {
-        visits::changes_during(
+        verification::check_visit(
             &mut tx,
             k,
             visit,
@@ -615,7 +616,7 @@ pub async fn update_person(
             state.clock().today(),
         )
         .await?;
-        visits::record_changes(&mut tx, visit, id, &before_view, &after).await?;
+        verification::record_changes(&mut tx, visit, id, &before_view, &after).await?;
     }
     let record = audit::entry(
         state.now_ms(),

@@ -185,9 +185,9 @@ async fn write_demo_cases(
     seed: u64,
     now: i64,
 ) -> Result<()> {
-    use crate::cases::holder_of;
     use rand::{Rng, SeedableRng};
     use shanzhi_domain::auth::Role;
+    use shanzhi_domain::case::holder_of;
     use shanzhi_domain::case::{
         Action, CaseFacts, Party, Relation, STANDARD_CATEGORIES, Source, Stage, Tier, apply,
     };

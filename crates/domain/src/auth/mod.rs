@@ -6,6 +6,6 @@ mod scope;
 mod throttle;
 
 pub use password::{PasswordPolicyError, check_password_policy};
-pub use role::Role;
+pub use role::{Role, actor_label};
 pub use scope::{Actor, Binding, BindingError, check_binding};
 pub use throttle::{LoginThrottle, SlidingWindow, ThrottleLimits};

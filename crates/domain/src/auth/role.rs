@@ -114,6 +114,11 @@ impl Role {
     }
 }
 
+/// Who acted, in words, as the timeline and the audit trail name them: `覃鹏琳（网格员）`.
+pub fn actor_label(name: &str, role: Role) -> String {
+    format!("{name}（{}）", role.label())
+}
+
 #[cfg(test)]
 mod register_tests {
     use super::Role;

@@ -6,6 +6,7 @@ mod category;
 mod deadline;
 mod duplicate;
 mod extension;
+pub mod holding;
 pub mod hotline;
 mod mediation;
 pub mod open311;
@@ -23,6 +24,7 @@ pub use extension::{
     ClockError, ClockFacts, MAX_EXTENSION_HOURS, MAX_EXTENSIONS, Request, RequestKind, may_decide,
     may_request, may_resume,
 };
+pub use holding::{Holding, holder_of};
 pub use mediation::{
     DisputeFacts, MediationError, MediatorKind, Outcome, OutcomeKind, PartySide, Referral,
     may_conclude, may_follow_up, may_mediate, success_rate,

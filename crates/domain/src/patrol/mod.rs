@@ -6,7 +6,7 @@ mod track;
 mod visit;
 
 pub use track::{Dropped, Fix, Track, TrackRules, clean};
-pub use visit::{Due, expected_in, next_due, standing};
+pub use visit::{Due, VISIT_BACKDATE_DAYS, expected_in, next_due, standing};
 
 /// What makes a day's patrols count (configurable per district).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

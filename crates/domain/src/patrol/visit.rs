@@ -20,6 +20,10 @@ impl Due {
     }
 }
 
+/// How far back a visit may be entered (a notebook typed in at the end of the month), and how
+/// old a visit register changes may still be recorded against.
+pub const VISIT_BACKDATE_DAYS: i64 = 30;
+
 /// The day the next visit is due: `every_days` after the last one; someone never visited was
 /// due on the day they were tagged (they are looked in on at once).
 pub fn next_due(last_visit: Option<Day>, tagged: Day, every_days: u32) -> Day {

@@ -89,16 +89,7 @@ async fn calendar(
 
 fn back_to_year(day: &str, result: Result<String, AppError>) -> Redirect {
     let year = day.get(..4).unwrap_or_default();
-    match result {
-        Ok(n) => Redirect::to(&format!(
-            "/admin/calendar?year={year}&notice={}",
-            url_encode(&n)
-        )),
-        Err(e) => Redirect::to(&format!(
-            "/admin/calendar?year={year}&error={}",
-            url_encode(&e.to_string())
-        )),
-    }
+    super::with_flash(&format!("/admin/calendar?year={year}"), result)
 }
 
 #[derive(Deserialize)]

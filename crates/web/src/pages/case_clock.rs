@@ -1,7 +1,7 @@
 //! The deadline panel of a case's page: its clock, extension and suspension requests, and the
 //! forms to ask, decide and resume.
 
-use super::cases::back;
+use super::back;
 use super::{PageError, beijing};
 use crate::WebState;
 use crate::auth::{Actor, CsrfForm, PageUser};

@@ -1,7 +1,7 @@
 //! The mediation panel of a dispute case's page: parties, mediators, sittings, outcome and
 //! follow-ups, with forms a grid worker can fill in on a phone.
 
-use super::cases::back;
+use super::back;
 use super::{PageError, beijing};
 use crate::WebState;
 use crate::auth::{Actor, CsrfForm, PageUser};

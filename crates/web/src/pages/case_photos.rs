@@ -1,7 +1,7 @@
 //! The photos of a case's page: thumbnails, the photos themselves, and the form to add some
 //! (evidence of the work, or more of the scene).
 
-use super::cases::back;
+use super::back;
 use super::{PageError, beijing, form_photos};
 use crate::WebState;
 use crate::auth::{Actor, CsrfMultipart, PageUser};
@@ -48,7 +48,7 @@ pub async fn panel(
                 (p.id, by, p.public)
             })
             .collect(),
-        can_add: shanzhi_app::cases::has_standing(actor, case),
+        can_add: shanzhi_domain::case::holding::has_standing(actor, &case.holding()),
     })
 }
 

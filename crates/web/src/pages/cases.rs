@@ -3,7 +3,7 @@
 
 use super::case_clock::ClockPanel;
 use super::case_dispute::DisputePanel;
-use super::{Chrome, Flash, PageError, beijing, render, url_encode};
+use super::{Chrome, Flash, PageError, back, beijing, render, url_encode};
 use crate::WebState;
 use crate::auth::{CsrfForm, PageUser, csrf_token};
 use askama::Template;
@@ -395,13 +395,6 @@ async fn act(
 }
 
 /// Redirects back to the case page with what happened.
-pub(super) fn back(id: i64, result: Result<String, AppError>) -> Redirect {
-    match result {
-        Ok(notice) => Redirect::to(&format!("/cases/{id}?notice={}", url_encode(&notice))),
-        Err(e) => Redirect::to(&format!("/cases/{id}?error={}", url_encode(&e.to_string()))),
-    }
-}
-
 /// The summon form: one checkbox per department, named `d_<id>`.
 async fn summon(
     State(state): State<WebState>,

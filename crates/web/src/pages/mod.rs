@@ -193,6 +193,20 @@ fn url_encode(s: &str) -> String {
         .collect()
 }
 
+/// Back to `to` after a form, with the outcome as the one-line message (`?notice=` or `?error=`).
+pub(crate) fn with_flash(to: &str, result: Result<String, AppError>) -> Redirect {
+    let sep = if to.contains('?') { '&' } else { '?' };
+    match result {
+        Ok(notice) => Redirect::to(&format!("{to}{sep}notice={}", url_encode(&notice))),
+        Err(e) => Redirect::to(&format!("{to}{sep}error={}", url_encode(&e.to_string()))),
+    }
+}
+
+/// Back to a case's page after one of its forms.
+pub(crate) fn back(id: i64, result: Result<String, AppError>) -> Redirect {
+    with_flash(&format!("/cases/{id}"), result)
+}
+
 /// The fallback: the JSON error shape under `/api/`, a page elsewhere.
 pub async fn not_found(uri: Uri) -> Response {
     if uri.path().starts_with("/api/") {
