@@ -117,7 +117,9 @@ impl App {
         &self.0.imports
     }
 
-    /// The store.
+    /// The store. Front ends go through the operations; this is for the operations themselves
+    /// and for tests and benchmarks that check what was stored (a crate without the store as
+    /// a dependency can hold the handle but cannot run a query through it).
     pub fn store(&self) -> &Store {
         &self.0.store
     }
