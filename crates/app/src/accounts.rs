@@ -1,8 +1,9 @@
 //! Accounts: creating them with a valid binding, passwords, logins, sessions and tokens.
 
 use crate::auth::{hash_password, hash_secret, new_secret, verify_password};
-use crate::regions;
+use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError, Principal};
+use crate::{audit, regions};
 use shanzhi_domain::auth::Actor;
 use shanzhi_domain::auth::{Binding, Role, check_binding, check_password_policy};
 use shanzhi_store::accounts::{self, NewAccount};
@@ -58,8 +59,11 @@ pub(crate) async fn create_in(
     now: i64,
 ) -> Result<AccountRow, AppError> {
     if let Some(a) = by {
-        if !a.may_manage_accounts() {
-            return Err(AppError::Forbidden("只有系统管理员可以管理账号".into()));
+        a.may(Resource::Account, Verb::Write)?;
+        if input.role.administers() {
+            return Err(AppError::Forbidden(
+                "系统管理员、安全管理员和审计管理员账号只能在服务器上用命令行创建".into(),
+            ));
         }
         match &input.node_code {
             Some(c) if a.sees(c) => {}
@@ -147,8 +151,8 @@ pub async fn set_password(
         .ok_or_else(AppError::not_found)?;
     if let Some(a) = by {
         let own = a.account_id == account.id;
-        let admin_in_scope =
-            a.may_manage_accounts() && account.node_code.as_deref().is_none_or(|c| a.sees(c));
+        let admin_in_scope = a.can(Resource::Account, Verb::Write)
+            && account.node_code.as_deref().is_none_or(|c| a.sees(c));
         let unbound_target_needs_root = account.node_code.is_none() && a.scope_root().is_some();
         if !own && (!admin_in_scope || unbound_target_needs_root) {
             return Err(AppError::not_found());
@@ -256,17 +260,6 @@ pub async fn place_of(state: &App, a: &AccountRow) -> Result<String, AppError> {
     ))
 }
 
-/// Refuses everyone who may not manage accounts and departments.
-fn must_manage(actor: &Actor) -> Result<(), AppError> {
-    if actor.may_manage_accounts() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "只有系统管理员可以管理账号和部门".into(),
-        ))
-    }
-}
-
 /// Accounts bound inside the administrator's scope, by id after `after`.
 pub async fn page(
     state: &App,
@@ -274,7 +267,7 @@ pub async fn page(
     after: Option<i64>,
     limit: u32,
 ) -> Result<Vec<AccountRow>, AppError> {
-    must_manage(actor)?;
+    actor.may(Resource::Account, Verb::List)?;
     Ok(accounts::page(
         &mut state.store().conn().await?,
         actor.scope_root(),
@@ -286,6 +279,7 @@ pub async fn page(
 
 /// Departments whose jurisdiction lies in the caller's scope.
 pub async fn departments(state: &App, actor: &Actor) -> Result<Vec<DepartmentRow>, AppError> {
+    actor.may(Resource::Department, Verb::List)?;
     Ok(accounts::departments(&mut state.store().conn().await?, actor.scope_root()).await?)
 }
 
@@ -297,7 +291,7 @@ pub async fn create_department(
     kind: &str,
     node_code: &str,
 ) -> Result<DepartmentRow, AppError> {
-    must_manage(actor)?;
+    actor.may(Resource::Department, Verb::Write)?;
     let (name, kind) = (name.trim(), kind.trim());
     if name.is_empty() || kind.is_empty() {
         return Err(AppError::bad(
@@ -317,6 +311,54 @@ pub async fn create_department(
         kind: kind.into(),
         node_code: node_code.into(),
     })
+}
+
+/// Gives the account `username` another role (安全管理员 only, in scope). The binding must
+/// still hold for the new role; the three administrators' roles are changed on the server
+/// only. Sessions stay open: the account's next request is asked of the new role. Audited.
+pub async fn set_role(
+    state: &App,
+    by: &Principal,
+    username: &str,
+    role: Role,
+) -> Result<AccountRow, AppError> {
+    by.may(Resource::Grant, Verb::Write)?;
+    let mut tx = state.store().begin().await?;
+    let account = accounts::by_username(&mut tx, &login_name(username))
+        .await?
+        .filter(|a| a.node_code.as_deref().is_none_or(|c| by.actor.sees(c)))
+        .ok_or_else(AppError::not_found)?;
+    if account.role.administers() || role.administers() {
+        return Err(AppError::Forbidden(
+            "系统管理员、安全管理员和审计管理员的角色只能在服务器上用命令行变更".into(),
+        ));
+    }
+    let level = match &account.node_code {
+        Some(c) => region_store::get(&mut tx, c).await?.map(|n| n.level()),
+        None => None,
+    };
+    check_binding(&Binding {
+        role,
+        level,
+        department_id: account.department_id,
+    })
+    .map_err(|e| AppError::bad("invalid_binding", e.to_string()))?;
+    let now = state.now_ms();
+    accounts::set_role(&mut tx, account.id, role, now).await?;
+    let record = audit::entry(
+        now,
+        &audit::Actor::of(by),
+        "account.role",
+        format!("account:{}", account.id),
+        account.node_code.as_deref(),
+        serde_json::json!({"username": account.username, "before": account.role, "after": role}),
+    );
+    audit::record(&mut tx, &[record]).await?;
+    let row = accounts::by_id(&mut tx, account.id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    Ok(row)
 }
 
 /// Ends the API token `secret` (logging out of the API).

@@ -5,6 +5,7 @@
 
 use crate::patrols;
 use crate::period::Period;
+use crate::policy::{Ask, Reach, Resource, Verb};
 use crate::regions;
 use crate::{App, AppError};
 use shanzhi_domain::assessment::{Evaluations, Measured, Score, Weights, places, red_flag, score};
@@ -66,6 +67,7 @@ pub async fn month(
     code: &str,
     month: &str,
 ) -> Result<MonthAssessment, AppError> {
+    let reach = actor.may(Resource::Assessment, Verb::Read)?;
     let node = regions::visible(state, actor, code).await?;
     let period = Period::month(month, state.clock().today())?;
     let month = period.from.to_string()[..7].to_owned();
@@ -164,6 +166,10 @@ pub async fn month(
         .collect();
     rank(&mut scored);
     scored.retain(|w| w.grid.starts_with(&node.code));
+    if reach == Reach::Own {
+        // A worker sees their own score and places, not their colleagues'.
+        scored.retain(|w| w.account_id == actor.account_id);
+    }
     Ok(MonthAssessment {
         code: node.code,
         name: node.name,
@@ -212,7 +218,11 @@ async fn weights_of(ex: &mut impl Exec, code: &str) -> Result<Weights, AppError>
 }
 
 /// The weights that score the workers under `code` (in the actor's scope).
+/// Whoever reads assessments may read the weights its scores are made with.
 pub async fn weights(state: &App, actor: &Actor, code: &str) -> Result<Weights, AppError> {
+    if !actor.can(Resource::Setting, Verb::Read) {
+        actor.may(Resource::Assessment, Verb::Read)?;
+    }
     let node = regions::visible(state, actor, code).await?;
     weights_of(&mut state.store().conn().await?, &node.code).await
 }
@@ -224,9 +234,7 @@ pub async fn set_weights(
     code: &str,
     w: &Weights,
 ) -> Result<(), AppError> {
-    if !matches!(actor.role, Role::Admin | Role::CommandCentre) {
-        return Err(AppError::Forbidden("考评权重由区指挥中心设置".into()));
-    }
+    actor.may(Resource::Setting, Verb::Write)?;
     let node = regions::visible(state, actor, code).await?;
     if node.level() != Level::District {
         return Err(AppError::bad(
@@ -261,14 +269,7 @@ pub async fn evaluate(
     account_id: i64,
     e: &EvaluationInput,
 ) -> Result<(), AppError> {
-    if !matches!(
-        actor.role,
-        Role::Admin | Role::CommandCentre | Role::CommunityOfficer
-    ) {
-        return Err(AppError::Forbidden(
-            "同事互评和组织评价由社区（或上级）录入".into(),
-        ));
-    }
+    actor.may(Resource::Assessment, Verb::Write)?;
     let kind = match e.kind.as_str() {
         "peer" | "同事互评" => "peer",
         "org" | "组织评价" => "org",
@@ -392,6 +393,7 @@ pub async fn quarter(
     code: &str,
     quarter: &str,
 ) -> Result<Vec<UnitScore>, AppError> {
+    actor.may(Resource::Assessment, Verb::Read)?;
     use shanzhi_domain::assessment::{RED_FLAG_UNIT_MIN, quarter_months, unit_score};
     let months = quarter_months(quarter).ok_or_else(|| {
         AppError::bad(

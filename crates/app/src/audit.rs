@@ -6,6 +6,7 @@
 //! writer task empties in batches, so the intake's throughput does not pay a transaction per
 //! record. A sealer task links new records into the keyed hash chain every second.
 
+use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError};
 use shanzhi_domain::audit::{Break, Verifier};
 pub use shanzhi_store::audit::AuditRow;
@@ -24,6 +25,16 @@ pub struct Actor {
     pub id: Option<i64>,
     /// In words: `覃鹏琳（网格员）`, `居民 127.0.0.1`, `系统`.
     pub label: String,
+}
+
+impl Actor {
+    /// The signed-in caller.
+    pub fn of(p: &crate::Principal) -> Actor {
+        Actor {
+            id: Some(p.account.id),
+            label: p.label(),
+        }
+    }
 }
 
 /// A record of `action` on `target` by `actor` at `at` (ms), with JSON details.
@@ -49,6 +60,23 @@ pub fn entry(
 /// Appends records inside the caller's transaction.
 pub async fn record(ex: &mut impl Exec, items: &[NewAudit]) -> Result<(), AppError> {
     Ok(store::append(ex, items).await?)
+}
+
+/// Appends one record by `p` in its own transaction: for reads of personal data and refused
+/// requests for it, recorded before anything is handed back.
+pub async fn record_alone(
+    state: &App,
+    p: &crate::Principal,
+    action: &str,
+    target: String,
+    node_code: Option<&str>,
+    detail: serde_json::Value,
+) -> Result<(), AppError> {
+    let item = entry(state.now_ms(), &Actor::of(p), action, target, node_code, detail);
+    let mut tx = state.store().begin().await?;
+    record(&mut tx, &[item]).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The queue the HTTP layer appends to.
@@ -196,27 +224,24 @@ pub struct AuditQuery {
     pub limit: Option<u32>,
 }
 
-/// Refuses everyone but administrators: the trail names who looked at whom.
-pub fn must_be_admin(actor: &shanzhi_domain::auth::Actor) -> Result<(), AppError> {
-    if actor.role == shanzhi_domain::auth::Role::Admin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("只有系统管理员可以查看审计日志".into()))
-    }
-}
-
-/// Reads the trail, newest first (administrators only).
+/// Reads the trail within the reader's scope, newest first (the audit administrator: the trail
+/// names who looked at whom).
 pub async fn list(
     state: &App,
     actor: &shanzhi_domain::auth::Actor,
     q: &AuditQuery,
 ) -> Result<Vec<AuditRow>, AppError> {
-    must_be_admin(actor)?;
+    actor.may(Resource::Audit, Verb::List)?;
+    let root = match q.node.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(n) if actor.sees(n) => Some(n),
+        Some(_) => return Err(AppError::not_found()),
+        None => actor.scope_root(),
+    };
     let mut conn = state.store().conn().await?;
     Ok(store::list(
         &mut conn,
         &AuditFilter {
-            root: q.node.as_deref().filter(|s| !s.is_empty()),
+            root,
             action: q.action.as_deref().filter(|s| !s.is_empty()),
             actor_id: q.actor,
             target: q.target.as_deref().filter(|s| !s.is_empty()),
@@ -237,7 +262,7 @@ pub async fn check(
     by: Option<&shanzhi_domain::auth::Actor>,
 ) -> Result<(usize, Verified), AppError> {
     if let Some(a) = by {
-        must_be_admin(a)?;
+        a.may(Resource::Audit, Verb::Read)?;
     }
     let sealed = seal(state.store(), state.vault()).await?;
     let verified = verify(state.store(), state.vault())

@@ -1,6 +1,7 @@
 //! Which cases an account may see and how it stands to them: the reads the case operations,
 //! their deadlines and photos share, so none of them needs another.
 
+use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError};
 use shanzhi_domain::auth::{Actor, Role};
 use shanzhi_domain::case::{Party, holding};
@@ -9,6 +10,7 @@ use shanzhi_store::summons;
 
 /// A case the actor may see (departments also see cases they are summoned to); 404 otherwise.
 pub async fn visible(state: &App, actor: &Actor, id: i64) -> Result<CaseRow, AppError> {
+    actor.may(Resource::Case, Verb::Read)?;
     let mut conn = state.store().conn().await?;
     let case = cases::get(&mut conn, id)
         .await?
@@ -36,8 +38,10 @@ pub async fn by_tracking(state: &App, tracking: &str) -> Result<CaseRow, AppErro
     .ok_or_else(|| AppError::NotFound("查询码不存在，请核对后重试".into()))
 }
 
-/// The actor as a party to the case (403 when it has no standing).
+/// The actor as a party to the case (403 when its role does not act on cases, or when it has
+/// no standing).
 pub fn party_of(actor: &Actor, case: &CaseRow) -> Result<Party, AppError> {
+    actor.may(Resource::Case, Verb::Write)?;
     holding::party_of(actor, &case.holding())
         .ok_or_else(|| AppError::Forbidden("您与此事件无关，不能办理".into()))
 }

@@ -2,10 +2,11 @@
 //! an optimistic version check.
 
 pub use crate::case_scope::{by_tracking, party_of, visible};
+use crate::policy::{Ask, Reach, Resource, Verb};
 use crate::{App, AppError};
 use crate::{audit, notify, regions};
 use rand::Rng;
-use shanzhi_domain::auth::{Actor, Role, actor_label};
+use shanzhi_domain::auth::{Actor, actor_label};
 use shanzhi_domain::case::holding;
 use shanzhi_domain::case::photo::Prepared;
 use shanzhi_domain::case::{
@@ -266,6 +267,7 @@ pub async fn report(
     input: ReportInput,
     photos: Vec<Prepared>,
 ) -> Result<CaseRow, AppError> {
+    actor.may(Resource::Case, Verb::Write)?;
     let (node, lon_lat) = match (input.lon, input.lat, &input.node_code) {
         (Some(lon), Some(lat), _) => {
             let (code, _) = regions::locate_codes(state, lon, lat, input.crs)?;
@@ -429,6 +431,7 @@ pub async fn search(
     before: Option<i64>,
     limit: u32,
 ) -> Result<Vec<CaseRow>, AppError> {
+    let reach = actor.may(Resource::Case, Verb::List)?;
     let stage = given(&q.stage);
     if let Some(s) = stage {
         s.parse::<Stage>()
@@ -443,9 +446,8 @@ pub async fn search(
         .map(shanzhi_domain::case::query_terms)
         .transpose()
         .map_err(|e| AppError::bad("query_too_short", e.to_string()))?;
-    let department = actor
-        .department_id
-        .filter(|_| actor.role == Role::DepartmentHandler);
+    // A department lists the cases dispatched to it, wherever they are.
+    let department = actor.department_id.filter(|_| reach == Reach::Department);
     let node = given(&q.node);
     if let Some(n) = node.filter(|n| !actor.sees(n) && department.is_none()) {
         return Err(AppError::NotFound(format!(
@@ -496,6 +498,7 @@ pub async fn summon(
     department_ids: &[i64],
     hours: Option<i64>,
 ) -> Result<Vec<summons::SummonsRow>, AppError> {
+    actor.may(Resource::Case, Verb::Write)?;
     let stage = case.stage;
     let _tier = case.tier;
     let relation = holding::relation(actor, &case.holding())
@@ -573,9 +576,10 @@ pub async fn report_in(
     case: &CaseRow,
     part: &str,
 ) -> Result<(), AppError> {
+    let reach = actor.may(Resource::Case, Verb::Write)?;
     let department = actor
         .department_id
-        .filter(|_| actor.role == Role::DepartmentHandler)
+        .filter(|_| reach == Reach::Department)
         .ok_or_else(|| AppError::Forbidden("只有被召集的职能部门可以报到".into()))?;
     if part.trim().is_empty() {
         return Err(AppError::bad(
@@ -623,6 +627,7 @@ pub async fn reveal_reporter_phone(
     account: &AccountRow,
     case: &CaseRow,
 ) -> Result<String, AppError> {
+    actor.may(Resource::ReporterContact, Verb::Reveal)?;
     if !holding::has_standing(actor, &case.holding()) {
         return Err(AppError::Forbidden(
             "您与此事件无关，不能查看报告人电话".into(),
@@ -723,6 +728,9 @@ pub async fn transition(
     case: CaseRow,
     m: Move,
 ) -> Result<CaseRow, AppError> {
+    if let Who::Staff { actor, .. } = &who {
+        actor.may(Resource::Case, Verb::Write)?;
+    }
     let id = case.id;
     let stage = case.stage;
     let tier = case.tier;
@@ -1021,11 +1029,7 @@ pub async fn summons_responses(
     actor: &Actor,
     days: i64,
 ) -> Result<Vec<DepartmentResponse>, AppError> {
-    if !matches!(actor.role, Role::Admin | Role::CommandCentre) {
-        return Err(AppError::Forbidden(
-            "只有综治中心可以查看部门响应情况".into(),
-        ));
-    }
+    actor.may(Resource::Figures, Verb::Read)?;
     let days = days.clamp(1, 366);
     let now = state.now_ms();
     let mut conn = state.store().conn().await?;
@@ -1098,6 +1102,7 @@ const MAX_PLACES: u32 = 2000;
 /// Where a staff member may place a report by hand: their own community or grid, then the
 /// grids in their scope.
 pub async fn report_places(state: &App, actor: &Actor) -> Result<Vec<(String, String)>, AppError> {
+    actor.may(Resource::Case, Verb::Write)?;
     let mut conn = state.store().conn().await?;
     let root = actor
         .scope_root()
@@ -1210,7 +1215,7 @@ pub async fn desk(state: &App, actor: &Actor, id: i64) -> Result<Desk, AppError>
     } else {
         Vec::new()
     };
-    let can_report_in = actor.role == Role::DepartmentHandler
+    let can_report_in = actor.may(Resource::Case, Verb::Write).ok() == Some(Reach::Department)
         && summons_rows
             .iter()
             .any(|r| Some(r.department_id) == actor.department_id && r.reported_at.is_none());

@@ -3,6 +3,7 @@
 //! child node and by category, with the daily trend.
 
 use crate::period::Period;
+use crate::policy::{Ask, Resource, Verb};
 use crate::regions;
 use crate::{App, AppError};
 use shanzhi_domain::auth::Actor;
@@ -157,6 +158,7 @@ pub async fn dashboard(
     code: &str,
     period: Period,
 ) -> Result<Dashboard, AppError> {
+    actor.may(Resource::Figures, Verb::Read)?;
     let node = regions::visible(state, actor, code).await?;
     let child_len = node.level().child().map(|l| l.code_len());
     let ms = period.bounds_ms();
@@ -364,6 +366,7 @@ pub async fn month_end(
     code: &str,
     period: Period,
 ) -> Result<MonthEnd, AppError> {
+    actor.may(Resource::Figures, Verb::Read)?;
     let node = regions::visible(state, actor, code).await?;
     let child_len = node
         .level()

@@ -2,9 +2,9 @@
 //! approved by the level above, and resuming a suspended case.
 
 use crate::case_scope::party_of;
+use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError};
 use shanzhi_domain::auth::Actor;
-use shanzhi_domain::auth::Role;
 use shanzhi_domain::auth::actor_label;
 use shanzhi_domain::case::{
     ClockError, ClockFacts, Day, DayKind, Request, RequestKind, may_decide, may_request, may_resume,
@@ -36,19 +36,17 @@ fn parse_day(day: &str) -> Result<Day, AppError> {
         .ok_or_else(|| AppError::bad("invalid_day", format!("日期 {day} 无效，格式为 2026-10-01")))
 }
 
-/// Only administrators and the command centre maintain the calendar.
 fn may_edit_calendar(actor: &Actor) -> Result<(), AppError> {
-    if matches!(actor.role, Role::Admin | Role::CommandCentre) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "只有管理员和指挥中心可以维护工作日历".into(),
-        ))
-    }
+    actor.may(Resource::Calendar, Verb::Write).map(drop)
 }
 
 /// The calendar's exceptions (optionally one year's).
-pub async fn days(state: &App, year: Option<i32>) -> Result<Vec<CalendarDayRow>, AppError> {
+pub async fn days(
+    state: &App,
+    actor: &Actor,
+    year: Option<i32>,
+) -> Result<Vec<CalendarDayRow>, AppError> {
+    actor.may(Resource::Calendar, Verb::Read)?;
     Ok(calendar::days(&mut state.store().conn().await?, year).await?)
 }
 

@@ -3,6 +3,7 @@
 
 use crate::case_scope::party_of;
 use crate::fields::text;
+use crate::policy::{Ask, Resource, Verb};
 use crate::regions;
 use crate::{App, AppError};
 use shanzhi_domain::auth::Actor;
@@ -95,7 +96,8 @@ async fn facts(tx: &mut Tx, case: &CaseRow) -> Result<(DisputeFacts, String), Ap
 }
 
 /// What is recorded about the case's dispute.
-pub async fn detail(state: &App, case_id: i64) -> Result<DisputeDetail, AppError> {
+pub async fn detail(state: &App, actor: &Actor, case_id: i64) -> Result<DisputeDetail, AppError> {
+    crate::case_scope::visible(state, actor, case_id).await?;
     let mut conn = state.store().conn().await?;
     Ok(DisputeDetail {
         dispute: store::get(&mut conn, case_id).await?,
@@ -214,7 +216,7 @@ pub async fn set_facts(
     )
     .await?;
     tx.commit().await?;
-    detail(state, case.id).await
+    detail(state, actor, case.id).await
 }
 
 /// Records a mediation sitting: when (not in the future, not before the report), where, what.
@@ -266,7 +268,7 @@ pub async fn add_session(
     )
     .await?;
     tx.commit().await?;
-    detail(state, case.id).await
+    detail(state, actor, case.id).await
 }
 
 /// Records how the mediation ended.
@@ -326,7 +328,7 @@ pub async fn conclude(
     )
     .await?;
     tx.commit().await?;
-    detail(state, case.id).await
+    detail(state, actor, case.id).await
 }
 
 /// Records a follow-up visit (稳控) after the outcome.
@@ -367,7 +369,7 @@ pub async fn follow_up(
     )
     .await?;
     tx.commit().await?;
-    detail(state, case.id).await
+    detail(state, actor, case.id).await
 }
 
 /// Mediation results in one area.
@@ -394,6 +396,7 @@ pub async fn success_by_area(
     from: i64,
     to: i64,
 ) -> Result<Vec<AreaRate>, AppError> {
+    actor.may(Resource::Figures, Verb::Read)?;
     let root = regions::visible(state, actor, node).await?;
     let child_len = root
         .level()

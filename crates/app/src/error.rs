@@ -31,6 +31,9 @@ pub enum AppError {
     /// The caller may see the thing but its role may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// The caller's role never has this feature ([`crate::policy`]).
+    #[error("{0}")]
+    NotPermitted(String),
     /// Does not exist, or lies outside the caller's scope: the two are not told apart.
     #[error("{0}")]
     NotFound(String),

@@ -4,10 +4,11 @@
 //! reported by its number. Orders already imported are skipped, so a file can be sent twice.
 
 use crate::cases::{Filing, Placed, check, file_in};
+use crate::policy::{Ask, Resource, Verb};
 use crate::regions::locate_codes;
 use crate::{App, AppError};
 use shanzhi_domain::auth::Actor;
-use shanzhi_domain::auth::Role;
+
 use shanzhi_domain::case::Source;
 use shanzhi_domain::case::hotline::{Order, RowError, Table, read_orders};
 use shanzhi_domain::geo::Crs;
@@ -187,11 +188,7 @@ pub async fn import(
     format: Format,
     bytes: &[u8],
 ) -> Result<ImportReport, AppError> {
-    if !matches!(actor.role, Role::Admin | Role::CommandCentre) {
-        return Err(AppError::Forbidden(
-            "只有指挥中心可以导入 12345 工单".into(),
-        ));
-    }
+    actor.may(Resource::Hotline, Verb::Write)?;
     let table = table(format, bytes)?;
     let reject = |errors: Vec<RowError>| {
         let n = errors.len();

@@ -31,6 +31,7 @@ pub mod patrols;
 pub mod period;
 pub mod photos;
 pub mod points;
+pub mod policy;
 pub mod regions;
 pub mod registers;
 pub mod report;

@@ -6,9 +6,10 @@
 use crate::auth::Principal;
 use crate::fields::{optional, text};
 use crate::ledger::{self, Credit};
+use crate::policy::{Ask, Reach, Resource, Verb};
 use crate::regions;
 use crate::{App, AppError};
-use shanzhi_domain::auth::{Actor, Role};
+use shanzhi_domain::auth::Actor;
 use shanzhi_domain::case::Day;
 use shanzhi_domain::participation::points::service_points;
 use shanzhi_domain::participation::{
@@ -54,11 +55,9 @@ pub(crate) fn sealed_phone(state: &App, phone: &str) -> Result<SealedValue, AppE
         .protect(Field::Phone, &phone, mask_phone(&phone)))
 }
 
+/// Refuses everyone but the community's participation desk.
 fn runs(actor: &Actor) -> Result<(), AppError> {
-    if !actor.role.runs_participation() {
-        return Err(AppError::Forbidden("只有社区干部可以办理".into()));
-    }
-    Ok(())
+    actor.may(Resource::ParticipationDesk, Verb::Write).map(drop)
 }
 
 fn conflict(e: StoreError, message: &str) -> AppError {
@@ -92,7 +91,7 @@ pub struct Registration {
 /// Registers a member. A volunteer login registers itself (pending until the community
 /// confirms); community staff register someone in person (confirmed at once).
 pub async fn register(state: &App, p: &Principal, r: &Registration) -> Result<MemberRow, AppError> {
-    let self_service = p.actor.role == Role::Volunteer;
+    let self_service = p.may(Resource::Participation, Verb::Write)? == Reach::Own;
     if !self_service {
         runs(&p.actor)?;
     }
@@ -205,6 +204,13 @@ pub async fn list(
     node: &str,
     standing: Option<Standing>,
 ) -> Result<Vec<MemberRow>, AppError> {
+    if actor.may(Resource::Participation, Verb::List)? == Reach::Own {
+        let own = store::of_account(&mut state.store().conn().await?, actor.account_id).await?;
+        return Ok(own
+            .into_iter()
+            .filter(|m| standing.is_none_or(|s| s == m.standing))
+            .collect());
+    }
     regions::visible(state, actor, node).await?;
     Ok(store::under(
         &mut state.store().conn().await?,
@@ -307,8 +313,8 @@ pub struct ServiceInput {
 
 /// Declares a service (申报): by the member, or by staff for them.
 pub async fn declare(state: &App, p: &Principal, s: &ServiceInput) -> Result<ServiceRow, AppError> {
-    let member = match (p.actor.role, s.member_id) {
-        (Role::Volunteer, _) => me(state, p).await?,
+    let member = match (p.may(Resource::Participation, Verb::Write)?, s.member_id) {
+        (Reach::Own, _) => me(state, p).await?,
         (_, Some(id)) => {
             runs(&p.actor)?;
             visible(state, &p.actor, id).await?
@@ -355,13 +361,18 @@ pub async fn services(
     node: &str,
     stage: Option<ServiceStage>,
 ) -> Result<Vec<ServiceRow>, AppError> {
+    let mut conn = state.store().conn().await?;
+    let stage = stage.map(ServiceStage::as_str);
+    if actor.may(Resource::Participation, Verb::List)? == Reach::Own {
+        let Some(me) = store::of_account(&mut conn, actor.account_id).await? else {
+            return Ok(Vec::new());
+        };
+        let mut rows = store::services_under(&mut conn, &me.community_code, stage).await?;
+        rows.retain(|r| r.member_id == me.id);
+        return Ok(rows);
+    }
     regions::visible(state, actor, node).await?;
-    Ok(store::services_under(
-        &mut state.store().conn().await?,
-        node,
-        stage.map(ServiceStage::as_str),
-    )
-    .await?)
+    Ok(store::services_under(&mut conn, node, stage).await?)
 }
 
 /// The community verifies (crediting the points, in the same transaction) or rejects a
@@ -441,6 +452,7 @@ pub async fn year_report(
     node: &str,
     year: i32,
 ) -> Result<Vec<YearLine>, AppError> {
+    actor.may(Resource::ParticipationDesk, Verb::Export)?;
     regions::visible(state, actor, node).await?;
     let bounds = |y: i32| {
         Day::parse(&format!("{y}-01-01"))
@@ -544,6 +556,7 @@ pub struct Units {
 /// The co-building units (共建单位) under a node the actor sees, with their 问题、需求、资源
 /// lists.
 pub async fn units(state: &App, actor: &Actor, node: &str) -> Result<Units, AppError> {
+    actor.may(Resource::ParticipationDesk, Verb::List)?;
     regions::visible(state, actor, node).await?;
     let mut conn = state.store().conn().await?;
     Ok(Units {
@@ -565,6 +578,7 @@ pub async fn resources_for(
     community: &str,
     category: &str,
 ) -> Result<Vec<ListingRow>, AppError> {
+    actor.may(Resource::Participation, Verb::List)?;
     if !serves(actor, community) {
         return Err(AppError::not_found());
     }
@@ -573,6 +587,7 @@ pub async fn resources_for(
 
 /// The caller's own 双报到 record, if they registered.
 pub async fn own(state: &App, p: &Principal) -> Result<Option<MemberRow>, AppError> {
+    p.may(Resource::Participation, Verb::Read)?;
     Ok(store::of_account(&mut state.store().conn().await?, p.account.id).await?)
 }
 
@@ -582,6 +597,7 @@ pub async fn communities_near(
     state: &App,
     p: &Principal,
 ) -> Result<Vec<(String, String)>, AppError> {
+    p.may(Resource::Participation, Verb::Read)?;
     let street = p
         .account
         .node_code

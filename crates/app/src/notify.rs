@@ -5,7 +5,7 @@
 use crate::{App, AppError};
 use hmac::{Hmac, Mac};
 use shanzhi_domain::auth::Actor;
-use shanzhi_domain::auth::Role;
+use crate::policy::{self, Reach, Resource, Verb};
 use shanzhi_domain::case::Stage;
 use shanzhi_domain::notify::{retry_delay_ms, signed_text};
 use shanzhi_store::Tx;
@@ -38,13 +38,15 @@ pub struct CaseEvent {
 }
 
 impl CaseEvent {
-    /// Whether the actor may see this change (the same rule as seeing the case).
+    /// Whether the actor may see this change: the policy's reach for listing cases (a role
+    /// without cases sees none).
     pub fn visible_to(&self, actor: &Actor) -> bool {
-        match actor.role {
-            Role::DepartmentHandler => {
+        match policy::reach(actor.role, Resource::Case, Verb::List) {
+            Some(Reach::Department) => {
                 self.department_id.is_some() && self.department_id == actor.department_id
             }
-            _ => actor.sees(&self.node_code),
+            Some(_) => actor.sees(&self.node_code),
+            None => false,
         }
     }
 

@@ -1,12 +1,12 @@
-//! Open311 GeoReport v2 behind the HTTP layer: client keys issued by administrators, the public
+//! Open311 GeoReport v2 behind the HTTP layer: client keys issued by the security administrator, the public
 //! services (categories), filing a request, and finding requests.
 
 use crate::auth::{hash_secret, new_secret};
 use crate::cases::{Filing, file};
+use crate::policy::{Ask, Resource, Verb};
 use crate::regions::locate_codes;
 use crate::{App, AppError};
 use shanzhi_domain::auth::Actor;
-use shanzhi_domain::auth::Role;
 use shanzhi_domain::case::open311::{is_public_service, stages_with_status};
 use shanzhi_domain::case::{Source, Stage};
 use shanzhi_domain::geo::Crs;
@@ -19,15 +19,6 @@ use shanzhi_store::regions as region_store;
 /// The demo district's Open311 key (printed on start-up and in the README, demo mode only).
 pub const DEMO_KEY: &str = "sz311-demo-450802-gangbei";
 
-fn admin_only(actor: &Actor) -> Result<(), AppError> {
-    if actor.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "只有系统管理员可以管理 Open311 客户端".into(),
-        ))
-    }
-}
 
 /// A newly registered client with its key (shown once).
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -43,7 +34,7 @@ pub struct IssuedKey {
 /// None for the command line.
 pub async fn register(state: &App, by: Option<&Actor>, name: &str) -> Result<IssuedKey, AppError> {
     if let Some(a) = by {
-        admin_only(a)?;
+        a.may(Resource::Open311Client, Verb::Write)?;
     }
     let api_key = new_secret("sz311-");
     let now = state.now_ms();
@@ -87,7 +78,7 @@ pub(crate) async fn insert_client(
 /// Every client (administrators; None: the command line).
 pub async fn list(state: &App, by: Option<&Actor>) -> Result<Vec<ClientRow>, AppError> {
     if let Some(a) = by {
-        admin_only(a)?;
+        a.may(Resource::Open311Client, Verb::List)?;
     }
     Ok(clients::all(&mut state.store().conn().await?).await?)
 }
@@ -95,7 +86,7 @@ pub async fn list(state: &App, by: Option<&Actor>) -> Result<Vec<ClientRow>, App
 /// Revokes a client's key (administrators; None: the command line).
 pub async fn revoke(state: &App, by: Option<&Actor>, id: i64) -> Result<(), AppError> {
     if let Some(a) = by {
-        admin_only(a)?;
+        a.may(Resource::Open311Client, Verb::Write)?;
     }
     if clients::revoke(&mut state.store().conn().await?, id, state.now_ms()).await? {
         Ok(())

@@ -3,6 +3,7 @@
 //! answers it, or turns it into a case — and the resident reads the outcome with the code.
 
 use crate::auth::Principal;
+use crate::policy::{Ask, Resource, Verb};
 use crate::cases::{self as cases_svc, ReportInput};
 use crate::fields::{optional, text};
 use crate::members::{community_of, sealed_phone};
@@ -76,6 +77,7 @@ pub async fn tracked(state: &App, code: &str) -> Result<OpinionRow, AppError> {
 
 /// The opinions of an area, newest first.
 pub async fn list(state: &App, actor: &Actor, node: &str) -> Result<Vec<OpinionRow>, AppError> {
+    actor.may(Resource::Consultation, Verb::List)?;
     crate::regions::visible(state, actor, node).await?;
     Ok(store::opinions_under(&mut state.store().conn().await?, node).await?)
 }
@@ -107,9 +109,7 @@ pub async fn triage(
     id: i64,
     t: &Triage,
 ) -> Result<OpinionRow, AppError> {
-    if !p.actor.role.runs_participation() {
-        return Err(AppError::Forbidden("只有社区干部可以办理社情民意".into()));
-    }
+    p.may(Resource::ParticipationDesk, Verb::Write)?;
     let mut conn = state.store().conn().await?;
     let o = store::opinion(&mut conn, id)
         .await?

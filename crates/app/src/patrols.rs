@@ -5,6 +5,7 @@
 
 use crate::cases::{self as case_svc, ReportInput};
 use crate::period::Period;
+use crate::policy::{Ask, Resource, Verb};
 use crate::regions;
 use crate::{App, AppError};
 use shanzhi_domain::auth::Actor;
@@ -81,14 +82,7 @@ pub struct PatrolDetail {
 }
 
 fn must_patrol(actor: &Actor) -> Result<(), AppError> {
-    if actor.role.patrols() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!(
-            "{}不进行网格巡查；巡查由网格长、网格员完成",
-            actor.role.label()
-        )))
-    }
+    actor.may(Resource::Patrol, Verb::Write).map(drop)
 }
 
 /// Starts a patrol of `grid` (the worker's own grid when omitted).
@@ -144,6 +138,7 @@ pub fn clock(ms: i64) -> String {
 
 /// A patrol the actor may see.
 pub async fn visible(state: &App, actor: &Actor, id: i64) -> Result<PatrolRow, AppError> {
+    actor.may(Resource::Patrol, Verb::Read)?;
     let p = store::get(&mut state.store().conn().await?, id)
         .await?
         .ok_or_else(AppError::not_found)?;
@@ -156,6 +151,7 @@ pub async fn visible(state: &App, actor: &Actor, id: i64) -> Result<PatrolRow, A
 
 /// The actor's own patrol (only the walker adds to it).
 async fn own(state: &App, actor: &Actor, id: i64) -> Result<PatrolRow, AppError> {
+    must_patrol(actor)?;
     let p = visible(state, actor, id).await?;
     if p.account_id == actor.account_id {
         Ok(p)
@@ -472,6 +468,7 @@ pub async fn coverage_for(
     code: &str,
     period: Period,
 ) -> Result<Vec<GridDay>, AppError> {
+    actor.may(Resource::Figures, Verb::Read)?;
     let node = regions::visible(state, actor, code).await?;
     let mut conn = state.store().conn().await?;
     coverage(
@@ -492,6 +489,7 @@ pub async fn list(
     period: &Period,
     limit: u32,
 ) -> Result<Vec<PatrolRow>, AppError> {
+    actor.may(Resource::Patrol, Verb::List)?;
     let node = regions::visible(state, actor, node).await?;
     Ok(store::list(
         &mut state.store().conn().await?,

@@ -1,6 +1,7 @@
 //! Photos of a case: checked and re-encoded off the async runtime (the domain's photo rules),
 //! then stored with the case — with the report itself, or added later as evidence.
 
+use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError};
 use bytes::Bytes;
 use shanzhi_domain::auth::Actor;
@@ -61,6 +62,7 @@ pub async fn add(
     photos: Vec<Prepared>,
     public: bool,
 ) -> Result<Vec<PhotoRow>, AppError> {
+    actor.may(Resource::Photo, Verb::Write)?;
     if !has_standing(actor, &case.holding()) {
         return Err(AppError::Forbidden("您与此事件无关，不能上传照片".into()));
     }
@@ -97,6 +99,7 @@ pub async fn add(
 
 /// The photos of a case the caller may see, oldest first (public and internal).
 pub async fn of_case(state: &App, actor: &Actor, id: i64) -> Result<Vec<PhotoRow>, AppError> {
+    actor.may(Resource::Photo, Verb::List)?;
     let case = crate::case_scope::visible(state, actor, id).await?;
     Ok(store::list(&mut state.store().conn().await?, case.id, false).await?)
 }
@@ -109,6 +112,7 @@ pub async fn image(
     photo_id: i64,
     thumb: bool,
 ) -> Result<Option<Vec<u8>>, AppError> {
+    actor.may(Resource::Photo, Verb::Read)?;
     let case = crate::case_scope::visible(state, actor, id).await?;
     Ok(store::bytes(
         &mut state.store().conn().await?,

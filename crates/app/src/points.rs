@@ -5,9 +5,10 @@
 
 use crate::auth::Principal;
 use crate::fields::text;
+use crate::policy::{Ask, Reach, Resource, Verb};
 use crate::members::{self, anywhere, community_of};
 use crate::{App, AppError};
-use shanzhi_domain::auth::{Actor, Role};
+use shanzhi_domain::auth::Actor;
 use shanzhi_domain::participation::points::{self as rules, MAX_POSTING};
 use shanzhi_domain::participation::{AccountKind, LedgerError, PostingKind, Standing};
 use shanzhi_store::points::{self as store, NewPosting, StockMove};
@@ -50,9 +51,9 @@ async fn member_for(
     p: &Principal,
     member_id: Option<i64>,
 ) -> Result<shanzhi_store::members::MemberRow, AppError> {
-    let m = match (p.actor.role, member_id) {
-        (Role::Volunteer, _) => members::me(state, p).await?,
-        (_, Some(id)) if p.actor.role.runs_participation() => {
+    let m = match (p.may(Resource::Participation, Verb::Write)?, member_id) {
+        (Reach::Own, _) => members::me(state, p).await?,
+        (_, Some(id)) if p.can(Resource::ParticipationDesk, Verb::Write) => {
             members::visible(state, &p.actor, id).await?
         }
         (_, Some(_)) => return Err(AppError::Forbidden("只有社区干部可以代为兑换".into())),
@@ -238,9 +239,7 @@ pub async fn reverse(
     posting_id: i64,
     reason: &str,
 ) -> Result<PostingRow, AppError> {
-    if !p.actor.role.runs_participation() {
-        return Err(AppError::Forbidden("只有社区干部可以冲正".into()));
-    }
+    p.may(Resource::ParticipationDesk, Verb::Write)?;
     let reason = text(reason, "冲正原因", 200)?;
     let label = p.label();
     let now = state.now_ms();
@@ -314,9 +313,7 @@ pub struct ItemInput {
 
 /// Adds a good, with its first stock as a stock move.
 pub async fn add_item(state: &App, p: &Principal, i: &ItemInput) -> Result<ItemRow, AppError> {
-    if !p.actor.role.runs_participation() {
-        return Err(AppError::Forbidden("只有社区干部可以管理爱心超市".into()));
-    }
+    p.may(Resource::ParticipationDesk, Verb::Write)?;
     let community = community_of(state, &p.actor, &i.community).await?;
     if !(1..=MAX_POSTING).contains(&i.price) {
         return Err(AppError::bad(
@@ -378,9 +375,7 @@ pub async fn restock(
     delta: i64,
     reason: &str,
 ) -> Result<ItemRow, AppError> {
-    if !p.actor.role.runs_participation() {
-        return Err(AppError::Forbidden("只有社区干部可以管理爱心超市".into()));
-    }
+    p.may(Resource::ParticipationDesk, Verb::Write)?;
     if delta == 0 || delta.abs() > 100_000 {
         return Err(AppError::bad(
             "invalid_stock",
@@ -405,7 +400,7 @@ pub async fn items(
     p: &Principal,
     community: Option<&str>,
 ) -> Result<Vec<ItemRow>, AppError> {
-    let c = if p.actor.role == Role::Volunteer {
+    let c = if p.may(Resource::Participation, Verb::List)? == Reach::Own {
         let own = members::me(state, p).await?.community_code;
         community_of(state, &anywhere(&p.actor), community.unwrap_or(&own)).await?
     } else {
@@ -431,8 +426,8 @@ pub async fn statement(
     p: &Principal,
     member_id: Option<i64>,
 ) -> Result<Statement, AppError> {
-    let m = match (p.actor.role, member_id) {
-        (Role::Volunteer, _) => members::me(state, p).await?,
+    let m = match (p.may(Resource::Participation, Verb::Read)?, member_id) {
+        (Reach::Own, _) => members::me(state, p).await?,
         (_, Some(id)) => members::visible(state, &p.actor, id).await?,
         (_, None) => return Err(AppError::bad("member_required", "请指定党员或志愿者")),
     };
@@ -451,6 +446,7 @@ pub async fn postings(
     actor: &Actor,
     community: &str,
 ) -> Result<Vec<PostingRow>, AppError> {
+    actor.may(Resource::ParticipationDesk, Verb::List)?;
     let c = community_of(state, actor, community).await?;
     Ok(store::postings(&mut state.store().conn().await?, &c.code, 500).await?)
 }
@@ -461,6 +457,7 @@ pub async fn reconcile(
     actor: &Actor,
     community: &str,
 ) -> Result<Reconciliation, AppError> {
+    actor.may(Resource::ParticipationDesk, Verb::Read)?;
     let c = community_of(state, actor, community).await?;
     Ok(store::reconcile(&mut state.store().conn().await?, &c.code).await?)
 }

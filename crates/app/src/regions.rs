@@ -1,5 +1,6 @@
 //! Region tree operations.
 
+use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError};
 use geo::MultiPolygon;
 use serde_json::{Value, json};
@@ -86,6 +87,7 @@ fn parse_boundary(v: Option<&Value>, crs: Crs) -> Result<Option<Boundary>, AppEr
 
 /// Creates one node under its parent (implied by its code).
 pub async fn create(state: &App, actor: &Actor, input: CreateNode) -> Result<NodeRow, AppError> {
+    actor.may(Resource::Region, Verb::Write)?;
     let code =
         RegionCode::parse(&input.code).map_err(|e| AppError::bad("invalid_code", e.to_string()))?;
     let level = code.level();
@@ -183,6 +185,7 @@ pub async fn update(
     code: &str,
     change: UpdateNode,
 ) -> Result<NodeRow, AppError> {
+    actor.may(Resource::Region, Verb::Write)?;
     let row = manageable(state, actor, code).await?;
     let boundary = match &change.boundary {
         None => None,
@@ -230,6 +233,7 @@ pub async fn retire(
     code: &str,
     reason: &str,
 ) -> Result<Vec<String>, AppError> {
+    actor.may(Resource::Region, Verb::Write)?;
     manageable(state, actor, code).await?;
     if actor.scope_root() == Some(code) {
         return Err(AppError::Forbidden("不能撤销自己所在的节点".into()));
@@ -276,6 +280,7 @@ pub async fn import(
     doc: &Value,
     crs: Crs,
 ) -> Result<ImportReport, AppError> {
+    actor.may(Resource::Region, Verb::Write)?;
     let nodes = parse_import(doc, crs).map_err(feature_errors)?;
     let scope_errors: Vec<FeatureError> = nodes
         .iter()
@@ -372,6 +377,7 @@ pub async fn coverage(
     actor: &Actor,
     code: &str,
 ) -> Result<Option<Coverage>, AppError> {
+    actor.may(Resource::Region, Verb::Read)?;
     visible(state, actor, code).await?;
     coverage_of_parent(state, code).await
 }
@@ -379,6 +385,7 @@ pub async fn coverage(
 /// Exports the live subtree under `root` (the actor's whole scope when None) as a
 /// FeatureCollection in the import format, so export → import round-trips.
 pub async fn export(state: &App, actor: &Actor, root: Option<&str>) -> Result<Value, AppError> {
+    actor.may(Resource::Region, Verb::Export)?;
     let root = match root.or(actor.scope_root()) {
         Some(r) => {
             visible(state, actor, r).await?;
@@ -432,6 +439,7 @@ pub async fn locate(
     lat: f64,
     crs: Crs,
 ) -> Result<(NodeRow, Vec<NodeRow>), AppError> {
+    actor.may(Resource::Region, Verb::Read)?;
     let (main, dedicated) = locate_codes(state, lon, lat, crs)?;
     let main = main
         .filter(|c| actor.sees(c))
@@ -508,6 +516,7 @@ pub async fn subtree_page(
     after: Option<&str>,
     limit: u32,
 ) -> Result<Vec<NodeRow>, AppError> {
+    actor.may(Resource::Region, Verb::List)?;
     let root = match root.or(actor.scope_root()) {
         Some(r) if actor.sees(r) => Some(code_or_404(r)?),
         Some(_) => return Err(AppError::not_found()),
@@ -529,6 +538,7 @@ pub async fn with_counts(
     actor: &Actor,
     code: &str,
 ) -> Result<(NodeRow, Vec<(String, i64)>), AppError> {
+    actor.may(Resource::Region, Verb::Read)?;
     let row = visible(state, actor, code).await?;
     let counts =
         regions::counts_by_level(&mut state.store().conn().await?, &code_or_404(code)?).await?;
@@ -537,12 +547,14 @@ pub async fn with_counts(
 
 /// The live children of a node the actor sees.
 pub async fn children(state: &App, actor: &Actor, code: &str) -> Result<Vec<NodeRow>, AppError> {
+    actor.may(Resource::Region, Verb::List)?;
     visible(state, actor, code).await?;
     Ok(regions::children(&mut state.store().conn().await?, Some(code)).await?)
 }
 
 /// The history of a node the actor sees, oldest first.
 pub async fn history(state: &App, actor: &Actor, code: &str) -> Result<Vec<NodeEvent>, AppError> {
+    actor.may(Resource::Region, Verb::Read)?;
     visible(state, actor, code).await?;
     Ok(regions::events(&mut state.store().conn().await?, code).await?)
 }
@@ -550,6 +562,7 @@ pub async fn history(state: &App, actor: &Actor, code: &str) -> Result<Vec<NodeE
 /// Where the actor's view of the tree starts: their own node, or for a deployment-wide
 /// account the first root (none while the tree is empty).
 pub async fn home(state: &App, actor: &Actor) -> Result<Option<String>, AppError> {
+    actor.may(Resource::Region, Verb::Read)?;
     Ok(match actor.scope_root() {
         Some(root) => Some(root.to_owned()),
         None => regions::children(&mut state.store().conn().await?, None)
@@ -593,6 +606,7 @@ pub struct Overview {
 
 /// The region page's view of a node the actor sees.
 pub async fn overview(state: &App, actor: &Actor, code: &str) -> Result<Overview, AppError> {
+    actor.may(Resource::Region, Verb::Read)?;
     let row = visible(state, actor, code).await?;
     let rc = code_or_404(code)?;
     let mut conn = state.store().conn().await?;
@@ -666,6 +680,7 @@ pub async fn with_children(
     actor: &Actor,
     code: &str,
 ) -> Result<(NodeRow, Vec<NodeRow>), AppError> {
+    actor.may(Resource::Region, Verb::Read)?;
     let row = visible(state, actor, code).await?;
     let kids = regions::children(&mut state.store().conn().await?, Some(code)).await?;
     Ok((row, kids))
@@ -677,6 +692,7 @@ pub async fn staff_at(
     actor: &Actor,
     code: &str,
 ) -> Result<Vec<shanzhi_store::accounts::AccountRow>, AppError> {
+    actor.may(Resource::Region, Verb::Read)?;
     visible(state, actor, code).await?;
     Ok(shanzhi_store::accounts::at_node(&mut state.store().conn().await?, code).await?)
 }

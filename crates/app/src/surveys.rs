@@ -5,10 +5,10 @@
 
 use crate::auth::Principal;
 use crate::fields::{optional, text};
+use crate::policy::{Ask, Reach, Resource, Verb};
 use crate::{App, AppError};
 use rand::Rng;
 use sha2::{Digest, Sha256};
-use shanzhi_domain::auth::Role;
 use shanzhi_domain::case::Day;
 use shanzhi_domain::participation::survey::{
     Answer, Question, QuestionResult, SurveyError, check_answers, check_open, check_questions,
@@ -98,14 +98,9 @@ fn window(opens: Option<&str>, closes: &str, now: i64) -> Result<(i64, i64), App
     Ok((opens_at, closes_at))
 }
 
+/// Refuses roles that do not run consultations.
 fn runs_surveys(p: &Principal) -> Result<(), AppError> {
-    if !matches!(
-        p.actor.role,
-        Role::Admin | Role::CommandCentre | Role::CommunityOfficer
-    ) {
-        return Err(AppError::Forbidden("只有社区和街道可以发布问卷".into()));
-    }
-    Ok(())
+    p.may(Resource::Consultation, Verb::Write).map(drop)
 }
 
 /// Creates a survey.
@@ -192,6 +187,7 @@ fn overlaps(p: &Principal, node: &str) -> bool {
 
 /// A survey of the staff member's area; 404 otherwise.
 pub async fn visible(state: &App, p: &Principal, id: i64) -> Result<SurveyView, AppError> {
+    p.may(Resource::Consultation, Verb::Read)?;
     let v = public(state, id).await?;
     if !overlaps(p, &v.survey.node_code) {
         return Err(AppError::not_found());
@@ -201,6 +197,7 @@ pub async fn visible(state: &App, p: &Principal, id: i64) -> Result<SurveyView, 
 
 /// Surveys of an area: its own, those below it, and those of the areas above it.
 pub async fn list(state: &App, p: &Principal, node: &str) -> Result<Vec<SurveyView>, AppError> {
+    p.may(Resource::Consultation, Verb::List)?;
     crate::regions::visible(state, &p.actor, node).await?;
     let now = state.now_ms();
     // The area's own and everything below, and the surveys of the areas above it.
@@ -344,7 +341,9 @@ pub async fn answer(
             (h.finalize().to_vec(), None)
         }
         Respondent::Proxy { by, phone } => {
-            if !by.actor.role.acts_for_residents() || !overlaps(by, &v.survey.node_code) {
+            let acts_for_residents =
+                by.may(Resource::Participation, Verb::Write)? == Reach::Subtree;
+            if !acts_for_residents || !overlaps(by, &v.survey.node_code) {
                 return Err(AppError::Forbidden("只有本辖区的网格员可以代填".into()));
             }
             (phone_index(phone)?, Some((by.account.id, by.label())))
@@ -383,6 +382,7 @@ pub struct Results {
 
 /// The survey's answers, tallied.
 pub async fn results(state: &App, p: &Principal, id: i64) -> Result<Results, AppError> {
+    p.may(Resource::Consultation, Verb::Read)?;
     let survey = visible(state, p, id).await?;
     let rows = store::answers(&mut state.store().conn().await?, id).await?;
     let parsed: Vec<Vec<Option<Answer>>> = rows
@@ -399,6 +399,7 @@ pub async fn results(state: &App, p: &Principal, id: i64) -> Result<Results, App
 
 /// Every answer as a sheet: one row per response, one column per question.
 pub async fn export(state: &App, p: &Principal, id: i64) -> Result<(String, Vec<u8>), AppError> {
+    p.may(Resource::Consultation, Verb::Export)?;
     let survey = visible(state, p, id).await?;
     let rows = store::answers(&mut state.store().conn().await?, id).await?;
     let sheet_error = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());

@@ -9,8 +9,8 @@ use crate::auth::Principal;
 use crate::cases::{self as cases_svc, ReportInput};
 use crate::fields::{optional, text};
 use crate::members::sealed_phone;
+use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError};
-use shanzhi_domain::auth::Role;
 use shanzhi_domain::participation::topic::{
     Choice, Disposition, Scale, Side, Tally, TopicError, TopicStage, check_deadline,
     check_progress, expect, roll_up,
@@ -38,15 +38,7 @@ fn stage_of(t: &TopicRow) -> Result<TopicStage, AppError> {
 
 /// Who may run consultations: the community and street, and grid leaders for 小事.
 fn consults(p: &Principal) -> Result<(), AppError> {
-    if !matches!(
-        p.actor.role,
-        Role::Admin | Role::CommandCentre | Role::CommunityOfficer | Role::GridLeader
-    ) {
-        return Err(AppError::Forbidden(
-            "只有社区、街道和网格长可以组织协商".into(),
-        ));
-    }
-    Ok(())
+    p.may(Resource::Consultation, Verb::Write).map(drop)
 }
 
 /// A proposed topic.
@@ -253,6 +245,7 @@ pub async fn tracked(state: &App, code: &str) -> Result<TopicDetail, AppError> {
 
 /// A topic staff may see.
 pub async fn visible(state: &App, p: &Principal, id: i64) -> Result<TopicDetail, AppError> {
+    p.may(Resource::Consultation, Verb::Read)?;
     let mut conn = state.store().conn().await?;
     let t = store::get(&mut conn, id)
         .await?

@@ -3,8 +3,10 @@
 //! visit are recorded with it; the residents due a visit are listed per grid and carer.
 
 use crate::audit;
-use crate::registers::{Keeper, places, residents};
-use crate::{App, AppError};
+use crate::registers::sight::Sight;
+use crate::registers::{places, residents};
+use crate::policy::{Ask, Resource, Verb};
+use crate::{App, AppError, Principal};
 use shanzhi_domain::case::Day;
 use shanzhi_domain::patrol::{VISIT_BACKDATE_DAYS, next_due};
 use shanzhi_domain::register::vocab::VisitPurpose;
@@ -65,8 +67,8 @@ fn limited<'a>(text: &'a str, what: &str, max: usize) -> Result<&'a str, AppErro
 }
 
 /// Records a visit; a household visit resets its tagged members' next due days.
-pub async fn record(state: &App, k: Keeper<'_>, v: &VisitInput) -> Result<VisitRow, AppError> {
-    k.must_keep()?;
+pub async fn record(state: &App, k: &Principal, v: &VisitInput) -> Result<VisitRow, AppError> {
+    k.may(Resource::Visit, Verb::Write)?;
     let purpose = VisitPurpose::from_typed(v.purpose.trim()).ok_or_else(|| {
         AppError::bad(
             "invalid_purpose",
@@ -98,7 +100,7 @@ pub async fn record(state: &App, k: Keeper<'_>, v: &VisitInput) -> Result<VisitR
             ));
         }
     };
-    let label = k.audit().label;
+    let label = crate::audit::Actor::of(k).label;
     let day_text = day.to_string();
     let mut tx = state.store().begin().await?;
     let id = store::insert(
@@ -121,7 +123,7 @@ pub async fn record(state: &App, k: Keeper<'_>, v: &VisitInput) -> Result<VisitR
     }
     let record = audit::entry(
         state.now_ms(),
-        &k.audit(),
+        &crate::audit::Actor::of(k),
         "register.visit",
         target,
         Some(&node),
@@ -153,7 +155,8 @@ async fn reset_due(tx: &mut Tx, household_id: i64, day: Day) -> Result<(), AppEr
 }
 
 /// A visit the keeper may see.
-pub async fn visible(state: &App, k: Keeper<'_>, id: i64) -> Result<VisitRow, AppError> {
+pub async fn visible(state: &App, k: &Principal, id: i64) -> Result<VisitRow, AppError> {
+    k.may(Resource::Visit, Verb::Read)?;
     let v = store::get(&mut state.store().conn().await?, id)
         .await?
         .ok_or_else(AppError::not_found)?;
@@ -162,7 +165,8 @@ pub async fn visible(state: &App, k: Keeper<'_>, id: i64) -> Result<VisitRow, Ap
 }
 
 /// Visits to a household or a place the keeper may see, newest first.
-pub async fn of(state: &App, k: Keeper<'_>, what: Visited) -> Result<Vec<VisitRow>, AppError> {
+pub async fn of(state: &App, k: &Principal, what: Visited) -> Result<Vec<VisitRow>, AppError> {
+    k.may(Resource::Visit, Verb::List)?;
     match what {
         Visited::Household(h) => {
             residents::visible_household(state, k, h).await?;
@@ -182,7 +186,7 @@ const HISTORY_WITH_CHANGES: usize = 10;
 /// register changes made during them (信息核实).
 pub async fn history(
     state: &App,
-    k: Keeper<'_>,
+    k: &Principal,
     what: Visited,
 ) -> Result<Vec<(VisitRow, Vec<ChangeRow>)>, AppError> {
     let visits = of(state, k, what).await?;
@@ -202,7 +206,7 @@ pub async fn history(
 /// A visit the keeper may see, with the register changes made during it.
 pub async fn with_changes(
     state: &App,
-    k: Keeper<'_>,
+    k: &Principal,
     id: i64,
 ) -> Result<(VisitRow, Vec<ChangeRow>), AppError> {
     let visit = visible(state, k, id).await?;
@@ -213,11 +217,26 @@ pub async fn with_changes(
 /// Tagged residents in scope due a visit by today: never visited first, then the longest overdue.
 pub async fn due(
     state: &App,
-    k: Keeper<'_>,
+    k: &Principal,
     node: &str,
     limit: u32,
 ) -> Result<Vec<DueRow>, AppError> {
+    k.may(Resource::Visit, Verb::List)?;
     k.must_see(node)?;
     let today = Day::of(state.now_ms()).to_string();
-    Ok(store::due(&mut state.store().conn().await?, node, &today, limit).await?)
+    let mut conn = state.store().conn().await?;
+    // Who is due is a list of tagged people: only the tags the caller sees by person.
+    let tags = Sight::of(&mut conn, k, Verb::List).await?.shown_codes();
+    let due = store::due(&mut conn, node, &today, &tags, limit).await?;
+    drop(conn);
+    audit::record_alone(
+        state,
+        k,
+        "visit.due_list",
+        format!("node:{node}"),
+        Some(node),
+        serde_json::json!({"persons": due.iter().map(|d| d.person_id).collect::<Vec<_>>()}),
+    )
+    .await?;
+    Ok(due)
 }

@@ -1,28 +1,19 @@
-//! Webhook subscriptions: registered by administrators and command centres for a node, with a
-//! signing secret shown once; [`crate::notify`] delivers to them.
+//! Webhook subscriptions: registered by the security administrator for a node, with a signing
+//! secret shown once; [`crate::notify`] delivers to them.
 
 use crate::auth::new_secret;
+use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError, Principal, regions};
-use shanzhi_domain::auth::{Actor, Role};
+use shanzhi_domain::auth::Actor;
 use shanzhi_store::webhooks as store;
 pub use shanzhi_store::webhooks::{DeliveryRow, WebhookRow};
 
 /// Deliveries the log shows, newest first.
 const LOG_LENGTH: u32 = 200;
 
-fn may_manage(role: Role) -> Result<(), AppError> {
-    if matches!(role, Role::Admin | Role::CommandCentre) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "只有管理员和指挥中心可以管理 Webhook".into(),
-        ))
-    }
-}
-
 /// Webhooks in the caller's scope.
 pub async fn list(state: &App, actor: &Actor) -> Result<Vec<WebhookRow>, AppError> {
-    may_manage(actor.role)?;
+    actor.may(Resource::Webhook, Verb::List)?;
     Ok(store::list(&mut state.store().conn().await?, actor.scope_root()).await?)
 }
 
@@ -54,7 +45,7 @@ pub async fn register(
     p: &Principal,
     w: &NewWebhook,
 ) -> Result<IssuedWebhook, AppError> {
-    may_manage(p.actor.role)?;
+    p.may(Resource::Webhook, Verb::Write)?;
     let url = reqwest::Url::parse(w.url.trim())
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
@@ -83,8 +74,8 @@ pub async fn register(
 }
 
 /// A webhook the caller manages; 404 outside its scope.
-async fn own(state: &App, actor: &Actor, id: i64) -> Result<WebhookRow, AppError> {
-    may_manage(actor.role)?;
+async fn own(state: &App, actor: &Actor, id: i64, verb: Verb) -> Result<WebhookRow, AppError> {
+    actor.may(Resource::Webhook, verb)?;
     store::get(&mut state.store().conn().await?, id)
         .await?
         .filter(|w| actor.sees(&w.node_code))
@@ -93,7 +84,7 @@ async fn own(state: &App, actor: &Actor, id: i64) -> Result<WebhookRow, AppError
 
 /// Stops a webhook; its undelivered notifications are cancelled.
 pub async fn remove(state: &App, actor: &Actor, id: i64) -> Result<(), AppError> {
-    own(state, actor, id).await?;
+    own(state, actor, id, Verb::Write).await?;
     let mut tx = state.store().begin().await?;
     store::deactivate(&mut tx, id).await?;
     tx.commit().await?;
@@ -102,6 +93,6 @@ pub async fn remove(state: &App, actor: &Actor, id: i64) -> Result<(), AppError>
 
 /// The delivery log of a webhook the caller manages: the latest deliveries, newest first.
 pub async fn deliveries(state: &App, actor: &Actor, id: i64) -> Result<Vec<DeliveryRow>, AppError> {
-    own(state, actor, id).await?;
+    own(state, actor, id, Verb::Read).await?;
     Ok(store::deliveries(&mut state.store().conn().await?, id, LOG_LENGTH).await?)
 }

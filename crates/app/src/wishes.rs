@@ -6,6 +6,7 @@ use crate::auth::Principal;
 use crate::fields::{optional, text};
 use crate::ledger::Credit;
 use crate::members::{self, anywhere, community_of, sealed_phone};
+use crate::policy::{Ask, Reach, Resource, Verb};
 use crate::{App, AppError};
 use shanzhi_domain::auth::{Actor, Role};
 use shanzhi_domain::case::Day;
@@ -74,7 +75,9 @@ fn wish_error(e: WishError) -> AppError {
 pub async fn post(state: &App, by: Option<&Principal>, w: &WishInput) -> Result<Posted, AppError> {
     // A resident may post in any community; staff for residents of the grids they see.
     let actor = match by {
-        Some(p) if p.actor.role.acts_for_residents() => p.actor.clone(),
+        Some(p) if p.may(Resource::Participation, Verb::Write)? == Reach::Subtree => {
+            p.actor.clone()
+        }
         Some(_) => return Err(AppError::Forbidden("您的角色不能代居民提交心愿".into())),
         None => Actor {
             account_id: 0,
@@ -165,25 +168,46 @@ pub async fn visible(state: &App, p: &Principal, id: i64) -> Result<WishView, Ap
     let w = store::get(&mut conn, id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let seen = if p.actor.role == Role::Volunteer {
-        members::me(state, p).await?.community_code == w.community_code
-    } else {
-        p.actor.sees(&w.community_code)
-    };
-    if !seen {
+    let now = state.now_ms();
+    if p.may(Resource::Participation, Verb::Read)? == Reach::Own {
+        // A member sees the wishes open to claim in their community and those they hold.
+        let m = members::me(state, p).await?;
+        let open = stage_of(&w, now)? == WishStage::Published;
+        if m.community_code != w.community_code || !(open || w.claimant_id == Some(m.id)) {
+            return Err(AppError::not_found());
+        }
+        return Ok(without_phone(view(&mut conn, w, now).await?));
+    }
+    if !p.actor.sees(&w.community_code) {
         return Err(AppError::not_found());
     }
-    view(&mut conn, w, state.now_ms()).await
+    view(&mut conn, w, now).await
 }
 
-/// Wishes under a node (staff), newest first, optionally of one stage as it stands now.
+/// A wish as a member sees it: the resident's name, never their phone (the community
+/// arranges the contact).
+fn without_phone(mut v: WishView) -> WishView {
+    v.wish.phone_masked.clear();
+    v
+}
+
+/// Wishes under a node, newest first, optionally of one stage as it stands now: for staff,
+/// those of the area; for a member, those open to them and those they hold.
 pub async fn list(
     state: &App,
-    actor: &Actor,
+    p: &Principal,
     node: &str,
     stage: Option<WishStage>,
 ) -> Result<Vec<WishView>, AppError> {
-    crate::regions::visible(state, actor, node).await?;
+    if p.may(Resource::Participation, Verb::List)? == Reach::Own {
+        let (_, open, mine) = for_member(state, p).await?;
+        return Ok(open
+            .into_iter()
+            .chain(mine)
+            .filter(|v| stage.is_none_or(|s| s == v.stage))
+            .collect());
+    }
+    crate::regions::visible(state, &p.actor, node).await?;
     let stored: Vec<&str> = match stage {
         // A lapsed claim is stored as claimed but reads as open.
         Some(WishStage::Published) => vec!["published", "claimed"],
@@ -223,6 +247,7 @@ pub async fn for_member(
     state: &App,
     p: &Principal,
 ) -> Result<(MemberRow, Vec<WishView>, Vec<WishView>), AppError> {
+    p.may(Resource::Participation, Verb::Read)?;
     let m = members::me(state, p).await?;
     let open = lines(
         state,
@@ -248,6 +273,8 @@ pub async fn for_member(
             });
         }
     }
+    let open = open.into_iter().map(without_phone).collect();
+    let mine = mine.into_iter().map(without_phone).collect();
     Ok((m, open, mine))
 }
 
@@ -324,7 +351,7 @@ pub async fn act(
     let stage = stage_of(&w, now)?;
     let (actor, label, member, operator) = match who {
         Acting::Resident => (WishActor::Resident, "居民".to_owned(), None, None),
-        Acting::Account(p) if p.actor.role == Role::Volunteer => {
+        Acting::Account(p) if p.may(Resource::Participation, Verb::Write)? == Reach::Own => {
             let m = shanzhi_store::members::of_account(&mut tx, p.account.id)
                 .await?
                 .filter(|m| m.community_code == w.community_code)
@@ -346,8 +373,10 @@ pub async fn act(
                 return Err(AppError::not_found());
             }
             let may = match step.action() {
-                WishAction::Confirm | WishAction::Reopen => p.actor.role.acts_for_residents(),
-                _ => p.actor.role.runs_participation(),
+                WishAction::Confirm | WishAction::Reopen => {
+                    p.can(Resource::Participation, Verb::Write)
+                }
+                _ => p.can(Resource::ParticipationDesk, Verb::Write),
             };
             if !may {
                 return Err(AppError::Forbidden("您的角色不能办理这一步".into()));

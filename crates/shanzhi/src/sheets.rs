@@ -4,7 +4,7 @@
 
 use anyhow::{Context, bail};
 use shanzhi_app::registers::import::{Phase, Progress, Report, Upload};
-use shanzhi_app::registers::{Keeper, places, resident_sheet};
+use shanzhi_app::registers::{places, resident_sheet};
 use shanzhi_app::{App, accounts};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -51,16 +51,12 @@ pub async fn import(state: &App, job: ImportJob) -> anyhow::Result<Report> {
             }
         })
     };
-    let k = Keeper {
-        actor: &p.actor,
-        account: &p.account,
-    };
     let report = match job.register.as_str() {
         "residents" => {
-            resident_sheet::import(state, k, &upload, &job.mapping, job.check_only, &progress).await
+            resident_sheet::import(state, &p, &upload, &job.mapping, job.check_only, &progress).await
         }
         "places" => {
-            places::import(state, k, &upload, &job.mapping, job.check_only, &progress).await
+            places::import(state, &p, &upload, &job.mapping, job.check_only, &progress).await
         }
         other => bail!("未知台账 {other}：可选 residents、places"),
     }

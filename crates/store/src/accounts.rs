@@ -137,6 +137,18 @@ pub async fn set_password(
     Ok(n == 1)
 }
 
+/// Changes an account's role. Sessions and tokens stay: the next request reads the new role.
+pub async fn set_role(ex: &mut impl Exec, id: i64, role: Role, now: i64) -> Result<(), StoreError> {
+    ex.exec(
+        Sql::new("UPDATE accounts SET role = ?, updated_at = ? WHERE id = ?")
+            .bind(role.as_str())
+            .bind(now)
+            .bind(id),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Number of accounts (to know whether this is a first start).
 pub async fn count(ex: &mut impl Exec) -> Result<i64, StoreError> {
     let (n,): (i64,) = ex.one(Sql::new("SELECT count(*) FROM accounts")).await?;

@@ -19,6 +19,7 @@ pub mod dashboard;
 mod db;
 pub mod dialect;
 pub mod disputes;
+pub mod duties;
 mod error;
 pub mod grid_facts;
 pub mod members;

@@ -424,6 +424,8 @@ pub struct PersonFilter<'a> {
     pub address: Option<&'a str>,
     /// Has this tag.
     pub tag: Option<&'a str>,
+    /// Has one of these tags (a department's duties).
+    pub any_tag: Option<&'a [String]>,
     /// Only this household.
     pub household_id: Option<i64>,
 }
@@ -465,6 +467,15 @@ pub async fn search(
             " AND EXISTS (SELECT 1 FROM person_tags t WHERE t.person_id = p.id AND t.tag = ?)",
             t,
         );
+    }
+    if let Some(tags) = f.any_tag {
+        if tags.is_empty() {
+            q.push(" AND 1 = 0");
+        } else {
+            q.push(" AND EXISTS (SELECT 1 FROM person_tags t WHERE t.person_id = p.id AND t.tag IN");
+            q.push_list("", tags.iter().cloned());
+            q.push(")");
+        }
     }
     if let Some(h) = f.household_id {
         q.push_bind(" AND p.household_id = ?", h);

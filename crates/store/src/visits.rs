@@ -223,26 +223,31 @@ pub(crate) const DUE_FROM: &str = "FROM person_tags t JOIN tag_kinds k ON k.code
      AND p.node_code >= ? AND p.node_code < ? \
      AND (t.next_visit IS NULL OR t.next_visit <= ?)";
 
-/// Tagged residents under `root` due a visit on or before `day` (never visited first, then
-/// longest overdue), at most `limit`.
+/// Residents under `root` carrying one of `tags` due a visit on or before `day` (never
+/// visited first, then longest overdue), at most `limit`.
 pub async fn due(
     ex: &mut impl Exec,
     root: &str,
     day: &str,
+    tags: &[String],
     limit: u32,
 ) -> Result<Vec<DueRow>, StoreError> {
-    ex.all(
-        Sql::new(format!(
-            "SELECT p.id AS person_id, p.name, p.household_id, p.node_code, t.tag, k.name AS tag_name, \
-             k.visit_days, t.next_visit, t.carer_account_id, a.display_name AS carer_name {DUE_FROM} \
-             ORDER BY t.next_visit IS NOT NULL, t.next_visit, p.node_code, p.id LIMIT ?"
-        ))
-        .bind(root)
-        .bind(format!("{root}:"))
-        .bind(day)
-        .bind(i64::from(limit)),
-    )
-    .await
+    if tags.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new(format!(
+        "SELECT p.id AS person_id, p.name, p.household_id, p.node_code, t.tag, k.name AS tag_name, \
+         k.visit_days, t.next_visit, t.carer_account_id, a.display_name AS carer_name {DUE_FROM}"
+    ))
+    .bind(root)
+    .bind(format!("{root}:"))
+    .bind(day);
+    q.push_list(" AND t.tag IN", tags.iter().cloned());
+    q.push_bind(
+        " ORDER BY t.next_visit IS NOT NULL, t.next_visit, p.node_code, p.id LIMIT ?",
+        i64::from(limit),
+    );
+    ex.all(q).await
 }
 
 /// Visits made under `root` from `from` to `to`, per visitor: (account, visits).

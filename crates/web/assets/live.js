@@ -5,14 +5,14 @@
   var box = document.getElementById("live");
   if (!box || !window.EventSource) return;
   var list = document.getElementById("feed");
-  var feed = new EventSource("/cases/events");
+  var feed = null;
   function link(d) {
     var a = document.createElement("a");
     a.href = "/cases/" + d.event.case_id;
     a.textContent = d.summary;
     return a;
   }
-  feed.addEventListener("case", function (m) {
+  function show(m) {
     var d = JSON.parse(m.data);
     if (list) {
       var hint = list.querySelector(".hint");
@@ -27,5 +27,19 @@
     box.textContent = "新动态：";
     box.appendChild(link(d));
     box.hidden = false;
+  }
+  // The stream is closed when the page is left: a page kept in the back-forward cache would
+  // otherwise hold its connection, and over HTTP/1.1 a browser has only six per server, so a
+  // few pages on would leave none for the next form.
+  function open() {
+    if (feed) return;
+    feed = new EventSource("/cases/events");
+    feed.addEventListener("case", show);
+  }
+  window.addEventListener("pagehide", function () {
+    if (feed) feed.close();
+    feed = null;
   });
+  window.addEventListener("pageshow", open);
+  open();
 })();

@@ -42,6 +42,7 @@ pub fn status_of(e: &AppError) -> (StatusCode, &'static str) {
         AppError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
         AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
         AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+        AppError::NotPermitted(_) => (StatusCode::FORBIDDEN, "not_permitted"),
         AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
         AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
         AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),

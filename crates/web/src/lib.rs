@@ -4,6 +4,7 @@
 //! Handlers are thin: they check who is asking, call one `shanzhi_app` operation (which applies
 //! the access policy and the domain rules and writes through the store) and shape the answer.
 
+pub mod access;
 pub mod api;
 mod assets;
 pub mod auth;
@@ -50,6 +51,10 @@ pub fn app(state: WebState) -> Router {
         .route("/healthz", get(health))
         .route("/metrics", get(metrics::render))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::guard,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             trail::track,

@@ -28,6 +28,15 @@ impl Principal {
         shanzhi_domain::auth::actor_label(&self.account.display_name, self.actor.role)
     }
 
+    /// Refuses a node outside the caller's subtree, as not found.
+    pub fn must_see(&self, code: &str) -> Result<(), AppError> {
+        if self.actor.sees(code) {
+            Ok(())
+        } else {
+            Err(AppError::not_found())
+        }
+    }
+
     /// The node asked about, or the account's own; a deployment-wide account must name one.
     pub fn node_or_own(&self, asked: Option<&str>) -> Result<String, AppError> {
         asked

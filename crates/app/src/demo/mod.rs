@@ -195,6 +195,22 @@ pub fn district() -> Demo {
             listed: true,
         },
         DemoAccount {
+            username: "aq01".into(),
+            name: "安全管理员".into(),
+            role: Role::SecurityAdmin,
+            node: None,
+            department: None,
+            listed: true,
+        },
+        DemoAccount {
+            username: "sj01".into(),
+            name: "审计管理员".into(),
+            role: Role::AuditAdmin,
+            node: None,
+            department: None,
+            listed: true,
+        },
+        DemoAccount {
             username: "zhzx".into(),
             name: "港北区综治中心".into(),
             role: Role::CommandCentre,
@@ -248,7 +264,8 @@ pub fn district() -> Demo {
             role: Role::DepartmentHandler,
             node: Some(d.node.clone()),
             department: Some(i),
-            listed: i == 0,
+            // 城管 (cases), 民政 and 派出所 (people by duty) show the three kinds of reach.
+            listed: matches!(d.kind, "城管" | "民政" | "派出所"),
         });
     }
     let mut community_no = 0;

@@ -2,9 +2,10 @@
 //! register in the same columns (so an export can be imported elsewhere), with ID and phone
 //! numbers masked unless the exporter's role hands the full register upward.
 
-use super::Keeper;
 use crate::audit;
-use crate::{App, AppError};
+use super::sight::Sight;
+use crate::policy::{Ask, Resource, Verb};
+use crate::{App, AppError, Principal};
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use shanzhi_domain::register::sheet::{Column, PLACE_COLUMNS, RESIDENT_COLUMNS};
 use shanzhi_domain::register::vocab::{Attention, PlaceKind, Relation, Residence, Risk};
@@ -213,16 +214,12 @@ pub fn places_template(grid_example: &str) -> Result<Vec<u8>, AppError> {
 
 /// The residents register under `root` as xlsx, in the template's columns. Full ID and phone
 /// numbers only for roles that hand the register upward; the export is audited either way.
-pub async fn residents(state: &App, k: Keeper<'_>, root: &str) -> Result<Vec<u8>, AppError> {
+pub async fn residents(state: &App, k: &Principal, root: &str) -> Result<Vec<u8>, AppError> {
+    k.may(Resource::Resident, Verb::Export)?;
     k.must_see(root)?;
-    if !k.actor.role.may_reveal_personal() {
-        return Err(AppError::Forbidden(format!(
-            "{}不能导出居民台账",
-            k.actor.role.label()
-        )));
-    }
-    let full = k.actor.role.exports_full_personal();
+    let full = k.can(Resource::PersonalNumbers, Verb::Export);
     let mut conn = state.store().conn().await?;
+    let sight = Sight::of(&mut conn, k, Verb::Export).await?;
     let tag_names: HashMap<String, String> = store::tag_kinds(&mut conn)
         .await?
         .into_iter()
@@ -245,7 +242,7 @@ pub async fn residents(state: &App, k: Keeper<'_>, root: &str) -> Result<Vec<u8>
         after = last.id;
         let ids: Vec<i64> = page.iter().map(|p| p.id).collect();
         let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
-        for t in store::tags_of(&mut conn, &ids).await? {
+        for t in sight.visible_tags(store::tags_of(&mut conn, &ids).await?) {
             let level = t.level.label();
             tags.entry(t.person_id).or_default().push(format!(
                 "{}({level})",
@@ -308,7 +305,7 @@ pub async fn residents(state: &App, k: Keeper<'_>, root: &str) -> Result<Vec<u8>
     let mut tx = state.store().begin().await?;
     let record = audit::entry(
         state.now_ms(),
-        &k.audit(),
+        &crate::audit::Actor::of(k),
         if full {
             "register.export_residents_full"
         } else {
@@ -324,7 +321,8 @@ pub async fn residents(state: &App, k: Keeper<'_>, root: &str) -> Result<Vec<u8>
 }
 
 /// The places register under `root` as xlsx (contact phones masked).
-pub async fn places(state: &App, k: Keeper<'_>, root: &str) -> Result<Vec<u8>, AppError> {
+pub async fn places(state: &App, k: &Principal, root: &str) -> Result<Vec<u8>, AppError> {
+    k.may(Resource::Place, Verb::Export)?;
     k.must_see(root)?;
     let mut conn = state.store().conn().await?;
     let mut book = Workbook::new();
@@ -365,7 +363,7 @@ pub async fn places(state: &App, k: Keeper<'_>, root: &str) -> Result<Vec<u8>, A
 }
 
 /// A grid code to show in templates: the first grid in the keeper's scope.
-pub async fn example_grid(state: &App, k: Keeper<'_>) -> Result<String, AppError> {
+pub async fn example_grid(state: &App, k: &Principal) -> Result<String, AppError> {
     let mut conn = state.store().conn().await?;
     let first = region_store::subtree_page(
         &mut conn,

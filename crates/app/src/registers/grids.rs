@@ -1,9 +1,9 @@
 //! The grid facts register (网格基础信息册) with its live counts, and the staff register
 //! (网格长(员)信息册).
 
-use super::Keeper;
 use crate::audit;
-use crate::{App, AppError};
+use crate::policy::{Ask, Resource, Verb};
+use crate::{App, AppError, Principal};
 use shanzhi_domain::personal::{mask_phone, normalize_phone};
 use shanzhi_domain::register::resident::parse_date;
 use shanzhi_domain::register::vocab::StaffRole;
@@ -37,7 +37,7 @@ pub struct GridRegister {
     pub staff: Vec<(String, i64)>,
 }
 
-async fn visible_node(state: &App, k: Keeper<'_>, code: &str) -> Result<NodeRow, AppError> {
+async fn visible_node(state: &App, k: &Principal, code: &str) -> Result<NodeRow, AppError> {
     k.must_see(code)?;
     let mut conn = state.store().conn().await?;
     region_store::get(&mut conn, code)
@@ -47,7 +47,8 @@ async fn visible_node(state: &App, k: Keeper<'_>, code: &str) -> Result<NodeRow,
 }
 
 /// The summary of `code`'s registers.
-pub async fn summary(state: &App, k: Keeper<'_>, code: &str) -> Result<GridRegister, AppError> {
+pub async fn summary(state: &App, k: &Principal, code: &str) -> Result<GridRegister, AppError> {
+    k.may(Resource::GridFacts, Verb::Read)?;
     let node = visible_node(state, k, code).await?;
     let mut conn = state.store().conn().await?;
     Ok(GridRegister {
@@ -65,11 +66,11 @@ pub async fn summary(state: &App, k: Keeper<'_>, code: &str) -> Result<GridRegis
 /// Writes a grid's facts; the audit record keeps before and after.
 pub async fn put_facts(
     state: &App,
-    k: Keeper<'_>,
+    k: &Principal,
     code: &str,
     f: &GridFacts,
 ) -> Result<(), AppError> {
-    k.must_keep()?;
+    k.may(Resource::GridFacts, Verb::Write)?;
     let node = visible_node(state, k, code).await?;
     if !node.level().is_grid() {
         return Err(AppError::bad("not_a_grid", "网格基础信息只能登记在网格上"));
@@ -87,7 +88,7 @@ pub async fn put_facts(
     grid_facts::put(&mut tx, code, f, state.now_ms()).await?;
     let record = audit::entry(
         state.now_ms(),
-        &k.audit(),
+        &crate::audit::Actor::of(k),
         "register.grid_facts",
         format!("node:{code}"),
         Some(code),
@@ -122,8 +123,8 @@ pub struct StaffInput {
 }
 
 /// Adds a staff record; it belongs to the community of its first grid.
-pub async fn create_staff(state: &App, k: Keeper<'_>, s: &StaffInput) -> Result<i64, AppError> {
-    k.must_keep()?;
+pub async fn create_staff(state: &App, k: &Principal, s: &StaffInput) -> Result<i64, AppError> {
+    k.may(Resource::Staff, Verb::Write)?;
     let mut problems: Vec<String> = Vec::new();
     if s.name.trim().is_empty() {
         problems.push("请填写姓名".into());
@@ -194,7 +195,7 @@ pub async fn create_staff(state: &App, k: Keeper<'_>, s: &StaffInput) -> Result<
     })?;
     let record = audit::entry(
         state.now_ms(),
-        &k.audit(),
+        &crate::audit::Actor::of(k),
         "register.staff_create",
         format!("staff:{id}"),
         Some(node),
@@ -207,7 +208,8 @@ pub async fn create_staff(state: &App, k: Keeper<'_>, s: &StaffInput) -> Result<
 }
 
 /// Staff serving grids under `code`.
-pub async fn list_staff(state: &App, k: Keeper<'_>, code: &str) -> Result<Vec<StaffRow>, AppError> {
+pub async fn list_staff(state: &App, k: &Principal, code: &str) -> Result<Vec<StaffRow>, AppError> {
+    k.may(Resource::Staff, Verb::List)?;
     k.must_see(code)?;
     let mut conn = state.store().conn().await?;
     Ok(staff::list(&mut conn, Some(code)).await?)
@@ -227,11 +229,11 @@ pub struct TrainingInput {
 /// Records a training of a staff member in the keeper's scope.
 pub async fn train(
     state: &App,
-    k: Keeper<'_>,
+    k: &Principal,
     staff_id: i64,
     t: &TrainingInput,
 ) -> Result<(), AppError> {
-    k.must_keep()?;
+    k.may(Resource::Staff, Verb::Write)?;
     let root = k.actor.scope_root().map(str::to_owned);
     let mut tx = state.store().begin().await?;
     let row = staff::list(&mut tx, root.as_deref())
@@ -251,7 +253,7 @@ pub async fn train(
     staff::train(&mut tx, staff_id, &day.to_string(), t.topic.trim(), t.hours).await?;
     let record = audit::entry(
         state.now_ms(),
-        &k.audit(),
+        &crate::audit::Actor::of(k),
         "register.staff_training",
         format!("staff:{staff_id}"),
         Some(&row.node_code),

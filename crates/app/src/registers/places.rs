@@ -3,8 +3,9 @@
 
 use super::import::{Phase, Problems, Progress, Report, Upload, describe};
 use super::source::{self, Item, Row};
-use super::{Keeper, invalid};
-use crate::{App, AppError};
+use super::invalid;
+use crate::policy::{Ask, Resource, Verb};
+use crate::{App, AppError, Principal};
 use crate::{audit, regions::locate_codes};
 use shanzhi_domain::geo::Crs;
 use shanzhi_domain::personal::{mask_phone, normalize_phone};
@@ -161,7 +162,7 @@ fn check(
     }
 }
 
-async fn grids(state: &App, k: Keeper<'_>) -> Result<HashSet<String>, AppError> {
+async fn grids(state: &App, k: &Principal) -> Result<HashSet<String>, AppError> {
     let mut conn = state.store().conn().await?;
     Ok(region_store::grid_codes(&mut conn, k.actor.scope_root())
         .await?
@@ -170,8 +171,8 @@ async fn grids(state: &App, k: Keeper<'_>) -> Result<HashSet<String>, AppError> 
 }
 
 /// Registers one place.
-pub async fn create(state: &App, k: Keeper<'_>, p: &PlaceInput) -> Result<i64, AppError> {
-    k.must_keep()?;
+pub async fn create(state: &App, k: &Principal, p: &PlaceInput) -> Result<i64, AppError> {
+    k.may(Resource::Place, Verb::Write)?;
     let grids = grids(state, k).await?;
     let mut problems = Vec::new();
     let checked = check(state, &grids, p, &mut problems);
@@ -197,7 +198,7 @@ pub async fn create(state: &App, k: Keeper<'_>, p: &PlaceInput) -> Result<i64, A
         .ok_or_else(|| AppError::Internal("place not written".into()))?;
     let record = audit::entry(
         state.now_ms(),
-        &k.audit(),
+        &crate::audit::Actor::of(k),
         "register.place_create",
         format!("place:{id}"),
         Some(&c.grid),
@@ -223,7 +224,8 @@ pub struct InspectionInput {
 }
 
 /// A place the keeper may see.
-pub async fn visible(state: &App, k: Keeper<'_>, id: i64) -> Result<PlaceRow, AppError> {
+pub async fn visible(state: &App, k: &Principal, id: i64) -> Result<PlaceRow, AppError> {
+    k.may(Resource::Place, Verb::Read)?;
     let mut conn = state.store().conn().await?;
     let p = store::get(&mut conn, id)
         .await?
@@ -235,11 +237,11 @@ pub async fn visible(state: &App, k: Keeper<'_>, id: i64) -> Result<PlaceRow, Ap
 /// Records an inspection of a place.
 pub async fn inspect(
     state: &App,
-    k: Keeper<'_>,
+    k: &Principal,
     id: i64,
     i: &InspectionInput,
 ) -> Result<i64, AppError> {
-    k.must_keep()?;
+    k.may(Resource::Place, Verb::Write)?;
     let place = visible(state, k, id).await?;
     let today = state.clock().date();
     let day = if i.day.trim().is_empty() {
@@ -252,7 +254,7 @@ pub async fn inspect(
     if i.result.trim().is_empty() {
         return Err(AppError::bad("missing_result", "请填写检查结果"));
     }
-    let who = k.audit();
+    let who = crate::audit::Actor::of(k);
     let mut tx = state.store().begin().await?;
     let iid = store::inspect(
         &mut tx,
@@ -279,13 +281,13 @@ pub async fn inspect(
 /// Imports a places sheet: every row checked (and located), then all written in one transaction.
 pub async fn import(
     state: &App,
-    k: Keeper<'_>,
+    k: &Principal,
     upload: &Upload,
     chosen: &[(String, String)],
     check_only: bool,
     progress: &std::sync::Arc<Progress>,
 ) -> Result<Report, AppError> {
-    k.must_keep()?;
+    k.may(Resource::Place, Verb::Write)?;
     progress.enter(Phase::Checking);
     let (path, format, chosen_owned) = (upload.path.clone(), upload.format, chosen.to_vec());
     let pos = progress.read.clone();
@@ -410,7 +412,7 @@ pub async fn import(
     report.written = store::insert(&mut tx, &places, state.now_ms()).await?.len() as u64;
     let record = audit::entry(
         state.now_ms(),
-        &k.audit(),
+        &crate::audit::Actor::of(k),
         "register.import_places",
         format!("file:{}", upload.name),
         k.actor.scope_root(),
@@ -427,13 +429,14 @@ pub async fn import(
 /// `limit`; optionally of one kind and with a name containing `name`.
 pub async fn list(
     state: &App,
-    k: Keeper<'_>,
+    k: &Principal,
     node: Option<&str>,
     kind: Option<&str>,
     name: Option<&str>,
     after: i64,
     limit: u32,
 ) -> Result<Vec<PlaceRow>, AppError> {
+    k.may(Resource::Place, Verb::List)?;
     let root = match node {
         Some(n) => {
             k.must_see(n)?;
@@ -455,7 +458,7 @@ pub async fn list(
 /// The inspections of a place the keeper may see, newest first.
 pub async fn inspections(
     state: &App,
-    k: Keeper<'_>,
+    k: &Principal,
     id: i64,
 ) -> Result<Vec<InspectionRow>, AppError> {
     visible(state, k, id).await?;

@@ -2,14 +2,14 @@
 //! cross-row rules need (one blind index per person, one entry per household); the second pass
 //! reads the file again, seals, and writes it all in one transaction.
 
-use super::Keeper;
 use super::import::{Phase, Problems, Progress, Report, Upload, describe};
 use super::residents::{
     Address, Checked, MemberInput, Sealing, check_member, grids_in_scope, new_person, tag_codes,
 };
 use super::source;
 use crate::audit;
-use crate::{App, AppError};
+use crate::policy::{Ask, Resource, Verb};
+use crate::{App, AppError, Principal};
 use shanzhi_domain::register::resident::{PersonInput, check_household_counts};
 use shanzhi_domain::register::sheet::{Mapping, RESIDENT_COLUMNS};
 use shanzhi_domain::register::vocab::Relation;
@@ -156,13 +156,13 @@ const WRITE_BATCH: usize = 2000;
 /// one transaction. `chosen` maps field keys to the file's headers where the guess is wrong.
 pub async fn import(
     state: &App,
-    k: Keeper<'_>,
+    k: &Principal,
     upload: &Upload,
     chosen: &[(String, String)],
     check_only: bool,
     progress: &Arc<Progress>,
 ) -> Result<Report, AppError> {
-    k.must_keep()?;
+    k.may(Resource::Resident, Verb::Write)?;
     let (grids, tags) = {
         let mut conn = state.store().conn().await?;
         (
@@ -266,7 +266,7 @@ pub async fn import(
     report.households = writer.households.len() as u64;
     let record = audit::entry(
         state.now_ms(),
-        &k.audit(),
+        &crate::audit::Actor::of(k),
         "register.import_residents",
         format!("file:{}", upload.name),
         k.actor.scope_root(),

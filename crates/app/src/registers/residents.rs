@@ -1,10 +1,13 @@
 //! The residents register (网格居民信息册): households and persons entered by form or by sheet,
 //! searched within scope, shown masked, revealed on record.
 
-use super::{Keeper, invalid};
+use super::invalid;
+use super::reads::Purpose;
+use super::sight::Sight;
 use crate::audit;
 use crate::registers::verification;
-use crate::{App, AppError};
+use crate::policy::{Ask, Reach, Resource, Verb};
+use crate::{App, AppError, Principal};
 use shanzhi_domain::personal::{IdNumber, mask_id_number, mask_phone, normalize_phone};
 use shanzhi_domain::register::resident::{
     Person, PersonInput, check_household, check_person, parse_tags,
@@ -56,7 +59,7 @@ pub(super) async fn tag_codes(ex: &mut impl Exec) -> Result<HashMap<String, Stri
 /// Grid-level nodes the keeper may enter residents in.
 pub(super) async fn grids_in_scope(
     ex: &mut impl Exec,
-    k: &Keeper<'_>,
+    k: &&Principal,
 ) -> Result<HashSet<String>, AppError> {
     Ok(region_store::grid_codes(ex, k.actor.scope_root())
         .await?
@@ -68,7 +71,7 @@ pub(super) async fn grids_in_scope(
 /// form, where a sheet needs the whole scope's list.
 async fn grid_in_scope(
     ex: &mut impl Exec,
-    k: &Keeper<'_>,
+    k: &&Principal,
     code: &str,
 ) -> Result<HashSet<String>, AppError> {
     let code = code.trim();
@@ -288,10 +291,10 @@ async fn insert_checked(
 /// Registers a household with its members in one transaction; returns its id.
 pub async fn create_household(
     state: &App,
-    k: Keeper<'_>,
+    k: &Principal,
     input: &HouseholdInput,
 ) -> Result<i64, AppError> {
-    k.must_keep()?;
+    k.may(Resource::Resident, Verb::Write)?;
     let mut tx = state.store().begin().await?;
     let grids = grid_in_scope(&mut tx, &k, &input.address.grid).await?;
     let tags = tag_codes(&mut tx).await?;
@@ -359,7 +362,7 @@ pub async fn create_household(
     insert_checked(&mut tx, household, grid, &members, now).await?;
     let record = audit::entry(
         state.now_ms(),
-        &k.audit(),
+        &crate::audit::Actor::of(k),
         "register.household_create",
         format!("household:{household}"),
         Some(grid),
@@ -373,12 +376,15 @@ pub async fn create_household(
     Ok(household)
 }
 
-/// A household the keeper may see.
+/// A household the caller may see (a department opens people, not households).
 pub async fn visible_household(
     state: &App,
-    k: Keeper<'_>,
+    k: &Principal,
     id: i64,
 ) -> Result<store::HouseholdRow, AppError> {
+    if k.may(Resource::Resident, Verb::Read)? == Reach::Duty {
+        return Err(AppError::not_found());
+    }
     let mut conn = state.store().conn().await?;
     let h = store::household(&mut conn, id)
         .await?
@@ -390,11 +396,11 @@ pub async fn visible_household(
 /// Adds a member to a household.
 pub async fn add_member(
     state: &App,
-    k: Keeper<'_>,
+    k: &Principal,
     household_id: i64,
     m: &MemberInput,
 ) -> Result<i64, AppError> {
-    k.must_keep()?;
+    k.may(Resource::Resident, Verb::Write)?;
     let h = visible_household(state, k, household_id).await?;
     let mut tx = state.store().begin().await?;
     let tags = tag_codes(&mut tx).await?;
@@ -441,7 +447,7 @@ pub async fn add_member(
     let pid = ids.first().copied().unwrap_or_default();
     let record = audit::entry(
         state.now_ms(),
-        &k.audit(),
+        &crate::audit::Actor::of(k),
         "register.person_create",
         format!("person:{pid}"),
         Some(&h.node_code),
@@ -452,13 +458,28 @@ pub async fn add_member(
     Ok(pid)
 }
 
-/// A person the keeper may see.
-pub async fn visible_person(state: &App, k: Keeper<'_>, id: i64) -> Result<PersonRow, AppError> {
+/// A person the caller may see: in its subtree and, for a department, only someone carrying
+/// a tag of its duty; 404 otherwise.
+pub async fn visible_person(state: &App, k: &Principal, id: i64) -> Result<PersonRow, AppError> {
     let mut conn = state.store().conn().await?;
-    let p = store::get(&mut conn, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let sight = Sight::of(&mut conn, k, Verb::Read).await?;
+    visible_in(&mut conn, k, &sight, id).await
+}
+
+async fn visible_in(
+    ex: &mut impl Exec,
+    k: &Principal,
+    sight: &Sight,
+    id: i64,
+) -> Result<PersonRow, AppError> {
+    let p = store::get(ex, id).await?.ok_or_else(AppError::not_found)?;
     k.must_see(&p.node_code)?;
+    if sight.duty().is_some() {
+        let tags = store::tags_of(ex, &[id]).await?;
+        if !sight.reaches(tags.iter().map(|t| t.tag.as_str())) {
+            return Err(AppError::not_found());
+        }
+    }
     Ok(p)
 }
 
@@ -498,11 +519,11 @@ pub struct PersonEdit {
 /// Edits a person; the audit record keeps before and after (masked).
 pub async fn update_person(
     state: &App,
-    k: Keeper<'_>,
+    k: &Principal,
     id: i64,
     e: &PersonEdit,
 ) -> Result<(), AppError> {
-    k.must_keep()?;
+    k.may(Resource::Resident, Verb::Write)?;
     let before = visible_person(state, k, id).await?;
     let mut tx = state.store().begin().await?;
     let tags = tag_codes(&mut tx).await?;
@@ -620,7 +641,7 @@ pub async fn update_person(
     }
     let record = audit::entry(
         state.now_ms(),
-        &k.audit(),
+        &crate::audit::Actor::of(k),
         "register.person_update",
         format!("person:{id}"),
         Some(&before.node_code),
@@ -634,11 +655,11 @@ pub async fn update_person(
 /// Moves a household to another house (in any grid in scope); the old address stays in its history.
 pub async fn move_household(
     state: &App,
-    k: Keeper<'_>,
+    k: &Principal,
     id: i64,
     to: &Address,
 ) -> Result<(), AppError> {
-    k.must_keep()?;
+    k.may(Resource::Resident, Verb::Write)?;
     let h = visible_household(state, k, id).await?;
     let mut tx = state.store().begin().await?;
     let grids = grid_in_scope(&mut tx, &k, &to.grid).await?;
@@ -678,7 +699,7 @@ pub async fn move_household(
     .await?;
     let record = audit::entry(
         state.now_ms(),
-        &k.audit(),
+        &crate::audit::Actor::of(k),
         "register.household_move",
         format!("household:{id}"),
         Some(grid),
@@ -709,12 +730,18 @@ pub struct SearchQuery {
     pub after: Option<i64>,
     /// Page size (default 50, at most 200).
     pub limit: Option<u32>,
+    /// The case the search is for (recorded with it).
+    pub case: Option<i64>,
+    /// The visit the search is for (recorded with it).
+    pub visit: Option<i64>,
 }
 
-/// Searches the register within the searcher's scope; everything comes back masked.
+/// Searches the register within the searcher's reach: its subtree, or for a department the
+/// people carrying a tag of its duty. Everything comes back masked; the search and whom it
+/// listed go on the audit record.
 pub async fn search(
     state: &App,
-    k: Keeper<'_>,
+    k: &Principal,
     s: &SearchQuery,
 ) -> Result<Vec<PersonRow>, AppError> {
     let root = match s.node.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
@@ -725,8 +752,16 @@ pub async fn search(
         None => k.actor.scope_root().map(str::to_owned),
     };
     let mut conn = state.store().conn().await?;
+    let sight = Sight::of(&mut conn, k, Verb::List).await?;
+    let purpose = Purpose {
+        case: s.case,
+        visit: s.visit,
+    }
+    .checked(state, k)
+    .await?;
     let mut f = PersonFilter {
         within: root.as_deref(),
+        any_tag: sight.duty(),
         address: s
             .address
             .as_deref()
@@ -742,6 +777,18 @@ pub async fn search(
             .get(t)
             .cloned()
             .ok_or_else(|| AppError::bad("unknown_tag", format!("没有“{t}”这个标签")))?;
+        if let Err(e) = sight.may_list_by(k, &tag_code) {
+            audit::record_alone(
+                state,
+                k,
+                "access.refused",
+                format!("tag:{tag_code}"),
+                root.as_deref(),
+                serde_json::json!({"resource": Resource::SensitiveTag, "purpose": purpose}),
+            )
+            .await?;
+            return Err(e);
+        }
         f.tag = Some(&tag_code);
     }
     if let Some(q) = s.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
@@ -768,7 +815,22 @@ pub async fn search(
         f.community = community.as_deref();
     }
     let limit = s.limit.unwrap_or(50).clamp(1, 200);
-    Ok(store::search(&mut conn, &f, s.after.unwrap_or(0), limit).await?)
+    let found = store::search(&mut conn, &f, s.after.unwrap_or(0), limit).await?;
+    audit::record_alone(
+        state,
+        k,
+        "register.person_list",
+        "persons".into(),
+        root.as_deref(),
+        serde_json::json!({
+            "purpose": purpose,
+            "tag": f.tag,
+            "duty": sight.duty(),
+            "persons": found.iter().map(|p| p.id).collect::<Vec<_>>(),
+        }),
+    )
+    .await?;
+    Ok(found)
 }
 
 /// Which personal value to reveal.
@@ -785,17 +847,12 @@ pub enum RevealField {
 /// the audit trail before it is shown.
 pub async fn reveal(
     state: &App,
-    k: Keeper<'_>,
+    k: &Principal,
     id: i64,
     field: RevealField,
 ) -> Result<String, AppError> {
+    k.may(Resource::PersonalNumbers, Verb::Reveal)?;
     let p = visible_person(state, k, id).await?;
-    if !k.actor.role.may_reveal_personal() {
-        return Err(AppError::Forbidden(format!(
-            "{}不能查看完整的身份证号和电话",
-            k.actor.role.label()
-        )));
-    }
     let (which, f, masked, action) = match field {
         RevealField::IdNumber => (
             Sealed::IdNumber,
@@ -816,7 +873,7 @@ pub async fn reveal(
         .ok_or_else(|| AppError::NotFound("没有登记这一项".into()))?;
     let record = audit::entry(
         state.now_ms(),
-        &k.audit(),
+        &crate::audit::Actor::of(k),
         action,
         format!("person:{id}"),
         Some(&p.node_code),
@@ -845,29 +902,57 @@ pub struct PersonDetail {
     pub cases: Vec<shanzhi_store::cases::CaseRow>,
 }
 
-/// A person's page.
-pub async fn detail(state: &App, k: Keeper<'_>, id: i64) -> Result<PersonDetail, AppError> {
-    let person = visible_person(state, k, id).await?;
+/// A person's page: the person, the tags the caller may see, and — within the subtree — the
+/// household, its moves and the cases the person reported. The opening and why go on the
+/// audit record first.
+pub async fn detail(
+    state: &App,
+    k: &Principal,
+    id: i64,
+    purpose: &Purpose,
+) -> Result<PersonDetail, AppError> {
     let mut conn = state.store().conn().await?;
-    let household = store::search(
-        &mut conn,
-        &PersonFilter {
-            household_id: Some(person.household_id),
-            ..PersonFilter::default()
-        },
-        0,
-        200,
+    let sight = Sight::of(&mut conn, k, Verb::Read).await?;
+    let why = purpose.checked(state, k).await?;
+    let person = visible_in(&mut conn, k, &sight, id).await?;
+    let tags = sight.visible_tags(store::tags_of(&mut conn, &[id]).await?);
+    let (household, moves, cases) = if sight.duty().is_some() {
+        (vec![person.clone()], Vec::new(), Vec::new())
+    } else {
+        let household = store::search(
+            &mut conn,
+            &PersonFilter {
+                household_id: Some(person.household_id),
+                ..PersonFilter::default()
+            },
+            0,
+            200,
+        )
+        .await?;
+        let moves = store::moves(&mut conn, person.household_id).await?;
+        let cases = match store::phone_index(&mut conn, id).await? {
+            Some(ix) => {
+                shanzhi_store::cases::by_reporter_phone(&mut conn, &ix, k.actor.scope_root(), 20)
+                    .await?
+            }
+            None => Vec::new(),
+        };
+        (household, moves, cases)
+    };
+    drop(conn);
+    audit::record_alone(
+        state,
+        k,
+        "register.person_read",
+        format!("person:{id}"),
+        Some(&person.node_code),
+        serde_json::json!({
+            "name": person.name,
+            "purpose": why,
+            "tags": tags.iter().map(|t| t.tag.as_str()).collect::<Vec<_>>(),
+        }),
     )
     .await?;
-    let tags = store::tags_of(&mut conn, &[id]).await?;
-    let moves = store::moves(&mut conn, person.household_id).await?;
-    let cases = match store::phone_index(&mut conn, id).await? {
-        Some(ix) => {
-            shanzhi_store::cases::by_reporter_phone(&mut conn, &ix, k.actor.scope_root(), 20)
-                .await?
-        }
-        None => Vec::new(),
-    };
     Ok(PersonDetail {
         person,
         tags,
@@ -875,6 +960,18 @@ pub async fn detail(state: &App, k: Keeper<'_>, id: i64) -> Result<PersonDetail,
         moves,
         cases,
     })
+}
+
+/// The tags the caller may list people by (a register's filter): every tag within a subtree
+/// that shows sensitive ones, the non-sensitive ones elsewhere, a department's duties.
+pub async fn listable_tags(state: &App, k: &Principal) -> Result<Vec<TagKindRow>, AppError> {
+    let mut conn = state.store().conn().await?;
+    let sight = Sight::of(&mut conn, k, Verb::List).await?;
+    Ok(store::tag_kinds(&mut conn)
+        .await?
+        .into_iter()
+        .filter(|t| sight.may_list_by(k, &t.code).is_ok())
+        .collect())
 }
 
 /// The configured list of tags (重点人群) with their attention levels.

@@ -1,8 +1,7 @@
 //! 信息核实: register changes a keeper makes to a person during a visit, checked against the
 //! visit and recorded beside it.
 
-use crate::AppError;
-use crate::registers::Keeper;
+use crate::{AppError, Principal};
 use shanzhi_domain::case::Day;
 use shanzhi_domain::patrol::VISIT_BACKDATE_DAYS;
 use shanzhi_store::Tx;
@@ -12,7 +11,7 @@ use shanzhi_store::visits::{self as store, ChangeRow};
 /// keeper's own, to the person's household, on or after the visit's day.
 pub async fn check_visit(
     tx: &mut Tx,
-    k: Keeper<'_>,
+    k: &Principal,
     visit_id: i64,
     household_id: i64,
     today: Day,

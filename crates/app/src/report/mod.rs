@@ -8,6 +8,7 @@ pub mod xlsx;
 use crate::assessment::{self, MonthAssessment};
 use crate::dashboard::{self, Dashboard, TrendDay};
 use crate::period::Period;
+use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError};
 use shanzhi_domain::auth::Actor;
 use shanzhi_domain::figures::{minutes_text, percent};
@@ -52,6 +53,7 @@ pub async fn monthly(
     code: &str,
     month: &str,
 ) -> Result<MonthlyReport, AppError> {
+    actor.may(Resource::Figures, Verb::Export)?;
     let today = state.clock().today();
     let period = Period::month(month, today)?;
     let month = period.from.to_string()[..7].to_owned();

@@ -35,6 +35,8 @@ pub struct DemoLogin {
     pub role: String,
     /// Where the account is bound, in Chinese.
     pub place: String,
+    /// What the role may do, as the access policy says it.
+    pub may: String,
 }
 
 /// What every deployment has from its first start: the standard category list (事项清单) and
@@ -98,6 +100,7 @@ pub async fn demo(store: &Store, now: i64) -> Result<Vec<DemoLogin>> {
                 .as_deref()
                 .and_then(|c| names.get(c))
                 .map_or_else(|| "全域".to_owned(), |n| (*n).to_owned()),
+            may: crate::policy::summary(a.role),
         })
         .collect();
     if !regions::children(&mut store.conn().await?, None)

@@ -37,13 +37,12 @@ impl Actor {
                 Role::CommandCentre => self.scope_root() != Some(code),
                 Role::CommunityOfficer => level.is_grid(),
                 Role::GridLeader => level == Level::MicroGrid,
-                Role::GridWorker | Role::DepartmentHandler | Role::Volunteer => false,
+                Role::SecurityAdmin
+                | Role::AuditAdmin
+                | Role::GridWorker
+                | Role::DepartmentHandler
+                | Role::Volunteer => false,
             }
-    }
-
-    /// Whether the account may manage accounts.
-    pub fn may_manage_accounts(&self) -> bool {
-        self.role == Role::Admin
     }
 }
 
@@ -79,7 +78,7 @@ pub enum BindingError {
 fn allowed_levels(role: Role) -> &'static [Level] {
     use Level::*;
     match role {
-        Role::Admin => &[Province, City, District],
+        Role::Admin | Role::SecurityAdmin | Role::AuditAdmin => &[Province, City, District],
         Role::CommandCentre => &[Province, City, District, Street],
         Role::CommunityOfficer | Role::Volunteer => &[Community],
         Role::GridLeader | Role::GridWorker => &[Grid, MicroGrid],
@@ -94,7 +93,7 @@ pub fn check_binding(b: &Binding) -> Result<(), BindingError> {
     }
     let allowed = allowed_levels(b.role);
     match b.level {
-        None if b.role == Role::Admin => Ok(()),
+        None if b.role.administers() => Ok(()),
         Some(l) if allowed.contains(&l) => Ok(()),
         _ => Err(BindingError::WrongLevel {
             role: b.role.label(),
@@ -145,7 +144,6 @@ mod tests {
         );
         let admin = actor(Role::Admin, "450802");
         assert!(admin.may_manage_node("450802", Level::District));
-        assert!(admin.may_manage_accounts() && !cc.may_manage_accounts());
         let root_admin = Actor {
             node: None,
             ..admin
@@ -186,6 +184,7 @@ mod tests {
             })
         };
         assert!(everywhere(Role::Admin).is_ok());
+        assert!(everywhere(Role::AuditAdmin).is_ok());
         assert!(everywhere(Role::CommandCentre).is_err());
     }
 }

@@ -128,7 +128,7 @@ fn approver(p: Party) -> bool {
         p,
         Party::Staff {
             relation: Relation::Above,
-            role: Role::Admin | Role::CommandCentre | Role::CommunityOfficer | Role::GridLeader
+            role: Role::CommandCentre | Role::CommunityOfficer | Role::GridLeader
         }
     )
 }

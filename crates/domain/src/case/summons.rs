@@ -17,7 +17,7 @@ pub fn may_summon(stage: Stage, party: Party) -> Result<(), WorkflowError> {
     }
     match party {
         Party::Staff {
-            role: Role::CommandCentre | Role::CommunityOfficer | Role::Admin,
+            role: Role::CommandCentre | Role::CommunityOfficer,
             relation: Relation::Dispatcher | Relation::Above,
         } => Ok(()),
         _ => Err(WorkflowError::NotAllowed("吹哨")),

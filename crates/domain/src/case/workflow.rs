@@ -422,8 +422,7 @@ pub enum WorkflowError {
     AtTop,
 }
 
-const DISPATCHERS: [Role; 4] = [
-    Role::Admin,
+const DISPATCHERS: [Role; 3] = [
     Role::CommandCentre,
     Role::CommunityOfficer,
     Role::GridLeader,
@@ -599,7 +598,7 @@ pub fn apply(case: CaseFacts, party: Party, action: &Action) -> Result<Change, W
             let command = matches!(
                 party,
                 Party::Staff {
-                    role: Role::CommandCentre | Role::Admin,
+                    role: Role::CommandCentre,
                     relation: Relation::Dispatcher | Relation::Above
                 }
             );

@@ -359,8 +359,8 @@ async fn matters_off_the_grid_duty_list_go_to_the_command_centre_and_departments
 #[tokio::test]
 async fn the_demo_has_cases_in_every_stage_some_overdue() {
     let app = TestApp::demo().await;
-    let admin = app.token("admin").await;
-    let (_, page) = app.get("/api/v1/cases?limit=500", &admin).await;
+    let centre = app.token("zhzx").await;
+    let (_, page) = app.get("/api/v1/cases?limit=500", &centre).await;
     let items = page["items"].as_array().unwrap();
     assert!(items.len() >= 300, "{}", items.len());
     let stages: std::collections::BTreeSet<&str> =
@@ -393,7 +393,7 @@ async fn the_demo_has_cases_in_every_stage_some_overdue() {
         "some went to departments"
     );
     let (_, detail) = app
-        .get(&format!("/api/v1/cases/{}", items[0]["id"]), &admin)
+        .get(&format!("/api/v1/cases/{}", items[0]["id"]), &centre)
         .await;
     assert!(!detail["timeline"].as_array().unwrap().is_empty());
 }
@@ -421,8 +421,8 @@ async fn the_scheduler_escalates_overdue_cases_once_with_a_fresh_clock() {
         .await
         .unwrap();
     assert!(escalated >= 1);
-    let admin = app.token("admin").await;
-    let (_, d) = app.get(&format!("/api/v1/cases/{id}"), &admin).await;
+    let centre = app.token("zhzx").await;
+    let (_, d) = app.get(&format!("/api/v1/cases/{id}"), &centre).await;
     assert_eq!(
         (d["case"]["tier"].as_str(), d["case"]["stage"].as_str()),
         (Some("community"), Some("accepted"))
@@ -441,12 +441,12 @@ async fn the_scheduler_escalates_overdue_cases_once_with_a_fresh_clock() {
     shanzhi_app::cases::escalate_overdue(app.state())
         .await
         .unwrap();
-    let (_, again) = app.get(&format!("/api/v1/cases/{id}"), &admin).await;
+    let (_, again) = app.get(&format!("/api/v1/cases/{id}"), &centre).await;
     assert_eq!(
         again["case"]["tier"], "community",
         "not escalated again before its new deadline"
     );
-    let (_, list) = app.get("/api/v1/cases?limit=500", &admin).await;
+    let (_, list) = app.get("/api/v1/cases?limit=500", &centre).await;
     let now = app.now_ms();
     let still_overdue = list["items"]
         .as_array()
@@ -694,8 +694,9 @@ async fn a_street_blows_the_whistle_and_departments_report_in() {
         (Some(1), Some(1), Some(0))
     );
     assert!(police_row["avg_minutes"].as_f64().unwrap() < 5.0);
-    let (s, _) = app.get("/api/v1/summons/responses", &worker).await;
-    assert_eq!(s, StatusCode::FORBIDDEN);
+    let volunteer = app.token("zy01").await;
+    let (s, _) = app.get("/api/v1/summons/responses", &volunteer).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "a volunteer has no figures");
 }
 
 #[tokio::test]

@@ -103,15 +103,16 @@ async fn webhooks_are_signed_retried_and_logged() {
         ..Default::default()
     };
     let app = TestApp::demo_with(config, Default::default()).await;
-    let (centre, officer) = (app.token("zhzx").await, app.token("sq01").await);
+    // Webhooks carry a signing key: the security administrator (安全管理员) keeps them.
+    let (security, centre) = (app.token("aq01").await, app.token("zhzx").await);
     let (url, got) = receiver().await;
 
     let (s, _) = app
-        .post("/api/v1/webhooks", &officer, json!({"url": url}))
+        .post("/api/v1/webhooks", &centre, json!({"url": url}))
         .await;
-    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(s, StatusCode::FORBIDDEN, "the command centre keeps no keys");
     let (s, e) = app
-        .post("/api/v1/webhooks", &centre, json!({"url": "ftp://x"}))
+        .post("/api/v1/webhooks", &security, json!({"url": "ftp://x"}))
         .await;
     assert_eq!(
         (s, e["error"]["code"].as_str()),
@@ -120,7 +121,7 @@ async fn webhooks_are_signed_retried_and_logged() {
     let (s, hook) = app
         .post(
             "/api/v1/webhooks",
-            &centre,
+            &security,
             json!({"url": url, "node_code": "450802001"}),
         )
         .await;
@@ -166,7 +167,7 @@ async fn webhooks_are_signed_retried_and_logged() {
     );
 
     let (_, log) = app
-        .get(&format!("/api/v1/webhooks/{id}/deliveries"), &centre)
+        .get(&format!("/api/v1/webhooks/{id}/deliveries"), &security)
         .await;
     let log = log.as_array().unwrap();
     assert_eq!(log.len(), 1, "{log:?}");
@@ -187,18 +188,18 @@ async fn webhooks_are_signed_retried_and_logged() {
         .await;
     assert_eq!(
         s,
-        StatusCode::NOT_FOUND,
-        "another street's command centre does not see it"
+        StatusCode::FORBIDDEN,
+        "a street's command centre does not read deliveries"
     );
     let (s, _) = app
         .call(
             reqwest::Method::DELETE,
             &format!("/api/v1/webhooks/{id}"),
-            Some(&centre),
+            Some(&security),
             None,
         )
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (_, hooks) = app.get("/api/v1/webhooks", &centre).await;
+    let (_, hooks) = app.get("/api/v1/webhooks", &security).await;
     assert_eq!(hooks[0]["active"], false);
 }

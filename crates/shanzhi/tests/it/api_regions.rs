@@ -42,8 +42,21 @@ async fn grid_worker_sees_only_its_own_grid() {
         .await;
     assert_eq!(
         s,
+        StatusCode::FORBIDDEN,
+        "a grid worker never edits the tree: the feature is refused, whatever the node"
+    );
+    let leader = app.token("wgz01").await;
+    let (s, _) = app
+        .patch(
+            &format!("/api/v1/regions/{OTHER_GRID}"),
+            &leader,
+            json!({"name": "改名"}),
+        )
+        .await;
+    assert_eq!(
+        s,
         StatusCode::NOT_FOUND,
-        "writes outside scope are 404 too, not 403"
+        "writes outside scope are 404, not 403"
     );
 
     let (s, page) = app.get("/api/v1/regions", &t).await;

@@ -87,8 +87,10 @@ async fn shot(c: &Client, name: &str) {
     std::fs::write(dir.join(format!("{}-{name}.png", backend())), png).unwrap();
 }
 
+/// Logs in on the login page and waits for the staff frame of the account's first section
+/// (which section depends on the role).
 async fn login(c: &Client, app: &TestApp, username: &str) {
-    c.goto(&format!("{}/regions", app.base)).await.unwrap();
+    c.goto(&format!("{}/login", app.base)).await.unwrap();
     c.wait()
         .for_element(Locator::Css("input[name=username]"))
         .await
@@ -109,7 +111,7 @@ async fn login(c: &Client, app: &TestApp, username: &str) {
         .await
         .unwrap();
     c.wait()
-        .for_element(Locator::Id("node-name"))
+        .for_element(Locator::Css("header.top .who"))
         .await
         .unwrap();
 }
@@ -190,6 +192,7 @@ async fn command_centre_browses_from_district_to_grid_on_desktop_and_phone() {
     c.goto(&format!("{}/login", app.base)).await.unwrap();
     shot(&c, "01-login-desktop").await;
     login(&c, &app, "zhzx").await;
+    c.goto(&format!("{}/regions", app.base)).await.unwrap();
     assert_eq!(text(&c, "node-code").await, "450802");
     shot(&c, "02-district-desktop").await;
     click_map(&c, "450802001").await;
@@ -245,6 +248,7 @@ async fn command_centre_browses_from_district_to_grid_on_desktop_and_phone() {
 
     let phone = browser(&d, 375, 812).await;
     login(&phone, &app, "wg0101").await;
+    phone.goto(&format!("{}/regions", app.base)).await.unwrap();
     assert_eq!(text(&phone, "node-code").await, "450802001001001");
     let overflow = phone
         .execute("return document.documentElement.scrollWidth", vec![])

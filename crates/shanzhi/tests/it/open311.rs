@@ -240,8 +240,8 @@ async fn requests_are_placed_by_address_and_bad_ones_are_refused_in_the_error_fo
         .as_str()
         .unwrap()
         .to_owned();
-    let admin = app.token("admin").await;
-    let (_, case) = app.get(&format!("/api/v1/cases/{id}"), &admin).await;
+    let centre = app.token("zhzx").await;
+    let (_, case) = app.get(&format!("/api/v1/cases/{id}"), &centre).await;
     assert_eq!(
         case["case"]["node_code"], "450802001001",
         "placed in 东湖社区 by its name"
@@ -317,7 +317,16 @@ async fn request_lists_filter_by_status_service_dates_and_ids() {
 #[tokio::test]
 async fn administrators_issue_and_revoke_client_keys() {
     let app = TestApp::demo().await;
-    let (admin, officer) = (app.token("admin").await, app.token("sq01").await);
+    // Client keys are the security administrator's (三员分立), not the system administrator's.
+    let (admin, officer) = (app.token("aq01").await, app.token("sq01").await);
+    let (s, _) = app
+        .post(
+            "/api/v1/open311/clients",
+            &app.token("admin").await,
+            json!({"name": "随手拍"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _) = app
         .post(
             "/api/v1/open311/clients",

@@ -90,8 +90,8 @@ async fn login_needs_the_csrf_token_and_sets_strict_cookies() {
         "demo logins shown in demo mode"
     );
     assert!(
-        html.contains(r#"value="/regions""#),
-        "an off-site next is replaced"
+        html.contains(r#"name="next" value="/""#),
+        "an off-site next is replaced by the account's home"
     );
     let csrf = csrf_of(&html);
 
@@ -141,7 +141,7 @@ async fn login_needs_the_csrf_token_and_sets_strict_cookies() {
     )
     .await;
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
-    assert_eq!(ok.headers()[LOCATION], "/regions");
+    assert_eq!(ok.headers()[LOCATION], "/");
     let session = ok.headers().get(SET_COOKIE).unwrap().to_str().unwrap();
     assert!(
         session.contains("sz_session=")

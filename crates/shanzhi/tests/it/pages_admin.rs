@@ -9,8 +9,24 @@ use reqwest::header::LOCATION;
 async fn the_command_centre_keeps_the_calendar_on_its_page() {
     let app = TestApp::demo().await;
     let (officer, _) = logged_in(&app, "sq01").await;
-    let (s, _) = text(&app, &officer, "/admin/calendar").await;
-    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, html) = text(&app, &officer, "/admin/calendar?year=2026").await;
+    assert_eq!(s, StatusCode::OK, "a community reads the calendar its deadlines run on");
+    assert!(
+        html.contains("2026-10-01") && !html.contains("/admin/calendar/set"),
+        "but gets no form to change it: {html}"
+    );
+    let r = officer
+        .post(format!("{}/admin/calendar/set", app.base))
+        .form(&[
+            ("_csrf", csrf_of(&html).as_str()),
+            ("day", "2026-12-30"),
+            ("kind", "holiday"),
+            ("name", "x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "nor may it post one");
 
     let (centre, _) = logged_in(&app, "zhzx").await;
     let (s, html) = text(&app, &centre, "/admin/calendar?year=2026").await;
@@ -59,9 +75,12 @@ async fn an_admin_issues_an_open311_key_shown_once() {
     let app = TestApp::demo().await;
     let (centre, _) = logged_in(&app, "zhzx").await;
     let (s, _) = text(&app, &centre, "/admin/open311").await;
-    assert_eq!(s, StatusCode::FORBIDDEN, "keys are for administrators only");
+    assert_eq!(s, StatusCode::FORBIDDEN, "keys are for the security administrator only");
+    let (system, _) = logged_in(&app, "admin").await;
+    let (s, _) = text(&app, &system, "/admin/open311").await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "三员分立: not the system administrator's");
 
-    let (admin, _) = logged_in(&app, "admin").await;
+    let (admin, _) = logged_in(&app, "aq01").await;
     let (s, html) = text(&app, &admin, "/admin/open311").await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("演示客户端"), "{html}");

@@ -176,8 +176,8 @@ async fn a_grid_worker_registers_a_household_on_the_forms_and_reveals_a_number_o
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.expect("html");
     assert!(html.contains(&id) && html.contains("已记录在审计日志"));
-    let (admin, _) = logged_in(&app, "admin").await;
-    let (_, trail) = text(&app, &admin, "/admin/audit?action=register.reveal").await;
+    let (auditor, _) = logged_in(&app, "sj01").await;
+    let (_, trail) = text(&app, &auditor, "/admin/audit?action=register.reveal").await;
     assert!(
         trail.contains(&format!("person:{person}")) && !trail.contains(&id),
         "{trail}"

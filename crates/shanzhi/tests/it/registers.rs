@@ -200,11 +200,11 @@ async fn a_household_is_registered_found_by_id_and_phone_masked_and_revealed_onl
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let admin = app.token("admin").await;
+    let auditor = app.token("sj01").await;
     let (s, trail) = app
         .get(
             &format!("/api/v1/audit?target=person:{person_id}&action=register.reveal"),
-            &admin,
+            &auditor,
         )
         .await;
     assert_eq!(s, StatusCode::OK);
@@ -263,7 +263,7 @@ async fn a_household_is_registered_found_by_id_and_phone_masked_and_revealed_onl
     let (_, trail) = app
         .get(
             &format!("/api/v1/audit?target=person:{person_id}&action=register.person_update"),
-            &admin,
+            &auditor,
         )
         .await;
     let d: Value =
@@ -534,9 +534,9 @@ async fn a_sheet_with_mistakes_is_refused_row_by_row_and_the_fixed_sheet_is_writ
     assert_eq!(full[1][9], PHONE);
     assert_eq!(full[1][14], "独居老人(重点)");
     assert_eq!(masked[1][8], "4508**********0023");
-    let admin = app.token("admin").await;
+    let auditor = app.token("sj01").await;
     let (_, trail) = app
-        .get("/api/v1/audit?action=register.export", &admin)
+        .get("/api/v1/audit?action=register.export", &auditor)
         .await;
     let actions: Vec<&str> = trail
         .as_array()
@@ -1178,9 +1178,9 @@ async fn the_command_line_imports_a_sheet_as_an_account_or_lists_every_bad_row()
         file.exists(),
         "the command line leaves the caller's file in place"
     );
-    let admin = app.token("admin").await;
+    let auditor = app.token("sj01").await;
     let (_, trail) = app
-        .get("/api/v1/audit?action=register.import_residents", &admin)
+        .get("/api/v1/audit?action=register.import_residents", &auditor)
         .await;
     assert!(trail[0]["actor_id"].as_i64().is_some(), "{trail}");
 }

@@ -146,11 +146,18 @@ async fn the_monthly_report_comes_as_xlsx_and_pdf_with_the_dashboards_figures() 
     }
     let (s, _, _) = download(
         &app,
-        &app.token("wg0201").await,
+        &app.token("sq02").await,
         &format!("node=450802001001&month={month}"),
     )
     .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "out of scope");
+    let (s, _, _) = download(
+        &app,
+        &app.token("zy01").await,
+        &format!("node=450802001001&month={month}"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "a volunteer has no figures");
 
     // The command line writes both files.
     let dir = tempfile::tempdir().unwrap();

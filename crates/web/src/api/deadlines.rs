@@ -37,10 +37,10 @@ pub struct YearParams {
     responses((status = 200, body = Vec<CalendarDayRow>), (status = 401, body = ErrorBody)))]
 async fn calendar_days(
     State(state): State<WebState>,
-    _user: ApiUser,
+    ApiUser(p): ApiUser,
     Query(q): Query<YearParams>,
 ) -> Result<axum::Json<Vec<CalendarDayRow>>, ApiError> {
-    Ok(axum::Json(svc::days(&state, q.year).await?))
+    Ok(axum::Json(svc::days(&state, &p.actor, q.year).await?))
 }
 
 /// An exception day.

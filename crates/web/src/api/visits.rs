@@ -8,7 +8,6 @@ use crate::{ApiError, WebState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use shanzhi_app::registers::Keeper;
 use shanzhi_app::visits::{self as svc, VisitInput};
 use shanzhi_app::visits::{ChangeRow, DueRow, VisitRow, Visited};
 use utoipa_axum::router::OpenApiRouter;
@@ -30,7 +29,7 @@ async fn record(
     ApiUser(p): ApiUser,
     Json(v): Json<VisitInput>,
 ) -> Result<(StatusCode, axum::Json<VisitRow>), ApiError> {
-    let row = svc::record(&state, Keeper::of(&p), &v).await?;
+    let row = svc::record(&state, &p, &v).await?;
     Ok((StatusCode::CREATED, axum::Json(row)))
 }
 
@@ -61,7 +60,7 @@ async fn list(
             ));
         }
     };
-    Ok(axum::Json(svc::of(&state, Keeper::of(&p), what).await?))
+    Ok(axum::Json(svc::of(&state, &p, what).await?))
 }
 
 /// A visit with the register changes made during it.
@@ -81,7 +80,7 @@ async fn detail(
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<VisitDetail>, ApiError> {
-    let (visit, changes) = svc::with_changes(&state, Keeper::of(&p), id).await?;
+    let (visit, changes) = svc::with_changes(&state, &p, id).await?;
     Ok(axum::Json(VisitDetail { visit, changes }))
 }
 
@@ -103,6 +102,6 @@ async fn due(
 ) -> Result<axum::Json<Vec<DueRow>>, ApiError> {
     let node = p.node_or_own(q.node.as_deref())?;
     Ok(axum::Json(
-        svc::due(&state, Keeper::of(&p), &node, 1_000).await?,
+        svc::due(&state, &p, &node, 1_000).await?,
     ))
 }

@@ -45,7 +45,7 @@ async fn list(
 ) -> Result<axum::Json<Vec<WishView>>, ApiError> {
     let node = p.node_or_own(q.node.as_deref())?;
     Ok(axum::Json(
-        svc::list(&state, &p.actor, &node, q.stage).await?,
+        svc::list(&state, &p, &node, q.stage).await?,
     ))
 }
 

@@ -13,6 +13,26 @@ use shanzhi_app::{AppError, accounts};
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "sz_session";
 
+/// The caller the access middleware authenticated, left on the request for the extractors.
+#[derive(Clone)]
+pub struct Caller(pub Principal);
+
+/// The bearer token of a request, if it carries one.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+/// Fills the audit trail's slot with the caller of a write request.
+fn fill_slot(parts: &Parts, p: &Principal) {
+    if let Some(slot) = parts.extensions.get::<crate::trail::CallerSlot>() {
+        slot.fill(p);
+    }
+}
+
 /// A caller of the JSON API, authenticated by `Authorization: Bearer <token>`.
 pub struct ApiUser(pub Principal);
 
@@ -23,21 +43,17 @@ impl FromRequestParts<WebState> for ApiUser {
         parts: &mut Parts,
         state: &WebState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(|| {
+        if let Some(Caller(p)) = parts.extensions.get::<Caller>().cloned() {
+            fill_slot(parts, &p);
+            return Ok(ApiUser(p));
+        }
+        let token = bearer(&parts.headers).ok_or_else(|| {
                 AppError::Unauthorized("需要登录：请在 Authorization 头中提供 Bearer 令牌".into())
             })?;
         let p = accounts::by_token(state, token)
             .await?
             .ok_or_else(|| AppError::Unauthorized("令牌无效或已过期，请重新登录".into()))?;
-        if let Some(slot) = parts.extensions.get::<crate::trail::CallerSlot>() {
-            slot.fill(&p);
-        }
+        fill_slot(parts, &p);
         Ok(ApiUser(p))
     }
 }
@@ -52,6 +68,10 @@ impl FromRequestParts<WebState> for PageUser {
         parts: &mut Parts,
         state: &WebState,
     ) -> Result<Self, Self::Rejection> {
+        if let Some(Caller(p)) = parts.extensions.get::<Caller>().cloned() {
+            fill_slot(parts, &p);
+            return Ok(PageUser(p));
+        }
         let jar = CookieJar::from_headers(&parts.headers);
         let next = parts
             .uri
@@ -63,9 +83,7 @@ impl FromRequestParts<WebState> for PageUser {
         };
         match accounts::by_session(state, cookie.value()).await? {
             Some(p) => {
-                if let Some(slot) = parts.extensions.get::<crate::trail::CallerSlot>() {
-                    slot.fill(&p);
-                }
+                fill_slot(parts, &p);
                 Ok(PageUser(p))
             }
             None => Err(PageError::Login(next)),

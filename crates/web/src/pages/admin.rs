@@ -13,7 +13,7 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use shanzhi_app::AppError;
 use shanzhi_app::{deadlines, open311};
-use shanzhi_domain::auth::Role;
+use shanzhi_app::policy::{Ask, Resource, Verb};
 use shanzhi_domain::case::DayKind;
 
 pub fn router() -> Router<WebState> {
@@ -32,7 +32,7 @@ struct CalendarPage {
     chrome: Chrome,
     year: i32,
     days: Vec<(String, &'static str, String)>,
-    is_admin: bool,
+    edits: bool,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -44,21 +44,12 @@ struct YearQuery {
     flash: Flash,
 }
 
-fn settings_allowed(role: Role) -> Result<(), PageError> {
-    if matches!(role, Role::Admin | Role::CommandCentre) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("只有管理员和指挥中心可以修改设置".into()).into())
-    }
-}
-
 async fn calendar(
     State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
     Query(q): Query<YearQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
-    settings_allowed(p.actor.role)?;
     let this_year: i32 = state.clock().today().to_string()[..4]
         .parse()
         .unwrap_or(2026);
@@ -66,7 +57,7 @@ async fn calendar(
         .year
         .filter(|y| (2000..=2100).contains(y))
         .unwrap_or(this_year);
-    let days = deadlines::days(&state, Some(year))
+    let days = deadlines::days(&state, &p.actor, Some(year))
         .await?
         .into_iter()
         .map(|d| {
@@ -77,7 +68,7 @@ async fn calendar(
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = CalendarPage {
         style: crate::assets::STYLE_PATH.as_str(),
-        is_admin: p.actor.role == Role::Admin,
+        edits: p.can(Resource::Calendar, Verb::Write),
         chrome: Chrome::new(&p, csrf),
         year,
         days,

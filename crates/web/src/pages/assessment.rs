@@ -19,7 +19,7 @@ use shanzhi_app::assessment::{self as svc, EvaluationInput, RatingInput, UnitSco
 use shanzhi_app::cases::public_node;
 use shanzhi_app::period::last_month;
 use shanzhi_domain::assessment::{Weights, quarter_of};
-use shanzhi_domain::auth::Role;
+use shanzhi_app::policy::{Ask, Resource, Verb};
 use shanzhi_domain::region::Level;
 use std::net::SocketAddr;
 
@@ -143,7 +143,7 @@ async fn show(
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = AssessmentPage {
         district: a.code.chars().take(Level::District.code_len()).collect(),
-        sets_weights: matches!(p.actor.role, Role::Admin | Role::CommandCentre)
+        sets_weights: p.can(Resource::Setting, Verb::Write)
             && a.code.len() >= Level::District.code_len(),
         weights: WEIGHT_FIELDS
             .iter()
@@ -164,10 +164,7 @@ async fn show(
         month: a.month,
         heads,
         lines,
-        evaluates: matches!(
-            p.actor.role,
-            Role::Admin | Role::CommandCentre | Role::CommunityOfficer
-        ),
+        evaluates: p.can(Resource::Assessment, Verb::Write),
         notice: q.notice,
         error: q.error,
     };

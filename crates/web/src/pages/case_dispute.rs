@@ -63,7 +63,7 @@ pub async fn panel(
     if !is_dispute {
         return Ok(None);
     }
-    let d = disputes::detail(state, case.id).await?;
+    let d = disputes::detail(state, actor, case.id).await?;
     let facts = DisputeFacts {
         dispute: true,
         stage: case.stage,

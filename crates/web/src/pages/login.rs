@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 
 pub fn router() -> Router<WebState> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/regions") }))
+        .route("/", get(home))
         .route("/login", get(form).post(submit))
         .route("/logout", post(logout))
 }
@@ -44,7 +44,7 @@ fn safe_next(next: Option<&str>) -> String {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
             n.to_owned()
         }
-        _ => "/regions".to_owned(),
+        _ => "/".to_owned(),
     }
 }
 
@@ -63,6 +63,11 @@ async fn form(
         demo: &state.settings().demo_logins,
     };
     (jar, render(&page))
+}
+
+/// The site's root: the first section the account's role opens.
+async fn home(crate::auth::PageUser(p): crate::auth::PageUser) -> Redirect {
+    Redirect::to(super::home_of(&p))
 }
 
 #[derive(Deserialize)]

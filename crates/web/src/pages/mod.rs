@@ -36,7 +36,7 @@ use axum::Router;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use shanzhi_app::AppError;
-use shanzhi_domain::auth::Role;
+use shanzhi_app::policy::{Ask, Reach, Resource, Verb};
 
 pub fn router() -> Router<WebState> {
     login::router()
@@ -73,16 +73,51 @@ pub struct Chrome {
     pub role: &'static str,
     /// Token for the forms on the page (logout included).
     pub csrf: String,
-    /// May open the settings pages.
-    pub settings: bool,
-    /// May read the audit trail.
-    pub admin: bool,
-    /// The live-feed script.
-    pub live_js: &'static str,
-    /// Works the community's participation desk (群众参与).
-    pub participation: bool,
-    /// A member's own page (我的积分).
-    pub member: bool,
+    /// The sections the account's role may open, as (link, name).
+    pub links: Vec<(&'static str, &'static str)>,
+    /// May import 12345 exports.
+    pub imports_hotline: bool,
+    /// The live-feed script, for roles that follow cases.
+    pub live_js: Option<&'static str>,
+}
+
+/// The sections of the site: (link, name, whether the caller's role opens it). The policy
+/// decides; a member's own page and the community's desk are the two reaches of participation.
+fn sections(p: &Principal) -> Vec<(&'static str, &'static str)> {
+    let own = p.may(Resource::Participation, Verb::List).ok();
+    [
+        ("/dashboard", "大屏", p.can(Resource::Figures, Verb::Read)),
+        ("/regions", "区域", p.can(Resource::Region, Verb::List)),
+        ("/cases", "事件", p.can(Resource::Case, Verb::List)),
+        ("/registers", "四册", p.can(Resource::GridFacts, Verb::List)),
+        (
+            "/people",
+            "职责人员",
+            p.may(Resource::Resident, Verb::List).ok() == Some(Reach::Duty),
+        ),
+        ("/patrol", "巡查", p.can(Resource::Patrol, Verb::List)),
+        ("/assessment", "考评", p.can(Resource::Assessment, Verb::Read)),
+        (
+            "/participation",
+            "群众参与",
+            own.is_some_and(|r| r != Reach::Own),
+        ),
+        ("/surveys", "问卷", p.can(Resource::Consultation, Verb::List)),
+        ("/topics", "议事", p.can(Resource::Consultation, Verb::List)),
+        ("/me", "我的积分", own == Some(Reach::Own)),
+        ("/admin/calendar", "设置", p.can(Resource::Calendar, Verb::Write)),
+        ("/admin/policy", "权限", p.can(Resource::Duty, Verb::Read)),
+        ("/admin/audit", "审计", p.can(Resource::Audit, Verb::List)),
+    ]
+    .into_iter()
+    .filter(|(_, _, open)| *open)
+    .map(|(href, name, _)| (href, name))
+    .collect()
+}
+
+/// Where an account lands after logging in: the first section its role opens.
+pub(crate) fn home_of(p: &Principal) -> &'static str {
+    sections(p).first().map_or("/login", |(href, _)| href)
 }
 
 impl Chrome {
@@ -91,11 +126,11 @@ impl Chrome {
             user: p.account.display_name.clone(),
             role: p.actor.role.label(),
             csrf,
-            settings: matches!(p.actor.role, Role::Admin | Role::CommandCentre),
-            admin: p.actor.role == Role::Admin,
-            live_js: crate::assets::LIVE_PATH.as_str(),
-            participation: p.actor.role.acts_for_residents(),
-            member: p.actor.role == Role::Volunteer,
+            links: sections(p),
+            imports_hotline: p.can(Resource::Hotline, Verb::Write),
+            live_js: p
+                .can(Resource::Case, Verb::List)
+                .then(|| crate::assets::LIVE_PATH.as_str()),
         }
     }
 }
@@ -214,14 +249,6 @@ pub async fn not_found(uri: Uri) -> Response {
     } else {
         PageError::App(AppError::NotFound("页面不存在".into())).into_response()
     }
-}
-
-/// Which roles may see the management forms at all (the services re-check every action).
-fn may_manage_some(role: Role) -> bool {
-    matches!(
-        role,
-        Role::Admin | Role::CommandCentre | Role::CommunityOfficer | Role::GridLeader
-    )
 }
 
 /// Beijing time, minutes.

@@ -16,7 +16,6 @@ use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
-use shanzhi_app::AppError;
 use shanzhi_app::members::{self, ListKind, ListingInput, Registration, ServiceInput, UnitInput};
 use shanzhi_app::members::{ListingRow, MemberRow, ServiceRow, UnitRow};
 use shanzhi_app::opinions::OpinionRow;
@@ -25,7 +24,7 @@ use shanzhi_app::points::{self, ItemInput, RedeemInput};
 use shanzhi_app::points::{ItemRow, PostingRow, Reconciliation, StatementRow};
 use shanzhi_app::wishes::{self, Acting, WishStep, WishView};
 use shanzhi_domain::auth::Actor;
-use shanzhi_domain::auth::Role;
+use shanzhi_app::policy::{Ask, Reach, Resource, Verb};
 use shanzhi_domain::participation::{
     MemberKind, OpinionStatus, PostingKind, ServiceCategory, ServiceStage, Standing, WishStage,
 };
@@ -139,10 +138,9 @@ async fn me(
     jar: CookieJar,
     Query(flash): Query<Flash>,
 ) -> Result<(CookieJar, Response), PageError> {
-    if p.actor.role != Role::Volunteer {
-        return Err(
-            AppError::Forbidden("“我的积分”供党员志愿者使用；社区请用“群众参与”".into()).into(),
-        );
+    if p.may(Resource::Participation, Verb::Read)? != Reach::Own {
+        // “我的积分” is a member's own page; staff work the community's desk.
+        return Ok((jar, axum::response::IntoResponse::into_response(Redirect::to("/participation"))));
     }
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let member = members::own(&state, &p).await?;
@@ -256,7 +254,7 @@ async fn declare(
     PageUser(p): PageUser,
     CsrfForm(f): CsrfForm<ServiceForm>,
 ) -> Result<Redirect, PageError> {
-    let to = if p.actor.role == Role::Volunteer {
+    let to = if p.may(Resource::Participation, Verb::Write)? == Reach::Own {
         "/me".to_owned()
     } else {
         "/participation".to_owned()
@@ -448,9 +446,6 @@ async fn desk(
     jar: CookieJar,
     Query(q): Query<DeskQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
-    if !p.actor.role.acts_for_residents() {
-        return Err(AppError::Forbidden("群众参与由社区和网格办理".into()).into());
-    }
     let asked = q
         .node
         .clone()
@@ -466,9 +461,13 @@ async fn desk(
     shanzhi_app::regions::visible(&state, &p.actor, &seen).await?;
     let code = community.code.clone();
     let year: i32 = members::this_year(state.clock().today());
-    let runs = p.actor.role.runs_participation();
+    let runs = p.can(Resource::ParticipationDesk, Verb::Write);
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
-    let report = members::year_report(&state, &p.actor, &seen, year).await?;
+    let report = if p.can(Resource::ParticipationDesk, Verb::Export) {
+        members::year_report(&state, &p.actor, &seen, year).await?
+    } else {
+        Vec::new()
+    };
     let page = DeskPage {
         style: STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
@@ -500,7 +499,7 @@ async fn desk(
         wishes: matched(
             &state,
             &p.actor,
-            wishes::list(&state, &p.actor, &seen, None).await?,
+            wishes::list(&state, &p, &seen, None).await?,
         )
         .await?,
         items: if p.actor.sees(&code) {

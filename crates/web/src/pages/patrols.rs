@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use shanzhi_app::policy::{Ask, Resource, Verb};
 use shanzhi_app::patrols::{self as svc, FixInput, GridDay, NoteInput, TrackSummary};
 use shanzhi_app::patrols::{NoteRow, PatrolRow};
 use shanzhi_app::period::Period;
@@ -76,7 +77,7 @@ async fn mine(
     jar: CookieJar,
     Query(q): Query<Notice>,
 ) -> Result<(CookieJar, Response), PageError> {
-    if !p.actor.role.patrols() {
+    if !p.can(Resource::Patrol, Verb::Write) {
         return Ok((jar, Redirect::to("/patrols").into_response()));
     }
     if let Some(running) = svc::current(&state, &p.account).await? {
@@ -334,7 +335,7 @@ async fn coverage(
         missed: rows.iter().map(|r| r.missed).sum(),
         rows,
         patrols: patrols.iter().map(PatrolLine::of).collect(),
-        patrols_self: p.actor.role.patrols(),
+        patrols_self: p.can(Resource::Patrol, Verb::Write),
     };
     Ok((jar, render(&view)))
 }

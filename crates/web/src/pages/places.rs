@@ -1,6 +1,6 @@
 //! A key place's page (重点场所): what is known of it and its inspections, with the inspection form.
 
-use super::registers::{Notice, back, keeper};
+use super::registers::{Notice, back};
 use super::{Chrome, PageError, render};
 use crate::WebState;
 use crate::auth::{CsrfForm, PageUser, csrf_token};
@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
+use shanzhi_app::policy::{Ask, Resource, Verb};
 use shanzhi_app::registers::places::{self as svc, InspectionInput};
 use shanzhi_app::registers::places::{InspectionRow, PlaceRow};
 use shanzhi_domain::register::vocab::VisitPurpose;
@@ -42,10 +43,10 @@ async fn show(
     Path(id): Path<i64>,
     Query(q): Query<Notice>,
 ) -> Result<(CookieJar, Response), PageError> {
-    let place = svc::visible(&state, keeper(&p), id).await?;
-    let inspections = svc::inspections(&state, keeper(&p), id).await?;
+    let place = svc::visible(&state, &p, id).await?;
+    let inspections = svc::inspections(&state, &p, id).await?;
     let visits = super::visits::lines(
-        shanzhi_app::visits::history(&state, keeper(&p), shanzhi_app::visits::Visited::Place(id))
+        shanzhi_app::visits::history(&state, &p, shanzhi_app::visits::Visited::Place(id))
             .await?,
     );
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
@@ -56,7 +57,7 @@ async fn show(
         risk: place.risk.label(),
         place,
         inspections,
-        keeps: p.actor.role.keeps_registers(),
+        keeps: p.can(Resource::Place, Verb::Write),
         notice: q.notice,
         error: q.error,
         visits,
@@ -72,7 +73,7 @@ async fn inspect(
     Path(id): Path<i64>,
     CsrfForm(i): CsrfForm<InspectionInput>,
 ) -> Result<Redirect, PageError> {
-    let result = svc::inspect(&state, keeper(&p), id, &i)
+    let result = svc::inspect(&state, &p, id, &i)
         .await
         .map(|_| "已记录检查".to_owned());
     back(&format!("/places/{id}"), result)

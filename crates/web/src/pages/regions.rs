@@ -3,7 +3,7 @@
 //! forms to add, rename and retire nodes.
 
 use super::map::{child_shapes, svg};
-use super::{Chrome, Flash, PageError, beijing, may_manage_some, render, url_encode};
+use super::{Chrome, Flash, PageError, beijing, render, url_encode};
 use crate::WebState;
 use crate::auth::{CsrfForm, PageUser, csrf_token};
 use askama::Template;
@@ -13,6 +13,7 @@ use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use shanzhi_app::policy::{Ask, Resource, Verb};
 use shanzhi_app::AppError;
 use shanzhi_app::regions::NodeRow;
 use shanzhi_app::regions::{self as svc, CreateNode, UpdateNode};
@@ -227,7 +228,7 @@ async fn show(
     let level = row.level();
     let add = level.child().filter(|child| {
         row.retired_at.is_none()
-            && may_manage_some(p.actor.role)
+            && p.can(Resource::Region, Verb::Write)
             && p.actor.may_manage_node(&format!("{code}001"), *child)
     });
     let add = add.map(|child| AddChild {

@@ -4,7 +4,7 @@
 use super::{Chrome, PageError, render, url_encode};
 use crate::WebState;
 use crate::api::registers::{export_for, start_import, template_for};
-use crate::auth::{CsrfForm, CsrfMultipart, PageUser, Principal, csrf_token};
+use crate::auth::{CsrfForm, CsrfMultipart, PageUser, csrf_token};
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use shanzhi_app::AppError;
-use shanzhi_app::registers::Keeper;
+use shanzhi_app::policy::{Ask, Resource, Verb};
 use shanzhi_app::registers::grids::{self, GridRegister, StaffInput};
 use shanzhi_app::registers::grids::{GridFacts, StaffRow};
 use shanzhi_app::registers::import::{MappedColumn, Phase, Upload};
@@ -44,9 +44,6 @@ pub fn router() -> Router<WebState> {
         .layer(DefaultBodyLimit::disable())
 }
 
-pub(super) fn keeper(p: &Principal) -> Keeper<'_> {
-    Keeper::of(p)
-}
 
 /// Every problem of a refused entry, one line: `公民身份号码：…；联系电话：…`.
 pub(super) fn problem_text(e: &AppError) -> String {
@@ -163,7 +160,7 @@ async fn show(
     Path(code): Path<String>,
     Query(q): Query<ShowQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
-    let k = keeper(&p);
+    let k = &p;
     let summary = grids::summary(&state, k, &code).await?;
     let tab = q
         .tab
@@ -174,7 +171,7 @@ async fn show(
     let mut next_after = None;
     let mut staff = Vec::new();
     let mut places_list = Vec::new();
-    let tag_kinds = svc::tag_kinds(&state).await?;
+    let tag_kinds = svc::listable_tags(&state, &p).await?;
     match tab.as_str() {
         "residents" => {
             let found = svc::search(
@@ -188,6 +185,8 @@ async fn show(
                     household: None,
                     after: q.after,
                     limit: Some(50),
+                    case: None,
+                    visit: None,
                 },
             )
             .await;
@@ -272,7 +271,7 @@ async fn show(
         tab,
         tabs: TABS.to_vec(),
         is_grid,
-        keeps: p.actor.role.keeps_registers(),
+        keeps: p.can(Resource::Resident, Verb::Write),
         notice: q.notice,
         error: q.error,
         statuses,
@@ -340,7 +339,7 @@ async fn save_facts(
         })
     })();
     let result = match parsed {
-        Ok(facts) => grids::put_facts(&state, keeper(&p), &code, &facts)
+        Ok(facts) => grids::put_facts(&state, &p, &code, &facts)
             .await
             .map(|()| "已保存".to_owned()),
         Err(e) => Err(e),
@@ -390,7 +389,7 @@ async fn add_staff(
         },
         username: f.username,
     };
-    let result = grids::create_staff(&state, keeper(&p), &input)
+    let result = grids::create_staff(&state, &p, &input)
         .await
         .map(|_| format!("已登记 {}", input.name.trim()));
     back(&format!("/registers/{code}?tab=staff"), result)
@@ -439,7 +438,7 @@ async fn add_place(
         risk: f.risk,
         note: f.note,
     };
-    let result = places::create(&state, keeper(&p), &input)
+    let result = places::create(&state, &p, &input)
         .await
         .map(|_| format!("已登记 {}", input.name.trim()));
     back(&to, result)
@@ -471,8 +470,7 @@ async fn household_form(
     Path(code): Path<String>,
     Query(q): Query<Notice>,
 ) -> Result<(CookieJar, Response), PageError> {
-    keeper(&p).must_keep()?;
-    let summary = grids::summary(&state, keeper(&p), &code).await?;
+    let summary = grids::summary(&state, &p, &code).await?;
     let tag_kinds = svc::tag_kinds(&state).await?;
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = HouseholdPage {
@@ -558,11 +556,11 @@ async fn add_household(
         note: String::new(),
         members: vec![f.head.into_member()],
     };
-    match svc::create_household(&state, keeper(&p), &input).await {
+    match svc::create_household(&state, &p, &input).await {
         Ok(household) => {
             let head = svc::search(
                 &state,
-                keeper(&p),
+                &p,
                 &SearchQuery {
                     household: Some(household),
                     ..SearchQuery::default()

@@ -2,7 +2,7 @@
 //! edits, new members, moves and audited reveals as forms.
 
 use super::cases::RevealPage;
-use super::registers::{MemberForm, back, keeper};
+use super::registers::{MemberForm, back};
 use super::{Chrome, PageError, render};
 use crate::WebState;
 use crate::auth::{CsrfForm, PageUser, csrf_token};
@@ -14,6 +14,8 @@ use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use shanzhi_app::AppError;
+use shanzhi_app::policy::{Ask, Resource, Verb};
+use shanzhi_app::registers::reads::Purpose;
 use shanzhi_app::registers::residents::TagKindRow;
 use shanzhi_app::registers::residents::{
     self as svc, Address, PersonDetail, PersonEdit, RevealField,
@@ -79,16 +81,25 @@ async fn show(
     Path(id): Path<i64>,
     Query(q): Query<PersonQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
-    let d = svc::detail(&state, keeper(&p), id).await?;
+    let why = Purpose {
+        case: None,
+        visit: q.visit,
+    };
+    let d = svc::detail(&state, &p, id, &why).await?;
     let tag_kinds = svc::tag_kinds(&state).await?;
-    let visits = super::visits::lines(
-        shanzhi_app::visits::history(
-            &state,
-            keeper(&p),
-            shanzhi_app::visits::Visited::Household(d.person.household_id),
+    // Departments see the person, not the household's visits.
+    let visits = if p.can(Resource::Visit, Verb::List) {
+        super::visits::lines(
+            shanzhi_app::visits::history(
+                &state,
+                &p,
+                shanzhi_app::visits::Visited::Household(d.person.household_id),
+            )
+            .await?,
         )
-        .await?,
-    );
+    } else {
+        Vec::new()
+    };
     let level = |a: Attention| a.label();
     let tags_text = d
         .tags
@@ -126,8 +137,8 @@ async fn show(
         chrome: Chrome::new(&p, csrf),
         notice: q.notice,
         error: q.error,
-        keeps: p.actor.role.keeps_registers(),
-        may_reveal: p.actor.role.may_reveal_personal(),
+        keeps: p.can(Resource::Resident, Verb::Write),
+        may_reveal: p.can(Resource::PersonalNumbers, Verb::Reveal),
         sex: d
             .person
             .sex
@@ -160,7 +171,7 @@ async fn edit(
     Path(id): Path<i64>,
     CsrfForm(e): CsrfForm<PersonEdit>,
 ) -> Result<Redirect, PageError> {
-    let result = svc::update_person(&state, keeper(&p), id, &e)
+    let result = svc::update_person(&state, &p, id, &e)
         .await
         .map(|()| "已保存".to_owned());
     back(&format!("/residents/{id}"), result)
@@ -178,7 +189,7 @@ async fn reveal(
         "phone" => (RevealField::Phone, "联系电话"),
         _ => return Err(AppError::not_found().into()),
     };
-    let value = svc::reveal(&state, keeper(&p), id, which).await?;
+    let value = svc::reveal(&state, &p, id, which).await?;
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = RevealPage {
         style: crate::assets::STYLE_PATH.as_str(),
@@ -196,9 +207,9 @@ async fn add_member(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<MemberForm>,
 ) -> Result<Redirect, PageError> {
-    let person = svc::visible_person(&state, keeper(&p), id).await?;
+    let person = svc::visible_person(&state, &p, id).await?;
     let name = f.name.trim().to_owned();
-    let result = svc::add_member(&state, keeper(&p), person.household_id, &f.into_member())
+    let result = svc::add_member(&state, &p, person.household_id, &f.into_member())
         .await
         .map(|_| format!("已添加 {name}"));
     back(&format!("/residents/{id}"), result)
@@ -223,7 +234,7 @@ async fn move_household(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<MoveForm>,
 ) -> Result<Redirect, PageError> {
-    let person = svc::visible_person(&state, keeper(&p), id).await?;
+    let person = svc::visible_person(&state, &p, id).await?;
     let to = Address {
         grid: f.grid,
         building: f.building,
@@ -232,7 +243,7 @@ async fn move_household(
         floor: f.floor.trim().parse().ok(),
         room: f.room,
     };
-    let result = svc::move_household(&state, keeper(&p), person.household_id, &to)
+    let result = svc::move_household(&state, &p, person.household_id, &to)
         .await
         .map(|()| "已迁至新住址，原住址已记入历史".to_owned());
     back(&format!("/residents/{id}"), result)

@@ -13,7 +13,6 @@ use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
-use shanzhi_app::registers::Keeper;
 use shanzhi_app::visits::{self as svc, VisitInput};
 use shanzhi_app::visits::{ChangeRow, DueRow, VisitRow, Visited};
 use shanzhi_domain::case::Day;
@@ -95,7 +94,7 @@ async fn visit_household(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<VisitForm>,
 ) -> Result<Redirect, PageError> {
-    let k = Keeper::of(&p);
+    let k = &p;
     let person = shanzhi_app::registers::residents::visible_person(&state, k, id).await?;
     match svc::record(&state, k, &f.input(Visited::Household(person.household_id))).await {
         Ok(v) => back(
@@ -112,7 +111,7 @@ async fn visit_place(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<VisitForm>,
 ) -> Result<Redirect, PageError> {
-    let result = svc::record(&state, Keeper::of(&p), &f.input(Visited::Place(id)))
+    let result = svc::record(&state, &p, &f.input(Visited::Place(id)))
         .await
         .map(|_| "已记录走访".to_owned());
     back(&format!("/places/{id}"), result)
@@ -156,7 +155,7 @@ async fn due(
 ) -> Result<(CookieJar, Response), PageError> {
     let code = p.node_or_own(q.node.as_deref())?;
     let node = shanzhi_app::regions::visible(&state, &p.actor, &code).await?;
-    let rows = svc::due(&state, Keeper::of(&p), &node.code, DUE_LIMIT).await?;
+    let rows = svc::due(&state, &p, &node.code, DUE_LIMIT).await?;
     let mut summary: BTreeMap<(String, String), usize> = BTreeMap::new();
     for r in &rows {
         let carer = r.carer_name.clone().unwrap_or_else(|| "网格员".into());
