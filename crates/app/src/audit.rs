@@ -72,7 +72,14 @@ pub async fn record_alone(
     node_code: Option<&str>,
     detail: serde_json::Value,
 ) -> Result<(), AppError> {
-    let item = entry(state.now_ms(), &Actor::of(p), action, target, node_code, detail);
+    let item = entry(
+        state.now_ms(),
+        &Actor::of(p),
+        action,
+        target,
+        node_code,
+        detail,
+    );
     let mut tx = state.store().begin().await?;
     record(&mut tx, &[item]).await?;
     tx.commit().await?;

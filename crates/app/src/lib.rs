@@ -16,6 +16,7 @@ pub mod dashboard;
 pub mod deadlines;
 pub mod demo;
 pub mod disputes;
+pub mod duties;
 mod error;
 pub mod fields;
 pub mod hotline;

@@ -57,7 +57,9 @@ pub(crate) fn sealed_phone(state: &App, phone: &str) -> Result<SealedValue, AppE
 
 /// Refuses everyone but the community's participation desk.
 fn runs(actor: &Actor) -> Result<(), AppError> {
-    actor.may(Resource::ParticipationDesk, Verb::Write).map(drop)
+    actor
+        .may(Resource::ParticipationDesk, Verb::Write)
+        .map(drop)
 }
 
 fn conflict(e: StoreError, message: &str) -> AppError {

@@ -2,10 +2,10 @@
 //! and outgoing webhooks (an outbox written with the change, delivered by a worker with
 //! HMAC-SHA256 signatures and retries).
 
+use crate::policy::{self, Reach, Resource, Verb};
 use crate::{App, AppError};
 use hmac::{Hmac, Mac};
 use shanzhi_domain::auth::Actor;
-use crate::policy::{self, Reach, Resource, Verb};
 use shanzhi_domain::case::Stage;
 use shanzhi_domain::notify::{retry_delay_ms, signed_text};
 use shanzhi_store::Tx;

@@ -19,7 +19,6 @@ use shanzhi_store::regions as region_store;
 /// The demo district's Open311 key (printed on start-up and in the README, demo mode only).
 pub const DEMO_KEY: &str = "sz311-demo-450802-gangbei";
 
-
 /// A newly registered client with its key (shown once).
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct IssuedKey {

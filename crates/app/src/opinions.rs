@@ -3,10 +3,10 @@
 //! answers it, or turns it into a case — and the resident reads the outcome with the code.
 
 use crate::auth::Principal;
-use crate::policy::{Ask, Resource, Verb};
 use crate::cases::{self as cases_svc, ReportInput};
 use crate::fields::{optional, text};
 use crate::members::{community_of, sealed_phone};
+use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError};
 use shanzhi_domain::auth::{Actor, Role};
 use shanzhi_domain::participation::OpinionStatus;

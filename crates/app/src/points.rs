@@ -5,8 +5,8 @@
 
 use crate::auth::Principal;
 use crate::fields::text;
-use crate::policy::{Ask, Reach, Resource, Verb};
 use crate::members::{self, anywhere, community_of};
+use crate::policy::{Ask, Reach, Resource, Verb};
 use crate::{App, AppError};
 use shanzhi_domain::auth::Actor;
 use shanzhi_domain::participation::points::{self as rules, MAX_POSTING};

@@ -14,7 +14,9 @@ use crate::auth::Principal;
 use shanzhi_domain::auth::{Actor, Role};
 
 /// A kind of record the policy speaks about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Resource {
     /// 事件: cases with their timeline, deadlines, requests, mediation and summonses.
@@ -160,7 +162,9 @@ impl Resource {
 }
 
 /// What is done with a record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Verb {
     /// Lists or searches.
@@ -177,7 +181,13 @@ pub enum Verb {
 
 impl Verb {
     /// Every verb, in table order.
-    pub const ALL: [Verb; 5] = [Verb::List, Verb::Read, Verb::Write, Verb::Reveal, Verb::Export];
+    pub const ALL: [Verb; 5] = [
+        Verb::List,
+        Verb::Read,
+        Verb::Write,
+        Verb::Reveal,
+        Verb::Export,
+    ];
 
     /// Chinese name, as the refusal says it.
     pub fn label(self) -> &'static str {
@@ -203,7 +213,9 @@ impl Verb {
 }
 
 /// How far a grant reaches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Reach {
     /// The account's node and everything below it (deployment-wide for an unbound account).
@@ -307,7 +319,12 @@ pub const GRANTS: &[Grant] = {
         g(CommunityOfficer, R::Photo, LRW, Subtree),
         g(CommunityOfficer, R::Resident, LRWX, Subtree),
         g(CommunityOfficer, R::SensitiveTag, LR, Subtree),
-        g(CommunityOfficer, R::PersonalNumbers, &[Reveal, Export], Subtree),
+        g(
+            CommunityOfficer,
+            R::PersonalNumbers,
+            &[Reveal, Export],
+            Subtree,
+        ),
         g(CommunityOfficer, R::Place, LRWX, Subtree),
         g(CommunityOfficer, R::Staff, LRW, Subtree),
         g(CommunityOfficer, R::GridFacts, LRW, Subtree),
@@ -432,7 +449,7 @@ impl Ask for Principal {
 
 /// What `role` may do to `r`, as the table writes it: the verbs (列 list, 看 read, 改 write,
 /// 明 reveal, 导 export) and, when not the subtree, the reach; empty for nothing.
-fn cell(role: Role, r: Resource) -> String {
+pub fn cell(role: Role, r: Resource) -> String {
     GRANTS
         .iter()
         .filter(|g| g.role == role && g.resource == r)
@@ -563,6 +580,16 @@ mod tests {
             .filter(|r| allows(*r, Resource::PersonalNumbers, Export))
             .collect();
         assert_eq!(exporters, [Role::CommunityOfficer]);
+    }
+
+    #[test]
+    fn the_readme_shows_the_policy_as_it_is() {
+        let readme = include_str!("../../../README.md");
+        assert!(
+            readme.contains(&markdown_table()),
+            "README.md's policy table is out of date; paste in policy::markdown_table():\n{}",
+            markdown_table()
+        );
     }
 
     #[test]

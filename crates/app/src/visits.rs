@@ -3,9 +3,9 @@
 //! visit are recorded with it; the residents due a visit are listed per grid and carer.
 
 use crate::audit;
+use crate::policy::{Ask, Resource, Verb};
 use crate::registers::sight::Sight;
 use crate::registers::{places, residents};
-use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError, Principal};
 use shanzhi_domain::case::Day;
 use shanzhi_domain::patrol::{VISIT_BACKDATE_DAYS, next_due};

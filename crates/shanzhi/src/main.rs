@@ -134,10 +134,10 @@ enum UserAction {
         /// Real name.
         #[arg(long)]
         name: String,
-        /// Role: admin, command_centre, community_officer, grid_leader, grid_worker, department_handler, volunteer.
+        /// Role: admin, security_admin, audit_admin, command_centre, community_officer, grid_leader, grid_worker, department_handler, volunteer.
         #[arg(long)]
         role: String,
-        /// Bound node code (omit only for a deployment-wide admin).
+        /// Bound node code (omit for a deployment-wide administrator).
         #[arg(long)]
         node: Option<String>,
         /// Department id (department handlers).

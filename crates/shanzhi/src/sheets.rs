@@ -53,7 +53,8 @@ pub async fn import(state: &App, job: ImportJob) -> anyhow::Result<Report> {
     };
     let report = match job.register.as_str() {
         "residents" => {
-            resident_sheet::import(state, &p, &upload, &job.mapping, job.check_only, &progress).await
+            resident_sheet::import(state, &p, &upload, &job.mapping, job.check_only, &progress)
+                .await
         }
         "places" => {
             places::import(state, &p, &upload, &job.mapping, job.check_only, &progress).await

@@ -334,7 +334,16 @@ pub async fn remove_tag(ex: &mut impl Exec, person_id: i64, tag: &str) -> Result
 }
 
 /// A configurable attention tag kind.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    sqlx::FromRow,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
 pub struct TagKindRow {
     /// Code.
     pub code: String,
@@ -355,7 +364,16 @@ pub async fn tag_kinds(ex: &mut impl Exec) -> Result<Vec<TagKindRow>, StoreError
 }
 
 /// A person as lists and pages show them: masked, with where they live.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    sqlx::FromRow,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
 pub struct PersonRow {
     /// Id.
     pub id: i64,
@@ -472,7 +490,9 @@ pub async fn search(
         if tags.is_empty() {
             q.push(" AND 1 = 0");
         } else {
-            q.push(" AND EXISTS (SELECT 1 FROM person_tags t WHERE t.person_id = p.id AND t.tag IN");
+            q.push(
+                " AND EXISTS (SELECT 1 FROM person_tags t WHERE t.person_id = p.id AND t.tag IN",
+            );
             q.push_list("", tags.iter().cloned());
             q.push(")");
         }
@@ -509,7 +529,16 @@ pub async fn get(ex: &mut impl Exec, id: i64) -> Result<Option<PersonRow>, Store
 }
 
 /// A tag on a person, as shown.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    sqlx::FromRow,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
 pub struct PersonTagRow {
     /// The person.
     pub person_id: i64,
@@ -634,7 +663,16 @@ pub async fn update_person(
 }
 
 /// A household and where it lives.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    sqlx::FromRow,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
 pub struct HouseholdRow {
     /// Id.
     pub id: i64,
@@ -710,7 +748,16 @@ pub async fn move_household(
 }
 
 /// A past address of a household.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    sqlx::FromRow,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
 pub struct MoveRow {
     /// When (ms).
     pub at: i64,

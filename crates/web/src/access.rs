@@ -46,7 +46,7 @@ impl Guard {
     }
 
     /// The first resource the guard names, for refusals and the audit trail.
-    fn resource(self) -> Option<(Resource, Verb)> {
+    pub fn resource(self) -> Option<(Resource, Verb)> {
         match self {
             Guard::Needs(r, v) => Some((r, v)),
             Guard::Any(all) => all.first().copied(),
@@ -94,36 +94,72 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/api/v1/accounts", Needs(R::Account, List)),
     r("POST", "/api/v1/accounts", Needs(R::Account, Write)),
     r("PUT", "/api/v1/accounts/{username}/password", Signed),
-    r("PUT", "/api/v1/accounts/{username}/role", Needs(R::Grant, Write)),
+    r(
+        "PUT",
+        "/api/v1/accounts/{username}/role",
+        Needs(R::Grant, Write),
+    ),
     r("GET", "/api/v1/departments", Needs(R::Department, List)),
     r("POST", "/api/v1/departments", Needs(R::Department, Write)),
     r("GET", "/api/v1/assessment", Needs(R::Assessment, Read)),
-    r("GET", "/api/v1/assessment/units", Needs(R::Assessment, Read)),
-    r("PUT", "/api/v1/assessment/workers/{account}", Needs(R::Assessment, Write)),
+    r(
+        "GET",
+        "/api/v1/assessment/units",
+        Needs(R::Assessment, Read),
+    ),
+    r(
+        "PUT",
+        "/api/v1/assessment/workers/{account}",
+        Needs(R::Assessment, Write),
+    ),
     r(
         "GET",
         "/api/v1/assessment/weights",
         Guard::Any(&[(R::Setting, Read), (R::Assessment, Read)]),
     ),
-    r("PUT", "/api/v1/assessment/weights", Needs(R::Setting, Write)),
+    r(
+        "PUT",
+        "/api/v1/assessment/weights",
+        Needs(R::Setting, Write),
+    ),
     r("GET", "/api/v1/audit", Needs(R::Audit, List)),
     r("POST", "/api/v1/audit/verify", Needs(R::Audit, Read)),
     r("GET", "/api/v1/calendar", Needs(R::Calendar, Read)),
     r("PUT", "/api/v1/calendar/{day}", Needs(R::Calendar, Write)),
-    r("DELETE", "/api/v1/calendar/{day}", Needs(R::Calendar, Write)),
+    r(
+        "DELETE",
+        "/api/v1/calendar/{day}",
+        Needs(R::Calendar, Write),
+    ),
     r("GET", "/api/v1/cases", Needs(R::Case, List)),
     r("POST", "/api/v1/cases", Needs(R::Case, Write)),
     r("GET", "/api/v1/cases/{id}", Needs(R::Case, Read)),
     r("POST", "/api/v1/cases/{id}/actions", Needs(R::Case, Write)),
     r("GET", "/api/v1/cases/{id}/dispute", Needs(R::Case, Read)),
     r("PUT", "/api/v1/cases/{id}/dispute", Needs(R::Case, Write)),
-    r("POST", "/api/v1/cases/{id}/dispute/followups", Needs(R::Case, Write)),
-    r("POST", "/api/v1/cases/{id}/dispute/outcome", Needs(R::Case, Write)),
-    r("POST", "/api/v1/cases/{id}/dispute/sessions", Needs(R::Case, Write)),
+    r(
+        "POST",
+        "/api/v1/cases/{id}/dispute/followups",
+        Needs(R::Case, Write),
+    ),
+    r(
+        "POST",
+        "/api/v1/cases/{id}/dispute/outcome",
+        Needs(R::Case, Write),
+    ),
+    r(
+        "POST",
+        "/api/v1/cases/{id}/dispute/sessions",
+        Needs(R::Case, Write),
+    ),
     r("GET", "/api/v1/cases/{id}/duplicates", Needs(R::Case, Read)),
     r("GET", "/api/v1/cases/{id}/photos", Needs(R::Photo, List)),
     r("POST", "/api/v1/cases/{id}/photos", Needs(R::Photo, Write)),
-    r("GET", "/api/v1/cases/{id}/photos/{photo_id}", Needs(R::Photo, Read)),
+    r(
+        "GET",
+        "/api/v1/cases/{id}/photos/{photo_id}",
+        Needs(R::Photo, Read),
+    ),
     r(
         "POST",
         "/api/v1/cases/{id}/reporter-phone",
@@ -148,13 +184,25 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/api/v1/hotline/import", Needs(R::Hotline, Write)),
     r("GET", "/api/v1/categories", Needs(R::Category, List)),
     r("GET", "/api/v1/dashboard", Needs(R::Figures, Read)),
-    r("GET", "/api/v1/disputes/success-rate", Needs(R::Figures, Read)),
+    r(
+        "GET",
+        "/api/v1/disputes/success-rate",
+        Needs(R::Figures, Read),
+    ),
     r("GET", "/api/v1/patrol-coverage", Needs(R::Figures, Read)),
     r("GET", "/api/v1/summons/responses", Needs(R::Figures, Read)),
     r("GET", "/api/v1/reports/monthly", Needs(R::Figures, Export)),
     r("POST", "/api/v1/households", Needs(R::Resident, Write)),
-    r("POST", "/api/v1/households/{id}/members", Needs(R::Resident, Write)),
-    r("POST", "/api/v1/households/{id}/move", Needs(R::Resident, Write)),
+    r(
+        "POST",
+        "/api/v1/households/{id}/members",
+        Needs(R::Resident, Write),
+    ),
+    r(
+        "POST",
+        "/api/v1/households/{id}/move",
+        Needs(R::Resident, Write),
+    ),
     r("GET", "/api/v1/residents", Needs(R::Resident, List)),
     r("GET", "/api/v1/residents/{id}", Needs(R::Resident, Read)),
     r("PUT", "/api/v1/residents/{id}", Needs(R::Resident, Write)),
@@ -166,22 +214,54 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/api/v1/places", Needs(R::Place, List)),
     r("POST", "/api/v1/places", Needs(R::Place, Write)),
     r("GET", "/api/v1/places/{id}", Needs(R::Place, Read)),
-    r("POST", "/api/v1/places/{id}/inspections", Needs(R::Place, Write)),
+    r(
+        "POST",
+        "/api/v1/places/{id}/inspections",
+        Needs(R::Place, Write),
+    ),
     r("GET", "/api/v1/staff", Needs(R::Staff, List)),
     r("POST", "/api/v1/staff", Needs(R::Staff, Write)),
-    r("POST", "/api/v1/staff/{id}/trainings", Needs(R::Staff, Write)),
+    r(
+        "POST",
+        "/api/v1/staff/{id}/trainings",
+        Needs(R::Staff, Write),
+    ),
     r("GET", "/api/v1/registers/{code}", Needs(R::GridFacts, Read)),
-    r("PUT", "/api/v1/registers/{code}/facts", Needs(R::GridFacts, Write)),
-    r("GET", "/api/v1/registers/export/{register}", REGISTER_EXPORT),
-    r("POST", "/api/v1/registers/import/{register}", REGISTER_WRITE),
+    r(
+        "PUT",
+        "/api/v1/registers/{code}/facts",
+        Needs(R::GridFacts, Write),
+    ),
+    r(
+        "GET",
+        "/api/v1/registers/export/{register}",
+        REGISTER_EXPORT,
+    ),
+    r(
+        "POST",
+        "/api/v1/registers/import/{register}",
+        REGISTER_WRITE,
+    ),
     r("GET", "/api/v1/registers/imports/{job}", REGISTER_WRITE),
-    r("GET", "/api/v1/registers/templates/{register}", REGISTER_WRITE),
+    r(
+        "GET",
+        "/api/v1/registers/templates/{register}",
+        REGISTER_WRITE,
+    ),
     r("GET", "/api/v1/patrols", Needs(R::Patrol, List)),
     r("POST", "/api/v1/patrols", Needs(R::Patrol, Write)),
     r("GET", "/api/v1/patrols/{id}", Needs(R::Patrol, Read)),
     r("POST", "/api/v1/patrols/{id}/end", Needs(R::Patrol, Write)),
-    r("POST", "/api/v1/patrols/{id}/fixes", Needs(R::Patrol, Write)),
-    r("POST", "/api/v1/patrols/{id}/notes", Needs(R::Patrol, Write)),
+    r(
+        "POST",
+        "/api/v1/patrols/{id}/fixes",
+        Needs(R::Patrol, Write),
+    ),
+    r(
+        "POST",
+        "/api/v1/patrols/{id}/notes",
+        Needs(R::Patrol, Write),
+    ),
     r(
         "POST",
         "/api/v1/patrols/{id}/notes/{note}/case",
@@ -214,16 +294,32 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/api/v1/wishes", Needs(R::Participation, List)),
     r("POST", "/api/v1/wishes", Needs(R::Participation, Write)),
     r("GET", "/api/v1/wishes/{id}", Needs(R::Participation, Read)),
-    r("POST", "/api/v1/wishes/{id}/actions", Needs(R::Participation, Write)),
+    r(
+        "POST",
+        "/api/v1/wishes/{id}/actions",
+        Needs(R::Participation, Write),
+    ),
     r("GET", "/api/v1/shop/items", Needs(R::Participation, List)),
-    r("POST", "/api/v1/shop/items", Needs(R::ParticipationDesk, Write)),
+    r(
+        "POST",
+        "/api/v1/shop/items",
+        Needs(R::ParticipationDesk, Write),
+    ),
     r(
         "POST",
         "/api/v1/shop/items/{id}/stock",
         Needs(R::ParticipationDesk, Write),
     ),
-    r("POST", "/api/v1/shop/redemptions", Needs(R::Participation, Write)),
-    r("GET", "/api/v1/points/statement", Needs(R::Participation, Read)),
+    r(
+        "POST",
+        "/api/v1/shop/redemptions",
+        Needs(R::Participation, Write),
+    ),
+    r(
+        "GET",
+        "/api/v1/points/statement",
+        Needs(R::Participation, Read),
+    ),
     r(
         "GET",
         "/api/v1/points/postings",
@@ -255,7 +351,11 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/api/v1/surveys", Needs(R::Consultation, List)),
     r("POST", "/api/v1/surveys", Needs(R::Consultation, Write)),
     r("PUT", "/api/v1/surveys/{id}", Needs(R::Consultation, Write)),
-    r("POST", "/api/v1/surveys/{id}/close", Needs(R::Consultation, Write)),
+    r(
+        "POST",
+        "/api/v1/surveys/{id}/close",
+        Needs(R::Consultation, Write),
+    ),
     r(
         "POST",
         "/api/v1/surveys/{id}/proxy-answers",
@@ -304,17 +404,45 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/api/v1/regions/import", Needs(R::Region, Write)),
     r("GET", "/api/v1/regions/{code}", Needs(R::Region, Read)),
     r("PATCH", "/api/v1/regions/{code}", Needs(R::Region, Write)),
-    r("GET", "/api/v1/regions/{code}/children", Needs(R::Region, List)),
-    r("GET", "/api/v1/regions/{code}/coverage", Needs(R::Region, Read)),
-    r("GET", "/api/v1/regions/{code}/history", Needs(R::Region, Read)),
-    r("POST", "/api/v1/regions/{code}/retire", Needs(R::Region, Write)),
+    r(
+        "GET",
+        "/api/v1/regions/{code}/children",
+        Needs(R::Region, List),
+    ),
+    r(
+        "GET",
+        "/api/v1/regions/{code}/coverage",
+        Needs(R::Region, Read),
+    ),
+    r(
+        "GET",
+        "/api/v1/regions/{code}/history",
+        Needs(R::Region, Read),
+    ),
+    r(
+        "POST",
+        "/api/v1/regions/{code}/retire",
+        Needs(R::Region, Write),
+    ),
     r("GET", "/api/v1/locate", Needs(R::Region, Read)),
     r("GET", "/api/v1/webhooks", Needs(R::Webhook, List)),
     r("POST", "/api/v1/webhooks", Needs(R::Webhook, Write)),
     r("DELETE", "/api/v1/webhooks/{id}", Needs(R::Webhook, Write)),
-    r("GET", "/api/v1/webhooks/{id}/deliveries", Needs(R::Webhook, Read)),
-    r("GET", "/api/v1/open311/clients", Needs(R::Open311Client, List)),
-    r("POST", "/api/v1/open311/clients", Needs(R::Open311Client, Write)),
+    r(
+        "GET",
+        "/api/v1/webhooks/{id}/deliveries",
+        Needs(R::Webhook, Read),
+    ),
+    r(
+        "GET",
+        "/api/v1/open311/clients",
+        Needs(R::Open311Client, List),
+    ),
+    r(
+        "POST",
+        "/api/v1/open311/clients",
+        Needs(R::Open311Client, Write),
+    ),
     r(
         "DELETE",
         "/api/v1/open311/clients/{id}",
@@ -383,10 +511,18 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/admin/calendar/remove", Needs(R::Calendar, Write)),
     r("GET", "/admin/open311", Needs(R::Open311Client, List)),
     r("POST", "/admin/open311", Needs(R::Open311Client, Write)),
-    r("POST", "/admin/open311/revoke", Needs(R::Open311Client, Write)),
+    r(
+        "POST",
+        "/admin/open311/revoke",
+        Needs(R::Open311Client, Write),
+    ),
     r("GET", "/admin/audit", Needs(R::Audit, List)),
     r("GET", "/assessment", Needs(R::Assessment, Read)),
-    r("POST", "/assessment/workers/{account}", Needs(R::Assessment, Write)),
+    r(
+        "POST",
+        "/assessment/workers/{account}",
+        Needs(R::Assessment, Write),
+    ),
     r("POST", "/assessment/weights", Needs(R::Setting, Write)),
     r("GET", "/cases", Needs(R::Case, List)),
     r("GET", "/cases/events", Needs(R::Case, List)),
@@ -404,7 +540,11 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/cases/{id}/dispute", Needs(R::Case, Write)),
     r("POST", "/cases/{id}/dispute/session", Needs(R::Case, Write)),
     r("POST", "/cases/{id}/dispute/outcome", Needs(R::Case, Write)),
-    r("POST", "/cases/{id}/dispute/follow-up", Needs(R::Case, Write)),
+    r(
+        "POST",
+        "/cases/{id}/dispute/follow-up",
+        Needs(R::Case, Write),
+    ),
     r(
         "POST",
         "/cases/{id}/reporter-phone",
@@ -412,7 +552,11 @@ pub const ROUTES: &[Route] = &[
     ),
     r("POST", "/cases/{id}/photos", Needs(R::Photo, Write)),
     r("GET", "/cases/{id}/photos/{photo}", Needs(R::Photo, Read)),
-    r("GET", "/cases/{id}/photos/{photo}/thumb", Needs(R::Photo, Read)),
+    r(
+        "GET",
+        "/cases/{id}/photos/{photo}/thumb",
+        Needs(R::Photo, Read),
+    ),
     r("GET", "/dashboard", Needs(R::Figures, Read)),
     r("GET", "/dashboard/report", Needs(R::Figures, Export)),
     r("GET", "/regions", Needs(R::Region, List)),
@@ -425,19 +569,36 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/regions/{code}/qr.png", Needs(R::Region, Read)),
     r("GET", "/registers", Needs(R::GridFacts, List)),
     r("GET", "/registers/{code}", Needs(R::GridFacts, Read)),
-    r("POST", "/registers/{code}/facts", Needs(R::GridFacts, Write)),
+    r(
+        "POST",
+        "/registers/{code}/facts",
+        Needs(R::GridFacts, Write),
+    ),
     r("POST", "/registers/{code}/staff", Needs(R::Staff, Write)),
     r("POST", "/registers/{code}/places", Needs(R::Place, Write)),
-    r("POST", "/registers/{code}/households", Needs(R::Resident, Write)),
+    r(
+        "POST",
+        "/registers/{code}/households",
+        Needs(R::Resident, Write),
+    ),
     r(
         "GET",
         "/registers/{code}/households/new",
         Needs(R::Resident, Write),
     ),
     r("POST", "/registers/{code}/import", REGISTER_WRITE),
-    r("GET", "/registers/{code}/export/{register}", REGISTER_EXPORT),
-    r("GET", "/registers/{code}/template/{register}", REGISTER_WRITE),
+    r(
+        "GET",
+        "/registers/{code}/export/{register}",
+        REGISTER_EXPORT,
+    ),
+    r(
+        "GET",
+        "/registers/{code}/template/{register}",
+        REGISTER_WRITE,
+    ),
     r("GET", "/registers/imports/{job}", REGISTER_WRITE),
+    r("GET", "/people", Needs(R::Resident, List)),
     r("GET", "/residents/{id}", Needs(R::Resident, Read)),
     r("POST", "/residents/{id}", Needs(R::Resident, Write)),
     r(
@@ -458,13 +619,21 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/patrols/{id}", Needs(R::Patrol, Read)),
     r("POST", "/patrols/{id}/fixes", Needs(R::Patrol, Write)),
     r("POST", "/patrols/{id}/notes", Needs(R::Patrol, Write)),
-    r("POST", "/patrols/{id}/notes/{note}/case", Needs(R::Patrol, Write)),
+    r(
+        "POST",
+        "/patrols/{id}/notes/{note}/case",
+        Needs(R::Patrol, Write),
+    ),
     r("POST", "/patrols/{id}/end", Needs(R::Patrol, Write)),
     r("GET", "/me", Needs(R::Participation, Read)),
     r("POST", "/me/register", Needs(R::Participation, Write)),
     r("POST", "/me/services", Needs(R::Participation, Write)),
     r("POST", "/me/wishes/{id}", Needs(R::Participation, Write)),
-    r("POST", "/me/wishes/{id}/complete", Needs(R::Participation, Write)),
+    r(
+        "POST",
+        "/me/wishes/{id}/complete",
+        Needs(R::Participation, Write),
+    ),
     r("POST", "/me/redeem", Needs(R::Participation, Write)),
     r("GET", "/participation", Needs(R::Participation, List)),
     r(
@@ -530,9 +699,17 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/surveys", Needs(R::Consultation, List)),
     r("POST", "/surveys", Needs(R::Consultation, Write)),
     r("GET", "/surveys/{id}", Needs(R::Consultation, Read)),
-    r("POST", "/surveys/{id}/questions", Needs(R::Consultation, Write)),
+    r(
+        "POST",
+        "/surveys/{id}/questions",
+        Needs(R::Consultation, Write),
+    ),
     r("POST", "/surveys/{id}/close", Needs(R::Consultation, Write)),
-    r("POST", "/surveys/{id}/proxy", Needs(R::Participation, Write)),
+    r(
+        "POST",
+        "/surveys/{id}/proxy",
+        Needs(R::Participation, Write),
+    ),
     r(
         "GET",
         "/surveys/{id}/answers.xlsx",
@@ -540,11 +717,27 @@ pub const ROUTES: &[Route] = &[
     ),
     r("GET", "/topics", Needs(R::Consultation, List)),
     r("GET", "/topics/{id}", Needs(R::Consultation, Read)),
-    r("POST", "/topics/{id}/decision", Needs(R::Consultation, Write)),
-    r("POST", "/topics/{id}/meetings", Needs(R::Consultation, Write)),
+    r(
+        "POST",
+        "/topics/{id}/decision",
+        Needs(R::Consultation, Write),
+    ),
+    r(
+        "POST",
+        "/topics/{id}/meetings",
+        Needs(R::Consultation, Write),
+    ),
     r("POST", "/topics/{id}/votes", Needs(R::Consultation, Write)),
-    r("POST", "/topics/{id}/resolutions", Needs(R::Consultation, Write)),
-    r("POST", "/topics/{id}/progress", Needs(R::Consultation, Write)),
+    r(
+        "POST",
+        "/topics/{id}/resolutions",
+        Needs(R::Consultation, Write),
+    ),
+    r(
+        "POST",
+        "/topics/{id}/progress",
+        Needs(R::Consultation, Write),
+    ),
 ];
 
 static BY_ROUTE: LazyLock<HashMap<(&'static str, &'static str), Guard>> = LazyLock::new(|| {
@@ -591,7 +784,9 @@ pub async fn guard(State(state): State<WebState>, mut req: Request, next: Next) 
     };
     let Some(guard) = guard_of(req.method(), &route) else {
         tracing::error!(%route, method = %req.method(), "route has no entry in the access table");
-        return refuse(AppError::NotPermitted("此功能尚未登记访问权限，已拒绝".into()));
+        return refuse(AppError::NotPermitted(
+            "此功能尚未登记访问权限，已拒绝".into(),
+        ));
     };
     if guard == Guard::Open {
         return next.run(req).await;
@@ -627,7 +822,8 @@ pub async fn guard(State(state): State<WebState>, mut req: Request, next: Next) 
     if !guard.admits(p.actor.role) {
         let (resource, verb) = guard.resource().unwrap_or((R::Case, Read));
         if resource.personal()
-            && let Err(e) = record_refusal(&state, &p, req.method(), req.uri().path(), resource).await
+            && let Err(e) =
+                record_refusal(&state, &p, req.method(), req.uri().path(), resource).await
         {
             return refuse(e);
         }

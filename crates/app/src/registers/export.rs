@@ -2,8 +2,8 @@
 //! register in the same columns (so an export can be imported elsewhere), with ID and phone
 //! numbers masked unless the exporter's role hands the full register upward.
 
-use crate::audit;
 use super::sight::Sight;
+use crate::audit;
 use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError, Principal};
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};

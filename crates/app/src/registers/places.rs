@@ -2,8 +2,8 @@
 //! levels and inspection records.
 
 use super::import::{Phase, Problems, Progress, Report, Upload, describe};
-use super::source::{self, Item, Row};
 use super::invalid;
+use super::source::{self, Item, Row};
 use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError, Principal};
 use crate::{audit, regions::locate_codes};

@@ -5,8 +5,8 @@ use super::invalid;
 use super::reads::Purpose;
 use super::sight::Sight;
 use crate::audit;
-use crate::registers::verification;
 use crate::policy::{Ask, Reach, Resource, Verb};
+use crate::registers::verification;
 use crate::{App, AppError, Principal};
 use shanzhi_domain::personal::{IdNumber, mask_id_number, mask_phone, normalize_phone};
 use shanzhi_domain::register::resident::{
@@ -888,7 +888,7 @@ pub async fn reveal(
 }
 
 /// A person with their household, tags and history.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct PersonDetail {
     /// The person (masked).
     pub person: PersonRow,

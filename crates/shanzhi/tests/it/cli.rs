@@ -83,6 +83,30 @@ async fn user_add_and_passwd_work_on_the_servers_database() {
     );
     assert!(ok, "{out}");
     assert!(out.contains("已创建账号 ops"));
+    // 三员分立: the other two administrators are made here too, and only here.
+    for (username, role, label) in [
+        ("sec", "security_admin", "安全管理员"),
+        ("aud", "audit_admin", "审计管理员"),
+    ] {
+        let (ok, out) = shanzhi(
+            &[
+                "user",
+                "add",
+                "--username",
+                username,
+                "--name",
+                label,
+                "--role",
+                role,
+            ],
+            db,
+            "Ops2026secret\n",
+        );
+        assert!(
+            ok && out.contains(&format!("已创建账号 {username}（{label}）")),
+            "{out}"
+        );
+    }
     let (ok, out) = shanzhi(
         &[
             "user",

@@ -1,6 +1,7 @@
 //! Integration tests: the real server, real databases, a real browser. One test binary keeps
 //! linking cheap on small machines.
 
+mod access;
 mod api_assessment;
 mod api_auth;
 mod api_cases;

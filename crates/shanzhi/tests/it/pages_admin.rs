@@ -10,7 +10,11 @@ async fn the_command_centre_keeps_the_calendar_on_its_page() {
     let app = TestApp::demo().await;
     let (officer, _) = logged_in(&app, "sq01").await;
     let (s, html) = text(&app, &officer, "/admin/calendar?year=2026").await;
-    assert_eq!(s, StatusCode::OK, "a community reads the calendar its deadlines run on");
+    assert_eq!(
+        s,
+        StatusCode::OK,
+        "a community reads the calendar its deadlines run on"
+    );
     assert!(
         html.contains("2026-10-01") && !html.contains("/admin/calendar/set"),
         "but gets no form to change it: {html}"
@@ -75,10 +79,18 @@ async fn an_admin_issues_an_open311_key_shown_once() {
     let app = TestApp::demo().await;
     let (centre, _) = logged_in(&app, "zhzx").await;
     let (s, _) = text(&app, &centre, "/admin/open311").await;
-    assert_eq!(s, StatusCode::FORBIDDEN, "keys are for the security administrator only");
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "keys are for the security administrator only"
+    );
     let (system, _) = logged_in(&app, "admin").await;
     let (s, _) = text(&app, &system, "/admin/open311").await;
-    assert_eq!(s, StatusCode::FORBIDDEN, "三员分立: not the system administrator's");
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "三员分立: not the system administrator's"
+    );
 
     let (admin, _) = logged_in(&app, "aq01").await;
     let (s, html) = text(&app, &admin, "/admin/open311").await;

@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use shanzhi_app::accounts::{self as svc, NewAccountInput};
+use shanzhi_domain::auth::Role;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -17,6 +18,7 @@ pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(set_password))
+        .routes(routes!(set_role))
         .routes(routes!(list_departments, create_department))
 }
 
@@ -75,6 +77,27 @@ async fn set_password(
 ) -> Result<StatusCode, ApiError> {
     svc::set_password(&state, Some(&user.0.actor), &username, req.password).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new role.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RoleRequest {
+    /// The role the account gets.
+    pub role: Role,
+}
+
+/// Gives an account another role (安全管理员, in scope). The binding must hold for the new role;
+/// the account's next request is asked of it. Audited.
+#[utoipa::path(put, path = "/accounts/{username}/role", tag = "accounts", security(("bearer" = [])), params(("username" = String, Path)), request_body = RoleRequest,
+    responses((status = 200, body = AccountOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn set_role(
+    State(state): State<WebState>,
+    user: ApiUser,
+    Path(username): Path<String>,
+    Json(req): Json<RoleRequest>,
+) -> Result<axum::Json<AccountOut>, ApiError> {
+    let row = svc::set_role(&state, &user.0, &username, req.role).await?;
+    Ok(axum::Json(AccountOut::of(&state, row).await?))
 }
 
 /// A department.

@@ -20,6 +20,7 @@ mod page;
 mod patrols;
 pub(crate) mod photos;
 mod points;
+mod policy;
 mod regions;
 pub(crate) mod registers;
 mod surveys;
@@ -29,6 +30,7 @@ mod webhooks;
 mod wishes;
 
 pub use page::Page;
+pub use policy::{GrantOut, PolicyOut, RolePolicy};
 
 use crate::WebState;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -91,6 +93,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .merge(regions::router())
         .merge(locate::router())
         .merge(accounts::router())
+        .merge(policy::router())
         .merge(cases::router())
         .merge(deadlines::router())
         .merge(disputes::router())

@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use shanzhi_app::AppError;
 use shanzhi_app::policy::{Ask, Resource, Verb};
-use shanzhi_app::registers::reads::Purpose;
 use shanzhi_app::registers::export;
 use shanzhi_app::registers::grids::{self, GridRegister, StaffInput, TrainingInput};
 use shanzhi_app::registers::grids::{GridFacts, StaffRow};
@@ -21,6 +20,7 @@ use shanzhi_app::registers::import::{Progress, Report, Upload};
 use shanzhi_app::registers::jobs::JobStatus;
 use shanzhi_app::registers::places::{self, InspectionInput, PlaceInput};
 use shanzhi_app::registers::places::{InspectionRow, PlaceRow};
+use shanzhi_app::registers::reads::Purpose;
 use shanzhi_app::registers::residents::PersonRow;
 use shanzhi_app::registers::residents::{
     self as svc, Address, HouseholdInput, MemberInput, PersonDetail, PersonEdit, RevealField,
@@ -54,7 +54,6 @@ pub fn router() -> OpenApiRouter<WebState> {
         .routes(routes!(job))
         .layer(DefaultBodyLimit::disable())
 }
-
 
 /// The id of what was created.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -170,9 +169,7 @@ async fn create_household(
     ApiUser(p): ApiUser,
     Json(h): Json<HouseholdInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    Ok(created(
-        svc::create_household(&state, &p, &h).await?,
-    ))
+    Ok(created(svc::create_household(&state, &p, &h).await?))
 }
 
 /// Adds a member to a household.

@@ -101,7 +101,5 @@ async fn due(
     Query(q): Query<DueQuery>,
 ) -> Result<axum::Json<Vec<DueRow>>, ApiError> {
     let node = p.node_or_own(q.node.as_deref())?;
-    Ok(axum::Json(
-        svc::due(&state, &p, &node, 1_000).await?,
-    ))
+    Ok(axum::Json(svc::due(&state, &p, &node, 1_000).await?))
 }

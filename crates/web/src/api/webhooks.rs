@@ -1,4 +1,5 @@
-//! Outgoing webhooks: registration (command centre, admin), removal and the delivery log.
+//! Outgoing webhooks: registration (the security administrator: each carries a signing key),
+//! removal and the delivery log.
 
 use super::extract::{Json, Path};
 use crate::auth::ApiUser;

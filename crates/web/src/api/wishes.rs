@@ -44,9 +44,7 @@ async fn list(
     Query(q): Query<ListParams>,
 ) -> Result<axum::Json<Vec<WishView>>, ApiError> {
     let node = p.node_or_own(q.node.as_deref())?;
-    Ok(axum::Json(
-        svc::list(&state, &p, &node, q.stage).await?,
-    ))
+    Ok(axum::Json(svc::list(&state, &p, &node, q.stage).await?))
 }
 
 /// A grid worker posts a wish for a resident (代填).

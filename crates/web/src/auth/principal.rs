@@ -48,8 +48,8 @@ impl FromRequestParts<WebState> for ApiUser {
             return Ok(ApiUser(p));
         }
         let token = bearer(&parts.headers).ok_or_else(|| {
-                AppError::Unauthorized("需要登录：请在 Authorization 头中提供 Bearer 令牌".into())
-            })?;
+            AppError::Unauthorized("需要登录：请在 Authorization 头中提供 Bearer 令牌".into())
+        })?;
         let p = accounts::by_token(state, token)
             .await?
             .ok_or_else(|| AppError::Unauthorized("令牌无效或已过期，请重新登录".into()))?;

@@ -12,8 +12,8 @@ use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use shanzhi_app::AppError;
-use shanzhi_app::{deadlines, open311};
 use shanzhi_app::policy::{Ask, Resource, Verb};
+use shanzhi_app::{deadlines, open311};
 use shanzhi_domain::case::DayKind;
 
 pub fn router() -> Router<WebState> {

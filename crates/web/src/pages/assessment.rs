@@ -18,8 +18,8 @@ use shanzhi_app::AppError;
 use shanzhi_app::assessment::{self as svc, EvaluationInput, RatingInput, UnitScore};
 use shanzhi_app::cases::public_node;
 use shanzhi_app::period::last_month;
-use shanzhi_domain::assessment::{Weights, quarter_of};
 use shanzhi_app::policy::{Ask, Resource, Verb};
+use shanzhi_domain::assessment::{Weights, quarter_of};
 use shanzhi_domain::region::Level;
 use std::net::SocketAddr;
 

@@ -18,6 +18,7 @@ mod opinions_public;
 mod participation;
 mod patrols;
 mod places;
+mod policy;
 mod poster;
 mod public;
 mod regions;
@@ -49,6 +50,7 @@ pub fn router() -> Router<WebState> {
         .merge(case_report::router())
         .merge(poster::router())
         .merge(admin::router())
+        .merge(policy::router())
         .merge(hotline::router())
         .merge(registers::router())
         .merge(residents::router())
@@ -87,8 +89,8 @@ fn sections(p: &Principal) -> Vec<(&'static str, &'static str)> {
     let own = p.may(Resource::Participation, Verb::List).ok();
     [
         ("/dashboard", "大屏", p.can(Resource::Figures, Verb::Read)),
-        ("/regions", "区域", p.can(Resource::Region, Verb::List)),
         ("/cases", "事件", p.can(Resource::Case, Verb::List)),
+        ("/regions", "区域", p.can(Resource::Region, Verb::List)),
         ("/registers", "四册", p.can(Resource::GridFacts, Verb::List)),
         (
             "/people",
@@ -96,16 +98,28 @@ fn sections(p: &Principal) -> Vec<(&'static str, &'static str)> {
             p.may(Resource::Resident, Verb::List).ok() == Some(Reach::Duty),
         ),
         ("/patrol", "巡查", p.can(Resource::Patrol, Verb::List)),
-        ("/assessment", "考评", p.can(Resource::Assessment, Verb::Read)),
+        (
+            "/assessment",
+            "考评",
+            p.can(Resource::Assessment, Verb::Read),
+        ),
         (
             "/participation",
             "群众参与",
             own.is_some_and(|r| r != Reach::Own),
         ),
-        ("/surveys", "问卷", p.can(Resource::Consultation, Verb::List)),
+        (
+            "/surveys",
+            "问卷",
+            p.can(Resource::Consultation, Verb::List),
+        ),
         ("/topics", "议事", p.can(Resource::Consultation, Verb::List)),
         ("/me", "我的积分", own == Some(Reach::Own)),
-        ("/admin/calendar", "设置", p.can(Resource::Calendar, Verb::Write)),
+        (
+            "/admin/calendar",
+            "设置",
+            p.can(Resource::Calendar, Verb::Write),
+        ),
         ("/admin/policy", "权限", p.can(Resource::Duty, Verb::Read)),
         ("/admin/audit", "审计", p.can(Resource::Audit, Verb::List)),
     ]

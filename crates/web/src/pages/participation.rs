@@ -22,9 +22,9 @@ use shanzhi_app::opinions::OpinionRow;
 use shanzhi_app::opinions::{self, Triage};
 use shanzhi_app::points::{self, ItemInput, RedeemInput};
 use shanzhi_app::points::{ItemRow, PostingRow, Reconciliation, StatementRow};
+use shanzhi_app::policy::{Ask, Reach, Resource, Verb};
 use shanzhi_app::wishes::{self, Acting, WishStep, WishView};
 use shanzhi_domain::auth::Actor;
-use shanzhi_app::policy::{Ask, Reach, Resource, Verb};
 use shanzhi_domain::participation::{
     MemberKind, OpinionStatus, PostingKind, ServiceCategory, ServiceStage, Standing, WishStage,
 };
@@ -140,7 +140,10 @@ async fn me(
 ) -> Result<(CookieJar, Response), PageError> {
     if p.may(Resource::Participation, Verb::Read)? != Reach::Own {
         // “我的积分” is a member's own page; staff work the community's desk.
-        return Ok((jar, axum::response::IntoResponse::into_response(Redirect::to("/participation"))));
+        return Ok((
+            jar,
+            axum::response::IntoResponse::into_response(Redirect::to("/participation")),
+        ));
     }
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let member = members::own(&state, &p).await?;

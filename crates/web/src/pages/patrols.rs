@@ -13,10 +13,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
-use shanzhi_app::policy::{Ask, Resource, Verb};
 use shanzhi_app::patrols::{self as svc, FixInput, GridDay, NoteInput, TrackSummary};
 use shanzhi_app::patrols::{NoteRow, PatrolRow};
 use shanzhi_app::period::Period;
+use shanzhi_app::policy::{Ask, Resource, Verb};
 use shanzhi_app::regions;
 use std::collections::BTreeMap;
 

@@ -46,8 +46,7 @@ async fn show(
     let place = svc::visible(&state, &p, id).await?;
     let inspections = svc::inspections(&state, &p, id).await?;
     let visits = super::visits::lines(
-        shanzhi_app::visits::history(&state, &p, shanzhi_app::visits::Visited::Place(id))
-            .await?,
+        shanzhi_app::visits::history(&state, &p, shanzhi_app::visits::Visited::Place(id)).await?,
     );
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = PlacePage {

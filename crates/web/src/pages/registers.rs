@@ -44,7 +44,6 @@ pub fn router() -> Router<WebState> {
         .layer(DefaultBodyLimit::disable())
 }
 
-
 /// Every problem of a refused entry, one line: `公民身份号码：…；联系电话：…`.
 pub(super) fn problem_text(e: &AppError) -> String {
     match e {

@@ -63,6 +63,8 @@ struct PersonQuery {
     notice: Option<String>,
     error: Option<String>,
     visit: Option<i64>,
+    /// The case the person is opened for (a department handling it).
+    case: Option<i64>,
 }
 
 fn age_on(birth: &str, today: time::Date) -> Option<i32> {
@@ -82,7 +84,7 @@ async fn show(
     Query(q): Query<PersonQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
     let why = Purpose {
-        case: None,
+        case: q.case,
         visit: q.visit,
     };
     let d = svc::detail(&state, &p, id, &why).await?;
