@@ -94,7 +94,10 @@ pub async fn demo(store: &Store, now: i64) -> Result<Vec<DemoLogin>> {
         .map(|a| DemoLogin {
             username: a.username.clone(),
             password: DEMO_PASSWORD.into(),
-            role: a.role.label().into(),
+            role: match a.department.and_then(|i| demo.departments.get(i)) {
+                Some(d) => format!("{}（{}）", a.role.label(), d.kind),
+                None => a.role.label().into(),
+            },
             place: a
                 .node
                 .as_deref()

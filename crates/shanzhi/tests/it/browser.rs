@@ -1122,3 +1122,73 @@ async fn a_resident_proposes_a_topic_on_the_phone_and_the_community_carries_it_t
         c.close().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn the_security_administrator_sets_a_duty_and_the_department_finds_its_people_on_a_phone()
+{
+    let app = TestApp::demo_with_registers().await;
+    let d = driver().await;
+    let wide = no_sideways_scroll(375);
+
+    // The login page says what each demo account may do.
+    let phone = browser(&d, 375, 812).await;
+    phone.goto(&format!("{}/login", app.base)).await.unwrap();
+    shot(&phone, "login-375").await;
+    wide(
+        phone
+            .execute("return document.documentElement.scrollWidth;", vec![])
+            .await
+            .unwrap(),
+    );
+
+    // 安全管理员: 严重精神障碍 becomes 民政's duty too.
+    login(&phone, &app, "aq01").await;
+    assert!(phone.current_url().await.unwrap().path().ends_with("/admin/policy"));
+    let duty = "#duty-mental_illness form";
+    phone
+        .find(Locator::Css(&format!("{duty} input[name=departments]")))
+        .await
+        .unwrap()
+        .send_keys("、民政")
+        .await
+        .unwrap();
+    shot(&phone, "policy-375").await;
+    wide(
+        phone
+            .execute("return document.documentElement.scrollWidth;", vec![])
+            .await
+            .unwrap(),
+    );
+    submit(&phone, duty, "duties").await;
+    assert!(
+        phone.source().await.unwrap().contains("已保存“严重精神障碍”的职责"),
+        "the change is confirmed"
+    );
+    phone.close().await.unwrap();
+
+    // 民政 finds the people its duty covers, now including the new tag.
+    let civil = browser(&d, 375, 812).await;
+    login(&civil, &app, "mz01").await;
+    civil.goto(&format!("{}/people", app.base)).await.unwrap();
+    civil
+        .find(Locator::Css("#people-search select[name=tag]"))
+        .await
+        .unwrap()
+        .select_by_value("mental_illness")
+        .await
+        .unwrap();
+    submit(&civil, "#people-search", "people").await;
+    let rows = civil
+        .find_all(Locator::Css("#people tbody tr td a"))
+        .await
+        .unwrap();
+    assert!(!rows.is_empty(), "民政 now lists 严重精神障碍");
+    shot(&civil, "people-375").await;
+    wide(
+        civil
+            .execute("return document.documentElement.scrollWidth;", vec![])
+            .await
+            .unwrap(),
+    );
+    civil.close().await.unwrap();
+}
