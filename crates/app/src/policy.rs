@@ -383,6 +383,8 @@ pub const GRANTS: &[Grant] = {
         g(GridWorker, R::Calendar, LR, Subtree),
         // 职能部门: its cases; people only by the duty of its tags.
         g(DepartmentHandler, R::Case, LRW, Dept),
+        // Calling the reporter back is part of handling a case; each reveal is audited.
+        g(DepartmentHandler, R::ReporterContact, &[Reveal], Dept),
         g(DepartmentHandler, R::Photo, LRW, Dept),
         g(DepartmentHandler, R::Resident, LR, Duty),
         g(DepartmentHandler, R::SensitiveTag, LR, Duty),
@@ -556,7 +558,7 @@ mod tests {
         assert_eq!(reach(d, Resource::Resident, List), Some(Duty));
         assert_eq!(reach(d, Resource::SensitiveTag, List), Some(Duty));
         assert_eq!(reach(d, Resource::Case, Read), Some(Dept));
-        assert_eq!(reach(d, Resource::ReporterContact, Reveal), None);
+        assert_eq!(reach(d, Resource::ReporterContact, Reveal), Some(Dept));
         assert_eq!(reach(d, Resource::PersonalNumbers, Reveal), None);
         assert_eq!(reach(d, Resource::Figures, Read), None);
     }

@@ -1124,8 +1124,7 @@ async fn a_resident_proposes_a_topic_on_the_phone_and_the_community_carries_it_t
 }
 
 #[tokio::test]
-async fn the_security_administrator_sets_a_duty_and_the_department_finds_its_people_on_a_phone()
-{
+async fn the_security_administrator_sets_a_duty_and_the_department_finds_its_people_on_a_phone() {
     let app = TestApp::demo_with_registers().await;
     let d = driver().await;
     let wide = no_sideways_scroll(375);
@@ -1143,7 +1142,14 @@ async fn the_security_administrator_sets_a_duty_and_the_department_finds_its_peo
 
     // 安全管理员: 严重精神障碍 becomes 民政's duty too.
     login(&phone, &app, "aq01").await;
-    assert!(phone.current_url().await.unwrap().path().ends_with("/admin/policy"));
+    assert!(
+        phone
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/admin/policy")
+    );
     let duty = "#duty-mental_illness form";
     phone
         .find(Locator::Css(&format!("{duty} input[name=departments]")))
@@ -1161,7 +1167,11 @@ async fn the_security_administrator_sets_a_duty_and_the_department_finds_its_peo
     );
     submit(&phone, duty, "duties").await;
     assert!(
-        phone.source().await.unwrap().contains("已保存“严重精神障碍”的职责"),
+        phone
+            .source()
+            .await
+            .unwrap()
+            .contains("已保存“严重精神障碍”的职责"),
         "the change is confirmed"
     );
     phone.close().await.unwrap();
