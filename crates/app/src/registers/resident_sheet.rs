@@ -166,7 +166,7 @@ pub async fn import(
     let (grids, tags) = {
         let mut conn = state.store().conn().await?;
         (
-            grids_in_scope(&mut conn, &k).await?,
+            grids_in_scope(&mut conn, k).await?,
             tag_codes(&mut conn).await?,
         )
     };

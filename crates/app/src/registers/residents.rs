@@ -59,7 +59,7 @@ pub(super) async fn tag_codes(ex: &mut impl Exec) -> Result<HashMap<String, Stri
 /// Grid-level nodes the keeper may enter residents in.
 pub(super) async fn grids_in_scope(
     ex: &mut impl Exec,
-    k: &&Principal,
+    k: &Principal,
 ) -> Result<HashSet<String>, AppError> {
     Ok(region_store::grid_codes(ex, k.actor.scope_root())
         .await?
@@ -71,7 +71,7 @@ pub(super) async fn grids_in_scope(
 /// form, where a sheet needs the whole scope's list.
 async fn grid_in_scope(
     ex: &mut impl Exec,
-    k: &&Principal,
+    k: &Principal,
     code: &str,
 ) -> Result<HashSet<String>, AppError> {
     let code = code.trim();
@@ -296,7 +296,7 @@ pub async fn create_household(
 ) -> Result<i64, AppError> {
     k.may(Resource::Resident, Verb::Write)?;
     let mut tx = state.store().begin().await?;
-    let grids = grid_in_scope(&mut tx, &k, &input.address.grid).await?;
+    let grids = grid_in_scope(&mut tx, k, &input.address.grid).await?;
     let tags = tag_codes(&mut tx).await?;
     let mut problems = Vec::new();
     input.address.check(&grids, &mut problems);
@@ -662,7 +662,7 @@ pub async fn move_household(
     k.may(Resource::Resident, Verb::Write)?;
     let h = visible_household(state, k, id).await?;
     let mut tx = state.store().begin().await?;
-    let grids = grid_in_scope(&mut tx, &k, &to.grid).await?;
+    let grids = grid_in_scope(&mut tx, k, &to.grid).await?;
     let mut problems = Vec::new();
     to.check(&grids, &mut problems);
     if !problems.is_empty() {

@@ -250,14 +250,7 @@ async fn command_centre_browses_from_district_to_grid_on_desktop_and_phone() {
     login(&phone, &app, "wg0101").await;
     phone.goto(&format!("{}/regions", app.base)).await.unwrap();
     assert_eq!(text(&phone, "node-code").await, "450802001001001");
-    let overflow = phone
-        .execute("return document.documentElement.scrollWidth", vec![])
-        .await
-        .unwrap();
-    assert!(
-        overflow.as_u64().unwrap() <= 375,
-        "no sideways scrolling on a 375-px phone: {overflow}"
-    );
+    fits(&phone, 375).await;
     shot(&phone, "05-grid-phone").await;
     phone
         .goto(&format!("{}/regions/450802001001002", app.base))
@@ -463,14 +456,7 @@ async fn a_grid_worker_reports_from_the_phone_with_its_position_and_a_photo() {
     std::fs::write(&photo, crate::common::photo_png(1600, 1200)).unwrap();
     fill(&c, "input[name=photos]", photo.to_str().unwrap()).await;
     shot(&c, "case-new-375").await;
-    let overflow = c
-        .execute("return document.documentElement.scrollWidth;", vec![])
-        .await
-        .unwrap();
-    assert!(
-        overflow.as_u64().unwrap() <= 375,
-        "no sideways scrolling: {overflow}"
-    );
+    fits(&c, 375).await;
     c.find(Locator::Css("#case-new button[type=submit]"))
         .await
         .unwrap()
@@ -582,14 +568,7 @@ async fn a_grid_worker_walks_a_patrol_through_a_dropped_signal_and_reports_a_fin
         .await
         .unwrap();
     wait_text(&c, "notes", "已上报为事件").await;
-    let overflow = c
-        .execute("return document.documentElement.scrollWidth;", vec![])
-        .await
-        .unwrap();
-    assert!(
-        overflow.as_u64().unwrap() <= 375,
-        "no sideways scrolling: {overflow}"
-    );
+    fits(&c, 375).await;
     shot(&c, "patrol-recording-375").await;
 
     fill(
@@ -654,11 +633,7 @@ async fn the_command_centre_reads_the_dashboard_on_a_wall_screen_and_a_phone() {
             .is_ok()
     );
     // The whole board fits the wall screen: nothing scrolls sideways.
-    let width = c
-        .execute("return document.documentElement.scrollWidth;", vec![])
-        .await
-        .unwrap();
-    assert!(width.as_u64().unwrap() <= 1920, "{width}");
+    fits(&c, 1920).await;
     shot(&c, "dashboard-1920").await;
 
     // A report comes in while the board is open: it appears in the live feed.
@@ -712,14 +687,7 @@ async fn the_command_centre_reads_the_dashboard_on_a_wall_screen_and_a_phone() {
     login(&c, &app, "sq01").await;
     c.goto(&format!("{}/dashboard", app.base)).await.unwrap();
     wait_text(&c, "board-name", "东湖社区").await;
-    let width = c
-        .execute("return document.documentElement.scrollWidth;", vec![])
-        .await
-        .unwrap();
-    assert!(
-        width.as_u64().unwrap() <= 375,
-        "no sideways scrolling: {width}"
-    );
+    fits(&c, 375).await;
     shot(&c, "dashboard-375").await;
     c.close().await.unwrap();
 }
@@ -757,8 +725,16 @@ async fn submit(c: &Client, css: &str, id: &str) {
     }
 }
 
-fn no_sideways_scroll(width: u64) -> impl Fn(serde_json::Value) {
-    move |v| assert!(v.as_u64().unwrap() <= width, "no sideways scrolling: {v}")
+/// Asserts the page does not scroll sideways in a window `width` pixels wide.
+async fn fits(c: &Client, width: u64) {
+    let scroll = c
+        .execute("return document.documentElement.scrollWidth;", vec![])
+        .await
+        .unwrap();
+    assert!(
+        scroll.as_u64().unwrap() <= width,
+        "no sideways scrolling: {scroll}"
+    );
 }
 
 #[tokio::test]
@@ -767,7 +743,6 @@ async fn a_wish_goes_from_a_residents_phone_to_a_member_who_spends_the_points() 
     let officer = app.token("sq01").await;
     let d = driver().await;
     let phone = browser(&d, 375, 812).await;
-    let wide = no_sideways_scroll(375);
 
     // 群众点单: the resident scans the poster's wish code and posts without an account.
     phone
@@ -785,12 +760,7 @@ async fn a_wish_goes_from_a_residents_phone_to_a_member_who_spends_the_points() 
     fill(&phone, "input[name=name]", "李阿姨").await;
     fill(&phone, "input[name=phone]", "13977580011").await;
     shot(&phone, "wish-new-375").await;
-    wide(
-        phone
-            .execute("return document.documentElement.scrollWidth;", vec![])
-            .await
-            .unwrap(),
-    );
+    fits(&phone, 375).await;
     submit(&phone, "#wish", "tracking").await;
     let code = text(&phone, "tracking").await;
     assert_eq!(text(&phone, "stage").await, "待审核");
@@ -932,12 +902,7 @@ async fn a_wish_goes_from_a_residents_phone_to_a_member_who_spends_the_points() 
     submit(&member, "#shop form", "balance").await;
     assert!(text(&member, "balance").await.contains('5'));
     shot(&member, "member-redeemed-375").await;
-    wide(
-        member
-            .execute("return document.documentElement.scrollWidth;", vec![])
-            .await
-            .unwrap(),
-    );
+    fits(&member, 375).await;
     for c in [phone, desk, member] {
         c.close().await.unwrap();
     }
@@ -984,12 +949,7 @@ async fn a_resident_answers_a_survey_on_the_phone_and_the_community_sees_it_live
             .unwrap();
     }
     shot(&phone, "survey-answer-375").await;
-    no_sideways_scroll(375)(
-        phone
-            .execute("return document.documentElement.scrollWidth;", vec![])
-            .await
-            .unwrap(),
-    );
+    fits(&phone, 375).await;
     submit(&phone, "#answer", "notice").await;
     assert!(text(&phone, "notice").await.contains("感谢"));
     // The same phone cannot answer twice, even with a fresh code.
@@ -1056,12 +1016,7 @@ async fn a_resident_proposes_a_topic_on_the_phone_and_the_community_carries_it_t
     fill(&phone, "#propose input[name=name]", "韦大爷").await;
     fill(&phone, "#propose input[name=phone]", "13977580031").await;
     shot(&phone, "topic-propose-375").await;
-    no_sideways_scroll(375)(
-        phone
-            .execute("return document.documentElement.scrollWidth;", vec![])
-            .await
-            .unwrap(),
-    );
+    fits(&phone, 375).await;
     submit(&phone, "#propose", "notice").await;
     let url = phone.current_url().await.unwrap();
     let id: i64 = url.path().trim_start_matches("/pt/").parse().unwrap();
@@ -1127,18 +1082,12 @@ async fn a_resident_proposes_a_topic_on_the_phone_and_the_community_carries_it_t
 async fn the_security_administrator_sets_a_duty_and_the_department_finds_its_people_on_a_phone() {
     let app = TestApp::demo_with_registers().await;
     let d = driver().await;
-    let wide = no_sideways_scroll(375);
 
     // The login page says what each demo account may do.
     let phone = browser(&d, 375, 812).await;
     phone.goto(&format!("{}/login", app.base)).await.unwrap();
     shot(&phone, "login-375").await;
-    wide(
-        phone
-            .execute("return document.documentElement.scrollWidth;", vec![])
-            .await
-            .unwrap(),
-    );
+    fits(&phone, 375).await;
 
     // 安全管理员: 严重精神障碍 becomes 民政's duty too.
     login(&phone, &app, "aq01").await;
@@ -1159,12 +1108,7 @@ async fn the_security_administrator_sets_a_duty_and_the_department_finds_its_peo
         .await
         .unwrap();
     shot(&phone, "policy-375").await;
-    wide(
-        phone
-            .execute("return document.documentElement.scrollWidth;", vec![])
-            .await
-            .unwrap(),
-    );
+    fits(&phone, 375).await;
     submit(&phone, duty, "duties").await;
     assert!(
         phone
@@ -1194,11 +1138,6 @@ async fn the_security_administrator_sets_a_duty_and_the_department_finds_its_peo
         .unwrap();
     assert!(!rows.is_empty(), "民政 now lists 严重精神障碍");
     shot(&civil, "people-375").await;
-    wide(
-        civil
-            .execute("return document.documentElement.scrollWidth;", vec![])
-            .await
-            .unwrap(),
-    );
+    fits(&civil, 375).await;
     civil.close().await.unwrap();
 }
