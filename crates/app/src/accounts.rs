@@ -353,7 +353,7 @@ pub async fn set_role(
         account.node_code.as_deref(),
         serde_json::json!({"username": account.username, "before": account.role, "after": role}),
     );
-    audit::record(&mut tx, &[record]).await?;
+    audit::record(&mut tx, [record]);
     let row = accounts::by_id(&mut tx, account.id)
         .await?
         .ok_or_else(AppError::not_found)?;

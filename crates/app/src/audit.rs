@@ -1,22 +1,25 @@
-//! The audit trail (审计日志): appending, sealing into the chain, verifying.
+//! The audit trail (审计日志): recording, anchoring, verifying.
 //!
-//! Register changes and reveals of personal data append their record inside their own
-//! transaction, with before and after. Every other write is recorded by the HTTP layer once it
-//! has succeeded (who, which route, which target, the answer's status), through a queue that a
-//! writer task empties in batches, so the intake's throughput does not pay a transaction per
-//! record. A sealer task links new records into the keyed hash chain every second.
+//! Every record is written by the commit of the transaction whose change it describes, sealed
+//! into the keyed hash chain on the way in (see `shanzhi_store::audit`): register changes and
+//! reveals add theirs with before and after ([`record`]); a write request's own record (who,
+//! which route) rides along on every commit made for it. Kill the process at any moment and
+//! there is no change without its record, and no record of a change that did not happen.
+//!
+//! The chain's head is anchored outside the database: every minute it is appended to an
+//! anchor file beside the data (and posted to a URL, if one is set), and verification holds
+//! the chain to every anchor, so deleting the tail, everything, or rewriting from some point
+//! shows.
 
 use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError};
-use shanzhi_domain::audit::{Break, Verifier};
-pub use shanzhi_store::audit::AuditRow;
+use shanzhi_domain::audit::{Anchor, Break, Verifier};
 use shanzhi_store::audit::{self as store, AuditFilter, NewAudit};
+pub use shanzhi_store::audit::{AuditRow, RequestTrail, within};
 use shanzhi_store::vault::Vault;
-use shanzhi_store::{Exec, Store};
-use tokio::sync::mpsc;
-
-/// Most records one batch or one seal carries.
-const BATCH: usize = 512;
+use shanzhi_store::{Store, Tx};
+use std::io::Write;
+use std::path::Path;
 
 /// Who acted, for the trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,9 +60,9 @@ pub fn entry(
     }
 }
 
-/// Appends records inside the caller's transaction.
-pub async fn record(ex: &mut impl Exec, items: &[NewAudit]) -> Result<(), AppError> {
-    Ok(store::append(ex, items).await?)
+/// Adds records to what the caller's transaction writes at its commit.
+pub fn record(tx: &mut Tx, items: impl IntoIterator<Item = NewAudit>) {
+    tx.audit(items);
 }
 
 /// Appends one record by `p` in its own transaction: for reads of personal data and refused
@@ -81,84 +84,123 @@ pub async fn record_alone(
         detail,
     );
     let mut tx = state.store().begin().await?;
-    record(&mut tx, &[item]).await?;
+    record(&mut tx, [item]);
     tx.commit().await?;
     Ok(())
 }
 
-/// The queue the HTTP layer appends to.
-pub struct Sink {
-    tx: mpsc::Sender<NewAudit>,
+/// Writes a request's record in a transaction of its own: for a write that committed none of
+/// its own (a single-statement change), before it is answered.
+pub async fn record_request(state: &App, item: NewAudit) -> Result<(), AppError> {
+    let mut tx = state.store().begin().await?;
+    record(&mut tx, [item]);
+    tx.commit().await?;
+    Ok(())
 }
 
-impl Sink {
-    /// Starts the writer task.
-    pub fn start(store: &Store) -> Sink {
-        let (tx, rx) = mpsc::channel(8 * BATCH);
-        tokio::spawn(write_loop(store.clone(), rx));
-        Sink { tx }
-    }
-
-    /// Queues a record (waits only when the writer is far behind).
-    pub async fn log(&self, item: NewAudit) {
-        if self.tx.send(item).await.is_err() {
-            tracing::error!("audit writer stopped; a record was not written");
-        }
-    }
+/// Seals the records a database from an older version holds unsealed (once, at start-up);
+/// returns how many.
+pub async fn seal_legacy(store: &Store, vault: &Vault) -> Result<usize, AppError> {
+    let mut tx = store.begin().await?;
+    let n = store::seal_legacy(&mut tx, vault).await?;
+    tx.commit().await?;
+    Ok(n)
 }
 
-async fn write_loop(store: Store, mut rx: mpsc::Receiver<NewAudit>) {
-    let mut batch = Vec::with_capacity(BATCH);
-    while rx.recv_many(&mut batch, BATCH).await > 0 {
-        let written = async {
-            let mut tx = store.begin().await?;
-            store::append(&mut tx, &batch).await?;
-            tx.commit().await
-        }
-        .await;
-        if let Err(e) = written {
-            tracing::error!(error = %e, records = batch.len(), "audit records not written");
-        }
-        batch.clear();
-    }
+/// The chain's head as stored: position, hash (hex) and the time of its last record.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Head {
+    /// Position of the last record.
+    pub seq: i64,
+    /// Its hash, hex.
+    pub hash: String,
+    /// When it was written (ms).
+    pub at: i64,
 }
 
-/// Seals every record not yet in the chain; returns how many. Safe beside another sealer:
-/// positions are unique, so the loser of a race rolls back and tries again.
-pub async fn seal(store: &Store, vault: &Vault) -> Result<usize, AppError> {
-    let mut sealed = 0;
-    loop {
-        let mut tx = store.begin().await?;
-        let rows = store::unsealed(&mut tx, BATCH as u32).await?;
-        if rows.is_empty() {
-            // Ended explicitly, not dropped: SQLite's write lock goes with the commit.
-            tx.commit().await?;
-            return Ok(sealed);
+/// The chain's head (`shanzhi audit head`).
+pub async fn head(store: &Store) -> Result<Head, AppError> {
+    let (seq, hash, at) = store::head(&mut store.conn().await?)
+        .await?
+        .ok_or_else(|| AppError::Conflict(Break::HeadMissing.to_string()))?;
+    Ok(Head {
+        seq,
+        hash: hex(&hash),
+        at,
+    })
+}
+
+/// Every anchor in the file at `path` (none when there is no file yet); a line that is not
+/// an anchor is an error, since the file is only ever appended to.
+pub fn read_anchors(path: &Path) -> Result<Vec<Anchor>, AppError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(AppError::Unavailable(format!(
+                "无法读取审计锚定文件 {}：{e}",
+                path.display()
+            )));
         }
-        let (mut seq, mut prev) = store::head(&mut tx).await?;
-        let mut raced = false;
-        for row in &rows {
-            seq += 1;
-            let hash = vault.chain_hash(&prev, &row.record(seq).canonical());
-            if !store::seal(&mut tx, row.id, seq, &hash).await? {
-                raced = true;
-                break;
-            }
-            prev = hash;
-        }
-        if raced {
-            continue;
-        }
-        match tx.commit().await {
-            Ok(()) => sealed += rows.len(),
-            Err(shanzhi_store::StoreError::Conflict(_)) => continue,
-            Err(e) => return Err(e.into()),
-        }
-        if rows.len() < BATCH {
-            tracing::debug!(head = seq, hash = %hex(&prev), "audit chain sealed");
-            return Ok(sealed);
+    };
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            Anchor::parse(l).ok_or_else(|| {
+                AppError::Conflict(format!(
+                    "审计锚定文件 {} 第 {} 行无法识别：锚定文件被改动",
+                    path.display(),
+                    i + 1
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Appends the chain's current head to the anchor file (created private) and posts it to
+/// `url` when one is set, unless the file's last anchor is already this head. Returns the
+/// anchor written.
+pub async fn anchor(state: &App) -> Result<Option<Anchor>, AppError> {
+    let Some(path) = state.config().audit_anchor.clone() else {
+        return Ok(None);
+    };
+    let Some((seq, hash, at)) = store::head(&mut state.store().conn().await?).await? else {
+        return Err(AppError::Conflict(Break::HeadMissing.to_string()));
+    };
+    let last = read_anchors(&path)?.pop();
+    if last.as_ref().is_some_and(|a| a.seq == seq) {
+        return Ok(None);
+    }
+    let a = Anchor { seq, hash, at };
+    let line = format!("{}\n", a.line());
+    let file = path.clone();
+    tokio::task::spawn_blocking(move || append_line(&file, &line))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| {
+            AppError::Unavailable(format!("无法写入审计锚定文件 {}：{e}", path.display()))
+        })?;
+    if let Some(url) = &state.config().audit_anchor_url {
+        let body = serde_json::json!({"seq": a.seq, "hash": hex(&a.hash), "at": a.at});
+        match state.http().post(url).json(&body).send().await {
+            Ok(r) if r.status().is_success() => {}
+            Ok(r) => tracing::warn!(status = %r.status(), "audit anchor not accepted by {url}"),
+            Err(e) => tracing::warn!(error = %e, "audit anchor not posted to {url}"),
         }
     }
+    Ok(Some(a))
+}
+
+/// Appends a line and flushes it to disk; the file is made readable by its owner only.
+fn append_line(path: &Path, line: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(path)?;
+    f.write_all(line.as_bytes())?;
+    f.sync_all()
 }
 
 /// What a verification found.
@@ -166,16 +208,18 @@ pub async fn seal(store: &Store, vault: &Vault) -> Result<usize, AppError> {
 pub struct Verified {
     /// Records checked.
     pub checked: i64,
-    /// The last hash, hex: note it down elsewhere to detect a truncated tail later.
+    /// The last hash, hex.
     pub head: String,
-    /// Records written but not sealed yet (the sealer runs every second).
+    /// Records from an older version not sealed yet (sealed at the next start).
     pub unsealed: i64,
+    /// Anchors the chain was held to.
+    pub anchors: usize,
 }
 
 /// Why verification failed.
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
-    /// The chain is broken: a record was edited or deleted.
+    /// The chain is broken: records edited, deleted, inserted or reordered.
     #[error("{0}")]
     Broken(#[from] Break),
     /// The database could not be read.
@@ -183,10 +227,16 @@ pub enum VerifyError {
     Store(#[from] shanzhi_store::StoreError),
 }
 
-/// Reads the whole chain in order and checks every hash.
-pub async fn verify(store: &Store, vault: &Vault) -> Result<Verified, VerifyError> {
+/// Reads the whole chain in order and checks every hash, the order records were written in,
+/// the stored head, every anchor, and that no record stands outside the chain. Seals nothing.
+pub async fn verify(
+    store: &Store,
+    vault: &Vault,
+    anchors: Vec<Anchor>,
+) -> Result<Verified, VerifyError> {
     let mut conn = store.conn().await?;
-    let mut v = Verifier::default();
+    let anchored = anchors.len();
+    let mut v = Verifier::anchored(anchors);
     loop {
         let rows = store::chain(&mut conn, v.checked(), 5000).await?;
         if rows.is_empty() {
@@ -195,14 +245,19 @@ pub async fn verify(store: &Store, vault: &Vault) -> Result<Verified, VerifyErro
         for row in &rows {
             let seq = row.chain_seq.unwrap_or_default();
             let stored = row.hash.as_deref().unwrap_or_default();
-            v.push(&row.record(seq), stored, |p, b| vault.chain_hash(p, b))?;
+            v.push(row.id, &row.record(seq), stored, |p, b| {
+                vault.chain_hash(p, b)
+            })?;
         }
     }
-    let unsealed = store::count_unsealed(&mut conn).await?;
+    let (legacy, foreign) = store::count_unsealed(&mut conn).await?;
+    let head = store::head(&mut conn).await?;
+    v.finish(head.as_ref().map(|(s, h, _)| (*s, h.as_slice())), foreign)?;
     Ok(Verified {
         checked: v.checked(),
         head: hex(v.last_hash()),
-        unsealed,
+        unsealed: legacy,
+        anchors: anchored,
     })
 }
 
@@ -261,19 +316,20 @@ pub async fn list(
     .await?)
 }
 
-/// Seals pending records and checks the whole chain: how many records this sealed, and the
-/// verified chain. Administrators only (None: the command line); a conflict names the first
-/// record that was edited or deleted.
+/// Checks the whole chain against the anchors (the audit administrator; None: the command
+/// line). A conflict says exactly what is missing or changed.
 pub async fn check(
     state: &App,
     by: Option<&shanzhi_domain::auth::Actor>,
-) -> Result<(usize, Verified), AppError> {
+) -> Result<Verified, AppError> {
     if let Some(a) = by {
         a.may(Resource::Audit, Verb::Read)?;
     }
-    let sealed = seal(state.store(), state.vault()).await?;
-    let verified = verify(state.store(), state.vault())
+    let anchors = match &state.config().audit_anchor {
+        Some(path) => read_anchors(path)?,
+        None => Vec::new(),
+    };
+    verify(state.store(), state.vault(), anchors)
         .await
-        .map_err(|e| AppError::Conflict(e.to_string()))?;
-    Ok((sealed, verified))
+        .map_err(|e| AppError::Conflict(e.to_string()))
 }

@@ -68,8 +68,16 @@ pub async fn boot(
     if tallied > 0 {
         tracing::info!(tallied, "patrol days tallied");
     }
+    let app = App::new(store, config).await?;
+    let sealed = crate::audit::seal_legacy(app.store(), app.vault()).await?;
+    if sealed > 0 {
+        tracing::info!(
+            sealed,
+            "audit records of an older version sealed into the chain"
+        );
+    }
     Ok(Booted {
-        app: App::new(store, config).await?,
+        app,
         admin_password,
         demo_logins,
     })

@@ -649,7 +649,7 @@ pub async fn reveal_reporter_phone(
         Some(&case.node_code),
         serde_json::json!({"masked": case.reporter_phone_masked}),
     );
-    audit::record(&mut tx, &[record]).await?;
+    audit::record(&mut tx, [record]);
     tx.commit().await?;
     state
         .vault()

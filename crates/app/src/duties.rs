@@ -74,7 +74,7 @@ pub async fn set(
         None,
         serde_json::json!({"before": before, "after": after}),
     );
-    audit::record(&mut tx, &[record]).await?;
+    audit::record(&mut tx, [record]);
     tx.commit().await?;
     Ok(after)
 }

@@ -9,6 +9,7 @@ use crate::cases::{Filing, Placed, file_in, file_many};
 use crate::notify::CaseEvent;
 use crate::{AppError, Clock};
 use shanzhi_domain::case::Calendar;
+use shanzhi_store::audit::NewAudit;
 use shanzhi_store::cases::{CaseRow, CategoryRow};
 use shanzhi_store::{Exec, Sql, Store};
 use std::sync::Arc;
@@ -21,6 +22,8 @@ const MAX_BATCH: usize = 512;
 type Reply = Result<(CaseRow, CaseEvent), AppError>;
 
 struct Job {
+    /// The audit record of the request the report came in by, written with the report.
+    audit: Option<NewAudit>,
     filing: Filing,
     category: CategoryRow,
     calendar: Arc<Calendar>,
@@ -60,6 +63,8 @@ impl Intake {
         let (reply, answer) = oneshot::channel();
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.writers.len();
         let job = Job {
+            // The request's record moves with the report to the writer's transaction.
+            audit: shanzhi_store::audit::request_record(),
             filing,
             category,
             calendar,
@@ -110,6 +115,7 @@ async fn write_batch(store: &Store, batch: &[Job], now: i64) -> Result<Vec<Reply
     let reports: Vec<Placed<'_>> = batch.iter().map(placed).collect();
     match file_many(&mut tx, &reports, webhooks, now).await {
         Ok(written) => {
+            tx.audit(batch.iter().filter_map(|j| j.audit.clone()));
             tx.commit().await?;
             Ok(written.into_iter().map(Ok).collect())
         }
@@ -130,6 +136,8 @@ async fn write_one_by_one(store: &Store, batch: &[Job], now: i64) -> Result<Vec<
         if result.is_err() {
             tx.exec(Sql::new("ROLLBACK TO SAVEPOINT intake_report"))
                 .await?;
+        } else {
+            tx.audit(job.audit.clone());
         }
         tx.exec(Sql::new("RELEASE SAVEPOINT intake_report")).await?;
         results.push(result);

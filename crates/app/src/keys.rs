@@ -63,7 +63,7 @@ pub async fn reseal_all(state: &crate::App) -> Result<Resealed, AppError> {
         None,
         serde_json::to_value(done).unwrap_or_default(),
     );
-    audit::record(&mut tx, &[record]).await?;
+    audit::record(&mut tx, [record]);
     tx.commit().await?;
     Ok(done)
 }

@@ -30,6 +30,10 @@ pub struct AppConfig {
     pub sms: crate::sms::Sms,
     /// Where "now" comes from.
     pub clock: Clock,
+    /// The file the audit chain's head is appended to every minute (none: not anchored).
+    pub audit_anchor: Option<std::path::PathBuf>,
+    /// A URL the audit chain's head is also posted to.
+    pub audit_anchor_url: Option<String>,
 }
 
 impl Default for AppConfig {
@@ -42,6 +46,8 @@ impl Default for AppConfig {
             vault: Arc::new(Vault::ephemeral()),
             sms: crate::sms::Sms::default(),
             clock: Clock::system(),
+            audit_anchor: None,
+            audit_anchor_url: None,
         }
     }
 }
@@ -57,7 +63,6 @@ struct Inner {
     imports: crate::registers::jobs::Jobs,
     events: tokio::sync::broadcast::Sender<CaseEvent>,
     intake: Intake,
-    audit: crate::audit::Sink,
     categories: RwLock<Option<(std::time::Instant, Arc<Vec<CategoryRow>>)>>,
     webhook_wake: tokio::sync::Notify,
     http: reqwest::Client,
@@ -70,6 +75,8 @@ pub struct App(Arc<Inner>);
 impl App {
     /// Builds the state, loading every stored boundary into the locate index.
     pub async fn new(store: Store, config: AppConfig) -> Result<App, StoreError> {
+        // From here on every commit seals its audit records into the chain.
+        let store = store.with_chain(config.vault.clone());
         let rows = regions::with_boundaries(&mut store.conn().await?).await?;
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {
@@ -92,7 +99,6 @@ impl App {
             shanzhi_store::Backend::Postgres => 4,
         };
         let intake = Intake::start(&store, writers, &config.clock);
-        let audit = crate::audit::Sink::start(&store);
         Ok(App(Arc::new(Inner {
             store,
             calendar: RwLock::new(Arc::new(calendar)),
@@ -101,7 +107,6 @@ impl App {
             imports: Default::default(),
             events: tokio::sync::broadcast::channel(1024).0,
             intake,
-            audit,
             categories: RwLock::new(None),
             webhook_wake: tokio::sync::Notify::new(),
             http: reqwest::Client::builder()
@@ -127,11 +132,6 @@ impl App {
     /// The configuration.
     pub fn config(&self) -> &AppConfig {
         &self.0.config
-    }
-
-    /// The audit queue the HTTP layer appends to.
-    pub fn audit(&self) -> &crate::audit::Sink {
-        &self.0.audit
     }
 
     /// The keys for personal data.

@@ -129,7 +129,7 @@ pub async fn record(state: &App, k: &Principal, v: &VisitInput) -> Result<VisitR
         Some(&node),
         serde_json::json!({"visit": id, "day": day_text, "purpose": purpose.as_str()}),
     );
-    audit::record(&mut tx, &[record]).await?;
+    audit::record(&mut tx, [record]);
     let row = store::get(&mut tx, id)
         .await?
         .ok_or_else(|| AppError::Internal("visit not written".into()))?;

@@ -1,6 +1,6 @@
 //! The background work every running application does, started in one place: the deadline
 //! scheduler (escalation of overdue cases, purge of expired sessions), webhook deliveries, the
-//! audit chain's sealer, and the dashboard's tally fold with SQLite's WAL checkpoints. All of
+//! audit chain's anchoring, and the dashboard's tally fold with SQLite's WAL checkpoints. All of
 //! it keeps its state in the database, so a restart resumes where it stopped and several
 //! processes may run it at once.
 
@@ -18,7 +18,7 @@ impl Workers {
         Workers(vec![
             scheduler(app.clone(), escalation_every.max(Duration::from_secs(1))),
             webhooks(app.clone()),
-            sealer(app.clone()),
+            anchors(app.clone()),
             checkpoints(app.clone()),
         ])
     }
@@ -87,13 +87,13 @@ fn webhooks(app: App) -> JoinHandle<()> {
     })
 }
 
-/// Seals new audit records into the chain every second.
-fn sealer(app: App) -> JoinHandle<()> {
-    every(Duration::from_secs(1), move || {
+/// Anchors the audit chain's head outside the database every minute.
+fn anchors(app: App) -> JoinHandle<()> {
+    every(Duration::from_secs(60), move || {
         let app = app.clone();
         async move {
-            if let Err(e) = audit::seal(app.store(), app.vault()).await {
-                tracing::warn!(error = %e, "sealing the audit chain");
+            if let Err(e) = audit::anchor(&app).await {
+                tracing::error!(error = %e, "anchoring the audit chain");
             }
         }
     })

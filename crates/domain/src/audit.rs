@@ -45,6 +45,42 @@ impl Record<'_> {
     }
 }
 
+/// A head of the chain noted outside the database (the anchor file, a remote log): the
+/// chain must still hold that position with that hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    /// Position.
+    pub seq: i64,
+    /// Hash at that position.
+    pub hash: Vec<u8>,
+    /// When it was noted (ms).
+    pub at: i64,
+}
+
+impl Anchor {
+    /// One line of the anchor file: `seq hash-hex at-ms`.
+    pub fn line(&self) -> String {
+        let hex: String = self.hash.iter().map(|b| format!("{b:02x}")).collect();
+        format!("{} {hex} {}", self.seq, self.at)
+    }
+
+    /// Reads a line written by [`Anchor::line`]; None for anything else.
+    pub fn parse(line: &str) -> Option<Anchor> {
+        let mut parts = line.split_whitespace();
+        let seq = parts.next()?.parse().ok()?;
+        let hex = parts.next()?;
+        let at = parts.next()?.parse().ok()?;
+        if hex.len() % 2 != 0 || parts.next().is_some() {
+            return None;
+        }
+        let hash = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+            .collect::<Option<Vec<u8>>>()?;
+        Some(Anchor { seq, hash, at })
+    }
+}
+
 /// Where a chain breaks.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Break {
@@ -62,20 +98,68 @@ pub enum Break {
         /// Its position.
         seq: i64,
     },
+    /// Records stand in another order than they were written in (their ids were swapped).
+    #[error("第 {seq} 条审计记录的写入顺序与链中位置不符：记录被调换")]
+    Reordered {
+        /// The position where the order breaks.
+        seq: i64,
+    },
+    /// The chain ends before a head it once had: its last records were deleted.
+    #[error("第 {from}–{to} 条审计记录缺失：链尾的记录被删除")]
+    Truncated {
+        /// The first position missing.
+        from: i64,
+        /// The last position the head or an anchor knew.
+        to: i64,
+    },
+    /// The chain disagrees with a head noted outside the database.
+    #[error("第 {seq} 条审计记录与链外锚定的校验值不符：锚定之后记录被改写")]
+    Unanchored {
+        /// The anchored position.
+        seq: i64,
+    },
+    /// The stored head does not match the chain's last record.
+    #[error("审计链头与第 {seq} 条记录不符：链头被改动")]
+    HeadMismatch {
+        /// The chain's last position.
+        seq: i64,
+    },
+    /// The head row is gone.
+    #[error("审计链头缺失：审计日志被篡改")]
+    HeadMissing,
+    /// Records the system did not seal: written straight into the database.
+    #[error("发现 {count} 条未经本系统封存的审计记录：有人直接向数据库插入了记录")]
+    Foreign {
+        /// How many.
+        count: i64,
+    },
 }
 
-/// Checks a chain record by record, in chain order (so a long chain is read in pages).
+/// Checks a chain record by record, in chain order (so a long chain is read in pages), then
+/// its end against the stored head and the anchors kept outside the database.
 #[derive(Debug, Clone, Default)]
 pub struct Verifier {
     prev: Vec<u8>,
     checked: i64,
+    last_id: i64,
+    anchors: Vec<Anchor>,
 }
 
 impl Verifier {
-    /// Checks the next record against its stored hash, where `hash(prev, bytes)` is the
-    /// chain's hash function and the first record's `prev` is empty.
+    /// A verifier that also holds the chain to `anchors`.
+    pub fn anchored(anchors: Vec<Anchor>) -> Verifier {
+        Verifier {
+            anchors,
+            ..Verifier::default()
+        }
+    }
+
+    /// Checks the next record (stored with row id `id`) against its stored hash, where
+    /// `hash(prev, bytes)` is the chain's hash function and the first record's `prev` is empty.
+    /// Records are written in chain order, so ids grow with positions.
     pub fn push(
         &mut self,
+        id: i64,
         record: &Record<'_>,
         stored: &[u8],
         hash: impl Fn(&[u8], &[u8]) -> Vec<u8>,
@@ -91,8 +175,53 @@ impl Verifier {
         if computed != stored {
             return Err(Break::Altered { seq: record.seq });
         }
+        if id <= self.last_id {
+            return Err(Break::Reordered { seq: record.seq });
+        }
+        if self
+            .anchors
+            .iter()
+            .any(|a| a.seq == record.seq && a.hash != computed)
+        {
+            return Err(Break::Unanchored { seq: record.seq });
+        }
         self.prev = computed;
         self.checked = expected;
+        self.last_id = id;
+        Ok(())
+    }
+
+    /// Checks the end of the chain: the stored head (None when its row is gone) must be the
+    /// last record, no anchor may lie beyond it, and no record may stand outside it
+    /// (`foreign`: records the system did not seal).
+    pub fn finish(&self, head: Option<(i64, &[u8])>, foreign: i64) -> Result<(), Break> {
+        let beyond = self
+            .anchors
+            .iter()
+            .map(|a| a.seq)
+            .filter(|s| *s > self.checked)
+            .max();
+        if let Some(to) = beyond {
+            return Err(Break::Truncated {
+                from: self.checked + 1,
+                to,
+            });
+        }
+        let Some((seq, hash)) = head else {
+            return Err(Break::HeadMissing);
+        };
+        if seq > self.checked {
+            return Err(Break::Truncated {
+                from: self.checked + 1,
+                to: seq,
+            });
+        }
+        if seq < self.checked || hash != self.prev.as_slice() {
+            return Err(Break::HeadMismatch { seq: self.checked });
+        }
+        if foreign > 0 {
+            return Err(Break::Foreign { count: foreign });
+        }
         Ok(())
     }
 
@@ -105,20 +234,6 @@ impl Verifier {
     pub fn last_hash(&self) -> &[u8] {
         &self.prev
     }
-}
-
-/// Checks records given in chain order against their stored hashes (see [`Verifier::push`]).
-/// Returns how many were checked and the last hash.
-pub fn verify<'a, I, H>(records: I, hash: H) -> Result<(i64, Vec<u8>), Break>
-where
-    I: IntoIterator<Item = (Record<'a>, &'a [u8])>,
-    H: Fn(&[u8], &[u8]) -> Vec<u8>,
-{
-    let mut v = Verifier::default();
-    for (record, stored) in records {
-        v.push(&record, stored, &hash)?;
-    }
-    Ok((v.checked, v.prev))
 }
 
 #[cfg(test)]
@@ -161,7 +276,91 @@ mod tests {
     }
 
     fn check(chain: &[(Record<'static>, Vec<u8>)]) -> Result<(i64, Vec<u8>), Break> {
-        verify(chain.iter().map(|(r, h)| (r.clone(), h.as_slice())), hash)
+        let mut v = Verifier::default();
+        for (r, h) in chain {
+            v.push(r.seq, r, h, hash)?;
+        }
+        Ok((v.checked(), v.last_hash().to_vec()))
+    }
+
+    /// Verifies `chain` whole, with its stored head and anchors.
+    fn whole(
+        chain: &[(Record<'static>, Vec<u8>)],
+        head: Option<(i64, &[u8])>,
+        anchors: Vec<Anchor>,
+    ) -> Result<(), Break> {
+        let mut v = Verifier::anchored(anchors);
+        for (i, (r, h)) in chain.iter().enumerate() {
+            v.push(i as i64 + 1, r, h, hash)?;
+        }
+        v.finish(head, 0)
+    }
+
+    #[test]
+    fn the_end_is_held_to_the_head_and_the_anchors() {
+        let chain = sealed(&["a", "b", "c"]);
+        let head = |n: usize| Some((n as i64, chain[n - 1].1.as_slice()));
+        let anchor = |n: usize| Anchor {
+            seq: n as i64,
+            hash: chain[n - 1].1.clone(),
+            at: 0,
+        };
+        assert_eq!(whole(&chain, head(3), vec![anchor(2), anchor(3)]), Ok(()));
+        // The tail deleted, head left alone.
+        assert_eq!(
+            whole(&chain[..1], head(3), vec![]),
+            Err(Break::Truncated { from: 2, to: 3 })
+        );
+        // The tail deleted and the head moved back: the anchor still knows.
+        assert_eq!(
+            whole(&chain[..1], head(1), vec![anchor(2)]),
+            Err(Break::Truncated { from: 2, to: 2 })
+        );
+        // Everything deleted.
+        assert_eq!(
+            whole(&[], Some((0, &[])), vec![anchor(3)]),
+            Err(Break::Truncated { from: 1, to: 3 })
+        );
+        assert_eq!(whole(&chain, None, vec![]), Err(Break::HeadMissing));
+        assert_eq!(
+            whole(&chain, head(2), vec![]),
+            Err(Break::HeadMismatch { seq: 3 })
+        );
+        // Rewritten from position 2 with the key (someone who had it): the anchor differs.
+        let other = sealed(&["a", "x", "y"]);
+        assert_eq!(
+            whole(&other, Some((3, other[2].1.as_slice())), vec![anchor(2)]),
+            Err(Break::Unanchored { seq: 2 })
+        );
+        let v = Verifier::default();
+        assert_eq!(
+            v.finish(Some((0, &[])), 2),
+            Err(Break::Foreign { count: 2 })
+        );
+    }
+
+    #[test]
+    fn swapped_rows_are_found() {
+        let chain = sealed(&["a", "b"]);
+        let mut v = Verifier::default();
+        v.push(7, &chain[0].0, &chain[0].1, hash).unwrap();
+        assert_eq!(
+            v.push(5, &chain[1].0, &chain[1].1, hash),
+            Err(Break::Reordered { seq: 2 })
+        );
+    }
+
+    #[test]
+    fn anchors_read_back_what_they_wrote() {
+        let a = Anchor {
+            seq: 42,
+            hash: vec![0, 255, 16],
+            at: 1_700_000_000_000,
+        };
+        assert_eq!(Anchor::parse(&a.line()), Some(a));
+        for bad in ["", "x 00 1", "1 0 1", "1 zz 1", "1 00 1 extra"] {
+            assert_eq!(Anchor::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -30,6 +30,10 @@ struct Cli {
     /// its backups); default: DATA_DIR/keys.txt. SHANZHI_KEYS may hold the keys themselves.
     #[arg(long, global = true, env = "SHANZHI_KEY_FILE")]
     key_file: Option<PathBuf>,
+    /// Append-only file the audit chain's head is written to every minute, for `audit verify`
+    /// to hold the database to; default: DATA_DIR/audit-anchor.log.
+    #[arg(long, global = true, env = "SHANZHI_AUDIT_ANCHOR")]
+    audit_anchor: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -60,6 +64,10 @@ enum Command {
         /// whole meeting hall).
         #[arg(long, env = "SHANZHI_SURVEY_ANSWERS_PER_MINUTE", default_value_t = 600)]
         survey_answers_per_minute: usize,
+        /// A URL the audit chain's head is also posted to every minute (a log server kept by
+        /// someone else), as JSON {"seq","hash","at"}.
+        #[arg(long, env = "SHANZHI_AUDIT_ANCHOR_URL")]
+        audit_anchor_url: Option<String>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -163,9 +171,11 @@ enum KeysAction {
 
 #[derive(Subcommand)]
 enum AuditAction {
-    /// Seal pending records, then re-check every hash of the chain; fails on any edited or
-    /// deleted record.
+    /// Re-check every hash of the chain, the order of its records, its head and every anchor;
+    /// fails naming what is missing, inserted or changed.
     Verify,
+    /// Print the chain's head (position and hash), to note down elsewhere.
+    Head,
 }
 
 #[derive(Subcommand)]
@@ -218,11 +228,16 @@ async fn main() -> anyhow::Result<()> {
         .key_file
         .clone()
         .unwrap_or_else(|| cli.data_dir.join("keys.txt"));
+    let audit_anchor = cli
+        .audit_anchor
+        .clone()
+        .unwrap_or_else(|| cli.data_dir.join("audit-anchor.log"));
     // Every command but `serve` runs as the operator and starts no workers: the application is
     // booted as `serve` boots it, then one operation is called.
     let app = async |vault: Vault| -> anyhow::Result<App> {
         let config = AppConfig {
             vault: Arc::new(vault),
+            audit_anchor: Some(audit_anchor.clone()),
             ..Default::default()
         };
         Ok(boot(&opts, config, Demo::Off, None)
@@ -239,12 +254,15 @@ async fn main() -> anyhow::Result<()> {
             escalation_interval,
             photo_max_mb,
             survey_answers_per_minute,
+            audit_anchor_url,
         } => {
             let running = server::launch(Launch {
                 store: opts.clone(),
                 app: AppConfig {
                     photo_max_bytes: photo_max_mb.max(1) * 1024 * 1024,
                     vault: Arc::new(keys::load(&key_file)?),
+                    audit_anchor: Some(audit_anchor.clone()),
+                    audit_anchor_url,
                     ..Default::default()
                 },
                 web: WebConfig {
@@ -278,12 +296,28 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let app = app(keys::load(&key_file)?).await?;
             match shanzhi_app::audit::check(&app, None).await {
-                Ok((sealed, v)) => println!(
-                    "审计日志完整：共 {} 条（本次封存 {sealed} 条），链尾校验值 {}",
-                    v.checked, v.head
+                Ok(v) => println!(
+                    "审计日志完整：共 {} 条，与 {} 个链外锚定一致，链尾校验值 {}{}",
+                    v.checked,
+                    v.anchors,
+                    v.head,
+                    if v.unsealed > 0 {
+                        format!("；另有 {} 条旧版本记录待封存（下次启动时封存）", v.unsealed)
+                    } else {
+                        String::new()
+                    }
                 ),
                 Err(e) => bail!("审计日志校验失败：{}", operator_error(e)),
             }
+        }
+        Command::Audit {
+            action: AuditAction::Head,
+        } => {
+            let app = app(keys::load(&key_file)?).await?;
+            let h = shanzhi_app::audit::head(app.store())
+                .await
+                .map_err(operator_error)?;
+            println!("{} {} {}", h.seq, h.hash, h.at);
         }
         Command::Report {
             node,

@@ -1,7 +1,9 @@
 //! Connections, transactions and the query executor shared by both backends.
 
 use crate::StoreError;
+use crate::audit::NewAudit;
 use crate::dialect::placeholders;
+use crate::vault::Vault;
 use sea_query::Value;
 use sea_query_sqlx::SqlxValues;
 use sqlx::pool::PoolConnection;
@@ -15,6 +17,7 @@ use sqlx::{
 };
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which database a store runs on.
@@ -147,24 +150,7 @@ pub trait Exec: Send {
 
     /// Runs a statement and returns the rows it affected.
     fn exec(&mut self, sql: Sql) -> impl Future<Output = Result<u64, StoreError>> + Send {
-        async move {
-            Ok(match self.target() {
-                Target::Sqlite(c) => {
-                    let (t, a) = sql.into_parts(Backend::Sqlite);
-                    sqlx::query_with(AssertSqlSafe(t), a)
-                        .execute(c)
-                        .await?
-                        .rows_affected()
-                }
-                Target::Postgres(c) => {
-                    let (t, a) = sql.into_parts(Backend::Postgres);
-                    sqlx::query_with(AssertSqlSafe(t), a)
-                        .execute(c)
-                        .await?
-                        .rows_affected()
-                }
-            })
-        }
+        async move { exec_on(self.target(), sql).await }
     }
 
     /// Runs a query and decodes every row.
@@ -223,25 +209,93 @@ pub trait Exec: Send {
     }
 }
 
+/// Runs a statement on a connection and returns the rows it affected.
+async fn exec_on(target: Target<'_>, sql: Sql) -> Result<u64, StoreError> {
+    Ok(match target {
+        Target::Sqlite(c) => {
+            let (t, a) = sql.into_parts(Backend::Sqlite);
+            sqlx::query_with(AssertSqlSafe(t), a)
+                .execute(c)
+                .await?
+                .rows_affected()
+        }
+        Target::Postgres(c) => {
+            let (t, a) = sql.into_parts(Backend::Postgres);
+            sqlx::query_with(AssertSqlSafe(t), a)
+                .execute(c)
+                .await?
+                .rows_affected()
+        }
+    })
+}
+
 /// A pooled connection.
-pub enum Conn {
-    /// SQLite.
+pub struct Conn {
+    inner: ConnInner,
+    chain: Option<Arc<Vault>>,
+}
+
+enum ConnInner {
     Sqlite(PoolConnection<Sqlite>),
-    /// PostgreSQL.
     Postgres(PoolConnection<Postgres>),
 }
 
 impl Exec for Conn {
     fn target(&mut self) -> Target<'_> {
+        match &mut self.inner {
+            ConnInner::Sqlite(c) => Target::Sqlite(c),
+            ConnInner::Postgres(c) => Target::Postgres(c),
+        }
+    }
+
+    /// A write made for a write request runs in a transaction of its own that also carries
+    /// the request's audit record, so no change is ever without its record.
+    async fn exec(&mut self, sql: Sql) -> Result<u64, StoreError> {
+        let Some(record) = crate::audit::request_record() else {
+            return exec_on(self.target(), sql).await;
+        };
+        let chain = self.chain.clone();
+        let mut tx = match &mut self.inner {
+            ConnInner::Sqlite(c) => {
+                TxRef::Sqlite(sqlx::Connection::begin_with(&mut **c, "BEGIN IMMEDIATE").await?)
+            }
+            ConnInner::Postgres(c) => TxRef::Postgres(sqlx::Connection::begin(&mut **c).await?),
+        };
+        let n = tx.exec(sql).await?;
+        crate::audit::write_sealed(&mut tx, &[record], chain.as_deref()).await?;
+        match tx {
+            TxRef::Sqlite(t) => t.commit().await?,
+            TxRef::Postgres(t) => t.commit().await?,
+        }
+        Ok(n)
+    }
+}
+
+/// A transaction on a borrowed connection.
+enum TxRef<'c> {
+    Sqlite(Transaction<'c, Sqlite>),
+    Postgres(Transaction<'c, Postgres>),
+}
+
+impl Exec for TxRef<'_> {
+    fn target(&mut self) -> Target<'_> {
         match self {
-            Conn::Sqlite(c) => Target::Sqlite(c),
-            Conn::Postgres(c) => Target::Postgres(c),
+            TxRef::Sqlite(t) => Target::Sqlite(t),
+            TxRef::Postgres(t) => Target::Postgres(t),
         }
     }
 }
 
 /// A transaction; dropped without [`Tx::commit`] it rolls back, so nothing is half-written.
-pub enum Tx {
+/// The audit records it carries ([`Tx::audit`]) are sealed into the chain and written by its
+/// commit, so a change and its record stand or fall together.
+pub struct Tx {
+    inner: TxInner,
+    chain: Option<Arc<Vault>>,
+    audit: Vec<NewAudit>,
+}
+
+enum TxInner {
     /// SQLite (`BEGIN IMMEDIATE`: takes the write lock up front, so read-then-write
     /// transactions never fail on lock upgrade).
     Sqlite(Transaction<'static, Sqlite>),
@@ -251,37 +305,53 @@ pub enum Tx {
 
 impl Exec for Tx {
     fn target(&mut self) -> Target<'_> {
-        match self {
-            Tx::Sqlite(t) => Target::Sqlite(t),
-            Tx::Postgres(t) => Target::Postgres(t),
+        match &mut self.inner {
+            TxInner::Sqlite(t) => Target::Sqlite(t),
+            TxInner::Postgres(t) => Target::Postgres(t),
         }
     }
 }
 
 impl Tx {
-    /// Commits.
-    pub async fn commit(self) -> Result<(), StoreError> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+    /// Adds audit records to what this transaction writes at its commit.
+    pub fn audit(&mut self, items: impl IntoIterator<Item = NewAudit>) {
+        self.audit.extend(items);
+    }
+
+    /// Writes the audit records — this transaction's own and the request's it runs for —
+    /// sealed into the chain, then commits.
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        let mut items = std::mem::take(&mut self.audit);
+        items.extend(crate::audit::request_record());
+        if !items.is_empty() {
+            let chain = self.chain.clone();
+            crate::audit::write_sealed(&mut self, &items, chain.as_deref()).await?;
+        }
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
         }
         Ok(())
     }
 }
 
-/// The store: a pool on one backend.
+/// The store: a pool on one backend, and the key that seals the audit chain.
 #[derive(Debug, Clone)]
-pub enum Store {
-    /// SQLite.
+pub struct Store {
+    pool: Pool,
+    chain: Option<Arc<Vault>>,
+}
+
+#[derive(Debug, Clone)]
+enum Pool {
     Sqlite(SqlitePool),
-    /// PostgreSQL.
     Postgres(PgPool),
 }
 
 impl Store {
     /// Opens (creating if needed) and migrates the database.
     pub async fn open(opts: &StoreOptions) -> Result<Store, StoreError> {
-        let store = match opts {
+        let pool = match opts {
             StoreOptions::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir)
@@ -307,7 +377,7 @@ impl Store {
                     .max_connections(8)
                     .connect_with(o)
                     .await?;
-                Store::Sqlite(pool)
+                Pool::Sqlite(pool)
             }
             StoreOptions::Postgres(url) => {
                 let o = PgConnectOptions::from_str(url)?;
@@ -316,18 +386,28 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(o)
                     .await?;
-                Store::Postgres(pool)
+                Pool::Postgres(pool)
             }
         };
+        let store = Store { pool, chain: None };
         store.migrate().await?;
         Ok(store)
     }
 
+    /// The same store, sealing audit records into the chain with `vault`'s key as they are
+    /// committed (without one they are written unsealed).
+    pub fn with_chain(self, vault: Arc<Vault>) -> Store {
+        Store {
+            chain: Some(vault),
+            ..self
+        }
+    }
+
     /// Applies pending migrations of this backend.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
-            Store::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
         Ok(())
     }
@@ -335,7 +415,7 @@ impl Store {
     /// Copies committed WAL pages into the SQLite database file without blocking writers
     /// (a passive checkpoint); run every second or so by the server. Nothing on PostgreSQL.
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
-        if let Store::Sqlite(p) = self {
+        if let Pool::Sqlite(p) = &self.pool {
             let mut conn = p.acquire().await?;
             sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
                 .execute(&mut *conn)
@@ -346,33 +426,42 @@ impl Store {
 
     /// Which database this is.
     pub fn backend(&self) -> Backend {
-        match self {
-            Store::Sqlite(_) => Backend::Sqlite,
-            Store::Postgres(_) => Backend::Postgres,
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
         }
     }
 
     /// A pooled connection for reads or single-statement writes.
     pub async fn conn(&self) -> Result<Conn, StoreError> {
-        Ok(match self {
-            Store::Sqlite(p) => Conn::Sqlite(p.acquire().await?),
-            Store::Postgres(p) => Conn::Postgres(p.acquire().await?),
+        let inner = match &self.pool {
+            Pool::Sqlite(p) => ConnInner::Sqlite(p.acquire().await?),
+            Pool::Postgres(p) => ConnInner::Postgres(p.acquire().await?),
+        };
+        Ok(Conn {
+            inner,
+            chain: self.chain.clone(),
         })
     }
 
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(match self {
-            Store::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Store::Postgres(p) => Tx::Postgres(p.begin().await?),
+        let inner = match &self.pool {
+            Pool::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => TxInner::Postgres(p.begin().await?),
+        };
+        Ok(Tx {
+            inner,
+            chain: self.chain.clone(),
+            audit: Vec::new(),
         })
     }
 
     /// Pool statistics for `/metrics`: (open connections, idle connections).
     pub fn pool_stats(&self) -> (u32, usize) {
-        match self {
-            Store::Sqlite(p) => (p.size(), p.num_idle()),
-            Store::Postgres(p) => (p.size(), p.num_idle()),
+        match &self.pool {
+            Pool::Sqlite(p) => (p.size(), p.num_idle()),
+            Pool::Postgres(p) => (p.size(), p.num_idle()),
         }
     }
 
@@ -387,9 +476,9 @@ impl Store {
 
     /// Closes the pool.
     pub async fn close(&self) {
-        match self {
-            Store::Sqlite(p) => p.close().await,
-            Store::Postgres(p) => p.close().await,
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
         }
     }
 }

@@ -1,30 +1,22 @@
-//! The HTTP side of the audit trail: every write request that succeeds (POST, PUT, PATCH,
-//! DELETE) is recorded with who made it, the route and the path. The authentication
-//! extractors leave the caller in a slot the middleware put on the request, so recording costs
-//! no extra lookup.
+//! The HTTP side of the audit trail: every write request (POST, PUT, PATCH, DELETE) runs
+//! within a [`RequestTrail`], so each transaction committed for it carries its record — who
+//! made it, the route and the path — and a change is never without its record. The
+//! authentication extractors name the caller on the trail once they know it.
 
 use crate::WebState;
 use crate::auth::Principal;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
-use axum::response::Response;
-use shanzhi_app::audit::{Actor, entry};
+use axum::response::{IntoResponse, Response};
+use shanzhi_app::audit::{self, RequestTrail, within};
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-/// Where the authentication extractors leave the caller of a write request.
-#[derive(Clone, Default)]
-pub struct CallerSlot(Arc<OnceLock<(Actor, Option<String>)>>);
-
-impl CallerSlot {
-    /// Records the authenticated caller (the first one set wins).
-    pub fn fill(&self, p: &Principal) {
-        let actor = Actor {
-            id: Some(p.account.id),
-            label: p.label(),
-        };
-        let _ = self.0.set((actor, p.account.node_code.clone()));
+/// Names the authenticated caller on the request's trail, if it has one.
+pub(crate) fn identify(extensions: &axum::http::Extensions, p: &Principal) {
+    if let Some(trail) = extensions.get::<Arc<RequestTrail>>() {
+        trail.identify(p.account.id, p.label(), p.account.node_code.clone());
     }
 }
 
@@ -40,43 +32,40 @@ fn failed(resp: &Response) -> bool {
     !resp.status().is_success()
 }
 
-/// Middleware: records each successful write request.
+/// Middleware: runs each write request within its trail. A write that succeeded without any
+/// transaction carrying the record (a single-statement write) is recorded before it is
+/// answered.
 pub async fn track(State(state): State<WebState>, mut req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
-    let slot = CallerSlot::default();
-    req.extensions_mut().insert(slot.clone());
-    let method = req.method().as_str().to_owned();
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
-    let path = req.uri().path().to_owned();
-    let client = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
-    let resp = next.run(req).await;
-    if failed(&resp) {
+    let anonymous = match req.extensions().get::<ConnectInfo<SocketAddr>>() {
+        Some(c) => format!("未登录 {}", c.0.ip()),
+        None => "未登录".to_owned(),
+    };
+    let trail = Arc::new(RequestTrail::new(
+        state.now_ms(),
+        format!("{} {route}", req.method()),
+        req.uri().path().to_owned(),
+        anonymous,
+    ));
+    req.extensions_mut().insert(trail.clone());
+    let resp = within(trail.clone(), next.run(req)).await;
+    if failed(&resp) || trail.written() {
         return resp;
     }
-    let (actor, node) = slot.0.get().cloned().unwrap_or_else(|| {
-        let label = match &client {
-            Some(ip) => format!("未登录 {ip}"),
-            None => "未登录".to_owned(),
+    if let Err(e) = audit::record_request(&state, trail.record()).await {
+        // The change stands, but the caller must not take an unrecorded write for a good one.
+        tracing::error!(error = %e, "audit record of a write not written");
+        return if route.starts_with("/api/") {
+            crate::ApiError(e).into_response()
+        } else {
+            crate::pages::PageError::App(e).into_response()
         };
-        (Actor { id: None, label }, None)
-    });
-    let detail = serde_json::json!({"status": resp.status().as_u16()});
-    let record = entry(
-        state.now_ms(),
-        &actor,
-        &format!("{method} {route}"),
-        path,
-        node.as_deref(),
-        detail,
-    );
-    state.audit().log(record).await;
+    }
     resp
 }

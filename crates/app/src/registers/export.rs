@@ -315,7 +315,7 @@ pub async fn residents(state: &App, k: &Principal, root: &str) -> Result<Vec<u8>
         Some(root),
         serde_json::json!({"persons": count, "full": full}),
     );
-    audit::record(&mut tx, &[record]).await?;
+    audit::record(&mut tx, [record]);
     tx.commit().await?;
     book.save_to_buffer().map_err(xlsx_error)
 }

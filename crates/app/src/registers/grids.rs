@@ -94,7 +94,7 @@ pub async fn put_facts(
         Some(code),
         serde_json::json!({"before": before, "after": f}),
     );
-    audit::record(&mut tx, &[record]).await?;
+    audit::record(&mut tx, [record]);
     tx.commit().await?;
     Ok(())
 }
@@ -202,7 +202,7 @@ pub async fn create_staff(state: &App, k: &Principal, s: &StaffInput) -> Result<
         serde_json::json!({"after": {"name": s.name.trim(), "role": role.label(), "grids": grids,
             "phone": phone.as_ref().map(|p| &p.masked), "party_member": s.party_member}}),
     );
-    audit::record(&mut tx, &[record]).await?;
+    audit::record(&mut tx, [record]);
     tx.commit().await?;
     Ok(id)
 }
@@ -259,7 +259,7 @@ pub async fn train(
         Some(&row.node_code),
         serde_json::json!({"day": day.to_string(), "topic": t.topic.trim(), "hours": t.hours}),
     );
-    audit::record(&mut tx, &[record]).await?;
+    audit::record(&mut tx, [record]);
     tx.commit().await?;
     Ok(())
 }

@@ -205,7 +205,7 @@ pub async fn create(state: &App, k: &Principal, p: &PlaceInput) -> Result<i64, A
         serde_json::json!({"after": {"name": c.input.name.trim(), "kind": c.kind.label(), "risk": c.risk.label(),
             "phone": c.phone.as_ref().map(|p| &p.masked)}}),
     );
-    audit::record(&mut tx, &[record]).await?;
+    audit::record(&mut tx, [record]);
     tx.commit().await?;
     Ok(id)
 }
@@ -273,7 +273,7 @@ pub async fn inspect(
         Some(&place.node_code),
         serde_json::json!({"day": day.to_string(), "result": i.result.trim(), "hazards": i.hazards.trim()}),
     );
-    audit::record(&mut tx, &[record]).await?;
+    audit::record(&mut tx, [record]);
     tx.commit().await?;
     Ok(iid)
 }
@@ -418,7 +418,7 @@ pub async fn import(
         k.actor.scope_root(),
         serde_json::json!({"rows": report.rows, "places": report.written}),
     );
-    audit::record(&mut tx, &[record]).await?;
+    audit::record(&mut tx, [record]);
     tx.commit().await?;
     report.committed = true;
     progress.enter(Phase::Done);

@@ -272,7 +272,7 @@ pub async fn import(
         k.actor.scope_root(),
         serde_json::json!({"rows": report.rows, "persons": report.written, "households": report.households}),
     );
-    audit::record(&mut tx, &[record]).await?;
+    audit::record(&mut tx, [record]);
     tx.commit().await?;
     report.committed = true;
     progress.enter(Phase::Done);

@@ -371,7 +371,7 @@ pub async fn create_household(
             "members": members.iter().map(masked_view).collect::<Vec<_>>(),
         }}),
     );
-    audit::record(&mut tx, &[record]).await?;
+    audit::record(&mut tx, [record]);
     tx.commit().await?;
     Ok(household)
 }
@@ -453,7 +453,7 @@ pub async fn add_member(
         Some(&h.node_code),
         serde_json::json!({"household": household_id, "after": masked_view(&c)}),
     );
-    audit::record(&mut tx, &[record]).await?;
+    audit::record(&mut tx, [record]);
     tx.commit().await?;
     Ok(pid)
 }
@@ -647,7 +647,7 @@ pub async fn update_person(
         Some(&before.node_code),
         serde_json::json!({"before": before_view, "after": after, "visit": e.visit_id}),
     );
-    audit::record(&mut tx, &[record]).await?;
+    audit::record(&mut tx, [record]);
     tx.commit().await?;
     Ok(())
 }
@@ -708,7 +708,7 @@ pub async fn move_household(
             "after": {"grid": grid, "address": format!("{} {} {}", to.building.trim(), to.unit.trim(), to.room.trim())},
         }),
     );
-    audit::record(&mut tx, &[record]).await?;
+    audit::record(&mut tx, [record]);
     tx.commit().await?;
     Ok(())
 }
@@ -879,7 +879,7 @@ pub async fn reveal(
         Some(&p.node_code),
         serde_json::json!({"name": p.name, "masked": masked}),
     );
-    audit::record(&mut tx, &[record]).await?;
+    audit::record(&mut tx, [record]);
     tx.commit().await?;
     state
         .vault()

@@ -26,11 +26,9 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// Fills the audit trail's slot with the caller of a write request.
+/// Names the caller of a write request on its audit trail.
 fn fill_slot(parts: &Parts, p: &Principal) {
-    if let Some(slot) = parts.extensions.get::<crate::trail::CallerSlot>() {
-        slot.fill(p);
-    }
+    crate::trail::identify(&parts.extensions, p);
 }
 
 /// A caller of the JSON API, authenticated by `Authorization: Bearer <token>`.
