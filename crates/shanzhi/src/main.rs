@@ -68,6 +68,10 @@ enum Command {
         /// someone else), as JSON {"seq","hash","at"}.
         #[arg(long, env = "SHANZHI_AUDIT_ANCHOR_URL")]
         audit_anchor_url: Option<String>,
+        /// The token a Prometheus scraper sends (`Authorization: Bearer …`) for /metrics;
+        /// without one, /metrics answers only this machine.
+        #[arg(long, env = "SHANZHI_METRICS_TOKEN")]
+        metrics_token: Option<String>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -255,6 +259,7 @@ async fn main() -> anyhow::Result<()> {
             photo_max_mb,
             survey_answers_per_minute,
             audit_anchor_url,
+            metrics_token,
         } => {
             let running = server::launch(Launch {
                 store: opts.clone(),
@@ -269,6 +274,7 @@ async fn main() -> anyhow::Result<()> {
                     secure_cookies,
                     public_url,
                     survey_answers_per_minute,
+                    metrics_token,
                     ..Default::default()
                 },
                 demo: if demo { Demo::Everything } else { Demo::Off },

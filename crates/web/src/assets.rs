@@ -14,6 +14,7 @@ const STYLE: &str = include_str!("../assets/style.css");
 const LIVE: &str = include_str!("../assets/live.js");
 const HERE: &str = include_str!("../assets/here.js");
 const PATROL: &str = include_str!("../assets/patrol.js");
+const ACTIONS: &str = include_str!("../assets/actions.js");
 
 /// `/assets/<stem>-<hash>.<ext>` for `content`.
 fn hashed(stem: &str, ext: &str, content: &str) -> String {
@@ -37,6 +38,14 @@ pub static HERE_PATH: LazyLock<String> = LazyLock::new(|| hashed("here", "js", H
 /// `/assets/patrol-<hash>.js`: the patrol recorder (GPS in batches, kept while offline).
 pub static PATROL_PATH: LazyLock<String> = LazyLock::new(|| hashed("patrol", "js", PATROL));
 
+/// `/assets/actions-<hash>.js`: print buttons.
+pub static ACTIONS_PATH: LazyLock<String> = LazyLock::new(|| hashed("actions", "js", ACTIONS));
+
+/// [`ACTIONS_PATH`], for templates.
+pub fn actions_path() -> &'static str {
+    ACTIONS_PATH.as_str()
+}
+
 pub fn router() -> Router<WebState> {
     Router::new().route("/assets/{name}", get(asset))
 }
@@ -51,6 +60,8 @@ async fn asset(Path(name): Path<String>) -> impl IntoResponse {
         Some(("text/javascript; charset=utf-8", HERE))
     } else if path == *PATROL_PATH {
         Some(("text/javascript; charset=utf-8", PATROL))
+    } else if path == *ACTIONS_PATH {
+        Some(("text/javascript; charset=utf-8", ACTIONS))
     } else {
         None
     };

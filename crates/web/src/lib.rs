@@ -10,6 +10,7 @@ mod assets;
 pub mod auth;
 mod download;
 mod error;
+mod headers;
 mod metrics;
 pub mod open311;
 mod pages;
@@ -60,6 +61,10 @@ pub fn app(state: WebState) -> Router {
             trail::track,
         ))
         .layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::secure,
+        ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

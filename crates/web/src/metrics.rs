@@ -1,10 +1,13 @@
 //! Prometheus metrics: request counts and latencies by route, database pool figures.
 
-use crate::WebState;
-use axum::extract::{MatchedPath, Request, State};
+use crate::{ApiError, WebState};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use shanzhi_app::AppError;
+use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -47,11 +50,31 @@ pub async fn track(req: Request, next: Next) -> Response {
     resp
 }
 
-/// `GET /metrics` in the Prometheus text format.
-pub async fn render(State(state): State<WebState>) -> String {
+/// `GET /metrics` in the Prometheus text format: for a scraper holding the metrics token
+/// (`Authorization: Bearer …`), or without one configured, for this machine only.
+pub async fn render(
+    State(state): State<WebState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Result<String, ApiError> {
+    let allowed = match &state.settings().metrics_token {
+        Some(token) => crate::auth::bearer(&headers).is_some_and(|t| {
+            t.len() == token.len()
+                && t.bytes()
+                    .zip(token.bytes())
+                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                    == 0
+        }),
+        None => peer.ip().is_loopback(),
+    };
+    if !allowed {
+        return Err(ApiError(AppError::NotFound(
+            "没有这个接口：/metrics".into(),
+        )));
+    }
     let (size, idle) = state.pool_stats();
     metrics::gauge!("db_pool_connections").set(f64::from(size));
     metrics::gauge!("db_pool_idle_connections").set(idle as f64);
     metrics::gauge!("locate_index_boundaries").set(state.with_index(|i| i.len()) as f64);
-    handle().render()
+    Ok(handle().render())
 }

@@ -24,6 +24,9 @@ pub struct WebConfig {
     /// Survey answers accepted per client address per minute (a community centre's shared
     /// network answers for many residents; one answer per phone or device still holds).
     pub survey_answers_per_minute: usize,
+    /// The token a Prometheus scraper sends for `/metrics`; without one, only this machine
+    /// may read them.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -35,6 +38,7 @@ impl Default for WebConfig {
             public_reports_per_hour: 20,
             public_url: None,
             survey_answers_per_minute: 600,
+            metrics_token: None,
         }
     }
 }

@@ -372,7 +372,10 @@ async fn a_killed_server_leaves_no_change_without_its_record() {
         .into_iter()
         .map(|(t,)| t.trim_start_matches("/api/v1/calendar/").to_owned())
         .collect();
-    assert!(answered.len() < 16 * 40, "killed before the clients were done");
+    assert!(
+        answered.len() < 16 * 40,
+        "killed before the clients were done"
+    );
     for day in &answered {
         assert!(days.contains(day), "answered {day} but not stored");
     }

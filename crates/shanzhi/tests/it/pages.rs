@@ -61,7 +61,18 @@ pub async fn logged_in(app: &TestApp, username: &str) -> (reqwest::Client, Strin
     )
     .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER, "login {username}");
-    (c, csrf)
+    // Signed in, forms carry the session's token, not the one the login form had.
+    let html = c
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let fresh = csrf_of(&html);
+    assert_ne!(fresh, csrf, "the token is renewed at login");
+    (c, fresh)
 }
 
 #[tokio::test]
@@ -142,7 +153,20 @@ async fn login_needs_the_csrf_token_and_sets_strict_cookies() {
     .await;
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
     assert_eq!(ok.headers()[LOCATION], "/");
-    let session = ok.headers().get(SET_COOKIE).unwrap().to_str().unwrap();
+    let cookies: Vec<&str> = ok
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    assert!(
+        cookies.iter().any(|c| c.starts_with("sz_csrf=;")),
+        "the pre-login token is dropped: {cookies:?}"
+    );
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("sz_session="))
+        .expect("session cookie");
     assert!(
         session.contains("sz_session=")
             && session.contains("HttpOnly")
@@ -309,5 +333,123 @@ async fn officers_add_rename_and_retire_grids_through_forms() {
         html.contains("已撤销")
             && html.contains("试点结束")
             && html.contains("东湖社区第三十网格 → 东湖社区幸福网格")
+    );
+}
+
+#[tokio::test]
+async fn answers_carry_security_headers_and_forms_are_bound_to_the_session() {
+    let web = shanzhi_web::WebConfig {
+        secure_cookies: true,
+        metrics_token: Some("scrape-secret-2026".into()),
+        ..Default::default()
+    };
+    let app = TestApp::demo_with(Default::default(), web).await;
+    for path in [
+        "/login",
+        "/r/450802001001001",
+        "/api/v1/openapi.json",
+        "/nowhere",
+    ] {
+        let r = reqwest::get(format!("{}{path}", app.base)).await.unwrap();
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+        assert!(h.contains_key("strict-transport-security"), "{path}");
+    }
+
+    // /metrics: only with the scraper's token.
+    let metrics = format!("{}/metrics", app.base);
+    let r = reqwest::get(&metrics).await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = app
+        .client
+        .get(&metrics)
+        .bearer_auth("scrape-secret-2026")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // A token planted in the CSRF cookie is worth nothing once signed in: forms carry the
+    // session's own token.
+    let app = TestApp::demo().await;
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie_of = |r: &reqwest::Response, name: &str| {
+        r.headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.strip_prefix(&format!("{name}=")))
+            .and_then(|c| c.split(';').next())
+            .map(str::to_owned)
+            .expect("cookie")
+    };
+    let form = plain
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap();
+    let pre = cookie_of(&form, "sz_csrf");
+    let token = csrf_of(&form.text().await.unwrap());
+    let signed = plain
+        .post(format!("{}/login", app.base))
+        .header("cookie", format!("sz_csrf={pre}"))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("username", "sq01"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), StatusCode::SEE_OTHER);
+    let session = cookie_of(&signed, "sz_session");
+    let planted = "p".repeat(43);
+    let logout = |csrf_cookie: String, field: String| {
+        let (plain, base, session) = (plain.clone(), app.base.clone(), session.clone());
+        async move {
+            plain
+                .post(format!("{base}/logout"))
+                .header(
+                    "cookie",
+                    format!("sz_session={session}; sz_csrf={csrf_cookie}"),
+                )
+                .form(&[("_csrf", field.as_str())])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(
+        logout(planted.clone(), planted.clone()).await,
+        StatusCode::FORBIDDEN,
+        "a planted token"
+    );
+    assert_eq!(
+        logout(pre.clone(), token.clone()).await,
+        StatusCode::FORBIDDEN,
+        "the token from before the login"
+    );
+    let page = plain
+        .get(format!("{}/login", app.base))
+        .header("cookie", format!("sz_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    let own = csrf_of(&page.text().await.unwrap());
+    assert_eq!(
+        logout(planted, own).await,
+        StatusCode::SEE_OTHER,
+        "the session's own token"
     );
 }

@@ -1,6 +1,9 @@
-//! CSRF protection for HTML forms: a double-submit token. A random token lives in an
-//! HttpOnly, SameSite=Strict cookie and is rendered into every form; a POST is accepted only when
-//! the two match. A cross-site page can neither read the cookie nor make the browser send it.
+//! CSRF protection for HTML forms. A signed-in browser's token is derived from its session
+//! (a hash of the session secret, which lives in an HttpOnly cookie): it is bound to the
+//! session, changes at every login, and a token planted from elsewhere is worth nothing.
+//! Before signing in (the login form, residents' pages) it is a double-submit token: a random
+//! token in an HttpOnly, SameSite=Strict cookie, rendered into every form; a POST is accepted
+//! only when the two match.
 
 use crate::pages::PageError;
 use crate::state::WebState;
@@ -9,12 +12,40 @@ use axum::extract::{FromRequest, Request};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use super::SESSION_COOKIE;
 
 /// Name of the CSRF cookie.
 pub const CSRF_COOKIE: &str = "sz_csrf";
 
-/// The CSRF token for this browser, creating (and setting) one if it has none yet.
+/// The token of a session: a hash of its secret, which no page and no other site can read.
+fn session_token(session: &str) -> String {
+    Sha256::digest(format!("sz-csrf\0{session}").as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The token a form must carry for this browser: its session's when signed in, else the
+/// double-submit cookie's.
+fn expected(jar: &CookieJar) -> Option<String> {
+    match jar.get(SESSION_COOKIE) {
+        Some(s) => Some(session_token(s.value())),
+        None => jar
+            .get(CSRF_COOKIE)
+            .map(|c| c.value().to_owned())
+            .filter(|v| !v.is_empty()),
+    }
+}
+
+/// The CSRF token for this browser's forms: its session's when signed in; otherwise the
+/// double-submit cookie's, creating (and setting) one if it has none yet.
 pub fn csrf_token(jar: CookieJar, secure: bool) -> (CookieJar, String) {
+    if let Some(s) = jar.get(SESSION_COOKIE) {
+        let token = session_token(s.value());
+        return (jar, token);
+    }
     if let Some(c) = jar.get(CSRF_COOKIE)
         && c.value().len() >= 32
     {
@@ -55,15 +86,11 @@ impl<T: DeserializeOwned + Send> FromRequest<WebState> for CsrfForm<T> {
     type Rejection = PageError;
 
     async fn from_request(req: Request, state: &WebState) -> Result<Self, Self::Rejection> {
-        let jar = CookieJar::from_headers(req.headers());
-        let cookie = jar
-            .get(CSRF_COOKIE)
-            .map(|c| c.value().to_owned())
-            .unwrap_or_default();
+        let expected = expected(&CookieJar::from_headers(req.headers()));
         let Form(body) = Form::<WithCsrf<T>>::from_request(req, state)
             .await
             .map_err(|e| PageError::BadRequest(format!("表单内容无效：{}", e.body_text())))?;
-        if cookie.is_empty() || !same(&cookie, &body.csrf) {
+        if !expected.is_some_and(|t| same(&t, &body.csrf)) {
             return Err(PageError::Csrf);
         }
         Ok(CsrfForm(body.inner))
@@ -138,11 +165,7 @@ impl<T: DeserializeOwned + Send> FromRequest<WebState> for CsrfMultipart<T> {
                 files: Vec::new(),
             });
         }
-        let jar = CookieJar::from_headers(req.headers());
-        let cookie = jar
-            .get(CSRF_COOKIE)
-            .map(|c| c.value().to_owned())
-            .unwrap_or_default();
+        let expected = expected(&CookieJar::from_headers(req.headers()));
         let bad = |e: &dyn std::fmt::Display| PageError::BadRequest(format!("上传内容无效：{e}"));
         let mut parts = axum::extract::Multipart::from_request(req, state)
             .await
@@ -168,7 +191,7 @@ impl<T: DeserializeOwned + Send> FromRequest<WebState> for CsrfMultipart<T> {
         let encoded = serde_urlencoded::to_string(&text).map_err(|e| bad(&e))?;
         let body: WithCsrf<T> = serde_urlencoded::from_str(&encoded)
             .map_err(|e| PageError::BadRequest(format!("表单内容无效：{e}")))?;
-        if cookie.is_empty() || !same(&cookie, &body.csrf) {
+        if !expected.is_some_and(|t| same(&t, &body.csrf)) {
             return Err(PageError::Csrf);
         }
         Ok(CsrfMultipart {

@@ -93,7 +93,11 @@ async fn submit(
                 .secure(state.settings().secure_cookies)
                 .path("/")
                 .build();
-            Ok((jar.add(cookie), Redirect::to(&next)).into_response())
+            // The pre-login token goes: from now on forms carry the new session's.
+            let jar = jar
+                .remove(Cookie::build(crate::auth::CSRF_COOKIE).path("/"))
+                .add(cookie);
+            Ok((jar, Redirect::to(&next)).into_response())
         }
         Err(e @ (AppError::Unauthorized(_) | AppError::RateLimited(_))) => {
             let status = crate::error::status_of(&e).0;
