@@ -68,6 +68,7 @@ pub async fn boot(
     if tallied > 0 {
         tracing::info!(tallied, "patrol days tallied");
     }
+    sweep_uploads(&config.upload_dir);
     let app = App::new(store, config).await?;
     let sealed = crate::audit::seal_legacy(app.store(), app.vault()).await?;
     if sealed > 0 {
@@ -81,6 +82,29 @@ pub async fn boot(
         admin_password,
         demo_logins,
     })
+}
+
+/// Removes uploads a stopped process left behind (older than a day: another process sharing
+/// the directory may be importing one right now).
+fn sweep_uploads(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let day = std::time::Duration::from_secs(24 * 3600);
+    for e in entries.flatten() {
+        let stale = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        if stale
+            && e.file_name().to_string_lossy().starts_with("import-")
+            && let Err(err) = std::fs::remove_file(e.path())
+        {
+            tracing::warn!(error = %err, file = %e.path().display(), "stale upload not removed");
+        }
+    }
 }
 
 /// Opens the database and applies its migrations, nothing more (`shanzhi migrate`).

@@ -34,6 +34,8 @@ pub struct AppConfig {
     pub audit_anchor: Option<std::path::PathBuf>,
     /// A URL the audit chain's head is also posted to.
     pub audit_anchor_url: Option<String>,
+    /// Where uploaded sheets wait for their import (owner-only; the server's data directory).
+    pub upload_dir: std::path::PathBuf,
 }
 
 impl Default for AppConfig {
@@ -48,6 +50,7 @@ impl Default for AppConfig {
             clock: Clock::system(),
             audit_anchor: None,
             audit_anchor_url: None,
+            upload_dir: std::env::temp_dir().join("shanzhi-uploads"),
         }
     }
 }

@@ -242,6 +242,7 @@ async fn main() -> anyhow::Result<()> {
         let config = AppConfig {
             vault: Arc::new(vault),
             audit_anchor: Some(audit_anchor.clone()),
+            upload_dir: cli.data_dir.join("uploads"),
             ..Default::default()
         };
         Ok(boot(&opts, config, Demo::Off, None)
@@ -268,6 +269,7 @@ async fn main() -> anyhow::Result<()> {
                     vault: Arc::new(keys::load(&key_file)?),
                     audit_anchor: Some(audit_anchor.clone()),
                     audit_anchor_url,
+                    upload_dir: cli.data_dir.join("uploads"),
                     ..Default::default()
                 },
                 web: WebConfig {

@@ -353,9 +353,13 @@ impl Store {
     pub async fn open(opts: &StoreOptions) -> Result<Store, StoreError> {
         let pool = match opts {
             StoreOptions::Sqlite(path) => {
+                let io = |e| StoreError::Database(sqlx::Error::Io(e));
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+                    crate::files::private_dir(dir).map_err(io)?;
+                }
+                // Created here, owner-only: SQLite gives its -wal and -shm files the same mode.
+                if !path.exists() {
+                    crate::files::private_file(path).map_err(io)?;
                 }
                 // WAL lets readers run beside the writer; NORMAL sync in WAL mode survives a
                 // process crash (kill -9) and loses at most the last commits on power loss.

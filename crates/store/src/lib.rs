@@ -20,6 +20,7 @@ mod db;
 pub mod dialect;
 pub mod disputes;
 pub mod duties;
+pub mod files;
 mod error;
 pub mod grid_facts;
 pub mod members;

@@ -185,10 +185,10 @@ impl Vault {
             Ok(text) => Ok((Vault::parse(&text)?, false)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let text = Vault::generate();
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir).map_err(io)?;
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    crate::files::private_dir(dir).map_err(io)?;
                 }
-                write_private(path, &text).map_err(io)?;
+                crate::files::write_private(path, text.as_bytes()).map_err(io)?;
                 Ok((Vault::parse(&text)?, true))
             }
             Err(e) => Err(io(e)),
@@ -208,7 +208,7 @@ impl Vault {
         let vault = Vault::parse(&text)?;
         let tmp = path.with_extension("rotating");
         let _ = std::fs::remove_file(&tmp);
-        write_private(&tmp, &text).map_err(io)?;
+        crate::files::write_private(&tmp, text.as_bytes()).map_err(io)?;
         std::fs::rename(&tmp, path).map_err(io)?;
         Ok(vault)
     }
@@ -297,23 +297,6 @@ impl Vault {
         mac.update(record);
         mac.finalize().into_bytes().to_vec()
     }
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?
-        .write_all(text.as_bytes())
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    std::fs::write(path, text)
 }
 
 #[cfg(test)]

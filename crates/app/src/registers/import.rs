@@ -122,14 +122,16 @@ impl Drop for Upload {
 }
 
 impl Upload {
-    /// Writes `bytes` to a private temporary file.
-    pub fn save(name: &str, bytes: &[u8]) -> std::io::Result<Upload> {
-        let path = std::env::temp_dir().join(format!(
-            "shanzhi-import-{}-{}",
+    /// Writes `bytes` to a new owner-only file in `dir` (created owner-only if missing); the
+    /// file is removed when the upload is dropped, after its import ends or fails.
+    pub fn save(dir: &std::path::Path, name: &str, bytes: &[u8]) -> std::io::Result<Upload> {
+        shanzhi_store::files::private_dir(dir)?;
+        let path = dir.join(format!(
+            "import-{}-{:016x}",
             std::process::id(),
             rand::random::<u64>()
         ));
-        std::fs::write(&path, bytes)?;
+        shanzhi_store::files::write_private(&path, bytes)?;
         Ok(Upload {
             format: Format::guess(name, bytes),
             size: bytes.len() as u64,

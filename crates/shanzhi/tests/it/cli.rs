@@ -160,3 +160,23 @@ async fn user_add_and_passwd_work_on_the_servers_database() {
         !shanzhi_app::auth::verify_password("Ops2026secret".into(), Some(a.password_hash)).await
     );
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_and_its_directory_are_the_servers_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().expect("dir");
+    let data = root.path().join("data/shanzhi");
+    let db = data.join("shanzhi.db");
+    let (ok, out) = shanzhi(&["migrate"], &db.display().to_string(), "");
+    assert!(ok, "{out}");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&root.path().join("data")), 0o700);
+    assert_eq!(mode(&data), 0o700);
+    for f in ["shanzhi.db", "shanzhi.db-wal", "shanzhi.db-shm"] {
+        let p = data.join(f);
+        if p.exists() {
+            assert_eq!(mode(&p), 0o600, "{f}");
+        }
+    }
+}

@@ -750,7 +750,13 @@ async fn an_xlsx_with_merged_cells_formulas_and_blank_rows_imports_as_people_mea
 
 #[tokio::test]
 async fn imports_run_as_jobs_whose_progress_the_owner_follows() {
-    let app = TestApp::demo().await;
+    let uploads = tempfile::tempdir().expect("dir");
+    let upload_dir = uploads.path().join("uploads");
+    let config = shanzhi_app::AppConfig {
+        upload_dir: upload_dir.clone(),
+        ..Default::default()
+    };
+    let app = TestApp::demo_with(config, Default::default()).await;
     let wg = app.token("wg0101").await;
     let rows: Vec<String> = (0..300)
         .map(|i| {
@@ -792,6 +798,15 @@ async fn imports_run_as_jobs_whose_progress_the_owner_follows() {
     };
     assert_eq!(status["percent"], 100);
     assert_eq!(status["report"]["written"], 300, "{status}");
+    // The sheet (full ID numbers) waited in an owner-only directory and is gone now.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&upload_dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
+    let left: Vec<_> = std::fs::read_dir(&upload_dir).unwrap().collect();
+    assert!(left.is_empty(), "uploads removed after the import: {left:?}");
 }
 
 /// A valid ID number for person `i` (born 1960 + i % 50, sequence from i).

@@ -424,10 +424,10 @@ pub(crate) fn parse_mapping(text: Option<&str>) -> Vec<(String, String)> {
 }
 
 /// Streams a request body to a temporary file, refusing more than [`SHEET_LIMIT`] bytes.
-async fn receive(name: &str, body: Body) -> Result<Upload, ApiError> {
+async fn receive(state: &WebState, name: &str, body: Body) -> Result<Upload, ApiError> {
     use tokio::io::AsyncWriteExt;
     let io = |e: std::io::Error| AppError::Internal(format!("upload: {e}"));
-    let mut upload = Upload::save(name, &[]).map_err(io)?;
+    let mut upload = Upload::save(&state.config().upload_dir, name, &[]).map_err(io)?;
     let mut file = tokio::fs::File::create(&upload.path).await.map_err(io)?;
     let mut stream = body.into_data_stream();
     let mut size = 0u64;
@@ -509,7 +509,7 @@ async fn import(
     body: Body,
 ) -> Result<Response, ApiError> {
     let name = q.name.clone().unwrap_or_else(|| "upload.csv".to_owned());
-    let upload = receive(&name, body).await?;
+    let upload = receive(&state, &name, body).await?;
     let job = start_import(
         &state,
         &p,

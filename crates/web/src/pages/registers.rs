@@ -609,7 +609,7 @@ async fn import(
             )),
         );
     }
-    let upload = Upload::save(&file.file_name, &file.bytes)
+    let upload = Upload::save(&state.config().upload_dir, &file.file_name, &file.bytes)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let job = start_import(
         &state,
