@@ -40,6 +40,22 @@ impl Actor {
     }
 }
 
+impl Actor {
+    /// The account acting as `actor`, named as the trail names people (read in `ex`).
+    pub async fn of_account(
+        ex: &mut impl shanzhi_store::Exec,
+        actor: &shanzhi_domain::auth::Actor,
+    ) -> Result<Actor, AppError> {
+        let name = shanzhi_store::accounts::by_id(ex, actor.account_id)
+            .await?
+            .map_or_else(|| format!("账号 {}", actor.account_id), |a| a.display_name);
+        Ok(Actor {
+            id: Some(actor.account_id),
+            label: shanzhi_domain::auth::actor_label(&name, actor.role),
+        })
+    }
+}
+
 /// A record of `action` on `target` by `actor` at `at` (ms), with JSON details.
 pub fn entry(
     at: i64,

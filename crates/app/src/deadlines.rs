@@ -36,8 +36,26 @@ fn parse_day(day: &str) -> Result<Day, AppError> {
         .ok_or_else(|| AppError::bad("invalid_day", format!("日期 {day} 无效，格式为 2026-10-01")))
 }
 
+/// Whether `actor` keeps the calendar (for showing its forms).
+pub fn edits_calendar(actor: &Actor) -> bool {
+    may_edit_calendar(actor).is_ok()
+}
+
+/// The working-day calendar runs every deadline of the deployment: it is kept by the system
+/// administrator or a command centre of a district or above, never by a street's.
 fn may_edit_calendar(actor: &Actor) -> Result<(), AppError> {
-    actor.may(Resource::Calendar, Verb::Write).map(drop)
+    actor.may(Resource::Calendar, Verb::Write)?;
+    let level = actor
+        .scope_root()
+        .and_then(|c| shanzhi_domain::region::RegionCode::parse(c).ok())
+        .map(|c| c.level());
+    use shanzhi_domain::region::Level;
+    match level {
+        None | Some(Level::Province | Level::City | Level::District) => Ok(()),
+        Some(_) => Err(AppError::Forbidden(
+            "工作日历影响全区时限，由区县综治中心或系统管理员维护".into(),
+        )),
+    }
 }
 
 /// The calendar's exceptions (optionally one year's).

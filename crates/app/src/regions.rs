@@ -1,7 +1,7 @@
 //! Region tree operations.
 
 use crate::policy::{Ask, Resource, Verb};
-use crate::{App, AppError};
+use crate::{App, AppError, audit};
 use geo::MultiPolygon;
 use serde_json::{Value, json};
 use shanzhi_domain::auth::Actor;
@@ -10,7 +10,7 @@ use shanzhi_domain::region::{
     DedicatedKind, FeatureError, GridClass, ImportPlan, Level, NodeDraft, ParentFacts, RegionCode,
     parse_import, validate_child,
 };
-use shanzhi_store::regions::{self, NewNode};
+use shanzhi_store::regions::{self, Holdings, NewNode};
 pub use shanzhi_store::regions::{NodeEvent, NodeRow};
 use shanzhi_store::{Exec, StoreError};
 use std::collections::BTreeSet;
@@ -153,7 +153,7 @@ pub async fn create(state: &App, actor: &Actor, input: CreateNode) -> Result<Nod
         &mut tx,
         new,
         Some(actor.account_id),
-        "created",
+        shanzhi_domain::region::NodeAction::Created,
         state.now_ms(),
     )
     .await?;
@@ -226,15 +226,33 @@ pub async fn update(
     Ok(updated)
 }
 
-/// Retires a node with its subtree; history and codes stay.
+/// What retiring a node did.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Retirement {
+    /// The node and its live descendants, now retired.
+    pub retired: Vec<String>,
+    /// What lived there and was handed to `moved_to`.
+    pub moved: Holdings,
+    /// Where it went.
+    pub moved_to: Option<String>,
+}
+
+/// How long a retired node may be brought back.
+const RESTORE_WINDOW_MS: i64 = 30 * 86_400_000;
+
+/// Retires a node and its subtree (soft: history and codes are kept; codes are never reused).
+/// A node with open cases, active accounts or people and places in its registers is retired
+/// only when the caller names where they go — a live sibling or the parent — and then in one
+/// transaction: cases and registers move there, accounts can no longer log in.
 pub async fn retire(
     state: &App,
     actor: &Actor,
     code: &str,
     reason: &str,
-) -> Result<Vec<String>, AppError> {
+    move_to: Option<&str>,
+) -> Result<Retirement, AppError> {
     actor.may(Resource::Region, Verb::Write)?;
-    manageable(state, actor, code).await?;
+    let row = manageable(state, actor, code).await?;
     if actor.scope_root() == Some(code) {
         return Err(AppError::Forbidden("不能撤销自己所在的节点".into()));
     }
@@ -243,12 +261,112 @@ pub async fn retire(
         return Err(AppError::bad("reason_required", "撤销节点必须填写原因"));
     }
     let rc = code_or_404(code)?;
+    let to = match move_to.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => Some(successor(state, actor, &row, t).await?),
+        None => None,
+    };
+    let now = state.now_ms();
     let mut tx = state.store().begin().await?;
-    let retired =
-        regions::retire(&mut tx, &rc, reason, Some(actor.account_id), state.now_ms()).await?;
+    let held = regions::holdings(&mut tx, &rc).await?;
+    match (&to, held.is_empty()) {
+        (_, true) => {}
+        (None, false) => {
+            return Err(AppError::Unprocessable {
+                code: "node_not_empty",
+                message: format!(
+                    "{}下还有在办事件 {} 件、可登录账号 {} 个、登记居民 {} 人、重点场所 {} 处：\
+                     请指定转交给哪个同级或上级节点（事件和台账转过去，账号停用）",
+                    row.name, held.open_cases, held.accounts, held.persons, held.places
+                ),
+                details: json!(held),
+            });
+        }
+        (Some(to), false) => regions::hand_over(&mut tx, &rc, to, now).await?,
+    }
+    let retired = regions::retire(&mut tx, &rc, reason, Some(actor.account_id), now).await?;
+    let moved = if to.is_some() {
+        held
+    } else {
+        Holdings::default()
+    };
+    let record = audit::entry(
+        now,
+        &audit::Actor::of_account(&mut tx, actor).await?,
+        "region.retire",
+        format!("region:{code}"),
+        Some(code),
+        json!({"reason": reason, "retired": retired, "moved": moved, "moved_to": to}),
+    );
+    audit::record(&mut tx, [record]);
     tx.commit().await?;
     state.update_index(|idx| retired.iter().for_each(|c| idx.remove(c)));
-    Ok(retired)
+    Ok(Retirement {
+        retired,
+        moved,
+        moved_to: to,
+    })
+}
+
+/// Where a retired node's holdings may go: its parent or a live sibling, in the caller's scope.
+async fn successor(
+    state: &App,
+    actor: &Actor,
+    row: &NodeRow,
+    to: &str,
+) -> Result<String, AppError> {
+    let target = visible(state, actor, to).await?;
+    let parent = row.parent_code.as_deref();
+    let sibling = target.parent_code.as_deref() == parent && target.code != row.code;
+    if target.retired_at.is_some() || !(sibling || Some(target.code.as_str()) == parent) {
+        return Err(AppError::bad(
+            "invalid_successor",
+            format!("{to} 不是可以接收的节点：请选上级节点或未撤销的同级节点"),
+        ));
+    }
+    Ok(target.code)
+}
+
+/// Brings back a node retired in the last 30 days, with the nodes retired with it, by the same
+/// level that could retire it. What was handed over stays where it went.
+pub async fn restore(state: &App, actor: &Actor, code: &str) -> Result<Vec<String>, AppError> {
+    actor.may(Resource::Region, Verb::Write)?;
+    let row = visible(state, actor, code).await?;
+    if !actor.may_manage_node(code, row.level()) {
+        return Err(AppError::Forbidden("您的角色不能恢复这个节点".into()));
+    }
+    let Some(retired_at) = row.retired_at else {
+        return Err(AppError::Conflict("节点没有撤销，无需恢复".into()));
+    };
+    let now = state.now_ms();
+    if now - retired_at > RESTORE_WINDOW_MS {
+        return Err(AppError::Conflict(
+            "撤销已超过 30 天，不能再恢复；如需要请新建节点".into(),
+        ));
+    }
+    let mut tx = state.store().begin().await?;
+    if let Some(parent) = &row.parent_code
+        && regions::get(&mut tx, parent)
+            .await?
+            .is_some_and(|p| p.retired_at.is_some())
+    {
+        return Err(AppError::Conflict(
+            "上级节点已撤销：请先恢复上级节点".into(),
+        ));
+    }
+    let rc = code_or_404(code)?;
+    let restored = regions::restore(&mut tx, &rc, retired_at, Some(actor.account_id), now).await?;
+    let mut items = Vec::new();
+    for c in &restored {
+        if let Some(r) = regions::get(&mut tx, c).await?
+            && let Some(b) = r.boundary()?
+            && let Ok(rc) = RegionCode::parse(c)
+        {
+            items.push(index_item(&rc, r.class(), &b));
+        }
+    }
+    tx.commit().await?;
+    state.update_index(|idx| items.into_iter().for_each(|i| idx.upsert(i)));
+    Ok(restored)
 }
 
 /// The result of a successful import.

@@ -168,6 +168,7 @@ stored_as_text! {
     crate::region::Level => "区域层级",
     crate::region::GridClass => "网格类别",
     crate::region::DedicatedKind => "专属网格类型",
+    crate::region::NodeAction => "区域变更",
     crate::personal::Sex => "性别",
     crate::register::vocab::Relation => "与户主关系",
     crate::register::vocab::Residence => "居住状态",

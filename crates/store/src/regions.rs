@@ -2,7 +2,9 @@
 
 use crate::{Exec, Sql, StoreError};
 use shanzhi_domain::geo::Boundary;
-use shanzhi_domain::region::{DedicatedKind, Existing, GridClass, ImportPlan, Level, RegionCode};
+use shanzhi_domain::region::{
+    DedicatedKind, Existing, GridClass, ImportPlan, Level, NodeAction, RegionCode,
+};
 use std::collections::HashMap;
 
 const COLUMNS: &str = "code, parent_code, name, level, class, dedicated_kind, feature, boundary, \
@@ -90,8 +92,8 @@ pub struct NodeEvent {
     pub at: i64,
     /// Who (account id), if a person.
     pub actor_id: Option<i64>,
-    /// created / renamed / boundary / retired / imported.
-    pub action: String,
+    /// What happened.
+    pub action: NodeAction,
     /// Human-readable detail.
     pub detail: String,
 }
@@ -101,7 +103,7 @@ pub async fn insert(
     ex: &mut impl Exec,
     n: NewNode<'_>,
     actor: Option<i64>,
-    action: &str,
+    action: NodeAction,
     now: i64,
 ) -> Result<(), StoreError> {
     let level = n.code.level();
@@ -129,7 +131,7 @@ async fn event(
     ex: &mut impl Exec,
     code: &str,
     actor: Option<i64>,
-    action: &str,
+    action: NodeAction,
     detail: &str,
     now: i64,
 ) -> Result<(), StoreError> {
@@ -138,7 +140,7 @@ async fn event(
             .bind(code)
             .bind(now)
             .bind(actor)
-            .bind(action)
+            .bind(action.as_str())
             .bind(detail),
     )
     .await
@@ -162,7 +164,7 @@ pub async fn insert_plan(
             feature: n.feature.as_deref(),
             boundary: n.boundary.as_ref(),
         };
-        insert(ex, new, actor, "imported", now).await?;
+        insert(ex, new, actor, NodeAction::Imported, now).await?;
     }
     Ok(())
 }
@@ -384,7 +386,7 @@ pub async fn rename(
         ex,
         code,
         actor,
-        "renamed",
+        NodeAction::Renamed,
         &format!("{} → {}", old.name, name.trim()),
         now,
     )
@@ -412,7 +414,7 @@ pub async fn set_boundary(
     } else {
         "边界已清除"
     };
-    event(ex, code, actor, "boundary", detail, now).await
+    event(ex, code, actor, NodeAction::Boundary, detail, now).await
 }
 
 /// Retires a node and its whole subtree (soft: rows and codes stay, so codes are never
@@ -440,7 +442,153 @@ pub async fn retire(
     )
     .await?;
     for (code,) in &codes {
-        event(ex, code, actor, "retired", reason, now).await?;
+        event(ex, code, actor, NodeAction::Retired, reason, now).await?;
+    }
+    Ok(codes.into_iter().map(|(c,)| c).collect())
+}
+
+/// What still lives under a node: what retiring it would strand.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Holdings {
+    /// Cases not yet closed.
+    pub open_cases: i64,
+    /// Accounts that may still log in.
+    pub accounts: i64,
+    /// People in the residents register.
+    pub persons: i64,
+    /// Key places.
+    pub places: i64,
+}
+
+impl Holdings {
+    /// Whether nothing lives there.
+    pub fn is_empty(&self) -> bool {
+        *self == Holdings::default()
+    }
+}
+
+/// The stages of a case still being worked on.
+const OPEN: &str = "('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified')";
+
+/// What lives under `root` (the node and its subtree).
+pub async fn holdings(ex: &mut impl Exec, root: &RegionCode) -> Result<Holdings, StoreError> {
+    let (lo, hi) = (root.as_str(), root.subtree_upper());
+    let count = |table: &str, extra: &str| {
+        Sql::new(format!(
+            "SELECT COUNT(*) FROM {table} WHERE node_code >= ? AND node_code < ?{extra}"
+        ))
+        .bind(lo)
+        .bind(hi.clone())
+    };
+    let (open_cases,): (i64,) = ex
+        .one(count("cases", &format!(" AND stage IN {OPEN}")))
+        .await?;
+    let (accounts,): (i64,) = ex.one(count("accounts", " AND active")).await?;
+    let (persons,): (i64,) = ex.one(count("persons", "")).await?;
+    let (places,): (i64,) = ex.one(count("places", "")).await?;
+    Ok(Holdings {
+        open_cases,
+        accounts,
+        persons,
+        places,
+    })
+}
+
+/// Hands what lives under `root` to the node `to`: open cases (where they are and who holds
+/// them), the registers (buildings, households, people, places, staff postings); accounts
+/// bound there can no longer log in and their sessions end.
+pub async fn hand_over(
+    ex: &mut impl Exec,
+    root: &RegionCode,
+    to: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let (lo, hi) = (root.as_str(), root.subtree_upper());
+    let within = " WHERE node_code >= ? AND node_code < ?";
+    ex.exec(
+        Sql::new(format!(
+            "UPDATE cases SET node_code = ?, updated_at = ?{within} AND stage IN {OPEN}"
+        ))
+        .bind(to)
+        .bind(now)
+        .bind(lo)
+        .bind(hi.clone()),
+    )
+    .await?;
+    ex.exec(
+        Sql::new(format!(
+            "UPDATE cases SET holder_code = ?, updated_at = ? \
+             WHERE holder_code >= ? AND holder_code < ? AND stage IN {OPEN}"
+        ))
+        .bind(to)
+        .bind(now)
+        .bind(lo)
+        .bind(hi.clone()),
+    )
+    .await?;
+    for table in [
+        "buildings",
+        "households",
+        "persons",
+        "places",
+        "staff",
+        "staff_grids",
+    ] {
+        ex.exec(
+            Sql::new(format!("UPDATE {table} SET node_code = ?{within}"))
+                .bind(to)
+                .bind(lo)
+                .bind(hi.clone()),
+        )
+        .await?;
+    }
+    let bound = "SELECT id FROM accounts WHERE node_code >= ? AND node_code < ?";
+    for table in ["sessions", "api_tokens"] {
+        ex.exec(
+            Sql::new(format!("DELETE FROM {table} WHERE account_id IN ({bound})"))
+                .bind(lo)
+                .bind(hi.clone()),
+        )
+        .await?;
+    }
+    ex.exec(
+        Sql::new(format!(
+            "UPDATE accounts SET active = FALSE, updated_at = ?{within} AND active"
+        ))
+        .bind(now)
+        .bind(lo)
+        .bind(hi),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Brings back the nodes retired with `root` (retired at the same moment); returns their codes.
+pub async fn restore(
+    ex: &mut impl Exec,
+    root: &RegionCode,
+    retired_at: i64,
+    actor: Option<i64>,
+    now: i64,
+) -> Result<Vec<String>, StoreError> {
+    let codes: Vec<(String,)> = ex
+        .all(
+            Sql::new("SELECT code FROM region_nodes WHERE code >= ? AND code < ? AND retired_at = ? ORDER BY code")
+                .bind(root.as_str())
+                .bind(root.subtree_upper())
+                .bind(retired_at),
+        )
+        .await?;
+    ex.exec(
+        Sql::new("UPDATE region_nodes SET retired_at = NULL, updated_at = ? WHERE code >= ? AND code < ? AND retired_at = ?")
+            .bind(now)
+            .bind(root.as_str())
+            .bind(root.subtree_upper())
+            .bind(retired_at),
+    )
+    .await?;
+    for (code,) in &codes {
+        event(ex, code, actor, NodeAction::Restored, "", now).await?;
     }
     Ok(codes.into_iter().map(|(c,)| c).collect())
 }

@@ -314,6 +314,21 @@ async fn the_calendar_is_kept_by_the_command_centre_and_deadlines_count_working_
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+    // The calendar runs every street's deadlines: a street's command centre does not keep it.
+    let (s, e) = put(
+        &app.token("jd01").await,
+        "2026-12-25",
+        json!({"kind": "holiday", "name": "x"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+    let (s, _) = put(
+        &app.token("zhzx").await,
+        "2031-12-25",
+        json!({"kind": "holiday", "name": "测试"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "the district's does");
     let (s, e) = put(
         &admin,
         "2026-02-30",

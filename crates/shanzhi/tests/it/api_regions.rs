@@ -167,6 +167,37 @@ async fn officers_manage_grids_by_the_tree_rules_and_codes_are_never_reused() {
         (s, error_code(&body)),
         (StatusCode::BAD_REQUEST, "reason_required")
     );
+    // The grid still has open cases and its workers' accounts: not without saying where
+    // they go.
+    let open_in = |code: &'static str| {
+        let app = &app;
+        async move {
+            let mut conn = app.state().store().conn().await.unwrap();
+            let (n,): (i64,) = shanzhi_store::Exec::one(
+                &mut conn,
+                shanzhi_store::Sql::new(
+                    "SELECT COUNT(*) FROM cases WHERE node_code >= ? AND node_code < ? AND stage IN \
+                     ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified')",
+                )
+                .bind(code)
+                .bind(format!("{code}:")),
+            )
+            .await
+            .unwrap();
+            n
+        }
+    };
+    let worker = app.token("wg0101").await;
+    let (s, _) = app
+        .post(
+            "/api/v1/cases",
+            &worker,
+            json!({"category": "03", "title": "垃圾满溢", "description": "东门垃圾桶满溢", "node_code": OWN_GRID}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (own_open, other_open) = (open_in(OWN_GRID).await, open_in(OTHER_GRID).await);
+    assert!(own_open > 0);
     let (s, body) = app
         .post(
             &format!("/api/v1/regions/{OWN_GRID}/retire"),
@@ -174,11 +205,46 @@ async fn officers_manage_grids_by_the_tree_rules_and_codes_are_never_reused() {
             json!({"reason": "网格调整合并"}),
         )
         .await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "node_not_empty"),
+        "{body}"
+    );
+    assert_eq!(body["error"]["details"]["open_cases"], own_open);
+    assert!(body["error"]["details"]["accounts"].as_i64().unwrap() >= 1);
+    let (s, body) = app
+        .post(
+            &format!("/api/v1/regions/{OWN_GRID}/retire"),
+            &t,
+            json!({"reason": "网格调整合并", "move_to": "450802001001002001"}),
+        )
+        .await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "invalid_successor"),
+        "only the parent or a sibling takes them: {body}"
+    );
+    let (s, body) = app
+        .post(
+            &format!("/api/v1/regions/{OWN_GRID}/retire"),
+            &t,
+            json!({"reason": "网格调整合并", "move_to": OTHER_GRID}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(
         body["retired"].as_array().unwrap().len(),
         5,
         "the grid and its micro-grids"
+    );
+    assert_eq!(body["moved"]["open_cases"], own_open);
+    assert_eq!(open_in(OWN_GRID).await, 0);
+    assert_eq!(open_in(OTHER_GRID).await, other_open + own_open);
+    let (s, _) = app.get("/api/v1/me", &worker).await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "the grid's accounts are stopped"
     );
 
     let (_, node) = app.get(&format!("/api/v1/regions/{OWN_GRID}"), &t).await;
@@ -221,6 +287,27 @@ async fn officers_manage_grids_by_the_tree_rules_and_codes_are_never_reused() {
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "a retired node cannot be changed");
+
+    // Within 30 days the same level brings it back, micro-grids and all.
+    let (s, body) = app
+        .post(
+            &format!("/api/v1/regions/{OWN_GRID}/restore"),
+            &t,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["restored"].as_array().unwrap().len(), 5);
+    let (_, node) = app.get(&format!("/api/v1/regions/{OWN_GRID}"), &t).await;
+    assert_eq!(node["node"]["retired"], false);
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/regions/{OWN_GRID}/restore"),
+            &t,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "nothing to restore");
 }
 
 fn square(x: f64, y: f64, w: f64, h: f64) -> Value {

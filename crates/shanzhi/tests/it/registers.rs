@@ -806,7 +806,10 @@ async fn imports_run_as_jobs_whose_progress_the_owner_follows() {
         assert_eq!(mode & 0o777, 0o700);
     }
     let left: Vec<_> = std::fs::read_dir(&upload_dir).unwrap().collect();
-    assert!(left.is_empty(), "uploads removed after the import: {left:?}");
+    assert!(
+        left.is_empty(),
+        "uploads removed after the import: {left:?}"
+    );
 }
 
 /// A valid ID number for person `i` (born 1960 + i % 50, sequence from i).

@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shanzhi_app::AppError;
-use shanzhi_app::regions::{self as svc, CreateNode, ImportReport, UpdateNode};
+use shanzhi_app::regions::{self as svc, CreateNode, ImportReport, Retirement, UpdateNode};
 use shanzhi_app::regions::{NodeEvent, NodeRow};
 use shanzhi_domain::geo::{Coverage, Crs};
 use shanzhi_domain::region::{DedicatedKind, GridClass, Level};
@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .routes(routes!(get_one, update))
         .routes(routes!(children))
         .routes(routes!(retire))
+        .routes(routes!(restore))
         .routes(routes!(history))
         .routes(routes!(coverage))
 }
@@ -247,31 +248,51 @@ async fn children(
     Ok(axum::Json(rows.into_iter().map(RegionOut::from).collect()))
 }
 
-/// Why a node is retired.
+/// Why a node is retired, and where what lives there goes.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RetireRequest {
     /// Reason (required).
     pub reason: String,
-}
-
-/// Codes retired.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Retired {
-    /// The node and its live descendants, now retired.
-    pub retired: Vec<String>,
+    /// The parent or a live sibling that takes the open cases and the registers (required
+    /// when there are any, or active accounts).
+    #[serde(default)]
+    pub move_to: Option<String>,
 }
 
 /// Retires a node and its subtree (soft: history and codes are kept; codes are never reused).
+/// A node that still has open cases, active accounts or people or places in its registers is
+/// refused with the counts (422 `node_not_empty`) unless `move_to` names where they go.
 #[utoipa::path(post, path = "/regions/{code}/retire", tag = "regions", security(("bearer" = [])), params(("code" = String, Path)), request_body = RetireRequest,
-    responses((status = 200, body = Retired), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Retirement), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn retire(
     State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(code): Path<String>,
     Json(req): Json<RetireRequest>,
-) -> Result<axum::Json<Retired>, ApiError> {
-    Ok(axum::Json(Retired {
-        retired: svc::retire(&state, &p.actor, &code, &req.reason).await?,
+) -> Result<axum::Json<Retirement>, ApiError> {
+    Ok(axum::Json(
+        svc::retire(&state, &p.actor, &code, &req.reason, req.move_to.as_deref()).await?,
+    ))
+}
+
+/// Codes brought back.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Restored {
+    /// The node and the descendants retired with it, live again.
+    pub restored: Vec<String>,
+}
+
+/// Brings back a node retired in the last 30 days (by the level that could retire it), with
+/// the nodes retired with it. What was handed over stays where it went.
+#[utoipa::path(post, path = "/regions/{code}/restore", tag = "regions", security(("bearer" = [])), params(("code" = String, Path)),
+    responses((status = 200, body = Restored), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn restore(
+    State(state): State<WebState>,
+    ApiUser(p): ApiUser,
+    Path(code): Path<String>,
+) -> Result<axum::Json<Restored>, ApiError> {
+    Ok(axum::Json(Restored {
+        restored: svc::restore(&state, &p.actor, &code).await?,
     }))
 }
 
@@ -282,8 +303,8 @@ pub struct EventOut {
     pub at: i64,
     /// Account id of the actor.
     pub actor_id: Option<i64>,
-    /// created / imported / renamed / boundary / retired.
-    pub action: String,
+    /// What happened.
+    pub action: shanzhi_domain::region::NodeAction,
     /// Detail.
     pub detail: String,
 }

@@ -12,7 +12,6 @@ use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use shanzhi_app::AppError;
-use shanzhi_app::policy::{Ask, Resource, Verb};
 use shanzhi_app::{deadlines, open311};
 use shanzhi_domain::case::DayKind;
 
@@ -68,7 +67,7 @@ async fn calendar(
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = CalendarPage {
         style: crate::assets::STYLE_PATH.as_str(),
-        edits: p.can(Resource::Calendar, Verb::Write),
+        edits: deadlines::edits_calendar(&p.actor),
         chrome: Chrome::new(&p, csrf),
         year,
         days,

@@ -26,6 +26,7 @@ pub fn router() -> Router<WebState> {
         .route("/regions/{code}/children", post(add_child))
         .route("/regions/{code}/rename", post(rename))
         .route("/regions/{code}/retire", post(retire))
+        .route("/regions/{code}/restore", post(restore))
 }
 
 /// A node as the page shows it.
@@ -109,20 +110,10 @@ struct RegionPage {
     history: Vec<EventView>,
     add: Option<AddChild>,
     can_edit: bool,
+    can_restore: bool,
     kinds: Vec<(&'static str, &'static str)>,
     notice: Option<String>,
     error: Option<String>,
-}
-
-fn action_label(a: &str) -> &'static str {
-    match a {
-        "created" => "新建",
-        "imported" => "导入",
-        "renamed" => "更名",
-        "boundary" => "边界",
-        "retired" => "撤销",
-        _ => "变更",
-    }
 }
 
 async fn home(State(state): State<WebState>, PageUser(p): PageUser) -> Result<Redirect, PageError> {
@@ -221,7 +212,7 @@ async fn show(
         .take(20)
         .map(|e| EventView {
             at: beijing(e.at),
-            action: action_label(&e.action),
+            action: e.action.label(),
             detail: e.detail,
         })
         .collect();
@@ -237,9 +228,11 @@ async fn show(
         digits: child.code_len() - level.code_len(),
         is_grid: child.is_grid(),
     });
-    let can_edit = row.retired_at.is_none()
+    let manages = p.can(Resource::Region, Verb::Write)
         && p.actor.may_manage_node(&code, level)
         && p.actor.scope_root() != Some(code.as_str());
+    let can_edit = manages && row.retired_at.is_none();
+    let can_restore = manages && row.retired_at.is_some();
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = RegionPage {
         style: crate::assets::STYLE_PATH.as_str(),
@@ -256,6 +249,7 @@ async fn show(
         history,
         add,
         can_edit,
+        can_restore,
         kinds: DedicatedKind::ALL
             .iter()
             .map(|k| (k.as_str(), k.label()))
@@ -347,6 +341,8 @@ async fn rename(
 #[derive(Deserialize)]
 struct RetireForm {
     reason: String,
+    #[serde(default)]
+    move_to: String,
 }
 
 async fn retire(
@@ -356,14 +352,36 @@ async fn retire(
     CsrfForm(f): CsrfForm<RetireForm>,
 ) -> Result<Redirect, PageError> {
     let row = svc::visible(&state, &p.actor, &code).await?;
-    match svc::retire(&state, &p.actor, &code, &f.reason).await {
-        Ok(codes) => {
+    match svc::retire(&state, &p.actor, &code, &f.reason, Some(&f.move_to)).await {
+        Ok(r) => {
             let to = row.parent_code.filter(|c| p.actor.sees(c)).unwrap_or(code);
+            let moved = match &r.moved_to {
+                Some(m) => format!(
+                    "，在办事件 {} 件、居民 {} 人、场所 {} 处已转交 {m}，账号 {} 个已停用",
+                    r.moved.open_cases, r.moved.persons, r.moved.places, r.moved.accounts
+                ),
+                None => String::new(),
+            };
             Ok(Redirect::to(&format!(
                 "/regions/{to}?notice={}",
-                url_encode(&format!("已撤销 {} 个节点", codes.len()))
+                url_encode(&format!("已撤销 {} 个节点{moved}", r.retired.len()))
             )))
         }
         Err(e) => back(&code, Err(e)),
     }
 }
+
+async fn restore(
+    State(state): State<WebState>,
+    PageUser(p): PageUser,
+    Path(code): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Redirect, PageError> {
+    let result = svc::restore(&state, &p.actor, &code)
+        .await
+        .map(|codes| format!("已恢复 {} 个节点", codes.len()));
+    back(&code, result)
+}
+
+#[derive(Deserialize)]
+struct Empty {}
