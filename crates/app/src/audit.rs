@@ -326,7 +326,7 @@ pub async fn list(
             from: q.from,
             to: q.to,
             before: q.before,
-            limit: q.limit.unwrap_or(100).clamp(1, 500),
+            limit: crate::input::page_size(q.limit, 100, 500)?,
         },
     )
     .await?)

@@ -1023,14 +1023,19 @@ pub async fn summonses(state: &App, actor: &Actor, id: i64) -> Result<Vec<Summon
 }
 
 /// 吹哨报到 response figures of the departments in the caller's scope over the last `days`
-/// days (1–366): summoned, reported in, late, average minutes. Command centres only.
+/// days (1–366, refused outside): summoned, reported in, late, average minutes.
 pub async fn summons_responses(
     state: &App,
     actor: &Actor,
     days: i64,
 ) -> Result<Vec<DepartmentResponse>, AppError> {
     actor.may(Resource::Figures, Verb::Read)?;
-    let days = days.clamp(1, 366);
+    if !(1..=366).contains(&days) {
+        return Err(AppError::bad(
+            "invalid_days",
+            format!("days {days} 超出范围：须在 1 到 366 之间"),
+        ));
+    }
     let now = state.now_ms();
     let mut conn = state.store().conn().await?;
     let visible: std::collections::HashSet<i64> =

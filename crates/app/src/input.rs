@@ -1,7 +1,21 @@
 //! How numbers arrive: JSON sends them as numbers, HTML forms as text (and through a `flatten`
 //! serde no longer converts text to numbers), so inputs shared by the API and the pages accept both.
 
+use crate::AppError;
 use serde::Deserialize;
+
+/// A page size asked for: `default` when not given; outside `1..=max` it is refused with the
+/// range (never silently cut).
+pub fn page_size(asked: Option<u32>, default: u32, max: u32) -> Result<u32, AppError> {
+    match asked {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(n) => Err(AppError::bad(
+            "invalid_limit",
+            format!("limit {n} 超出范围：须在 1 到 {max} 之间"),
+        )),
+    }
+}
 
 #[derive(Deserialize)]
 #[serde(untagged)]

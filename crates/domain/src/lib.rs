@@ -24,4 +24,5 @@ pub mod patrol;
 pub mod personal;
 pub mod region;
 pub mod register;
+pub mod text;
 pub mod vocab;

@@ -101,6 +101,16 @@ impl IntoResponse for ApiError {
 
 impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(e: axum::extract::rejection::JsonRejection) -> Self {
+        use axum::extract::rejection::JsonRejection::MissingJsonContentType;
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError(AppError::TooLarge("请求体超过大小限制".into()));
+        }
+        if matches!(e, MissingJsonContentType(_)) {
+            return ApiError::bad(
+                "unsupported_media_type",
+                "请求体须为 JSON，并带 Content-Type: application/json",
+            );
+        }
         ApiError::bad(
             "invalid_json",
             format!("请求体不是有效的 JSON：{}", e.body_text()),

@@ -9,6 +9,7 @@ pub mod api;
 mod assets;
 pub mod auth;
 mod download;
+mod edge;
 mod error;
 mod headers;
 mod metrics;
@@ -27,7 +28,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 /// Largest request body accepted (GeoJSON imports of a whole district fit comfortably).
-const BODY_LIMIT: usize = 64 * 1024 * 1024;
+pub(crate) const BODY_LIMIT: usize = 64 * 1024 * 1024;
 
 /// The whole application.
 pub fn app(state: WebState) -> Router {
@@ -66,6 +67,7 @@ pub fn app(state: WebState) -> Router {
             headers::secure,
         ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(edge::checked))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -10,7 +10,7 @@ use super::source;
 use crate::audit;
 use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError, Principal};
-use shanzhi_domain::register::resident::{PersonInput, check_household_counts};
+use shanzhi_domain::register::resident::{PersonInput, check_floor, check_household_counts};
 use shanzhi_domain::register::sheet::{Mapping, RESIDENT_COLUMNS};
 use shanzhi_domain::register::vocab::Relation;
 use shanzhi_store::Tx;
@@ -65,8 +65,10 @@ impl SheetRules {
                 .trim_end_matches(['层', '楼'])
                 .parse::<i32>()
                 .ok();
-            if f.is_none() {
-                list.push(("楼层", format!("楼层“{floor_text}”应为整数")));
+            match f.map(check_floor) {
+                None => list.push(("楼层", format!("楼层“{floor_text}”应为整数"))),
+                Some(Err(e)) => list.push(("楼层", e)),
+                Some(Ok(())) => {}
             }
             f
         };

@@ -10,7 +10,7 @@ use crate::registers::verification;
 use crate::{App, AppError, Principal};
 use shanzhi_domain::personal::{IdNumber, mask_id_number, mask_phone, normalize_phone};
 use shanzhi_domain::register::resident::{
-    Person, PersonInput, check_household, check_person, parse_tags,
+    Person, PersonInput, check_floor, check_household, check_person, parse_tags,
 };
 use shanzhi_domain::register::vocab::Relation;
 use shanzhi_store::residents::{self as store, NewPerson, NewTag, PersonFilter, Sealed};
@@ -123,6 +123,9 @@ impl Address {
         }
         if self.room.trim().is_empty() {
             problems.push(("房号", "请填写房号".into()));
+        }
+        if let Some(Err(e)) = self.floor.map(check_floor) {
+            problems.push(("楼层", e));
         }
     }
 }
@@ -814,7 +817,7 @@ pub async fn search(
     if f.name_prefix.is_some() {
         f.community = community.as_deref();
     }
-    let limit = s.limit.unwrap_or(50).clamp(1, 200);
+    let limit = crate::input::page_size(s.limit, 50, 200)?;
     let found = store::search(&mut conn, &f, s.after.unwrap_or(0), limit).await?;
     audit::record_alone(
         state,

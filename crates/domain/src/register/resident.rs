@@ -184,6 +184,22 @@ pub fn check_household(relations: &[Relation]) -> Result<(), String> {
     check_household_counts(heads, spouses)
 }
 
+/// The floors a house may be on: basements down to 5 below ground, towers up to 200.
+pub const FLOORS: std::ops::RangeInclusive<i32> = -5..=200;
+
+/// Checks a floor number.
+pub fn check_floor(floor: i32) -> Result<(), String> {
+    if FLOORS.contains(&floor) {
+        Ok(())
+    } else {
+        Err(format!(
+            "楼层 {floor} 不在 {} 到 {} 之间：地下层写负数，如 -1",
+            FLOORS.start(),
+            FLOORS.end()
+        ))
+    }
+}
+
 /// [`check_household`] from counts of heads and spouses (for sheets too large to keep every
 /// member's relation).
 pub fn check_household_counts(heads: usize, spouses: usize) -> Result<(), String> {

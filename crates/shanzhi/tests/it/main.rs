@@ -21,6 +21,7 @@ mod audit;
 mod browser;
 mod cli;
 mod common;
+mod edge;
 mod open311;
 mod pages;
 mod pages_admin;

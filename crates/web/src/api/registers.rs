@@ -1,7 +1,7 @@
 //! The four registers (四册) over the API: grid facts and counts, residents and households,
 //! places and inspections, staff; sheet templates, imports (as jobs) and exports.
 
-use super::extract::{Path, Query};
+use super::extract::{Json as JsonIn, Path, Query};
 use crate::auth::{ApiUser, Principal};
 use crate::error::ErrorBody;
 use crate::{ApiError, WebState};
@@ -85,7 +85,7 @@ async fn put_facts(
     State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(code): Path<String>,
-    Json(f): Json<GridFacts>,
+    JsonIn(f): JsonIn<GridFacts>,
 ) -> Result<StatusCode, ApiError> {
     grids::put_facts(&state, &p, &code, &f).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -126,7 +126,7 @@ async fn edit_person(
     State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
-    Json(e): Json<PersonEdit>,
+    JsonIn(e): JsonIn<PersonEdit>,
 ) -> Result<StatusCode, ApiError> {
     svc::update_person(&state, &p, id, &e).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -153,7 +153,7 @@ async fn reveal(
     State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
-    Json(r): Json<RevealIn>,
+    JsonIn(r): JsonIn<RevealIn>,
 ) -> Result<Json<Revealed>, ApiError> {
     Ok(Json(Revealed {
         value: svc::reveal(&state, &p, id, r.field).await?,
@@ -167,7 +167,7 @@ async fn reveal(
 async fn create_household(
     State(state): State<WebState>,
     ApiUser(p): ApiUser,
-    Json(h): Json<HouseholdInput>,
+    JsonIn(h): JsonIn<HouseholdInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     Ok(created(svc::create_household(&state, &p, &h).await?))
 }
@@ -179,7 +179,7 @@ async fn add_member(
     State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
-    Json(m): Json<MemberInput>,
+    JsonIn(m): JsonIn<MemberInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     Ok(created(svc::add_member(&state, &p, id, &m).await?))
 }
@@ -191,7 +191,7 @@ async fn move_household(
     State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
-    Json(a): Json<Address>,
+    JsonIn(a): JsonIn<Address>,
 ) -> Result<StatusCode, ApiError> {
     svc::move_household(&state, &p, id, &a).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -238,7 +238,7 @@ async fn list_places(
 async fn create_place(
     State(state): State<WebState>,
     ApiUser(p): ApiUser,
-    Json(i): Json<PlaceInput>,
+    JsonIn(i): JsonIn<PlaceInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     Ok(created(places::create(&state, &p, &i).await?))
 }
@@ -272,7 +272,7 @@ async fn inspect(
     State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
-    Json(i): Json<InspectionInput>,
+    JsonIn(i): JsonIn<InspectionInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     Ok(created(places::inspect(&state, &p, id, &i).await?))
 }
@@ -307,7 +307,7 @@ async fn list_staff(
 async fn create_staff(
     State(state): State<WebState>,
     ApiUser(p): ApiUser,
-    Json(s): Json<StaffInput>,
+    JsonIn(s): JsonIn<StaffInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     Ok(created(grids::create_staff(&state, &p, &s).await?))
 }
@@ -319,7 +319,7 @@ async fn train(
     State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
-    Json(t): Json<TrainingInput>,
+    JsonIn(t): JsonIn<TrainingInput>,
 ) -> Result<StatusCode, ApiError> {
     grids::train(&state, &p, id, &t).await?;
     Ok(StatusCode::NO_CONTENT)

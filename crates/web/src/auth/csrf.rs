@@ -62,6 +62,22 @@ pub fn csrf_token(jar: CookieJar, secure: bool) -> (CookieJar, String) {
     (jar.add(cookie), token)
 }
 
+/// What a person is told about a form that did not read: our own checks speak Chinese (a
+/// number field says which text is not a number); the parser's English stays in the log.
+fn form_message(raw: &str) -> String {
+    let ours = raw
+        .char_indices()
+        .find(|(_, c)| ('\u{4e00}'..='\u{9fff}').contains(c) || *c == '“')
+        .map(|(i, _)| &raw[i..]);
+    match ours {
+        Some(m) => format!("表单内容无效：{m}"),
+        None => {
+            tracing::info!(error = raw, "form not read");
+            "表单内容无效：请检查填写的内容后重新提交".into()
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct WithCsrf<T> {
     #[serde(rename = "_csrf", default)]
@@ -89,7 +105,7 @@ impl<T: DeserializeOwned + Send> FromRequest<WebState> for CsrfForm<T> {
         let expected = expected(&CookieJar::from_headers(req.headers()));
         let Form(body) = Form::<WithCsrf<T>>::from_request(req, state)
             .await
-            .map_err(|e| PageError::BadRequest(format!("表单内容无效：{}", e.body_text())))?;
+            .map_err(|e| PageError::BadRequest(form_message(&e.body_text())))?;
         if !expected.is_some_and(|t| same(&t, &body.csrf)) {
             return Err(PageError::Csrf);
         }
@@ -184,13 +200,20 @@ impl<T: DeserializeOwned + Send> FromRequest<WebState> for CsrfMultipart<T> {
                     });
                 }
             } else {
-                text.push((name, field.text().await.map_err(|e| bad(&e))?));
+                let value = field.text().await.map_err(|e| bad(&e))?;
+                if let Some(c) = shanzhi_domain::text::untypable(&value) {
+                    return Err(PageError::BadRequest(format!(
+                        "“{name}”中有不可见的控制字符（{}），请删去后重试",
+                        shanzhi_domain::text::code_point(c)
+                    )));
+                }
+                text.push((name, value));
             }
         }
         // The text fields become the same typed form a plain POST would give.
         let encoded = serde_urlencoded::to_string(&text).map_err(|e| bad(&e))?;
         let body: WithCsrf<T> = serde_urlencoded::from_str(&encoded)
-            .map_err(|e| PageError::BadRequest(format!("表单内容无效：{e}")))?;
+            .map_err(|e| PageError::BadRequest(form_message(&e.to_string())))?;
         if !expected.is_some_and(|t| same(&t, &body.csrf)) {
             return Err(PageError::Csrf);
         }
