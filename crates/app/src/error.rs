@@ -73,6 +73,10 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(m) => AppError::Conflict(m),
+            StoreError::Unavailable(e) => {
+                tracing::warn!(error = %e, "database unavailable");
+                AppError::Unavailable("数据库暂时不可用，请稍后重试".into())
+            }
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -89,9 +89,11 @@ async fn write_loop(store: Store, mut rx: mpsc::Receiver<Job>, clock: Clock) {
             Err(e) => {
                 tracing::error!(error = %e, reports = batch.len(), "intake commit failed");
                 for job in batch.drain(..) {
-                    let _ = job
-                        .reply
-                        .send(Err(AppError::Internal(format!("commit failed: {e}"))));
+                    let answer = match &e {
+                        AppError::Unavailable(m) => AppError::Unavailable(m.clone()),
+                        other => AppError::Internal(format!("commit failed: {other}")),
+                    };
+                    let _ = job.reply.send(Err(answer));
                 }
             }
         }

@@ -212,9 +212,17 @@ impl App {
         f(&mut self.0.index.write().unwrap_or_else(|p| p.into_inner()));
     }
 
-    /// Whether the database answers.
-    pub async fn ping(&self) -> Result<(), crate::AppError> {
-        Ok(self.0.store.ping().await?)
+    /// Whether the database answers within a second; the refusal names it.
+    pub async fn health(&self) -> Result<(), crate::AppError> {
+        let db = match self.0.store.backend() {
+            shanzhi_store::Backend::Sqlite => "数据库（SQLite）",
+            shanzhi_store::Backend::Postgres => "数据库（PostgreSQL）",
+        };
+        match tokio::time::timeout(Duration::from_secs(1), self.0.store.ping()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(crate::AppError::Unavailable(format!("{db}不可用：{e}"))),
+            Err(_) => Err(crate::AppError::Unavailable(format!("{db}一秒内没有应答"))),
+        }
     }
 
     /// The connection pool's size and idle connections, for the metrics.

@@ -385,9 +385,11 @@ impl Store {
             }
             StoreOptions::Postgres(url) => {
                 let o = PgConnectOptions::from_str(url)?;
+                // An unreachable database is told within two seconds (503, try again), not
+                // after every request has hung.
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(10))
+                    .acquire_timeout(Duration::from_secs(2))
                     .connect_with(o)
                     .await?;
                 Pool::Postgres(pool)

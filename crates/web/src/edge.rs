@@ -124,8 +124,13 @@ pub async fn checked(req: Request, next: Next) -> Response {
             Request::from_parts(parts, Body::from(bytes))
         }
     };
-    let resp = next.run(req).await;
-    uniform(api, resp).await
+    let mut resp = uniform(api, next.run(req).await).await;
+    if resp.status() == StatusCode::SERVICE_UNAVAILABLE {
+        resp.headers_mut()
+            .entry(header::RETRY_AFTER)
+            .or_insert(header::HeaderValue::from_static("5"));
+    }
+    resp
 }
 
 /// A refusal the framework answered in plain text, in the one shape (same status).

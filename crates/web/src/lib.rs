@@ -72,9 +72,10 @@ pub fn app(state: WebState) -> Router {
         .with_state(state)
 }
 
+/// `ok` when the database answers within a second; otherwise 503 naming what failed.
 async fn health(
     axum::extract::State(state): axum::extract::State<WebState>,
 ) -> Result<&'static str, ApiError> {
-    state.ping().await?;
+    state.health().await?;
     Ok("ok")
 }

@@ -185,8 +185,12 @@ impl TestApp {
 
     /// A server started as `shanzhi serve` starts one, on a fresh database, with `demo`
     /// seeded. The scheduler runs hourly: tests drive escalation themselves.
-    pub async fn start(demo: Demo, mut app: AppConfig, web: WebConfig) -> TestApp {
-        let db = FreshDb::new().await;
+    pub async fn start(demo: Demo, app: AppConfig, web: WebConfig) -> TestApp {
+        Self::on(FreshDb::new().await, demo, app, web).await
+    }
+
+    /// A server on `db` (whose `opts` may reach it another way, through a relay).
+    pub async fn on(db: FreshDb, demo: Demo, mut app: AppConfig, web: WebConfig) -> TestApp {
         let sms = std::sync::Arc::new(LoggedSender::default());
         app.sms = Sms(sms.clone());
         if app.clock.is_system() {

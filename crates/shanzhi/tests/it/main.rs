@@ -23,6 +23,7 @@ mod cli;
 mod common;
 mod edge;
 mod open311;
+mod outage;
 mod pages;
 mod pages_admin;
 mod pages_cases;
