@@ -165,8 +165,38 @@ pub async fn set_password(
     Ok(())
 }
 
-/// Checks a login. Unknown and inactive accounts cost the same time as a wrong password and
-/// get the same answer. (The front end throttles failures per account and client address.)
+/// Checks a login from the client at `ip`. Failures are counted per account and address and
+/// per address (in the database, shared by every process): after a few, each next try from
+/// that address waits longer, then the pair or a spraying address is locked for a while —
+/// never the account itself, so its owner signs in from anywhere else.
+pub async fn login(
+    state: &App,
+    username: &str,
+    password: &str,
+    ip: &str,
+) -> Result<AccountRow, AppError> {
+    let name = login_name(username);
+    let rule = state.config().login_rule;
+    let now = state.now_ms();
+    let since = now - rule.window.as_millis() as i64;
+    let failures =
+        shanzhi_store::limits::failures(&mut state.store().conn().await?, &name, ip, since).await?;
+    rule.check(&failures, now)
+        .map_err(|wait| AppError::RateLimited(wait.as_secs().max(1)))?;
+    let result = authenticate(state, &name, password).await;
+    let mut conn = state.store().conn().await?;
+    match &result {
+        Ok(_) if failures.pair > 0 => {
+            shanzhi_store::limits::clear_failures(&mut conn, &name, ip).await?;
+        }
+        Ok(_) => {}
+        Err(_) => shanzhi_store::limits::record_failure(&mut conn, &name, ip, now).await?,
+    }
+    result
+}
+
+/// Checks a password. Unknown and inactive accounts cost the same time as a wrong password
+/// and get the same answer.
 pub async fn authenticate(
     state: &App,
     username: &str,

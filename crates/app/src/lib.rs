@@ -24,6 +24,7 @@ pub mod input;
 pub mod intake;
 pub mod keys;
 pub mod ledger;
+pub mod limits;
 pub mod members;
 pub mod notify;
 pub mod open311;

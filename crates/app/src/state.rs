@@ -36,6 +36,8 @@ pub struct AppConfig {
     pub audit_anchor_url: Option<String>,
     /// Where uploaded sheets wait for their import (owner-only; the server's data directory).
     pub upload_dir: std::path::PathBuf,
+    /// How failed logins are answered.
+    pub login_rule: shanzhi_domain::auth::LoginRule,
 }
 
 impl Default for AppConfig {
@@ -51,6 +53,7 @@ impl Default for AppConfig {
             audit_anchor: None,
             audit_anchor_url: None,
             upload_dir: std::env::temp_dir().join("shanzhi-uploads"),
+            login_rule: Default::default(),
         }
     }
 }

@@ -53,8 +53,8 @@ where
     })
 }
 
-/// Overdue cases go one tier up; expired sessions and tokens are deleted (they are already
-/// refused; this only keeps the tables small).
+/// Overdue cases go one tier up; expired sessions and tokens, and limit counts no window
+/// reaches, are deleted (this only keeps the tables small).
 fn scheduler(app: App, interval: Duration) -> JoinHandle<()> {
     every(interval, move || {
         let app = app.clone();
@@ -66,6 +66,9 @@ fn scheduler(app: App, interval: Duration) -> JoinHandle<()> {
             }
             if let Err(e) = crate::accounts::purge_expired(&app).await {
                 tracing::warn!(error = %e, "purging expired sessions");
+            }
+            if let Err(e) = crate::limits::purge(&app).await {
+                tracing::warn!(error = %e, "purging old limit counts");
             }
         }
     })

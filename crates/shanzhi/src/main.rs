@@ -72,6 +72,14 @@ enum Command {
         /// without one, /metrics answers only this machine.
         #[arg(long, env = "SHANZHI_METRICS_TOKEN")]
         metrics_token: Option<String>,
+        /// A reverse proxy (address or CIDR) whose X-Forwarded-For/-Proto/-Host or Forwarded
+        /// headers are believed; repeat for several, or comma-separate in the environment.
+        #[arg(
+            long = "trusted-proxy",
+            env = "SHANZHI_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<String>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -261,7 +269,12 @@ async fn main() -> anyhow::Result<()> {
             survey_answers_per_minute,
             audit_anchor_url,
             metrics_token,
+            trusted_proxies,
         } => {
+            let trusted_proxies = trusted_proxies
+                .iter()
+                .map(|p| proxy_net(p))
+                .collect::<anyhow::Result<Vec<_>>>()?;
             let running = server::launch(Launch {
                 store: opts.clone(),
                 app: AppConfig {
@@ -277,6 +290,7 @@ async fn main() -> anyhow::Result<()> {
                     public_url,
                     survey_answers_per_minute,
                     metrics_token,
+                    trusted_proxies,
                     ..Default::default()
                 },
                 demo: if demo { Demo::Everything } else { Demo::Off },
@@ -468,4 +482,14 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A trusted proxy as written: `10.0.0.5` or `10.0.0.0/8`.
+fn proxy_net(text: &str) -> anyhow::Result<ipnet::IpNet> {
+    let t = text.trim();
+    t.parse::<ipnet::IpNet>()
+        .or_else(|_| t.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .with_context(|| {
+            format!("--trusted-proxy “{t}”不是地址或网段（如 10.0.0.5 或 10.0.0.0/8）")
+        })
 }

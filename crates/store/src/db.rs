@@ -271,6 +271,14 @@ impl Exec for Conn {
     }
 }
 
+impl Conn {
+    /// Runs a statement that keeps the server's own books (limit counters): it describes no
+    /// change anyone answers for, so it carries no audit record even inside a write request.
+    pub async fn bookkeeping(&mut self, sql: Sql) -> Result<u64, StoreError> {
+        exec_on(self.target(), sql).await
+    }
+}
+
 /// A transaction on a borrowed connection.
 enum TxRef<'c> {
     Sqlite(Transaction<'c, Sqlite>),

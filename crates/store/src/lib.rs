@@ -23,6 +23,7 @@ pub mod duties;
 mod error;
 pub mod files;
 pub mod grid_facts;
+pub mod limits;
 pub mod members;
 pub mod open311;
 pub mod patrols;

@@ -8,6 +8,7 @@ pub mod access;
 pub mod api;
 mod assets;
 pub mod auth;
+pub mod client;
 mod download;
 mod edge;
 mod error;
@@ -60,6 +61,10 @@ pub fn app(state: WebState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             trail::track,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            client::identify,
         ))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn_with_state(

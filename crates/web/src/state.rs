@@ -1,10 +1,10 @@
 //! The state every handler gets: the application, and what only the HTTP layer needs
-//! (page settings, the login throttle and the per-address limits of the public pages).
+//! (page settings, the public pages' limits).
 
-use shanzhi_app::App;
 use shanzhi_app::seed::DemoLogin;
-use shanzhi_domain::auth::{LoginThrottle, SlidingWindow, ThrottleLimits};
-use std::sync::{Arc, Mutex};
+use shanzhi_app::{App, AppError};
+use shanzhi_domain::auth::RateLimit;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Settings of the HTTP layer.
@@ -14,8 +14,6 @@ pub struct WebConfig {
     pub demo_logins: Vec<DemoLogin>,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
-    /// Failed-login limits.
-    pub throttle: ThrottleLimits,
     /// Resident reports accepted per client address per hour (public pages).
     pub public_reports_per_hour: usize,
     /// The address residents reach the server at (for QR codes), e.g. `https://shanzhi.example.gov.cn`;
@@ -27,6 +25,8 @@ pub struct WebConfig {
     /// The token a Prometheus scraper sends for `/metrics`; without one, only this machine
     /// may read them.
     pub metrics_token: Option<String>,
+    /// Reverse proxies whose forwarded headers are believed (client address, scheme, host).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for WebConfig {
@@ -34,11 +34,11 @@ impl Default for WebConfig {
         WebConfig {
             demo_logins: Vec::new(),
             secure_cookies: false,
-            throttle: ThrottleLimits::default(),
             public_reports_per_hour: 20,
             public_url: None,
             survey_answers_per_minute: 600,
             metrics_token: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -46,9 +46,6 @@ impl Default for WebConfig {
 struct Inner {
     app: App,
     settings: WebConfig,
-    throttle: Mutex<LoginThrottle>,
-    public_reports: Mutex<SlidingWindow>,
-    survey_answers: Mutex<SlidingWindow>,
 }
 
 /// State shared by every handler: cheap to clone. It dereferences to the [`App`], so a
@@ -67,19 +64,7 @@ impl std::ops::Deref for WebState {
 impl WebState {
     /// The HTTP layer over `app`.
     pub fn new(app: App, settings: WebConfig) -> WebState {
-        WebState(Arc::new(Inner {
-            app,
-            throttle: Mutex::new(LoginThrottle::new(settings.throttle)),
-            public_reports: Mutex::new(SlidingWindow::new(
-                Duration::from_secs(3600),
-                settings.public_reports_per_hour,
-            )),
-            survey_answers: Mutex::new(SlidingWindow::new(
-                Duration::from_secs(60),
-                settings.survey_answers_per_minute,
-            )),
-            settings,
-        }))
+        WebState(Arc::new(Inner { app, settings }))
     }
 
     /// The application.
@@ -93,40 +78,34 @@ impl WebState {
     }
 
     /// The address residents and clients reach the server at, without a trailing slash: the
-    /// configured public address, or the one this request came in on.
-    pub fn public_base(&self, headers: &axum::http::HeaderMap) -> String {
-        let base = self.settings().public_url.clone().unwrap_or_else(|| {
-            let host = headers
-                .get(axum::http::header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("127.0.0.1:8080");
-            format!("http://{host}")
-        });
+    /// configured public address, or the one this request came in on (through a trusted
+    /// proxy: the scheme and host it was asked for).
+    pub fn public_base(&self, client: &crate::client::Client) -> String {
+        let base = self
+            .settings()
+            .public_url
+            .clone()
+            .unwrap_or_else(|| client.origin());
         base.trim_end_matches('/').to_owned()
     }
 
-    /// Counts a public report from `ip`; refused (with the wait) past the hourly limit.
-    pub fn allow_public_report(&self, ip: &str) -> Result<(), Duration> {
-        allow(&self.0.public_reports, ip)
+    /// Counts a public submission under `key` (its kind and the client's address); refused
+    /// (429, with the wait) past the hourly limit. Counted in the database: every process
+    /// holds the same line.
+    pub async fn allow_public_report(&self, key: &str) -> Result<(), AppError> {
+        let limit = RateLimit {
+            window: Duration::from_secs(3600),
+            limit: self.settings().public_reports_per_hour as u64,
+        };
+        shanzhi_app::limits::allow(self, "public", key, limit).await
     }
 
-    /// Counts a survey answer or code request from `ip`; refused (with the wait) past the
-    /// per-minute limit.
-    pub fn allow_survey(&self, ip: &str) -> Result<(), Duration> {
-        allow(&self.0.survey_answers, ip)
+    /// Counts a survey answer or code request from `ip`; refused past the per-minute limit.
+    pub async fn allow_survey(&self, ip: &str) -> Result<(), AppError> {
+        let limit = RateLimit {
+            window: Duration::from_secs(60),
+            limit: self.settings().survey_answers_per_minute as u64,
+        };
+        shanzhi_app::limits::allow(self, "survey", ip, limit).await
     }
-
-    /// Runs `f` with the login throttle.
-    pub fn with_throttle<R>(&self, f: impl FnOnce(&mut LoginThrottle) -> R) -> R {
-        f(&mut self.0.throttle.lock().unwrap_or_else(|p| p.into_inner()))
-    }
-}
-
-/// Counts one request from `ip` in `window`, or says how long to wait.
-fn allow(window: &Mutex<SlidingWindow>, ip: &str) -> Result<(), Duration> {
-    let mut w = window.lock().unwrap_or_else(|p| p.into_inner());
-    let now = std::time::Instant::now();
-    w.check(ip, now)?;
-    w.record(ip, now);
-    Ok(())
 }

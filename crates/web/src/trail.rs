@@ -5,12 +5,11 @@
 
 use crate::WebState;
 use crate::auth::Principal;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use shanzhi_app::audit::{self, RequestTrail, within};
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// Names the authenticated caller on the request's trail, if it has one.
@@ -43,8 +42,8 @@ pub async fn track(State(state): State<WebState>, mut req: Request, next: Next) 
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
-    let anonymous = match req.extensions().get::<ConnectInfo<SocketAddr>>() {
-        Some(c) => format!("未登录 {}", c.0.ip()),
+    let anonymous = match req.extensions().get::<crate::client::Client>() {
+        Some(c) => format!("未登录 {}", c.ip()),
         None => "未登录".to_owned(),
     };
     let trail = Arc::new(RequestTrail::new(

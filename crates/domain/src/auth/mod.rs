@@ -8,4 +8,4 @@ mod throttle;
 pub use password::{PasswordPolicyError, check_password_policy};
 pub use role::{Role, actor_label};
 pub use scope::{Actor, Binding, BindingError, check_binding};
-pub use throttle::{LoginThrottle, SlidingWindow, ThrottleLimits};
+pub use throttle::{Failures, LoginRule, RateLimit};

@@ -4,7 +4,7 @@ use crate::common::{PASSWORD, TestApp, error_code};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use shanzhi_app::AppConfig;
-use shanzhi_domain::auth::ThrottleLimits;
+use shanzhi_domain::auth::LoginRule;
 use shanzhi_web::WebConfig;
 use std::time::Duration;
 
@@ -18,52 +18,141 @@ async fn login(app: &TestApp, username: &str, password: &str) -> (StatusCode, se
     .await
 }
 
+/// Logs in as `username` from the client at `from` (behind the trusted local proxy).
+async fn login_from(
+    app: &TestApp,
+    from: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    app.client
+        .post(format!("{}/api/v1/auth/token", app.base))
+        .header("x-forwarded-for", from)
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
-async fn failed_logins_lock_the_account_then_the_address() {
-    let config = WebConfig {
-        throttle: ThrottleLimits {
+async fn failed_logins_hold_up_the_guesser_not_the_owner() {
+    let app_config = AppConfig {
+        login_rule: LoginRule {
             window: Duration::from_secs(600),
-            per_account: 5,
-            per_ip: 8,
+            free: 3,
+            per_pair: 5,
+            per_address: 8,
         },
         ..Default::default()
     };
-    let app = TestApp::demo_with(AppConfig::default(), config).await;
-    for _ in 0..5 {
-        let (s, body) = login(&app, "wg0101", "wrong-password-1").await;
-        assert_eq!(
-            (s, error_code(&body)),
-            (StatusCode::UNAUTHORIZED, "unauthorized")
-        );
+    // The test client is a proxy the server trusts: X-Forwarded-For says who is behind it.
+    let web = WebConfig {
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+        ..Default::default()
+    };
+    let app = TestApp::demo_with(app_config, web).await;
+    let guesser = "203.0.113.66";
+    for _ in 0..3 {
+        let r = login_from(&app, guesser, "wg0101", "wrong-password-1").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
-    let resp = app
-        .client
-        .post(format!("{}/api/v1/auth/token", app.base))
-        .json(&json!({"username": "wg0101", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let r = login_from(&app, guesser, "wg0101", PASSWORD).await;
     assert_eq!(
-        resp.status(),
+        r.status(),
         StatusCode::TOO_MANY_REQUESTS,
-        "locked even with the right password"
+        "the guesser waits, even with the right password"
     );
-    assert!(resp.headers().get("retry-after").is_some());
-    let body: serde_json::Value = resp.json().await.unwrap();
+    assert!(r.headers().get("retry-after").is_some());
+    let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(error_code(&body), "rate_limited");
-
-    // Other accounts still work until the address itself has failed too often.
-    let (s, _) = login(&app, "wg0102", PASSWORD).await;
-    assert_eq!(s, StatusCode::CREATED);
-    for name in ["wg0103", "wg0104", "nobody"] {
-        let (s, _) = login(&app, name, "wrong-password-1").await;
-        assert_eq!(s, StatusCode::UNAUTHORIZED);
-    }
-    let (s, _) = login(&app, "wg0105", PASSWORD).await;
+    // The owner, from the office, signs in at once.
+    let r = login_from(&app, "198.51.100.20", "wg0101", PASSWORD).await;
     assert_eq!(
-        s,
+        r.status(),
+        StatusCode::CREATED,
+        "the owner is not locked out"
+    );
+
+    // An address spraying passwords over many accounts is stopped for every account.
+    let sprayer = "203.0.113.99";
+    for i in 0..8 {
+        let r = login_from(
+            &app,
+            sprayer,
+            &format!("wg01{:02}", i + 2),
+            "wrong-password-1",
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = login_from(&app, sprayer, "wg0201", PASSWORD).await;
+    assert_eq!(
+        r.status(),
         StatusCode::TOO_MANY_REQUESTS,
-        "eight failures from one address lock it"
+        "the address is locked"
+    );
+}
+
+#[tokio::test]
+async fn public_limits_count_each_resident_behind_the_proxy() {
+    let web = WebConfig {
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+        public_reports_per_hour: 2,
+        ..Default::default()
+    };
+    let app = TestApp::demo_with(AppConfig::default(), web).await;
+    let send = |from: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .post(format!("{}/api/v1/public/opinions", app.base))
+                .header("x-forwarded-for", from)
+                .json(&json!({"community": "450802001001", "content": "楼道灯坏了"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(send("203.0.113.1").await, StatusCode::CREATED);
+    assert_eq!(send("203.0.113.1").await, StatusCode::CREATED);
+    assert_eq!(send("203.0.113.1").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        send("203.0.113.2").await,
+        StatusCode::CREATED,
+        "a neighbour behind the same proxy is not held to the first one's limit"
+    );
+
+    // Without trusting the proxy, everyone is the proxy's one address.
+    let plain = TestApp::demo_with(
+        AppConfig::default(),
+        WebConfig {
+            public_reports_per_hour: 2,
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut statuses = Vec::new();
+    for from in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+        let s = plain
+            .client
+            .post(format!("{}/api/v1/public/opinions", plain.base))
+            .header("x-forwarded-for", from)
+            .json(&json!({"community": "450802001001", "content": "楼道灯坏了"}))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        statuses.push(s);
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::CREATED,
+            StatusCode::CREATED,
+            StatusCode::TOO_MANY_REQUESTS
+        ],
+        "an untrusted X-Forwarded-For is ignored"
     );
 }
 

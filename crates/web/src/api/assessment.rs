@@ -5,15 +5,13 @@ use super::extract::{Json, Path, Query};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
 use crate::{ApiError, WebState};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use shanzhi_app::AppError;
 use shanzhi_app::assessment::{
     self as svc, EvaluationInput, MonthAssessment, RatingInput, UnitScore,
 };
 use shanzhi_domain::assessment::Weights;
-use std::net::SocketAddr;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -130,13 +128,13 @@ async fn evaluate(
     responses((status = 201), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn rate(
     State(state): State<WebState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: crate::client::Client,
     Path(code): Path<String>,
     Json(r): Json<RatingInput>,
 ) -> Result<StatusCode, ApiError> {
-    if let Err(wait) = state.allow_public_report(&format!("rating:{}", addr.ip())) {
-        return Err(AppError::RateLimited(wait.as_secs().max(1)).into());
-    }
+    state
+        .allow_public_report(&format!("rating:{}", addr.ip()))
+        .await?;
     svc::rate(&state, &code, &r).await?;
     Ok(StatusCode::CREATED)
 }

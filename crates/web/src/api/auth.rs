@@ -3,13 +3,12 @@
 use super::extract::Json;
 use crate::auth::ApiUser;
 use crate::{ApiError, WebState};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use shanzhi_app::accounts::AccountRow;
 use shanzhi_app::accounts::{issue_token, place_of};
 use shanzhi_domain::auth::Role;
-use std::net::SocketAddr;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -89,7 +88,7 @@ pub struct TokenOut {
     responses((status = 201, body = TokenOut), (status = 401, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 async fn login(
     State(state): State<WebState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: crate::client::Client,
     Json(req): Json<LoginRequest>,
 ) -> Result<(StatusCode, axum::Json<TokenOut>), ApiError> {
     let account =

@@ -5,13 +5,11 @@ use super::extract::{Json, Path, Query};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
 use crate::{ApiError, WebState};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use shanzhi_app::AppError;
 use shanzhi_app::opinions::OpinionRow;
 use shanzhi_app::opinions::{self as svc, OpinionInput, Sent, Triage};
-use std::net::SocketAddr;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -60,12 +58,12 @@ async fn triage(
     responses((status = 201, body = Sent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn send(
     State(state): State<WebState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: crate::client::Client,
     Json(o): Json<OpinionInput>,
 ) -> Result<(StatusCode, axum::Json<Sent>), ApiError> {
     state
         .allow_public_report(&format!("opinion:{}", addr.ip()))
-        .map_err(|wait| AppError::RateLimited(wait.as_secs().max(1)))?;
+        .await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(svc::send(&state, &o).await?),

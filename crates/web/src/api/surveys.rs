@@ -6,14 +6,13 @@ use super::extract::{Json, Path, Query};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
 use crate::{ApiError, WebState, download};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use shanzhi_app::AppError;
 use shanzhi_app::surveys::{self as svc, Respondent, Results, SurveyInput, SurveyView};
 use shanzhi_domain::participation::survey::Answer;
-use std::net::SocketAddr;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -147,10 +146,8 @@ async fn public(
     Ok(axum::Json(svc::public(&state, id).await?))
 }
 
-fn throttle(state: &WebState, addr: &SocketAddr) -> Result<(), AppError> {
-    state
-        .allow_survey(&addr.ip().to_string())
-        .map_err(|wait| AppError::RateLimited(wait.as_secs().max(1)))
+async fn throttle(state: &WebState, addr: &crate::client::Client) -> Result<(), AppError> {
+    state.allow_survey(&addr.ip().to_string()).await
 }
 
 /// A phone to send the code to.
@@ -166,11 +163,11 @@ pub struct CodeInput {
     responses((status = 204), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn send_code(
     State(state): State<WebState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: crate::client::Client,
     Path(id): Path<i64>,
     Json(c): Json<CodeInput>,
 ) -> Result<StatusCode, ApiError> {
-    throttle(&state, &addr)?;
+    throttle(&state, &addr).await?;
     svc::send_code(&state, id, &c.phone).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -194,11 +191,11 @@ pub struct AnswerInput {
     responses((status = 201), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn answer(
     State(state): State<WebState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: crate::client::Client,
     Path(id): Path<i64>,
     Json(a): Json<AnswerInput>,
 ) -> Result<StatusCode, ApiError> {
-    throttle(&state, &addr)?;
+    throttle(&state, &addr).await?;
     let who = match (&a.phone, &a.code, &a.device) {
         (Some(phone), Some(code), _) => Respondent::Phone { phone, code },
         (_, _, Some(device)) => Respondent::Device(device),

@@ -5,7 +5,7 @@ use super::extract::{Json, Path, Query};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
 use crate::{ApiError, WebState};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use shanzhi_app::AppError;
@@ -14,7 +14,6 @@ use shanzhi_app::topics::{
     self as svc, MeetingDetail, MeetingInput, ProgressInput, Proposed, ResolutionInput,
     TopicDetail, TopicInput, VoteInput,
 };
-use std::net::SocketAddr;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -158,10 +157,10 @@ async fn list_public(
     Ok(axum::Json(svc::list(&state, &q.node).await?))
 }
 
-fn throttle(state: &WebState, addr: &SocketAddr) -> Result<(), AppError> {
+async fn throttle(state: &WebState, addr: &crate::client::Client) -> Result<(), AppError> {
     state
         .allow_public_report(&format!("topic:{}", addr.ip()))
-        .map_err(|wait| AppError::RateLimited(wait.as_secs().max(1)))
+        .await
 }
 
 /// A resident proposes a topic (no login; rate-limited per address).
@@ -169,10 +168,10 @@ fn throttle(state: &WebState, addr: &SocketAddr) -> Result<(), AppError> {
     responses((status = 201, body = Proposed), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn propose_public(
     State(state): State<WebState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: crate::client::Client,
     Json(t): Json<TopicInput>,
 ) -> Result<(StatusCode, axum::Json<Proposed>), ApiError> {
-    throttle(&state, &addr)?;
+    throttle(&state, &addr).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(svc::propose(&state, None, &t).await?),
@@ -212,11 +211,11 @@ pub struct FollowInput {
     responses((status = 201), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn follow(
     State(state): State<WebState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: crate::client::Client,
     Path(id): Path<i64>,
     Json(f): Json<FollowInput>,
 ) -> Result<StatusCode, ApiError> {
-    throttle(&state, &addr)?;
+    throttle(&state, &addr).await?;
     svc::follow(&state, id, &f.phone).await?;
     Ok(StatusCode::CREATED)
 }

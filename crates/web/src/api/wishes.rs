@@ -6,13 +6,12 @@ use super::extract::{Json, Path, Query};
 use crate::auth::ApiUser;
 use crate::error::ErrorBody;
 use crate::{ApiError, WebState};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use shanzhi_app::AppError;
 use shanzhi_app::wishes::{self as svc, Acting, Posted, WishInput, WishStep, WishView};
 use shanzhi_domain::participation::WishStage;
-use std::net::SocketAddr;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -88,10 +87,10 @@ async fn act(
     ))
 }
 
-fn throttle(state: &WebState, addr: &SocketAddr) -> Result<(), AppError> {
+async fn throttle(state: &WebState, addr: &crate::client::Client) -> Result<(), AppError> {
     state
         .allow_public_report(&format!("wish:{}", addr.ip()))
-        .map_err(|wait| AppError::RateLimited(wait.as_secs().max(1)))
+        .await
 }
 
 /// A resident posts a wish (no login; rate-limited per address). Keep the tracking code.
@@ -99,10 +98,10 @@ fn throttle(state: &WebState, addr: &SocketAddr) -> Result<(), AppError> {
     responses((status = 201, body = Posted), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn post_public(
     State(state): State<WebState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: crate::client::Client,
     Json(w): Json<WishInput>,
 ) -> Result<(StatusCode, axum::Json<Posted>), ApiError> {
-    throttle(&state, &addr)?;
+    throttle(&state, &addr).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(svc::post(&state, None, &w).await?),
@@ -125,11 +124,11 @@ async fn tracked(
     responses((status = 200, body = WishView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn act_public(
     State(state): State<WebState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: crate::client::Client,
     Path(code): Path<String>,
     Json(step): Json<WishStep>,
 ) -> Result<axum::Json<WishView>, ApiError> {
-    throttle(&state, &addr)?;
+    throttle(&state, &addr).await?;
     let id = svc::tracked(&state, &code).await?.wish.id;
     Ok(axum::Json(
         svc::act(&state, Acting::Resident, id, &step, None).await?,

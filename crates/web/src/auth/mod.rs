@@ -15,29 +15,13 @@ pub use shanzhi_domain::auth::Actor;
 use crate::WebState;
 use shanzhi_app::AppError;
 use shanzhi_app::accounts::AccountRow;
-use shanzhi_app::accounts::{authenticate, login_name};
-use std::time::Instant;
 
-/// Checks a login from the client at `ip`, refusing while too many attempts failed for the
-/// account or from the address.
+/// Checks a login from the client at `ip` (the application throttles failures).
 pub async fn login(
     state: &WebState,
     username: &str,
     password: &str,
     ip: &str,
 ) -> Result<AccountRow, AppError> {
-    let name = login_name(username);
-    if let Err(wait) = state.with_throttle(|t| t.check(&name, ip, Instant::now())) {
-        return Err(AppError::RateLimited(wait.as_secs().max(1)));
-    }
-    match authenticate(state, &name, password).await {
-        Ok(a) => {
-            state.with_throttle(|t| t.record_success(&name));
-            Ok(a)
-        }
-        Err(e) => {
-            state.with_throttle(|t| t.record_failure(&name, ip, Instant::now()));
-            Err(e)
-        }
-    }
+    shanzhi_app::accounts::login(state, username, password, ip).await
 }

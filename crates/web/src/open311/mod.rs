@@ -9,8 +9,8 @@ pub use doc::Doc;
 use crate::WebState;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use shanzhi_app::AppError;
@@ -18,7 +18,6 @@ use shanzhi_app::cases::{CaseRow, CategoryRow};
 use shanzhi_app::open311::{self as svc, NewRequest, RequestQuery};
 use shanzhi_domain::case::Day;
 use shanzhi_domain::case::open311::status;
-use std::net::SocketAddr;
 
 /// The routes.
 pub fn router() -> Router<WebState> {
@@ -128,7 +127,7 @@ async fn top(
     State(state): State<WebState>,
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    client: crate::client::Client,
 ) -> Response {
     let Some((name, format)) = split(&file) else {
         return not_found_format();
@@ -139,7 +138,7 @@ async fn top(
             format,
             StatusCode::OK,
             "discovery",
-            &discovery(&state, &headers),
+            &discovery(&state, &client),
         ),
         "services" => answer(format, "services", services(&state).await),
         "requests" => answer(format, "service_requests", requests(&state, &p).await),
@@ -147,8 +146,8 @@ async fn top(
     }
 }
 
-fn discovery(state: &WebState, headers: &HeaderMap) -> Doc {
-    let base = state.public_base(headers);
+fn discovery(state: &WebState, client: &crate::client::Client) -> Doc {
+    let base = state.public_base(client);
     let changeset = Doc::Text("2026-11-22T00:00:00+08:00".into());
     Doc::Object(vec![
         ("changeset", changeset.clone()),
@@ -366,7 +365,7 @@ async fn token(State(state): State<WebState>, Path(file): Path<String>) -> Respo
 
 async fn post_request(
     State(state): State<WebState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: crate::client::Client,
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
     body: Bytes,
@@ -384,9 +383,9 @@ async fn post_request(
             .await?
             .ok_or_else(|| AppError::Forbidden("invalid api_key".into()))?;
         // Each client address is limited like the public report page.
-        if let Err(wait) = state.allow_public_report(&format!("open311:{}", addr.ip())) {
-            return Err(AppError::RateLimited(wait.as_secs().max(1)));
-        }
+        state
+            .allow_public_report(&format!("open311:{}", addr.ip()))
+            .await?;
         let number = |k: &str| -> Result<Option<f64>, AppError> {
             param(&p, k)
                 .map(|v| {

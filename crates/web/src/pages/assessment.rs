@@ -9,7 +9,7 @@ use crate::assets::STYLE_PATH;
 use crate::auth::{CsrfForm, PageUser, csrf_token};
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
@@ -21,7 +21,6 @@ use shanzhi_app::period::last_month;
 use shanzhi_app::policy::{Ask, Resource, Verb};
 use shanzhi_domain::assessment::{Weights, quarter_of};
 use shanzhi_domain::region::Level;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -326,13 +325,13 @@ struct RateForm {
 
 async fn rate(
     State(state): State<WebState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: crate::client::Client,
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<RateForm>,
 ) -> Result<Response, PageError> {
-    if let Err(wait) = state.allow_public_report(&format!("rating:{}", addr.ip())) {
-        return Err(AppError::RateLimited(wait.as_secs().max(1)).into());
-    }
+    state
+        .allow_public_report(&format!("rating:{}", addr.ip()))
+        .await?;
     let input = RatingInput {
         worker: f.worker.trim().parse().unwrap_or(0),
         phone: f.phone,

@@ -6,14 +6,13 @@ use crate::auth::{CsrfForm, SESSION_COOKIE, csrf_token};
 use crate::{DemoLogin, WebState};
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 use shanzhi_app::AppError;
 use shanzhi_app::accounts::start_session;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -79,7 +78,7 @@ struct Credentials {
 
 async fn submit(
     State(state): State<WebState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: crate::client::Client,
     jar: CookieJar,
     CsrfForm(c): CsrfForm<Credentials>,
 ) -> Result<Response, PageError> {

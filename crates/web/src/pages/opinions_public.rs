@@ -7,7 +7,7 @@ use crate::assets::STYLE_PATH;
 use crate::auth::{CsrfForm, csrf_token};
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
@@ -15,7 +15,6 @@ use serde::Deserialize;
 use shanzhi_app::AppError;
 use shanzhi_app::opinions::{self as svc, OpinionInput};
 use shanzhi_domain::region::Level;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -76,14 +75,14 @@ struct OpinionForm {
 
 async fn submit(
     State(state): State<WebState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: crate::client::Client,
     jar: CookieJar,
     Path(community): Path<String>,
     CsrfForm(f): CsrfForm<OpinionForm>,
 ) -> Result<Response, PageError> {
-    if let Err(wait) = state.allow_public_report(&format!("opinion:{}", addr.ip())) {
-        return Err(AppError::RateLimited(wait.as_secs().max(1)).into());
-    }
+    state
+        .allow_public_report(&format!("opinion:{}", addr.ip()))
+        .await?;
     let input = OpinionInput {
         community: community.clone(),
         content: f.content.clone(),

@@ -5,10 +5,11 @@ use super::{PageError, render};
 use crate::WebState;
 use crate::assets::STYLE_PATH;
 use crate::auth::PageUser;
+use crate::client::Client;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use qrcode::QrCode;
@@ -26,8 +27,8 @@ pub fn router() -> Router<WebState> {
 
 /// The public report URL of a node: from the configured public address, or the address this
 /// request came in on.
-fn report_url(state: &WebState, headers: &HeaderMap, code: &str) -> String {
-    format!("{}/r/{code}", state.public_base(headers))
+fn report_url(state: &WebState, client: &Client, code: &str) -> String {
+    format!("{}/r/{code}", state.public_base(client))
 }
 
 pub(super) fn qr(url: &str) -> Result<QrCode, AppError> {
@@ -61,11 +62,11 @@ pub(super) fn svg_of(code: &QrCode) -> String {
 async fn qr_svg(
     State(state): State<WebState>,
     PageUser(p): PageUser,
-    headers: HeaderMap,
+    client: Client,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let row = node(&state, &p, &code).await?;
-    let svg = svg_of(&qr(&report_url(&state, &headers, &row.code))?);
+    let svg = svg_of(&qr(&report_url(&state, &client, &row.code))?);
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
 
@@ -76,11 +77,11 @@ const QUIET: usize = 4;
 async fn qr_png(
     State(state): State<WebState>,
     PageUser(p): PageUser,
-    headers: HeaderMap,
+    client: Client,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let row = node(&state, &p, &code).await?;
-    let q = qr(&report_url(&state, &headers, &row.code))?;
+    let q = qr(&report_url(&state, &client, &row.code))?;
     let modules = q.width();
     let colors = q.to_colors();
     let side = (modules + 2 * QUIET) * SCALE;
@@ -124,11 +125,11 @@ struct PosterPage {
 async fn poster(
     State(state): State<WebState>,
     PageUser(p): PageUser,
-    headers: HeaderMap,
+    client: Client,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let row = node(&state, &p, &code).await?;
-    let url = report_url(&state, &headers, &row.code);
+    let url = report_url(&state, &client, &row.code);
     let staff = shanzhi_app::regions::staff_at(&state, &p.actor, &row.code)
         .await?
         .into_iter()
@@ -138,7 +139,7 @@ async fn poster(
                 .then(|| format!("{}（{}）", a.display_name, role.label()))
         })
         .collect();
-    let wish_url = format!("{}/w/{}", state.public_base(&headers), row.code);
+    let wish_url = format!("{}/w/{}", state.public_base(&client), row.code);
     let page = PosterPage {
         style: STYLE_PATH.as_str(),
         svg: svg_of(&qr(&url)?),

@@ -7,7 +7,7 @@ use crate::assets::STYLE_PATH;
 use crate::auth::{CsrfForm, CsrfMultipart, csrf_token};
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
@@ -16,7 +16,6 @@ use shanzhi_app::AppError;
 use shanzhi_app::cases::{self as svc, PublicReport};
 use shanzhi_domain::case::Satisfaction;
 use shanzhi_domain::case::photo::MAX_PER_UPLOAD;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -104,14 +103,12 @@ struct ReportForm {
 
 async fn submit(
     State(state): State<WebState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: crate::client::Client,
     jar: CookieJar,
     Path(code): Path<String>,
     upload: CsrfMultipart<ReportForm>,
 ) -> Result<Response, PageError> {
-    if let Err(wait) = state.allow_public_report(&addr.ip().to_string()) {
-        return Err(AppError::RateLimited(wait.as_secs().max(1)).into());
-    }
+    state.allow_public_report(&addr.ip().to_string()).await?;
     let photos = form_photos(&state, &upload).await;
     let f = upload.form;
     let typed = Typed {

@@ -11,8 +11,7 @@ use crate::auth::{CsrfForm, PageUser, csrf_token, new_secret};
 use crate::{WebState, download};
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, Query, State};
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -24,7 +23,6 @@ use shanzhi_domain::participation::survey::{
     Answer, Question, QuestionKind, parse_lines, to_lines,
 };
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -143,10 +141,11 @@ async fn form(
     Ok((jar, render(&page)))
 }
 
-fn throttled(state: &WebState, addr: &SocketAddr) -> Result<(), PageError> {
+async fn throttled(state: &WebState, addr: &crate::client::Client) -> Result<(), PageError> {
     state
         .allow_survey(&addr.ip().to_string())
-        .map_err(|wait| AppError::RateLimited(wait.as_secs().max(1)).into())
+        .await
+        .map_err(Into::into)
 }
 
 #[derive(Deserialize)]
@@ -156,11 +155,11 @@ struct CodeForm {
 
 async fn code(
     State(state): State<WebState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: crate::client::Client,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<CodeForm>,
 ) -> Result<Redirect, PageError> {
-    throttled(&state, &addr)?;
+    throttled(&state, &addr).await?;
     let to = format!("/s/{id}?phone={}", url_encode(f.phone.trim()));
     let sent = svc::send_code(&state, id, &f.phone).await;
     match sent {
@@ -176,12 +175,12 @@ async fn code(
 
 async fn submit(
     State(state): State<WebState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: crate::client::Client,
     jar: CookieJar,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<HashMap<String, String>>,
 ) -> Result<Redirect, PageError> {
-    throttled(&state, &addr)?;
+    throttled(&state, &addr).await?;
     let survey = svc::public(&state, id).await?;
     let answers = answers_of(&survey.questions, &f);
     let phone = f.get("phone").cloned().unwrap_or_default();
@@ -324,13 +323,13 @@ struct ResultsPage {
 async fn detail(
     State(state): State<WebState>,
     PageUser(p): PageUser,
-    headers: HeaderMap,
+    client: crate::client::Client,
     jar: CookieJar,
     Path(id): Path<i64>,
     Query(flash): Query<Flash>,
 ) -> Result<(CookieJar, Response), PageError> {
     let r = svc::results(&state, &p, id).await?;
-    let url = format!("{}/s/{id}", state.public_base(&headers));
+    let url = format!("{}/s/{id}", state.public_base(&client));
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = ResultsPage {
         style: STYLE_PATH.as_str(),

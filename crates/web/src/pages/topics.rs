@@ -9,7 +9,7 @@ use crate::assets::STYLE_PATH;
 use crate::auth::{CsrfForm, PageUser, csrf_token};
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
@@ -22,7 +22,6 @@ use shanzhi_app::topics::{
 };
 use shanzhi_domain::participation::topic::{Choice, Disposition, Scale, Side, TopicStage};
 use shanzhi_domain::region::Level;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -114,13 +113,13 @@ fn scale_of(s: &str) -> Scale {
 
 async fn propose(
     State(state): State<WebState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: crate::client::Client,
     Path(node): Path<String>,
     CsrfForm(f): CsrfForm<ProposeForm>,
 ) -> Result<Redirect, PageError> {
-    if let Err(wait) = state.allow_public_report(&format!("topic:{}", addr.ip())) {
-        return Err(AppError::RateLimited(wait.as_secs().max(1)).into());
-    }
+    state
+        .allow_public_report(&format!("topic:{}", addr.ip()))
+        .await?;
     let input = TopicInput {
         node: node.clone(),
         title: f.title,
@@ -276,13 +275,13 @@ struct FollowForm {
 
 async fn follow(
     State(state): State<WebState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: crate::client::Client,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<FollowForm>,
 ) -> Result<Redirect, PageError> {
-    if let Err(wait) = state.allow_public_report(&format!("topic:{}", addr.ip())) {
-        return Err(AppError::RateLimited(wait.as_secs().max(1)).into());
-    }
+    state
+        .allow_public_report(&format!("topic:{}", addr.ip()))
+        .await?;
     back(
         &format!("/pt/{id}"),
         svc::follow(&state, id, &f.phone)

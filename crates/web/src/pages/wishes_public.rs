@@ -7,7 +7,7 @@ use crate::assets::STYLE_PATH;
 use crate::auth::{CsrfForm, csrf_token};
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
@@ -16,7 +16,6 @@ use shanzhi_app::AppError;
 use shanzhi_app::wishes::{self as svc, Acting, WishInput, WishStep};
 use shanzhi_domain::participation::{ServiceCategory, WishStage};
 use shanzhi_domain::region::Level;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -92,14 +91,14 @@ async fn form(
 
 async fn submit(
     State(state): State<WebState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: crate::client::Client,
     jar: CookieJar,
     Path(node): Path<String>,
     CsrfForm(f): CsrfForm<WishForm>,
 ) -> Result<Response, PageError> {
-    if let Err(wait) = state.allow_public_report(&format!("wish:{}", addr.ip())) {
-        return Err(AppError::RateLimited(wait.as_secs().max(1)).into());
-    }
+    state
+        .allow_public_report(&format!("wish:{}", addr.ip()))
+        .await?;
     let Some(category) = f.category.parse::<ServiceCategory>().ok() else {
         let (jar, p) = page(&state, jar, &node, f, Some("请选择心愿类别".into())).await?;
         return Ok((axum::http::StatusCode::BAD_REQUEST, jar, p).into_response());
@@ -190,13 +189,13 @@ struct AnswerForm {
 /// The resident confirms the wish came true, or sends it back with what is missing.
 async fn answer(
     State(state): State<WebState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: crate::client::Client,
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<AnswerForm>,
 ) -> Result<Redirect, PageError> {
-    if let Err(wait) = state.allow_public_report(&format!("wish:{}", addr.ip())) {
-        return Err(AppError::RateLimited(wait.as_secs().max(1)).into());
-    }
+    state
+        .allow_public_report(&format!("wish:{}", addr.ip()))
+        .await?;
     let code = code.to_uppercase();
     let id = svc::tracked(&state, &code).await?.wish.id;
     let (step, thanks) = match f.answer.as_str() {
