@@ -30,6 +30,7 @@ mod pages_cases;
 mod pages_public;
 mod pages_registers;
 mod photos;
+mod proxy;
 mod registers;
 mod reports;
 mod satisfaction;
