@@ -55,25 +55,26 @@ impl Nginx {
         );
         let conf_path = dir.path().join("nginx.conf");
         std::fs::write(&conf_path, conf).expect("conf");
-        let child = Command::new("/usr/sbin/nginx")
-            .arg("-c")
-            .arg(&conf_path)
-            .arg("-p")
-            .arg(dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start nginx ({e}); scripts/test installs it"));
+        // Owned by the guard at once, so it is stopped on every path.
+        let nginx = Nginx {
+            child: Command::new("/usr/sbin/nginx")
+                .arg("-c")
+                .arg(&conf_path)
+                .arg("-p")
+                .arg(dir.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start nginx ({e}); scripts/test installs it")),
+            port,
+            _dir: dir,
+        };
         for _ in 0..100 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port))
                 .await
                 .is_ok()
             {
-                return Nginx {
-                    child,
-                    port,
-                    _dir: dir,
-                };
+                return nginx;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
