@@ -17,7 +17,6 @@ use shanzhi_domain::personal::normalize_phone;
 use shanzhi_domain::region::Level;
 use shanzhi_store::Exec;
 use shanzhi_store::assessment as store;
-use shanzhi_store::vault::Field;
 use std::collections::HashMap;
 
 /// One worker's month.
@@ -310,11 +309,36 @@ pub struct RatingInput {
     pub worker: i64,
     /// The resident's mobile number (kept only as a blind index: one rating a month).
     pub phone: String,
+    /// The one-time code texted to that phone ([`send_rating_code`]): one rating per real
+    /// person, not per number typed.
+    #[serde(default)]
+    pub code: String,
     /// 1–5 stars.
     pub stars: i16,
     /// Optional words.
     #[serde(default)]
     pub comment: String,
+}
+
+/// Texts a one-time code to the phone of a resident about to rate a grid's workers, asked
+/// from the client at `ip`.
+pub async fn send_rating_code(
+    state: &App,
+    grid: &str,
+    phone: &str,
+    ip: &str,
+) -> Result<(), AppError> {
+    if raters_choice(state, grid).await?.is_empty() {
+        return Err(AppError::NotFound("该网格没有可以评价的网格员".into()));
+    }
+    crate::codes::send(
+        state,
+        ip,
+        phone,
+        &format!("rating:{grid}"),
+        "您正在评价网格员",
+    )
+    .await
 }
 
 /// The grid workers a resident can rate on a grid's public page: (account, name).
@@ -347,10 +371,16 @@ pub async fn rate(state: &App, grid: &str, r: &RatingInput) -> Result<(), AppErr
     }
     let now = state.now_ms();
     let month = &Day::of(now).to_string()[..7];
-    let index = state.vault().index(Field::Phone, &phone);
-    let mut conn = state.store().conn().await?;
+    let mut tx = state.store().begin().await?;
+    let Some(index) =
+        crate::codes::take(&mut tx, state, &phone, &format!("rating:{grid}"), &r.code).await?
+    else {
+        // The wrong try is counted even though the rating is refused.
+        tx.commit().await?;
+        return Err(crate::codes::refused());
+    };
     if !store::rate(
-        &mut conn,
+        &mut tx,
         r.worker,
         month,
         &index,
@@ -364,6 +394,7 @@ pub async fn rate(state: &App, grid: &str, r: &RatingInput) -> Result<(), AppErr
             "这个手机号本月已经评价过这位网格员，下个月可以再评".into(),
         ));
     }
+    tx.commit().await?;
     Ok(())
 }
 

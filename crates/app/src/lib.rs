@@ -12,6 +12,7 @@ pub mod boot;
 pub mod case_scope;
 pub mod cases;
 mod clock;
+pub mod codes;
 pub mod dashboard;
 pub mod deadlines;
 pub mod demo;

@@ -38,6 +38,8 @@ pub struct AppConfig {
     pub upload_dir: std::path::PathBuf,
     /// How failed logins are answered.
     pub login_rule: shanzhi_domain::auth::LoginRule,
+    /// Answers to one device survey accepted from one client address in an hour.
+    pub device_answers_per_hour: u64,
 }
 
 impl Default for AppConfig {
@@ -54,6 +56,7 @@ impl Default for AppConfig {
             audit_anchor_url: None,
             upload_dir: std::env::temp_dir().join("shanzhi-uploads"),
             login_rule: Default::default(),
+            device_answers_per_hour: 30,
         }
     }
 }

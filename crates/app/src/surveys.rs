@@ -7,23 +7,13 @@ use crate::auth::Principal;
 use crate::fields::{optional, text};
 use crate::policy::{Ask, Reach, Resource, Verb};
 use crate::{App, AppError};
-use rand::Rng;
 use sha2::{Digest, Sha256};
 use shanzhi_domain::case::Day;
 use shanzhi_domain::participation::survey::{
     Answer, Question, QuestionResult, SurveyError, check_answers, check_open, check_questions,
     check_window, tally,
 };
-use shanzhi_domain::personal::normalize_phone;
 use shanzhi_store::surveys::{self as store, NewSurvey, SurveyRow};
-use shanzhi_store::vault::Field;
-
-/// How long a one-time code holds.
-const CODE_TTL_MS: i64 = 10 * 60_000;
-/// The least time between two codes to one phone.
-const CODE_GAP_MS: i64 = 60_000;
-/// Wrong tries before a code is dead.
-const CODE_TRIES: i64 = 5;
 
 pub use shanzhi_domain::participation::Mode;
 
@@ -218,46 +208,12 @@ pub async fn list(state: &App, p: &Principal, node: &str) -> Result<Vec<SurveyVi
     Ok(out)
 }
 
-fn code_hash(index: &[u8], code: &str) -> Vec<u8> {
-    let mut h = Sha256::new();
-    h.update(index);
-    h.update(code.trim().as_bytes());
-    h.finalize().to_vec()
-}
-
-/// Sends a one-time code to a phone for answering a phone-verified survey.
-pub async fn send_code(state: &App, id: i64, phone: &str) -> Result<(), AppError> {
+/// Texts a one-time code to a phone, asked from `ip`, for answering a phone-verified survey.
+pub async fn send_code(state: &App, id: i64, phone: &str, ip: &str) -> Result<(), AppError> {
     let v = public(state, id).await?;
     check_open(v.survey.opens_at, v.survey.closes_at, state.now_ms()).map_err(survey_error)?;
-    let phone = normalize_phone(phone)
-        .map_err(|e| AppError::bad("invalid_phone", format!("手机号码：{e}")))?;
-    let index = state.vault().index(Field::Phone, &phone);
-    let code = format!("{:06}", rand::rng().random_range(0..1_000_000));
-    let purpose = format!("survey:{id}");
-    let fresh = store::put_code(
-        &mut state.store().conn().await?,
-        &index,
-        &purpose,
-        &code_hash(&index, &code),
-        state.now_ms(),
-        CODE_TTL_MS,
-        CODE_GAP_MS,
-    )
-    .await?;
-    if !fresh {
-        return Err(AppError::RateLimited((CODE_GAP_MS / 1000) as u64));
-    }
-    let text = format!(
-        "【善治】您正在填写问卷“{}”，验证码 {code}，10 分钟内有效。",
-        v.survey.title
-    );
-    state
-        .config()
-        .sms
-        .0
-        .send(&phone, &text)
-        .await
-        .map_err(|e| AppError::Unavailable(format!("短信发送失败：{e}")))
+    let what = format!("您正在填写问卷“{}”", v.survey.title);
+    crate::codes::send(state, ip, phone, &format!("survey:{id}"), &what).await
 }
 
 /// Who answers.
@@ -269,8 +225,14 @@ pub enum Respondent<'a> {
         /// The code.
         code: &'a str,
     },
-    /// A resident's device token (device surveys).
-    Device(&'a str),
+    /// A resident's device (device surveys): its token, and the client address it answers
+    /// from (fresh tokens are free to make, so an address gets a ceiling per survey).
+    Device {
+        /// The device's token.
+        token: &'a str,
+        /// The client's address.
+        from: &'a str,
+    },
     /// A grid worker for a resident (代填), by the resident's phone.
     Proxy {
         /// The worker.
@@ -291,37 +253,27 @@ pub async fn answer(
     let now = state.now_ms();
     check_open(v.survey.opens_at, v.survey.closes_at, now).map_err(survey_error)?;
     check_answers(&v.questions, answers).map_err(survey_error)?;
-    let phone_index = |phone: &str| -> Result<Vec<u8>, AppError> {
-        let phone = normalize_phone(phone)
-            .map_err(|e| AppError::bad("invalid_phone", format!("手机号码：{e}")))?;
-        Ok(state.vault().index(Field::Phone, &phone))
-    };
     let json = serde_json::to_string(answers).map_err(|e| AppError::Internal(e.to_string()))?;
+    if let Respondent::Device { from, .. } = &who {
+        let limit = shanzhi_domain::auth::RateLimit {
+            window: std::time::Duration::from_secs(3600),
+            limit: state.config().device_answers_per_hour,
+        };
+        crate::limits::allow(state, "survey-device", &format!("{id}:{from}"), limit).await?;
+    }
     let mut tx = state.store().begin().await?;
     let (respondent, proxy) = match who {
         Respondent::Phone { phone, code } => {
-            let index = phone_index(phone)?;
-            let purpose = format!("survey:{id}");
-            if !store::take_code(
-                &mut tx,
-                &index,
-                &purpose,
-                &code_hash(&index, code),
-                now,
-                CODE_TRIES,
-            )
-            .await?
-            {
-                // The wrong try is counted even though the answer is refused.
-                tx.commit().await?;
-                return Err(AppError::bad(
-                    "invalid_code",
-                    "验证码不对或已过期，请重新获取",
-                ));
+            match crate::codes::take(&mut tx, state, phone, &format!("survey:{id}"), code).await? {
+                Some(index) => (index, None),
+                None => {
+                    // The wrong try is counted even though the answer is refused.
+                    tx.commit().await?;
+                    return Err(crate::codes::refused());
+                }
             }
-            (index, None)
         }
-        Respondent::Device(token) => {
+        Respondent::Device { token, .. } => {
             if v.survey.mode != Mode::Device {
                 return Err(AppError::bad(
                     "phone_required",
@@ -346,7 +298,10 @@ pub async fn answer(
             if !acts_for_residents || !overlaps(by, &v.survey.node_code) {
                 return Err(AppError::Forbidden("只有本辖区的网格员可以代填".into()));
             }
-            (phone_index(phone)?, Some((by.account.id, by.label())))
+            (
+                crate::codes::phone_index(state, phone)?,
+                Some((by.account.id, by.label())),
+            )
         }
     };
     let stored = store::answer(

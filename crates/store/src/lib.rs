@@ -15,6 +15,7 @@ pub mod bulk;
 pub mod calendar;
 pub mod case_requests;
 pub mod cases;
+pub mod codes;
 pub mod dashboard;
 mod db;
 pub mod dialect;

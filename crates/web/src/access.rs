@@ -456,6 +456,7 @@ pub const ROUTES: &[Route] = &[
     // Residents, without an account.
     r("POST", "/api/v1/public/cases/{tracking}/rating", Open),
     r("POST", "/api/v1/public/grids/{code}/ratings", Open),
+    r("POST", "/api/v1/public/grids/{code}/ratings/codes", Open),
     r("POST", "/api/v1/public/opinions", Open),
     r("GET", "/api/v1/public/opinions/{code}", Open),
     r("GET", "/api/v1/public/surveys/{id}", Open),
@@ -489,6 +490,7 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/r/{code}", Open),
     r("GET", "/r/{code}/rate", Open),
     r("POST", "/r/{code}/rate", Open),
+    r("POST", "/r/{code}/rate/code", Open),
     r("GET", "/t/{tracking}", Open),
     r("GET", "/t/{tracking}/photos/{id}", Open),
     r("GET", "/t/{tracking}/photos/{id}/thumb", Open),

@@ -31,28 +31,88 @@ async fn ratings_and_evaluations_make_a_reproducible_ranked_score() {
     let officer = app.token("sq01").await;
     let month = this_month(&app);
 
-    // Residents rate from the grid's public page: once per phone per month.
+    // Residents rate from the grid's public page with a code texted to their phone: once
+    // per phone per month.
     let url = format!("/api/v1/public/grids/{GRID}/ratings");
-    let rating = |phone: &str, stars: i64| json!({"worker": id, "phone": phone, "stars": stars, "comment": "很负责"});
+    let codes = format!("/api/v1/public/grids/{GRID}/ratings/codes");
+    let rating = |phone: &str, code: &str, stars: i64| json!({"worker": id, "phone": phone, "code": code, "stars": stars, "comment": "很负责"});
+    let code_for = |phone: &'static str| {
+        let (app, codes) = (&app, codes.clone());
+        async move {
+            let (s, b) = app
+                .call(Method::POST, &codes, None, Some(json!({"phone": phone})))
+                .await;
+            assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+            app.code_sent_to(&phone.replace(' ', ""))
+        }
+    };
+    let (s, e) = app
+        .call(
+            Method::POST,
+            &url,
+            None,
+            Some(rating("13877510001", "000000", 5)),
+        )
+        .await;
+    assert_eq!(
+        (s, error_code(&e)),
+        (StatusCode::BAD_REQUEST, "invalid_code"),
+        "no rating without the phone's code"
+    );
+    let code = code_for("13877510001").await;
     let (s, b) = app
-        .call(Method::POST, &url, None, Some(rating("13877510001", 5)))
+        .call(
+            Method::POST,
+            &url,
+            None,
+            Some(rating("13877510001", &code, 5)),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
+    let code = code_for("138 7751 0001").await;
     let (s, e) = app
-        .call(Method::POST, &url, None, Some(rating("138 7751 0001", 1)))
+        .call(
+            Method::POST,
+            &url,
+            None,
+            Some(rating("138 7751 0001", &code, 1)),
+        )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "the same phone again: {e}");
+    let code = code_for("13977580002").await;
     let (s, _) = app
-        .call(Method::POST, &url, None, Some(rating("13977580002", 3)))
+        .call(
+            Method::POST,
+            &codes,
+            None,
+            Some(json!({"phone": "13977580002"})),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::TOO_MANY_REQUESTS,
+        "one code a minute per phone"
+    );
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &url,
+            None,
+            Some(rating("13977580002", &code, 3)),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED);
     for (body, status, code) in [
         (
-            rating("13977580003", 6),
+            rating("13977580003", "000000", 6),
             StatusCode::BAD_REQUEST,
             "invalid_stars",
         ),
-        (rating("12345", 4), StatusCode::BAD_REQUEST, "invalid_phone"),
+        (
+            rating("12345", "000000", 4),
+            StatusCode::BAD_REQUEST,
+            "invalid_phone",
+        ),
     ] {
         let (s, e) = app.call(Method::POST, &url, None, Some(body)).await;
         assert_eq!((s, error_code(&e)), (status, code));
@@ -62,7 +122,7 @@ async fn ratings_and_evaluations_make_a_reproducible_ranked_score() {
             Method::POST,
             "/api/v1/public/grids/450802001002001/ratings",
             None,
-            Some(rating("13977580004", 4)),
+            Some(rating("13977580004", "000000", 4)),
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "not a worker of that grid");

@@ -24,12 +24,6 @@ async fn public(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) {
     app.call(Method::POST, path, None, Some(body)).await
 }
 
-/// The code the logged sender "texted" to `phone`.
-fn code_sent_to(app: &TestApp, phone: &str) -> String {
-    let text = app.sms.last_to(phone).expect("a code was sent");
-    text.split("验证码 ").nth(1).expect("code in text")[..6].to_owned()
-}
-
 #[tokio::test]
 async fn a_phone_survey_takes_one_verified_answer_per_phone_and_tallies_live() {
     let app = TestApp::demo().await;
@@ -72,7 +66,7 @@ async fn a_phone_survey_takes_one_verified_answer_per_phone_and_tallies_live() {
         StatusCode::TOO_MANY_REQUESTS,
         "one code a minute per phone"
     );
-    let code = code_sent_to(&app, "13977581234");
+    let code = app.code_sent_to("13977581234");
     let (s, e) = public(
         &app,
         &format!("{base}/answers"),
@@ -377,4 +371,57 @@ async fn an_opinion_is_answered_or_becomes_a_case_and_the_sender_reads_the_outco
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn texts_are_limited_per_phone_and_address_and_counted_for_the_administrator() {
+    let config = shanzhi_app::AppConfig {
+        device_answers_per_hour: 3,
+        ..Default::default()
+    };
+    let app = TestApp::demo_with(config, Default::default()).await;
+    let officer = app.token("sq01").await;
+    let (_, sv) = app
+        .post("/api/v1/surveys", &officer, survey(&app, "phone"))
+        .await;
+    let codes = format!("/api/v1/public/surveys/{}/codes", sv["survey"]["id"]);
+    // One phone: five codes an hour, one a minute.
+    for i in 0..5 {
+        let (s, e) = public(&app, &codes, json!({"phone": "13977581111"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "code {i}: {e}");
+        app.state().clock().advance(61_000);
+    }
+    let (s, e) = public(&app, &codes, json!({"phone": "13977581111"})).await;
+    assert_eq!(
+        (s, error_code(&e)),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        "the sixth in an hour"
+    );
+    // One address: thirty requests an hour, whatever numbers it types (six made above).
+    for i in 0..24 {
+        let (s, e) = public(&app, &codes, json!({"phone": format!("1397759{i:04}")})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "number {i}: {e}");
+    }
+    let (s, _) = public(&app, &codes, json!({"phone": "13977599999"})).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "an address pumping texts");
+    // The administrator sees how many went out.
+    let (admin, _) = crate::pages::logged_in(&app, "admin").await;
+    let (_, html) = crate::common::fetch(&app, &admin, "/admin/calendar").await;
+    assert!(html.contains("最近一小时 29 条"), "{html}");
+
+    // A device survey takes a few answers per address in an hour, however many tokens.
+    let (_, dv) = app
+        .post("/api/v1/surveys", &officer, survey(&app, "device"))
+        .await;
+    let answers = format!("/api/v1/public/surveys/{}/answers", dv["survey"]["id"]);
+    for i in 0..3 {
+        let body =
+            json!({"device": format!("fresh-device-token-{i:04}"), "answers": [2, [1], 3, null]});
+        assert_eq!(public(&app, &answers, body).await.0, StatusCode::CREATED);
+    }
+    let body = json!({"device": "fresh-device-token-9999", "answers": [2, [1], 3, null]});
+    assert_eq!(
+        public(&app, &answers, body).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }

@@ -219,6 +219,12 @@ impl TestApp {
         }
     }
 
+    /// The one-time code the logged sender last "texted" to `phone` (as normalized).
+    pub fn code_sent_to(&self, phone: &str) -> String {
+        let text = self.sms.last_to(phone).expect("a code was sent");
+        text.split("验证码 ").nth(1).expect("code in text")[..6].to_owned()
+    }
+
     /// Now, by the server's clock.
     pub fn now_ms(&self) -> i64 {
         self.state().now_ms()

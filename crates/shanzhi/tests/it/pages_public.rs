@@ -362,22 +362,40 @@ async fn a_resident_rates_the_grid_worker_once_a_month_and_the_community_scores_
         .and_then(|s| s.split('"').next())
         .expect("a worker to rate")
         .to_owned();
-    let form = [
-        ("_csrf", csrf.as_str()),
-        ("worker", worker.as_str()),
-        ("stars", "4"),
-        ("phone", "13877519876"),
-        ("comment", "上门很及时"),
-    ];
-    let post = || {
-        resident
+    // First a code to the phone, then the rating with it.
+    let rate = || async {
+        let sent = resident
+            .post(format!("{}/r/{GRID}/rate/code", app.base))
+            .form(&[("_csrf", csrf.as_str()), ("phone", "13877519876")])
+            .send()
+            .await
+            .unwrap();
+        let page = landing(&app, &resident, sent).await;
+        assert!(
+            page.contains("验证码已发送") && page.contains("value=\"13877519876\""),
+            "{page}"
+        );
+        let code = app.code_sent_to("13877519876");
+        let form = [
+            ("_csrf", csrf.as_str()),
+            ("worker", worker.as_str()),
+            ("stars", "4"),
+            ("phone", "13877519876"),
+            ("code", code.as_str()),
+            ("comment", "上门很及时"),
+        ];
+        let r = resident
             .post(format!("{}/r/{GRID}/rate", app.base))
             .form(&form)
             .send()
+            .await
+            .unwrap();
+        landing(&app, &resident, r).await
     };
-    let after = landing(&app, &resident, post().await.unwrap()).await;
+    let after = rate().await;
     assert!(after.contains("感谢您的评价"), "{after}");
-    let again = landing(&app, &resident, post().await.unwrap()).await;
+    app.state().clock().advance(61_000);
+    let again = rate().await;
     assert!(again.contains("本月已经评价过"), "{again}");
 
     // The community officer sees the rating in the month's assessment and adds evaluations.

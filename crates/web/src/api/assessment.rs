@@ -21,6 +21,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .routes(routes!(units))
         .routes(routes!(evaluate))
         .routes(routes!(rate))
+        .routes(routes!(rating_code))
         .routes(routes!(weights, set_weights))
 }
 
@@ -121,8 +122,23 @@ async fn evaluate(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A resident rates a grid worker of this grid (no login; one rating per phone per worker
-/// per month; rate-limited per address).
+/// Texts a one-time code to a resident who is about to rate this grid's workers (one a
+/// minute and five an hour per phone; limited per address).
+#[utoipa::path(post, path = "/public/grids/{code}/ratings/codes", tag = "assessment",
+    params(("code" = String, Path)), request_body = super::surveys::CodeInput,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn rating_code(
+    State(state): State<WebState>,
+    addr: crate::client::Client,
+    Path(code): Path<String>,
+    Json(c): Json<super::surveys::CodeInput>,
+) -> Result<StatusCode, ApiError> {
+    svc::send_rating_code(&state, &code, &c.phone, &addr.ip().to_string()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A resident rates a grid worker of this grid with the code texted to their phone (no
+/// login; one rating per verified phone per worker per month; rate-limited per address).
 #[utoipa::path(post, path = "/public/grids/{code}/ratings", tag = "assessment",
     params(("code" = String, Path)), request_body = RatingInput,
     responses((status = 201), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]

@@ -168,7 +168,7 @@ async fn send_code(
     Json(c): Json<CodeInput>,
 ) -> Result<StatusCode, ApiError> {
     throttle(&state, &addr).await?;
-    svc::send_code(&state, id, &c.phone).await?;
+    svc::send_code(&state, id, &c.phone, &addr.ip().to_string()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -196,9 +196,13 @@ async fn answer(
     Json(a): Json<AnswerInput>,
 ) -> Result<StatusCode, ApiError> {
     throttle(&state, &addr).await?;
+    let from = addr.ip().to_string();
     let who = match (&a.phone, &a.code, &a.device) {
         (Some(phone), Some(code), _) => Respondent::Phone { phone, code },
-        (_, _, Some(device)) => Respondent::Device(device),
+        (_, _, Some(device)) => Respondent::Device {
+            token: device,
+            from: &from,
+        },
         _ => return Err(ApiError::bad("respondent_required", "请填写手机号和验证码")),
     };
     svc::answer(&state, id, who, &a.answers).await?;

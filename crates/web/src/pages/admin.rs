@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use shanzhi_app::AppError;
+use shanzhi_app::policy::{Ask, Resource, Verb};
 use shanzhi_app::{deadlines, open311};
 use shanzhi_domain::case::DayKind;
 
@@ -32,6 +33,7 @@ struct CalendarPage {
     year: i32,
     days: Vec<(String, &'static str, String)>,
     edits: bool,
+    sms: Option<shanzhi_app::codes::Sent>,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -68,6 +70,11 @@ async fn calendar(
     let page = CalendarPage {
         style: crate::assets::STYLE_PATH.as_str(),
         edits: deadlines::edits_calendar(&p.actor),
+        sms: if p.can(Resource::Setting, Verb::Read) {
+            Some(shanzhi_app::codes::sent(&state).await?)
+        } else {
+            None
+        },
         chrome: Chrome::new(&p, csrf),
         year,
         days,

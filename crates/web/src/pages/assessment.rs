@@ -2,7 +2,7 @@
 //! peer and organisation evaluations; and the public page where residents rate their grid
 //! worker (reached from the grid's QR page).
 
-use super::registers::{Notice, back};
+use super::registers::back;
 use super::{Chrome, PageError, render};
 use crate::WebState;
 use crate::assets::STYLE_PATH;
@@ -28,6 +28,7 @@ pub fn router() -> Router<WebState> {
         .route("/assessment/workers/{account}", post(evaluate))
         .route("/assessment/weights", post(set_weights))
         .route("/r/{code}/rate", get(rate_form).post(rate))
+        .route("/r/{code}/rate/code", post(rate_code))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -288,15 +289,25 @@ struct RatePage {
     code: String,
     place: String,
     workers: Vec<(i64, String)>,
+    phone: String,
     notice: Option<String>,
     error: Option<String>,
+}
+
+/// The rating page's query: a message, and the phone a code was just sent to.
+#[derive(Debug, Default, Deserialize)]
+struct RateQuery {
+    notice: Option<String>,
+    error: Option<String>,
+    #[serde(default)]
+    phone: String,
 }
 
 async fn rate_form(
     State(state): State<WebState>,
     jar: CookieJar,
     Path(code): Path<String>,
-    Query(q): Query<Notice>,
+    Query(q): Query<RateQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
     let node = public_node(&state, &code).await?;
     let workers = svc::raters_choice(&state, &node.code).await?;
@@ -307,6 +318,7 @@ async fn rate_form(
         code: node.code,
         place: node.name,
         workers,
+        phone: q.phone,
         notice: q.notice,
         error: q.error,
     };
@@ -314,9 +326,29 @@ async fn rate_form(
 }
 
 #[derive(Debug, Deserialize)]
+struct CodeForm {
+    phone: String,
+}
+
+async fn rate_code(
+    State(state): State<WebState>,
+    addr: crate::client::Client,
+    Path(code): Path<String>,
+    CsrfForm(f): CsrfForm<CodeForm>,
+) -> Result<Response, PageError> {
+    let to = format!("/r/{code}/rate?phone={}", super::url_encode(f.phone.trim()));
+    let sent = svc::send_rating_code(&state, &code, &f.phone, &addr.ip().to_string())
+        .await
+        .map(|()| "验证码已发送，请查看短信，10 分钟内有效".to_owned());
+    Ok(back(&to, sent)?.into_response())
+}
+
+#[derive(Debug, Deserialize)]
 struct RateForm {
     worker: String,
     phone: String,
+    #[serde(default)]
+    code: String,
     #[serde(default)]
     stars: String,
     #[serde(default)]
@@ -334,12 +366,18 @@ async fn rate(
         .await?;
     let input = RatingInput {
         worker: f.worker.trim().parse().unwrap_or(0),
-        phone: f.phone,
+        phone: f.phone.clone(),
+        code: f.code,
         stars: f.stars.trim().parse().unwrap_or(0),
         comment: f.comment,
     };
     let result = svc::rate(&state, &code, &input)
         .await
         .map(|()| "感谢您的评价！".to_owned());
-    Ok(back(&format!("/r/{code}/rate"), result)?.into_response())
+    // A refused rating keeps the phone, so the code just sent can still be typed.
+    let to = match &result {
+        Ok(_) => format!("/r/{code}/rate"),
+        Err(_) => format!("/r/{code}/rate?phone={}", super::url_encode(f.phone.trim())),
+    };
+    Ok(back(&to, result)?.into_response())
 }

@@ -161,7 +161,7 @@ async fn code(
 ) -> Result<Redirect, PageError> {
     throttled(&state, &addr).await?;
     let to = format!("/s/{id}?phone={}", url_encode(f.phone.trim()));
-    let sent = svc::send_code(&state, id, &f.phone).await;
+    let sent = svc::send_code(&state, id, &f.phone, &addr.ip().to_string()).await;
     match sent {
         Err(AppError::RateLimited(s)) => back(
             &to,
@@ -189,13 +189,17 @@ async fn submit(
         .get(DEVICE_COOKIE)
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
+    let from = addr.ip().to_string();
     let who = if survey.survey.mode == Mode::Phone {
         Respondent::Phone {
             phone: &phone,
             code: &code,
         }
     } else {
-        Respondent::Device(&device)
+        Respondent::Device {
+            token: &device,
+            from: &from,
+        }
     };
     let to = format!("/s/{id}?phone={}", url_encode(phone.trim()));
     back(
