@@ -80,6 +80,10 @@ enum Command {
             value_delimiter = ','
         )]
         trusted_proxies: Vec<String>,
+        /// Serve everything under this sub-path (e.g. /shanzhi), for a portal that proxies it
+        /// there; links, redirects, cookies and QR codes follow.
+        #[arg(long, env = "SHANZHI_BASE_PATH", default_value = "")]
+        base_path: String,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -270,7 +274,10 @@ async fn main() -> anyhow::Result<()> {
             audit_anchor_url,
             metrics_token,
             trusted_proxies,
+            base_path,
         } => {
+            let base_path =
+                shanzhi_web::base::BasePath::parse(&base_path).map_err(anyhow::Error::msg)?;
             let trusted_proxies = trusted_proxies
                 .iter()
                 .map(|p| proxy_net(p))
@@ -291,6 +298,7 @@ async fn main() -> anyhow::Result<()> {
                     survey_answers_per_minute,
                     metrics_token,
                     trusted_proxies,
+                    base_path,
                     ..Default::default()
                 },
                 demo: if demo { Demo::Everything } else { Demo::Off },

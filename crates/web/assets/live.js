@@ -5,10 +5,12 @@
   var box = document.getElementById("live");
   if (!box || !window.EventSource) return;
   var list = document.getElementById("feed");
+  // Under a sub-path the page says where (data-base), and every address starts there.
+  var base = document.documentElement.getAttribute("data-base") || "";
   var feed = null;
   function link(d) {
     var a = document.createElement("a");
-    a.href = "/cases/" + d.event.case_id;
+    a.href = base + "/cases/" + d.event.case_id;
     a.textContent = d.summary;
     return a;
   }
@@ -33,7 +35,7 @@
   // few pages on would leave none for the next form.
   function open() {
     if (feed) return;
-    feed = new EventSource("/cases/events");
+    feed = new EventSource(base + "/cases/events");
     feed.addEventListener("case", show);
   }
   window.addEventListener("pagehide", function () {

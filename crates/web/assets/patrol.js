@@ -30,7 +30,8 @@
     var body = new URLSearchParams();
     body.set("_csrf", csrf);
     body.set("fixes", JSON.stringify(batch));
-    fetch("/patrols/" + id + "/fixes", { method: "POST", body: body, credentials: "same-origin" })
+    var base = document.documentElement.getAttribute("data-base") || "";
+    fetch(base + "/patrols/" + id + "/fixes", { method: "POST", body: body, credentials: "same-origin" })
       .then(function (r) {
         if (r.ok) return r.json().then(function (s) {
           save(queue().slice(batch.length));

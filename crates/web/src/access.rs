@@ -765,6 +765,14 @@ pub fn guard_of(method: &Method, path: &str) -> Option<Guard> {
     BY_ROUTE.get(&(method, path)).copied()
 }
 
+/// A matched route as the table writes it: without the base path a nested router adds.
+pub(crate) fn unprefixed<'a>(state: &WebState, route: &'a str) -> &'a str {
+    route
+        .strip_prefix(state.settings().base_path.as_str())
+        .filter(|r| r.starts_with('/'))
+        .unwrap_or(route)
+}
+
 /// Where a route answers: the JSON API (bearer tokens, the JSON error shape) or the pages
 /// (session cookies, a plain message).
 fn is_api(path: &str) -> bool {
@@ -777,7 +785,7 @@ pub async fn guard(State(state): State<WebState>, mut req: Request, next: Next) 
     let Some(route) = req
         .extensions()
         .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
+        .map(|p| unprefixed(&state, p.as_str()).to_owned())
     else {
         // Unmatched: the fallback answers 404.
         return next.run(req).await;

@@ -8,6 +8,7 @@ pub mod access;
 pub mod api;
 mod assets;
 pub mod auth;
+pub mod base;
 pub mod client;
 mod download;
 mod edge;
@@ -37,7 +38,8 @@ pub fn app(state: WebState) -> Router {
     metrics::handle();
     let (api, openapi) = api::router().split_for_parts();
     let openapi_json = serde_json::to_string(&openapi).unwrap_or_default();
-    Router::new()
+    let base = state.settings().base_path.clone();
+    let inner = Router::new()
         .merge(api)
         .route(
             "/api/v1/openapi.json",
@@ -74,7 +76,20 @@ pub fn app(state: WebState) -> Router {
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(axum::middleware::from_fn(edge::checked))
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    if base.is_root() {
+        return inner;
+    }
+    // Under a sub-path: everything is answered beneath it, and what goes out points there.
+    let home = base.join("/");
+    Router::new()
+        .route(
+            "/",
+            get(move || async move { axum::response::Redirect::to(&home) }),
+        )
+        .nest(base.as_str(), inner)
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(base, base::outgoing))
 }
 
 /// `ok` when the database answers within a second; otherwise 503 naming what failed.

@@ -27,6 +27,8 @@ pub struct WebConfig {
     pub metrics_token: Option<String>,
     /// Reverse proxies whose forwarded headers are believed (client address, scheme, host).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The sub-path everything is served under (`/shanzhi`), or the root.
+    pub base_path: crate::base::BasePath,
 }
 
 impl Default for WebConfig {
@@ -39,6 +41,7 @@ impl Default for WebConfig {
             survey_answers_per_minute: 600,
             metrics_token: None,
             trusted_proxies: Vec::new(),
+            base_path: Default::default(),
         }
     }
 }
@@ -81,11 +84,9 @@ impl WebState {
     /// configured public address, or the one this request came in on (through a trusted
     /// proxy: the scheme and host it was asked for).
     pub fn public_base(&self, client: &crate::client::Client) -> String {
-        let base = self
-            .settings()
-            .public_url
-            .clone()
-            .unwrap_or_else(|| client.origin());
+        let base = self.settings().public_url.clone().unwrap_or_else(|| {
+            format!("{}{}", client.origin(), self.settings().base_path.as_str())
+        });
         base.trim_end_matches('/').to_owned()
     }
 

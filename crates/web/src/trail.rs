@@ -38,10 +38,10 @@ pub async fn track(State(state): State<WebState>, mut req: Request, next: Next) 
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
+    let route = req.extensions().get::<MatchedPath>().map_or_else(
+        || req.uri().path().to_owned(),
+        |p| crate::access::unprefixed(&state, p.as_str()).to_owned(),
+    );
     let anonymous = match req.extensions().get::<crate::client::Client>() {
         Some(c) => format!("未登录 {}", c.ip()),
         None => "未登录".to_owned(),

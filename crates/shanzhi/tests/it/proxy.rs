@@ -24,7 +24,8 @@ impl Drop for Nginx {
 }
 
 impl Nginx {
-    async fn start(app: &TestApp) -> Nginx {
+    /// nginx serving the test server at `location` (`/` or a sub-path like `/shanzhi/`).
+    async fn start(app: &TestApp, location: &str) -> Nginx {
         let dir = tempfile::tempdir().expect("dir");
         // Workers run as an unprivileged user: let them write their temporary files.
         #[cfg(unix)]
@@ -45,7 +46,7 @@ impl Nginx {
              access_log off;\nclient_body_temp_path {d}/body;\nproxy_temp_path {d}/proxy;\n\
              fastcgi_temp_path {d}/fastcgi;\nuwsgi_temp_path {d}/uwsgi;\nscgi_temp_path {d}/scgi;\n\
              server {{\nlisten 127.0.0.1:{port};\nclient_max_body_size 64m;\n\
-             location / {{\nproxy_pass http://{upstream};\n\
+             location {location} {{\nproxy_pass http://{upstream};\n\
              proxy_set_header Host $http_host;\n\
              proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n\
              proxy_set_header X-Forwarded-Proto https;\n\
@@ -121,7 +122,7 @@ async fn the_server_works_behind_nginx() {
         ..Default::default()
     };
     let app = TestApp::demo_with(Default::default(), web).await;
-    let nginx = Nginx::start(&app).await;
+    let nginx = Nginx::start(&app, "/").await;
 
     // Residents report through the proxy, each held to their own limit.
     let (one, two) = (browser_at("127.0.0.2"), browser_at("127.0.0.3"));
@@ -180,4 +181,104 @@ async fn the_server_works_behind_nginx() {
         rows.iter().any(|(l,)| l.contains("127.0.0.2")),
         "the resident's address is on record: {rows:?}"
     );
+}
+
+#[tokio::test]
+async fn the_server_works_under_a_sub_path() {
+    let web = shanzhi_web::WebConfig {
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+        base_path: shanzhi_web::base::BasePath::parse("/shanzhi").unwrap(),
+        ..Default::default()
+    };
+    let app = TestApp::demo_with(Default::default(), web).await;
+    let nginx = Nginx::start(&app, "/shanzhi/").await;
+    let base = format!("{}/shanzhi", nginx.base());
+
+    // The resident's page, its style sheet and its form all live under the sub-path.
+    let resident = browser_at("127.0.0.2");
+    let html = resident
+        .get(format!("{base}/r/450802001001001"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("action=\"/shanzhi/r/450802001001001\""),
+        "{html}"
+    );
+    let css = html
+        .split("href=\"")
+        .find(|s| s.starts_with("/shanzhi/assets/style-"))
+        .and_then(|s| s.split('"').next())
+        .expect("the style sheet under the sub-path");
+    let r = resident
+        .get(format!("{}{css}", nginx.base()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", csrf_of(&html))
+        .text("category", "03")
+        .text("description", "楼下垃圾桶满了，三天没人清运");
+    let r = resident
+        .post(format!("{base}/r/450802001001001"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.starts_with("/shanzhi/t/"), "{to}");
+    let tracked = resident
+        .get(format!("{}{to}", nginx.base()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tracked.status(), StatusCode::OK);
+
+    // Staff sign in there; the session belongs to the sub-path; the QR code points to it.
+    let staff = browser_at("127.0.0.4");
+    let html = staff
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = staff
+        .post(format!("{base}/login"))
+        .form(&[
+            ("_csrf", csrf_of(&html).as_str()),
+            ("username", "sq01"),
+            ("password", PASSWORD),
+            ("next", "/regions/450802001001001"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/shanzhi/regions/450802001001001");
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("sz_session="))
+        .expect("session")
+        .to_owned();
+    assert!(cookie.contains("Path=/shanzhi"), "{cookie}");
+    let html = staff
+        .get(format!("{base}/regions/450802001001001/poster"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let public = format!("https://127.0.0.1:{}/shanzhi/r/450802001001001", nginx.port);
+    assert!(html.contains(&public), "{public} not on the poster");
 }
