@@ -72,9 +72,8 @@ fn rewrite_html(html: &str, base: &str) -> String {
         let value = at + attr.len();
         out.push_str(&rest[..value]);
         rest = &rest[value..];
-        if attr == "data-base=\"" {
-            out.push_str(base);
-        } else if rest.starts_with('/') && !rest.starts_with("//") {
+        let root_relative = rest.starts_with('/') && !rest.starts_with("//");
+        if attr == "data-base=\"" || root_relative {
             out.push_str(base);
         }
     }
