@@ -52,32 +52,30 @@ impl BasePath {
     }
 }
 
-/// Root-relative references in a page, put under the prefix: attribute values that start
-/// with one `/` (not `//`, another host), and the `data-base` the scripts read.
+/// Root-relative references in a page, put under the prefix: the values of `href`, `action`,
+/// `src` and `xlink:href` that start with one `/` (not `//`, another host), and the
+/// `data-base` the scripts read. One pass over the page.
 fn rewrite_html(html: &str, base: &str) -> String {
+    const ATTRS: [&str; 5] = ["href", "action", "src", "xlink:href", "data-base"];
     let mut out = String::with_capacity(html.len() + 256);
-    let mut rest = html;
-    const ATTRS: [&str; 5] = [
-        "href=\"",
-        "action=\"",
-        "src=\"",
-        "xlink:href=\"",
-        "data-base=\"",
-    ];
-    while let Some((at, attr)) = ATTRS
-        .iter()
-        .filter_map(|a| rest.find(a).map(|i| (i, *a)))
-        .min_by_key(|(i, _)| *i)
-    {
-        let value = at + attr.len();
-        out.push_str(&rest[..value]);
-        rest = &rest[value..];
-        let root_relative = rest.starts_with('/') && !rest.starts_with("//");
-        if attr == "data-base=\"" || root_relative {
+    let mut done = 0;
+    for (at, _) in html.match_indices("=\"") {
+        let name = html[..at]
+            .rsplit(|c: char| c.is_whitespace() || c == '<')
+            .next()
+            .unwrap_or_default();
+        if !ATTRS.contains(&name) {
+            continue;
+        }
+        let value = &html[at + 2..];
+        let root_relative = value.starts_with('/') && !value.starts_with("//");
+        if name == "data-base" || root_relative {
+            out.push_str(&html[done..at + 2]);
             out.push_str(base);
+            done = at + 2;
         }
     }
-    out.push_str(rest);
+    out.push_str(&html[done..]);
     out
 }
 
