@@ -104,14 +104,18 @@ pub async fn hit(
 /// How many events `bucket` counted since `since` (ms), over every key (for administrators:
 /// texts sent per hour).
 pub async fn total_since(ex: &mut impl Exec, bucket: &str, since: i64) -> Result<u64, StoreError> {
-    let (n,): (Option<i64>,) = ex
+    // PostgreSQL sums BIGINT into NUMERIC: cast back.
+    let (n,): (i64,) = ex
         .one(
-            Sql::new("SELECT SUM(n) FROM rate_counts WHERE bucket = ? AND window_start >= ?")
-                .bind(bucket)
-                .bind(since),
+            Sql::new(
+                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM rate_counts \
+                 WHERE bucket = ? AND window_start >= ?",
+            )
+            .bind(bucket)
+            .bind(since),
         )
         .await?;
-    Ok(n.unwrap_or(0) as u64)
+    Ok(n as u64)
 }
 
 /// Drops counts older than `before` (ms).
