@@ -45,6 +45,9 @@ pub async fn boot(
 ) -> Result<Booted, AppError> {
     let store = Store::open(opts).await?;
     let now = config.clock.now_ms();
+    // Any number of processes may start at once: they take turns to check the keys and seed.
+    let lock = store.startup_lock().await?;
+    check_keys(&store, &config.vault, now).await?;
     seed::baseline(&store).await?;
     let demo_logins = if demo >= Demo::District {
         seed::demo(&store, now).await?
@@ -68,6 +71,7 @@ pub async fn boot(
     if tallied > 0 {
         tracing::info!(tallied, "patrol days tallied");
     }
+    lock.release().await?;
     sweep_uploads(&config.upload_dir);
     let app = App::new(store, config).await?;
     let sealed = crate::audit::seal_legacy(app.store(), app.vault()).await?;
@@ -82,6 +86,27 @@ pub async fn boot(
         admin_password,
         demo_logins,
     })
+}
+
+/// Refuses to start with keys other than the ones the deployment was created with: sealing
+/// and indexing personal data with other keys would make it unreadable and unfindable.
+async fn check_keys(
+    store: &Store,
+    vault: &shanzhi_store::vault::Vault,
+    now: i64,
+) -> Result<(), AppError> {
+    let (index, sealed) = vault.check_value();
+    let (stored_index, stored_sealed) =
+        shanzhi_store::deployment::key_check(store, &index, &sealed, now).await?;
+    if vault.matches(&stored_index, &stored_sealed) {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(
+            "个人信息密钥与数据库不符：这个数据库是用另一套密钥建立的。请让所有服务进程使用同一个密钥文件\
+             （--key-file / SHANZHI_KEY_FILE）或同一个 SHANZHI_KEYS；用错的密钥写入会使身份证号和电话无法解密、无法查找"
+                .into(),
+        ))
+    }
 }
 
 /// Removes uploads a stopped process left behind (older than a day: another process sharing

@@ -343,6 +343,19 @@ impl Tx {
     }
 }
 
+/// Held while a process seeds the database at start-up ([`Store::startup_lock`]).
+pub struct StartupLock(Option<Transaction<'static, Postgres>>);
+
+impl StartupLock {
+    /// Lets the next process start.
+    pub async fn release(self) -> Result<(), StoreError> {
+        if let Some(tx) = self.0 {
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+}
+
 /// The store: a pool on one backend, and the key that seals the audit chain.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -469,6 +482,22 @@ impl Store {
             chain: self.chain.clone(),
             audit: Vec::new(),
         })
+    }
+
+    /// Takes the deployment's start-up lock: processes starting at once seed one after another
+    /// (PostgreSQL: a transaction-scoped advisory lock, freed by [`StartupLock::release`] or
+    /// when the holder dies). SQLite has one process by design: nothing to take.
+    pub async fn startup_lock(&self) -> Result<StartupLock, StoreError> {
+        match &self.pool {
+            Pool::Sqlite(_) => Ok(StartupLock(None)),
+            Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock(4508020001)")
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(StartupLock(Some(tx)))
+            }
+        }
     }
 
     /// Pool statistics for `/metrics`: (open connections, idle connections).

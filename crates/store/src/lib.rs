@@ -18,6 +18,7 @@ pub mod cases;
 pub mod codes;
 pub mod dashboard;
 mod db;
+pub mod deployment;
 pub mod dialect;
 pub mod disputes;
 pub mod duties;
@@ -44,5 +45,5 @@ pub mod visits;
 pub mod webhooks;
 pub mod wishes;
 
-pub use db::{Backend, Conn, Exec, Record, Sql, Store, StoreOptions, Tx};
+pub use db::{Backend, Conn, Exec, Record, Sql, StartupLock, Store, StoreOptions, Tx};
 pub use error::StoreError;

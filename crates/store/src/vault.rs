@@ -80,6 +80,9 @@ pub enum VaultError {
     Open,
 }
 
+/// The text a deployment's key check value is made of.
+const KEY_CHECK_TEXT: &str = "shanzhi-deployment-key-check";
+
 /// The keys, ready to seal, open and index.
 pub struct Vault {
     /// Encryption keys by number, ascending; the last seals.
@@ -175,7 +178,9 @@ impl Vault {
     }
 
     /// Reads the key file at `path`, creating it (readable by its owner only) when absent.
-    /// Returns the vault and whether the file was created.
+    /// Returns the vault and whether the file was created. The file appears whole or not at
+    /// all — written aside, then linked into place — so processes starting together agree on
+    /// one set of keys, and none reads a half-written file.
     pub fn open_or_create(path: &Path) -> Result<(Vault, bool), VaultError> {
         let io = |source| VaultError::Io {
             path: path.display().to_string(),
@@ -188,11 +193,41 @@ impl Vault {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     crate::files::private_dir(dir).map_err(io)?;
                 }
-                crate::files::write_private(path, text.as_bytes()).map_err(io)?;
-                Ok((Vault::parse(&text)?, true))
+                let tmp = path.with_extension(format!("{}.new", std::process::id()));
+                let _ = std::fs::remove_file(&tmp);
+                crate::files::write_private(&tmp, text.as_bytes()).map_err(io)?;
+                // A hard link never replaces: if another process got there first, use its keys.
+                let linked = std::fs::hard_link(&tmp, path);
+                let _ = std::fs::remove_file(&tmp);
+                match linked {
+                    Ok(()) => Ok((Vault::parse(&text)?, true)),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        let text = std::fs::read_to_string(path).map_err(io)?;
+                        Ok((Vault::parse(&text)?, false))
+                    }
+                    Err(e) => Err(io(e)),
+                }
             }
             Err(e) => Err(io(e)),
         }
+    }
+
+    /// A value that tells these keys apart from any others without revealing them: the blind
+    /// index of a fixed text (the index key) and a fixed text sealed (the encryption keys).
+    pub fn check_value(&self) -> (Vec<u8>, Vec<u8>) {
+        (
+            self.index(Field::Phone, KEY_CHECK_TEXT),
+            self.seal(Field::Phone, KEY_CHECK_TEXT),
+        )
+    }
+
+    /// Whether `check` (from [`Vault::check_value`], stored by whoever created the database)
+    /// was made with these keys.
+    pub fn matches(&self, index: &[u8], sealed: &[u8]) -> bool {
+        self.index(Field::Phone, KEY_CHECK_TEXT) == index
+            && self
+                .open(Field::Phone, sealed)
+                .is_ok_and(|t| t == KEY_CHECK_TEXT)
     }
 
     /// Adds a new encryption key to the key file at `path` (written to a private temporary file

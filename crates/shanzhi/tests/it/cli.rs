@@ -180,3 +180,56 @@ async fn the_database_and_its_directory_are_the_servers_alone() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_process_with_other_keys_refuses_to_start() {
+    let fresh = FreshDb::new().await;
+    let db = fresh.url.as_str();
+    let ours = shanzhi_store::vault::Vault::generate();
+    let theirs = shanzhi_store::vault::Vault::generate();
+    let add = |keys: &str, username: &str| {
+        shanzhi_with(
+            &[
+                "user",
+                "add",
+                "--username",
+                username,
+                "--name",
+                "运维",
+                "--role",
+                "admin",
+            ],
+            db,
+            "Ops2026secret\n",
+            &[("SHANZHI_KEYS", keys)],
+        )
+    };
+    let (ok, out) = add(&ours, "ops");
+    assert!(ok, "the first start keeps the keys' check value: {out}");
+    let (ok, out) = add(&theirs, "ops2");
+    assert!(
+        !ok && out.contains("个人信息密钥与数据库不符") && out.contains("SHANZHI_KEYS"),
+        "{out}"
+    );
+    let (ok, out) = add(&ours, "ops3");
+    assert!(ok, "the deployment's own keys still start: {out}");
+}
+
+#[test]
+fn processes_creating_the_key_file_at_once_agree_on_one() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("keys.txt");
+    let made: Vec<_> = (0..8)
+        .map(|_| {
+            let path = path.clone();
+            std::thread::spawn(move || shanzhi_store::vault::Vault::open_or_create(&path))
+        })
+        .collect();
+    let vaults: Vec<_> = made
+        .into_iter()
+        .map(|t| t.join().expect("thread").expect("keys"))
+        .collect();
+    assert_eq!(vaults.iter().filter(|(_, created)| *created).count(), 1);
+    let (index, sealed) = vaults[0].0.check_value();
+    assert!(vaults.iter().all(|(v, _)| v.matches(&index, &sealed)));
+}

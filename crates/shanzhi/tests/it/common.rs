@@ -157,6 +157,16 @@ impl TestApp {
         Self::start(Demo::District, AppConfig::default(), WebConfig::default()).await
     }
 
+    /// The demo district sealed with the keys `keys` (for tests that run the command line on
+    /// its database: the command line must be given the same keys, or it refuses to start).
+    pub async fn demo_with_keys(keys: &str) -> TestApp {
+        let app = AppConfig {
+            vault: std::sync::Arc::new(shanzhi_store::vault::Vault::parse(keys).expect("keys")),
+            ..Default::default()
+        };
+        Self::start(Demo::District, app, WebConfig::default()).await
+    }
+
     /// The demo district with its four registers (12,000 residents, places, staff).
     pub async fn demo_with_registers() -> TestApp {
         Self::start(Demo::Registers, AppConfig::default(), WebConfig::default()).await

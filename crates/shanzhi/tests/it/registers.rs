@@ -1142,7 +1142,8 @@ async fn keys_rotate_reseals_every_number_and_searches_keep_working() {
 
 #[tokio::test]
 async fn the_command_line_imports_a_sheet_as_an_account_or_lists_every_bad_row() {
-    let app = TestApp::demo().await;
+    let text = shanzhi_store::vault::Vault::generate();
+    let app = TestApp::demo_with_keys(&text).await;
     let dir = tempfile::tempdir().expect("dir");
     let file = dir.path().join("居民.csv");
     let rows: Vec<String> = (0..50)
@@ -1158,8 +1159,7 @@ async fn the_command_line_imports_a_sheet_as_an_account_or_lists_every_bad_row()
     refs.push(&bad);
     std::fs::write(&file, csv(&refs)).expect("write");
     let path = file.to_str().expect("path");
-    let keys = [("SHANZHI_KEYS", shanzhi_store::vault::Vault::generate())];
-    let env: Vec<(&str, &str)> = keys.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let env = [("SHANZHI_KEYS", text.as_str())];
     let (ok, out) = crate::cli::shanzhi_beside(
         &["import", "residents", "--file", path, "--as", "wg0101"],
         app.db_url(),

@@ -68,7 +68,8 @@ fn pdf_pages(pdf: &[u8]) -> usize {
 
 #[tokio::test]
 async fn the_monthly_report_comes_as_xlsx_and_pdf_with_the_dashboards_figures() {
-    let app = TestApp::demo().await;
+    let keys = shanzhi_store::vault::Vault::generate();
+    let app = TestApp::demo_with_keys(&keys).await;
     let centre = app.token("zhzx").await;
     let month = last_month(&app);
     let (_, d) = app
@@ -176,7 +177,7 @@ async fn the_monthly_report_comes_as_xlsx_and_pdf_with_the_dashboards_figures() 
         ],
         app.db_url(),
         "",
-        &[],
+        &[("SHANZHI_KEYS", keys.as_str())],
     )
     .await;
     assert!(ok, "{said}");
