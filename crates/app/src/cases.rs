@@ -82,8 +82,8 @@ pub(crate) struct Filing {
 /// and its first timeline entry in one transaction.
 pub(crate) async fn file(state: &App, f: Filing) -> Result<CaseRow, AppError> {
     let category = check(&f, &state.categories().await?)?;
-    let (row, event) = state.intake().file(f, category, state.calendar()).await?;
-    state.publish(event);
+    let (row, _) = state.intake().file(f, category, state.calendar()).await?;
+    state.announced();
     Ok(row)
 }
 
@@ -240,6 +240,7 @@ pub(crate) async fn file_many(
         if webhooks {
             notify::enqueue(tx, &event).await?;
         }
+        notify::announce(tx, &event);
         out.push((row, event));
     }
     Ok(out)
@@ -854,9 +855,9 @@ pub async fn transition(
     let row = cases::get(&mut tx, id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let change = notify::queue(&mut tx, &row, m.action.name(), &label, state.now_ms()).await?;
+    notify::queue(&mut tx, &row, m.action.name(), &label, state.now_ms()).await?;
     tx.commit().await?;
-    state.publish(change);
+    state.announced();
     Ok(row)
 }
 

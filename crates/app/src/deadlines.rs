@@ -85,7 +85,21 @@ pub async fn set_day(
             "请填写节日或调休名称（不超过 40 个字）",
         ));
     }
-    calendar::set(&mut state.store().conn().await?, day, kind, name).await?;
+    let mut tx = state.store().begin().await?;
+    calendar::set(&mut tx, day, kind, name).await?;
+    calendar_changed(state, tx).await
+}
+
+/// Commits a calendar change with its change-feed entry (every process reloads its calendar)
+/// and reloads this process's at once.
+async fn calendar_changed(state: &App, mut tx: shanzhi_store::Tx) -> Result<(), AppError> {
+    tx.publish(
+        shanzhi_domain::notify::FeedKind::Calendar,
+        "{}".into(),
+        state.now_ms(),
+    );
+    tx.commit().await?;
+    state.announced();
     state.reload_calendar().await
 }
 
@@ -93,10 +107,11 @@ pub async fn set_day(
 pub async fn remove_day(state: &App, actor: &Actor, day: &str) -> Result<(), AppError> {
     may_edit_calendar(actor)?;
     let day = parse_day(day)?;
-    if !calendar::remove(&mut state.store().conn().await?, day).await? {
+    let mut tx = state.store().begin().await?;
+    if !calendar::remove(&mut tx, day).await? {
         return Err(AppError::NotFound(format!("{day} 不是例外日期")));
     }
-    state.reload_calendar().await
+    calendar_changed(state, tx).await
 }
 
 fn facts(case: &CaseRow, pending: bool) -> Result<ClockFacts, AppError> {

@@ -278,8 +278,8 @@ pub async fn import(
         events.push(event);
     }
     tx.commit().await?;
-    for e in events {
-        state.publish(e);
+    if !events.is_empty() {
+        state.announced();
     }
     Ok(ImportReport {
         imported: ids.len(),

@@ -19,6 +19,7 @@ pub mod demo;
 pub mod disputes;
 pub mod duties;
 mod error;
+pub mod feed;
 pub mod fields;
 pub mod hotline;
 pub mod input;

@@ -1,5 +1,6 @@
-//! Notifications of case changes: a live feed for the web UI (server-sent events, in process)
-//! and outgoing webhooks (an outbox written with the change, delivered by a worker with
+//! Notifications of case changes: the live feed for the web UI (server-sent events, fed from
+//! the database's change feed, so every process's clients see every process's changes) and
+//! outgoing webhooks (an outbox written with the change, delivered by a worker with
 //! HMAC-SHA256 signatures and retries).
 
 use crate::policy::{self, Reach, Resource, Verb};
@@ -7,13 +8,13 @@ use crate::{App, AppError};
 use hmac::{Hmac, Mac};
 use shanzhi_domain::auth::Actor;
 use shanzhi_domain::case::Stage;
-use shanzhi_domain::notify::{retry_delay_ms, signed_text};
+use shanzhi_domain::notify::{FeedKind, retry_delay_ms, signed_text};
 use shanzhi_store::Tx;
 use shanzhi_store::cases::CaseRow;
 use shanzhi_store::webhooks::{self, Attempt, DueDelivery};
 
 /// One change to a case, as the live feed and webhooks report it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct CaseEvent {
     /// The case.
     pub case_id: i64,
@@ -93,7 +94,26 @@ pub async fn queue(
 ) -> Result<CaseEvent, AppError> {
     let event = event_of(case, action, actor, at);
     enqueue(tx, &event).await?;
+    announce(tx, &event);
     Ok(event)
+}
+
+/// Puts a change on the change feed, written with the change: every process's live feeds
+/// show it.
+pub fn announce(tx: &mut Tx, event: &CaseEvent) {
+    if let Ok(json) = serde_json::to_string(event) {
+        tx.publish(FeedKind::Case, json, event.at);
+    }
+}
+
+/// A change as a live feed carries it: its place in the change feed (the SSE id a client
+/// resumes from) and the event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedEvent {
+    /// Position in the change feed.
+    pub seq: i64,
+    /// The change.
+    pub event: CaseEvent,
 }
 
 /// The HMAC-SHA256 of the signed text, hex.

@@ -15,6 +15,40 @@ pub use shanzhi_store::regions::{NodeEvent, NodeRow};
 use shanzhi_store::{Exec, StoreError};
 use std::collections::BTreeSet;
 
+/// Puts nodes whose boundary or standing changed on the change feed, with the change: every
+/// process brings its locate index up to date ([`refresh_index`]).
+fn announce(tx: &mut shanzhi_store::Tx, codes: &[String], now: i64) {
+    if codes.is_empty() {
+        return;
+    }
+    if let Ok(json) = serde_json::to_string(codes) {
+        tx.publish(shanzhi_domain::notify::FeedKind::Regions, json, now);
+    }
+}
+
+/// Reads `codes` back into this process's locate index: a live node with a boundary is put
+/// in (or redrawn), anything else taken out.
+pub async fn refresh_index(state: &App, codes: &[String]) -> Result<(), AppError> {
+    let mut conn = state.store().conn().await?;
+    let mut items = Vec::new();
+    let mut gone = Vec::new();
+    for code in codes {
+        let row = regions::get(&mut conn, code).await?;
+        match (row, RegionCode::parse(code)) {
+            (Some(r), Ok(rc)) if r.retired_at.is_none() => match r.boundary()? {
+                Some(b) => items.push(index_item(&rc, r.class(), &b)),
+                None => gone.push(code.clone()),
+            },
+            _ => gone.push(code.clone()),
+        }
+    }
+    state.update_index(|idx| {
+        gone.iter().for_each(|c| idx.remove(c));
+        items.into_iter().for_each(|i| idx.upsert(i));
+    });
+    Ok(())
+}
+
 /// Parses a code from a path or form, as a 404 when it is not even a code (nothing to hint).
 pub fn code_or_404(code: &str) -> Result<RegionCode, AppError> {
     RegionCode::parse(code).map_err(|_| AppError::not_found())
@@ -160,9 +194,13 @@ pub async fn create(state: &App, actor: &Actor, input: CreateNode) -> Result<Nod
     let row = regions::get(&mut tx, code.as_str())
         .await?
         .ok_or_else(AppError::not_found)?;
+    if boundary.is_some() {
+        announce(&mut tx, &[code.to_string()], state.now_ms());
+    }
     tx.commit().await?;
     if let Some(b) = &boundary {
         state.update_index(|idx| idx.upsert(index_item(&code, draft.class, b)));
+        state.announced();
     }
     Ok(row)
 }
@@ -215,6 +253,9 @@ pub async fn update(
     let updated = regions::get(&mut tx, code)
         .await?
         .ok_or_else(AppError::not_found)?;
+    if boundary.is_some() {
+        announce(&mut tx, &[code.to_owned()], state.now_ms());
+    }
     tx.commit().await?;
     if let Some(b) = boundary {
         let rc = code_or_404(code)?;
@@ -222,6 +263,7 @@ pub async fn update(
             Some(b) => idx.upsert(index_item(&rc, row.class(), b)),
             None => idx.remove(code),
         });
+        state.announced();
     }
     Ok(updated)
 }
@@ -298,8 +340,10 @@ pub async fn retire(
         json!({"reason": reason, "retired": retired, "moved": moved, "moved_to": to}),
     );
     audit::record(&mut tx, [record]);
+    announce(&mut tx, &retired, now);
     tx.commit().await?;
     state.update_index(|idx| retired.iter().for_each(|c| idx.remove(c)));
+    state.announced();
     Ok(Retirement {
         retired,
         moved,
@@ -364,8 +408,10 @@ pub async fn restore(state: &App, actor: &Actor, code: &str) -> Result<Vec<Strin
             items.push(index_item(&rc, r.class(), &b));
         }
     }
+    announce(&mut tx, &restored, now);
     tx.commit().await?;
     state.update_index(|idx| items.into_iter().for_each(|i| idx.upsert(i)));
+    state.announced();
     Ok(restored)
 }
 
@@ -419,7 +465,15 @@ pub async fn import(
     let stored = regions::existing(&mut tx, &ImportPlan::referenced_codes(&nodes)).await?;
     let plan = ImportPlan::check(nodes, &stored).map_err(feature_errors)?;
     regions::insert_plan(&mut tx, &plan, Some(actor.account_id), state.now_ms()).await?;
+    let drawn: Vec<String> = plan
+        .nodes
+        .iter()
+        .filter(|n| n.boundary.is_some())
+        .map(|n| n.draft.code.to_string())
+        .collect();
+    announce(&mut tx, &drawn, state.now_ms());
     tx.commit().await?;
+    state.announced();
 
     let items: Vec<IndexItem> = plan
         .nodes

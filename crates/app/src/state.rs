@@ -3,7 +3,7 @@
 
 use crate::clock::Clock;
 use crate::intake::Intake;
-use crate::notify::CaseEvent;
+use crate::notify::FeedEvent;
 use shanzhi_domain::case::Calendar;
 use shanzhi_domain::geo::{IndexItem, LocateIndex};
 use shanzhi_store::cases::CategoryRow;
@@ -70,7 +70,8 @@ struct Inner {
     index: RwLock<LocateIndex>,
     config: AppConfig,
     imports: crate::registers::jobs::Jobs,
-    events: tokio::sync::broadcast::Sender<CaseEvent>,
+    events: tokio::sync::broadcast::Sender<FeedEvent>,
+    feed_wake: tokio::sync::Notify,
     intake: Intake,
     categories: RwLock<Option<(std::time::Instant, Arc<Vec<CategoryRow>>)>>,
     webhook_wake: tokio::sync::Notify,
@@ -115,6 +116,7 @@ impl App {
             config,
             imports: Default::default(),
             events: tokio::sync::broadcast::channel(1024).0,
+            feed_wake: tokio::sync::Notify::new(),
             intake,
             categories: RwLock::new(None),
             webhook_wake: tokio::sync::Notify::new(),
@@ -148,11 +150,27 @@ impl App {
         &self.0.config.vault
     }
 
-    /// Tells live feeds about a committed change and wakes the webhook worker.
-    pub fn publish(&self, event: CaseEvent) {
+    /// Says that a committed transaction wrote to the change feed: wakes this process's feed
+    /// follower (other processes hear it from the database) and the webhook worker.
+    pub fn announced(&self) {
+        self.0.feed_wake.notify_one();
+        self.0.webhook_wake.notify_one();
+    }
+
+    /// Waits until this process wrote to the change feed (the follower's wake-up).
+    pub async fn feed_written(&self) {
+        self.0.feed_wake.notified().await;
+    }
+
+    /// Hands a case change read from the change feed to this process's live feeds.
+    pub fn deliver(&self, event: FeedEvent) {
         // No subscribers is fine: nobody is watching.
         let _ = self.0.events.send(event);
-        self.0.webhook_wake.notify_one();
+    }
+
+    /// Forgets the cached category list (another process may have changed it).
+    pub fn forget_categories(&self) {
+        *self.0.categories.write().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// The active categories, read from the database at most every few seconds (every report
@@ -175,8 +193,8 @@ impl App {
         &self.0.intake
     }
 
-    /// A live feed of committed changes.
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<CaseEvent> {
+    /// A live feed of committed case changes, from the change feed.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<FeedEvent> {
         self.0.events.subscribe()
     }
 

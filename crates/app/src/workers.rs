@@ -19,6 +19,7 @@ impl Workers {
             scheduler(app.clone(), escalation_every.max(Duration::from_secs(1))),
             webhooks(app.clone()),
             anchors(app.clone()),
+            feed(app.clone()),
             checkpoints(app.clone()),
         ])
     }
@@ -70,6 +71,9 @@ fn scheduler(app: App, interval: Duration) -> JoinHandle<()> {
             if let Err(e) = crate::limits::purge(&app).await {
                 tracing::warn!(error = %e, "purging old limit counts");
             }
+            if let Err(e) = crate::feed::purge(&app).await {
+                tracing::warn!(error = %e, "purging the change feed");
+            }
         }
     })
 }
@@ -85,6 +89,52 @@ fn webhooks(app: App) -> JoinHandle<()> {
             tokio::select! {
                 () = app.changes_published() => {}
                 () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+    })
+}
+
+/// Follows the change feed: what any process changed — case events for the live feeds,
+/// boundaries, the calendar, the categories — is applied here within a second (woken by this
+/// process's own commits, by PostgreSQL's `NOTIFY` for others', and every two seconds in case
+/// a notification was missed while the listener reconnected).
+fn feed(app: App) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut last = loop {
+            match crate::feed::head(&app).await {
+                Ok(seq) => break seq,
+                Err(e) => {
+                    tracing::warn!(error = %e, "change feed: reading its head");
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+            }
+        };
+        let mut listener = None;
+        loop {
+            if listener.is_none() {
+                listener = app.store().listen().await.unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "change feed: listening");
+                    None
+                });
+            }
+            tokio::select! {
+                () = app.feed_written() => {}
+                heard = async {
+                    match listener.as_mut() {
+                        Some(l) => l.next().await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    if let Err(e) = heard {
+                        tracing::warn!(error = %e, "change feed: listener lost");
+                        listener = None;
+                    }
+                }
+                () = tokio::time::sleep(Duration::from_secs(2)) => {}
+            }
+            match crate::feed::follow(&app, last).await {
+                Ok(seq) => last = seq,
+                Err(e) => tracing::warn!(error = %e, "change feed: following"),
             }
         }
     })

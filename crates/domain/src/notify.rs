@@ -56,6 +56,43 @@ impl DeliveryStatus {
     }
 }
 
+/// What an entry of the change feed (变更通知) is about: every server process follows the
+/// feed to keep its live feed and its caches in step with what any process changed.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedKind {
+    /// A change to a case (the live feed's events).
+    Case,
+    /// Nodes whose boundary or standing changed (the locate index).
+    Regions,
+    /// The working-day calendar.
+    Calendar,
+    /// The category list.
+    Categories,
+}
+
+impl FeedKind {
+    /// Every kind.
+    pub const ALL: [FeedKind; 4] = [
+        FeedKind::Case,
+        FeedKind::Regions,
+        FeedKind::Calendar,
+        FeedKind::Categories,
+    ];
+
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedKind::Case => "case",
+            FeedKind::Regions => "regions",
+            FeedKind::Calendar => "calendar",
+            FeedKind::Categories => "categories",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -301,6 +301,8 @@ pub struct Tx {
     inner: TxInner,
     chain: Option<Arc<Vault>>,
     audit: Vec<NewAudit>,
+    feed: Vec<(shanzhi_domain::notify::FeedKind, String)>,
+    feed_at: i64,
 }
 
 enum TxInner {
@@ -326,8 +328,15 @@ impl Tx {
         self.audit.extend(items);
     }
 
+    /// Adds an entry to the change feed every process follows, written by this
+    /// transaction's commit (`at`: when, ms).
+    pub fn publish(&mut self, kind: shanzhi_domain::notify::FeedKind, payload: String, at: i64) {
+        self.feed.push((kind, payload));
+        self.feed_at = self.feed_at.max(at);
+    }
+
     /// Writes the audit records — this transaction's own and the request's it runs for —
-    /// sealed into the chain, then commits.
+    /// sealed into the chain, and the change feed's entries, then commits.
     pub async fn commit(mut self) -> Result<(), StoreError> {
         let mut items = std::mem::take(&mut self.audit);
         items.extend(crate::audit::request_record());
@@ -335,10 +344,28 @@ impl Tx {
             let chain = self.chain.clone();
             crate::audit::write_sealed(&mut self, &items, chain.as_deref()).await?;
         }
+        let feed = std::mem::take(&mut self.feed);
+        if !feed.is_empty() {
+            let at = self.feed_at;
+            crate::feed::write(&mut self, &feed, at).await?;
+        }
         match self.inner {
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
         }
+        Ok(())
+    }
+}
+
+/// Wakes when another commit wrote to the change feed ([`Store::listen`]).
+pub struct FeedListener(sqlx::postgres::PgListener);
+
+impl FeedListener {
+    /// Waits for the next notification. After a lost connection it reconnects and listens
+    /// again; what was sent meanwhile is not lost, only late (followers also look every few
+    /// seconds).
+    pub async fn next(&mut self) -> Result<(), StoreError> {
+        self.0.recv().await?;
         Ok(())
     }
 }
@@ -481,6 +508,8 @@ impl Store {
             inner,
             chain: self.chain.clone(),
             audit: Vec::new(),
+            feed: Vec::new(),
+            feed_at: 0,
         })
     }
 
@@ -496,6 +525,19 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 Ok(StartupLock(Some(tx)))
+            }
+        }
+    }
+
+    /// A listener woken by every commit that writes to the change feed (PostgreSQL's
+    /// `LISTEN`); None on SQLite, whose one process wakes its follower itself.
+    pub async fn listen(&self) -> Result<Option<FeedListener>, StoreError> {
+        match &self.pool {
+            Pool::Sqlite(_) => Ok(None),
+            Pool::Postgres(p) => {
+                let mut l = sqlx::postgres::PgListener::connect_with(p).await?;
+                l.listen(crate::feed::CHANNEL).await?;
+                Ok(Some(FeedListener(l)))
             }
         }
     }

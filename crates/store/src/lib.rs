@@ -22,6 +22,7 @@ pub mod deployment;
 pub mod dialect;
 pub mod disputes;
 pub mod duties;
+pub mod feed;
 mod error;
 pub mod files;
 pub mod grid_facts;
@@ -45,5 +46,7 @@ pub mod visits;
 pub mod webhooks;
 pub mod wishes;
 
-pub use db::{Backend, Conn, Exec, Record, Sql, StartupLock, Store, StoreOptions, Tx};
+pub use db::{
+    Backend, Conn, Exec, FeedListener, Record, Sql, StartupLock, Store, StoreOptions, Tx,
+};
 pub use error::StoreError;

@@ -193,8 +193,11 @@ impl Vault {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     crate::files::private_dir(dir).map_err(io)?;
                 }
-                let tmp = path.with_extension(format!("{}.new", std::process::id()));
-                let _ = std::fs::remove_file(&tmp);
+                let tmp = path.with_extension(format!(
+                    "{}-{:08x}.new",
+                    std::process::id(),
+                    rand::random::<u32>()
+                ));
                 crate::files::write_private(&tmp, text.as_bytes()).map_err(io)?;
                 // A hard link never replaces: if another process got there first, use its keys.
                 let linked = std::fs::hard_link(&tmp, path);

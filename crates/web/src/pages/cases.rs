@@ -94,8 +94,12 @@ struct Before {
 const PAGE: u32 = 50;
 
 /// The live feed for the banner on staff pages.
-async fn events(State(state): State<WebState>, PageUser(p): PageUser) -> impl IntoResponse {
-    crate::api::events::feed(&state, p.actor)
+async fn events(
+    State(state): State<WebState>,
+    PageUser(p): PageUser,
+    headers: axum::http::HeaderMap,
+) -> impl IntoResponse {
+    crate::api::events::feed(&state, p.actor, &headers).await
 }
 
 async fn list(
