@@ -69,7 +69,7 @@ struct Inner {
     calendar: RwLock<Arc<Calendar>>,
     index: RwLock<LocateIndex>,
     config: AppConfig,
-    imports: crate::registers::jobs::Jobs,
+    jobs: crate::registers::jobs::Local,
     events: tokio::sync::broadcast::Sender<FeedEvent>,
     feed_wake: tokio::sync::Notify,
     intake: Intake,
@@ -114,7 +114,7 @@ impl App {
             calendar: RwLock::new(Arc::new(calendar)),
             index: RwLock::new(index),
             config,
-            imports: Default::default(),
+            jobs: Default::default(),
             events: tokio::sync::broadcast::channel(1024).0,
             feed_wake: tokio::sync::Notify::new(),
             intake,
@@ -126,11 +126,6 @@ impl App {
                 .build()
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         })))
-    }
-
-    /// Register imports running or recently finished.
-    pub fn imports(&self) -> &crate::registers::jobs::Jobs {
-        &self.0.imports
     }
 
     /// The store. Front ends go through the operations; this is for the operations themselves
@@ -186,6 +181,11 @@ impl App {
         *self.0.categories.write().unwrap_or_else(|p| p.into_inner()) =
             Some((std::time::Instant::now(), fresh.clone()));
         Ok(fresh)
+    }
+
+    /// The register imports this process is running.
+    pub fn running_jobs(&self) -> &crate::registers::jobs::Local {
+        &self.0.jobs
     }
 
     /// The group-commit queue reports are filed through.

@@ -74,6 +74,9 @@ fn scheduler(app: App, interval: Duration) -> JoinHandle<()> {
             if let Err(e) = crate::feed::purge(&app).await {
                 tracing::warn!(error = %e, "purging the change feed");
             }
+            if let Err(e) = crate::registers::jobs::purge(&app).await {
+                tracing::warn!(error = %e, "purging finished jobs");
+            }
         }
     })
 }

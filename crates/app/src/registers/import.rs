@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 pub const MAX_LISTED: usize = 1000;
 
 /// One thing wrong with one row.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct RowError {
     /// The row as the spreadsheet numbers it (the header is row 1).
     pub row: u32,
@@ -21,7 +21,9 @@ pub struct RowError {
 }
 
 /// Bad rows, listed up to [`MAX_LISTED`] and all counted.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct Problems {
     /// The first problems, in row order.
     pub listed: Vec<RowError>,
@@ -54,7 +56,7 @@ impl Problems {
 }
 
 /// A column of the file and the field it was read as.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct MappedColumn {
     /// Field key.
     pub key: String,
@@ -80,7 +82,9 @@ pub fn describe(m: &Mapping, headers: &[String]) -> Vec<MappedColumn> {
 }
 
 /// The outcome of an import.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct Report {
     /// Data rows read (blank rows are skipped).
     pub rows: u64,
@@ -159,7 +163,9 @@ impl Upload {
 }
 
 /// Phases of an import, for progress.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Reading and checking rows.

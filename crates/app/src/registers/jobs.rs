@@ -1,44 +1,27 @@
 //! Imports that take a while run as jobs: the upload is answered at once with the job's
 //! address, and the page (or client) follows its progress there until the report is ready.
+//! Jobs are rows (`shanzhi_store::jobs`): any process behind the load balancer answers for
+//! any job; the process doing the work writes its progress every half second, and a job whose
+//! process stopped is reported as interrupted (its write, one transaction, was rolled back).
 
-use super::import::{Phase, Progress, Report};
+use super::import::{Phase, Progress, Report, Upload};
 use super::source::Format;
-use crate::AppError;
-use std::collections::HashMap;
-use std::future::Future;
+use crate::policy::{Ask, Resource, Verb};
+use crate::{App, AppError, Principal};
+use shanzhi_store::jobs as store;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+/// How often a running job writes its progress.
+const BEAT: Duration = Duration::from_millis(500);
+/// Without a sign of life for this long, a job's process is taken to have stopped.
+const STALE_MS: i64 = 15_000;
 /// How long a finished job's report stays readable.
-const KEEP: Duration = Duration::from_secs(3600);
-
-/// Running and recently finished imports.
-#[derive(Debug, Default)]
-pub struct Jobs {
-    map: Mutex<HashMap<String, Arc<Job>>>,
-}
-
-/// One import.
-#[derive(Debug)]
-pub struct Job {
-    /// Unguessable id.
-    pub id: String,
-    /// The account that started it (only it may read it).
-    pub owner: i64,
-    /// Which register (`residents`, `places`).
-    pub register: &'static str,
-    /// The file's name.
-    pub file: String,
-    size: u64,
-    format: Format,
-    progress: Arc<Progress>,
-    started: Instant,
-    outcome: Mutex<Option<(Instant, Result<Report, String>)>>,
-}
+const KEEP_MS: i64 = 3_600_000;
 
 /// A job's state as the API and the page show it.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct JobStatus {
     /// Id.
     pub id: String,
@@ -62,74 +45,20 @@ pub struct JobStatus {
     pub error: Option<String>,
 }
 
-impl Jobs {
-    /// Starts `work` as a job of `owner`'s.
-    pub fn start(
-        &self,
-        owner: i64,
-        register: &'static str,
-        (file, size, format): (String, u64, Format),
-        progress: Arc<Progress>,
-        work: impl Future<Output = Result<Report, AppError>> + Send + 'static,
-    ) -> Arc<Job> {
-        let job = Arc::new(Job {
-            id: format!(
-                "{:016x}{:016x}",
-                rand::random::<u64>(),
-                rand::random::<u64>()
-            ),
-            owner,
-            register,
-            file,
-            size,
-            format,
-            progress,
-            started: Instant::now(),
-            outcome: Mutex::new(None),
-        });
-        if let Ok(mut map) = self.map.lock() {
-            map.retain(|_, j| !j.expired());
-            map.insert(job.id.clone(), job.clone());
-        }
-        let running = job.clone();
-        tokio::spawn(async move {
-            let result = work.await.map_err(|e| match e {
-                AppError::Internal(detail) => {
-                    tracing::error!(job = %running.id, %detail, "import failed");
-                    "服务器内部错误，导入未完成，没有写入任何数据".to_owned()
-                }
-                other => other.to_string(),
-            });
-            if let Ok(mut o) = running.outcome.lock() {
-                *o = Some((Instant::now(), result));
-            }
-        });
-        job
-    }
-
-    /// A job of `owner`'s.
-    pub fn get(&self, id: &str, owner: i64) -> Option<Arc<Job>> {
-        self.map
-            .lock()
-            .ok()?
-            .get(id)
-            .filter(|j| j.owner == owner)
-            .cloned()
-    }
+/// What a running job knows of itself.
+pub struct Running {
+    id: String,
+    register: &'static str,
+    file: String,
+    size: u64,
+    format: Format,
+    progress: Arc<Progress>,
+    started: i64,
 }
 
-impl Job {
-    fn expired(&self) -> bool {
-        self.outcome
-            .lock()
-            .ok()
-            .and_then(|o| o.as_ref().map(|(at, _)| at.elapsed() > KEEP))
-            .unwrap_or(false)
-    }
-
-    /// Where it stands.
-    pub fn status(&self) -> JobStatus {
-        let outcome = self.outcome.lock().ok().and_then(|o| o.clone());
+impl Running {
+    /// Where it stands now (`outcome` once finished).
+    fn status(&self, now: i64, outcome: Option<&Result<Report, String>>) -> JobStatus {
         let phase = if outcome.is_some() {
             Phase::Done
         } else {
@@ -153,8 +82,8 @@ impl Job {
             (Phase::Indexing, Format::Csv) => Some(97),
         };
         let (report, error) = match outcome {
-            Some((_, Ok(r))) => (Some(r), None),
-            Some((_, Err(e))) => (None, Some(e)),
+            Some(Ok(r)) => (Some(r.clone()), None),
+            Some(Err(e)) => (None, Some(e.clone())),
             None => (None, None),
         };
         JobStatus {
@@ -164,10 +93,182 @@ impl Job {
             phase,
             percent,
             rows: self.progress.rows.load(Ordering::Relaxed),
-            seconds: self.started.elapsed().as_secs(),
-            done: phase == Phase::Done,
+            seconds: ((now - self.started).max(0) / 1000) as u64,
+            done: outcome.is_some(),
             report,
             error,
         }
     }
+
+    async fn save(&self, state: &App, status: &JobStatus) -> Result<bool, AppError> {
+        let json = serde_json::to_string(status).map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(store::update(
+            &mut state.store().conn().await?,
+            &self.id,
+            &json,
+            status.done,
+            state.now_ms(),
+        )
+        .await?)
+    }
+}
+
+/// A started import: its id, and its end (for a caller that waits).
+pub struct Started {
+    /// The job's id.
+    pub id: String,
+    /// Resolves to the final status.
+    pub finished: tokio::task::JoinHandle<JobStatus>,
+}
+
+/// Starts an import of `upload` into `register` (`residents` or `places`) as `p`'s job.
+pub async fn start(
+    state: &App,
+    p: &Principal,
+    register: &str,
+    upload: Upload,
+    mapping: Vec<(String, String)>,
+    check_only: bool,
+) -> Result<Started, AppError> {
+    let (which, resource) = match register {
+        "residents" => ("residents", Resource::Resident),
+        "places" => ("places", Resource::Place),
+        _ => return Err(AppError::not_found()),
+    };
+    p.may(resource, Verb::Write)?;
+    let job = Running {
+        id: format!(
+            "{:016x}{:016x}",
+            rand::random::<u64>(),
+            rand::random::<u64>()
+        ),
+        register: which,
+        file: upload.name.clone(),
+        size: upload.size,
+        format: upload.format,
+        progress: Progress::new(),
+        started: state.now_ms(),
+    };
+    let first = serde_json::to_string(&job.status(job.started, None))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    store::insert(
+        &mut state.store().conn().await?,
+        &job.id,
+        p.account.id,
+        &first,
+        job.started,
+    )
+    .await?;
+    let id = job.id.clone();
+    let job = Arc::new(job);
+    state.running_jobs().insert(job.clone());
+    // Progress goes to the row from a task of its own: on SQLite the row cannot be written
+    // while the import's transaction holds the one write lock, and the import must not wait.
+    let reporter = {
+        let (state, job) = (state.clone(), job.clone());
+        tokio::spawn(async move {
+            let mut beat = tokio::time::interval(BEAT);
+            loop {
+                beat.tick().await;
+                let now = job.status(state.now_ms(), None);
+                // A save that waits out its beat is skipped: the next one carries newer news.
+                if let Ok(Err(e)) = tokio::time::timeout(BEAT * 2, job.save(&state, &now)).await {
+                    tracing::warn!(job = %job.id, error = %e, "import progress not saved");
+                }
+            }
+        })
+    };
+    let (state, owner) = (state.clone(), p.clone());
+    let finished = tokio::spawn(async move {
+        let result = if which == "residents" {
+            super::resident_sheet::import(
+                &state,
+                &owner,
+                &upload,
+                &mapping,
+                check_only,
+                &job.progress,
+            )
+            .await
+        } else {
+            super::places::import(&state, &owner, &upload, &mapping, check_only, &job.progress)
+                .await
+        };
+        reporter.abort();
+        let outcome = result.map_err(|e| match e {
+            AppError::Internal(detail) => {
+                tracing::error!(job = %job.id, %detail, "import failed");
+                "服务器内部错误，导入未完成，没有写入任何数据".to_owned()
+            }
+            other => other.to_string(),
+        });
+        let last = job.status(state.now_ms(), Some(&outcome));
+        for attempt in 0..5 {
+            match job.save(&state, &last).await {
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::error!(job = %job.id, error = %e, attempt, "import outcome not saved");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+        state.running_jobs().remove(&job.id);
+        last
+    });
+    Ok(Started { id, finished })
+}
+
+/// The jobs this process is running: their progress is read from memory here (it is always
+/// current), and a job here is never taken for dead.
+#[derive(Default)]
+pub struct Local(std::sync::Mutex<std::collections::HashMap<String, Arc<Running>>>);
+
+impl Local {
+    fn insert(&self, job: Arc<Running>) {
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(job.id.clone(), job);
+        }
+    }
+
+    fn remove(&self, id: &str) {
+        if let Ok(mut m) = self.0.lock() {
+            m.remove(id);
+        }
+    }
+
+    fn get(&self, id: &str) -> Option<Arc<Running>> {
+        self.0.lock().ok()?.get(id).cloned()
+    }
+}
+
+/// Where `owner`'s job `id` stands, from any process; 404 for anyone else's.
+pub async fn status(state: &App, id: &str, owner: i64) -> Result<JobStatus, AppError> {
+    let row = store::get(&mut state.store().conn().await?, id)
+        .await?
+        .filter(|r| r.owner == owner)
+        .ok_or_else(AppError::not_found)?;
+    if let Some(here) = state.running_jobs().get(id) {
+        return Ok(here.status(state.now_ms(), None));
+    }
+    let mut status: JobStatus =
+        serde_json::from_str(&row.status).map_err(|e| AppError::Internal(e.to_string()))?;
+    let now = state.now_ms();
+    if !row.done && now - row.heartbeat > STALE_MS {
+        // Its process stopped: the import's one transaction never committed.
+        status.phase = Phase::Done;
+        status.done = true;
+        status.error =
+            Some("导入中断：处理它的服务进程已停止，没有写入任何数据；请重新上传".into());
+        let json = serde_json::to_string(&status).map_err(|e| AppError::Internal(e.to_string()))?;
+        store::update(&mut state.store().conn().await?, id, &json, true, now).await?;
+    } else if !row.done {
+        status.seconds = ((now - row.started_at).max(0) / 1000) as u64;
+    }
+    Ok(status)
+}
+
+/// Drops jobs finished more than an hour ago.
+pub async fn purge(state: &App) -> Result<(), AppError> {
+    store::purge(&mut state.store().conn().await?, state.now_ms() - KEEP_MS).await?;
+    Ok(())
 }

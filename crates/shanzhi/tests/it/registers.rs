@@ -1202,3 +1202,39 @@ async fn the_command_line_imports_a_sheet_as_an_account_or_lists_every_bad_row()
         .await;
     assert!(trail[0]["actor_id"].as_i64().is_some(), "{trail}");
 }
+
+#[tokio::test]
+async fn a_job_whose_process_stopped_is_reported_as_interrupted() {
+    let app = TestApp::demo().await;
+    let wg = app.token("wg0101").await;
+    let (_, me) = app.get("/api/v1/me", &wg).await;
+    let owner = me["id"].as_i64().expect("id");
+    // A job another process started and then died in the middle of: its heartbeat stopped.
+    let status = json!({"id": "deadbeef", "register": "residents", "file": "居民.csv",
+        "phase": "writing", "percent": 70, "rows": 1200, "seconds": 3, "done": false,
+        "report": null, "error": null});
+    let long_ago = app.now_ms() - 60_000;
+    crate::common::exec_sql(
+        &app,
+        shanzhi_store::Sql::new(
+            "INSERT INTO jobs (id, owner, status, done, started_at, heartbeat) VALUES (?, ?, ?, FALSE, ?, ?)",
+        )
+        .bind("deadbeef")
+        .bind(owner)
+        .bind(status.to_string())
+        .bind(long_ago)
+        .bind(long_ago),
+    )
+    .await;
+    let (s, job) = app.get("/api/v1/registers/imports/deadbeef", &wg).await;
+    assert_eq!(s, StatusCode::OK, "{job}");
+    assert_eq!(job["done"], true);
+    assert!(job["error"].as_str().unwrap().contains("导入中断"), "{job}");
+    let (s, _) = app
+        .get(
+            "/api/v1/registers/imports/deadbeef",
+            &app.token("wg0102").await,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "only the owner");
+}

@@ -12,12 +12,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use shanzhi_app::AppError;
-use shanzhi_app::policy::{Ask, Resource, Verb};
 use shanzhi_app::registers::export;
 use shanzhi_app::registers::grids::{self, GridRegister, StaffInput, TrainingInput};
 use shanzhi_app::registers::grids::{GridFacts, StaffRow};
-use shanzhi_app::registers::import::{Progress, Report, Upload};
-use shanzhi_app::registers::jobs::JobStatus;
+use shanzhi_app::registers::import::{Report, Upload};
+use shanzhi_app::registers::jobs::{self, JobStatus};
 use shanzhi_app::registers::places::{self, InspectionInput, PlaceInput};
 use shanzhi_app::registers::places::{InspectionRow, PlaceRow};
 use shanzhi_app::registers::reads::Purpose;
@@ -453,47 +452,6 @@ async fn receive(state: &WebState, name: &str, body: Body) -> Result<Upload, Api
     Ok(upload)
 }
 
-/// Starts an import of `upload` into `register` as a job (shared with the pages).
-pub(crate) fn start_import(
-    state: &WebState,
-    p: &Principal,
-    register: &str,
-    upload: Upload,
-    mapping: Vec<(String, String)>,
-    check_only: bool,
-) -> Result<std::sync::Arc<shanzhi_app::registers::jobs::Job>, AppError> {
-    let which: &'static str = match register {
-        "residents" => "residents",
-        "places" => "places",
-        _ => return Err(AppError::not_found()),
-    };
-    p.may(
-        if which == "residents" {
-            Resource::Resident
-        } else {
-            Resource::Place
-        },
-        Verb::Write,
-    )?;
-    let progress = Progress::new();
-    let (st, owner) = (state.clone(), p.clone());
-    let prog = progress.clone();
-    let about = (upload.name.clone(), upload.size, upload.format);
-    Ok(state
-        .imports()
-        .start(p.account.id, which, about, progress, async move {
-            let k = &owner;
-            if which == "residents" {
-                shanzhi_app::registers::resident_sheet::import(
-                    &st, k, &upload, &mapping, check_only, &prog,
-                )
-                .await
-            } else {
-                places::import(&st, k, &upload, &mapping, check_only, &prog).await
-            }
-        }))
-}
-
 /// Imports a register sheet (`residents` or `places`; CSV or xlsx as the request body). Every
 /// row is checked first and the file is written only if none is wrong, in one transaction. By
 /// default the answer is 202 with a job to follow at `/registers/imports/{job}`; with
@@ -510,27 +468,27 @@ async fn import(
 ) -> Result<Response, ApiError> {
     let name = q.name.clone().unwrap_or_else(|| "upload.csv".to_owned());
     let upload = receive(&state, &name, body).await?;
-    let job = start_import(
+    let job = jobs::start(
         &state,
         &p,
         &register,
         upload,
         parse_mapping(q.mapping.as_deref()),
         q.check_only,
-    )?;
+    )
+    .await?;
     if !q.wait {
-        return Ok((StatusCode::ACCEPTED, Json(job.status())).into_response());
+        let s = jobs::status(&state, &job.id, p.account.id).await?;
+        return Ok((StatusCode::ACCEPTED, Json(s)).into_response());
     }
-    loop {
-        let s = job.status();
-        if s.done {
-            return match (s.report, s.error) {
-                (Some(r), _) if !r.problems.is_empty() => Err(rejected(&r).into()),
-                (Some(r), _) => Ok(Json(r).into_response()),
-                (None, e) => Err(ApiError::bad("import_failed", e.unwrap_or_default())),
-            };
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let s = job
+        .finished
+        .await
+        .map_err(|e| AppError::Internal(format!("import job: {e}")))?;
+    match (s.report, s.error) {
+        (Some(r), _) if !r.problems.is_empty() => Err(rejected(&r).into()),
+        (Some(r), _) => Ok(Json(r).into_response()),
+        (None, e) => Err(ApiError::bad("import_failed", e.unwrap_or_default())),
     }
 }
 
@@ -560,9 +518,5 @@ async fn job(
     ApiUser(p): ApiUser,
     Path(job): Path<String>,
 ) -> Result<Json<JobStatus>, ApiError> {
-    let job = state
-        .imports()
-        .get(&job, p.account.id)
-        .ok_or_else(ApiError::not_found)?;
-    Ok(Json(job.status()))
+    Ok(Json(jobs::status(&state, &job, p.account.id).await?))
 }

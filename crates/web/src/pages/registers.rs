@@ -3,7 +3,7 @@
 
 use super::{Chrome, PageError, render, url_encode};
 use crate::WebState;
-use crate::api::registers::{export_for, start_import, template_for};
+use crate::api::registers::{export_for, template_for};
 use crate::auth::{CsrfForm, CsrfMultipart, PageUser, csrf_token};
 use askama::Template;
 use axum::Router;
@@ -17,7 +17,7 @@ use shanzhi_app::policy::{Ask, Resource, Verb};
 use shanzhi_app::registers::grids::{self, GridRegister, StaffInput};
 use shanzhi_app::registers::grids::{GridFacts, StaffRow};
 use shanzhi_app::registers::import::{MappedColumn, Phase, Upload};
-use shanzhi_app::registers::jobs::JobStatus;
+use shanzhi_app::registers::jobs::{self, JobStatus};
 use shanzhi_app::registers::places::PlaceRow;
 use shanzhi_app::registers::places::{self, PlaceInput};
 use shanzhi_app::registers::residents::{
@@ -611,7 +611,7 @@ async fn import(
     }
     let upload = Upload::save(&state.config().upload_dir, &file.file_name, &file.bytes)
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    let job = start_import(
+    let job = jobs::start(
         &state,
         &p,
         &form.form.register,
@@ -623,7 +623,8 @@ async fn import(
             .filter(|(_, h)| !h.is_empty())
             .collect(),
         form.form.check_only.is_some(),
-    )?;
+    )
+    .await?;
     Ok(Redirect::to(&format!(
         "/registers/imports/{}?node={code}",
         job.id
@@ -653,11 +654,7 @@ async fn job(
     Path(job): Path<String>,
     Query(q): Query<JobQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
-    let job = state
-        .imports()
-        .get(&job, p.account.id)
-        .ok_or_else(AppError::not_found)?;
-    let s = job.status();
+    let s = jobs::status(&state, &job, p.account.id).await?;
     let phase = match s.phase {
         Phase::Done => Phase::Done.label().to_owned(),
         running => format!("正在{}", running.label()),
