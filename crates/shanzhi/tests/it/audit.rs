@@ -5,7 +5,7 @@
 //! change without its record.
 
 use crate::cli::shanzhi_beside;
-use crate::common::{FreshDb, PASSWORD, TestApp, exec_sql};
+use crate::common::{FreshDb, TestApp, exec_sql};
 use reqwest::StatusCode;
 use serde_json::json;
 use shanzhi_app::AppConfig;
@@ -272,48 +272,11 @@ async fn the_anchor_file_itself_is_checked() {
 async fn a_killed_server_leaves_no_change_without_its_record() {
     let fresh = FreshDb::new().await;
     let dir = tempfile::tempdir().expect("dir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let data_dir = dir.path().display().to_string();
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_shanzhi"))
-        .args([
-            "--database-url",
-            &fresh.url,
-            "--data-dir",
-            &data_dir,
-            "serve",
-        ])
-        .args(["--bind", &format!("127.0.0.1:{port}")])
-        .env("SHANZHI_ADMIN_PASSWORD", PASSWORD)
-        .env("RUST_LOG", "error")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("serve");
+    let mut server = crate::common::Served::spawn(&fresh.url, dir.path(), &[], &[]);
+    server.ready().await;
+    let base = server.base.clone();
     let client = reqwest::Client::new();
-    let mut up = false;
-    for _ in 0..300 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok() {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(up, "the server did not start");
-    let token: serde_json::Value = client
-        .post(format!("{base}/api/v1/auth/token"))
-        .json(&json!({"username": "admin", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["token"].as_str().expect("token").to_owned();
+    let token = server.token("admin").await;
 
     // Writes in flight from 16 clients; the server is killed (SIGKILL) after 60 are answered.
     let answered = Arc::new(Mutex::new(Vec::new()));
@@ -346,8 +309,7 @@ async fn a_killed_server_leaves_no_change_without_its_record() {
     while answered.lock().unwrap().len() < 60 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    server.kill().expect("kill -9");
-    server.wait().expect("reaped");
+    server.kill();
     for c in clients {
         let _ = c.await;
     }

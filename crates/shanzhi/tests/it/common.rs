@@ -439,3 +439,117 @@ pub async fn upload_photo(
     let status = resp.status();
     (status, resp.json().await.unwrap_or(Value::Null))
 }
+
+/// A real `shanzhi serve` process on `db`, killed (SIGKILL) on drop: for what only separate
+/// processes show — a kill mid-write, several processes on one database.
+pub struct Served {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    port: u16,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Served {
+    /// Starts the binary on `db` with its data in `data_dir` (the keys from `env`, when it
+    /// names `SHANZHI_KEYS`); `extra` are more `serve` arguments. Does not wait for it.
+    pub fn spawn(
+        db: &str,
+        data_dir: &std::path::Path,
+        env: &[(&str, &str)],
+        extra: &[&str],
+    ) -> Served {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let mut args: Vec<String> = vec![
+            "--database-url".into(),
+            db.into(),
+            "--data-dir".into(),
+            data_dir.display().to_string(),
+            "serve".into(),
+            "--bind".into(),
+            format!("127.0.0.1:{port}"),
+        ];
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .chain([("SHANZHI_ADMIN_PASSWORD".to_owned(), PASSWORD.to_owned())])
+            .collect();
+        let child = Self::launch(&args, &env);
+        Served {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            port,
+            args,
+            env,
+        }
+    }
+
+    fn launch(args: &[String], env: &[(String, String)]) -> std::process::Child {
+        std::process::Command::new(env!("CARGO_BIN_EXE_shanzhi"))
+            .args(args)
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("serve")
+    }
+
+    /// Its port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Waits until it answers `/healthz` with `ok`; panics after a minute.
+    pub async fn ready(&self) {
+        let client = reqwest::Client::new();
+        for _ in 0..600 {
+            if let Ok(r) = client.get(format!("{}/healthz", self.base)).send().await
+                && r.status() == StatusCode::OK
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{} did not start", self.base);
+    }
+
+    /// Kills it (SIGKILL) and waits until it is gone.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts it again, on the same port and database.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.child = Self::launch(&self.args, &self.env);
+    }
+
+    /// An API token for `username`.
+    pub async fn token(&self, username: &str) -> String {
+        let body: Value = reqwest::Client::new()
+            .post(format!("{}/api/v1/auth/token", self.base))
+            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("login")
+            .json()
+            .await
+            .expect("json");
+        body["token"].as_str().expect("token").to_owned()
+    }
+}

@@ -20,6 +20,7 @@ mod api_visits;
 mod audit;
 mod browser;
 mod cli;
+mod cluster;
 mod common;
 mod edge;
 mod open311;

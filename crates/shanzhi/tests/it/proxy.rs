@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// An nginx in front of the test server, stopped on drop.
-struct Nginx {
+pub struct Nginx {
     child: Child,
     port: u16,
     _dir: tempfile::TempDir,
@@ -26,6 +26,12 @@ impl Drop for Nginx {
 impl Nginx {
     /// nginx serving the test server at `location` (`/` or a sub-path like `/shanzhi/`).
     async fn start(app: &TestApp, location: &str) -> Nginx {
+        Nginx::over(&[app.base.trim_start_matches("http://")], location).await
+    }
+
+    /// nginx balancing `servers` (`host:port`) round robin at `location`, as a city's
+    /// deployment runs several processes.
+    pub async fn over(servers: &[&str], location: &str) -> Nginx {
         let dir = tempfile::tempdir().expect("dir");
         // Workers run as an unprivileged user: let them write their temporary files.
         #[cfg(unix)]
@@ -39,14 +45,19 @@ impl Nginx {
             .local_addr()
             .unwrap()
             .port();
-        let upstream = app.base.trim_start_matches("http://");
+        let upstream: String = servers
+            .iter()
+            .map(|s| format!("server {s} max_fails=0;\n"))
+            .collect();
         let d = dir.path().display();
         let conf = format!(
             "daemon off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{}}\nhttp {{\n\
              access_log off;\nclient_body_temp_path {d}/body;\nproxy_temp_path {d}/proxy;\n\
              fastcgi_temp_path {d}/fastcgi;\nuwsgi_temp_path {d}/uwsgi;\nscgi_temp_path {d}/scgi;\n\
+             upstream shanzhi {{\n{upstream}}}\n\
              server {{\nlisten 127.0.0.1:{port};\nclient_max_body_size 64m;\n\
-             location {location} {{\nproxy_pass http://{upstream};\n\
+             location {location} {{\nproxy_pass http://shanzhi;\n\
+             proxy_next_upstream error timeout http_502 http_503;\n\
              proxy_set_header Host $http_host;\n\
              proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n\
              proxy_set_header X-Forwarded-Proto https;\n\
@@ -82,7 +93,8 @@ impl Nginx {
         panic!("nginx did not start");
     }
 
-    fn base(&self) -> String {
+    /// `http://127.0.0.1:PORT`.
+    pub fn base(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 }
