@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod assessment;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod boot;
 pub mod case_scope;
 pub mod cases;

@@ -87,6 +87,24 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Write a backup of the database: SQLite copies itself while the server keeps serving
+    /// (VACUUM INTO); PostgreSQL is dumped with `pg_dump --format=custom --no-owner`. The key
+    /// file is not in it: keep that apart.
+    Backup {
+        /// The backup file to write (must not exist yet).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Put a backup in place of the database (SQLite: stop the server first; PostgreSQL:
+    /// `pg_restore --clean --if-exists`), then migrate it to this version.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// Overwrite a database that already holds data.
+        #[arg(long)]
+        force: bool,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -413,6 +431,18 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             migrate(&opts).await.map_err(operator_error)?;
             println!("数据库已是最新版本");
+        }
+        Command::Backup { out } => {
+            shanzhi_app::backup::backup(&opts, &out)
+                .await
+                .map_err(operator_error)?;
+            println!("已备份到 {}（密钥文件不在其中，请另行保管）", out.display());
+        }
+        Command::Restore { from, force } => {
+            shanzhi_app::backup::restore(&opts, &from, force)
+                .await
+                .map_err(operator_error)?;
+            println!("已从 {} 恢复数据库", from.display());
         }
         Command::User { action } => {
             let app = app(keys::load(&key_file)?).await?;

@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod assessment;
 pub mod audit;
+pub mod backup;
 pub mod bulk;
 pub mod calendar;
 pub mod case_requests;

@@ -233,3 +233,85 @@ fn processes_creating_the_key_file_at_once_agree_on_one() {
     let (index, sealed) = vaults[0].0.check_value();
     assert!(vaults.iter().all(|(v, _)| v.matches(&index, &sealed)));
 }
+
+#[tokio::test]
+async fn a_backup_restores_into_an_empty_database_and_never_over_data_unasked() {
+    let keys = shanzhi_store::vault::Vault::generate();
+    let env = [("SHANZHI_KEYS", keys.as_str())];
+    let add = |db: &str, username: &str| {
+        shanzhi_with(
+            &[
+                "user",
+                "add",
+                "--username",
+                username,
+                "--name",
+                "运维",
+                "--role",
+                "admin",
+            ],
+            db,
+            "Ops2026secret\n",
+            &env,
+        )
+    };
+    let source = FreshDb::new().await;
+    let (ok, out) = add(&source.url, "before");
+    assert!(ok, "{out}");
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("shanzhi.backup");
+    let file_arg = file.display().to_string();
+    let (ok, out) = shanzhi_with(&["backup", "--out", &file_arg], &source.url, "", &env);
+    assert!(ok && out.contains("已备份到"), "{out}");
+    let (ok, out) = shanzhi_with(&["backup", "--out", &file_arg], &source.url, "", &env);
+    assert!(
+        !ok && out.contains("已存在"),
+        "a backup never overwrites: {out}"
+    );
+    // Written after the backup: a restore brings the database back to before it.
+    let (ok, out) = add(&source.url, "after");
+    assert!(ok, "{out}");
+
+    let target = FreshDb::new().await;
+    let (ok, out) = shanzhi_with(&["restore", "--from", &file_arg], &target.url, "", &env);
+    assert!(ok && out.contains("恢复数据库"), "{out}");
+    let usernames = async |opts: &shanzhi_store::StoreOptions| {
+        let store = shanzhi_store::Store::open(opts).await.expect("open");
+        let mut conn = store.conn().await.expect("conn");
+        let mut found = Vec::new();
+        for name in ["before", "after"] {
+            if shanzhi_store::accounts::by_username(&mut conn, name)
+                .await
+                .expect("read")
+                .is_some()
+            {
+                found.push(name);
+            }
+        }
+        drop(conn);
+        store.close().await;
+        found
+    };
+    assert_eq!(usernames(&target.opts).await, ["before"]);
+    // The restored database runs: its audit chain checks out and it takes new writes.
+    let (ok, out) = shanzhi_with(&["audit", "verify"], &target.url, "", &env);
+    assert!(ok && out.contains("审计日志完整"), "{out}");
+    let (ok, out) = add(&target.url, "later");
+    assert!(ok, "{out}");
+
+    // Over a database with data only when asked.
+    let (ok, out) = shanzhi_with(&["restore", "--from", &file_arg], &source.url, "", &env);
+    assert!(!ok && out.contains("--force"), "{out}");
+    assert_eq!(usernames(&source.opts).await, ["before", "after"]);
+    let (ok, out) = shanzhi_with(
+        &["restore", "--from", &file_arg, "--force"],
+        &source.url,
+        "",
+        &env,
+    );
+    assert!(ok, "{out}");
+    assert_eq!(usernames(&source.opts).await, ["before"]);
+    let missing = dir.path().join("none.backup").display().to_string();
+    let (ok, out) = shanzhi_with(&["restore", "--from", &missing], &target.url, "", &env);
+    assert!(!ok && out.contains("找不到备份文件"), "{out}");
+}
