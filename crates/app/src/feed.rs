@@ -1,6 +1,6 @@
 //! Following the change feed: every process applies what any process changed (see
 //! `shanzhi_store::feed`), so nothing is known to one process only — its live feeds carry every
-//! case change, its locate index every boundary, its calendar and categories every edit.
+//! case change, its locate index every boundary, its calendar every edit.
 
 use crate::notify::{CaseEvent, FeedEvent};
 use crate::{App, AppError};
@@ -44,7 +44,6 @@ async fn apply(state: &App, row: FeedRow) -> Result<(), AppError> {
             crate::regions::refresh_index(state, &codes).await?;
         }
         FeedKind::Calendar => state.reload_calendar().await?,
-        FeedKind::Categories => state.forget_categories(),
     }
     Ok(())
 }

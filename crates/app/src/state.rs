@@ -163,11 +163,6 @@ impl App {
         let _ = self.0.events.send(event);
     }
 
-    /// Forgets the cached category list (another process may have changed it).
-    pub fn forget_categories(&self) {
-        *self.0.categories.write().unwrap_or_else(|p| p.into_inner()) = None;
-    }
-
     /// The active categories, read from the database at most every few seconds (every report
     /// needs them; an edit shows within [`CATEGORY_TTL`] in every process).
     pub async fn categories(&self) -> Result<Arc<Vec<CategoryRow>>, crate::AppError> {

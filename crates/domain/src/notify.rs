@@ -69,18 +69,11 @@ pub enum FeedKind {
     Regions,
     /// The working-day calendar.
     Calendar,
-    /// The category list.
-    Categories,
 }
 
 impl FeedKind {
     /// Every kind.
-    pub const ALL: [FeedKind; 4] = [
-        FeedKind::Case,
-        FeedKind::Regions,
-        FeedKind::Calendar,
-        FeedKind::Categories,
-    ];
+    pub const ALL: [FeedKind; 3] = [FeedKind::Case, FeedKind::Regions, FeedKind::Calendar];
 
     /// Stored name.
     pub fn as_str(self) -> &'static str {
@@ -88,7 +81,6 @@ impl FeedKind {
             FeedKind::Case => "case",
             FeedKind::Regions => "regions",
             FeedKind::Calendar => "calendar",
-            FeedKind::Categories => "categories",
         }
     }
 }

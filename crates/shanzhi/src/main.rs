@@ -137,6 +137,9 @@ enum Command {
         /// Headers the guess gets wrong: name:名字,id_number:证件号.
         #[arg(long)]
         mapping: Option<String>,
+        /// The header's row number, when the guess (the row naming most columns) is wrong.
+        #[arg(long)]
+        header_row: Option<u32>,
     },
     /// Write a node's monthly report (月报) as xlsx and PDF.
     Report {
@@ -384,6 +387,7 @@ async fn main() -> anyhow::Result<()> {
             username,
             check_only,
             mapping,
+            header_row,
         } => {
             let app = app(keys::load(&key_file)?).await?;
             let mapping = mapping
@@ -399,7 +403,10 @@ async fn main() -> anyhow::Result<()> {
                     file,
                     username,
                     check_only,
-                    mapping,
+                    reading: shanzhi_app::registers::import::Reading {
+                        header_row,
+                        mapping,
+                    },
                 },
             )
             .await?;

@@ -3,7 +3,7 @@
 //! same all-or-nothing write as an upload; meant for the first load of a district's sheets.
 
 use anyhow::{Context, bail};
-use shanzhi_app::registers::import::{Phase, Progress, Report, Upload};
+use shanzhi_app::registers::import::{Phase, Progress, Reading, Report, Upload};
 use shanzhi_app::registers::{places, resident_sheet};
 use shanzhi_app::{App, accounts};
 use std::path::PathBuf;
@@ -20,8 +20,8 @@ pub struct ImportJob {
     pub username: String,
     /// Only check.
     pub check_only: bool,
-    /// Field → header overrides.
-    pub mapping: Vec<(String, String)>,
+    /// The header's row and field → header overrides.
+    pub reading: Reading,
 }
 
 /// Runs an import and prints its outcome; fails when any row is wrong.
@@ -53,17 +53,20 @@ pub async fn import(state: &App, job: ImportJob) -> anyhow::Result<Report> {
     };
     let report = match job.register.as_str() {
         "residents" => {
-            resident_sheet::import(state, &p, &upload, &job.mapping, job.check_only, &progress)
+            resident_sheet::import(state, &p, &upload, &job.reading, job.check_only, &progress)
                 .await
         }
         "places" => {
-            places::import(state, &p, &upload, &job.mapping, job.check_only, &progress).await
+            places::import(state, &p, &upload, &job.reading, job.check_only, &progress).await
         }
         other => bail!("未知台账 {other}：可选 residents、places"),
     }
     .map_err(crate::operator_error)?;
     watch.abort();
     let secs = started.elapsed().as_secs_f64();
+    for n in &report.notices {
+        eprintln!("提示：{}", n.message);
+    }
     for e in &report.problems.listed {
         eprintln!("第 {} 行 {}：{}", e.row, e.field, e.message);
     }

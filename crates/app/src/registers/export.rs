@@ -82,7 +82,7 @@ pub fn residents_template(tag_names: &[String], grid_example: &str) -> Result<Ve
         .set_name("居民信息")
         .map_err(xlsx_error)?;
     let text = header(sheet, RESIDENT_COLUMNS)?;
-    let examples: [[&str; 16]; 2] = [
+    let examples: [[&str; 17]; 2] = [
         [
             grid_example,
             "金港花园3栋",
@@ -92,6 +92,7 @@ pub fn residents_template(tag_names: &[String], grid_example: &str) -> Result<Ve
             "201",
             "H0001",
             "黄秀兰",
+            "女",
             "450802195203140023",
             "13877512345",
             "户主",
@@ -110,6 +111,7 @@ pub fn residents_template(tag_names: &[String], grid_example: &str) -> Result<Ve
             "202",
             "H0002",
             "覃建国",
+            "男",
             "450802195007080019",
             "",
             "户主",
@@ -282,6 +284,7 @@ pub async fn residents(state: &App, k: &Principal, root: &str) -> Result<Vec<u8>
                     p.household_ref.clone()
                 },
                 p.name.clone(),
+                p.sex.map(|s| s.label().to_owned()).unwrap_or_default(),
                 id_number.unwrap_or_default(),
                 phone.unwrap_or_default(),
                 p.relation.label().to_owned(),

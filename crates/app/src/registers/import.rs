@@ -1,6 +1,7 @@
 //! What every register import shares: the report of bad rows, progress, the file on disk.
 
-use super::source::{Format, Position};
+use super::source::{Format, Layout, Notice, Position};
+use shanzhi_domain::register::sheet::Column;
 use shanzhi_domain::register::sheet::Mapping;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -81,6 +82,26 @@ pub fn describe(m: &Mapping, headers: &[String]) -> Vec<MappedColumn> {
         .collect()
 }
 
+/// How the user said to read a file, in the mapping step: the header's row when the guess is
+/// wrong, and columns whose header the guess gets wrong (field key → header).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reading {
+    /// The header's row number.
+    pub header_row: Option<u32>,
+    /// Field key → the file's header.
+    pub mapping: Vec<(String, String)>,
+}
+
+impl Reading {
+    /// Where the header is, for `columns`.
+    pub fn layout(&self, columns: &'static [Column]) -> Layout {
+        Layout {
+            columns,
+            header_row: self.header_row,
+        }
+    }
+}
+
 /// The outcome of an import.
 #[derive(
     Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
@@ -94,12 +115,17 @@ pub struct Report {
     pub households: u64,
     /// Whether the file was written (false: refused, or a check only).
     pub committed: bool,
+    /// The header's row number (title rows above it are passed over).
+    pub header_row: u32,
     /// The file's headers.
     pub headers: Vec<String>,
     /// How the columns were read.
     pub mapping: Vec<MappedColumn>,
     /// Every problem found; the file is written only when there is none.
     pub problems: Problems,
+    /// What was noticed and done without being a problem: the encoding, title rows passed
+    /// over, totals rows skipped.
+    pub notices: Vec<Notice>,
 }
 
 /// An uploaded file waiting to be imported; removed when dropped.
@@ -147,7 +173,7 @@ impl Upload {
 
     /// Takes a file already on disk (the CLI); it is left in place afterwards.
     pub fn existing(path: PathBuf) -> std::io::Result<Upload> {
-        let mut head = [0u8; 4];
+        let mut head = [0u8; Format::HEAD];
         let mut f = std::fs::File::open(&path)?;
         let n = std::io::Read::read(&mut f, &mut head)?;
         let size = f.metadata()?.len();

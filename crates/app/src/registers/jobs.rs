@@ -75,7 +75,7 @@ impl Running {
         };
         let percent = match (phase, self.format) {
             (Phase::Done, _) => Some(100),
-            (_, Format::Xlsx) => None,
+            (_, Format::Xlsx | Format::Xls | Format::Ods) => None,
             (Phase::Checking, Format::Csv) => Some(share(0.0, 45.0) as u8),
             (Phase::Matching, Format::Csv) => Some(50),
             (Phase::Writing, Format::Csv) => Some(share(55.0, 95.0) as u8),
@@ -127,7 +127,7 @@ pub async fn start(
     p: &Principal,
     register: &str,
     upload: Upload,
-    mapping: Vec<(String, String)>,
+    reading: super::import::Reading,
     check_only: bool,
 ) -> Result<Started, AppError> {
     let (which, resource) = match register {
@@ -185,13 +185,13 @@ pub async fn start(
                 &state,
                 &owner,
                 &upload,
-                &mapping,
+                &reading,
                 check_only,
                 &job.progress,
             )
             .await
         } else {
-            super::places::import(&state, &owner, &upload, &mapping, check_only, &job.progress)
+            super::places::import(&state, &owner, &upload, &reading, check_only, &job.progress)
                 .await
         };
         reporter.abort();

@@ -283,22 +283,28 @@ pub async fn import(
     state: &App,
     k: &Principal,
     upload: &Upload,
-    chosen: &[(String, String)],
+    reading: &super::import::Reading,
     check_only: bool,
     progress: &std::sync::Arc<Progress>,
 ) -> Result<Report, AppError> {
     k.may(Resource::Place, Verb::Write)?;
     progress.enter(Phase::Checking);
-    let (path, format, chosen_owned) = (upload.path.clone(), upload.format, chosen.to_vec());
+    let (path, format, reading) = (upload.path.clone(), upload.format, reading.clone());
     let pos = progress.read.clone();
     let (mut report, mapping, rows) = tokio::task::spawn_blocking(move || {
         let mut report = Report::default();
         let mut mapping = None;
         let mut rows: Vec<Row> = Vec::new();
-        source::read(&path, format, &pos, |item| match item {
-            Item::Headers(h) => {
+        let layout = reading.layout(PLACE_COLUMNS);
+        source::read(&path, format, &layout, &pos, |item| match item {
+            Item::Note(n) => {
+                report.notices.push(n);
+                true
+            }
+            Item::Headers(at, h) => {
+                report.header_row = at;
                 report.headers = h.to_vec();
-                match Mapping::new(PLACE_COLUMNS, h, &chosen_owned) {
+                match Mapping::new(PLACE_COLUMNS, h, &reading.mapping) {
                     Ok(m) => {
                         report.mapping = describe(&m, h);
                         mapping = Some(m);
@@ -307,7 +313,7 @@ pub async fn import(
                     Err(u) => {
                         report.mapping = describe(&u.partial, h);
                         for e in u.errors {
-                            report.problems.add(1, "表头", e);
+                            report.problems.add(at, "表头", e);
                         }
                         false
                     }

@@ -2,7 +2,7 @@
 //! cross-row rules need (one blind index per person, one entry per household); the second pass
 //! reads the file again, seals, and writes it all in one transaction.
 
-use super::import::{Phase, Problems, Progress, Report, Upload, describe};
+use super::import::{Phase, Problems, Progress, Reading, Report, Upload, describe};
 use super::residents::{
     Address, Checked, MemberInput, Sealing, check_member, grids_in_scope, new_person, tag_codes,
 };
@@ -10,6 +10,7 @@ use super::source;
 use crate::audit;
 use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError, Principal};
+use shanzhi_domain::personal::Sex;
 use shanzhi_domain::register::resident::{PersonInput, check_floor, check_household_counts};
 use shanzhi_domain::register::sheet::{Mapping, RESIDENT_COLUMNS};
 use shanzhi_domain::register::vocab::Relation;
@@ -107,6 +108,20 @@ impl SheetRules {
             };
             list.push((field, message));
         }
+        let sex = get("sex");
+        if !sex.is_empty() {
+            match (Sex::from_typed(&sex), &checked) {
+                (None, _) => list.push(("性别", format!("性别“{sex}”应填写“男”或“女”"))),
+                (Some(typed), Some(c)) if typed != c.person.id.sex => list.push((
+                    "性别",
+                    format!(
+                        "性别“{sex}”与身份证号不符（按身份证号应为{}）：请核对性别或身份证号",
+                        c.person.id.sex.label()
+                    ),
+                )),
+                _ => {}
+            }
+        }
         for (field, message) in &list {
             problems.add(row, field, message.clone());
         }
@@ -155,12 +170,12 @@ fn house_hash(r: &SheetRow) -> u64 {
 const WRITE_BATCH: usize = 2000;
 
 /// Imports a residents sheet: checks every row, then (unless `check_only`) writes all of it in
-/// one transaction. `chosen` maps field keys to the file's headers where the guess is wrong.
+/// one transaction, read as the user said (`reading`).
 pub async fn import(
     state: &App,
     k: &Principal,
     upload: &Upload,
-    chosen: &[(String, String)],
+    reading: &Reading,
     check_only: bool,
     progress: &Arc<Progress>,
 ) -> Result<Report, AppError> {
@@ -176,7 +191,7 @@ pub async fn import(
     // Pass 1, on a blocking thread: read, check, seal nothing but index ID numbers.
     progress.enter(Phase::Checking);
     let first = {
-        let (path, format, chosen) = (upload.path.clone(), upload.format, chosen.to_vec());
+        let (path, format, reading) = (upload.path.clone(), upload.format, reading.clone());
         let progress = progress.clone();
         let (vault, today) = (vault.clone(), state.clock().date());
         let rules_of = move |mapping| SheetRules {
@@ -187,9 +202,11 @@ pub async fn import(
             sealing: Sealing::IndexOnly,
             today,
         };
-        tokio::task::spawn_blocking(move || first_pass(&path, format, &chosen, rules_of, &progress))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))??
+        tokio::task::spawn_blocking(move || {
+            first_pass(&path, format, &reading, rules_of, &progress)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??
     };
     let FirstPass {
         mut report,
@@ -244,9 +261,15 @@ pub async fn import(
     progress.enter(Phase::Writing);
     let (tx_rows, mut rx_rows) = tokio::sync::mpsc::channel::<Vec<SheetRow>>(4);
     let reader = {
-        let (path, format) = (upload.path.clone(), upload.format);
+        let (path, format, layout) = (
+            upload.path.clone(),
+            upload.format,
+            reading.layout(RESIDENT_COLUMNS),
+        );
         let progress = progress.clone();
-        tokio::task::spawn_blocking(move || second_pass(&path, format, &rules, &progress, &tx_rows))
+        tokio::task::spawn_blocking(move || {
+            second_pass(&path, format, &layout, &rules, &progress, &tx_rows)
+        })
     };
     let mut tx = state.store().begin().await?;
     let deferred = store::defer_register_indexes(&mut tx, report.rows).await?;
@@ -291,7 +314,7 @@ struct FirstPass {
 fn first_pass(
     path: &std::path::Path,
     format: source::Format,
-    chosen: &[(String, String)],
+    reading: &Reading,
     rules_of: impl FnOnce(Mapping) -> SheetRules,
     progress: &Progress,
 ) -> Result<FirstPass, AppError> {
@@ -301,11 +324,17 @@ fn first_pass(
     let mut households: HashMap<HouseholdKey, HouseholdSeen> = HashMap::new();
     // The rules are made once, when the headers are known.
     let mut rules_of = Some(rules_of);
-    source::read_ahead(path, format, &progress.read, |item| {
+    let layout = reading.layout(RESIDENT_COLUMNS);
+    source::read_ahead(path, format, &layout, &progress.read, |item| {
         let (row, cells) = match item {
-            source::Item::Headers(headers) => {
+            source::Item::Note(n) => {
+                report.notices.push(n);
+                return true;
+            }
+            source::Item::Headers(at, headers) => {
+                report.header_row = at;
                 report.headers = headers.to_vec();
-                return match Mapping::new(RESIDENT_COLUMNS, headers, chosen) {
+                return match Mapping::new(RESIDENT_COLUMNS, headers, &reading.mapping) {
                     Ok(m) => {
                         report.mapping = describe(&m, headers);
                         rules = rules_of.take().map(|make| make(m));
@@ -314,7 +343,7 @@ fn first_pass(
                     Err(u) => {
                         report.mapping = describe(&u.partial, headers);
                         for e in u.errors {
-                            report.problems.add(1, "表头", e);
+                            report.problems.add(at, "表头", e);
                         }
                         false
                     }
@@ -368,7 +397,9 @@ fn first_pass(
     })
     .map_err(|e| AppError::bad("unreadable_file", e.to_string()))?;
     if report.rows == 0 && rules.is_some() {
-        report.problems.add(2, "", "文件只有表头，没有数据行");
+        report
+            .problems
+            .add(report.header_row + 1, "", "文件只有表头，没有数据行");
     }
     Ok(FirstPass {
         report,
@@ -381,6 +412,7 @@ fn first_pass(
 fn second_pass(
     path: &std::path::Path,
     format: source::Format,
+    layout: &source::Layout,
     rules: &SheetRules,
     progress: &Progress,
     out: &tokio::sync::mpsc::Sender<Vec<SheetRow>>,
@@ -388,7 +420,7 @@ fn second_pass(
     let mut batch = Vec::with_capacity(WRITE_BATCH);
     let mut ignored = Problems::default();
     let mut open = true;
-    source::read(path, format, &progress.read, |item| {
+    source::read(path, format, layout, &progress.read, |item| {
         let source::Item::Row((row, cells)) = item else {
             return true;
         };

@@ -1,11 +1,16 @@
 //! Reading a register sheet row by row without holding it in memory: CSV through `csv`'s
-//! streaming reader, xlsx through calamine's cell reader (shared strings are the only part
-//! kept whole). Merged cells are filled from their top-left cell, as people mean them; formula
-//! cells give the value Excel saved with them; blank rows are skipped.
+//! streaming reader (UTF-8, or GBK/GB18030 as Chinese Excel and WPS save it, decoded on the
+//! way by `encoding_rs_io`), xlsx through calamine's cell reader (shared strings are the only
+//! part kept whole); xls (Excel 97–2003, WPS) and ods, whose formats hold no more than 65,536
+//! rows, are read whole by calamine. The header row is found by the columns it names (title
+//! rows above it are passed over), totals and signature lines below the data are skipped with
+//! a notice, merged cells are filled from their top-left cell, formula cells give the value
+//! saved with them, and blank rows are skipped. Rows are numbered as the spreadsheet shows them.
 
+use shanzhi_domain::register::sheet::{Column, header_score, is_blank, is_footer};
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufReader, Seek};
+use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,25 +19,44 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
-    /// Comma-separated, UTF-8 (a BOM is fine).
+    /// Comma-separated: UTF-8 (a BOM is fine), GBK or GB18030; LF or CRLF.
     Csv,
     /// Excel 2007+; the first sheet.
     Xlsx,
+    /// Excel 97–2003 (and WPS's .et); the first sheet.
+    Xls,
+    /// OpenDocument (LibreOffice, WPS); the first sheet.
+    Ods,
 }
 
+/// The first bytes of an OLE compound file, which .xls files are.
+const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0];
+
 impl Format {
-    /// From a file name or content type; xlsx files are also known by their zip signature.
+    /// Bytes of the file's start [`Format::guess`] looks at.
+    pub const HEAD: usize = 128;
+
+    /// From a file name or content type and the file's first bytes (zip and OLE signatures;
+    /// an OpenDocument zip names its type first).
     pub fn guess(name_or_type: &str, head: &[u8]) -> Format {
         let s = name_or_type.to_ascii_lowercase();
-        if s.ends_with(".xlsx") || s.contains("spreadsheetml") || head.starts_with(b"PK\x03\x04") {
+        let zip = head.starts_with(b"PK\x03\x04");
+        let names_ods = head
+            .windows(b"opendocument.spreadsheet".len())
+            .any(|w| w == b"opendocument.spreadsheet");
+        if s.ends_with(".ods") || s.contains("opendocument.spreadsheet") || (zip && names_ods) {
+            Format::Ods
+        } else if s.ends_with(".xlsx") || s.contains("spreadsheetml") || zip {
             Format::Xlsx
+        } else if s.ends_with(".xls") || s.ends_with(".et") || head.starts_with(OLE) {
+            Format::Xls
         } else {
             Format::Csv
         }
     }
 }
 
-/// A sheet row: its number as the spreadsheet shows it (the header is row 1) and its cells.
+/// A sheet row: its number as the spreadsheet shows it and its cells.
 pub type Row = (u32, Vec<String>);
 
 /// Why a sheet cannot be read at all.
@@ -41,9 +65,12 @@ pub enum SourceError {
     /// Not a readable file of its kind.
     #[error("无法读取文件：{0}")]
     Unreadable(String),
-    /// No header row.
-    #[error("文件是空的：第 1 行应为表头")]
+    /// No rows.
+    #[error("文件是空的：没有表头和数据")]
     Empty,
+    /// The header row chosen is blank or past the end.
+    #[error("第 {0} 行是空行或不存在，不能作为表头：请重新选择表头所在的行")]
+    NoHeaderRow(u32),
 }
 
 fn unreadable(e: impl std::fmt::Display) -> SourceError {
@@ -53,13 +80,132 @@ fn unreadable(e: impl std::fmt::Display) -> SourceError {
 /// Bytes read so far, for progress.
 pub type Position = Arc<AtomicU64>;
 
-/// What reading a sheet yields, in order: the header row once, then every non-blank data row.
+/// Something the import noticed and did without being an error: a title row passed over, a
+/// totals row skipped, the file's encoding.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Notice {
+    /// The row it is about (none: the whole file).
+    pub row: Option<u32>,
+    /// What was done, in words.
+    pub message: String,
+}
+
+/// Where a sheet's header row is: among the first rows, the one naming most of `columns`, or
+/// the row the user chose in the mapping step.
+#[derive(Debug, Clone, Copy)]
+pub struct Layout {
+    /// The register's columns.
+    pub columns: &'static [Column],
+    /// The header's row number, when chosen.
+    pub header_row: Option<u32>,
+}
+
+/// What reading a sheet yields, in order: notices about the file, the header row once, then
+/// every data row and a notice for each row skipped.
 #[derive(Debug)]
 pub enum Item<'a> {
-    /// Row 1.
-    Headers(&'a [String]),
+    /// The header row and its number.
+    Headers(u32, &'a [String]),
     /// A data row.
     Row(Row),
+    /// A notice.
+    Note(Notice),
+}
+
+/// Non-blank rows looked at for the header.
+const HEADER_SCAN: usize = 30;
+
+/// Finds the header among the first rows, then passes data rows on.
+struct Rows<'l, F> {
+    layout: &'l Layout,
+    waiting: Vec<Row>,
+    found: bool,
+    missing: Option<u32>,
+    each: F,
+}
+
+impl<F: FnMut(Item<'_>) -> bool> Rows<'_, F> {
+    /// Takes the next row of the file; false: stop reading.
+    fn push(&mut self, at: u32, cells: Vec<String>) -> bool {
+        if self.found {
+            return is_blank(&cells) || self.data(at, cells);
+        }
+        if let Some(h) = self.layout.header_row
+            && at > h
+        {
+            self.missing = Some(h);
+            return false;
+        }
+        if is_blank(&cells) {
+            return true;
+        }
+        self.waiting.push((at, cells));
+        match self.layout.header_row {
+            Some(h) if h == at => self.settle(self.waiting.len() - 1),
+            None if self.waiting.len() >= HEADER_SCAN => self.settle(self.best()),
+            _ => true,
+        }
+    }
+
+    /// The waiting row naming most columns (the first of equals; the first row if none names any).
+    fn best(&self) -> usize {
+        let mut best = (0, 0);
+        for (i, (_, cells)) in self.waiting.iter().enumerate() {
+            let score = header_score(self.layout.columns, cells);
+            if score > best.1 {
+                best = (i, score);
+            }
+        }
+        best.0
+    }
+
+    fn settle(&mut self, header: usize) -> bool {
+        self.found = true;
+        let mut rows = std::mem::take(&mut self.waiting).into_iter().skip(header);
+        let Some((at, cells)) = rows.next() else {
+            return true;
+        };
+        if header > 0
+            && !(self.each)(Item::Note(Notice {
+                row: Some(at),
+                message: format!("表头在第 {at} 行，上面的标题行已跳过"),
+            }))
+        {
+            return false;
+        }
+        if !(self.each)(Item::Headers(at, &cells)) {
+            return false;
+        }
+        rows.into_iter().all(|(at, cells)| self.data(at, cells))
+    }
+
+    fn data(&mut self, at: u32, cells: Vec<String>) -> bool {
+        if is_footer(&cells) {
+            return (self.each)(Item::Note(Notice {
+                row: Some(at),
+                message: format!("第 {at} 行是合计或落款行，不是数据，已跳过"),
+            }));
+        }
+        (self.each)(Item::Row((at, cells)))
+    }
+
+    fn finish(mut self) -> Result<(), SourceError> {
+        if let Some(h) = self.missing {
+            return Err(SourceError::NoHeaderRow(h));
+        }
+        if self.found {
+            return Ok(());
+        }
+        if let Some(h) = self.layout.header_row {
+            return Err(SourceError::NoHeaderRow(h));
+        }
+        if self.waiting.is_empty() {
+            return Err(SourceError::Empty);
+        }
+        let header = self.best();
+        self.settle(header);
+        Ok(())
+    }
 }
 
 /// Rows parsed ahead of [`read_ahead`]'s caller at a time.
@@ -70,44 +216,52 @@ const AHEAD: usize = 1000;
 pub fn read_ahead(
     path: &Path,
     format: Format,
+    layout: &Layout,
     pos: &Position,
     mut each: impl FnMut(Item<'_>) -> bool,
 ) -> Result<(), SourceError> {
     enum Parsed {
-        Headers(Vec<String>),
+        Headers(u32, Vec<String>),
         Rows(Vec<Row>),
+        Note(Notice),
     }
     let (tx, rx) = std::sync::mpsc::sync_channel::<Parsed>(4);
     std::thread::scope(|scope| {
         let parser = scope.spawn(move || {
             let mut batch = Vec::with_capacity(AHEAD);
-            let outcome = read(path, format, pos, |item| match item {
-                Item::Headers(h) => tx.send(Parsed::Headers(h.to_vec())).is_ok(),
+            let flush = |batch: &mut Vec<Row>| {
+                batch.is_empty() || tx.send(Parsed::Rows(std::mem::take(batch))).is_ok()
+            };
+            let outcome = read(path, format, layout, pos, |item| match item {
+                Item::Headers(at, h) => tx.send(Parsed::Headers(at, h.to_vec())).is_ok(),
                 Item::Row(row) => {
                     batch.push(row);
-                    batch.len() < AHEAD || tx.send(Parsed::Rows(std::mem::take(&mut batch))).is_ok()
+                    batch.len() < AHEAD || flush(&mut batch)
                 }
+                // In order with the rows around it.
+                Item::Note(n) => flush(&mut batch) && tx.send(Parsed::Note(n)).is_ok(),
             });
-            if outcome.is_ok() && !batch.is_empty() {
+            if outcome.is_ok() {
                 // A refused send means the caller has stopped: nothing to do about it.
-                let _ = tx.send(Parsed::Rows(batch));
+                flush(&mut batch);
             }
             outcome
         });
         'parsed: for parsed in rx.iter() {
-            match parsed {
-                Parsed::Headers(h) => {
-                    if !each(Item::Headers(&h)) {
-                        break;
-                    }
-                }
+            let go_on = match parsed {
+                Parsed::Headers(at, h) => each(Item::Headers(at, &h)),
+                Parsed::Note(n) => each(Item::Note(n)),
                 Parsed::Rows(rows) => {
                     for row in rows {
                         if !each(Item::Row(row)) {
                             break 'parsed;
                         }
                     }
+                    true
                 }
+            };
+            if !go_on {
+                break;
             }
         }
         // Dropping the receiver stops the parser at its next send.
@@ -118,81 +272,139 @@ pub fn read_ahead(
     })
 }
 
-/// Opens `path` and calls `each` with the headers and then every non-blank data row in order
-/// (stops early when `each` returns false). `pos` follows the bytes read (CSV) or the rows read
-/// (xlsx).
+/// Opens `path` and calls `each` with what it finds, in order (stops early when `each` returns
+/// false). `pos` follows the bytes read (CSV) or the rows read (spreadsheets).
 pub fn read(
     path: &Path,
     format: Format,
+    layout: &Layout,
     pos: &Position,
     mut each: impl FnMut(Item<'_>) -> bool,
 ) -> Result<(), SourceError> {
+    let file = File::open(path).map_err(unreadable)?;
+    if format == Format::Csv
+        && let Some(name) = read_csv_encoding(&file)?
+        && !each(Item::Note(Notice {
+            row: None,
+            message: format!("文件是 {name} 编码，已自动识别"),
+        }))
+    {
+        return Ok(());
+    }
+    let mut rows = Rows {
+        layout,
+        waiting: Vec::new(),
+        found: false,
+        missing: None,
+        each,
+    };
     match format {
-        Format::Csv => {
-            let mut file = BufReader::with_capacity(1 << 16, File::open(path).map_err(unreadable)?);
-            // Skip a UTF-8 BOM, as Excel writes one.
-            let mut bom = [0u8; 3];
-            let n = std::io::Read::read(&mut file, &mut bom).map_err(unreadable)?;
-            if !(n == 3 && bom == [0xEF, 0xBB, 0xBF]) {
-                file.rewind().map_err(unreadable)?;
-            }
-            let mut reader = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(file);
-            let mut record = csv::StringRecord::new();
-            let mut line = 0u32;
-            let mut first = true;
-            loop {
-                match reader.read_record(&mut record) {
-                    Ok(false) => break,
-                    Ok(true) => {}
-                    Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => {
-                        return Err(SourceError::Unreadable(
-                            "CSV 文件须为 UTF-8 编码（在 Excel 中另存为“CSV UTF-8”）".into(),
-                        ));
-                    }
-                    Err(e) => return Err(unreadable(e)),
-                }
-                line = record.position().map_or(line + 1, |p| p.line() as u32);
-                pos.store(record.position().map_or(0, |p| p.byte()), Ordering::Relaxed);
-                let cells: Vec<String> = record.iter().map(str::to_owned).collect();
-                if first {
-                    first = false;
-                    if !each(Item::Headers(&cells)) {
-                        return Ok(());
-                    }
-                    continue;
-                }
-                if shanzhi_domain::register::sheet::is_blank(&cells) {
-                    continue;
-                }
-                if !each(Item::Row((line, cells))) {
-                    break;
-                }
-            }
-            if first {
-                return Err(SourceError::Empty);
-            }
-            Ok(())
-        }
-        Format::Xlsx => read_xlsx(path, pos, each),
+        Format::Csv => read_csv(file, pos, &mut rows)?,
+        Format::Xlsx => read_xlsx(file, pos, &mut rows)?,
+        Format::Xls | Format::Ods => read_whole(file, format, pos, &mut rows)?,
+    }
+    rows.finish()
+}
+
+/// How much of a CSV file decides its encoding.
+const SNIFF: usize = 64 * 1024;
+
+/// The encoding of a CSV file when it is not UTF-8 (`None`: UTF-8): text that is not valid
+/// UTF-8 in its first 64 KiB is read as GB18030, which contains GBK and GB2312.
+fn read_csv_encoding(mut file: &File) -> Result<Option<&'static str>, SourceError> {
+    let mut sample = Vec::with_capacity(SNIFF);
+    (&mut file)
+        .take(SNIFF as u64)
+        .read_to_end(&mut sample)
+        .map_err(unreadable)?;
+    file.rewind().map_err(unreadable)?;
+    Ok(match std::str::from_utf8(&sample) {
+        Ok(_) => None,
+        // Only cut short at the sample's end: UTF-8 all the same.
+        Err(e) if e.error_len().is_none() => None,
+        Err(_) => Some("GBK/GB18030"),
+    })
+}
+
+/// Counts the bytes read through it, for progress.
+struct Counted<R> {
+    inner: R,
+    pos: Position,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pos.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
     }
 }
 
-fn read_xlsx(
-    path: &Path,
+fn read_csv<F: FnMut(Item<'_>) -> bool>(
+    file: File,
     pos: &Position,
-    mut each: impl FnMut(Item<'_>) -> bool,
+    rows: &mut Rows<'_, F>,
+) -> Result<(), SourceError> {
+    pos.store(0, Ordering::Relaxed);
+    let gb = read_csv_encoding(&file)?.is_some();
+    let counted = Counted {
+        inner: file,
+        pos: pos.clone(),
+    };
+    // A UTF-8 BOM (as Excel writes) is dropped either way; GB18030 is decoded to UTF-8.
+    let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
+        .encoding(Some(if gb {
+            encoding_rs::GB18030
+        } else {
+            encoding_rs::UTF_8
+        }))
+        .utf8_passthru(true)
+        .strip_bom(true)
+        .build(counted);
+    // Records end at the line feed, so a CRLF line is numbered as one line (the carriage
+    // return is taken off the last cell below).
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .buffer_capacity(1 << 16)
+        .from_reader(decoded);
+    let mut record = csv::StringRecord::new();
+    let mut line = 0u32;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => {
+                return Err(SourceError::Unreadable(
+                    "文件中有无法识别的字符：请在 Excel 或 WPS 中另存为“CSV UTF-8”后重新上传"
+                        .into(),
+                ));
+            }
+            Err(e) => return Err(unreadable(e)),
+        }
+        line = record.position().map_or(line + 1, |p| p.line() as u32);
+        let mut cells: Vec<String> = record.iter().map(str::to_owned).collect();
+        if let Some(last) = cells.last_mut()
+            && last.ends_with('\r')
+        {
+            last.pop();
+        }
+        if !rows.push(line, cells) {
+            return Ok(());
+        }
+    }
+}
+
+fn read_xlsx<F: FnMut(Item<'_>) -> bool>(
+    file: File,
+    pos: &Position,
+    rows: &mut Rows<'_, F>,
 ) -> Result<(), SourceError> {
     use calamine::Reader;
-    let file = BufReader::new(File::open(path).map_err(unreadable)?);
-    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(file).map_err(unreadable)?;
-    let sheet = book
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| SourceError::Unreadable("Excel 文件没有工作表".into()))?;
+    let mut book: calamine::Xlsx<_> =
+        calamine::Xlsx::new(BufReader::new(file)).map_err(unreadable)?;
+    let sheet = first_sheet(&book.sheet_names())?;
     let merged = book
         .worksheet_merge_cells(&sheet)
         .transpose()
@@ -203,13 +415,7 @@ fn read_xlsx(
     let mut cells = book.worksheet_cells_reader(&sheet).map_err(unreadable)?;
     let mut row: Vec<String> = Vec::new();
     let mut row_at: Option<u32> = None;
-    let mut headers_seen = false;
-    let mut go_on = true;
-    let mut flush = |at: u32,
-                     row: &mut Vec<String>,
-                     headers_seen: &mut bool,
-                     merged_values: &HashMap<usize, String>|
-     -> bool {
+    let mut flush = |at: u32, row: &mut Vec<String>, merged_values: &HashMap<usize, String>| {
         // Cells inside a merged region may be absent from the file: fill every one.
         for (i, d) in merged.iter().enumerate() {
             if d.start.0 < at && at <= d.end.0 {
@@ -225,25 +431,16 @@ fn read_xlsx(
                 }
             }
         }
-        let cells = std::mem::take(row);
         pos.store(u64::from(at), Ordering::Relaxed);
-        if !*headers_seen {
-            *headers_seen = true;
-            return each(Item::Headers(&cells));
-        }
-        if shanzhi_domain::register::sheet::is_blank(&cells) {
-            return true;
-        }
-        each(Item::Row((at + 1, cells)))
+        rows.push(at + 1, std::mem::take(row))
     };
-    while go_on {
-        let Some(cell) = cells.next_cell().map_err(unreadable)? else {
-            break;
-        };
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
         let (r, c) = cell.get_position();
         if row_at != Some(r) {
-            if let Some(at) = row_at {
-                go_on = flush(at, &mut row, &mut headers_seen, &merged_values);
+            if let Some(at) = row_at
+                && !flush(at, &mut row, &merged_values)
+            {
+                return Ok(());
             }
             row_at = Some(r);
         }
@@ -259,34 +456,117 @@ fn read_xlsx(
         }
         row[c] = text;
     }
-    if go_on && let Some(at) = row_at {
-        flush(at, &mut row, &mut headers_seen, &merged_values);
-    }
-    if !headers_seen {
-        return Err(SourceError::Empty);
+    if let Some(at) = row_at {
+        flush(at, &mut row, &merged_values);
     }
     Ok(())
+}
+
+/// xls and ods: the first sheet read whole (their formats stop at 65,536 and 1,048,576 rows;
+/// registers in them are small), merged regions filled from their top-left cell.
+fn read_whole<F: FnMut(Item<'_>) -> bool>(
+    file: File,
+    format: Format,
+    pos: &Position,
+    rows: &mut Rows<'_, F>,
+) -> Result<(), SourceError> {
+    use calamine::Reader;
+    let reader = BufReader::new(file);
+    let (range, merged) = if format == Format::Xls {
+        let mut book = calamine::Xls::new(reader).map_err(unreadable)?;
+        let sheet = first_sheet(&book.sheet_names())?;
+        let merged = book.worksheet_merge_cells(&sheet).unwrap_or_default();
+        (book.worksheet_range(&sheet).map_err(unreadable)?, merged)
+    } else {
+        let mut book: calamine::Ods<_> = calamine::Ods::new(reader).map_err(unreadable)?;
+        let sheet = first_sheet(&book.sheet_names())?;
+        (
+            book.worksheet_range(&sheet).map_err(unreadable)?,
+            Vec::new(),
+        )
+    };
+    let Some((top, left)) = range.start() else {
+        return Ok(());
+    };
+    let mut texts: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| {
+            // Leading empty columns keep their places, so column letters stay right.
+            let mut cells = vec![String::new(); left as usize];
+            cells.extend(r.iter().map(cell_text));
+            cells
+        })
+        .collect();
+    for d in merged {
+        let Some(value) = texts
+            .get(d.start.0.saturating_sub(top) as usize)
+            .and_then(|r| r.get(d.start.1 as usize))
+            .cloned()
+        else {
+            continue;
+        };
+        for r in d.start.0..=d.end.0 {
+            let Some(row) = texts.get_mut(r.saturating_sub(top) as usize) else {
+                continue;
+            };
+            for c in d.start.1..=d.end.1 {
+                let c = c as usize;
+                if row.len() <= c {
+                    row.resize(c + 1, String::new());
+                }
+                if row[c].is_empty() {
+                    row[c].clone_from(&value);
+                }
+            }
+        }
+    }
+    for (i, cells) in texts.into_iter().enumerate() {
+        let at = top + i as u32;
+        pos.store(u64::from(at), Ordering::Relaxed);
+        if !rows.push(at + 1, cells) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn first_sheet(names: &[String]) -> Result<String, SourceError> {
+    names
+        .first()
+        .cloned()
+        .ok_or_else(|| SourceError::Unreadable("表格文件没有工作表".into()))
 }
 
 /// A cell as text: whole numbers without `.0`, dates as `YYYY-MM-DD`, numbers too long to be
 /// exact (an ID number typed as a number) in scientific notation so they are refused, not
 /// silently wrong.
-fn cell_text(v: &calamine::DataRef<'_>) -> String {
-    use calamine::DataRef;
-    match v {
-        DataRef::Empty => String::new(),
-        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
-            s.trim().to_owned()
-        }
-        DataRef::SharedString(s) => s.trim().to_owned(),
-        DataRef::Int(i) => i.to_string(),
-        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        DataRef::Float(f) if f.abs() >= 1e15 => format!("{f:e}"),
-        DataRef::Float(f) => f.to_string(),
-        DataRef::Bool(b) => if *b { "是" } else { "否" }.to_owned(),
-        DataRef::DateTime(d) => excel_date(d.as_f64()),
-        DataRef::Error(e) => format!("#{e}"),
+fn cell_text(v: &impl calamine::DataType) -> String {
+    if let Some(s) = v
+        .get_string()
+        .or_else(|| v.get_datetime_iso())
+        .or_else(|| v.get_duration_iso())
+    {
+        return s.trim().to_owned();
     }
+    if let Some(i) = v.get_int() {
+        return i.to_string();
+    }
+    if let Some(d) = v.get_datetime() {
+        return excel_date(d.as_f64());
+    }
+    if let Some(f) = v.get_float() {
+        return if f.fract() == 0.0 && f.abs() < 1e15 {
+            format!("{}", f as i64)
+        } else if f.abs() >= 1e15 {
+            format!("{f:e}")
+        } else {
+            f.to_string()
+        };
+    }
+    if let Some(b) = v.get_bool() {
+        return if b { "是" } else { "否" }.to_owned();
+    }
+    v.get_error().map_or_else(String::new, |e| format!("#{e}"))
 }
 
 /// An Excel serial day number as an ISO date (the 1900 system; serials count from 1899-12-30).

@@ -22,6 +22,15 @@ impl Sex {
     /// Both.
     pub const ALL: [Sex; 2] = [Sex::Male, Sex::Female];
 
+    /// As a register writes it: 男/女 (also 男性/女性, M/F).
+    pub fn from_typed(text: &str) -> Option<Sex> {
+        match text.trim() {
+            "男" | "男性" | "M" | "m" => Some(Sex::Male),
+            "女" | "女性" | "F" | "f" => Some(Sex::Female),
+            _ => None,
+        }
+    }
+
     /// 男 or 女.
     pub fn label(self) -> &'static str {
         match self {
@@ -89,9 +98,10 @@ pub fn check_char(first17: &[u8]) -> u8 {
 }
 
 impl IdNumber {
-    /// Checks `text` (spaces around it ignored) as an ID number of someone born by `today`.
+    /// Checks `text` as an ID number of someone born by `today`; spaces and full-width digits
+    /// (as typed into spreadsheets) are read plainly.
     pub fn parse(text: &str, today: Date) -> Result<IdNumber, IdError> {
-        let number = text.trim().to_ascii_uppercase();
+        let number = super::plain_number(text).to_ascii_uppercase();
         let b = number.as_bytes();
         if b.len() == 15 && b.iter().all(u8::is_ascii_digit) {
             return Err(IdError::FirstGeneration);

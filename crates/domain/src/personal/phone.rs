@@ -9,10 +9,9 @@ pub struct PhoneError;
 /// The number in one form: mobiles as 11 digits, fixed lines as `area-number`. Spaces, dashes
 /// and a +86 prefix are accepted on input.
 pub fn normalize_phone(text: &str) -> Result<String, PhoneError> {
-    let digits: String = text
-        .trim()
+    let digits: String = super::plain_number(text)
         .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '（' | '）'))
+        .filter(|c| !matches!(c, '-' | '(' | ')'))
         .collect();
     let digits = digits
         .strip_prefix("+86")
@@ -83,9 +82,13 @@ mod tests {
             "2812345",
             "0775-0812345",
             "abc",
-            "13877５12345",
         ] {
             assert_eq!(normalize_phone(t), Err(PhoneError), "{t}");
         }
+        // Full-width digits, as an input method types them, are digits.
+        assert_eq!(
+            normalize_phone("13877５12345").as_deref(),
+            Ok("13877512345")
+        );
     }
 }

@@ -33,12 +33,18 @@ const fn col(
 pub const RESIDENT_COLUMNS: &[Column] = &[
     col("grid", "网格编码", &["网格代码", "所属网格编码"], true),
     col("building", "楼栋", &["楼栋名称", "小区楼栋", "楼号"], true),
-    col("address", "地址", &["详细地址", "住址"], false),
+    col(
+        "address",
+        "地址",
+        &["详细地址", "住址", "现住址", "现居住地址", "居住地址"],
+        false,
+    ),
     col("unit", "单元", &["单元号"], false),
     col("floor", "楼层", &["层"], false),
     col("room", "房号", &["门牌号", "室"], true),
     col("household", "户编号", &["户号", "家庭编号"], true),
     col("name", "姓名", &[], true),
+    col("sex", "性别", &[], false),
     col(
         "id_number",
         "公民身份号码",
@@ -166,6 +172,51 @@ pub fn is_blank(row: &[String]) -> bool {
     row.iter().all(|c| c.trim().is_empty())
 }
 
+/// How many of a row's cells name one of `columns` (by header or alias): the row with the most
+/// is the header row, whatever title rows stand above it.
+pub fn header_score(columns: &[Column], row: &[String]) -> usize {
+    row.iter()
+        .map(|cell| normalize(cell))
+        .filter(|cell| {
+            !cell.is_empty()
+                && columns.iter().any(|c| {
+                    normalize(c.header) == *cell || c.aliases.iter().any(|a| normalize(a) == *cell)
+                })
+        })
+        .count()
+}
+
+/// Words that open the lines people put below a register's data: totals and signatures.
+const FOOTER_WORDS: &[&str] = &[
+    "合计",
+    "总计",
+    "小计",
+    "共计",
+    "填表人",
+    "填报人",
+    "制表人",
+    "制表",
+    "审核人",
+    "审核",
+    "负责人签字",
+    "签字",
+    "说明",
+    "注：",
+    "注:",
+];
+
+/// Whether a row below the header is a totals or signature line (合计、填表人 …), not data: its
+/// first filled cell starts with such a word.
+pub fn is_footer(row: &[String]) -> bool {
+    row.iter()
+        .map(|c| c.trim())
+        .find(|c| !c.is_empty())
+        .is_some_and(|first| {
+            let first: String = first.chars().filter(|c| !c.is_whitespace()).collect();
+            FOOTER_WORDS.iter().any(|w| first.starts_with(w))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,6 +294,22 @@ mod tests {
         let wrong = [("name".to_owned(), "名称".to_owned())];
         let e = Mapping::new(RESIDENT_COLUMNS, &h, &wrong).expect_err("no such header");
         assert!(e.errors[0].contains("不存在"));
+    }
+
+    #[test]
+    fn the_header_row_is_the_one_naming_most_columns() {
+        let title = headers(&["东湖社区第一网格居民信息册"; 5]);
+        let head = headers(&["序号", "姓名", "性别", "身份证号码", "现住址"]);
+        assert_eq!(header_score(RESIDENT_COLUMNS, &title), 0);
+        assert_eq!(header_score(RESIDENT_COLUMNS, &head), 4);
+    }
+
+    #[test]
+    fn totals_and_signature_lines_are_not_data() {
+        assert!(is_footer(&headers(&["", "合 计", "", "35人"])));
+        assert!(is_footer(&headers(&["填表人：韦海燕", "", "审核人：李明"])));
+        assert!(!is_footer(&headers(&["1", "450802001001001", "黄秀兰"])));
+        assert!(!is_footer(&headers(&["", ""])));
     }
 
     #[test]

@@ -35,5 +35,6 @@ mod proxy;
 mod registers;
 mod reports;
 mod satisfaction;
+mod sheets;
 mod tallies;
 mod vocabulary;

@@ -22,7 +22,8 @@ fn member(name: &str, id: &str, relation: &str, tags: &str) -> Value {
     json!({"name": name, "id_number": id, "relation": relation, "status": "户籍", "tags": tags})
 }
 
-async fn import(
+/// Uploads a register sheet through the API and waits for the outcome.
+pub async fn import(
     app: &TestApp,
     token: &str,
     register: &str,
@@ -529,11 +530,12 @@ async fn a_sheet_with_mistakes_is_refused_row_by_row_and_the_fixed_sheet_is_writ
     let full = export_rows(&app, &sq).await;
     let masked = export_rows(&app, &app.token("wg0101").await).await;
     assert_eq!(full.len(), 4, "header and three persons");
-    assert_eq!(full[0][8], "公民身份号码*");
-    assert_eq!(full[1][8], ID_HEAD);
-    assert_eq!(full[1][9], PHONE);
-    assert_eq!(full[1][14], "独居老人(重点)");
-    assert_eq!(masked[1][8], "4508**********0023");
+    assert_eq!(full[0][9], "公民身份号码*");
+    assert_eq!(full[1][8], "女", "性别, from the ID number");
+    assert_eq!(full[1][9], ID_HEAD);
+    assert_eq!(full[1][10], PHONE);
+    assert_eq!(full[1][15], "独居老人(重点)");
+    assert_eq!(masked[1][9], "4508**********0023");
     let auditor = app.token("sj01").await;
     let (_, trail) = app
         .get("/api/v1/audit?action=register.export", &auditor)

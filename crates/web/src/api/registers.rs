@@ -15,7 +15,7 @@ use shanzhi_app::AppError;
 use shanzhi_app::registers::export;
 use shanzhi_app::registers::grids::{self, GridRegister, StaffInput, TrainingInput};
 use shanzhi_app::registers::grids::{GridFacts, StaffRow};
-use shanzhi_app::registers::import::{Report, Upload};
+use shanzhi_app::registers::import::{Reading, Report, Upload};
 use shanzhi_app::registers::jobs::{self, JobStatus};
 use shanzhi_app::registers::places::{self, InspectionInput, PlaceInput};
 use shanzhi_app::registers::places::{InspectionRow, PlaceRow};
@@ -25,6 +25,7 @@ use shanzhi_app::registers::residents::{
     self as svc, Address, HouseholdInput, MemberInput, PersonDetail, PersonEdit, RevealField,
     SearchQuery,
 };
+use shanzhi_app::registers::source::Format;
 use tokio_stream::StreamExt;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -411,6 +412,18 @@ pub struct ImportParams {
     pub wait: bool,
     /// Columns whose header the guess gets wrong: `name:名字,id_number:证件号`.
     pub mapping: Option<String>,
+    /// The header's row number, when the guess (the row naming most columns) is wrong.
+    pub header_row: Option<u32>,
+}
+
+impl ImportParams {
+    /// How to read the file.
+    pub(crate) fn reading(&self) -> Reading {
+        Reading {
+            header_row: self.header_row,
+            mapping: parse_mapping(self.mapping.as_deref()),
+        }
+    }
 }
 
 /// Reads `key:header,key:header`.
@@ -441,14 +454,15 @@ async fn receive(state: &WebState, name: &str, body: Body) -> Result<Upload, Api
             ))
             .into());
         }
-        if head.len() < 4 {
-            head.extend_from_slice(&chunk[..chunk.len().min(4)]);
+        if head.len() < Format::HEAD {
+            let more = (Format::HEAD - head.len()).min(chunk.len());
+            head.extend_from_slice(&chunk[..more]);
         }
         file.write_all(&chunk).await.map_err(io)?;
     }
     file.flush().await.map_err(io)?;
     upload.size = size;
-    upload.format = shanzhi_app::registers::source::Format::guess(name, &head);
+    upload.format = Format::guess(name, &head);
     Ok(upload)
 }
 
@@ -468,15 +482,7 @@ async fn import(
 ) -> Result<Response, ApiError> {
     let name = q.name.clone().unwrap_or_else(|| "upload.csv".to_owned());
     let upload = receive(&state, &name, body).await?;
-    let job = jobs::start(
-        &state,
-        &p,
-        &register,
-        upload,
-        parse_mapping(q.mapping.as_deref()),
-        q.check_only,
-    )
-    .await?;
+    let job = jobs::start(&state, &p, &register, upload, q.reading(), q.check_only).await?;
     if !q.wait {
         let s = jobs::status(&state, &job.id, p.account.id).await?;
         return Ok((StatusCode::ACCEPTED, Json(s)).into_response());

@@ -16,7 +16,7 @@ use shanzhi_app::AppError;
 use shanzhi_app::policy::{Ask, Resource, Verb};
 use shanzhi_app::registers::grids::{self, GridRegister, StaffInput};
 use shanzhi_app::registers::grids::{GridFacts, StaffRow};
-use shanzhi_app::registers::import::{MappedColumn, Phase, Upload};
+use shanzhi_app::registers::import::{MappedColumn, Phase, Reading, Upload};
 use shanzhi_app::registers::jobs::{self, JobStatus};
 use shanzhi_app::registers::places::PlaceRow;
 use shanzhi_app::registers::places::{self, PlaceInput};
@@ -582,7 +582,7 @@ struct ImportForm {
     register: String,
     #[serde(default)]
     check_only: Option<String>,
-    /// The mapping step's choices: `map_<field>` = the file's header.
+    /// The mapping step's choices: `map_<field>` = the file's header, and `header_row`.
     #[serde(flatten)]
     choices: std::collections::HashMap<String, String>,
 }
@@ -616,12 +616,20 @@ async fn import(
         &p,
         &form.form.register,
         upload,
-        form.form
-            .choices
-            .iter()
-            .filter_map(|(k, h)| Some((k.strip_prefix("map_")?.to_owned(), h.clone())))
-            .filter(|(_, h)| !h.is_empty())
-            .collect(),
+        Reading {
+            header_row: form
+                .form
+                .choices
+                .get("header_row")
+                .and_then(|r| r.trim().parse().ok()),
+            mapping: form
+                .form
+                .choices
+                .iter()
+                .filter_map(|(k, h)| Some((k.strip_prefix("map_")?.to_owned(), h.clone())))
+                .filter(|(_, h)| !h.is_empty())
+                .collect(),
+        },
         form.form.check_only.is_some(),
     )
     .await?;

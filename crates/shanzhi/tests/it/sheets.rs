@@ -1,0 +1,158 @@
+//! Register sheets as communities keep them: a title row above the headers, their own column
+//! names (现住址, 性别, 身份证号码), a totals row, GBK CSV with CRLF line ends from Chinese Excel,
+//! .xls from WPS and .ods from LibreOffice, full-width digits in ID numbers.
+
+use crate::common::TestApp;
+use crate::registers::{import, synthetic_id};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+const GRID: &str = "450802001001001";
+const HEADERS: &str =
+    "序号,网格编码,楼栋,房号,户编号,姓名,性别,身份证号码,联系电话,与户主关系,现住址,居住状态,备注";
+
+/// 男 or 女, as [`synthetic_id`]'s sequence digit says.
+fn sex_of(i: usize) -> &'static str {
+    if i % 2 == 1 { "男" } else { "女" }
+}
+
+/// A grid's register as Excel on Windows saves it for a Chinese user: GBK, CRLF, a title row
+/// and a blank row above the headers, a totals row below. Person 2's 性别 is `second_sex`.
+fn gbk_register(second_sex: &str) -> Vec<u8> {
+    let lines = [
+        "东湖社区第一网格居民信息册（2026年12月）,,,,,,,,,,,,".to_owned(),
+        ",,,,,,,,,,,,".to_owned(),
+        HEADERS.to_owned(),
+        format!(
+            "1,{GRID},东湖小区5栋,301,DH301,韦丽萍,{},{},138 7751 6688,户主,东湖小区5栋2单元301室,户籍,",
+            sex_of(101),
+            synthetic_id(101)
+        ),
+        format!(
+            "2,{GRID},东湖小区5栋,301,DH301,覃志强,{second_sex},{},,配偶,东湖小区5栋2单元301室,户籍,",
+            synthetic_id(102)
+        ),
+        "合计,,,,,2人,,,,,,,".to_owned(),
+        "填表人：李海燕,,,,,,,,,,,,".to_owned(),
+    ];
+    let text = lines.join("\r\n") + "\r\n";
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(&text);
+    assert!(!unmappable);
+    bytes.into_owned()
+}
+
+fn notices(report: &Value) -> String {
+    report["notices"].to_string()
+}
+
+#[tokio::test]
+async fn a_grid_register_in_gbk_with_crlf_a_title_and_totals_goes_in_with_right_row_numbers() {
+    let app = TestApp::demo().await;
+    let sq = app.token("sq01").await;
+    // 性别 contradicting the ID number, in the fifth line of the file: reported on row 5.
+    let wrong = if sex_of(102) == "男" { "女" } else { "男" };
+    let (s, b) = import(&app, &sq, "residents", "居民.csv", gbk_register(wrong), "").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let report = &b["error"]["details"];
+    let listed = report["problems"]["listed"].as_array().expect("listed");
+    assert_eq!(listed.len(), 1, "{report}");
+    assert_eq!(listed[0]["row"], 5, "{report}");
+    assert_eq!(listed[0]["field"], "性别");
+    assert_eq!(report["header_row"], 3, "{report}");
+    let said = notices(report);
+    assert!(said.contains("GBK"), "{said}");
+    assert!(said.contains("表头在第 3 行"), "{said}");
+    assert!(said.contains("第 6 行是合计"), "{said}");
+    assert!(said.contains("第 7 行"), "the signature line too: {said}");
+
+    let (s, b) = import(
+        &app,
+        &sq,
+        "residents",
+        "居民.csv",
+        gbk_register(sex_of(102)),
+        "",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        (b["rows"].as_i64(), b["written"].as_i64()),
+        (Some(2), Some(2))
+    );
+    // 现住址 is the address; the spaced phone is read as a phone.
+    let (_, found) = app
+        .get(&format!("/api/v1/residents?q={}", synthetic_id(101)), &sq)
+        .await;
+    assert_eq!(found[0]["address"], "东湖小区5栋2单元301室", "{found}");
+    assert_eq!(found[0]["phone_masked"], "138****6688", "{found}");
+}
+
+#[tokio::test]
+async fn xls_and_ods_sheets_with_title_rows_and_full_width_digits_are_read_as_people_mean_them() {
+    let app = TestApp::demo().await;
+    let sq = app.token("sq01").await;
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for file in ["grid_register.ods", "grid_register.xls"] {
+        let bytes = std::fs::read(fixtures.join(file)).expect("fixture");
+        let (s, b) = import(&app, &sq, "residents", file, bytes, "&check_only=true").await;
+        assert_eq!(s, StatusCode::OK, "{file}: {b}");
+        assert_eq!(b["rows"], 3, "{file}: {b}");
+        assert_eq!(b["header_row"], 3, "{file}: {b}");
+        assert!(notices(&b).contains("第 7 行是合计"), "{file}: {b}");
+    }
+    // Written from the .xls (WPS's format): the full-width ID is found by its plain digits.
+    let bytes = std::fs::read(fixtures.join("grid_register.xls")).expect("fixture");
+    let (s, b) = import(&app, &sq, "residents", "grid_register.xls", bytes, "").await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (_, found) = app.get("/api/v1/residents?q=45080219800212002X", &sq).await;
+    assert_eq!(found[0]["name"], "黄小燕", "{found}");
+}
+
+#[tokio::test]
+async fn the_header_row_can_be_chosen_when_the_guess_is_wrong() {
+    let app = TestApp::demo().await;
+    let sq = app.token("sq01").await;
+    // The template's own header names sit in a note row above the real header; only the
+    // user knows the header is row 3.
+    let text = format!(
+        "填写说明：网格编码 楼栋 房号 户编号 姓名 身份证号码 与户主关系 居住状态 均为必填\n\
+         说明,网格编码,楼栋,房号,户编号,姓名,公民身份号码,与户主关系,居住状态\n\
+         序号,网格,楼,房,户,名字,证件,关系,人口类型\n\
+         1,{GRID},东湖小区6栋,101,DH601,黎国华,{},户主,户籍\n",
+        synthetic_id(103)
+    );
+    let mapping = "&mapping=grid:网格,building:楼,room:房,household:户,name:名字,id_number:证件,relation:关系,status:人口类型";
+    let (s, b) = import(
+        &app,
+        &sq,
+        "residents",
+        "r.csv",
+        text.clone().into_bytes(),
+        mapping,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["error"]["details"]["header_row"], 2, "{b}");
+    let (s, b) = import(
+        &app,
+        &sq,
+        "residents",
+        "r.csv",
+        text.into_bytes(),
+        &format!("{mapping}&header_row=3"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["written"], 1, "{b}");
+    let (s, b) = import(
+        &app,
+        &sq,
+        "residents",
+        "r.csv",
+        b"a,b\n".to_vec(),
+        "&header_row=9",
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert!(b.to_string().contains("第 9 行"), "{b}");
+}
