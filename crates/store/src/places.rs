@@ -126,6 +126,19 @@ pub async fn list(
     ex.all(q).await
 }
 
+/// The sealed contact phones of `ids` (for an export with full numbers), by place id.
+pub async fn phones_of(
+    ex: &mut impl Exec,
+    ids: &[i64],
+) -> Result<Vec<(i64, Option<Vec<u8>>)>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new("SELECT id, contact_phone_sealed FROM places WHERE id IN");
+    q.push_list("", ids.iter().copied());
+    ex.all(q).await
+}
+
 /// One place.
 pub async fn get(ex: &mut impl Exec, id: i64) -> Result<Option<PlaceRow>, StoreError> {
     ex.opt(Sql::new(format!("SELECT {COLUMNS} FROM places p WHERE p.id = ?")).bind(id))

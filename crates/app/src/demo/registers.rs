@@ -339,12 +339,22 @@ fn household(rng: &mut impl Rng, rural: bool, used: &mut HashSet<String>) -> Vec
 
 /// The grid's centre and half its size, from its outline.
 fn centre(feature: &serde_json::Value) -> Option<((f64, f64), (f64, f64))> {
-    let ring = feature["geometry"]["coordinates"][0][0].as_array()?;
+    // The outer ring: of a Polygon's first ring list, or of a MultiPolygon's first polygon.
+    let coords = &feature["geometry"]["coordinates"];
+    let ring = if coords[0][0][0].is_array() {
+        &coords[0][0]
+    } else {
+        &coords[0]
+    }
+    .as_array()?;
     let pts: Vec<(f64, f64)> = ring
         .iter()
         .filter_map(|p| Some((p[0].as_f64()?, p[1].as_f64()?)))
         .collect();
-    let n = pts.len().max(1) as f64;
+    if pts.is_empty() {
+        return None;
+    }
+    let n = pts.len() as f64;
     let (sx, sy) = pts.iter().fold((0.0, 0.0), |a, p| (a.0 + p.0, a.1 + p.1));
     let (minx, maxx) = pts
         .iter()

@@ -323,32 +323,56 @@ pub async fn residents(state: &App, k: &Principal, root: &str) -> Result<Vec<u8>
     book.save_to_buffer().map_err(xlsx_error)
 }
 
-/// The places register under `root` as xlsx (contact phones masked).
+/// The places register under `root` as xlsx, in the template's columns so that it imports
+/// again: positions as numbers (empty where there is none), contact phones in full for roles
+/// that hand the register upward and masked for the others.
 pub async fn places(state: &App, k: &Principal, root: &str) -> Result<Vec<u8>, AppError> {
     k.may(Resource::Place, Verb::Export)?;
     k.must_see(root)?;
+    let full = k.can(Resource::PersonalNumbers, Verb::Export);
     let mut conn = state.store().conn().await?;
     let mut book = Workbook::new();
     let sheet = book.add_worksheet_with_constant_memory();
     sheet.set_name("重点场所").map_err(xlsx_error)?;
     let text = header(sheet, PLACE_COLUMNS)?;
-    let (mut after, mut r) = (0i64, 1u32);
+    let degrees = Format::new().set_num_format("0.000000");
+    let column = |key: &str| PLACE_COLUMNS.iter().position(|c| c.key == key).unwrap_or(0) as u16;
+    let (lon_at, lat_at) = (column("lon"), column("lat"));
+    let (mut after, mut r, mut count) = (0i64, 1u32, 0u64);
     loop {
         let page = places::list(&mut conn, Some(root), None, None, after, PAGE).await?;
         let Some(last) = page.last() else {
             break;
         };
         after = last.id;
+        let phones: HashMap<i64, Option<Vec<u8>>> = if full {
+            let ids: Vec<i64> = page.iter().map(|p| p.id).collect();
+            places::phones_of(&mut conn, &ids)
+                .await?
+                .into_iter()
+                .collect()
+        } else {
+            HashMap::new()
+        };
         for p in &page {
+            let phone = match phones.get(&p.id) {
+                Some(Some(sealed)) => Some(
+                    state
+                        .vault()
+                        .open(Field::Phone, sealed)
+                        .map_err(|e| AppError::Internal(e.to_string()))?,
+                ),
+                _ => p.contact_phone_masked.clone(),
+            };
             let cells = [
                 p.node_code.clone(),
                 p.name.clone(),
                 p.kind.label().to_owned(),
                 p.address.clone(),
-                p.lon.map(|v| v.to_string()).unwrap_or_default(),
-                p.lat.map(|v| v.to_string()).unwrap_or_default(),
+                String::new(),
+                String::new(),
                 p.contact.clone(),
-                p.contact_phone_masked.clone().unwrap_or_default(),
+                phone.unwrap_or_default(),
                 p.risk.label().to_owned(),
                 p.note.clone(),
             ];
@@ -359,9 +383,37 @@ pub async fn places(state: &App, k: &Principal, root: &str) -> Result<Vec<u8>, A
                         .map_err(xlsx_error)?;
                 }
             }
+            // A position is a pair of numbers, or nothing.
+            if let (Some(lon), Some(lat)) = (p.lon, p.lat)
+                && lon.is_finite()
+                && lat.is_finite()
+            {
+                sheet
+                    .write_number_with_format(r, lon_at, lon, &degrees)
+                    .map_err(xlsx_error)?;
+                sheet
+                    .write_number_with_format(r, lat_at, lat, &degrees)
+                    .map_err(xlsx_error)?;
+            }
             r += 1;
+            count += 1;
         }
     }
+    let mut tx = state.store().begin().await?;
+    let record = audit::entry(
+        state.now_ms(),
+        &crate::audit::Actor::of(k),
+        if full {
+            "register.export_places_full"
+        } else {
+            "register.export_places_masked"
+        },
+        format!("node:{root}"),
+        Some(root),
+        serde_json::json!({"places": count, "full": full}),
+    );
+    audit::record(&mut tx, [record]);
+    tx.commit().await?;
     book.save_to_buffer().map_err(xlsx_error)
 }
 

@@ -156,3 +156,82 @@ async fn the_header_row_can_be_chosen_when_the_guess_is_wrong() {
     assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
     assert!(b.to_string().contains("第 9 行"), "{b}");
 }
+
+/// The places export of `node` as `token` sees it: the file and its cells.
+async fn places_export(
+    app: &TestApp,
+    token: &str,
+    node: &str,
+) -> (Vec<u8>, Vec<Vec<calamine::Data>>) {
+    use calamine::Reader;
+    let resp = app
+        .client
+        .get(format!(
+            "{}/api/v1/registers/export/places?node={node}",
+            app.base
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("export");
+    let status = resp.status();
+    let bytes = resp.bytes().await.expect("bytes").to_vec();
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&bytes)
+    );
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.clone())).expect("xlsx");
+    let range = book.worksheet_range_at(0).expect("sheet").expect("range");
+    (
+        bytes,
+        range.rows().map(<[calamine::Data]>::to_vec).collect(),
+    )
+}
+
+#[tokio::test]
+async fn the_places_export_has_numeric_positions_and_imports_again_cleanly() {
+    use calamine::Data;
+    let app = TestApp::demo_with_registers().await;
+    let sq = app.token("sq01").await;
+    let (bytes, rows) = places_export(&app, &sq, "450802001001").await;
+    let head: Vec<String> = rows[0].iter().map(ToString::to_string).collect();
+    let at = |h: &str| head.iter().position(|x| x.starts_with(h)).expect(h);
+    let (lon, lat, phone) = (at("经度"), at("纬度"), at("联系电话"));
+    assert!(rows.len() > 1, "the demo community has places");
+    for row in &rows[1..] {
+        for c in [lon, lat] {
+            assert!(
+                matches!(row[c], Data::Float(v) if v.is_finite()) || row[c] == Data::Empty,
+                "{row:?}"
+            );
+        }
+        let p = row[phone].to_string();
+        assert!(
+            p.is_empty() || !p.contains('*'),
+            "full for the community officer: {p}"
+        );
+    }
+    // A grid worker's copy of the grid masks the phones.
+    let (_, masked) = places_export(&app, &app.token("wg0101").await, GRID).await;
+    assert!(masked.len() > 1, "the grid has places");
+    assert!(
+        masked[1][phone].to_string().contains('*'),
+        "{:?}",
+        masked[1]
+    );
+    // The officer's export is a valid places sheet.
+    let (s, b) = import(
+        &app,
+        &sq,
+        "places",
+        "places.xlsx",
+        bytes,
+        "&check_only=true",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["rows"].as_u64(), Some(rows.len() as u64 - 1), "{b}");
+}
