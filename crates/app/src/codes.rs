@@ -119,6 +119,7 @@ pub fn refused() -> AppError {
 
 /// Texts sent in the last hour and the last day, for the administrators.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = CodeSent)]
 pub struct Sent {
     /// In the last hour.
     pub last_hour: u64,

@@ -127,6 +127,7 @@ pub fn table(format: Format, bytes: &[u8]) -> Result<Table, AppError> {
 
 /// What an import did.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = HotlineImportReport)]
 pub struct ImportReport {
     /// Cases created.
     pub imported: usize,

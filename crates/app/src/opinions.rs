@@ -30,6 +30,7 @@ pub struct OpinionInput {
 
 /// What the sender keeps.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = OpinionSent)]
 pub struct Sent {
     /// The code to read the answer with.
     pub tracking_code: String,

@@ -23,7 +23,7 @@ pub async fn holds_data(opts: &StoreOptions) -> Result<bool, StoreError> {
         StoreOptions::Postgres(url) => {
             let mut conn = sqlx::PgConnection::connect(url).await?;
             let (n,): (i64,) = sqlx::query_as(
-                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'",
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()",
             )
             .fetch_one(&mut conn)
             .await?;

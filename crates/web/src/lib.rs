@@ -36,8 +36,14 @@ pub(crate) const BODY_LIMIT: usize = 64 * 1024 * 1024;
 pub fn app(state: WebState) -> Router {
     // Install the recorder before the first request, so nothing goes uncounted.
     metrics::handle();
-    let (api, openapi) = api::router().split_for_parts();
-    let openapi_json = serde_json::to_string(&openapi).unwrap_or_default();
+    let (api, mut openapi) = api::router().split_for_parts();
+    api::unique_operation_ids(&mut openapi);
+    let openapi_json = serde_json::to_value(&openapi)
+        .map(|mut doc| {
+            api::open_tuples(&mut doc);
+            doc.to_string()
+        })
+        .unwrap_or_default();
     let base = state.settings().base_path.clone();
     let inner = Router::new()
         .merge(api)

@@ -38,6 +38,7 @@ pub struct Order {
 
 /// A problem with one row (row 1 is the header).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = HotlineRowError)]
 pub struct RowError {
     /// Row number in the file.
     pub row: usize,

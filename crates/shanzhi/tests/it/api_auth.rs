@@ -413,3 +413,64 @@ async fn expired_sessions_and_tokens_are_purged() {
     let (s, _) = app.get("/api/v1/me", &live).await;
     assert_eq!(s, StatusCode::OK, "live tokens stay");
 }
+
+#[tokio::test]
+async fn the_openapi_document_validates_and_a_generated_client_imports() {
+    let app = TestApp::demo().await;
+    let (s, doc) = app
+        .call(Method::GET, "/api/v1/openapi.json", None, None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let mut ids = std::collections::HashSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            let id = op["operationId"].as_str().unwrap_or_default();
+            assert!(
+                ids.insert(id.to_owned()),
+                "{method} {path}: operationId {id} twice"
+            );
+        }
+    }
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/tools-venv/bin");
+    assert!(
+        venv.join("openapi-python-client").exists(),
+        "scripts/test-env installs the OpenAPI tools into target/tools-venv"
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let spec = dir.path().join("openapi.json");
+    std::fs::write(&spec, doc.to_string()).expect("write");
+    let run = |cmd: &mut std::process::Command| {
+        let out = cmd.current_dir(dir.path()).output().expect("run");
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(std::process::Command::new(venv.join("openapi-spec-validator")).arg(&spec));
+    std::fs::write(
+        dir.path().join("config.yaml"),
+        "project_name_override: shanzhi-client\npackage_name_override: shanzhi_client\n",
+    )
+    .expect("config");
+    run(
+        std::process::Command::new(venv.join("openapi-python-client"))
+            .args([
+                "generate",
+                "--path",
+                "openapi.json",
+                "--config",
+                "config.yaml",
+            ])
+            .args(["--output-path", "shanzhi_client", "--meta", "none"]),
+    );
+    // Every generated module imports: the models and endpoints are valid Python.
+    run(std::process::Command::new(venv.join("python")).args([
+        "-c",
+        "import importlib, pkgutil, shanzhi_client as c\n\
+         mods = [m.name for m in pkgutil.walk_packages(c.__path__, 'shanzhi_client.')]\n\
+         [importlib.import_module(m) for m in mods]\n\
+         assert len(mods) > 100, mods\n",
+    ]));
+}

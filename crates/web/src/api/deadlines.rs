@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use shanzhi_app::deadlines::{CalendarDayRow, RequestRow};
 use shanzhi_app::{cases as case_svc, deadlines as svc};
+use shanzhi_domain::case::RequestKind;
 use shanzhi_domain::case::{DayKind, Request};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -89,16 +90,6 @@ async fn requests_of(
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Vec<RequestRow>>, ApiError> {
     Ok(axum::Json(svc::requests_of(&state, &p.actor, id).await?))
-}
-
-/// What kind of request.
-#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RequestKind {
-    /// 延期.
-    Extend,
-    /// 挂起.
-    Suspend,
 }
 
 /// A request by the handler.

@@ -116,3 +116,67 @@ pub fn router() -> OpenApiRouter<WebState> {
         .merge(audit::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }
+
+/// Leaves tuples (`[name, count]` pairs) open at the end: utoipa closes them with
+/// `"items": false`, a JSON Schema boolean that client generators reading OpenAPI 3.0-style
+/// schemas refuse.
+pub fn open_tuples(doc: &mut serde_json::Value) {
+    match doc {
+        serde_json::Value::Object(map) => {
+            if map.contains_key("prefixItems")
+                && map.get("items") == Some(&serde_json::Value::Bool(false))
+            {
+                map.remove("items");
+            }
+            map.values_mut().for_each(open_tuples);
+        }
+        serde_json::Value::Array(list) => list.iter_mut().for_each(open_tuples),
+        _ => {}
+    }
+}
+
+/// Gives every operation an operationId of its own, as client generators require: utoipa
+/// names an operation after its handler, and handlers of different resources share names
+/// (`list`, `detail`); a shared name becomes the method and path instead
+/// (`get_registers_export_register`), which are unique by definition.
+pub fn unique_operation_ids(doc: &mut utoipa::openapi::OpenApi) {
+    use std::collections::HashMap;
+    fn operations(
+        item: &mut utoipa::openapi::PathItem,
+    ) -> [(&'static str, &mut Option<utoipa::openapi::path::Operation>); 7] {
+        [
+            ("get", &mut item.get),
+            ("put", &mut item.put),
+            ("post", &mut item.post),
+            ("delete", &mut item.delete),
+            ("patch", &mut item.patch),
+            ("head", &mut item.head),
+            ("options", &mut item.options),
+        ]
+    }
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    for item in doc.paths.paths.values_mut() {
+        for (_, op) in operations(item) {
+            if let Some(id) = op.as_ref().and_then(|o| o.operation_id.clone()) {
+                *uses.entry(id).or_default() += 1;
+            }
+        }
+    }
+    for (path, item) in &mut doc.paths.paths {
+        let slug: String = path
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|part| !part.is_empty() && *part != "api" && *part != "v1")
+            .collect::<Vec<_>>()
+            .join("_");
+        for (method, op) in operations(item) {
+            if let Some(op) = op
+                && op
+                    .operation_id
+                    .as_ref()
+                    .is_some_and(|id| uses.get(id).copied().unwrap_or(0) > 1)
+            {
+                op.operation_id = Some(format!("{method}_{slug}"));
+            }
+        }
+    }
+}

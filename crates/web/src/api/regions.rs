@@ -298,6 +298,7 @@ async fn restore(
 
 /// A history entry.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = RegionEventOut)]
 pub struct EventOut {
     /// When, ms.
     pub at: i64,

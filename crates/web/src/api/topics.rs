@@ -59,6 +59,7 @@ async fn detail(
 
 /// Acceptance.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = TopicDecision)]
 pub struct Decision {
     /// Accept for consultation, or decline.
     pub accept: bool,
