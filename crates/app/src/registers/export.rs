@@ -6,7 +6,7 @@ use super::sight::Sight;
 use crate::audit;
 use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError, Principal};
-use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use shanzhi_domain::register::sheet::{Column, PLACE_COLUMNS, RESIDENT_COLUMNS};
 use shanzhi_domain::register::vocab::{Attention, PlaceKind, Relation, Residence, Risk};
 use shanzhi_store::residents::{self as store, PersonFilter};
@@ -231,6 +231,7 @@ pub async fn residents(state: &App, k: &Principal, root: &str) -> Result<Vec<u8>
     let sheet = book.add_worksheet_with_constant_memory();
     sheet.set_name("居民信息").map_err(xlsx_error)?;
     let text = header(sheet, RESIDENT_COLUMNS)?;
+    let date = Format::new().set_num_format("yyyy-mm-dd");
     let filter = PersonFilter {
         within: Some(root),
         ..PersonFilter::default()
@@ -295,11 +296,18 @@ pub async fn residents(state: &App, k: &Principal, root: &str) -> Result<Vec<u8>
                 p.note.clone(),
             ];
             for (c, v) in cells.iter().enumerate() {
-                if !v.is_empty() {
-                    sheet
-                        .write_string_with_format(r, c as u16, v, &text)
-                        .map_err(xlsx_error)?;
+                if v.is_empty() {
+                    continue;
                 }
+                // Dates are date cells (Excel sorts and filters them); the rest stays text.
+                let key = RESIDENT_COLUMNS.get(c).map_or("", |col| col.key);
+                match ExcelDateTime::parse_from_str(v) {
+                    Ok(d) if matches!(key, "moved_in" | "moved_out") => {
+                        sheet.write_datetime_with_format(r, c as u16, &d, &date)
+                    }
+                    _ => sheet.write_string_with_format(r, c as u16, v, &text),
+                }
+                .map_err(xlsx_error)?;
             }
             r += 1;
             count += 1;

@@ -3,10 +3,83 @@
 
 use super::MonthlyReport;
 use crate::AppError;
-use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, XlsxError};
+use rust_xlsxwriter::{Chart, ChartType, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 fn xlsx_error(e: XlsxError) -> AppError {
     AppError::Internal(format!("月报表格生成失败：{e}"))
+}
+
+/// A report cell as what it is, so Excel can sum, sort and chart it.
+enum Cell<'a> {
+    Whole(f64),
+    /// A rate, 0–1, and its decimals.
+    Rate(f64, usize),
+    /// A decimal (scores) and its decimals.
+    Decimal(f64, usize),
+    Date(ExcelDateTime),
+    Text(&'a str),
+}
+
+impl<'a> Cell<'a> {
+    /// Reads a table's text: `73.7%`, `85.30`, `12`, `2026-11-03`, or words.
+    fn of(text: &'a str) -> Cell<'a> {
+        let decimals = |t: &str| t.split_once('.').map_or(0, |(_, f)| f.len());
+        // Codes (15-digit grid codes) stay text: Excel would show them as 4.5E+14.
+        if let Ok(n) = text.parse::<i64>()
+            && text.len() <= 12
+        {
+            Cell::Whole(n as f64)
+        } else if let Some(p) = text.strip_suffix('%')
+            && let Ok(v) = p.parse::<f64>()
+        {
+            Cell::Rate(v / 100.0, decimals(p))
+        } else if let Ok(v) = text.parse::<f64>()
+            && v.is_finite()
+            && text.contains('.')
+        {
+            Cell::Decimal(v, decimals(text))
+        } else if text.len() == 10
+            && let Ok(d) = ExcelDateTime::parse_from_str(text)
+        {
+            Cell::Date(d)
+        } else {
+            Cell::Text(text)
+        }
+    }
+
+    fn write(&self, sheet: &mut Worksheet, row: u32, col: u16) -> Result<(), XlsxError> {
+        let places = |n: usize| "0".repeat(n);
+        match self {
+            Cell::Whole(v) => sheet.write_number(row, col, *v).map(|_| ()),
+            Cell::Rate(v, d) => {
+                let f = if *d == 0 {
+                    "0%".to_owned()
+                } else {
+                    format!("0.{}%", places(*d))
+                };
+                sheet
+                    .write_number_with_format(row, col, *v, &Format::new().set_num_format(&f))
+                    .map(|_| ())
+            }
+            Cell::Decimal(v, d) => sheet
+                .write_number_with_format(
+                    row,
+                    col,
+                    *v,
+                    &Format::new().set_num_format(format!("0.{}", places(*d))),
+                )
+                .map(|_| ()),
+            Cell::Date(d) => sheet
+                .write_datetime_with_format(
+                    row,
+                    col,
+                    d,
+                    &Format::new().set_num_format("yyyy-mm-dd"),
+                )
+                .map(|_| ()),
+            Cell::Text(t) => sheet.write_string(row, col, *t).map(|_| ()),
+        }
+    }
 }
 
 /// Writes the report as xlsx bytes.
@@ -34,12 +107,9 @@ pub fn write(r: &MonthlyReport) -> Result<Vec<u8>, AppError> {
         row += 1;
         for line in &t.rows {
             for (c, v) in line.iter().enumerate() {
-                // Whole numbers stay numbers so the sheet can sum them.
-                match v.parse::<i64>() {
-                    Ok(n) => sheet.write_number(row, c as u16, n as f64),
-                    Err(_) => sheet.write_string(row, c as u16, v),
-                }
-                .map_err(xlsx_error)?;
+                Cell::of(v)
+                    .write(sheet, row, c as u16)
+                    .map_err(xlsx_error)?;
             }
             row += 1;
         }
@@ -60,7 +130,7 @@ pub fn write(r: &MonthlyReport) -> Result<Vec<u8>, AppError> {
     }
     for (i, d) in r.trend.iter().enumerate() {
         let row = i as u32 + 1;
-        trend.write_string(row, 0, &d.day).map_err(xlsx_error)?;
+        Cell::of(&d.day).write(trend, row, 0).map_err(xlsx_error)?;
         trend
             .write_number(row, 1, d.received as f64)
             .map_err(xlsx_error)?;

@@ -108,13 +108,28 @@ async fn the_monthly_report_comes_as_xlsx_and_pdf_with_the_dashboards_figures() 
             "{street} in the per-child table"
         );
     }
+    // Rates are numbers (a fraction shown as a percentage), so Excel can sort and chart them.
+    let rate_row = (0..sheet.height())
+        .find(|r| cell(*r, 0) == "满意率")
+        .expect("满意率 row");
+    match sheet.get((rate_row, 1)) {
+        Some(Data::Float(v)) => assert!((0.0..=1.0).contains(v), "{v}"),
+        Some(Data::String(s)) => assert_eq!(s, "—", "no ratings: a dash"),
+        other => panic!("满意率 is {other:?}"),
+    }
     let trend = book.worksheet_range("每日趋势").unwrap();
-    let days = Day::parse(&format!("{month}-01")).unwrap();
     assert_eq!(trend.height(), 1 + d["trend"].as_array().unwrap().len());
-    assert_eq!(
-        trend.get((1, 0)).map(ToString::to_string),
-        Some(days.to_string())
-    );
+    // Days are date cells: the first is the month's first day.
+    let first = time::Date::parse(
+        &format!("{month}-01"),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .unwrap();
+    let serial = (first - time::macros::date!(1899 - 12 - 30)).whole_days() as f64;
+    match trend.get((1, 0)) {
+        Some(Data::DateTime(d)) => assert_eq!(d.as_f64(), serial),
+        other => panic!("the trend's day is {other:?}"),
+    }
 
     let (s, kind, pdf) = download(
         &app,

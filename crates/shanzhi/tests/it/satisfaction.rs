@@ -13,7 +13,6 @@ use serde_json::json;
 use shanzhi_app::assessment::MonthAssessment;
 use shanzhi_app::dashboard::Dashboard;
 use shanzhi_domain::case::{Day, Satisfaction};
-use shanzhi_domain::figures::percent;
 use shanzhi_store::{Exec, Sql};
 
 const GRID: &str = "450802001001002";
@@ -179,7 +178,12 @@ async fn every_rating_counts_alike_in_the_dashboard_the_report_and_the_assessmen
     // The monthly report.
     let rows = report_sheet(&app, &centre, GRID, &month).await;
     let (rate, note) = figure(&rows, "满意率");
-    assert_eq!(rate, percent(Some(satisfied as f64 / rated as f64)));
+    // A number cell: the rate as shown (to a tenth of a percent).
+    let rate: f64 = rate.parse().expect("a number");
+    assert!(
+        (rate - satisfied as f64 / rated as f64).abs() < 0.0005 + 1e-9,
+        "{rate} against {satisfied}/{rated}"
+    );
     assert_eq!(note, format!("已评价 {rated}"));
 
     // The assessment: the grid's worker is measured on the same ratings.

@@ -8,8 +8,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 const GRID: &str = "450802001001001";
-const HEADERS: &str =
-    "序号,网格编码,楼栋,房号,户编号,姓名,性别,身份证号码,联系电话,与户主关系,现住址,居住状态,备注";
+const HEADERS: &str = "序号,网格编码,楼栋,房号,户编号,姓名,性别,身份证号码,联系电话,与户主关系,现住址,居住状态,备注,迁入日期";
 
 /// 男 or 女, as [`synthetic_id`]'s sequence digit says.
 fn sex_of(i: usize) -> &'static str {
@@ -24,7 +23,7 @@ fn gbk_register(second_sex: &str) -> Vec<u8> {
         ",,,,,,,,,,,,".to_owned(),
         HEADERS.to_owned(),
         format!(
-            "1,{GRID},东湖小区5栋,301,DH301,韦丽萍,{},{},138 7751 6688,户主,东湖小区5栋2单元301室,户籍,",
+            "1,{GRID},东湖小区5栋,301,DH301,韦丽萍,{},{},138 7751 6688,户主,东湖小区5栋2单元301室,户籍,,2019/3/8",
             sex_of(101),
             synthetic_id(101)
         ),
@@ -85,6 +84,39 @@ async fn a_grid_register_in_gbk_with_crlf_a_title_and_totals_goes_in_with_right_
         .await;
     assert_eq!(found[0]["address"], "东湖小区5栋2单元301室", "{found}");
     assert_eq!(found[0]["phone_masked"], "138****6688", "{found}");
+
+    // Exported, the date is a date cell.
+    use calamine::Reader;
+    let resp = app
+        .client
+        .get(format!(
+            "{}/api/v1/registers/export/residents?node={GRID}",
+            app.base
+        ))
+        .bearer_auth(&sq)
+        .send()
+        .await
+        .expect("export");
+    let bytes = resp.bytes().await.expect("bytes").to_vec();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("xlsx");
+    let range = book.worksheet_range_at(0).expect("sheet").expect("range");
+    let rows: Vec<&[calamine::Data]> = range.rows().collect();
+    let at = |h: &str| {
+        rows[0]
+            .iter()
+            .position(|c| c.to_string().starts_with(h))
+            .expect(h)
+    };
+    let (name, moved_in) = (at("姓名"), at("迁入日期"));
+    let row = rows
+        .iter()
+        .find(|r| r[name].to_string() == "韦丽萍")
+        .expect("exported");
+    match &row[moved_in] {
+        calamine::Data::DateTime(d) => assert_eq!(d.as_f64(), 43532.0, "2019-03-08"),
+        other => panic!("迁入日期 is {other:?}"),
+    }
 }
 
 #[tokio::test]
