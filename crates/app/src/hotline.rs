@@ -12,9 +12,11 @@ use shanzhi_domain::auth::Actor;
 use shanzhi_domain::case::Source;
 use shanzhi_domain::case::hotline::{Order, RowError, Table, read_orders};
 use shanzhi_domain::geo::Crs;
+use shanzhi_domain::personal::mask_phone;
 use shanzhi_store::Conn;
 use shanzhi_store::cases::{self, CategoryRow};
 use shanzhi_store::regions::{self as region_store, NodeRow};
+use shanzhi_store::vault::Field;
 
 /// The formats a hotline export comes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,6 +164,7 @@ async fn place(
     };
     let code = match (&order.node_code, order.lon_lat) {
         (Some(code), _) => code.clone(),
+        // Already converted to WGS-84 by the caller.
         (None, Some((lon, lat))) => match locate_codes(state, lon, lat, Crs::Wgs84) {
             Ok((Some(code), _)) => code,
             Ok((None, _)) => return Ok(Err("该经纬度不在任何网格内".into())),
@@ -182,12 +185,14 @@ async fn place(
     })
 }
 
-/// Imports a hotline export (command centre, admin).
+/// Imports a hotline export (command centre, admin); its coordinates are in `crs` (city
+/// platforms take them from AMap or Baidu: GCJ-02 or BD-09) and are kept as WGS-84.
 pub async fn import(
     state: &App,
     actor: &Actor,
     format: Format,
     bytes: &[u8],
+    crs: Crs,
 ) -> Result<ImportReport, AppError> {
     actor.may(Resource::Hotline, Verb::Write)?;
     let table = table(format, bytes)?;
@@ -205,7 +210,10 @@ pub async fn import(
             details: serde_json::to_value(&errors).unwrap_or_default(),
         }
     };
-    let (orders, mut errors) = read_orders(&table);
+    let (mut orders, mut errors) = read_orders(&table);
+    for o in &mut orders {
+        o.lon_lat = o.lon_lat.map(|(lon, lat)| crs.to_wgs84(lon, lat));
+    }
     if errors.iter().any(|e| e.row == 1) {
         return Err(reject(errors));
     }
@@ -254,7 +262,12 @@ pub async fn import(
             client_id: None,
             hotline_order: Some(o.order_no.clone()),
             photos: Vec::new(),
-            reporter_phone: None,
+            // Sealed like a resident's own report: the 回访 calls this number.
+            reporter_phone: o.phone.as_ref().map(|phone| {
+                state
+                    .vault()
+                    .protect(Field::Phone, phone, mask_phone(phone))
+            }),
         };
         let written = match check(&filing, &categories) {
             Ok(category) => {

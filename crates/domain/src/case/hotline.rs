@@ -34,6 +34,8 @@ pub struct Order {
     pub address: Option<String>,
     /// 来电人.
     pub caller: Option<String>,
+    /// The caller's phone, normalised (for 回访 by phone).
+    pub phone: Option<String>,
 }
 
 /// A problem with one row (row 1 is the header).
@@ -48,17 +50,49 @@ pub struct RowError {
     pub message: String,
 }
 
-/// Column names accepted for each field: the hotline's Chinese export headers and plain keys.
-const COLUMNS: [(&str, &[&str]); 9] = [
-    ("order_no", &["工单编号", "工单号", "order_no"]),
-    ("category", &["事项类别", "诉求类别", "类别", "category"]),
-    ("title", &["标题", "诉求标题", "title"]),
-    ("description", &["诉求内容", "内容", "description"]),
+/// Column names accepted for each field: the headers city 12345 platforms export, and plain
+/// keys.
+const COLUMNS: [(&str, &[&str]); 10] = [
+    ("order_no", &["工单编号", "工单号", "受理编号", "order_no"]),
+    (
+        "category",
+        &[
+            "事项类别",
+            "诉求类别",
+            "诉求类型",
+            "问题类型",
+            "事项类型",
+            "类别",
+            "category",
+        ],
+    ),
+    ("title", &["标题", "诉求标题", "工单标题", "title"]),
+    (
+        "description",
+        &["诉求内容", "诉求描述", "问题描述", "内容", "description"],
+    ),
     ("node_code", &["网格编码", "区域编码", "node_code"]),
     ("lon", &["经度", "lon"]),
     ("lat", &["纬度", "lat"]),
-    ("address", &["地址", "事发地址", "address"]),
-    ("caller", &["来电人", "诉求人", "caller"]),
+    (
+        "address",
+        &[
+            "地址",
+            "事发地址",
+            "诉求地址",
+            "事发地点",
+            "问题地址",
+            "address",
+        ],
+    ),
+    (
+        "caller",
+        &["来电人", "诉求人", "来电人姓名", "联系人", "caller"],
+    ),
+    (
+        "phone",
+        &["联系电话", "来电号码", "诉求人电话", "来电人电话", "phone"],
+    ),
 ];
 
 fn column(headers: &[String], field: &str) -> Option<usize> {
@@ -140,6 +174,14 @@ pub fn read_orders(table: &Table) -> (Vec<Order>, Vec<RowError>) {
                 None
             }
         };
+        let phone = match get("phone").map(|p| crate::personal::normalize_phone(&p)) {
+            None => None,
+            Some(Ok(p)) => Some(p),
+            Some(Err(e)) => {
+                problems.push(format!("联系电话：{e}"));
+                None
+            }
+        };
         let node_code = get("node_code");
         if lon_lat.is_none() && node_code.is_none() {
             fail(&mut problems, "须填写网格编码，或经度和纬度");
@@ -169,6 +211,7 @@ pub fn read_orders(table: &Table) -> (Vec<Order>, Vec<RowError>) {
             lon_lat,
             address: get("address"),
             caller: get("caller"),
+            phone,
         });
     }
     (orders, errors)

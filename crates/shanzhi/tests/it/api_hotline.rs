@@ -213,3 +213,71 @@ async fn xlsx_and_json_exports_are_imported() {
     .await;
     assert_eq!((s, report["imported"].as_i64()), (StatusCode::OK, Some(1)));
 }
+
+#[tokio::test]
+async fn a_city_platform_export_with_its_own_headers_and_amap_coordinates_goes_in() {
+    use shanzhi_domain::geo::Crs;
+    let app = TestApp::demo().await;
+    let centre = app.token("zhzx").await;
+    let (lon, lat) = point_in_own_grid(&app, &centre).await;
+    // As AMap gives it: GCJ-02, some hundreds of metres off the GPS position.
+    let (glon, glat) = Crs::Gcj02.from_wgs84(lon, lat);
+    let csv = format!(
+        "工单编号,来电时间,诉求人,联系电话,诉求内容,诉求地址,诉求类型,承办单位,办理时限,紧急程度,经度,纬度\n\
+         GK202612010001,2026-12-01 09:12:33,覃女士,138 7751 0099,东湖路小区门口垃圾满溢两天未清运,东湖路小区门口,环境卫生,港北区城管局,2026-12-04,一般,{glon},{glat}\n"
+    );
+    let post = |query: &'static str, body: String| {
+        let app = &app;
+        let centre = &centre;
+        async move {
+            let r = app
+                .client
+                .post(format!("{}/api/v1/hotline/import{query}", app.base))
+                .bearer_auth(centre)
+                .header("content-type", "text/csv")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let bad = csv.replace("138 7751 0099", "12345");
+    let (s, b) = post("?crs=gcj02", bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert!(b.to_string().contains("联系电话"), "{b}");
+
+    let (s, b) = post("?crs=gcj02", csv).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["imported"], 1, "{b}");
+    let id = b["case_ids"][0].as_i64().expect("id");
+    let (_, detail) = app.get(&format!("/api/v1/cases/{id}"), &centre).await;
+    let case = &detail["case"];
+    assert!(
+        case["node_code"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("450802001001001")),
+        "placed by the converted position: {case}"
+    );
+    let stored = (
+        case["lon"].as_f64().unwrap_or(0.0),
+        case["lat"].as_f64().unwrap_or(0.0),
+    );
+    assert!(
+        (stored.0 - lon).abs() < 1e-5 && (stored.1 - lat).abs() < 1e-5,
+        "kept as WGS-84: {stored:?} against {:?}",
+        (lon, lat)
+    );
+    assert_eq!(case["reporter_name"], "覃女士");
+    assert_eq!(case["address"], "东湖路小区门口");
+    // The caller's phone is kept, sealed, for the 回访 call.
+    let (s, phone) = app
+        .post(
+            &format!("/api/v1/cases/{id}/reporter-phone"),
+            &centre,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{phone}");
+    assert_eq!(phone["phone"], "13877510099");
+}

@@ -109,10 +109,7 @@ async fn a_grid_register_in_gbk_with_crlf_a_title_and_totals_goes_in_with_right_
             .expect(h)
     };
     let (name, moved_in) = (at("姓名"), at("迁入日期"));
-    let row = rows
-        .iter()
-        .find(|r| r[name] == "韦丽萍")
-        .expect("exported");
+    let row = rows.iter().find(|r| r[name] == "韦丽萍").expect("exported");
     match &row[moved_in] {
         calamine::Data::DateTime(d) => assert_eq!(d.as_f64(), 43532.0, "2019-03-08"),
         other => panic!("迁入日期 is {other:?}"),

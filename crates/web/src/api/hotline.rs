@@ -25,10 +25,14 @@ pub fn router() -> OpenApiRouter<WebState> {
 pub struct ImportParams {
     /// csv, xlsx or json.
     pub format: Option<String>,
+    /// The coordinates' system: wgs84 (default), gcj02 (AMap, Tencent) or bd09 (Baidu).
+    #[serde(default)]
+    pub crs: shanzhi_domain::geo::Crs,
 }
 
 /// Imports a 12345 export (CSV, xlsx or JSON as the request body; columns 工单编号, 事项类别,
-/// 标题, 诉求内容, 网格编码 or 经度/纬度, 地址, 来电人). Every row is checked first: if any is
+/// 标题, 诉求内容, 网格编码 or 经度/纬度, 地址, 来电人, 联系电话, and the names city platforms use
+/// for them: 诉求类型, 诉求地址 …). Every row is checked first: if any is
 /// bad, the answer (422) lists every bad row with its number and nothing is written. Orders
 /// imported before are skipped, so sending a file twice is safe.
 #[utoipa::path(post, path = "/hotline/import", tag = "cases", security(("bearer" = [])), params(ImportParams),
@@ -54,6 +58,6 @@ async fn import(
         )
     })?;
     Ok(axum::Json(
-        svc::import(&state, &p.actor, format, &body).await?,
+        svc::import(&state, &p.actor, format, &body, q.crs).await?,
     ))
 }

@@ -55,13 +55,22 @@ async fn form(
     page(&state, &p, jar, None, None, Vec::new())
 }
 
+/// The upload form's fields besides the file.
+#[derive(Debug, serde::Deserialize)]
+struct HotlineForm {
+    /// The coordinates' system.
+    #[serde(default)]
+    crs: shanzhi_domain::geo::Crs,
+}
+
 async fn upload(
     State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
-    upload: CsrfMultipart<()>,
+    form: CsrfMultipart<HotlineForm>,
 ) -> Result<(CookieJar, Response), PageError> {
-    let Some(upload) = upload.file("file") else {
+    let crs = form.form.crs;
+    let Some(upload) = form.file("file") else {
         let e = "请选择要上传的文件".to_owned();
         return page(&state, &p, jar, None, Some(e), Vec::new());
     };
@@ -76,7 +85,7 @@ async fn upload(
         let e = "请上传 .csv、.xlsx 或 .json 文件".to_owned();
         return page(&state, &p, jar, None, Some(e), Vec::new());
     };
-    match hotline::import(&state, &p.actor, format, &upload.bytes).await {
+    match hotline::import(&state, &p.actor, format, &upload.bytes, crs).await {
         Ok(r) => page(
             &state,
             &p,
