@@ -21,10 +21,9 @@ use shanzhi_store::vault::Field;
 /// The formats a hotline export comes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// Comma-separated, UTF-8 (a BOM is fine).
-    Csv,
-    /// Excel 2007+; the first sheet.
-    Xlsx,
+    /// A sheet: CSV (UTF-8 or GBK), xlsx, xls or ods, read as the registers' sheets are (the
+    /// header row found below any title rows, totals rows skipped, rows numbered as shown).
+    Sheet,
     /// An array of objects keyed by column name.
     Json,
 }
@@ -33,12 +32,17 @@ impl Format {
     /// From a file name's extension or a content type.
     pub fn guess(name_or_type: &str) -> Option<Format> {
         let s = name_or_type.to_ascii_lowercase();
-        if s.ends_with(".csv") || s.contains("text/csv") {
-            Some(Format::Csv)
-        } else if s.ends_with(".xlsx") || s.contains("spreadsheetml") {
-            Some(Format::Xlsx)
-        } else if s.ends_with(".json") || s.contains("application/json") {
+        if s.ends_with(".json") || s.contains("application/json") {
             Some(Format::Json)
+        } else if [".csv", ".xlsx", ".xls", ".et", ".ods"]
+            .iter()
+            .any(|e| s.ends_with(e))
+            || s.contains("text/csv")
+            || s.contains("spreadsheetml")
+            || s.contains("ms-excel")
+            || s.contains("opendocument.spreadsheet")
+        {
+            Some(Format::Sheet)
         } else {
             None
         }
@@ -49,54 +53,42 @@ fn unreadable(what: &str, e: impl std::fmt::Display) -> AppError {
     AppError::bad("unreadable_file", format!("无法读取{what}文件：{e}"))
 }
 
-/// Reads the bytes into a table.
-pub fn table(format: Format, bytes: &[u8]) -> Result<Table, AppError> {
-    match format {
-        Format::Csv => {
-            let text = std::str::from_utf8(bytes)
-                .map_err(|_| AppError::bad("unreadable_file", "CSV 文件须为 UTF-8 编码"))?;
-            let mut reader = csv::ReaderBuilder::new()
-                .flexible(true)
-                .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-            let headers = reader
-                .headers()
-                .map_err(|e| unreadable("CSV ", e))?
-                .iter()
-                .map(str::to_owned)
-                .collect();
-            let mut rows = Vec::new();
-            for record in reader.records() {
-                let record = record.map_err(|e| unreadable("CSV ", e))?;
-                rows.push(record.iter().map(str::to_owned).collect());
+/// Reads a sheet's bytes into a table, through a private temporary file (removed at once).
+fn sheet_table(state: &App, name: &str, bytes: &[u8]) -> Result<Table, AppError> {
+    use crate::registers::import::Upload;
+    use crate::registers::source::{self, Item, Layout};
+    let upload = Upload::save(&state.config().upload_dir, name, bytes)
+        .map_err(|e| AppError::Internal(format!("hotline upload: {e}")))?;
+    let layout = Layout {
+        columns: shanzhi_domain::case::hotline::COLUMNS,
+        header_row: None,
+    };
+    let mut table = Table::default();
+    source::read(
+        &upload.path,
+        upload.format,
+        &layout,
+        &Default::default(),
+        |item| {
+            match item {
+                Item::Headers(at, h) => {
+                    table.header_row = at as usize;
+                    table.headers = h.to_vec();
+                }
+                Item::Row((at, cells)) => table.rows.push((at as usize, cells)),
+                Item::Note(_) => {}
             }
-            Ok(Table { headers, rows })
-        }
-        Format::Xlsx => {
-            use calamine::Reader;
-            let mut book: calamine::Xlsx<_> =
-                calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
-                    .map_err(|e| unreadable(" Excel ", e))?;
-            let range = book
-                .worksheet_range_at(0)
-                .ok_or_else(|| AppError::bad("unreadable_file", "Excel 文件没有工作表"))?
-                .map_err(|e| unreadable(" Excel ", e))?;
-            let mut rows = range.rows().map(|r| {
-                r.iter()
-                    .map(|c| match c {
-                        // Order numbers typed as numbers must not turn into 1.2E+10.
-                        calamine::Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
-                            format!("{}", *f as i64)
-                        }
-                        other => other.to_string(),
-                    })
-                    .collect::<Vec<String>>()
-            });
-            let headers = rows.next().unwrap_or_default();
-            Ok(Table {
-                headers,
-                rows: rows.collect(),
-            })
-        }
+            true
+        },
+    )
+    .map_err(|e| AppError::bad("unreadable_file", e.to_string()))?;
+    Ok(table)
+}
+
+/// Reads the bytes into a table.
+pub fn table(state: &App, format: Format, name: &str, bytes: &[u8]) -> Result<Table, AppError> {
+    match format {
+        Format::Sheet => sheet_table(state, name, bytes),
         Format::Json => {
             let items: Vec<serde_json::Map<String, serde_json::Value>> =
                 serde_json::from_slice(bytes)
@@ -109,20 +101,27 @@ pub fn table(format: Format, bytes: &[u8]) -> Result<Table, AppError> {
                     }
                 }
             }
+            // Entry n is "row" n + 1, as if the keys were a header row.
             let rows = items
                 .iter()
-                .map(|item| {
-                    headers
+                .enumerate()
+                .map(|(i, item)| {
+                    let cells = headers
                         .iter()
                         .map(|h| match item.get(h) {
                             Some(serde_json::Value::String(s)) => s.clone(),
                             Some(serde_json::Value::Null) | None => String::new(),
                             Some(other) => other.to_string(),
                         })
-                        .collect()
+                        .collect();
+                    (i + 2, cells)
                 })
                 .collect();
-            Ok(Table { headers, rows })
+            Ok(Table {
+                header_row: 1,
+                headers,
+                rows,
+            })
         }
     }
 }
@@ -190,12 +189,12 @@ async fn place(
 pub async fn import(
     state: &App,
     actor: &Actor,
-    format: Format,
-    bytes: &[u8],
+    file: (Format, &str, &[u8]),
     crs: Crs,
 ) -> Result<ImportReport, AppError> {
     actor.may(Resource::Hotline, Verb::Write)?;
-    let table = table(format, bytes)?;
+    let (format, name, bytes) = file;
+    let table = table(state, format, name, bytes)?;
     let reject = |errors: Vec<RowError>| {
         let n = errors.len();
         let first = errors
@@ -214,7 +213,7 @@ pub async fn import(
     for o in &mut orders {
         o.lon_lat = o.lon_lat.map(|(lon, lat)| crs.to_wgs84(lon, lat));
     }
-    if errors.iter().any(|e| e.row == 1) {
+    if errors.iter().any(|e| e.row == table.header_row) {
         return Err(reject(errors));
     }
     let numbers: Vec<String> = orders.iter().map(|o| o.order_no.clone()).collect();

@@ -2,15 +2,19 @@
 //! with a header row, read into orders with every bad row reported by its row number. Checks
 //! that need the database (is the category known, is the grid ours) happen in the caller.
 
+use crate::register::sheet::Column;
 use serde::Serialize;
 
-/// A table as read from CSV, xlsx or JSON: the header row and the data rows (file row n+2).
+/// A table as read from a sheet or JSON: the header row, its number, and the data rows with
+/// theirs (as the spreadsheet numbers them).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Table {
+    /// The header row's number.
+    pub header_row: usize,
     /// Column names.
     pub headers: Vec<String>,
-    /// Cells, one vector per row.
-    pub rows: Vec<Vec<String>>,
+    /// Cells, one vector per row, with the row's number.
+    pub rows: Vec<(usize, Vec<String>)>,
 }
 
 /// One work order.
@@ -50,14 +54,32 @@ pub struct RowError {
     pub message: String,
 }
 
-/// Column names accepted for each field: the headers city 12345 platforms export, and plain
-/// keys.
-const COLUMNS: [(&str, &[&str]); 10] = [
-    ("order_no", &["工单编号", "工单号", "受理编号", "order_no"]),
-    (
+const fn col(
+    key: &'static str,
+    header: &'static str,
+    aliases: &'static [&'static str],
+    required: bool,
+) -> Column {
+    Column {
+        key,
+        header,
+        aliases,
+        required,
+    }
+}
+
+/// The columns of a work-order export: the headers city 12345 platforms use, and plain keys.
+pub const COLUMNS: &[Column] = &[
+    col(
+        "order_no",
+        "工单编号",
+        &["工单号", "受理编号", "order_no"],
+        true,
+    ),
+    col(
         "category",
+        "事项类别",
         &[
-            "事项类别",
             "诉求类别",
             "诉求类型",
             "问题类型",
@@ -65,41 +87,43 @@ const COLUMNS: [(&str, &[&str]); 10] = [
             "类别",
             "category",
         ],
+        true,
     ),
-    ("title", &["标题", "诉求标题", "工单标题", "title"]),
-    (
+    col("title", "标题", &["诉求标题", "工单标题", "title"], false),
+    col(
         "description",
-        &["诉求内容", "诉求描述", "问题描述", "内容", "description"],
+        "诉求内容",
+        &["诉求描述", "问题描述", "内容", "description"],
+        true,
     ),
-    ("node_code", &["网格编码", "区域编码", "node_code"]),
-    ("lon", &["经度", "lon"]),
-    ("lat", &["纬度", "lat"]),
-    (
+    col("node_code", "网格编码", &["区域编码", "node_code"], false),
+    col("lon", "经度", &["lon"], false),
+    col("lat", "纬度", &["lat"], false),
+    col(
         "address",
-        &[
-            "地址",
-            "事发地址",
-            "诉求地址",
-            "事发地点",
-            "问题地址",
-            "address",
-        ],
+        "地址",
+        &["事发地址", "诉求地址", "事发地点", "问题地址", "address"],
+        false,
     ),
-    (
+    col(
         "caller",
-        &["来电人", "诉求人", "来电人姓名", "联系人", "caller"],
+        "来电人",
+        &["诉求人", "来电人姓名", "联系人", "caller"],
+        false,
     ),
-    (
+    col(
         "phone",
-        &["联系电话", "来电号码", "诉求人电话", "来电人电话", "phone"],
+        "联系电话",
+        &["来电号码", "诉求人电话", "来电人电话", "phone"],
+        false,
     ),
 ];
 
 fn column(headers: &[String], field: &str) -> Option<usize> {
-    let names = COLUMNS.iter().find(|(f, _)| *f == field)?.1;
+    let c = COLUMNS.iter().find(|c| c.key == field)?;
     headers
         .iter()
-        .position(|h| names.contains(&h.trim().trim_start_matches('\u{feff}')))
+        .position(|h| c.is_named(h.trim_start_matches('\u{feff}')))
 }
 
 /// Reads the orders and the problems: every row with a problem is reported (all of them, not
@@ -107,19 +131,16 @@ fn column(headers: &[String], field: &str) -> Option<usize> {
 /// with the header (row 1) means no rows were read.
 pub fn read_orders(table: &Table) -> (Vec<Order>, Vec<RowError>) {
     let header_error = |message: String| RowError {
-        row: 1,
+        row: table.header_row,
         order_no: None,
         message,
     };
-    let missing: Vec<&str> = ["order_no", "category", "description"]
-        .into_iter()
-        .filter(|f| column(&table.headers, f).is_none())
+    let names: Vec<&str> = COLUMNS
+        .iter()
+        .filter(|c| c.required && column(&table.headers, c.key).is_none())
+        .map(|c| c.header)
         .collect();
-    if !missing.is_empty() {
-        let names: Vec<&str> = missing
-            .iter()
-            .filter_map(|f| COLUMNS.iter().find(|(c, _)| c == f).map(|(_, n)| n[0]))
-            .collect();
+    if !names.is_empty() {
         return (
             Vec::new(),
             vec![header_error(format!(
@@ -130,8 +151,8 @@ pub fn read_orders(table: &Table) -> (Vec<Order>, Vec<RowError>) {
     }
     let (mut orders, mut errors) = (Vec::new(), Vec::new());
     let mut seen = std::collections::HashMap::new();
-    for (i, cells) in table.rows.iter().enumerate() {
-        let row = i + 2;
+    for (row, cells) in &table.rows {
+        let row = *row;
         let get = |f: &str| {
             column(&table.headers, f)
                 .and_then(|c| cells.get(c))
@@ -234,9 +255,11 @@ mod tests {
             ]
             .map(str::to_owned)
             .to_vec(),
+            header_row: 1,
             rows: rows
                 .iter()
-                .map(|r| r.iter().map(|c| (*c).to_owned()).collect())
+                .enumerate()
+                .map(|(i, r)| (i + 2, r.iter().map(|c| (*c).to_owned()).collect()))
                 .collect(),
         }
     }
@@ -298,6 +321,7 @@ mod tests {
     #[test]
     fn a_missing_column_is_a_header_error() {
         let t = Table {
+            header_row: 1,
             headers: vec!["工单编号".into(), "内容".into()],
             rows: vec![],
         };

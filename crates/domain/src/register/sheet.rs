@@ -15,6 +15,16 @@ pub struct Column {
     pub required: bool,
 }
 
+impl Column {
+    /// Whether `header` names this column: its template header or an alias, compared without
+    /// spaces or a required mark.
+    pub fn is_named(&self, header: &str) -> bool {
+        let h = normalize(header);
+        !h.is_empty()
+            && (normalize(self.header) == h || self.aliases.iter().any(|a| normalize(a) == h))
+    }
+}
+
 const fn col(
     key: &'static str,
     header: &'static str,
@@ -176,13 +186,7 @@ pub fn is_blank(row: &[String]) -> bool {
 /// is the header row, whatever title rows stand above it.
 pub fn header_score(columns: &[Column], row: &[String]) -> usize {
     row.iter()
-        .map(|cell| normalize(cell))
-        .filter(|cell| {
-            !cell.is_empty()
-                && columns.iter().any(|c| {
-                    normalize(c.header) == *cell || c.aliases.iter().any(|a| normalize(a) == *cell)
-                })
-        })
+        .filter(|cell| columns.iter().any(|c| c.is_named(cell)))
         .count()
 }
 

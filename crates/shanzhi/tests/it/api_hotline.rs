@@ -281,3 +281,32 @@ async fn a_city_platform_export_with_its_own_headers_and_amap_coordinates_goes_i
     assert_eq!(s, StatusCode::OK, "{phone}");
     assert_eq!(phone["phone"], "13877510099");
 }
+
+#[tokio::test]
+async fn a_gbk_export_with_a_title_row_and_crlf_is_read_with_right_row_numbers() {
+    let app = TestApp::demo().await;
+    let centre = app.token("zhzx").await;
+    let text = "港北区12345热线工单导出（2026年12月1日—2026年12月5日）,,,,\r\n\
+                工单编号,诉求类型,诉求内容,网格编码,诉求人\r\n\
+                GK202612050001,0402,东湖路口路灯不亮,450802001001001,黄先生\r\n\
+                GK202612050002,0402,,450802001001001,李女士\r\n\
+                合计,2件,,,\r\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(text);
+    let (s, b) = import(&app, &centre, "text/csv", gbk.to_vec()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let rows: Vec<i64> = b["error"]["details"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|e| e["row"].as_i64())
+        .collect();
+    assert_eq!(rows, [4], "the empty content, on the fourth line: {b}");
+    let fixed = text.replace(
+        ",,450802001001001,李女士",
+        ",小区垃圾满溢,450802001001001,李女士",
+    );
+    let (gbk, _, _) = encoding_rs::GBK.encode(&fixed);
+    let (s, b) = import(&app, &centre, "text/csv", gbk.to_vec()).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["imported"], 2, "the totals row is not an order: {b}");
+}

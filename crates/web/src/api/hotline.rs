@@ -51,13 +51,14 @@ async fn import(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     });
-    let format = declared.as_deref().and_then(Format::guess).ok_or_else(|| {
+    let declared = declared.unwrap_or_default();
+    let format = Format::guess(&declared).ok_or_else(|| {
         ApiError::bad(
             "unknown_format",
-            "请用 Content-Type（text/csv、application/json、xlsx）或 ?format= 说明文件格式",
+            "请用 Content-Type（text/csv、application/json、xlsx）或 ?format=csv|xlsx|xls|ods|json 说明文件格式",
         )
     })?;
     Ok(axum::Json(
-        svc::import(&state, &p.actor, format, &body, q.crs).await?,
+        svc::import(&state, &p.actor, (format, &declared, &body), q.crs).await?,
     ))
 }

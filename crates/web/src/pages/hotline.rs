@@ -82,10 +82,17 @@ async fn upload(
         return page(&state, &p, jar, None, Some(e), Vec::new());
     }
     let Some(format) = Format::guess(&upload.file_name) else {
-        let e = "请上传 .csv、.xlsx 或 .json 文件".to_owned();
+        let e = "请上传 .csv、.xlsx、.xls、.ods 或 .json 文件".to_owned();
         return page(&state, &p, jar, None, Some(e), Vec::new());
     };
-    match hotline::import(&state, &p.actor, format, &upload.bytes, crs).await {
+    match hotline::import(
+        &state,
+        &p.actor,
+        (format, &upload.file_name, &upload.bytes),
+        crs,
+    )
+    .await
+    {
         Ok(r) => page(
             &state,
             &p,
