@@ -32,16 +32,7 @@ front=18390
 ports=(18391 18392)
 
 "$bin" demo --out "$work/demo.json"
-python3 - "$work/demo.json" > "$work/points.lua" <<'PY'
-import json, sys
-doc = json.load(open(sys.argv[1]))
-print("return {")
-for f in doc["features"]:
-    if len(f["properties"]["code"]) == 15 and f["properties"].get("class", "comprehensive") == "comprehensive":
-        ring = f["geometry"]["coordinates"][0][:-1]
-        print("{%.7f,%.7f}," % (sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)))
-print("}")
-PY
+python3 bench/grid_points.py "$work/demo.json" > "$work/points.lua"
 
 fresh_db() {
   psql "$pg_admin" -qc "DROP DATABASE IF EXISTS sz_bench_cluster WITH (FORCE)" >/dev/null

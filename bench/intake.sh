@@ -21,16 +21,7 @@ trap 'kill -9 $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 # Points inside the demo district's grids (the mean of each grid's vertices).
 "$bin" demo --out "$work/demo.json"
-python3 - "$work/demo.json" > "$work/points.lua" <<'PY'
-import json, sys
-doc = json.load(open(sys.argv[1]))
-print("return {")
-for f in doc["features"]:
-    if len(f["properties"]["code"]) == 15 and f["properties"].get("class", "comprehensive") == "comprehensive":
-        ring = f["geometry"]["coordinates"][0][:-1]
-        print("{%.7f,%.7f}," % (sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)))
-print("}")
-PY
+python3 bench/grid_points.py "$work/demo.json" > "$work/points.lua"
 
 start_server() { # backend database-url
   SHANZHI_ESCALATION_INTERVAL=3600 RUST_LOG=warn "$bin" serve --demo --bind "127.0.0.1:$port" \

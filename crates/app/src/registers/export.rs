@@ -313,22 +313,35 @@ pub async fn residents(state: &App, k: &Principal, root: &str) -> Result<Vec<u8>
             count += 1;
         }
     }
+    audit_export(state, k, root, "residents", full, count).await?;
+    book.save_to_buffer().map_err(xlsx_error)
+}
+
+/// Records an export of `register` under `root` (`count` records, full numbers or masked) in
+/// a transaction of its own.
+async fn audit_export(
+    state: &App,
+    k: &Principal,
+    root: &str,
+    register: &str,
+    full: bool,
+    count: u64,
+) -> Result<(), AppError> {
     let mut tx = state.store().begin().await?;
     let record = audit::entry(
         state.now_ms(),
         &crate::audit::Actor::of(k),
-        if full {
-            "register.export_residents_full"
-        } else {
-            "register.export_residents_masked"
-        },
+        &format!(
+            "register.export_{register}_{}",
+            if full { "full" } else { "masked" }
+        ),
         format!("node:{root}"),
         Some(root),
-        serde_json::json!({"persons": count, "full": full}),
+        serde_json::json!({"records": count, "full": full}),
     );
     audit::record(&mut tx, [record]);
     tx.commit().await?;
-    book.save_to_buffer().map_err(xlsx_error)
+    Ok(())
 }
 
 /// The places register under `root` as xlsx, in the template's columns so that it imports
@@ -407,21 +420,7 @@ pub async fn places(state: &App, k: &Principal, root: &str) -> Result<Vec<u8>, A
             count += 1;
         }
     }
-    let mut tx = state.store().begin().await?;
-    let record = audit::entry(
-        state.now_ms(),
-        &crate::audit::Actor::of(k),
-        if full {
-            "register.export_places_full"
-        } else {
-            "register.export_places_masked"
-        },
-        format!("node:{root}"),
-        Some(root),
-        serde_json::json!({"places": count, "full": full}),
-    );
-    audit::record(&mut tx, [record]);
-    tx.commit().await?;
+    audit_export(state, k, root, "places", full, count).await?;
     book.save_to_buffer().map_err(xlsx_error)
 }
 

@@ -420,15 +420,7 @@ fn read_xlsx<F: FnMut(Item<'_>) -> bool>(
         for (i, d) in merged.iter().enumerate() {
             if d.start.0 < at && at <= d.end.0 {
                 let value = merged_values.get(&i).cloned().unwrap_or_default();
-                for c in d.start.1..=d.end.1 {
-                    let c = c as usize;
-                    if row.len() <= c {
-                        row.resize(c + 1, String::new());
-                    }
-                    if row[c].is_empty() {
-                        row[c].clone_from(&value);
-                    }
-                }
+                fill(row, d.start.1..=d.end.1, &value);
             }
         }
         pos.store(u64::from(at), Ordering::Relaxed);
@@ -506,17 +498,8 @@ fn read_whole<F: FnMut(Item<'_>) -> bool>(
             continue;
         };
         for r in d.start.0..=d.end.0 {
-            let Some(row) = texts.get_mut(r.saturating_sub(top) as usize) else {
-                continue;
-            };
-            for c in d.start.1..=d.end.1 {
-                let c = c as usize;
-                if row.len() <= c {
-                    row.resize(c + 1, String::new());
-                }
-                if row[c].is_empty() {
-                    row[c].clone_from(&value);
-                }
+            if let Some(row) = texts.get_mut(r.saturating_sub(top) as usize) {
+                fill(row, d.start.1..=d.end.1, &value);
             }
         }
     }
@@ -528,6 +511,19 @@ fn read_whole<F: FnMut(Item<'_>) -> bool>(
         }
     }
     Ok(())
+}
+
+/// Gives the empty cells of `columns` in `row` a merged region's value.
+fn fill(row: &mut Vec<String>, columns: std::ops::RangeInclusive<u32>, value: &str) {
+    for c in columns {
+        let c = c as usize;
+        if row.len() <= c {
+            row.resize(c + 1, String::new());
+        }
+        if row[c].is_empty() {
+            value.clone_into(&mut row[c]);
+        }
+    }
 }
 
 fn first_sheet(names: &[String]) -> Result<String, SourceError> {

@@ -2,7 +2,7 @@
 //! with a header row, read into orders with every bad row reported by its row number. Checks
 //! that need the database (is the category known, is the grid ours) happen in the caller.
 
-use crate::register::sheet::Column;
+use crate::register::sheet::{Column, col};
 use serde::Serialize;
 
 /// A table as read from a sheet or JSON: the header row, its number, and the data rows with
@@ -52,20 +52,6 @@ pub struct RowError {
     pub order_no: Option<String>,
     /// What is wrong and how to fix it.
     pub message: String,
-}
-
-const fn col(
-    key: &'static str,
-    header: &'static str,
-    aliases: &'static [&'static str],
-    required: bool,
-) -> Column {
-    Column {
-        key,
-        header,
-        aliases,
-        required,
-    }
 }
 
 /// The columns of a work-order export: the headers city 12345 platforms use, and plain keys.

@@ -25,7 +25,8 @@ impl Column {
     }
 }
 
-const fn col(
+/// A column, for the tables of columns.
+pub const fn col(
     key: &'static str,
     header: &'static str,
     aliases: &'static [&'static str],

@@ -181,29 +181,32 @@ async fn the_database_and_its_directory_are_the_servers_alone() {
     }
 }
 
+/// `shanzhi user add` of an administrator `username` on `db`, with the keys `keys`.
+fn add_admin(db: &str, username: &str, keys: &str) -> (bool, String) {
+    shanzhi_with(
+        &[
+            "user",
+            "add",
+            "--username",
+            username,
+            "--name",
+            "运维",
+            "--role",
+            "admin",
+        ],
+        db,
+        "Ops2026secret\n",
+        &[("SHANZHI_KEYS", keys)],
+    )
+}
+
 #[tokio::test]
 async fn a_process_with_other_keys_refuses_to_start() {
     let fresh = FreshDb::new().await;
     let db = fresh.url.as_str();
     let ours = shanzhi_store::vault::Vault::generate();
     let theirs = shanzhi_store::vault::Vault::generate();
-    let add = |keys: &str, username: &str| {
-        shanzhi_with(
-            &[
-                "user",
-                "add",
-                "--username",
-                username,
-                "--name",
-                "运维",
-                "--role",
-                "admin",
-            ],
-            db,
-            "Ops2026secret\n",
-            &[("SHANZHI_KEYS", keys)],
-        )
-    };
+    let add = |keys: &str, username: &str| add_admin(db, username, keys);
     let (ok, out) = add(&ours, "ops");
     assert!(ok, "the first start keeps the keys' check value: {out}");
     let (ok, out) = add(&theirs, "ops2");
@@ -238,23 +241,7 @@ fn processes_creating_the_key_file_at_once_agree_on_one() {
 async fn a_backup_restores_into_an_empty_database_and_never_over_data_unasked() {
     let keys = shanzhi_store::vault::Vault::generate();
     let env = [("SHANZHI_KEYS", keys.as_str())];
-    let add = |db: &str, username: &str| {
-        shanzhi_with(
-            &[
-                "user",
-                "add",
-                "--username",
-                username,
-                "--name",
-                "运维",
-                "--role",
-                "admin",
-            ],
-            db,
-            "Ops2026secret\n",
-            &env,
-        )
-    };
+    let add = |db: &str, username: &str| add_admin(db, username, &keys);
     let source = FreshDb::new().await;
     let (ok, out) = add(&source.url, "before");
     assert!(ok, "{out}");
