@@ -282,8 +282,11 @@ pub fn read(
     mut each: impl FnMut(Item<'_>) -> bool,
 ) -> Result<(), SourceError> {
     let file = File::open(path).map_err(unreadable)?;
-    if format == Format::Csv
-        && let Some(name) = read_csv_encoding(&file)?
+    let legacy = match format {
+        Format::Csv => read_csv_encoding(&file)?,
+        _ => None,
+    };
+    if let Some(name) = legacy
         && !each(Item::Note(Notice {
             row: None,
             message: format!("文件是 {name} 编码，已自动识别"),
@@ -299,7 +302,7 @@ pub fn read(
         each,
     };
     match format {
-        Format::Csv => read_csv(file, pos, &mut rows)?,
+        Format::Csv => read_csv(file, legacy.is_some(), pos, &mut rows)?,
         Format::Xlsx => read_xlsx(file, pos, &mut rows)?,
         Format::Xls | Format::Ods => read_whole(file, format, pos, &mut rows)?,
     }
@@ -340,13 +343,14 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
+/// Reads a CSV file, GB18030 when `gb` (as [`read_csv_encoding`] found), UTF-8 otherwise.
 fn read_csv<F: FnMut(Item<'_>) -> bool>(
     file: File,
+    gb: bool,
     pos: &Position,
     rows: &mut Rows<'_, F>,
 ) -> Result<(), SourceError> {
     pos.store(0, Ordering::Relaxed);
-    let gb = read_csv_encoding(&file)?.is_some();
     let counted = Counted {
         inner: file,
         pos: pos.clone(),

@@ -109,6 +109,30 @@ fn browser_at(from: &str) -> reqwest::Client {
         .unwrap()
 }
 
+/// Signs in as sq01 through the login page at `base` (the proxy's address, with any
+/// sub-path), asking to go on to `next`; the login's answer.
+async fn sign_in(client: &reqwest::Client, base: &str, next: &str) -> reqwest::Response {
+    let html = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("_csrf", csrf_of(&html).as_str()),
+            ("username", "sq01"),
+            ("password", PASSWORD),
+            ("next", next),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Files a report on the grid's public page through nginx; returns the answer's status.
 async fn report(nginx: &Nginx, from: &reqwest::Client) -> StatusCode {
     let page = format!("{}/r/450802001001001", nginx.base());
@@ -150,25 +174,7 @@ async fn the_server_works_behind_nginx() {
     // Staff log in through the proxy and print the grid's QR code: it points residents at
     // the public HTTPS address they reach, not at the server behind the proxy.
     let staff = browser_at("127.0.0.4");
-    let html = staff
-        .get(format!("{}/login", nginx.base()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = staff
-        .post(format!("{}/login", nginx.base()))
-        .form(&[
-            ("_csrf", csrf_of(&html).as_str()),
-            ("username", "sq01"),
-            ("password", PASSWORD),
-            ("next", "/regions/450802001001001/poster"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = sign_in(&staff, &nginx.base(), "/regions/450802001001001/poster").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let poster = staff
         .get(format!("{}/regions/450802001001001/poster", nginx.base()))
@@ -253,25 +259,7 @@ async fn the_server_works_under_a_sub_path() {
 
     // Staff sign in there; the session belongs to the sub-path; the QR code points to it.
     let staff = browser_at("127.0.0.4");
-    let html = staff
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = staff
-        .post(format!("{base}/login"))
-        .form(&[
-            ("_csrf", csrf_of(&html).as_str()),
-            ("username", "sq01"),
-            ("password", PASSWORD),
-            ("next", "/regions/450802001001001"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = sign_in(&staff, &base, "/regions/450802001001001").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], "/shanzhi/regions/450802001001001");
     let cookie = r
