@@ -226,7 +226,8 @@ pub struct Verified {
     pub checked: i64,
     /// The last hash, hex.
     pub head: String,
-    /// Records from an older version not sealed yet (sealed at the next start).
+    /// Records not chained yet: from an older version (chained at the next start), or
+    /// committed a moment ago (chained by the pass after their commit).
     pub unsealed: i64,
     /// Anchors the chain was held to.
     pub anchors: usize,
@@ -261,18 +262,27 @@ pub async fn verify(
         for row in &rows {
             let seq = row.chain_seq.unwrap_or_default();
             let stored = row.hash.as_deref().unwrap_or_default();
-            v.push(row.id, &row.record(seq), stored, |p, b| {
-                vault.chain_hash(p, b)
-            })?;
+            v.push(
+                row.id,
+                &row.record(seq),
+                stored,
+                row.in_place(vault),
+                |p, b| vault.chain_hash(p, b),
+            )?;
         }
     }
-    let (legacy, foreign) = store::count_unsealed(&mut conn).await?;
+    let (legacy, rest) = store::unsealed(&mut conn).await?;
+    let waiting = rest
+        .iter()
+        .filter(|r| r.in_place(vault) == Some(true))
+        .count();
+    let foreign = i64::try_from(rest.len() - waiting).unwrap_or(i64::MAX);
     let head = store::head(&mut conn).await?;
     v.finish(head.as_ref().map(|(s, h, _)| (*s, h.as_slice())), foreign)?;
     Ok(Verified {
         checked: v.checked(),
         head: hex(v.last_hash()),
-        unsealed: legacy,
+        unsealed: legacy + i64::try_from(waiting).unwrap_or(i64::MAX),
         anchors: anchored,
     })
 }

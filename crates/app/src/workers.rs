@@ -100,7 +100,8 @@ fn webhooks(app: App) -> JoinHandle<()> {
 /// Follows the change feed: what any process changed — case events for the live feeds,
 /// boundaries, the calendar, the categories — is applied here within a second (woken by this
 /// process's own commits, by PostgreSQL's `NOTIFY` for others', and every two seconds in case
-/// a notification was missed while the listener reconnected).
+/// a notification was missed while the listener reconnected, or entries were left without a
+/// position by a process that died right after its commit).
 fn feed(app: App) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut last = loop {
@@ -133,7 +134,12 @@ fn feed(app: App) -> JoinHandle<()> {
                         listener = None;
                     }
                 }
-                () = tokio::time::sleep(Duration::from_secs(2)) => {}
+                () = tokio::time::sleep(Duration::from_secs(2)) => {
+                    // What a process that died between its commit and settling left behind.
+                    if let Err(e) = app.store().settle().await {
+                        tracing::warn!(error = %e, "change feed: settling");
+                    }
+                }
             }
             match crate::feed::follow(&app, last).await {
                 Ok(seq) => last = seq,

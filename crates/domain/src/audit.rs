@@ -28,12 +28,24 @@ impl Record<'_> {
     /// The bytes the hash covers: every field, each length-prefixed so no two records share
     /// an encoding.
     pub fn canonical(&self) -> Vec<u8> {
+        self.encode(true)
+    }
+
+    /// The bytes a record's own seal covers, made when it is written: every field but the
+    /// chain position, which it gets after its commit.
+    pub fn content(&self) -> Vec<u8> {
+        self.encode(false)
+    }
+
+    fn encode(&self, with_seq: bool) -> Vec<u8> {
         let mut out = Vec::with_capacity(64 + self.detail.len());
         let mut field = |bytes: &[u8]| {
             out.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
             out.extend_from_slice(bytes);
         };
-        field(&self.seq.to_be_bytes());
+        if with_seq {
+            field(&self.seq.to_be_bytes());
+        }
         field(&self.at.to_be_bytes());
         field(&self.actor_id.map_or([0xff; 8], i64::to_be_bytes));
         field(self.actor_label.as_bytes());
@@ -98,7 +110,7 @@ pub enum Break {
         /// Its position.
         seq: i64,
     },
-    /// Records stand in another order than they were written in (their ids were swapped).
+    /// A record stands in another row than it was written in (ids swapped or changed).
     #[error("第 {seq} 条审计记录的写入顺序与链中位置不符：记录被调换")]
     Reordered {
         /// The position where the order breaks.
@@ -156,12 +168,15 @@ impl Verifier {
 
     /// Checks the next record (stored with row id `id`) against its stored hash, where
     /// `hash(prev, bytes)` is the chain's hash function and the first record's `prev` is empty.
-    /// Records are written in chain order, so ids grow with positions.
+    /// `in_place` says whether the record's own seal (over its row id) still holds, `None` for
+    /// a record written without one (by an older version): those were chained in the order
+    /// they were written, so their ids grow with positions.
     pub fn push(
         &mut self,
         id: i64,
         record: &Record<'_>,
         stored: &[u8],
+        in_place: Option<bool>,
         hash: impl Fn(&[u8], &[u8]) -> Vec<u8>,
     ) -> Result<(), Break> {
         let expected = self.checked + 1;
@@ -175,7 +190,11 @@ impl Verifier {
         if computed != stored {
             return Err(Break::Altered { seq: record.seq });
         }
-        if id <= self.last_id {
+        let moved = match in_place {
+            Some(holds) => !holds,
+            None => id <= self.last_id,
+        };
+        if moved {
             return Err(Break::Reordered { seq: record.seq });
         }
         if self
@@ -187,7 +206,9 @@ impl Verifier {
         }
         self.prev = computed;
         self.checked = expected;
-        self.last_id = id;
+        if in_place.is_none() {
+            self.last_id = id;
+        }
         Ok(())
     }
 
@@ -278,7 +299,7 @@ mod tests {
     fn check(chain: &[(Record<'static>, Vec<u8>)]) -> Result<(i64, Vec<u8>), Break> {
         let mut v = Verifier::default();
         for (r, h) in chain {
-            v.push(r.seq, r, h, hash)?;
+            v.push(r.seq, r, h, None, hash)?;
         }
         Ok((v.checked(), v.last_hash().to_vec()))
     }
@@ -291,7 +312,7 @@ mod tests {
     ) -> Result<(), Break> {
         let mut v = Verifier::anchored(anchors);
         for (i, (r, h)) in chain.iter().enumerate() {
-            v.push(i as i64 + 1, r, h, hash)?;
+            v.push(i as i64 + 1, r, h, None, hash)?;
         }
         v.finish(head, 0)
     }
@@ -343,10 +364,24 @@ mod tests {
     fn swapped_rows_are_found() {
         let chain = sealed(&["a", "b"]);
         let mut v = Verifier::default();
-        v.push(7, &chain[0].0, &chain[0].1, hash).unwrap();
+        v.push(7, &chain[0].0, &chain[0].1, None, hash).unwrap();
         assert_eq!(
-            v.push(5, &chain[1].0, &chain[1].1, hash),
+            v.push(5, &chain[1].0, &chain[1].1, None, hash),
             Err(Break::Reordered { seq: 2 })
+        );
+    }
+
+    #[test]
+    fn records_with_their_own_seal_may_be_chained_out_of_id_order_but_not_moved() {
+        let chain = sealed(&["a", "b", "c"]);
+        let mut v = Verifier::default();
+        v.push(7, &chain[0].0, &chain[0].1, Some(true), hash)
+            .unwrap();
+        v.push(5, &chain[1].0, &chain[1].1, Some(true), hash)
+            .unwrap();
+        assert_eq!(
+            v.push(9, &chain[2].0, &chain[2].1, Some(false), hash),
+            Err(Break::Reordered { seq: 3 })
         );
     }
 

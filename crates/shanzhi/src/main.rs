@@ -353,7 +353,10 @@ async fn main() -> anyhow::Result<()> {
                     v.anchors,
                     v.head,
                     if v.unsealed > 0 {
-                        format!("；另有 {} 条旧版本记录待封存（下次启动时封存）", v.unsealed)
+                        format!(
+                            "；另有 {} 条记录待封存（运行中的服务随即封存，旧版本留下的在下次启动时封存）",
+                            v.unsealed
+                        )
                     } else {
                         String::new()
                     }

@@ -1,6 +1,6 @@
 //! The audit trail's storage: records written by the commit of the transaction whose change
-//! they describe, sealed into the keyed chain on the way in (under the chain head's lock), read
-//! back in chain order to verify.
+//! they describe, each with its own seal, chained into the keyed chain by that commit (SQLite)
+//! or right after it (PostgreSQL), read back in chain order to verify.
 //!
 //! A write request's own record (who, which route) needs no code in each operation: the HTTP
 //! layer runs the request [`within`] a [`RequestTrail`], and every transaction committed for
@@ -145,9 +145,19 @@ pub struct AuditRow {
     /// The chain hash, once sealed.
     #[serde(skip)]
     pub hash: Option<Vec<u8>>,
+    /// The record's own seal, made as it was written (over its id and content).
+    #[serde(skip)]
+    pub mac: Option<Vec<u8>>,
 }
 
 impl AuditRow {
+    /// Whether the record's own seal still holds for its row (`None`: written without one, by
+    /// an older version or without a key).
+    pub fn in_place(&self, vault: &Vault) -> Option<bool> {
+        let mac = self.mac.as_deref()?;
+        Some(vault.record_mac(self.id, &self.record(0).content()) == mac)
+    }
+
     /// The record as the chain hashes it, at position `seq`.
     pub fn record(&self, seq: i64) -> shanzhi_domain::audit::Record<'_> {
         shanzhi_domain::audit::Record {
@@ -164,30 +174,72 @@ impl AuditRow {
 }
 
 const COLUMNS: &str =
-    "id, at, actor_id, actor_label, action, target, node_code, detail, chain_seq, hash";
-/// Rows per multi-row insert (8 values each).
+    "id, at, actor_id, actor_label, action, target, node_code, detail, chain_seq, hash, mac";
+/// Rows per multi-row insert (11 values each).
 const CHUNK: usize = 500;
 
-/// Writes `items` in the transaction: sealed into the chain when there is a key (the head is
-/// locked until the commit, so positions follow commits), unsealed otherwise.
-pub(crate) async fn write_sealed(
+/// Writes `items` in the transaction. With a key, each record gets its own seal (over the row
+/// id it is given here and its content). SQLite, whose one writer holds the write lock anyway,
+/// also chains them at once; PostgreSQL chains them right after the commit ([`chain_pending`],
+/// called by `Store::settle`), so the commits of many processes need not queue behind one
+/// head. Without a key records are written unsealed.
+pub(crate) async fn write(
     tx: &mut impl Exec,
     items: &[NewAudit],
     chain: Option<&Vault>,
 ) -> Result<(), StoreError> {
     let Some(vault) = chain else {
-        return insert(tx, items, None).await;
+        let rows: Vec<Row<'_>> = items.iter().map(Row::plain).collect();
+        return insert(tx, &rows).await;
     };
-    let (mut seq, mut prev) = lock_head(tx).await?;
-    let mut sealed = Vec::with_capacity(items.len());
-    for a in items {
-        seq += 1;
-        let hash = vault.chain_hash(&prev, &a.record(seq).canonical());
-        sealed.push((seq, hash.clone()));
-        prev = hash;
+    let ids = allocate(tx, items.len()).await?;
+    let mut rows: Vec<Row<'_>> = items
+        .iter()
+        .zip(ids)
+        .map(|(a, id)| Row {
+            mac: Some(vault.record_mac(id, &a.record(0).content())),
+            id: Some(id),
+            ..Row::plain(a)
+        })
+        .collect();
+    if tx.backend() == crate::Backend::Postgres {
+        return insert(tx, &rows).await;
     }
-    insert(tx, items, Some(&sealed)).await?;
+    let (mut seq, mut prev) = lock_head(tx).await?;
+    for row in &mut rows {
+        seq += 1;
+        let hash = vault.chain_hash(&prev, &row.a.record(seq).canonical());
+        prev.clone_from(&hash);
+        row.seal = Some((seq, hash));
+    }
+    insert(tx, &rows).await?;
     set_head(tx, seq, &prev, items.last().map_or(0, |a| a.at)).await
+}
+
+/// Row ids for `n` new records (a record's own seal covers its id, so it is taken first).
+async fn allocate(ex: &mut impl Exec, n: usize) -> Result<Vec<i64>, StoreError> {
+    let n = i64::try_from(n).map_err(|_| StoreError::Corrupt("审计记录过多".into()))?;
+    match ex.backend() {
+        crate::Backend::Postgres => {
+            let ids: Vec<(i64,)> = ex
+                .all(
+                    Sql::new(
+                        "SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) \
+                         FROM generate_series(1, ?)",
+                    )
+                    .bind(n),
+                )
+                .await?;
+            Ok(ids.into_iter().map(|(id,)| id).collect())
+        }
+        // Under the write lock: nobody else takes ids meanwhile.
+        crate::Backend::Sqlite => {
+            let (last,): (i64,) = ex
+                .one(Sql::new("SELECT COALESCE(MAX(id), 0) FROM audit_log"))
+                .await?;
+            Ok((1..=n).map(|i| last + i).collect())
+        }
+    }
 }
 
 /// The chain's head, locked for the rest of the transaction (SQLite's `BEGIN IMMEDIATE`
@@ -219,22 +271,45 @@ async fn set_head(ex: &mut impl Exec, seq: i64, hash: &[u8], at: i64) -> Result<
     Ok(())
 }
 
-/// Inserts records, with their chain positions and hashes when sealed.
-async fn insert(
-    ex: &mut impl Exec,
-    items: &[NewAudit],
-    sealed: Option<&[(i64, Vec<u8>)]>,
-) -> Result<(), StoreError> {
-    for (n, chunk) in items.chunks(CHUNK).enumerate() {
-        let mut q = Sql::new(
-            "INSERT INTO audit_log (at, actor_id, actor_label, action, target, node_code, detail, chain_seq, hash) VALUES ",
-        );
-        for (i, a) in chunk.iter().enumerate() {
-            let (seq, hash) = match sealed.and_then(|s| s.get(n * CHUNK + i)) {
+/// A record as inserted: with its id and own seal when there is a key, and its chain position
+/// and hash when chained at once.
+struct Row<'a> {
+    a: &'a NewAudit,
+    id: Option<i64>,
+    mac: Option<Vec<u8>>,
+    seal: Option<(i64, Vec<u8>)>,
+}
+
+impl<'a> Row<'a> {
+    fn plain(a: &'a NewAudit) -> Row<'a> {
+        Row {
+            a,
+            id: None,
+            mac: None,
+            seal: None,
+        }
+    }
+}
+
+/// Inserts records (all given ids, or none).
+async fn insert(ex: &mut impl Exec, rows: &[Row<'_>]) -> Result<(), StoreError> {
+    let with_ids = rows.first().is_some_and(|r| r.id.is_some());
+    for chunk in rows.chunks(CHUNK) {
+        let mut q = Sql::new(if with_ids {
+            "INSERT INTO audit_log (id, at, actor_id, actor_label, action, target, node_code, detail, chain_seq, hash, mac) VALUES "
+        } else {
+            "INSERT INTO audit_log (at, actor_id, actor_label, action, target, node_code, detail, chain_seq, hash, mac) VALUES "
+        });
+        for (i, row) in chunk.iter().enumerate() {
+            let a = row.a;
+            let (seq, hash) = match &row.seal {
                 Some((seq, hash)) => (Some(*seq), Some(hash.clone())),
                 None => (None, None),
             };
             q.push(if i == 0 { "(" } else { ", (" });
+            if let Some(id) = row.id.filter(|_| with_ids) {
+                q.push_bind("?, ", id);
+            }
             q.push_bind("?", a.at)
                 .push_bind(", ?", a.actor_id)
                 .push_bind(", ?", a.actor_label.as_str())
@@ -244,11 +319,51 @@ async fn insert(
                 .push_bind(", ?", a.detail.as_str())
                 .push_bind(", ?", seq)
                 .push_bind(", ?", hash)
+                .push_bind(", ?", row.mac.clone())
                 .push(")");
         }
         ex.exec(q).await?;
     }
     Ok(())
+}
+
+/// Chains, in id order, the records committed with their own seal but no position yet (the
+/// caller holds the settle lock, see `Store::settle`). One whose own seal does
+/// not hold was not written by the system: it stays outside the chain, for verification to
+/// name. Returns how many were chained.
+pub(crate) async fn chain_pending(tx: &mut impl Exec, vault: &Vault) -> Result<usize, StoreError> {
+    let (mut seq, mut prev) = lock_head(tx).await?;
+    let (mut after,): (i64,) = tx
+        .one(Sql::new("SELECT legacy_upto FROM audit_head WHERE id = 1"))
+        .await?;
+    let (mut chained, mut last_at) = (0, None);
+    loop {
+        let rows: Vec<AuditRow> = tx
+            .all(
+                Sql::new(format!(
+                    "SELECT {COLUMNS} FROM audit_log \
+                     WHERE chain_seq IS NULL AND mac IS NOT NULL AND id > ? ORDER BY id LIMIT 1000"
+                ))
+                .bind(after),
+            )
+            .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        let mut sealed = Vec::new();
+        for row in rows.iter().filter(|r| r.in_place(vault) == Some(true)) {
+            seq += 1;
+            let hash = vault.chain_hash(&prev, &row.record(seq).canonical());
+            prev.clone_from(&hash);
+            sealed.push((row.id, seq, hash));
+            last_at = Some(row.at);
+        }
+        chained += sealed.len();
+        set_seals(tx, sealed).await?;
+    }
+    if let Some(at) = last_at {
+        set_head(tx, seq, &prev, at).await?;
+    }
+    Ok(chained)
 }
 
 /// Seals the records written before the chain was sealed at commit (a database from an older
@@ -286,18 +401,55 @@ pub async fn seal_legacy(tx: &mut Tx, vault: &Vault) -> Result<usize, StoreError
     Ok(rows.len())
 }
 
-/// Records without a place in the chain: (written before sealing at commit and not sealed
-/// yet, written by something else).
-pub async fn count_unsealed(ex: &mut impl Exec) -> Result<(i64, i64), StoreError> {
-    let (legacy, foreign): (i64, i64) = ex
+/// Stores chain positions and hashes (id, position, hash): in one statement on PostgreSQL,
+/// where these passes run under load; one per record on SQLite, whose commits chain their
+/// records themselves and leave none to a pass unless their process died in between.
+async fn set_seals(tx: &mut impl Exec, sealed: Vec<(i64, i64, Vec<u8>)>) -> Result<(), StoreError> {
+    if sealed.is_empty() {
+        return Ok(());
+    }
+    if tx.backend() == crate::Backend::Sqlite {
+        for (id, seq, hash) in sealed {
+            tx.exec(
+                Sql::new("UPDATE audit_log SET chain_seq = ?, hash = ? WHERE id = ?")
+                    .bind(seq)
+                    .bind(hash)
+                    .bind(id),
+            )
+            .await?;
+        }
+        return Ok(());
+    }
+    let mut q = Sql::new("UPDATE audit_log AS l SET chain_seq = v.s, hash = v.h FROM (VALUES ");
+    for (i, (id, seq, hash)) in sealed.into_iter().enumerate() {
+        q.push(if i == 0 { "(" } else { ", (" });
+        q.push_bind("?::BIGINT", id)
+            .push_bind(", ?::BIGINT", seq)
+            .push_bind(", ?::BYTEA)", hash);
+    }
+    q.push(") AS v (id, s, h) WHERE l.id = v.id");
+    tx.exec(q).await?;
+    Ok(())
+}
+
+/// Records without a place in the chain: how many an older version left (sealed at the next
+/// start), and the others — committed and waiting to be chained (their own seal holds) or
+/// written by something else, for the caller to tell apart.
+pub async fn unsealed(ex: &mut impl Exec) -> Result<(i64, Vec<AuditRow>), StoreError> {
+    let (legacy,): (i64,) = ex
         .one(Sql::new(
-            "SELECT \
-               COALESCE(SUM(CASE WHEN l.id <= h.legacy_upto THEN 1 ELSE 0 END), 0), \
-               COALESCE(SUM(CASE WHEN l.id > h.legacy_upto THEN 1 ELSE 0 END), 0) \
-             FROM audit_log l CROSS JOIN audit_head h WHERE l.chain_seq IS NULL",
+            "SELECT COUNT(*) FROM audit_log l CROSS JOIN audit_head h \
+             WHERE l.chain_seq IS NULL AND l.id <= h.legacy_upto",
         ))
         .await?;
-    Ok((legacy, foreign))
+    let rest = ex
+        .all(Sql::new(format!(
+            "SELECT {COLUMNS} FROM audit_log \
+             WHERE chain_seq IS NULL AND id > (SELECT legacy_upto FROM audit_head WHERE id = 1) \
+             ORDER BY id"
+        )))
+        .await?;
+    Ok((legacy, rest))
 }
 
 /// The chain's head as stored: position, hash and the time of its record (`None` when the

@@ -255,17 +255,23 @@ impl Exec for Conn {
             return exec_on(self.target(), sql).await;
         };
         let chain = self.chain.clone();
-        let mut tx = match &mut self.inner {
-            ConnInner::Sqlite(c) => {
-                TxRef::Sqlite(sqlx::Connection::begin_with(&mut **c, "BEGIN IMMEDIATE").await?)
+        let n = {
+            let mut tx = match &mut self.inner {
+                ConnInner::Sqlite(c) => {
+                    TxRef::Sqlite(sqlx::Connection::begin_with(&mut **c, "BEGIN IMMEDIATE").await?)
+                }
+                ConnInner::Postgres(c) => TxRef::Postgres(sqlx::Connection::begin(&mut **c).await?),
+            };
+            let n = tx.exec(sql).await?;
+            crate::audit::write(&mut tx, &[record], chain.as_deref()).await?;
+            match tx {
+                TxRef::Sqlite(t) => t.commit().await?,
+                TxRef::Postgres(t) => t.commit().await?,
             }
-            ConnInner::Postgres(c) => TxRef::Postgres(sqlx::Connection::begin(&mut **c).await?),
+            n
         };
-        let n = tx.exec(sql).await?;
-        crate::audit::write_sealed(&mut tx, &[record], chain.as_deref()).await?;
-        match tx {
-            TxRef::Sqlite(t) => t.commit().await?,
-            TxRef::Postgres(t) => t.commit().await?,
+        if let ConnInner::Postgres(c) = &mut self.inner {
+            settle_after_commit(c, chain.as_deref()).await;
         }
         Ok(n)
     }
@@ -299,6 +305,8 @@ impl Exec for TxRef<'_> {
 /// commit, so a change and its record stand or fall together.
 pub struct Tx {
     inner: TxInner,
+    /// PostgreSQL: where to settle after the commit ([`Store::settle`]).
+    settle: Option<PgPool>,
     chain: Option<Arc<Vault>>,
     audit: Vec<NewAudit>,
     feed: Vec<(shanzhi_domain::notify::FeedKind, String)>,
@@ -336,13 +344,13 @@ impl Tx {
     }
 
     /// Writes the audit records — this transaction's own and the request's it runs for —
-    /// sealed into the chain, and the change feed's entries, then commits.
+    /// and the change feed's entries, commits, and (PostgreSQL) gives them their positions.
     pub async fn commit(mut self) -> Result<(), StoreError> {
         let mut items = std::mem::take(&mut self.audit);
         items.extend(crate::audit::request_record());
+        let chain = self.chain.clone();
         if !items.is_empty() {
-            let chain = self.chain.clone();
-            crate::audit::write_sealed(&mut self, &items, chain.as_deref()).await?;
+            crate::audit::write(&mut self, &items, chain.as_deref()).await?;
         }
         let feed = std::mem::take(&mut self.feed);
         if !feed.is_empty() {
@@ -353,7 +361,52 @@ impl Tx {
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
         }
+        if let Some(pool) = self
+            .settle
+            .filter(|_| !items.is_empty() || !feed.is_empty())
+        {
+            match pool.acquire().await {
+                Ok(mut c) => settle_after_commit(&mut c, chain.as_deref()).await,
+                Err(e) => tracing::warn!(error = %e, "settling after commit"),
+            }
+        }
         Ok(())
+    }
+}
+
+/// Key of the advisory lock [`settle`] runs under (one per deployment: every process's passes
+/// take turns).
+const SETTLE_LOCK: i64 = 4_508_020_002;
+
+/// PostgreSQL: gives positions to what commits left without — chains the audit records
+/// committed with their own seal and numbers the change feed's entries, in the order they
+/// became visible — in one short transaction under a deployment-wide advisory lock. Only these
+/// passes take turns; the commits themselves run side by side, whichever process makes them.
+async fn settle(c: &mut PgConnection, chain: Option<&Vault>) -> Result<(), StoreError> {
+    let mut tx = TxRef::Postgres(sqlx::Connection::begin(c).await?);
+    tx.exec(Sql::new("SELECT pg_advisory_xact_lock(?)").bind(SETTLE_LOCK))
+        .await?;
+    settle_in(&mut tx, chain).await?;
+    if let TxRef::Postgres(t) = tx {
+        t.commit().await?;
+    }
+    Ok(())
+}
+
+/// The pass itself, in a transaction that holds the settle lock (SQLite: the write lock).
+async fn settle_in(tx: &mut impl Exec, chain: Option<&Vault>) -> Result<(), StoreError> {
+    if let Some(vault) = chain {
+        crate::audit::chain_pending(tx, vault).await?;
+    }
+    crate::feed::number(tx).await?;
+    Ok(())
+}
+
+/// [`settle`] after a commit: the change is durable whatever happens here, so a failure is
+/// logged, and the next pass (any commit's, or a feed follower's every few seconds) does it.
+async fn settle_after_commit(c: &mut PgConnection, chain: Option<&Vault>) {
+    if let Err(e) = settle(c, chain).await {
+        tracing::warn!(error = %e, "settling after commit");
     }
 }
 
@@ -498,14 +551,38 @@ impl Store {
         })
     }
 
+    /// Gives positions to audit records and change-feed entries that commits left without.
+    /// On PostgreSQL every commit does this right after it ends; SQLite's commits number and
+    /// chain under the write lock they hold anyway. What a process that died between its
+    /// commit and this pass left behind is settled by the next pass, which feed followers run
+    /// every few seconds.
+    pub async fn settle(&self) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Postgres(p) => settle(&mut *p.acquire().await?, self.chain.as_deref()).await,
+            Pool::Sqlite(p) => {
+                let mut tx = TxRef::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?);
+                settle_in(&mut tx, self.chain.as_deref()).await?;
+                if let TxRef::Sqlite(t) = tx {
+                    t.commit().await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let inner = match &self.pool {
             Pool::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Pool::Postgres(p) => TxInner::Postgres(p.begin().await?),
         };
+        let settle = match &self.pool {
+            Pool::Sqlite(_) => None,
+            Pool::Postgres(p) => Some(p.clone()),
+        };
         Ok(Tx {
             inner,
+            settle,
             chain: self.chain.clone(),
             audit: Vec::new(),
             feed: Vec::new(),

@@ -335,6 +335,17 @@ impl Vault {
         mac.update(record);
         mac.finalize().into_bytes().to_vec()
     }
+
+    /// An audit record's own seal, made as it is written: covers its row id and content (not
+    /// its chain position, given after commit), so a record the system did not write — or one
+    /// moved to another row — shows before and after it is chained.
+    pub fn record_mac(&self, id: i64, content: &[u8]) -> Vec<u8> {
+        let mut mac = self.index.clone();
+        mac.update(b"audit-record\0");
+        mac.update(&id.to_be_bytes());
+        mac.update(content);
+        mac.finalize().into_bytes().to_vec()
+    }
 }
 
 #[cfg(test)]

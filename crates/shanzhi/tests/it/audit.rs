@@ -258,6 +258,87 @@ async fn swap_ids(a: &Audited) {
     }
 }
 
+/// Many writes at once — on PostgreSQL their commits run side by side and are chained right
+/// after — make one whole chain holding every record once, and change-feed positions without
+/// a gap.
+#[tokio::test]
+async fn concurrent_writes_make_one_whole_chain_and_feed() {
+    let a = Audited::start().await;
+    let admin = a.app.token("admin").await;
+    let mut writes = tokio::task::JoinSet::new();
+    for day in 1..=24 {
+        let request = a
+            .app
+            .client
+            .put(format!("{}/api/v1/calendar/2031-04-{day:02}", a.app.base))
+            .bearer_auth(&admin)
+            .json(&json!({"kind": "holiday", "name": format!("并发{day}")}));
+        writes.spawn(async move { request.send().await.map(|r| r.status()) });
+    }
+    for status in writes.join_all().await {
+        assert_eq!(status.expect("request"), StatusCode::NO_CONTENT);
+    }
+    let v = a.verify().await.expect("intact");
+    let all = rows(a.app.state().store()).await;
+    assert!(all.iter().all(|(seq, _)| seq.is_some()), "{all:?}");
+    assert_eq!(v.checked, all.len() as i64);
+    assert_eq!(v.unsealed, 0);
+    let feed = feed_positions(a.app.state().store()).await;
+    assert!(feed.len() >= 24, "{feed:?}");
+    let first = feed[0].expect("numbered");
+    let expected: Vec<Option<i64>> = (first..first + feed.len() as i64).map(Some).collect();
+    assert_eq!(feed, expected, "positions without a gap");
+}
+
+/// A process that dies between its commit and the pass after it leaves its record and feed
+/// entry without positions; the next pass (every process's feed follower runs one every few
+/// seconds) gives them theirs. Meanwhile verification calls the record waiting, not forged.
+#[tokio::test]
+async fn what_a_dead_process_left_unsettled_is_settled_by_the_next_pass() {
+    let a = Audited::start().await;
+    a.writes(3).await;
+    let before = a.verify().await.expect("intact");
+    let store = a.app.state().store();
+    let mut tx = store.begin().await.expect("tx");
+    for sql in [
+        "UPDATE audit_log SET chain_seq = NULL, hash = NULL \
+         WHERE chain_seq = (SELECT MAX(chain_seq) FROM audit_log)",
+        "UPDATE audit_head SET seq = seq - 1, \
+         hash = (SELECT hash FROM audit_log WHERE chain_seq = (SELECT MAX(chain_seq) FROM audit_log))",
+        "UPDATE feed SET seq = NULL WHERE seq = (SELECT MAX(seq) FROM feed)",
+        "UPDATE feed_head SET seq = seq - 1",
+    ] {
+        tx.exec(Sql::new(sql)).await.expect(sql);
+    }
+    tx.commit().await.expect("commit");
+    let waiting = a.verify().await.expect("waiting is not tampering");
+    assert!(waiting.unsealed <= 1, "{waiting:?}");
+
+    store.settle().await.expect("settle");
+    let after = a.verify().await.expect("whole again");
+    assert_eq!((after.checked, after.unsealed), (before.checked, 0));
+    let feed = feed_positions(store).await;
+    assert!(feed.iter().all(Option::is_some), "{feed:?}");
+    let (head,): (i64,) = store
+        .conn()
+        .await
+        .expect("conn")
+        .one(Sql::new("SELECT seq FROM feed_head"))
+        .await
+        .expect("head");
+    assert_eq!(feed.last().copied().flatten(), Some(head));
+}
+
+/// The change feed's positions, in the order entries were written.
+async fn feed_positions(store: &Store) -> Vec<Option<i64>> {
+    let mut conn = store.conn().await.expect("conn");
+    let rows: Vec<(Option<i64>,)> = conn
+        .all(Sql::new("SELECT seq FROM feed ORDER BY seq"))
+        .await
+        .expect("feed");
+    rows.into_iter().map(|(s,)| s).collect()
+}
+
 #[tokio::test]
 async fn the_anchor_file_itself_is_checked() {
     let a = Audited::start().await;
