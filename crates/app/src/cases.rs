@@ -10,8 +10,8 @@ use shanzhi_domain::auth::{Actor, actor_label};
 use shanzhi_domain::case::holding;
 use shanzhi_domain::case::photo::Prepared;
 use shanzhi_domain::case::{
-    Action, Calendar, CaseFacts, Party, Satisfaction, Source, Stage, Tier, WorkflowError, apply,
-    holder_of,
+    Action, Calendar, CaseFacts, Party, Satisfaction, Source, Stage, Tier, Urgency, WorkflowError,
+    apply, holder_of,
 };
 use shanzhi_domain::geo::Crs;
 use shanzhi_domain::personal::{mask_phone, normalize_phone};
@@ -71,11 +71,25 @@ pub(crate) struct Filing {
     pub reporter_name: Option<String>,
     pub actor_label: String,
     pub client_id: Option<i64>,
-    pub hotline_order: Option<String>,
+    /// What a 12345 work order brings beyond a report.
+    pub hotline: Option<HotlineTerms>,
     /// Photos taken with the report, already checked (shown to the reporter too).
     pub photos: Vec<shanzhi_domain::case::photo::Prepared>,
     /// A resident's phone, sealed.
     pub reporter_phone: Option<shanzhi_store::vault::SealedValue>,
+}
+
+/// A 12345 work order's own terms.
+#[derive(Debug, Clone)]
+pub(crate) struct HotlineTerms {
+    /// 工单编号 (a re-import skips it).
+    pub order: String,
+    /// When the caller reported it: the case's report time, and where its deadlines start.
+    pub called_at: Option<i64>,
+    /// The platform's deadline: the case keeps the stricter of it and its category's.
+    pub due_at: Option<i64>,
+    /// 紧急程度.
+    pub urgency: Urgency,
 }
 
 /// Files a report: checks it, places it at the category's default tier, and writes the case
@@ -141,6 +155,10 @@ struct Derived {
 
 fn derive(p: &Placed<'_>, now: i64) -> Derived {
     let node = &p.filing.node;
+    let hotline = p.filing.hotline.as_ref();
+    // A call's deadlines run from the call, not from its import.
+    let start = hotline.and_then(|h| h.called_at).unwrap_or(now);
+    let limit = hotline.and_then(|h| h.due_at).unwrap_or(i64::MAX);
     let default_tier = p.category.tier;
     // A grid-level matter reported outside any grid starts at the community.
     let tier = if default_tier == Tier::Grid && node.code.len() < 15 {
@@ -154,8 +172,14 @@ fn derive(p: &Placed<'_>, now: i64) -> Derived {
         holder: holder_of(&node.code, tier).unwrap_or_else(|| node.code.clone()),
         tier,
         clock,
-        accept_due: p.calendar.due(clock, now, p.category.accept_hours.into()),
-        handle_due: p.calendar.due(clock, now, p.category.handle_hours.into()),
+        accept_due: p
+            .calendar
+            .due(clock, start, p.category.accept_hours.into())
+            .min(limit),
+        handle_due: p
+            .calendar
+            .due(clock, start, p.category.handle_hours.into())
+            .min(limit),
     }
 }
 
@@ -200,8 +224,10 @@ pub(crate) async fn file_many(
                 handle_due: d.handle_due,
                 clock: d.clock,
                 client_id: f.client_id,
-                hotline_order: f.hotline_order.as_deref(),
+                hotline_order: f.hotline.as_ref().map(|h| h.order.as_str()),
                 reporter_phone: f.reporter_phone.as_ref(),
+                reported_at: f.hotline.as_ref().and_then(|h| h.called_at),
+                urgency: f.hotline.as_ref().map(|h| h.urgency).unwrap_or_default(),
             };
             let first = NewEvent {
                 actor_id: f.reporter_account,
@@ -308,7 +334,7 @@ pub async fn report(
         reporter_name: Some(account.display_name.clone()),
         actor_label: actor_label(&account.display_name, actor.role),
         client_id: None,
-        hotline_order: None,
+        hotline: None,
         photos,
         reporter_phone: None,
     };
@@ -373,7 +399,7 @@ pub async fn report_public(
         actor_label: name.map_or_else(|| "居民".to_owned(), |n| format!("居民 {n}")),
         reporter_name: name.map(str::to_owned),
         client_id: None,
-        hotline_order: None,
+        hotline: None,
         photos: r.photos,
         reporter_phone,
     };

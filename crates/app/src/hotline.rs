@@ -3,7 +3,7 @@
 //! and either the whole file is written in one transaction or nothing is, with every bad row
 //! reported by its number. Orders already imported are skipped, so a file can be sent twice.
 
-use crate::cases::{Filing, Placed, check, file_in};
+use crate::cases::{Filing, HotlineTerms, Placed, check, file_in};
 use crate::policy::{Ask, Resource, Verb};
 use crate::regions::locate_codes;
 use crate::{App, AppError};
@@ -161,6 +161,9 @@ async fn place(
     else {
         return Ok(Err(format!("未知事项类别「{}」", order.category)));
     };
+    if order.called_at.is_some_and(|at| at > state.now_ms()) {
+        return Ok(Err("来电时间晚于现在，请核对".into()));
+    }
     let code = match (&order.node_code, order.lon_lat) {
         (Some(code), _) => code.clone(),
         // Already converted to WGS-84 by the caller.
@@ -259,7 +262,12 @@ pub async fn import(
             reporter_name: o.caller.clone(),
             actor_label: format!("12345热线（工单 {}）", o.order_no),
             client_id: None,
-            hotline_order: Some(o.order_no.clone()),
+            hotline: Some(HotlineTerms {
+                order: o.order_no.clone(),
+                called_at: o.called_at,
+                due_at: o.due_at,
+                urgency: o.urgency,
+            }),
             photos: Vec::new(),
             // Sealed like a resident's own report: the 回访 calls this number.
             reporter_phone: o.phone.as_ref().map(|phone| {

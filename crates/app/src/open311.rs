@@ -208,7 +208,7 @@ pub async fn file_request(
         reporter_name: r.name.clone(),
         actor_label: format!("Open311 · {}", client.name),
         client_id: Some(client.id),
-        hotline_order: None,
+        hotline: None,
         photos: Vec::new(),
         reporter_phone: None,
     };

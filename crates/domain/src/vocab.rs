@@ -159,6 +159,7 @@ stored_as_text! {
     crate::case::Source => "事件来源",
     crate::case::Satisfaction => "满意度",
     crate::case::Clock => "时限计算方式",
+    crate::case::Urgency => "紧急程度",
     crate::case::DayKind => "日历调整",
     crate::case::RequestKind => "申请类型",
     crate::case::MediatorKind => "调解员类型",

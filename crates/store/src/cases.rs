@@ -2,7 +2,7 @@
 
 use crate::vault::SealedValue;
 use crate::{Backend, Exec, Sql, StoreError};
-use shanzhi_domain::case::{CategorySpec, Clock, Satisfaction, Source, Stage, Tier};
+use shanzhi_domain::case::{CategorySpec, Clock, Satisfaction, Source, Stage, Tier, Urgency};
 
 /// A stored category (also the API's answer, so the two cannot drift).
 #[derive(
@@ -78,7 +78,7 @@ pub async fn category(ex: &mut impl Exec, code: &str) -> Result<Option<CategoryR
 const CASE_COLUMNS: &str = "id, tracking_code, source, category_code, title, description, node_code, lon, lat, \
                             address, stage, tier, holder_code, department_id, reporter_account, reporter_name, \
                             reopened, merged_into, satisfaction, accept_due, handle_due, version, created_at, updated_at, \
-                            clock, suspended_at, extensions, hotline_order, reporter_phone_masked";
+                            clock, suspended_at, extensions, hotline_order, reporter_phone_masked, urgency";
 
 /// A stored case (also the body of the API's case answers).
 #[derive(
@@ -144,6 +144,8 @@ pub struct CaseRow {
     /// The reporter's phone, masked (`138****2345`); the full number is sealed and only
     /// revealed on request, audited.
     pub reporter_phone_masked: Option<String>,
+    /// How urgent (紧急程度), as the 12345 platform graded it.
+    pub urgency: Urgency,
 }
 
 impl CaseRow {
@@ -210,6 +212,10 @@ pub struct NewCase<'a> {
     pub hotline_order: Option<&'a str>,
     /// The reporter's phone, sealed, with its blind index and masked form.
     pub reporter_phone: Option<&'a SealedValue>,
+    /// When it was reported, when that was before it was filed (a 12345 call); `None`: now.
+    pub reported_at: Option<i64>,
+    /// How urgent.
+    pub urgency: Urgency,
 }
 
 /// One timeline entry to append.
@@ -287,7 +293,7 @@ async fn insert_many_at(
             "INSERT INTO cases (tracking_code, source, category_code, title, description, node_code, lon, lat, \
              address, stage, tier, holder_code, reporter_account, reporter_name, accept_due, handle_due, \
              created_at, updated_at, clock, client_id, hotline_order, reporter_phone_sealed, \
-             reporter_phone_index, reporter_phone_masked{extra_column}) VALUES "
+             reporter_phone_index, reporter_phone_masked, urgency{extra_column}) VALUES "
         ));
         for (i, ((c, _), t)) in chunk.iter().zip(chunk_terms).enumerate() {
             q.push(if i == 0 { "(" } else { ", (" });
@@ -307,14 +313,15 @@ async fn insert_many_at(
                 .push_bind(", ?", c.reporter_name)
                 .push_bind(", ?", c.accept_due)
                 .push_bind(", ?", c.handle_due)
-                .push_bind(", ?", now)
+                .push_bind(", ?", c.reported_at.unwrap_or(now))
                 .push_bind(", ?", now)
                 .push_bind(", ?", c.clock.as_str())
                 .push_bind(", ?", c.client_id)
                 .push_bind(", ?", c.hotline_order)
                 .push_bind(", ?", c.reporter_phone.map(|p| p.sealed.clone()))
                 .push_bind(", ?", c.reporter_phone.map(|p| p.index.clone()))
-                .push_bind(", ?", c.reporter_phone.map(|p| p.masked.as_str()));
+                .push_bind(", ?", c.reporter_phone.map(|p| p.masked.as_str()))
+                .push_bind(", ?", c.urgency.as_str());
             if backend == Backend::Postgres {
                 q.push_bind(extra_value, t.as_str());
             }

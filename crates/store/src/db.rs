@@ -18,6 +18,7 @@ use sqlx::{
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Which database a store runs on.
@@ -233,6 +234,7 @@ async fn exec_on(target: Target<'_>, sql: Sql) -> Result<u64, StoreError> {
 pub struct Conn {
     inner: ConnInner,
     chain: Option<Arc<Vault>>,
+    settler: Option<Arc<Settler>>,
 }
 
 enum ConnInner {
@@ -270,8 +272,8 @@ impl Exec for Conn {
             }
             n
         };
-        if let ConnInner::Postgres(c) = &mut self.inner {
-            settle_after_commit(c, chain.as_deref()).await;
+        if let Some(settler) = &self.settler {
+            settler.after_commit().await;
         }
         Ok(n)
     }
@@ -305,8 +307,8 @@ impl Exec for TxRef<'_> {
 /// commit, so a change and its record stand or fall together.
 pub struct Tx {
     inner: TxInner,
-    /// PostgreSQL: where to settle after the commit ([`Store::settle`]).
-    settle: Option<PgPool>,
+    /// PostgreSQL: who gives positions after the commit ([`Store::settle`]).
+    settler: Option<Arc<Settler>>,
     chain: Option<Arc<Vault>>,
     audit: Vec<NewAudit>,
     feed: Vec<(shanzhi_domain::notify::FeedKind, String)>,
@@ -361,14 +363,11 @@ impl Tx {
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
         }
-        if let Some(pool) = self
-            .settle
+        if let Some(settler) = self
+            .settler
             .filter(|_| !items.is_empty() || !feed.is_empty())
         {
-            match pool.acquire().await {
-                Ok(mut c) => settle_after_commit(&mut c, chain.as_deref()).await,
-                Err(e) => tracing::warn!(error = %e, "settling after commit"),
-            }
+            settler.after_commit().await;
         }
         Ok(())
     }
@@ -402,11 +401,37 @@ async fn settle_in(tx: &mut impl Exec, chain: Option<&Vault>) -> Result<(), Stor
     Ok(())
 }
 
-/// [`settle`] after a commit: the change is durable whatever happens here, so a failure is
-/// logged, and the next pass (any commit's, or a feed follower's every few seconds) does it.
-async fn settle_after_commit(c: &mut PgConnection, chain: Option<&Vault>) {
-    if let Err(e) = settle(c, chain).await {
-        tracing::warn!(error = %e, "settling after commit");
+/// Runs the passes of one process (PostgreSQL), one at a time: a commit waits for a pass that
+/// began after it ended, and every commit that ended before a pass began shares it — the
+/// passes' own commits are grouped as the intake's are, so they keep up with any load.
+#[derive(Debug)]
+struct Settler {
+    pool: PgPool,
+    chain: Option<Arc<Vault>>,
+    pass: tokio::sync::Mutex<()>,
+    /// Passes begun.
+    begun: AtomicU64,
+}
+
+impl Settler {
+    /// Returns once a pass that began after this call has ended. The change is durable
+    /// whatever happens here, so a failure is logged, and the next pass (any commit's, or a
+    /// feed follower's every few seconds) does it.
+    async fn after_commit(&self) {
+        if let Err(e) = self.settle().await {
+            tracing::warn!(error = %e, "settling after commit");
+        }
+    }
+
+    async fn settle(&self) -> Result<(), StoreError> {
+        let needed = self.begun.load(Ordering::Acquire) + 1;
+        let _turn = self.pass.lock().await;
+        // A pass numbered `needed` began after the call; holding the turn, it has ended.
+        if self.begun.load(Ordering::Acquire) >= needed {
+            return Ok(());
+        }
+        self.begun.fetch_add(1, Ordering::AcqRel);
+        settle(&mut *self.pool.acquire().await?, self.chain.as_deref()).await
     }
 }
 
@@ -441,6 +466,7 @@ impl StartupLock {
 pub struct Store {
     pool: Pool,
     chain: Option<Arc<Vault>>,
+    settler: Option<Arc<Settler>>,
 }
 
 #[derive(Debug, Clone)]
@@ -496,7 +522,12 @@ impl Store {
                 Pool::Postgres(pool)
             }
         };
-        let store = Store { pool, chain: None };
+        let store = Store {
+            pool,
+            chain: None,
+            settler: None,
+        }
+        .with_settler();
         store.migrate().await?;
         Ok(store)
     }
@@ -508,6 +539,21 @@ impl Store {
             chain: Some(vault),
             ..self
         }
+        .with_settler()
+    }
+
+    /// The same store with its own settler (PostgreSQL), sealing with its key.
+    fn with_settler(self) -> Store {
+        let settler = match &self.pool {
+            Pool::Sqlite(_) => None,
+            Pool::Postgres(p) => Some(Arc::new(Settler {
+                pool: p.clone(),
+                chain: self.chain.clone(),
+                pass: tokio::sync::Mutex::new(()),
+                begun: AtomicU64::new(0),
+            })),
+        };
+        Store { settler, ..self }
     }
 
     /// Applies pending migrations of this backend.
@@ -548,6 +594,7 @@ impl Store {
         Ok(Conn {
             inner,
             chain: self.chain.clone(),
+            settler: self.settler.clone(),
         })
     }
 
@@ -558,7 +605,10 @@ impl Store {
     /// every few seconds.
     pub async fn settle(&self) -> Result<(), StoreError> {
         match &self.pool {
-            Pool::Postgres(p) => settle(&mut *p.acquire().await?, self.chain.as_deref()).await,
+            Pool::Postgres(_) => match &self.settler {
+                Some(settler) => settler.settle().await,
+                None => Ok(()),
+            },
             Pool::Sqlite(p) => {
                 let mut tx = TxRef::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?);
                 settle_in(&mut tx, self.chain.as_deref()).await?;
@@ -576,13 +626,9 @@ impl Store {
             Pool::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Pool::Postgres(p) => TxInner::Postgres(p.begin().await?),
         };
-        let settle = match &self.pool {
-            Pool::Sqlite(_) => None,
-            Pool::Postgres(p) => Some(p.clone()),
-        };
         Ok(Tx {
             inner,
-            settle,
+            settler: self.settler.clone(),
             chain: self.chain.clone(),
             audit: Vec::new(),
             feed: Vec::new(),

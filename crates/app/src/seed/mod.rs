@@ -350,6 +350,8 @@ async fn write_demo_cases(
                 client_id: None,
                 hotline_order: None,
                 reporter_phone: None,
+                reported_at: None,
+                urgency: Default::default(),
             },
             now: CaseUpdate {
                 stage: facts.stage,

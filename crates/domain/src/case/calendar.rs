@@ -134,6 +134,43 @@ impl Day {
 
 const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
 
+/// Reads a Beijing date and time as exports write them — `2026-11-30 09:15`, with seconds,
+/// `T` between, slashes or dots, `2026年11月30日 9时15分`, or a date alone (its midnight) —
+/// as an instant (ms).
+pub fn parse_beijing(text: &str) -> Option<i64> {
+    let t: String = text
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '/' | '.' | '年' | '月' => '-',
+            '日' | 'T' => ' ',
+            '时' | '点' | '：' => ':',
+            '分' | '秒' => ' ',
+            c => c,
+        })
+        .collect();
+    let mut parts = t.split_whitespace();
+    let date = parts.next()?;
+    let mut ymd = date.split('-').filter(|p| !p.is_empty());
+    let (y, m, d) = (ymd.next()?, ymd.next()?, ymd.next()?);
+    let day = Day::parse(&format!("{y:0>4}-{m:0>2}-{d:0>2}"))?;
+    let clock: Vec<&str> = parts
+        .flat_map(|p| p.split(':'))
+        .filter(|p| !p.is_empty())
+        .collect();
+    let field = |i: usize, max: i64| -> Option<i64> {
+        match clock.get(i) {
+            None => Some(0),
+            Some(v) => v.parse::<i64>().ok().filter(|n| (0..=max).contains(n)),
+        }
+    };
+    if clock.len() > 3 {
+        return None;
+    }
+    let (h, min, sec) = (field(0, 23)?, field(1, 59)?, field(2, 59)?);
+    Some(day.start_ms() + ((h * 60 + min) * 60 + sec) * 1000)
+}
+
 /// The instant `ms` in Beijing time to the minute: `2026-10-08 09:05`.
 pub fn beijing_minutes(ms: i64) -> String {
     let minute = (ms + BEIJING_OFFSET_MS).rem_euclid(DAY_MS) / 60_000;
@@ -297,6 +334,33 @@ pub const CHINA_HOLIDAYS: &[(&str, DayKind, &str)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn beijing_times_are_read_as_exports_write_them() {
+        let at = parse_beijing("2026-11-30 09:15:00").expect("read");
+        assert_eq!(beijing_minutes(at), "2026-11-30 09:15");
+        for same in [
+            "2026/11/30 9:15",
+            "2026-11-30T09:15:00",
+            "2026.11.30 09:15",
+            "2026年11月30日 9时15分",
+        ] {
+            assert_eq!(parse_beijing(same), Some(at), "{same}");
+        }
+        assert_eq!(
+            parse_beijing("2026-11-30").map(beijing_minutes).as_deref(),
+            Some("2026-11-30 00:00")
+        );
+        for bad in [
+            "",
+            "昨天",
+            "2026-13-01",
+            "2026-11-30 25:00",
+            "2026-11-30 9:15:00:01",
+        ] {
+            assert_eq!(parse_beijing(bad), None, "{bad}");
+        }
+    }
 
     fn at(day: &str, hour: i64) -> i64 {
         Day::parse(day).map(|d| d.start_ms()).unwrap_or(i64::MIN) + hour * HOUR_MS

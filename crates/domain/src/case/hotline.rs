@@ -2,6 +2,7 @@
 //! with a header row, read into orders with every bad row reported by its row number. Checks
 //! that need the database (is the category known, is the grid ours) happen in the caller.
 
+use super::{Urgency, parse_beijing};
 use crate::register::sheet::{Column, col};
 use serde::Serialize;
 
@@ -40,6 +41,13 @@ pub struct Order {
     pub caller: Option<String>,
     /// The caller's phone, normalised (for 回访 by phone).
     pub phone: Option<String>,
+    /// 来电时间: when the caller reported it (the case's report time), ms.
+    pub called_at: Option<i64>,
+    /// 办理时限: the platform's deadline, ms (the case keeps the stricter of it and its
+    /// category's).
+    pub due_at: Option<i64>,
+    /// 紧急程度.
+    pub urgency: Urgency,
 }
 
 /// A problem with one row (row 1 is the header).
@@ -103,7 +111,35 @@ pub const COLUMNS: &[Column] = &[
         &["来电号码", "诉求人电话", "来电人电话", "phone"],
         false,
     ),
+    col(
+        "called_at",
+        "来电时间",
+        &["受理时间", "登记时间", "来电日期", "诉求时间", "called_at"],
+        false,
+    ),
+    col(
+        "due_at",
+        "办理时限",
+        &["办结时限", "处理时限", "截止时间", "办理期限", "due_at"],
+        false,
+    ),
+    col(
+        "urgency",
+        "紧急程度",
+        &["缓急程度", "紧急度", "urgency"],
+        false,
+    ),
 ];
+
+/// A time column's value: none, an instant, or a problem (pushed).
+fn time_of(value: Option<String>, what: &str, problems: &mut Vec<String>) -> Option<i64> {
+    let v = value?;
+    let at = parse_beijing(&v);
+    if at.is_none() {
+        problems.push(format!("{what}「{v}」应写成 2026-11-30 09:15 的格式"));
+    }
+    at
+}
 
 fn column(headers: &[String], field: &str) -> Option<usize> {
     let c = COLUMNS.iter().find(|c| c.key == field)?;
@@ -193,6 +229,20 @@ pub fn read_orders(table: &Table) -> (Vec<Order>, Vec<RowError>) {
         if lon_lat.is_none() && node_code.is_none() {
             fail(&mut problems, "须填写网格编码，或经度和纬度");
         }
+        let called_at = time_of(get("called_at"), "来电时间", &mut problems);
+        let due_at = time_of(get("due_at"), "办理时限", &mut problems);
+        if let (Some(called), Some(due)) = (called_at, due_at)
+            && due <= called
+        {
+            fail(&mut problems, "办理时限须晚于来电时间");
+        }
+        let urgency = get("urgency").map_or(Some(Urgency::Normal), |u| {
+            let grade = Urgency::from_typed(&u);
+            if grade.is_none() {
+                problems.push(format!("紧急程度「{u}」应为 一般、紧急 或 特急"));
+            }
+            grade
+        });
         if !problems.is_empty() {
             errors.push(RowError {
                 row,
@@ -219,6 +269,9 @@ pub fn read_orders(table: &Table) -> (Vec<Order>, Vec<RowError>) {
             address: get("address"),
             caller: get("caller"),
             phone,
+            called_at,
+            due_at,
+            urgency: urgency.unwrap_or_default(),
         });
     }
     (orders, errors)
@@ -281,6 +334,77 @@ mod tests {
         );
         assert_eq!(orders[1].lon_lat, Some((109.6, 23.1)));
         assert_eq!(orders[1].row, 3);
+    }
+
+    #[test]
+    fn call_time_deadline_and_grade_are_kept() {
+        let t = Table {
+            header_row: 2,
+            headers: [
+                "工单编号",
+                "诉求类型",
+                "诉求内容",
+                "网格编码",
+                "来电时间",
+                "办结时限",
+                "缓急程度",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            rows: vec![
+                (
+                    3,
+                    [
+                        "A1",
+                        "0402",
+                        "路灯不亮",
+                        "450802001001001",
+                        "2026/11/30 9:15",
+                        "2026-12-02 17:00",
+                        "紧急",
+                    ]
+                    .map(str::to_owned)
+                    .to_vec(),
+                ),
+                (
+                    4,
+                    ["A2", "0402", "路灯不亮", "450802001001001", "", "", ""]
+                        .map(str::to_owned)
+                        .to_vec(),
+                ),
+                (
+                    5,
+                    [
+                        "A3",
+                        "0402",
+                        "路灯不亮",
+                        "450802001001001",
+                        "2026-12-02 17:00",
+                        "2026-11-30 9:15",
+                        "很急",
+                    ]
+                    .map(str::to_owned)
+                    .to_vec(),
+                ),
+            ],
+        };
+        let (orders, errors) = read_orders(&t);
+        assert_eq!(orders.len(), 2);
+        assert_eq!(orders[0].called_at, parse_beijing("2026-11-30 09:15"));
+        assert_eq!(orders[0].due_at, parse_beijing("2026-12-02 17:00"));
+        assert_eq!(orders[0].urgency, Urgency::Urgent);
+        assert_eq!(
+            (orders[1].called_at, orders[1].urgency),
+            (None, Urgency::Normal)
+        );
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].row, 5);
+        assert!(
+            errors[0].message.contains("办理时限须晚于来电时间")
+                && errors[0].message.contains("紧急程度「很急」"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]

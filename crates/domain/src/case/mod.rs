@@ -14,9 +14,10 @@ pub mod photo;
 mod search;
 mod source;
 mod summons;
+mod urgency;
 mod workflow;
 
-pub use calendar::{CHINA_HOLIDAYS, Calendar, Clock, Day, DayKind, beijing_minutes};
+pub use calendar::{CHINA_HOLIDAYS, Calendar, Clock, Day, DayKind, beijing_minutes, parse_beijing};
 pub use category::{CategorySpec, STANDARD as STANDARD_CATEGORIES};
 pub use deadline::{Light, Timing, case_light, light, light_on, resumed_due};
 pub use duplicate::{RADIUS_M, Sighting, WINDOW_MS, possible_duplicate};
@@ -32,6 +33,7 @@ pub use mediation::{
 pub use search::{QueryError, index_terms, matches, query_terms};
 pub use source::Source;
 pub use summons::{REPORT_IN_HOURS, may_summon};
+pub use urgency::Urgency;
 
 pub use workflow::{
     Action, CaseFacts, Change, Party, Relation, Satisfaction, Stage, Tier, WorkflowError, apply,

@@ -5,6 +5,7 @@ use crate::api_cases::point_in_own_grid;
 use crate::common::{TestApp, error_code};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use shanzhi_domain::case::beijing_minutes;
 
 async fn import(
     app: &TestApp,
@@ -222,9 +223,14 @@ async fn a_city_platform_export_with_its_own_headers_and_amap_coordinates_goes_i
     let (lon, lat) = point_in_own_grid(&app, &centre).await;
     // As AMap gives it: GCJ-02, some hundreds of metres off the GPS position.
     let (glon, glat) = Crs::Gcj02.from_wgs84(lon, lat);
+    // Called in three hours ago; the platform gives six hours, less than the category's.
+    let minute = 60_000;
+    let called = (app.now_ms() - 180 * minute) / minute * minute;
+    let due = called + 360 * minute;
+    let (called_text, due_text) = (beijing_minutes(called), beijing_minutes(due));
     let csv = format!(
         "工单编号,来电时间,诉求人,联系电话,诉求内容,诉求地址,诉求类型,承办单位,办理时限,紧急程度,经度,纬度\n\
-         GK202612010001,2026-12-01 09:12:33,覃女士,138 7751 0099,东湖路小区门口垃圾满溢两天未清运,东湖路小区门口,环境卫生,港北区城管局,2026-12-04,一般,{glon},{glat}\n"
+         GK202612010001,{called_text},覃女士,138 7751 0099,东湖路小区门口垃圾满溢两天未清运,东湖路小区门口,环境卫生,港北区城管局,{due_text},特别紧急,{glon},{glat}\n"
     );
     let post = |query: &'static str, body: String| {
         let app = &app;
@@ -246,6 +252,34 @@ async fn a_city_platform_export_with_its_own_headers_and_amap_coordinates_goes_i
     let (s, b) = post("?crs=gcj02", bad).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     assert!(b.to_string().contains("联系电话"), "{b}");
+    for (what, from, to, says) in [
+        (
+            "a call time in words",
+            called_text.as_str(),
+            "昨天上午",
+            "来电时间「昨天上午」",
+        ),
+        (
+            "a deadline before the call",
+            due_text.as_str(),
+            called_text.as_str(),
+            "办理时限须晚于来电时间",
+        ),
+        (
+            "an unknown grade",
+            "特别紧急",
+            "马上办",
+            "紧急程度「马上办」",
+        ),
+    ] {
+        let (s, b) = post("?crs=gcj02", csv.replacen(from, to, 1)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{what}: {b}");
+        assert!(b.to_string().contains(says), "{what}: {b}");
+    }
+    let future = csv.replace(&called_text, &beijing_minutes(app.now_ms() + 60 * minute));
+    let (s, b) = post("?crs=gcj02", future).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert!(b.to_string().contains("来电时间晚于现在"), "{b}");
 
     let (s, b) = post("?crs=gcj02", csv).await;
     assert_eq!(s, StatusCode::OK, "{b}");
@@ -270,6 +304,20 @@ async fn a_city_platform_export_with_its_own_headers_and_amap_coordinates_goes_i
     );
     assert_eq!(case["reporter_name"], "覃女士");
     assert_eq!(case["address"], "东湖路小区门口");
+    // Reported when called, due when the platform says (stricter than the category), graded.
+    assert_eq!(case["created_at"], called, "{case}");
+    assert_eq!(case["handle_due"], due, "{case}");
+    assert!(
+        case["accept_due"].as_i64().is_some_and(|a| a <= due),
+        "{case}"
+    );
+    assert_eq!(case["urgency"], "critical");
+    let (browser, _) = crate::pages::logged_in(&app, "zhzx").await;
+    let (_, page) = crate::common::fetch(&app, &browser, &format!("/cases/{id}")).await;
+    assert!(
+        page.contains("特急") && page.contains("12345热线（工单 GK202612010001）"),
+        "{page}"
+    );
     // The caller's phone is kept, sealed, for the 回访 call.
     let (s, phone) = app
         .post(

@@ -17,7 +17,7 @@ use shanzhi_app::AppError;
 use shanzhi_app::cases::CaseRow;
 use shanzhi_app::cases::{self as svc, CaseQuery, Move, Who, parse_action};
 use shanzhi_domain::case::Source;
-use shanzhi_domain::case::{Action, Calendar, Light, Tier, case_light};
+use shanzhi_domain::case::{Action, Calendar, Light, Tier, Urgency, case_light};
 use std::collections::HashMap;
 
 pub fn router() -> Router<WebState> {
@@ -207,6 +207,8 @@ struct CasePage {
     place: String,
     address: Option<String>,
     source: String,
+    reported: String,
+    urgency: Option<&'static str>,
     holder: String,
     accept_due: String,
     handle_due: String,
@@ -313,7 +315,12 @@ async fn show(
         category: d.category.map(|c| c.name).unwrap_or_default(),
         place: d.place,
         address: case.address.clone(),
-        source: case.source.label().to_owned(),
+        source: match &case.hotline_order {
+            Some(order) => format!("{}（工单 {order}）", case.source.label()),
+            None => case.source.label().to_owned(),
+        },
+        reported: beijing(case.created_at),
+        urgency: (case.urgency != Urgency::Normal).then(|| case.urgency.label()),
         holder: format!("{}（{}）", d.holder, case.tier.label()),
         accept_due: beijing(case.accept_due),
         handle_due: beijing(case.handle_due),
