@@ -2,7 +2,9 @@
 # Several processes on one PostgreSQL: report intake with wrk through the real nginx against
 # one server process and against two (round robin), on the same database and the same cores;
 # then how long a boundary redrawn through one process takes to be applied by the other
-# (PATCH answered → the other process locates by the new boundary), over 40 redraws.
+# (PATCH answered → the other process locates by the new boundary), over 40 redraws. Two
+# processes run once with the default 4 intake writers each and once with them shared out (2
+# each, as the README advises), the same 4 writers in all as the single process.
 # Prints Markdown for BENCHMARKS.md and keeps a copy in bench/results/.
 #
 # SZ_DURATION (default 30s), SZ_CONNECTIONS (default 64).
@@ -40,7 +42,7 @@ fresh_db() {
 }
 serve() { # index (0 or 1)
   mkdir -p "$work/data$1"
-  SHANZHI_ESCALATION_INTERVAL=3600 RUST_LOG=warn "$bin" serve --demo --bind "127.0.0.1:${ports[$1]}" \
+  SHANZHI_INTAKE_WRITERS="${writers:-4}" SHANZHI_ESCALATION_INTERVAL=3600 RUST_LOG=warn "$bin" serve --demo --bind "127.0.0.1:${ports[$1]}" \
     --data-dir "$work/data$1" --key-file "$work/keys.txt" --database-url "$url" \
     --trusted-proxy 127.0.0.1 >>"$work/server$1.log" 2>&1 &
   echo $! >>"$work/pids"
@@ -101,7 +103,12 @@ fresh_db; serve 0; proxy "${ports[0]}"
 load "nginx → 1 process"
 stop_all
 fresh_db; serve 0; serve 1; proxy "${ports[@]}"
-load "nginx → 2 processes (round robin)"
+load "nginx → 2 processes (round robin), 4 intake writers each"
+stop_all
+# The intake writers shared out, as the README advises for processes on one database.
+writers=2
+fresh_db; serve 0; serve 1; proxy "${ports[@]}"
+load "nginx → 2 processes (round robin), 2 intake writers each"
 echo
 python3 - "${ports[0]}" "${ports[1]}" "$(token "${ports[0]}")" "$work/demo.json" <<'PY'
 # A grid redrawn through A, alternately to a small square around a point and away from it; the

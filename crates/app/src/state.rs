@@ -40,6 +40,10 @@ pub struct AppConfig {
     pub login_rule: shanzhi_domain::auth::LoginRule,
     /// Answers to one device survey accepted from one client address in an hour.
     pub device_answers_per_hour: u64,
+    /// Intake writers on PostgreSQL (default 4; SQLite has one writer). Each commits the
+    /// reports waiting for it in one transaction, so fewer writers make larger, cheaper
+    /// commits: processes sharing one database should share the writers (4 in all).
+    pub intake_writers: Option<usize>,
 }
 
 impl Default for AppConfig {
@@ -57,6 +61,7 @@ impl Default for AppConfig {
             upload_dir: std::env::temp_dir().join("shanzhi-uploads"),
             login_rule: Default::default(),
             device_answers_per_hour: 30,
+            intake_writers: None,
         }
     }
 }
@@ -106,7 +111,7 @@ impl App {
         let calendar = calendar::load(&mut store.conn().await?).await?;
         let writers = match store.backend() {
             shanzhi_store::Backend::Sqlite => 1,
-            shanzhi_store::Backend::Postgres => 4,
+            shanzhi_store::Backend::Postgres => config.intake_writers.unwrap_or(4).clamp(1, 64),
         };
         let intake = Intake::start(&store, writers, &config.clock);
         Ok(App(Arc::new(Inner {

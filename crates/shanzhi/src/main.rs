@@ -57,6 +57,10 @@ enum Command {
         /// Seconds between runs of the deadline scheduler (automatic escalation of overdue cases).
         #[arg(long, env = "SHANZHI_ESCALATION_INTERVAL", default_value_t = 60)]
         escalation_interval: u64,
+        /// Intake writers on PostgreSQL (default 4): each commits everything waiting for it in
+        /// one transaction. Processes sharing one database share them (2 processes: 2 each).
+        #[arg(long, env = "SHANZHI_INTAKE_WRITERS")]
+        intake_writers: Option<usize>,
         /// Largest photo accepted, in megabytes (phones take 3–8 MB photos).
         #[arg(long, env = "SHANZHI_PHOTO_MAX_MB", default_value_t = 10)]
         photo_max_mb: usize,
@@ -290,6 +294,7 @@ async fn main() -> anyhow::Result<()> {
             secure_cookies,
             public_url,
             escalation_interval,
+            intake_writers,
             photo_max_mb,
             survey_answers_per_minute,
             audit_anchor_url,
@@ -311,6 +316,7 @@ async fn main() -> anyhow::Result<()> {
                     audit_anchor: Some(audit_anchor.clone()),
                     audit_anchor_url,
                     upload_dir: cli.data_dir.join("uploads"),
+                    intake_writers,
                     ..Default::default()
                 },
                 web: WebConfig {

@@ -9,4 +9,5 @@
 mod labels;
 pub mod resident;
 pub mod sheet;
+pub mod staff;
 pub mod vocab;

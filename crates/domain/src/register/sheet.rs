@@ -85,6 +85,22 @@ pub const PLACE_COLUMNS: &[Column] = &[
     col("note", "备注", &[], false),
 ];
 
+/// The staff register's columns (网格长(员)信息册).
+pub const STAFF_COLUMNS: &[Column] = &[
+    col("name", "姓名", &["人员姓名"], true),
+    col("role", "角色", &["人员类型", "职务", "岗位", "类别"], true),
+    col("phone", "联系电话", &["手机号码", "手机", "电话"], false),
+    col("party_member", "党员", &["是否党员", "政治面貌"], false),
+    col(
+        "grids",
+        "服务网格",
+        &["网格编码", "所在网格", "负责网格", "网格"],
+        true,
+    ),
+    col("duties", "职责", &["工作职责", "备注"], false),
+    col("username", "用户名", &["账号", "登录账号"], false),
+];
+
 /// Which file column (0-based) holds each of a register's fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mapping {
