@@ -124,10 +124,10 @@ enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
-    /// Import a register sheet (CSV or xlsx) as an account: every row checked first, then all
+    /// Import a register sheet (CSV, xlsx, xls or ods) as an account: every row checked first, then all
     /// written in one transaction, or nothing.
     Import {
-        /// residents or places.
+        /// residents, places or staff.
         register: String,
         /// The file.
         #[arg(long)]

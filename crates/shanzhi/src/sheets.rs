@@ -3,8 +3,7 @@
 //! same all-or-nothing write as an upload; meant for the first load of a district's sheets.
 
 use anyhow::{Context, bail};
-use shanzhi_app::registers::import::{Phase, Progress, Reading, Report, Upload};
-use shanzhi_app::registers::{places, resident_sheet};
+use shanzhi_app::registers::import::{self, Phase, Progress, Reading, Report, Upload};
 use shanzhi_app::{App, accounts};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -12,7 +11,7 @@ use std::time::{Duration, Instant};
 
 /// What to import.
 pub struct ImportJob {
-    /// `residents` or `places`.
+    /// `residents`, `places` or `staff`.
     pub register: String,
     /// The file.
     pub file: PathBuf,
@@ -51,16 +50,20 @@ pub async fn import(state: &App, job: ImportJob) -> anyhow::Result<Report> {
             }
         })
     };
-    let report = match job.register.as_str() {
-        "residents" => {
-            resident_sheet::import(state, &p, &upload, &job.reading, job.check_only, &progress)
-                .await
-        }
-        "places" => {
-            places::import(state, &p, &upload, &job.reading, job.check_only, &progress).await
-        }
-        other => bail!("未知台账 {other}：可选 residents、places"),
+    let register = job.register.as_str();
+    if !import::REGISTERS.contains(&register) {
+        bail!("未知台账 {register}：可选 {}", import::REGISTERS.join("、"));
     }
+    let report = import::run(
+        state,
+        &p,
+        register,
+        &upload,
+        &job.reading,
+        job.check_only,
+        &progress,
+    )
+    .await
     .map_err(crate::operator_error)?;
     watch.abort();
     let secs = started.elapsed().as_secs_f64();

@@ -131,12 +131,7 @@ pub async fn phones_of(
     ex: &mut impl Exec,
     ids: &[i64],
 ) -> Result<Vec<(i64, Option<Vec<u8>>)>, StoreError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut q = Sql::new("SELECT id, contact_phone_sealed FROM places WHERE id IN");
-    q.push_list("", ids.iter().copied());
-    ex.all(q).await
+    crate::sealed::of_rows(ex, "places", "contact_phone_sealed", ids).await
 }
 
 /// One place.

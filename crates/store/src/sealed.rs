@@ -111,3 +111,24 @@ pub async fn set(
     .await?;
     Ok(())
 }
+
+/// The sealed values of `column` in `table` (one of [`SEALED_COLUMNS`]) for the rows `ids`,
+/// by row id: what an export with full numbers opens.
+pub(crate) async fn of_rows(
+    ex: &mut impl Exec,
+    table: &'static str,
+    column: &'static str,
+    ids: &[i64],
+) -> Result<Vec<(i64, Option<Vec<u8>>)>, StoreError> {
+    debug_assert!(
+        SEALED_COLUMNS
+            .iter()
+            .any(|c| c.table == table && c.column == column)
+    );
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new(format!("SELECT id, {column} FROM {table} WHERE id IN"));
+    q.push_list("", ids.iter().copied());
+    ex.all(q).await
+}

@@ -109,6 +109,14 @@ pub async fn list(ex: &mut impl Exec, root: Option<&str>) -> Result<Vec<StaffRow
     .await
 }
 
+/// The sealed phones of `ids` (for an export with full numbers), by staff id.
+pub async fn phones_of(
+    ex: &mut impl Exec,
+    ids: &[i64],
+) -> Result<Vec<(i64, Option<Vec<u8>>)>, StoreError> {
+    crate::sealed::of_rows(ex, "staff", "phone_sealed", ids).await
+}
+
 /// Records a training.
 pub async fn train(
     ex: &mut impl Exec,

@@ -78,8 +78,13 @@ use Guard::{Needs, Open, Signed};
 use Resource as R;
 use Verb::{Export, List, Read, Reveal, Write};
 
-const REGISTER_WRITE: Guard = Guard::Any(&[(R::Resident, Write), (R::Place, Write)]);
-const REGISTER_EXPORT: Guard = Guard::Any(&[(R::Resident, Export), (R::Place, Export)]);
+const REGISTER_WRITE: Guard =
+    Guard::Any(&[(R::Resident, Write), (R::Place, Write), (R::Staff, Write)]);
+const REGISTER_EXPORT: Guard = Guard::Any(&[
+    (R::Resident, Export),
+    (R::Place, Export),
+    (R::Staff, Export),
+]);
 
 /// Every route of the server.
 pub const ROUTES: &[Route] = &[

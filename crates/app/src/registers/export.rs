@@ -7,8 +7,8 @@ use crate::audit;
 use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError, Principal};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
-use shanzhi_domain::register::sheet::{Column, PLACE_COLUMNS, RESIDENT_COLUMNS};
-use shanzhi_domain::register::vocab::{Attention, PlaceKind, Relation, Residence, Risk};
+use shanzhi_domain::register::sheet::{Column, PLACE_COLUMNS, RESIDENT_COLUMNS, STAFF_COLUMNS};
+use shanzhi_domain::register::vocab::{Attention, PlaceKind, Relation, Residence, Risk, StaffRole};
 use shanzhi_store::residents::{self as store, PersonFilter};
 use shanzhi_store::vault::Field;
 use shanzhi_store::{places, regions as region_store};
@@ -38,12 +38,15 @@ fn header(sheet: &mut Worksheet, columns: &[Column]) -> Result<Format, AppError>
             .map_err(xlsx_error)?;
         let wide = matches!(
             c.key,
-            "id_number" | "grid" | "address" | "tags" | "name" | "note"
+            "id_number" | "grid" | "grids" | "address" | "tags" | "name" | "note" | "duties"
         );
         sheet
             .set_column_width(col, if wide { 22 } else { 12 })
             .map_err(xlsx_error)?;
-        if matches!(c.key, "id_number" | "phone" | "contact_phone" | "grid") {
+        if matches!(
+            c.key,
+            "id_number" | "phone" | "contact_phone" | "grid" | "grids"
+        ) {
             sheet.set_column_format(col, &text).map_err(xlsx_error)?;
         }
     }
@@ -173,31 +176,21 @@ pub fn residents_template(tag_names: &[String], grid_example: &str) -> Result<Ve
 
 /// The blank places template.
 pub fn places_template(grid_example: &str) -> Result<Vec<u8>, AppError> {
-    let mut book = Workbook::new();
-    let sheet = book
-        .add_worksheet()
-        .set_name("重点场所")
-        .map_err(xlsx_error)?;
-    let text = header(sheet, PLACE_COLUMNS)?;
-    let example = [
-        grid_example,
-        "金港小食店",
-        "九小场所",
-        "港北区金港大道170号",
-        "109.6012",
-        "23.1105",
-        "李海燕",
-        "13907751234",
-        "中",
-        "后厨使用液化气",
-    ];
-    for (c, v) in example.iter().enumerate() {
-        sheet
-            .write_string_with_format(1, c as u16, *v, &text)
-            .map_err(xlsx_error)?;
-    }
-    guide(
-        &mut book,
+    template(
+        "重点场所",
+        PLACE_COLUMNS,
+        &[
+            grid_example,
+            "金港小食店",
+            "九小场所",
+            "港北区金港大道170号",
+            "109.6012",
+            "23.1105",
+            "李海燕",
+            "13907751234",
+            "中",
+            "后厨使用液化气",
+        ],
         &[
             (
                 "网格编码".into(),
@@ -210,7 +203,25 @@ pub fn places_template(grid_example: &str) -> Result<Vec<u8>, AppError> {
                 "WGS-84 坐标（手机定位的坐标），可空".into(),
             ),
         ],
-    )?;
+    )
+}
+
+/// A blank template: the header, one example row and a guide sheet.
+fn template(
+    name: &str,
+    columns: &[Column],
+    example: &[&str],
+    lines: &[(String, String)],
+) -> Result<Vec<u8>, AppError> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet().set_name(name).map_err(xlsx_error)?;
+    let text = header(sheet, columns)?;
+    for (c, v) in example.iter().enumerate() {
+        sheet
+            .write_string_with_format(1, c as u16, *v, &text)
+            .map_err(xlsx_error)?;
+    }
+    guide(&mut book, lines)?;
     book.save_to_buffer().map_err(xlsx_error)
 }
 
@@ -376,15 +387,7 @@ pub async fn places(state: &App, k: &Principal, root: &str) -> Result<Vec<u8>, A
             HashMap::new()
         };
         for p in &page {
-            let phone = match phones.get(&p.id) {
-                Some(Some(sealed)) => Some(
-                    state
-                        .vault()
-                        .open(Field::Phone, sealed)
-                        .map_err(|e| AppError::Internal(e.to_string()))?,
-                ),
-                _ => p.contact_phone_masked.clone(),
-            };
+            let phone = phone_of(state, &phones, p.id, &p.contact_phone_masked)?;
             let cells = [
                 p.node_code.clone(),
                 p.name.clone(),
@@ -422,6 +425,125 @@ pub async fn places(state: &App, k: &Principal, root: &str) -> Result<Vec<u8>, A
     }
     audit_export(state, k, root, "places", full, count).await?;
     book.save_to_buffer().map_err(xlsx_error)
+}
+
+/// The blank staff template, with an example row and a guide sheet.
+pub fn staff_template(grid_example: &str) -> Result<Vec<u8>, AppError> {
+    template(
+        "网格人员",
+        STAFF_COLUMNS,
+        &[
+            "韦丽萍",
+            "专职网格员",
+            "13877512345",
+            "中共党员",
+            grid_example,
+            "巡查走访、信息采集、矛盾调解",
+            "",
+        ],
+        &[
+            ("角色".into(), StaffRole::choices()),
+            (
+                "党员".into(),
+                "是/否，或填政治面貌（中共党员、预备党员算党员；群众、共青团员等不算）".into(),
+            ),
+            (
+                "服务网格".into(),
+                "网格编码；服务几个网格就填几个，用顿号或逗号隔开".into(),
+            ),
+            (
+                "用户名".into(),
+                "可空：本人有系统账号时填写，把名册与账号关联".into(),
+            ),
+        ],
+    )
+}
+
+/// The staff register under `root` as xlsx, in the template's columns (so it imports
+/// elsewhere) plus their training hours; full phones only for roles that hand registers
+/// upward; audited.
+pub async fn staff(state: &App, k: &Principal, root: &str) -> Result<Vec<u8>, AppError> {
+    k.may(Resource::Staff, Verb::Export)?;
+    k.must_see(root)?;
+    let full = k.can(Resource::PersonalNumbers, Verb::Export);
+    let mut conn = state.store().conn().await?;
+    let rows = shanzhi_store::staff::list(&mut conn, Some(root)).await?;
+    let phones: HashMap<i64, Option<Vec<u8>>> = if full {
+        let ids: Vec<i64> = rows.iter().map(|s| s.id).collect();
+        shanzhi_store::staff::phones_of(&mut conn, &ids)
+            .await?
+            .into_iter()
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let mut usernames: HashMap<i64, String> = HashMap::new();
+    for id in rows.iter().filter_map(|s| s.account_id) {
+        if let Some(a) = shanzhi_store::accounts::by_id(&mut conn, id).await? {
+            usernames.insert(id, a.username);
+        }
+    }
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("网格人员").map_err(xlsx_error)?;
+    let text = header(sheet, STAFF_COLUMNS)?;
+    let hours_at = STAFF_COLUMNS.len() as u16;
+    sheet
+        .write_string_with_format(
+            0,
+            hours_at,
+            "培训学时",
+            &Format::new().set_bold().set_background_color("#DDEBF7"),
+        )
+        .map_err(xlsx_error)?;
+    let hours = Format::new().set_num_format("0.0");
+    for (i, s) in rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        let phone = phone_of(state, &phones, s.id, &s.phone_masked)?;
+        let cells = [
+            s.name.clone(),
+            s.role.label().to_owned(),
+            phone.unwrap_or_default(),
+            if s.party_member { "是" } else { "否" }.to_owned(),
+            s.grids.as_deref().unwrap_or_default().replace(',', "、"),
+            s.duties.clone(),
+            s.account_id
+                .and_then(|a| usernames.get(&a).cloned())
+                .unwrap_or_default(),
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            if !v.is_empty() {
+                sheet
+                    .write_string_with_format(r, c as u16, v, &text)
+                    .map_err(xlsx_error)?;
+            }
+        }
+        if let Some(h) = s.training_hours.filter(|h| h.is_finite()) {
+            sheet
+                .write_number_with_format(r, hours_at, h, &hours)
+                .map_err(xlsx_error)?;
+        }
+    }
+    audit_export(state, k, root, "staff", full, rows.len() as u64).await?;
+    book.save_to_buffer().map_err(xlsx_error)
+}
+
+/// A record's phone as exported: opened when `phones` (fetched for a full export) holds it
+/// sealed, else the masked form.
+fn phone_of(
+    state: &App,
+    phones: &HashMap<i64, Option<Vec<u8>>>,
+    id: i64,
+    masked: &Option<String>,
+) -> Result<Option<String>, AppError> {
+    match phones.get(&id) {
+        Some(Some(sealed)) => state
+            .vault()
+            .open(Field::Phone, sealed)
+            .map(Some)
+            .map_err(|e| AppError::Internal(e.to_string())),
+        _ => Ok(masked.clone()),
+    }
 }
 
 /// A grid code to show in templates: the first grid in the keeper's scope.

@@ -5,6 +5,7 @@ use crate::audit;
 use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError, Principal};
 use shanzhi_domain::personal::{mask_phone, normalize_phone};
+use shanzhi_domain::register::resident::MAX_NAME_CHARS;
 use shanzhi_domain::register::resident::parse_date;
 use shanzhi_domain::register::vocab::StaffRole;
 use shanzhi_store::grid_facts;
@@ -13,8 +14,9 @@ use shanzhi_store::regions::{self as region_store, NodeRow};
 use shanzhi_store::residents::{self, ResidentCounts};
 pub use shanzhi_store::staff::StaffRow;
 use shanzhi_store::staff::{self, NewStaff};
-use shanzhi_store::vault::Field;
+use shanzhi_store::vault::{Field, SealedValue};
 use shanzhi_store::{accounts, places};
+use std::collections::HashSet;
 
 /// A node's register summary: facts written down and counts kept live by the other registers.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -122,22 +124,62 @@ pub struct StaffInput {
     pub username: String,
 }
 
-/// Adds a staff record; it belongs to the community of its first grid.
-pub async fn create_staff(state: &App, k: &Principal, s: &StaffInput) -> Result<i64, AppError> {
-    k.may(Resource::Staff, Verb::Write)?;
-    let mut problems: Vec<String> = Vec::new();
-    if s.name.trim().is_empty() {
-        problems.push("请填写姓名".into());
+/// A staff record that passed every check.
+pub(super) struct CheckedStaff {
+    name: String,
+    role: StaffRole,
+    phone: Option<SealedValue>,
+    party_member: bool,
+    duties: String,
+    grids: Vec<String>,
+    account_id: Option<i64>,
+}
+
+impl CheckedStaff {
+    /// Name and grids: what tells one person on the register from another.
+    pub(super) fn key(&self) -> (String, Vec<String>) {
+        let mut grids = self.grids.clone();
+        grids.sort();
+        (self.name.clone(), grids)
+    }
+
+    /// Their account, when they have one.
+    pub(super) fn account(&self) -> Option<i64> {
+        self.account_id
+    }
+
+    /// The node the record belongs to: the community of its first grid.
+    fn node(&self) -> &str {
+        let first = &self.grids[0];
+        &first[..12.min(first.len())]
+    }
+}
+
+/// Checks a typed staff record against the grids in the keeper's scope (`in_scope`) and the
+/// accounts: the record, or every problem as (field, message).
+pub(super) async fn check_staff(
+    state: &App,
+    ex: &mut impl shanzhi_store::Exec,
+    in_scope: &HashSet<String>,
+    s: &StaffInput,
+) -> Result<Result<CheckedStaff, Vec<(&'static str, String)>>, AppError> {
+    let mut problems: Vec<(&'static str, String)> = Vec::new();
+    let name = s.name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        problems.push((
+            "姓名",
+            format!("请填写姓名（不超过 {MAX_NAME_CHARS} 个字）"),
+        ));
     }
     let role = StaffRole::from_typed(&s.role);
     if role.is_none() {
-        problems.push(format!("角色请填写以下之一：{}", StaffRole::choices()));
+        problems.push(("角色", format!("请填写以下之一：{}", StaffRole::choices())));
     }
     let phone = if s.phone.trim().is_empty() {
         None
     } else {
         normalize_phone(&s.phone)
-            .map_err(|e| problems.push(e.to_string()))
+            .map_err(|e| problems.push(("联系电话", e.to_string())))
             .ok()
             .map(|p| state.vault().protect(Field::Phone, &p, mask_phone(&p)))
     };
@@ -148,43 +190,61 @@ pub async fn create_staff(state: &App, k: &Principal, s: &StaffInput) -> Result<
         .filter(|g| !g.is_empty())
         .collect();
     if grids.is_empty() {
-        problems.push("请至少选择一个服务的网格".into());
+        problems.push(("服务网格", "请至少选择一个服务的网格".into()));
     }
-    let mut tx = state.store().begin().await?;
-    let in_scope = region_store::grid_codes(&mut tx, k.actor.scope_root()).await?;
     for g in &grids {
         if !in_scope.contains(g) {
-            problems.push(format!("网格 {g} 不在您的管辖范围内"));
+            problems.push(("服务网格", format!("网格 {g} 不存在或不在您的管辖范围内")));
         }
     }
     let account_id = if s.username.trim().is_empty() {
         None
     } else {
-        match accounts::by_username(&mut tx, s.username.trim()).await? {
+        match accounts::by_username(ex, s.username.trim()).await? {
             Some(a) => Some(a.id),
             None => {
-                problems.push(format!("没有用户名为“{}”的账号", s.username.trim()));
+                problems.push((
+                    "用户名",
+                    format!("没有用户名为“{}”的账号", s.username.trim()),
+                ));
                 None
             }
         }
     };
-    let (Some(role), true) = (role, problems.is_empty()) else {
-        return Err(AppError::bad("invalid_staff", problems.join("；")));
-    };
-    let node = &grids[0][..12.min(grids[0].len())];
-    let id = staff::insert(
-        &mut tx,
-        &NewStaff {
-            node_code: node,
-            account_id,
-            name: s.name.trim(),
-            role: role.as_str(),
-            phone: phone.as_ref(),
+    Ok(match role {
+        Some(role) if problems.is_empty() => Ok(CheckedStaff {
+            name: name.to_owned(),
+            role,
+            phone,
             party_member: s.party_member,
-            duties: s.duties.trim(),
-            grids: &grids,
+            duties: s.duties.trim().to_owned(),
+            grids,
+            account_id,
+        }),
+        _ => Err(problems),
+    })
+}
+
+/// Writes a checked staff record (it belongs to the community of its first grid); returns its
+/// id and the audit record's detail.
+pub(super) async fn write_staff(
+    tx: &mut shanzhi_store::Tx,
+    s: &CheckedStaff,
+    now: i64,
+) -> Result<(i64, serde_json::Value), AppError> {
+    let id = staff::insert(
+        tx,
+        &NewStaff {
+            node_code: s.node(),
+            account_id: s.account_id,
+            name: &s.name,
+            role: s.role.as_str(),
+            phone: s.phone.as_ref(),
+            party_member: s.party_member,
+            duties: &s.duties,
+            grids: &s.grids,
         },
-        state.now_ms(),
+        now,
     )
     .await
     .map_err(|e| match e {
@@ -193,14 +253,31 @@ pub async fn create_staff(state: &App, k: &Principal, s: &StaffInput) -> Result<
         }
         other => other.into(),
     })?;
+    let detail = serde_json::json!({"after": {"name": s.name, "role": s.role.label(),
+        "grids": s.grids, "phone": s.phone.as_ref().map(|p| &p.masked),
+        "party_member": s.party_member}});
+    Ok((id, detail))
+}
+
+/// Adds a staff record; it belongs to the community of its first grid.
+pub async fn create_staff(state: &App, k: &Principal, s: &StaffInput) -> Result<i64, AppError> {
+    k.may(Resource::Staff, Verb::Write)?;
+    let mut tx = state.store().begin().await?;
+    let in_scope = super::residents::grids_in_scope(&mut tx, k).await?;
+    let checked = check_staff(state, &mut tx, &in_scope, s)
+        .await?
+        .map_err(|problems| {
+            let text: Vec<String> = problems.into_iter().map(|(_, m)| m).collect();
+            AppError::bad("invalid_staff", text.join("；"))
+        })?;
+    let (id, detail) = write_staff(&mut tx, &checked, state.now_ms()).await?;
     let record = audit::entry(
         state.now_ms(),
         &crate::audit::Actor::of(k),
         "register.staff_create",
         format!("staff:{id}"),
-        Some(node),
-        serde_json::json!({"after": {"name": s.name.trim(), "role": role.label(), "grids": grids,
-            "phone": phone.as_ref().map(|p| &p.masked), "party_member": s.party_member}}),
+        Some(checked.node()),
+        detail,
     );
     audit::record(&mut tx, [record]);
     tx.commit().await?;

@@ -1,6 +1,7 @@
 //! What every register import shares: the report of bad rows, progress, the file on disk.
 
-use super::source::{Format, Layout, Notice, Position};
+use super::source::{self, Format, Item, Layout, Notice, Position, Row};
+use crate::{AppError, Principal};
 use shanzhi_domain::register::sheet::Column;
 use shanzhi_domain::register::sheet::Mapping;
 use std::path::PathBuf;
@@ -255,5 +256,95 @@ impl Progress {
             3 => Phase::Indexing,
             _ => Phase::Done,
         }
+    }
+}
+
+/// Reads a small register's sheet whole (places, staff: thousands of rows, not millions): the
+/// report so far (header, mapping, notices, header problems), the mapping when the header could
+/// be read, and the data rows. More than `max_rows` rows is refused, naming `what`.
+pub(crate) async fn read_rows(
+    upload: &Upload,
+    reading: &Reading,
+    columns: &'static [Column],
+    (max_rows, what): (u64, &str),
+    progress: &Arc<Progress>,
+) -> Result<(Report, Option<Mapping>, Vec<Row>), AppError> {
+    let (path, format, reading) = (upload.path.clone(), upload.format, reading.clone());
+    let pos = progress.read.clone();
+    let (report, mapping, rows) = tokio::task::spawn_blocking(move || {
+        let mut report = Report::default();
+        let mut mapping = None;
+        let mut rows: Vec<Row> = Vec::new();
+        source::read(
+            &path,
+            format,
+            &reading.layout(columns),
+            &pos,
+            |item| match item {
+                Item::Note(n) => {
+                    report.notices.push(n);
+                    true
+                }
+                Item::Headers(at, h) => {
+                    report.header_row = at;
+                    report.headers = h.to_vec();
+                    match Mapping::new(columns, h, &reading.mapping) {
+                        Ok(m) => {
+                            report.mapping = describe(&m, h);
+                            mapping = Some(m);
+                            true
+                        }
+                        Err(u) => {
+                            report.mapping = describe(&u.partial, h);
+                            for e in u.errors {
+                                report.problems.add(at, "表头", e);
+                            }
+                            false
+                        }
+                    }
+                }
+                Item::Row(r) => {
+                    report.rows += 1;
+                    rows.push(r);
+                    report.rows <= max_rows
+                }
+            },
+        )
+        .map(|()| (report, mapping, rows))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(|e| AppError::bad("unreadable_file", e.to_string()))?;
+    if report.rows > max_rows {
+        return Err(AppError::TooLarge(format!(
+            "{what}最多 {max_rows} 行，请分批导入"
+        )));
+    }
+    Ok((report, mapping, rows))
+}
+
+/// The registers a sheet can be imported into.
+pub const REGISTERS: [&str; 3] = ["residents", "places", "staff"];
+
+/// Imports `upload` into `register` (one of [`REGISTERS`]) as `p`: checks every row, then
+/// writes the whole file in one transaction unless `check_only` or any row is wrong.
+pub async fn run(
+    state: &crate::App,
+    p: &Principal,
+    register: &str,
+    upload: &Upload,
+    reading: &Reading,
+    check_only: bool,
+    progress: &Arc<Progress>,
+) -> Result<Report, AppError> {
+    match register {
+        "residents" => {
+            super::resident_sheet::import(state, p, upload, reading, check_only, progress).await
+        }
+        "places" => super::places::import(state, p, upload, reading, check_only, progress).await,
+        "staff" => {
+            super::staff_sheet::import(state, p, upload, reading, check_only, progress).await
+        }
+        _ => Err(AppError::not_found()),
     }
 }

@@ -121,7 +121,7 @@ pub struct Started {
     pub finished: tokio::task::JoinHandle<JobStatus>,
 }
 
-/// Starts an import of `upload` into `register` (`residents` or `places`) as `p`'s job.
+/// Starts an import of `upload` into `register` (`residents`, `places` or `staff`) as `p`'s job.
 pub async fn start(
     state: &App,
     p: &Principal,
@@ -133,6 +133,7 @@ pub async fn start(
     let (which, resource) = match register {
         "residents" => ("residents", Resource::Resident),
         "places" => ("places", Resource::Place),
+        "staff" => ("staff", Resource::Staff),
         _ => return Err(AppError::not_found()),
     };
     p.may(resource, Verb::Write)?;
@@ -180,20 +181,16 @@ pub async fn start(
     };
     let (state, owner) = (state.clone(), p.clone());
     let finished = tokio::spawn(async move {
-        let result = if which == "residents" {
-            super::resident_sheet::import(
-                &state,
-                &owner,
-                &upload,
-                &reading,
-                check_only,
-                &job.progress,
-            )
-            .await
-        } else {
-            super::places::import(&state, &owner, &upload, &reading, check_only, &job.progress)
-                .await
-        };
+        let result = super::import::run(
+            &state,
+            &owner,
+            which,
+            &upload,
+            &reading,
+            check_only,
+            &job.progress,
+        )
+        .await;
         reporter.abort();
         let outcome = result.map_err(|e| match e {
             AppError::Internal(detail) => {

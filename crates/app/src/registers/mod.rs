@@ -16,6 +16,7 @@ pub mod resident_sheet;
 pub mod residents;
 pub mod sight;
 pub mod source;
+pub mod staff_sheet;
 pub mod verification;
 
 use crate::AppError;

@@ -1,16 +1,15 @@
 //! The key places register (网格重点场所信息册): places located into their grid, with risk
 //! levels and inspection records.
 
-use super::import::{Phase, Problems, Progress, Report, Upload, describe};
+use super::import::{Phase, Problems, Progress, Report, Upload};
 use super::invalid;
-use super::source::{self, Item, Row};
 use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError, Principal};
 use crate::{audit, regions::locate_codes};
 use shanzhi_domain::geo::Crs;
 use shanzhi_domain::personal::{mask_phone, normalize_phone};
 use shanzhi_domain::register::resident::parse_date;
-use shanzhi_domain::register::sheet::{Mapping, PLACE_COLUMNS};
+use shanzhi_domain::register::sheet::PLACE_COLUMNS;
 use shanzhi_domain::register::vocab::{PlaceKind, Risk};
 use shanzhi_store::places::{self as store, NewPlace};
 pub use shanzhi_store::places::{InspectionRow, PlaceRow};
@@ -289,55 +288,17 @@ pub async fn import(
 ) -> Result<Report, AppError> {
     k.may(Resource::Place, Verb::Write)?;
     progress.enter(Phase::Checking);
-    let (path, format, reading) = (upload.path.clone(), upload.format, reading.clone());
-    let pos = progress.read.clone();
-    let (mut report, mapping, rows) = tokio::task::spawn_blocking(move || {
-        let mut report = Report::default();
-        let mut mapping = None;
-        let mut rows: Vec<Row> = Vec::new();
-        let layout = reading.layout(PLACE_COLUMNS);
-        source::read(&path, format, &layout, &pos, |item| match item {
-            Item::Note(n) => {
-                report.notices.push(n);
-                true
-            }
-            Item::Headers(at, h) => {
-                report.header_row = at;
-                report.headers = h.to_vec();
-                match Mapping::new(PLACE_COLUMNS, h, &reading.mapping) {
-                    Ok(m) => {
-                        report.mapping = describe(&m, h);
-                        mapping = Some(m);
-                        true
-                    }
-                    Err(u) => {
-                        report.mapping = describe(&u.partial, h);
-                        for e in u.errors {
-                            report.problems.add(at, "表头", e);
-                        }
-                        false
-                    }
-                }
-            }
-            Item::Row(r) => {
-                report.rows += 1;
-                rows.push(r);
-                report.rows <= MAX_ROWS
-            }
-        })
-        .map(|()| (report, mapping, rows))
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(|e| AppError::bad("unreadable_file", e.to_string()))?;
+    let (mut report, mapping, rows) = super::import::read_rows(
+        upload,
+        reading,
+        PLACE_COLUMNS,
+        (MAX_ROWS, "场所表"),
+        progress,
+    )
+    .await?;
     let Some(mapping) = mapping else {
         return Ok(report);
     };
-    if report.rows > MAX_ROWS {
-        return Err(AppError::TooLarge(format!(
-            "场所表最多 {MAX_ROWS} 行，请分批导入"
-        )));
-    }
     let grids = grids(state, k).await?;
     let mut checked = Vec::new();
     let mut seen: HashMap<(String, String), u32> = HashMap::new();

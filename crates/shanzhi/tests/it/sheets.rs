@@ -192,11 +192,21 @@ async fn places_export(
     token: &str,
     node: &str,
 ) -> (Vec<u8>, Vec<Vec<calamine::Data>>) {
+    register_export(app, token, "places", node).await
+}
+
+/// `register`'s export of `node` as `token` sees it: the file and its cells.
+async fn register_export(
+    app: &TestApp,
+    token: &str,
+    register: &str,
+    node: &str,
+) -> (Vec<u8>, Vec<Vec<calamine::Data>>) {
     use calamine::Reader;
     let resp = app
         .client
         .get(format!(
-            "{}/api/v1/registers/export/places?node={node}",
+            "{}/api/v1/registers/export/{register}?node={node}",
             app.base
         ))
         .bearer_auth(token)
@@ -263,4 +273,83 @@ async fn the_places_export_has_numeric_positions_and_imports_again_cleanly() {
     .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["rows"].as_u64(), Some(rows.len() as u64 - 1), "{b}");
+}
+
+/// The staff register as a community keeps it — a title row, its own headers (人员姓名, 岗位,
+/// 政治面貌, 负责网格), two grids in one cell — goes in with every bad row reported, and comes
+/// out with full phones for the community officer; the export is a valid staff sheet, whose
+/// people are refused a second time as already registered.
+#[tokio::test]
+async fn the_staff_register_goes_in_and_out_as_a_sheet() {
+    let app = TestApp::demo().await;
+    let sq = app.token("sq01").await;
+    let good = format!(
+        "东湖社区网格力量名册,,,,,\n\
+         人员姓名,岗位,手机号码,政治面貌,负责网格,工作职责\n\
+         黄美玲,专职网格员,13977512001,中共党员,{GRID}、450802001001002,巡查走访\n\
+         蒙志坚,楼栋长,139 7751 2002,群众,{GRID},楼栋信息采集\n"
+    );
+    let bad = format!("{good}某人,保安,12345,也许,450899999999999,\n");
+    let (s, b) = import(&app, &sq, "staff", "staff.csv", bad.into_bytes(), "").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let report = &b["error"]["details"];
+    assert_eq!(report["header_row"], 2, "{report}");
+    let listed = report["problems"]["listed"].as_array().expect("listed");
+    let fields: Vec<&str> = listed.iter().filter_map(|e| e["field"].as_str()).collect();
+    assert!(listed.iter().all(|e| e["row"] == 5), "{report}");
+    for f in ["角色", "联系电话", "党员", "服务网格"] {
+        assert!(fields.contains(&f), "{f}: {report}");
+    }
+    let (_, before) = app.get("/api/v1/staff?node=450802001001", &sq).await;
+    let count = before.as_array().map_or(0, Vec::len);
+
+    let (s, b) = import(&app, &sq, "staff", "staff.csv", good.into_bytes(), "").await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["written"], 2, "{b}");
+    let (_, after) = app.get("/api/v1/staff?node=450802001001", &sq).await;
+    let after = after.as_array().expect("staff").clone();
+    assert_eq!(after.len(), count + 2);
+    let huang = after
+        .iter()
+        .find(|s| s["name"] == "黄美玲")
+        .expect("imported");
+    assert_eq!(huang["role"], "full_time");
+    assert_eq!(huang["party_member"], true);
+    assert_eq!(huang["grids"], format!("{GRID},450802001001002"));
+
+    let (bytes, rows) = register_export(&app, &sq, "staff", "450802001001").await;
+    let head: Vec<String> = rows[0].iter().map(ToString::to_string).collect();
+    let at = |h: &str| head.iter().position(|x| x.starts_with(h)).expect(h);
+    let row = rows
+        .iter()
+        .find(|r| r[at("姓名")] == "黄美玲")
+        .expect("exported");
+    assert_eq!(row[at("联系电话")].to_string(), "13977512001");
+    assert_eq!(row[at("党员")].to_string(), "是");
+    assert_eq!(
+        row[at("服务网格")].to_string(),
+        format!("{GRID}、450802001001002")
+    );
+    let (s, b) = import(&app, &sq, "staff", "staff.xlsx", bytes, "").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let problems = &b["error"]["details"]["problems"];
+    assert_eq!(problems["total"], after.len(), "{problems}");
+    assert!(problems.to_string().contains("已登记在册"), "{problems}");
+
+    // A grid worker keeps no staff register: no export, no template, no import.
+    let wg = app.token("wg0101").await;
+    let (s, _) = app
+        .get("/api/v1/registers/export/staff?node=450802001001001", &wg)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = import(&app, &wg, "staff", "staff.csv", b"x".to_vec(), "").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let template = app
+        .client
+        .get(format!("{}/api/v1/registers/templates/staff", app.base))
+        .bearer_auth(&sq)
+        .send()
+        .await
+        .expect("template");
+    assert_eq!(template.status(), StatusCode::OK);
 }

@@ -361,6 +361,7 @@ pub(crate) async fn template_for(
             ))
         }
         "places" => Ok(xlsx("places-template", export::places_template(&grid)?)),
+        "staff" => Ok(xlsx("staff-template", export::staff_template(&grid)?)),
         _ => Err(ApiError::not_found()),
     }
 }
@@ -394,6 +395,10 @@ pub(crate) async fn export_for(
         "places" => Ok(xlsx(
             &format!("places-{node}"),
             export::places(state, p, node).await?,
+        )),
+        "staff" => Ok(xlsx(
+            &format!("staff-{node}"),
+            export::staff(state, p, node).await?,
         )),
         _ => Err(ApiError::not_found()),
     }

@@ -129,6 +129,8 @@ struct RegisterPage {
     summary: GridRegister,
     is_grid: bool,
     keeps: bool,
+    /// Whether this user may export the tab's register.
+    exports: bool,
     notice: Option<String>,
     error: Option<String>,
     statuses: Vec<(String, i64)>,
@@ -264,13 +266,21 @@ async fn show(
         .map(|(r, n)| (label_of(r, StaffRole::label).to_owned(), *n))
         .collect();
     let is_grid = summary.code.len() >= 15;
+    // What the tab's register lets this user do.
+    let resource = match tab.as_str() {
+        "staff" => Resource::Staff,
+        "places" => Resource::Place,
+        "facts" => Resource::GridFacts,
+        _ => Resource::Resident,
+    };
     let view = RegisterPage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
         tab,
         tabs: TABS.to_vec(),
         is_grid,
-        keeps: p.can(Resource::Resident, Verb::Write),
+        keeps: p.can(resource, Verb::Write),
+        exports: p.can(resource, Verb::Export),
         notice: q.notice,
         error: q.error,
         statuses,
