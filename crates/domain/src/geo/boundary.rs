@@ -33,7 +33,9 @@ pub enum BoundaryError {
         why: &'static str,
     },
     /// A coordinate that is not a finite longitude/latitude.
-    #[error("坐标 [{0}, {1}] 超出经纬度范围")]
+    #[error(
+        "坐标 [{0}, {1}] 超出经纬度范围（像米制的投影坐标时，请先在 QGIS 中另存为经纬度 EPSG:4490 或 EPSG:4326）"
+    )]
     OutOfRange(f64, f64),
     /// Self-intersection or other invalid topology.
     #[error("多边形拓扑无效（自相交、环交叉或洞在外）：{0}")]

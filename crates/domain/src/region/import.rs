@@ -60,11 +60,66 @@ fn err(index: Option<usize>, code: Option<&str>, message: impl Into<String>) -> 
     }
 }
 
-fn prop<'a>(props: &'a Value, keys: &[&str]) -> Option<&'a str> {
-    keys.iter()
-        .find_map(|k| props.get(*k).and_then(Value::as_str))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
+/// The property names GIS files use for each field: ours, the Chinese ones a QGIS or ArcGIS
+/// user types, and the short upper-case ones of Shapefile attribute tables (matched without
+/// regard to case).
+const KEYS: &[(&str, &[&str])] = &[
+    (
+        "code",
+        &[
+            "code",
+            "编码",
+            "区划代码",
+            "行政区划代码",
+            "网格编码",
+            "区域编码",
+            "dm",
+            "bm",
+            "gridcode",
+        ],
+    ),
+    (
+        "name",
+        &["name", "名称", "网格名称", "区域名称", "mc", "gridname"],
+    ),
+    ("level", &["level", "层级", "级别"]),
+    ("class", &["class", "网格类别", "类别"]),
+    (
+        "kind",
+        &["kind", "dedicated_kind", "专属类型", "专属网格类型"],
+    ),
+    (
+        "parent",
+        &["parent_code", "parent", "上级编码", "上级代码", "sjdm"],
+    ),
+    ("feature", &["feature", "特色", "网格特色"]),
+];
+
+/// A property by field, as text: strings trimmed, whole numbers written without a fraction
+/// (Shapefile attribute tables keep codes as numbers: 450802001001001.0).
+fn prop(props: &Value, field: &str) -> Option<String> {
+    let names = KEYS
+        .iter()
+        .find(|(f, _)| *f == field)
+        .map_or(&[][..], |(_, n)| n);
+    let map = props.as_object()?;
+    let value = names.iter().find_map(|n| {
+        map.iter()
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case(n))
+            .map(|(_, v)| v)
+    })?;
+    let text = match value {
+        Value::String(s) => s.trim().to_owned(),
+        Value::Number(n) => match (n.as_u64(), n.as_f64()) {
+            (Some(u), _) => u.to_string(),
+            (None, Some(f)) if f.fract() == 0.0 && (0.0..9.0e15).contains(&f) => {
+                format!("{f:.0}")
+            }
+            _ => n.to_string(),
+        },
+        _ => return None,
+    };
+    (!text.is_empty()).then_some(text)
 }
 
 fn parse_feature(index: usize, f: &Value, crs: Crs) -> Result<ImportNode, FeatureError> {
@@ -75,14 +130,19 @@ fn parse_feature(index: usize, f: &Value, crs: Crs) -> Result<ImportNode, Featur
         .get("properties")
         .filter(|p| p.is_object())
         .ok_or_else(|| err(Some(index), None, "缺少 properties"))?;
-    let raw_code =
-        prop(props, &["code"]).ok_or_else(|| err(Some(index), None, "缺少编码 code（字符串）"))?;
+    let raw_code = prop(props, "code").ok_or_else(|| {
+        err(
+            Some(index),
+            None,
+            "缺少编码：属性中须有 code、编码 或 区划代码 之一",
+        )
+    })?;
+    let raw_code = raw_code.as_str();
     let e = |m: String| err(Some(index), Some(raw_code), m);
     let code = RegionCode::parse(raw_code).map_err(|x| e(x.to_string()))?;
-    let name = prop(props, &["name"])
-        .ok_or_else(|| e("缺少名称 name".into()))?
-        .to_owned();
-    if let Some(l) = prop(props, &["level"]) {
+    let name = prop(props, "name").ok_or_else(|| e("缺少名称：属性中须有 name 或 名称".into()))?;
+    if let Some(l) = prop(props, "level") {
+        let l = l.as_str();
         let level = Level::from_typed(l).ok_or_else(|| e(format!("未知层级 {l}")))?;
         if level != code.level() {
             return Err(e(format!(
@@ -93,20 +153,20 @@ fn parse_feature(index: usize, f: &Value, crs: Crs) -> Result<ImportNode, Featur
             )));
         }
     }
-    let class = match prop(props, &["class"]) {
+    let class = match prop(props, "class") {
         None => GridClass::Comprehensive,
         Some(c) => {
-            GridClass::from_typed(c).ok_or_else(|| e(format!("未知网格类别 {c}（综合/专属）")))?
+            GridClass::from_typed(&c).ok_or_else(|| e(format!("未知网格类别 {c}（综合/专属）")))?
         }
     };
-    let dedicated_kind = match prop(props, &["kind", "dedicated_kind"]) {
+    let dedicated_kind = match prop(props, "kind") {
         None => None,
         Some(k) => {
-            Some(DedicatedKind::from_typed(k).ok_or_else(|| e(format!("未知专属网格类型 {k}")))?)
+            Some(DedicatedKind::from_typed(&k).ok_or_else(|| e(format!("未知专属网格类型 {k}")))?)
         }
     };
-    let parent = match prop(props, &["parent_code", "parent"]) {
-        Some(p) => Some(RegionCode::parse(p).map_err(|x| e(format!("上级编码 {p} 无效：{x}")))?),
+    let parent = match prop(props, "parent") {
+        Some(p) => Some(RegionCode::parse(&p).map_err(|x| e(format!("上级编码 {p} 无效：{x}")))?),
         None if code.level().may_be_root() => None,
         None => code.implied_parent(),
     };
@@ -114,7 +174,7 @@ fn parse_feature(index: usize, f: &Value, crs: Crs) -> Result<ImportNode, Featur
         None | Some(Value::Null) => None,
         Some(g) => Some(Boundary::from_geojson(g, crs).map_err(|x| e(x.to_string()))?),
     };
-    let feature = prop(props, &["feature"]).map(str::to_owned);
+    let feature = prop(props, "feature");
     Ok(ImportNode {
         index,
         draft: NodeDraft {
@@ -129,6 +189,34 @@ fn parse_feature(index: usize, f: &Value, crs: Crs) -> Result<ImportNode, Featur
     })
 }
 
+/// What is wrong with the coordinate system a document declares (its `crs` member, as QGIS
+/// and ArcGIS write it: `urn:ogc:def:crs:EPSG::4546`), if anything. Longitude and latitude —
+/// WGS-84 (4326, CRS84) or CGCS2000 (4490, within centimetres of it) — are read as they are;
+/// a projected system is named, with what to do.
+fn declared_crs_problem(doc: &Value) -> Option<String> {
+    let name = doc.pointer("/crs/properties/name")?.as_str()?;
+    let upper = name.to_ascii_uppercase();
+    if upper.ends_with("CRS84") {
+        return None;
+    }
+    let digits: String = upper
+        .rsplit(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let epsg: u32 = digits.parse().ok()?;
+    let what = match epsg {
+        4326 | 4490 => return None,
+        4491..=4554 => "CGCS2000 高斯-克吕格投影坐标",
+        2327..=2442 => "西安80 或北京54 高斯-克吕格投影坐标",
+        3857 => "Web 墨卡托投影坐标",
+        _ => "投影或其他坐标系",
+    };
+    Some(format!(
+        "文件使用 EPSG:{epsg}（{what}），不是经纬度：请先在 QGIS 中“另存为”并选择 EPSG:4490（CGCS2000）或 EPSG:4326（WGS-84）后再导入"
+    ))
+}
+
 /// Parses a FeatureCollection; returns every feature's problems, not just the first.
 pub fn parse_import(doc: &Value, crs: Crs) -> Result<Vec<ImportNode>, Vec<FeatureError>> {
     if doc.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
@@ -137,6 +225,9 @@ pub fn parse_import(doc: &Value, crs: Crs) -> Result<Vec<ImportNode>, Vec<Featur
             None,
             "文件必须是 GeoJSON FeatureCollection",
         )]);
+    }
+    if let Some(problem) = declared_crs_problem(doc) {
+        return Err(vec![err(None, None, problem)]);
     }
     let Some(features) = doc.get("features").and_then(Value::as_array) else {
         return Err(vec![err(
@@ -244,6 +335,43 @@ impl ImportPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn qgis_files_with_chinese_keys_and_numeric_codes_are_read() {
+        let doc = serde_json::json!({
+            "type": "FeatureCollection",
+            "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4490"}},
+            "features": [{
+                "type": "Feature",
+                "properties": {"编码": 450802001001009.0_f64, "名称": "东湖社区第九网格", "CLASS": "综合"},
+                "geometry": null
+            }, {
+                "type": "Feature",
+                "properties": {"DM": 450802001001010_u64, "MC": "东湖社区第十网格"},
+                "geometry": null
+            }]
+        });
+        let nodes = parse_import(&doc, Crs::Wgs84).expect("read");
+        assert_eq!(nodes[0].draft.code.as_str(), "450802001001009");
+        assert_eq!(nodes[0].draft.name, "东湖社区第九网格");
+        assert_eq!(nodes[1].draft.code.as_str(), "450802001001010");
+    }
+
+    #[test]
+    fn a_projected_file_is_named_with_what_to_do() {
+        let doc = serde_json::json!({
+            "type": "FeatureCollection",
+            "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4546"}},
+            "features": []
+        });
+        let errors = parse_import(&doc, Crs::Wgs84).expect_err("projected");
+        assert!(
+            errors[0].message.contains("EPSG:4546")
+                && errors[0].message.contains("高斯-克吕格")
+                && errors[0].message.contains("EPSG:4490"),
+            "{errors:?}"
+        );
+    }
     use serde_json::json;
 
     fn feature(code: &str, name: &str, extra: Value) -> Value {

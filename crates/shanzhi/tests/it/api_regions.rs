@@ -328,6 +328,38 @@ async fn region_count(app: &TestApp, t: &str) -> usize {
     page["items"].as_array().map_or(0, Vec::len)
 }
 
+/// A boundary file as QGIS saves it for a Chinese district: Chinese property keys, codes kept
+/// as numbers, CGCS2000 longitude and latitude declared in `crs`, goes in; a file in a
+/// Gauss-Krüger projection is refused with its EPSG code and what to do.
+#[tokio::test]
+async fn a_qgis_file_with_chinese_keys_and_numeric_codes_goes_in() {
+    let app = TestApp::empty().await;
+    let t = app.token("admin").await;
+    let crs = |epsg: u32| json!({"type": "name", "properties": {"name": format!("urn:ogc:def:crs:EPSG::{epsg}")}});
+    let qgis = |code: f64, name: &str, geometry: Value| json!({"type": "Feature", "properties": {"编码": code, "名称": name}, "geometry": geometry});
+    let doc = json!({"type": "FeatureCollection", "crs": crs(4490), "features": [
+        qgis(450802.0, "港北区", square(109.0, 23.0, 0.1, 0.1)),
+        qgis(450802001.0, "贵城街道", square(109.0, 23.0, 0.05, 0.05)),
+    ]});
+    let (s, body) = app.post("/api/v1/regions/import", &t, doc).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    assert_eq!(body["imported"], 2, "{body}");
+    let (s, node) = app.get("/api/v1/regions/450802001", &t).await;
+    assert_eq!(s, StatusCode::OK, "{node}");
+    assert_eq!(node["node"]["name"], "贵城街道");
+
+    let projected = json!({"type": "FeatureCollection", "crs": crs(4546), "features": [
+        qgis(450802002.0, "港城街道", square(36_512_000.0, 2_553_000.0, 500.0, 500.0)),
+    ]});
+    let (s, body) = app.post("/api/v1/regions/import", &t, projected).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let says = body.to_string();
+    assert!(
+        says.contains("EPSG:4546") && says.contains("EPSG:4490"),
+        "{body}"
+    );
+}
+
 #[tokio::test]
 async fn a_bad_import_names_every_problem_and_writes_nothing() {
     let app = TestApp::empty().await;
