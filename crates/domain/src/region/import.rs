@@ -5,7 +5,7 @@
 
 use super::code::{Level, RegionCode};
 use super::node::{DedicatedKind, GridClass, NodeDraft, ParentFacts, validate_child};
-use crate::geo::{Boundary, Crs};
+use crate::geo::{Boundary, Crs, GaussKruger};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -122,7 +122,12 @@ fn prop(props: &Value, field: &str) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-fn parse_feature(index: usize, f: &Value, crs: Crs) -> Result<ImportNode, FeatureError> {
+fn parse_feature(
+    index: usize,
+    f: &Value,
+    crs: Crs,
+    projected: Option<&GaussKruger>,
+) -> Result<ImportNode, FeatureError> {
     if f.get("type").and_then(Value::as_str) != Some("Feature") {
         return Err(err(Some(index), None, "不是 GeoJSON Feature"));
     }
@@ -170,9 +175,19 @@ fn parse_feature(index: usize, f: &Value, crs: Crs) -> Result<ImportNode, Featur
         None if code.level().may_be_root() => None,
         None => code.implied_parent(),
     };
-    let boundary = match f.get("geometry") {
-        None | Some(Value::Null) => None,
-        Some(g) => Some(Boundary::from_geojson(g, crs).map_err(|x| e(x.to_string()))?),
+    let boundary = match (f.get("geometry"), projected) {
+        (None | Some(Value::Null), _) => None,
+        (Some(g), None) => Some(Boundary::from_geojson(g, crs).map_err(|x| e(x.to_string()))?),
+        (Some(g), Some(zone)) => {
+            let mut g = g.clone();
+            if !zone.unproject(&mut g) {
+                return Err(e(format!(
+                    "坐标无法按 EPSG:{} 换算为经纬度（须为米制的东坐标、北坐标）",
+                    zone.epsg
+                )));
+            }
+            Some(Boundary::from_geojson(&g, Crs::Wgs84).map_err(|x| e(x.to_string()))?)
+        }
     };
     let feature = prop(props, "feature");
     Ok(ImportNode {
@@ -189,31 +204,37 @@ fn parse_feature(index: usize, f: &Value, crs: Crs) -> Result<ImportNode, Featur
     })
 }
 
-/// What is wrong with the coordinate system a document declares (its `crs` member, as QGIS
-/// and ArcGIS write it: `urn:ogc:def:crs:EPSG::4546`), if anything. Longitude and latitude —
-/// WGS-84 (4326, CRS84) or CGCS2000 (4490, within centimetres of it) — are read as they are;
-/// a projected system is named, with what to do.
-fn declared_crs_problem(doc: &Value) -> Option<String> {
-    let name = doc.pointer("/crs/properties/name")?.as_str()?;
+/// The coordinate system a document declares (its `crs` member, as QGIS and ArcGIS write it:
+/// `urn:ogc:def:crs:EPSG::4546`): `None` for longitude and latitude — WGS-84 (4326, CRS84) or
+/// CGCS2000 (4490, within centimetres of it) — read as they are; a CGCS2000 Gauss-Krüger zone
+/// (4491–4554), turned into longitude and latitude on the way in; any other is refused, named,
+/// with what to do.
+fn declared_crs(doc: &Value) -> Result<Option<GaussKruger>, String> {
+    let Some(name) = doc.pointer("/crs/properties/name").and_then(Value::as_str) else {
+        return Ok(None);
+    };
     let upper = name.to_ascii_uppercase();
     if upper.ends_with("CRS84") {
-        return None;
+        return Ok(None);
     }
-    let digits: String = upper
+    let digits = upper
         .rsplit(|c: char| !c.is_ascii_digit())
         .next()
-        .unwrap_or_default()
-        .to_owned();
-    let epsg: u32 = digits.parse().ok()?;
+        .unwrap_or_default();
+    let Ok(epsg) = digits.parse::<u32>() else {
+        return Ok(None);
+    };
+    if let Some(zone) = GaussKruger::of_epsg(epsg) {
+        return Ok(Some(zone));
+    }
     let what = match epsg {
-        4326 | 4490 => return None,
-        4491..=4554 => "CGCS2000 高斯-克吕格投影坐标",
+        4326 | 4490 => return Ok(None),
         2327..=2442 => "西安80 或北京54 高斯-克吕格投影坐标",
         3857 => "Web 墨卡托投影坐标",
         _ => "投影或其他坐标系",
     };
-    Some(format!(
-        "文件使用 EPSG:{epsg}（{what}），不是经纬度：请先在 QGIS 中“另存为”并选择 EPSG:4490（CGCS2000）或 EPSG:4326（WGS-84）后再导入"
+    Err(format!(
+        "文件使用 EPSG:{epsg}（{what}），无法直接导入：请先在 QGIS 中“另存为”并选择 EPSG:4490（CGCS2000）或 EPSG:4326（WGS-84）后再导入"
     ))
 }
 
@@ -226,9 +247,10 @@ pub fn parse_import(doc: &Value, crs: Crs) -> Result<Vec<ImportNode>, Vec<Featur
             "文件必须是 GeoJSON FeatureCollection",
         )]);
     }
-    if let Some(problem) = declared_crs_problem(doc) {
-        return Err(vec![err(None, None, problem)]);
-    }
+    let projected = match declared_crs(doc) {
+        Ok(p) => p,
+        Err(problem) => return Err(vec![err(None, None, problem)]),
+    };
     let Some(features) = doc.get("features").and_then(Value::as_array) else {
         return Err(vec![err(
             None,
@@ -238,7 +260,7 @@ pub fn parse_import(doc: &Value, crs: Crs) -> Result<Vec<ImportNode>, Vec<Featur
     };
     let (mut ok, mut bad) = (Vec::new(), Vec::new());
     for (i, f) in features.iter().enumerate() {
-        match parse_feature(i, f, crs) {
+        match parse_feature(i, f, crs, projected.as_ref()) {
             Ok(n) => ok.push(n),
             Err(e) => bad.push(e),
         }
@@ -358,16 +380,16 @@ mod tests {
     }
 
     #[test]
-    fn a_projected_file_is_named_with_what_to_do() {
+    fn an_unsupported_projection_is_named_with_what_to_do() {
         let doc = serde_json::json!({
             "type": "FeatureCollection",
-            "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4546"}},
+            "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::2383"}},
             "features": []
         });
         let errors = parse_import(&doc, Crs::Wgs84).expect_err("projected");
         assert!(
-            errors[0].message.contains("EPSG:4546")
-                && errors[0].message.contains("高斯-克吕格")
+            errors[0].message.contains("EPSG:2383")
+                && errors[0].message.contains("西安80")
                 && errors[0].message.contains("EPSG:4490"),
             "{errors:?}"
         );

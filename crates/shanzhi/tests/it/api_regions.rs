@@ -329,8 +329,8 @@ async fn region_count(app: &TestApp, t: &str) -> usize {
 }
 
 /// A boundary file as QGIS saves it for a Chinese district: Chinese property keys, codes kept
-/// as numbers, CGCS2000 longitude and latitude declared in `crs`, goes in; a file in a
-/// Gauss-Krüger projection is refused with its EPSG code and what to do.
+/// as numbers, CGCS2000 longitude and latitude declared in `crs`, goes in; so does one in a
+/// CGCS2000 Gauss-Krüger zone (metres), reprojected; another projection is refused, named.
 #[tokio::test]
 async fn a_qgis_file_with_chinese_keys_and_numeric_codes_goes_in() {
     let app = TestApp::empty().await;
@@ -348,14 +348,44 @@ async fn a_qgis_file_with_chinese_keys_and_numeric_codes_goes_in() {
     assert_eq!(s, StatusCode::OK, "{node}");
     assert_eq!(node["node"]["name"], "贵城街道");
 
+    // A street surveyed in CGCS2000 Gauss-Krüger (EPSG:4546, central meridian 111°E), in metres
+    // as the surveying office delivers it: turned into longitude and latitude on the way in.
+    let zone = shanzhi_domain::geo::GaussKruger::of_epsg(4546).expect("zone");
+    let corners = [
+        (109.06, 23.06),
+        (109.09, 23.06),
+        (109.09, 23.09),
+        (109.06, 23.09),
+        (109.06, 23.06),
+    ];
+    let ring: Vec<Value> = corners
+        .iter()
+        .map(|(lon, lat)| {
+            let (x, y) = zone.from_lon_lat(*lon, *lat).expect("project");
+            json!([x, y])
+        })
+        .collect();
+    let metres = json!({"type": "Polygon", "coordinates": [ring]});
     let projected = json!({"type": "FeatureCollection", "crs": crs(4546), "features": [
-        qgis(450802002.0, "港城街道", square(36_512_000.0, 2_553_000.0, 500.0, 500.0)),
+        qgis(450802002.0, "港城街道", metres),
     ]});
     let (s, body) = app.post("/api/v1/regions/import", &t, projected).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let (s, located) = app.get("/api/v1/locate?lon=109.075&lat=23.075", &t).await;
+    assert_eq!(s, StatusCode::OK, "{located}");
+    assert_eq!(located["node"]["code"], "450802002", "{located}");
+    let (_, outside) = app.get("/api/v1/locate?lon=109.055&lat=23.075", &t).await;
+    assert_ne!(outside["node"]["code"], "450802002", "{outside}");
+
+    // A projection it cannot turn is named, with what to do.
+    let xian80 = json!({"type": "FeatureCollection", "crs": crs(2383), "features": [
+        qgis(450802003.0, "江南街道", Value::Null),
+    ]});
+    let (s, body) = app.post("/api/v1/regions/import", &t, xian80).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let says = body.to_string();
     assert!(
-        says.contains("EPSG:4546") && says.contains("EPSG:4490"),
+        says.contains("EPSG:2383") && says.contains("EPSG:4490"),
         "{body}"
     );
 }
