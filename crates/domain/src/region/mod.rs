@@ -3,9 +3,11 @@
 mod code;
 mod event;
 mod import;
+mod kml;
 mod node;
 
 pub use code::{CodeError, Level, RegionCode};
 pub use event::NodeAction;
 pub use import::{Existing, FeatureError, ImportNode, ImportPlan, parse_import};
+pub use kml::kml_to_geojson;
 pub use node::{DedicatedKind, GridClass, NodeDraft, NodeRule, ParentFacts, validate_child};

@@ -390,6 +390,67 @@ async fn a_qgis_file_with_chinese_keys_and_numeric_codes_goes_in() {
     );
 }
 
+/// Boundaries drawn in Google Earth or 奥维 come as KML, or zipped as KMZ: each Placemark a
+/// node (its name, its code in ExtendedData), each Polygon its boundary.
+#[tokio::test]
+async fn kml_and_kmz_boundary_files_go_in() {
+    let app = TestApp::empty().await;
+    let t = app.token("admin").await;
+    let placemark = |code: &str, name: &str, (x, y, w): (f64, f64, f64)| {
+        format!(
+            "<Placemark><name>{name}</name><ExtendedData><Data name=\"编码\"><value>{code}</value></Data></ExtendedData>\
+             <Polygon><outerBoundaryIs><LinearRing><coordinates>{x},{y},0 {},{y},0 {},{},0 {x},{},0 {x},{y},0</coordinates>\
+             </LinearRing></outerBoundaryIs></Polygon></Placemark>",
+            x + w,
+            x + w,
+            y + w,
+            y + w
+        )
+    };
+    let kml = |marks: &[String]| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<kml xmlns=\"http://www.opengis.net/kml/2.2\"><Document>{}</Document></kml>",
+            marks.concat()
+        )
+    };
+    let post = |body: Vec<u8>| {
+        let request = app
+            .client
+            .post(format!("{}/api/v1/regions/import", app.base))
+            .bearer_auth(&t)
+            .body(body);
+        async move {
+            let r = request.send().await.expect("import");
+            (r.status(), r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let district = kml(&[
+        placemark("450802", "港北区", (109.0, 23.0, 0.1)),
+        placemark("450802001", "贵城街道", (109.0, 23.0, 0.05)),
+    ]);
+    let (s, body) = post(district.into_bytes()).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    assert_eq!(body["imported"], 2, "{body}");
+
+    let mut kmz = Vec::new();
+    {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut kmz));
+        zip.start_file("doc.kml", zip::write::SimpleFileOptions::default())
+            .expect("entry");
+        let street = kml(&[placemark("450802002", "港城街道", (109.06, 23.06, 0.03))]);
+        std::io::Write::write_all(&mut zip, street.as_bytes()).expect("write");
+        zip.finish().expect("zip");
+    }
+    let (s, body) = post(kmz).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let (_, located) = app.get("/api/v1/locate?lon=109.075&lat=23.075", &t).await;
+    assert_eq!(located["node"]["code"], "450802002", "{located}");
+
+    let (s, body) = post(b"<html><body>not a map</body></html>".to_vec()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.to_string().contains("KML"), "{body}");
+}
+
 #[tokio::test]
 async fn a_bad_import_names_every_problem_and_writes_nothing() {
     let app = TestApp::empty().await;

@@ -356,7 +356,7 @@ pub struct ImportParams {
 }
 
 /// Imports a tree from a GeoJSON FeatureCollection (properties: code, name, level, class,
-/// kind, parent_code, feature) in one transaction. Any bad feature: 422 listing every problem,
+/// kind, parent_code, feature, or their Chinese names), a KML or a KMZ, in one transaction. Any bad feature: 422 listing every problem,
 /// nothing written.
 #[utoipa::path(post, path = "/regions/import", tag = "regions", security(("bearer" = [])), params(ImportParams),
     request_body(content = Object, content_type = "application/geo+json"),
@@ -367,8 +367,7 @@ async fn import(
     Query(q): Query<ImportParams>,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, axum::Json<ImportReport>), ApiError> {
-    let doc: Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad("invalid_json", format!("文件不是有效的 JSON：{e}")))?;
+    let doc = svc::boundary_document(&body)?;
     let report = svc::import(&state, &p.actor, &doc, q.crs).await?;
     Ok((StatusCode::CREATED, axum::Json(report)))
 }
