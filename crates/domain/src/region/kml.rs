@@ -1,7 +1,7 @@
 //! KML boundary files (Google Earth, 奥维, QGIS and ArcGIS exports) read as the GeoJSON the
 //! importer takes: each Placemark a Feature, its `<name>` and its ExtendedData (`Data` and
-//! `SimpleData`) the properties, its Polygons (in a MultiGeometry too) the geometry. KML is
-//! always longitude and latitude (WGS-84).
+//! `SimpleData`) the properties, its Polygons (in a MultiGeometry too) the geometry; and
+//! exports written back the same way. KML is always longitude and latitude (WGS-84).
 
 use quick_xml::Reader;
 use quick_xml::events::Event;
@@ -135,6 +135,83 @@ fn feature(m: Placemark) -> Value {
     json!({"type": "Feature", "properties": props, "geometry": geometry})
 }
 
+/// Writes a GeoJSON FeatureCollection (an export) as KML: each Feature a Placemark named by
+/// its `name`, every property in ExtendedData (so the file imports again), Polygons and
+/// MultiPolygons as KML polygons, coordinates written to the last digit they hold.
+pub fn geojson_to_kml(doc: &Value) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<kml xmlns=\"http://www.opengis.net/kml/2.2\"><Document>\n",
+    );
+    for f in doc["features"].as_array().into_iter().flatten() {
+        let props = f["properties"].as_object();
+        let name = props
+            .and_then(|p| p.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "<Placemark><name>{}</name><ExtendedData>",
+            escape(name)
+        ));
+        for (k, v) in props.into_iter().flatten() {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                Value::Null => continue,
+                other => other.to_string(),
+            };
+            out.push_str(&format!(
+                "<Data name=\"{}\"><value>{}</value></Data>",
+                escape(k),
+                escape(&text)
+            ));
+        }
+        out.push_str("</ExtendedData>");
+        let coords = &f["geometry"]["coordinates"];
+        match f["geometry"]["type"].as_str() {
+            Some("Polygon") => polygon(&mut out, coords),
+            Some("MultiPolygon") => {
+                out.push_str("<MultiGeometry>");
+                for p in coords.as_array().into_iter().flatten() {
+                    polygon(&mut out, p);
+                }
+                out.push_str("</MultiGeometry>");
+            }
+            _ => {}
+        }
+        out.push_str("</Placemark>\n");
+    }
+    out.push_str("</Document></kml>\n");
+    out
+}
+
+fn polygon(out: &mut String, rings: &Value) {
+    out.push_str("<Polygon>");
+    for (i, ring) in rings.as_array().into_iter().flatten().enumerate() {
+        let side = if i == 0 {
+            "outerBoundaryIs"
+        } else {
+            "innerBoundaryIs"
+        };
+        let points: Vec<String> = ring
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| Some(format!("{},{}", p[0].as_f64()?, p[1].as_f64()?)))
+            .collect();
+        out.push_str(&format!(
+            "<{side}><LinearRing><coordinates>{}</coordinates></LinearRing></{side}>",
+            points.join(" ")
+        ));
+    }
+    out.push_str("</Polygon>");
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +247,17 @@ mod tests {
         assert_eq!(f[1]["properties"]["name"], "R&D 园区");
         assert_eq!(f[1]["geometry"]["type"], "MultiPolygon");
         assert!(kml_to_geojson("<html></html>").is_err());
+        // What is written reads back the same.
+        let again = kml_to_geojson(&geojson_to_kml(&doc)).expect("round trip");
+        assert_eq!(
+            again["features"][1]["geometry"],
+            doc["features"][1]["geometry"]
+        );
+        assert_eq!(again["features"][1]["properties"]["name"], "R&D 园区");
+        assert_eq!(
+            again["features"][0]["properties"]["编码"],
+            "450802001001009"
+        );
         assert!(kml_to_geojson("<kml><Placemark><Polygon><outerBoundaryIs><LinearRing><coordinates>a,b</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>").is_err());
     }
 }

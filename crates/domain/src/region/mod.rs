@@ -9,5 +9,5 @@ mod node;
 pub use code::{CodeError, Level, RegionCode};
 pub use event::NodeAction;
 pub use import::{Existing, FeatureError, ImportNode, ImportPlan, parse_import};
-pub use kml::kml_to_geojson;
+pub use kml::{geojson_to_kml, kml_to_geojson};
 pub use node::{DedicatedKind, GridClass, NodeDraft, NodeRule, ParentFacts, validate_child};

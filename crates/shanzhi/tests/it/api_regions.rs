@@ -449,6 +449,32 @@ async fn kml_and_kmz_boundary_files_go_in() {
     let (s, body) = post(b"<html><body>not a map</body></html>".to_vec()).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
     assert!(body.to_string().contains("KML"), "{body}");
+
+    // Out again as KML: the same nodes and boundaries as the GeoJSON export.
+    let (_, geojson) = app.get("/api/v1/regions/export?root=450802", &t).await;
+    let kml = app
+        .client
+        .get(format!(
+            "{}/api/v1/regions/export?root=450802&format=kml",
+            app.base
+        ))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(kml.status(), StatusCode::OK);
+    let back = shanzhi_domain::region::kml_to_geojson(&kml.text().await.expect("text"))
+        .expect("KML reads back");
+    let nodes = |doc: &Value| -> Vec<(Value, Value)> {
+        doc["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .map(|f| (f["properties"]["code"].clone(), f["geometry"].clone()))
+            .collect()
+    };
+    assert_eq!(nodes(&back), nodes(&geojson));
+    assert_eq!(nodes(&back).len(), 3);
 }
 
 #[tokio::test]

@@ -377,9 +377,11 @@ async fn import(
 pub struct ExportParams {
     /// Subtree root (default: the caller's own node).
     pub root: Option<String>,
+    /// `geojson` (default) or `kml` (Google Earth, 奥维, QGIS).
+    pub format: Option<String>,
 }
 
-/// Exports a subtree as a GeoJSON FeatureCollection in the import format.
+/// Exports a subtree in the import format: a GeoJSON FeatureCollection, or KML.
 #[utoipa::path(get, path = "/regions/export", tag = "regions", security(("bearer" = [])), params(ExportParams),
     responses((status = 200, content_type = "application/geo+json", body = Object), (status = 404, body = ErrorBody)))]
 async fn export(
@@ -388,8 +390,18 @@ async fn export(
     Query(q): Query<ExportParams>,
 ) -> Result<impl IntoResponse, ApiError> {
     let doc = svc::export(&state, &p.actor, q.root.as_deref()).await?;
-    Ok((
-        [(header::CONTENT_TYPE, "application/geo+json")],
-        doc.to_string(),
-    ))
+    match q.format.as_deref().unwrap_or("geojson") {
+        "geojson" => Ok((
+            [(header::CONTENT_TYPE, "application/geo+json")],
+            doc.to_string(),
+        )),
+        "kml" => Ok((
+            [(header::CONTENT_TYPE, "application/vnd.google-earth.kml+xml")],
+            shanzhi_domain::region::geojson_to_kml(&doc),
+        )),
+        other => Err(ApiError::bad(
+            "invalid_format",
+            format!("不支持的导出格式 {other}：可选 geojson、kml"),
+        )),
+    }
 }
