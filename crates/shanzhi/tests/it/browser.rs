@@ -1141,3 +1141,57 @@ async fn the_security_administrator_sets_a_duty_and_the_department_finds_its_peo
     fits(&civil, 375).await;
     civil.close().await.unwrap();
 }
+
+/// On a phone, a community officer finds the staff register's sheet tools (template, export,
+/// import) and opens a 12345 order graded 特急 with its call time as the report time.
+#[tokio::test]
+async fn a_community_officer_keeps_the_staff_sheet_and_reads_an_urgent_order_on_a_phone() {
+    let app = TestApp::demo().await;
+    let centre = app.token("zhzx").await;
+    let minute = 60_000;
+    let called = (app.now_ms() - 90 * minute) / minute * minute;
+    let csv = format!(
+        "工单编号,来电时间,诉求人,联系电话,诉求内容,诉求类型,紧急程度,网格编码\n\
+         GK202612060001,{},黄先生,13877510001,东湖小区5栋楼道堆放杂物堵住消防通道,环境卫生,特急,450802001001001\n",
+        shanzhi_domain::case::beijing_minutes(called)
+    );
+    let r = app
+        .client
+        .post(format!("{}/api/v1/hotline/import", app.base))
+        .bearer_auth(&centre)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    let report: serde_json::Value = r.json().await.unwrap();
+    let id = report["case_ids"][0].as_i64().expect("imported");
+
+    let d = driver().await;
+    let phone = browser(&d, 375, 812).await;
+    login(&phone, &app, "sq01").await;
+    phone
+        .goto(&format!("{}/registers/450802001001?tab=staff", app.base))
+        .await
+        .unwrap();
+    let sheet = phone
+        .find(Locator::Css("#import input[name=register]"))
+        .await
+        .unwrap();
+    assert_eq!(sheet.attr("value").await.unwrap().as_deref(), Some("staff"));
+    let page = phone.source().await.unwrap();
+    assert!(page.contains("/export/staff") && page.contains("/template/staff"));
+    shot(&phone, "staff-register-375").await;
+    fits(&phone, 375).await;
+
+    phone
+        .goto(&format!("{}/cases/{id}", app.base))
+        .await
+        .unwrap();
+    assert_eq!(text(&phone, "case-urgency").await, "特急");
+    let page = phone.source().await.unwrap();
+    assert!(page.contains(&shanzhi_domain::case::beijing_minutes(called)));
+    shot(&phone, "urgent-order-375").await;
+    fits(&phone, 375).await;
+    phone.close().await.unwrap();
+}
