@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod boot;
+pub mod boundary_files;
 pub mod case_scope;
 pub mod cases;
 mod clock;

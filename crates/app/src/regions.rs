@@ -8,7 +8,7 @@ use shanzhi_domain::auth::Actor;
 use shanzhi_domain::geo::{Boundary, Coverage, Crs, IndexItem, check_coverage};
 use shanzhi_domain::region::{
     DedicatedKind, FeatureError, GridClass, ImportPlan, Level, NodeDraft, ParentFacts, RegionCode,
-    kml_to_geojson, parse_import, validate_child,
+    parse_import, validate_child,
 };
 use shanzhi_store::regions::{self, Holdings, NewNode};
 pub use shanzhi_store::regions::{NodeEvent, NodeRow};
@@ -435,43 +435,6 @@ fn feature_errors(errors: Vec<FeatureError>) -> AppError {
         ),
         details: json!(errors),
     }
-}
-
-/// Most bytes a KMZ may unpack to (a district's boundaries are a few megabytes).
-const KMZ_MAX_BYTES: u64 = 64 << 20;
-
-/// A boundary file as the importer reads it, whatever it came as: GeoJSON, KML, or KMZ (a zip
-/// holding a KML), told apart by their first bytes.
-pub fn boundary_document(bytes: &[u8]) -> Result<Value, AppError> {
-    let bad = |m: String| AppError::bad("unreadable_boundaries", m);
-    if bytes.starts_with(b"PK\x03\x04") {
-        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-            .map_err(|e| bad(format!("KMZ 文件无法解压：{e}")))?;
-        let name = zip
-            .file_names()
-            .find(|n| n.to_ascii_lowercase().ends_with(".kml"))
-            .map(str::to_owned)
-            .ok_or_else(|| bad("KMZ 文件里没有 .kml 文件".into()))?;
-        let entry = zip
-            .by_name(&name)
-            .map_err(|e| bad(format!("KMZ 文件无法解压：{e}")))?;
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::Read::take(entry, KMZ_MAX_BYTES), &mut text)
-            .map_err(|e| bad(format!("KMZ 中的 {name} 不是 UTF-8 文本：{e}")))?;
-        return kml_to_geojson(&text).map_err(bad);
-    }
-    let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    if text.trim_ascii_start().starts_with(b"<") {
-        let text =
-            std::str::from_utf8(text).map_err(|e| bad(format!("KML 文件须为 UTF-8 文本：{e}")))?;
-        return kml_to_geojson(text).map_err(bad);
-    }
-    serde_json::from_slice(text).map_err(|e| {
-        AppError::bad(
-            "invalid_json",
-            format!("文件不是有效的 GeoJSON（也不是 KML 或 KMZ）：{e}"),
-        )
-    })
 }
 
 /// Imports a FeatureCollection in one transaction: all or nothing.

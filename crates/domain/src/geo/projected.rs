@@ -42,6 +42,45 @@ impl GaussKruger {
         })
     }
 
+    /// The zone a Shapefile's `.prj` (ESRI WKT) names: `None` for longitude and latitude
+    /// (GEOGCS only), the zone for a CGCS2000 Gauss-Krüger PROJCS (by its central meridian and
+    /// false easting), a problem in words for any other projection.
+    pub fn of_prj(wkt: &str) -> Result<Option<GaussKruger>, String> {
+        let upper = wkt.to_ascii_uppercase();
+        if !upper.contains("PROJCS") {
+            return Ok(None);
+        }
+        let parameter = |name: &str| -> Option<f64> {
+            let at = upper.find(&format!("PARAMETER[\"{}\"", name.to_ascii_uppercase()))?;
+            let rest = &upper[at..];
+            let value = rest.split(',').nth(1)?;
+            value.trim_end_matches(']').trim().parse().ok()
+        };
+        let name = wkt.split('"').nth(1).unwrap_or("未命名投影").to_owned();
+        let cgcs2000 = upper.contains("2000");
+        let tm = upper.contains("GAUSS") || upper.contains("TRANSVERSE_MERCATOR");
+        let found = match (
+            cgcs2000 && tm,
+            parameter("Central_Meridian"),
+            parameter("False_Easting"),
+        ) {
+            // Three-degree zones first: a 6° zone with the same central meridian and easting
+            // is the same projection.
+            (true, Some(central), Some(easting)) => (4513..=4554)
+                .chain(4491..=4512)
+                .filter_map(GaussKruger::of_epsg)
+                .find(|z| {
+                    (z.central - central).abs() < 1e-9 && (z.false_easting - easting).abs() < 1e-3
+                }),
+            _ => None,
+        };
+        found.map(Some).ok_or_else(|| {
+            format!(
+                "Shapefile 的坐标系为“{name}”，无法直接导入：请先在 QGIS 中“另存为”并选择 EPSG:4490（CGCS2000）或 EPSG:4326（WGS-84）后再导入"
+            )
+        })
+    }
+
     fn proj(&self) -> Option<(Proj, Proj)> {
         let tm = Proj::from_proj_string(&format!(
             "+proj=tmerc +lat_0=0 +lon_0={} +k=1 +x_0={} +y_0=0 +ellps=GRS80 +units=m +no_defs",
@@ -113,6 +152,19 @@ fn walk(v: &mut Value, f: &mut impl FnMut(f64, f64) -> Option<(f64, f64)>) -> bo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prj_files_name_their_zone() {
+        let gk = r#"PROJCS["CGCS2000_3_Degree_GK_CM_111E",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",111.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]"#;
+        assert_eq!(
+            GaussKruger::of_prj(gk).map(|z| z.map(|z| z.epsg)),
+            Ok(Some(4546))
+        );
+        let geographic = r#"GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]"#;
+        assert_eq!(GaussKruger::of_prj(geographic), Ok(None));
+        let mercator = r#"PROJCS["WGS_1984_Web_Mercator_Auxiliary_Sphere",GEOGCS["GCS_WGS_1984"],PROJECTION["Mercator_Auxiliary_Sphere"]]"#;
+        assert!(GaussKruger::of_prj(mercator).is_err_and(|e| e.contains("WGS_1984_Web_Mercator")));
+    }
 
     #[test]
     fn zones_are_read_from_their_codes() {

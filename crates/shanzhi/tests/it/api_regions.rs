@@ -477,6 +477,95 @@ async fn kml_and_kmz_boundary_files_go_in() {
     assert_eq!(nodes(&back).len(), 3);
 }
 
+/// A zipped Shapefile as a natural-resources office delivers it: coordinates in CGCS2000
+/// Gauss-Krüger (its .prj), attributes in GBK (its .cpg), Shapefile-style field names.
+fn zipped_shapefile(
+    dir: &std::path::Path,
+    code: &str,
+    name: &str,
+    corners: &[(f64, f64)],
+) -> Vec<u8> {
+    use shapefile::dbase::{self, FieldValue, TableWriterBuilder};
+    let zone = shanzhi_domain::geo::GaussKruger::of_epsg(4546).expect("zone");
+    let path = dir.join("streets.shp");
+    let table =
+        TableWriterBuilder::with_encoding(dbase::encoding::EncodingRs::from(encoding_rs::GBK))
+            .add_character_field("DM".try_into().expect("field"), 20)
+            .add_character_field("MC".try_into().expect("field"), 50);
+    let mut writer = shapefile::Writer::from_path(&path, table).expect("writer");
+    let points: Vec<shapefile::Point> = corners
+        .iter()
+        .map(|(lon, lat)| {
+            let (x, y) = zone.from_lon_lat(*lon, *lat).expect("project");
+            shapefile::Point::new(x, y)
+        })
+        .collect();
+    let polygon = shapefile::Polygon::new(shapefile::PolygonRing::Outer(points));
+    let mut record = dbase::Record::default();
+    record.insert("DM".into(), FieldValue::Character(Some(code.into())));
+    record.insert("MC".into(), FieldValue::Character(Some(name.into())));
+    writer
+        .write_shape_and_record(&polygon, &record)
+        .expect("write");
+    drop(writer);
+    let prj = r#"PROJCS["CGCS2000_3_Degree_GK_CM_111E",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",111.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]"#;
+    let mut out = Vec::new();
+    {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut out));
+        let options = zip::write::SimpleFileOptions::default();
+        for ext in ["shp", "shx", "dbf"] {
+            zip.start_file(format!("streets.{ext}"), options)
+                .expect("entry");
+            let bytes = std::fs::read(path.with_extension(ext)).expect("part");
+            std::io::Write::write_all(&mut zip, &bytes).expect("write");
+        }
+        for (file, text) in [("streets.prj", prj), ("streets.cpg", "GBK")] {
+            zip.start_file(file, options).expect("entry");
+            std::io::Write::write_all(&mut zip, text.as_bytes()).expect("write");
+        }
+        zip.finish().expect("zip");
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_zipped_shapefile_in_gauss_krueger_with_gbk_attributes_goes_in() {
+    let app = TestApp::empty().await;
+    let t = app.token("admin").await;
+    let doc = json!({"type": "FeatureCollection", "features": [
+        feature("450802", "港北区", square(109.0, 23.0, 0.1, 0.1), json!({})),
+    ]});
+    let (s, body) = app.post("/api/v1/regions/import", &t, doc).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let dir = tempfile::tempdir().expect("dir");
+    let corners = [
+        (109.06, 23.06),
+        (109.06, 23.09),
+        (109.09, 23.09),
+        (109.09, 23.06),
+        (109.06, 23.06),
+    ];
+    let bytes = zipped_shapefile(dir.path(), "450802002", "港城街道", &corners);
+    let r = app
+        .client
+        .post(format!("{}/api/v1/regions/import", app.base))
+        .bearer_auth(&t)
+        .body(bytes)
+        .send()
+        .await
+        .expect("import");
+    let status = r.status();
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, node) = app.get("/api/v1/regions/450802002", &t).await;
+    assert_eq!(
+        node["node"]["name"], "港城街道",
+        "GBK attributes read: {node}"
+    );
+    let (_, located) = app.get("/api/v1/locate?lon=109.075&lat=23.075", &t).await;
+    assert_eq!(located["node"]["code"], "450802002", "{located}");
+}
+
 #[tokio::test]
 async fn a_bad_import_names_every_problem_and_writes_nothing() {
     let app = TestApp::empty().await;

@@ -367,7 +367,7 @@ async fn import(
     Query(q): Query<ImportParams>,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, axum::Json<ImportReport>), ApiError> {
-    let doc = svc::boundary_document(&body)?;
+    let doc = shanzhi_app::boundary_files::boundary_document(&body)?;
     let report = svc::import(&state, &p.actor, &doc, q.crs).await?;
     Ok((StatusCode::CREATED, axum::Json(report)))
 }

@@ -1,0 +1,152 @@
+//! Boundary files as districts have them, read into the GeoJSON the region importer takes:
+//! GeoJSON itself, KML, KMZ (a zip holding a KML), and zipped Shapefiles (.shp with its .dbf,
+//! the .dbf's code page from .cpg — GBK in most Chinese files — and its coordinate system
+//! from .prj, CGCS2000 Gauss-Krüger zones included).
+
+use crate::AppError;
+use serde_json::{Map, Value, json};
+use shanzhi_domain::geo::GaussKruger;
+use shanzhi_domain::region::kml_to_geojson;
+use std::io::{Cursor, Read};
+
+/// Most bytes one file inside a zip may unpack to (a district's boundaries are megabytes).
+const UNZIPPED_MAX_BYTES: u64 = 64 << 20;
+
+fn bad(message: String) -> AppError {
+    AppError::bad("unreadable_boundaries", message)
+}
+
+/// A boundary file as the importer reads it, told apart by its first bytes: a zip (KMZ or a
+/// zipped Shapefile), XML (KML) or JSON.
+pub fn boundary_document(bytes: &[u8]) -> Result<Value, AppError> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+            .map_err(|e| bad(format!("压缩文件无法解压：{e}")))?;
+        if find(&zip, ".shp").is_some() {
+            return shapefile_document(&mut zip);
+        }
+        let kml = find(&zip, ".kml")
+            .ok_or_else(|| bad("压缩文件里没有 .kml 文件，也没有 .shp 文件".into()))?;
+        let text = String::from_utf8(unzip(&mut zip, &kml)?)
+            .map_err(|e| bad(format!("{kml} 不是 UTF-8 文本：{e}")))?;
+        return kml_to_geojson(&text).map_err(bad);
+    }
+    let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    if text.trim_ascii_start().starts_with(b"<") {
+        let text =
+            std::str::from_utf8(text).map_err(|e| bad(format!("KML 文件须为 UTF-8 文本：{e}")))?;
+        return kml_to_geojson(text).map_err(bad);
+    }
+    serde_json::from_slice(text).map_err(|e| {
+        AppError::bad(
+            "invalid_json",
+            format!("文件不是有效的 GeoJSON（也不是 KML、KMZ 或 Shapefile 压缩包）：{e}"),
+        )
+    })
+}
+
+/// The name of the first file in the zip ending in `ext` (any case).
+fn find(zip: &zip::ZipArchive<Cursor<&[u8]>>, ext: &str) -> Option<String> {
+    zip.file_names()
+        .find(|n| n.to_ascii_lowercase().ends_with(ext))
+        .map(str::to_owned)
+}
+
+fn unzip(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>, AppError> {
+    let entry = zip
+        .by_name(name)
+        .map_err(|e| bad(format!("{name} 无法解压：{e}")))?;
+    let mut out = Vec::new();
+    entry
+        .take(UNZIPPED_MAX_BYTES)
+        .read_to_end(&mut out)
+        .map_err(|e| bad(format!("{name} 无法解压：{e}")))?;
+    Ok(out)
+}
+
+/// The .dbf's text encoding, from the .cpg beside it (`GBK`, `936`, `UTF-8` …); without one,
+/// GBK, as Chinese GIS software writes.
+fn code_page(cpg: Option<&str>) -> &'static encoding_rs::Encoding {
+    let name = cpg.unwrap_or_default().trim().to_ascii_uppercase();
+    match name.as_str() {
+        "UTF-8" | "UTF8" | "65001" => encoding_rs::UTF_8,
+        "GB18030" | "54936" => encoding_rs::GB18030,
+        _ => encoding_rs::GBK,
+    }
+}
+
+/// A zipped Shapefile as a FeatureCollection (with a `crs` naming its Gauss-Krüger zone when
+/// its .prj is one, for the importer to turn into longitude and latitude).
+fn shapefile_document(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Value, AppError> {
+    let shp_name = find(zip, ".shp").unwrap_or_default();
+    let dbf_name = find(zip, ".dbf")
+        .ok_or_else(|| bad(format!("压缩包里有 {shp_name}，但缺少同名的 .dbf 属性表")))?;
+    let shp = unzip(zip, &shp_name)?;
+    let dbf = unzip(zip, &dbf_name)?;
+    let cpg = match find(zip, ".cpg") {
+        Some(n) => Some(String::from_utf8_lossy(&unzip(zip, &n)?).into_owned()),
+        None => None,
+    };
+    let zone = match find(zip, ".prj") {
+        Some(n) => GaussKruger::of_prj(&String::from_utf8_lossy(&unzip(zip, &n)?)).map_err(bad)?,
+        None => None,
+    };
+    let unreadable = |e: shapefile::Error| bad(format!("Shapefile 无法读取：{e}"));
+    let shapes = shapefile::ShapeReader::new(Cursor::new(shp)).map_err(unreadable)?;
+    let encoding = shapefile::dbase::encoding::EncodingRs::from(code_page(cpg.as_deref()));
+    let records = shapefile::dbase::Reader::new_with_encoding(Cursor::new(dbf), encoding)
+        .map_err(|e| bad(format!("属性表 {dbf_name} 无法读取：{e}")))?;
+    let mut reader = shapefile::Reader::new(shapes, records);
+    let mut features = Vec::new();
+    for item in reader.iter_shapes_and_records() {
+        let (shape, record) = item.map_err(unreadable)?;
+        let mut props = Map::new();
+        for (field, value) in record {
+            props.insert(field, cell(value));
+        }
+        features
+            .push(json!({"type": "Feature", "properties": props, "geometry": geometry(&shape)}));
+    }
+    let mut doc = json!({"type": "FeatureCollection", "features": features});
+    if let Some(z) = zone {
+        doc["crs"] = json!({"type": "name", "properties": {"name": format!("urn:ogc:def:crs:EPSG::{}", z.epsg)}});
+    }
+    Ok(doc)
+}
+
+fn cell(value: shapefile::dbase::FieldValue) -> Value {
+    use shapefile::dbase::FieldValue as F;
+    match value {
+        F::Character(Some(s)) | F::Memo(s) => Value::String(s.trim().to_owned()),
+        F::Numeric(Some(n)) | F::Double(n) | F::Currency(n) => json!(n),
+        F::Float(Some(n)) => json!(f64::from(n)),
+        F::Integer(n) => json!(n),
+        F::Logical(Some(b)) => json!(b),
+        _ => Value::Null,
+    }
+}
+
+/// A Shapefile polygon as GeoJSON: each outer ring starts a polygon, inner rings are its
+/// holes; other shapes carry no boundary.
+fn geometry(shape: &shapefile::Shape) -> Value {
+    let shapefile::Shape::Polygon(p) = shape else {
+        return Value::Null;
+    };
+    let mut polygons: Vec<Vec<Value>> = Vec::new();
+    for ring in p.rings() {
+        let (outer, points) = match ring {
+            shapefile::PolygonRing::Outer(pts) => (true, pts),
+            shapefile::PolygonRing::Inner(pts) => (false, pts),
+        };
+        let coords: Vec<Value> = points.iter().map(|pt| json!([pt.x, pt.y])).collect();
+        match polygons.last_mut() {
+            Some(last) if !outer => last.push(Value::Array(coords)),
+            _ => polygons.push(vec![Value::Array(coords)]),
+        }
+    }
+    match polygons.len() {
+        0 => Value::Null,
+        1 => json!({"type": "Polygon", "coordinates": polygons[0]}),
+        _ => json!({"type": "MultiPolygon", "coordinates": polygons}),
+    }
+}
