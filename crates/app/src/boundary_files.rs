@@ -150,3 +150,99 @@ fn geometry(shape: &shapefile::Shape) -> Value {
         _ => json!({"type": "MultiPolygon", "coordinates": polygons}),
     }
 }
+
+/// WKT of WGS-84 longitude and latitude, the `.prj` of an exported Shapefile.
+const WGS84_PRJ: &str = r#"GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]"#;
+
+/// Attribute columns of an exported Shapefile (dBase names are at most 10 letters).
+const SHP_FIELDS: [(&str, &str, u8); 5] = [
+    ("code", "code", 20),
+    ("name", "name", 100),
+    ("level", "level", 20),
+    ("class", "class", 20),
+    ("parent", "parent_code", 20),
+];
+
+/// An export (a FeatureCollection) as a zipped Shapefile — `.shp`, `.shx`, `.dbf` (UTF-8, said
+/// by the `.cpg`), `.prj` (WGS-84) — the nodes with a boundary, with the import's attributes,
+/// so the file opens in QGIS or ArcGIS and imports again. Built in a private scratch directory
+/// under `dir`, removed afterwards.
+pub fn shapefile_zip(doc: &Value, dir: &std::path::Path) -> Result<Vec<u8>, AppError> {
+    use shapefile::dbase::{FieldValue, Record, TableWriterBuilder};
+    let internal = |e: String| AppError::Internal(format!("shapefile export: {e}"));
+    shanzhi_store::files::private_dir(dir).map_err(|e| internal(e.to_string()))?;
+    let scratch = dir.join(format!("export-{:016x}", rand::random::<u64>()));
+    shanzhi_store::files::private_dir(&scratch).map_err(|e| internal(e.to_string()))?;
+    let result = (|| {
+        let path = scratch.join("regions.shp");
+        let table =
+            SHP_FIELDS
+                .iter()
+                .try_fold(TableWriterBuilder::new(), |t, (name, _, len)| {
+                    let field = (*name)
+                        .try_into()
+                        .map_err(|e: &str| internal(e.to_owned()))?;
+                    Ok::<_, AppError>(t.add_character_field(field, *len))
+                })?;
+        let mut writer =
+            shapefile::Writer::from_path(&path, table).map_err(|e| internal(e.to_string()))?;
+        for f in doc["features"].as_array().into_iter().flatten() {
+            let Some(polygon) = polygon_of(&f["geometry"]) else {
+                continue;
+            };
+            let mut record = Record::default();
+            for (name, key, _) in SHP_FIELDS {
+                let text = f["properties"][key].as_str().map(str::to_owned);
+                record.insert(name.to_owned(), FieldValue::Character(text));
+            }
+            writer
+                .write_shape_and_record(&polygon, &record)
+                .map_err(|e| internal(e.to_string()))?;
+        }
+        drop(writer);
+        let mut out = Vec::new();
+        let mut zip = zip::ZipWriter::new(Cursor::new(&mut out));
+        let options = zip::write::SimpleFileOptions::default();
+        let mut add = |name: &str, bytes: &[u8]| -> Result<(), AppError> {
+            zip.start_file(name, options)
+                .map_err(|e| internal(e.to_string()))?;
+            std::io::Write::write_all(&mut zip, bytes).map_err(|e| internal(e.to_string()))
+        };
+        for ext in ["shp", "shx", "dbf"] {
+            let bytes =
+                std::fs::read(path.with_extension(ext)).map_err(|e| internal(e.to_string()))?;
+            add(&format!("regions.{ext}"), &bytes)?;
+        }
+        add("regions.prj", WGS84_PRJ.as_bytes())?;
+        add("regions.cpg", b"UTF-8")?;
+        zip.finish().map_err(|e| internal(e.to_string()))?;
+        Ok(out)
+    })();
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+/// A GeoJSON Polygon or MultiPolygon as one Shapefile polygon (outer rings and their holes).
+fn polygon_of(geometry: &Value) -> Option<shapefile::Polygon> {
+    let polygons: Vec<&Value> = match geometry["type"].as_str()? {
+        "Polygon" => vec![&geometry["coordinates"]],
+        "MultiPolygon" => geometry["coordinates"].as_array()?.iter().collect(),
+        _ => return None,
+    };
+    let mut rings = Vec::new();
+    for p in polygons {
+        for (i, ring) in p.as_array()?.iter().enumerate() {
+            let points: Vec<shapefile::Point> = ring
+                .as_array()?
+                .iter()
+                .filter_map(|pt| Some(shapefile::Point::new(pt[0].as_f64()?, pt[1].as_f64()?)))
+                .collect();
+            rings.push(if i == 0 {
+                shapefile::PolygonRing::Outer(points)
+            } else {
+                shapefile::PolygonRing::Inner(points)
+            });
+        }
+    }
+    (!rings.is_empty()).then(|| shapefile::Polygon::with_rings(rings))
+}

@@ -564,6 +564,40 @@ async fn a_zipped_shapefile_in_gauss_krueger_with_gbk_attributes_goes_in() {
     );
     let (_, located) = app.get("/api/v1/locate?lon=109.075&lat=23.075", &t).await;
     assert_eq!(located["node"]["code"], "450802002", "{located}");
+
+    // Out as a zipped Shapefile (WGS-84), and into another deployment as it is.
+    let r = app
+        .client
+        .get(format!(
+            "{}/api/v1/regions/export?root=450802&format=shp",
+            app.base
+        ))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(r.status(), StatusCode::OK);
+    let exported = r.bytes().await.expect("bytes").to_vec();
+    let other = TestApp::empty().await;
+    let ot = other.token("admin").await;
+    let r = other
+        .client
+        .post(format!("{}/api/v1/regions/import", other.base))
+        .bearer_auth(&ot)
+        .body(exported)
+        .send()
+        .await
+        .expect("import");
+    let status = r.status();
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["imported"], 2, "{body}");
+    let (_, node) = other.get("/api/v1/regions/450802002", &ot).await;
+    assert_eq!(node["node"]["name"], "港城街道", "{node}");
+    let (_, located) = other
+        .get("/api/v1/locate?lon=109.075&lat=23.075", &ot)
+        .await;
+    assert_eq!(located["node"]["code"], "450802002", "{located}");
 }
 
 #[tokio::test]

@@ -377,11 +377,12 @@ async fn import(
 pub struct ExportParams {
     /// Subtree root (default: the caller's own node).
     pub root: Option<String>,
-    /// `geojson` (default) or `kml` (Google Earth, 奥维, QGIS).
+    /// `geojson` (default), `kml` (Google Earth, 奥维, QGIS) or `shp` (a zipped Shapefile).
     pub format: Option<String>,
 }
 
-/// Exports a subtree in the import format: a GeoJSON FeatureCollection, or KML.
+/// Exports a subtree in the import format: a GeoJSON FeatureCollection, KML, or a zipped
+/// Shapefile (the nodes with a boundary).
 #[utoipa::path(get, path = "/regions/export", tag = "regions", security(("bearer" = [])), params(ExportParams),
     responses((status = 200, content_type = "application/geo+json", body = Object), (status = 404, body = ErrorBody)))]
 async fn export(
@@ -394,14 +395,24 @@ async fn export(
         "geojson" => Ok((
             [(header::CONTENT_TYPE, "application/geo+json")],
             doc.to_string(),
-        )),
+        )
+            .into_response()),
         "kml" => Ok((
             [(header::CONTENT_TYPE, "application/vnd.google-earth.kml+xml")],
             shanzhi_domain::region::geojson_to_kml(&doc),
-        )),
+        )
+            .into_response()),
+        "shp" => {
+            let zip = shanzhi_app::boundary_files::shapefile_zip(&doc, &state.config().upload_dir)?;
+            Ok(crate::download::file(
+                "regions-shapefile.zip",
+                "application/zip",
+                zip,
+            ))
+        }
         other => Err(ApiError::bad(
             "invalid_format",
-            format!("不支持的导出格式 {other}：可选 geojson、kml"),
+            format!("不支持的导出格式 {other}：可选 geojson、kml、shp"),
         )),
     }
 }
