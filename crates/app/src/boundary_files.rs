@@ -22,8 +22,8 @@ pub fn boundary_document(bytes: &[u8]) -> Result<Value, AppError> {
     if bytes.starts_with(b"PK\x03\x04") {
         let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
             .map_err(|e| bad(format!("压缩文件无法解压：{e}")))?;
-        if find(&zip, ".shp").is_some() {
-            return shapefile_document(&mut zip);
+        if let Some(shp) = find(&zip, ".shp") {
+            return shapefile_document(&mut zip, &shp);
         }
         let kml = find(&zip, ".kml")
             .ok_or_else(|| bad("压缩文件里没有 .kml 文件，也没有 .shp 文件".into()))?;
@@ -77,11 +77,13 @@ fn code_page(cpg: Option<&str>) -> &'static encoding_rs::Encoding {
 
 /// A zipped Shapefile as a FeatureCollection (with a `crs` naming its Gauss-Krüger zone when
 /// its .prj is one, for the importer to turn into longitude and latitude).
-fn shapefile_document(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Value, AppError> {
-    let shp_name = find(zip, ".shp").unwrap_or_default();
+fn shapefile_document(
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    shp_name: &str,
+) -> Result<Value, AppError> {
     let dbf_name = find(zip, ".dbf")
         .ok_or_else(|| bad(format!("压缩包里有 {shp_name}，但缺少同名的 .dbf 属性表")))?;
-    let shp = unzip(zip, &shp_name)?;
+    let shp = unzip(zip, shp_name)?;
     let dbf = unzip(zip, &dbf_name)?;
     let cpg = match find(zip, ".cpg") {
         Some(n) => Some(String::from_utf8_lossy(&unzip(zip, &n)?).into_owned()),

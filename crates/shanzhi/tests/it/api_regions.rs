@@ -390,6 +390,35 @@ async fn a_qgis_file_with_chinese_keys_and_numeric_codes_goes_in() {
     );
 }
 
+/// A boundary file (any kind: GeoJSON, KML, KMZ, a zipped Shapefile) posted to the import.
+async fn import_file(app: &TestApp, token: &str, body: Vec<u8>) -> (StatusCode, Value) {
+    let r = app
+        .client
+        .post(format!("{}/api/v1/regions/import", app.base))
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .await
+        .expect("import");
+    (r.status(), r.json().await.unwrap_or(Value::Null))
+}
+
+/// The boundary export of 450802 in `format`, as bytes.
+async fn export_file(app: &TestApp, token: &str, format: &str) -> Vec<u8> {
+    let r = app
+        .client
+        .get(format!(
+            "{}/api/v1/regions/export?root=450802&format={format}",
+            app.base
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(r.status(), StatusCode::OK);
+    r.bytes().await.expect("bytes").to_vec()
+}
+
 /// Boundaries drawn in Google Earth or 奥维 come as KML, or zipped as KMZ: each Placemark a
 /// node (its name, its code in ExtendedData), each Polygon its boundary.
 #[tokio::test]
@@ -413,22 +442,11 @@ async fn kml_and_kmz_boundary_files_go_in() {
             marks.concat()
         )
     };
-    let post = |body: Vec<u8>| {
-        let request = app
-            .client
-            .post(format!("{}/api/v1/regions/import", app.base))
-            .bearer_auth(&t)
-            .body(body);
-        async move {
-            let r = request.send().await.expect("import");
-            (r.status(), r.json::<Value>().await.unwrap_or(Value::Null))
-        }
-    };
     let district = kml(&[
         placemark("450802", "港北区", (109.0, 23.0, 0.1)),
         placemark("450802001", "贵城街道", (109.0, 23.0, 0.05)),
     ]);
-    let (s, body) = post(district.into_bytes()).await;
+    let (s, body) = import_file(&app, &t, district.into_bytes()).await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
     assert_eq!(body["imported"], 2, "{body}");
 
@@ -441,30 +459,19 @@ async fn kml_and_kmz_boundary_files_go_in() {
         std::io::Write::write_all(&mut zip, street.as_bytes()).expect("write");
         zip.finish().expect("zip");
     }
-    let (s, body) = post(kmz).await;
+    let (s, body) = import_file(&app, &t, kmz).await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
     let (_, located) = app.get("/api/v1/locate?lon=109.075&lat=23.075", &t).await;
     assert_eq!(located["node"]["code"], "450802002", "{located}");
 
-    let (s, body) = post(b"<html><body>not a map</body></html>".to_vec()).await;
+    let (s, body) = import_file(&app, &t, b"<html><body>not a map</body></html>".to_vec()).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
     assert!(body.to_string().contains("KML"), "{body}");
 
     // Out again as KML: the same nodes and boundaries as the GeoJSON export.
     let (_, geojson) = app.get("/api/v1/regions/export?root=450802", &t).await;
-    let kml = app
-        .client
-        .get(format!(
-            "{}/api/v1/regions/export?root=450802&format=kml",
-            app.base
-        ))
-        .bearer_auth(&t)
-        .send()
-        .await
-        .expect("export");
-    assert_eq!(kml.status(), StatusCode::OK);
-    let back = shanzhi_domain::region::kml_to_geojson(&kml.text().await.expect("text"))
-        .expect("KML reads back");
+    let kml = String::from_utf8(export_file(&app, &t, "kml").await).expect("UTF-8");
+    let back = shanzhi_domain::region::kml_to_geojson(&kml).expect("KML reads back");
     let nodes = |doc: &Value| -> Vec<(Value, Value)> {
         doc["features"]
             .as_array()
@@ -546,16 +553,7 @@ async fn a_zipped_shapefile_in_gauss_krueger_with_gbk_attributes_goes_in() {
         (109.06, 23.06),
     ];
     let bytes = zipped_shapefile(dir.path(), "450802002", "港城街道", &corners);
-    let r = app
-        .client
-        .post(format!("{}/api/v1/regions/import", app.base))
-        .bearer_auth(&t)
-        .body(bytes)
-        .send()
-        .await
-        .expect("import");
-    let status = r.status();
-    let body: Value = r.json().await.expect("json");
+    let (status, body) = import_file(&app, &t, bytes).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let (_, node) = app.get("/api/v1/regions/450802002", &t).await;
     assert_eq!(
@@ -566,30 +564,10 @@ async fn a_zipped_shapefile_in_gauss_krueger_with_gbk_attributes_goes_in() {
     assert_eq!(located["node"]["code"], "450802002", "{located}");
 
     // Out as a zipped Shapefile (WGS-84), and into another deployment as it is.
-    let r = app
-        .client
-        .get(format!(
-            "{}/api/v1/regions/export?root=450802&format=shp",
-            app.base
-        ))
-        .bearer_auth(&t)
-        .send()
-        .await
-        .expect("export");
-    assert_eq!(r.status(), StatusCode::OK);
-    let exported = r.bytes().await.expect("bytes").to_vec();
+    let exported = export_file(&app, &t, "shp").await;
     let other = TestApp::empty().await;
     let ot = other.token("admin").await;
-    let r = other
-        .client
-        .post(format!("{}/api/v1/regions/import", other.base))
-        .bearer_auth(&ot)
-        .body(exported)
-        .send()
-        .await
-        .expect("import");
-    let status = r.status();
-    let body: Value = r.json().await.expect("json");
+    let (status, body) = import_file(&other, &ot, exported).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["imported"], 2, "{body}");
     let (_, node) = other.get("/api/v1/regions/450802002", &ot).await;
