@@ -144,6 +144,13 @@ enum Command {
         /// The header's row number, when the guess (the row naming most columns) is wrong.
         #[arg(long)]
         header_row: Option<u32>,
+        /// Refresh (residents): people already registered are compared by ID number and
+        /// updated; with --check-only, list what would change.
+        #[arg(long)]
+        update: bool,
+        /// With --update: also list who is registered in the file's grids but not in it.
+        #[arg(long)]
+        missing: bool,
     },
     /// Write a node's monthly report (月报) as xlsx and PDF.
     Report {
@@ -397,6 +404,8 @@ async fn main() -> anyhow::Result<()> {
             check_only,
             mapping,
             header_row,
+            update,
+            missing,
         } => {
             let app = app(keys::load(&key_file)?).await?;
             let mapping = mapping
@@ -415,6 +424,8 @@ async fn main() -> anyhow::Result<()> {
                     reading: shanzhi_app::registers::import::Reading {
                         header_row,
                         mapping,
+                        update,
+                        missing,
                     },
                 },
             )

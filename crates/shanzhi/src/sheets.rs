@@ -88,5 +88,30 @@ pub async fn import(state: &App, job: ImportJob) -> anyhow::Result<Report> {
         report.households,
         report.rows as f64 / secs.max(1e-9)
     );
+    if let Some(c) = &report.changes {
+        println!(
+            "新增 {} 人，修改 {}，迁移 {}，未变 {}{}",
+            c.new,
+            c.changed,
+            c.moved,
+            c.unchanged,
+            c.missing
+                .map(|m| format!("，文件中没有 {m} 人"))
+                .unwrap_or_default()
+        );
+        for ch in &c.listed {
+            let row = ch.row.map(|r| format!("第 {r} 行 ")).unwrap_or_default();
+            for f in &ch.fields {
+                println!(
+                    "{row}{} {} {}：{} → {}",
+                    ch.kind.label(),
+                    ch.who,
+                    f.field,
+                    f.before,
+                    f.after
+                );
+            }
+        }
+    }
     Ok(report)
 }

@@ -82,3 +82,39 @@ pub async fn purge(conn: &mut Conn, before: i64) -> Result<(), StoreError> {
         .await?;
     Ok(())
 }
+
+/// Keeps a checked import's file (sealed) and how it was to be read, for its confirmation.
+pub async fn keep_file(
+    conn: &mut Conn,
+    id: &str,
+    sealed: &[u8],
+    request: &str,
+) -> Result<(), StoreError> {
+    conn.bookkeeping(
+        Sql::new("UPDATE jobs SET file = ?, request = ? WHERE id = ?")
+            .bind(sealed.to_vec())
+            .bind(request)
+            .bind(id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Takes a job's kept file and request (once: a confirmation is not repeated).
+pub async fn take_file(conn: &mut Conn, id: &str) -> Result<Option<(Vec<u8>, String)>, StoreError> {
+    let kept: Option<(Option<Vec<u8>>, Option<String>)> = conn
+        .opt(Sql::new("SELECT file, request FROM jobs WHERE id = ?").bind(id))
+        .await?;
+    let Some((Some(file), Some(request))) = kept else {
+        return Ok(None);
+    };
+    let n = conn
+        .bookkeeping(
+            Sql::new(
+                "UPDATE jobs SET file = NULL, request = NULL WHERE id = ? AND file IS NOT NULL",
+            )
+            .bind(id),
+        )
+        .await?;
+    Ok((n == 1).then_some((file, request)))
+}

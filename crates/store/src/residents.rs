@@ -272,6 +272,122 @@ pub async fn registered_ids(
     Ok(out)
 }
 
+/// A registered person as a refresh compares them: the register's row with the blind indexes
+/// of the ID number and phone.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Registered {
+    /// The ID number's blind index.
+    pub id_index: Vec<u8>,
+    /// The phone's blind index.
+    pub phone_index: Option<Vec<u8>>,
+    /// The phone, sealed (kept as it is when a file leaves it out).
+    pub phone_sealed: Option<Vec<u8>>,
+    /// The person.
+    #[sqlx(flatten)]
+    pub person: PersonRow,
+}
+
+/// Of these blind indexes, the persons registered, as a refresh compares them.
+pub async fn registered(
+    ex: &mut impl Exec,
+    indexes: &[Vec<u8>],
+) -> Result<Vec<Registered>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in indexes.chunks(CHUNK) {
+        let mut q = Sql::new(format!(
+            "SELECT p.id_index, p.phone_index, p.phone_sealed, {PERSON_COLUMNS}{PERSON_FROM} WHERE p.id_index IN"
+        ));
+        q.push_list("", chunk.iter().cloned());
+        out.extend(ex.all::<Registered>(q).await?);
+    }
+    Ok(out)
+}
+
+/// A household found by its grid and number (户编号), and where it lives.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct HouseholdByRef {
+    /// The number asked for (`H` and the id when the register had none).
+    pub asked: String,
+    /// The household.
+    #[sqlx(flatten)]
+    pub household: HouseholdRow,
+}
+
+/// The households of grid `grid` with these numbers (户编号); a number `H<id>` (what exports
+/// write for a household without one) also finds that household.
+pub async fn households_by_ref(
+    ex: &mut impl Exec,
+    grid: &str,
+    refs: &[String],
+) -> Result<Vec<HouseholdByRef>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in refs.chunks(CHUNK) {
+        let ids: Vec<i64> = chunk
+            .iter()
+            .filter_map(|r| r.strip_prefix('H')?.parse().ok())
+            .collect();
+        let mut q = Sql::new(
+            "SELECT CASE WHEN hh.ref = '' THEN 'H' || CAST(hh.id AS TEXT) ELSE hh.ref END AS asked, \
+             hh.id, hh.node_code, h.id AS house_id, b.name AS building, b.address, h.unit, h.room, \
+             hh.note FROM households hh JOIN houses h ON h.id = hh.house_id \
+             JOIN buildings b ON b.id = h.building_id WHERE hh.node_code = ",
+        );
+        q.push_bind("? AND (hh.ref IN", grid);
+        q.push_list("", chunk.iter().cloned());
+        if !ids.is_empty() {
+            q.push(" OR (hh.ref = '' AND hh.id IN");
+            q.push_list("", ids);
+            q.push(")");
+        }
+        q.push(") ORDER BY hh.id");
+        out.extend(ex.all::<HouseholdByRef>(q).await?);
+    }
+    Ok(out)
+}
+
+/// Moves a person to another household (in grid `node_code`).
+pub async fn move_person(
+    ex: &mut impl Exec,
+    id: i64,
+    household_id: i64,
+    node_code: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    ex.exec(
+        Sql::new(
+            "UPDATE persons SET household_id = ?, node_code = ?, community_code = ?, \
+             updated_at = ? WHERE id = ?",
+        )
+        .bind(household_id)
+        .bind(node_code)
+        .bind(&node_code[..node_code.len().min(12)])
+        .bind(now)
+        .bind(id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Persons of grid `grid` after id `after` (at most `limit`), with their ID's blind index: a
+/// refresh lists those its file leaves out.
+pub async fn indexed_in(
+    ex: &mut impl Exec,
+    grid: &str,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<Registered>, StoreError> {
+    ex.all(
+        Sql::new(format!(
+            "SELECT p.id_index, p.phone_index, p.phone_sealed, {PERSON_COLUMNS}{PERSON_FROM} \
+             WHERE p.node_code = ? AND p.id > ? AND p.id_index IS NOT NULL ORDER BY p.id LIMIT ?"
+        ))
+        .bind(grid)
+        .bind(after)
+        .bind(i64::from(limit)),
+    )
+    .await
+}
+
 /// A tag to put on a person.
 #[derive(Debug, Clone)]
 pub struct NewTag<'a> {

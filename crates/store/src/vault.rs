@@ -39,6 +39,8 @@ pub enum Field {
     IdNumber,
     /// 电话.
     Phone,
+    /// An uploaded register file kept for the import's confirmation.
+    Upload,
 }
 
 impl Field {
@@ -46,6 +48,7 @@ impl Field {
         match self {
             Field::IdNumber => b"id_number",
             Field::Phone => b"phone",
+            Field::Upload => b"upload",
         }
     }
 }
@@ -258,11 +261,16 @@ impl Vault {
 
     /// Seals `plain` as `field`: key number, nonce, ciphertext and tag.
     pub fn seal(&self, field: Field, plain: &str) -> Vec<u8> {
+        self.seal_bytes(field, plain.as_bytes())
+    }
+
+    /// Seals bytes as `field` (a file).
+    pub fn seal_bytes(&self, field: Field, plain: &[u8]) -> Vec<u8> {
         let (id, cipher) = self.keys.last().expect("parse keeps at least one key");
         let mut nonce = [0u8; NONCE_LEN];
         rand::rng().fill_bytes(&mut nonce);
         let payload = Payload {
-            msg: plain.as_bytes(),
+            msg: plain,
             aad: field.tag(),
         };
         // Encryption of an in-memory buffer cannot fail for these sizes.
@@ -278,6 +286,11 @@ impl Vault {
 
     /// Opens a value sealed as `field` with any key held.
     pub fn open(&self, field: Field, sealed: &[u8]) -> Result<String, VaultError> {
+        String::from_utf8(self.open_bytes(field, sealed)?).map_err(|_| VaultError::Open)
+    }
+
+    /// Opens bytes sealed as `field` with any key held.
+    pub fn open_bytes(&self, field: Field, sealed: &[u8]) -> Result<Vec<u8>, VaultError> {
         let (&id, rest) = sealed.split_first().ok_or(VaultError::Open)?;
         if rest.len() < NONCE_LEN {
             return Err(VaultError::Open);
@@ -292,10 +305,9 @@ impl Vault {
             msg: body,
             aad: field.tag(),
         };
-        let plain = cipher
+        cipher
             .decrypt(XNonce::from_slice(nonce), payload)
-            .map_err(|_| VaultError::Open)?;
-        String::from_utf8(plain).map_err(|_| VaultError::Open)
+            .map_err(|_| VaultError::Open)
     }
 
     /// Seals a normalised value with its index and masked form.

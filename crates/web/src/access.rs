@@ -611,6 +611,7 @@ pub const ROUTES: &[Route] = &[
         REGISTER_WRITE,
     ),
     r("GET", "/registers/imports/{job}", REGISTER_WRITE),
+    r("POST", "/registers/imports/{job}/confirm", REGISTER_WRITE),
     r("GET", "/people", Needs(R::Resident, List)),
     r("GET", "/residents/{id}", Needs(R::Resident, Read)),
     r("POST", "/residents/{id}", Needs(R::Resident, Write)),

@@ -83,14 +83,22 @@ pub fn describe(m: &Mapping, headers: &[String]) -> Vec<MappedColumn> {
         .collect()
 }
 
-/// How the user said to read a file, in the mapping step: the header's row when the guess is
-/// wrong, and columns whose header the guess gets wrong (field key → header).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// How the user said to take a file in: in the mapping step, the header's row when the guess
+/// is wrong and columns whose header the guess gets wrong (field key → header); and whether
+/// the file refreshes what is registered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Reading {
     /// The header's row number.
     pub header_row: Option<u32>,
     /// Field key → the file's header.
     pub mapping: Vec<(String, String)>,
+    /// A refresh (更新导入): records already registered are compared and updated instead of
+    /// refused.
+    #[serde(default)]
+    pub update: bool,
+    /// In a refresh, also list who is registered in the file's grids but not in the file.
+    #[serde(default)]
+    pub missing: bool,
 }
 
 impl Reading {
@@ -127,6 +135,109 @@ pub struct Report {
     /// What was noticed and done without being a problem: the encoding, title rows passed
     /// over, totals rows skipped.
     pub notices: Vec<Notice>,
+    /// In a refresh: what the file adds, changes and moves (the preview, or what was written).
+    pub changes: Option<Changes>,
+}
+
+/// What a refresh finds for one record.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// Not registered yet: added.
+    New,
+    /// Registered: some fields change.
+    Changed,
+    /// Registered: goes to another household or grid (and perhaps more changes).
+    Moved,
+    /// Registered in the file's grids, not in the file (listed only, never removed).
+    Missing,
+}
+
+impl ChangeKind {
+    /// The preview's word for it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ChangeKind::New => "新增",
+            ChangeKind::Changed => "修改",
+            ChangeKind::Moved => "迁移",
+            ChangeKind::Missing => "文件中没有",
+        }
+    }
+}
+
+/// One field a refresh changes, before and after (personal values masked).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct FieldChange {
+    /// The column's header.
+    pub field: String,
+    /// On record.
+    pub before: String,
+    /// In the file.
+    pub after: String,
+}
+
+/// One record a refresh adds, changes, moves or misses.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Change {
+    /// The file's row (none for records missing from the file).
+    pub row: Option<u32>,
+    /// What happens to it.
+    pub kind: ChangeKind,
+    /// Who or what it is, as a user knows it (name and masked ID number).
+    pub who: String,
+    /// The fields that change.
+    pub fields: Vec<FieldChange>,
+}
+
+/// The refresh's preview: every record counted by kind, the first listed.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+pub struct Changes {
+    /// Records added.
+    pub new: u64,
+    /// Records whose fields change.
+    pub changed: u64,
+    /// Records moved to another household or grid.
+    pub moved: u64,
+    /// Records the same as on record.
+    pub unchanged: u64,
+    /// Records registered in the file's grids but not in the file (when asked for).
+    pub missing: Option<u64>,
+    /// The first changes, in row order (new records are counted, not listed).
+    pub listed: Vec<Change>,
+}
+
+impl Changes {
+    /// Counts a change, and lists it while the list has room (new records only counted).
+    pub fn add(&mut self, change: Change) {
+        match change.kind {
+            ChangeKind::New => self.new += 1,
+            ChangeKind::Changed => self.changed += 1,
+            ChangeKind::Moved => self.moved += 1,
+            ChangeKind::Missing => *self.missing.get_or_insert(0) += 1,
+        }
+        if change.kind != ChangeKind::New && self.listed.len() < MAX_LISTED {
+            self.listed.push(change);
+        }
+    }
+}
+
+/// The fields that differ, by header: `(header, before, after)` in, changes out.
+pub fn differences<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, String, String)>,
+) -> Vec<FieldChange> {
+    pairs
+        .into_iter()
+        .filter(|(_, before, after)| before != after)
+        .map(|(field, before, after)| FieldChange {
+            field: field.to_owned(),
+            before,
+            after,
+        })
+        .collect()
 }
 
 /// An uploaded file waiting to be imported; removed when dropped.

@@ -269,3 +269,61 @@ pub async fn purge(state: &App) -> Result<(), AppError> {
     store::purge(&mut state.store().conn().await?, state.now_ms() - KEEP_MS).await?;
     Ok(())
 }
+
+/// What a checked import needs to be written on confirmation.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Request {
+    register: String,
+    name: String,
+    reading: super::import::Reading,
+}
+
+/// Keeps a check-only job's file (sealed: registers carry ID numbers) and how it was read, so
+/// that `confirm` can write it from any process without the file being sent again. Kept as
+/// long as the job (an hour after it ends), taken once.
+pub async fn keep_for_confirmation(
+    state: &App,
+    job: &str,
+    register: &str,
+    name: &str,
+    bytes: &[u8],
+    reading: &super::import::Reading,
+) -> Result<(), AppError> {
+    let request = serde_json::to_string(&Request {
+        register: register.to_owned(),
+        name: name.to_owned(),
+        reading: reading.clone(),
+    })
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let sealed = state
+        .vault()
+        .seal_bytes(shanzhi_store::vault::Field::Upload, bytes);
+    store::keep_file(&mut state.store().conn().await?, job, &sealed, &request).await?;
+    Ok(())
+}
+
+/// Writes what `owner`'s check-only job `id` checked (or previewed): a new job on the same
+/// file, read the same way, checked again as it is written. 404 for anyone else's job.
+pub async fn confirm(state: &App, p: &Principal, id: &str) -> Result<Started, AppError> {
+    let mut conn = state.store().conn().await?;
+    store::get(&mut conn, id)
+        .await?
+        .filter(|r| r.owner == p.account.id && r.done)
+        .ok_or_else(AppError::not_found)?;
+    let (sealed, request) = store::take_file(&mut conn, id).await?.ok_or_else(|| {
+        AppError::bad(
+            "confirmed",
+            "这份文件已经写入，或检查已超过一小时：请重新上传",
+        )
+    })?;
+    drop(conn);
+    let bytes = state
+        .vault()
+        .open_bytes(shanzhi_store::vault::Field::Upload, &sealed)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let request: Request =
+        serde_json::from_str(&request).map_err(|e| AppError::Internal(e.to_string()))?;
+    let upload = Upload::save(&state.config().upload_dir, &request.name, &bytes)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    start(state, p, &request.register, upload, request.reading, false).await
+}

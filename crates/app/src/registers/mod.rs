@@ -12,6 +12,7 @@ pub mod import;
 pub mod jobs;
 pub mod places;
 pub mod reads;
+mod resident_refresh;
 pub mod resident_sheet;
 pub mod residents;
 pub mod sight;

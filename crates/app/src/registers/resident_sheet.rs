@@ -2,19 +2,20 @@
 //! cross-row rules need (one blind index per person, one entry per household); the second pass
 //! reads the file again, seals, and writes it all in one transaction.
 
-use super::import::{Phase, Problems, Progress, Reading, Report, Upload, describe};
+use super::import::{Changes, Phase, Problems, Progress, Reading, Report, Upload, describe};
+use super::resident_refresh::{Refresh, names};
 use super::residents::{
     Address, Checked, MemberInput, Sealing, check_member, grids_in_scope, new_person, tag_codes,
 };
 use super::source;
-use crate::audit;
+use crate::audit::{self, Actor};
 use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError, Principal};
 use shanzhi_domain::personal::Sex;
 use shanzhi_domain::register::resident::{PersonInput, check_floor, check_household_counts};
 use shanzhi_domain::register::sheet::{Mapping, RESIDENT_COLUMNS};
 use shanzhi_domain::register::vocab::Relation;
-use shanzhi_store::Tx;
+use shanzhi_store::Exec;
 use shanzhi_store::residents::{self as store, HouseKey, NewHousehold, NewPerson, NewTag};
 use shanzhi_store::vault::Vault;
 use std::collections::{HashMap, HashSet};
@@ -22,15 +23,17 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 /// A resident row of a sheet, checked and sealed, ready to write.
-struct SheetRow {
-    grid: String,
-    building: String,
-    address: String,
-    unit: String,
-    floor: Option<i32>,
-    room: String,
-    reference: String,
-    member: Checked,
+pub(super) struct SheetRow {
+    pub(super) grid: String,
+    pub(super) building: String,
+    pub(super) address: String,
+    pub(super) unit: String,
+    pub(super) floor: Option<i32>,
+    pub(super) room: String,
+    pub(super) reference: String,
+    pub(super) member: Checked,
+    /// A refresh keeps the phone on record (the sheet's is masked).
+    pub(super) keep_phone: bool,
 }
 
 /// Context for checking sheet rows.
@@ -41,6 +44,8 @@ struct SheetRules {
     vault: Arc<Vault>,
     sealing: Sealing,
     today: time::Date,
+    /// A refresh: masked phones keep the one on record.
+    update: bool,
 }
 
 impl SheetRules {
@@ -78,11 +83,13 @@ impl SheetRules {
             list.push(("户编号", "请填写户编号：同一户的成员填同一个编号".into()));
         }
         let id_text = get("id_number");
+        let phone = get("phone");
+        let keep_phone = self.update && phone.contains('*');
         let member = MemberInput {
             person: PersonInput {
                 name: get("name"),
                 id_number: id_text.clone(),
-                phone: get("phone"),
+                phone: if keep_phone { String::new() } else { phone },
                 relation: get("relation"),
                 status: get("status"),
                 moved_in: get("moved_in"),
@@ -135,6 +142,7 @@ impl SheetRules {
             room: address.room.trim().to_owned(),
             reference,
             member,
+            keep_phone,
         })
     }
 }
@@ -150,9 +158,10 @@ struct HouseholdSeen {
 }
 
 /// A blind index as a fixed array: 16 bytes in the map instead of a heap vector.
-type IndexKey = [u8; 16];
+pub(super) type IndexKey = [u8; 16];
 
-fn index_key(index: &[u8]) -> IndexKey {
+/// The map key of a blind index.
+pub(super) fn index_key(index: &[u8]) -> IndexKey {
     let mut k = [0u8; 16];
     let n = index.len().min(16);
     k[..n].copy_from_slice(&index[..n]);
@@ -193,7 +202,7 @@ pub async fn import(
     let first = {
         let (path, format, reading) = (upload.path.clone(), upload.format, reading.clone());
         let progress = progress.clone();
-        let (vault, today) = (vault.clone(), state.clock().date());
+        let (vault, today, update) = (vault.clone(), state.clock().date(), reading.update);
         let rules_of = move |mapping| SheetRules {
             mapping,
             grids,
@@ -201,6 +210,7 @@ pub async fn import(
             vault,
             sealing: Sealing::IndexOnly,
             today,
+            update,
         };
         tokio::task::spawn_blocking(move || {
             first_pass(&path, format, &reading, rules_of, &progress)
@@ -230,36 +240,63 @@ pub async fn import(
             );
         }
     }
-    // ID numbers already in the register.
+    // ID numbers already in the register: refused, or in a refresh compared.
     progress.enter(Phase::Matching);
+    let mut refresh = None;
     {
         let mut conn = state.store().conn().await?;
         let all: Vec<Vec<u8>> = ids.keys().map(|k| k.to_vec()).collect();
+        let mut existing = HashMap::new();
         for chunk in all.chunks(4000) {
-            for (_, ix) in store::registered_ids(&mut conn, chunk).await? {
-                if let Some(row) = ids.get(&index_key(&ix)) {
+            for r in store::registered(&mut conn, chunk).await? {
+                let key = index_key(&r.id_index);
+                let Some(row) = ids.get(&key) else {
+                    continue;
+                };
+                if !reading.update {
                     report.problems.add(
                         *row,
                         "公民身份号码",
-                        "此人已登记在册（一人只能属于一户）：请删去这一行，或先将其从原户迁出",
+                        "此人已登记在册（一人只能属于一户）：请删去这一行，或先将其从原户迁出；要更新已登记的人员，请选择“更新导入”",
                     );
+                } else if !rules.grids.contains(&r.person.node_code) {
+                    report.problems.add(
+                        *row,
+                        "公民身份号码",
+                        format!(
+                            "此人登记在网格 {}，不在您负责的范围：不能在这里修改，请联系其所在社区",
+                            r.person.node_code
+                        ),
+                    );
+                } else {
+                    existing.insert(key, r);
                 }
             }
             progress
                 .rows
                 .fetch_add(chunk.len() as u64, Ordering::Relaxed);
         }
+        if reading.update {
+            let people: Vec<i64> = existing.values().map(|r| r.person.id).collect();
+            let mut tags = Vec::new();
+            for chunk in people.chunks(4000) {
+                tags.extend(store::tags_of(&mut conn, chunk).await?);
+            }
+            let kinds = store::tag_kinds(&mut conn).await?;
+            refresh = Some(Refresh::new(existing, tags, names(&kinds), &rules.mapping));
+        }
     }
     drop(ids);
     drop(households);
     report.problems.sort();
-    if !report.problems.is_empty() || check_only {
+    if !report.problems.is_empty() || (check_only && refresh.is_none()) {
         progress.enter(Phase::Done);
         return Ok(report);
     }
-    // Pass 2: read again, seal, and write everything in one transaction.
+    // Pass 2: read again, seal, and write everything in one transaction (a refresh's preview
+    // compares and writes nothing).
     progress.enter(Phase::Writing);
-    let (tx_rows, mut rx_rows) = tokio::sync::mpsc::channel::<Vec<SheetRow>>(4);
+    let (tx_rows, mut rx_rows) = tokio::sync::mpsc::channel::<Vec<(u32, SheetRow)>>(4);
     let reader = {
         let (path, format, layout) = (
             upload.path.clone(),
@@ -271,33 +308,65 @@ pub async fn import(
             second_pass(&path, format, &layout, &rules, &progress, &tx_rows)
         })
     };
-    let mut tx = state.store().begin().await?;
-    let deferred = store::defer_register_indexes(&mut tx, report.rows).await?;
-    let now = state.now_ms();
-    let mut writer = Writer::default();
-    while let Some(batch) = rx_rows.recv().await {
-        writer.write(&mut tx, &batch, now).await?;
-        progress
-            .rows
-            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+    let read = |r: Result<Result<(), source::SourceError>, tokio::task::JoinError>| {
+        r.map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(|e| AppError::bad("unreadable_file", e.to_string()))
+    };
+    let mut writer = Writer {
+        refresh,
+        ..Writer::default()
+    };
+    let actor = crate::audit::Actor::of(k);
+    if check_only {
+        let mut conn = state.store().conn().await?;
+        writer
+            .drain(&mut conn, &mut rx_rows, None, progress)
+            .await?;
+        read(reader.await)?;
+        report.households = writer.created;
+        report.changes = writer.finish(&mut conn, reading.missing).await?;
+        progress.enter(Phase::Done);
+        return Ok(report);
     }
-    reader
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::bad("unreadable_file", e.to_string()))?;
+    let mut tx = state.store().begin().await?;
+    let bulk = if writer.refresh.is_some() {
+        0
+    } else {
+        report.rows
+    };
+    let deferred = store::defer_register_indexes(&mut tx, bulk).await?;
+    let now = state.now_ms();
+    writer
+        .drain(&mut tx, &mut rx_rows, Some((&actor, now)), progress)
+        .await?;
+    read(reader.await)?;
     progress.enter(Phase::Indexing);
     store::restore_indexes(&mut tx, deferred).await?;
-    report.written = writer.persons;
-    report.households = writer.households.len() as u64;
+    report.households = writer.created;
+    let (action, mut detail) = match &mut writer.refresh {
+        Some(refresh) => {
+            audit::record(&mut tx, std::mem::take(&mut refresh.records));
+            (
+                "register.refresh_residents",
+                serde_json::json!({"new": refresh.changes.new, "changed": refresh.changes.changed, "moved": refresh.changes.moved, "unchanged": refresh.changes.unchanged}),
+            )
+        }
+        None => ("register.import_residents", serde_json::json!({})),
+    };
+    report.written = writer.persons + writer.refresh.as_ref().map_or(0, |r| r.written);
+    detail["rows"] = report.rows.into();
+    detail["persons"] = report.written.into();
+    detail["households"] = report.households.into();
     let record = audit::entry(
         state.now_ms(),
-        &crate::audit::Actor::of(k),
-        "register.import_residents",
+        &actor,
+        action,
         format!("file:{}", upload.name),
         k.actor.scope_root(),
-        serde_json::json!({"rows": report.rows, "persons": report.written, "households": report.households}),
+        detail,
     );
     audit::record(&mut tx, [record]);
+    report.changes = writer.finish(&mut tx, reading.missing).await?;
     tx.commit().await?;
     report.committed = true;
     progress.enter(Phase::Done);
@@ -415,7 +484,7 @@ fn second_pass(
     layout: &source::Layout,
     rules: &SheetRules,
     progress: &Progress,
-    out: &tokio::sync::mpsc::Sender<Vec<SheetRow>>,
+    out: &tokio::sync::mpsc::Sender<Vec<(u32, SheetRow)>>,
 ) -> Result<(), source::SourceError> {
     let mut batch = Vec::with_capacity(WRITE_BATCH);
     let mut ignored = Problems::default();
@@ -425,7 +494,7 @@ fn second_pass(
             return true;
         };
         if let Some(r) = rules.check(row, &cells, &mut ignored) {
-            batch.push(r);
+            batch.push((row, r));
         }
         if batch.len() == WRITE_BATCH {
             open = out.blocking_send(std::mem::take(&mut batch)).is_ok();
@@ -441,7 +510,7 @@ fn second_pass(
 /// A household's key in the writer's map: 16 bytes of SHA-256 over its grid and number. A
 /// city's sheet has hundreds of thousands of households; two strings each would cost about
 /// 100 MB, and a 128-bit digest never confuses two of them in practice.
-type HouseholdKey = [u8; 16];
+pub(super) type HouseholdKey = [u8; 16];
 
 fn household_key(r: &SheetRow) -> HouseholdKey {
     use sha2::Digest;
@@ -456,13 +525,19 @@ fn household_key(r: &SheetRow) -> HouseholdKey {
 }
 
 /// The second pass's writer: remembers the buildings and households it has made (houses are
-/// found again by the database's unique key when a new household needs one).
+/// found again by the database's unique key when a new household needs one); in a refresh,
+/// also what it compares.
 #[derive(Default)]
 struct Writer {
     /// Grid → building name → id (looked up per row without building a key).
     buildings: HashMap<String, HashMap<String, i64>>,
     households: HashMap<HouseholdKey, i64>,
+    /// A preview's households that writing would create.
+    planned: HashSet<HouseholdKey>,
+    /// Households created (or, in a preview, to be).
+    created: u64,
     persons: u64,
+    refresh: Option<Refresh>,
 }
 
 impl Writer {
@@ -470,24 +545,93 @@ impl Writer {
         self.buildings.get(&r.grid)?.get(&r.building).copied()
     }
 
-    async fn write(&mut self, tx: &mut Tx, rows: &[SheetRow], now: i64) -> Result<(), AppError> {
-        for r in rows {
-            if self.building(r).is_none() {
-                let id = store::building(tx, &r.grid, &r.building, &r.address, now).await?;
+    /// Takes every batch of the second pass: writes it when `write` says who writes and when,
+    /// else (a refresh's preview) only compares.
+    async fn drain(
+        &mut self,
+        ex: &mut impl Exec,
+        rows: &mut tokio::sync::mpsc::Receiver<Vec<(u32, SheetRow)>>,
+        write: Option<(&Actor, i64)>,
+        progress: &Progress,
+    ) -> Result<(), AppError> {
+        while let Some(batch) = rows.recv().await {
+            let sheet: Vec<&SheetRow> = batch.iter().map(|(_, r)| r).collect();
+            let keys: Vec<HouseholdKey> = sheet.iter().map(|r| household_key(r)).collect();
+            let mut new = sheet.clone();
+            if let Some(refresh) = &mut self.refresh {
+                refresh
+                    .look_up(ex, &sheet, &keys, &mut self.households, write)
+                    .await?;
+            }
+            self.households_for(ex, &sheet, &keys, write.map(|(_, now)| now))
+                .await?;
+            if let Some(refresh) = &mut self.refresh {
+                new = refresh
+                    .compare(ex, &batch, &keys, &self.households, write)
+                    .await?;
+            }
+            if let Some((_, now)) = write {
+                self.insert(ex, &new, now).await?;
+            }
+            progress
+                .rows
+                .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// The refresh's changes, with who is missing from the sheet when asked.
+    async fn finish(
+        &mut self,
+        ex: &mut impl Exec,
+        missing: bool,
+    ) -> Result<Option<Changes>, AppError> {
+        let Some(refresh) = &mut self.refresh else {
+            return Ok(None);
+        };
+        if missing {
+            refresh.missing(ex).await?;
+        }
+        refresh
+            .changes
+            .listed
+            .sort_by_key(|c| c.row.unwrap_or(u32::MAX));
+        Ok(Some(std::mem::take(&mut refresh.changes)))
+    }
+
+    /// Makes the batch's buildings and households not yet known (at `now`; a preview, with
+    /// none, only counts the households).
+    async fn households_for(
+        &mut self,
+        ex: &mut impl Exec,
+        rows: &[&SheetRow],
+        keys: &[HouseholdKey],
+        now: Option<i64>,
+    ) -> Result<(), AppError> {
+        let Some(now) = now else {
+            for k in keys {
+                if !self.households.contains_key(k) && self.planned.insert(*k) {
+                    self.created += 1;
+                }
+            }
+            return Ok(());
+        };
+        for (r, k) in rows.iter().zip(keys) {
+            if self.building(r).is_none() && !self.households.contains_key(k) {
+                let id = store::building(ex, &r.grid, &r.building, &r.address, now).await?;
                 self.buildings
                     .entry(r.grid.clone())
                     .or_default()
                     .insert(r.building.clone(), id);
             }
         }
-        let keys: Vec<HouseholdKey> = rows.iter().map(household_key).collect();
         // Households new in this batch (their first row), and the houses they live in, each
         // house once.
         let mut fresh: Vec<(&SheetRow, HouseholdKey, usize)> = Vec::new();
         let mut asked = HashSet::new();
         let mut house_at: HashMap<(i64, &str, &str), usize> = HashMap::new();
         let mut house_keys: Vec<HouseKey> = Vec::new();
-        for (r, k) in rows.iter().zip(&keys) {
+        for (r, k) in rows.iter().zip(keys) {
             if self.households.contains_key(k) || !asked.insert(*k) {
                 continue;
             }
@@ -500,20 +644,33 @@ impl Writer {
                 });
             fresh.push((r, *k, house));
         }
-        let house_ids = store::houses(tx, &house_keys).await?;
+        let house_ids = store::houses(ex, &house_keys).await?;
         let new_households: Vec<NewHousehold<'_>> = fresh
             .iter()
             .map(|(r, _, house)| (house_ids[*house], r.grid.as_str(), r.reference.as_str(), ""))
             .collect();
-        let ids = store::insert_households(tx, &new_households, now).await?;
+        let ids = store::insert_households(ex, &new_households, now).await?;
+        self.created += ids.len() as u64;
         self.households
             .extend(fresh.iter().zip(ids).map(|((_, k, _), id)| (*k, id)));
+        Ok(())
+    }
+
+    /// Registers people not on record, in the households made for them.
+    async fn insert(
+        &mut self,
+        ex: &mut impl Exec,
+        rows: &[&SheetRow],
+        now: i64,
+    ) -> Result<(), AppError> {
         let persons: Vec<NewPerson<'_>> = rows
             .iter()
-            .zip(&keys)
-            .map(|(r, k)| new_person(self.households[k], &r.grid, &r.member))
+            .map(|r| {
+                let household = self.households.get(&household_key(r)).copied();
+                new_person(household.unwrap_or_default(), &r.grid, &r.member)
+            })
             .collect();
-        let ids = store::insert_persons(tx, &persons, now).await?;
+        let ids = store::insert_persons(ex, &persons, now).await?;
         let tags: Vec<NewTag<'_>> = rows
             .iter()
             .zip(ids)
@@ -528,7 +685,7 @@ impl Writer {
                 })
             })
             .collect();
-        store::put_tags(tx, &tags).await?;
+        store::put_tags(ex, &tags).await?;
         self.persons += rows.len() as u64;
         Ok(())
     }

@@ -601,27 +601,7 @@ pub async fn update_person(
         ));
     }
     let old_tags = store::tags_of(&mut tx, &[id]).await?;
-    for t in &old_tags {
-        if !c.tags.iter().any(|(code, _)| *code == t.tag) {
-            store::remove_tag(&mut tx, id, &t.tag).await?;
-        }
-    }
-    let new_tags: Vec<NewTag<'_>> = c
-        .tags
-        .iter()
-        .map(|(t, level)| {
-            let old = old_tags.iter().find(|o| o.tag == *t);
-            NewTag {
-                person_id: id,
-                tag: t,
-                level,
-                carer_account_id: old.and_then(|o| o.carer_account_id),
-                next_visit: old.and_then(|o| o.next_visit.clone()),
-                note: old.map_or("", |o| o.note.as_str()),
-            }
-        })
-        .collect();
-    store::put_tags(&mut tx, &new_tags).await?;
+    replace_tags(&mut tx, id, &c.tags, &old_tags).await?;
     let mut after = masked_view(&c);
     after["phone"] = serde_json::json!(phone.map(|p| &p.masked));
     let before_view = serde_json::json!({
@@ -652,6 +632,37 @@ pub async fn update_person(
     );
     audit::record(&mut tx, [record]);
     tx.commit().await?;
+    Ok(())
+}
+
+/// Replaces person `id`'s tags (`old`) with `tags`; a tag kept keeps its carer, next visit
+/// and note.
+pub(super) async fn replace_tags(
+    ex: &mut impl Exec,
+    id: i64,
+    tags: &[(String, &'static str)],
+    old: &[PersonTagRow],
+) -> Result<(), AppError> {
+    for t in old {
+        if !tags.iter().any(|(code, _)| *code == t.tag) {
+            store::remove_tag(ex, id, &t.tag).await?;
+        }
+    }
+    let new_tags: Vec<NewTag<'_>> = tags
+        .iter()
+        .map(|(t, level)| {
+            let old = old.iter().find(|o| o.tag == *t);
+            NewTag {
+                person_id: id,
+                tag: t,
+                level,
+                carer_account_id: old.and_then(|o| o.carer_account_id),
+                next_visit: old.and_then(|o| o.next_visit.clone()),
+                note: old.map_or("", |o| o.note.as_str()),
+            }
+        })
+        .collect();
+    store::put_tags(ex, &new_tags).await?;
     Ok(())
 }
 

@@ -176,6 +176,14 @@ impl Mapping {
             .map_or("", |s| s.trim())
     }
 
+    /// Whether the file has a column for field `key` (a refresh keeps what the file leaves out).
+    pub fn has(&self, key: &str) -> bool {
+        self.columns
+            .iter()
+            .position(|c| c.key == key)
+            .is_some_and(|i| self.at[i].is_some())
+    }
+
     /// For each field, the header it was mapped to (for the mapping step's display).
     pub fn describe<'h>(&self, headers: &'h [String]) -> Vec<(&'static Column, Option<&'h str>)> {
         self.columns

@@ -32,6 +32,7 @@ mod pages_public;
 mod pages_registers;
 mod photos;
 mod proxy;
+mod refresh;
 mod registers;
 mod reports;
 mod satisfaction;

@@ -274,7 +274,7 @@ async fn a_sheet_is_checked_on_the_page_fixed_and_imported_with_progress() {
 }
 
 /// Follows an import's progress page until the report is there.
-async fn finished(app: &TestApp, client: &reqwest::Client, r: reqwest::Response) -> String {
+pub async fn finished(app: &TestApp, client: &reqwest::Client, r: reqwest::Response) -> String {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let to = r.headers()[LOCATION].to_str().expect("location").to_owned();
     assert!(to.starts_with("/registers/imports/"), "{to}");

@@ -419,6 +419,13 @@ pub struct ImportParams {
     pub mapping: Option<String>,
     /// The header's row number, when the guess (the row naming most columns) is wrong.
     pub header_row: Option<u32>,
+    /// A refresh (residents): people already registered are compared by ID number and
+    /// updated (with `check_only`, only the preview of what would change).
+    #[serde(default)]
+    pub update: bool,
+    /// In a refresh, also list who is registered in the file's grids but not in the file.
+    #[serde(default)]
+    pub missing: bool,
 }
 
 impl ImportParams {
@@ -427,6 +434,8 @@ impl ImportParams {
         Reading {
             header_row: self.header_row,
             mapping: parse_mapping(self.mapping.as_deref()),
+            update: self.update,
+            missing: self.missing,
         }
     }
 }

@@ -41,6 +41,7 @@ pub fn router() -> Router<WebState> {
         .route("/registers/{code}/export/{register}", get(export))
         .route("/registers/{code}/template/{register}", get(template))
         .route("/registers/imports/{job}", get(job))
+        .route("/registers/imports/{job}/confirm", post(confirm))
         .layer(DefaultBodyLimit::disable())
 }
 
@@ -621,28 +622,35 @@ async fn import(
     }
     let upload = Upload::save(&state.config().upload_dir, &file.file_name, &file.bytes)
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    let job = jobs::start(
-        &state,
-        &p,
-        &form.form.register,
-        upload,
-        Reading {
-            header_row: form
-                .form
-                .choices
-                .get("header_row")
-                .and_then(|r| r.trim().parse().ok()),
-            mapping: form
-                .form
-                .choices
-                .iter()
-                .filter_map(|(k, h)| Some((k.strip_prefix("map_")?.to_owned(), h.clone())))
-                .filter(|(_, h)| !h.is_empty())
-                .collect(),
-        },
-        form.form.check_only.is_some(),
-    )
-    .await?;
+    let choices = &form.form.choices;
+    let checked = |name: &str| choices.get(name).is_some_and(|v| !v.is_empty());
+    let reading = Reading {
+        header_row: choices
+            .get("header_row")
+            .and_then(|r| r.trim().parse().ok()),
+        mapping: choices
+            .iter()
+            .filter_map(|(k, h)| Some((k.strip_prefix("map_")?.to_owned(), h.clone())))
+            .filter(|(_, h)| !h.is_empty())
+            .collect(),
+        update: checked("update"),
+        missing: checked("missing"),
+    };
+    // A refresh always shows what it would change first; the user confirms on the job's page.
+    let check_only = form.form.check_only.is_some() || reading.update;
+    let register = &form.form.register;
+    let job = jobs::start(&state, &p, register, upload, reading.clone(), check_only).await?;
+    if check_only {
+        jobs::keep_for_confirmation(
+            &state,
+            &job.id,
+            register,
+            &file.file_name,
+            &file.bytes,
+            &reading,
+        )
+        .await?;
+    }
     Ok(Redirect::to(&format!(
         "/registers/imports/{}?node={code}",
         job.id
@@ -658,11 +666,14 @@ struct JobPage {
     s: JobStatus,
     phase: String,
     mapping: Vec<MappedColumn>,
+    /// Why a confirmation was refused.
+    error: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 struct JobQuery {
     node: Option<String>,
+    error: Option<String>,
 }
 
 async fn job(
@@ -693,8 +704,33 @@ async fn job(
         s,
         phase,
         mapping,
+        error: q.error,
     };
     Ok((jar, render(&view)))
+}
+
+#[derive(Debug, Deserialize)]
+struct ConfirmForm {
+    #[serde(default)]
+    node: String,
+}
+
+/// Writes what a check-only import checked, from the kept file.
+async fn confirm(
+    State(state): State<WebState>,
+    PageUser(p): PageUser,
+    Path(job): Path<String>,
+    form: CsrfForm<ConfirmForm>,
+) -> Result<Redirect, PageError> {
+    // Only a region code goes back into the address.
+    let node: String = form.0.node.chars().filter(char::is_ascii_digit).collect();
+    match jobs::confirm(&state, &p, &job).await {
+        Ok(started) => Ok(Redirect::to(&format!(
+            "/registers/imports/{}?node={node}",
+            started.id
+        ))),
+        Err(e) => back(&format!("/registers/imports/{job}?node={node}"), Err(e)),
+    }
 }
 
 async fn export(
