@@ -153,6 +153,66 @@ pub async fn names_in(
     ex.all(q).await
 }
 
+/// A place on record as a refresh compares it: the row with its contact phone sealed and
+/// indexed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RegisteredPlace {
+    /// The contact phone's blind index.
+    pub contact_phone_index: Option<Vec<u8>>,
+    /// The contact phone, sealed.
+    pub contact_phone_sealed: Option<Vec<u8>>,
+    /// The place.
+    #[sqlx(flatten)]
+    pub place: PlaceRow,
+}
+
+/// The places registered in these grids, as a refresh compares them.
+pub async fn on_record(
+    ex: &mut impl Exec,
+    codes: &[String],
+) -> Result<Vec<RegisteredPlace>, StoreError> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new(format!(
+        "SELECT p.contact_phone_index, p.contact_phone_sealed, {COLUMNS} FROM places p \
+         WHERE p.node_code IN"
+    ));
+    q.push_list("", codes.iter().cloned());
+    q.push(" ORDER BY p.id");
+    ex.all(q).await
+}
+
+/// Writes a place's fields anew (a refresh).
+pub async fn update(
+    ex: &mut impl Exec,
+    id: i64,
+    p: &NewPlace<'_>,
+    now: i64,
+) -> Result<(), StoreError> {
+    ex.exec(
+        Sql::new(
+            "UPDATE places SET kind = ?, address = ?, lon = ?, lat = ?, contact = ?, \
+             contact_phone_sealed = ?, contact_phone_index = ?, contact_phone_masked = ?, risk = ?, \
+             note = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(p.kind)
+        .bind(p.address)
+        .bind(p.lon_lat.map(|c| c.0))
+        .bind(p.lon_lat.map(|c| c.1))
+        .bind(p.contact)
+        .bind(p.contact_phone.map(|v| v.sealed.clone()))
+        .bind(p.contact_phone.map(|v| v.index.clone()))
+        .bind(p.contact_phone.map(|v| v.masked.clone()))
+        .bind(p.risk)
+        .bind(p.note)
+        .bind(now)
+        .bind(id),
+    )
+    .await?;
+    Ok(())
+}
+
 /// An inspection (检查记录).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct InspectionRow {

@@ -225,6 +225,24 @@ impl Changes {
     }
 }
 
+/// A phone's change, compared by blind index and shown masked (two numbers masked alike are
+/// told apart in words); `None` when it is the same number.
+pub fn phone_change(
+    index: Option<&[u8]>,
+    masked: Option<&str>,
+    now: Option<&shanzhi_store::vault::SealedValue>,
+) -> Option<(String, String)> {
+    if index == now.map(|v| v.index.as_slice()) {
+        return None;
+    }
+    let before = masked.unwrap_or_default().to_owned();
+    let mut after = now.map(|v| v.masked.clone()).unwrap_or_default();
+    if after == before {
+        after.push_str("（号码不同）");
+    }
+    Some((before, after))
+}
+
 /// The fields that differ, by header: `(header, before, after)` in, changes out.
 pub fn differences<'a>(
     pairs: impl IntoIterator<Item = (&'a str, String, String)>,

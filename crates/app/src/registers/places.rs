@@ -3,6 +3,7 @@
 
 use super::import::{Phase, Problems, Progress, Report, Upload};
 use super::invalid;
+use super::place_refresh::{Outcome, PlaceRefresh, kept_phone};
 use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError, Principal};
 use crate::{audit, regions::locate_codes};
@@ -318,6 +319,9 @@ pub async fn import(
             }
             v
         };
+        let phone = mapping.get(cells, "contact_phone");
+        // A refresh keeps the phone on record where the sheet's is masked (an export's).
+        let keep_phone = reading.update && phone.contains('*');
         let input = PlaceInput {
             grid: mapping.get(cells, "grid").to_owned(),
             name: mapping.get(cells, "name").to_owned(),
@@ -326,7 +330,7 @@ pub async fn import(
             lon: num("lon", &mut report.problems),
             lat: num("lat", &mut report.problems),
             contact: mapping.get(cells, "contact").to_owned(),
-            contact_phone: mapping.get(cells, "contact_phone").to_owned(),
+            contact_phone: if keep_phone { "" } else { phone }.to_owned(),
             risk: mapping.get(cells, "risk").to_owned(),
             note: mapping.get(cells, "note").to_owned(),
         };
@@ -341,7 +345,7 @@ pub async fn import(
                     format!("与第 {first} 行重复：同一网格内场所名称不能相同"),
                 );
             } else {
-                checked.push((*row, c));
+                checked.push((*row, c, keep_phone));
             }
         }
         for (f, m) in problems {
@@ -352,38 +356,76 @@ pub async fn import(
     let mut tx = state.store().begin().await?;
     let codes: Vec<String> = checked
         .iter()
-        .map(|(_, c)| c.grid.clone())
+        .flat_map(|(_, c, _)| [c.grid.clone(), c.input.grid.trim().to_owned()])
+        .filter(|g| !g.is_empty())
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let existing: HashSet<(String, String)> = store::names_in(&mut tx, &codes)
-        .await?
-        .into_iter()
-        .collect();
-    for (row, c) in &checked {
-        if existing.contains(&(c.grid.clone(), c.input.name.trim().to_owned())) {
+    let mut refresh = PlaceRefresh::new(store::on_record(&mut tx, &codes).await?, &mapping);
+    let mut fresh = Vec::new();
+    let mut updates = Vec::new();
+    for (row, c, keep_phone) in &checked {
+        let key = refresh.on_record_key(&c.grid, c.input.grid.trim(), c.input.name.trim());
+        if let Some((grid, name)) = key.as_ref().filter(|_| !reading.update) {
             report.problems.add(
                 *row,
                 "场所名称",
-                format!("网格 {} 已登记名为“{}”的场所", c.grid, c.input.name.trim()),
+                format!(
+                    "网格 {grid} 已登记名为“{name}”的场所：要更新已登记的场所，请选择“更新导入”"
+                ),
             );
+            continue;
+        }
+        let new = c.new_place();
+        match refresh.compare(*row, key, &new, *keep_phone) {
+            Outcome::New => fresh.push(new),
+            Outcome::Unchanged => {}
+            Outcome::Changed(id, on, fields) => {
+                updates.push((id, on.clone(), new, *keep_phone, fields))
+            }
         }
     }
+    if reading.missing {
+        refresh.missing();
+    }
     report.problems.sort();
+    if reading.update {
+        report.changes = Some(refresh.changes.clone());
+    }
     if !report.problems.is_empty() || check_only {
         progress.enter(Phase::Done);
         return Ok(report);
     }
     progress.enter(Phase::Writing);
-    let places: Vec<NewPlace<'_>> = checked.iter().map(|(_, c)| c.new_place()).collect();
-    report.written = store::insert(&mut tx, &places, state.now_ms()).await?.len() as u64;
+    let (now, actor) = (state.now_ms(), crate::audit::Actor::of(k));
+    report.written = store::insert(&mut tx, &fresh, now).await?.len() as u64;
+    for (id, on, new, keep_phone, fields) in &updates {
+        let kept = kept_phone(on);
+        store::update(
+            &mut tx,
+            *id,
+            &refresh.merged(new, on, &kept, *keep_phone),
+            now,
+        )
+        .await?;
+        let record = audit::entry(
+            now,
+            &actor,
+            "register.place_update",
+            format!("place:{id}"),
+            Some(&on.place.node_code),
+            serde_json::json!({"changes": fields, "source": "import"}),
+        );
+        audit::record(&mut tx, [record]);
+    }
+    report.written += updates.len() as u64;
     let record = audit::entry(
-        state.now_ms(),
-        &crate::audit::Actor::of(k),
+        now,
+        &actor,
         "register.import_places",
         format!("file:{}", upload.name),
         k.actor.scope_root(),
-        serde_json::json!({"rows": report.rows, "places": report.written}),
+        serde_json::json!({"rows": report.rows, "places": report.written, "new": fresh.len(), "changed": updates.len()}),
     );
     audit::record(&mut tx, [record]);
     tx.commit().await?;

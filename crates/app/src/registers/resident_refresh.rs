@@ -4,7 +4,7 @@
 //! address changed moves. Columns the sheet leaves out (and masked phones) keep what is on
 //! record. The preview is the same comparison without the writes.
 
-use super::import::{Change, ChangeKind, Changes, FieldChange, differences};
+use super::import::{Change, ChangeKind, Changes, FieldChange, differences, phone_change};
 use super::resident_sheet::{HouseholdKey, IndexKey, SheetRow, index_key};
 use super::residents::replace_tags;
 use crate::AppError;
@@ -133,16 +133,15 @@ impl Refresh {
                 p.status.label().to_owned(),
             ),
         ];
-        if self.present.phone && !r.keep_phone {
-            let now = r.member.phone.as_ref();
-            if e.phone_index.as_deref() != now.map(|v| v.index.as_slice()) {
-                let before = on.phone_masked.clone().unwrap_or_default();
-                let mut after = now.map(|v| v.masked.clone()).unwrap_or_default();
-                if after == before {
-                    after.push_str("（号码不同）");
-                }
-                pairs.push(("联系电话", before, after));
-            }
+        if self.present.phone
+            && !r.keep_phone
+            && let Some((before, after)) = phone_change(
+                e.phone_index.as_deref(),
+                on.phone_masked.as_deref(),
+                r.member.phone.as_ref(),
+            )
+        {
+            pairs.push(("联系电话", before, after));
         }
         if self.present.moved_in {
             pairs.push((

@@ -257,7 +257,7 @@ async fn on_the_page_a_refresh_is_previewed_and_confirmed_without_sending_the_fi
         .expect("upload");
     let preview = crate::pages_registers::finished(&app, &sq, r).await;
     assert!(
-        preview.contains("新增 1 人 · 修改 1 · 迁移 2 · 未变 2") && preview.contains("确认写入"),
+        preview.contains("新增 1 · 修改 1 · 迁移 2 · 未变 2") && preview.contains("确认写入"),
         "{preview}"
     );
     assert!(preview.contains("139****8888"), "{preview}");
@@ -298,4 +298,95 @@ async fn on_the_page_a_refresh_is_previewed_and_confirmed_without_sending_the_fi
         .await
         .expect("other");
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+/// A cell as a CSV field.
+fn field(c: &calamine::Data) -> String {
+    match c {
+        calamine::Data::Float(v) => format!("{v}"),
+        other => other.to_string().replace(',', "，"),
+    }
+}
+
+#[tokio::test]
+async fn the_places_export_edited_and_sent_back_updates_the_places_it_changes() {
+    let app = TestApp::demo_with_registers().await;
+    let sq = app.token("sq01").await;
+    let (_, rows) = crate::sheets::register_export(&app, &sq, "places", GRID).await;
+    assert!(rows.len() > 3, "the grid has places: {rows:?}");
+    let head: Vec<String> = rows[0].iter().map(ToString::to_string).collect();
+    let at = |h: &str| head.iter().position(|x| x.starts_with(h)).expect(h);
+    let (name, risk, phone) = (at("场所名称"), at("风险等级"), at("联系电话"));
+    let mut lines = vec![head.join(",")];
+    let mut first: Vec<String> = rows[1].iter().map(field).collect();
+    let new_risk = if first[risk] == "高" { "低" } else { "高" };
+    first[risk] = new_risk.into();
+    first[phone] = "13912345678".into();
+    lines.push(first.join(","));
+    // The rest as exported, but the last left out; and one place new.
+    for r in &rows[2..rows.len() - 1] {
+        lines.push(r.iter().map(field).collect::<Vec<_>>().join(","));
+    }
+    let mut fresh = vec![String::new(); head.len()];
+    fresh[at("网格编码")] = GRID.into();
+    fresh[name] = "金港花园新开麻辣烫".into();
+    fresh[at("场所类型")] = "九小场所".into();
+    fresh[at("地址")] = "港北区金港大道170号".into();
+    fresh[risk] = "中".into();
+    lines.push(fresh.join(","));
+    let sheet = (lines.join("\n") + "\n").into_bytes();
+    let unchanged = rows.len() as u64 - 3;
+
+    let (s, b) = import(&app, &sq, "places", "places.csv", sheet.clone(), "").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert!(b.to_string().contains("更新导入"), "{b}");
+
+    let (s, b) = import(
+        &app,
+        &sq,
+        "places",
+        "places.csv",
+        sheet.clone(),
+        "&update=true&missing=true&check_only=true",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let c = &b["changes"];
+    assert_eq!(
+        (&c["new"], &c["changed"], &c["unchanged"], &c["missing"]),
+        (
+            &Value::from(1),
+            &Value::from(1),
+            &Value::from(unchanged),
+            &Value::from(1)
+        ),
+        "{c}"
+    );
+    let place = rows[1][name].to_string();
+    let (kind, _, after) = change(c, &place, "风险等级");
+    assert_eq!((kind.as_str(), after.as_str()), ("changed", new_risk));
+    let (_, _, after) = change(c, &place, "联系电话");
+    assert_eq!(after, "139****5678");
+    let left_out = rows[rows.len() - 1][name].to_string();
+    assert_eq!(change(c, &left_out, "地址").0, "missing");
+
+    let (s, b) = import(&app, &sq, "places", "places.csv", sheet, "&update=true").await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["written"], 2, "{b}");
+    let (_, list) = app
+        .get(&format!("/api/v1/places?node={GRID}&q={place}"), &sq)
+        .await;
+    assert_eq!(list[0]["contact_phone_masked"], "139****5678", "{list}");
+    let (_, list) = app
+        .get(&format!("/api/v1/places?node={GRID}&q={left_out}"), &sq)
+        .await;
+    assert_eq!(
+        list[0]["name"].as_str(),
+        Some(left_out.as_str()),
+        "kept: {list}"
+    );
+    let (_, list) = app
+        .get(&format!("/api/v1/places?node={GRID}&q=麻辣烫"), &sq)
+        .await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
 }

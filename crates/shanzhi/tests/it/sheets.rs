@@ -196,7 +196,7 @@ async fn places_export(
 }
 
 /// `register`'s export of `node` as `token` sees it: the file and its cells.
-async fn register_export(
+pub(crate) async fn register_export(
     app: &TestApp,
     token: &str,
     register: &str,
@@ -261,18 +261,24 @@ async fn the_places_export_has_numeric_positions_and_imports_again_cleanly() {
         "{:?}",
         masked[1]
     );
-    // The officer's export is a valid places sheet.
+    // The officer's export is a valid places sheet: sent back as a refresh, every place is
+    // found on record, unchanged (positions, phones and all).
     let (s, b) = import(
         &app,
         &sq,
         "places",
         "places.xlsx",
         bytes,
-        "&check_only=true",
+        "&update=true&check_only=true",
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["rows"].as_u64(), Some(rows.len() as u64 - 1), "{b}");
+    assert_eq!(
+        b["changes"]["unchanged"].as_u64(),
+        Some(rows.len() as u64 - 1),
+        "{b}"
+    );
 }
 
 /// The staff register as a community keeps it — a title row, its own headers (人员姓名, 岗位,
