@@ -48,7 +48,12 @@ pub async fn insert(ex: &mut impl Exec, s: &NewStaff<'_>, now: i64) -> Result<i6
             .bind(now),
         )
         .await?;
-    for g in s.grids {
+    put_grids(ex, id, s.grids).await?;
+    Ok(id)
+}
+
+async fn put_grids(ex: &mut impl Exec, id: i64, grids: &[String]) -> Result<(), StoreError> {
+    for g in grids {
         ex.exec(
             Sql::new("INSERT INTO staff_grids (staff_id, node_code) VALUES (?, ?)")
                 .bind(id)
@@ -56,7 +61,51 @@ pub async fn insert(ex: &mut impl Exec, s: &NewStaff<'_>, now: i64) -> Result<i6
         )
         .await?;
     }
-    Ok(id)
+    Ok(())
+}
+
+/// Writes a staff record's fields and grids anew (a refresh).
+pub async fn update(
+    ex: &mut impl Exec,
+    id: i64,
+    s: &NewStaff<'_>,
+    now: i64,
+) -> Result<(), StoreError> {
+    ex.exec(
+        Sql::new(
+            "UPDATE staff SET node_code = ?, account_id = ?, name = ?, role = ?, phone_sealed = ?, \
+             phone_index = ?, phone_masked = ?, party_member = ?, duties = ?, updated_at = ? \
+             WHERE id = ?",
+        )
+        .bind(s.node_code)
+        .bind(s.account_id)
+        .bind(s.name)
+        .bind(s.role)
+        .bind(s.phone.map(|v| v.sealed.clone()))
+        .bind(s.phone.map(|v| v.index.clone()))
+        .bind(s.phone.map(|v| v.masked.clone()))
+        .bind(s.party_member)
+        .bind(s.duties)
+        .bind(now)
+        .bind(id),
+    )
+    .await?;
+    ex.exec(Sql::new("DELETE FROM staff_grids WHERE staff_id = ?").bind(id))
+        .await?;
+    put_grids(ex, id, s.grids).await
+}
+
+/// Staff ids with their phone sealed and its blind index (a refresh compares and keeps them).
+pub type PhoneRow = (i64, Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// The phones of staff `ids`, sealed and indexed.
+pub async fn phones(ex: &mut impl Exec, ids: &[i64]) -> Result<Vec<PhoneRow>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new("SELECT id, phone_sealed, phone_index FROM staff WHERE id IN");
+    q.push_list("", ids.iter().copied());
+    ex.all(q).await
 }
 
 /// A staff record as shown.

@@ -126,13 +126,13 @@ pub struct StaffInput {
 
 /// A staff record that passed every check.
 pub(super) struct CheckedStaff {
-    name: String,
-    role: StaffRole,
-    phone: Option<SealedValue>,
-    party_member: bool,
-    duties: String,
-    grids: Vec<String>,
-    account_id: Option<i64>,
+    pub(super) name: String,
+    pub(super) role: StaffRole,
+    pub(super) phone: Option<SealedValue>,
+    pub(super) party_member: bool,
+    pub(super) duties: String,
+    pub(super) grids: Vec<String>,
+    pub(super) account_id: Option<i64>,
 }
 
 impl CheckedStaff {
@@ -152,6 +152,20 @@ impl CheckedStaff {
     fn node(&self) -> &str {
         let first = &self.grids[0];
         &first[..12.min(first.len())]
+    }
+
+    /// The record as stored.
+    pub(super) fn new_staff(&self) -> NewStaff<'_> {
+        NewStaff {
+            node_code: self.node(),
+            account_id: self.account_id,
+            name: &self.name,
+            role: self.role.as_str(),
+            phone: self.phone.as_ref(),
+            party_member: self.party_member,
+            duties: &self.duties,
+            grids: &self.grids,
+        }
     }
 }
 
@@ -232,27 +246,14 @@ pub(super) async fn write_staff(
     s: &CheckedStaff,
     now: i64,
 ) -> Result<(i64, serde_json::Value), AppError> {
-    let id = staff::insert(
-        tx,
-        &NewStaff {
-            node_code: s.node(),
-            account_id: s.account_id,
-            name: &s.name,
-            role: s.role.as_str(),
-            phone: s.phone.as_ref(),
-            party_member: s.party_member,
-            duties: &s.duties,
-            grids: &s.grids,
-        },
-        now,
-    )
-    .await
-    .map_err(|e| match e {
-        shanzhi_store::StoreError::Conflict(_) => {
-            AppError::Conflict("这个账号已登记在网格员台账中".into())
-        }
-        other => other.into(),
-    })?;
+    let id = staff::insert(tx, &s.new_staff(), now)
+        .await
+        .map_err(|e| match e {
+            shanzhi_store::StoreError::Conflict(_) => {
+                AppError::Conflict("这个账号已登记在网格员台账中".into())
+            }
+            other => other.into(),
+        })?;
     let detail = serde_json::json!({"after": {"name": s.name, "role": s.role.label(),
         "grids": s.grids, "phone": s.phone.as_ref().map(|p| &p.masked),
         "party_member": s.party_member}});

@@ -336,11 +336,66 @@ async fn the_staff_register_goes_in_and_out_as_a_sheet() {
         row[at("服务网格")].to_string(),
         format!("{GRID}、450802001001002")
     );
-    let (s, b) = import(&app, &sq, "staff", "staff.xlsx", bytes, "").await;
+    let (s, b) = import(&app, &sq, "staff", "staff.xlsx", bytes.clone(), "").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     let problems = &b["error"]["details"]["problems"];
     assert_eq!(problems["total"], after.len(), "{problems}");
     assert!(problems.to_string().contains("已登记在册"), "{problems}");
+    // As a refresh, the export is the register as it is.
+    let (s, b) = import(
+        &app,
+        &sq,
+        "staff",
+        "staff.xlsx",
+        bytes,
+        "&update=true&check_only=true",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["changes"]["unchanged"], after.len(), "{b}");
+    // Edited: 黄美玲 now serves one grid, with other duties; 蒙志坚 has left the sheet.
+    let edited = format!(
+        "姓名,角色,联系电话,党员,服务网格,职责\n黄美玲,专职网格员,139****2001,是,{GRID},矛盾调解\n"
+    );
+    let (s, b) = import(
+        &app,
+        &sq,
+        "staff",
+        "staff.csv",
+        edited.into_bytes(),
+        "&update=true&missing=true",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let changes = &b["changes"];
+    assert_eq!(changes["changed"], 1, "{changes}");
+    assert_eq!(
+        changes["missing"],
+        after.len() - 1,
+        "listed, kept: {changes}"
+    );
+    let said = changes["listed"][0]["fields"].to_string();
+    assert!(
+        said.contains("矛盾调解") && said.contains("服务网格"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("联系电话"),
+        "a masked phone keeps the number: {said}"
+    );
+    let (_, now) = app.get("/api/v1/staff?node=450802001001", &sq).await;
+    let now = now.as_array().expect("staff").clone();
+    assert_eq!(now.len(), after.len(), "nobody removed");
+    let huang = now.iter().find(|s| s["name"] == "黄美玲").expect("kept");
+    assert_eq!(
+        (&huang["grids"], &huang["duties"], &huang["phone_masked"]),
+        (
+            &Value::from(GRID),
+            &Value::from("矛盾调解"),
+            &Value::from("139****2001")
+        ),
+        "{huang}"
+    );
 
     // A grid worker keeps no staff register: no export, no template, no import.
     let wg = app.token("wg0101").await;
