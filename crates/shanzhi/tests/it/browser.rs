@@ -1195,3 +1195,72 @@ async fn a_community_officer_keeps_the_staff_sheet_and_reads_an_urgent_order_on_
     fits(&phone, 375).await;
     phone.close().await.unwrap();
 }
+
+/// On a phone, a community officer sends the month's residents sheet as a refresh, reads what
+/// it changes (field by field, on a 375-px screen) and confirms it without choosing the file
+/// again.
+#[tokio::test]
+async fn a_community_officer_refreshes_the_residents_register_from_a_phone() {
+    let app = TestApp::demo().await;
+    let sq = app.token("sq01").await;
+    let (s, b) = crate::registers::import(
+        &app,
+        &sq,
+        "residents",
+        "居民.csv",
+        crate::refresh::first_sheet(),
+        "",
+    )
+    .await;
+    assert!(s.is_success(), "{b}");
+    let file = std::env::temp_dir().join(format!("refresh-{}.csv", std::process::id()));
+    std::fs::write(&file, crate::refresh::refreshed_sheet()).unwrap();
+
+    let d = driver().await;
+    let phone = browser(&d, 375, 812).await;
+    login(&phone, &app, "sq01").await;
+    phone
+        .goto(&format!(
+            "{}/registers/450802001001001?tab=residents",
+            app.base
+        ))
+        .await
+        .unwrap();
+    phone
+        .find(Locator::Css("#import input[type=file]"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    phone
+        .find(Locator::Css("#import input[name=update]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    submit(&phone, "#import", "changes-summary").await;
+    let summary = text(&phone, "changes-summary").await;
+    assert!(
+        summary.contains("修改 1") && summary.contains("迁移 2"),
+        "{summary}"
+    );
+    let page = phone.source().await.unwrap();
+    assert!(page.contains("139****8888") && page.contains("尚未写入"));
+    shot(&phone, "refresh-preview-375").await;
+    fits(&phone, 375).await;
+    submit(&phone, "#confirm", "import-result").await;
+    for _ in 0..100 {
+        if text(&phone, "import-result").await.contains("已导入") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        phone.refresh().await.unwrap();
+    }
+    let done = text(&phone, "import-result").await;
+    assert!(done.contains("已导入 4 条"), "{done}");
+    shot(&phone, "refresh-done-375").await;
+    phone.close().await.unwrap();
+    let _ = std::fs::remove_file(&file);
+}

@@ -29,7 +29,7 @@ fn line(room: &str, household: &str, name: &str, id: usize, phone: &str, relatio
 }
 
 /// The register as first sent: households R1 (three people), R2 (one), R3 (one).
-fn first_sheet() -> Vec<u8> {
+pub(crate) fn first_sheet() -> Vec<u8> {
     [
         HEADERS.to_owned() + "\n",
         line("201", "R1", "黄秀兰", 301, "13877512345", "户主"),
@@ -44,7 +44,7 @@ fn first_sheet() -> Vec<u8> {
 
 /// A month later: 黄秀兰 has a new phone and a tag, 覃小明 lives with R2, R2 moved to room
 /// 302, a newborn joins R2, and R3 is not in the sheet.
-fn refreshed_sheet() -> Vec<u8> {
+pub(crate) fn refreshed_sheet() -> Vec<u8> {
     [
         HEADERS.to_owned() + "\n",
         line("201", "R1", "黄秀兰", 301, "13999998888", "户主"),
