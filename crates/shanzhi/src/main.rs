@@ -151,6 +151,9 @@ enum Command {
         /// With --update: also list who is registered in the file's grids but not in it.
         #[arg(long)]
         missing: bool,
+        /// The grid of rows without one (a grid's own register has no 网格编码 column).
+        #[arg(long)]
+        grid: Option<String>,
     },
     /// Write a node's monthly report (月报) as xlsx and PDF.
     Report {
@@ -406,6 +409,7 @@ async fn main() -> anyhow::Result<()> {
             header_row,
             update,
             missing,
+            grid,
         } => {
             let app = app(keys::load(&key_file)?).await?;
             let mapping = mapping
@@ -426,6 +430,7 @@ async fn main() -> anyhow::Result<()> {
                         mapping,
                         update,
                         missing,
+                        grid,
                     },
                 },
             )

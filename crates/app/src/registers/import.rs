@@ -99,6 +99,9 @@ pub struct Reading {
     /// In a refresh, also list who is registered in the file's grids but not in the file.
     #[serde(default)]
     pub missing: bool,
+    /// The grid of rows without one: a grid's own register has no grid column.
+    #[serde(default)]
+    pub grid: Option<String>,
 }
 
 impl Reading {

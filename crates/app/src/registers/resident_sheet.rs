@@ -7,13 +7,14 @@ use super::resident_refresh::{Refresh, names};
 use super::residents::{
     Address, Checked, MemberInput, Sealing, check_member, grids_in_scope, new_person, tag_codes,
 };
-use super::source;
+use super::source::{self, Notice};
 use crate::audit::{self, Actor};
 use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError, Principal};
 use shanzhi_domain::personal::Sex;
+use shanzhi_domain::register::home::{Home, parse_home};
 use shanzhi_domain::register::resident::{PersonInput, check_floor, check_household_counts};
-use shanzhi_domain::register::sheet::{Mapping, RESIDENT_COLUMNS};
+use shanzhi_domain::register::sheet::{Mapping, RESIDENT_COLUMNS, resident_columns_by_address};
 use shanzhi_domain::register::vocab::Relation;
 use shanzhi_store::Exec;
 use shanzhi_store::residents::{self as store, HouseKey, NewHousehold, NewPerson, NewTag};
@@ -46,6 +47,90 @@ struct SheetRules {
     today: time::Date,
     /// A refresh: masked phones keep the one on record.
     update: bool,
+    /// How the sheet says where people live.
+    source: Whereabouts,
+}
+
+/// Where a sheet says people live: in columns, or (a grid's own register) only in 现住址,
+/// the grid given at import and the households told apart by 与户主关系.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Whereabouts {
+    /// The grid for rows without one (`--grid`, the page's grid).
+    grid: Option<String>,
+    /// Building, unit and room are read from 现住址.
+    by_address: bool,
+    /// No 户编号 column: households are told apart by [`Households`].
+    households: bool,
+}
+
+impl Whereabouts {
+    /// How a sheet mapped as `m` says where people live, or what is missing to tell it.
+    fn of(m: &Mapping, grid: Option<&str>) -> Result<Whereabouts, String> {
+        let by_address = !(m.has("building") && m.has("room"));
+        if by_address && !m.has("address") {
+            return Err("缺少必填列“楼栋”“房号”：或有“现住址”一列，从中分出楼栋和房号".into());
+        }
+        let grid = grid.map(str::trim).filter(|g| !g.is_empty());
+        if !m.has("grid") && grid.is_none() {
+            return Err(
+                "表中没有“网格编码”列：请在网格的台账页导入（命令行加 --grid），或加上这一列"
+                    .into(),
+            );
+        }
+        Ok(Whereabouts {
+            grid: grid.map(str::to_owned),
+            by_address,
+            households: !m.has("household"),
+        })
+    }
+
+    /// What it says, for the report.
+    fn notices(&self, households: usize) -> Vec<Notice> {
+        let mut said = Vec::new();
+        if self.by_address {
+            said.push("楼栋、单元和房号从“现住址”中分出".to_owned());
+        }
+        if self.households {
+            said.push(format!(
+                "表中没有户编号：按“与户主关系”和住址分为 {households} 户（同一住址为一户，再遇“户主”另起一户）"
+            ));
+        }
+        if let Some(g) = self
+            .grid
+            .as_ref()
+            .filter(|_| self.by_address || self.households)
+        {
+            said.push(format!("没有网格编码的行记入网格 {g}"));
+        }
+        said.into_iter()
+            .map(|message| Notice { row: None, message })
+            .collect()
+    }
+}
+
+/// Households told apart in a sheet without 户编号, the same way in both passes: one per home,
+/// and a new one at each further 户主 in the same home; each is numbered by its address.
+#[derive(Default)]
+struct Households(HashMap<u64, (u16, u16)>);
+
+impl Households {
+    fn assign(&mut self, r: &mut SheetRow) {
+        let (heads, number) = self.0.entry(house_hash(r)).or_insert((0, 1));
+        if r.member.person.relation == Relation::Head {
+            if *heads > 0 {
+                *number += 1;
+            }
+            *heads += 1;
+        }
+        let home: Vec<&str> = [r.building.as_str(), r.unit.as_str(), r.room.as_str()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect();
+        r.reference = match *number {
+            1 => home.join("-"),
+            n => format!("{}#{n}", home.join("-")),
+        };
+    }
 }
 
 impl SheetRules {
@@ -53,15 +138,42 @@ impl SheetRules {
     fn check(&self, row: u32, cells: &[String], problems: &mut Problems) -> Option<SheetRow> {
         let m = &self.mapping;
         let get = |k: &str| m.get(cells, k).to_owned();
-        let address = Address {
-            grid: get("grid"),
-            building: get("building"),
-            address: get("address"),
-            unit: get("unit"),
-            floor: None,
-            room: get("room"),
-        };
         let mut list = Vec::new();
+        let mut grid = get("grid");
+        if grid.is_empty() {
+            grid = self.source.grid.clone().unwrap_or_default();
+        }
+        let home = if self.source.by_address {
+            let written = get("address");
+            parse_home(&written).unwrap_or_else(|| {
+                list.push((
+                    "现住址",
+                    format!(
+                        "现住址“{written}”分不出楼栋和房号：请写成“小区+栋+单元+室”或“村+组+号”，或加上楼栋、房号列"
+                    ),
+                ));
+                // Placeholders: the row is refused for its address alone.
+                Home {
+                    building: "-".into(),
+                    unit: String::new(),
+                    room: "-".into(),
+                }
+            })
+        } else {
+            Home {
+                building: get("building"),
+                unit: get("unit"),
+                room: get("room"),
+            }
+        };
+        let address = Address {
+            grid,
+            building: home.building,
+            address: get("address"),
+            unit: home.unit,
+            floor: None,
+            room: home.room,
+        };
         address.check(&self.grids, &mut list);
         let floor_text = get("floor");
         let floor = if floor_text.is_empty() {
@@ -79,7 +191,7 @@ impl SheetRules {
             f
         };
         let reference = get("household");
-        if reference.is_empty() {
+        if reference.is_empty() && !self.source.households {
             list.push(("户编号", "请填写户编号：同一户的成员填同一个编号".into()));
         }
         let id_text = get("id_number");
@@ -203,7 +315,7 @@ pub async fn import(
         let (path, format, reading) = (upload.path.clone(), upload.format, reading.clone());
         let progress = progress.clone();
         let (vault, today, update) = (vault.clone(), state.clock().date(), reading.update);
-        let rules_of = move |mapping| SheetRules {
+        let rules_of = move |mapping, source| SheetRules {
             mapping,
             grids,
             tags,
@@ -211,6 +323,7 @@ pub async fn import(
             sealing: Sealing::IndexOnly,
             today,
             update,
+            source,
         };
         tokio::task::spawn_blocking(move || {
             first_pass(&path, format, &reading, rules_of, &progress)
@@ -384,13 +497,14 @@ fn first_pass(
     path: &std::path::Path,
     format: source::Format,
     reading: &Reading,
-    rules_of: impl FnOnce(Mapping) -> SheetRules,
+    rules_of: impl FnOnce(Mapping, Whereabouts) -> SheetRules,
     progress: &Progress,
 ) -> Result<FirstPass, AppError> {
     let mut report = Report::default();
     let mut rules: Option<SheetRules> = None;
     let mut ids: HashMap<IndexKey, u32> = HashMap::new();
     let mut households: HashMap<HouseholdKey, HouseholdSeen> = HashMap::new();
+    let mut derived = Households::default();
     // The rules are made once, when the headers are known.
     let mut rules_of = Some(rules_of);
     let layout = reading.layout(RESIDENT_COLUMNS);
@@ -403,11 +517,20 @@ fn first_pass(
             source::Item::Headers(at, headers) => {
                 report.header_row = at;
                 report.headers = headers.to_vec();
-                return match Mapping::new(RESIDENT_COLUMNS, headers, &reading.mapping) {
+                return match Mapping::new(resident_columns_by_address(), headers, &reading.mapping)
+                {
                     Ok(m) => {
                         report.mapping = describe(&m, headers);
-                        rules = rules_of.take().map(|make| make(m));
-                        true
+                        match Whereabouts::of(&m, reading.grid.as_deref()) {
+                            Ok(w) => {
+                                rules = rules_of.take().map(|make| make(m, w));
+                                true
+                            }
+                            Err(e) => {
+                                report.problems.add(at, "表头", e);
+                                false
+                            }
+                        }
                     }
                     Err(u) => {
                         report.mapping = describe(&u.partial, headers);
@@ -425,9 +548,12 @@ fn first_pass(
         let Some(r) = rules.as_ref() else {
             return false;
         };
-        let Some(sheet_row) = r.check(row, &cells, &mut report.problems) else {
+        let Some(mut sheet_row) = r.check(row, &cells, &mut report.problems) else {
             return true;
         };
+        if r.source.households {
+            derived.assign(&mut sheet_row);
+        }
         let key = index_key(&sheet_row.member.id.index);
         if let Some(first) = ids.insert(key, row) {
             ids.insert(key, first);
@@ -470,6 +596,10 @@ fn first_pass(
             .problems
             .add(report.header_row + 1, "", "文件只有表头，没有数据行");
     }
+    if let Some(r) = &rules {
+        report.notices.extend(r.source.notices(households.len()));
+    }
+    report.households = households.len() as u64;
     Ok(FirstPass {
         report,
         rules,
@@ -488,12 +618,16 @@ fn second_pass(
 ) -> Result<(), source::SourceError> {
     let mut batch = Vec::with_capacity(WRITE_BATCH);
     let mut ignored = Problems::default();
+    let mut derived = Households::default();
     let mut open = true;
     source::read(path, format, layout, &progress.read, |item| {
         let source::Item::Row((row, cells)) = item else {
             return true;
         };
-        if let Some(r) = rules.check(row, &cells, &mut ignored) {
+        if let Some(mut r) = rules.check(row, &cells, &mut ignored) {
+            if rules.source.households {
+                derived.assign(&mut r);
+            }
             batch.push((row, r));
         }
         if batch.len() == WRITE_BATCH {

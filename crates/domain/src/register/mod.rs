@@ -5,7 +5,9 @@
 //!   levels, place kinds, risk levels, staff roles), each with its stored code and Chinese label.
 //! - [`resident`]: a person and a household, checked.
 //! - [`sheet`]: headers to fields (with the aliases people type), tags written in one cell.
+//! - [`home`]: a building, unit and room read from an address as registers write it.
 
+pub mod home;
 mod labels;
 pub mod resident;
 pub mod sheet;

@@ -71,6 +71,23 @@ pub const RESIDENT_COLUMNS: &[Column] = &[
     col("note", "备注", &[], false),
 ];
 
+/// The residents columns as a grid's own register is read: the grid, building, room and
+/// household columns may be missing (the grid is then given at import, the building and room
+/// read from 现住址, the households told apart by 与户主关系 and the address).
+pub fn resident_columns_by_address() -> &'static [Column] {
+    static COLUMNS: std::sync::LazyLock<Vec<Column>> = std::sync::LazyLock::new(|| {
+        RESIDENT_COLUMNS
+            .iter()
+            .map(|c| Column {
+                required: c.required
+                    && !matches!(c.key, "grid" | "building" | "room" | "household"),
+                ..*c
+            })
+            .collect()
+    });
+    &COLUMNS
+}
+
 /// The key places register (网格重点场所信息册), one row per place.
 pub const PLACE_COLUMNS: &[Column] = &[
     col("grid", "网格编码", &["网格代码", "所属网格编码"], false),

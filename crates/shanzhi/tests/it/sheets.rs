@@ -414,3 +414,128 @@ async fn the_staff_register_goes_in_and_out_as_a_sheet() {
         .expect("template");
     assert_eq!(template.status(), StatusCode::OK);
 }
+
+/// A grid's own register as grid workers keep it: no grid, building, room or household
+/// columns — only 与户主关系 and 现住址 — with 人员类别 for the residence status.
+fn own_register() -> String {
+    let row = |n: usize, name: &str, id: usize, relation: &str, home: &str| {
+        format!(
+            "{n},{name},{},{},,{relation},{home},非农业,户籍,\n",
+            sex_of(id),
+            synthetic_id(id)
+        )
+    };
+    [
+        "东湖社区第一网格居民信息册,,,,,,,,,\n".to_owned(),
+        "序号,姓名,性别,身份证号码,联系电话,与户主关系,现住址,户籍性质,人员类别,备注\n".to_owned(),
+        row(
+            1,
+            "韦丽萍",
+            201,
+            "户主",
+            "贵港市港北区东湖小区5栋2单元301室",
+        ),
+        row(2, "覃志强", 202, "配偶", "东湖小区5栋2单元301室"),
+        row(3, "覃小雨", 203, "子女", "东湖小区５栋２单元３０１室"),
+        row(4, "黄德明", 204, "户主", "东湖小区5栋2单元302室"),
+        // A second family in the same flat: a new household at its own head.
+        row(5, "梁振华", 205, "户主", "东湖小区5栋2单元302室"),
+        row(6, "蒙桂英", 206, "户主", "大岭村六组23号"),
+    ]
+    .concat()
+}
+
+#[tokio::test]
+async fn a_grids_own_register_goes_in_as_it_is_households_told_apart_by_relation_and_address() {
+    let text = shanzhi_store::vault::Vault::generate();
+    let app = TestApp::demo_with_keys(&text).await;
+    let wg = app.token("wg0101").await;
+    let sheet = own_register().into_bytes();
+
+    // Without a grid to put it in, the sheet says what is missing.
+    let (s, b) = import(&app, &wg, "residents", "居民.csv", sheet.clone(), "").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert!(b.to_string().contains("网格编码"), "{b}");
+
+    // The preview: four households, the buildings read from the address.
+    let (s, b) = import(
+        &app,
+        &wg,
+        "residents",
+        "居民.csv",
+        sheet.clone(),
+        &format!("&grid={GRID}&check_only=true"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        (b["rows"].as_u64(), b["households"].as_u64()),
+        (Some(6), Some(4)),
+        "{b}"
+    );
+    let said = notices(&b);
+    assert!(
+        said.contains("分为 4 户") && said.contains("现住址"),
+        "{said}"
+    );
+
+    // Imported on the command line with --grid.
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("第一网格居民信息册.csv");
+    std::fs::write(&file, &sheet).expect("write");
+    let (ok, out) = crate::cli::shanzhi_beside(
+        &[
+            "import",
+            "residents",
+            "--file",
+            file.to_str().expect("path"),
+            "--as",
+            "wg0101",
+            "--grid",
+            GRID,
+        ],
+        app.db_url(),
+        "",
+        &[("SHANZHI_KEYS", text.as_str())],
+    )
+    .await;
+    assert!(ok && out.contains("写入 6 条（4 户）"), "{out}");
+    let person = |id: usize| {
+        let (app, wg) = (&app, &wg);
+        async move {
+            let (_, found) = app
+                .get(&format!("/api/v1/residents?q={}", synthetic_id(id)), wg)
+                .await;
+            found[0].clone()
+        }
+    };
+    let (head, child) = (person(201).await, person(203).await);
+    assert_eq!(
+        (
+            &head["building"],
+            &head["unit"],
+            &head["room"],
+            &head["node_code"]
+        ),
+        (
+            &Value::from("东湖小区5栋"),
+            &Value::from("2"),
+            &Value::from("301"),
+            &Value::from(GRID)
+        ),
+        "{head}"
+    );
+    assert_eq!(child["household_id"], head["household_id"], "{child}");
+    let (first, second) = (person(204).await, person(205).await);
+    assert_eq!(first["house_id"], second["house_id"], "one flat");
+    assert_ne!(
+        first["household_id"], second["household_id"],
+        "two families"
+    );
+    let village = person(206).await;
+    assert_eq!(
+        (&village["building"], &village["room"]),
+        (&Value::from("大岭村六组"), &Value::from("23号")),
+        "{village}"
+    );
+}

@@ -426,6 +426,8 @@ pub struct ImportParams {
     /// In a refresh, also list who is registered in the file's grids but not in the file.
     #[serde(default)]
     pub missing: bool,
+    /// The grid of rows without one (a grid's own register, with no 网格编码 column).
+    pub grid: Option<String>,
 }
 
 impl ImportParams {
@@ -436,6 +438,7 @@ impl ImportParams {
             mapping: parse_mapping(self.mapping.as_deref()),
             update: self.update,
             missing: self.missing,
+            grid: self.grid.clone(),
         }
     }
 }

@@ -635,6 +635,10 @@ async fn import(
             .collect(),
         update: checked("update"),
         missing: checked("missing"),
+        grid: choices
+            .get("grid")
+            .filter(|g| !g.trim().is_empty())
+            .cloned(),
     };
     // A refresh always shows what it would change first; the user confirms on the job's page.
     let check_only = form.form.check_only.is_some() || reading.update;
