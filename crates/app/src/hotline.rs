@@ -9,14 +9,17 @@ use crate::regions::locate_codes;
 use crate::{App, AppError};
 use shanzhi_domain::auth::Actor;
 
+use crate::audit;
 use shanzhi_domain::case::Source;
 use shanzhi_domain::case::hotline::{Order, RowError, Table, read_orders};
 use shanzhi_domain::geo::Crs;
 use shanzhi_domain::personal::mask_phone;
 use shanzhi_store::Conn;
 use shanzhi_store::cases::{self, CategoryRow};
+pub use shanzhi_store::pending_orders::PendingRow;
+use shanzhi_store::pending_orders::{self, NewPending};
 use shanzhi_store::regions::{self as region_store, NodeRow};
-use shanzhi_store::vault::Field;
+use shanzhi_store::vault::{Field, SealedValue};
 
 /// The formats a hotline export comes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +139,14 @@ pub struct ImportReport {
     pub already_imported: Vec<String>,
     /// Ids of the new cases.
     pub case_ids: Vec<i64>,
+    /// Orders whose address names no region: kept for the command centre to place (待定位).
+    pub pending: Vec<String>,
+}
+
+/// Where an order goes: a case in its grid, or the queue of orders waiting for a place.
+enum Placement {
+    Case(Checked),
+    Pending(Order, CategoryRow),
 }
 
 /// An order checked against the database: where it goes and under which category.
@@ -153,7 +164,7 @@ async fn place(
     actor: &Actor,
     order: Order,
     categories: &[CategoryRow],
-) -> Result<Result<Checked, String>, AppError> {
+) -> Result<Result<Placement, String>, AppError> {
     let Some(category) = categories
         .iter()
         .find(|c| c.code == order.category || c.name == order.category)
@@ -172,17 +183,30 @@ async fn place(
             Ok((None, _)) => return Ok(Err("该经纬度不在任何网格内".into())),
             Err(e) => return Ok(Err(e.to_string())),
         },
-        (None, None) => return Ok(Err("须填写网格编码，或经度和纬度".into())),
+        (None, None) => {
+            let Some(address) = order.address.as_deref().filter(|a| !a.trim().is_empty()) else {
+                return Ok(Err("须填写网格编码、经纬度或诉求地址".into()));
+            };
+            // A community or grid named in the address places it; else it waits for a place.
+            match region_store::named_in(conn, address)
+                .await?
+                .into_iter()
+                .find(|n| actor.sees(&n.code))
+            {
+                Some(n) => n.code,
+                None => return Ok(Ok(Placement::Pending(order, category))),
+            }
+        }
     };
     let node = region_store::get_facts(conn, &code)
         .await?
         .filter(|n| n.retired_at.is_none() && n.code.len() >= 12 && actor.sees(&n.code));
     Ok(match node {
-        Some(node) => Ok(Checked {
+        Some(node) => Ok(Placement::Case(Checked {
             order,
             category,
             node,
-        }),
+        })),
         None => Err(format!("网格编码 {code} 不存在、已撤销或不在您的辖区内")),
     })
 }
@@ -221,17 +245,19 @@ pub async fn import(
     }
     let numbers: Vec<String> = orders.iter().map(|o| o.order_no.clone()).collect();
     let mut conn = state.store().conn().await?;
-    let known = cases::known_hotline_orders(&mut conn, &numbers).await?;
+    let mut known = cases::known_hotline_orders(&mut conn, &numbers).await?;
+    known.extend(pending_orders::known(&mut conn, &numbers).await?);
     let skip: std::collections::HashSet<&str> = known.iter().map(String::as_str).collect();
     let categories = state.categories().await?;
-    let mut placed = Vec::new();
+    let (mut placed, mut waiting) = (Vec::new(), Vec::new());
     for order in orders
         .into_iter()
         .filter(|o| !skip.contains(o.order_no.as_str()))
     {
         let (row, order_no) = (order.row, order.order_no.clone());
         match place(state, &mut conn, actor, order, &categories).await? {
-            Ok(p) => placed.push(p),
+            Ok(Placement::Case(p)) => placed.push(p),
+            Ok(Placement::Pending(order, category)) => waiting.push((order, category)),
             Err(message) => errors.push(RowError {
                 row,
                 order_no: Some(order_no),
@@ -250,32 +276,12 @@ pub async fn import(
     let (mut ids, mut events) = (Vec::new(), Vec::new());
     for p in &placed {
         let o = &p.order;
-        let filing = Filing {
-            category: p.category.code.clone(),
-            title: o.title.clone(),
-            description: o.description.clone(),
-            node: p.node.clone(),
-            lon_lat: o.lon_lat,
-            address: o.address.clone(),
-            source: Source::Hotline,
-            reporter_account: None,
-            reporter_name: o.caller.clone(),
-            actor_label: format!("12345热线（工单 {}）", o.order_no),
-            client_id: None,
-            hotline: Some(HotlineTerms {
-                order: o.order_no.clone(),
-                called_at: o.called_at,
-                due_at: o.due_at,
-                urgency: o.urgency,
-            }),
-            photos: Vec::new(),
-            // Sealed like a resident's own report: the 回访 calls this number.
-            reporter_phone: o.phone.as_ref().map(|phone| {
-                state
-                    .vault()
-                    .protect(Field::Phone, phone, mask_phone(phone))
-            }),
-        };
+        let phone = o.phone.as_ref().map(|phone| {
+            state
+                .vault()
+                .protect(Field::Phone, phone, mask_phone(phone))
+        });
+        let filing = filing_of(o, &p.category, p.node.clone(), phone);
         let written = match check(&filing, &categories) {
             Ok(category) => {
                 let placed = Placed {
@@ -298,6 +304,42 @@ pub async fn import(
         ids.push(row.id);
         events.push(event);
     }
+    let root = actor.scope_root().unwrap_or_default();
+    let mut pending = Vec::new();
+    for (o, category) in &waiting {
+        let phone = o.phone.as_ref().map(|phone| {
+            state
+                .vault()
+                .protect(Field::Phone, phone, mask_phone(phone))
+        });
+        let new = NewPending {
+            order_no: &o.order_no,
+            category: &category.code,
+            title: &o.title,
+            description: &o.description,
+            address: o.address.as_deref().unwrap_or_default(),
+            caller: o.caller.as_deref(),
+            phone: phone.as_ref(),
+            called_at: o.called_at,
+            due_at: o.due_at,
+            urgency: o.urgency,
+            root,
+        };
+        pending_orders::insert(&mut tx, &new, state.now_ms()).await?;
+        pending.push(o.order_no.clone());
+    }
+    if !pending.is_empty() {
+        let who = audit::Actor::of_account(&mut tx, actor).await?;
+        let record = audit::entry(
+            state.now_ms(),
+            &who,
+            "hotline.pending",
+            format!("file:{name}"),
+            actor.scope_root(),
+            serde_json::json!({"orders": pending}),
+        );
+        audit::record(&mut tx, [record]);
+    }
     tx.commit().await?;
     if !events.is_empty() {
         state.announced();
@@ -306,5 +348,131 @@ pub async fn import(
         imported: ids.len(),
         already_imported: known,
         case_ids: ids,
+        pending,
     })
+}
+
+/// The case an order files in `node`, the caller's phone sealed.
+fn filing_of(
+    o: &Order,
+    category: &CategoryRow,
+    node: NodeRow,
+    phone: Option<SealedValue>,
+) -> Filing {
+    Filing {
+        category: category.code.clone(),
+        title: o.title.clone(),
+        description: o.description.clone(),
+        node,
+        lon_lat: o.lon_lat,
+        address: o.address.clone(),
+        source: Source::Hotline,
+        reporter_account: None,
+        reporter_name: o.caller.clone(),
+        actor_label: format!("12345热线（工单 {}）", o.order_no),
+        client_id: None,
+        hotline: Some(HotlineTerms {
+            order: o.order_no.clone(),
+            called_at: o.called_at,
+            due_at: o.due_at,
+            urgency: o.urgency,
+        }),
+        photos: Vec::new(),
+        // Sealed like a resident's own report: the 回访 calls this number.
+        reporter_phone: phone,
+    }
+}
+
+/// The orders waiting for a place that `actor` may place, oldest call first.
+pub async fn pending(state: &App, actor: &Actor) -> Result<Vec<PendingRow>, AppError> {
+    actor.may(Resource::Hotline, Verb::Write)?;
+    Ok(pending_orders::list(&mut state.store().conn().await?, actor.scope_root(), 500).await?)
+}
+
+/// Gives a waiting order its grid (a node `actor` sees, or where `lon_lat` lies) and files
+/// its case, dated from the call; returns the case's id. 404 for an order `actor` may not
+/// place.
+pub async fn place_pending(
+    state: &App,
+    actor: &Actor,
+    id: i64,
+    node: Option<&str>,
+    lon_lat: Option<(f64, f64)>,
+) -> Result<i64, AppError> {
+    actor.may(Resource::Hotline, Verb::Write)?;
+    let code = match (node.map(str::trim).filter(|c| !c.is_empty()), lon_lat) {
+        (Some(code), _) => code.to_owned(),
+        (None, Some((lon, lat))) => locate_codes(state, lon, lat, Crs::Wgs84)?
+            .0
+            .ok_or_else(|| AppError::bad("outside_area", "该位置不在任何网格内"))?,
+        (None, None) => {
+            return Err(AppError::bad(
+                "location_required",
+                "请选择网格，或给出经度和纬度",
+            ));
+        }
+    };
+    let categories = state.categories().await?;
+    let calendar = state.calendar();
+    let mut tx = state.store().begin().await?;
+    let (row, phone) = pending_orders::take(&mut tx, id)
+        .await?
+        .filter(|(r, _)| {
+            actor
+                .scope_root()
+                .is_none_or(|root| r.root.starts_with(root))
+        })
+        .ok_or_else(AppError::not_found)?;
+    let node = region_store::get_facts(&mut tx, &code)
+        .await?
+        .filter(|n| n.retired_at.is_none() && actor.sees(&n.code))
+        .ok_or_else(|| {
+            AppError::bad(
+                "invalid_node",
+                format!("网格编码 {code} 不存在、已撤销或不在您的辖区内"),
+            )
+        })?;
+    let category = categories
+        .iter()
+        .find(|c| c.code == row.category)
+        .ok_or_else(|| {
+            AppError::bad("unknown_category", format!("未知事项类别 {}", row.category))
+        })?;
+    let order = Order {
+        row: 0,
+        order_no: row.order_no.clone(),
+        category: row.category.clone(),
+        title: row.title.clone(),
+        description: row.description.clone(),
+        node_code: Some(code),
+        lon_lat,
+        address: Some(row.address.clone()),
+        caller: row.caller.clone(),
+        phone: None,
+        called_at: row.called_at,
+        due_at: row.due_at,
+        urgency: row.urgency,
+    };
+    let filing = filing_of(&order, category, node, phone);
+    let category = check(&filing, &categories)?;
+    let placed = Placed {
+        filing: &filing,
+        category: &category,
+        calendar: &calendar,
+    };
+    let webhooks = shanzhi_store::webhooks::any_active(&mut tx).await?;
+    let (case, _event) = file_in(&mut tx, placed, webhooks, state.now_ms()).await?;
+    let who = audit::Actor::of_account(&mut tx, actor).await?;
+    let record = audit::entry(
+        state.now_ms(),
+        &who,
+        "hotline.placed",
+        format!("case:{}", case.id),
+        Some(&case.node_code),
+        serde_json::json!({"order": row.order_no, "address": row.address}),
+    );
+    audit::record(&mut tx, [record]);
+    tx.commit().await?;
+    state.announced();
+    Ok(case.id)
 }

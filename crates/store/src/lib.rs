@@ -32,6 +32,7 @@ pub mod limits;
 pub mod members;
 pub mod open311;
 pub mod patrols;
+pub mod pending_orders;
 pub mod photos;
 pub mod places;
 pub mod points;

@@ -187,6 +187,12 @@ pub const ROUTES: &[Route] = &[
     ),
     r("GET", "/api/v1/events", Needs(R::Case, List)),
     r("POST", "/api/v1/hotline/import", Needs(R::Hotline, Write)),
+    r("GET", "/api/v1/hotline/pending", Needs(R::Hotline, Write)),
+    r(
+        "POST",
+        "/api/v1/hotline/pending/{id}/place",
+        Needs(R::Hotline, Write),
+    ),
     r("GET", "/api/v1/categories", Needs(R::Category, List)),
     r("GET", "/api/v1/dashboard", Needs(R::Figures, Read)),
     r(
@@ -542,6 +548,11 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/cases/new", Needs(R::Case, Write)),
     r("GET", "/cases/import", Needs(R::Hotline, Write)),
     r("POST", "/cases/import", Needs(R::Hotline, Write)),
+    r(
+        "POST",
+        "/cases/import/pending/{id}",
+        Needs(R::Hotline, Write),
+    ),
     r("GET", "/cases/{id}", Needs(R::Case, Read)),
     r("POST", "/cases/{id}/act", Needs(R::Case, Write)),
     r("POST", "/cases/{id}/summon", Needs(R::Case, Write)),

@@ -226,8 +226,9 @@ pub fn read_orders(table: &Table) -> (Vec<Order>, Vec<RowError>) {
             }
         };
         let node_code = get("node_code");
-        if lon_lat.is_none() && node_code.is_none() {
-            fail(&mut problems, "须填写网格编码，或经度和纬度");
+        // An address alone is placed by the region it names, or waits for a place.
+        if lon_lat.is_none() && node_code.is_none() && get("address").is_none() {
+            fail(&mut problems, "须填写网格编码、经度和纬度，或诉求地址");
         }
         let called_at = time_of(get("called_at"), "来电时间", &mut problems);
         let due_at = time_of(get("due_at"), "办理时限", &mut problems);

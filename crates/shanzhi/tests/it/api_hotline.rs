@@ -358,3 +358,114 @@ async fn a_gbk_export_with_a_title_row_and_crlf_is_read_with_right_row_numbers()
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["imported"], 2, "the totals row is not an order: {b}");
 }
+
+/// Orders with only an address: one naming a community goes there; one naming nothing the
+/// platform knows waits in 待定位 — never refused — until the command centre gives it a grid,
+/// on the page, and its case is filed dated from the call. Sending the file again adds nothing.
+#[tokio::test]
+async fn an_order_with_only_an_address_is_placed_by_its_community_or_waits_for_a_place() {
+    let app = TestApp::demo().await;
+    let centre = app.token("zhzx").await;
+    let minute = 60_000;
+    let called = (app.now_ms() - 45 * minute) / minute * minute;
+    let csv = format!(
+        "工单编号,来电时间,诉求人,联系电话,诉求内容,诉求地址,诉求类型\n\
+         GK202612020001,{when},韦先生,13877510011,小区门口垃圾两天未清运,港北区东湖社区东湖小区北门,环境卫生\n\
+         GK202612020002,{when},莫女士,13877510022,人行道井盖缺失有人绊倒,贵港市港北区中山路88号对面,市政设施\n",
+        when = beijing_minutes(called)
+    );
+    let (s, b) = import(&app, &centre, "text/csv", csv.clone().into_bytes()).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["imported"], 1, "{b}");
+    assert_eq!(b["pending"], json!(["GK202612020002"]), "{b}");
+    let id = b["case_ids"][0].as_i64().expect("id");
+    let (_, detail) = app.get(&format!("/api/v1/cases/{id}"), &centre).await;
+    assert!(
+        detail["case"]["node_code"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("450802001001")),
+        "东湖社区 named in the address: {detail}"
+    );
+
+    // Again: both known, nothing added.
+    let (s, b) = import(&app, &centre, "text/csv", csv.into_bytes()).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        (
+            b["imported"].as_u64(),
+            b["pending"].as_array().map(Vec::len)
+        ),
+        (Some(0), Some(0))
+    );
+    assert_eq!(
+        b["already_imported"].as_array().map(Vec::len),
+        Some(2),
+        "{b}"
+    );
+
+    let (s, waiting) = app.get("/api/v1/hotline/pending", &centre).await;
+    assert_eq!(s, StatusCode::OK, "{waiting}");
+    let waiting = waiting.as_array().expect("list").clone();
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0]["phone_masked"], "138****0022");
+    assert_eq!(waiting[0]["address"], "贵港市港北区中山路88号对面");
+    // A community officer does not keep the hotline queue.
+    let (s, _) = app
+        .get("/api/v1/hotline/pending", &app.token("sq01").await)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // On the page: listed under 待定位, placed by choosing a grid.
+    let (browser, _) = crate::pages::logged_in(&app, "zhzx").await;
+    let (_, page) = crate::common::fetch(&app, &browser, "/cases/import").await;
+    assert!(
+        page.contains("待定位（1 件）") && page.contains("中山路88号对面"),
+        "{page}"
+    );
+    let pending_id = waiting[0]["id"].as_i64().expect("id");
+    let place = |node: &'static str| {
+        let (browser, page) = (&browser, &page);
+        browser
+            .post(format!("{}/cases/import/pending/{pending_id}", app.base))
+            .form(&[
+                ("_csrf", crate::pages::csrf_of(page)),
+                ("node", node.to_owned()),
+            ])
+            .send()
+    };
+    let r = place("450899999999999 不存在").await.expect("place");
+    let to = r.headers()["location"].to_str().expect("to").to_owned();
+    let (_, said) = crate::common::fetch(&app, &browser, &to).await;
+    assert!(
+        said.contains("不存在") && said.contains("待定位（1 件）"),
+        "{said}"
+    );
+    let r = place("450802001001001 东湖社区第一网格")
+        .await
+        .expect("place");
+    let to = r.headers()["location"].to_str().expect("to").to_owned();
+    let (_, said) = crate::common::fetch(&app, &browser, &to).await;
+    assert!(said.contains("已定位并立案"), "{said}");
+    assert!(!said.contains("待定位（"), "the queue is empty: {said}");
+
+    let cases = hotline_cases(&app, &centre).await;
+    let placed = cases
+        .iter()
+        .find(|c| c["hotline_order"] == "GK202612020002")
+        .expect("filed");
+    assert_eq!(placed["node_code"], "450802001001001");
+    assert_eq!(
+        placed["created_at"], called,
+        "dated from the call: {placed}"
+    );
+    assert_eq!(placed["address"], "贵港市港北区中山路88号对面");
+    // Placed once.
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/hotline/pending/{pending_id}/place"),
+            &centre,
+            json!({"node": "450802001001001"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}

@@ -4,10 +4,10 @@ use crate::auth::ApiUser;
 use crate::error::ErrorBody;
 use crate::{ApiError, WebState};
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, header};
 use serde::Deserialize;
-use shanzhi_app::hotline::{self as svc, Format, ImportReport};
+use shanzhi_app::hotline::{self as svc, Format, ImportReport, PendingRow};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -17,6 +17,8 @@ const IMPORT_LIMIT: usize = 32 * 1024 * 1024;
 pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(import))
+        .routes(routes!(pending))
+        .routes(routes!(place))
         .layer(DefaultBodyLimit::max(IMPORT_LIMIT))
 }
 
@@ -60,5 +62,59 @@ async fn import(
     })?;
     Ok(axum::Json(
         svc::import(&state, &p.actor, (format, &declared, &body), q.crs).await?,
+    ))
+}
+
+/// The orders waiting for a place (待定位) in the caller's scope, oldest call first: imported
+/// with an address that names no community or grid.
+#[utoipa::path(get, path = "/hotline/pending", tag = "cases", security(("bearer" = [])),
+    responses((status = 200, body = Vec<PendingRow>), (status = 403, body = ErrorBody)))]
+async fn pending(
+    State(state): State<WebState>,
+    ApiUser(p): ApiUser,
+) -> Result<axum::Json<Vec<PendingRow>>, ApiError> {
+    Ok(axum::Json(svc::pending(&state, &p.actor).await?))
+}
+
+/// Where a waiting order goes: a community or grid, or a position.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PlaceBody {
+    /// The community or grid's code.
+    pub node: Option<String>,
+    /// Longitude (WGS-84), with `lat`, instead of a code.
+    pub lon: Option<f64>,
+    /// Latitude.
+    pub lat: Option<f64>,
+}
+
+/// The case filed for a placed order.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Placed {
+    /// The case's id.
+    pub case_id: i64,
+}
+
+/// Places a waiting order and files its case (dated from the call); 404 for an order outside
+/// the caller's scope or already placed.
+#[utoipa::path(post, path = "/hotline/pending/{id}/place", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The waiting order")), request_body = PlaceBody,
+    responses((status = 201, body = Placed), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn place(
+    State(state): State<WebState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+    axum::Json(body): axum::Json<PlaceBody>,
+) -> Result<(axum::http::StatusCode, axum::Json<Placed>), ApiError> {
+    let case_id = svc::place_pending(
+        &state,
+        &p.actor,
+        id,
+        body.node.as_deref(),
+        body.lon.zip(body.lat),
+    )
+    .await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        axum::Json(Placed { case_id }),
     ))
 }

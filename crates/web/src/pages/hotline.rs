@@ -2,19 +2,23 @@
 
 use super::{Chrome, PageError, render};
 use crate::WebState;
+use crate::auth::CsrfForm;
 use crate::auth::{CsrfMultipart, PageUser, csrf_token};
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::response::Response;
-use axum::routing::get;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::response::{Redirect, Response};
+use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use shanzhi_app::AppError;
+use shanzhi_app::hotline::PendingRow;
 use shanzhi_app::hotline::{self, Format};
+use shanzhi_domain::region::Level;
 
 pub fn router() -> Router<WebState> {
     Router::new()
         .route("/cases/import", get(form).post(upload))
+        .route("/cases/import/pending/{id}", post(place))
         .layer(DefaultBodyLimit::disable())
 }
 
@@ -23,36 +27,111 @@ pub fn router() -> Router<WebState> {
 struct ImportPage {
     style: &'static str,
     chrome: Chrome,
-    imported: Option<(usize, usize)>,
+    /// Orders imported, skipped as imported before, and left waiting for a place.
+    imported: Option<(usize, usize, usize)>,
     error: Option<String>,
     bad_rows: Vec<(usize, String, String)>,
+    /// Orders waiting for a place (待定位).
+    pending: Vec<PendingRow>,
+    /// The communities and grids an order may be placed in: code and name.
+    places: Vec<(String, String)>,
+    /// What placing an order did.
+    notice: Option<String>,
 }
 
-fn page(
+/// What the page shows besides the queue.
+#[derive(Default)]
+struct Outcome {
+    imported: Option<(usize, usize, usize)>,
+    error: Option<String>,
+    bad_rows: Vec<(usize, String, String)>,
+    notice: Option<String>,
+}
+
+async fn page(
     state: &WebState,
     p: &crate::auth::Principal,
     jar: CookieJar,
-    imported: Option<(usize, usize)>,
-    error: Option<String>,
-    bad_rows: Vec<(usize, String, String)>,
+    outcome: Outcome,
 ) -> Result<(CookieJar, Response), PageError> {
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
+    let pending = hotline::pending(state, &p.actor).await?;
+    let mut places = Vec::new();
+    if !pending.is_empty() {
+        for level in [Level::Community, Level::Grid] {
+            let nodes =
+                shanzhi_app::regions::subtree_page(state, &p.actor, None, Some(level), None, 2000)
+                    .await?;
+            places.extend(nodes.into_iter().map(|n| (n.code, n.name)));
+        }
+        places.sort();
+    }
     let view = ImportPage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(p, csrf),
-        imported,
-        error,
-        bad_rows,
+        imported: outcome.imported,
+        error: outcome.error,
+        bad_rows: outcome.bad_rows,
+        pending,
+        places,
+        notice: outcome.notice,
     };
     Ok((jar, render(&view)))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct Said {
+    notice: Option<String>,
+    error: Option<String>,
 }
 
 async fn form(
     State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
+    axum::extract::Query(said): axum::extract::Query<Said>,
 ) -> Result<(CookieJar, Response), PageError> {
-    page(&state, &p, jar, None, None, Vec::new())
+    let outcome = Outcome {
+        notice: said.notice,
+        error: said.error,
+        ..Outcome::default()
+    };
+    page(&state, &p, jar, outcome).await
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct PlaceForm {
+    /// The community or grid's code.
+    #[serde(default)]
+    node: String,
+}
+
+/// Gives a waiting order its grid and files its case.
+async fn place(
+    State(state): State<WebState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    form: CsrfForm<PlaceForm>,
+) -> Result<Redirect, PageError> {
+    // The datalist's choice reads `code 名称`: the code is the first word.
+    let code = form
+        .0
+        .node
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let said = match hotline::place_pending(&state, &p.actor, id, Some(&code), None).await {
+        Ok(case) => format!(
+            "notice={}",
+            super::url_encode(&format!("已定位并立案：事件 {case}"))
+        ),
+        Err(e @ (AppError::BadRequest { .. } | AppError::Unprocessable { .. })) => {
+            format!("error={}", super::url_encode(&e.to_string()))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Redirect::to(&format!("/cases/import?{said}#pending")))
 }
 
 /// The upload form's fields besides the file.
@@ -72,18 +151,18 @@ async fn upload(
     let crs = form.form.crs;
     let Some(upload) = form.file("file") else {
         let e = "请选择要上传的文件".to_owned();
-        return page(&state, &p, jar, None, Some(e), Vec::new());
+        return page(&state, &p, jar, failed(e)).await;
     };
     if upload.cut {
         let e = format!(
             "文件不能超过 {} MB",
             crate::auth::FILE_LIMIT / (1024 * 1024)
         );
-        return page(&state, &p, jar, None, Some(e), Vec::new());
+        return page(&state, &p, jar, failed(e)).await;
     }
     let Some(format) = Format::guess(&upload.file_name) else {
         let e = "请上传 .csv、.xlsx、.xls、.ods 或 .json 文件".to_owned();
-        return page(&state, &p, jar, None, Some(e), Vec::new());
+        return page(&state, &p, jar, failed(e)).await;
     };
     match hotline::import(
         &state,
@@ -93,14 +172,14 @@ async fn upload(
     )
     .await
     {
-        Ok(r) => page(
-            &state,
-            &p,
-            jar,
-            Some((r.imported, r.already_imported.len())),
-            None,
-            Vec::new(),
-        ),
+        Ok(r) => {
+            let imported = Some((r.imported, r.already_imported.len(), r.pending.len()));
+            let outcome = Outcome {
+                imported,
+                ..Outcome::default()
+            };
+            page(&state, &p, jar, outcome).await
+        }
         Err(AppError::Unprocessable {
             message, details, ..
         }) => {
@@ -116,11 +195,20 @@ async fn upload(
                     )
                 })
                 .collect();
-            page(&state, &p, jar, None, Some(message), rows)
+            let outcome = Outcome {
+                bad_rows: rows,
+                ..failed(message)
+            };
+            page(&state, &p, jar, outcome).await
         }
-        Err(e @ AppError::BadRequest { .. }) => {
-            page(&state, &p, jar, None, Some(e.to_string()), Vec::new())
-        }
+        Err(e @ AppError::BadRequest { .. }) => page(&state, &p, jar, failed(e.to_string())).await,
         Err(e) => Err(e.into()),
+    }
+}
+
+fn failed(error: String) -> Outcome {
+    Outcome {
+        error: Some(error),
+        ..Outcome::default()
     }
 }

@@ -1,0 +1,157 @@
+//! 12345 orders waiting for a place (待定位): imported with an address that names no region,
+//! kept until someone gives each a grid and its case is filed.
+
+use crate::vault::SealedValue;
+use crate::{Exec, Sql, StoreError};
+use shanzhi_domain::case::Urgency;
+
+/// An order to keep until it is placed.
+#[derive(Debug, Clone)]
+pub struct NewPending<'a> {
+    /// 工单编号.
+    pub order_no: &'a str,
+    /// Category code.
+    pub category: &'a str,
+    /// Title.
+    pub title: &'a str,
+    /// 诉求内容.
+    pub description: &'a str,
+    /// 诉求地址.
+    pub address: &'a str,
+    /// 诉求人.
+    pub caller: Option<&'a str>,
+    /// Their phone, sealed.
+    pub phone: Option<&'a SealedValue>,
+    /// 来电时间 (ms).
+    pub called_at: Option<i64>,
+    /// 办理时限 (ms).
+    pub due_at: Option<i64>,
+    /// 紧急程度.
+    pub urgency: Urgency,
+    /// The importer's scope: who may place it.
+    pub root: &'a str,
+}
+
+/// Keeps an order until it is placed.
+pub async fn insert(ex: &mut impl Exec, p: &NewPending<'_>, now: i64) -> Result<i64, StoreError> {
+    let (id,): (i64,) = ex
+        .one(
+            Sql::new(
+                "INSERT INTO hotline_pending (order_no, category, title, description, address, \
+                 caller, phone_sealed, phone_index, phone_masked, called_at, due_at, urgency, root, \
+                 imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(p.order_no)
+            .bind(p.category)
+            .bind(p.title)
+            .bind(p.description)
+            .bind(p.address)
+            .bind(p.caller)
+            .bind(p.phone.map(|v| v.sealed.clone()))
+            .bind(p.phone.map(|v| v.index.clone()))
+            .bind(p.phone.map(|v| v.masked.clone()))
+            .bind(p.called_at)
+            .bind(p.due_at)
+            .bind(p.urgency.as_str())
+            .bind(p.root)
+            .bind(now),
+        )
+        .await?;
+    Ok(id)
+}
+
+/// An order waiting for a place, as listed (the phone masked).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct PendingRow {
+    /// Id.
+    pub id: i64,
+    /// 工单编号.
+    pub order_no: String,
+    /// Category code.
+    pub category: String,
+    /// Title.
+    pub title: String,
+    /// 诉求内容.
+    pub description: String,
+    /// 诉求地址.
+    pub address: String,
+    /// 诉求人.
+    pub caller: Option<String>,
+    /// Their phone, masked.
+    pub phone_masked: Option<String>,
+    /// 来电时间 (ms).
+    pub called_at: Option<i64>,
+    /// 办理时限 (ms).
+    pub due_at: Option<i64>,
+    /// 紧急程度.
+    pub urgency: Urgency,
+    /// The importer's scope.
+    pub root: String,
+    /// When it was imported (ms).
+    pub imported_at: i64,
+}
+
+const COLUMNS: &str = "id, order_no, category, title, description, address, caller, phone_masked, \
+     called_at, due_at, urgency, root, imported_at";
+
+/// The orders waiting whose scope lies within `within` (all when `None`), oldest call first.
+pub async fn list(
+    ex: &mut impl Exec,
+    within: Option<&str>,
+    limit: u32,
+) -> Result<Vec<PendingRow>, StoreError> {
+    let mut q = Sql::new(format!("SELECT {COLUMNS} FROM hotline_pending WHERE 1 = 1"));
+    if let Some(root) = within {
+        q.push_bind(" AND root >= ?", root)
+            .push_bind(" AND root < ?", format!("{root}~"));
+    }
+    q.push_bind(
+        " ORDER BY COALESCE(called_at, imported_at), id LIMIT ?",
+        i64::from(limit),
+    );
+    ex.all(q).await
+}
+
+/// One waiting order with its phone sealed and indexed.
+pub async fn take(
+    ex: &mut impl Exec,
+    id: i64,
+) -> Result<Option<(PendingRow, Option<SealedValue>)>, StoreError> {
+    let row: Option<PendingRow> = ex
+        .opt(
+            Sql::new(format!(
+                "SELECT {COLUMNS} FROM hotline_pending WHERE id = ?"
+            ))
+            .bind(id),
+        )
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let (sealed, index): (Option<Vec<u8>>, Option<Vec<u8>>) = ex
+        .one(
+            Sql::new("SELECT phone_sealed, phone_index FROM hotline_pending WHERE id = ?").bind(id),
+        )
+        .await?;
+    // Deleted in the caller's transaction: the case is filed in it, or the order stays.
+    ex.exec(Sql::new("DELETE FROM hotline_pending WHERE id = ?").bind(id))
+        .await?;
+    let phone = sealed.zip(index).map(|(sealed, index)| SealedValue {
+        sealed,
+        index,
+        masked: row.phone_masked.clone().unwrap_or_default(),
+    });
+    Ok(Some((row, phone)))
+}
+
+/// Of these order numbers, those waiting for a place.
+pub async fn known(ex: &mut impl Exec, orders: &[String]) -> Result<Vec<String>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in orders.chunks(500) {
+        let mut q = Sql::new("SELECT order_no FROM hotline_pending WHERE order_no");
+        q.push_list(" IN", chunk.iter().map(String::as_str));
+        let rows: Vec<(String,)> = ex.all(q).await?;
+        out.extend(rows.into_iter().map(|(o,)| o));
+    }
+    Ok(out)
+}
