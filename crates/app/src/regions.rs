@@ -2,18 +2,19 @@
 
 use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError, audit};
-use geo::MultiPolygon;
+use geo::{BoundingRect, MultiPolygon, Rect, coord};
 use serde_json::{Value, json};
 use shanzhi_domain::auth::Actor;
-use shanzhi_domain::geo::{Boundary, Coverage, Crs, IndexItem, check_coverage};
+use shanzhi_domain::geo::{Boundary, Coverage, Crs, IndexItem, LocateIndex, check_coverage};
 use shanzhi_domain::region::{
-    DedicatedKind, FeatureError, GridClass, ImportPlan, Level, NodeDraft, ParentFacts, RegionCode,
-    parse_import, validate_child,
+    DedicatedKind, FeatureError, GridClass, ImportNode, ImportPlan, Level, NodeDraft, ParentFacts,
+    RegionCode, parse_import, validate_child,
 };
+pub use shanzhi_store::regions::Positioned;
 use shanzhi_store::regions::{self, Holdings, NewNode};
 pub use shanzhi_store::regions::{NodeEvent, NodeRow};
 use shanzhi_store::{Exec, StoreError};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// Puts nodes whose boundary or standing changed on the change feed, with the change: every
 /// process brings its locate index up to date ([`refresh_index`]).
@@ -415,6 +416,47 @@ pub async fn restore(state: &App, actor: &Actor, code: &str) -> Result<Vec<Strin
     Ok(restored)
 }
 
+/// How to take a boundary file in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportHow {
+    /// A revision: nodes already registered are redrawn (their boundaries replaced) instead
+    /// of refused; new ones are added.
+    pub revise: bool,
+    /// With a revision: move places, open cases and buildings into the grid their position
+    /// now lies in.
+    pub replace: bool,
+    /// Only say what would happen.
+    pub check_only: bool,
+}
+
+/// A node a revision redraws.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Revision {
+    /// Its code.
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// Its area before, km² (none when it had no boundary).
+    pub area_before_km2: Option<f64>,
+    /// Its area after, km².
+    pub area_after_km2: f64,
+}
+
+/// Something a revision puts in another grid.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Move {
+    /// A place, an open case or a building.
+    pub kind: Positioned,
+    /// Its id.
+    pub id: i64,
+    /// Its name or title.
+    pub label: String,
+    /// Its grid now.
+    pub from: String,
+    /// The grid its position lies in after the revision.
+    pub to: String,
+}
+
 /// The result of a successful import.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
@@ -422,6 +464,14 @@ pub struct ImportReport {
     pub imported: usize,
     /// Of which with a boundary.
     pub with_boundary: usize,
+    /// Nodes redrawn by a revision.
+    pub revised: Vec<Revision>,
+    /// What the redrawn boundaries put in another grid.
+    pub moves: Vec<Move>,
+    /// Whether those were moved (a revision asked to re-place them).
+    pub replaced: bool,
+    /// Whether anything was written (false: a check only).
+    pub committed: bool,
     /// Coverage of every parent whose comprehensive children have boundaries.
     pub coverage: Vec<Coverage>,
 }
@@ -437,17 +487,65 @@ fn feature_errors(errors: Vec<FeatureError>) -> AppError {
     }
 }
 
-/// Imports a FeatureCollection in one transaction: all or nothing.
+fn km2(shape: &MultiPolygon<f64>) -> f64 {
+    use geo::ChamberlainDuquetteArea;
+    shape.chamberlain_duquette_unsigned_area() / 1_000_000.0
+}
+
+/// The smallest box holding both.
+fn union_box(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> Option<Rect<f64>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(Rect::new(
+            coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+            coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+        )),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Where a point lies once the redrawn nodes (in `overlay`; `parents`: each one's parent)
+/// replace their old boundaries, given `old`, where the current index puts it.
+fn relocated(
+    overlay: &LocateIndex,
+    old: Option<&str>,
+    parents: &HashMap<String, Option<String>>,
+    lon: f64,
+    lat: f64,
+) -> Option<String> {
+    let new = overlay.locate(lon, lat).comprehensive().map(str::to_owned);
+    match old {
+        // It was in a redrawn node: now in whichever redrawn node holds it, or that one's parent.
+        Some(o) if parents.contains_key(o) => new.or_else(|| parents.get(o).cloned().flatten()),
+        // Elsewhere: only a redrawn node below where it was takes it.
+        Some(o) => Some(match new {
+            Some(n) if n.len() > o.len() && n.starts_with(o) => n,
+            _ => o.to_owned(),
+        }),
+        None => new,
+    }
+}
+
+/// Imports a FeatureCollection in one transaction: all or nothing. A revision (`how.revise`)
+/// redraws the nodes already registered and says what their new boundaries put in another
+/// grid, moving it when `how.replace`; `how.check_only` writes nothing (the coverage it
+/// reports is measured inside the transaction, which is then rolled back).
 pub async fn import(
     state: &App,
     actor: &Actor,
     doc: &Value,
     crs: Crs,
+    how: ImportHow,
 ) -> Result<ImportReport, AppError> {
     actor.may(Resource::Region, Verb::Write)?;
     let nodes = parse_import(doc, crs).map_err(feature_errors)?;
+    let mut tx = state.store().begin().await?;
+    let stored = regions::existing(&mut tx, &ImportPlan::referenced_codes(&nodes)).await?;
+    let (redraw, nodes): (Vec<ImportNode>, Vec<ImportNode>) = nodes
+        .into_iter()
+        .partition(|n| how.revise && stored.contains_key(n.draft.code.as_str()));
     let scope_errors: Vec<FeatureError> = nodes
         .iter()
+        .chain(&redraw)
         .filter(|n| {
             !actor.may_manage_node(n.draft.code.as_str(), n.draft.code.level())
                 || (n.parent.is_none() && actor.scope_root().is_some())
@@ -461,21 +559,87 @@ pub async fn import(
     if !scope_errors.is_empty() {
         return Err(feature_errors(scope_errors));
     }
-    let mut tx = state.store().begin().await?;
-    let stored = regions::existing(&mut tx, &ImportPlan::referenced_codes(&nodes)).await?;
+    let mut errors = Vec::new();
+    let mut revised = Vec::new();
+    let mut overlay_items = Vec::new();
+    let mut redrawn_items = Vec::new();
+    let mut parents: HashMap<String, Option<String>> = HashMap::new();
+    let mut bounds: Option<Rect<f64>> = None;
+    for n in &redraw {
+        let code = n.draft.code.as_str();
+        let row = regions::get(&mut tx, code)
+            .await?
+            .filter(|r| r.retired_at.is_none());
+        let (Some(row), Some(b)) = (row, &n.boundary) else {
+            errors.push(FeatureError {
+                index: Some(n.index),
+                code: Some(code.to_owned()),
+                message: "修订须带边界（几何），且节点未撤销".into(),
+            });
+            continue;
+        };
+        let before = row.boundary()?;
+        bounds = union_box(
+            bounds,
+            before.as_ref().and_then(|b| b.shape().bounding_rect()),
+        );
+        bounds = union_box(bounds, b.shape().bounding_rect());
+        revised.push(Revision {
+            code: code.to_owned(),
+            name: row.name.clone(),
+            area_before_km2: before.as_ref().map(|b| km2(b.shape())),
+            area_after_km2: km2(b.shape()),
+        });
+        parents.insert(code.to_owned(), row.parent_code.clone());
+        let item = index_item(&n.draft.code, row.class(), b);
+        if row.class() == GridClass::Comprehensive {
+            overlay_items.push(item.clone());
+        }
+        redrawn_items.push(item);
+    }
+    if !errors.is_empty() {
+        return Err(feature_errors(errors));
+    }
     let plan = ImportPlan::check(nodes, &stored).map_err(feature_errors)?;
-    regions::insert_plan(&mut tx, &plan, Some(actor.account_id), state.now_ms()).await?;
-    let drawn: Vec<String> = plan
-        .nodes
-        .iter()
-        .filter(|n| n.boundary.is_some())
-        .map(|n| n.draft.code.to_string())
-        .collect();
-    announce(&mut tx, &drawn, state.now_ms());
-    tx.commit().await?;
-    state.announced();
-
-    let items: Vec<IndexItem> = plan
+    // What the redrawn boundaries put in another grid.
+    let mut moves = Vec::new();
+    if let Some(b) = bounds {
+        let overlay = LocateIndex::build(overlay_items);
+        let area = [b.min().x, b.min().y, b.max().x, b.max().y];
+        for p in regions::positioned_in(&mut tx, area).await? {
+            let old =
+                state.with_index(|idx| idx.locate(p.lon, p.lat).comprehensive().map(str::to_owned));
+            let new = relocated(&overlay, old.as_deref(), &parents, p.lon, p.lat);
+            if let Some(to) = new.filter(|n| Some(n) != old.as_ref() && *n != p.node_code) {
+                moves.push(Move {
+                    kind: p.kind,
+                    id: p.id,
+                    label: p.label.clone(),
+                    from: p.node_code.clone(),
+                    to,
+                });
+            }
+        }
+    }
+    let now = state.now_ms();
+    regions::insert_plan(&mut tx, &plan, Some(actor.account_id), now).await?;
+    for n in &redraw {
+        regions::set_boundary(
+            &mut tx,
+            n.draft.code.as_str(),
+            n.boundary.as_ref(),
+            Some(actor.account_id),
+            now,
+        )
+        .await?;
+    }
+    let replaced = how.revise && how.replace;
+    if replaced {
+        for m in &moves {
+            regions::move_positioned(&mut tx, m.kind, m.id, &m.to, now).await?;
+        }
+    }
+    let mut items: Vec<IndexItem> = plan
         .nodes
         .iter()
         .filter_map(|n| {
@@ -485,33 +649,61 @@ pub async fn import(
         })
         .collect();
     let with_boundary = items.len();
-    state.update_index(|idx| items.into_iter().for_each(|i| idx.upsert(i)));
-    let parents: BTreeSet<String> = plan
+    let mut parent_codes: BTreeSet<String> = plan
         .nodes
         .iter()
         .filter(|n| n.boundary.is_some() && n.draft.class == GridClass::Comprehensive)
         .filter_map(|n| n.parent.as_ref().map(ToString::to_string))
         .collect();
-    let mut coverage = Vec::with_capacity(parents.len());
-    for p in parents {
-        if let Some(c) = coverage_of_parent(state, &p).await? {
+    parent_codes.extend(parents.values().flatten().cloned());
+    let mut coverage = Vec::with_capacity(parent_codes.len());
+    for p in parent_codes {
+        if let Some(c) = coverage_of_parent(&mut tx, &p).await? {
             coverage.push(c);
         }
     }
-    Ok(ImportReport {
+    let report = ImportReport {
         imported: plan.nodes.len(),
         with_boundary,
+        revised,
+        moves,
+        replaced,
+        committed: !how.check_only,
         coverage,
-    })
+    };
+    if how.check_only {
+        return Ok(report);
+    }
+    if !report.revised.is_empty() {
+        let who = audit::Actor::of_account(&mut tx, actor).await?;
+        let record = audit::entry(
+            now,
+            &who,
+            "region.revise",
+            format!("regions:{}", report.revised.len()),
+            actor.scope_root(),
+            json!({"redrawn": report.revised.iter().map(|r| &r.code).collect::<Vec<_>>(),
+                   "moves": report.moves.len(), "replaced": replaced}),
+        );
+        audit::record(&mut tx, [record]);
+    }
+    let mut drawn: Vec<String> = items.iter().map(|i| i.code.clone()).collect();
+    drawn.extend(redrawn_items.iter().map(|i| i.code.clone()));
+    announce(&mut tx, &drawn, now);
+    tx.commit().await?;
+    state.announced();
+    items.extend(redrawn_items);
+    state.update_index(|idx| items.into_iter().for_each(|i| idx.upsert(i)));
+    Ok(report)
 }
 
-/// Coverage of a parent by its live comprehensive children with boundaries.
-async fn coverage_of_parent(state: &App, code: &str) -> Result<Option<Coverage>, AppError> {
-    let mut conn = state.store().conn().await?;
-    let Some(parent) = regions::get(&mut conn, code).await? else {
+/// Coverage of a parent by its live comprehensive children with boundaries (read in `ex`, so
+/// a check sees its own uncommitted writes).
+async fn coverage_of_parent(ex: &mut impl Exec, code: &str) -> Result<Option<Coverage>, AppError> {
+    let Some(parent) = regions::get(ex, code).await? else {
         return Ok(None);
     };
-    let kids = regions::children(&mut conn, Some(code)).await?;
+    let kids = regions::children(ex, Some(code)).await?;
     let mut children = Vec::new();
     for k in kids
         .iter()
@@ -551,7 +743,7 @@ pub async fn coverage(
 ) -> Result<Option<Coverage>, AppError> {
     actor.may(Resource::Region, Verb::Read)?;
     visible(state, actor, code).await?;
-    coverage_of_parent(state, code).await
+    coverage_of_parent(&mut state.store().conn().await?, code).await
 }
 
 /// Exports the live subtree under `root` (the actor's whole scope when None) as a

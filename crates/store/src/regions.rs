@@ -606,3 +606,155 @@ pub async fn with_boundaries(ex: &mut impl Exec) -> Result<Vec<NodeRow>, StoreEr
     )))
     .await
 }
+
+/// What holds a position and a grid, so a redrawn boundary may put it in another grid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Positioned {
+    /// A key place.
+    Place,
+    /// A case not yet closed (closed ones keep where they were handled).
+    Case,
+    /// A building, with its households and people.
+    Building,
+}
+
+impl Positioned {
+    /// Its name in the preview.
+    pub fn label(self) -> &'static str {
+        match self {
+            Positioned::Place => "场所",
+            Positioned::Case => "事件",
+            Positioned::Building => "楼栋",
+        }
+    }
+}
+
+/// A thing with a position: which, its id, its grid, where it is and what it is called.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PositionedRow {
+    /// Which kind.
+    pub kind: Positioned,
+    /// Its id.
+    pub id: i64,
+    /// The grid it is in now.
+    pub node_code: String,
+    /// Longitude (WGS-84).
+    pub lon: f64,
+    /// Latitude.
+    pub lat: f64,
+    /// Its name or title.
+    pub label: String,
+}
+
+/// Everything with a position in the box `[west, south, east, north]`.
+pub async fn positioned_in(
+    ex: &mut impl Exec,
+    [west, south, east, north]: [f64; 4],
+) -> Result<Vec<PositionedRow>, StoreError> {
+    let mut out = Vec::new();
+    for (kind, sql) in [
+        (
+            Positioned::Place,
+            "SELECT id, node_code, lon, lat, name FROM places",
+        ),
+        (
+            Positioned::Case,
+            &*format!("SELECT id, node_code, lon, lat, title FROM cases WHERE stage IN {OPEN} AND"),
+        ),
+        (
+            Positioned::Building,
+            "SELECT id, node_code, lon, lat, name FROM buildings",
+        ),
+    ] {
+        let glue = if sql.ends_with("AND") { " " } else { " WHERE " };
+        let rows: Vec<(i64, String, f64, f64, String)> = ex
+            .all(
+                Sql::new(format!(
+                    "{sql}{glue}lon >= ? AND lon <= ? AND lat >= ? AND lat <= ? ORDER BY id"
+                ))
+                .bind(west)
+                .bind(east)
+                .bind(south)
+                .bind(north),
+            )
+            .await?;
+        out.extend(
+            rows.into_iter()
+                .map(|(id, node_code, lon, lat, label)| PositionedRow {
+                    kind,
+                    id,
+                    node_code,
+                    lon,
+                    lat,
+                    label,
+                }),
+        );
+    }
+    Ok(out)
+}
+
+/// Moves a thing to grid `to`: a place; an open case (and its holder, when the grid held it);
+/// a building with its households and people.
+pub async fn move_positioned(
+    ex: &mut impl Exec,
+    kind: Positioned,
+    id: i64,
+    to: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    match kind {
+        Positioned::Place => {
+            ex.exec(
+                Sql::new("UPDATE places SET node_code = ?, updated_at = ? WHERE id = ?")
+                    .bind(to)
+                    .bind(now)
+                    .bind(id),
+            )
+            .await?;
+        }
+        Positioned::Case => {
+            ex.exec(
+                Sql::new(format!(
+                    "UPDATE cases SET holder_code = CASE WHEN holder_code = node_code THEN ? \
+                     ELSE holder_code END, node_code = ?, updated_at = ? WHERE id = ? AND stage IN {OPEN}"
+                ))
+                .bind(to)
+                .bind(to)
+                .bind(now)
+                .bind(id),
+            )
+            .await?;
+        }
+        Positioned::Building => {
+            let houses = "SELECT id FROM houses WHERE building_id = ?";
+            ex.exec(
+                Sql::new("UPDATE buildings SET node_code = ? WHERE id = ?")
+                    .bind(to)
+                    .bind(id),
+            )
+            .await?;
+            ex.exec(
+                Sql::new(format!(
+                    "UPDATE persons SET node_code = ?, community_code = ?, updated_at = ? \
+                     WHERE household_id IN (SELECT id FROM households WHERE house_id IN ({houses}))"
+                ))
+                .bind(to)
+                .bind(&to[..to.len().min(12)])
+                .bind(now)
+                .bind(id),
+            )
+            .await?;
+            ex.exec(
+                Sql::new(format!(
+                    "UPDATE households SET node_code = ?, updated_at = ? WHERE house_id IN ({houses})"
+                ))
+                .bind(to)
+                .bind(now)
+                .bind(id),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}

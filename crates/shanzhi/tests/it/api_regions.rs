@@ -938,3 +938,127 @@ async fn subtree_listing_pages_through_every_grid_with_cursors() {
         (StatusCode::BAD_REQUEST, "invalid_query")
     );
 }
+
+/// A revised boundary file redraws grids already registered: the preview names each grid's
+/// area before and after and what would land in another grid, writing nothing; the revision
+/// itself redraws both in one transaction and, asked to, moves the place and the open case
+/// into the grid their position now lies in.
+#[tokio::test]
+async fn a_revised_boundary_file_redraws_grids_and_moves_what_now_lies_elsewhere() {
+    let app = TestApp::demo().await;
+    let t = app.token("zhzx").await;
+    let (west, east) = ("450802001001090", "450802001001091");
+    let tree = |split: f64| {
+        json!({"type": "FeatureCollection", "features": [
+            feature(west, "西片网格", square(109.80, 23.30, split, 0.01), json!({"level": "grid"})),
+            feature(east, "东片网格", square(109.80 + split, 23.30, 0.03 - split, 0.01), json!({"level": "grid"})),
+        ]})
+    };
+    let (s, b) = app.post("/api/v1/regions/import", &t, tree(0.015)).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (lon, lat) = (109.812, 23.305);
+    let sq = app.token("sq01").await;
+    let (s, place) = app
+        .post(
+            "/api/v1/places",
+            &sq,
+            json!({"name": "西片小食店", "kind": "九小场所", "address": "江北大道12号", "lon": lon, "lat": lat, "risk": "低"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{place}");
+    let (s, case) = app
+        .post(
+            "/api/v1/cases",
+            &t,
+            json!({"category": "0201", "title": "楼道堆物", "description": "楼道堆放杂物堵塞通道", "lon": lon, "lat": lat}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    let case_id = case["id"].as_i64().expect("case");
+    let grid_of_case = || {
+        let (app, t) = (&app, &t);
+        async move {
+            let (_, d) = app.get(&format!("/api/v1/cases/{case_id}"), t).await;
+            d["case"]["node_code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        }
+    };
+    assert_eq!(grid_of_case().await, west);
+
+    // The revised file: the line between the two moves west of the place.
+    let revised = tree(0.01);
+    let (s, b) = app
+        .post("/api/v1/regions/import", &t, revised.clone())
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "refused without revise: {b}"
+    );
+    let (s, preview) = app
+        .post(
+            "/api/v1/regions/import?revise=true&replace=true&check_only=true",
+            &t,
+            revised.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{preview}");
+    assert_eq!(preview["committed"], false);
+    let areas: Vec<(f64, f64)> = preview["revised"]
+        .as_array()
+        .expect("revised")
+        .iter()
+        .map(|r| {
+            (
+                r["area_before_km2"].as_f64().unwrap_or_default(),
+                r["area_after_km2"].as_f64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(areas.len(), 2, "{preview}");
+    assert!(
+        areas[0].1 < areas[0].0 && areas[1].1 > areas[1].0,
+        "west shrinks, east grows: {areas:?}"
+    );
+    let moves = preview["moves"].as_array().expect("moves");
+    let kinds: Vec<(&str, &str, &str)> = moves
+        .iter()
+        .map(|m| {
+            (
+                m["kind"].as_str().unwrap_or_default(),
+                m["from"].as_str().unwrap_or_default(),
+                m["to"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert!(
+        kinds.contains(&("place", west, east)) && kinds.contains(&("case", west, east)),
+        "{preview}"
+    );
+    let (_, located) = app
+        .get(&format!("/api/v1/locate?lon={lon}&lat={lat}"), &t)
+        .await;
+    assert_eq!(
+        located["node"]["code"], west,
+        "the preview wrote nothing: {located}"
+    );
+
+    let (s, done) = app
+        .post(
+            "/api/v1/regions/import?revise=true&replace=true",
+            &t,
+            revised,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{done}");
+    assert_eq!(done["replaced"], true);
+    let (_, located) = app
+        .get(&format!("/api/v1/locate?lon={lon}&lat={lat}"), &t)
+        .await;
+    assert_eq!(located["node"]["code"], east, "{located}");
+    assert_eq!(grid_of_case().await, east);
+    let (_, places) = app.get(&format!("/api/v1/places?node={east}"), &sq).await;
+    assert!(places.to_string().contains("西片小食店"), "{places}");
+}

@@ -353,14 +353,26 @@ pub struct ImportParams {
     /// Coordinate system of the file (default wgs84).
     #[serde(default)]
     pub crs: Crs,
+    /// A revision: nodes already registered are redrawn instead of refused.
+    #[serde(default)]
+    pub revise: bool,
+    /// With `revise`: move places, open cases and buildings into the grid their position now
+    /// lies in.
+    #[serde(default)]
+    pub replace: bool,
+    /// Only report what would happen (what moves, the coverage after): 200, nothing written.
+    #[serde(default)]
+    pub check_only: bool,
 }
 
 /// Imports a tree from a GeoJSON FeatureCollection (properties: code, name, level, class,
-/// kind, parent_code, feature, or their Chinese names), a KML or a KMZ, in one transaction. Any bad feature: 422 listing every problem,
-/// nothing written.
+/// kind, parent_code, feature, or their Chinese names), a KML, a KMZ or a zipped Shapefile, in
+/// one transaction. Any bad feature: 422 listing every problem, nothing written. With
+/// `revise`, a revised boundary file redraws the nodes already registered and reports what
+/// their new boundaries put in another grid (moved with `replace`); `check_only` previews.
 #[utoipa::path(post, path = "/regions/import", tag = "regions", security(("bearer" = [])), params(ImportParams),
     request_body(content = Object, content_type = "application/geo+json"),
-    responses((status = 201, body = ImportReport), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = ImportReport), (status = 200, body = ImportReport), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn import(
     State(state): State<WebState>,
     ApiUser(p): ApiUser,
@@ -368,8 +380,18 @@ async fn import(
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, axum::Json<ImportReport>), ApiError> {
     let doc = shanzhi_app::boundary_files::boundary_document(&body)?;
-    let report = svc::import(&state, &p.actor, &doc, q.crs).await?;
-    Ok((StatusCode::CREATED, axum::Json(report)))
+    let how = svc::ImportHow {
+        revise: q.revise,
+        replace: q.replace,
+        check_only: q.check_only,
+    };
+    let report = svc::import(&state, &p.actor, &doc, q.crs, how).await?;
+    let status = if report.committed {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, axum::Json(report)))
 }
 
 /// Export options.
