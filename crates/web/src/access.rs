@@ -583,6 +583,17 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/dashboard", Needs(R::Figures, Read)),
     r("GET", "/dashboard/report", Needs(R::Figures, Export)),
     r("GET", "/regions", Needs(R::Region, List)),
+    r("GET", "/regions/{code}/boundaries", Needs(R::Region, Write)),
+    r(
+        "POST",
+        "/regions/{code}/boundaries",
+        Needs(R::Region, Write),
+    ),
+    r(
+        "GET",
+        "/regions/{code}/boundaries/export",
+        Needs(R::Region, Export),
+    ),
     r("GET", "/regions/{code}", Needs(R::Region, Read)),
     r("POST", "/regions/{code}/children", Needs(R::Region, Write)),
     r("POST", "/regions/{code}/rename", Needs(R::Region, Write)),

@@ -1062,3 +1062,77 @@ async fn a_revised_boundary_file_redraws_grids_and_moves_what_now_lies_elsewhere
     let (_, places) = app.get(&format!("/api/v1/places?node={east}"), &sq).await;
     assert!(places.to_string().contains("西片小食店"), "{places}");
 }
+
+/// The boundaries page: coverage, the boundary file out, and a file in previewed then written
+/// without choosing it again.
+#[tokio::test]
+async fn the_boundaries_page_previews_an_import_and_writes_it_on_confirmation() {
+    use reqwest::multipart::{Form, Part};
+    let app = TestApp::demo().await;
+    let (browser, _) = crate::pages::logged_in(&app, "zhzx").await;
+    let community = "450802001001";
+    let at = format!("/regions/{community}/boundaries");
+    let (s, html) = crate::common::fetch(&app, &browser, &at).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("覆盖检查") && html.contains("Shapefile（zip）"),
+        "{html}"
+    );
+    let (s, exported) =
+        crate::common::fetch(&app, &browser, &format!("{at}/export?format=geojson")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(exported.contains("FeatureCollection") && exported.contains(community));
+
+    let doc = json!({"type": "FeatureCollection", "features": [
+        feature("450802001001095", "新建网格", square(109.80, 23.30, 0.01, 0.01), json!({"level": "grid"})),
+    ]});
+    let send = |form: Form| {
+        browser
+            .post(format!("{}{at}", app.base))
+            .multipart(form)
+            .send()
+    };
+    let form = Form::new()
+        .text("_csrf", crate::pages::csrf_of(&html))
+        .text("check_only", "1")
+        .part(
+            "file",
+            Part::bytes(doc.to_string().into_bytes()).file_name("网格.geojson"),
+        );
+    let preview = send(form)
+        .await
+        .expect("preview")
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        preview.contains("预览：将新建 1 个节点") && preview.contains("确认写入"),
+        "{preview}"
+    );
+    let (_, located) = app
+        .get("/api/v1/regions/450802001001095", &app.token("zhzx").await)
+        .await;
+    assert!(located.get("node").is_none(), "not written yet: {located}");
+    let hidden = preview
+        .split("name=\"doc\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("doc field")
+        .replace("&quot;", "\"")
+        .replace("&#x22;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let form = Form::new()
+        .text("_csrf", crate::pages::csrf_of(&preview))
+        .text("crs", "wgs84")
+        .text("doc", hidden);
+    let done = send(form).await.expect("write").text().await.expect("page");
+    assert!(done.contains("已写入：新建 1 个节点"), "{done}");
+    let (s, _) = app
+        .get("/api/v1/regions/450802001001095", &app.token("zhzx").await)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+}

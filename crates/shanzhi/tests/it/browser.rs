@@ -1264,3 +1264,27 @@ async fn a_community_officer_refreshes_the_residents_register_from_a_phone() {
     phone.close().await.unwrap();
     let _ = std::fs::remove_file(&file);
 }
+
+/// The command centre opens a community's boundaries page on a phone: the coverage check, the
+/// map, the export links and the import form fit a 375-px screen.
+#[tokio::test]
+async fn the_command_centre_reads_a_communitys_boundaries_on_a_phone() {
+    let app = TestApp::demo().await;
+    let d = driver().await;
+    let phone = browser(&d, 375, 812).await;
+    login(&phone, &app, "zhzx").await;
+    phone
+        .goto(&format!("{}/regions/450802001001/boundaries", app.base))
+        .await
+        .unwrap();
+    phone
+        .wait()
+        .for_element(Locator::Id("boundary-import"))
+        .await
+        .unwrap();
+    let page = phone.source().await.unwrap();
+    assert!(page.contains("覆盖检查") && page.contains("export-geojson"));
+    shot(&phone, "boundaries-375").await;
+    fits(&phone, 375).await;
+    phone.close().await.unwrap();
+}

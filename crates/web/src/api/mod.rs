@@ -21,7 +21,7 @@ mod patrols;
 pub(crate) mod photos;
 mod points;
 mod policy;
-mod regions;
+pub(crate) mod regions;
 pub(crate) mod registers;
 mod surveys;
 mod topics;

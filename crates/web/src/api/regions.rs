@@ -411,9 +411,19 @@ async fn export(
     State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Query(q): Query<ExportParams>,
-) -> Result<impl IntoResponse, ApiError> {
-    let doc = svc::export(&state, &p.actor, q.root.as_deref()).await?;
-    match q.format.as_deref().unwrap_or("geojson") {
+) -> Result<axum::response::Response, ApiError> {
+    export_file(&state, &p, q.root.as_deref(), q.format.as_deref()).await
+}
+
+/// A subtree's boundary file in `format` (`geojson` when none), for the API and the pages.
+pub(crate) async fn export_file(
+    state: &WebState,
+    p: &crate::auth::Principal,
+    root: Option<&str>,
+    format: Option<&str>,
+) -> Result<axum::response::Response, ApiError> {
+    let doc = svc::export(state, &p.actor, root).await?;
+    match format.unwrap_or("geojson") {
         "geojson" => Ok((
             [(header::CONTENT_TYPE, "application/geo+json")],
             doc.to_string(),

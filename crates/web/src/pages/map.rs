@@ -150,6 +150,17 @@ pub fn svg(
     shapes: &[MapShape<'_>],
     link: impl Fn(&str) -> String,
 ) -> Option<String> {
+    svg_marked(outline, shapes, link, &[])
+}
+
+/// [`svg`] with numbered red marks at `marks` ([lon, lat]): where the coverage check found
+/// pieces no grid covers.
+pub fn svg_marked(
+    outline: Option<&MultiPolygon<f64>>,
+    shapes: &[MapShape<'_>],
+    link: impl Fn(&str) -> String,
+    marks: &[[f64; 2]],
+) -> Option<String> {
     let all: Vec<&MultiPolygon<f64>> = outline
         .into_iter()
         .chain(shapes.iter().map(|s| s.shape))
@@ -209,6 +220,14 @@ pub fn svg(
                 "label"
             },
             name = esc(s.name),
+        );
+    }
+    for (i, [lon, lat]) in marks.iter().enumerate() {
+        let (x, y) = proj.xy(*lon, *lat);
+        let _ = write!(
+            out,
+            r#"<g class="mark"><circle cx="{x:.1}" cy="{y:.1}" r="9"/><text x="{x:.1}" y="{y:.1}" dy="4">{n}</text></g>"#,
+            n = i + 1,
         );
     }
     out.push_str("</svg>");

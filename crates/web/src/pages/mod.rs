@@ -4,6 +4,7 @@
 mod admin;
 mod assessment;
 mod audit;
+mod boundaries;
 mod case_clock;
 mod case_dispute;
 mod case_photos;
@@ -42,6 +43,7 @@ use shanzhi_app::policy::{Ask, Reach, Resource, Verb};
 pub fn router() -> Router<WebState> {
     login::router()
         .merge(regions::router())
+        .merge(boundaries::router())
         .merge(public::router())
         .merge(cases::router())
         .merge(case_clock::router())
