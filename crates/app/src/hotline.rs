@@ -11,6 +11,7 @@ use shanzhi_domain::auth::Actor;
 
 use crate::audit;
 use shanzhi_domain::case::Source;
+pub use shanzhi_domain::case::hotline::mapped;
 use shanzhi_domain::case::hotline::{Order, RowError, Table, read_orders};
 use shanzhi_domain::geo::Crs;
 use shanzhi_domain::personal::mask_phone;
@@ -212,12 +213,14 @@ async fn place(
 }
 
 /// Imports a hotline export (command centre, admin); its coordinates are in `crs` (city
-/// platforms take them from AMap or Baidu: GCJ-02 or BD-09) and are kept as WGS-84.
+/// platforms take them from AMap or Baidu: GCJ-02 or BD-09) and are kept as WGS-84; headers no
+/// alias knows are read as `mapping` (field key → header) says.
 pub async fn import(
     state: &App,
     actor: &Actor,
     file: (Format, &str, &[u8]),
     crs: Crs,
+    mapping: &[(String, String)],
 ) -> Result<ImportReport, AppError> {
     actor.may(Resource::Hotline, Verb::Write)?;
     let (format, name, bytes) = file;
@@ -236,7 +239,7 @@ pub async fn import(
             details: serde_json::to_value(&errors).unwrap_or_default(),
         }
     };
-    let (mut orders, mut errors) = read_orders(&table);
+    let (mut orders, mut errors) = read_orders(&table, mapping);
     for o in &mut orders {
         o.lon_lat = o.lon_lat.map(|(lon, lat)| crs.to_wgs84(lon, lat));
     }

@@ -141,17 +141,42 @@ fn time_of(value: Option<String>, what: &str, problems: &mut Vec<String>) -> Opt
     at
 }
 
-fn column(headers: &[String], field: &str) -> Option<usize> {
+/// The file's column read as `field`: the one the user chose in the mapping step (`chosen`:
+/// field key → header; an empty header leaves the field out), else the one named as the field
+/// or one of its aliases.
+fn column(headers: &[String], field: &str, chosen: &[(String, String)]) -> Option<usize> {
+    let clean = |h: &str| h.trim_start_matches('\u{feff}').trim().to_owned();
+    if let Some((_, header)) = chosen.iter().find(|(k, _)| k == field) {
+        let wanted = clean(header);
+        return (!wanted.is_empty())
+            .then(|| headers.iter().position(|h| clean(h) == wanted))
+            .flatten();
+    }
     let c = COLUMNS.iter().find(|c| c.key == field)?;
     headers
         .iter()
         .position(|h| c.is_named(h.trim_start_matches('\u{feff}')))
 }
 
+/// For the mapping step: each field with the file's header it is read from (`None`: not in
+/// the file).
+pub fn mapped<'h>(
+    headers: &'h [String],
+    chosen: &[(String, String)],
+) -> Vec<(&'static Column, Option<&'h str>)> {
+    COLUMNS
+        .iter()
+        .map(|c| {
+            let at = column(headers, c.key, chosen).and_then(|i| headers.get(i));
+            (c, at.map(String::as_str))
+        })
+        .collect()
+}
+
 /// Reads the orders and the problems: every row with a problem is reported (all of them, not
 /// just the first), and repeated order numbers within the file are problems too. A problem
 /// with the header (row 1) means no rows were read.
-pub fn read_orders(table: &Table) -> (Vec<Order>, Vec<RowError>) {
+pub fn read_orders(table: &Table, chosen: &[(String, String)]) -> (Vec<Order>, Vec<RowError>) {
     let header_error = |message: String| RowError {
         row: table.header_row,
         order_no: None,
@@ -159,7 +184,7 @@ pub fn read_orders(table: &Table) -> (Vec<Order>, Vec<RowError>) {
     };
     let names: Vec<&str> = COLUMNS
         .iter()
-        .filter(|c| c.required && column(&table.headers, c.key).is_none())
+        .filter(|c| c.required && column(&table.headers, c.key, chosen).is_none())
         .map(|c| c.header)
         .collect();
     if !names.is_empty() {
@@ -176,7 +201,7 @@ pub fn read_orders(table: &Table) -> (Vec<Order>, Vec<RowError>) {
     for (row, cells) in &table.rows {
         let row = *row;
         let get = |f: &str| {
-            column(&table.headers, f)
+            column(&table.headers, f, chosen)
                 .and_then(|c| cells.get(c))
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
@@ -326,7 +351,7 @@ mod tests {
                 "23.1",
             ],
         ]);
-        let (orders, errors) = read_orders(&t);
+        let (orders, errors) = read_orders(&t, &[]);
         assert!(errors.is_empty());
         assert_eq!(orders.len(), 2);
         assert_eq!(
@@ -389,7 +414,7 @@ mod tests {
                 ),
             ],
         };
-        let (orders, errors) = read_orders(&t);
+        let (orders, errors) = read_orders(&t, &[]);
         assert_eq!(orders.len(), 2);
         assert_eq!(orders[0].called_at, parse_beijing("2026-11-30 09:15"));
         assert_eq!(orders[0].due_at, parse_beijing("2026-12-02 17:00"));
@@ -417,7 +442,7 @@ mod tests {
             &["", "", "", "", "", "", ""],
             &["A4", "0402", "", "坐标坏了", "", "abc", "23"],
         ]);
-        let (orders, errors) = read_orders(&t);
+        let (orders, errors) = read_orders(&t, &[]);
         assert_eq!(orders.len(), 1, "the good row is still read");
         let rows: Vec<usize> = errors.iter().map(|e| e.row).collect();
         assert_eq!(rows, [3, 4, 6], "blank lines are skipped, not errors");
@@ -436,8 +461,41 @@ mod tests {
             headers: vec!["工单编号".into(), "内容".into()],
             rows: vec![],
         };
-        let (_, errors) = read_orders(&t);
+        let (_, errors) = read_orders(&t, &[]);
         assert_eq!(errors[0].row, 1);
         assert!(errors[0].message.contains("事项类别"));
+    }
+
+    #[test]
+    fn headers_no_alias_knows_are_read_as_the_mapping_step_says() {
+        let mut t = table(&[&[
+            "GX1",
+            "环境卫生",
+            "垃圾",
+            "垃圾满溢",
+            "450802001001001",
+            "",
+            "",
+        ]]);
+        t.headers[0] = "单号".into();
+        t.headers[3] = "群众诉求".into();
+        let (_, errors) = read_orders(&t, &[]);
+        assert!(errors[0].message.contains("工单编号"), "{errors:?}");
+        let chosen = [
+            ("order_no".to_owned(), "单号".to_owned()),
+            ("description".to_owned(), "群众诉求".to_owned()),
+        ];
+        let (orders, errors) = read_orders(&t, &chosen);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            (orders[0].order_no.as_str(), orders[0].description.as_str()),
+            ("GX1", "垃圾满溢")
+        );
+        let found = mapped(&t.headers, &chosen);
+        assert!(
+            found
+                .iter()
+                .any(|(c, h)| c.key == "order_no" && *h == Some("单号"))
+        );
     }
 }

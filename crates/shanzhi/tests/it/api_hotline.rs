@@ -469,3 +469,72 @@ async fn an_order_with_only_an_address_is_placed_by_its_community_or_waits_for_a
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+/// A platform's export with headers no alias knows: the page offers the mapping step with the
+/// file's own headers, and the file goes in as mapped; the API takes the same mapping.
+#[tokio::test]
+async fn headers_no_alias_knows_are_mapped_on_the_page_and_in_the_api() {
+    use reqwest::multipart::{Form, Part};
+    let app = TestApp::demo().await;
+    let csv = "单号,类别,群众诉求,所在网格\n\
+               WX20261203001,环境卫生,小区门口垃圾满溢,450802001001001\n";
+    let (browser, _) = crate::pages::logged_in(&app, "zhzx").await;
+    let (_, page) = crate::common::fetch(&app, &browser, "/cases/import").await;
+    let send = |fields: Vec<(&'static str, &'static str)>, csrf: String| {
+        let mut form = Form::new().text("_csrf", csrf);
+        for (k, v) in fields {
+            form = form.text(k, v);
+        }
+        let form = form.part(
+            "file",
+            Part::bytes(csv.as_bytes().to_vec()).file_name("工单.csv"),
+        );
+        browser
+            .post(format!("{}/cases/import", app.base))
+            .multipart(form)
+            .send()
+    };
+    let first = send(vec![], crate::pages::csrf_of(&page))
+        .await
+        .expect("upload")
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        first.contains("列对应") && first.contains("<option>单号</option>"),
+        "{first}"
+    );
+    assert!(
+        first.contains("<select name=\"map_category\" aria-label=\"事项类别\"><option value=\"\">（无）</option><option>单号</option><option selected>类别</option>"),
+        "the guess is shown: {first}"
+    );
+    let mapped = vec![
+        ("map_order_no", "单号"),
+        ("map_description", "群众诉求"),
+        ("map_node_code", "所在网格"),
+    ];
+    let done = send(mapped, crate::pages::csrf_of(&first))
+        .await
+        .expect("upload")
+        .text()
+        .await
+        .expect("page");
+    assert!(done.contains("已导入 1 件工单"), "{done}");
+
+    let centre = app.token("zhzx").await;
+    let r = app
+        .client
+        .post(format!(
+            "{}/api/v1/hotline/import?mapping=order_no:单号,description:群众诉求,node_code:所在网格",
+            app.base
+        ))
+        .bearer_auth(&centre)
+        .header("content-type", "text/csv")
+        .body(csv.replace("WX20261203001", "WX20261203002"))
+        .send()
+        .await
+        .expect("api");
+    assert_eq!(r.status(), StatusCode::OK);
+    let b: Value = r.json().await.expect("json");
+    assert_eq!(b["imported"], 1, "{b}");
+}

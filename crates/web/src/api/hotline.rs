@@ -30,6 +30,8 @@ pub struct ImportParams {
     /// The coordinates' system: wgs84 (default), gcj02 (AMap, Tencent) or bd09 (Baidu).
     #[serde(default)]
     pub crs: shanzhi_domain::geo::Crs,
+    /// Columns whose header no alias knows: `order_no:单号,description:群众诉求`.
+    pub mapping: Option<String>,
 }
 
 /// Imports a 12345 export (CSV, xlsx or JSON as the request body; columns 工单编号, 事项类别,
@@ -61,7 +63,14 @@ async fn import(
         )
     })?;
     Ok(axum::Json(
-        svc::import(&state, &p.actor, (format, &declared, &body), q.crs).await?,
+        svc::import(
+            &state,
+            &p.actor,
+            (format, &declared, &body),
+            q.crs,
+            &crate::api::registers::parse_mapping(q.mapping.as_deref()),
+        )
+        .await?,
     ))
 }
 

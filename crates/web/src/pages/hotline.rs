@@ -37,6 +37,16 @@ struct ImportPage {
     places: Vec<(String, String)>,
     /// What placing an order did.
     notice: Option<String>,
+    /// The mapping step, when the file's headers left required fields unread.
+    mapping: Option<MappingStep>,
+}
+
+/// The file's headers and, for each field, the header it is read from.
+#[derive(Default)]
+struct MappingStep {
+    headers: Vec<String>,
+    /// Field key, its name, whether required, the header it is read from.
+    fields: Vec<(&'static str, &'static str, bool, Option<String>)>,
 }
 
 /// What the page shows besides the queue.
@@ -46,6 +56,7 @@ struct Outcome {
     error: Option<String>,
     bad_rows: Vec<(usize, String, String)>,
     notice: Option<String>,
+    mapping: Option<MappingStep>,
 }
 
 async fn page(
@@ -75,6 +86,7 @@ async fn page(
         pending,
         places,
         notice: outcome.notice,
+        mapping: outcome.mapping,
     };
     Ok((jar, render(&view)))
 }
@@ -140,6 +152,9 @@ struct HotlineForm {
     /// The coordinates' system.
     #[serde(default)]
     crs: shanzhi_domain::geo::Crs,
+    /// The mapping step's choices: `map_<field>` = the file's header.
+    #[serde(flatten)]
+    choices: std::collections::HashMap<String, String>,
 }
 
 async fn upload(
@@ -149,6 +164,12 @@ async fn upload(
     form: CsrfMultipart<HotlineForm>,
 ) -> Result<(CookieJar, Response), PageError> {
     let crs = form.form.crs;
+    let mapping: Vec<(String, String)> = form
+        .form
+        .choices
+        .iter()
+        .filter_map(|(k, h)| Some((k.strip_prefix("map_")?.to_owned(), h.clone())))
+        .collect();
     let Some(upload) = form.file("file") else {
         let e = "请选择要上传的文件".to_owned();
         return page(&state, &p, jar, failed(e)).await;
@@ -169,6 +190,7 @@ async fn upload(
         &p.actor,
         (format, &upload.file_name, &upload.bytes),
         crs,
+        &mapping,
     )
     .await
     {
@@ -183,7 +205,7 @@ async fn upload(
         Err(AppError::Unprocessable {
             message, details, ..
         }) => {
-            let rows = details
+            let rows: Vec<(usize, String, String)> = details
                 .as_array()
                 .into_iter()
                 .flatten()
@@ -195,8 +217,22 @@ async fn upload(
                     )
                 })
                 .collect();
+            // A header the aliases do not know: offer the mapping step.
+            let step = rows
+                .iter()
+                .any(|(_, _, m)| m.starts_with("表头缺少"))
+                .then(|| hotline::table(&state, format, &upload.file_name, &upload.bytes).ok())
+                .flatten()
+                .map(|t| MappingStep {
+                    fields: hotline::mapped(&t.headers, &mapping)
+                        .into_iter()
+                        .map(|(c, h)| (c.key, c.header, c.required, h.map(str::to_owned)))
+                        .collect(),
+                    headers: t.headers,
+                });
             let outcome = Outcome {
                 bad_rows: rows,
+                mapping: step,
                 ..failed(message)
             };
             page(&state, &p, jar, outcome).await
