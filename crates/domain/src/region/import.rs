@@ -95,6 +95,58 @@ const KEYS: &[(&str, &[&str])] = &[
     ("feature", &["feature", "特色", "网格特色"]),
 ];
 
+/// The fields a boundary file's properties give, for the mapping step: key, name, required.
+pub const PROPERTY_FIELDS: [(&str, &str, bool); 7] = [
+    ("code", "编码", true),
+    ("name", "名称", true),
+    ("parent", "上级编码", false),
+    ("level", "层级", false),
+    ("class", "网格类别", false),
+    ("kind", "专属类型", false),
+    ("feature", "一网格一特色", false),
+];
+
+/// The property names a file's features use, in the order first seen.
+pub fn property_names(doc: &Value) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let features = doc.get("features").and_then(Value::as_array);
+    for f in features.into_iter().flatten() {
+        for k in f
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|p| p.keys())
+        {
+            if !names.contains(k) {
+                names.push(k.clone());
+            }
+        }
+    }
+    names
+}
+
+/// Reads each feature's property `source` as field `key`, for every (key, source) the mapping
+/// step chose: the value is copied under the field's own name, so the file's other names no
+/// longer matter.
+pub fn map_properties(doc: &mut Value, chosen: &[(String, String)]) {
+    let Some(features) = doc.get_mut("features").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for f in features {
+        let Some(props) = f.get_mut("properties").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for (key, source) in chosen {
+            let Some(own) = KEYS.iter().find(|(k, _)| k == key).map(|(_, n)| n[0]) else {
+                continue;
+            };
+            if let Some(v) = props.get(source.trim()).cloned() {
+                props.insert(own.to_owned(), v);
+            }
+        }
+    }
+}
+
 /// A property by field, as text: strings trimmed, whole numbers written without a fraction
 /// (Shapefile attribute tables keep codes as numbers: 450802001001001.0).
 fn prop(props: &Value, field: &str) -> Option<String> {
@@ -507,5 +559,24 @@ mod tests {
     fn rejects_non_collections() {
         let errs = parse_import(&json!({"type": "Feature"}), Crs::Wgs84).unwrap_err();
         assert_eq!(errs[0].index, None);
+    }
+
+    #[test]
+    fn properties_no_alias_knows_are_read_as_the_mapping_step_says() {
+        let mut doc = serde_json::json!({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"GRID_ID": 450802001001001u64, "GRID_NM": "第一网格"}, "geometry": null}
+        ]});
+        assert!(parse_import(&doc, Crs::Wgs84).is_err());
+        assert_eq!(property_names(&doc), ["GRID_ID", "GRID_NM"]);
+        map_properties(
+            &mut doc,
+            &[
+                ("code".into(), "GRID_ID".into()),
+                ("name".into(), "GRID_NM".into()),
+            ],
+        );
+        let nodes = parse_import(&doc, Crs::Wgs84).expect("mapped");
+        assert_eq!(nodes[0].draft.code.as_str(), "450802001001001");
+        assert_eq!(nodes[0].draft.name, "第一网格");
     }
 }

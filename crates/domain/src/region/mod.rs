@@ -8,6 +8,9 @@ mod node;
 
 pub use code::{CodeError, Level, RegionCode};
 pub use event::NodeAction;
-pub use import::{Existing, FeatureError, ImportNode, ImportPlan, parse_import};
+pub use import::{
+    Existing, FeatureError, ImportNode, ImportPlan, PROPERTY_FIELDS, map_properties, parse_import,
+    property_names,
+};
 pub use kml::{geojson_to_kml, kml_to_geojson};
 pub use node::{DedicatedKind, GridClass, NodeDraft, NodeRule, ParentFacts, validate_child};

@@ -1113,18 +1113,7 @@ async fn the_boundaries_page_previews_an_import_and_writes_it_on_confirmation() 
         .get("/api/v1/regions/450802001001095", &app.token("zhzx").await)
         .await;
     assert!(located.get("node").is_none(), "not written yet: {located}");
-    let hidden = preview
-        .split("name=\"doc\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("doc field")
-        .replace("&quot;", "\"")
-        .replace("&#x22;", "\"")
-        .replace("&#34;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&");
+    let hidden = hidden_doc(&preview);
     let form = Form::new()
         .text("_csrf", crate::pages::csrf_of(&preview))
         .text("crs", "wgs84")
@@ -1135,4 +1124,83 @@ async fn the_boundaries_page_previews_an_import_and_writes_it_on_confirmation() 
         .get("/api/v1/regions/450802001001095", &app.token("zhzx").await)
         .await;
     assert_eq!(s, StatusCode::OK);
+}
+
+/// The boundary file a page carries in its hidden `doc` field, unescaped.
+fn hidden_doc(page: &str) -> String {
+    page.split("name=\"doc\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("doc field")
+        .replace("&quot;", "\"")
+        .replace("&#x22;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// A boundary file whose properties no alias knows (GRID_ID, GRID_NM): the page asks which
+/// property is the code and which the name, and reads the file so; the API takes `mapping`.
+#[tokio::test]
+async fn boundary_properties_no_alias_knows_are_mapped_on_the_page_and_in_the_api() {
+    use reqwest::multipart::{Form, Part};
+    let app = TestApp::demo().await;
+    let (browser, _) = crate::pages::logged_in(&app, "zhzx").await;
+    let at = "/regions/450802001001/boundaries";
+    let (_, html) = crate::common::fetch(&app, &browser, at).await;
+    let doc = json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"GRID_ID": 450802001001096u64, "GRID_NM": "江边网格"},
+         "geometry": square(109.80, 23.30, 0.01, 0.01)},
+    ]});
+    let send = |form: Form| {
+        browser
+            .post(format!("{}{at}", app.base))
+            .multipart(form)
+            .send()
+    };
+    let form = Form::new()
+        .text("_csrf", crate::pages::csrf_of(&html))
+        .text("check_only", "1")
+        .part(
+            "file",
+            Part::bytes(doc.to_string().into_bytes()).file_name("grids.geojson"),
+        );
+    let step = send(form)
+        .await
+        .expect("upload")
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        step.contains("属性对应") && step.contains("<option>GRID_ID</option>"),
+        "{step}"
+    );
+    let form = Form::new()
+        .text("_csrf", crate::pages::csrf_of(&step))
+        .text("doc", hidden_doc(&step))
+        .text("crs", "wgs84")
+        .text("check_only", "1")
+        .text("map_code", "GRID_ID")
+        .text("map_name", "GRID_NM");
+    let preview = send(form)
+        .await
+        .expect("mapped")
+        .text()
+        .await
+        .expect("page");
+    assert!(preview.contains("预览：将新建 1 个节点"), "{preview}");
+
+    let t = app.token("zhzx").await;
+    let (s, b) = app
+        .post(
+            "/api/v1/regions/import?mapping=code:GRID_ID,name:GRID_NM",
+            &t,
+            doc,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (_, node) = app.get("/api/v1/regions/450802001001096", &t).await;
+    assert_eq!(node["node"]["name"], "江边网格", "{node}");
 }

@@ -363,6 +363,9 @@ pub struct ImportParams {
     /// Only report what would happen (what moves, the coverage after): 200, nothing written.
     #[serde(default)]
     pub check_only: bool,
+    /// Properties no alias knows, by field: `code:GRID_ID,name:GRID_NM` (fields: code, name,
+    /// parent, level, class, kind, feature).
+    pub mapping: Option<String>,
 }
 
 /// Imports a tree from a GeoJSON FeatureCollection (properties: code, name, level, class,
@@ -379,7 +382,11 @@ async fn import(
     Query(q): Query<ImportParams>,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, axum::Json<ImportReport>), ApiError> {
-    let doc = shanzhi_app::boundary_files::boundary_document(&body)?;
+    let mut doc = shanzhi_app::boundary_files::boundary_document(&body)?;
+    shanzhi_domain::region::map_properties(
+        &mut doc,
+        &crate::api::registers::parse_mapping(q.mapping.as_deref()),
+    );
     let how = svc::ImportHow {
         revise: q.revise,
         replace: q.replace,

@@ -42,6 +42,18 @@ struct BoundariesPage {
     previewed: Option<Previewed>,
     error: Option<String>,
     problems: Vec<String>,
+    /// The mapping step: the file (to send back), its property names, and for each field the
+    /// property chosen.
+    mapping: Option<PropertyStep>,
+}
+
+/// A file whose properties name no code or name the aliases know.
+struct PropertyStep {
+    doc: String,
+    crs: &'static str,
+    revise: bool,
+    names: Vec<String>,
+    fields: Vec<(&'static str, &'static str, bool)>,
 }
 
 /// A previewed file and how it was to be taken in.
@@ -106,6 +118,7 @@ async fn page(
         previewed: outcome.previewed,
         error: outcome.error,
         problems: outcome.problems,
+        mapping: outcome.mapping,
     };
     Ok((jar, render(&view)))
 }
@@ -117,6 +130,7 @@ struct Outcome {
     previewed: Option<Previewed>,
     error: Option<String>,
     problems: Vec<String>,
+    mapping: Option<PropertyStep>,
 }
 
 async fn show(
@@ -141,6 +155,17 @@ struct ImportForm {
     /// A previewed file sent back to be written (instead of a file part).
     #[serde(default)]
     doc: Option<String>,
+    /// The mapping step's choices: `map_<field>` = the property's name.
+    #[serde(flatten)]
+    choices: std::collections::HashMap<String, String>,
+}
+
+fn crs_text(crs: Crs) -> &'static str {
+    match crs {
+        Crs::Wgs84 => "wgs84",
+        Crs::Gcj02 => "gcj02",
+        Crs::Bd09 => "bd09",
+    }
 }
 
 async fn import(
@@ -175,19 +200,22 @@ async fn import(
         replace: f.replace.is_some(),
         check_only: f.check_only.is_some(),
     };
-    let doc = match shanzhi_app::boundary_files::boundary_document(&bytes) {
+    let mut doc = match shanzhi_app::boundary_files::boundary_document(&bytes) {
         Ok(d) => d,
         Err(e) => return page(&state, &p, jar, &code, failed(e.to_string())).await,
     };
+    let chosen: Vec<(String, String)> = f
+        .choices
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("map_")?.to_owned(), v.clone())))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    shanzhi_domain::region::map_properties(&mut doc, &chosen);
     let outcome = match svc::import(&state, &p.actor, &doc, f.crs, how).await {
         Ok(report) => Outcome {
             previewed: (!report.committed).then(|| Previewed {
                 doc: doc.to_string(),
-                crs: match f.crs {
-                    Crs::Wgs84 => "wgs84",
-                    Crs::Gcj02 => "gcj02",
-                    Crs::Bd09 => "bd09",
-                },
+                crs: crs_text(f.crs),
                 revise: how.revise,
                 replace: how.replace,
             }),
@@ -197,6 +225,17 @@ async fn import(
         Err(AppError::Unprocessable {
             message, details, ..
         }) => Outcome {
+            // No code or name under a property name the aliases know: the mapping step.
+            mapping: details
+                .to_string()
+                .contains("缺少编码")
+                .then(|| PropertyStep {
+                    doc: doc.to_string(),
+                    crs: crs_text(f.crs),
+                    revise: how.revise,
+                    names: shanzhi_domain::region::property_names(&doc),
+                    fields: shanzhi_domain::region::PROPERTY_FIELDS.to_vec(),
+                }),
             problems: details
                 .as_array()
                 .into_iter()
