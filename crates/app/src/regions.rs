@@ -434,8 +434,10 @@ pub struct ImportHow {
 pub struct Revision {
     /// Its code.
     pub code: String,
-    /// Its name.
+    /// Its name (the file's).
     pub name: String,
+    /// Its name before, when the file renames it.
+    pub renamed_from: Option<String>,
     /// Its area before, km² (none when it had no boundary).
     pub area_before_km2: Option<f64>,
     /// Its area after, km².
@@ -584,9 +586,19 @@ pub async fn import(
             before.as_ref().and_then(|b| b.shape().bounding_rect()),
         );
         bounds = union_box(bounds, b.shape().bounding_rect());
+        let name = n.draft.name.trim().to_owned();
+        if name.chars().count() > 64 {
+            errors.push(FeatureError {
+                index: Some(n.index),
+                code: Some(code.to_owned()),
+                message: "名称不超过 64 个字".into(),
+            });
+            continue;
+        }
         revised.push(Revision {
             code: code.to_owned(),
-            name: row.name.clone(),
+            renamed_from: (name != row.name).then(|| row.name.clone()),
+            name,
             area_before_km2: before.as_ref().map(|b| km2(b.shape())),
             area_after_km2: km2(b.shape()),
         });
@@ -623,6 +635,9 @@ pub async fn import(
     }
     let now = state.now_ms();
     regions::insert_plan(&mut tx, &plan, Some(actor.account_id), now).await?;
+    for r in revised.iter().filter(|r| r.renamed_from.is_some()) {
+        regions::rename(&mut tx, &r.code, &r.name, Some(actor.account_id), now).await?;
+    }
     for n in &redraw {
         regions::set_boundary(
             &mut tx,

@@ -267,7 +267,11 @@ struct HouseholdSeen {
     house: u64,
     heads: u16,
     spouses: u16,
+    members: u16,
 }
+
+/// How many households a sheet without 户编号 shows in its report, as the grouping made them.
+const SHOWN_HOUSEHOLDS: usize = 20;
 
 /// A blind index as a fixed array: 16 bytes in the map instead of a heap vector.
 pub(super) type IndexKey = [u8; 16];
@@ -505,6 +509,7 @@ fn first_pass(
     let mut ids: HashMap<IndexKey, u32> = HashMap::new();
     let mut households: HashMap<HouseholdKey, HouseholdSeen> = HashMap::new();
     let mut derived = Households::default();
+    let mut shown: Vec<(HouseholdKey, String)> = Vec::new();
     // The rules are made once, when the headers are known.
     let mut rules_of = Some(rules_of);
     let layout = reading.layout(RESIDENT_COLUMNS);
@@ -572,7 +577,15 @@ fn first_pass(
                 house,
                 heads: 0,
                 spouses: 0,
+                members: 0,
             });
+        seen.members = seen.members.saturating_add(1);
+        if r.source.households && seen.members == 1 && shown.len() < SHOWN_HOUSEHOLDS {
+            shown.push((
+                household_key(&sheet_row),
+                sheet_row.member.person.name.clone(),
+            ));
+        }
         if seen.house != house {
             report.problems.add(
                 row,
@@ -598,6 +611,25 @@ fn first_pass(
     }
     if let Some(r) = &rules {
         report.notices.extend(r.source.notices(households.len()));
+        // The grouping as it came out, household by household, for the preview.
+        report
+            .notices
+            .extend(shown.iter().filter_map(|(key, first)| {
+                let h = households.get(key)?;
+                Some(Notice {
+                    row: Some(h.first_row),
+                    message: format!(
+                        "户编号 {}（第 {} 行起）：{first}{}",
+                        h.reference,
+                        h.first_row,
+                        if h.members > 1 {
+                            format!(" 等 {} 人", h.members)
+                        } else {
+                            String::new()
+                        }
+                    ),
+                })
+            }));
     }
     report.households = households.len() as u64;
     Ok(FirstPass {

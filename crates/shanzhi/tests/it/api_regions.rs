@@ -987,8 +987,10 @@ async fn a_revised_boundary_file_redraws_grids_and_moves_what_now_lies_elsewhere
     };
     assert_eq!(grid_of_case().await, west);
 
-    // The revised file: the line between the two moves west of the place.
-    let revised = tree(0.01);
+    // The revised file: the line between the two moves west of the place, and the east grid
+    // takes a new name.
+    let mut revised = tree(0.01);
+    revised["features"][1]["properties"]["name"] = json!("东片新网格");
     let (s, b) = app
         .post("/api/v1/regions/import", &t, revised.clone())
         .await;
@@ -1059,6 +1061,8 @@ async fn a_revised_boundary_file_redraws_grids_and_moves_what_now_lies_elsewhere
         .await;
     assert_eq!(located["node"]["code"], east, "{located}");
     assert_eq!(grid_of_case().await, east);
+    let (_, node) = app.get(&format!("/api/v1/regions/{east}"), &t).await;
+    assert_eq!(node["node"]["name"], "东片新网格", "{node}");
     let (_, places) = app.get(&format!("/api/v1/places?node={east}"), &sq).await;
     assert!(places.to_string().contains("西片小食店"), "{places}");
 }

@@ -478,6 +478,11 @@ async fn a_grids_own_register_goes_in_as_it_is_households_told_apart_by_relation
         said.contains("分为 4 户") && said.contains("现住址"),
         "{said}"
     );
+    assert!(
+        said.contains("户编号 东湖小区5栋-2-301（第 3 行起）：韦丽萍 等 3 人")
+            && said.contains("户编号 东湖小区5栋-2-302#2（第 7 行起）：梁振华"),
+        "the grouping shown household by household: {said}"
+    );
 
     // Imported on the command line with --grid.
     let dir = tempfile::tempdir().expect("dir");
