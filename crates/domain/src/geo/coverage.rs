@@ -27,6 +27,8 @@ pub struct Overlap {
     pub b: String,
     /// Overlapping area in square metres.
     pub area_m2: f64,
+    /// A point near the overlap's middle, [lon, lat], to find it on a map.
+    pub near: [f64; 2],
 }
 
 /// The part of a child lying outside its parent.
@@ -92,15 +94,16 @@ pub fn check_coverage(
             if !ri.intersects(&rj) {
                 continue;
             }
-            let area_m2 = children[i]
-                .1
-                .intersection(children[j].1)
-                .geodesic_area_unsigned();
-            if area_m2 >= NOISE_M2 {
+            let shared = children[i].1.intersection(children[j].1);
+            let area_m2 = shared.geodesic_area_unsigned();
+            if area_m2 >= NOISE_M2
+                && let Some(c) = shared.centroid()
+            {
                 overlaps.push(Overlap {
                     a: children[i].0.into(),
                     b: children[j].0.into(),
                     area_m2,
+                    near: [c.x(), c.y()],
                 });
             }
         }

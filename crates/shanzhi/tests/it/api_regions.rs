@@ -795,6 +795,15 @@ async fn coverage_reports_gaps_and_overlaps_with_codes_and_areas() {
     let (s, again) = app.get("/api/v1/regions/450802001001/coverage", &t).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(again, c);
+    // Drawn on the boundaries page: the gap red, the overlap orange, both named in the list.
+    let (browser, _) = crate::pages::logged_in(&app, "admin").await;
+    let (_, page) = crate::common::fetch(&app, &browser, "/regions/450802001001/boundaries").await;
+    assert!(
+        page.contains("<g class=\"mark\">")
+            && page.contains("<g class=\"mark overlap\">")
+            && page.contains("重叠 1：一网格 与 二网格"),
+        "{page}"
+    );
 }
 
 #[tokio::test]

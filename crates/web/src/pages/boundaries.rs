@@ -3,7 +3,7 @@
 //! KML or a zipped Shapefile, and a boundary file in — new nodes, or a revision of the
 //! registered ones previewed (areas, what lands in another grid) before it is written.
 
-use super::map::{child_shapes, svg_marked};
+use super::map::{Mark, child_shapes, svg_marked};
 use super::{Chrome, PageError, render};
 use crate::WebState;
 use crate::auth::{CsrfMultipart, PageUser, csrf_token};
@@ -97,9 +97,19 @@ async fn page(
         |k| format!("{} {}", k.name, k.code),
     );
     let own = svc::outline(&row)?;
-    let marks: Vec<[f64; 2]> = coverage
+    let marks: Vec<Mark> = coverage
         .iter()
-        .flat_map(|c| c.gaps.iter().map(|g| g.near))
+        .flat_map(|c| {
+            let gaps = c.gaps.iter().map(|g| (g.near, false));
+            let overlaps = c.overlaps.iter().map(|o| (o.near, true));
+            gaps.enumerate()
+                .chain(overlaps.enumerate())
+                .map(|(i, (at, overlap))| Mark {
+                    at,
+                    overlap,
+                    number: i + 1,
+                })
+        })
         .collect();
     let map = svg_marked(own.as_ref(), &shapes, |c| format!("/regions/{c}"), &marks);
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);

@@ -153,13 +153,23 @@ pub fn svg(
     svg_marked(outline, shapes, link, &[])
 }
 
-/// [`svg`] with numbered red marks at `marks` ([lon, lat]): where the coverage check found
-/// pieces no grid covers.
+/// A numbered point on a map: where the coverage check found a gap or an overlap.
+pub struct Mark {
+    /// [lon, lat].
+    pub at: [f64; 2],
+    /// An overlap (drawn orange) rather than a gap (red).
+    pub overlap: bool,
+    /// Its number in the list beside the map.
+    pub number: usize,
+}
+
+/// [`svg`] with numbered marks: where the coverage check found pieces no grid covers (red)
+/// and grids overlapping (orange).
 pub fn svg_marked(
     outline: Option<&MultiPolygon<f64>>,
     shapes: &[MapShape<'_>],
     link: impl Fn(&str) -> String,
-    marks: &[[f64; 2]],
+    marks: &[Mark],
 ) -> Option<String> {
     let all: Vec<&MultiPolygon<f64>> = outline
         .into_iter()
@@ -222,12 +232,13 @@ pub fn svg_marked(
             name = esc(s.name),
         );
     }
-    for (i, [lon, lat]) in marks.iter().enumerate() {
-        let (x, y) = proj.xy(*lon, *lat);
+    for m in marks {
+        let (x, y) = proj.xy(m.at[0], m.at[1]);
         let _ = write!(
             out,
-            r#"<g class="mark"><circle cx="{x:.1}" cy="{y:.1}" r="9"/><text x="{x:.1}" y="{y:.1}" dy="4">{n}</text></g>"#,
-            n = i + 1,
+            r#"<g class="mark{class}"><circle cx="{x:.1}" cy="{y:.1}" r="9"/><text x="{x:.1}" y="{y:.1}" dy="4">{n}</text></g>"#,
+            class = if m.overlap { " overlap" } else { "" },
+            n = m.number,
         );
     }
     out.push_str("</svg>");
