@@ -1080,7 +1080,7 @@ async fn a_revised_boundary_file_redraws_grids_and_moves_what_now_lies_elsewhere
 /// without choosing it again.
 #[tokio::test]
 async fn the_boundaries_page_previews_an_import_and_writes_it_on_confirmation() {
-    use reqwest::multipart::{Form, Part};
+    use reqwest::multipart::Form;
     let app = TestApp::demo().await;
     let (browser, _) = crate::pages::logged_in(&app, "zhzx").await;
     let community = "450802001001";
@@ -1099,25 +1099,8 @@ async fn the_boundaries_page_previews_an_import_and_writes_it_on_confirmation() 
     let doc = json!({"type": "FeatureCollection", "features": [
         feature("450802001001095", "新建网格", square(109.80, 23.30, 0.01, 0.01), json!({"level": "grid"})),
     ]});
-    let send = |form: Form| {
-        browser
-            .post(format!("{}{at}", app.base))
-            .multipart(form)
-            .send()
-    };
-    let form = Form::new()
-        .text("_csrf", crate::pages::csrf_of(&html))
-        .text("check_only", "1")
-        .part(
-            "file",
-            Part::bytes(doc.to_string().into_bytes()).file_name("网格.geojson"),
-        );
-    let preview = send(form)
-        .await
-        .expect("preview")
-        .text()
-        .await
-        .expect("page");
+    let send = |form: Form| post_page(&app, &browser, &at, form);
+    let preview = send(upload_form(&html, &doc)).await;
     assert!(
         preview.contains("预览：将新建 1 个节点") && preview.contains("确认写入"),
         "{preview}"
@@ -1131,7 +1114,7 @@ async fn the_boundaries_page_previews_an_import_and_writes_it_on_confirmation() 
         .text("_csrf", crate::pages::csrf_of(&preview))
         .text("crs", "wgs84")
         .text("doc", hidden);
-    let done = send(form).await.expect("write").text().await.expect("page");
+    let done = send(form).await;
     assert!(done.contains("已写入：新建 1 个节点"), "{done}");
     let (s, _) = app
         .get("/api/v1/regions/450802001001095", &app.token("zhzx").await)
@@ -1158,7 +1141,7 @@ fn hidden_doc(page: &str) -> String {
 /// property is the code and which the name, and reads the file so; the API takes `mapping`.
 #[tokio::test]
 async fn boundary_properties_no_alias_knows_are_mapped_on_the_page_and_in_the_api() {
-    use reqwest::multipart::{Form, Part};
+    use reqwest::multipart::Form;
     let app = TestApp::demo().await;
     let (browser, _) = crate::pages::logged_in(&app, "zhzx").await;
     let at = "/regions/450802001001/boundaries";
@@ -1167,25 +1150,8 @@ async fn boundary_properties_no_alias_knows_are_mapped_on_the_page_and_in_the_ap
         {"type": "Feature", "properties": {"GRID_ID": 450802001001096u64, "GRID_NM": "江边网格"},
          "geometry": square(109.80, 23.30, 0.01, 0.01)},
     ]});
-    let send = |form: Form| {
-        browser
-            .post(format!("{}{at}", app.base))
-            .multipart(form)
-            .send()
-    };
-    let form = Form::new()
-        .text("_csrf", crate::pages::csrf_of(&html))
-        .text("check_only", "1")
-        .part(
-            "file",
-            Part::bytes(doc.to_string().into_bytes()).file_name("grids.geojson"),
-        );
-    let step = send(form)
-        .await
-        .expect("upload")
-        .text()
-        .await
-        .expect("page");
+    let send = |form: Form| post_page(&app, &browser, at, form);
+    let step = send(upload_form(&html, &doc)).await;
     assert!(
         step.contains("属性对应") && step.contains("<option>GRID_ID</option>"),
         "{step}"
@@ -1197,12 +1163,7 @@ async fn boundary_properties_no_alias_knows_are_mapped_on_the_page_and_in_the_ap
         .text("check_only", "1")
         .text("map_code", "GRID_ID")
         .text("map_name", "GRID_NM");
-    let preview = send(form)
-        .await
-        .expect("mapped")
-        .text()
-        .await
-        .expect("page");
+    let preview = send(form).await;
     assert!(preview.contains("预览：将新建 1 个节点"), "{preview}");
 
     let t = app.token("zhzx").await;
@@ -1216,4 +1177,34 @@ async fn boundary_properties_no_alias_knows_are_mapped_on_the_page_and_in_the_ap
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let (_, node) = app.get("/api/v1/regions/450802001001096", &t).await;
     assert_eq!(node["node"]["name"], "江边网格", "{node}");
+}
+
+/// A boundaries page's upload of `doc` for a preview, with the CSRF token of `page`.
+fn upload_form(page: &str, doc: &Value) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .text("_csrf", crate::pages::csrf_of(page))
+        .text("check_only", "1")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(doc.to_string().into_bytes())
+                .file_name("boundaries.geojson"),
+        )
+}
+
+/// Posts a form to the boundaries page at `at`; the page it answers with.
+async fn post_page(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    at: &str,
+    form: reqwest::multipart::Form,
+) -> String {
+    browser
+        .post(format!("{}{at}", app.base))
+        .multipart(form)
+        .send()
+        .await
+        .expect("post")
+        .text()
+        .await
+        .expect("page")
 }
