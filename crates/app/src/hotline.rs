@@ -279,11 +279,7 @@ pub async fn import(
     let (mut ids, mut events) = (Vec::new(), Vec::new());
     for p in &placed {
         let o = &p.order;
-        let phone = o.phone.as_ref().map(|phone| {
-            state
-                .vault()
-                .protect(Field::Phone, phone, mask_phone(phone))
-        });
+        let phone = sealed_phone(state, o);
         let filing = filing_of(o, &p.category, p.node.clone(), phone);
         let written = match check(&filing, &categories) {
             Ok(category) => {
@@ -310,11 +306,7 @@ pub async fn import(
     let root = actor.scope_root().unwrap_or_default();
     let mut pending = Vec::new();
     for (o, category) in &waiting {
-        let phone = o.phone.as_ref().map(|phone| {
-            state
-                .vault()
-                .protect(Field::Phone, phone, mask_phone(phone))
-        });
+        let phone = sealed_phone(state, o);
         let new = NewPending {
             order_no: &o.order_no,
             category: &category.code,
@@ -352,6 +344,15 @@ pub async fn import(
         already_imported: known,
         case_ids: ids,
         pending,
+    })
+}
+
+/// The caller's phone, sealed like a resident's own report's (the 回访 calls this number).
+fn sealed_phone(state: &App, o: &Order) -> Option<SealedValue> {
+    o.phone.as_ref().map(|phone| {
+        state
+            .vault()
+            .protect(Field::Phone, phone, mask_phone(phone))
     })
 }
 

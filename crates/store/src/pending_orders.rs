@@ -112,28 +112,37 @@ pub async fn list(
     ex.all(q).await
 }
 
-/// One waiting order with its phone sealed and indexed.
+/// A waiting order with its phone sealed and indexed.
+#[derive(sqlx::FromRow)]
+struct Taken {
+    phone_sealed: Option<Vec<u8>>,
+    phone_index: Option<Vec<u8>>,
+    #[sqlx(flatten)]
+    row: PendingRow,
+}
+
+/// One waiting order with its phone sealed and indexed, removed (in the caller's transaction:
+/// the case is filed in it, or the order stays).
 pub async fn take(
     ex: &mut impl Exec,
     id: i64,
 ) -> Result<Option<(PendingRow, Option<SealedValue>)>, StoreError> {
-    let row: Option<PendingRow> = ex
+    let taken: Option<Taken> = ex
         .opt(
             Sql::new(format!(
-                "SELECT {COLUMNS} FROM hotline_pending WHERE id = ?"
+                "SELECT phone_sealed, phone_index, {COLUMNS} FROM hotline_pending WHERE id = ?"
             ))
             .bind(id),
         )
         .await?;
-    let Some(row) = row else {
+    let Some(Taken {
+        phone_sealed: sealed,
+        phone_index: index,
+        row,
+    }) = taken
+    else {
         return Ok(None);
     };
-    let (sealed, index): (Option<Vec<u8>>, Option<Vec<u8>>) = ex
-        .one(
-            Sql::new("SELECT phone_sealed, phone_index FROM hotline_pending WHERE id = ?").bind(id),
-        )
-        .await?;
-    // Deleted in the caller's transaction: the case is filed in it, or the order stays.
     ex.exec(Sql::new("DELETE FROM hotline_pending WHERE id = ?").bind(id))
         .await?;
     let phone = sealed.zip(index).map(|(sealed, index)| SealedValue {

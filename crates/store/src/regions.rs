@@ -653,25 +653,21 @@ pub async fn positioned_in(
     [west, south, east, north]: [f64; 4],
 ) -> Result<Vec<PositionedRow>, StoreError> {
     let mut out = Vec::new();
-    for (kind, sql) in [
-        (
-            Positioned::Place,
-            "SELECT id, node_code, lon, lat, name FROM places",
-        ),
+    for (kind, table, label, only) in [
+        (Positioned::Place, "places", "name", String::new()),
         (
             Positioned::Case,
-            &*format!("SELECT id, node_code, lon, lat, title FROM cases WHERE stage IN {OPEN} AND"),
+            "cases",
+            "title",
+            format!(" AND stage IN {OPEN}"),
         ),
-        (
-            Positioned::Building,
-            "SELECT id, node_code, lon, lat, name FROM buildings",
-        ),
+        (Positioned::Building, "buildings", "name", String::new()),
     ] {
-        let glue = if sql.ends_with("AND") { " " } else { " WHERE " };
         let rows: Vec<(i64, String, f64, f64, String)> = ex
             .all(
                 Sql::new(format!(
-                    "{sql}{glue}lon >= ? AND lon <= ? AND lat >= ? AND lat <= ? ORDER BY id"
+                    "SELECT id, node_code, lon, lat, {label} FROM {table} \
+                     WHERE lon >= ? AND lon <= ? AND lat >= ? AND lat <= ?{only} ORDER BY id"
                 ))
                 .bind(west)
                 .bind(east)
