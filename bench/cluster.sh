@@ -4,7 +4,8 @@
 # then how long a boundary redrawn through one process takes to be applied by the other
 # (PATCH answered → the other process locates by the new boundary), over 40 redraws. Two
 # processes run once with the default 4 intake writers each and once with them shared out (2
-# each, as the README advises), the same 4 writers in all as the single process.
+# each, as the README advises), the same 4 writers in all as the single process, and the
+# cores shared out too (TOKIO_WORKER_THREADS).
 # Prints Markdown for BENCHMARKS.md and keeps a copy in bench/results/.
 #
 # SZ_DURATION (default 30s), SZ_CONNECTIONS (default 64). SZ_PROFILE=1 also samples every
@@ -45,7 +46,7 @@ fresh_db() {
 }
 serve() { # index (0 or 1)
   mkdir -p "$work/data$1"
-  SHANZHI_INTAKE_WRITERS="${writers:-4}" SHANZHI_ESCALATION_INTERVAL=3600 RUST_LOG=warn "$bin" serve --demo --bind "127.0.0.1:${ports[$1]}" \
+  TOKIO_WORKER_THREADS="${threads:-$(nproc)}" SHANZHI_INTAKE_WRITERS="${writers:-4}" SHANZHI_ESCALATION_INTERVAL=3600 RUST_LOG=warn "$bin" serve --demo --bind "127.0.0.1:${ports[$1]}" \
     --data-dir "$work/data$1" --key-file "$work/keys.txt" --database-url "$url" \
     --trusted-proxy 127.0.0.1 >>"$work/server$1.log" 2>&1 &
   echo $! >>"$work/pids"
@@ -120,10 +121,11 @@ stop_all
 fresh_db; serve 0; serve 1; proxy "${ports[@]}"
 load "nginx → 2 processes (round robin), 4 intake writers each"
 stop_all
-# The intake writers shared out, as the README advises for processes on one database.
-writers=2
+# The intake writers and the cores shared out, as the README advises for processes on one
+# database and on one machine.
+writers=2; threads=$(( $(nproc) / 2 ))
 fresh_db; serve 0; serve 1; proxy "${ports[@]}"
-load "nginx → 2 processes (round robin), 2 intake writers each"
+load "nginx → 2 processes (round robin), 2 intake writers and $threads worker thread(s) each"
 echo
 python3 - "${ports[0]}" "${ports[1]}" "$(token "${ports[0]}")" "$work/demo.json" <<'PY'
 # A grid redrawn through A, alternately to a small square around a point and away from it; the

@@ -12,22 +12,41 @@ pub async fn head(state: &App) -> Result<i64, AppError> {
     Ok(store::head(&mut state.store().conn().await?).await?)
 }
 
-/// Applies every entry after `last`; returns the last position applied.
+/// Applies every entry after `last`; returns the last position applied. While no live feed
+/// is open in this process, case changes are stepped over unread (every process reads every
+/// entry otherwise, each of them for nothing).
 pub async fn follow(state: &App, mut last: i64) -> Result<i64, AppError> {
     loop {
-        let rows = store::after(&mut state.store().conn().await?, last, None, 500).await?;
-        if rows.is_empty() {
-            return Ok(last);
+        let watched = state.watched();
+        let mut conn = state.store().conn().await?;
+        let (rows, reached) = if watched {
+            let rows = store::after(&mut conn, last, None, BATCH).await?;
+            let reached = rows.last().map_or(last, |r| r.seq);
+            (rows, reached)
+        } else {
+            store::after_but_cases(&mut conn, last, BATCH).await?
+        };
+        drop(conn);
+        if !watched && state.watched() {
+            // A live feed opened meanwhile: read the same stretch again with its case changes
+            // (applying the others twice is harmless: they reload what they name).
+            continue;
         }
         for row in rows {
             let seq = row.seq;
             if let Err(e) = apply(state, row).await {
                 tracing::warn!(error = %e, seq, "change feed entry not applied");
             }
-            last = seq;
         }
+        if reached == last {
+            return Ok(last);
+        }
+        last = reached;
     }
 }
+
+/// Entries read at a time.
+const BATCH: u32 = 500;
 
 async fn apply(state: &App, row: FeedRow) -> Result<(), AppError> {
     let bad = |e: serde_json::Error| AppError::Internal(format!("change feed entry: {e}"));

@@ -13,7 +13,6 @@ use shanzhi_store::audit::NewAudit;
 use shanzhi_store::cases::{CaseRow, CategoryRow};
 use shanzhi_store::{Exec, Sql, Store};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::{mpsc, oneshot};
 
 /// The most reports one transaction carries.
@@ -32,25 +31,23 @@ struct Job {
 
 /// The queue in front of the intake writers.
 pub struct Intake {
-    writers: Vec<mpsc::Sender<Job>>,
-    next: AtomicUsize,
+    queue: mpsc::Sender<Job>,
 }
+
+/// The queue's receiving end, held by the writer whose turn it is to gather and write.
+type Turn = Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>;
 
 impl Intake {
     /// Starts `writers` writer tasks (one for SQLite, which has a single writer anyway; a few
     /// for PostgreSQL, which commits in parallel).
     pub fn start(store: &Store, writers: usize, clock: &Clock) -> Intake {
-        let writers = (0..writers.max(1))
-            .map(|_| {
-                let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
-                tokio::spawn(write_loop(store.clone(), rx, clock.clone()));
-                tx
-            })
-            .collect();
-        Intake {
-            writers,
-            next: AtomicUsize::new(0),
+        let writers = writers.max(1);
+        let (queue, rx) = mpsc::channel(4 * MAX_BATCH * writers);
+        let turn: Turn = Arc::new(tokio::sync::Mutex::new(rx));
+        for _ in 0..writers {
+            tokio::spawn(write_loop(store.clone(), turn.clone(), clock.clone()));
         }
+        Intake { queue }
     }
 
     /// Files a checked report durably: returns once its transaction has committed.
@@ -61,7 +58,6 @@ impl Intake {
         calendar: Arc<Calendar>,
     ) -> Reply {
         let (reply, answer) = oneshot::channel();
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.writers.len();
         let job = Job {
             // The request's record moves with the report to the writer's transaction.
             audit: shanzhi_store::audit::request_record(),
@@ -71,16 +67,23 @@ impl Intake {
             reply,
         };
         let gone = || AppError::Internal("intake writer stopped".into());
-        self.writers[i].send(job).await.map_err(|_| gone())?;
+        self.queue.send(job).await.map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
 }
 
-async fn write_loop(store: Store, mut rx: mpsc::Receiver<Job>, clock: Clock) {
+/// Writers take turns: one gathers what waits and writes it, and hands the turn on when only
+/// its commit (the WAL flush) is left; so while some commit, the next gathers everything that
+/// arrived meanwhile into one batch, and batches stay as large as the load makes them.
+async fn write_loop(store: Store, turn: Turn, clock: Clock) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    loop {
+        let mut queue = turn.clone().lock_owned().await;
+        if queue.recv_many(&mut batch, MAX_BATCH).await == 0 {
+            return;
+        }
         metrics::histogram!("shanzhi_intake_batch_size").record(batch.len() as f64);
-        match write_batch(&store, &batch, clock.now_ms()).await {
+        match write_batch(&store, &batch, clock.now_ms(), queue).await {
             Ok(results) => {
                 for (job, result) in batch.drain(..).zip(results) {
                     let _ = job.reply.send(result);
@@ -111,14 +114,21 @@ fn placed(job: &Job) -> Placed<'_> {
 /// One transaction for the whole batch, written in a few multi-row statements. Reports are
 /// checked before they are queued, so this rarely fails; when it does, the batch is written
 /// again one report at a time, each in a savepoint, so only the bad one is refused.
-async fn write_batch(store: &Store, batch: &[Job], now: i64) -> Result<Vec<Reply>, AppError> {
+/// `turn` is handed on before the commit (and kept through the slow path).
+async fn write_batch<T>(
+    store: &Store,
+    batch: &[Job],
+    now: i64,
+    turn: T,
+) -> Result<Vec<Reply>, AppError> {
     let mut tx = store.begin().await?;
     let webhooks = shanzhi_store::webhooks::any_active(&mut tx).await?;
     let reports: Vec<Placed<'_>> = batch.iter().map(placed).collect();
     match file_many(&mut tx, &reports, webhooks, now).await {
         Ok(written) => {
             tx.audit(batch.iter().filter_map(|j| j.audit.clone()));
-            tx.commit().await?;
+            drop(turn);
+            tx.commit_durable().await?;
             Ok(written.into_iter().map(Ok).collect())
         }
         Err(_) => {
@@ -144,6 +154,6 @@ async fn write_one_by_one(store: &Store, batch: &[Job], now: i64) -> Result<Vec<
         tx.exec(Sql::new("RELEASE SAVEPOINT intake_report")).await?;
         results.push(result);
     }
-    tx.commit().await?;
+    tx.commit_durable().await?;
     Ok(results)
 }

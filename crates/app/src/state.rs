@@ -193,6 +193,12 @@ impl App {
         &self.0.intake
     }
 
+    /// Whether a live feed is open in this process (else its follower need not read case
+    /// changes).
+    pub fn watched(&self) -> bool {
+        self.0.events.receiver_count() > 0
+    }
+
     /// A live feed of committed case changes, from the change feed.
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<FeedEvent> {
         self.0.events.subscribe()

@@ -138,6 +138,9 @@ pub async fn child_tallies(
         .collect())
 }
 
+/// Key of the advisory lock a PostgreSQL fold runs under (one per deployment).
+const FOLD_LOCK: i64 = 4_508_020_003;
+
 /// Folds the tally changes the triggers appended into the running tallies; run every second
 /// by the server. Readers sum both tables, so when it runs never changes a figure.
 pub async fn fold(store: &crate::Store) -> Result<(), StoreError> {
@@ -177,13 +180,22 @@ pub async fn fold(store: &crate::Store) -> Result<(), StoreError> {
             tx.exec(Sql::new("DELETE FROM case_tally_changes")).await?;
             tx.commit().await
         }
-        // Writers append concurrently: fold exactly the rows this statement deletes.
+        // Writers append concurrently: fold exactly the rows this statement deletes. One
+        // process folds at a time; another that finds the lock taken leaves the changes to the
+        // next second (two folds at once would only queue on the same tally rows).
         crate::Backend::Postgres => {
-            let sql = format!(
-                "WITH moved AS (DELETE FROM case_tally_changes RETURNING *) {}",
-                upsert.replace("{changes}", "moved")
-            );
-            store.conn().await?.exec(Sql::new(sql)).await.map(|_| ())
+            let mut tx = store.begin().await?;
+            let (ours,): (bool,) = tx
+                .one(Sql::new("SELECT pg_try_advisory_xact_lock(?)").bind(FOLD_LOCK))
+                .await?;
+            if ours {
+                let sql = format!(
+                    "WITH moved AS (DELETE FROM case_tally_changes RETURNING *) {}",
+                    upsert.replace("{changes}", "moved")
+                );
+                tx.exec(Sql::new(sql)).await?;
+            }
+            tx.commit().await
         }
     }
 }

@@ -3,6 +3,7 @@
 use crate::StoreError;
 use crate::audit::NewAudit;
 use crate::dialect::placeholders;
+use crate::feed::Unnumbered;
 use crate::vault::Vault;
 use sea_query::Value;
 use sea_query_sqlx::SqlxValues;
@@ -18,7 +19,7 @@ use sqlx::{
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Which database a store runs on.
@@ -347,7 +348,26 @@ impl Tx {
 
     /// Writes the audit records — this transaction's own and the request's it runs for —
     /// and the change feed's entries, commits, and (PostgreSQL) gives them their positions.
-    pub async fn commit(mut self) -> Result<(), StoreError> {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        if let Some(settler) = self.end().await? {
+            settler.after_commit().await;
+        }
+        Ok(())
+    }
+
+    /// Commits as [`Tx::commit`] does but returns without waiting for the positions
+    /// (PostgreSQL): a pass is started and gives them within milliseconds. For the report
+    /// intake, whose answers depend on nothing but durability; its commits then do not queue
+    /// behind the deployment's one pass at a time.
+    pub async fn commit_durable(self) -> Result<(), StoreError> {
+        if let Some(settler) = self.end().await? {
+            settler.wanted.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Writes what the commit carries and commits; returns the settler when a pass is needed.
+    async fn end(mut self) -> Result<Option<Arc<Settler>>, StoreError> {
         let mut items = std::mem::take(&mut self.audit);
         items.extend(crate::audit::request_record());
         let chain = self.chain.clone();
@@ -355,21 +375,26 @@ impl Tx {
             crate::audit::write(&mut self, &items, chain.as_deref()).await?;
         }
         let feed = std::mem::take(&mut self.feed);
-        if !feed.is_empty() {
+        let written = if feed.is_empty() {
+            Vec::new()
+        } else {
             let at = self.feed_at;
-            crate::feed::write(&mut self, &feed, at).await?;
-        }
+            crate::feed::write(&mut self, &feed, at).await?
+        };
         match self.inner {
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
         }
-        if let Some(settler) = self
+        let settler = self
             .settler
-            .filter(|_| !items.is_empty() || !feed.is_empty())
-        {
-            settler.after_commit().await;
+            .filter(|_| !items.is_empty() || !feed.is_empty());
+        if let Some(s) = &settler {
+            s.written
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend(written);
         }
-        Ok(())
+        Ok(settler)
     }
 }
 
@@ -381,11 +406,15 @@ const SETTLE_LOCK: i64 = 4_508_020_002;
 /// committed with their own seal and numbers the change feed's entries, in the order they
 /// became visible — in one short transaction under a deployment-wide advisory lock. Only these
 /// passes take turns; the commits themselves run side by side, whichever process makes them.
-async fn settle(c: &mut PgConnection, chain: Option<&Vault>) -> Result<(), StoreError> {
+async fn settle(
+    c: &mut PgConnection,
+    chain: Option<&Vault>,
+    feed: Unnumbered<'_>,
+) -> Result<(), StoreError> {
     let mut tx = TxRef::Postgres(sqlx::Connection::begin(c).await?);
     tx.exec(Sql::new("SELECT pg_advisory_xact_lock(?)").bind(SETTLE_LOCK))
         .await?;
-    settle_in(&mut tx, chain).await?;
+    settle_in(&mut tx, chain, feed).await?;
     if let TxRef::Postgres(t) = tx {
         t.commit().await?;
     }
@@ -393,11 +422,15 @@ async fn settle(c: &mut PgConnection, chain: Option<&Vault>) -> Result<(), Store
 }
 
 /// The pass itself, in a transaction that holds the settle lock (SQLite: the write lock).
-async fn settle_in(tx: &mut impl Exec, chain: Option<&Vault>) -> Result<(), StoreError> {
+async fn settle_in(
+    tx: &mut impl Exec,
+    chain: Option<&Vault>,
+    feed: Unnumbered<'_>,
+) -> Result<(), StoreError> {
     if let Some(vault) = chain {
         crate::audit::chain_pending(tx, vault).await?;
     }
-    crate::feed::number(tx).await?;
+    crate::feed::number(tx, feed).await?;
     Ok(())
 }
 
@@ -411,6 +444,19 @@ struct Settler {
     pass: tokio::sync::Mutex<()>,
     /// Passes begun.
     begun: AtomicU64,
+    /// Change-feed entries this process's commits wrote, for the next pass to number.
+    written: std::sync::Mutex<Vec<i64>>,
+    /// A pass is asked to look for every entry without a position ([`Store::settle`]).
+    scan: AtomicBool,
+    /// Wakes the task that runs passes for commits that did not wait ([`Tx::commit_durable`]);
+    /// commits during a pass leave one wake-up, so one more pass follows.
+    wanted: Arc<tokio::sync::Notify>,
+}
+
+impl Drop for Settler {
+    fn drop(&mut self) {
+        self.wanted.notify_one();
+    }
 }
 
 impl Settler {
@@ -423,6 +469,13 @@ impl Settler {
         }
     }
 
+    /// As [`Settler::after_commit`], and the pass also looks for entries that no process's
+    /// own list names.
+    async fn settle_all(&self) -> Result<(), StoreError> {
+        self.scan.store(true, Ordering::Release);
+        self.settle().await
+    }
+
     async fn settle(&self) -> Result<(), StoreError> {
         let needed = self.begun.load(Ordering::Acquire) + 1;
         let _turn = self.pass.lock().await;
@@ -431,7 +484,21 @@ impl Settler {
             return Ok(());
         }
         self.begun.fetch_add(1, Ordering::AcqRel);
-        settle(&mut *self.pool.acquire().await?, self.chain.as_deref()).await
+        let scan = self.scan.swap(false, Ordering::AcqRel);
+        let written = std::mem::take(&mut *self.written.lock().unwrap_or_else(|p| p.into_inner()));
+        let feed = if scan {
+            Unnumbered::All
+        } else {
+            Unnumbered::Written(&written)
+        };
+        // What a failed pass took is left to the next scan (followers ask for one every few
+        // seconds).
+        settle(
+            &mut *self.pool.acquire().await?,
+            self.chain.as_deref(),
+            feed,
+        )
+        .await
     }
 }
 
@@ -546,12 +613,29 @@ impl Store {
     fn with_settler(self) -> Store {
         let settler = match &self.pool {
             Pool::Sqlite(_) => None,
-            Pool::Postgres(p) => Some(Arc::new(Settler {
-                pool: p.clone(),
-                chain: self.chain.clone(),
-                pass: tokio::sync::Mutex::new(()),
-                begun: AtomicU64::new(0),
-            })),
+            Pool::Postgres(p) => {
+                let settler = Arc::new(Settler {
+                    pool: p.clone(),
+                    chain: self.chain.clone(),
+                    pass: tokio::sync::Mutex::new(()),
+                    begun: AtomicU64::new(0),
+                    written: std::sync::Mutex::new(Vec::new()),
+                    scan: AtomicBool::new(false),
+                    wanted: Arc::new(tokio::sync::Notify::new()),
+                });
+                // Ends with the settler (it holds a weak reference; the settler's drop wakes it).
+                let (weak, wanted) = (Arc::downgrade(&settler), settler.wanted.clone());
+                tokio::spawn(async move {
+                    loop {
+                        wanted.notified().await;
+                        match weak.upgrade() {
+                            Some(settler) => settler.after_commit().await,
+                            None => return,
+                        }
+                    }
+                });
+                Some(settler)
+            }
         };
         Store { settler, ..self }
     }
@@ -606,12 +690,12 @@ impl Store {
     pub async fn settle(&self) -> Result<(), StoreError> {
         match &self.pool {
             Pool::Postgres(_) => match &self.settler {
-                Some(settler) => settler.settle().await,
+                Some(settler) => settler.settle_all().await,
                 None => Ok(()),
             },
             Pool::Sqlite(p) => {
                 let mut tx = TxRef::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?);
-                settle_in(&mut tx, self.chain.as_deref()).await?;
+                settle_in(&mut tx, self.chain.as_deref(), Unnumbered::All).await?;
                 if let TxRef::Sqlite(t) = tx {
                     t.commit().await?;
                 }
