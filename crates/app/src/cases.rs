@@ -501,6 +501,20 @@ pub async fn search(
     Ok(cases::page(&mut state.store().conn().await?, &filter, before, limit).await?)
 }
 
+/// The categories a case can be filed under, as (code, name), in their order: every one
+/// without subcategories — a subcategory, or a category that has none (环境卫生).
+pub fn choosable(categories: &[CategoryRow]) -> Vec<(String, String)> {
+    categories
+        .iter()
+        .filter(|c| {
+            !categories
+                .iter()
+                .any(|o| o.parent_code.as_deref() == Some(c.code.as_str()))
+        })
+        .map(|c| (c.code.clone(), c.name.clone()))
+        .collect()
+}
+
 /// Whether the actor may blow the whistle on the case (for showing the form).
 pub fn may_summon(actor: &Actor, case: &CaseRow) -> bool {
     let (stage, _tier) = (case.stage, case.tier);
@@ -778,6 +792,8 @@ pub async fn transition(
 
     let mut holder = case.holder_code.clone();
     let mut department_id = case.department_id;
+    // Named on the timeline, which the reporter reads too.
+    let mut department_name = None;
     if let Some(new_tier) = change.tier {
         if new_tier == Tier::Department {
             let dep_id = m.department_id.ok_or_else(|| {
@@ -791,6 +807,7 @@ pub async fn transition(
                 })?;
             holder = dep.node_code;
             department_id = Some(dep.id);
+            department_name = Some(dep.name);
         } else {
             holder = holder_of(&case.node_code, new_tier)
                 .ok_or_else(|| AppError::bad("invalid_target", "事件所在位置没有这一层级"))?;
@@ -852,7 +869,10 @@ pub async fn transition(
         Who::System => (None, "系统".to_owned()),
     };
     let note = match &m.action {
-        Action::Dispatch { to } => format!("交办至{}", to.label()),
+        Action::Dispatch { to } => match &department_name {
+            Some(name) => format!("交办至{name}"),
+            None => format!("交办至{}", to.label()),
+        },
         Action::Reject { reason }
         | Action::Return { reason }
         | Action::Escalate { reason }

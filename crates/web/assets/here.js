@@ -14,7 +14,9 @@
         status.textContent = "已定位（精度约 " + Math.round(p.coords.accuracy) + " 米），将自动落入所在网格";
       },
       function (e) {
-        status.textContent = "定位失败（" + e.message + "），请选择所在网格";
+        // The browser's own message is English: say it by its code.
+        var why = ["", "没有定位权限", "暂时定不到位置", "定位超时"][e.code] || "定位失败";
+        status.textContent = why + "，请选择所在网格";
       },
       { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
     );

@@ -72,7 +72,9 @@
     say("此浏览器不能定位，无法记录轨迹；记录和小结仍可填写", true);
   } else {
     navigator.geolocation.watchPosition(fix, function (e) {
-      say("定位失败（" + e.message + "），请允许定位并到开阔处", true);
+      // The browser's own message is English: say it by its code.
+      var why = ["", "没有定位权限", "暂时定不到位置", "定位超时"][e.code] || "定位失败";
+      say(why + "，请在浏览器设置里允许定位，并到开阔处", true);
     }, { enableHighAccuracy: true, maximumAge: 0, timeout: 30000 });
   }
   setInterval(send, EVERY_MS);

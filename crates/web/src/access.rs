@@ -491,6 +491,7 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/healthz", Open),
     r("GET", "/metrics", Open),
     r("GET", "/assets/{name}", Open),
+    r("GET", "/favicon.ico", Open),
     // Pages: signing in.
     r("GET", "/", Signed),
     r("GET", "/login", Open),

@@ -15,6 +15,7 @@ const LIVE: &str = include_str!("../assets/live.js");
 const HERE: &str = include_str!("../assets/here.js");
 const PATROL: &str = include_str!("../assets/patrol.js");
 const ACTIONS: &str = include_str!("../assets/actions.js");
+const ICON: &str = include_str!("../assets/icon.svg");
 
 /// `/assets/<stem>-<hash>.<ext>` for `content`.
 fn hashed(stem: &str, ext: &str, content: &str) -> String {
@@ -47,7 +48,21 @@ pub fn actions_path() -> &'static str {
 }
 
 pub fn router() -> Router<WebState> {
-    Router::new().route("/assets/{name}", get(asset))
+    Router::new()
+        .route("/assets/{name}", get(asset))
+        .route("/favicon.ico", get(icon))
+}
+
+/// The tab icon (a grid), where every browser asks for it; SVG, which browsers take by its
+/// content type whatever the name.
+async fn icon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        ICON,
+    )
 }
 
 async fn asset(Path(name): Path<String>) -> impl IntoResponse {

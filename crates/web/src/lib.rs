@@ -83,8 +83,11 @@ pub fn app(state: WebState) -> Router {
         .layer(axum::middleware::from_fn(edge::checked))
         .layer(TraceLayer::new_for_http())
         .with_state(state);
+    // Outermost, so that what is compressed is the final text (under a sub-path, after its
+    // links were rewritten). Images and the live feed's stream are left as they are.
+    let compressed = tower_http::compression::CompressionLayer::new();
     if base.is_root() {
-        return inner;
+        return inner.layer(compressed);
     }
     // Under a sub-path: everything is answered beneath it, and what goes out points there.
     let home = base.join("/");
@@ -96,6 +99,7 @@ pub fn app(state: WebState) -> Router {
         .nest(base.as_str(), inner)
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(base, base::outgoing))
+        .layer(compressed)
 }
 
 /// `ok` when the database answers within a second; otherwise 503 naming what failed.

@@ -77,8 +77,8 @@ impl Stage {
             Stage::Handled => "办结",
             Stage::Verified => "核查通过",
             Stage::Closed => "结案",
-            Stage::Rated => "评价",
-            Stage::FollowedUp => "回访",
+            Stage::Rated => "已评价",
+            Stage::FollowedUp => "已回访",
         }
     }
 

@@ -275,6 +275,24 @@ async fn matters_off_the_grid_duty_list_go_to_the_command_centre_and_departments
     .await;
     assert_eq!(s, StatusCode::OK, "{out}");
     assert_eq!(out["department_id"], dept_id);
+    // The timeline, which the reporter reads too, names the department it went to.
+    let (_, departments) = app.get("/api/v1/departments", &cc).await;
+    let name = departments
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == dept_id)
+        .and_then(|d| d["name"].as_str())
+        .expect("the department is listed")
+        .to_owned();
+    let (_, detail) = app.get(&format!("/api/v1/cases/{id}"), &cc).await;
+    let dispatched = detail["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "dispatch")
+        .expect("a dispatch on the timeline");
+    assert_eq!(dispatched["note"], format!("交办至{name}"));
 
     let (_, list) = app.get("/api/v1/cases?limit=500", &dept).await;
     let items = list["items"].as_array().unwrap();

@@ -453,3 +453,93 @@ async fn answers_carry_security_headers_and_forms_are_bound_to_the_session() {
         "the session's own token"
     );
 }
+
+#[tokio::test]
+async fn a_link_typed_wrong_gets_a_page_in_chinese_and_text_goes_out_compressed() {
+    let app = TestApp::demo().await;
+    let (c, _) = logged_in(&app, "wg0101").await;
+    for (path, status, says) in [
+        (
+            "/cases?overdue=yes&limit=x",
+            StatusCode::BAD_REQUEST,
+            "网址里的查询条件看不懂",
+        ),
+        ("/patrols/abc", StatusCode::NOT_FOUND, "未找到"),
+    ] {
+        let r = c.get(format!("{}{path}", app.base)).send().await.unwrap();
+        assert_eq!(r.status(), status, "{path}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains(says), "{path}: {html}");
+        assert!(
+            !html.contains("Failed") && !html.contains("Invalid") && !html.contains("parse"),
+            "{path}: no parser's English: {html}"
+        );
+    }
+
+    let icon = c
+        .get(format!("{}/favicon.ico", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(icon.status(), StatusCode::OK);
+    assert_eq!(icon.headers()["content-type"], "image/svg+xml");
+
+    // A browser asks for gzip: pages, styles and scripts come compressed; without asking, plain.
+    let plain = c.get(format!("{}/patrol", app.base)).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.bytes().await.unwrap();
+    let packed = c
+        .get(format!("{}/patrol", app.base))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(packed.headers()["content-encoding"], "gzip");
+    let packed = packed.bytes().await.unwrap();
+    assert_eq!(&packed[..2], &[0x1f, 0x8b], "a gzip stream");
+    assert!(
+        packed.len() < plain.len(),
+        "{} → {}",
+        plain.len(),
+        packed.len()
+    );
+    // The grid worker's start button names the grid, not its code.
+    let page = String::from_utf8_lossy(&plain);
+    assert!(page.contains("开始巡查东湖社区第一网格"), "{page}");
+    assert!(!page.contains("开始巡查 450802"));
+
+    // A finding on patrol can be filed under every category a case can have: each without
+    // subcategories, 环境卫生 among them.
+    let started = post_form(&c, &app, "/patrol", &[("_csrf", &csrf_of(&page))]).await;
+    let to = started.headers()[LOCATION].to_str().unwrap().to_owned();
+    assert!(to.starts_with("/patrols/"), "{to}");
+    let noted = post_form(
+        &c,
+        &app,
+        &format!("{to}/notes"),
+        &[
+            ("_csrf", &csrf_of(&page)),
+            ("text", "3 栋门口垃圾满溢"),
+            ("finding", "1"),
+        ],
+    )
+    .await;
+    assert!(noted.status().is_redirection(), "{}", noted.status());
+    let (_, patrol) = crate::common::fetch(&app, &c, &to).await;
+    let (_, categories) = app
+        .get("/api/v1/categories", &app.token("wg0101").await)
+        .await;
+    let categories = categories.as_array().unwrap();
+    let leaves: Vec<(&str, &str)> = categories
+        .iter()
+        .filter(|c| !categories.iter().any(|o| o["parent_code"] == c["code"]))
+        .map(|c| (c["code"].as_str().unwrap(), c["name"].as_str().unwrap()))
+        .collect();
+    assert!(leaves.contains(&("03", "环境卫生")), "{leaves:?}");
+    for (code, name) in leaves {
+        assert!(
+            patrol.contains(&format!("<option value=\"{code}\">{name}</option>")),
+            "{code} {name} on the patrol page"
+        );
+    }
+}

@@ -65,7 +65,7 @@ async fn a_grid_worker_registers_a_household_on_the_forms_and_reveals_a_number_o
         "{html}"
     );
     assert!(!html.contains(&id), "the page shows the ID masked");
-    assert!(html.contains("独居老人 · 重点关注"), "{html}");
+    assert!(html.contains("独居老人（关注等级：重点）"), "{html}");
 
     // Add a member from the person page, then find both in the list.
     let csrf = csrf_of(&html);

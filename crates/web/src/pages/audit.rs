@@ -3,9 +3,10 @@
 use super::{Chrome, PageError, render};
 use crate::WebState;
 use crate::auth::{PageUser, csrf_token};
+use crate::pages::Query;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;

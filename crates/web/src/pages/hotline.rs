@@ -4,9 +4,10 @@ use super::{Chrome, PageError, render};
 use crate::WebState;
 use crate::auth::CsrfForm;
 use crate::auth::{CsrfMultipart, PageUser, csrf_token};
+use crate::pages::{Path, Query};
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
@@ -101,7 +102,7 @@ async fn form(
     State(state): State<WebState>,
     PageUser(p): PageUser,
     jar: CookieJar,
-    axum::extract::Query(said): axum::extract::Query<Said>,
+    Query(said): Query<Said>,
 ) -> Result<(CookieJar, Response), PageError> {
     let outcome = Outcome {
         notice: said.notice,

@@ -3,10 +3,11 @@
 use super::{PageError, render};
 use crate::assets::STYLE_PATH;
 use crate::auth::{CsrfForm, SESSION_COOKIE, csrf_token};
+use crate::pages::Query;
 use crate::{DemoLogin, WebState};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};

@@ -181,6 +181,32 @@ pub enum PageError {
     App(AppError),
 }
 
+/// `axum::extract::Query` for pages: a link with a query that cannot be read (typed by hand,
+/// cut short) gets a page that says what to do, never the parser's English.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(PageError))]
+pub struct Query<T>(pub T);
+
+/// `axum::extract::Path` for pages, rejecting as [`Query`] does.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(PageError))]
+pub struct Path<T>(pub T);
+
+impl From<axum::extract::rejection::QueryRejection> for PageError {
+    fn from(_: axum::extract::rejection::QueryRejection) -> Self {
+        PageError::BadRequest(
+            "网址里的查询条件看不懂，可能是手工输入或复制不完整。请从页面上的链接或按钮进入。"
+                .into(),
+        )
+    }
+}
+
+impl From<axum::extract::rejection::PathRejection> for PageError {
+    fn from(_: axum::extract::rejection::PathRejection) -> Self {
+        PageError::App(AppError::not_found())
+    }
+}
+
 impl From<AppError> for PageError {
     fn from(e: AppError) -> Self {
         PageError::App(e)

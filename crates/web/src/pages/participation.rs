@@ -9,9 +9,10 @@ use crate::WebState;
 use crate::assets::STYLE_PATH;
 use crate::auth::{CsrfForm, CsrfMultipart, PageUser, Principal, csrf_token, new_secret};
 use crate::download;
+use crate::pages::{Path, Query};
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
@@ -547,13 +548,7 @@ async fn desk(
         },
         categories: categories(),
         case_categories: if runs {
-            state
-                .categories()
-                .await?
-                .iter()
-                .filter(|c| c.parent_code.is_some())
-                .map(|c| (c.code.clone(), c.name.clone()))
-                .collect()
+            shanzhi_app::cases::choosable(&state.categories().await?)
         } else {
             Vec::new()
         },

@@ -6,9 +6,10 @@ use super::registers::{Notice, back};
 use super::{Chrome, PageError, render};
 use crate::WebState;
 use crate::auth::{CsrfForm, PageUser, csrf_token};
+use crate::pages::{Path, Query};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
@@ -64,7 +65,7 @@ impl PatrolLine {
 struct StartPage {
     style: &'static str,
     chrome: Chrome,
-    grid: String,
+    grid_name: String,
     recent: Vec<PatrolLine>,
     notice: Option<String>,
     error: Option<String>,
@@ -87,11 +88,12 @@ async fn mine(
     let grid = p.account.node_code.clone().unwrap_or_default();
     let period = Period::parse(None, None, state.clock().today())?;
     let recent = svc::list(&state, &p.actor, &grid, &period, 30).await?;
+    let grid_name = regions::visible(&state, &p.actor, &grid).await?.name;
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = StartPage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
-        grid,
+        grid_name,
         recent: recent.iter().map(PatrolLine::of).collect(),
         notice: q.notice,
         error: q.error,
@@ -141,13 +143,7 @@ async fn show(
     let outline = regions::outline(&grid)?;
     let dropped_at: Vec<[f64; 2]> = d.dropped.iter().map(|f| [f.lon, f.lat]).collect();
     let map = super::map::track_svg(outline.as_ref(), &d.track, &dropped_at);
-    let categories = state
-        .categories()
-        .await?
-        .iter()
-        .filter(|c| c.code.len() > 2)
-        .map(|c| (c.code.clone(), c.name.clone()))
-        .collect();
+    let categories = shanzhi_app::cases::choosable(&state.categories().await?);
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = PatrolPage {
         style: crate::assets::STYLE_PATH.as_str(),

@@ -5,9 +5,10 @@
 use super::{Chrome, Flash, PageError, render, with_flash};
 use crate::WebState;
 use crate::auth::{CsrfForm, PageUser, csrf_token};
+use crate::pages::Query;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
