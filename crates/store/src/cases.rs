@@ -468,7 +468,7 @@ pub async fn by_tracking_code(
 pub struct CaseFilter<'a> {
     /// Cases that happened in this subtree (None: all).
     pub within: Option<&'a str>,
-    /// Cases held by this department.
+    /// Cases held by this department or to which it is summoned (吹哨报到).
     pub department_id: Option<i64>,
     /// Only this stage.
     pub stage: Option<&'a str>,
@@ -500,7 +500,10 @@ pub async fn page(
             .push_bind(" AND node_code < ?", format!("{root}:"));
     }
     if let Some(d) = f.department_id {
-        q.push_bind(" AND department_id = ?", d);
+        q.push_bind(" AND (department_id = ?", d).push_bind(
+            " OR id IN (SELECT case_id FROM case_summons WHERE department_id = ?))",
+            d,
+        );
     }
     if let Some(s) = f.stage {
         q.push_bind(" AND stage = ?", s);

@@ -660,6 +660,14 @@ async fn a_street_blows_the_whistle_and_departments_report_in() {
 
     let (s, d) = app.get(&format!("/api/v1/cases/{id}"), &police).await;
     assert_eq!(s, StatusCode::OK, "a summoned department sees the case");
+    // … and finds it in its list, first page, without knowing the number.
+    for token in [&police, &city_mgmt] {
+        let (_, list) = app.get("/api/v1/cases?limit=20", token).await;
+        assert!(
+            list["items"].as_array().unwrap().iter().any(|c| c["id"] == id),
+            "a summons is in the department's list: {list}"
+        );
+    }
     assert!(
         d["timeline"]
             .as_array()
