@@ -327,6 +327,13 @@ pub async fn report_finding(
     Ok(case)
 }
 
+/// What the worker should hear before ending patrol `id` now (see
+/// [`DailyRule::before_ending`]); empty when nothing stands against it.
+pub async fn before_ending(state: &App, actor: &Actor, id: i64) -> Result<Vec<String>, AppError> {
+    let p = own(state, actor, id).await?;
+    Ok(DailyRule::default().before_ending(p.started_at, state.now_ms(), p.fixes_kept.into()))
+}
+
 /// Ends a patrol with its summary.
 pub async fn end(
     state: &App,

@@ -20,7 +20,9 @@
   function say(text, bad) {
     status.textContent = text;
     status.className = bad ? "alert error" : "alert ok";
+    status.hidden = false;
   }
+  say("正在启动定位…");
 
   function send(done) {
     var q = queue();

@@ -30,6 +30,26 @@ impl Default for DailyRule {
     }
 }
 
+impl DailyRule {
+    /// What a worker should hear before ending a patrol begun at `start_ms` at `end_ms` with
+    /// `fixes` positions kept (empty when nothing stands against it): too short to count for
+    /// the day, or no track at all.
+    pub fn before_ending(&self, start_ms: i64, end_ms: i64, fixes: i64) -> Vec<String> {
+        let mut said = Vec::new();
+        let minutes = (end_ms - start_ms).max(0) / 60_000;
+        if minutes < i64::from(self.min_minutes) {
+            said.push(format!(
+                "这次巡查只有 {minutes} 分钟，不足 {} 分钟，不计入一日双巡",
+                self.min_minutes
+            ));
+        }
+        if fixes == 0 {
+            said.push("这次巡查没有记录到定位点，地图上没有轨迹（请确认手机已允许定位）".into());
+        }
+        said
+    }
+}
+
 /// One patrol of a grid on a day, as the daily rule needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PatrolSpan {
@@ -82,6 +102,18 @@ pub fn day_coverage(spans: &[PatrolSpan], rule: &DailyRule) -> DayCoverage {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn ending_early_or_without_a_track_is_said_before_it_happens() {
+        let rule = DailyRule::default();
+        let said = rule.before_ending(0, 3 * 60_000, 0);
+        assert_eq!(said.len(), 2);
+        assert!(said[0].contains("只有 3 分钟") && said[0].contains("不计入一日双巡"));
+        assert!(said[1].contains("没有记录到定位点"));
+        assert!(rule.before_ending(0, 20 * 60_000, 5).is_empty());
+        assert_eq!(rule.before_ending(0, 19 * 60_000 + 59_999, 5).len(), 1);
+    }
+
     use super::*;
 
     const MORNING: i64 = 1_790_000_000_000;

@@ -664,7 +664,11 @@ async fn a_street_blows_the_whistle_and_departments_report_in() {
     for token in [&police, &city_mgmt] {
         let (_, list) = app.get("/api/v1/cases?limit=20", token).await;
         assert!(
-            list["items"].as_array().unwrap().iter().any(|c| c["id"] == id),
+            list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["id"] == id),
             "a summons is in the department's list: {list}"
         );
     }

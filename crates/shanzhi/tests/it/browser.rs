@@ -583,6 +583,17 @@ async fn a_grid_worker_walks_a_patrol_through_a_dropped_signal_and_reports_a_fin
         .click()
         .await
         .unwrap();
+    // The walk took minutes of the test's clock, not 20: the page says it will not count for
+    // the day, keeps the summary, and ends the patrol when confirmed.
+    wait_text(&c, "end-warning", "不计入一日双巡").await;
+    fits(&c, 375).await;
+    shot(&c, "patrol-end-confirm-375").await;
+    c.find(Locator::Css("#end-confirm button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_text(&c, "patrol-summary", "发现问题 1 件").await;
     assert!(c.find(Locator::Css("svg.track path.route")).await.is_ok());
     assert!(

@@ -542,4 +542,45 @@ async fn a_link_typed_wrong_gets_a_page_in_chinese_and_text_goes_out_compressed(
             "{code} {name} on the patrol page"
         );
     }
+
+    // Ending at once, with no track: said first, with the summary kept; ended on confirming.
+    let end = format!("{to}/end");
+    let csrf = csrf_of(&patrol);
+    let asked = post_form(
+        &c,
+        &app,
+        &end,
+        &[("_csrf", &csrf), ("summary", "巡查 3 栋")],
+    )
+    .await;
+    assert_eq!(asked.status(), StatusCode::OK);
+    let asked = asked.text().await.unwrap();
+    assert!(
+        asked.contains("只有 0 分钟，不足 20 分钟，不计入一日双巡")
+            && asked.contains("没有记录到定位点")
+            && asked.contains(">巡查 3 栋</textarea>"),
+        "{asked}"
+    );
+    let id = to.trim_start_matches("/patrols/");
+    let worker = app.token("wg0101").await;
+    let (_, running) = app.get(&format!("/api/v1/patrols/{id}"), &worker).await;
+    assert!(
+        running["patrol"]["ended_at"].is_null(),
+        "not ended yet: {running}"
+    );
+    let confirmed = post_form(
+        &c,
+        &app,
+        &end,
+        &[
+            ("_csrf", &csrf_of(&asked)),
+            ("summary", "巡查 3 栋"),
+            ("confirmed", "1"),
+        ],
+    )
+    .await;
+    assert!(confirmed.status().is_redirection());
+    let (_, ended) = app.get(&format!("/api/v1/patrols/{id}"), &worker).await;
+    assert!(!ended["patrol"]["ended_at"].is_null(), "{ended}");
+    assert_eq!(ended["patrol"]["summary"], "巡查 3 栋");
 }

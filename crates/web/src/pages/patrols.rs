@@ -242,18 +242,51 @@ async fn report_finding(
 struct EndForm {
     #[serde(default)]
     summary: String,
+    /// The worker has read what stands against ending now and ends anyway.
+    #[serde(default)]
+    confirmed: Option<String>,
 }
 
+#[derive(Template)]
+#[template(path = "patrol_end.html")]
+struct EndPage {
+    style: &'static str,
+    chrome: Chrome,
+    id: i64,
+    said: Vec<String>,
+    summary: String,
+}
+
+/// Ends the patrol; one that would not count for the day (or has no track) is first said so,
+/// on a page that keeps the summary typed and asks to confirm.
 async fn end(
     State(state): State<WebState>,
     PageUser(p): PageUser,
+    jar: CookieJar,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<EndForm>,
-) -> Result<Redirect, PageError> {
+) -> Result<(CookieJar, Response), PageError> {
+    if f.confirmed.is_none() {
+        let said = svc::before_ending(&state, &p.actor, id).await?;
+        if !said.is_empty() {
+            let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
+            let view = EndPage {
+                style: crate::assets::STYLE_PATH.as_str(),
+                chrome: Chrome::new(&p, csrf),
+                id,
+                said,
+                summary: f.summary,
+            };
+            return Ok((jar, render(&view)));
+        }
+    }
     let result = svc::end(&state, &p.actor, id, &f.summary)
         .await
         .map(|row| format!("巡查已结束，轨迹 {:.2} 公里", row.metres / 1000.0));
-    back(&format!("/patrols/{id}"), result)
+    Ok((
+        jar,
+        back(&format!("/patrols/{id}"), result)?.into_response(),
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
