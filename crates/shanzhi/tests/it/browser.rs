@@ -705,6 +705,18 @@ async fn the_command_centre_reads_the_dashboard_on_a_wall_screen_and_a_phone() {
 
 /// Clicks the submit button of the form `css` selects and waits for the next page (a new
 /// document, not the one still unloading) to show `id`.
+/// Whether the checkbox or radio button `css` is checked.
+async fn checked(c: &Client, css: &str) -> bool {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .prop("checked")
+        .await
+        .unwrap()
+        .as_deref()
+        == Some("true")
+}
+
 async fn submit(c: &Client, css: &str, id: &str) {
     c.execute("window.__szOld = true;", vec![]).await.unwrap();
     c.find(Locator::Css(&format!("{css} button[type=submit]")))
@@ -940,47 +952,69 @@ async fn a_resident_answers_a_survey_on_the_phone_and_the_community_sees_it_live
     let d = driver().await;
     let phone = browser(&d, 375, 812).await;
     phone.goto(&format!("{}/s/{id}", app.base)).await.unwrap();
-    fill(&phone, "#get-code input[name=phone]", "13977581234").await;
-    submit(&phone, "#get-code", "notice").await;
-    let text_sent = app.sms.last_to("13977581234").expect("code sent");
-    let code = &text_sent.split("验证码 ").nth(1).unwrap()[..6];
-    fill(&phone, "#answer input[name=code]", code).await;
-    for css in [
+    let choose = async |picks: &[&str]| {
+        for css in picks {
+            phone
+                .find(Locator::Css(css))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+        }
+    };
+    let first = [
         "#q0 input[value='0']",
         "#q1 input[name=q1_0]",
         "#q1 input[name=q1_2]",
         "#q2 input[value='4']",
-    ] {
-        phone
-            .find(Locator::Css(css))
+    ];
+    choose(&first).await;
+    fill(&phone, "#answer input[name=phone]", "13977581234").await;
+    submit(&phone, "#answer", "notice").await;
+    let code_of = |text: String| text.split("验证码 ").nth(1).unwrap()[..6].to_owned();
+    let code = code_of(app.sms.last_to("13977581234").expect("code sent"));
+    // The code came back on the same page, the answers as chosen, the phone not in the address.
+    for css in first {
+        assert!(checked(&phone, css).await, "{css} kept");
+    }
+    assert!(
+        !phone
+            .current_url()
             .await
             .unwrap()
-            .click()
-            .await
-            .unwrap();
+            .as_str()
+            .contains("1397758")
+    );
+    fill(&phone, "#answer input[name=code]", "000000").await;
+    submit(&phone, "#answer", "error").await;
+    for css in first {
+        assert!(checked(&phone, css).await, "{css} kept after a wrong code");
     }
+    // The wrong code is kept as typed: clear it first.
+    phone
+        .find(Locator::Css("#answer input[name=code]"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    fill(&phone, "#answer input[name=code]", &code).await;
     shot(&phone, "survey-answer-375").await;
     fits(&phone, 375).await;
     submit(&phone, "#answer", "notice").await;
     assert!(text(&phone, "notice").await.contains("感谢"));
+    assert!(
+        phone.find(Locator::Id("answer")).await.is_err(),
+        "answered: the thanks, not the empty form again"
+    );
     // The same phone cannot answer twice, even with a fresh code.
-    submit(&phone, "#get-code", "notice").await;
-    let again = app.sms.last_to("13977581234").expect("code sent");
-    fill(
-        &phone,
-        "#answer input[name=code]",
-        &again.split("验证码 ").nth(1).unwrap()[..6],
-    )
-    .await;
-    for css in ["#q0 input[value='1']", "#q2 input[value='2']"] {
-        phone
-            .find(Locator::Css(css))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-    }
+    phone.goto(&format!("{}/s/{id}", app.base)).await.unwrap();
+    choose(&["#q0 input[value='1']", "#q2 input[value='2']"]).await;
+    fill(&phone, "#answer input[name=phone]", "13977581234").await;
+    submit(&phone, "#answer", "notice").await;
+    let again = code_of(app.sms.last_to("13977581234").expect("code sent"));
+    fill(&phone, "#answer input[name=code]", &again).await;
     submit(&phone, "#answer", "error").await;
     assert!(text(&phone, "error").await.contains("已经答过"));
 

@@ -303,6 +303,24 @@ pub(crate) struct Flash {
     pub error: Option<String>,
 }
 
+impl Flash {
+    /// A notice that something was done.
+    pub fn said(notice: impl Into<String>) -> Flash {
+        Flash {
+            notice: Some(notice.into()),
+            error: None,
+        }
+    }
+
+    /// An error: what to fix.
+    pub fn failed(error: impl Into<String>) -> Flash {
+        Flash {
+            notice: None,
+            error: Some(error.into()),
+        }
+    }
+}
+
 /// The photos sent in a form's `photos` field, checked and prepared.
 pub(crate) async fn form_photos<T>(
     state: &WebState,

@@ -5,7 +5,7 @@
 use super::charts::bars_svg;
 use super::poster::{qr, svg_of};
 use super::registers::back;
-use super::{Chrome, Flash, PageError, beijing, render, url_encode};
+use super::{Chrome, Flash, PageError, beijing, render};
 use crate::assets::STYLE_PATH;
 use crate::auth::{CsrfForm, PageUser, csrf_token, new_secret};
 use crate::pages::{Path, Query};
@@ -40,17 +40,43 @@ pub fn router() -> Router<WebState> {
 /// The cookie that makes a device's answer one per device.
 const DEVICE_COOKIE: &str = "sz_device";
 
-/// A question as the forms draw it: its number, kind and options.
+/// A question as the forms draw it: its number, kind and options, and what was answered when
+/// the form comes back (a wrong code, a code just sent), so nothing typed is lost.
 struct Field {
     n: usize,
     q: Question,
+    given: Option<Answer>,
 }
 
-fn fields(questions: Vec<Question>) -> Vec<Field> {
+impl Field {
+    /// Whether option (or rating) `i` was chosen.
+    fn chose(&self, i: &usize) -> bool {
+        match &self.given {
+            Some(Answer::Number(n)) => n == i,
+            Some(Answer::Choices(c)) => c.contains(i),
+            _ => false,
+        }
+    }
+
+    /// The text typed.
+    fn typed(&self) -> &str {
+        match &self.given {
+            Some(Answer::Text(t)) => t,
+            _ => "",
+        }
+    }
+}
+
+fn fields(questions: Vec<Question>, given: Vec<Option<Answer>>) -> Vec<Field> {
+    let mut given = given.into_iter();
     questions
         .into_iter()
         .enumerate()
-        .map(|(n, q)| Field { n, q })
+        .map(|(n, q)| Field {
+            n,
+            q,
+            given: given.next().flatten(),
+        })
         .collect()
 }
 
@@ -91,13 +117,11 @@ struct SurveyPage {
     phone: String,
     window: String,
     flash: Flash,
-}
-
-#[derive(Deserialize)]
-struct FormQuery {
-    phone: Option<String>,
-    notice: Option<String>,
-    error: Option<String>,
+    /// Answered: the thanks, without the form.
+    done: bool,
+    /// A code was sent: the form asks for it, as typed so far.
+    code_sent: bool,
+    code: String,
 }
 
 fn window_text(v: &SurveyView) -> String {
@@ -108,13 +132,24 @@ fn window_text(v: &SurveyView) -> String {
     )
 }
 
-async fn form(
-    State(state): State<WebState>,
+/// What the resident's form page shows: the answers and phone as typed (`typed`), and the
+/// outcome of what was just done.
+struct Shown {
+    typed: HashMap<String, String>,
+    flash: Flash,
+    done: bool,
+    code_sent: bool,
+}
+
+/// The resident's page, with a device cookie for one-answer-per-device surveys. Everything is
+/// answered on this page (never by a redirect), so a refused code keeps every answer and the
+/// phone number stays out of the address bar.
+fn survey_page(
+    state: &WebState,
     jar: CookieJar,
-    Path(id): Path<i64>,
-    Query(q): Query<FormQuery>,
-) -> Result<(CookieJar, Response), PageError> {
-    let survey = svc::public(&state, id).await?;
+    survey: SurveyView,
+    shown: Shown,
+) -> (CookieJar, Response) {
     let (mut jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     if jar.get(DEVICE_COOKIE).is_none() {
         let c = Cookie::build((DEVICE_COOKIE, new_secret("d")))
@@ -126,20 +161,40 @@ async fn form(
             .build();
         jar = jar.add(c);
     }
+    let given = if shown.done {
+        Vec::new()
+    } else {
+        answers_of(&survey.questions, &shown.typed)
+    };
     let page = SurveyPage {
         style: STYLE_PATH.as_str(),
         csrf,
         phone_mode: survey.survey.mode == Mode::Phone,
         window: window_text(&survey),
-        fields: fields(survey.questions.clone()),
+        fields: fields(survey.questions.clone(), given),
         survey,
-        phone: q.phone.unwrap_or_default(),
-        flash: Flash {
-            notice: q.notice,
-            error: q.error,
-        },
+        phone: shown.typed.get("phone").cloned().unwrap_or_default(),
+        code: shown.typed.get("code").cloned().unwrap_or_default(),
+        flash: shown.flash,
+        done: shown.done,
+        code_sent: shown.code_sent,
     };
-    Ok((jar, render(&page)))
+    (jar, render(&page))
+}
+
+async fn form(
+    State(state): State<WebState>,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+) -> Result<(CookieJar, Response), PageError> {
+    let survey = svc::public(&state, id).await?;
+    let shown = Shown {
+        typed: HashMap::new(),
+        flash: Flash::default(),
+        done: false,
+        code_sent: false,
+    };
+    Ok(survey_page(&state, jar, survey, shown))
 }
 
 async fn throttled(state: &WebState, addr: &crate::client::Client) -> Result<(), PageError> {
@@ -149,29 +204,36 @@ async fn throttled(state: &WebState, addr: &crate::client::Client) -> Result<(),
         .map_err(Into::into)
 }
 
-#[derive(Deserialize)]
-struct CodeForm {
-    phone: String,
-}
-
+/// 获取验证码, pressed inside the answer form: the page comes back with everything typed.
 async fn code(
     State(state): State<WebState>,
     addr: crate::client::Client,
+    jar: CookieJar,
     Path(id): Path<i64>,
-    CsrfForm(f): CsrfForm<CodeForm>,
-) -> Result<Redirect, PageError> {
+    CsrfForm(f): CsrfForm<HashMap<String, String>>,
+) -> Result<(CookieJar, Response), PageError> {
     throttled(&state, &addr).await?;
-    let to = format!("/s/{id}?phone={}", url_encode(f.phone.trim()));
-    let sent = svc::send_code(&state, id, &f.phone, &addr.ip().to_string()).await;
-    match sent {
-        Err(AppError::RateLimited(s)) => back(
-            &to,
-            Err(AppError::Conflict(format!(
-                "验证码已发送，请 {s} 秒后再获取"
-            ))),
+    let survey = svc::public(&state, id).await?;
+    let phone = f.get("phone").cloned().unwrap_or_default();
+    let (flash, code_sent) = match svc::send_code(&state, id, &phone, &addr.ip().to_string()).await
+    {
+        Ok(()) => (
+            Flash::said("验证码已发送，请查看短信，填好后点“提交”"),
+            true,
         ),
-        other => back(&to, other.map(|_| "验证码已发送，请查看短信".to_owned())),
-    }
+        Err(AppError::RateLimited(s)) => (
+            Flash::failed(format!("验证码已发送，请 {s} 秒后再获取")),
+            true,
+        ),
+        Err(e) => (Flash::failed(e.to_string()), false),
+    };
+    let shown = Shown {
+        typed: f,
+        flash,
+        done: false,
+        code_sent,
+    };
+    Ok(survey_page(&state, jar, survey, shown))
 }
 
 async fn submit(
@@ -180,7 +242,7 @@ async fn submit(
     jar: CookieJar,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<HashMap<String, String>>,
-) -> Result<Redirect, PageError> {
+) -> Result<(CookieJar, Response), PageError> {
     throttled(&state, &addr).await?;
     let survey = svc::public(&state, id).await?;
     let answers = answers_of(&survey.questions, &f);
@@ -202,13 +264,21 @@ async fn submit(
             from: &from,
         }
     };
-    let to = format!("/s/{id}?phone={}", url_encode(phone.trim()));
-    back(
-        &to,
-        svc::answer(&state, id, who, &answers)
-            .await
-            .map(|_| "提交成功，感谢您的参与！".to_owned()),
-    )
+    let shown = match svc::answer(&state, id, who, &answers).await {
+        Ok(_) => Shown {
+            typed: HashMap::new(),
+            flash: Flash::said("提交成功，感谢您的参与！"),
+            done: true,
+            code_sent: false,
+        },
+        Err(e) => Shown {
+            code_sent: f.contains_key("code"),
+            typed: f,
+            flash: Flash::failed(e.to_string()),
+            done: false,
+        },
+    };
+    Ok(survey_page(&state, jar, survey, shown))
 }
 
 #[derive(Template)]
@@ -362,7 +432,7 @@ async fn detail(
                 )
             })
             .collect(),
-        fields: fields(r.survey.questions.clone()),
+        fields: fields(r.survey.questions.clone(), Vec::new()),
         lines: to_lines(&r.survey.questions),
         closes: Day::of(r.survey.survey.closes_at - 60_000).to_string(),
         survey: r.survey,
