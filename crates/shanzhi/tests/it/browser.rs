@@ -406,6 +406,19 @@ async fn a_grid_worker_mediates_on_a_phone_and_sees_new_reports_live() {
         .await
         .unwrap();
     assert!(text(&c, "live").await.contains("实时横幅测试"));
+    // On the phone the list keeps the deadline lights (the report time is what gives way).
+    let shown = c
+        .execute(
+            "return [...document.querySelectorAll('#cases tbody tr td:nth-child(3) .light')]\
+             .filter(e => e.offsetWidth > 0).length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        shown.as_u64().unwrap_or(0) > 0,
+        "deadline lights visible at 375 px"
+    );
     shot(&c, "cases-live-375").await;
     c.close().await.unwrap();
 }
