@@ -115,11 +115,11 @@ fn placed(job: &Job) -> Placed<'_> {
 /// checked before they are queued, so this rarely fails; when it does, the batch is written
 /// again one report at a time, each in a savepoint, so only the bad one is refused.
 /// `turn` is handed on before the commit (and kept through the slow path).
-async fn write_batch<T>(
+async fn write_batch(
     store: &Store,
     batch: &[Job],
     now: i64,
-    turn: T,
+    turn: tokio::sync::OwnedMutexGuard<mpsc::Receiver<Job>>,
 ) -> Result<Vec<Reply>, AppError> {
     let mut tx = store.begin().await?;
     let webhooks = shanzhi_store::webhooks::any_active(&mut tx).await?;
