@@ -45,6 +45,7 @@ pub mod seed;
 pub mod sms;
 mod state;
 pub mod surveys;
+pub mod todo;
 pub mod topics;
 pub mod visits;
 pub mod webhooks;

@@ -106,3 +106,43 @@ pub async fn decide(
         .await?;
     Ok(n == 1)
 }
+
+/// A request waiting for a decision, with its case's title (我的待办).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Undecided {
+    /// Request.
+    pub id: i64,
+    /// Case.
+    pub case_id: i64,
+    /// The case's title.
+    pub title: String,
+    /// 延期 or 挂起.
+    pub kind: RequestKind,
+    /// Hours asked for (extensions).
+    pub hours: Option<i64>,
+    /// When (ms).
+    pub requested_at: i64,
+}
+
+/// Requests waiting for a decision on the cases held at `tiers` under `root`, oldest first,
+/// at most `limit`.
+pub async fn undecided_below(
+    ex: &mut impl Exec,
+    root: &str,
+    tiers: &[shanzhi_domain::case::Tier],
+    limit: u32,
+) -> Result<Vec<Undecided>, StoreError> {
+    if tiers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new(
+        "SELECT r.id, r.case_id, c.title, r.kind, r.hours, r.requested_at \
+         FROM case_requests r JOIN cases c ON c.id = r.case_id \
+         WHERE r.decided_at IS NULL AND c.holder_code >= ? AND c.holder_code < ?",
+    )
+    .bind(root)
+    .bind(format!("{root}:"));
+    q.push_list(" AND c.tier IN", tiers.iter().map(|t| t.as_str()))
+        .push_bind(" ORDER BY r.requested_at, r.id LIMIT ?", i64::from(limit));
+    ex.all(q).await
+}

@@ -551,6 +551,89 @@ pub async fn page(
     ex.all(q).await
 }
 
+/// The cases waiting on one unit (我的待办): those it holds that are not yet handled, and
+/// those held one level below it that wait for verification, closing or follow-up.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Mine<'a> {
+    /// Held by the region unit at this node.
+    pub held_at: Option<&'a str>,
+    /// Held by this department.
+    pub department_id: Option<i64>,
+    /// Held at these tiers under this node (the level below).
+    pub below: Option<(&'a str, &'a [Tier])>,
+}
+
+const HELD_STAGES: [Stage; 4] = [
+    Stage::Reported,
+    Stage::Accepted,
+    Stage::Dispatched,
+    Stage::InProgress,
+];
+const ABOVE_STAGES: [Stage; 3] = [Stage::Handled, Stage::Verified, Stage::Rated];
+
+/// The deadline a case waiting in its stage runs against, in SQL.
+const DUE: &str = "CASE WHEN stage = ? THEN accept_due ELSE handle_due END";
+
+impl Mine<'_> {
+    fn push_where(&self, q: &mut Sql) {
+        let stages = |q: &mut Sql, list: &[Stage]| {
+            q.push_list(" AND stage IN", list.iter().map(|s| s.as_str()));
+        };
+        q.push(" WHERE (1 = 0");
+        if let Some(node) = self.held_at {
+            q.push_bind(" OR (holder_code = ?", node)
+                .push_bind(" AND tier <> ?", Tier::Department.as_str());
+            stages(q, &HELD_STAGES);
+            q.push(")");
+        }
+        if let Some(d) = self.department_id {
+            q.push_bind(" OR (tier = ?", Tier::Department.as_str())
+                .push_bind(" AND department_id = ?", d);
+            stages(q, &HELD_STAGES);
+            q.push(")");
+        }
+        if let Some((root, tiers)) = self.below.filter(|(_, t)| !t.is_empty()) {
+            q.push_bind(" OR (holder_code >= ?", root)
+                .push_bind(" AND holder_code < ?", format!("{root}:"))
+                .push_list(" AND tier IN", tiers.iter().map(|t| t.as_str()));
+            stages(q, &ABOVE_STAGES);
+            q.push(")");
+        }
+        q.push(")");
+    }
+}
+
+/// How many cases wait on the unit, by stage and holding tier: (stage, tier, cases, of which
+/// past their deadline at `now`; a stopped clock is never past).
+pub async fn waiting_counts(
+    ex: &mut impl Exec,
+    mine: &Mine<'_>,
+    now: i64,
+) -> Result<Vec<(Stage, Tier, i64, i64)>, StoreError> {
+    let mut q = Sql::new(format!(
+        "SELECT stage, tier, count(*), \
+         sum(CASE WHEN suspended_at IS NULL AND {DUE} < ? THEN 1 ELSE 0 END) FROM cases"
+    ))
+    .bind(Stage::Reported.as_str())
+    .bind(now);
+    mine.push_where(&mut q);
+    q.push(" GROUP BY stage, tier");
+    ex.all(q).await
+}
+
+/// The cases waiting on the unit, the nearest deadline first, at most `limit`.
+pub async fn waiting(
+    ex: &mut impl Exec,
+    mine: &Mine<'_>,
+    limit: u32,
+) -> Result<Vec<CaseRow>, StoreError> {
+    let mut q = Sql::new(format!("SELECT {CASE_COLUMNS} FROM cases"));
+    mine.push_where(&mut q);
+    q.push_bind(&format!(" ORDER BY {DUE}, id"), Stage::Reported.as_str())
+        .push_bind(" LIMIT ?", i64::from(limit));
+    ex.all(q).await
+}
+
 /// The new state of a case after a transition.
 #[derive(Debug, Clone)]
 pub struct CaseUpdate<'a> {

@@ -134,3 +134,35 @@ pub async fn responses(
     )
     .await
 }
+
+/// A summons its department has not answered, with the case's title (我的待办).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Unanswered {
+    /// Case.
+    pub case_id: i64,
+    /// The case's title.
+    pub title: String,
+    /// When (ms).
+    pub summoned_at: i64,
+    /// Report-in deadline (ms).
+    pub due_at: i64,
+}
+
+/// The summonses a department has not reported in to, the nearest deadline first.
+pub async fn unanswered(
+    ex: &mut impl Exec,
+    department_id: i64,
+    limit: u32,
+) -> Result<Vec<Unanswered>, StoreError> {
+    ex.all(
+        Sql::new(
+            "SELECT s.case_id, c.title, s.summoned_at, s.due_at \
+             FROM case_summons s JOIN cases c ON c.id = s.case_id \
+             WHERE s.department_id = ? AND s.reported_at IS NULL \
+             ORDER BY s.due_at, s.id LIMIT ?",
+        )
+        .bind(department_id)
+        .bind(i64::from(limit)),
+    )
+    .await
+}

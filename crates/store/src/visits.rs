@@ -250,6 +250,25 @@ pub async fn due(
     ex.all(q).await
 }
 
+/// How many residents under `root` carrying one of `tags` are due a visit on or before `day`.
+pub async fn due_count(
+    ex: &mut impl Exec,
+    root: &str,
+    day: &str,
+    tags: &[String],
+) -> Result<i64, StoreError> {
+    if tags.is_empty() {
+        return Ok(0);
+    }
+    let mut q = Sql::new(format!("SELECT count(DISTINCT p.id) {DUE_FROM}"))
+        .bind(root)
+        .bind(format!("{root}:"))
+        .bind(day);
+    q.push_list(" AND t.tag IN", tags.iter().cloned());
+    let (n,): (i64,) = ex.one(q).await?;
+    Ok(n)
+}
+
 /// Visits made under `root` from `from` to `to`, per visitor: (account, visits).
 pub async fn done_by_visitor(
     ex: &mut impl Exec,

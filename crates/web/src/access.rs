@@ -544,6 +544,7 @@ pub const ROUTES: &[Route] = &[
     ),
     r("POST", "/assessment/weights", Needs(R::Setting, Write)),
     r("GET", "/cases", Needs(R::Case, List)),
+    r("GET", "/todo", Needs(R::Case, List)),
     r("GET", "/cases/events", Needs(R::Case, List)),
     r("GET", "/cases/new", Needs(R::Case, Write)),
     r("POST", "/cases/new", Needs(R::Case, Write)),

@@ -32,6 +32,21 @@ pub fn holder_of(node: &str, tier: Tier) -> Option<String> {
     (node.len() >= len).then(|| node[..len].to_owned())
 }
 
+/// The tier of the unit an account belongs to, as cases are held: its department, or the
+/// level of the node it is bound to (none for accounts bound to nothing or below a grid).
+pub fn own_tier(actor: &Actor) -> Option<Tier> {
+    if actor.role == Role::DepartmentHandler {
+        return actor.department_id.map(|_| Tier::Department);
+    }
+    match actor.scope_root()?.len() {
+        15 => Some(Tier::Grid),
+        12 => Some(Tier::Community),
+        9 => Some(Tier::Street),
+        6 => Some(Tier::District),
+        _ => None,
+    }
+}
+
 /// Whether the actor sees the case at all: its area, or for a department the cases it holds.
 /// (Departments summoned to a case also see it; that fact lives with the summons.)
 pub fn sees(actor: &Actor, h: &Holding<'_>) -> bool {

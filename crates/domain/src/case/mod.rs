@@ -14,6 +14,7 @@ pub mod photo;
 mod search;
 mod source;
 mod summons;
+mod todo;
 mod urgency;
 mod workflow;
 
@@ -25,7 +26,7 @@ pub use extension::{
     ClockError, ClockFacts, MAX_EXTENSION_HOURS, MAX_EXTENSIONS, Request, RequestKind, may_decide,
     may_request, may_resume,
 };
-pub use holding::{Holding, holder_of};
+pub use holding::{Holding, holder_of, own_tier};
 pub use mediation::{
     DisputeFacts, MediationError, MediatorKind, Outcome, OutcomeKind, PartySide, Referral,
     may_conclude, may_follow_up, may_mediate, success_rate,
@@ -33,6 +34,7 @@ pub use mediation::{
 pub use search::{QueryError, index_terms, matches, query_terms};
 pub use source::Source;
 pub use summons::{REPORT_IN_HOURS, may_summon};
+pub use todo::{Step, reporting_to, waiting_on};
 pub use urgency::Urgency;
 
 pub use workflow::{

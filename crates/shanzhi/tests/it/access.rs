@@ -639,8 +639,8 @@ async fn the_policy_is_published_and_pages_follow_it() {
         ("zy01", "/me"),
         ("sj01", "/admin/audit"),
         ("aq01", "/admin/policy"),
-        ("cg01", "/cases"),
-        ("mz01", "/cases"),
+        ("cg01", "/todo"),
+        ("mz01", "/todo"),
     ] {
         let (c, _) = logged_in(&app, username).await;
         let r = c.get(format!("{}/", app.base)).send().await.expect("home");

@@ -1346,3 +1346,53 @@ async fn the_command_centre_reads_a_communitys_boundaries_on_a_phone() {
     fits(&phone, 375).await;
     phone.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_grid_worker_starts_the_day_on_the_todo_list_on_a_phone() {
+    let app = TestApp::demo().await;
+    let (worker, leader) = (app.token("wg0101").await, app.token("wgz01").await);
+    let (_, case) = app
+        .post("/api/v1/cases", &worker, json!({"category": "03", "title": "楼道堆放杂物", "description": "3栋楼道堆放杂物", "node_code": "450802001001001"}))
+        .await;
+    let id = case["id"].as_i64().unwrap();
+    crate::common::step(&app, &leader, id, json!({"action": "accept"})).await;
+    crate::common::step(
+        &app,
+        &leader,
+        id,
+        json!({"action": "dispatch", "to": "grid"}),
+    )
+    .await;
+    let d = driver().await;
+    let c = browser(&d, 375, 812).await;
+    login(&c, &app, "wg0101").await;
+    let url = c.current_url().await.unwrap();
+    assert!(url.path().ends_with("/todo"), "lands on 我的待办: {url}");
+    let waiting = text(&c, "todo-dispatched").await;
+    assert!(
+        waiting.contains("待签收") && waiting.contains("楼道堆放杂物"),
+        "{waiting}"
+    );
+    let light = c
+        .find(Locator::Css("#todo-dispatched .light"))
+        .await
+        .unwrap();
+    assert!(
+        light.is_displayed().await.unwrap(),
+        "deadline lights on the phone"
+    );
+    assert!(text(&c, "todo-patrol").await.contains("今日巡查"));
+    fits(&c, 375).await;
+    shot(&c, "todo-phone").await;
+    c.find(Locator::LinkText("楼道堆放杂物"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("input[name=action][value=start]"))
+        .await
+        .unwrap();
+    c.close().await.unwrap();
+}

@@ -23,7 +23,7 @@ pub fn csrf_of(html: &str) -> String {
 }
 
 /// Posts a form as the browser would.
-async fn post_form(
+pub(crate) async fn post_form(
     c: &reqwest::Client,
     app: &TestApp,
     path: &str,

@@ -364,3 +364,160 @@ async fn a_dispute_is_mediated_on_the_case_page() {
     .await;
     assert!(html.contains("已记录稳控回访") && html.contains("回访无反复"));
 }
+
+/// The count under a heading of 我的待办 (0 when the heading is not shown).
+fn todo_count(html: &str, heading: &str) -> i64 {
+    html.split(&format!("id=\"todo-{heading}\""))
+        .nth(1)
+        .and_then(|s| s.split("data-count=\"").nth(1))
+        .and_then(|s| s.split('"').next())
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+/// The part of 我的待办 under one heading.
+fn todo_part<'a>(html: &'a str, heading: &str) -> &'a str {
+    html.split(&format!("id=\"todo-{heading}\""))
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .unwrap_or("")
+}
+
+#[tokio::test]
+async fn the_todo_page_lists_what_waits_on_each_caller_and_nothing_else() {
+    use crate::common::step;
+    let app = TestApp::demo().await;
+    let (worker, leader, street, city) = (
+        app.token("wg0101").await,
+        app.token("wgz01").await,
+        app.token("jd01").await,
+        app.token("zhzx").await,
+    );
+    let pages = [
+        login(&app, "wg0101").await,
+        login(&app, "sq01").await,
+        login(&app, "cg01").await,
+    ];
+    let [worker_page, officer_page, department_page] = &pages;
+    let before = [
+        page(&app, worker_page, "/todo").await,
+        page(&app, officer_page, "/todo").await,
+        page(&app, department_page, "/todo").await,
+    ];
+    let file = |title: &'static str, category: &'static str| {
+        let (app, worker) = (&app, &worker);
+        async move {
+            let (s, case) = app
+                .post("/api/v1/cases", worker, json!({"category": category, "title": title, "description": title, "node_code": "450802001001001"}))
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{case}");
+            case["id"].as_i64().unwrap()
+        }
+    };
+    // Two matters for the grid, one the command centre hands to 城管.
+    let drain = file("待办测试：下水道堵塞", "03").await;
+    let rubbish = file("待办测试：垃圾堆放", "03").await;
+    let stall = file("待办测试：井盖缺失", "0403").await;
+    for id in [drain, rubbish] {
+        step(&app, &leader, id, json!({"action": "accept"})).await;
+        step(
+            &app,
+            &leader,
+            id,
+            json!({"action": "dispatch", "to": "grid"}),
+        )
+        .await;
+    }
+    let (_, me) = app.get("/api/v1/me", &app.token("cg01").await).await;
+    let cg = me["department_id"].as_i64().unwrap();
+    step(&app, &city, stall, json!({"action": "accept"})).await;
+    step(
+        &app,
+        &city,
+        stall,
+        json!({"action": "dispatch", "to": "department", "department_id": cg}),
+    )
+    .await;
+
+    let html = page(&app, worker_page, "/todo").await;
+    assert_eq!(
+        todo_count(&html, "dispatched"),
+        todo_count(&before[0], "dispatched") + 2,
+        "{html}"
+    );
+    let waiting = todo_part(&html, "dispatched");
+    assert!(
+        waiting.contains("下水道堵塞")
+            && waiting.contains("垃圾堆放")
+            && waiting.contains("class=\"light"),
+        "{waiting}"
+    );
+    assert!(
+        !html.contains("待办测试：井盖缺失"),
+        "a case held by a department is not the grid worker's to take"
+    );
+    let html = page(&app, department_page, "/todo").await;
+    assert_eq!(
+        todo_count(&html, "dispatched"),
+        todo_count(&before[2], "dispatched") + 1
+    );
+    assert!(todo_part(&html, "dispatched").contains("井盖缺失"));
+
+    // Started and handled, the drain moves from the worker's list to the community's 待核查.
+    step(&app, &worker, drain, json!({"action": "start"})).await;
+    let html = page(&app, worker_page, "/todo").await;
+    assert!(todo_part(&html, "in_progress").contains("下水道堵塞"));
+    assert!(!todo_part(&html, "dispatched").contains("下水道堵塞"));
+    step(
+        &app,
+        &worker,
+        drain,
+        json!({"action": "handle", "result": "已疏通"}),
+    )
+    .await;
+    let html = page(&app, worker_page, "/todo").await;
+    assert!(
+        !html.contains("下水道堵塞"),
+        "handled: nothing left for the worker"
+    );
+    let html = page(&app, officer_page, "/todo").await;
+    assert_eq!(
+        todo_count(&html, "handled"),
+        todo_count(&before[1], "handled") + 1
+    );
+    assert!(todo_part(&html, "handled").contains("下水道堵塞"));
+
+    // Summoned by the street, the department finds the summons on its list.
+    let summoned = file("待办测试：夜市噪音", "0106").await;
+    let (s, body) = app
+        .post(
+            &format!("/api/v1/cases/{summoned}/summons"),
+            &street,
+            json!({"department_ids": [cg]}),
+        )
+        .await;
+    assert!(s.is_success(), "{body}");
+    let html = page(&app, department_page, "/todo").await;
+    assert!(todo_part(&html, "summons").contains("夜市噪音"), "{html}");
+
+    // Logging in lands on the list.
+    let c = crate::pages::browser_client();
+    let (_, login_page) = crate::common::fetch(&app, &c, "/login").await;
+    let r = crate::pages::post_form(
+        &c,
+        &app,
+        "/login",
+        &[
+            ("_csrf", csrf_of(&login_page).as_str()),
+            ("username", "wg0101"),
+            ("password", crate::common::PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(
+        r.headers()[LOCATION],
+        "/",
+        "no page asked for: the start page"
+    );
+    let home = c.get(format!("{}/", app.base)).send().await.unwrap();
+    assert_eq!(home.headers()[LOCATION], "/todo");
+}

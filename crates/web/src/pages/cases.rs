@@ -43,7 +43,11 @@ const TABS: [(&str, &str); 8] = [
     ("closed", "待评价"),
 ];
 
-fn light_of(cal: &Calendar, c: &CaseRow, now: i64) -> Option<(&'static str, &'static str)> {
+pub(super) fn light_of(
+    cal: &Calendar,
+    c: &CaseRow,
+    now: i64,
+) -> Option<(&'static str, &'static str)> {
     let stage = c.stage;
     if c.suspended_at.is_some() && !stage.is_final() {
         return Some(("挂起", "grey"));

@@ -26,6 +26,7 @@ mod regions;
 mod registers;
 mod residents;
 mod surveys;
+mod todo;
 mod topics;
 mod visits;
 mod wishes_public;
@@ -67,6 +68,7 @@ pub fn router() -> Router<WebState> {
         .merge(surveys::router())
         .merge(opinions_public::router())
         .merge(topics::router())
+        .merge(todo::router())
 }
 
 /// What every page's frame shows: who is logged in, the CSRF token for its forms.
@@ -90,6 +92,7 @@ pub struct Chrome {
 fn sections(p: &Principal) -> Vec<(&'static str, &'static str)> {
     let own = p.may(Resource::Participation, Verb::List).ok();
     [
+        ("/todo", "待办", shanzhi_app::todo::has_list(p)),
         ("/dashboard", "大屏", p.can(Resource::Figures, Verb::Read)),
         ("/cases", "事件", p.can(Resource::Case, Verb::List)),
         ("/regions", "区域", p.can(Resource::Region, Verb::List)),
