@@ -782,6 +782,7 @@ pub async fn transition(
         tier,
         reopened: u8::try_from(case.reopened).unwrap_or(u8::MAX),
         grid_duty: category.as_ref().is_some_and(|c| c.grid_duty),
+        onsite_check: category.as_ref().is_none_or(|c| c.onsite_check),
     };
     let party = match who {
         Who::Staff { actor, .. } => party_of(actor, &case)?,
@@ -878,7 +879,7 @@ pub async fn transition(
         | Action::Escalate { reason }
         | Action::VerifyFail { reason } => reason.clone(),
         Action::Merge { into, reason } => format!("并入事件 {into}：{reason}"),
-        Action::Handle { result } => result.clone(),
+        Action::Handle { result } | Action::Resolve { result } => result.clone(),
         Action::FollowUp { note } | Action::Urge { note } | Action::Supervise { note } => {
             note.clone()
         }
@@ -943,6 +944,7 @@ pub fn parse_action(
         "return" => Action::Return { reason: text },
         "escalate" => Action::Escalate { reason: text },
         "handle" => Action::Handle { result: text },
+        "resolve" => Action::Resolve { result: text },
         "verify_pass" => Action::VerifyPass,
         "verify_fail" => Action::VerifyFail { reason: text },
         "close" => Action::Close,
@@ -962,7 +964,7 @@ pub fn parse_action(
 pub fn available_actions(
     actor: &Actor,
     case: &CaseRow,
-    grid_duty: bool,
+    category: Option<&CategoryRow>,
 ) -> (Vec<Action>, Vec<Tier>) {
     let (stage, tier) = (case.stage, case.tier);
     let Some(relation) = holding::relation(actor, &case.holding()) else {
@@ -972,7 +974,8 @@ pub fn available_actions(
         stage,
         tier,
         reopened: u8::try_from(case.reopened).unwrap_or(u8::MAX),
-        grid_duty,
+        grid_duty: category.is_some_and(|c| c.grid_duty),
+        onsite_check: category.is_none_or(|c| c.onsite_check),
     };
     let party = Party::Staff {
         role: actor.role,
@@ -984,6 +987,7 @@ pub fn available_actions(
         Action::Reject { reason: x() },
         Action::Start,
         Action::Handle { result: x() },
+        Action::Resolve { result: x() },
         Action::Return { reason: x() },
         Action::Escalate { reason: x() },
         Action::VerifyPass,
@@ -1240,8 +1244,7 @@ pub async fn desk(state: &App, actor: &Actor, id: i64) -> Result<Desk, AppError>
         None => name_of(&mut conn, &case.holder_code).await?,
     };
     let timeline = cases::events(&mut conn, id, false).await?;
-    let (actions, tiers) =
-        available_actions(actor, &case, category.as_ref().is_some_and(|c| c.grid_duty));
+    let (actions, tiers) = available_actions(actor, &case, category.as_ref());
     let in_area =
         |d: &&shanzhi_store::accounts::DepartmentRow| case.node_code.starts_with(&d.node_code);
     let departments = if tiers.contains(&Tier::Department) {

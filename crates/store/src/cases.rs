@@ -29,16 +29,21 @@ pub struct CategoryRow {
     pub dispute: bool,
     /// The clock its deadlines run on.
     pub clock: Clock,
+    /// Whether a matter handled on the spot by the grid worker who found it (就地处置) still
+    /// goes to the community's 核查.
+    pub onsite_check: bool,
 }
 
-const CATEGORY_COLUMNS: &str = "code, parent_code, name, tier, department_kind, accept_hours, handle_hours, grid_duty, dispute, clock";
+/// The columns a category is seeded with.
+const SEEDED_COLUMNS: &str = "code, parent_code, name, tier, department_kind, accept_hours, handle_hours, grid_duty, dispute, clock";
+const CATEGORY_COLUMNS: &str = "code, parent_code, name, tier, department_kind, accept_hours, handle_hours, grid_duty, dispute, clock, onsite_check";
 
 /// Stores the given categories where their codes are not present yet (first start, upgrades).
 pub async fn seed_categories(ex: &mut impl Exec, specs: &[CategorySpec]) -> Result<(), StoreError> {
     for c in specs {
         ex.exec(
             Sql::new(format!(
-                "INSERT INTO categories ({CATEGORY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING"
+                "INSERT INTO categories ({SEEDED_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING"
             ))
             .bind(c.code)
             .bind(c.parent())
@@ -694,7 +699,7 @@ pub async fn update_if_version(
             Sql::new(
                 "UPDATE cases SET stage = ?, tier = ?, holder_code = ?, department_id = ?, reopened = ?, \
                  merged_into = ?, satisfaction = ?, accept_due = ?, handle_due = ?, suspended_at = ?, extensions = ?, \
-                 handled_at = CASE WHEN ? = 'handled' THEN ? WHEN ? IN ('reported', 'accepted', 'dispatched', 'in_progress') THEN NULL ELSE handled_at END, \
+                 handled_at = CASE WHEN ? = 'handled' THEN ? WHEN ? IN ('reported', 'accepted', 'dispatched', 'in_progress') THEN NULL WHEN handled_at IS NULL AND ? = 'verified' THEN ? ELSE handled_at END, \
                  closed_at = CASE WHEN ? = 'closed' THEN ? WHEN ? IN ('reported', 'accepted', 'dispatched', 'in_progress', 'handled', 'verified') THEN NULL ELSE closed_at END, \
                  version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
             )
@@ -710,10 +715,13 @@ pub async fn update_if_version(
             .bind(u.suspended_at)
             .bind(u.extensions)
             // A case handled again after a failed check, or reopened after closing, takes the
-            // latest time; one sent back to work has none until it is handled again.
+            // latest time; one sent back to work has none until it is handled again; one
+            // resolved on the spot with no 核查 goes straight to 核查通过, handled then.
             .bind(u.stage.as_str())
             .bind(now)
             .bind(u.stage.as_str())
+            .bind(u.stage.as_str())
+            .bind(now)
             .bind(u.stage.as_str())
             .bind(now)
             .bind(u.stage.as_str())

@@ -225,6 +225,7 @@ async fn write_demo_cases(
             tier: cat.tier,
             reopened: 0,
             grid_duty: cat.grid_duty,
+            onsite_check: true,
         };
         let mut holder = holder_of(&c.node, cat.tier).unwrap_or_else(|| c.node.clone());
         let mut department = None;

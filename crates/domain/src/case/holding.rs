@@ -67,6 +67,16 @@ pub fn relation(actor: &Actor, h: &Holding<'_>) -> Option<Relation> {
         actor.scope_root() == Some(h.holder_code)
     };
     let waiting_dispatch = matches!(h.stage, Stage::Reported | Stage::Accepted);
+    // A grid worker's own finding in their own grid, not yet accepted (就地处置); a grid
+    // leader holding it stays its dispatcher.
+    let finder = h.stage == Stage::Reported
+        && h.reporter_account == Some(actor.account_id)
+        && matches!(actor.role, Role::GridWorker | Role::GridLeader)
+        && own_tier(actor) == Some(Tier::Grid)
+        && actor.sees(h.node_code);
+    if finder && !(holding && actor.role == Role::GridLeader) {
+        return Some(Relation::Finder);
+    }
     match (holding, waiting_dispatch) {
         (true, true) => Some(Relation::Dispatcher),
         (true, false) => Some(Relation::Assignee),

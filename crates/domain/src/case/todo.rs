@@ -111,6 +111,7 @@ pub fn waiting_on(role: Role, stage: Stage, tier: Tier, held: bool) -> Option<St
         tier,
         reopened: 0,
         grid_duty: true,
+        onsite_check: true,
     };
     apply(facts, Party::Staff { role, relation }, &step.action())
         .ok()

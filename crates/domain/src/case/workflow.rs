@@ -233,6 +233,12 @@ pub enum Action {
         /// Why.
         reason: String,
     },
+    /// 就地处置 (小事不出网格): the grid worker who found a matter on the grid duty list deals
+    /// with it on the spot, with what was done; it then goes to the community's 核查.
+    Resolve {
+        /// The result.
+        result: String,
+    },
     /// 办结, with what was done.
     Handle {
         /// The result.
@@ -281,6 +287,7 @@ impl Action {
             Action::Return { .. } => "return",
             Action::Escalate { .. } => "escalate",
             Action::Handle { .. } => "handle",
+            Action::Resolve { .. } => "resolve",
             Action::VerifyPass => "verify_pass",
             Action::VerifyFail { .. } => "verify_fail",
             Action::Close => "close",
@@ -302,6 +309,7 @@ impl Action {
             Action::Return { .. } => "退回",
             Action::Escalate { .. } => "上报上级",
             Action::Handle { .. } => "办结",
+            Action::Resolve { .. } => "就地处置",
             Action::VerifyPass => "核查通过",
             Action::VerifyFail { .. } => "核查不通过",
             Action::Close => "结案",
@@ -319,7 +327,7 @@ impl Action {
             | Action::Return { reason }
             | Action::Escalate { reason }
             | Action::VerifyFail { reason } => Some(reason),
-            Action::Handle { result } => Some(result),
+            Action::Handle { result } | Action::Resolve { result } => Some(result),
             Action::FollowUp { note } | Action::Urge { note } | Action::Supervise { note } => {
                 Some(note)
             }
@@ -350,6 +358,9 @@ pub enum Relation {
     Assignee,
     /// Sees the case from a level above its holder.
     Above,
+    /// Reported it, from the grid it is bound to, and the case still waits to be accepted (a
+    /// grid worker's own finding).
+    Finder,
 }
 
 /// Who acts.
@@ -379,6 +390,9 @@ pub struct CaseFacts {
     pub reopened: u8,
     /// Whether its category is on the grid duty list (网格职责清单).
     pub grid_duty: bool,
+    /// Whether a matter of its category handled on the spot (就地处置) still goes to the
+    /// community's 核查 (the category's setting; when not, it waits only to be closed).
+    pub onsite_check: bool,
 }
 
 /// What a transition does.
@@ -447,6 +461,22 @@ fn dispatcher(p: Party) -> bool {
 
 fn assignee(p: Party) -> bool {
     matches!(p, Party::Staff { role, relation: Relation::Assignee } if HANDLERS.contains(&role))
+}
+
+/// Whether the party may deal with a reported matter on the spot: the grid worker or leader
+/// who found it in their own grid, or the grid leader holding it at the grid.
+fn resolver(p: Party, tier: Tier) -> bool {
+    match p {
+        Party::Staff {
+            role: Role::GridWorker | Role::GridLeader,
+            relation: Relation::Finder,
+        } => true,
+        Party::Staff {
+            role: Role::GridLeader,
+            relation: Relation::Dispatcher,
+        } => tier == Tier::Grid,
+        _ => false,
+    }
 }
 
 /// Decides a transition: the new stage and holder, or why not.
@@ -536,6 +566,25 @@ pub fn apply(case: CaseFacts, party: Party, action: &Action) -> Result<Change, W
                 reopens: false,
             })
         }
+        Action::Resolve { .. } => {
+            if case.stage != Reported {
+                return Err(wrong());
+            }
+            if !resolver(party, case.tier) {
+                return Err(denied());
+            }
+            if !case.grid_duty {
+                return Err(WorkflowError::BadTarget {
+                    to: Tier::Grid.label(),
+                    why: "该事项不在网格职责清单内，不能就地处置，请等待受理分派",
+                });
+            }
+            Ok(Change {
+                to: if case.onsite_check { Handled } else { Verified },
+                tier: Some(Tier::Grid),
+                reopens: false,
+            })
+        }
         Action::Handle { .. } => match (case.stage, assignee(party)) {
             (InProgress, true) => stay(Handled),
             (InProgress, false) => Err(denied()),
@@ -620,6 +669,7 @@ mod tests {
             tier: Tier::Community,
             reopened: 0,
             grid_duty: true,
+            onsite_check: true,
         }
     }
 
@@ -900,6 +950,7 @@ mod tests {
             tier: Tier::Street,
             reopened: 0,
             grid_duty: false,
+            onsite_check: true,
         };
         let cc = staff(Role::CommandCentre, Relation::Dispatcher);
         assert!(matches!(
@@ -939,6 +990,7 @@ mod tests {
             tier: Tier::Grid,
             reopened: 0,
             grid_duty: true,
+            onsite_check: true,
         };
         let up = apply(
             at_grid,
@@ -1004,6 +1056,7 @@ mod tests {
             tier: Tier::Grid,
             reopened: 0,
             grid_duty: true,
+            onsite_check: true,
         };
         let first = apply(closed, Party::Reporter, &rate).unwrap();
         assert_eq!(
@@ -1049,5 +1102,67 @@ mod tests {
         assert!(!Action::Return { reason: "x".into() }.is_public());
         assert!(!Action::Escalate { reason: "x".into() }.is_public());
         assert!(!Action::VerifyFail { reason: "x".into() }.is_public());
+    }
+
+    #[test]
+    fn the_finder_resolves_a_grid_matter_on_the_spot() {
+        let reported = CaseFacts {
+            stage: Stage::Reported,
+            tier: Tier::Community,
+            reopened: 0,
+            grid_duty: true,
+            onsite_check: true,
+        };
+        let finder = Party::Staff {
+            role: Role::GridWorker,
+            relation: Relation::Finder,
+        };
+        let resolve = Action::Resolve {
+            result: "已当场清理".into(),
+        };
+        let change = apply(reported, finder, &resolve).unwrap();
+        assert_eq!((change.to, change.tier), (Stage::Handled, Some(Tier::Grid)));
+        let unchecked = CaseFacts {
+            onsite_check: false,
+            ..reported
+        };
+        assert_eq!(
+            apply(unchecked, finder, &resolve).unwrap().to,
+            Stage::Verified
+        );
+        let off_duty = CaseFacts {
+            grid_duty: false,
+            ..reported
+        };
+        assert!(matches!(
+            apply(off_duty, finder, &resolve),
+            Err(WorkflowError::BadTarget { .. })
+        ));
+        let accepted = CaseFacts {
+            stage: Stage::Accepted,
+            ..reported
+        };
+        assert!(matches!(
+            apply(accepted, finder, &resolve),
+            Err(WorkflowError::WrongStage { .. })
+        ));
+        // Someone else's report waits to be dispatched; the finder accepts nothing.
+        let officer_above = Party::Staff {
+            role: Role::GridWorker,
+            relation: Relation::Above,
+        };
+        assert_eq!(
+            apply(reported, officer_above, &resolve),
+            Err(WorkflowError::NotAllowed("就地处置"))
+        );
+        assert_eq!(
+            apply(reported, finder, &Action::Accept),
+            Err(WorkflowError::NotAllowed("受理"))
+        );
+        let empty = Action::Resolve { result: " ".into() };
+        assert_eq!(
+            apply(reported, finder, &empty),
+            Err(WorkflowError::ReasonRequired("就地处置"))
+        );
     }
 }

@@ -776,3 +776,103 @@ async fn concurrent_reports_commit_together_and_a_bad_one_fails_alone() {
         "exactly the good ones were written"
     );
 }
+
+#[tokio::test]
+async fn a_grid_worker_resolves_their_own_finding_on_the_spot_and_the_community_checks_it() {
+    let app = TestApp::demo().await;
+    let (worker, other, officer) = (
+        app.token("wg0101").await,
+        app.token("wg0102").await,
+        app.token("sq01").await,
+    );
+    let grid = "450802001001001";
+    let centre = app.token("zhzx").await;
+    let handled = || {
+        let (app, centre) = (&app, &centre);
+        async move {
+            let today = app.today();
+            let (_, d) = app
+                .get(
+                    &format!("/api/v1/dashboard?node={grid}&from={today}&to={today}"),
+                    centre,
+                )
+                .await;
+            d["cases"]["handled"].as_i64().unwrap()
+        }
+    };
+    let file = |token: &str, category: &str, title: &str| {
+        let body =
+            json!({"category": category, "title": title, "description": title, "node_code": grid});
+        let token = token.to_owned();
+        let app = &app;
+        async move {
+            let (s, case) = app.post("/api/v1/cases", &token, body).await;
+            assert_eq!(s, StatusCode::CREATED, "{case}");
+            case["id"].as_i64().unwrap()
+        }
+    };
+    // The version as the finder sees it (another grid's worker sees nothing).
+    let resolve = |token: &str, id: i64| {
+        let token = token.to_owned();
+        let (app, worker) = (&app, &worker);
+        async move {
+            let body = json!({"action": "resolve", "result": "已当场清理", "version": version(app, worker, id).await});
+            act(app, &token, id, body).await
+        }
+    };
+    let before = handled().await;
+
+    let found = file(&worker, "03", "楼道口垃圾堆放").await;
+    let (s, body) = resolve(&other, found).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "another grid's worker: {body}");
+    let (s, out) = resolve(&worker, found).await;
+    assert_eq!(s, StatusCode::OK, "{out}");
+    assert_eq!(out["stage"], "handled");
+    assert_eq!(out["tier"], "grid");
+    assert_eq!(out["holder_code"], grid);
+    assert_eq!(
+        handled().await,
+        before + 1,
+        "counted as handled in the grid"
+    );
+    // The community checks it as it checks any grid's work.
+    crate::common::step(&app, &officer, found, json!({"action": "verify_pass"})).await;
+    let detail: CaseDetail = app
+        .get_as(&format!("/api/v1/cases/{found}"), &officer)
+        .await;
+    let actions: Vec<&str> = detail.timeline.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["report", "resolve", "verify_pass"]);
+
+    // Not on the grid duty list: refused with why; nothing moved.
+    let manhole = file(&worker, "0403", "井盖缺失").await;
+    let (s, body) = resolve(&worker, manhole).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("网格职责清单"),
+        "{body}"
+    );
+    // Reported by someone else: the worker waits for it to be dispatched.
+    let theirs = file(&officer, "03", "绿化带垃圾").await;
+    let (s, body) = resolve(&worker, theirs).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+
+    // A category set to skip 核查 waits only to be closed, and still counts as handled.
+    crate::common::exec_sql(
+        &app,
+        shanzhi_store::Sql::new("UPDATE categories SET onsite_check = ? WHERE code = ?")
+            .bind(false)
+            .bind("03"),
+    )
+    .await;
+    let quick = file(&worker, "03", "单元门口杂物").await;
+    let (s, out) = resolve(&worker, quick).await;
+    assert_eq!(
+        (s, out["stage"].as_str()),
+        (StatusCode::OK, Some("verified"))
+    );
+    assert_eq!(handled().await, before + 2);
+    crate::common::step(&app, &officer, quick, json!({"action": "close"})).await;
+}

@@ -521,3 +521,33 @@ async fn the_todo_page_lists_what_waits_on_each_caller_and_nothing_else() {
     let home = c.get(format!("{}/", app.base)).send().await.unwrap();
     assert_eq!(home.headers()[LOCATION], "/todo");
 }
+
+#[tokio::test]
+async fn a_grid_worker_resolves_a_finding_from_its_page() {
+    let app = TestApp::demo().await;
+    let token = app.token("wg0101").await;
+    let (_, case) = app
+        .post("/api/v1/cases", &token, json!({"category": "0201", "title": "消防通道停放电动车", "description": "2栋消防通道停放电动车", "node_code": "450802001001001"}))
+        .await;
+    let id = case["id"].as_i64().unwrap();
+    let worker = login(&app, "wg0101").await;
+    let html = page(&app, &worker, &format!("/cases/{id}")).await;
+    assert!(
+        html.contains("value=\"resolve\"") && html.contains("就地处置"),
+        "the finder may deal with it on the spot: {html}"
+    );
+    let after = act(
+        &app,
+        &worker,
+        id,
+        &[("action", "resolve"), ("text", "已联系车主挪走电动车")],
+    )
+    .await;
+    assert!(
+        after.contains("已办理，当前状态：办结") && after.contains("已联系车主挪走电动车"),
+        "{after}"
+    );
+    let officer = login(&app, "sq01").await;
+    let todo = page(&app, &officer, "/todo").await;
+    assert!(todo_part(&todo, "handled").contains("消防通道停放电动车"));
+}

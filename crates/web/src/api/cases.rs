@@ -220,14 +220,15 @@ async fn detail(
 /// A transition request.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ActionRequest {
-    /// accept, reject, merge, dispatch, start, return, escalate, handle, verify_pass,
-    /// verify_fail, close, follow_up, urge (催办), supervise (督办).
+    /// accept, reject, merge, dispatch, start, return, escalate, handle, resolve (就地处置: the
+    /// grid worker who reported a matter on the grid duty list deals with it on the spot),
+    /// verify_pass, verify_fail, close, follow_up, urge (催办), supervise (督办).
     pub action: String,
     /// The case version you saw; a stale version is refused with 409.
     pub version: i64,
     /// Reason (reject, merge, return, escalate, verify_fail).
     pub reason: Option<String>,
-    /// What was done (handle).
+    /// What was done (handle, resolve).
     pub result: Option<String>,
     /// Note (follow_up, urge, supervise).
     pub note: Option<String>,

@@ -246,6 +246,7 @@ fn action_label(name: &str) -> &'static str {
         "return" => "退回",
         "escalate" => "上报上级",
         "handle" => "办结",
+        "resolve" => "就地处置",
         "verify_pass" => "核查通过",
         "verify_fail" => "核查不通过",
         "close" => "结案",
