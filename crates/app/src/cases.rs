@@ -159,13 +159,7 @@ fn derive(p: &Placed<'_>, now: i64) -> Derived {
     // A call's deadlines run from the call, not from its import.
     let start = hotline.and_then(|h| h.called_at).unwrap_or(now);
     let limit = hotline.and_then(|h| h.due_at).unwrap_or(i64::MAX);
-    let default_tier = p.category.tier;
-    // A grid-level matter reported outside any grid starts at the community.
-    let tier = if default_tier == Tier::Grid && node.code.len() < 15 {
-        Tier::Community
-    } else {
-        default_tier
-    };
+    let tier = shanzhi_domain::case::routed_tier(p.category.tier, &node.code);
     let clock = p.category.clock;
     Derived {
         tracking: tracking_code(),
@@ -906,6 +900,101 @@ pub async fn transition(
     tx.commit().await?;
     state.announced();
     Ok(row)
+}
+
+/// 改类: the level that accepts a case puts it under the right category, with a reason. Its
+/// routing and deadlines are worked out again as if it had been reported so (from the report
+/// time): a case that now belongs to another level goes back to 待受理 there.
+pub async fn recategorise(
+    state: &App,
+    actor: &Actor,
+    account: &AccountRow,
+    case: CaseRow,
+    version: i64,
+    category_code: &str,
+    reason: &str,
+) -> Result<CaseRow, AppError> {
+    actor.may(Resource::Case, Verb::Write)?;
+    let categories = state.categories().await?;
+    let old = categories.iter().find(|c| c.code == case.category_code);
+    let new = choosable(&categories)
+        .into_iter()
+        .find(|(code, _)| code == category_code.trim())
+        .and_then(|(code, _)| categories.iter().find(|c| c.code == code))
+        .ok_or_else(|| {
+            AppError::bad(
+                "unknown_category",
+                format!("请选择一个具体的事项类别（{category_code} 不可选）"),
+            )
+        })?;
+    if new.code == case.category_code {
+        return Err(AppError::bad(
+            "same_category",
+            "新类别与原类别相同，无需改类",
+        ));
+    }
+    let facts = CaseFacts {
+        stage: case.stage,
+        tier: case.tier,
+        reopened: u8::try_from(case.reopened).unwrap_or(u8::MAX),
+        grid_duty: old.is_some_and(|c| c.grid_duty),
+        onsite_check: old.is_none_or(|c| c.onsite_check),
+    };
+    let routed = shanzhi_domain::case::routed_tier(new.tier, &case.node_code);
+    let change = shanzhi_domain::case::recategorise(facts, party_of(actor, &case)?, routed, reason)
+        .map_err(workflow_error)?;
+    let holder = holder_of(&case.node_code, routed)
+        .ok_or_else(|| AppError::bad("invalid_target", "事件所在位置没有这一层级"))?;
+    let cal = state.calendar();
+    let mut update = CaseUpdate::from_row(&case);
+    update.stage = change.to;
+    update.tier = routed;
+    update.holder_code = &holder;
+    update.department_id = None;
+    update.accept_due = cal.due(new.clock, case.created_at, new.accept_hours.into());
+    update.handle_due = cal.due(new.clock, case.created_at, new.handle_hours.into());
+    let label = actor_label(&account.display_name, actor.role);
+    let old_name = old.map_or(case.category_code.as_str(), |c| c.name.as_str());
+    let note = format!("{old_name} → {}：{}", new.name, reason.trim());
+    let now = state.now_ms();
+    let mut tx = state.store().begin().await?;
+    if !cases::update_if_version(&mut tx, case.id, version, &update, now).await? {
+        return Err(AppError::Conflict("事件已被他人更新，请刷新后重试".into()));
+    }
+    cases::set_category(&mut tx, case.id, &new.code, new.clock).await?;
+    let event = NewEvent {
+        actor_id: Some(account.id),
+        actor_label: &label,
+        action: RECATEGORISE,
+        from_stage: Some(case.stage),
+        to_stage: change.to,
+        note: &note,
+        public: false,
+    };
+    cases::append_event(&mut tx, case.id, event, now).await?;
+    let row = cases::get(&mut tx, case.id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    notify::queue(&mut tx, &row, RECATEGORISE, &label, now).await?;
+    tx.commit().await?;
+    state.announced();
+    Ok(row)
+}
+
+/// The timeline's name for 改类.
+pub const RECATEGORISE: &str = "recategorise";
+
+/// Whether the actor may put the case under another category now (for showing the form).
+pub fn may_recategorise(actor: &Actor, case: &CaseRow) -> bool {
+    let facts = CaseFacts {
+        stage: case.stage,
+        tier: case.tier,
+        reopened: 0,
+        grid_duty: false,
+        onsite_check: true,
+    };
+    party_of(actor, case)
+        .is_ok_and(|party| shanzhi_domain::case::recategorise(facts, party, case.tier, "x").is_ok())
 }
 
 /// Makes sure the standard categories and the holiday calendar exist (first start and upgrades

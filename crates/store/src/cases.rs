@@ -685,6 +685,24 @@ impl<'a> CaseUpdate<'a> {
     }
 }
 
+/// Puts a case under another category and the clock that category runs on (改类; the
+/// caller moves holder, stage and deadlines in the same transaction).
+pub async fn set_category(
+    ex: &mut impl Exec,
+    id: i64,
+    category_code: &str,
+    clock: Clock,
+) -> Result<(), StoreError> {
+    ex.exec(
+        Sql::new("UPDATE cases SET category_code = ?, clock = ? WHERE id = ?")
+            .bind(category_code)
+            .bind(clock.as_str())
+            .bind(id),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Applies a transition if the case is still at `version`; false when someone else moved it
 /// first (the caller reports a conflict and nothing is written).
 pub async fn update_if_version(

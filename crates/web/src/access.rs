@@ -178,6 +178,7 @@ pub const ROUTES: &[Route] = &[
         Needs(R::Case, Write),
     ),
     r("POST", "/api/v1/cases/{id}/resume", Needs(R::Case, Write)),
+    r("POST", "/api/v1/cases/{id}/category", Needs(R::Case, Write)),
     r("GET", "/api/v1/cases/{id}/summons", Needs(R::Case, Read)),
     r("POST", "/api/v1/cases/{id}/summons", Needs(R::Case, Write)),
     r(
@@ -545,6 +546,7 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/assessment/weights", Needs(R::Setting, Write)),
     r("GET", "/cases", Needs(R::Case, List)),
     r("GET", "/todo", Needs(R::Case, List)),
+    r("POST", "/cases/{id}/category", Needs(R::Case, Write)),
     r("GET", "/cases/events", Needs(R::Case, List)),
     r("GET", "/cases/new", Needs(R::Case, Write)),
     r("POST", "/cases/new", Needs(R::Case, Write)),

@@ -39,4 +39,5 @@ pub use urgency::Urgency;
 
 pub use workflow::{
     Action, CaseFacts, Change, Party, Relation, Satisfaction, Stage, Tier, WorkflowError, apply,
+    recategorise, routed_tier,
 };

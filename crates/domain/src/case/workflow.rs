@@ -463,6 +463,50 @@ fn assignee(p: Party) -> bool {
     matches!(p, Party::Staff { role, relation: Relation::Assignee } if HANDLERS.contains(&role))
 }
 
+/// The tier a case of a category whose default is `tier` starts at, reported at `node_code`: a
+/// grid-level matter reported outside any grid starts at the community.
+pub fn routed_tier(tier: Tier, node_code: &str) -> Tier {
+    if tier == Tier::Grid && node_code.len() < 15 {
+        Tier::Community
+    } else {
+        tier
+    }
+}
+
+/// 改类: whether the party may put a case under another category, routed to `routed` (see
+/// [`routed_tier`]), and the stage it then stands in. Only the level that accepts or dispatches
+/// it, before dispatch, with a reason. A case that now belongs to another level goes back to
+/// 待受理 there; one that stays at its level keeps its stage.
+pub fn recategorise(
+    case: CaseFacts,
+    party: Party,
+    routed: Tier,
+    reason: &str,
+) -> Result<Change, WorkflowError> {
+    const LABEL: &str = "改类";
+    if reason.trim().is_empty() {
+        return Err(WorkflowError::ReasonRequired(LABEL));
+    }
+    if !matches!(case.stage, Stage::Reported | Stage::Accepted) {
+        return Err(WorkflowError::WrongStage {
+            stage: case.stage.label(),
+            action: LABEL,
+        });
+    }
+    if !dispatcher(party) {
+        return Err(WorkflowError::NotAllowed(LABEL));
+    }
+    Ok(Change {
+        to: if routed == case.tier {
+            case.stage
+        } else {
+            Stage::Reported
+        },
+        tier: Some(routed),
+        reopens: false,
+    })
+}
+
 /// Whether the party may deal with a reported matter on the spot: the grid worker or leader
 /// who found it in their own grid, or the grid leader holding it at the grid.
 fn resolver(p: Party, tier: Tier) -> bool {
@@ -1164,5 +1208,46 @@ mod tests {
             apply(reported, finder, &empty),
             Err(WorkflowError::ReasonRequired("就地处置"))
         );
+    }
+
+    #[test]
+    fn the_accepting_level_recategorises_before_dispatch() {
+        let accepted = CaseFacts {
+            stage: Stage::Accepted,
+            tier: Tier::Community,
+            reopened: 0,
+            grid_duty: true,
+            onsite_check: true,
+        };
+        let officer = Party::Staff {
+            role: Role::CommunityOfficer,
+            relation: Relation::Dispatcher,
+        };
+        let moved = recategorise(accepted, officer, Tier::Grid, "实为消防通道堵塞").unwrap();
+        assert_eq!((moved.to, moved.tier), (Stage::Reported, Some(Tier::Grid)));
+        let kept = recategorise(accepted, officer, Tier::Community, "实为养老服务").unwrap();
+        assert_eq!(kept.to, Stage::Accepted, "same level: the stage stays");
+        assert_eq!(
+            recategorise(accepted, officer, Tier::Grid, " "),
+            Err(WorkflowError::ReasonRequired("改类"))
+        );
+        let worker = Party::Staff {
+            role: Role::GridWorker,
+            relation: Relation::Assignee,
+        };
+        assert_eq!(
+            recategorise(accepted, worker, Tier::Grid, "x"),
+            Err(WorkflowError::NotAllowed("改类"))
+        );
+        let dispatched = CaseFacts {
+            stage: Stage::Dispatched,
+            ..accepted
+        };
+        assert!(matches!(
+            recategorise(dispatched, officer, Tier::Grid, "x"),
+            Err(WorkflowError::WrongStage { .. })
+        ));
+        assert_eq!(routed_tier(Tier::Grid, "450802001001"), Tier::Community);
+        assert_eq!(routed_tier(Tier::Grid, "450802001001001"), Tier::Grid);
     }
 }

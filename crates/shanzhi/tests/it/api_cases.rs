@@ -876,3 +876,125 @@ async fn a_grid_worker_resolves_their_own_finding_on_the_spot_and_the_community_
     assert_eq!(handled().await, before + 2);
     crate::common::step(&app, &officer, quick, json!({"action": "close"})).await;
 }
+
+#[tokio::test]
+async fn the_accepting_level_recategorises_and_routing_and_deadlines_follow() {
+    let app = TestApp::demo().await;
+    let (worker, leader, officer, centre) = (
+        app.token("wg0101").await,
+        app.token("wgz01").await,
+        app.token("sq01").await,
+        app.token("zhzx").await,
+    );
+    let received = |code: &'static str| {
+        let (app, centre) = (&app, &centre);
+        async move {
+            let today = app.today();
+            let (_, d) = app
+                .get(
+                    &format!("/api/v1/dashboard?node=450802001001&from={today}&to={today}"),
+                    centre,
+                )
+                .await;
+            d["categories"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["code"] == code)
+                .map_or(0, |c| c["figures"]["received"].as_i64().unwrap())
+        }
+    };
+    let (disputes, hazards) = (received("01").await, received("02").await);
+    let (_, case) = app
+        .post("/api/v1/cases", &worker, json!({"category": "0102", "title": "消防通道被堵", "description": "3栋消防通道被杂物堵塞", "node_code": "450802001001001"}))
+        .await;
+    let id = case["id"].as_i64().unwrap();
+    assert_eq!(case["tier"], "community", "物业纠纷 goes to the community");
+    let change = |token: &str, category: &str, reason: &str| {
+        let (app, officer, token) = (&app, &officer, token.to_owned());
+        let (category, reason) = (category.to_owned(), reason.to_owned());
+        async move {
+            let v = version(app, officer, id).await;
+            app.post(
+                &format!("/api/v1/cases/{id}/category"),
+                &token,
+                json!({"category": category, "reason": reason, "version": v}),
+            )
+            .await
+        }
+    };
+    for (token, category, reason, status, code) in [
+        (
+            &officer,
+            "0201",
+            " ",
+            StatusCode::BAD_REQUEST,
+            "reason_required",
+        ),
+        (
+            &officer,
+            "02",
+            "实为消防隐患",
+            StatusCode::BAD_REQUEST,
+            "unknown_category",
+        ),
+        (
+            &officer,
+            "0102",
+            "实为消防隐患",
+            StatusCode::BAD_REQUEST,
+            "same_category",
+        ),
+        (
+            &worker,
+            "0201",
+            "实为消防隐患",
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+    ] {
+        let (s, body) = change(token, category, reason).await;
+        assert_eq!(
+            (s, error_code(&body)),
+            (status, code),
+            "{category} {reason}"
+        );
+    }
+    let (s, moved) = change(&officer, "0201", "实为消防通道堵塞，属网格安全隐患").await;
+    assert_eq!(s, StatusCode::OK, "{moved}");
+    assert_eq!(moved["category_code"], "0201");
+    assert_eq!(moved["stage"], "reported");
+    assert_eq!(moved["tier"], "grid");
+    assert_eq!(moved["holder_code"], "450802001001001");
+    // 消防通道堵塞 is accepted within 4 hours, on the natural clock, from the report time.
+    let created = moved["created_at"].as_i64().unwrap();
+    assert_eq!(
+        moved["accept_due"].as_i64().unwrap(),
+        created + 4 * 3_600_000
+    );
+    assert_eq!(moved["clock"], "natural");
+    assert_eq!(
+        (received("01").await, received("02").await),
+        (disputes, hazards + 1),
+        "the figures follow the category"
+    );
+    let detail: CaseDetail = app.get_as(&format!("/api/v1/cases/{id}"), &officer).await;
+    let last = detail.timeline.last().unwrap();
+    assert_eq!(last.action, "recategorise");
+    assert!(last.note.contains("物业纠纷 → 消防通道堵塞") && last.note.contains("网格安全隐患"));
+    // The grid now takes it up; once dispatched, the category stays.
+    crate::common::step(&app, &leader, id, json!({"action": "accept"})).await;
+    crate::common::step(
+        &app,
+        &leader,
+        id,
+        json!({"action": "dispatch", "to": "grid"}),
+    )
+    .await;
+    let (s, body) = change(&leader, "0101", "实为邻里纠纷").await;
+    assert_eq!(
+        (s, error_code(&body)),
+        (StatusCode::CONFLICT, "conflict"),
+        "{body}"
+    );
+}

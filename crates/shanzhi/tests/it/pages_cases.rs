@@ -551,3 +551,53 @@ async fn a_grid_worker_resolves_a_finding_from_its_page() {
     let todo = page(&app, &officer, "/todo").await;
     assert!(todo_part(&todo, "handled").contains("消防通道停放电动车"));
 }
+
+#[tokio::test]
+async fn a_case_is_recategorised_on_its_page_and_one_held_above_says_where_it_went() {
+    let app = TestApp::demo().await;
+    let token = app.token("wg0101").await;
+    let (_, case) = app
+        .post("/api/v1/cases", &token, json!({"category": "0102", "title": "楼道消防门被锁", "description": "5栋消防门被物业上锁", "node_code": "450802001001001"}))
+        .await;
+    let id = case["id"].as_i64().unwrap();
+    let officer = login(&app, "sq01").await;
+    let html = page(&app, &officer, &format!("/cases/{id}")).await;
+    assert!(html.contains("id=\"recategorise\"") && html.contains("消防通道堵塞"));
+    let version = html
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let after = submit(
+        &app,
+        &officer,
+        id,
+        "category",
+        &[
+            ("version", version.as_str()),
+            ("category", "0201"),
+            ("reason", "实为消防通道堵塞"),
+        ],
+    )
+    .await;
+    assert!(
+        after.contains("已改类，现由网格办理，当前状态：上报") && after.contains("改类"),
+        "{after}"
+    );
+
+    // A street lamp in her own community is the district's: her page says so, read-only.
+    let (_, lamp) = app
+        .post("/api/v1/cases", &token, json!({"category": "0402", "title": "路灯不亮", "description": "东湖路3号路灯不亮", "node_code": "450802001001001"}))
+        .await;
+    let html = page(&app, &officer, &format!("/cases/{}", lamp["id"])).await;
+    let note = html
+        .split("id=\"routed\">")
+        .nth(1)
+        .and_then(|s| s.split("</small>").next())
+        .unwrap_or_else(|| panic!("{html}"));
+    assert!(note.contains("路灯损坏") && note.contains("办理"), "{note}");
+    assert!(!html.contains("id=\"actions\""), "nothing for her to do");
+}

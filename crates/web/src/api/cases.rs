@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .routes(routes!(detail))
         .routes(routes!(reporter_phone))
         .routes(routes!(act))
+        .routes(routes!(recategorise))
         .routes(routes!(duplicates))
         .routes(routes!(summons_of, summon))
         .routes(routes!(report_in))
@@ -276,6 +277,42 @@ async fn act(
         },
         case,
         m,
+    )
+    .await?;
+    Ok(axum::Json(row.into()))
+}
+
+/// A re-categorisation (改类).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CategoryChange {
+    /// The right category: a leaf of the list (a subcategory, or a category without any).
+    pub category: String,
+    /// Why the case was under the wrong one.
+    pub reason: String,
+    /// The case version you saw; a stale version is refused with 409.
+    pub version: i64,
+}
+
+/// 改类: the level that accepts the case puts it under the right category, before dispatch;
+/// routing and deadlines are worked out again (from the report time), and a case that now
+/// belongs to another level goes back to 待受理 there.
+#[utoipa::path(post, path = "/cases/{id}/category", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)), request_body = CategoryChange,
+    responses((status = 200, body = CaseOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn recategorise(
+    State(state): State<WebState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+    Json(r): Json<CategoryChange>,
+) -> Result<axum::Json<CaseOut>, ApiError> {
+    let case = svc::visible(&state, &p.actor, id).await?;
+    let row = svc::recategorise(
+        &state,
+        &p.actor,
+        &p.account,
+        case,
+        r.version,
+        &r.category,
+        &r.reason,
     )
     .await?;
     Ok(axum::Json(row.into()))

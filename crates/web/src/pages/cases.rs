@@ -27,6 +27,7 @@ pub fn router() -> Router<WebState> {
         .route("/cases/events", get(events))
         .route("/cases/{id}", get(show))
         .route("/cases/{id}/act", post(act))
+        .route("/cases/{id}/category", post(recategorise))
         .route("/cases/{id}/summon", post(summon))
         .route("/cases/{id}/reporter-phone", post(reveal_phone))
         .route("/cases/{id}/report-in", post(report_in))
@@ -215,6 +216,8 @@ struct CasePage {
     reported: String,
     urgency: Option<&'static str>,
     holder: String,
+    /// For a viewer below the level that holds the case: where it went and why, read-only.
+    routed_note: Option<String>,
     accept_due: String,
     handle_due: String,
     timeline: Vec<(String, &'static str, String, String, bool)>,
@@ -226,6 +229,8 @@ struct CasePage {
     summoned: Vec<(String, String, String)>,
     can_summon: bool,
     summon_choices: Vec<(i64, String)>,
+    /// The categories the case may be moved to (改类); empty when the viewer may not.
+    recategorise: Vec<(String, String)>,
     can_report_in: bool,
     deadlines: ClockPanel,
     dispute: Option<DisputePanel>,
@@ -247,6 +252,7 @@ fn action_label(name: &str) -> &'static str {
         "escalate" => "上报上级",
         "handle" => "办结",
         "resolve" => "就地处置",
+        svc::RECATEGORISE => "改类",
         "verify_pass" => "核查通过",
         "verify_fail" => "核查不通过",
         "close" => "结案",
@@ -318,7 +324,11 @@ async fn show(
         description: case.description.clone(),
         stage: case.stage.label(),
         light: light_of(&state.calendar(), &case, now),
-        category: d.category.map(|c| c.name).unwrap_or_default(),
+        category: d
+            .category
+            .as_ref()
+            .map(|c| c.name.clone())
+            .unwrap_or_default(),
         place: d.place,
         address: case.address.clone(),
         source: match &case.hotline_order {
@@ -327,6 +337,16 @@ async fn show(
         },
         reported: beijing(case.created_at),
         urgency: (case.urgency != Urgency::Normal).then(|| case.urgency.label()),
+        routed_note: (d.actions.is_empty()
+            && !case.stage.is_final()
+            && shanzhi_domain::case::own_tier(&p.actor).is_some_and(|t| t < case.tier))
+        .then(|| {
+            format!(
+                "按类别「{}」，此事件由{}办理，您可以在这里查看进度；如类别有误，可请其改类。",
+                d.category.as_ref().map_or("", |c| c.name.as_str()),
+                d.holder
+            )
+        }),
         holder: format!("{}（{}）", d.holder, case.tier.label()),
         accept_due: beijing(case.accept_due),
         handle_due: beijing(case.handle_due),
@@ -343,6 +363,14 @@ async fn show(
         summoned,
         can_summon: d.can_summon,
         summon_choices: d.summon_choices,
+        recategorise: if svc::may_recategorise(&p.actor, &case) {
+            svc::choosable(&state.categories().await?)
+                .into_iter()
+                .filter(|(code, _)| *code != case.category_code)
+                .collect()
+        } else {
+            Vec::new()
+        },
         can_report_in: d.can_report_in,
         deadlines: super::case_clock::panel(&state, &p.actor, &case).await?,
         dispute: super::case_dispute::panel(&state, &p.actor, &case, is_dispute).await?,
@@ -406,6 +434,54 @@ async fn act(
         Ok(c) => Redirect::to(&format!(
             "/cases/{id}?notice={}",
             url_encode(&format!("已办理，当前状态：{}", c.stage.label()))
+        )),
+        Err(e) => Redirect::to(&format!("/cases/{id}?error={}", url_encode(&e.to_string()))),
+    })
+}
+
+#[derive(Deserialize)]
+struct CategoryForm {
+    version: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// 改类 from the case page.
+async fn recategorise(
+    State(state): State<WebState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<CategoryForm>,
+) -> Result<Redirect, PageError> {
+    let case = svc::visible(&state, &p.actor, id).await?;
+    let result = async {
+        let version = f
+            .version
+            .trim()
+            .parse()
+            .map_err(|_| AppError::bad("invalid_version", "表单已过期，请刷新后重试"))?;
+        svc::recategorise(
+            &state,
+            &p.actor,
+            &p.account,
+            case,
+            version,
+            &f.category,
+            &f.reason,
+        )
+        .await
+    }
+    .await;
+    Ok(match result {
+        Ok(c) => Redirect::to(&format!(
+            "/cases/{id}?notice={}",
+            url_encode(&format!(
+                "已改类，现由{}办理，当前状态：{}",
+                c.tier.label(),
+                c.stage.label()
+            ))
         )),
         Err(e) => Redirect::to(&format!("/cases/{id}?error={}", url_encode(&e.to_string()))),
     })
