@@ -15,6 +15,7 @@ use shanzhi_domain::case::{
 };
 use shanzhi_domain::geo::Crs;
 use shanzhi_domain::personal::{mask_phone, normalize_phone};
+use shanzhi_domain::texts::CaseText;
 use shanzhi_store::accounts::AccountRow;
 use shanzhi_store::cases::{self, CaseUpdate, NewCase, NewEvent};
 pub use shanzhi_store::cases::{CaseRow, CategoryRow};
@@ -243,6 +244,13 @@ pub(crate) async fn file_many(
             }
             other => other.into(),
         })?;
+    let told: Vec<i64> = rows
+        .iter()
+        .zip(reports)
+        .filter(|(_, p)| p.filing.reporter_phone.is_some())
+        .map(|(row, _)| row.id)
+        .collect();
+    shanzhi_store::sms::queue(tx, &told, CaseText::Filed, "", now).await?;
     let mut out = Vec::with_capacity(rows.len());
     for (row, p) in rows.into_iter().zip(reports) {
         let f = p.filing;
@@ -893,6 +901,15 @@ pub async fn transition(
         public: m.action.is_public(),
     };
     cases::append_event(&mut tx, id, event, state.now_ms()).await?;
+    // The reporter who left a phone is told of the steps that matter to them.
+    if let Some(kind) = CaseText::after(&m.action).filter(|_| case.reporter_phone_masked.is_some())
+    {
+        let reason = match &m.action {
+            Action::Reject { reason } => reason.as_str(),
+            _ => "",
+        };
+        shanzhi_store::sms::queue(&mut tx, &[id], kind, reason, now).await?;
+    }
     let row = cases::get(&mut tx, id)
         .await?
         .ok_or_else(AppError::not_found)?;

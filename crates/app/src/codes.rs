@@ -78,12 +78,18 @@ pub async fn send(
     if !fresh {
         return Err(AppError::RateLimited((GAP_MS / 1000) as u64));
     }
-    let text = format!("【善治】{what}，验证码 {code}，10 分钟内有效。");
+    let body = format!("{what}，验证码 {code}，10 分钟内有效。");
+    let params = [("code", code.clone())];
+    let text = crate::sms::Text {
+        phone: &normalized,
+        body: &body,
+        template: Some(("code", &params)),
+    };
     state
         .config()
         .sms
         .0
-        .send(&normalized, &text)
+        .send(&text)
         .await
         .map_err(|e| AppError::Unavailable(format!("短信发送失败：{e}")))?;
     limits::count(state, "sms-sent", "all").await

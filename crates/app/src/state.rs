@@ -28,6 +28,8 @@ pub struct AppConfig {
     pub vault: Arc<Vault>,
     /// Where texts to residents go (the SMS gateway; the demo logs them).
     pub sms: crate::sms::Sms,
+    /// The address residents reach the server at (links in texts); none: links are paths.
+    pub public_url: Option<String>,
     /// Where "now" comes from.
     pub clock: Clock,
     /// The file the audit chain's head is appended to every minute (none: not anchored).
@@ -55,6 +57,7 @@ impl Default for AppConfig {
             photo_max_bytes: shanzhi_domain::case::photo::DEFAULT_MAX_BYTES,
             vault: Arc::new(Vault::ephemeral()),
             sms: crate::sms::Sms::default(),
+            public_url: None,
             clock: Clock::system(),
             audit_anchor: None,
             audit_anchor_url: None,

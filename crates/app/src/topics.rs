@@ -286,14 +286,19 @@ pub async fn follow(state: &App, id: i64, phone: &str) -> Result<(), AppError> {
 async fn notify(state: &App, id: i64, title: &str, news: &str) -> Result<(), AppError> {
     let mut conn = state.store().conn().await?;
     let phones = store::phones_to_notify(&mut conn, id).await?;
-    let text = format!("【善治】您关注的议题“{title}”{news}");
+    let body = format!("您关注的议题“{title}”{news}");
     let mut sent = 0;
     for sealed in phones {
         let Ok(phone) = state.vault().open(Field::Phone, &sealed) else {
             continue;
         };
-        match state.config().sms.0.send(&phone, &text).await {
-            Ok(()) => sent += 1,
+        let text = crate::sms::Text {
+            phone: &phone,
+            body: &body,
+            template: None,
+        };
+        match state.config().sms.0.send(&text).await {
+            Ok(_) => sent += 1,
             Err(e) => tracing::warn!(topic = id, error = %e, "议题通知发送失败"),
         }
     }

@@ -1,8 +1,8 @@
 //! The background work every running application does, started in one place: the deadline
-//! scheduler (escalation of overdue cases, purge of expired sessions), webhook deliveries, the
-//! audit chain's anchoring, and the dashboard's tally fold with SQLite's WAL checkpoints. All of
-//! it keeps its state in the database, so a restart resumes where it stopped and several
-//! processes may run it at once.
+//! scheduler (escalation of overdue cases, purge of expired sessions), webhook and text
+//! deliveries, the audit chain's anchoring, and the dashboard's tally fold with SQLite's WAL
+//! checkpoints. All of it keeps its state in the database, so a restart resumes where it
+//! stopped and several processes may run it at once.
 
 use crate::{App, audit, cases, notify};
 use std::time::Duration;
@@ -17,7 +17,7 @@ impl Workers {
     pub fn start(app: &App, escalation_every: Duration) -> Workers {
         Workers(vec![
             scheduler(app.clone(), escalation_every.max(Duration::from_secs(1))),
-            webhooks(app.clone()),
+            outboxes(app.clone()),
             anchors(app.clone()),
             feed(app.clone()),
             checkpoints(app.clone()),
@@ -81,13 +81,17 @@ fn scheduler(app: App, interval: Duration) -> JoinHandle<()> {
     })
 }
 
-/// Delivers webhook notifications right after each change is published, and every second for
-/// retries that have come due. Deliveries are rows in the database (an outbox).
-fn webhooks(app: App) -> JoinHandle<()> {
+/// Delivers the outboxes — webhook notifications and texts to residents — right after each
+/// change is published, and every second for retries that have come due. Deliveries are rows
+/// in the database.
+fn outboxes(app: App) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             if let Err(e) = notify::deliver_due(&app).await {
                 tracing::warn!(error = %e, "webhook delivery");
+            }
+            if let Err(e) = crate::sms::deliver_due(&app).await {
+                tracing::warn!(error = %e, "text delivery");
             }
             tokio::select! {
                 () = app.changes_published() => {}

@@ -25,4 +25,5 @@ pub mod personal;
 pub mod region;
 pub mod register;
 pub mod text;
+pub mod texts;
 pub mod vocab;

@@ -7,6 +7,7 @@ use shanzhi::{keys, operator_error};
 use shanzhi_app::accounts::{NewAccountInput, create, set_password};
 use shanzhi_app::boot::{Demo, boot, migrate};
 use shanzhi_app::keys::Vault;
+use shanzhi_app::sms::{HttpGateway, Sms};
 use shanzhi_app::{App, AppConfig, StoreOptions};
 use shanzhi_domain::auth::Role;
 use shanzhi_web::WebConfig;
@@ -54,6 +55,20 @@ enum Command {
         /// The address residents reach the server at, for QR codes (default: the request's).
         #[arg(long, env = "SHANZHI_PUBLIC_URL")]
         public_url: Option<String>,
+        /// The SMS gateway texts are POSTed to (none: texts only go to the log, as in the demo).
+        #[arg(long, env = "SHANZHI_SMS_URL")]
+        sms_url: Option<String>,
+        /// The gateway's key, sent as a bearer token.
+        #[arg(long, env = "SHANZHI_SMS_KEY", hide_env_values = true)]
+        sms_key: Option<String>,
+        /// The signature (签名) registered with the gateway (default 善治).
+        #[arg(long, env = "SHANZHI_SMS_SIGN")]
+        sms_sign: Option<String>,
+        /// The templates registered with the gateway, as kind=id pairs separated by commas
+        /// (kinds: code, filed, accepted, rejected, closed, reopened); kinds without one go as
+        /// free text.
+        #[arg(long, env = "SHANZHI_SMS_TEMPLATES", default_value = "")]
+        sms_templates: String,
         /// Seconds between runs of the deadline scheduler (automatic escalation of overdue cases).
         #[arg(long, env = "SHANZHI_ESCALATION_INTERVAL", default_value_t = 60)]
         escalation_interval: u64,
@@ -303,6 +318,10 @@ async fn main() -> anyhow::Result<()> {
             demo,
             secure_cookies,
             public_url,
+            sms_url,
+            sms_key,
+            sms_sign,
+            sms_templates,
             escalation_interval,
             intake_writers,
             photo_max_mb,
@@ -318,6 +337,13 @@ async fn main() -> anyhow::Result<()> {
                 .iter()
                 .map(|p| proxy_net(p))
                 .collect::<anyhow::Result<Vec<_>>>()?;
+            let sms = match sms_url {
+                Some(url) => Sms(Arc::new(
+                    HttpGateway::new(&url, sms_key, sms_sign, &sms_templates)
+                        .map_err(anyhow::Error::msg)?,
+                )),
+                None => Sms::default(),
+            };
             let running = server::launch(Launch {
                 store: opts.clone(),
                 app: AppConfig {
@@ -327,6 +353,8 @@ async fn main() -> anyhow::Result<()> {
                     audit_anchor_url,
                     upload_dir: cli.data_dir.join("uploads"),
                     intake_writers,
+                    sms,
+                    public_url: public_url.clone(),
                     ..Default::default()
                 },
                 web: WebConfig {

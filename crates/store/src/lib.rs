@@ -40,6 +40,7 @@ pub mod regions;
 pub mod residents;
 pub mod sealed;
 pub mod sessions;
+pub mod sms;
 pub mod staff;
 pub mod summons;
 pub mod surveys;

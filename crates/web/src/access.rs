@@ -179,6 +179,7 @@ pub const ROUTES: &[Route] = &[
     ),
     r("POST", "/api/v1/cases/{id}/resume", Needs(R::Case, Write)),
     r("POST", "/api/v1/cases/{id}/category", Needs(R::Case, Write)),
+    r("GET", "/api/v1/cases/{id}/texts", Needs(R::Case, Read)),
     r("GET", "/api/v1/cases/{id}/summons", Needs(R::Case, Read)),
     r("POST", "/api/v1/cases/{id}/summons", Needs(R::Case, Write)),
     r(

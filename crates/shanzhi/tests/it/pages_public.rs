@@ -517,3 +517,235 @@ async fn the_command_centre_sets_the_weights_on_the_assessment_page() {
         "{html}"
     );
 }
+
+/// A local HTTP receiver standing for the SMS gateway: keeps every JSON body it is sent and
+/// answers as Aliyun's API does, refusing the first request with a 503 (the outbox retries).
+struct Gateway {
+    url: String,
+    got: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+}
+
+impl Gateway {
+    async fn start() -> Gateway {
+        use axum::routing::post;
+        let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::<serde_json::Value>::new()));
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (kept, counted) = (got.clone(), calls.clone());
+        let router = axum::Router::new().route(
+            "/sms",
+            post(
+                move |headers: axum::http::HeaderMap,
+                      axum::Json(body): axum::Json<serde_json::Value>| {
+                    let (kept, counted) = (kept.clone(), counted.clone());
+                    async move {
+                        assert_eq!(headers["authorization"], "Bearer gw-key");
+                        let n = counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        if n == 0 {
+                            return (
+                                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                                axum::Json(json!({})),
+                            );
+                        }
+                        kept.lock().unwrap().push(body);
+                        (
+                            axum::http::StatusCode::OK,
+                            axum::Json(json!({"Code": "OK", "BizId": format!("biz-{n}")})),
+                        )
+                    }
+                },
+            ),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/sms", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        Gateway { url, got }
+    }
+
+    /// Waits for a message whose content contains `part` and returns it.
+    async fn wait_for(&self, part: &str) -> serde_json::Value {
+        for _ in 0..200 {
+            let found = self
+                .got
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|m| m["content"].as_str().is_some_and(|c| c.contains(part)))
+                .cloned();
+            if let Some(m) = found {
+                return m;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no text with {part}: {:?}", self.got.lock().unwrap());
+    }
+}
+
+#[tokio::test]
+async fn a_resident_is_told_by_text_at_every_step_through_the_gateway() {
+    let gateway = Gateway::start().await;
+    let sender = shanzhi_app::sms::HttpGateway::new(
+        &gateway.url,
+        Some("gw-key".into()),
+        Some("港北善治".into()),
+        "closed=SMS_0042,code=SMS_0001",
+    )
+    .unwrap();
+    let config = AppConfig {
+        sms: shanzhi_app::sms::Sms(std::sync::Arc::new(sender)),
+        public_url: Some("https://sz.gangbei.gov.cn".into()),
+        webhook_retry_base_ms: 20,
+        ..Default::default()
+    };
+    let app = TestApp::demo_with(config, WebConfig::default()).await;
+    let c = browser_client();
+    let resp = submit(
+        &app,
+        &c,
+        &[
+            ("category", "03"),
+            ("description", "3栋门口垃圾两天没人清运"),
+            ("phone", "139 7758 1234"),
+        ],
+    )
+    .await;
+    let tracking = resp.headers()[LOCATION]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/t/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let filed = gateway.wait_for("已登记").await;
+    assert_eq!(filed["phone"], "13977581234");
+    assert_eq!(filed["sign_name"], "港北善治");
+    let link = format!("https://sz.gangbei.gov.cn/t/{tracking}");
+    assert!(
+        filed["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("【港北善治】")
+            && filed["content"].as_str().unwrap().contains(&link),
+        "{filed}"
+    );
+    assert!(filed["template_code"].is_null(), "no template: free text");
+
+    let officer = app.token("sq01").await;
+    let (_, list) = app.get("/api/v1/cases?source=resident_qr", &officer).await;
+    let id = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["tracking_code"] == tracking.as_str())
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    step(&app, &officer, id, json!({"action": "accept"})).await;
+    gateway.wait_for("已受理").await;
+    let worker = app.token("wg0102").await;
+    for (token, body) in [
+        (&officer, json!({"action": "dispatch", "to": "grid"})),
+        (&worker, json!({"action": "start"})),
+        (&worker, json!({"action": "handle", "result": "已清运"})),
+        (&officer, json!({"action": "verify_pass"})),
+        (&officer, json!({"action": "close"})),
+    ] {
+        step(&app, token, id, body).await;
+    }
+    let closed = gateway.wait_for("请点此评价").await;
+    assert_eq!(closed["template_code"], "SMS_0042");
+    assert_eq!(closed["template_param"]["code"], tracking.as_str());
+    assert_eq!(
+        closed["template_param"]["link"],
+        format!("{link}#rate").as_str()
+    );
+
+    // The resident is not satisfied: the case reopens, and says so.
+    let html = c
+        .get(format!("{}/t/{tracking}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let version = html
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    c.post(format!("{}/t/{tracking}/rate", app.base))
+        .form(&[
+            ("_csrf", csrf_of(&html).as_str()),
+            ("version", version.as_str()),
+            ("satisfaction", "dissatisfied"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    gateway.wait_for("重新办理").await;
+
+    // The delivery log: every text, the first after one refusal, none left waiting.
+    let (_, log) = app
+        .get(&format!("/api/v1/cases/{id}/texts"), &officer)
+        .await;
+    let log = log.as_array().unwrap().clone();
+    let kinds: Vec<&str> = log.iter().map(|t| t["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["filed", "accepted", "closed", "reopened"]);
+    assert!(log.iter().all(|t| t["status"] == "delivered"), "{log:?}");
+    assert_eq!(log[0]["attempts"], 2, "refused once, sent on the retry");
+    assert_eq!(log[0]["phone_masked"], "139****1234");
+    assert!(log.iter().all(|t| {
+        t["gateway_ref"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("biz-"))
+    }));
+    let staff = crate::pages::logged_in(&app, "sq01").await.0;
+    let page = staff
+        .get(format!("{}/cases/{id}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("短信通知") && page.contains("办结评价邀请") && page.contains("139****1234"),
+        "{page}"
+    );
+
+    // A refusal quotes its reason.
+    let resp = submit(
+        &app,
+        &c,
+        &[
+            ("category", "03"),
+            ("description", "楼上邻居晚上太吵"),
+            ("phone", "13977581234"),
+        ],
+    )
+    .await;
+    let second = resp.headers()[LOCATION].to_str().unwrap().to_owned();
+    let (_, list) = app.get("/api/v1/cases?source=resident_qr", &officer).await;
+    let id = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| second.contains(x["tracking_code"].as_str().unwrap()))
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    step(
+        &app,
+        &officer,
+        id,
+        json!({"action": "reject", "reason": "属邻里纠纷，已转调解"}),
+    )
+    .await;
+    gateway
+        .wait_for("不予受理，原因：属邻里纠纷，已转调解")
+        .await;
+}

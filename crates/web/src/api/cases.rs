@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .routes(routes!(reporter_phone))
         .routes(routes!(act))
         .routes(routes!(recategorise))
+        .routes(routes!(texts))
         .routes(routes!(duplicates))
         .routes(routes!(summons_of, summon))
         .routes(routes!(report_in))
@@ -316,6 +317,20 @@ async fn recategorise(
     )
     .await?;
     Ok(axum::Json(row.into()))
+}
+
+/// The texts sent to the reporter about the case (短信通知), oldest first: what each said, to
+/// which masked phone, and whether the gateway took it.
+#[utoipa::path(get, path = "/cases/{id}/texts", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<shanzhi_app::sms::TextRow>), (status = 404, body = ErrorBody)))]
+async fn texts(
+    State(state): State<WebState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<Vec<shanzhi_app::sms::TextRow>>, ApiError> {
+    Ok(axum::Json(
+        shanzhi_app::sms::of_case(&state, &p.actor, id).await?,
+    ))
 }
 
 /// Possible duplicates of a case (same category, within 200 m, open, reported within a week).

@@ -19,6 +19,7 @@ use shanzhi_app::cases::CaseRow;
 use shanzhi_app::cases::{self as svc, CaseQuery, Move, Who, parse_action};
 use shanzhi_domain::case::Source;
 use shanzhi_domain::case::{Action, Calendar, Light, Tier, Urgency, case_light};
+use shanzhi_domain::notify::DeliveryStatus;
 use std::collections::HashMap;
 
 pub fn router() -> Router<WebState> {
@@ -236,6 +237,8 @@ struct CasePage {
     dispute: Option<DisputePanel>,
     photos: super::case_photos::PhotosPanel,
     reporter_phone: Option<String>,
+    /// Texts to the reporter: (queued, kind, masked phone, how it stands, what it said).
+    texts: Vec<(String, &'static str, String, String, String)>,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -376,6 +379,28 @@ async fn show(
         dispute: super::case_dispute::panel(&state, &p.actor, &case, is_dispute).await?,
         photos: super::case_photos::panel(&state, &p.actor, &case).await?,
         reporter_phone: case.reporter_phone_masked.clone(),
+        texts: shanzhi_app::sms::of_case(&state, &p.actor, id)
+            .await?
+            .into_iter()
+            .map(|t| {
+                let status = match (t.status, t.sent_at) {
+                    (DeliveryStatus::Delivered, Some(at)) => format!("{} 已发出", beijing(at)),
+                    (DeliveryStatus::Failed, _) => format!(
+                        "发送失败（{}）",
+                        t.last_error.as_deref().unwrap_or("原因不明")
+                    ),
+                    (_, _) if t.attempts > 0 => format!("待重发（已试 {} 次）", t.attempts),
+                    _ => "待发送".to_owned(),
+                };
+                (
+                    beijing(t.created_at),
+                    t.kind.label(),
+                    t.phone_masked.unwrap_or_default(),
+                    status,
+                    t.body.unwrap_or_default(),
+                )
+            })
+            .collect(),
         notice: flash.notice,
         error: flash.error,
     };
