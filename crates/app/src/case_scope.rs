@@ -30,12 +30,18 @@ pub async fn visible(state: &App, actor: &Actor, id: i64) -> Result<CaseRow, App
 /// The case a reporter follows by its tracking code (typed in any case); 404 names the code as
 /// unknown.
 pub async fn by_tracking(state: &App, tracking: &str) -> Result<CaseRow, AppError> {
-    cases::by_tracking_code(
-        &mut state.store().conn().await?,
-        &tracking.trim().to_uppercase(),
-    )
-    .await?
-    .ok_or_else(|| AppError::NotFound("查询码不存在，请核对后重试".into()))
+    cases::by_tracking_code(&mut state.store().conn().await?, &tracking_typed(tracking))
+        .await?
+        .ok_or_else(|| AppError::NotFound("查询码不存在，请核对后重试".into()))
+}
+
+/// A tracking code as typed or read out: upper case, without the spaces and dashes people
+/// put in to read it in groups.
+pub fn tracking_typed(code: &str) -> String {
+    code.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 /// The actor as a party to the case (403 when its role does not act on cases, or when it has

@@ -50,10 +50,14 @@ pub struct ReportInput {
 /// Letters and digits that cannot be mistaken for one another when read aloud or retyped.
 const TRACKING_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 
-/// A fresh tracking code: ten characters of [`TRACKING_ALPHABET`].
+/// Characters in a tracking code: short enough to read out on the phone, with 31⁸ (8.5 × 10¹¹)
+/// codes to draw from.
+const TRACKING_LEN: usize = 8;
+
+/// A fresh tracking code: [`TRACKING_LEN`] characters of [`TRACKING_ALPHABET`].
 pub(crate) fn tracking_code() -> String {
     let mut rng = rand::rng();
-    (0..10)
+    (0..TRACKING_LEN)
         .map(|_| TRACKING_ALPHABET[rng.random_range(0..TRACKING_ALPHABET.len())] as char)
         .collect()
 }

@@ -47,6 +47,7 @@ mod state;
 pub mod surveys;
 pub mod todo;
 pub mod topics;
+pub mod tracking;
 pub mod visits;
 pub mod webhooks;
 pub mod wishes;

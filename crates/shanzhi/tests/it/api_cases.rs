@@ -52,7 +52,7 @@ async fn a_grid_matter_goes_round_the_loop() {
     assert_eq!((case.stage, case.tier), (Stage::Reported, Tier::Grid));
     assert_eq!(case.holder_code, "450802001001001");
     assert!(case.node_code.starts_with("450802001001001"));
-    assert_eq!(case.tracking_code.len(), 10);
+    assert_eq!(case.tracking_code.len(), 8);
     let id = case.id;
 
     let steps: [(&str, Value, Stage); 7] = [

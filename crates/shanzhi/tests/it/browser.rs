@@ -318,7 +318,7 @@ async fn command_centre_browses_from_district_to_grid_on_desktop_and_phone() {
         .text()
         .await
         .unwrap();
-    assert_eq!(tracking.len(), 10);
+    assert_eq!(tracking.len(), 8);
     assert_eq!(
         resident
             .find(Locator::Id("stage"))

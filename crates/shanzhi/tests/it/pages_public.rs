@@ -281,6 +281,10 @@ async fn staff_print_qr_posters_for_their_grids() {
             && html.contains(&format!("/r/{GRID}"))
     );
     assert!(
+        html.contains("查询办理进度：") && html.contains(&format!("{}/t（", app.base)),
+        "the poster says where to follow a report"
+    );
+    assert!(
         html.contains("网格员"),
         "the grid's own workers are named on the poster"
     );
@@ -748,4 +752,111 @@ async fn a_resident_is_told_by_text_at_every_step_through_the_gateway() {
     gateway
         .wait_for("不予受理，原因：属邻里纠纷，已转调解")
         .await;
+}
+
+#[tokio::test]
+async fn a_resident_finds_reports_by_code_as_typed_or_by_phone() {
+    let app = TestApp::demo().await;
+    let c = browser_client();
+    let resp = submit(
+        &app,
+        &c,
+        &[
+            ("category", "03"),
+            ("description", "6栋后面的化粪池冒水"),
+            ("phone", "13977581234"),
+        ],
+    )
+    .await;
+    let tracking = resp.headers()[LOCATION]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/t/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(tracking.len(), 8, "short enough to read out");
+    let get = |path: String| {
+        let c = &c;
+        async move { c.get(path).send().await.unwrap() }
+    };
+    let report_page = get(format!("{}/r/{GRID}", app.base))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(report_page.contains("id=\"track-box\"") && report_page.contains("action=\"/t\""));
+
+    // Typed in groups and small letters, it still finds the case.
+    let typed = format!("{} {}", &tracking[..4], &tracking[4..]).to_lowercase();
+    let r = get(format!("{}/t?code={}", app.base, typed.replace(' ', "+"))).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[LOCATION], format!("/t/{tracking}").as_str());
+    let html = get(format!("{}/t?code=ZZZZ2222", app.base))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("查询码不存在") && html.contains("value=\"ZZZZ2222\""),
+        "{html}"
+    );
+
+    // Lost the code: the phone and a texted code list every report made with it.
+    let html = get(format!("{}/t", app.base)).await.text().await.unwrap();
+    let sent = crate::pages::post_form(
+        &c,
+        &app,
+        "/t/code",
+        &[
+            ("_csrf", csrf_of(&html).as_str()),
+            ("phone", "139-7758-1234"),
+        ],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        sent.contains("验证码已发送") && sent.contains("/t/mine"),
+        "{sent}"
+    );
+    let wrong = crate::pages::post_form(
+        &c,
+        &app,
+        "/t/mine",
+        &[
+            ("_csrf", csrf_of(&sent).as_str()),
+            ("phone", "139-7758-1234"),
+            ("code", "000000"),
+        ],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        wrong.contains("验证码不对") && wrong.contains("value=\"139-7758-1234\""),
+        "{wrong}"
+    );
+    let code = app.code_sent_to("13977581234");
+    let found = crate::pages::post_form(
+        &c,
+        &app,
+        "/t/mine",
+        &[
+            ("_csrf", csrf_of(&wrong).as_str()),
+            ("phone", "139-7758-1234"),
+            ("code", code.as_str()),
+        ],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        found.contains(&format!("href=\"/t/{tracking}\"")) && found.contains("化粪池冒水"),
+        "{found}"
+    );
 }

@@ -12,6 +12,7 @@ mod case_report;
 mod cases;
 mod charts;
 mod dashboard;
+mod find;
 mod hotline;
 mod login;
 mod map;
@@ -69,6 +70,7 @@ pub fn router() -> Router<WebState> {
         .merge(opinions_public::router())
         .merge(topics::router())
         .merge(todo::router())
+        .merge(find::router())
 }
 
 /// What every page's frame shows: who is logged in, the CSRF token for its forms.

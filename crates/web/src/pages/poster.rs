@@ -120,6 +120,8 @@ struct PosterPage {
     /// The 微心愿 page's address and QR code.
     wish_url: String,
     wish_svg: String,
+    /// 查询进度: where a resident types the tracking code (or proves the phone).
+    track_url: String,
     staff: Vec<String>,
 }
 
@@ -143,6 +145,7 @@ async fn poster(
     let wish_url = format!("{}/w/{}", state.public_base(&client), row.code);
     let page = PosterPage {
         style: STYLE_PATH.as_str(),
+        track_url: format!("{}/t", state.public_base(&client)),
         svg: svg_of(&qr(&url)?),
         wish_svg: svg_of(&qr(&wish_url)?),
         wish_url,
