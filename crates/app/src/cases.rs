@@ -536,15 +536,32 @@ pub fn may_summon(actor: &Actor, case: &CaseRow) -> bool {
     })
 }
 
-/// 吹哨: summons departments to a case; each must report in within `hours`.
+/// A 吹哨 as the street or community blows it (also the API's request).
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct Whistle {
+    /// Departments to summon.
+    pub department_ids: Vec<i64>,
+    /// Why they are summoned, up to 200 characters.
+    #[serde(default)]
+    pub reason: String,
+    /// Where to meet, up to 100 characters (default: the case's address).
+    pub place: Option<String>,
+    /// When to meet, Beijing time (`2026-11-18 15:00`); none: as soon as they can.
+    pub meet_at: Option<String>,
+    /// Hours they have to report in (default 2, 1–72).
+    pub hours: Option<i64>,
+}
+
+/// 吹哨: summons departments to a case, saying why, where and when to meet; each must report
+/// in within the hours given.
 pub async fn summon(
     state: &App,
     actor: &Actor,
     account: &AccountRow,
     case: &CaseRow,
-    department_ids: &[i64],
-    hours: Option<i64>,
+    w: &Whistle,
 ) -> Result<Vec<summons::SummonsRow>, AppError> {
+    let (department_ids, hours) = (&w.department_ids, w.hours);
     actor.may(Resource::Case, Verb::Write)?;
     let stage = case.stage;
     let _tier = case.tier;
@@ -568,7 +585,46 @@ pub async fn summon(
             "报到时限须在 1 到 72 小时之间",
         ));
     }
+    let reason = w.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(AppError::bad(
+            "reason_required",
+            "请写明吹哨事由（200 字以内），部门据此准备",
+        ));
+    }
+    let place = w
+        .place
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .or(case.address.as_deref());
+    if place.is_some_and(|p| p.chars().count() > 100) {
+        return Err(AppError::bad("invalid_place", "碰头地点不超过 100 字"));
+    }
     let now = state.now_ms();
+    let meet_at = match w
+        .meet_at
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        None => None,
+        Some(t) => Some(
+            shanzhi_domain::case::parse_beijing(t)
+                .filter(|at| *at >= now - 3_600_000)
+                .ok_or_else(|| {
+                    AppError::bad(
+                        "invalid_meet_at",
+                        format!("碰头时间“{t}”看不懂或已过去，请写成 2026-11-18 15:00"),
+                    )
+                })?,
+        ),
+    };
+    let call = summons::Call {
+        reason,
+        place,
+        meet_at,
+    };
     let mut tx = state.store().begin().await?;
     let mut names = Vec::new();
     for d in department_ids {
@@ -588,6 +644,7 @@ pub async fn summon(
             account.id,
             now,
             now + hours * 3_600_000,
+            call,
         )
         .await
         .map_err(|e| match e {
@@ -599,7 +656,20 @@ pub async fn summon(
         names.push(dep.name);
     }
     let label = actor_label(&account.display_name, actor.role);
-    let note = format!("吹哨召集：{}（{} 小时内报到）", names.join("、"), hours);
+    let mut note = format!(
+        "吹哨召集：{}（{} 小时内报到）。事由：{reason}",
+        names.join("、"),
+        hours
+    );
+    if let Some(p) = place {
+        note.push_str(&format!("；地点：{p}"));
+    }
+    if let Some(at) = meet_at {
+        note.push_str(&format!(
+            "；碰头时间：{}",
+            shanzhi_domain::case::beijing_minutes(at)
+        ));
+    }
     let event = NewEvent {
         actor_id: Some(account.id),
         actor_label: &label,

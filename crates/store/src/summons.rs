@@ -19,9 +19,27 @@ pub struct SummonsRow {
     pub reported_at: Option<i64>,
     /// What the department did.
     pub part: Option<String>,
+    /// Why it was summoned.
+    pub reason: String,
+    /// Where to meet.
+    pub place: Option<String>,
+    /// When to meet (ms).
+    pub meet_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, case_id, department_id, summoned_at, due_at, reported_at, part";
+const COLUMNS: &str =
+    "id, case_id, department_id, summoned_at, due_at, reported_at, part, reason, place, meet_at";
+
+/// What a summons says, beyond who and by when.
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'a> {
+    /// Why.
+    pub reason: &'a str,
+    /// Where to meet.
+    pub place: Option<&'a str>,
+    /// When to meet (ms).
+    pub meet_at: Option<i64>,
+}
 
 /// Summons a department; a department already summoned to the case is a conflict.
 pub async fn insert(
@@ -31,18 +49,22 @@ pub async fn insert(
     by: i64,
     at: i64,
     due: i64,
+    call: Call<'_>,
 ) -> Result<i64, StoreError> {
     let (id,): (i64,) = ex
         .one(
             Sql::new(
-                "INSERT INTO case_summons (case_id, department_id, summoned_by, summoned_at, due_at) \
-                 VALUES (?, ?, ?, ?, ?) RETURNING id",
+                "INSERT INTO case_summons (case_id, department_id, summoned_by, summoned_at, due_at, \
+                 reason, place, meet_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             )
             .bind(case_id)
             .bind(department_id)
             .bind(by)
             .bind(at)
-            .bind(due),
+            .bind(due)
+            .bind(call.reason)
+            .bind(call.place)
+            .bind(call.meet_at),
         )
         .await?;
     Ok(id)
@@ -146,6 +168,8 @@ pub struct Unanswered {
     pub summoned_at: i64,
     /// Report-in deadline (ms).
     pub due_at: i64,
+    /// Why it was summoned.
+    pub reason: String,
 }
 
 /// The summonses a department has not reported in to, the nearest deadline first.
@@ -156,7 +180,7 @@ pub async fn unanswered(
 ) -> Result<Vec<Unanswered>, StoreError> {
     ex.all(
         Sql::new(
-            "SELECT s.case_id, c.title, s.summoned_at, s.due_at \
+            "SELECT s.case_id, c.title, s.summoned_at, s.due_at, s.reason \
              FROM case_summons s JOIN cases c ON c.id = s.case_id \
              WHERE s.department_id = ? AND s.reported_at IS NULL \
              ORDER BY s.due_at, s.id LIMIT ?",

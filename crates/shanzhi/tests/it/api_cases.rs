@@ -632,7 +632,7 @@ async fn a_street_blows_the_whistle_and_departments_report_in() {
         .post(
             &format!("/api/v1/cases/{id}/summons"),
             &worker,
-            json!({"department_ids": [police_dept]}),
+            json!({"department_ids": [police_dept], "reason": "占道冲突"}),
         )
         .await;
     assert_eq!(
@@ -640,20 +640,48 @@ async fn a_street_blows_the_whistle_and_departments_report_in() {
         (StatusCode::FORBIDDEN, "forbidden"),
         "grid workers do not blow the whistle"
     );
+    // A whistle says why, and where and when to meet in words people write.
+    for (body, code) in [
+        (
+            json!({"department_ids": [police_dept], "reason": " "}),
+            "reason_required",
+        ),
+        (
+            json!({"department_ids": [police_dept], "reason": "占道冲突", "meet_at": "明天下午"}),
+            "invalid_meet_at",
+        ),
+        (
+            json!({"department_ids": [police_dept], "reason": "占道冲突", "meet_at": "2020-01-01 09:00"}),
+            "invalid_meet_at",
+        ),
+    ] {
+        let (s, e) = app
+            .post(&format!("/api/v1/cases/{id}/summons"), &street, body)
+            .await;
+        assert_eq!((s, error_code(&e)), (StatusCode::BAD_REQUEST, code));
+    }
+    let meet = shanzhi_domain::case::beijing_minutes(app.now_ms() + 3 * 3_600_000);
     let (s, rows) = app
         .post(
             &format!("/api/v1/cases/{id}/summons"),
             &street,
-            json!({"department_ids": [police_dept, mgmt_dept], "hours": 2}),
+            json!({"department_ids": [police_dept, mgmt_dept], "hours": 2,
+                   "reason": "夜市占道与居民冲突，需执法和治安到场", "place": "东湖夜市入口", "meet_at": meet}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{rows}");
     assert_eq!(rows.as_array().unwrap().len(), 2);
+    assert_eq!(rows[0]["reason"], "夜市占道与居民冲突，需执法和治安到场");
+    assert_eq!(rows[0]["place"], "东湖夜市入口");
+    assert_eq!(
+        shanzhi_domain::case::beijing_minutes(rows[0]["meet_at"].as_i64().unwrap()),
+        meet
+    );
     let (s, _) = app
         .post(
             &format!("/api/v1/cases/{id}/summons"),
             &street,
-            json!({"department_ids": [police_dept]}),
+            json!({"department_ids": [police_dept], "reason": "再次召集"}),
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "summoned once");

@@ -154,13 +154,21 @@ async fn a_street_blows_the_whistle_from_the_case_page_and_the_department_report
         .form(&[
             ("_csrf", csrf.as_str()),
             (format!("d_{dept}").as_str(), "1"),
+            ("reason", "夜市占道，需民警到场疏导"),
+            ("place", "东湖夜市入口"),
+            ("meet_at", "2026-12-31T20:00"),
+            ("hours", "3"),
         ])
         .send()
         .await
         .unwrap();
     let after = page(&app, &street, r.headers()[LOCATION].to_str().unwrap()).await;
     assert!(
-        after.contains("已吹哨召集 1 个部门") && after.contains("待报到"),
+        after.contains("已吹哨召集 1 个部门")
+            && after.contains("待报到")
+            && after.contains(
+                "事由：夜市占道，需民警到场疏导；地点：东湖夜市入口；碰头：2026-12-31 20:00"
+            ),
         "{after}"
     );
 
@@ -492,12 +500,16 @@ async fn the_todo_page_lists_what_waits_on_each_caller_and_nothing_else() {
         .post(
             &format!("/api/v1/cases/{summoned}/summons"),
             &street,
-            json!({"department_ids": [cg]}),
+            json!({"department_ids": [cg], "reason": "夜市噪音扰民，需执法"}),
         )
         .await;
     assert!(s.is_success(), "{body}");
     let html = page(&app, department_page, "/todo").await;
-    assert!(todo_part(&html, "summons").contains("夜市噪音"), "{html}");
+    let summons = todo_part(&html, "summons");
+    assert!(
+        summons.contains("夜市噪音") && summons.contains("事由：夜市噪音扰民，需执法"),
+        "{html}"
+    );
 
     // Logging in lands on the list.
     let c = crate::pages::browser_client();

@@ -346,34 +346,17 @@ async fn duplicates(
     Ok(axum::Json(rows.into_iter().map(CaseOut::from).collect()))
 }
 
-/// A summons request (吹哨).
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct SummonRequest {
-    /// Departments to summon.
-    pub department_ids: Vec<i64>,
-    /// Hours they have to report in (default 2).
-    pub hours: Option<i64>,
-}
-
 /// 吹哨: a street or community summons departments to a case.
-#[utoipa::path(post, path = "/cases/{id}/summons", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)), request_body = SummonRequest,
+#[utoipa::path(post, path = "/cases/{id}/summons", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)), request_body = svc::Whistle,
     responses((status = 201, body = Vec<svc::SummonsRow>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn summon(
     State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
-    Json(r): Json<SummonRequest>,
+    Json(r): Json<svc::Whistle>,
 ) -> Result<(StatusCode, axum::Json<Vec<svc::SummonsRow>>), ApiError> {
     let case = svc::visible(&state, &p.actor, id).await?;
-    let rows = svc::summon(
-        &state,
-        &p.actor,
-        &p.account,
-        &case,
-        &r.department_ids,
-        r.hours,
-    )
-    .await?;
+    let rows = svc::summon(&state, &p.actor, &p.account, &case, &r).await?;
     Ok((StatusCode::CREATED, axum::Json(rows)))
 }
 

@@ -227,7 +227,7 @@ struct CasePage {
     departments: Vec<(i64, String)>,
     duplicates: Vec<(i64, String, String)>,
     can_merge: bool,
-    summoned: Vec<(String, String, String)>,
+    summoned: Vec<(String, String, String, String)>,
     can_summon: bool,
     summon_choices: Vec<(i64, String)>,
     /// The categories the case may be moved to (改类); empty when the viewer may not.
@@ -306,7 +306,22 @@ async fn show(
                 None if r.due_at < now => "超时未报到".to_owned(),
                 None => format!("待报到（{} 前）", beijing(r.due_at)),
             };
-            (department, status, r.part.unwrap_or_default())
+            let mut call = Vec::new();
+            if !r.reason.is_empty() {
+                call.push(format!("事由：{}", r.reason));
+            }
+            if let Some(p) = &r.place {
+                call.push(format!("地点：{p}"));
+            }
+            if let Some(at) = r.meet_at {
+                call.push(format!("碰头：{}", beijing(at)));
+            }
+            (
+                department,
+                status,
+                r.part.unwrap_or_default(),
+                call.join("；"),
+            )
         })
         .collect();
     let needs_text = |a: &Action| {
@@ -526,7 +541,16 @@ async fn summon(
         .filter_map(|k| k.strip_prefix("d_")?.parse().ok())
         .collect();
     departments.sort_unstable();
-    let result = svc::summon(&state, &p.actor, &p.account, &case, &departments, None).await;
+    let text = |k: &str| f.get(k).cloned().filter(|v| !v.trim().is_empty());
+    let whistle = svc::Whistle {
+        department_ids: departments,
+        reason: text("reason").unwrap_or_default(),
+        place: text("place"),
+        // The browser's datetime-local value (2026-11-18T15:00) is read as Beijing time.
+        meet_at: text("meet_at"),
+        hours: text("hours").and_then(|h| h.trim().parse().ok()),
+    };
+    let result = svc::summon(&state, &p.actor, &p.account, &case, &whistle).await;
     Ok(back(
         id,
         result.map(|rows| format!("已吹哨召集 {} 个部门", rows.len())),

@@ -131,7 +131,7 @@ async fn page(
                 .map(|s| Line {
                     href: format!("/cases/{}", s.case_id),
                     title: s.title.clone(),
-                    detail: format!("报到时限 {}", beijing(s.due_at)),
+                    detail: format!("报到时限 {} · 事由：{}", beijing(s.due_at), s.reason),
                     light: Some(due_light(s.due_at, now)),
                 })
                 .collect(),
