@@ -392,3 +392,32 @@ pub async fn month_end(
         .count() as i64;
     Ok(out)
 }
+
+/// What the wall screen lists beside the figures: the open cases longest past their deadline,
+/// and the latest steps on cases (the live feed's first lines).
+#[derive(Debug, Clone, Default)]
+pub struct Wall {
+    /// Overdue open cases, the longest overdue first.
+    pub overdue: Vec<shanzhi_store::cases::CaseRow>,
+    /// The latest steps, newest first.
+    pub recent: Vec<shanzhi_store::cases::RecentStep>,
+}
+
+/// Lines on each of the wall screen's lists.
+const WALL_LINES: u32 = 12;
+
+/// The wall screen's lists for a node the actor sees (cases it may list).
+pub async fn wall(state: &App, actor: &Actor, node: &str) -> Result<Wall, AppError> {
+    actor.may(Resource::Figures, Verb::Read)?;
+    actor.may(Resource::Case, Verb::List)?;
+    let node = regions::visible(state, actor, node).await?;
+    let now = state.now_ms();
+    let mut conn = state.store().conn().await?;
+    let overdue =
+        shanzhi_store::cases::overdue_oldest(&mut conn, &node.code, now, WALL_LINES).await?;
+    // A week back at most: the list is what just happened, and the scan stays short.
+    let recent =
+        shanzhi_store::cases::recent_steps(&mut conn, &node.code, now - 7 * 86_400_000, WALL_LINES)
+            .await?;
+    Ok(Wall { overdue, recent })
+}

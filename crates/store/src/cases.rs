@@ -639,6 +639,67 @@ pub async fn waiting(
     ex.all(q).await
 }
 
+/// Open cases under `root` past their deadline at `now` (a stopped clock is never past), the
+/// longest overdue first, at most `limit` (the wall screen's list).
+pub async fn overdue_oldest(
+    ex: &mut impl Exec,
+    root: &str,
+    now: i64,
+    limit: u32,
+) -> Result<Vec<CaseRow>, StoreError> {
+    let mut q = Sql::new(format!(
+        "SELECT {CASE_COLUMNS} FROM cases WHERE node_code >= ? AND node_code < ? \
+         AND suspended_at IS NULL AND ((stage = ? AND accept_due < ?) OR (stage IN (?, ?, ?) AND handle_due < ?))"
+    ))
+    .bind(root)
+    .bind(format!("{root}:"))
+    .bind(Stage::Reported.as_str())
+    .bind(now);
+    for s in [Stage::Accepted, Stage::Dispatched, Stage::InProgress] {
+        q = q.bind(s.as_str());
+    }
+    q = q.bind(now);
+    q.push_bind(&format!(" ORDER BY {DUE}, id"), Stage::Reported.as_str())
+        .push_bind(" LIMIT ?", i64::from(limit));
+    ex.all(q).await
+}
+
+/// A step on a case, for a running list of what happened (the wall screen's feed).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RecentStep {
+    /// The case.
+    pub case_id: i64,
+    /// Its title.
+    pub title: String,
+    /// The step's name on the timeline.
+    pub action: String,
+    /// Who took it.
+    pub actor_label: String,
+    /// When (ms).
+    pub at: i64,
+}
+
+/// The latest steps on cases under `root` since `since`, newest first, at most `limit`.
+pub async fn recent_steps(
+    ex: &mut impl Exec,
+    root: &str,
+    since: i64,
+    limit: u32,
+) -> Result<Vec<RecentStep>, StoreError> {
+    ex.all(
+        Sql::new(
+            "SELECT e.case_id, c.title, e.action, e.actor_label, e.at FROM case_events e \
+             JOIN cases c ON c.id = e.case_id \
+             WHERE e.at >= ? AND c.node_code >= ? AND c.node_code < ? ORDER BY e.id DESC LIMIT ?",
+        )
+        .bind(since)
+        .bind(root)
+        .bind(format!("{root}:"))
+        .bind(i64::from(limit)),
+    )
+    .await
+}
+
 /// The new state of a case after a transition.
 #[derive(Debug, Clone)]
 pub struct CaseUpdate<'a> {

@@ -656,9 +656,48 @@ async fn the_command_centre_reads_the_dashboard_on_a_wall_screen_and_a_phone() {
             .await
             .is_ok()
     );
-    // The whole board fits the wall screen: nothing scrolls sideways.
+    // The whole board fits the wall screen: nothing scrolls sideways, and the figures, map,
+    // trend, overdue list and live feed are all in view without scrolling.
     fits(&c, 1920).await;
     shot(&c, "dashboard-1920").await;
+    let below = c
+        .execute(
+            "const h = window.innerHeight; return ['.tiles', '.board-map', '.board-trend', '.board-overdue', '.board-feed']\
+             .filter(s => document.querySelector(s).getBoundingClientRect().bottom > h + 1);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(below, json!([]), "in view on the wall screen");
+    assert!(text(&c, "legend").await.contains("颜色越深"));
+    // The overdue list, longest overdue first, and the feed's last events on load.
+    let late: Vec<i64> = text(&c, "overdue")
+        .await
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("超期 ")?;
+            let (n, unit) = rest.split_once(' ')?;
+            let n: i64 = n.parse().ok()?;
+            let per = match unit.chars().next()? {
+                '天' => 1440,
+                '小' => 60,
+                _ => 1,
+            };
+            Some(n * per)
+        })
+        .collect();
+    assert!(late.len() >= 3, "the demo has overdue cases: {late:?}");
+    assert!(
+        late.windows(2).all(|w| w[0] >= w[1]),
+        "oldest first: {late:?}"
+    );
+    assert!(
+        !c.find_all(Locator::Css("#feed li a"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "the feed shows the last events before anything happens"
+    );
 
     // A report comes in while the board is open: it appears in the live feed.
     tokio::time::sleep(Duration::from_millis(300)).await;

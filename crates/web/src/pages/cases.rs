@@ -243,7 +243,7 @@ struct CasePage {
     error: Option<String>,
 }
 
-fn action_label(name: &str) -> &'static str {
+pub(super) fn action_label(name: &str) -> &'static str {
     match name {
         "report" => "上报",
         "accept" => "受理",

@@ -5,7 +5,7 @@
 
 use super::charts::trend_svg;
 use super::map::{child_shapes, svg};
-use super::{Chrome, PageError, render};
+use super::{Chrome, PageError, beijing, render};
 use crate::WebState;
 use crate::api::dashboard::DashboardQuery;
 use crate::auth::{PageUser, csrf_token};
@@ -18,6 +18,7 @@ use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use shanzhi_app::dashboard::{self as svc, Dashboard};
+use shanzhi_app::policy::{Ask, Resource, Verb};
 use shanzhi_domain::figures::{minutes_text, percent};
 use std::collections::HashMap;
 
@@ -44,6 +45,12 @@ struct DashboardPage {
     tiles: Vec<Tile>,
     map: Option<String>,
     trend: String,
+    /// What the map's colours mean.
+    legend: String,
+    /// Overdue open cases, longest overdue first: (id, title, stage, how late, light class).
+    overdue: Vec<(i64, String, &'static str, String, &'static str)>,
+    /// The latest steps, newest first: (time, case id, what happened).
+    recent: Vec<(String, i64, String)>,
     /// Per child: code, name, received, disposal, on time, satisfaction, open, overdue.
     rows: Vec<[String; 8]>,
     categories: Vec<(String, i64, String, String)>,
@@ -212,8 +219,62 @@ async fn show(
             )
         })
         .collect();
+    let highest = kids.iter().map(|k| value(&k.code)).max().unwrap_or(0);
+    let legend = if by_overdue {
+        format!("颜色越深，超期占比越高（最高 {highest}%）；点区域看下级")
+    } else {
+        format!("颜色越深，在办事件越多（最多 {highest} 件）；点区域看下级")
+    };
+    let wall = if p.can(Resource::Case, Verb::List) {
+        svc::wall(&state, &p.actor, &d.code).await?
+    } else {
+        svc::Wall::default()
+    };
+    let cal = state.calendar();
+    let now = state.now_ms();
+    let overdue = wall
+        .overdue
+        .iter()
+        .map(|c| {
+            let due = if c.stage == shanzhi_domain::case::Stage::Reported {
+                c.accept_due
+            } else {
+                c.handle_due
+            };
+            (
+                c.id,
+                c.title.clone(),
+                c.stage.label(),
+                format!("超期 {}", overdue_for(now - due)),
+                super::cases::light_of(&cal, c, now).map_or("red", |(_, class)| class),
+            )
+        })
+        .collect();
+    let recent = wall
+        .recent
+        .iter()
+        .map(|e| {
+            (
+                beijing(e.at)
+                    .split(' ')
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_owned(),
+                e.case_id,
+                format!(
+                    "{} {}：{}",
+                    e.actor_label,
+                    super::cases::action_label(&e.action),
+                    e.title
+                ),
+            )
+        })
+        .collect();
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = DashboardPage {
+        legend,
+        overdue,
+        recent,
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
         tiles: tiles(&d),
@@ -253,4 +314,14 @@ async fn report(
         crate::api::dashboard::report_file(&state, &p.actor, &code, &month, q.format.as_deref())
             .await?,
     )
+}
+
+/// How long past a deadline, in the largest whole unit: 3 天, 5 小时, 20 分钟.
+fn overdue_for(ms: i64) -> String {
+    let minutes = ms.max(0) / 60_000;
+    match minutes {
+        m if m >= 1440 => format!("{} 天", m / 1440),
+        m if m >= 60 => format!("{} 小时", m / 60),
+        m => format!("{m} 分钟"),
+    }
 }
