@@ -15,6 +15,7 @@ const LIVE: &str = include_str!("../assets/live.js");
 const HERE: &str = include_str!("../assets/here.js");
 const PATROL: &str = include_str!("../assets/patrol.js");
 const ACTIONS: &str = include_str!("../assets/actions.js");
+const UPLOAD: &str = include_str!("../assets/upload.js");
 const ICON: &str = include_str!("../assets/icon.svg");
 
 /// `/assets/<stem>-<hash>.<ext>` for `content`.
@@ -41,6 +42,14 @@ pub static PATROL_PATH: LazyLock<String> = LazyLock::new(|| hashed("patrol", "js
 
 /// `/assets/actions-<hash>.js`: print buttons.
 pub static ACTIONS_PATH: LazyLock<String> = LazyLock::new(|| hashed("actions", "js", ACTIONS));
+
+/// `/assets/upload-<hash>.js`: upload progress on forms that send photos or files.
+pub static UPLOAD_PATH: LazyLock<String> = LazyLock::new(|| hashed("upload", "js", UPLOAD));
+
+/// [`UPLOAD_PATH`], for templates.
+pub fn upload_path() -> &'static str {
+    UPLOAD_PATH.as_str()
+}
 
 /// [`ACTIONS_PATH`], for templates.
 pub fn actions_path() -> &'static str {
@@ -77,6 +86,8 @@ async fn asset(Path(name): Path<String>) -> impl IntoResponse {
         Some(("text/javascript; charset=utf-8", PATROL))
     } else if path == *ACTIONS_PATH {
         Some(("text/javascript; charset=utf-8", ACTIONS))
+    } else if path == *UPLOAD_PATH {
+        Some(("text/javascript; charset=utf-8", UPLOAD))
     } else {
         None
     };

@@ -1435,3 +1435,79 @@ async fn a_grid_worker_starts_the_day_on_the_todo_list_on_a_phone() {
         .unwrap();
     c.close().await.unwrap();
 }
+
+/// A photo of `width`×`height` that does not compress (noise), so it is as large as a phone's.
+fn noisy_png(width: u32, height: u32) -> Vec<u8> {
+    let mut seed = 0x2545_f491_u32;
+    let img = image::RgbImage::from_fn(width, height, |_, _| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let [r, g, b, _] = seed.to_le_bytes();
+        image::Rgb([r, g, b])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn a_resident_sees_a_photo_upload_progress_on_a_slow_phone_network() {
+    let app = TestApp::demo().await;
+    let d = driver().await;
+    let c = browser(&d, 375, 812).await;
+    c.goto(&format!("{}/r/450802001001002", app.base))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("select[name=category]"))
+        .await
+        .unwrap()
+        .select_by_value("03")
+        .await
+        .unwrap();
+    fill(&c, "textarea[name=description]", "垃圾站旁边的污水漫到路上").await;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("污水.png");
+    let png = noisy_png(700, 700);
+    assert!(png.len() > 1_000_000, "{}", png.len());
+    std::fs::write(&photo, png).unwrap();
+    fill(&c, "input[name=photos]", photo.to_str().unwrap()).await;
+    // About 2 Mbit/s up, as a phone at the edge of a cell gets.
+    c.issue_cmd(Cdp {
+        cmd: "Network.enable",
+        params: json!({}),
+    })
+    .await
+    .unwrap();
+    c.issue_cmd(Cdp {
+        cmd: "Network.emulateNetworkConditions",
+        params: json!({"offline": false, "latency": 50, "downloadThroughput": -1, "uploadThroughput": 250_000}),
+    })
+    .await
+    .unwrap();
+    c.find(Locator::Css("#report button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text_css(&c, ".upload-progress", "正在上传").await;
+    shot(&c, "upload-progress-375").await;
+    c.wait().for_element(Locator::Id("tracking")).await.unwrap();
+    assert!(c.current_url().await.unwrap().path().starts_with("/t/"));
+    c.close().await.unwrap();
+}
+
+/// Waits until the first element `css` selects shows text containing `part`.
+async fn wait_text_css(c: &Client, css: &str, part: &str) {
+    for _ in 0..100 {
+        if let Ok(e) = c.find(Locator::Css(css)).await
+            && e.text().await.is_ok_and(|t| t.contains(part))
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{css} never showed {part}");
+}
