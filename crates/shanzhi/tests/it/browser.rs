@@ -1511,3 +1511,40 @@ async fn wait_text_css(c: &Client, css: &str, part: &str) {
     }
     panic!("{css} never showed {part}");
 }
+
+#[tokio::test]
+async fn a_grids_poster_prints_on_one_a4_page_with_every_public_entry() {
+    let app = TestApp::demo().await;
+    let d = driver().await;
+    let c = browser(&d, 375, 812).await;
+    login(&c, &app, "sq01").await;
+    c.goto(&format!("{}/regions/450802001001001/poster", app.base))
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("poster")).await.unwrap();
+    let entries = text(&c, "entries").await;
+    for entry in ["微心愿", "社情民意箱", "议事协商"] {
+        assert!(entries.contains(entry), "{entry}: {entries}");
+    }
+    assert!(text(&c, "track").await.contains("/t"));
+    fits(&c, 375).await;
+    shot(&c, "poster-375").await;
+    let printed = c
+        .issue_cmd(Cdp {
+            cmd: "Page.printToPDF",
+            params: json!({"paperWidth": 8.27, "paperHeight": 11.69, "preferCSSPageSize": true, "printBackground": true}),
+        })
+        .await
+        .unwrap();
+    let pdf = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        printed["data"].as_str().unwrap(),
+    )
+    .unwrap();
+    let pages = String::from_utf8_lossy(&pdf).matches("/Type /Page").count()
+        - String::from_utf8_lossy(&pdf)
+            .matches("/Type /Pages")
+            .count();
+    assert_eq!(pages, 1, "the poster fits one A4 sheet");
+    c.close().await.unwrap();
+}

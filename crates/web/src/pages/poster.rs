@@ -117,9 +117,8 @@ struct PosterPage {
     name: String,
     url: String,
     svg: String,
-    /// The 微心愿 page's address and QR code.
-    wish_url: String,
-    wish_svg: String,
+    /// The other public entries of the place: (title, what it is for, address, QR code).
+    entries: Vec<(&'static str, &'static str, String, String)>,
     /// 查询进度: where a resident types the tracking code (or proves the phone).
     track_url: String,
     staff: Vec<String>,
@@ -142,13 +141,51 @@ async fn poster(
                 .then(|| format!("{}（{}）", a.display_name, role.label()))
         })
         .collect();
-    let wish_url = format!("{}/w/{}", state.public_base(&client), row.code);
+    let base = state.public_base(&client);
+    // The community's box and consultations serve its grids too.
+    let community = row.code.get(..12).unwrap_or(&row.code).to_owned();
+    let mut entries = vec![
+        (
+            "微心愿",
+            "写下需要的帮助，党员志愿者认领上门",
+            format!("{base}/w/{}", row.code),
+        ),
+        (
+            "社情民意箱",
+            "对社区的意见建议，可匿名",
+            format!("{base}/o/{community}"),
+        ),
+        (
+            "议事协商",
+            "提出大家的事，一起商量怎么办",
+            format!("{base}/p/{community}"),
+        ),
+    ];
+    // The newest survey open now, when the caller may list the place's surveys.
+    if let Ok(surveys) = shanzhi_app::surveys::list(&state, &p, &row.code).await
+        && let Some(s) = surveys
+            .iter()
+            .filter(|s| s.open)
+            .max_by_key(|s| s.survey.id)
+    {
+        entries.push((
+            "问卷调查",
+            "正在征求意见，扫码作答",
+            format!("{base}/s/{}", s.survey.id),
+        ));
+    }
+    let entries = entries
+        .into_iter()
+        .map(|(title, what, url)| {
+            let svg = svg_of(&qr(&url)?);
+            Ok((title, what, url, svg))
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
     let page = PosterPage {
         style: STYLE_PATH.as_str(),
-        track_url: format!("{}/t", state.public_base(&client)),
+        track_url: format!("{base}/t"),
         svg: svg_of(&qr(&url)?),
-        wish_svg: svg_of(&qr(&wish_url)?),
-        wish_url,
+        entries,
         code: row.code,
         name: row.name,
         url,
