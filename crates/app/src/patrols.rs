@@ -11,6 +11,7 @@ use crate::{App, AppError};
 use shanzhi_domain::auth::Actor;
 use shanzhi_domain::auth::actor_label;
 use shanzhi_domain::case::Day;
+use shanzhi_domain::case::photo::Prepared;
 use shanzhi_domain::geo::Crs;
 use shanzhi_domain::patrol::{DailyRule, Fix, PatrolSpan, TrackRules, clean, day_coverage};
 use shanzhi_domain::region::Level;
@@ -278,14 +279,15 @@ pub async fn add_note(
         .ok_or_else(|| AppError::Internal("note not written".into()))
 }
 
-/// Turns a finding into a case (上报事件) in one step: placed where it was noted, or in the
-/// patrolled grid.
+/// Turns a finding into a case (上报事件) in one step, with the photos taken of it: placed
+/// where it was noted, or in the patrolled grid.
 pub async fn report_finding(
     state: &App,
     actor: &Actor,
     account: &AccountRow,
     (patrol_id, note_id): (i64, i64),
     category: &str,
+    photos: Vec<Prepared>,
 ) -> Result<CaseRow, AppError> {
     let p = own(state, actor, patrol_id).await?;
     let mut conn = state.store().conn().await?;
@@ -309,14 +311,14 @@ pub async fn report_finding(
         source: Some("grid_patrol".into()),
     };
     // A position outside the worker's grids files the case in the patrolled grid instead.
-    let case = match case_svc::report(state, actor, account, input.clone(), Vec::new()).await {
+    let case = match case_svc::report(state, actor, account, input.clone(), photos.clone()).await {
         Err(AppError::NotFound(_)) if note.lon.is_some() => {
             let in_grid = ReportInput {
                 lon: None,
                 lat: None,
                 ..input
             };
-            case_svc::report(state, actor, account, in_grid, Vec::new()).await?
+            case_svc::report(state, actor, account, in_grid, photos).await?
         }
         other => other?,
     };

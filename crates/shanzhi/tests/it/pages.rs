@@ -513,19 +513,43 @@ async fn a_link_typed_wrong_gets_a_page_in_chinese_and_text_goes_out_compressed(
     let started = post_form(&c, &app, "/patrol", &[("_csrf", &csrf_of(&page))]).await;
     let to = started.headers()[LOCATION].to_str().unwrap().to_owned();
     assert!(to.starts_with("/patrols/"), "{to}");
-    let noted = post_form(
-        &c,
-        &app,
-        &format!("{to}/notes"),
-        &[
-            ("_csrf", &csrf_of(&page)),
-            ("text", "3 栋门口垃圾满溢"),
-            ("finding", "1"),
-        ],
-    )
-    .await;
+    // A finding with its photo and the phone's position becomes a case in one submit.
+    let worker = app.token("wg0101").await;
+    let (lon, lat) = crate::api_cases::point_in_own_grid(&app, &worker).await;
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", csrf_of(&page))
+        .text("text", "3 栋门口垃圾满溢")
+        .text("finding", "1")
+        .text("category", "03")
+        .text("lon", lon.to_string())
+        .text("lat", lat.to_string())
+        .part(
+            "photos",
+            reqwest::multipart::Part::bytes(crate::common::photo_png(800, 600))
+                .file_name("垃圾.png"),
+        );
+    let noted = c
+        .post(format!("{}{to}/notes", app.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert!(noted.status().is_redirection(), "{}", noted.status());
     let (_, patrol) = crate::common::fetch(&app, &c, &to).await;
+    let case_id: i64 = patrol
+        .split("已上报为事件 #")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{patrol}"));
+    let (_, case) = app.get(&format!("/api/v1/cases/{case_id}"), &worker).await;
+    assert_eq!(case["case"]["source"], "grid_patrol");
+    assert_eq!(case["case"]["category_code"], "03");
+    assert!((case["case"]["lon"].as_f64().unwrap() - lon).abs() < 1e-6);
+    let (_, photos) = app
+        .get(&format!("/api/v1/cases/{case_id}/photos"), &worker)
+        .await;
+    assert_eq!(photos.as_array().map(Vec::len), Some(1), "{photos}");
     let (_, categories) = app
         .get("/api/v1/categories", &app.token("wg0101").await)
         .await;

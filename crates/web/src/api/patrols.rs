@@ -125,7 +125,15 @@ async fn report_finding(
     Path((id, note)): Path<(i64, i64)>,
     Json(f): Json<FindingCase>,
 ) -> Result<(StatusCode, axum::Json<crate::api::cases::CaseOut>), ApiError> {
-    let case = svc::report_finding(&state, &p.actor, &p.account, (id, note), &f.category).await?;
+    let case = svc::report_finding(
+        &state,
+        &p.actor,
+        &p.account,
+        (id, note),
+        &f.category,
+        Vec::new(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, axum::Json(case.into())))
 }
 

@@ -3,9 +3,9 @@
 //! track drawn; and coverage (一日双巡) for the community and above.
 
 use super::registers::{Notice, back};
-use super::{Chrome, PageError, render};
+use super::{Chrome, PageError, form_photos, render};
 use crate::WebState;
-use crate::auth::{CsrfForm, PageUser, csrf_token};
+use crate::auth::{CsrfForm, CsrfMultipart, PageUser, csrf_token};
 use crate::pages::{Path, Query};
 use askama::Template;
 use axum::Router;
@@ -196,29 +196,56 @@ struct NoteForm {
     lon: String,
     #[serde(default)]
     lat: String,
+    /// With a finding: report it as a case of this category at once.
+    #[serde(default)]
+    category: String,
 }
 
+/// A note or finding; a finding with a category (and its photos) becomes a case in the same
+/// submit, placed where the phone was.
 async fn note(
     State(state): State<WebState>,
     PageUser(p): PageUser,
     Path(id): Path<i64>,
-    CsrfForm(f): CsrfForm<NoteForm>,
+    upload: CsrfMultipart<NoteForm>,
 ) -> Result<Redirect, PageError> {
+    let f = &upload.form;
     let finding = f.finding.is_some();
     let input = NoteInput {
-        text: f.text,
+        text: f.text.clone(),
         finding,
         lon: f.lon.trim().parse().ok(),
         lat: f.lat.trim().parse().ok(),
     };
-    let result = svc::add_note(&state, &p.actor, id, &input).await.map(|_| {
-        if finding {
+    let noted = match svc::add_note(&state, &p.actor, id, &input).await {
+        Ok(n) => n,
+        Err(e) => return back(&format!("/patrols/{id}"), Err(e)),
+    };
+    let category = f.category.trim();
+    if !finding || category.is_empty() {
+        let said = if finding {
             "已记录发现的问题，可上报为事件"
         } else {
             "已记录"
+        };
+        return back(&format!("/patrols/{id}"), Ok(said.to_owned()));
+    }
+    // The note is kept whatever happens next: a refused report can be sent again from it.
+    let result = match form_photos(&state, &upload).await {
+        Ok(photos) => {
+            svc::report_finding(
+                &state,
+                &p.actor,
+                &p.account,
+                (id, noted.id),
+                category,
+                photos,
+            )
+            .await
         }
-        .to_owned()
-    });
+        Err(e) => Err(e),
+    }
+    .map(|case| format!("已记录并上报为事件 #{}", case.id));
     back(&format!("/patrols/{id}"), result)
 }
 
@@ -233,7 +260,15 @@ async fn report_finding(
     Path((id, note)): Path<(i64, i64)>,
     CsrfForm(f): CsrfForm<FindingForm>,
 ) -> Result<Redirect, PageError> {
-    let result = svc::report_finding(&state, &p.actor, &p.account, (id, note), &f.category).await;
+    let result = svc::report_finding(
+        &state,
+        &p.actor,
+        &p.account,
+        (id, note),
+        &f.category,
+        Vec::new(),
+    )
+    .await;
     let result = result.map(|case| format!("已上报为事件 #{}", case.id));
     back(&format!("/patrols/{id}"), result)
 }
