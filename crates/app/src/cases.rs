@@ -1296,8 +1296,8 @@ pub struct Tracked {
     pub timeline: Vec<EventRow>,
     /// The tracking code of the case a merged report carries on in.
     pub merged_into: Option<String>,
-    /// The ids of its public photos.
-    pub photos: Vec<i64>,
+    /// The ids of its public photos, with the stage each was added at.
+    pub photos: Vec<(i64, Stage)>,
 }
 
 /// The reporter's view of the case with tracking code `tracking`.
@@ -1320,7 +1320,7 @@ pub async fn tracked(state: &App, tracking: &str) -> Result<Tracked, AppError> {
     let photos = shanzhi_store::photos::list(&mut conn, case.id, true)
         .await?
         .into_iter()
-        .map(|p| p.id)
+        .map(|p| (p.id, p.stage))
         .collect();
     Ok(Tracked {
         case,

@@ -11,6 +11,54 @@ use image::imageops::FilterType;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
 use std::io::Cursor;
 
+/// When in the case's life a photo was added, as pages group them: the scene as reported
+/// (处置前), the work under way (处置中), the result (处置后).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    /// Before anyone took the case up.
+    Before,
+    /// While it was being handled.
+    During,
+    /// Once it was handled.
+    After,
+}
+
+impl Phase {
+    /// The phase of a photo added while the case stood at `stage`.
+    pub fn of(stage: super::Stage) -> Phase {
+        use super::Stage::*;
+        match stage {
+            Reported | Accepted | Dispatched | Rejected | Merged => Phase::Before,
+            InProgress => Phase::During,
+            Handled | Verified | Closed | Rated | FollowedUp => Phase::After,
+        }
+    }
+
+    /// Chinese heading.
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Before => "处置前（现场）",
+            Phase::During => "处置中",
+            Phase::After => "处置后",
+        }
+    }
+}
+
+/// Groups items by the phase of the stage each was added at, in phase order, keeping their
+/// order within a phase.
+pub fn by_phase<T>(items: impl IntoIterator<Item = (super::Stage, T)>) -> Vec<(Phase, Vec<T>)> {
+    let mut groups: Vec<(Phase, Vec<T>)> = Vec::new();
+    for (stage, item) in items {
+        let phase = Phase::of(stage);
+        match groups.iter_mut().find(|(p, _)| *p == phase) {
+            Some((_, list)) => list.push(item),
+            None => groups.push((phase, vec![item])),
+        }
+    }
+    groups.sort_by_key(|(p, _)| *p);
+    groups
+}
+
 /// Default largest upload, in bytes (10 MB); servers may configure another.
 pub const DEFAULT_MAX_BYTES: usize = 10 * 1024 * 1024;
 /// Most photos one report or one upload may carry.

@@ -392,3 +392,55 @@ async fn a_residents_phone_is_stored_sealed_shown_masked_and_revealed_only_on_re
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("13877512345"));
 }
+
+#[tokio::test]
+async fn photos_are_shown_before_and_after_the_work() {
+    let app = TestApp::demo().await;
+    let worker = app.token("wg0101").await;
+    let leader = app.token("wgz01").await;
+    let (_, case) = app
+        .post(
+            "/api/v1/cases",
+            &worker,
+            json!({"category": "03", "title": "绿化带垃圾", "description": "3栋绿化带堆满垃圾", "node_code": GRID}),
+        )
+        .await;
+    let id = case["id"].as_i64().unwrap();
+    let tracking = case["tracking_code"].as_str().unwrap().to_owned();
+    let (s, _) = upload_photo(&app, &worker, id, photo_png(640, 480), true).await;
+    assert!(s.is_success());
+    for (token, body) in [
+        (&leader, json!({"action": "accept"})),
+        (&leader, json!({"action": "dispatch", "to": "grid"})),
+        (&worker, json!({"action": "start"})),
+    ] {
+        crate::common::step(&app, token, id, body).await;
+    }
+    let (s, _) = upload_photo(&app, &worker, id, photo_png(600, 400), true).await;
+    assert!(s.is_success());
+    crate::common::step(
+        &app,
+        &worker,
+        id,
+        json!({"action": "handle", "result": "已清运"}),
+    )
+    .await;
+    let (s, _) = upload_photo(&app, &worker, id, photo_png(500, 400), true).await;
+    assert!(s.is_success());
+
+    let c = crate::pages::browser_client();
+    let (_, page) = fetch(&app, &c, &format!("/t/{tracking}")).await;
+    let headings: Vec<&str> = page
+        .split("<h2 class=\"phase\">")
+        .skip(1)
+        .filter_map(|s| s.split('<').next())
+        .collect();
+    assert_eq!(headings, ["处置前（现场）", "处置中", "处置后"], "{page}");
+    let (staff, _) = logged_in(&app, "sq01").await;
+    let (_, page) = fetch(&app, &staff, &format!("/cases/{id}")).await;
+    assert!(
+        page.contains("<h3 class=\"phase\">处置前（现场）</h3>")
+            && page.contains("<h3 class=\"phase\">处置后</h3>"),
+        "{page}"
+    );
+}

@@ -28,8 +28,9 @@ pub fn router() -> Router<WebState> {
 
 /// What the panel shows.
 pub struct PhotosPanel {
-    /// Each photo: id, who added it and when, and whether the reporter sees it.
-    pub photos: Vec<(i64, String, bool)>,
+    /// By phase (处置前/中/后): the heading, and each photo's id, who added it and when, and
+    /// whether the reporter sees it.
+    pub photos: Vec<(&'static str, Vec<(i64, String, bool)>)>,
     /// The viewer may add photos.
     pub can_add: bool,
 }
@@ -42,13 +43,13 @@ pub async fn panel(
 ) -> Result<PhotosPanel, AppError> {
     let rows = svc::of_case(state, actor, case.id).await?;
     Ok(PhotosPanel {
-        photos: rows
-            .into_iter()
-            .map(|p| {
-                let by = format!("{} {}", beijing(p.added_at), p.added_label);
-                (p.id, by, p.public)
-            })
-            .collect(),
+        photos: shanzhi_domain::case::photo::by_phase(rows.into_iter().map(|p| {
+            let by = format!("{} {}", beijing(p.added_at), p.added_label);
+            (p.stage, (p.id, by, p.public))
+        }))
+        .into_iter()
+        .map(|(phase, photos)| (phase.label(), photos))
+        .collect(),
         can_add: shanzhi_domain::case::holding::has_standing(actor, &case.holding()),
     })
 }

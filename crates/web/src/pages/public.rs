@@ -158,7 +158,8 @@ struct TrackPage {
     stage: &'static str,
     timeline: Vec<(String, &'static str, String)>,
     can_rate: bool,
-    photos: Vec<i64>,
+    /// Public photos by phase: (heading, ids).
+    photos: Vec<(&'static str, Vec<i64>)>,
     version: i64,
     merged_into: Option<String>,
     notice: Option<String>,
@@ -184,7 +185,10 @@ async fn track(
     let stage = case.stage;
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = TrackPage {
-        photos: t.photos,
+        photos: shanzhi_domain::case::photo::by_phase(t.photos.into_iter().map(|(id, s)| (s, id)))
+            .into_iter()
+            .map(|(phase, ids)| (phase.label(), ids))
+            .collect(),
         merged_into: t.merged_into,
         style: STYLE_PATH.as_str(),
         csrf,
