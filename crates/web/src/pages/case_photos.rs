@@ -26,11 +26,13 @@ pub fn router() -> Router<WebState> {
         .route("/cases/{id}/photos/{photo}/thumb", get(thumb))
 }
 
+/// A photo on the panel: its id, who added it and when, and whether the reporter sees it.
+pub type PhotoLine = (i64, String, bool);
+
 /// What the panel shows.
 pub struct PhotosPanel {
-    /// By phase (处置前/中/后): the heading, and each photo's id, who added it and when, and
-    /// whether the reporter sees it.
-    pub photos: Vec<(&'static str, Vec<(i64, String, bool)>)>,
+    /// By phase (处置前/中/后): the heading and its photos.
+    pub photos: Vec<(&'static str, Vec<PhotoLine>)>,
     /// The viewer may add photos.
     pub can_add: bool,
 }
