@@ -44,6 +44,7 @@ pub mod report;
 pub mod seed;
 pub mod sms;
 mod state;
+pub mod supporters;
 pub mod surveys;
 pub mod todo;
 pub mod topics;

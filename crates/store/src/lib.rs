@@ -43,6 +43,7 @@ pub mod sessions;
 pub mod sms;
 pub mod staff;
 pub mod summons;
+pub mod supporters;
 pub mod surveys;
 pub mod topics;
 pub mod vault;

@@ -502,6 +502,7 @@ pub const ROUTES: &[Route] = &[
     // Pages residents reach by QR code.
     r("GET", "/r/{code}", Open),
     r("POST", "/r/{code}", Open),
+    r("POST", "/r/{code}/support", Open),
     r("GET", "/r/{code}/rate", Open),
     r("POST", "/r/{code}/rate", Open),
     r("POST", "/r/{code}/rate/code", Open),

@@ -860,3 +860,89 @@ async fn a_resident_finds_reports_by_code_as_typed_or_by_phone() {
         "{found}"
     );
 }
+
+#[tokio::test]
+async fn a_resident_adds_themselves_to_an_open_report_instead_of_a_duplicate() {
+    let app = TestApp::demo().await;
+    let c = browser_client();
+    submit(
+        &app,
+        &c,
+        &[
+            ("category", "03"),
+            ("description", "垃圾站满溢，王家门口臭得很"),
+            ("address", "5栋东侧垃圾站"),
+        ],
+    )
+    .await;
+    // A neighbour's quarrel is reported too, and never shown to other residents.
+    submit(
+        &app,
+        &c,
+        &[("category", "0101"), ("description", "楼上李家天天吵架")],
+    )
+    .await;
+    let (_, page) = crate::common::fetch(&app, &c, &format!("/r/{GRID}")).await;
+    let nearby = page
+        .split("id=\"nearby\"")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .unwrap_or_else(|| panic!("{page}"));
+    assert!(nearby.contains("环境卫生 · 5栋东侧垃圾站"), "{nearby}");
+    assert!(
+        !nearby.contains("王家") && !nearby.contains("李家") && !nearby.contains("邻里纠纷"),
+        "what a report says, and disputes, stay private: {nearby}"
+    );
+    let case = nearby
+        .split("name=\"case\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let support = |phone: &'static str| {
+        let (c, app, case) = (&c, &app, case.clone());
+        async move {
+            let (_, page) = crate::common::fetch(app, c, &format!("/r/{GRID}")).await;
+            crate::pages::post_form(
+                c,
+                app,
+                &format!("/r/{GRID}/support"),
+                &[
+                    ("_csrf", csrf_of(&page).as_str()),
+                    ("case", case.as_str()),
+                    ("phone", phone),
+                ],
+            )
+            .await
+            .text()
+            .await
+            .unwrap()
+        }
+    };
+    assert!(
+        support("13977581234")
+            .await
+            .contains("已有 1 位居民表示也遇到了")
+    );
+    assert!(
+        support("139 7758 1234").await.contains("已经表示过"),
+        "one mark per phone"
+    );
+    assert!(support("").await.contains("已有 2 位居民表示也遇到了"));
+    let (staff, _) = crate::pages::logged_in(&app, "sq01").await;
+    let (_, desk) = crate::common::fetch(&app, &staff, &format!("/cases/{case}")).await;
+    assert!(desk.contains("另有 2 位居民表示也遇到了这个问题"), "{desk}");
+    // A closed or foreign case cannot be joined.
+    let (_, page) = crate::common::fetch(&app, &c, &format!("/r/{GRID}")).await;
+    let refused = crate::pages::post_form(
+        &c,
+        &app,
+        &format!("/r/{GRID}/support"),
+        &[("_csrf", csrf_of(&page).as_str()), ("case", "999999999")],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(refused.contains("已经办结或不在本网格"), "{refused}");
+}

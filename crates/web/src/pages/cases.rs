@@ -237,6 +237,8 @@ struct CasePage {
     dispute: Option<DisputePanel>,
     photos: super::case_photos::PhotosPanel,
     reporter_phone: Option<String>,
+    /// Residents who added themselves to the report (我也遇到了).
+    supporters: i64,
     /// Texts to the reporter: (queued, kind, masked phone, how it stands, what it said).
     texts: Vec<(String, &'static str, String, String, String)>,
     notice: Option<String>,
@@ -394,6 +396,7 @@ async fn show(
         dispute: super::case_dispute::panel(&state, &p.actor, &case, is_dispute).await?,
         photos: super::case_photos::panel(&state, &p.actor, &case).await?,
         reporter_phone: case.reporter_phone_masked.clone(),
+        supporters: shanzhi_app::supporters::count_of(&state, id).await?,
         texts: shanzhi_app::sms::of_case(&state, &p.actor, id)
             .await?
             .into_iter()

@@ -24,6 +24,7 @@ pub fn router() -> Router<WebState> {
             "/r/{code}",
             get(form).post(submit).layer(DefaultBodyLimit::disable()),
         )
+        .route("/r/{code}/support", post(support))
         .route("/t/{tracking}", get(track))
         .route("/t/{tracking}/photos/{id}", get(photo))
         .route("/t/{tracking}/photos/{id}/thumb", get(thumb))
@@ -42,6 +43,10 @@ struct ReportPage {
     description: String,
     max_photos: usize,
     max_mb: usize,
+    /// Open reports of the grid a resident may add themselves to: (case id, what and where,
+    /// when, stage, residents so far).
+    nearby: Vec<(i64, String, String, &'static str, i64)>,
+    notice: Option<String>,
     error: Option<String>,
 }
 
@@ -52,20 +57,44 @@ struct Typed {
     description: String,
 }
 
+/// What the report page says above the form: a notice, or what to fix.
+type Said = Result<Option<String>, String>;
+
 async fn report_page(
     state: &WebState,
     jar: CookieJar,
     code: &str,
     typed: Typed,
-    error: Option<String>,
+    said: Said,
 ) -> Result<(CookieJar, Response), PageError> {
     let node = svc::public_node(state, code).await?;
-    let categories = state
-        .categories()
-        .await?
+    let all = state.categories().await?;
+    let categories = all
         .iter()
         .map(|c| (c.code.clone(), c.name.clone(), c.parent_code.is_some()))
         .collect();
+    let nearby = shanzhi_app::supporters::nearby(state, &node.code)
+        .await?
+        .into_iter()
+        .map(|n| {
+            let what = shanzhi_app::supporters::category_name(&all, &n.category_code);
+            let what = match n.address.as_deref().filter(|a| !a.is_empty()) {
+                Some(a) => format!("{what} · {a}"),
+                None => what,
+            };
+            (
+                n.id,
+                what,
+                beijing(n.created_at),
+                n.stage.label(),
+                n.supporters,
+            )
+        })
+        .collect();
+    let (notice, error) = match said {
+        Ok(n) => (n, None),
+        Err(e) => (None, Some(e)),
+    };
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = ReportPage {
         style: STYLE_PATH.as_str(),
@@ -77,6 +106,8 @@ async fn report_page(
         description: typed.description,
         max_photos: MAX_PER_UPLOAD,
         max_mb: state.config().photo_max_bytes / (1024 * 1024),
+        nearby,
+        notice,
         error,
     };
     Ok((jar, render(&page)))
@@ -87,7 +118,36 @@ async fn form(
     jar: CookieJar,
     Path(code): Path<String>,
 ) -> Result<(CookieJar, Response), PageError> {
-    report_page(&state, jar, &code, Typed::default(), None).await
+    report_page(&state, jar, &code, Typed::default(), Ok(None)).await
+}
+
+#[derive(Deserialize)]
+struct SupportForm {
+    case: String,
+    #[serde(default)]
+    phone: String,
+}
+
+/// 我也遇到了: the resident adds themselves to an open report of the grid.
+async fn support(
+    State(state): State<WebState>,
+    addr: crate::client::Client,
+    jar: CookieJar,
+    Path(code): Path<String>,
+    CsrfForm(f): CsrfForm<SupportForm>,
+) -> Result<(CookieJar, Response), PageError> {
+    state.allow_public_report(&addr.ip().to_string()).await?;
+    let id = f.case.trim().parse().unwrap_or(0);
+    let said = match shanzhi_app::supporters::support(&state, &code, id, Some(&f.phone)).await {
+        Ok(n) => Ok(Some(format!(
+            "已记录，谢谢！这个问题已有 {n} 位居民表示也遇到了，网格员会一并处理。"
+        ))),
+        Err(e @ (AppError::BadRequest { .. } | AppError::NotFound(_) | AppError::Conflict(_))) => {
+            Err(e.to_string())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    report_page(&state, jar, &code, Typed::default(), said).await
 }
 
 #[derive(Deserialize)]
@@ -139,7 +199,7 @@ async fn submit(
         .into_response()),
         Err(e @ (AppError::BadRequest { .. } | AppError::TooLarge(_))) => {
             let status = crate::error::status_of(&e).0;
-            let (jar, page) = report_page(&state, jar, &code, typed, Some(e.to_string())).await?;
+            let (jar, page) = report_page(&state, jar, &code, typed, Err(e.to_string())).await?;
             Ok((status, jar, page).into_response())
         }
         Err(e) => Err(e.into()),
