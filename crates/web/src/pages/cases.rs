@@ -448,11 +448,7 @@ async fn act(
 ) -> Result<Redirect, PageError> {
     let case = svc::visible(&state, &p.actor, id).await?;
     let result = async {
-        let version = f
-            .version
-            .trim()
-            .parse()
-            .map_err(|_| AppError::bad("invalid_version", "表单已过期，请刷新后重试"))?;
+        let version = version_of(&f.version)?;
         let to = f.to.parse::<Tier>().ok();
         let action = parse_action(&f.action, f.text, to, f.into.trim().parse().ok(), None)?;
         let department_id = f.department_id.trim().parse().ok();
@@ -473,13 +469,18 @@ async fn act(
         .await
     }
     .await;
-    Ok(match result {
-        Ok(c) => Redirect::to(&format!(
-            "/cases/{id}?notice={}",
-            url_encode(&format!("已办理，当前状态：{}", c.stage.label()))
-        )),
-        Err(e) => Redirect::to(&format!("/cases/{id}?error={}", url_encode(&e.to_string()))),
-    })
+    Ok(back(
+        id,
+        result.map(|c| format!("已办理，当前状态：{}", c.stage.label())),
+    ))
+}
+
+/// The case version a form carries (one filled in before someone else moved the case is
+/// refused as stale further on).
+fn version_of(text: &str) -> Result<i64, AppError> {
+    text.trim()
+        .parse()
+        .map_err(|_| AppError::bad("invalid_version", "表单已过期，请刷新后重试"))
 }
 
 #[derive(Deserialize)]
@@ -500,11 +501,7 @@ async fn recategorise(
 ) -> Result<Redirect, PageError> {
     let case = svc::visible(&state, &p.actor, id).await?;
     let result = async {
-        let version = f
-            .version
-            .trim()
-            .parse()
-            .map_err(|_| AppError::bad("invalid_version", "表单已过期，请刷新后重试"))?;
+        let version = version_of(&f.version)?;
         svc::recategorise(
             &state,
             &p.actor,
@@ -517,17 +514,16 @@ async fn recategorise(
         .await
     }
     .await;
-    Ok(match result {
-        Ok(c) => Redirect::to(&format!(
-            "/cases/{id}?notice={}",
-            url_encode(&format!(
+    Ok(back(
+        id,
+        result.map(|c| {
+            format!(
                 "已改类，现由{}办理，当前状态：{}",
                 c.tier.label(),
                 c.stage.label()
-            ))
-        )),
-        Err(e) => Redirect::to(&format!("/cases/{id}?error={}", url_encode(&e.to_string()))),
-    })
+            )
+        }),
+    ))
 }
 
 /// Redirects back to the case page with what happened.
