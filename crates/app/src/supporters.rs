@@ -74,8 +74,13 @@ pub async fn support(
     Ok(n)
 }
 
-/// How many residents added themselves to case `id` (for staff reading it).
-pub async fn count_of(state: &App, id: i64) -> Result<i64, AppError> {
+/// How many residents added themselves to case `id`, for staff who may see it.
+pub async fn count_of(
+    state: &App,
+    actor: &shanzhi_domain::auth::Actor,
+    id: i64,
+) -> Result<i64, AppError> {
+    crate::case_scope::visible(state, actor, id).await?;
     Ok(store::count(&mut state.store().conn().await?, id).await?)
 }
 

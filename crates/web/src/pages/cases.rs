@@ -396,7 +396,7 @@ async fn show(
         dispute: super::case_dispute::panel(&state, &p.actor, &case, is_dispute).await?,
         photos: super::case_photos::panel(&state, &p.actor, &case).await?,
         reporter_phone: case.reporter_phone_masked.clone(),
-        supporters: shanzhi_app::supporters::count_of(&state, id).await?,
+        supporters: shanzhi_app::supporters::count_of(&state, &p.actor, id).await?,
         texts: shanzhi_app::sms::of_case(&state, &p.actor, id)
             .await?
             .into_iter()

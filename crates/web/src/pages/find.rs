@@ -40,7 +40,7 @@ struct FindPage {
     found: Option<Vec<Found>>,
 }
 
-async fn page(state: &WebState, jar: CookieJar, view: FindPage) -> (CookieJar, Response) {
+fn page(state: &WebState, jar: CookieJar, view: FindPage) -> (CookieJar, Response) {
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = FindPage {
         style: STYLE_PATH.as_str(),
@@ -62,7 +62,7 @@ async fn find(
 ) -> Result<(CookieJar, Response), PageError> {
     let typed = q.code.unwrap_or_default();
     if typed.trim().is_empty() {
-        return Ok(page(&state, jar, FindPage::default()).await);
+        return Ok(page(&state, jar, FindPage::default()));
     }
     match svc::by_tracking(&state, &typed).await {
         Ok(case) => Ok((
@@ -75,7 +75,7 @@ async fn find(
                 error: Some(e.to_string()),
                 ..Default::default()
             };
-            Ok(page(&state, jar, view).await)
+            Ok(page(&state, jar, view))
         }
         Err(e) => Err(e.into()),
     }
@@ -108,7 +108,7 @@ async fn send_code(
         },
         Err(e) => return Err(e.into()),
     };
-    Ok(page(&state, jar, view).await)
+    Ok(page(&state, jar, view))
 }
 
 async fn mine(
@@ -140,5 +140,5 @@ async fn mine(
         },
         Err(e) => return Err(e.into()),
     };
-    Ok(page(&state, jar, view).await)
+    Ok(page(&state, jar, view))
 }
