@@ -362,6 +362,8 @@ pub struct PublicReport {
     pub phone: Option<String>,
     /// Photos, already checked.
     pub photos: Vec<Prepared>,
+    /// Where, as picked on the page's map (WGS-84 longitude and latitude), optional.
+    pub lon_lat: Option<(f64, f64)>,
 }
 
 /// A live node residents may report into: a community, grid or micro-grid (404 otherwise).
@@ -372,6 +374,20 @@ pub async fn public_node(state: &App, code: &str) -> Result<NodeRow, AppError> {
         .ok_or_else(|| AppError::NotFound("没有这个网格，或二维码已失效".into()))
 }
 
+/// The grid a resident's pin lies in, which must be one the page's map drew around `node`
+/// (the pin is for placing the problem precisely, not for reaching another community).
+async fn picked(state: &App, node: NodeRow, lon: f64, lat: f64) -> Result<NodeRow, AppError> {
+    let root = regions::area_around(state, node).await?.root;
+    let (code, _) = regions::locate_codes(state, lon, lat, Crs::Wgs84)?;
+    let code = code.filter(|c| c.starts_with(&root.code)).ok_or_else(|| {
+        AppError::bad(
+            "outside_map",
+            "所选位置不在地图上的网格里，请在地图上的网格内重新点选",
+        )
+    })?;
+    public_node(state, &code).await
+}
+
 /// Records a resident's report; no account needed. The title is the start of the description.
 pub async fn report_public(
     state: &App,
@@ -379,6 +395,10 @@ pub async fn report_public(
     r: PublicReport,
 ) -> Result<CaseRow, AppError> {
     let node = public_node(state, node_code).await?;
+    let node = match r.lon_lat {
+        Some((lon, lat)) => picked(state, node, lon, lat).await?,
+        None => node,
+    };
     let reporter_phone = match r.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         Some(p) => {
             let phone =
@@ -398,7 +418,7 @@ pub async fn report_public(
         title,
         description: r.description,
         node,
-        lon_lat: None,
+        lon_lat: r.lon_lat,
         address: r.address,
         source: Source::ResidentQr,
         reporter_account: None,

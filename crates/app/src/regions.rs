@@ -1065,6 +1065,50 @@ pub async fn with_children(
     Ok((row, kids))
 }
 
+/// What a map to point at draws: the nodes under `root`, with the grid the form is for.
+pub struct Around {
+    /// The node every picked position must lie under.
+    pub root: NodeRow,
+    /// Its live children, drawn.
+    pub nodes: Vec<NodeRow>,
+    /// The grid highlighted, when the form is for one.
+    pub own: Option<String>,
+}
+
+/// The nodes a map to point at draws around `node`: for a grid or micro-grid, its community's
+/// grids (the grid and its neighbours), the grid highlighted; above that, the node's children.
+async fn around(ex: &mut impl Exec, node: NodeRow) -> Result<Around, AppError> {
+    let grid = Level::Grid.code_len();
+    let community = Level::Community.code_len();
+    let (root, own) = if node.level().is_grid() {
+        let above = match node.code.get(..community) {
+            Some(c) => regions::get(ex, c).await?,
+            None => None,
+        };
+        (above.unwrap_or(node.clone()), node.code.get(..grid).map(str::to_owned))
+    } else {
+        (node, None)
+    };
+    let nodes = regions::children(ex, Some(&root.code)).await?;
+    Ok(Around { root, nodes, own })
+}
+
+/// What the staff report form's map draws for the actor, around their own node (a grid
+/// worker sees their grid among its neighbours; a community officer, the community's grids).
+pub async fn pick_area(state: &App, actor: &Actor) -> Result<Option<Around>, AppError> {
+    let Some(home) = home(state, actor).await? else {
+        return Ok(None);
+    };
+    let node = visible(state, actor, &home).await?;
+    Ok(Some(around(&mut state.store().conn().await?, node).await?))
+}
+
+/// What a map to point at draws around a node the caller may already name (the resident
+/// page's QR code, a patrol's grid).
+pub async fn area_around(state: &App, node: NodeRow) -> Result<Around, AppError> {
+    around(&mut state.store().conn().await?, node).await
+}
+
 /// The accounts bound to a node the actor sees (a poster names its grid's staff).
 pub async fn staff_at(
     state: &App,

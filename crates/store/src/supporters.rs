@@ -6,7 +6,7 @@ use shanzhi_domain::case::Stage;
 
 /// An open report of a grid, as a resident about to report is shown it: what kind, where,
 /// when and how it stands — not what it says or who made it.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Nearby {
     /// The case.
     pub id: i64,
@@ -14,6 +14,10 @@ pub struct Nearby {
     pub category_code: String,
     /// The address given, if any.
     pub address: Option<String>,
+    /// Where it was placed (WGS-84), if it was.
+    pub lon: Option<f64>,
+    /// Latitude to [`Nearby::lon`].
+    pub lat: Option<f64>,
     /// Its stage.
     pub stage: Stage,
     /// Reported (ms).
@@ -34,7 +38,7 @@ pub async fn nearby(
         return Ok(Vec::new());
     }
     let mut q = Sql::new(
-        "SELECT c.id, c.category_code, c.address, c.stage, c.created_at, \
+        "SELECT c.id, c.category_code, c.address, c.lon, c.lat, c.stage, c.created_at, \
          (SELECT count(*) FROM case_supporters s WHERE s.case_id = c.id) AS supporters \
          FROM cases c WHERE c.node_code >= ? AND c.node_code < ? AND c.created_at >= ?",
     )

@@ -63,10 +63,13 @@
     var q = queue();
     q.push({ t: p.timestamp, lon: +p.coords.longitude.toFixed(7), lat: +p.coords.latitude.toFixed(7), acc: Math.round(p.coords.accuracy) });
     save(q);
-    var fields = document.querySelectorAll(".here-lon");
-    for (var i = 0; i < fields.length; i++) fields[i].value = p.coords.longitude.toFixed(7);
-    fields = document.querySelectorAll(".here-lat");
-    for (i = 0; i < fields.length; i++) fields[i].value = p.coords.latitude.toFixed(7);
+    // The finding's position follows the phone until it is picked on the map.
+    var fields = document.querySelectorAll(".here-lon:not([data-pinned]), .here-lat:not([data-pinned])");
+    for (var i = 0; i < fields.length; i++) {
+      var lon = fields[i].classList.contains("here-lon");
+      fields[i].value = (lon ? p.coords.longitude : p.coords.latitude).toFixed(7);
+      fields[i].dispatchEvent(new Event("input"));
+    }
     if (Date.now() - lastSent >= EVERY_MS) send();
   }
 

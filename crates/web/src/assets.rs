@@ -34,7 +34,7 @@ pub static STYLE_PATH: LazyLock<String> = LazyLock::new(|| hashed("style", "css"
 /// `/assets/live-<hash>.js`: the live-feed banner on staff pages.
 pub static LIVE_PATH: LazyLock<String> = LazyLock::new(|| hashed("live", "js", LIVE));
 
-/// `/assets/here-<hash>.js`: "use my position" on the staff report form.
+/// `/assets/here-<hash>.js`: "use my position" and the map's pin on the report forms.
 pub static HERE_PATH: LazyLock<String> = LazyLock::new(|| hashed("here", "js", HERE));
 
 /// `/assets/patrol-<hash>.js`: the patrol recorder (GPS in batches, kept while offline).
@@ -49,6 +49,11 @@ pub static UPLOAD_PATH: LazyLock<String> = LazyLock::new(|| hashed("upload", "js
 /// [`UPLOAD_PATH`], for templates.
 pub fn upload_path() -> &'static str {
     UPLOAD_PATH.as_str()
+}
+
+/// [`HERE_PATH`], for templates.
+pub fn here_path() -> &'static str {
+    HERE_PATH.as_str()
 }
 
 /// [`ACTIONS_PATH`], for templates.

@@ -12,12 +12,17 @@ use shanzhi_web::api::cases::{CaseDetail, CaseOut};
 pub(crate) async fn point_in_own_grid(app: &TestApp, token: &str) -> (f64, f64) {
     let (_, node) = app.get("/api/v1/regions/450802001001001001", token).await;
     assert_eq!(node["node"]["has_boundary"], true);
+    centre_of("450802001001001")
+}
+
+/// The mean of a demo node's boundary corners (the demo's grids are convex, so it lies inside).
+pub(crate) fn centre_of(code: &str) -> (f64, f64) {
     let demo = shanzhi_app::demo::district().tree;
     let f = demo["features"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["properties"]["code"] == "450802001001001")
+        .find(|f| f["properties"]["code"] == code)
         .unwrap();
     let ring = f["geometry"]["coordinates"][0].as_array().unwrap();
     let n = ring.len() as f64 - 1.0;

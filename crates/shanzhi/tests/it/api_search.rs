@@ -21,7 +21,7 @@ fn q(text: &str) -> String {
     format!("q={}", url_escape(text))
 }
 
-fn url_escape(s: &str) -> String {
+pub(crate) fn url_escape(s: &str) -> String {
     s.bytes().map(|b| format!("%{b:02X}")).collect()
 }
 

@@ -452,6 +452,15 @@ async fn a_grid_worker_reports_from_the_phone_with_its_position_and_a_photo() {
         .unwrap();
     let filled: f64 = filled.as_str().unwrap().parse().unwrap();
     assert!((filled - lon).abs() < 1e-5, "{filled} vs {lon}");
+    // The map's pin follows the position it was given.
+    let pin = c
+        .execute(
+            "return document.querySelector('svg.pick .pin').getAttribute('visibility');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(pin.is_null(), "the pin shows at the phone's position");
     c.find(Locator::Css("select[name=category]"))
         .await
         .unwrap()
@@ -1547,4 +1556,80 @@ async fn a_grids_poster_prints_on_one_a4_page_with_every_public_entry() {
             .count();
     assert_eq!(pages, 1, "the poster fits one A4 sheet");
     c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_resident_points_at_the_map_on_a_phone_and_the_report_lands_there() {
+    let app = TestApp::demo().await;
+    let d = driver().await;
+    let c = browser(&d, 375, 812).await;
+    c.goto(&format!("{}/r/450802001001002", app.base))
+        .await
+        .unwrap();
+    // A tap on the neighbouring grid puts the pin there and fills the position.
+    c.wait()
+        .for_element(Locator::Css("svg.pick path[data-code='450802001001001']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "here-status", "已在地图上标出位置").await;
+    let picked = c
+        .execute(
+            "return [document.getElementById('lon').value, document.getElementById('lat').value, \
+             document.querySelector('svg.pick .pin').getAttribute('visibility')];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let picked = picked.as_array().unwrap();
+    let lon: f64 = picked[0].as_str().unwrap().parse().unwrap();
+    let lat: f64 = picked[1].as_str().unwrap().parse().unwrap();
+    assert!(picked[2].is_null(), "the pin shows: {picked:?}");
+    c.find(Locator::Css("select[name=category]"))
+        .await
+        .unwrap()
+        .select_by_value("03")
+        .await
+        .unwrap();
+    fill(&c, "textarea[name=description]", "1号楼门前垃圾桶满溢").await;
+    shot(&c, "report-map-375").await;
+    c.execute("document.querySelector('svg.pick').scrollIntoView();", vec![])
+        .await
+        .unwrap();
+    shot(&c, "report-map-pin-375").await;
+    fits(&c, 375).await;
+    c.find(Locator::Css("#report button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("p.alert.ok"))
+        .await
+        .unwrap();
+    c.close().await.unwrap();
+    let officer = app.token("sq01").await;
+    let (_, found) = app
+        .get(
+            &format!(
+                "/api/v1/cases?q={}",
+                crate::api_search::url_escape("1号楼门前垃圾桶满溢")
+            ),
+            &officer,
+        )
+        .await;
+    let case = &found["items"][0];
+    // In the grid picked (in its micro-grid there), held by its worker.
+    assert!(
+        case["node_code"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("450802001001001")),
+        "{found}"
+    );
+    assert_eq!(case["holder_code"], "450802001001001", "{found}");
+    assert!((case["lon"].as_f64().unwrap() - lon).abs() < 1e-6, "{case}");
+    assert!((case["lat"].as_f64().unwrap() - lat).abs() < 1e-6, "{case}");
 }

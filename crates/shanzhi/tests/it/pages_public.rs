@@ -946,3 +946,87 @@ async fn a_resident_adds_themselves_to_an_open_report_instead_of_a_duplicate() {
     .unwrap();
     assert!(refused.contains("已经办结或不在本网格"), "{refused}");
 }
+
+#[tokio::test]
+async fn a_resident_places_the_report_on_the_map_of_the_grid_and_its_neighbours() {
+    let app = TestApp::demo().await;
+    let c = browser_client();
+    let (_, page) = crate::common::fetch(&app, &c, &format!("/r/{GRID}")).await;
+    // The community's grids are drawn, this one highlighted, from the stored boundaries.
+    let demo = shanzhi_app::demo::district().tree;
+    let siblings = demo["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["properties"]["parent_code"] == "450802001001")
+        .count();
+    let map = page
+        .split("class=\"map pick\"")
+        .nth(1)
+        .and_then(|s| s.split("</svg>").next())
+        .unwrap_or_else(|| panic!("no map: {page}"));
+    assert_eq!(map.matches("<path class=\"area").count(), siblings, "{map}");
+    assert_eq!(map.matches("area own").count(), 1);
+    // A pin in the neighbouring grid files the report there, at the pin.
+    let (lon, lat) = crate::api_cases::centre_of("450802001001001");
+    let (lon_s, lat_s) = (format!("{lon:.6}"), format!("{lat:.6}"));
+    let filed = |fields: Vec<(&'static str, String)>| {
+        let (c, app) = (&c, &app);
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            submit(app, c, &fields).await
+        }
+    };
+    let r = filed(vec![
+        ("category", "03".into()),
+        ("description", "1号楼门口垃圾桶满溢".into()),
+        ("lon", lon_s.clone()),
+        ("lat", lat_s.clone()),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let tracking = r.headers()[LOCATION].to_str().unwrap()[3..].split('?').next().unwrap().to_owned();
+    let officer = app.token("sq01").await;
+    let (_, found) = app
+        .get(&format!("/api/v1/cases?q={}", crate::api_search::url_escape("1号楼门口垃圾桶满溢")), &officer)
+        .await;
+    let case = &found["items"][0];
+    assert_eq!(case["tracking_code"], tracking.as_str(), "{found}");
+    // In the grid picked (in its micro-grid there), held by its worker.
+    assert!(
+        case["node_code"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("450802001001001")),
+        "{found}"
+    );
+    assert_eq!(case["holder_code"], "450802001001001", "{found}");
+    assert!((case["lon"].as_f64().unwrap() - lon).abs() < 1e-5, "{case}");
+    assert!((case["lat"].as_f64().unwrap() - lat).abs() < 1e-5, "{case}");
+    // A pin outside the community is refused with what to do, and nothing typed is lost.
+    let (far_lon, far_lat) = crate::api_cases::centre_of("450802001002001");
+    let r = filed(vec![
+        ("category", "03".into()),
+        ("description", "垃圾没人清运".into()),
+        ("address", "3栋东侧".into()),
+        ("name", "王阿姨".into()),
+        ("phone", "13977581234".into()),
+        ("lon", format!("{far_lon:.6}")),
+        ("lat", format!("{far_lat:.6}")),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("不在地图上的网格里"), "{page}");
+    for kept in ["垃圾没人清运", "value=\"3栋东侧\"", "value=\"王阿姨\"", "value=\"13977581234\"", "class=\"pin\" transform"] {
+        assert!(page.contains(kept), "{kept} kept: {page}");
+    }
+    let r = filed(vec![
+        ("category", "03".into()),
+        ("description", "垃圾没人清运".into()),
+        ("lon", "东经109".into()),
+        ("lat", lat_s),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("地图上的位置有误"));
+}

@@ -29,7 +29,8 @@ pub fn router() -> Router<WebState> {
 struct NewCasePage {
     style: &'static str,
     chrome: Chrome,
-    here_js: &'static str,
+    /// The caller's area to point at (None when no boundary is registered).
+    map: Option<String>,
     categories: Vec<(String, String, bool)>,
     places: Vec<(String, String)>,
     sources: Vec<(&'static str, &'static str)>,
@@ -73,11 +74,19 @@ async fn page(
         .iter()
         .map(|c| (c.code.clone(), c.name.clone(), c.parent_code.is_some()))
         .collect();
+    let at = match (coordinate(&typed.lon, ""), coordinate(&typed.lat, "")) {
+        (Ok(Some(lon)), Ok(Some(lat))) => Some([lon, lat]),
+        _ => None,
+    };
+    let map = match shanzhi_app::regions::pick_area(state, &p.actor).await? {
+        Some(area) => super::map::pick_map(&area, &[], at, ("lon", "lat"))?,
+        None => None,
+    };
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = NewCasePage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(p, csrf),
-        here_js: crate::assets::HERE_PATH.as_str(),
+        map,
         categories,
         places: svc::report_places(state, &p.actor).await?,
         sources: Source::STAFF

@@ -209,6 +209,22 @@ pub fn svg_marked(
             cap = esc(&s.caption),
         );
     }
+    labels(&mut out, &proj, shapes);
+    for m in marks {
+        let (x, y) = proj.xy(m.at[0], m.at[1]);
+        let _ = write!(
+            out,
+            r#"<g class="mark{class}"><circle cx="{x:.1}" cy="{y:.1}" r="9"/><text x="{x:.1}" y="{y:.1}" dy="4">{n}</text></g>"#,
+            class = if m.overlap { " overlap" } else { "" },
+            n = m.number,
+        );
+    }
+    out.push_str("</svg>");
+    Some(out)
+}
+
+/// Writes each shape's name at a point inside its largest part.
+fn labels(out: &mut String, proj: &Projection, shapes: &[MapShape<'_>]) {
     for s in shapes {
         let Some(biggest) = s.shape.0.iter().max_by(|a, b| {
             use geo::Area;
@@ -223,7 +239,7 @@ pub fn svg_marked(
         let _ = write!(
             out,
             r#"<text x="{x:.1}" y="{y:.1}" font-size="{size:.1}" class="{class}">{name}</text>"#,
-            size = label_size(&proj, biggest, s.name),
+            size = label_size(proj, biggest, s.name),
             class = if s.dedicated {
                 "label dedicated"
             } else {
@@ -232,17 +248,82 @@ pub fn svg_marked(
             name = esc(s.name),
         );
     }
-    for m in marks {
-        let (x, y) = proj.xy(m.at[0], m.at[1]);
+}
+
+/// A map to point at (the report forms, a patrol finding): the area's grids, the one the form
+/// is for highlighted, open reports as numbered dots, and a pin where the position is. The
+/// projection rides along as data attributes so `here.js` turns a tap (or the arrow keys) into
+/// longitude and latitude for the inputs named by `inputs` (ids of the lon and lat fields);
+/// without script it is a plain picture of the place. None when nothing has a boundary.
+pub fn picker(
+    shapes: &[MapShape<'_>],
+    own: Option<&str>,
+    dots: &[(usize, [f64; 2])],
+    at: Option<[f64; 2]>,
+    inputs: (&str, &str),
+) -> Option<String> {
+    let (proj, width, height) = Projection::fit(shapes.iter().filter_map(|s| s.shape.bounding_rect()))?;
+    let mut out = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0} {height:.0}" class="map pick" tabindex="0" role="application" aria-label="地图：点按选择位置，也可用方向键移动标记" data-lon="{lon}" data-lat="{lat}" data-x0="{x0}" data-y1="{y1}" data-kx="{kx}" data-s="{scale}" data-pad="{PAD}">"#,
+        lon = esc(inputs.0),
+        lat = esc(inputs.1),
+        x0 = proj.min_x,
+        y1 = proj.max_y,
+        kx = proj.kx,
+        scale = proj.scale,
+    );
+    for s in shapes {
+        let class = if Some(s.code) == own { "area own" } else { "area" };
         let _ = write!(
             out,
-            r#"<g class="mark{class}"><circle cx="{x:.1}" cy="{y:.1}" r="9"/><text x="{x:.1}" y="{y:.1}" dy="4">{n}</text></g>"#,
-            class = if m.overlap { " overlap" } else { "" },
-            n = m.number,
+            r#"<path class="{class}" data-code="{code}" d="{d}"><title>{cap}</title></path>"#,
+            code = esc(s.code),
+            d = path(&proj, s.shape),
+            cap = esc(&s.caption),
         );
     }
-    out.push_str("</svg>");
+    labels(&mut out, &proj, shapes);
+    // Marks keep their size on a phone, where the drawing is shrunk to the screen.
+    let k = width.max(height) / 400.0;
+    for (n, p) in dots {
+        let (x, y) = proj.xy(p[0], p[1]);
+        let _ = write!(
+            out,
+            r#"<g class="mark nearby" transform="translate({x:.1} {y:.1}) scale({k:.2})"><circle r="9"/><text dy="4">{n}</text></g>"#
+        );
+    }
+    // The pin's tip is at (0, 0) of its group, moved by a transform.
+    let (x, y, hidden) = match at {
+        Some(p) => {
+            let (x, y) = proj.xy(p[0], p[1]);
+            (x, y, "")
+        }
+        None => (0.0, 0.0, " visibility=\"hidden\""),
+    };
+    let _ = write!(
+        out,
+        r#"<g class="pin" transform="translate({x:.1} {y:.1})"{hidden}><g transform="scale({k:.2})"><path d="M0 0C-4-10-12-14-12-22a12 12 0 0 1 24 0C12-14 4-10 0 0Z"/><circle cy="-22" r="4.5"/></g></g></svg>"#
+    );
     Some(out)
+}
+
+/// [`picker`] for what a report form draws (from `regions::pick_area` or `area_around`),
+/// named without the root's name.
+pub fn pick_map(
+    area: &shanzhi_app::regions::Around,
+    dots: &[(usize, [f64; 2])],
+    at: Option<[f64; 2]>,
+    inputs: (&str, &str),
+) -> Result<Option<String>, shanzhi_app::AppError> {
+    let parsed = area
+        .nodes
+        .iter()
+        .map(shanzhi_app::regions::outline)
+        .collect::<Result<Vec<_>, _>>()?;
+    let shapes = child_shapes(&area.root.name, &area.nodes, &parsed, |_| 0, |k| {
+        k.name.clone()
+    });
+    Ok(picker(&shapes, area.own.as_deref(), dots, at, inputs))
 }
 
 /// Draws a patrol's track over its grid: the kept path as a line from a start dot to an end

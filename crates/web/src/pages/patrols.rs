@@ -126,6 +126,8 @@ struct PatrolPage {
     dropped: Vec<(String, String)>,
     notes: Vec<NoteRow>,
     map: Option<String>,
+    /// While recording: the grid and its neighbours, to place a finding.
+    pick: Option<String>,
     categories: Vec<(String, String)>,
     notice: Option<String>,
     error: Option<String>,
@@ -143,6 +145,13 @@ async fn show(
     let outline = regions::outline(&grid)?;
     let dropped_at: Vec<[f64; 2]> = d.dropped.iter().map(|f| [f.lon, f.lat]).collect();
     let map = super::map::track_svg(outline.as_ref(), &d.track, &dropped_at);
+    let recording = d.can_end && d.patrol.account_id == p.account.id;
+    let pick = if recording {
+        let area = regions::area_around(&state, grid.clone()).await?;
+        super::map::pick_map(&area, &[], None, ("note-lon", "note-lat"))?
+    } else {
+        None
+    };
     let categories = shanzhi_app::cases::choosable(&state.categories().await?);
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = PatrolPage {
@@ -150,7 +159,7 @@ async fn show(
         chrome: Chrome::new(&p, csrf),
         patrol_js: crate::assets::PATROL_PATH.as_str(),
         grid_name: grid.name.clone(),
-        recording: d.can_end && d.patrol.account_id == p.account.id,
+        recording,
         kept: d.patrol.fixes_kept,
         line: PatrolLine::of(&d.patrol),
         dropped: d
@@ -160,6 +169,7 @@ async fn show(
             .collect(),
         notes: d.notes,
         map,
+        pick,
         categories,
         notice: q.notice,
         error: q.error,

@@ -39,22 +39,45 @@ struct ReportPage {
     code: String,
     place: String,
     categories: Vec<(String, String, bool)>,
-    chosen: String,
-    description: String,
     max_photos: usize,
     max_mb: usize,
     /// Open reports of the grid a resident may add themselves to: (case id, what and where,
     /// when, stage, residents so far).
     nearby: Vec<(i64, String, String, &'static str, i64)>,
+    /// The grid and its neighbours, to point at (None when no boundary is registered).
+    map: Option<String>,
+    typed: Typed,
     notice: Option<String>,
     error: Option<String>,
 }
 
-/// What the resident had typed, shown again when the report is refused.
+/// What the resident had typed, shown again when the report is refused (the photos cannot be:
+/// a browser never lets a page fill in a file field).
 #[derive(Default)]
 struct Typed {
     category: String,
     description: String,
+    address: String,
+    name: String,
+    phone: String,
+    lon: String,
+    lat: String,
+}
+
+impl Typed {
+    /// The position picked on the map, if both halves are numbers.
+    fn picked(&self) -> Result<Option<(f64, f64)>, AppError> {
+        match (self.lon.trim(), self.lat.trim()) {
+            ("", "") => Ok(None),
+            (lon, lat) => match (lon.parse(), lat.parse()) {
+                (Ok(lon), Ok(lat)) => Ok(Some((lon, lat))),
+                _ => Err(AppError::bad(
+                    "invalid_coordinates",
+                    "地图上的位置有误，请重新点选，或不选位置直接提交",
+                )),
+            },
+        }
+    }
 }
 
 /// What the report page says above the form: a notice, or what to fix.
@@ -73,8 +96,17 @@ async fn report_page(
         .iter()
         .map(|c| (c.code.clone(), c.name.clone(), c.parent_code.is_some()))
         .collect();
-    let nearby = shanzhi_app::supporters::nearby(state, &node.code)
-        .await?
+    let listed = shanzhi_app::supporters::nearby(state, &node.code).await?;
+    // Numbered on the map as in the list.
+    let dots: Vec<(usize, [f64; 2])> = listed
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| Some((i + 1, [n.lon?, n.lat?])))
+        .collect();
+    let area = shanzhi_app::regions::area_around(state, node.clone()).await?;
+    let at = typed.picked().ok().flatten().map(|(x, y)| [x, y]);
+    let map = super::map::pick_map(&area, &dots, at, ("lon", "lat"))?;
+    let nearby = listed
         .into_iter()
         .map(|n| {
             let what = shanzhi_app::supporters::category_name(&all, &n.category_code);
@@ -102,11 +134,11 @@ async fn report_page(
         code: node.code,
         place: node.name,
         categories,
-        chosen: typed.category,
-        description: typed.description,
+        map,
         max_photos: MAX_PER_UPLOAD,
         max_mb: state.config().photo_max_bytes / (1024 * 1024),
         nearby,
+        typed,
         notice,
         error,
     };
@@ -160,6 +192,10 @@ struct ReportForm {
     name: String,
     #[serde(default)]
     phone: String,
+    #[serde(default)]
+    lon: String,
+    #[serde(default)]
+    lat: String,
 }
 
 async fn submit(
@@ -173,18 +209,24 @@ async fn submit(
     let photos = form_photos(&state, &upload).await;
     let f = upload.form;
     let typed = Typed {
-        category: f.category.clone(),
-        description: f.description.clone(),
+        category: f.category,
+        description: f.description,
+        address: f.address,
+        name: f.name,
+        phone: f.phone,
+        lon: f.lon,
+        lat: f.lat,
     };
-    let filed = match photos {
-        Ok(photos) => {
+    let filed = match photos.and_then(|p| Ok((p, typed.picked()?))) {
+        Ok((photos, lon_lat)) => {
             let report = PublicReport {
-                category: f.category,
-                description: f.description,
-                name: Some(f.name),
-                address: Some(f.address),
-                phone: Some(f.phone),
+                category: typed.category.clone(),
+                description: typed.description.clone(),
+                name: Some(typed.name.clone()),
+                address: Some(typed.address.clone()),
+                phone: Some(typed.phone.clone()),
                 photos,
+                lon_lat,
             };
             svc::report_public(&state, &code, report).await
         }
