@@ -126,6 +126,12 @@ stop_all
 writers=2; threads=$(( $(nproc) / 2 ))
 fresh_db; serve 0; serve 1; proxy "${ports[@]}"
 load "nginx → 2 processes (round robin), 2 intake writers and $threads worker thread(s) each"
+stop_all
+# One writer each: every commit gathers all its process's waiting reports, as the single
+# process's turn-taking writers do, and the two processes' commits overlap each other.
+writers=1
+fresh_db; serve 0; serve 1; proxy "${ports[@]}"
+load "nginx → 2 processes (round robin), 1 intake writer and $threads worker thread(s) each"
 echo
 python3 - "${ports[0]}" "${ports[1]}" "$(token "${ports[0]}")" "$work/demo.json" <<'PY'
 # A grid redrawn through A, alternately to a small square around a point and away from it; the

@@ -15,7 +15,7 @@ use shanzhi_domain::case::{
 };
 use shanzhi_domain::geo::Crs;
 use shanzhi_domain::personal::{mask_phone, normalize_phone};
-use shanzhi_domain::texts::CaseText;
+use shanzhi_domain::texts::TextKind;
 use shanzhi_store::accounts::AccountRow;
 use shanzhi_store::cases::{self, CaseUpdate, NewCase, NewEvent};
 pub use shanzhi_store::cases::{CaseRow, CategoryRow};
@@ -254,7 +254,7 @@ pub(crate) async fn file_many(
         .filter(|(_, p)| p.filing.reporter_phone.is_some())
         .map(|(row, _)| row.id)
         .collect();
-    shanzhi_store::sms::queue(tx, &told, CaseText::Filed, "", now).await?;
+    shanzhi_store::sms::queue(tx, &told, TextKind::Filed, "", now).await?;
     let mut out = Vec::with_capacity(rows.len());
     for (row, p) in rows.into_iter().zip(reports) {
         let f = p.filing;
@@ -475,6 +475,79 @@ fn day_start(field: &str, value: Option<&str>) -> Result<Option<i64>, AppError> 
         .transpose()
 }
 
+/// What a case query asks for, checked and with the actor's scope applied.
+struct Criteria<'a> {
+    within: Option<&'a str>,
+    department: Option<i64>,
+    stage: Option<&'a str>,
+    terms: Option<Vec<String>>,
+    category: Option<&'a str>,
+    source: Option<&'a str>,
+    from: Option<i64>,
+    to: Option<i64>,
+    overdue_at: Option<i64>,
+}
+
+impl<'a> Criteria<'a> {
+    /// The cases the actor may list that match `q`: those that happened in its subtree, or
+    /// for departments, those dispatched to it.
+    fn of(state: &App, actor: &'a Actor, q: &'a CaseQuery) -> Result<Criteria<'a>, AppError> {
+        let reach = actor.may(Resource::Case, Verb::List)?;
+        let stage = given(&q.stage);
+        if let Some(s) = stage {
+            s.parse::<Stage>()
+                .map_err(|_| AppError::bad("invalid_stage", format!("未知状态 {s}")))?;
+        }
+        let source = given(&q.source);
+        if let Some(s) = source {
+            s.parse::<Source>()
+                .map_err(|_| AppError::bad("invalid_source", format!("未知来源 {s}")))?;
+        }
+        let terms = given(&q.q)
+            .map(shanzhi_domain::case::query_terms)
+            .transpose()
+            .map_err(|e| AppError::bad("query_too_short", e.to_string()))?;
+        // A department lists the cases dispatched to it, wherever they are.
+        let department = actor.department_id.filter(|_| reach == Reach::Department);
+        let node = given(&q.node);
+        if let Some(n) = node.filter(|n| !actor.sees(n) && department.is_none()) {
+            return Err(AppError::NotFound(format!(
+                "没有区域 {n}，或不在您的管辖范围内"
+            )));
+        }
+        let within = node.or(if department.is_some() {
+            None
+        } else {
+            actor.scope_root()
+        });
+        Ok(Criteria {
+            within,
+            department,
+            stage,
+            terms,
+            category: given(&q.category),
+            source,
+            from: day_start("from", given(&q.from))?,
+            to: day_start("to", given(&q.to))?.map(|t| t + 86_400_000),
+            overdue_at: q.overdue.unwrap_or(false).then(|| state.now_ms()),
+        })
+    }
+
+    fn filter(&self) -> cases::CaseFilter<'_> {
+        cases::CaseFilter {
+            within: self.within,
+            department_id: self.department,
+            stage: self.stage,
+            terms: self.terms.as_deref(),
+            category: self.category,
+            source: self.source,
+            from: self.from,
+            to: self.to,
+            overdue_at: self.overdue_at,
+        }
+    }
+}
+
 /// The cases the actor may list that match the query, newest first, before the `before` id:
 /// those that happened in its subtree, or for departments, those dispatched to it.
 pub async fn search(
@@ -484,47 +557,20 @@ pub async fn search(
     before: Option<i64>,
     limit: u32,
 ) -> Result<Vec<CaseRow>, AppError> {
-    let reach = actor.may(Resource::Case, Verb::List)?;
-    let stage = given(&q.stage);
-    if let Some(s) = stage {
-        s.parse::<Stage>()
-            .map_err(|_| AppError::bad("invalid_stage", format!("未知状态 {s}")))?;
-    }
-    let source = given(&q.source);
-    if let Some(s) = source {
-        s.parse::<Source>()
-            .map_err(|_| AppError::bad("invalid_source", format!("未知来源 {s}")))?;
-    }
-    let terms = given(&q.q)
-        .map(shanzhi_domain::case::query_terms)
-        .transpose()
-        .map_err(|e| AppError::bad("query_too_short", e.to_string()))?;
-    // A department lists the cases dispatched to it, wherever they are.
-    let department = actor.department_id.filter(|_| reach == Reach::Department);
-    let node = given(&q.node);
-    if let Some(n) = node.filter(|n| !actor.sees(n) && department.is_none()) {
-        return Err(AppError::NotFound(format!(
-            "没有区域 {n}，或不在您的管辖范围内"
-        )));
-    }
-    let within = node.or(if department.is_some() {
-        None
-    } else {
-        actor.scope_root()
-    });
-    let to = day_start("to", given(&q.to))?.map(|t| t + 86_400_000);
-    let filter = cases::CaseFilter {
-        within,
-        department_id: department,
-        stage,
-        terms: terms.as_deref(),
-        category: given(&q.category),
-        source,
-        from: day_start("from", given(&q.from))?,
-        to,
-        overdue_at: q.overdue.unwrap_or(false).then(|| state.now_ms()),
-    };
-    Ok(cases::page(&mut state.store().conn().await?, &filter, before, limit).await?)
+    let c = Criteria::of(state, actor, q)?;
+    Ok(cases::page(&mut state.store().conn().await?, &c.filter(), before, limit).await?)
+}
+
+/// How many of the cases [`search`] would list there are in each stage, whatever stage the
+/// query names (the list's tabs).
+pub async fn stage_counts(
+    state: &App,
+    actor: &Actor,
+    q: &CaseQuery,
+) -> Result<Vec<(Stage, i64)>, AppError> {
+    let mut c = Criteria::of(state, actor, q)?;
+    c.stage = None;
+    Ok(cases::stage_counts(&mut state.store().conn().await?, &c.filter()).await?)
 }
 
 /// The categories a case can be filed under, as (code, name), in their order: every one
@@ -996,7 +1042,7 @@ pub async fn transition(
     };
     cases::append_event(&mut tx, id, event, state.now_ms()).await?;
     // The reporter who left a phone is told of the steps that matter to them.
-    if let Some(kind) = CaseText::after(&m.action).filter(|_| case.reporter_phone_masked.is_some())
+    if let Some(kind) = TextKind::after(&m.action).filter(|_| case.reporter_phone_masked.is_some())
     {
         let reason = match &m.action {
             Action::Reject { reason } => reason.as_str(),

@@ -10,6 +10,7 @@ use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError};
 use shanzhi_domain::auth::{Actor, Role};
 use shanzhi_domain::participation::OpinionStatus;
+use shanzhi_domain::texts::TextKind;
 pub use shanzhi_store::surveys::OpinionRow;
 use shanzhi_store::surveys::{self as store};
 
@@ -121,8 +122,9 @@ pub async fn triage(
     match t {
         Triage::Answer { answer } => {
             let answer = text(answer, "答复", 1000)?;
+            let mut tx = state.store().begin().await?;
             if !store::handle_opinion(
-                &mut conn,
+                &mut tx,
                 id,
                 OpinionStatus::Answered,
                 answer,
@@ -134,6 +136,8 @@ pub async fn triage(
             {
                 return Err(AppError::Conflict("这条意见已经办理过了".into()));
             }
+            tell(&mut tx, id, TextKind::OpinionAnswered, now).await?;
+            tx.commit().await?;
         }
         Triage::Case {
             category,
@@ -167,7 +171,12 @@ pub async fn triage(
                 source: Some("opinion".into()),
             };
             match cases_svc::report(state, &p.actor, &p.account, input, Vec::new()).await {
-                Ok(case) => store::link_case(&mut conn, id, case.id).await?,
+                Ok(case) => {
+                    let mut tx = state.store().begin().await?;
+                    store::link_case(&mut tx, id, case.id).await?;
+                    tell(&mut tx, id, TextKind::OpinionCase, now).await?;
+                    tx.commit().await?;
+                }
                 Err(e) => {
                     store::reopen_opinion(&mut conn, id).await?;
                     return Err(e);
@@ -178,6 +187,18 @@ pub async fn triage(
     store::opinion(&mut conn, id)
         .await?
         .ok_or_else(AppError::not_found)
+}
+
+/// Queues the text telling the resident (if they left a phone) what became of opinion `id`.
+async fn tell(
+    tx: &mut shanzhi_store::Tx,
+    id: i64,
+    kind: TextKind,
+    now: i64,
+) -> Result<(), AppError> {
+    let subject = shanzhi_store::sms::Subject::Opinion(id);
+    shanzhi_store::sms::queue_about(tx, subject, kind, "", now).await?;
+    Ok(())
 }
 
 /// A tracking code for a resident's wish, letter or topic: `prefix`, then a case-style code

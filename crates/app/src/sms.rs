@@ -1,6 +1,6 @@
 //! Text messages to residents' phones: one-time codes (sent at once) and the texts about their
-//! reports (queued in the outbox with the change they report, sent by [`deliver_due`] with
-//! retries, logged per case). Deployments send through their SMS gateway with
+//! reports, opinions, wishes and topics (queued in the outbox with the change they report, sent
+//! by [`deliver_due`] with retries, the rows kept as the delivery log). Deployments send through their SMS gateway with
 //! [`HttpGateway`]; the demo and the tests use [`LoggedSender`], which writes each message to
 //! the log (phone masked) and keeps the latest in memory.
 
@@ -104,8 +104,8 @@ pub struct HttpGateway {
 
 impl HttpGateway {
     /// A gateway at `url`; `templates` lists the registered templates as
-    /// `kind=id,kind=id` (kinds: `code`, `filed`, `accepted`, `rejected`, `closed`,
-    /// `reopened`); kinds without one are sent as free text.
+    /// `kind=id,kind=id` (kinds: `code` and those of [`shanzhi_domain::texts::TextKind`]);
+    /// kinds without one are sent as free text.
     pub fn new(
         url: &str,
         key: Option<String>,

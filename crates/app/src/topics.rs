@@ -11,6 +11,7 @@ use crate::fields::{optional, text};
 use crate::members::sealed_phone;
 use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError};
+use shanzhi_domain::texts::TextKind;
 use shanzhi_domain::participation::topic::{
     Choice, Disposition, Scale, Side, Tally, TopicError, TopicStage, check_deadline,
     check_progress, expect, roll_up,
@@ -19,7 +20,6 @@ use shanzhi_store::topics::{self as store, NewTopic};
 pub use shanzhi_store::topics::{
     MeetingRow, ParticipantRow, ResolutionRow, SuggestionRow, TopicEventRow, TopicRow,
 };
-use shanzhi_store::vault::Field;
 use shanzhi_store::{Exec, StoreError};
 
 fn topic_error(e: TopicError) -> AppError {
@@ -281,37 +281,21 @@ pub async fn follow(state: &App, id: i64, phone: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Texts the proposer and followers; the count goes on the timeline. Best effort: a gateway
-/// failure is logged, never undoes the change it reports.
-async fn notify(state: &App, id: i64, title: &str, news: &str) -> Result<(), AppError> {
-    let mut conn = state.store().conn().await?;
-    let phones = store::phones_to_notify(&mut conn, id).await?;
-    let body = format!("您关注的议题“{title}”{news}");
-    let mut sent = 0;
-    for sealed in phones {
-        let Ok(phone) = state.vault().open(Field::Phone, &sealed) else {
-            continue;
-        };
-        let text = crate::sms::Text {
-            phone: &phone,
-            body: &body,
-            template: None,
-        };
-        match state.config().sms.0.send(&text).await {
-            Ok(_) => sent += 1,
-            Err(e) => tracing::warn!(topic = id, error = %e, "议题通知发送失败"),
-        }
-    }
-    if sent > 0 {
-        store::log(
-            &mut conn,
-            id,
-            "通知",
-            "系统",
-            &format!("已短信通知 {sent} 人：{news}"),
-            state.now_ms(),
-        )
-        .await?;
+/// Queues a text to the proposer and followers, in the transaction of the change it reports;
+/// the count goes on the timeline. The outbox sends them with retries.
+async fn notify(
+    tx: &mut shanzhi_store::Tx,
+    id: i64,
+    title: &str,
+    news: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let quoted = format!("“{title}”{news}");
+    let subject = shanzhi_store::sms::Subject::Topic(id);
+    let n = shanzhi_store::sms::queue_about(tx, subject, TextKind::TopicNews, &quoted, now).await?;
+    if n > 0 {
+        let note = format!("已短信通知 {n} 人：{news}");
+        store::log(tx, id, "通知", "系统", &note, now).await?;
     }
     Ok(())
 }
@@ -356,8 +340,8 @@ pub async fn decide(
         return Err(AppError::Conflict("议题刚被他人处理，请刷新".into()));
     }
     store::log(&mut tx, id, to.label(), &label, &news, now).await?;
+    notify(&mut tx, id, &t.title, &news, now).await?;
     tx.commit().await?;
-    notify(state, id, &t.title, &news).await?;
     visible(state, p, id).await
 }
 
@@ -620,8 +604,8 @@ pub async fn resolve(
     roll(&mut tx, id).await?;
     let news = format!("形成决议：{resolution}");
     store::log(&mut tx, id, "形成决议", &label, &news, now).await?;
+    notify(&mut tx, id, &t.title, &news, now).await?;
     tx.commit().await?;
-    notify(state, id, &t.title, &news).await?;
     visible(state, p, id).await
 }
 
@@ -698,7 +682,7 @@ pub async fn progress(
         news = "全部建议已落实，议题办结".to_owned();
     }
     store::log(&mut tx, topic, "跟踪问效", &label, &news, now).await?;
+    notify(&mut tx, topic, &t.title, &news, now).await?;
     tx.commit().await?;
-    notify(state, topic, &t.title, &news).await?;
     visible(state, p, topic).await
 }

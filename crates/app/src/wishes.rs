@@ -10,6 +10,7 @@ use crate::policy::{Ask, Reach, Resource, Verb};
 use crate::{App, AppError};
 use shanzhi_domain::auth::{Actor, Role};
 use shanzhi_domain::case::Day;
+use shanzhi_domain::texts::TextKind;
 use shanzhi_domain::participation::wish::{CLAIM_HOURS, check_publication, next};
 use shanzhi_domain::participation::{
     PostingKind, ServiceCategory, Standing, WishAction, WishActor, WishError, WishStage,
@@ -456,6 +457,11 @@ pub async fn act(
         return Err(AppError::Conflict("心愿刚被他人更新，请刷新后重试".into()));
     }
     store::log(&mut tx, id, action, &label, &note, now).await?;
+    if let Some(kind) = TextKind::after_wish(stage, to) {
+        let subject = shanzhi_store::sms::Subject::Wish(id);
+        let reason = change.decline_reason.as_deref().unwrap_or("");
+        shanzhi_store::sms::queue_about(&mut tx, subject, kind, reason, now).await?;
+    }
     tx.commit().await?;
     let mut conn = state.store().conn().await?;
     let w = store::get(&mut conn, id)

@@ -1,112 +1,188 @@
-//! The texts a resident gets about a report they left a phone for (短信通知): which steps send
-//! one and what each says. A gateway that takes free text gets [`CaseText::compose`]; one that
-//! takes a registered template (the common Chinese SMS APIs) gets its id and
-//! [`CaseText::params`].
+//! The texts a resident gets about something they left a phone for (短信通知): a report, an
+//! opinion in the box, a wish, a topic they follow — which steps send one and what each says.
+//! A gateway that takes free text gets [`TextKind::compose`]; one that takes a registered
+//! template (the common Chinese SMS APIs) gets its id and [`TextKind::params`].
 
 use crate::case::{Action, Satisfaction};
+use crate::participation::WishStage;
 
-/// A step of a case the reporter is told about.
+/// What a text tells, and about what.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
-pub enum CaseText {
-    /// 已登记: filed, with the tracking code and link.
+pub enum TextKind {
+    /// A report 已登记: filed, with the tracking code and link.
     Filed,
-    /// 已受理.
+    /// A report 已受理.
     Accepted,
-    /// 不予受理, with the reason.
+    /// A report 不予受理, with the reason.
     Rejected,
-    /// 已办结: asks for the rating, with a one-tap link.
+    /// A report 已办结: asks for the rating, with a one-tap link.
     Closed,
-    /// 重新办理 after a 不满意.
+    /// A report 重新办理 after a 不满意.
     Reopened,
+    /// An opinion answered by the community, read with its code.
+    OpinionAnswered,
+    /// An opinion taken up as a case.
+    OpinionCase,
+    /// A wish published for members to claim (派单).
+    WishPublished,
+    /// A wish not taken up, with the reason.
+    WishDeclined,
+    /// A wish fulfilled: asks the resident to confirm.
+    WishDone,
+    /// News of a topic the phone follows, quoted.
+    TopicNews,
 }
 
 /// Longest reason quoted in a text (a text is paid per 70 characters).
 const REASON_CHARS: usize = 40;
 
-impl CaseText {
+impl TextKind {
     /// Every kind.
-    pub const ALL: [CaseText; 5] = [
-        CaseText::Filed,
-        CaseText::Accepted,
-        CaseText::Rejected,
-        CaseText::Closed,
-        CaseText::Reopened,
+    pub const ALL: [TextKind; 11] = [
+        TextKind::Filed,
+        TextKind::Accepted,
+        TextKind::Rejected,
+        TextKind::Closed,
+        TextKind::Reopened,
+        TextKind::OpinionAnswered,
+        TextKind::OpinionCase,
+        TextKind::WishPublished,
+        TextKind::WishDeclined,
+        TextKind::WishDone,
+        TextKind::TopicNews,
     ];
 
     /// The stored form (also the template key in the gateway's settings).
     pub fn as_str(self) -> &'static str {
         match self {
-            CaseText::Filed => "filed",
-            CaseText::Accepted => "accepted",
-            CaseText::Rejected => "rejected",
-            CaseText::Closed => "closed",
-            CaseText::Reopened => "reopened",
+            TextKind::Filed => "filed",
+            TextKind::Accepted => "accepted",
+            TextKind::Rejected => "rejected",
+            TextKind::Closed => "closed",
+            TextKind::Reopened => "reopened",
+            TextKind::OpinionAnswered => "opinion_answered",
+            TextKind::OpinionCase => "opinion_case",
+            TextKind::WishPublished => "wish_published",
+            TextKind::WishDeclined => "wish_declined",
+            TextKind::WishDone => "wish_done",
+            TextKind::TopicNews => "topic_news",
         }
     }
 
     /// Chinese name (the delivery log).
     pub fn label(self) -> &'static str {
         match self {
-            CaseText::Filed => "登记通知",
-            CaseText::Accepted => "受理通知",
-            CaseText::Rejected => "不予受理通知",
-            CaseText::Closed => "办结评价邀请",
-            CaseText::Reopened => "重新办理通知",
+            TextKind::Filed => "登记通知",
+            TextKind::Accepted => "受理通知",
+            TextKind::Rejected => "不予受理通知",
+            TextKind::Closed => "办结评价邀请",
+            TextKind::Reopened => "重新办理通知",
+            TextKind::OpinionAnswered => "意见答复通知",
+            TextKind::OpinionCase => "意见转办通知",
+            TextKind::WishPublished => "心愿派单通知",
+            TextKind::WishDeclined => "心愿未采纳通知",
+            TextKind::WishDone => "心愿完成确认邀请",
+            TextKind::TopicNews => "议题进展通知",
         }
     }
 
-    /// The text a step sends the reporter, if it sends one.
-    pub fn after(action: &Action) -> Option<CaseText> {
+    /// The text a case step sends the reporter, if it sends one.
+    pub fn after(action: &Action) -> Option<TextKind> {
         match action {
-            Action::Accept => Some(CaseText::Accepted),
-            Action::Reject { .. } => Some(CaseText::Rejected),
-            Action::Close => Some(CaseText::Closed),
+            Action::Accept => Some(TextKind::Accepted),
+            Action::Reject { .. } => Some(TextKind::Rejected),
+            Action::Close => Some(TextKind::Closed),
             Action::Rate {
                 satisfaction: Satisfaction::Dissatisfied,
-            } => Some(CaseText::Reopened),
+            } => Some(TextKind::Reopened),
             _ => None,
         }
     }
 
-    /// The path the text links to, under the public address: the tracking page, or its
-    /// rating form.
-    pub fn path(self, tracking: &str) -> String {
-        match self {
-            CaseText::Closed => format!("/t/{tracking}#rate"),
-            _ => format!("/t/{tracking}"),
+    /// The text a wish's move from `from` to `to` sends the resident who made it, if any (a
+    /// wish published again after a member let it go sends nothing new).
+    pub fn after_wish(from: WishStage, to: WishStage) -> Option<TextKind> {
+        match (from, to) {
+            (WishStage::Submitted, WishStage::Published) => Some(TextKind::WishPublished),
+            (_, WishStage::Declined) => Some(TextKind::WishDeclined),
+            (_, WishStage::Done) => Some(TextKind::WishDone),
+            _ => None,
         }
     }
 
-    /// A template's parameters: `code`, `link` and (when rejected) `reason`.
-    pub fn params(self, tracking: &str, link: &str, reason: &str) -> Vec<(&'static str, String)> {
-        let mut out = vec![("code", tracking.to_owned()), ("link", link.to_owned())];
-        if self == CaseText::Rejected {
+    /// The path the text links to, under the public address: the page the code opens (a
+    /// report's tracking page or its rating form, an opinion's, a wish's, a topic's).
+    pub fn path(self, code: &str) -> String {
+        match self {
+            TextKind::Closed => format!("/t/{code}#rate"),
+            TextKind::Filed | TextKind::Accepted | TextKind::Rejected | TextKind::Reopened => {
+                format!("/t/{code}")
+            }
+            TextKind::OpinionAnswered | TextKind::OpinionCase => format!("/ot/{code}"),
+            TextKind::WishPublished | TextKind::WishDeclined | TextKind::WishDone => {
+                format!("/wt/{code}")
+            }
+            TextKind::TopicNews => format!("/pt/{code}"),
+        }
+    }
+
+    /// Whether the text quotes a reason (or, for a topic, its news).
+    fn quotes(self) -> bool {
+        matches!(
+            self,
+            TextKind::Rejected | TextKind::WishDeclined | TextKind::TopicNews
+        )
+    }
+
+    /// A template's parameters: `code`, `link` and, where the text quotes one, `reason`.
+    pub fn params(self, code: &str, link: &str, reason: &str) -> Vec<(&'static str, String)> {
+        let mut out = vec![("code", code.to_owned()), ("link", link.to_owned())];
+        if self.quotes() {
             out.push(("reason", short(reason)));
         }
         out
     }
 
     /// The whole text, for gateways that take free text (and the log).
-    pub fn compose(self, tracking: &str, link: &str, reason: &str) -> String {
+    pub fn compose(self, code: &str, link: &str, reason: &str) -> String {
         match self {
-            CaseText::Filed => {
-                format!("您反映的问题已登记，查询码 {tracking}，办理进度请看 {link}")
+            TextKind::Filed => {
+                format!("您反映的问题已登记，查询码 {code}，办理进度请看 {link}")
             }
-            CaseText::Accepted => {
-                format!("您反映的问题（查询码 {tracking}）已受理，正在办理。进度：{link}")
+            TextKind::Accepted => {
+                format!("您反映的问题（查询码 {code}）已受理，正在办理。进度：{link}")
             }
-            CaseText::Rejected => format!(
-                "您反映的问题（查询码 {tracking}）不予受理，原因：{}。如有疑问可联系所在社区。",
+            TextKind::Rejected => format!(
+                "您反映的问题（查询码 {code}）不予受理，原因：{}。如有疑问可联系所在社区。",
                 short(reason)
             ),
-            CaseText::Closed => {
-                format!("您反映的问题（查询码 {tracking}）已办结，请点此评价：{link}")
+            TextKind::Closed => {
+                format!("您反映的问题（查询码 {code}）已办结，请点此评价：{link}")
             }
-            CaseText::Reopened => {
-                format!("收到您的不满意评价，问题（查询码 {tracking}）已重新办理。进度：{link}")
+            TextKind::Reopened => {
+                format!("收到您的不满意评价，问题（查询码 {code}）已重新办理。进度：{link}")
+            }
+            TextKind::OpinionAnswered => {
+                format!("您提的意见（查询码 {code}）社区已答复，请看 {link}")
+            }
+            TextKind::OpinionCase => {
+                format!("您提的意见（查询码 {code}）已转为事件办理，进度：{link}")
+            }
+            TextKind::WishPublished => {
+                format!("您的微心愿（查询码 {code}）已发布，等待志愿者认领。进度：{link}")
+            }
+            TextKind::WishDeclined => format!(
+                "您的微心愿（查询码 {code}）未被采纳，原因：{}。如有疑问可联系所在社区。",
+                short(reason)
+            ),
+            TextKind::WishDone => {
+                format!("您的微心愿（查询码 {code}）志愿者已完成，请点此确认：{link}")
+            }
+            TextKind::TopicNews => {
+                format!("您关注的议题{}。详情：{link}", short(reason))
             }
         }
     }
@@ -128,20 +204,28 @@ mod tests {
 
     #[test]
     fn the_steps_that_matter_send_a_text_that_says_what_to_do() {
-        assert_eq!(CaseText::after(&Action::Accept), Some(CaseText::Accepted));
-        assert_eq!(CaseText::after(&Action::Start), None);
+        assert_eq!(TextKind::after(&Action::Accept), Some(TextKind::Accepted));
+        assert_eq!(TextKind::after(&Action::Start), None);
         let rated = Action::Rate {
             satisfaction: Satisfaction::Satisfied,
         };
-        assert_eq!(CaseText::after(&rated), None);
-        let closed = CaseText::Closed.compose("K7QM3XPA", "https://x.cn/t/K7QM3XPA#rate", "");
+        assert_eq!(TextKind::after(&rated), None);
+        let closed = TextKind::Closed.compose("K7QM3XPA", "https://x.cn/t/K7QM3XPA#rate", "");
         assert!(closed.contains("请点此评价") && closed.contains("#rate"));
         let long = "理由".repeat(50);
-        let rejected = CaseText::Rejected.compose("K7QM3XPA", "", &long);
+        let rejected = TextKind::Rejected.compose("K7QM3XPA", "", &long);
         assert!(rejected.contains('…') && rejected.chars().count() < 100);
         assert_eq!(
-            CaseText::Rejected.params("K7QM3XPA", "l", "重复")[2],
+            TextKind::Rejected.params("K7QM3XPA", "l", "重复")[2],
             ("reason", "重复".to_owned())
         );
+        let done = TextKind::after_wish(WishStage::Claimed, WishStage::Done);
+        assert_eq!(done, Some(TextKind::WishDone));
+        assert_eq!(
+            TextKind::after_wish(WishStage::Claimed, WishStage::Published),
+            None
+        );
+        assert_eq!(TextKind::WishDone.path("W7QM3XPAB"), "/wt/W7QM3XPAB");
+        assert_eq!(TextKind::TopicNews.params("12", "l", "“加装电梯”已表决通过").len(), 3);
     }
 }

@@ -195,7 +195,7 @@ stored_as_text! {
     crate::participation::topic::Disposition => "建议去向",
     crate::notify::DeliveryStatus => "推送状态",
     crate::notify::FeedKind => "变更通知类型",
-    crate::texts::CaseText => "短信通知类型",
+    crate::texts::TextKind => "短信通知类型",
 }
 
 #[cfg(test)]

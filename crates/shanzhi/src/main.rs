@@ -65,8 +65,9 @@ enum Command {
         #[arg(long, env = "SHANZHI_SMS_SIGN")]
         sms_sign: Option<String>,
         /// The templates registered with the gateway, as kind=id pairs separated by commas
-        /// (kinds: code, filed, accepted, rejected, closed, reopened); kinds without one go as
-        /// free text.
+        /// (kinds: code, filed, accepted, rejected, closed, reopened, opinion_answered,
+        /// opinion_case, wish_published, wish_declined, wish_done, topic_news); kinds without
+        /// one go as free text.
         #[arg(long, env = "SHANZHI_SMS_TEMPLATES", default_value = "")]
         sms_templates: String,
         /// Seconds between runs of the deadline scheduler (automatic escalation of overdue cases).

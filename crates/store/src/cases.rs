@@ -498,62 +498,81 @@ pub async fn page(
     before: Option<i64>,
     limit: u32,
 ) -> Result<Vec<CaseRow>, StoreError> {
-    let mut q = Sql::new(format!("SELECT {CASE_COLUMNS} FROM cases WHERE id < ?"))
+    let q = Sql::new(format!("SELECT {CASE_COLUMNS} FROM cases WHERE id < ?"))
         .bind(before.unwrap_or(i64::MAX));
-    if let Some(root) = f.within {
-        q.push_bind(" AND node_code >= ?", root)
-            .push_bind(" AND node_code < ?", format!("{root}:"));
-    }
-    if let Some(d) = f.department_id {
-        q.push_bind(" AND (department_id = ?", d).push_bind(
-            " OR id IN (SELECT case_id FROM case_summons WHERE department_id = ?))",
-            d,
-        );
-    }
-    if let Some(s) = f.stage {
-        q.push_bind(" AND stage = ?", s);
-    }
-    if let Some(terms) = f.terms {
-        match ex.backend() {
-            Backend::Sqlite => {
-                // Each term quoted: FTS5 reads them as phrases, all of which must occur.
-                let phrase: Vec<String> = terms.iter().map(|t| format!("\"{t}\"")).collect();
-                q.push_bind(
-                    " AND id IN (SELECT rowid FROM case_terms WHERE case_terms MATCH ?)",
-                    phrase.join(" "),
-                )
-            }
-            Backend::Postgres => q.push_bind(
-                " AND search_terms @> string_to_array(?, ' ')",
-                terms.join(" "),
-            ),
-        };
-    }
-    if let Some(c) = f.category {
-        q.push_bind(" AND category_code >= ?", c)
-            .push_bind(" AND category_code < ?", format!("{c}:"));
-    }
-    if let Some(s) = f.source {
-        q.push_bind(" AND source = ?", s);
-    }
-    if let Some(t) = f.from {
-        q.push_bind(" AND created_at >= ?", t);
-    }
-    if let Some(t) = f.to {
-        q.push_bind(" AND created_at < ?", t);
-    }
-    if let Some(now) = f.overdue_at {
-        q.push_bind(
-            " AND suspended_at IS NULL AND ((stage = 'reported' AND accept_due < ?)",
-            now,
-        )
-        .push_bind(
-            " OR (stage IN ('accepted', 'dispatched', 'in_progress') AND handle_due < ?))",
-            now,
-        );
-    }
+    let mut q = f.narrow(q, ex.backend());
     q.push_bind(" ORDER BY id DESC LIMIT ?", i64::from(limit));
     ex.all(q).await
+}
+
+/// How many cases the filter lets through, per stage (the list's tabs).
+pub async fn stage_counts(
+    ex: &mut impl Exec,
+    f: &CaseFilter<'_>,
+) -> Result<Vec<(Stage, i64)>, StoreError> {
+    let mut q = f.narrow(Sql::new("SELECT stage, count(*) FROM cases WHERE 1 = 1"), ex.backend());
+    q.push(" GROUP BY stage");
+    ex.all(q).await
+}
+
+impl CaseFilter<'_> {
+    /// Adds the filter's conditions to a query whose WHERE clause is open.
+    fn narrow(&self, mut q: Sql, backend: Backend) -> Sql {
+        let f = self;
+        if let Some(root) = f.within {
+            q.push_bind(" AND node_code >= ?", root)
+                .push_bind(" AND node_code < ?", format!("{root}:"));
+        }
+        if let Some(d) = f.department_id {
+            q.push_bind(" AND (department_id = ?", d).push_bind(
+                " OR id IN (SELECT case_id FROM case_summons WHERE department_id = ?))",
+                d,
+            );
+        }
+        if let Some(s) = f.stage {
+            q.push_bind(" AND stage = ?", s);
+        }
+        if let Some(terms) = f.terms {
+            match backend {
+                Backend::Sqlite => {
+                    // Each term quoted: FTS5 reads them as phrases, all of which must occur.
+                    let phrase: Vec<String> = terms.iter().map(|t| format!("\"{t}\"")).collect();
+                    q.push_bind(
+                        " AND id IN (SELECT rowid FROM case_terms WHERE case_terms MATCH ?)",
+                        phrase.join(" "),
+                    )
+                }
+                Backend::Postgres => q.push_bind(
+                    " AND search_terms @> string_to_array(?, ' ')",
+                    terms.join(" "),
+                ),
+            };
+        }
+        if let Some(c) = f.category {
+            q.push_bind(" AND category_code >= ?", c)
+                .push_bind(" AND category_code < ?", format!("{c}:"));
+        }
+        if let Some(s) = f.source {
+            q.push_bind(" AND source = ?", s);
+        }
+        if let Some(t) = f.from {
+            q.push_bind(" AND created_at >= ?", t);
+        }
+        if let Some(t) = f.to {
+            q.push_bind(" AND created_at < ?", t);
+        }
+        if let Some(now) = f.overdue_at {
+            q.push_bind(
+                " AND suspended_at IS NULL AND ((stage = 'reported' AND accept_due < ?)",
+                now,
+            )
+            .push_bind(
+                " OR (stage IN ('accepted', 'dispatched', 'in_progress') AND handle_due < ?))",
+                now,
+            );
+        }
+        q
+    }
 }
 
 /// The cases waiting on one unit (我的待办): those it holds that are not yet handled, and

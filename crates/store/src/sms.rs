@@ -1,17 +1,18 @@
 //! The outbox of texts to residents (短信): a row written in the transaction of the change it
 //! reports, sent by a worker with retries, and kept as the delivery log. The phone is copied
-//! sealed from the case; the text is composed when it is sent.
+//! sealed from the case (or given, for an opinion, a wish or a topic, with the code the text's
+//! link opens); the text is composed when it is sent.
 
 use crate::{Exec, Sql, StoreError};
 use shanzhi_domain::notify::DeliveryStatus;
-use shanzhi_domain::texts::CaseText;
+use shanzhi_domain::texts::TextKind;
 
 /// Queues `kind` for the reporter of each case in `ids` who left a phone (none: nothing is
 /// queued); `reason` is quoted where the text has one. Returns how many were queued.
 pub async fn queue(
     ex: &mut impl Exec,
     ids: &[i64],
-    kind: CaseText,
+    kind: TextKind,
     reason: &str,
     now: i64,
 ) -> Result<u64, StoreError> {
@@ -33,18 +34,76 @@ pub async fn queue(
     ex.exec(q).await
 }
 
+/// What a text that is not about a case is about; its phone (and the code its link opens)
+/// are copied from that row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// An opinion in the box (a phone is optional there).
+    Opinion(i64),
+    /// A wish.
+    Wish(i64),
+    /// A topic: its proposer, if they left a phone, and everyone following it (masked form
+    /// unknown for followers, who gave only the phone to follow by).
+    Topic(i64),
+}
+
+/// Queues `kind` for the phones `subject` holds; `reason` is quoted where the text has one.
+/// Returns how many were queued.
+pub async fn queue_about(
+    ex: &mut impl Exec,
+    subject: Subject,
+    kind: TextKind,
+    reason: &str,
+    now: i64,
+) -> Result<u64, StoreError> {
+    let head = "INSERT INTO sms_outbox (code, kind, reason, phone_sealed, phone_masked, status, \
+                attempts, next_attempt_at, created_at) ";
+    // The values every row of the SELECT takes, then the subject's id.
+    let values = |q: Sql, id: i64| {
+        q.bind(kind.as_str())
+            .bind(reason)
+            .bind(DeliveryStatus::Pending.as_str())
+            .bind(now)
+            .bind(now)
+            .bind(id)
+    };
+    let q = match subject {
+        Subject::Opinion(id) | Subject::Wish(id) => {
+            let table = match subject {
+                Subject::Opinion(_) => "opinions",
+                _ => "wishes",
+            };
+            let q = Sql::new(format!(
+                "{head}SELECT tracking_code, ?, ?, phone_sealed, phone_masked, ?, 0, ?, ? FROM {table} \
+                 WHERE id = ? AND phone_sealed IS NOT NULL"
+            ));
+            values(q, id)
+        }
+        Subject::Topic(id) => {
+            let q = Sql::new(format!(
+                "{head}SELECT CAST(id AS TEXT), ?, ?, proposer_phone_sealed, proposer_phone_masked, ?, 0, ?, ? \
+                 FROM topics WHERE id = ? AND proposer_phone_sealed IS NOT NULL \
+                 UNION ALL SELECT CAST(topic_id AS TEXT), ?, ?, phone_sealed, NULL, ?, 0, ?, ? \
+                 FROM topic_followers WHERE topic_id = ?"
+            ));
+            values(values(q, id), id)
+        }
+    };
+    ex.exec(q).await
+}
+
 /// A text due to be sent.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct DueText {
     /// Outbox id.
     pub id: i64,
     /// What it tells.
-    pub kind: CaseText,
+    pub kind: TextKind,
     /// The reason quoted (a refusal's).
     pub reason: String,
     /// The phone, sealed.
     pub phone_sealed: Vec<u8>,
-    /// The case's tracking code.
+    /// The code its link opens: the case's tracking code, or the one queued with it.
     pub tracking_code: String,
     /// Failed attempts so far.
     pub attempts: i32,
@@ -56,8 +115,8 @@ pub struct DueText {
 pub async fn due(ex: &mut impl Exec, now: i64, limit: u32) -> Result<Vec<DueText>, StoreError> {
     ex.all(
         Sql::new(
-            "SELECT o.id, o.kind, o.reason, o.phone_sealed, c.tracking_code, o.attempts, o.next_attempt_at \
-             FROM sms_outbox o JOIN cases c ON c.id = o.case_id \
+            "SELECT o.id, o.kind, o.reason, o.phone_sealed, COALESCE(c.tracking_code, o.code, '') AS tracking_code, \
+             o.attempts, o.next_attempt_at FROM sms_outbox o LEFT JOIN cases c ON c.id = o.case_id \
              WHERE o.status = ? AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.id LIMIT ?",
         )
         .bind(DeliveryStatus::Pending.as_str())
@@ -126,10 +185,10 @@ pub async fn record(ex: &mut impl Exec, id: i64, s: &Sent<'_>, now: i64) -> Resu
 pub struct TextRow {
     /// Id.
     pub id: i64,
-    /// The case it reports.
-    pub case_id: i64,
-    /// What it tells: filed, accepted, rejected, closed or reopened.
-    pub kind: CaseText,
+    /// The case it reports (none for an opinion, a wish or a topic).
+    pub case_id: Option<i64>,
+    /// What it tells: filed, accepted, rejected, closed, reopened, opinion_answered …
+    pub kind: TextKind,
     /// The phone, masked.
     pub phone_masked: Option<String>,
     /// The text as sent (none until the first attempt).

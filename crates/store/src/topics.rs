@@ -182,21 +182,6 @@ pub async fn follow(
         == 1)
 }
 
-/// The sealed phones to notify of a topic's changes: the proposer's and the followers'.
-pub async fn phones_to_notify(ex: &mut impl Exec, topic: i64) -> Result<Vec<Vec<u8>>, StoreError> {
-    let rows: Vec<(Option<Vec<u8>>,)> = ex
-        .all(
-            Sql::new(
-                "SELECT proposer_phone_sealed FROM topics WHERE id = ? \
-                 UNION ALL SELECT phone_sealed FROM topic_followers WHERE topic_id = ?",
-            )
-            .bind(topic)
-            .bind(topic),
-        )
-        .await?;
-    Ok(rows.into_iter().filter_map(|(p,)| p).collect())
-}
-
 /// Adds to a topic's timeline.
 pub async fn log(
     ex: &mut impl Exec,

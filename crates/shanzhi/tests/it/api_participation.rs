@@ -494,6 +494,9 @@ async fn a_wish_goes_from_a_resident_to_a_member_who_is_paid_on_confirmation() {
         (StatusCode::OK, Some("published")),
         "{w}"
     );
+    // The resident is told by text, with the wish's page (the outbox sends it).
+    let told = app.texted("13977580011", "已发布").await;
+    assert!(told.contains(&format!("/wt/{code}")), "{told}");
 
     // 党员接单: one claimant only.
     let (s, w) = act(&zy01, json!({"action": "claim"})).await;
@@ -523,6 +526,7 @@ async fn a_wish_goes_from_a_resident_to_a_member_who_is_paid_on_confirmation() {
         (StatusCode::OK, Some("done")),
         "{w}"
     );
+    app.texted("13977580011", "请点此确认").await;
 
     // The resident confirms with the tracking code: the reward is credited, once.
     let public = format!("/api/v1/public/wishes/{code}");

@@ -338,7 +338,13 @@ async fn an_opinion_is_answered_or_becomes_a_case_and_the_sender_reads_the_outco
         "{c}"
     );
 
+    // The sender is told by text of each outcome, with the page that shows it.
     let code = first["tracking_code"].as_str().unwrap();
+    let answered = app.texted("13977580077", "社区已答复").await;
+    assert!(answered.contains(&format!("/ot/{code}")), "{answered}");
+    let taken_up = app.texted("13977580077", "已转为事件办理").await;
+    let second_code = second["tracking_code"].as_str().unwrap();
+    assert!(taken_up.contains(&format!("/ot/{second_code}")), "{taken_up}");
     let (s, t) = app
         .call(
             Method::GET,

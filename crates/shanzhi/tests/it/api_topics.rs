@@ -65,10 +65,8 @@ async fn a_major_topic_goes_from_proposal_through_a_vote_to_done() {
         "{d}"
     );
     for phone in ["13877510008", "13977580021"] {
-        assert!(
-            app.sms.last_to(phone).is_some_and(|t| t.contains("已受理")),
-            "{phone} texted"
-        );
+        let text = app.texted(phone, "已受理").await;
+        assert!(text.contains("/pt/"), "the text links to the topic: {text}");
     }
 
     // A meeting of the four parties in the courtyard, with a vote.
@@ -196,11 +194,7 @@ async fn a_major_topic_goes_from_proposal_through_a_vote_to_done() {
         .expect("the case suggestion opened a case");
     let (s, _) = app.get(&format!("/api/v1/cases/{case}"), &officer).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(
-        app.sms
-            .last_to("13977580021")
-            .is_some_and(|t| t.contains("形成决议"))
-    );
+    app.texted("13977580021", "形成决议").await;
 
     // 跟踪问效: progress forward only, done with evidence, rolled up.
     let progress = |sid: &Value| format!("/api/v1/suggestions/{sid}/progress");
@@ -267,11 +261,7 @@ async fn a_major_topic_goes_from_proposal_through_a_vote_to_done() {
         t["topic"]["proposer_phone_masked"], "",
         "the public never sees the phone"
     );
-    assert!(
-        app.sms
-            .last_to("13877510008")
-            .is_some_and(|m| m.contains("办结"))
-    );
+    app.texted("13877510008", "办结").await;
     let (_, list) = app
         .call(
             Method::GET,

@@ -1611,25 +1611,5 @@ async fn a_resident_points_at_the_map_on_a_phone_and_the_report_lands_there() {
         .await
         .unwrap();
     c.close().await.unwrap();
-    let officer = app.token("sq01").await;
-    let (_, found) = app
-        .get(
-            &format!(
-                "/api/v1/cases?q={}",
-                crate::api_search::url_escape("1号楼门前垃圾桶满溢")
-            ),
-            &officer,
-        )
-        .await;
-    let case = &found["items"][0];
-    // In the grid picked (in its micro-grid there), held by its worker.
-    assert!(
-        case["node_code"]
-            .as_str()
-            .is_some_and(|c| c.starts_with("450802001001001")),
-        "{found}"
-    );
-    assert_eq!(case["holder_code"], "450802001001001", "{found}");
-    assert!((case["lon"].as_f64().unwrap() - lon).abs() < 1e-6, "{case}");
-    assert!((case["lat"].as_f64().unwrap() - lat).abs() < 1e-6, "{case}");
+    crate::pages_public::filed_at(&app, "1号楼门前垃圾桶满溢", "450802001001001", (lon, lat)).await;
 }

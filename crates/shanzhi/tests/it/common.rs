@@ -245,6 +245,18 @@ impl TestApp {
         text.split("验证码 ").nth(1).expect("code in text")[..6].to_owned()
     }
 
+    /// Waits (up to ten seconds) for the outbox to have texted `phone` a message containing
+    /// `part`, and returns it.
+    pub async fn texted(&self, phone: &str, part: &str) -> String {
+        for _ in 0..200 {
+            if let Some(t) = self.sms.all_to(phone).into_iter().find(|t| t.contains(part)) {
+                return t;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no text to {phone} with {part}: {:?}", self.sms.all_to(phone));
+    }
+
     /// Now, by the server's clock.
     pub fn now_ms(&self) -> i64 {
         self.state().now_ms()

@@ -613,3 +613,47 @@ async fn a_case_is_recategorised_on_its_page_and_one_held_above_says_where_it_we
     assert!(note.contains("路灯损坏") && note.contains("办理"), "{note}");
     assert!(!html.contains("id=\"actions\""), "nothing for her to do");
 }
+
+#[tokio::test]
+async fn the_case_list_tabs_count_what_each_tab_lists() {
+    let app = TestApp::demo().await;
+    let token = app.token("wg0101").await;
+    let c = login(&app, "wg0101").await;
+    let tab = |html: &str, label: &str| -> i64 {
+        let marker = format!("{label} <span class=\"count\">");
+        html.split(&marker)
+            .nth(1)
+            .and_then(|s| s.split('<').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no count on {label}"))
+    };
+    let before = tab(&page(&app, &c, "/cases?category=03").await, "待受理");
+    let (s, _) = app
+        .post(
+            "/api/v1/cases",
+            &token,
+            json!({"category": "03", "title": "垃圾桶满溢", "description": "3栋旁垃圾桶满溢",
+                   "node_code": "450802001001001"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    // Each tab counts what it lists (the other filters kept), recounted through the API.
+    let html = page(&app, &c, "/cases?category=03&stage=closed").await;
+    assert_eq!(tab(&html, "待受理"), before + 1);
+    for (stage, label) in [
+        ("", "全部"),
+        ("reported", "待受理"),
+        ("accepted", "待交办"),
+        ("closed", "待评价"),
+    ] {
+        let (_, listed) = app
+            .get(
+                &format!("/api/v1/cases?limit=500&category=03&stage={stage}"),
+                &token,
+            )
+            .await;
+        assert!(listed["next_cursor"].is_null(), "one page holds them");
+        let n = listed["items"].as_array().unwrap().len() as i64;
+        assert_eq!(tab(&html, label), n, "{label}");
+    }
+}

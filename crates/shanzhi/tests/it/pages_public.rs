@@ -986,22 +986,21 @@ async fn a_resident_places_the_report_on_the_map_of_the_grid_and_its_neighbours(
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let tracking = r.headers()[LOCATION].to_str().unwrap()[3..].split('?').next().unwrap().to_owned();
-    let officer = app.token("sq01").await;
-    let (_, found) = app
-        .get(&format!("/api/v1/cases?q={}", crate::api_search::url_escape("1号楼门口垃圾桶满溢")), &officer)
-        .await;
-    let case = &found["items"][0];
-    assert_eq!(case["tracking_code"], tracking.as_str(), "{found}");
-    // In the grid picked (in its micro-grid there), held by its worker.
-    assert!(
-        case["node_code"]
-            .as_str()
-            .is_some_and(|c| c.starts_with("450802001001001")),
-        "{found}"
-    );
-    assert_eq!(case["holder_code"], "450802001001001", "{found}");
-    assert!((case["lon"].as_f64().unwrap() - lon).abs() < 1e-5, "{case}");
-    assert!((case["lat"].as_f64().unwrap() - lat).abs() < 1e-5, "{case}");
+    let case = filed_at(&app, "1号楼门口垃圾桶满溢", "450802001001001", (lon, lat)).await;
+    assert_eq!(case["tracking_code"], tracking.as_str(), "{case}");
+    // The grid's own open reports show on its map as numbered dots, as in the list above it.
+    let (own_lon, own_lat) = crate::api_cases::centre_of(GRID);
+    filed(vec![
+        ("category", "03".into()),
+        ("description", "2号楼垃圾站污水外溢".into()),
+        ("lon", format!("{own_lon:.6}")),
+        ("lat", format!("{own_lat:.6}")),
+    ])
+    .await;
+    let (_, page) = crate::common::fetch(&app, &c, &format!("/r/{GRID}")).await;
+    let map = page.split("class=\"map pick\"").nth(1).unwrap_or_default();
+    assert_eq!(map.matches("class=\"mark nearby\"").count(), 1, "{map}");
+    assert!(map.contains("<text dy=\"4\">1</text>"), "{map}");
     // A pin outside the community is refused with what to do, and nothing typed is lost.
     let (far_lon, far_lat) = crate::api_cases::centre_of("450802001002001");
     let r = filed(vec![
@@ -1029,4 +1028,28 @@ async fn a_resident_places_the_report_on_the_map_of_the_grid_and_its_neighbours(
     .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(r.text().await.unwrap().contains("地图上的位置有误"));
+}
+
+/// The case a resident filed with `description`, checked to lie in `grid` (in a micro-grid of
+/// it, held by the grid) at the position picked.
+pub async fn filed_at(
+    app: &TestApp,
+    description: &str,
+    grid: &str,
+    (lon, lat): (f64, f64),
+) -> serde_json::Value {
+    let officer = app.token("sq01").await;
+    let query = crate::api_search::url_escape(description);
+    let (_, found) = app.get(&format!("/api/v1/cases?q={query}"), &officer).await;
+    let case = found["items"][0].clone();
+    assert!(
+        case["node_code"]
+            .as_str()
+            .is_some_and(|c| c.starts_with(grid)),
+        "{found}"
+    );
+    assert_eq!(case["holder_code"], grid, "{found}");
+    assert!((case["lon"].as_f64().unwrap() - lon).abs() < 1e-6, "{case}");
+    assert!((case["lat"].as_f64().unwrap() - lat).abs() < 1e-6, "{case}");
+    case
 }

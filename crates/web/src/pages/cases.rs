@@ -78,7 +78,8 @@ struct Item {
 struct ListPage {
     style: &'static str,
     chrome: Chrome,
-    tabs: Vec<(&'static str, &'static str)>,
+    /// (stage, label, how many).
+    tabs: Vec<(&'static str, &'static str, i64)>,
     stage: String,
     items: Vec<Item>,
     next: Option<i64>,
@@ -124,12 +125,23 @@ async fn list(
         stage: stage.clone(),
         ..q.clone()
     };
-    let (rows, error) = match svc::search(&state, &p.actor, &query, paging.before, PAGE).await {
-        Ok(rows) => (rows, None),
+    let listed = match svc::search(&state, &p.actor, &query, paging.before, PAGE).await {
+        Ok(rows) => Ok((rows, svc::stage_counts(&state, &p.actor, &query).await?)),
+        Err(e) => Err(e),
+    };
+    let ((rows, counts), error) = match listed {
+        Ok(found) => (found, None),
         Err(e @ (AppError::BadRequest { .. } | AppError::NotFound(_))) => {
-            (Vec::new(), Some(e.to_string()))
+            ((Vec::new(), Vec::new()), Some(e.to_string()))
         }
         Err(e) => return Err(e.into()),
+    };
+    let count_of = |value: &str| -> i64 {
+        counts
+            .iter()
+            .filter(|(s, _)| value.is_empty() || s.as_str() == value)
+            .map(|(_, n)| n)
+            .sum()
     };
     let all_categories = state.categories().await?;
     let names: HashMap<String, String> = all_categories
@@ -156,7 +168,10 @@ async fn list(
     let page = ListPage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(&p, csrf),
-        tabs: TABS.to_vec(),
+        tabs: TABS
+            .iter()
+            .map(|&(value, label)| (value, label, count_of(value)))
+            .collect(),
         stage: stage.clone().unwrap_or_default(),
         items,
         next,
