@@ -1085,7 +1085,10 @@ async fn around(ex: &mut impl Exec, node: NodeRow) -> Result<Around, AppError> {
             Some(c) => regions::get(ex, c).await?,
             None => None,
         };
-        (above.unwrap_or(node.clone()), node.code.get(..grid).map(str::to_owned))
+        (
+            above.unwrap_or(node.clone()),
+            node.code.get(..grid).map(str::to_owned),
+        )
     } else {
         (node, None)
     };

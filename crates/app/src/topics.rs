@@ -11,11 +11,11 @@ use crate::fields::{optional, text};
 use crate::members::sealed_phone;
 use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError};
-use shanzhi_domain::texts::TextKind;
 use shanzhi_domain::participation::topic::{
     Choice, Disposition, Scale, Side, Tally, TopicError, TopicStage, check_deadline,
     check_progress, expect, roll_up,
 };
+use shanzhi_domain::texts::TextKind;
 use shanzhi_store::topics::{self as store, NewTopic};
 pub use shanzhi_store::topics::{
     MeetingRow, ParticipantRow, ResolutionRow, SuggestionRow, TopicEventRow, TopicRow,

@@ -10,11 +10,11 @@ use crate::policy::{Ask, Reach, Resource, Verb};
 use crate::{App, AppError};
 use shanzhi_domain::auth::{Actor, Role};
 use shanzhi_domain::case::Day;
-use shanzhi_domain::texts::TextKind;
 use shanzhi_domain::participation::wish::{CLAIM_HOURS, check_publication, next};
 use shanzhi_domain::participation::{
     PostingKind, ServiceCategory, Standing, WishAction, WishActor, WishError, WishStage,
 };
+use shanzhi_domain::texts::TextKind;
 use shanzhi_store::Exec;
 use shanzhi_store::members::{ListingRow, MemberRow};
 use shanzhi_store::wishes::{self as store, NewWish, WishChange, WishEventRow, WishRow};

@@ -226,6 +226,11 @@ mod tests {
             None
         );
         assert_eq!(TextKind::WishDone.path("W7QM3XPAB"), "/wt/W7QM3XPAB");
-        assert_eq!(TextKind::TopicNews.params("12", "l", "“加装电梯”已表决通过").len(), 3);
+        assert_eq!(
+            TextKind::TopicNews
+                .params("12", "l", "“加装电梯”已表决通过")
+                .len(),
+            3
+        );
     }
 }

@@ -88,6 +88,12 @@ enum Command {
         /// someone else), as JSON {"seq","hash","at"}.
         #[arg(long, env = "SHANZHI_AUDIT_ANCHOR_URL")]
         audit_anchor_url: Option<String>,
+        /// Official base-map tiles under the maps residents and staff point at, as a URL
+        /// template in longitude and latitude tiles with {z}, {x} and {y} (天地图:
+        /// https://t0.tianditu.gov.cn/vec_c/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=c&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=<key>);
+        /// without one the maps draw the stored boundaries alone.
+        #[arg(long, env = "SHANZHI_BASEMAP_URL")]
+        basemap_url: Option<String>,
         /// The token a Prometheus scraper sends (`Authorization: Bearer …`) for /metrics;
         /// without one, /metrics answers only this machine.
         #[arg(long, env = "SHANZHI_METRICS_TOKEN")]
@@ -329,9 +335,15 @@ async fn main() -> anyhow::Result<()> {
             survey_answers_per_minute,
             audit_anchor_url,
             metrics_token,
+            basemap_url,
             trusted_proxies,
             base_path,
         } => {
+            let basemap = basemap_url
+                .as_deref()
+                .map(shanzhi_web::basemap::Basemap::parse)
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
             let base_path =
                 shanzhi_web::base::BasePath::parse(&base_path).map_err(anyhow::Error::msg)?;
             let trusted_proxies = trusted_proxies
@@ -365,6 +377,7 @@ async fn main() -> anyhow::Result<()> {
                     metrics_token,
                     trusted_proxies,
                     base_path,
+                    basemap,
                     ..Default::default()
                 },
                 demo: if demo { Demo::Everything } else { Demo::Off },

@@ -510,7 +510,10 @@ pub async fn stage_counts(
     ex: &mut impl Exec,
     f: &CaseFilter<'_>,
 ) -> Result<Vec<(Stage, i64)>, StoreError> {
-    let mut q = f.narrow(Sql::new("SELECT stage, count(*) FROM cases WHERE 1 = 1"), ex.backend());
+    let mut q = f.narrow(
+        Sql::new("SELECT stage, count(*) FROM cases WHERE 1 = 1"),
+        ex.backend(),
+    );
     q.push(" GROUP BY stage");
     ex.all(q).await
 }

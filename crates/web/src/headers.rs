@@ -9,7 +9,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 /// What pages may load: everything from this server, images also as `data:` and `blob:` (photo
-/// previews), nothing inline, nowhere to be framed.
+/// previews) and from the base map's origin when one is configured, nothing inline, nowhere to
+/// be framed.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
     img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
     form-action 'self'; frame-ancestors 'none'";
@@ -18,10 +19,19 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
 pub async fn secure(State(state): State<WebState>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
+    // With a base map, its tiles are images from its origin too.
+    let csp = match &state.settings().basemap {
+        Some(b) => HeaderValue::from_str(&CSP.replace(
+            "img-src 'self' data: blob:",
+            &format!("img-src 'self' data: blob: {}", b.origin()),
+        ))
+        .unwrap_or(HeaderValue::from_static(CSP)),
+        None => HeaderValue::from_static(CSP),
+    };
+    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(csp);
     let mut set = |name: HeaderName, value: &'static str| {
         h.entry(name).or_insert(HeaderValue::from_static(value));
     };
-    set(header::CONTENT_SECURITY_POLICY, CSP);
     set(header::X_FRAME_OPTIONS, "DENY");
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::REFERRER_POLICY, "same-origin");

@@ -9,6 +9,7 @@ pub mod api;
 mod assets;
 pub mod auth;
 pub mod base;
+pub mod basemap;
 pub mod client;
 mod download;
 mod edge;

@@ -29,6 +29,8 @@ pub struct WebConfig {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The sub-path everything is served under (`/shanzhi`), or the root.
     pub base_path: crate::base::BasePath,
+    /// Official base-map tiles under the maps to point at (none: the boundaries alone).
+    pub basemap: Option<crate::basemap::Basemap>,
 }
 
 impl Default for WebConfig {
@@ -42,6 +44,7 @@ impl Default for WebConfig {
             metrics_token: None,
             trusted_proxies: Vec::new(),
             base_path: Default::default(),
+            basemap: None,
         }
     }
 }

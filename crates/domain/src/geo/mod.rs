@@ -6,6 +6,7 @@ mod coords;
 mod coverage;
 mod locate;
 mod projected;
+pub mod tiles;
 
 pub use boundary::{Boundary, BoundaryError};
 pub use coords::{Crs, bd09_to_gcj02, gcj02_to_bd09, gcj02_to_wgs84, wgs84_to_gcj02};

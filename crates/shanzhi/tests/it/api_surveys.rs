@@ -344,7 +344,10 @@ async fn an_opinion_is_answered_or_becomes_a_case_and_the_sender_reads_the_outco
     assert!(answered.contains(&format!("/ot/{code}")), "{answered}");
     let taken_up = app.texted("13977580077", "已转为事件办理").await;
     let second_code = second["tracking_code"].as_str().unwrap();
-    assert!(taken_up.contains(&format!("/ot/{second_code}")), "{taken_up}");
+    assert!(
+        taken_up.contains(&format!("/ot/{second_code}")),
+        "{taken_up}"
+    );
     let (s, t) = app
         .call(
             Method::GET,

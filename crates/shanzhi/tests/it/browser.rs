@@ -1595,9 +1595,12 @@ async fn a_resident_points_at_the_map_on_a_phone_and_the_report_lands_there() {
         .unwrap();
     fill(&c, "textarea[name=description]", "1号楼门前垃圾桶满溢").await;
     shot(&c, "report-map-375").await;
-    c.execute("document.querySelector('svg.pick').scrollIntoView();", vec![])
-        .await
-        .unwrap();
+    c.execute(
+        "document.querySelector('svg.pick').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
     shot(&c, "report-map-pin-375").await;
     fits(&c, 375).await;
     c.find(Locator::Css("#report button[type=submit]"))

@@ -249,12 +249,20 @@ impl TestApp {
     /// `part`, and returns it.
     pub async fn texted(&self, phone: &str, part: &str) -> String {
         for _ in 0..200 {
-            if let Some(t) = self.sms.all_to(phone).into_iter().find(|t| t.contains(part)) {
+            if let Some(t) = self
+                .sms
+                .all_to(phone)
+                .into_iter()
+                .find(|t| t.contains(part))
+            {
                 return t;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        panic!("no text to {phone} with {part}: {:?}", self.sms.all_to(phone));
+        panic!(
+            "no text to {phone} with {part}: {:?}",
+            self.sms.all_to(phone)
+        );
     }
 
     /// Now, by the server's clock.

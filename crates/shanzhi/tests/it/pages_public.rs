@@ -985,7 +985,11 @@ async fn a_resident_places_the_report_on_the_map_of_the_grid_and_its_neighbours(
     ])
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let tracking = r.headers()[LOCATION].to_str().unwrap()[3..].split('?').next().unwrap().to_owned();
+    let tracking = r.headers()[LOCATION].to_str().unwrap()[3..]
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
     let case = filed_at(&app, "1号楼门口垃圾桶满溢", "450802001001001", (lon, lat)).await;
     assert_eq!(case["tracking_code"], tracking.as_str(), "{case}");
     // The grid's own open reports show on its map as numbered dots, as in the list above it.
@@ -1016,7 +1020,13 @@ async fn a_resident_places_the_report_on_the_map_of_the_grid_and_its_neighbours(
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let page = r.text().await.unwrap();
     assert!(page.contains("不在地图上的网格里"), "{page}");
-    for kept in ["垃圾没人清运", "value=\"3栋东侧\"", "value=\"王阿姨\"", "value=\"13977581234\"", "class=\"pin\" transform"] {
+    for kept in [
+        "垃圾没人清运",
+        "value=\"3栋东侧\"",
+        "value=\"王阿姨\"",
+        "value=\"13977581234\"",
+        "class=\"pin\" transform",
+    ] {
         assert!(page.contains(kept), "{kept} kept: {page}");
     }
     let r = filed(vec![
@@ -1052,4 +1062,50 @@ pub async fn filed_at(
     assert!((case["lon"].as_f64().unwrap() - lon).abs() < 1e-6, "{case}");
     assert!((case["lat"].as_f64().unwrap() - lat).abs() < 1e-6, "{case}");
     case
+}
+
+#[tokio::test]
+async fn with_a_base_map_configured_the_map_lies_on_its_tiles() {
+    let template = "https://t0.tianditu.gov.cn/vec_c/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=c&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=demo-key";
+    let web = WebConfig {
+        basemap: Some(shanzhi_web::basemap::Basemap::parse(template).unwrap()),
+        ..Default::default()
+    };
+    let app = TestApp::demo_with(AppConfig::default(), web).await;
+    let c = browser_client();
+    let r = c
+        .get(format!("{}/r/{GRID}", app.base))
+        .send()
+        .await
+        .unwrap();
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("img-src 'self' data: blob: https://t0.tianditu.gov.cn"),
+        "{csp}"
+    );
+    let page = r.text().await.unwrap();
+    let map = page
+        .split("class=\"map pick tiled\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{page}"));
+    // The grid's centre lies on one of the tiles: in the lon/lat tile matrix at level z a tile
+    // is 180/2^(z-1) degrees square, counted from 180° W and 90° N.
+    let z: i32 = map
+        .split("TILEMATRIX=")
+        .nth(1)
+        .and_then(|s| s.split('&').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap();
+    let span = 180.0 / f64::from(1 << (z - 1));
+    let (lon, lat) = crate::api_cases::centre_of(GRID);
+    let (col, row) = (((lon + 180.0) / span) as i64, ((90.0 - lat) / span) as i64);
+    let tile = format!("TILEMATRIX={z}&amp;TILEROW={row}&amp;TILECOL={col}&amp;tk=demo-key");
+    assert!(map.contains(&tile), "{tile} in {map}");
+    // Without one, the map is the boundaries alone.
+    let plain = TestApp::demo().await;
+    let (_, page) = crate::common::fetch(&plain, &c, &format!("/r/{GRID}")).await;
+    assert!(!page.contains("<image"));
 }

@@ -79,7 +79,7 @@ async fn page(
         _ => None,
     };
     let map = match shanzhi_app::regions::pick_area(state, &p.actor).await? {
-        Some(area) => super::map::pick_map(&area, &[], at, ("lon", "lat"))?,
+        Some(area) => super::map::pick_map(state, &area, &[], at, ("lon", "lat"))?,
         None => None,
     };
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);

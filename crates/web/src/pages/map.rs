@@ -71,6 +71,15 @@ impl Projection {
         ))
     }
 
+    /// The base-map tiles under a drawing of `width` × `height`.
+    fn tiles(&self, width: f64, height: f64) -> Vec<shanzhi_domain::geo::tiles::Tile> {
+        let west = self.min_x - PAD / (self.kx * self.scale);
+        let east = self.min_x + (width - PAD) / (self.kx * self.scale);
+        let north = self.max_y + PAD / self.scale;
+        let south = self.max_y - (height - PAD) / self.scale;
+        shanzhi_domain::geo::tiles::covering([west, south, east, north], self.scale * self.kx)
+    }
+
     fn xy(&self, x: f64, y: f64) -> (f64, f64) {
         (
             PAD + (x - self.min_x) * self.kx * self.scale,
@@ -261,10 +270,20 @@ pub fn picker(
     dots: &[(usize, [f64; 2])],
     at: Option<[f64; 2]>,
     inputs: (&str, &str),
+    basemap: Option<&crate::basemap::Basemap>,
 ) -> Option<String> {
-    let (proj, width, height) = Projection::fit(shapes.iter().filter_map(|s| s.shape.bounding_rect()))?;
+    let (proj, width, height) =
+        Projection::fit(shapes.iter().filter_map(|s| s.shape.bounding_rect()))?;
+    let tiles = basemap
+        .map(|b| (b, proj.tiles(width, height)))
+        .filter(|(_, t)| !t.is_empty());
+    let class = if tiles.is_some() {
+        "map pick tiled"
+    } else {
+        "map pick"
+    };
     let mut out = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0} {height:.0}" class="map pick" tabindex="0" role="application" aria-label="地图：点按选择位置，也可用方向键移动标记" data-lon="{lon}" data-lat="{lat}" data-x0="{x0}" data-y1="{y1}" data-kx="{kx}" data-s="{scale}" data-pad="{PAD}">"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0} {height:.0}" class="{class}" tabindex="0" role="application" aria-label="地图：点按选择位置，也可用方向键移动标记" data-lon="{lon}" data-lat="{lat}" data-x0="{x0}" data-y1="{y1}" data-kx="{kx}" data-s="{scale}" data-pad="{PAD}">"#,
         lon = esc(inputs.0),
         lat = esc(inputs.1),
         x0 = proj.min_x,
@@ -272,8 +291,25 @@ pub fn picker(
         kx = proj.kx,
         scale = proj.scale,
     );
+    for (basemap, tile) in tiles
+        .iter()
+        .flat_map(|(b, t)| t.iter().map(move |t| (b, t)))
+    {
+        let (x, y) = proj.xy(tile.west, tile.north);
+        let _ = write!(
+            out,
+            r#"<image class="tile" href="{href}" x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" preserveAspectRatio="none"/>"#,
+            href = esc(&basemap.url(tile)),
+            w = tile.span * proj.kx * proj.scale,
+            h = tile.span * proj.scale,
+        );
+    }
     for s in shapes {
-        let class = if Some(s.code) == own { "area own" } else { "area" };
+        let class = if Some(s.code) == own {
+            "area own"
+        } else {
+            "area"
+        };
         let _ = write!(
             out,
             r#"<path class="{class}" data-code="{code}" d="{d}"><title>{cap}</title></path>"#,
@@ -310,6 +346,7 @@ pub fn picker(
 /// [`picker`] for what a report form draws (from `regions::pick_area` or `area_around`),
 /// named without the root's name.
 pub fn pick_map(
+    state: &crate::WebState,
     area: &shanzhi_app::regions::Around,
     dots: &[(usize, [f64; 2])],
     at: Option<[f64; 2]>,
@@ -320,10 +357,22 @@ pub fn pick_map(
         .iter()
         .map(shanzhi_app::regions::outline)
         .collect::<Result<Vec<_>, _>>()?;
-    let shapes = child_shapes(&area.root.name, &area.nodes, &parsed, |_| 0, |k| {
-        k.name.clone()
-    });
-    Ok(picker(&shapes, area.own.as_deref(), dots, at, inputs))
+    let shapes = child_shapes(
+        &area.root.name,
+        &area.nodes,
+        &parsed,
+        |_| 0,
+        |k| k.name.clone(),
+    );
+    let basemap = state.settings().basemap.as_ref();
+    Ok(picker(
+        &shapes,
+        area.own.as_deref(),
+        dots,
+        at,
+        inputs,
+        basemap,
+    ))
 }
 
 /// Draws a patrol's track over its grid: the kept path as a line from a start dot to an end

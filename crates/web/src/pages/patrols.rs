@@ -148,7 +148,7 @@ async fn show(
     let recording = d.can_end && d.patrol.account_id == p.account.id;
     let pick = if recording {
         let area = regions::area_around(&state, grid.clone()).await?;
-        super::map::pick_map(&area, &[], None, ("note-lon", "note-lat"))?
+        super::map::pick_map(&state, &area, &[], None, ("note-lon", "note-lat"))?
     } else {
         None
     };

@@ -105,7 +105,7 @@ async fn report_page(
         .collect();
     let area = shanzhi_app::regions::area_around(state, node.clone()).await?;
     let at = typed.picked().ok().flatten().map(|(x, y)| [x, y]);
-    let map = super::map::pick_map(&area, &dots, at, ("lon", "lat"))?;
+    let map = super::map::pick_map(state, &area, &dots, at, ("lon", "lat"))?;
     let nearby = listed
         .into_iter()
         .map(|n| {
