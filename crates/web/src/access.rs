@@ -494,6 +494,7 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/metrics", Open),
     r("GET", "/assets/{name}", Open),
     r("GET", "/favicon.ico", Open),
+    r("GET", "/mode", Open),
     // Pages: signing in.
     r("GET", "/", Signed),
     r("GET", "/login", Open),

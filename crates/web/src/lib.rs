@@ -67,6 +67,7 @@ pub fn app(state: WebState) -> Router {
             state.clone(),
             access::guard,
         ))
+        .layer(axum::middleware::from_fn(pages::mode::remember))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             trail::track,

@@ -1460,11 +1460,8 @@ fn noisy_png(width: u32, height: u32) -> Vec<u8> {
     out.into_inner()
 }
 
-#[tokio::test]
-async fn a_resident_sees_a_photo_upload_progress_on_a_slow_phone_network() {
-    let app = TestApp::demo().await;
-    let d = driver().await;
-    let c = browser(&d, 375, 812).await;
+/// Opens the grid's report page and fills in a 环境卫生 report saying `what`.
+async fn resident_report(c: &Client, app: &TestApp, what: &str) {
     c.goto(&format!("{}/r/450802001001002", app.base))
         .await
         .unwrap();
@@ -1475,7 +1472,15 @@ async fn a_resident_sees_a_photo_upload_progress_on_a_slow_phone_network() {
         .select_by_value("03")
         .await
         .unwrap();
-    fill(&c, "textarea[name=description]", "垃圾站旁边的污水漫到路上").await;
+    fill(c, "textarea[name=description]", what).await;
+}
+
+#[tokio::test]
+async fn a_resident_sees_a_photo_upload_progress_on_a_slow_phone_network() {
+    let app = TestApp::demo().await;
+    let d = driver().await;
+    let c = browser(&d, 375, 812).await;
+    resident_report(&c, &app, "垃圾站旁边的污水漫到路上").await;
     let dir = tempfile::tempdir().unwrap();
     let photo = dir.path().join("污水.png");
     let png = noisy_png(700, 700);
@@ -1615,4 +1620,175 @@ async fn a_resident_points_at_the_map_on_a_phone_and_the_report_lands_there() {
         .unwrap();
     c.close().await.unwrap();
     crate::pages_public::filed_at(&app, "1号楼门前垃圾桶满溢", "450802001001001", (lon, lat)).await;
+}
+
+/// The smallest text and the smallest target on the page as the browser lays it out: the
+/// font size of visible text (tags and lights apart, map labels left out), of tags, and the
+/// narrower side of every control, button, link in the page's body and check or radio row
+/// (the row is the target), each with where it is.
+async fn smallest(c: &Client) -> (f64, String, f64, f64, String) {
+    let found = c
+        .execute(
+            r#"
+const shown = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden'; };
+const size = e => parseFloat(getComputedStyle(e).fontSize);
+let text = 1e9, textAt = '', tag = 1e9, target = 1e9, targetAt = '';
+const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+while (walk.nextNode()) {
+  const e = walk.currentNode.parentElement;
+  if (!walk.currentNode.textContent.trim() || !shown(e) || e.closest('svg, script, .tag, .light')) continue;
+  if (size(e) < text) { text = size(e); textAt = e.outerHTML.slice(0, 160); }
+}
+document.querySelectorAll('.tag, .light').forEach(e => { if (shown(e)) tag = Math.min(tag, size(e)); });
+const targets = 'main a, button, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea, label:has(> input[type=checkbox]), label:has(> input[type=radio])';
+document.querySelectorAll(targets).forEach(e => {
+  if (!shown(e) || e.closest('svg')) return;
+  const r = e.getBoundingClientRect(), side = Math.min(r.width, r.height);
+  if (side < target) { target = side; targetAt = e.outerHTML.slice(0, 160); }
+});
+return [text, textAt, tag, target, targetAt];
+"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    let v = found.as_array().unwrap();
+    let num = |i: usize| v[i].as_f64().unwrap();
+    let text = |i: usize| v[i].as_str().unwrap().to_owned();
+    (num(0), text(1), num(2), num(3), text(4))
+}
+
+#[tokio::test]
+async fn resident_pages_meet_the_size_rules_and_the_elders_mode_is_larger_still() {
+    let app = TestApp::demo().await;
+    // A report to follow, filed through the page.
+    let form = crate::pages::browser_client();
+    let filed = crate::pages_public::submit(
+        &app,
+        &form,
+        &[("category", "03"), ("description", "楼下垃圾桶满溢")],
+    )
+    .await;
+    let track = filed.headers()[reqwest::header::LOCATION]
+        .to_str()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let pages = [
+        "/r/450802001001002".to_owned(),
+        track,
+        "/t".to_owned(),
+        "/r/450802001001002/rate".to_owned(),
+        "/w/450802001001002".to_owned(),
+        "/o/450802001001".to_owned(),
+        "/p/450802001001".to_owned(),
+    ];
+    let d = driver().await;
+    let c = browser(&d, 375, 812).await;
+    // (mode, smallest text, smallest tag, smallest target), in CSS pixels.
+    for (elder, min_text, min_tag, min_target) in
+        [(false, 16.0, 14.0, 44.0), (true, 18.0, 18.0, 60.0)]
+    {
+        for path in &pages {
+            c.goto(&format!("{}{path}", app.base)).await.unwrap();
+            let on = c
+                .execute(
+                    "return document.documentElement.classList.contains('elder');",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(on.as_bool(), Some(elder), "{path}");
+            let (text, text_at, tag, target, target_at) = smallest(&c).await;
+            assert!(text >= min_text, "{path}: text {text}px at {text_at}");
+            assert!(tag >= min_tag, "{path}: tag {tag}px");
+            assert!(
+                target >= min_target,
+                "{path}: target {target}px at {target_at}"
+            );
+            fits(&c, 375).await;
+        }
+        if !elder {
+            // One switch, remembered on the device for every resident page after it.
+            c.goto(&format!("{}{}", app.base, pages[0])).await.unwrap();
+            c.find(Locator::Id("mode-switch"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            c.wait()
+                .for_element(Locator::Css("html.elder #report"))
+                .await
+                .unwrap();
+            shot(&c, "report-elder-375").await;
+        }
+    }
+    c.goto(&format!("{}{}", app.base, pages[1])).await.unwrap();
+    shot(&c, "track-elder-375").await;
+    // And back.
+    c.find(Locator::Id("mode-switch"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("html:not(.elder) #tracking"))
+        .await
+        .unwrap();
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_resident_fixes_a_refused_report_without_choosing_the_photo_again() {
+    let app = TestApp::demo().await;
+    let d = driver().await;
+    let c = browser(&d, 375, 812).await;
+    resident_report(&c, &app, "5栋门口污水外溢").await;
+    fill(&c, "input[name=address]", "5栋东门").await;
+    fill(&c, "input[name=phone]", "1397758").await;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("污水.png");
+    std::fs::write(&photo, crate::common::photo_png(800, 600)).unwrap();
+    fill(&c, "input[name=photos]", photo.to_str().unwrap()).await;
+    c.find(Locator::Css("#report button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The server's message shows above the form, and everything chosen is still there.
+    wait_text(&c, "form-fix", "手机").await;
+    let kept = c
+        .execute(
+            "const f = document.getElementById('report'); \
+             return [f.photos.files.length, f.description.value, f.address.value, f.phone.value];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept, json!([1, "5栋门口污水外溢", "5栋东门", "1397758"]));
+    shot(&c, "report-fix-375").await;
+    let phone = c.find(Locator::Css("input[name=phone]")).await.unwrap();
+    phone.clear().await.unwrap();
+    phone.send_keys("13977581234").await.unwrap();
+    c.find(Locator::Css("#report button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("photos")).await.unwrap();
+    let photos = c
+        .execute(
+            "return document.querySelectorAll('#photos img').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(photos, json!(1), "the photo went with the fixed report");
+    c.close().await.unwrap();
 }

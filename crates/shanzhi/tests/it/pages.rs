@@ -608,3 +608,58 @@ async fn a_link_typed_wrong_gets_a_page_in_chinese_and_text_goes_out_compressed(
     assert!(!ended["patrol"]["ended_at"].is_null(), "{ended}");
     assert_eq!(ended["patrol"]["summary"], "巡查 3 栋");
 }
+
+#[tokio::test]
+async fn staff_pages_start_with_a_skip_link_to_the_content() {
+    let app = TestApp::demo().await;
+    let (c, _) = logged_in(&app, "sq01").await;
+    for path in ["/todo", "/cases", "/regions/450802001001"] {
+        let (_, html) = crate::common::fetch(&app, &c, path).await;
+        let skip = html
+            .find("<a class=\"skip\" href=\"#main\">跳到正文</a>")
+            .unwrap_or_else(|| panic!("{path}: no skip link"));
+        assert!(
+            skip < html.find("<nav").unwrap_or(usize::MAX),
+            "{path}: the skip link comes before the navigation"
+        );
+        assert!(html.contains("<main id=\"main\""), "{path}");
+        assert!(
+            !html.contains("id=\"mode-switch\""),
+            "{path}: 长辈版 is for residents"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_elders_mode_switch_is_remembered_and_goes_back_only_to_this_site() {
+    let app = TestApp::demo().await;
+    let c = browser_client();
+    let switch = |query: &'static str| {
+        let (c, app) = (&c, &app);
+        async move {
+            let r = c
+                .get(format!("{}/mode?{query}", app.base))
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_redirection(), "{query}");
+            r.headers()[LOCATION].to_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(
+        switch("elder=1&back=%2Ft%3Fcode%3DK7QM").await,
+        "/t?code=K7QM"
+    );
+    let (_, page) = crate::common::fetch(&app, &c, "/t").await;
+    assert!(page.contains("<html lang=\"zh-CN\" data-base=\"\" class=\"elder\">"));
+    assert!(page.contains("切换到标准版"));
+    for elsewhere in [
+        "elder=0&back=%2F%2Fevil.example",
+        "elder=0&back=https%3A%2F%2Fevil.example",
+        "elder=0&back=%2F%5Cevil.example",
+    ] {
+        assert_eq!(switch(elsewhere).await, "/", "{elsewhere}");
+    }
+    let (_, page) = crate::common::fetch(&app, &c, "/t").await;
+    assert!(!page.contains("class=\"elder\"") && page.contains("长辈版（大字）"));
+}

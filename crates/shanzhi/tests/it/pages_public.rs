@@ -1109,3 +1109,68 @@ async fn with_a_base_map_configured_the_map_lies_on_its_tiles() {
     let (_, page) = crate::common::fetch(&plain, &c, &format!("/r/{GRID}")).await;
     assert!(!page.contains("<image"));
 }
+
+#[tokio::test]
+async fn the_opinion_box_and_a_topic_proposal_come_back_as_typed_when_refused() {
+    let app = TestApp::demo().await;
+    let c = browser_client();
+    let refused = |path: &'static str, fields: Vec<(&'static str, &'static str)>| {
+        let (c, app) = (&c, &app);
+        async move {
+            let (_, page) = crate::common::fetch(app, c, path).await;
+            let mut form = vec![("_csrf", csrf_of(&page))];
+            form.extend(fields.into_iter().map(|(k, v)| (k, v.to_owned())));
+            let r = crate::pages::post_form(
+                c,
+                app,
+                path,
+                &form
+                    .iter()
+                    .map(|(k, v)| (*k, v.as_str()))
+                    .collect::<Vec<_>>(),
+            )
+            .await;
+            assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+            r.text().await.unwrap()
+        }
+    };
+    let page = refused(
+        "/o/450802001001",
+        vec![
+            ("content", "北门晚上没有路灯，老人出行不便"),
+            ("name", "韦大爷"),
+            ("phone", "1397758"),
+        ],
+    )
+    .await;
+    for kept in [
+        "电话号码无效",
+        ">北门晚上没有路灯，老人出行不便</textarea>",
+        "value=\"韦大爷\"",
+        "value=\"1397758\"",
+    ] {
+        assert!(page.contains(kept), "opinion: {kept} in {page}");
+    }
+    let page = refused(
+        "/p/450802001001",
+        vec![
+            ("title", "8 栋老楼漏雨维修"),
+            ("detail", "顶楼三户漏雨，想商量维修资金怎么出"),
+            ("scale", "major"),
+            ("hours", "24"),
+            ("name", "黄阿姨"),
+            ("phone", "1397758"),
+        ],
+    )
+    .await;
+    for kept in [
+        "电话号码无效",
+        "value=\"8 栋老楼漏雨维修\"",
+        ">顶楼三户漏雨，想商量维修资金怎么出</textarea>",
+        "<option value=\"major\" selected>",
+        "value=\"黄阿姨\"",
+        "value=\"1397758\"",
+    ] {
+        assert!(page.contains(kept), "topic: {kept} in {page}");
+    }
+}

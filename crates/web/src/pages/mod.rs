@@ -16,6 +16,7 @@ mod find;
 mod hotline;
 mod login;
 mod map;
+pub(crate) mod mode;
 mod opinions_public;
 mod participation;
 mod patrols;
@@ -47,6 +48,7 @@ pub fn router() -> Router<WebState> {
         .merge(regions::router())
         .merge(boundaries::router())
         .merge(public::router())
+        .merge(mode::router())
         .merge(cases::router())
         .merge(case_clock::router())
         .merge(case_dispute::router())

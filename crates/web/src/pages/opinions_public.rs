@@ -30,7 +30,8 @@ struct OpinionPage {
     csrf: String,
     community: String,
     place: String,
-    content: String,
+    /// What was typed, shown again when the opinion is refused.
+    typed: OpinionForm,
     error: Option<String>,
 }
 
@@ -38,7 +39,7 @@ async fn page(
     state: &WebState,
     jar: CookieJar,
     community: &str,
-    content: String,
+    typed: OpinionForm,
     error: Option<String>,
 ) -> Result<(CookieJar, Response), PageError> {
     let community = community.get(..12).unwrap_or(community);
@@ -51,7 +52,7 @@ async fn page(
         csrf,
         community: node.code,
         place: node.name,
-        content,
+        typed,
         error,
     };
     Ok((jar, render(&p)))
@@ -62,10 +63,10 @@ async fn form(
     jar: CookieJar,
     Path(community): Path<String>,
 ) -> Result<(CookieJar, Response), PageError> {
-    page(&state, jar, &community, String::new(), None).await
+    page(&state, jar, &community, OpinionForm::default(), None).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct OpinionForm {
     content: String,
     #[serde(default)]
@@ -87,8 +88,8 @@ async fn submit(
     let input = OpinionInput {
         community: community.clone(),
         content: f.content.clone(),
-        name: f.name,
-        phone: f.phone,
+        name: f.name.clone(),
+        phone: f.phone.clone(),
     };
     match svc::send(&state, &input).await {
         Ok(sent) => Ok(Redirect::to(&format!(
@@ -98,7 +99,7 @@ async fn submit(
         ))
         .into_response()),
         Err(e @ AppError::BadRequest { .. }) => {
-            let (jar, p) = page(&state, jar, &community, f.content, Some(e.to_string())).await?;
+            let (jar, p) = page(&state, jar, &community, f, Some(e.to_string())).await?;
             Ok((axum::http::StatusCode::BAD_REQUEST, jar, p).into_response())
         }
         Err(e) => Err(e.into()),

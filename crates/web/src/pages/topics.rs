@@ -11,7 +11,7 @@ use crate::pages::{Path, Query};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::response::{Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
@@ -60,6 +60,15 @@ fn lines(rows: Vec<TopicRow>) -> Vec<Line> {
         .collect()
 }
 
+/// The proposal form's choice of scale: (stored form, what residents read).
+fn scales() -> [(&'static str, &'static str); 3] {
+    [
+        (Scale::Minor.as_str(), "小事小议（网格内商量）"),
+        (Scale::Major.as_str(), "大事大议（四方会议表决）"),
+        (Scale::Urgent.as_str(), "急事快议（线上快速商议）"),
+    ]
+}
+
 #[derive(Template)]
 #[template(path = "topics_public.html")]
 struct PublicList {
@@ -68,7 +77,36 @@ struct PublicList {
     node: String,
     place: String,
     topics: Vec<Line>,
+    scales: [(&'static str, &'static str); 3],
+    /// What was typed into the proposal form, shown again when it is refused.
+    typed: ProposeForm,
     error: Option<String>,
+}
+
+/// The public list of an area's topics with the proposal form.
+async fn list_page(
+    state: &WebState,
+    jar: CookieJar,
+    node: &str,
+    typed: ProposeForm,
+    error: Option<String>,
+) -> Result<(CookieJar, Response), PageError> {
+    let place =
+        shanzhi_app::regions::public(state, node, &[Level::Street, Level::Community, Level::Grid])
+            .await?
+            .ok_or_else(|| AppError::NotFound("没有这个街道、社区或网格".into()))?;
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
+    let page = PublicList {
+        style: STYLE_PATH.as_str(),
+        csrf,
+        topics: lines(svc::list(state, &place.code).await?),
+        node: place.code,
+        place: place.name,
+        scales: scales(),
+        typed,
+        error,
+    };
+    Ok((jar, render(&page)))
 }
 
 async fn public_list(
@@ -77,23 +115,7 @@ async fn public_list(
     Path(node): Path<String>,
     Query(flash): Query<Flash>,
 ) -> Result<(CookieJar, Response), PageError> {
-    let place = shanzhi_app::regions::public(
-        &state,
-        &node,
-        &[Level::Street, Level::Community, Level::Grid],
-    )
-    .await?
-    .ok_or_else(|| AppError::NotFound("没有这个街道、社区或网格".into()))?;
-    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
-    let page = PublicList {
-        style: STYLE_PATH.as_str(),
-        csrf,
-        topics: lines(svc::list(&state, &place.code).await?),
-        node: place.code,
-        place: place.name,
-        error: flash.error,
-    };
-    Ok((jar, render(&page)))
+    list_page(&state, jar, &node, ProposeForm::default(), flash.error).await
 }
 
 #[derive(Deserialize)]
@@ -108,6 +130,19 @@ struct ProposeForm {
     phone: String,
 }
 
+impl Default for ProposeForm {
+    fn default() -> Self {
+        ProposeForm {
+            title: String::new(),
+            detail: String::new(),
+            scale: Scale::Minor.as_str().to_owned(),
+            hours: "24".to_owned(),
+            name: String::new(),
+            phone: String::new(),
+        }
+    }
+}
+
 fn scale_of(s: &str) -> Scale {
     s.parse::<Scale>().ok().unwrap_or(Scale::Minor)
 }
@@ -115,20 +150,21 @@ fn scale_of(s: &str) -> Scale {
 async fn propose(
     State(state): State<WebState>,
     addr: crate::client::Client,
+    jar: CookieJar,
     Path(node): Path<String>,
     CsrfForm(f): CsrfForm<ProposeForm>,
-) -> Result<Redirect, PageError> {
+) -> Result<Response, PageError> {
     state
         .allow_public_report(&format!("topic:{}", addr.ip()))
         .await?;
     let input = TopicInput {
         node: node.clone(),
-        title: f.title,
-        detail: f.detail,
+        title: f.title.clone(),
+        detail: f.detail.clone(),
         scale: scale_of(&f.scale),
         hours: f.hours.trim().parse().ok(),
-        name: f.name,
-        phone: f.phone,
+        name: f.name.clone(),
+        phone: f.phone.clone(),
     };
     match svc::propose(&state, None, &input).await {
         Ok(p) => Ok(Redirect::to(&format!(
@@ -138,8 +174,13 @@ async fn propose(
                 "议题已提交，查询码 {}。受理和进展会短信通知您",
                 p.tracking_code
             ))
-        ))),
-        Err(e) => back(&format!("/p/{node}"), Err(e)),
+        ))
+        .into_response()),
+        Err(e @ AppError::BadRequest { .. }) => {
+            let (jar, page) = list_page(&state, jar, &node, f, Some(e.to_string())).await?;
+            Ok((axum::http::StatusCode::BAD_REQUEST, jar, page).into_response())
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
