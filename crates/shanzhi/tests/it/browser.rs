@@ -668,6 +668,15 @@ async fn the_command_centre_reads_the_dashboard_on_a_wall_screen_and_a_phone() {
     // The whole board fits the wall screen: nothing scrolls sideways, and the figures, map,
     // trend, overdue list and live feed are all in view without scrolling.
     fits(&c, 1920).await;
+    // The wall refreshes itself every five minutes (by script, never while someone uses it).
+    let refresh = c
+        .execute(
+            "return document.querySelector('[data-refresh]').getAttribute('data-refresh');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(refresh, json!("300"));
     shot(&c, "dashboard-1920").await;
     let below = c
         .execute(
@@ -1791,4 +1800,104 @@ async fn a_resident_fixes_a_refused_report_without_choosing_the_photo_again() {
         .unwrap();
     assert_eq!(photos, json!(1), "the photo went with the fixed report");
     c.close().await.unwrap();
+}
+
+/// The serious and critical WCAG 2.1 A/AA faults axe-core finds on the page open in `c`, as
+/// "rule (impact) × nodes: where".
+async fn axe_faults(c: &Client) -> Vec<String> {
+    static AXE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let axe = AXE.get_or_init(|| {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../target/tools-npm/node_modules/axe-core/axe.min.js"
+        );
+        std::fs::read_to_string(path).expect("axe-core installed by scripts/test-env")
+    });
+    c.execute(axe, vec![]).await.unwrap();
+    let found = c
+        .execute_async(
+            r#"
+const done = arguments[arguments.length - 1];
+axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+  .then(r => done(r.violations
+    .filter(v => v.impact === 'critical' || v.impact === 'serious')
+    .map(v => `${v.id} (${v.impact}) × ${v.nodes.length}: ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`)))
+  .catch(e => done([String(e)]));
+"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn resident_and_staff_pages_pass_axe_in_both_modes_on_phone_and_desktop() {
+    let app = TestApp::demo().await;
+    let form = crate::pages::browser_client();
+    let filed = crate::pages_public::submit(
+        &app,
+        &form,
+        &[("category", "03"), ("description", "楼下垃圾桶满溢")],
+    )
+    .await;
+    let track = filed.headers()[reqwest::header::LOCATION]
+        .to_str()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let resident = [
+        "/r/450802001001002".to_owned(),
+        track,
+        "/t".to_owned(),
+        "/r/450802001001002/rate".to_owned(),
+        "/w/450802001001002".to_owned(),
+        "/o/450802001001".to_owned(),
+        "/p/450802001001".to_owned(),
+    ];
+    let staff = [
+        "/todo",
+        "/cases",
+        "/cases/new",
+        "/regions/450802001001",
+        "/dashboard",
+        "/patrol",
+    ];
+    let d = driver().await;
+    let mut faults = Vec::new();
+    for (width, height) in [(375, 812), (1366, 900)] {
+        let c = browser(&d, width, height).await;
+        for elder in [false, true] {
+            if elder {
+                c.goto(&format!("{}/mode?elder=1&back=/t", app.base))
+                    .await
+                    .unwrap();
+            }
+            for path in &resident {
+                c.goto(&format!("{}{path}", app.base)).await.unwrap();
+                for f in axe_faults(&c).await {
+                    faults.push(format!(
+                        "{width}px {} {path}: {f}",
+                        if elder { "长辈版" } else { "标准版" }
+                    ));
+                }
+            }
+        }
+        login(&c, &app, "sq01").await;
+        for path in staff {
+            c.goto(&format!("{}{path}", app.base)).await.unwrap();
+            for f in axe_faults(&c).await {
+                faults.push(format!("{width}px staff {path}: {f}"));
+            }
+        }
+        c.close().await.unwrap();
+    }
+    assert!(faults.is_empty(), "{}", faults.join("\n"));
 }

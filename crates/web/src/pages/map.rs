@@ -193,7 +193,7 @@ pub fn svg_marked(
         .min()
         .unwrap_or(0);
     let mut out = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0} {height:.0}" class="map" role="img" aria-label="下级区域地图">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0} {height:.0}" class="map" role="group" aria-label="下级区域地图">"#
     );
     if let Some(o) = outline {
         let _ = write!(out, r#"<path class="outline" d="{}"/>"#, path(&proj, o));
