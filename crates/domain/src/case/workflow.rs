@@ -82,6 +82,23 @@ impl Stage {
         }
     }
 
+    /// What the stage means to the resident who reported (大白话: no 交办, 核查 or 结案).
+    pub fn plain(self) -> &'static str {
+        match self {
+            Stage::Reported => "已收到",
+            Stage::Accepted => "已受理，正在安排",
+            Stage::Rejected => "不予受理",
+            Stage::Merged => "已与同一问题合并办理",
+            Stage::Dispatched => "已交给负责的单位",
+            Stage::InProgress => "正在处理",
+            Stage::Handled => "已办好，正在核实",
+            Stage::Verified => "已办好",
+            Stage::Closed => "已办好，请您评价",
+            Stage::Rated => "已评价，谢谢您",
+            Stage::FollowedUp => "已回访",
+        }
+    }
+
     /// Whether nothing more can happen to the case.
     pub fn is_final(self) -> bool {
         matches!(self, Stage::Rejected | Stage::Merged | Stage::FollowedUp)

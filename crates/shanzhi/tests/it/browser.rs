@@ -327,7 +327,7 @@ async fn command_centre_browses_from_district_to_grid_on_desktop_and_phone() {
             .text()
             .await
             .unwrap(),
-        "上报"
+        "已收到"
     );
     // The thumbnail loads on its own after the page: wait for it (up to 10 s).
     let mut loaded = serde_json::Value::Null;

@@ -84,7 +84,8 @@ async fn a_resident_reports_by_qr_follows_and_rates() {
         .await
         .unwrap();
     assert!(
-        html.contains("已提交") && html.contains("小区东门垃圾桶满溢") && html.contains("上报")
+        html.contains("已提交") && html.contains("小区东门垃圾桶满溢") && html.contains("已收到"),
+        "the stage in plain words: {html}"
     );
 
     // Staff carry it round the loop; an internal step (verify_fail) stays off the public page.
@@ -144,7 +145,8 @@ async fn a_resident_reports_by_qr_follows_and_rates() {
         .text()
         .await
         .unwrap();
-    assert!(html.contains("已清运并冲洗地面") && html.contains("结案"));
+    assert!(html.contains("已清运并冲洗地面") && html.contains("已办好，请您评价"));
+    assert!(!html.contains("结案") && !html.contains("核查通过") && !html.contains("分流交办"));
     assert!(
         !html.contains("现场仍有散落垃圾"),
         "internal steps stay internal"

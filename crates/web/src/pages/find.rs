@@ -124,7 +124,7 @@ async fn mine(
                         (
                             c.tracking_code,
                             c.title,
-                            c.stage.label(),
+                            c.stage.plain(),
                             beijing(c.created_at),
                         )
                     })

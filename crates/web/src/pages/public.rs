@@ -118,7 +118,7 @@ async fn report_page(
                 n.id,
                 what,
                 beijing(n.created_at),
-                n.stage.label(),
+                n.stage.plain(),
                 n.supporters,
             )
         })
@@ -280,7 +280,7 @@ async fn track(
         .timeline
         .into_iter()
         .map(|e| {
-            let stage = e.to_stage.label();
+            let stage = e.to_stage.plain();
             (beijing(e.at), stage, e.note)
         })
         .collect();
@@ -298,7 +298,7 @@ async fn track(
         title: case.title,
         category: t.category,
         place: t.place,
-        stage: stage.label(),
+        stage: stage.plain(),
         timeline,
         can_rate: stage == shanzhi_domain::case::Stage::Closed,
         version: case.version,
