@@ -411,12 +411,23 @@ pub async fn report_public(
         }
         None => None,
     };
-    let title: String = r.description.trim().chars().take(30).collect();
+    // A photo may say it all (报事不用打字): the report then says so in words for the staff.
+    let description = match (r.description.trim(), r.photos.len()) {
+        ("", 0) => {
+            return Err(AppError::bad(
+                "invalid_description",
+                "请写几句发生了什么，或拍一张现场照片",
+            ));
+        }
+        ("", n) => format!("居民拍照反映，没有写文字（现场照片 {n} 张）"),
+        (d, _) => d.to_owned(),
+    };
+    let title: String = description.chars().take(30).collect();
     let name = r.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
     let filing = Filing {
         category: r.category,
         title,
-        description: r.description,
+        description,
         node,
         lon_lat: r.lon_lat,
         address: r.address,

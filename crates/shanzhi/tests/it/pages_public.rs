@@ -255,7 +255,13 @@ async fn public_pages_refuse_bad_input_and_floods() {
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     let empty = submit(&app, &c, &[("category", "03"), ("description", "   ")]).await;
     assert_eq!(empty.status(), StatusCode::BAD_REQUEST);
-    assert!(empty.text().await.unwrap().contains("事件描述不能为空"));
+    assert!(
+        empty
+            .text()
+            .await
+            .unwrap()
+            .contains("请写几句发生了什么，或拍一张现场照片")
+    );
     let ok = submit(&app, &c, &[("category", "03"), ("description", "路灯不亮")]).await;
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
     let flood = submit(&app, &c, &[("category", "03"), ("description", "再来一条")]).await;

@@ -444,3 +444,26 @@ async fn photos_are_shown_before_and_after_the_work() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn a_resident_reports_with_a_photo_alone_and_nothing_alone_is_refused() {
+    let app = TestApp::demo().await;
+    let c = crate::pages::browser_client();
+    let r = resident_report(&app, &c, "", vec![(photo_png(640, 480), "路灯.png")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "a photo says it all");
+    let staff = app.token("zhzx").await;
+    let (_, found) = app
+        .get("/api/v1/cases?q=居民拍照反映&category=0402", &staff)
+        .await;
+    let case = &found["items"][0];
+    assert_eq!(
+        case["description"], "居民拍照反映，没有写文字（现场照片 1 张）",
+        "{found}"
+    );
+    let id = case["id"].as_i64().unwrap();
+    let (_, photos) = app.get(&format!("/api/v1/cases/{id}/photos"), &staff).await;
+    assert_eq!(photos.as_array().map(Vec::len), Some(1));
+    let r = resident_report(&app, &c, "  ", Vec::new()).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("或拍一张现场照片"));
+}
