@@ -291,6 +291,50 @@ pub(crate) async fn file_in(
         .ok_or_else(|| AppError::Internal("no case written".into()))
 }
 
+/// What an administrator may change of a category.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct CategorySettings {
+    /// Whether a matter the finding grid worker handled on the spot (就地处置) still goes to the
+    /// community's 核查 (false: it counts as verified at once).
+    pub onsite_check: bool,
+}
+
+/// Changes a category (事项清单), audited, and tells every process through the change feed.
+pub async fn change_category(
+    state: &App,
+    p: &crate::Principal,
+    code: &str,
+    change: &CategorySettings,
+) -> Result<CategoryRow, AppError> {
+    p.may(Resource::Category, Verb::Write)?;
+    let mut tx = state.store().begin().await?;
+    let before = cases::category(&mut tx, code)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("没有事项类别 {code}")))?;
+    cases::set_onsite_check(&mut tx, code, change.onsite_check).await?;
+    let record = audit::entry(
+        state.now_ms(),
+        &audit::Actor::of(p),
+        "category.change",
+        format!("category:{code}"),
+        None,
+        serde_json::json!({"onsite_check": {"before": before.onsite_check, "after": change.onsite_check}}),
+    );
+    audit::record(&mut tx, [record]);
+    tx.publish(
+        shanzhi_domain::notify::FeedKind::Categories,
+        "{}".into(),
+        state.now_ms(),
+    );
+    tx.commit().await?;
+    state.announced();
+    state.forget_categories();
+    Ok(CategoryRow {
+        onsite_check: change.onsite_check,
+        ..before
+    })
+}
+
 /// Records a staff member's report, placed by location (`locate`) or by the chosen node, both
 /// within the reporter's scope.
 pub async fn report(

@@ -63,6 +63,7 @@ async fn apply(state: &App, row: FeedRow) -> Result<(), AppError> {
             crate::regions::refresh_index(state, &codes).await?;
         }
         FeedKind::Calendar => state.reload_calendar().await?,
+        FeedKind::Categories => state.forget_categories(),
     }
     Ok(())
 }

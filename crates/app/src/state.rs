@@ -172,7 +172,8 @@ impl App {
     }
 
     /// The active categories, read from the database at most every few seconds (every report
-    /// needs them; an edit shows within [`CATEGORY_TTL`] in every process).
+    /// needs them). An edit reaches every process through the change feed; [`CATEGORY_TTL`]
+    /// bounds how stale a list can be even so.
     pub async fn categories(&self) -> Result<Arc<Vec<CategoryRow>>, crate::AppError> {
         if let Some((at, list)) = &*self.0.categories.read().unwrap_or_else(|p| p.into_inner())
             && at.elapsed() < CATEGORY_TTL
@@ -184,6 +185,12 @@ impl App {
         *self.0.categories.write().unwrap_or_else(|p| p.into_inner()) =
             Some((std::time::Instant::now(), fresh.clone()));
         Ok(fresh)
+    }
+
+    /// Drops the category list kept in memory, so the next read is the database's (an edit,
+    /// here or in another process).
+    pub fn forget_categories(&self) {
+        *self.0.categories.write().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// The register imports this process is running.

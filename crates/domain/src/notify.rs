@@ -69,11 +69,18 @@ pub enum FeedKind {
     Regions,
     /// The working-day calendar.
     Calendar,
+    /// The category list (事项清单).
+    Categories,
 }
 
 impl FeedKind {
     /// Every kind.
-    pub const ALL: [FeedKind; 3] = [FeedKind::Case, FeedKind::Regions, FeedKind::Calendar];
+    pub const ALL: [FeedKind; 4] = [
+        FeedKind::Case,
+        FeedKind::Regions,
+        FeedKind::Calendar,
+        FeedKind::Categories,
+    ];
 
     /// Stored name.
     pub fn as_str(self) -> &'static str {
@@ -81,6 +88,7 @@ impl FeedKind {
             FeedKind::Case => "case",
             FeedKind::Regions => "regions",
             FeedKind::Calendar => "calendar",
+            FeedKind::Categories => "categories",
         }
     }
 }

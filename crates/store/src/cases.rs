@@ -69,6 +69,23 @@ pub async fn categories(ex: &mut impl Exec) -> Result<Vec<CategoryRow>, StoreErr
     .await
 }
 
+/// Sets whether a matter of active category `code` handled on the spot still goes to 核查;
+/// false when there is no such category.
+pub async fn set_onsite_check(
+    ex: &mut impl Exec,
+    code: &str,
+    on: bool,
+) -> Result<bool, StoreError> {
+    let n = ex
+        .exec(
+            Sql::new("UPDATE categories SET onsite_check = ? WHERE code = ? AND active")
+                .bind(on)
+                .bind(code),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
 /// One active category.
 pub async fn category(ex: &mut impl Exec, code: &str) -> Result<Option<CategoryRow>, StoreError> {
     ex.opt(

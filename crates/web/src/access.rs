@@ -196,6 +196,11 @@ pub const ROUTES: &[Route] = &[
         Needs(R::Hotline, Write),
     ),
     r("GET", "/api/v1/categories", Needs(R::Category, List)),
+    r(
+        "PATCH",
+        "/api/v1/categories/{code}",
+        Needs(R::Category, Write),
+    ),
     r("GET", "/api/v1/dashboard", Needs(R::Figures, Read)),
     r(
         "GET",

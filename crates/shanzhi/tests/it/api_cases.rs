@@ -892,14 +892,54 @@ async fn a_grid_worker_resolves_their_own_finding_on_the_spot_and_the_community_
     let (s, body) = resolve(&worker, theirs).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
 
-    // A category set to skip 核查 waits only to be closed, and still counts as handled.
-    crate::common::exec_sql(
-        &app,
-        shanzhi_store::Sql::new("UPDATE categories SET onsite_check = ? WHERE code = ?")
-            .bind(false)
-            .bind("03"),
-    )
-    .await;
+    // The administrator sets a category to skip 核查 (the command centre may not; an unknown
+    // code is 404): such a matter waits only to be closed, and still counts as handled.
+    let change = json!({"onsite_check": false});
+    let patch = |token: String, code: &'static str| {
+        let (app, change) = (&app, change.clone());
+        async move {
+            app.call(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/categories/{code}"),
+                Some(&token),
+                Some(change),
+            )
+            .await
+        }
+    };
+    let (s, _) = patch(app.token("zhzx").await, "03").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = patch(app.token("admin").await, "99").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, row) = patch(app.token("admin").await, "03").await;
+    assert_eq!(
+        (s, row["onsite_check"].as_bool()),
+        (StatusCode::OK, Some(false)),
+        "{row}"
+    );
+    let (_, list) = app.get("/api/v1/categories", &worker).await;
+    let listed = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "03")
+        .unwrap();
+    assert_eq!(
+        listed["onsite_check"], false,
+        "every reader sees it at once"
+    );
+    let (_, trail) = app
+        .get(
+            "/api/v1/audit?action=category.change&target=category:03",
+            &app.token("sj01").await,
+        )
+        .await;
+    let detail: Value = serde_json::from_str(trail[0]["detail"].as_str().unwrap_or_default())
+        .expect("the change is audited");
+    assert_eq!(
+        detail["onsite_check"],
+        json!({"before": true, "after": false})
+    );
     let quick = file(&worker, "03", "单元门口杂物").await;
     let (s, out) = resolve(&worker, quick).await;
     assert_eq!(

@@ -1,8 +1,8 @@
 //! Two server processes on one PostgreSQL database behind the real nginx (round robin), as a
 //! city runs them: started together on an empty database; then a boundary redrawn, the
-//! calendar edited, the live feed followed, logins throttled and an import polled, each
-//! through alternate processes; and one process restarted under load without losing anything
-//! it acknowledged.
+//! calendar and a category edited, the live feed followed, logins throttled and an import
+//! polled, each through alternate processes; and one process restarted under load without
+//! losing anything it acknowledged.
 
 use crate::common::{FreshDb, PASSWORD, Served, backend};
 use crate::proxy::Nginx;
@@ -198,6 +198,36 @@ async fn two_processes_behind_nginx_know_the_same_things() {
         }
     })
     .await;
+
+    // A category changed through A is used by B within a second, though B had just read the
+    // list (which it keeps for ten seconds): the change feed tells it.
+    let (b_base, w) = (b.base.clone(), worker.clone());
+    let skips_check = move || {
+        let (base, w) = (b_base.clone(), w.clone());
+        async move {
+            let (_, list) = call(&base, Method::GET, "/api/v1/categories", &w, None).await;
+            list.as_array()
+                .and_then(|l| l.iter().find(|c| c["code"] == "03"))
+                .is_some_and(|c| c["onsite_check"] == false)
+        }
+    };
+    assert!(!skips_check().await);
+    let (s, body) = call(
+        &a.base,
+        Method::PATCH,
+        "/api/v1/categories/03",
+        &admin,
+        Some(json!({"onsite_check": false})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let changed = tokio::time::Instant::now();
+    eventually("B uses A's category change", skips_check).await;
+    assert!(
+        changed.elapsed() < Duration::from_secs(3),
+        "through the change feed, not the list's expiry: {:?}",
+        changed.elapsed()
+    );
 
     // A case filed through A reaches a live feed held open on B.
     let mut feed = reqwest::Client::new()

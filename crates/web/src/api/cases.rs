@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use shanzhi_app::AppError;
 use shanzhi_app::cases::{self as svc, CaseQuery, Move, ReportInput, Who};
-use shanzhi_app::cases::{CaseRow, CategoryRow, EventRow};
+use shanzhi_app::cases::{CaseRow, CategoryRow, CategorySettings, EventRow};
 use shanzhi_domain::case::{Action, Satisfaction, Stage, Tier};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -18,6 +18,7 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(categories))
+        .routes(routes!(change_category))
         .routes(routes!(list, report))
         .routes(routes!(detail))
         .routes(routes!(reporter_phone))
@@ -62,6 +63,23 @@ async fn categories(
     _user: ApiUser,
 ) -> Result<axum::Json<Vec<CategoryRow>>, ApiError> {
     Ok(axum::Json(state.categories().await?.to_vec()))
+}
+
+/// Changes a category of the 事项清单 (administrators): whether a matter handled on the spot by
+/// the grid worker who found it still goes to the community's 核查. Every process uses the
+/// change within a second.
+#[utoipa::path(patch, path = "/categories/{code}", tag = "cases", security(("bearer" = [])),
+    params(("code" = String, Path, description = "category code, e.g. 03")), request_body = CategorySettings,
+    responses((status = 200, body = CategoryRow), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn change_category(
+    State(state): State<WebState>,
+    ApiUser(p): ApiUser,
+    Path(code): Path<String>,
+    Json(change): Json<CategorySettings>,
+) -> Result<axum::Json<CategoryRow>, ApiError> {
+    Ok(axum::Json(
+        svc::change_category(&state, &p, &code, &change).await?,
+    ))
 }
 
 /// A case, with its stage in Chinese.
