@@ -3,9 +3,9 @@
 # one server process and against two (round robin), on the same database and the same cores;
 # then how long a boundary redrawn through one process takes to be applied by the other
 # (PATCH answered → the other process locates by the new boundary), over 40 redraws. Two
-# processes run once with the default 4 intake writers each and once with them shared out (2
-# each, as the README advises), the same 4 writers in all as the single process, and the
-# cores shared out too (TOKIO_WORKER_THREADS).
+# processes run with the default 4 intake writers each, with them shared out (2 each: the
+# same 4 in all as the single process) and with one each (as the README advises for two
+# processes on one machine), the cores shared out too in the last two (TOKIO_WORKER_THREADS).
 # Prints Markdown for BENCHMARKS.md and keeps a copy in bench/results/.
 #
 # SZ_DURATION (default 30s), SZ_CONNECTIONS (default 64). SZ_PROFILE=1 also samples every
@@ -121,7 +121,7 @@ stop_all
 fresh_db; serve 0; serve 1; proxy "${ports[@]}"
 load "nginx → 2 processes (round robin), 4 intake writers each"
 stop_all
-# The intake writers and the cores shared out, as the README advises for processes on one
+# The intake writers and the cores shared out, for processes on one
 # database and on one machine.
 writers=2; threads=$(( $(nproc) / 2 ))
 fresh_db; serve 0; serve 1; proxy "${ports[@]}"

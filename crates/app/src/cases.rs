@@ -421,14 +421,15 @@ pub async fn public_node(state: &App, code: &str) -> Result<NodeRow, AppError> {
 /// The grid a resident's pin lies in, which must be one the page's map drew around `node`
 /// (the pin is for placing the problem precisely, not for reaching another community).
 async fn picked(state: &App, node: NodeRow, lon: f64, lat: f64) -> Result<NodeRow, AppError> {
-    let root = regions::area_around(state, node).await?.root;
     let (code, _) = regions::locate_codes(state, lon, lat, Crs::Wgs84)?;
-    let code = code.filter(|c| c.starts_with(&root.code)).ok_or_else(|| {
-        AppError::bad(
-            "outside_map",
-            "所选位置不在地图上的网格里，请在地图上的网格内重新点选",
-        )
-    })?;
+    let code = code
+        .filter(|c| c.starts_with(regions::map_root(&node)))
+        .ok_or_else(|| {
+            AppError::bad(
+                "outside_map",
+                "所选位置不在地图上的网格里，请在地图上的网格内重新点选",
+            )
+        })?;
     public_node(state, &code).await
 }
 

@@ -1075,22 +1075,28 @@ pub struct Around {
     pub own: Option<String>,
 }
 
-/// The nodes a map to point at draws around `node`: for a grid or micro-grid, its community's
-/// grids (the grid and its neighbours), the grid highlighted; above that, the node's children.
-async fn around(ex: &mut impl Exec, node: NodeRow) -> Result<Around, AppError> {
-    let grid = Level::Grid.code_len();
+/// The code of the node a map to point at is drawn under, for a form about `node`: for a grid
+/// or micro-grid its community (the grid and its neighbours), otherwise the node itself. Every
+/// position picked on the map must lie under it.
+pub fn map_root(node: &NodeRow) -> &str {
     let community = Level::Community.code_len();
-    let (root, own) = if node.level().is_grid() {
-        let above = match node.code.get(..community) {
-            Some(c) => regions::get(ex, c).await?,
-            None => None,
-        };
-        (
-            above.unwrap_or(node.clone()),
-            node.code.get(..grid).map(str::to_owned),
-        )
-    } else {
-        (node, None)
+    match node.code.get(..community) {
+        Some(c) if node.level().is_grid() => c,
+        _ => &node.code,
+    }
+}
+
+/// The nodes a map to point at draws around `node`: the children of its [`map_root`], with the
+/// grid the form is for highlighted.
+async fn around(ex: &mut impl Exec, node: NodeRow) -> Result<Around, AppError> {
+    let own = node
+        .level()
+        .is_grid()
+        .then(|| node.code.get(..Level::Grid.code_len()).map(str::to_owned))
+        .flatten();
+    let root = match map_root(&node) {
+        c if c == node.code => node,
+        c => regions::get(ex, c).await?.unwrap_or(node),
     };
     let nodes = regions::children(ex, Some(&root.code)).await?;
     Ok(Around { root, nodes, own })

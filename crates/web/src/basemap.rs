@@ -4,13 +4,15 @@
 //! TILECOL={x}&tk=…`). Optional: without it, or without a network, the maps are the stored
 //! boundaries alone.
 
+use axum::http::HeaderValue;
 use shanzhi_domain::geo::tiles::Tile;
 
 /// Where tiles come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Basemap {
     template: String,
-    origin: String,
+    /// The pages' content security policy with the origin's images allowed, made once.
+    csp: HeaderValue,
 }
 
 impl Basemap {
@@ -26,9 +28,12 @@ impl Basemap {
                 "底图瓦片地址须含 {{z}}、{{x}}、{{y}}（层级、列、行）：{template}"
             ));
         }
+        let origin = url.origin().ascii_serialization();
+        let csp = crate::headers::csp_with_images_from(&origin)
+            .ok_or_else(|| format!("底图瓦片地址无效：{template}"))?;
         Ok(Basemap {
             template: template.to_owned(),
-            origin: url.origin().ascii_serialization(),
+            csp,
         })
     }
 
@@ -40,9 +45,10 @@ impl Basemap {
             .replace("{y}", &t.y.to_string())
     }
 
-    /// The scheme, host and port tiles come from (the content security policy allows it).
-    pub fn origin(&self) -> &str {
-        &self.origin
+    /// The pages' content security policy, allowing images from the tiles' origin (scheme,
+    /// host and port).
+    pub fn csp(&self) -> &HeaderValue {
+        &self.csp
     }
 }
 
@@ -56,7 +62,11 @@ mod tests {
             "https://t0.tianditu.gov.cn/vec_c/wmts?TILEMATRIXSET=c&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=k",
         )
         .unwrap();
-        assert_eq!(b.origin(), "https://t0.tianditu.gov.cn");
+        let csp = b.csp().to_str().unwrap();
+        assert!(
+            csp.contains("img-src 'self' data: blob: https://t0.tianditu.gov.cn;"),
+            "{csp}"
+        );
         let t = Tile {
             z: 17,
             x: 3,

@@ -15,17 +15,21 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
     img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
     form-action 'self'; frame-ancestors 'none'";
 
+/// The policy when images may also come from `origin` (a base map's tiles).
+pub(crate) fn csp_with_images_from(origin: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(&CSP.replace(
+        "img-src 'self' data: blob:",
+        &format!("img-src 'self' data: blob: {origin}"),
+    ))
+    .ok()
+}
+
 /// Middleware: adds the headers an answer does not set itself.
 pub async fn secure(State(state): State<WebState>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    // With a base map, its tiles are images from its origin too.
     let csp = match &state.settings().basemap {
-        Some(b) => HeaderValue::from_str(&CSP.replace(
-            "img-src 'self' data: blob:",
-            &format!("img-src 'self' data: blob: {}", b.origin()),
-        ))
-        .unwrap_or(HeaderValue::from_static(CSP)),
+        Some(b) => b.csp().clone(),
         None => HeaderValue::from_static(CSP),
     };
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(csp);

@@ -35,6 +35,16 @@ pub async fn submit(
         .unwrap()
 }
 
+/// The tracking code a filed report's answer sends the resident to (`/t/{code}?notice=…`).
+pub fn tracking_of(resp: &reqwest::Response) -> String {
+    let to = resp.headers()[LOCATION].to_str().unwrap();
+    to.trim_start_matches("/t/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 #[tokio::test]
 async fn a_resident_reports_by_qr_follows_and_rates() {
     let app = TestApp::demo().await;
@@ -69,12 +79,7 @@ async fn a_resident_reports_by_qr_follows_and_rates() {
             .map(|x| x.chars().take(120).collect::<String>()))
     );
     let to = resp.headers()[LOCATION].to_str().unwrap().to_owned();
-    let tracking = to
-        .trim_start_matches("/t/")
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
+    let tracking = tracking_of(&resp);
     let html = c
         .get(format!("{}{to}", app.base))
         .send()
@@ -620,14 +625,7 @@ async fn a_resident_is_told_by_text_at_every_step_through_the_gateway() {
         ],
     )
     .await;
-    let tracking = resp.headers()[LOCATION]
-        .to_str()
-        .unwrap()
-        .trim_start_matches("/t/")
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
+    let tracking = tracking_of(&resp);
     let filed = gateway.wait_for("已登记").await;
     assert_eq!(filed["phone"], "13977581234");
     assert_eq!(filed["sign_name"], "港北善治");
@@ -673,31 +671,13 @@ async fn a_resident_is_told_by_text_at_every_step_through_the_gateway() {
     );
 
     // The resident is not satisfied: the case reopens, and says so.
-    let html = c
-        .get(format!("{}/t/{tracking}", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let version = html
-        .split("name=\"version\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    c.post(format!("{}/t/{tracking}/rate", app.base))
-        .form(&[
-            ("_csrf", csrf_of(&html).as_str()),
-            ("version", version.as_str()),
-            ("satisfaction", "dissatisfied"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    crate::satisfaction::rate_on_page(
+        &app,
+        &c,
+        &tracking,
+        shanzhi_domain::case::Satisfaction::Dissatisfied,
+    )
+    .await;
     gateway.wait_for("重新办理").await;
 
     // The delivery log: every text, the first after one refusal, none left waiting.
@@ -776,14 +756,7 @@ async fn a_resident_finds_reports_by_code_as_typed_or_by_phone() {
         ],
     )
     .await;
-    let tracking = resp.headers()[LOCATION]
-        .to_str()
-        .unwrap()
-        .trim_start_matches("/t/")
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
+    let tracking = tracking_of(&resp);
     assert_eq!(tracking.len(), 8, "short enough to read out");
     let get = |path: String| {
         let c = &c;

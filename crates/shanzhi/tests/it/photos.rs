@@ -170,13 +170,7 @@ async fn a_resident_reports_with_a_photo_and_sees_only_the_public_ones() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let to = r.headers()[LOCATION].to_str().unwrap().to_owned();
-    let tracking = to
-        .trim_start_matches("/t/")
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
+    let tracking = crate::pages_public::tracking_of(&r);
     let (_, html) = fetch(&app, &c, &format!("/t/{tracking}")).await;
     let at = html
         .find(&format!("/t/{tracking}/photos/"))

@@ -22,12 +22,7 @@ const COMMUNITY: &str = "450802001001";
 async fn report(app: &TestApp, c: &reqwest::Client, text: &str) -> String {
     let resp = submit(app, c, &[("category", "03"), ("description", text)]).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let to = resp.headers()[LOCATION].to_str().unwrap();
-    to.trim_start_matches("/t/")
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned()
+    crate::pages_public::tracking_of(&resp)
 }
 
 async fn id_of(app: &TestApp, tracking: &str) -> i64 {
@@ -40,7 +35,12 @@ async fn id_of(app: &TestApp, tracking: &str) -> i64 {
 }
 
 /// Rates on the tracking page, as a resident's phone would.
-async fn rate_on_page(app: &TestApp, c: &reqwest::Client, tracking: &str, verdict: Satisfaction) {
+pub(crate) async fn rate_on_page(
+    app: &TestApp,
+    c: &reqwest::Client,
+    tracking: &str,
+    verdict: Satisfaction,
+) {
     let html = c
         .get(format!("{}/t/{tracking}", app.base))
         .send()

@@ -274,13 +274,17 @@ pub fn picker(
 ) -> Option<String> {
     let (proj, width, height) =
         Projection::fit(shapes.iter().filter_map(|s| s.shape.bounding_rect()))?;
-    let tiles = basemap
-        .map(|b| (b, proj.tiles(width, height)))
-        .filter(|(_, t)| !t.is_empty());
-    let class = if tiles.is_some() {
-        "map pick tiled"
-    } else {
+    // The base map's tiles, each with its address (none without a base map).
+    let tiles: Vec<_> = basemap
+        .map(|b| {
+            let tiles = proj.tiles(width, height).into_iter();
+            tiles.map(|t| (b.url(&t), t)).collect()
+        })
+        .unwrap_or_default();
+    let class = if tiles.is_empty() {
         "map pick"
+    } else {
+        "map pick tiled"
     };
     let mut out = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0} {height:.0}" class="{class}" tabindex="0" role="application" aria-label="地图：点按选择位置，也可用方向键移动标记" data-lon="{lon}" data-lat="{lat}" data-x0="{x0}" data-y1="{y1}" data-kx="{kx}" data-s="{scale}" data-pad="{PAD}">"#,
@@ -291,15 +295,12 @@ pub fn picker(
         kx = proj.kx,
         scale = proj.scale,
     );
-    for (basemap, tile) in tiles
-        .iter()
-        .flat_map(|(b, t)| t.iter().map(move |t| (b, t)))
-    {
+    for (href, tile) in &tiles {
         let (x, y) = proj.xy(tile.west, tile.north);
         let _ = write!(
             out,
             r#"<image class="tile" href="{href}" x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" preserveAspectRatio="none"/>"#,
-            href = esc(&basemap.url(tile)),
+            href = esc(href),
             w = tile.span * proj.kx * proj.scale,
             h = tile.span * proj.scale,
         );
