@@ -9,6 +9,7 @@ use rand::Rng;
 use shanzhi_domain::auth::{Actor, actor_label};
 use shanzhi_domain::case::holding;
 use shanzhi_domain::case::photo::Prepared;
+use shanzhi_domain::case::voice::Voice;
 use shanzhi_domain::case::{
     Action, Calendar, CaseFacts, Party, Satisfaction, Source, Stage, Tier, Urgency, WorkflowError,
     apply, holder_of,
@@ -80,6 +81,8 @@ pub(crate) struct Filing {
     pub hotline: Option<HotlineTerms>,
     /// Photos taken with the report, already checked (shown to the reporter too).
     pub photos: Vec<shanzhi_domain::case::photo::Prepared>,
+    /// A voice note with the report (staff only).
+    pub voice: Option<Voice>,
     /// A resident's phone, sealed.
     pub reporter_phone: Option<shanzhi_store::vault::SealedValue>,
 }
@@ -268,6 +271,10 @@ pub(crate) async fn file_many(
             now,
         )
         .await?;
+        if let Some(v) = &f.voice {
+            shanzhi_store::voices::insert(tx, row.id, v, f.reporter_account, &f.actor_label, now)
+                .await?;
+        }
         let event = notify::event_of(&row, "report", &p.filing.actor_label, now);
         if webhooks {
             notify::enqueue(tx, &event).await?;
@@ -386,6 +393,7 @@ pub async fn report(
         client_id: None,
         hotline: None,
         photos,
+        voice: None,
         reporter_phone: None,
     };
     file(state, filing).await
@@ -406,6 +414,8 @@ pub struct PublicReport {
     pub phone: Option<String>,
     /// Photos, already checked.
     pub photos: Vec<Prepared>,
+    /// A voice note, already checked.
+    pub voice: Option<Voice>,
     /// Where, as picked on the page's map (WGS-84 longitude and latitude), optional.
     pub lon_lat: Option<(f64, f64)>,
 }
@@ -456,16 +466,19 @@ pub async fn report_public(
         }
         None => None,
     };
-    // A photo may say it all (报事不用打字): the report then says so in words for the staff.
-    let description = match (r.description.trim(), r.photos.len()) {
-        ("", 0) => {
+    // A photo or a voice note may say it all (报事不用打字): the report then says so in words
+    // for the staff.
+    let description = match (r.description.trim(), r.photos.len(), r.voice.is_some()) {
+        ("", 0, false) => {
             return Err(AppError::bad(
                 "invalid_description",
-                "请写几句发生了什么，或拍一张现场照片",
+                "请写几句发生了什么，或拍一张现场照片，或录一段语音",
             ));
         }
-        ("", n) => format!("居民拍照反映，没有写文字（现场照片 {n} 张）"),
-        (d, _) => d.to_owned(),
+        ("", 0, true) => "居民语音反映，没有写文字，请听语音留言".to_owned(),
+        ("", n, false) => format!("居民拍照反映，没有写文字（现场照片 {n} 张）"),
+        ("", n, true) => format!("居民拍照并语音反映，没有写文字（现场照片 {n} 张），请听语音留言"),
+        (d, _, _) => d.to_owned(),
     };
     let title: String = description.chars().take(30).collect();
     let name = r.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
@@ -483,6 +496,7 @@ pub async fn report_public(
         client_id: None,
         hotline: None,
         photos: r.photos,
+        voice: r.voice,
         reporter_phone,
     };
     file(state, filing).await

@@ -382,6 +382,7 @@ fn filing_of(
             urgency: o.urgency,
         }),
         photos: Vec::new(),
+        voice: None,
         // Sealed like a resident's own report: the 回访 calls this number.
         reporter_phone: phone,
     }

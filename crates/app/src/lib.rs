@@ -36,6 +36,7 @@ pub mod opinions;
 pub mod patrols;
 pub mod period;
 pub mod photos;
+pub mod voices;
 pub mod points;
 pub mod policy;
 pub mod regions;

@@ -210,6 +210,7 @@ pub async fn file_request(
         client_id: Some(client.id),
         hotline: None,
         photos: Vec::new(),
+        voice: None,
         reporter_phone: None,
     };
     file(state, filing).await

@@ -1053,6 +1053,20 @@ pub async fn public(
         .filter(|n| n.retired_at.is_none() && levels.contains(&n.level())))
 }
 
+/// Who a resident of `code` may call, nearest first (the node's own staff, its grid's, then the
+/// community's 网格长): only staff who agreed to show their number, so this needs no login.
+pub async fn public_contacts(
+    state: &App,
+    code: &str,
+) -> Result<Vec<shanzhi_store::staff::PublicContact>, AppError> {
+    // The resident pages show a few: enough to reach someone, short on a phone.
+    const SHOWN: i64 = 4;
+    let grid = code.get(..15).unwrap_or(code);
+    let community = code.get(..12).unwrap_or(code);
+    let mut conn = state.store().conn().await?;
+    Ok(shanzhi_store::staff::public_contacts(&mut conn, code, grid, community, SHOWN).await?)
+}
+
 /// A node the actor sees with its live children (the dashboard's map).
 pub async fn with_children(
     state: &App,

@@ -196,6 +196,7 @@ stored_as_text! {
     crate::notify::DeliveryStatus => "推送状态",
     crate::notify::FeedKind => "变更通知类型",
     crate::texts::TextKind => "短信通知类型",
+    crate::case::voice::AudioFormat => "语音格式",
 }
 
 #[cfg(test)]

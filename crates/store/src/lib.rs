@@ -34,6 +34,7 @@ pub mod open311;
 pub mod patrols;
 pub mod pending_orders;
 pub mod photos;
+pub mod voices;
 pub mod places;
 pub mod points;
 pub mod regions;

@@ -18,6 +18,8 @@ pub struct NewStaff<'a> {
     pub role: &'static str,
     /// Phone, sealed.
     pub phone: Option<&'a SealedValue>,
+    /// The same phone in plain text, when its owner agreed to show it to residents.
+    pub public_phone: Option<&'a str>,
     /// Party member (党员).
     pub party_member: bool,
     /// Duties.
@@ -32,8 +34,8 @@ pub async fn insert(ex: &mut impl Exec, s: &NewStaff<'_>, now: i64) -> Result<i6
         .one(
             Sql::new(
                 "INSERT INTO staff (node_code, account_id, name, role, phone_sealed, phone_index, \
-                 phone_masked, party_member, duties, created_at, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                 phone_masked, public_phone, party_member, duties, created_at, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             )
             .bind(s.node_code)
             .bind(s.account_id)
@@ -42,6 +44,7 @@ pub async fn insert(ex: &mut impl Exec, s: &NewStaff<'_>, now: i64) -> Result<i6
             .bind(s.phone.map(|v| v.sealed.clone()))
             .bind(s.phone.map(|v| v.index.clone()))
             .bind(s.phone.map(|v| v.masked.clone()))
+            .bind(s.public_phone)
             .bind(s.party_member)
             .bind(s.duties)
             .bind(now)
@@ -74,8 +77,8 @@ pub async fn update(
     ex.exec(
         Sql::new(
             "UPDATE staff SET node_code = ?, account_id = ?, name = ?, role = ?, phone_sealed = ?, \
-             phone_index = ?, phone_masked = ?, party_member = ?, duties = ?, updated_at = ? \
-             WHERE id = ?",
+             phone_index = ?, phone_masked = ?, public_phone = ?, party_member = ?, duties = ?, \
+             updated_at = ? WHERE id = ?",
         )
         .bind(s.node_code)
         .bind(s.account_id)
@@ -84,6 +87,7 @@ pub async fn update(
         .bind(s.phone.map(|v| v.sealed.clone()))
         .bind(s.phone.map(|v| v.index.clone()))
         .bind(s.phone.map(|v| v.masked.clone()))
+        .bind(s.public_phone)
         .bind(s.party_member)
         .bind(s.duties)
         .bind(now)
@@ -123,6 +127,8 @@ pub struct StaffRow {
     pub role: StaffRole,
     /// Phone, masked.
     pub phone_masked: Option<String>,
+    /// The phone its owner agreed to show residents.
+    pub public_phone: Option<String>,
     /// Party member.
     pub party_member: bool,
     /// Duties.
@@ -144,7 +150,8 @@ pub async fn list(ex: &mut impl Exec, root: Option<&str>) -> Result<Vec<StaffRow
     };
     ex.all(
         Sql::new(format!(
-            "SELECT s.id, s.node_code, s.account_id, s.name, s.role, s.phone_masked, s.party_member, \
+            "SELECT s.id, s.node_code, s.account_id, s.name, s.role, s.phone_masked, s.public_phone, \
+             s.party_member, \
              s.duties, (SELECT {group} FROM staff_grids g WHERE g.staff_id = s.id) AS grids, \
              (SELECT SUM(hours) FROM staff_trainings t WHERE t.staff_id = s.id) AS training_hours \
              FROM staff s WHERE (s.node_code >= ? AND s.node_code < ?) OR EXISTS (SELECT 1 FROM \
@@ -194,6 +201,46 @@ pub async fn counts(ex: &mut impl Exec, root: &str) -> Result<Vec<(String, i64)>
         )
         .bind(root)
         .bind(format!("{root}:")),
+    )
+    .await
+}
+
+/// Someone residents may call about a place: a staff member who agreed to show their number.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PublicContact {
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: StaffRole,
+    /// The number they agreed to show.
+    pub phone: String,
+}
+
+/// Who residents of `code` may call, nearest first: staff serving the node itself or its grid
+/// (`grid`, the same as `code` for a grid), then the community's 网格长 (`community`); at most
+/// `limit`.
+pub async fn public_contacts(
+    ex: &mut impl Exec,
+    code: &str,
+    grid: &str,
+    community: &str,
+    limit: i64,
+) -> Result<Vec<PublicContact>, StoreError> {
+    ex.all(
+        Sql::new(
+            "SELECT s.name, s.role, s.public_phone AS phone FROM staff s WHERE s.public_phone IS \
+             NOT NULL AND (EXISTS (SELECT 1 FROM staff_grids g WHERE g.staff_id = s.id AND \
+             g.node_code IN (?, ?)) OR (s.node_code = ? AND s.role = ?)) ORDER BY CASE WHEN \
+             EXISTS (SELECT 1 FROM staff_grids g WHERE g.staff_id = s.id AND g.node_code IN (?, \
+             ?)) THEN 0 ELSE 1 END, s.role, s.id LIMIT ?",
+        )
+        .bind(code)
+        .bind(grid)
+        .bind(community)
+        .bind(StaffRole::Leader.as_str())
+        .bind(code)
+        .bind(grid)
+        .bind(limit),
     )
     .await
 }

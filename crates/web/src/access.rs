@@ -590,6 +590,7 @@ pub const ROUTES: &[Route] = &[
     ),
     r("POST", "/cases/{id}/photos", Needs(R::Photo, Write)),
     r("GET", "/cases/{id}/photos/{photo}", Needs(R::Photo, Read)),
+    r("GET", "/cases/{id}/voices/{voice}", Needs(R::Photo, Read)),
     r(
         "GET",
         "/cases/{id}/photos/{photo}/thumb",

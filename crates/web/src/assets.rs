@@ -16,6 +16,7 @@ const HERE: &str = include_str!("../assets/here.js");
 const PATROL: &str = include_str!("../assets/patrol.js");
 const ACTIONS: &str = include_str!("../assets/actions.js");
 const UPLOAD: &str = include_str!("../assets/upload.js");
+const VOICE: &str = include_str!("../assets/voice.js");
 const ICON: &str = include_str!("../assets/icon.svg");
 
 /// `/assets/<stem>-<hash>.<ext>` for `content`.
@@ -45,6 +46,14 @@ pub static ACTIONS_PATH: LazyLock<String> = LazyLock::new(|| hashed("actions", "
 
 /// `/assets/upload-<hash>.js`: upload progress on forms that send photos or files.
 pub static UPLOAD_PATH: LazyLock<String> = LazyLock::new(|| hashed("upload", "js", UPLOAD));
+
+/// `/assets/voice-<hash>.js`: records a voice note in the page, where the browser can.
+pub static VOICE_PATH: LazyLock<String> = LazyLock::new(|| hashed("voice", "js", VOICE));
+
+/// [`VOICE_PATH`], for templates.
+pub fn voice_path() -> &'static str {
+    VOICE_PATH.as_str()
+}
 
 /// [`UPLOAD_PATH`], for templates.
 pub fn upload_path() -> &'static str {
@@ -93,6 +102,8 @@ async fn asset(Path(name): Path<String>) -> impl IntoResponse {
         Some(("text/javascript; charset=utf-8", ACTIONS))
     } else if path == *UPLOAD_PATH {
         Some(("text/javascript; charset=utf-8", UPLOAD))
+    } else if path == *VOICE_PATH {
+        Some(("text/javascript; charset=utf-8", VOICE))
     } else {
         None
     };

@@ -9,10 +9,11 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 /// What pages may load: everything from this server, images also as `data:` and `blob:` (photo
-/// previews) and from the base map's origin when one is configured, nothing inline, nowhere to
-/// be framed.
+/// previews) and from the base map's origin when one is configured, audio also as `blob:` (a
+/// voice note played back before it is sent), nothing inline, nowhere to be framed.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-    img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+    img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; object-src 'none'; \
+    base-uri 'none'; \
     form-action 'self'; frame-ancestors 'none'";
 
 /// The policy when images may also come from `origin` (a base map's tiles).

@@ -85,6 +85,9 @@ pub struct DemoStaff {
     pub username: Option<String>,
     /// Phone.
     pub phone: String,
+    /// Whether they agreed to show the phone to residents (grid staff with accounts do, as
+    /// on the 网格公示牌; the volunteers at the building level do not).
+    pub phone_public: bool,
     /// Party member.
     pub party_member: bool,
     /// Duties.
@@ -496,6 +499,7 @@ pub fn registers(demo: &Demo) -> DemoRegisters {
                 },
                 username: None,
                 phone: phone(&mut rng),
+                phone_public: false,
                 party_member: rng.random_bool(0.6),
                 duties: if rural {
                     "村民小组信息收集、矛盾纠纷排查"
@@ -521,6 +525,7 @@ pub fn registers(demo: &Demo) -> DemoRegisters {
                 role,
                 username: Some(a.username.clone()),
                 phone: phone(&mut rng),
+                phone_public: true,
                 party_member: rng.random_bool(0.7),
                 duties,
             });

@@ -437,6 +437,7 @@ pub fn staff_template(grid_example: &str) -> Result<Vec<u8>, AppError> {
             "专职网格员",
             "13877512345",
             "中共党员",
+            "是",
             grid_example,
             "巡查走访、信息采集、矛盾调解",
             "",
@@ -446,6 +447,10 @@ pub fn staff_template(grid_example: &str) -> Result<Vec<u8>, AppError> {
             (
                 "党员".into(),
                 "是/否，或填政治面貌（中共党员、预备党员算党员；群众、共青团员等不算）".into(),
+            ),
+            (
+                "公开电话".into(),
+                "是/否：本人同意后填“是”，电话会显示在居民页面和二维码海报上，方便不会打字的居民打电话反映".into(),
             ),
             (
                 "服务网格".into(),
@@ -505,6 +510,7 @@ pub async fn staff(state: &App, k: &Principal, root: &str) -> Result<Vec<u8>, Ap
             s.role.label().to_owned(),
             phone.unwrap_or_default(),
             if s.party_member { "是" } else { "否" }.to_owned(),
+            if s.public_phone.is_some() { "是" } else { "否" }.to_owned(),
             s.grids.as_deref().unwrap_or_default().replace(',', "、"),
             s.duties.clone(),
             s.account_id

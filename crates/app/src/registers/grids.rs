@@ -111,6 +111,9 @@ pub struct StaffInput {
     /// 联系电话.
     #[serde(default)]
     pub phone: String,
+    /// 公开电话: the owner agrees to show the phone to residents (resident pages, the poster).
+    #[serde(default)]
+    pub phone_public: bool,
     /// 党员.
     #[serde(default)]
     pub party_member: bool,
@@ -129,6 +132,8 @@ pub(super) struct CheckedStaff {
     pub(super) name: String,
     pub(super) role: StaffRole,
     pub(super) phone: Option<SealedValue>,
+    /// The phone in plain text, when its owner agreed to show it to residents.
+    pub(super) public_phone: Option<String>,
     pub(super) party_member: bool,
     pub(super) duties: String,
     pub(super) grids: Vec<String>,
@@ -162,6 +167,7 @@ impl CheckedStaff {
             name: &self.name,
             role: self.role.as_str(),
             phone: self.phone.as_ref(),
+            public_phone: self.public_phone.as_deref(),
             party_member: self.party_member,
             duties: &self.duties,
             grids: &self.grids,
@@ -189,14 +195,20 @@ pub(super) async fn check_staff(
     if role.is_none() {
         problems.push(("角色", format!("请填写以下之一：{}", StaffRole::choices())));
     }
-    let phone = if s.phone.trim().is_empty() {
+    let plain = if s.phone.trim().is_empty() {
         None
     } else {
         normalize_phone(&s.phone)
             .map_err(|e| problems.push(("联系电话", e.to_string())))
             .ok()
-            .map(|p| state.vault().protect(Field::Phone, &p, mask_phone(&p)))
     };
+    if s.phone_public && s.phone.trim().is_empty() {
+        problems.push(("公开电话", "要向居民公开电话，请先填写联系电话".into()));
+    }
+    let phone = plain
+        .as_ref()
+        .map(|p| state.vault().protect(Field::Phone, p, mask_phone(p)));
+    let public_phone = plain.filter(|_| s.phone_public);
     let grids: Vec<String> = s
         .grids
         .iter()
@@ -230,6 +242,7 @@ pub(super) async fn check_staff(
             name: name.to_owned(),
             role,
             phone,
+            public_phone,
             party_member: s.party_member,
             duties: s.duties.trim().to_owned(),
             grids,
@@ -256,7 +269,7 @@ pub(super) async fn write_staff(
         })?;
     let detail = serde_json::json!({"after": {"name": s.name, "role": s.role.label(),
         "grids": s.grids, "phone": s.phone.as_ref().map(|p| &p.masked),
-        "party_member": s.party_member}});
+        "phone_public": s.public_phone.is_some(), "party_member": s.party_member}});
     Ok((id, detail))
 }
 

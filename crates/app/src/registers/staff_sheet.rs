@@ -11,9 +11,9 @@ use crate::audit;
 use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError, Principal};
 use shanzhi_domain::register::sheet::STAFF_COLUMNS;
-use shanzhi_domain::register::staff::{grid_codes, party_member};
+use shanzhi_domain::register::staff::{agreed, grid_codes, party_member};
 use shanzhi_store::staff::StaffRow;
-use shanzhi_store::vault::SealedValue;
+use shanzhi_store::vault::{Field, SealedValue};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -74,6 +74,13 @@ pub async fn import(
     let mut seen_accounts: HashMap<i64, u32> = HashMap::new();
     for (row, cells) in &rows {
         let party = mapping.get(cells, "party_member");
+        let public = mapping.get(cells, "phone_public");
+        let consent = agreed(public);
+        if consent.is_none() {
+            report
+                .problems
+                .add(*row, "公开电话", format!("“{public}”请填写 是 或 否"));
+        }
         let phone = mapping.get(cells, "phone");
         // A refresh keeps the phone on record where the sheet's is masked (an export's).
         let keep_phone = refresh.is_some() && (phone.contains('*') || !present_phone);
@@ -81,6 +88,8 @@ pub async fn import(
             name: mapping.get(cells, "name").to_owned(),
             role: mapping.get(cells, "role").to_owned(),
             phone: if keep_phone { "" } else { phone }.to_owned(),
+            // A phone kept from the record is made public below, once it is found.
+            phone_public: consent == Some(true) && !keep_phone,
             party_member: party_member(party).unwrap_or(false),
             duties: mapping.get(cells, "duties").to_owned(),
             grids: grid_codes(mapping.get(cells, "grids")),
@@ -93,7 +102,7 @@ pub async fn import(
                 format!("“{party}”请填写 是 或 否（或政治面貌，如 中共党员、群众）"),
             );
         }
-        let c = match check_staff(state, &mut tx, &in_scope, &input).await? {
+        let mut c = match check_staff(state, &mut tx, &in_scope, &input).await? {
             Err(problems) => {
                 for (field, message) in problems {
                     report.problems.add(*row, field, message);
@@ -134,6 +143,25 @@ pub async fn import(
                     .find(|(id, _, _)| *id == r.id)
                     .map(|(_, s, i)| (s.clone(), i.clone()))
                     .unwrap_or_default();
+                if keep_phone && consent == Some(true) {
+                    match &sealed {
+                        Some(s) => {
+                            let plain = state
+                                .vault()
+                                .open(Field::Phone, s)
+                                .map_err(|e| AppError::Internal(e.to_string()))?;
+                            c.public_phone = Some(plain);
+                        }
+                        None => {
+                            report.problems.add(
+                                *row,
+                                "公开电话",
+                                "要向居民公开电话，请先填写联系电话",
+                            );
+                            continue;
+                        }
+                    }
+                }
                 let fields = differences(r, &c, index.as_deref(), keep_phone, &input.username);
                 if fields.is_empty() {
                     changes.unchanged += 1;
@@ -285,6 +313,11 @@ fn differences(
         ("姓名", r.name.clone(), c.name.clone()),
         ("角色", r.role.label().to_owned(), c.role.label().to_owned()),
         ("党员", yes_no(r.party_member), yes_no(c.party_member)),
+        (
+            "公开电话",
+            yes_no(r.public_phone.is_some()),
+            yes_no(c.public_phone.is_some()),
+        ),
         ("职责", r.duties.clone(), c.duties.clone()),
         ("服务网格", grid_list(r), c.key().1.join("、")),
     ];

@@ -662,6 +662,7 @@ pub async fn demo_registers(store: &Store, vault: &Vault, now: i64) -> Result<()
                 name: &s.name,
                 role: s.role.as_str(),
                 phone: Some(&phone),
+                public_phone: s.phone_public.then_some(s.phone.as_str()),
                 party_member: s.party_member,
                 duties: s.duties,
                 grids: &s.grids,

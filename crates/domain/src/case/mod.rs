@@ -11,6 +11,7 @@ pub mod hotline;
 mod mediation;
 pub mod open311;
 pub mod photo;
+pub mod voice;
 mod search;
 mod source;
 mod summons;

@@ -109,6 +109,12 @@ pub const STAFF_COLUMNS: &[Column] = &[
     col("phone", "联系电话", &["手机号码", "手机", "电话"], false),
     col("party_member", "党员", &["是否党员", "政治面貌"], false),
     col(
+        "phone_public",
+        "公开电话",
+        &["电话公开", "是否公开电话", "同意公开电话"],
+        false,
+    ),
+    col(
         "grids",
         "服务网格",
         &["网格编码", "所在网格", "负责网格", "网格"],

@@ -11,6 +11,15 @@ pub fn party_member(text: &str) -> Option<bool> {
     }
 }
 
+/// Whether a cell says its owner agreed (公开电话 and the like): blank is no.
+pub fn agreed(text: &str) -> Option<bool> {
+    match text.trim() {
+        "" | "否" | "不" | "不同意" | "不公开" => Some(false),
+        "是" | "同意" | "公开" | "可公开" => Some(true),
+        _ => None,
+    }
+}
+
 /// The grid codes in a cell: one or several, separated by commas (either width), 、,
 /// semicolons or spaces.
 pub fn grid_codes(text: &str) -> Vec<String> {

@@ -63,6 +63,8 @@ async fn browser(d: &Driver, width: u32, height: u32) -> Client {
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+                // A microphone that plays a tone, allowed without asking (the voice note).
+                "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
                 format!("--window-size={width},{height}"),
             ]
         }
@@ -1482,6 +1484,93 @@ async fn resident_report(c: &Client, app: &TestApp, what: &str) {
         .await
         .unwrap();
     fill(c, "textarea[name=description]", what).await;
+}
+
+#[tokio::test]
+async fn a_resident_who_cannot_type_records_a_voice_note_and_the_officer_hears_it() {
+    let app = TestApp::demo().await;
+    let officer = app.token("sq01").await;
+    let worker = json!({"name": "覃海燕", "role": "专职网格员", "phone": "13907751111",
+                        "phone_public": true, "grids": ["450802001001002"]});
+    let (s, body) = app.post("/api/v1/staff", &officer, worker).await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{body}");
+    let d = driver().await;
+    let c = browser(&d, 375, 812).await;
+    c.goto(&format!("{}/r/450802001001002", app.base))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("select[name=category]"))
+        .await
+        .unwrap()
+        .select_by_value("03")
+        .await
+        .unwrap();
+    // The number to call is on the page too, for those who would rather talk to someone.
+    let call = c
+        .find(Locator::Css(".contacts a.tel"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(call, "tel:13907751111");
+    let record = c.wait().for_element(Locator::Id("record")).await.unwrap();
+    record.click().await.unwrap();
+    wait_text(&c, "record-state", "正在录音").await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    record.click().await.unwrap();
+    wait_text(&c, "record-state", "已录好").await;
+    shot(&c, "voice-recorded-375").await;
+    c.find(Locator::Css("#report button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("tracking")).await.unwrap();
+    let tracking = text(&c, "tracking").await;
+    c.close().await.unwrap();
+
+    // The case says in words that it is a voice note, and the officer can play it.
+    let (_, list) = app
+        .get("/api/v1/cases?source=resident_qr", &officer)
+        .await;
+    let case = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["tracking_code"] == tracking.as_str())
+        .cloned()
+        .expect("the voice report is listed");
+    let id = case["id"].as_i64().unwrap();
+    let staff = crate::pages::logged_in(&app, "sq01").await.0;
+    let page = staff
+        .get(format!("{}/cases/{id}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("居民语音反映"), "{page}");
+    let src = page
+        .split("<source src=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("an audio player")
+        .to_owned();
+    assert!(page.contains("type=\"audio/webm\""), "Chromium records WebM");
+    let audio = staff
+        .get(format!("{}{src}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(audio.headers()["content-type"], "audio/webm");
+    let bytes = audio.bytes().await.unwrap();
+    assert!(bytes.len() > 2_000, "{} bytes for 2.5 s", bytes.len());
+    assert_eq!(&bytes[..4], &[0x1A, 0x45, 0xDF, 0xA3]);
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 //! polled, each through alternate processes; and one process restarted under load without
 //! losing anything it acknowledged.
 
-use crate::common::{FreshDb, PASSWORD, Served, backend};
+use crate::common::{FreshDb, PASSWORD, Served, backend, eventually};
 use crate::proxy::Nginx;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -54,21 +54,6 @@ async fn located(base: &str, token: &str) -> String {
     .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     body["node"]["code"].as_str().expect("code").to_owned()
-}
-
-/// Waits until `check` holds, up to ten seconds.
-async fn eventually<F, Fut>(what: &str, check: F)
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    for _ in 0..100 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{what}: not within ten seconds");
 }
 
 #[tokio::test]

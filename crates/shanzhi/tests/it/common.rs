@@ -415,6 +415,21 @@ pub async fn carry_to_closed(app: &TestApp, officer: &str, worker: &str, id: i64
     }
 }
 
+/// Waits until `check` holds, up to ten seconds.
+pub async fn eventually<F, Fut>(what: &str, check: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    for _ in 0..100 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what}: not within ten seconds");
+}
+
 /// Runs one statement directly on the test database (to make time pass: deadlines are data).
 pub async fn exec_sql(app: &TestApp, sql: shanzhi_store::Sql) {
     let mut conn = app.state().store().conn().await.expect("conn");

@@ -680,10 +680,16 @@ async fn a_resident_is_told_by_text_at_every_step_through_the_gateway() {
     .await;
     gateway.wait_for("重新办理").await;
 
-    // The delivery log: every text, the first after one refusal, none left waiting.
-    let (_, log) = app
-        .get(&format!("/api/v1/cases/{id}/texts"), &officer)
-        .await;
+    // The delivery log: every text, the first after one refusal, none left waiting. The
+    // gateway has the last text before the outbox records its answer, so wait for that.
+    let texts = format!("/api/v1/cases/{id}/texts");
+    let delivered = || async {
+        let (_, log) = app.get(&texts, &officer).await;
+        log.as_array()
+            .is_some_and(|l| l.iter().all(|t| t["status"] == "delivered"))
+    };
+    crate::common::eventually("every text delivered", delivered).await;
+    let (_, log) = app.get(&texts, &officer).await;
     let log = log.as_array().unwrap().clone();
     let kinds: Vec<&str> = log.iter().map(|t| t["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["filed", "accepted", "closed", "reopened"]);
@@ -1154,4 +1160,78 @@ async fn the_opinion_box_and_a_topic_proposal_come_back_as_typed_when_refused() 
     ] {
         assert!(page.contains(kept), "topic: {kept} in {page}");
     }
+}
+
+#[tokio::test]
+async fn residents_see_the_numbers_their_grid_staff_agreed_to_show_and_no_other() {
+    let app = TestApp::demo().await;
+    let officer = app.token("sq01").await;
+    let grid = "450802001001002";
+    let staff = |name: &str, phone: &str, public: bool| {
+        json!({"name": name, "role": "兼职网格员", "phone": phone, "phone_public": public,
+               "grids": [grid]})
+    };
+    let (s, body) = app
+        .post("/api/v1/staff", &officer, staff("覃海燕", "139 0775 1111", true))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let (s, _) = app
+        .post("/api/v1/staff", &officer, staff("莫志军", "13907752222", false))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    // Agreeing to show a number needs a number.
+    let (s, body) = app
+        .post("/api/v1/staff", &officer, staff("黄秋菊", "", true))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(body.to_string().contains("请先填写联系电话"), "{body}");
+
+    let c = browser_client();
+    let resp = submit(
+        &app,
+        &c,
+        &[("category", "03"), ("description", "楼道灯坏了一个星期")],
+    )
+    .await;
+    let tracking = tracking_of(&resp);
+    let community = &grid[..12];
+    for page in [
+        format!("/r/{grid}"),
+        format!("/t/{tracking}"),
+        format!("/w/{grid}"),
+        format!("/o/{community}"),
+        format!("/p/{grid}"),
+    ] {
+        let (s, html) = crate::common::fetch(&app, &c, &page).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        if !page.starts_with("/o/") {
+            assert!(
+                html.contains(r#"href="tel:13907751111">13907751111</a>"#),
+                "{page}: {html}"
+            );
+        }
+        assert!(!html.contains("13907752222"), "{page}: not agreed, not shown");
+    }
+    let (poster, _) = crate::pages::logged_in(&app, "sq01").await;
+    let html = poster
+        .get(format!("{}/regions/{grid}/poster", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("tel:13907751111") && !html.contains("13907752222"));
+    // The register says whose number is public.
+    let (_, list) = app
+        .get(&format!("/api/v1/staff?node={grid}"), &officer)
+        .await;
+    let shown: Vec<(&str, bool)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| ["覃海燕", "莫志军"].contains(&s["name"].as_str().unwrap_or("")))
+        .map(|s| (s["name"].as_str().unwrap(), s["public_phone"].is_string()))
+        .collect();
+    assert_eq!(shown, [("覃海燕", true), ("莫志军", false)], "{list}");
 }

@@ -137,17 +137,22 @@ async fn photos_over_the_configured_limit_are_refused_with_413_and_leave_nothing
 }
 
 /// Sends the resident's report form with the given photos; returns the response.
+/// The resident report form of the grid, filled in with a 路灯 report saying `description`.
+async fn report_form(app: &TestApp, c: &reqwest::Client, description: &str) -> Form {
+    let (_, html) = fetch(app, c, &format!("/r/{GRID}")).await;
+    Form::new()
+        .text("_csrf", csrf_of(&html))
+        .text("category", "0402")
+        .text("description", description.to_owned())
+}
+
 async fn resident_report(
     app: &TestApp,
     c: &reqwest::Client,
     description: &str,
     photos: Vec<(Vec<u8>, &'static str)>,
 ) -> reqwest::Response {
-    let (_, html) = fetch(app, c, &format!("/r/{GRID}")).await;
-    let mut form = Form::new()
-        .text("_csrf", csrf_of(&html))
-        .text("category", "0402")
-        .text("description", description.to_owned());
+    let mut form = report_form(app, c, description).await;
     for (bytes, name) in photos {
         form = form.part("photos", Part::bytes(bytes).file_name(name));
     }
@@ -460,4 +465,90 @@ async fn a_resident_reports_with_a_photo_alone_and_nothing_alone_is_refused() {
     let r = resident_report(&app, &c, "  ", Vec::new()).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(r.text().await.unwrap().contains("或拍一张现场照片"));
+}
+
+/// One second of AMR-NB as a phone records it: the file magic, then 50 frames of 12.2 kbit/s.
+fn amr_second() -> Vec<u8> {
+    let mut v = b"#!AMR\n".to_vec();
+    for i in 0..50u8 {
+        v.push(0x3C);
+        v.extend((0..31u8).map(|j| i.wrapping_mul(31).wrapping_add(j)));
+    }
+    v
+}
+
+#[tokio::test]
+async fn a_resident_reports_by_voice_alone_and_only_staff_of_the_case_hear_it() {
+    let app = TestApp::demo().await;
+    let c = crate::pages::browser_client();
+    let send = |voice: Vec<u8>, name: &'static str, description: &'static str| {
+        let (app, c) = (&app, &c);
+        async move {
+            let form = report_form(app, c, description)
+                .await
+                .part("voice", Part::bytes(voice).file_name(name));
+            c.post(format!("{}/r/{GRID}", app.base))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Named like audio but not audio: refused by its content, and what was typed comes back.
+    let r = send(photo_png(64, 64), "录音.m4a", "路灯不亮").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("不是可以接收的语音文件"), "{page}");
+    assert!(page.contains(">路灯不亮</textarea>"), "typed text kept");
+    let mut long = amr_second();
+    long.resize(shanzhi_domain::case::voice::MAX_BYTES + 1, 0x3C);
+    let r = send(long, "录音.amr", "").await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.text().await.unwrap().contains("语音文件太大"));
+
+    let amr = amr_second();
+    let r = send(amr.clone(), "录音.amr", "").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "a voice note says it all");
+    let tracking = crate::pages_public::tracking_of(&r);
+    // The voice identifies its speaker: it is not on the public tracking page.
+    let (_, public) = fetch(&app, &c, &format!("/t/{tracking}")).await;
+    assert!(!public.contains("/voices/") && !public.contains("<audio"));
+
+    let officer = app.token("sq01").await;
+    let (_, list) = app.get("/api/v1/cases?source=resident_qr", &officer).await;
+    let case = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["tracking_code"] == tracking.as_str())
+        .cloned()
+        .expect("listed");
+    assert_eq!(case["description"], "居民语音反映，没有写文字，请听语音留言");
+    let id = case["id"].as_i64().unwrap();
+    let (staff, _) = logged_in(&app, "sq01").await;
+    let page = staff
+        .get(format!("{}/cases/{id}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = page.find(&format!("/cases/{id}/voices/")).expect("a voice link");
+    let path: String = page[at..].split('"').next().unwrap().to_owned();
+    assert!(page.contains("AMR 格式"), "AMR is offered as a download");
+    let got = staff.get(format!("{}{path}", app.base)).send().await.unwrap();
+    assert_eq!(got.status(), StatusCode::OK);
+    assert_eq!(got.headers()[CONTENT_TYPE], "audio/amr");
+    assert!(
+        got.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert_eq!(got.bytes().await.unwrap().as_ref(), amr.as_slice(), "kept as sent");
+    // A grid worker of the next grid does not see the case, so not its voice either.
+    let (other, _) = logged_in(&app, "wg0102").await;
+    let r = other.get(format!("{}{path}", app.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }

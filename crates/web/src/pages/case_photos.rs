@@ -1,5 +1,5 @@
 //! The photos of a case's page: thumbnails, the photos themselves, and the form to add some
-//! (evidence of the work, or more of the scene).
+//! (evidence of the work, or more of the scene); and the voice notes a resident left.
 
 use super::back;
 use super::{PageError, beijing, form_photos};
@@ -8,7 +8,8 @@ use crate::auth::{Actor, CsrfMultipart, PageUser};
 use crate::pages::Path;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::response::{Redirect, Response};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use shanzhi_app::AppError;
@@ -24,7 +25,12 @@ pub fn router() -> Router<WebState> {
         )
         .route("/cases/{id}/photos/{photo}", get(photo))
         .route("/cases/{id}/photos/{photo}/thumb", get(thumb))
+        .route("/cases/{id}/voices/{voice}", get(voice))
 }
+
+/// A voice note on the panel: its id, who left it and when, its size in KB, and its media
+/// type when the browser can play it in the page.
+pub type VoiceLine = (i64, String, i64, Option<&'static str>);
 
 /// A photo on the panel: its id, who added it and when, and whether the reporter sees it.
 pub type PhotoLine = (i64, String, bool);
@@ -33,6 +39,8 @@ pub type PhotoLine = (i64, String, bool);
 pub struct PhotosPanel {
     /// By phase (处置前/中/后): the heading and its photos.
     pub photos: Vec<(&'static str, Vec<PhotoLine>)>,
+    /// The voice notes, oldest first.
+    pub voices: Vec<VoiceLine>,
     /// The viewer may add photos.
     pub can_add: bool,
 }
@@ -44,7 +52,17 @@ pub async fn panel(
     case: &CaseRow,
 ) -> Result<PhotosPanel, AppError> {
     let rows = svc::of_case(state, actor, case.id).await?;
+    let voices = shanzhi_app::voices::of_case(state, actor, case.id)
+        .await?
+        .into_iter()
+        .map(|v| {
+            let by = format!("{} {}", beijing(v.added_at), v.added_label);
+            let plays = v.format.plays_in_browser().then(|| v.format.media_type());
+            (v.id, by, (v.size_bytes + 1023) / 1024, plays)
+        })
+        .collect();
     Ok(PhotosPanel {
+        voices,
         photos: shanzhi_domain::case::photo::by_phase(rows.into_iter().map(|p| {
             let by = format!("{} {}", beijing(p.added_at), p.added_label);
             (p.stage, (p.id, by, p.public))
@@ -108,4 +126,34 @@ async fn thumb(
     Path((id, photo)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
     image(&state, &p.actor, id, photo, true).await
+}
+
+/// A voice note as sent, in its own media type (AMR is offered as a download).
+async fn voice(
+    State(state): State<WebState>,
+    PageUser(p): PageUser,
+    Path((id, voice)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    let (format, bytes) = shanzhi_app::voices::audio(&state, &p.actor, id, voice)
+        .await?
+        .ok_or_else(|| AppError::NotFound("语音不存在".into()))?;
+    let name = format!("attachment; filename=\"voice-{id}-{voice}.{}\"", format.as_str());
+    let disposition = if format.plays_in_browser() {
+        "inline".to_owned()
+    } else {
+        name
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, format.media_type().to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (
+                header::CACHE_CONTROL,
+                "private, max-age=604800, immutable".to_owned(),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
 }

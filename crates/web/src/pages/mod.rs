@@ -11,6 +11,7 @@ mod case_photos;
 mod case_report;
 mod cases;
 mod charts;
+mod contacts;
 mod dashboard;
 mod find;
 mod hotline;
@@ -325,6 +326,19 @@ impl Flash {
             notice: None,
             error: Some(error.into()),
         }
+    }
+}
+
+/// The voice note sent in a form's `voice` field, checked; `None` when none was sent.
+pub(crate) fn form_voice<T>(
+    form: &crate::auth::CsrfMultipart<T>,
+) -> Result<Option<shanzhi_domain::case::voice::Voice>, AppError> {
+    match form.file("voice") {
+        None => Ok(None),
+        Some(f) if f.cut => Err(AppError::TooLarge(
+            shanzhi_domain::case::voice::VoiceError::TooLarge.to_string(),
+        )),
+        Some(f) => shanzhi_app::voices::check(&f.bytes).map(Some),
     }
 }
 

@@ -30,6 +30,8 @@ struct OpinionPage {
     csrf: String,
     community: String,
     place: String,
+    /// Whom to call instead of typing.
+    contacts: Vec<super::contacts::Contact>,
     /// What was typed, shown again when the opinion is refused.
     typed: OpinionForm,
     error: Option<String>,
@@ -46,8 +48,10 @@ async fn page(
     let node = shanzhi_app::regions::public(state, community, &[Level::Community])
         .await?
         .ok_or_else(|| AppError::NotFound("二维码对应的社区不存在".into()))?;
+    let contacts = super::contacts::of(state, &node.code).await?;
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let p = OpinionPage {
+        contacts,
         style: STYLE_PATH.as_str(),
         csrf,
         community: node.code,

@@ -122,6 +122,8 @@ struct PosterPage {
     /// 查询进度: where a resident types the tracking code (or proves the phone).
     track_url: String,
     staff: Vec<String>,
+    /// Whom to call instead of scanning.
+    contacts: Vec<super::contacts::Contact>,
 }
 
 async fn poster(
@@ -182,6 +184,7 @@ async fn poster(
         })
         .collect::<Result<Vec<_>, AppError>>()?;
     let page = PosterPage {
+        contacts: super::contacts::of(&state, &row.code).await?,
         style: STYLE_PATH.as_str(),
         track_url: format!("{base}/t"),
         svg: svg_of(&qr(&url)?),

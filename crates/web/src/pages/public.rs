@@ -1,7 +1,7 @@
 //! The resident pages, reached by a grid's QR code: report a problem without an account, then
 //! follow it and rate the result with the tracking code. Plain HTML forms, a few kilobytes.
 
-use super::{Flash, PageError, beijing, form_photos, render, url_encode};
+use super::{Flash, PageError, beijing, form_photos, form_voice, render, url_encode};
 use crate::WebState;
 use crate::assets::STYLE_PATH;
 use crate::auth::{CsrfForm, CsrfMultipart, csrf_token};
@@ -41,11 +41,14 @@ struct ReportPage {
     categories: Vec<(String, String, bool)>,
     max_photos: usize,
     max_mb: usize,
+    max_voice_mb: usize,
     /// Open reports of the grid a resident may add themselves to: (case id, what and where,
     /// when, stage, residents so far).
     nearby: Vec<(i64, String, String, &'static str, i64)>,
     /// The grid and its neighbours, to point at (None when no boundary is registered).
     map: Option<String>,
+    /// Whom to call instead of typing.
+    contacts: Vec<super::contacts::Contact>,
     typed: Typed,
     notice: Option<String>,
     error: Option<String>,
@@ -127,16 +130,19 @@ async fn report_page(
         Ok(n) => (n, None),
         Err(e) => (None, Some(e)),
     };
+    let contacts = super::contacts::of(state, &node.code).await?;
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = ReportPage {
         style: STYLE_PATH.as_str(),
         csrf,
+        contacts,
         code: node.code,
         place: node.name,
         categories,
         map,
         max_photos: MAX_PER_UPLOAD,
         max_mb: state.config().photo_max_bytes / (1024 * 1024),
+        max_voice_mb: shanzhi_domain::case::voice::MAX_BYTES / (1024 * 1024),
         nearby,
         typed,
         notice,
@@ -207,6 +213,7 @@ async fn submit(
 ) -> Result<Response, PageError> {
     state.allow_public_report(&addr.ip().to_string()).await?;
     let photos = form_photos(&state, &upload).await;
+    let voice = form_voice(&upload);
     let f = upload.form;
     let typed = Typed {
         category: f.category,
@@ -217,8 +224,8 @@ async fn submit(
         lon: f.lon,
         lat: f.lat,
     };
-    let filed = match photos.and_then(|p| Ok((p, typed.picked()?))) {
-        Ok((photos, lon_lat)) => {
+    let filed = match photos.and_then(|p| Ok((p, voice?, typed.picked()?))) {
+        Ok((photos, voice, lon_lat)) => {
             let report = PublicReport {
                 category: typed.category.clone(),
                 description: typed.description.clone(),
@@ -226,6 +233,7 @@ async fn submit(
                 address: Some(typed.address.clone()),
                 phone: Some(typed.phone.clone()),
                 photos,
+                voice,
                 lon_lat,
             };
             svc::report_public(&state, &code, report).await
@@ -264,6 +272,8 @@ struct TrackPage {
     photos: Vec<(&'static str, Vec<i64>)>,
     version: i64,
     merged_into: Option<String>,
+    /// Whom to call about the case.
+    contacts: Vec<super::contacts::Contact>,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -285,8 +295,10 @@ async fn track(
         })
         .collect();
     let stage = case.stage;
+    let contacts = super::contacts::of(&state, &case.node_code).await?;
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = TrackPage {
+        contacts,
         photos: shanzhi_domain::case::photo::by_phase(t.photos.into_iter().map(|(id, s)| (s, id)))
             .into_iter()
             .map(|(phase, ids)| (phase.label(), ids))

@@ -365,6 +365,8 @@ struct StaffForm {
     #[serde(default)]
     phone: String,
     #[serde(default)]
+    phone_public: Option<String>,
+    #[serde(default)]
     party_member: Option<String>,
     #[serde(default)]
     duties: String,
@@ -391,6 +393,7 @@ async fn add_staff(
         name: f.name,
         role: f.role,
         phone: f.phone,
+        phone_public: f.phone_public.is_some(),
         party_member: f.party_member.is_some(),
         duties: f.duties,
         grids: if grids.is_empty() {

@@ -116,6 +116,8 @@ struct SurveyPage {
     phone_mode: bool,
     phone: String,
     window: String,
+    /// Whom to call instead of typing.
+    contacts: Vec<super::contacts::Contact>,
     flash: Flash,
     /// Answered: the thanks, without the form.
     done: bool,
@@ -144,12 +146,12 @@ struct Shown {
 /// The resident's page, with a device cookie for one-answer-per-device surveys. Everything is
 /// answered on this page (never by a redirect), so a refused code keeps every answer and the
 /// phone number stays out of the address bar.
-fn survey_page(
+async fn survey_page(
     state: &WebState,
     jar: CookieJar,
     survey: SurveyView,
     shown: Shown,
-) -> (CookieJar, Response) {
+) -> Result<(CookieJar, Response), AppError> {
     let (mut jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     if jar.get(DEVICE_COOKIE).is_none() {
         let c = Cookie::build((DEVICE_COOKIE, new_secret("d")))
@@ -167,6 +169,7 @@ fn survey_page(
         answers_of(&survey.questions, &shown.typed)
     };
     let page = SurveyPage {
+        contacts: super::contacts::of(state, &survey.survey.node_code).await?,
         style: STYLE_PATH.as_str(),
         csrf,
         phone_mode: survey.survey.mode == Mode::Phone,
@@ -179,7 +182,7 @@ fn survey_page(
         done: shown.done,
         code_sent: shown.code_sent,
     };
-    (jar, render(&page))
+    Ok((jar, render(&page)))
 }
 
 async fn form(
@@ -194,7 +197,7 @@ async fn form(
         done: false,
         code_sent: false,
     };
-    Ok(survey_page(&state, jar, survey, shown))
+    Ok(survey_page(&state, jar, survey, shown).await?)
 }
 
 async fn throttled(state: &WebState, addr: &crate::client::Client) -> Result<(), PageError> {
@@ -233,7 +236,7 @@ async fn code(
         done: false,
         code_sent,
     };
-    Ok(survey_page(&state, jar, survey, shown))
+    Ok(survey_page(&state, jar, survey, shown).await?)
 }
 
 async fn submit(
@@ -278,7 +281,7 @@ async fn submit(
             done: false,
         },
     };
-    Ok(survey_page(&state, jar, survey, shown))
+    Ok(survey_page(&state, jar, survey, shown).await?)
 }
 
 #[derive(Template)]

@@ -78,6 +78,8 @@ struct PublicList {
     place: String,
     topics: Vec<Line>,
     scales: [(&'static str, &'static str); 3],
+    /// Whom to call instead of typing.
+    contacts: Vec<super::contacts::Contact>,
     /// What was typed into the proposal form, shown again when it is refused.
     typed: ProposeForm,
     error: Option<String>,
@@ -95,8 +97,10 @@ async fn list_page(
         shanzhi_app::regions::public(state, node, &[Level::Street, Level::Community, Level::Grid])
             .await?
             .ok_or_else(|| AppError::NotFound("没有这个街道、社区或网格".into()))?;
+    let contacts = super::contacts::of(state, &place.code).await?;
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = PublicList {
+        contacts,
         style: STYLE_PATH.as_str(),
         csrf,
         topics: lines(svc::list(state, &place.code).await?),

@@ -33,6 +33,8 @@ struct WishPage {
     node: String,
     place: String,
     categories: Vec<(&'static str, &'static str)>,
+    /// Whom to call instead of typing.
+    contacts: Vec<super::contacts::Contact>,
     typed: WishForm,
     error: Option<String>,
 }
@@ -66,8 +68,10 @@ async fn page(
     )
     .await?
     .ok_or_else(|| AppError::NotFound("二维码对应的社区或网格不存在".into()))?;
+    let contacts = super::contacts::of(state, &place.code).await?;
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = WishPage {
+        contacts,
         style: STYLE_PATH.as_str(),
         csrf,
         node: place.code,
