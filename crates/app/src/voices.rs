@@ -11,7 +11,9 @@ pub use shanzhi_store::voices::VoiceRow;
 pub fn check(bytes: &[u8]) -> Result<Voice, AppError> {
     voice::check(bytes).map_err(|e| match e {
         VoiceError::TooLarge => AppError::TooLarge(e.to_string()),
-        VoiceError::TooShort | VoiceError::NotAudio => AppError::bad("invalid_voice", e.to_string()),
+        VoiceError::TooShort | VoiceError::NotAudio => {
+            AppError::bad("invalid_voice", e.to_string())
+        }
     })
 }
 

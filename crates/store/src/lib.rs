@@ -34,7 +34,6 @@ pub mod open311;
 pub mod patrols;
 pub mod pending_orders;
 pub mod photos;
-pub mod voices;
 pub mod places;
 pub mod points;
 pub mod regions;
@@ -49,6 +48,7 @@ pub mod surveys;
 pub mod topics;
 pub mod vault;
 pub mod visits;
+pub mod voices;
 pub mod webhooks;
 pub mod wishes;
 

@@ -510,7 +510,12 @@ pub async fn staff(state: &App, k: &Principal, root: &str) -> Result<Vec<u8>, Ap
             s.role.label().to_owned(),
             phone.unwrap_or_default(),
             if s.party_member { "是" } else { "否" }.to_owned(),
-            if s.public_phone.is_some() { "是" } else { "否" }.to_owned(),
+            if s.public_phone.is_some() {
+                "是"
+            } else {
+                "否"
+            }
+            .to_owned(),
             s.grids.as_deref().unwrap_or_default().replace(',', "、"),
             s.duties.clone(),
             s.account_id

@@ -11,12 +11,12 @@ pub mod hotline;
 mod mediation;
 pub mod open311;
 pub mod photo;
-pub mod voice;
 mod search;
 mod source;
 mod summons;
 mod todo;
 mod urgency;
+pub mod voice;
 mod workflow;
 
 pub use calendar::{CHINA_HOLIDAYS, Calendar, Clock, Day, DayKind, beijing_minutes, parse_beijing};

@@ -81,9 +81,11 @@ impl AudioFormat {
         // recorders write M4A, mp42, isom or 3gp).
         if at(4, b"ftyp") {
             let brand = bytes.get(8..12)?;
-            let audio = [b"M4A ", b"M4B ", b"mp42", b"mp41", b"isom", b"iso5", b"iso6"]
-                .iter()
-                .any(|b| brand == *b)
+            let audio = [
+                b"M4A ", b"M4B ", b"mp42", b"mp41", b"isom", b"iso5", b"iso6",
+            ]
+            .iter()
+            .any(|b| brand == *b)
                 || brand.starts_with(b"3g");
             return audio.then_some(AudioFormat::M4a);
         }
@@ -168,7 +170,10 @@ mod tests {
             (b"\0\0\0\x20ftypM4A \0\0\0\0", Some(AudioFormat::M4a)),
             (b"\0\0\0\x18ftyp3gp4\0\0\0\0", Some(AudioFormat::M4a)),
             (b"\0\0\0\x18ftypqt  \0\0\0\0", None),
-            (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm", Some(AudioFormat::Webm)),
+            (
+                b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm",
+                Some(AudioFormat::Webm),
+            ),
             (b"\x1a\x45\xdf\xa3\x9f\x42\x82\x88matroska", None),
             (b"OggS\0\x02", Some(AudioFormat::Ogg)),
             (b"RIFF\x24\0\0\0WAVEfmt ", Some(AudioFormat::Wav)),

@@ -1534,9 +1534,7 @@ async fn a_resident_who_cannot_type_records_a_voice_note_and_the_officer_hears_i
     c.close().await.unwrap();
 
     // The case says in words that it is a voice note, and the officer can play it.
-    let (_, list) = app
-        .get("/api/v1/cases?source=resident_qr", &officer)
-        .await;
+    let (_, list) = app.get("/api/v1/cases?source=resident_qr", &officer).await;
     let case = list["items"]
         .as_array()
         .unwrap()
@@ -1561,7 +1559,10 @@ async fn a_resident_who_cannot_type_records_a_voice_note_and_the_officer_hears_i
         .and_then(|s| s.split('"').next())
         .expect("an audio player")
         .to_owned();
-    assert!(page.contains("type=\"audio/webm\""), "Chromium records WebM");
+    assert!(
+        page.contains("type=\"audio/webm\""),
+        "Chromium records WebM"
+    );
     let audio = staff
         .get(format!("{}{src}", app.base))
         .send()

@@ -1172,11 +1172,19 @@ async fn residents_see_the_numbers_their_grid_staff_agreed_to_show_and_no_other(
                "grids": [grid]})
     };
     let (s, body) = app
-        .post("/api/v1/staff", &officer, staff("覃海燕", "139 0775 1111", true))
+        .post(
+            "/api/v1/staff",
+            &officer,
+            staff("覃海燕", "139 0775 1111", true),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
     let (s, _) = app
-        .post("/api/v1/staff", &officer, staff("莫志军", "13907752222", false))
+        .post(
+            "/api/v1/staff",
+            &officer,
+            staff("莫志军", "13907752222", false),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED);
     // Agreeing to show a number needs a number.
@@ -1210,7 +1218,10 @@ async fn residents_see_the_numbers_their_grid_staff_agreed_to_show_and_no_other(
                 "{page}: {html}"
             );
         }
-        assert!(!html.contains("13907752222"), "{page}: not agreed, not shown");
+        assert!(
+            !html.contains("13907752222"),
+            "{page}: not agreed, not shown"
+        );
     }
     let (poster, _) = crate::pages::logged_in(&app, "sq01").await;
     let html = poster

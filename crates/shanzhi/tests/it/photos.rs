@@ -508,7 +508,11 @@ async fn a_resident_reports_by_voice_alone_and_only_staff_of_the_case_hear_it() 
 
     let amr = amr_second();
     let r = send(amr.clone(), "录音.amr", "").await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "a voice note says it all");
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "a voice note says it all"
+    );
     let tracking = crate::pages_public::tracking_of(&r);
     // The voice identifies its speaker: it is not on the public tracking page.
     let (_, public) = fetch(&app, &c, &format!("/t/{tracking}")).await;
@@ -523,7 +527,10 @@ async fn a_resident_reports_by_voice_alone_and_only_staff_of_the_case_hear_it() 
         .find(|x| x["tracking_code"] == tracking.as_str())
         .cloned()
         .expect("listed");
-    assert_eq!(case["description"], "居民语音反映，没有写文字，请听语音留言");
+    assert_eq!(
+        case["description"],
+        "居民语音反映，没有写文字，请听语音留言"
+    );
     let id = case["id"].as_i64().unwrap();
     let (staff, _) = logged_in(&app, "sq01").await;
     let page = staff
@@ -534,10 +541,16 @@ async fn a_resident_reports_by_voice_alone_and_only_staff_of_the_case_hear_it() 
         .text()
         .await
         .unwrap();
-    let at = page.find(&format!("/cases/{id}/voices/")).expect("a voice link");
+    let at = page
+        .find(&format!("/cases/{id}/voices/"))
+        .expect("a voice link");
     let path: String = page[at..].split('"').next().unwrap().to_owned();
     assert!(page.contains("AMR 格式"), "AMR is offered as a download");
-    let got = staff.get(format!("{}{path}", app.base)).send().await.unwrap();
+    let got = staff
+        .get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(got.status(), StatusCode::OK);
     assert_eq!(got.headers()[CONTENT_TYPE], "audio/amr");
     assert!(
@@ -546,9 +559,17 @@ async fn a_resident_reports_by_voice_alone_and_only_staff_of_the_case_hear_it() 
             .unwrap()
             .starts_with("attachment")
     );
-    assert_eq!(got.bytes().await.unwrap().as_ref(), amr.as_slice(), "kept as sent");
+    assert_eq!(
+        got.bytes().await.unwrap().as_ref(),
+        amr.as_slice(),
+        "kept as sent"
+    );
     // A grid worker of the next grid does not see the case, so not its voice either.
     let (other, _) = logged_in(&app, "wg0102").await;
-    let r = other.get(format!("{}{path}", app.base)).send().await.unwrap();
+    let r = other
+        .get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }

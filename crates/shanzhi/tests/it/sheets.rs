@@ -290,12 +290,12 @@ async fn the_staff_register_goes_in_and_out_as_a_sheet() {
     let app = TestApp::demo().await;
     let sq = app.token("sq01").await;
     let good = format!(
-        "东湖社区网格力量名册,,,,,\n\
-         人员姓名,岗位,手机号码,政治面貌,负责网格,工作职责\n\
-         黄美玲,专职网格员,13977512001,中共党员,{GRID}、450802001001002,巡查走访\n\
-         蒙志坚,楼栋长,139 7751 2002,群众,{GRID},楼栋信息采集\n"
+        "东湖社区网格力量名册,,,,,,\n\
+         人员姓名,岗位,手机号码,政治面貌,是否公开电话,负责网格,工作职责\n\
+         黄美玲,专职网格员,13977512001,中共党员,是,{GRID}、450802001001002,巡查走访\n\
+         蒙志坚,楼栋长,139 7751 2002,群众,,{GRID},楼栋信息采集\n"
     );
-    let bad = format!("{good}某人,保安,12345,也许,450899999999999,\n");
+    let bad = format!("{good}某人,保安,12345,也许,看情况,450899999999999,\n");
     let (s, b) = import(&app, &sq, "staff", "staff.csv", bad.into_bytes(), "").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     let report = &b["error"]["details"];
@@ -303,7 +303,7 @@ async fn the_staff_register_goes_in_and_out_as_a_sheet() {
     let listed = report["problems"]["listed"].as_array().expect("listed");
     let fields: Vec<&str> = listed.iter().filter_map(|e| e["field"].as_str()).collect();
     assert!(listed.iter().all(|e| e["row"] == 5), "{report}");
-    for f in ["角色", "联系电话", "党员", "服务网格"] {
+    for f in ["角色", "联系电话", "党员", "公开电话", "服务网格"] {
         assert!(fields.contains(&f), "{f}: {report}");
     }
     let (_, before) = app.get("/api/v1/staff?node=450802001001", &sq).await;
@@ -322,6 +322,12 @@ async fn the_staff_register_goes_in_and_out_as_a_sheet() {
     assert_eq!(huang["role"], "full_time");
     assert_eq!(huang["party_member"], true);
     assert_eq!(huang["grids"], format!("{GRID},450802001001002"));
+    assert_eq!(huang["public_phone"], "13977512001", "she agreed");
+    let meng = after
+        .iter()
+        .find(|s| s["name"] == "蒙志坚")
+        .expect("imported");
+    assert!(meng["public_phone"].is_null(), "a blank is no");
 
     let (bytes, rows) = register_export(&app, &sq, "staff", "450802001001").await;
     let head: Vec<String> = rows[0].iter().map(ToString::to_string).collect();
@@ -332,6 +338,7 @@ async fn the_staff_register_goes_in_and_out_as_a_sheet() {
         .expect("exported");
     assert_eq!(row[at("联系电话")].to_string(), "13977512001");
     assert_eq!(row[at("党员")].to_string(), "是");
+    assert_eq!(row[at("公开电话")].to_string(), "是");
     assert_eq!(
         row[at("服务网格")].to_string(),
         format!("{GRID}、450802001001002")
@@ -355,7 +362,7 @@ async fn the_staff_register_goes_in_and_out_as_a_sheet() {
     assert_eq!(b["changes"]["unchanged"], after.len(), "{b}");
     // Edited: 黄美玲 now serves one grid, with other duties; 蒙志坚 has left the sheet.
     let edited = format!(
-        "姓名,角色,联系电话,党员,服务网格,职责\n黄美玲,专职网格员,139****2001,是,{GRID},矛盾调解\n"
+        "姓名,角色,联系电话,党员,公开电话,服务网格,职责\n黄美玲,专职网格员,139****2001,是,是,{GRID},矛盾调解\n"
     );
     let (s, b) = import(
         &app,
@@ -395,6 +402,10 @@ async fn the_staff_register_goes_in_and_out_as_a_sheet() {
             &Value::from("139****2001")
         ),
         "{huang}"
+    );
+    assert_eq!(
+        huang["public_phone"], "13977512001",
+        "kept public with the kept number"
     );
 
     // A grid worker keeps no staff register: no export, no template, no import.

@@ -137,7 +137,10 @@ async fn voice(
     let (format, bytes) = shanzhi_app::voices::audio(&state, &p.actor, id, voice)
         .await?
         .ok_or_else(|| AppError::NotFound("语音不存在".into()))?;
-    let name = format!("attachment; filename=\"voice-{id}-{voice}.{}\"", format.as_str());
+    let name = format!(
+        "attachment; filename=\"voice-{id}-{voice}.{}\"",
+        format.as_str()
+    );
     let disposition = if format.plays_in_browser() {
         "inline".to_owned()
     } else {
