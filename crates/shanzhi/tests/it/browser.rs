@@ -1496,16 +1496,7 @@ async fn a_resident_who_cannot_type_records_a_voice_note_and_the_officer_hears_i
     assert_eq!(s, reqwest::StatusCode::CREATED, "{body}");
     let d = driver().await;
     let c = browser(&d, 375, 812).await;
-    c.goto(&format!("{}/r/450802001001002", app.base))
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css("select[name=category]"))
-        .await
-        .unwrap()
-        .select_by_value("03")
-        .await
-        .unwrap();
+    resident_report(&c, &app, "").await;
     // The number to call is on the page too, for those who would rather talk to someone.
     let call = c
         .find(Locator::Css(".contacts a.tel"))
@@ -1534,24 +1525,10 @@ async fn a_resident_who_cannot_type_records_a_voice_note_and_the_officer_hears_i
     c.close().await.unwrap();
 
     // The case says in words that it is a voice note, and the officer can play it.
-    let (_, list) = app.get("/api/v1/cases?source=resident_qr", &officer).await;
-    let case = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["tracking_code"] == tracking.as_str())
-        .cloned()
-        .expect("the voice report is listed");
+    let case = crate::pages_public::listed_report(&app, &officer, &tracking).await;
     let id = case["id"].as_i64().unwrap();
     let staff = crate::pages::logged_in(&app, "sq01").await.0;
-    let page = staff
-        .get(format!("{}/cases/{id}", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) = crate::common::fetch(&app, &staff, &format!("/cases/{id}")).await;
     assert!(page.contains("居民语音反映"), "{page}");
     let src = page
         .split("<source src=\"")

@@ -45,6 +45,18 @@ pub fn tracking_of(resp: &reqwest::Response) -> String {
         .to_owned()
 }
 
+/// A resident's report as the API lists it to `token`, found by its tracking code.
+pub async fn listed_report(app: &TestApp, token: &str, tracking: &str) -> serde_json::Value {
+    let (_, list) = app.get("/api/v1/cases?source=resident_qr", token).await;
+    list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|x| x["tracking_code"] == tracking)
+        .cloned()
+        .unwrap_or_else(|| panic!("{tracking} is not listed: {list}"))
+}
+
 #[tokio::test]
 async fn a_resident_reports_by_qr_follows_and_rates() {
     let app = TestApp::demo().await;
@@ -641,13 +653,7 @@ async fn a_resident_is_told_by_text_at_every_step_through_the_gateway() {
     assert!(filed["template_code"].is_null(), "no template: free text");
 
     let officer = app.token("sq01").await;
-    let (_, list) = app.get("/api/v1/cases?source=resident_qr", &officer).await;
-    let id = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["tracking_code"] == tracking.as_str())
-        .unwrap()["id"]
+    let id = listed_report(&app, &officer, &tracking).await["id"]
         .as_i64()
         .unwrap();
     step(&app, &officer, id, json!({"action": "accept"})).await;

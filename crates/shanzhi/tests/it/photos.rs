@@ -519,28 +519,14 @@ async fn a_resident_reports_by_voice_alone_and_only_staff_of_the_case_hear_it() 
     assert!(!public.contains("/voices/") && !public.contains("<audio"));
 
     let officer = app.token("sq01").await;
-    let (_, list) = app.get("/api/v1/cases?source=resident_qr", &officer).await;
-    let case = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["tracking_code"] == tracking.as_str())
-        .cloned()
-        .expect("listed");
+    let case = crate::pages_public::listed_report(&app, &officer, &tracking).await;
     assert_eq!(
         case["description"],
         "居民语音反映，没有写文字，请听语音留言"
     );
     let id = case["id"].as_i64().unwrap();
     let (staff, _) = logged_in(&app, "sq01").await;
-    let page = staff
-        .get(format!("{}/cases/{id}", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) = fetch(&app, &staff, &format!("/cases/{id}")).await;
     let at = page
         .find(&format!("/cases/{id}/voices/"))
         .expect("a voice link");
