@@ -252,8 +252,6 @@ pub async fn answer(
     let v = public(state, id).await?;
     let now = state.now_ms();
     check_open(v.survey.opens_at, v.survey.closes_at, now).map_err(survey_error)?;
-    check_answers(&v.questions, answers).map_err(survey_error)?;
-    let json = serde_json::to_string(answers).map_err(|e| AppError::Internal(e.to_string()))?;
     if let Respondent::Device { from, .. } = &who {
         let limit = shanzhi_domain::auth::RateLimit {
             window: std::time::Duration::from_secs(3600),
@@ -304,6 +302,10 @@ pub async fn answer(
             )
         }
     };
+    // The code is checked before the answers, so a resident hears first about a code gone
+    // stale; a refusal of the answers rolls back, leaving the code good for the corrected try.
+    check_answers(&v.questions, answers).map_err(survey_error)?;
+    let json = serde_json::to_string(answers).map_err(|e| AppError::Internal(e.to_string()))?;
     let stored = store::answer(
         &mut tx,
         id,

@@ -1,13 +1,30 @@
 // What a page does to itself, wired here: pages carry no inline script (the content security
-// policy forbids it). Buttons that print (a poster); and a page marked data-refresh="N" (the
-// wall screen) reloads itself every N seconds — unless someone used it in the last minute, so
-// a person reading it at a desk is never pulled away mid-task.
+// policy forbids it). Buttons that print (a poster); buttons that copy a text (a tracking
+// code), shown only where the browser can; and a page marked data-refresh="N" (the wall
+// screen) reloads itself every N seconds — unless someone used it in the last minute, so a
+// person reading it at a desk is never pulled away mid-task.
 document.addEventListener("click", function (e) {
   var t = e.target.closest ? e.target.closest("[data-print]") : null;
   if (!t) return;
   e.preventDefault();
   window.print();
 });
+
+(function () {
+  if (!navigator.clipboard || !window.isSecureContext) return;
+  document.querySelectorAll("button[data-copy]").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () {
+      var from = document.getElementById(b.getAttribute("data-copy"));
+      if (!from) return;
+      navigator.clipboard.writeText(from.textContent.trim()).then(function () {
+        b.textContent = "已复制，可粘贴到微信或备忘录保存";
+      }, function () {
+        b.textContent = "没能复制，请抄下查询码";
+      });
+    });
+  });
+})();
 
 (function () {
   var marked = document.querySelector("[data-refresh]");

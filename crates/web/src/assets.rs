@@ -17,6 +17,7 @@ const PATROL: &str = include_str!("../assets/patrol.js");
 const ACTIONS: &str = include_str!("../assets/actions.js");
 const UPLOAD: &str = include_str!("../assets/upload.js");
 const VOICE: &str = include_str!("../assets/voice.js");
+const STEPS: &str = include_str!("../assets/steps.js");
 const ICON: &str = include_str!("../assets/icon.svg");
 
 /// `/assets/<stem>-<hash>.<ext>` for `content`.
@@ -49,6 +50,14 @@ pub static UPLOAD_PATH: LazyLock<String> = LazyLock::new(|| hashed("upload", "js
 
 /// `/assets/voice-<hash>.js`: records a voice note in the page, where the browser can.
 pub static VOICE_PATH: LazyLock<String> = LazyLock::new(|| hashed("voice", "js", VOICE));
+
+/// `/assets/steps-<hash>.js`: one question per screen on long forms in the elders' mode.
+pub static STEPS_PATH: LazyLock<String> = LazyLock::new(|| hashed("steps", "js", STEPS));
+
+/// [`STEPS_PATH`], for templates.
+pub fn steps_path() -> &'static str {
+    STEPS_PATH.as_str()
+}
 
 /// [`VOICE_PATH`], for templates.
 pub fn voice_path() -> &'static str {
@@ -104,6 +113,8 @@ async fn asset(Path(name): Path<String>) -> impl IntoResponse {
         Some(("text/javascript; charset=utf-8", UPLOAD))
     } else if path == *VOICE_PATH {
         Some(("text/javascript; charset=utf-8", VOICE))
+    } else if path == *STEPS_PATH {
+        Some(("text/javascript; charset=utf-8", STEPS))
     } else {
         None
     };

@@ -80,6 +80,17 @@ async fn a_phone_survey_takes_one_verified_answer_per_phone_and_tallies_live() {
     let (s, e) = public(
         &app,
         &format!("{base}/answers"),
+        json!({"phone": "13977581234", "code": "000000", "answers": [null, null, 4, null]}),
+    )
+    .await;
+    assert_eq!(
+        (s, error_code(&e)),
+        (StatusCode::BAD_REQUEST, "invalid_code"),
+        "the code is checked before the answers"
+    );
+    let (s, e) = public(
+        &app,
+        &format!("{base}/answers"),
         json!({"phone": "13977581234", "code": code, "answers": [null, null, 4, null]}),
     )
     .await;
@@ -88,6 +99,7 @@ async fn a_phone_survey_takes_one_verified_answer_per_phone_and_tallies_live() {
         (StatusCode::BAD_REQUEST, "invalid_answer"),
         "question 1 is required"
     );
+    // The refused answers leave the right code good for the corrected try (below).
     let (s, e) = public(
         &app,
         &format!("{base}/answers"),

@@ -1060,6 +1060,7 @@ async fn a_resident_answers_a_survey_on_the_phone_and_the_community_sees_it_live
     );
     fill(&phone, "#answer input[name=code]", "000000").await;
     submit(&phone, "#answer", "error").await;
+    assert!(text(&phone, "error").await.contains("您填写的答案都还在"));
     for css in first {
         assert!(checked(&phone, css).await, "{css} kept after a wrong code");
     }
@@ -1522,6 +1523,11 @@ async fn a_resident_who_cannot_type_records_a_voice_note_and_the_officer_hears_i
         .unwrap();
     c.wait().for_element(Locator::Id("tracking")).await.unwrap();
     let tracking = text(&c, "tracking").await;
+    // The code can be copied in one press, to keep it in a chat or a note.
+    let copy = c.find(Locator::Css("button[data-copy]")).await.unwrap();
+    assert!(copy.is_displayed().await.unwrap());
+    copy.click().await.unwrap();
+    wait_text_css(&c, "button[data-copy]", "已复制").await;
     c.close().await.unwrap();
 
     // The case says in words that it is a voice note, and the officer can play it.
@@ -1549,6 +1555,137 @@ async fn a_resident_who_cannot_type_records_a_voice_note_and_the_officer_hears_i
     let bytes = audio.bytes().await.unwrap();
     assert!(bytes.len() > 2_000, "{} bytes for 2.5 s", bytes.len());
     assert_eq!(&bytes[..4], &[0x1A, 0x45, 0xDF, 0xA3]);
+}
+
+#[tokio::test]
+async fn a_report_kept_open_past_its_form_token_goes_through_with_its_photo_on_a_second_press() {
+    let app = TestApp::demo().await;
+    let d = driver().await;
+    let c = browser(&d, 375, 812).await;
+    resident_report(&c, &app, "小区东门的垃圾桶倒了").await;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("垃圾桶.png");
+    std::fs::write(&photo, noisy_png(200, 200)).unwrap();
+    fill(&c, "input[name=photos]", photo.to_str().unwrap()).await;
+    // The browser was closed and the tab restored: the form's cookie is gone.
+    c.delete_cookie("sz_csrf").await.unwrap();
+    c.find(Locator::Css("#report button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "form-fix", "请再点一次提交").await;
+    shot(&c, "stale-token-375").await;
+    let kept: i64 = c
+        .execute(
+            "return document.querySelector('input[name=photos]').files.length",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_i64()
+        .unwrap();
+    assert_eq!(kept, 1, "the photo is still chosen");
+    c.find(Locator::Css("#report button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("tracking")).await.unwrap();
+    let tracking = text(&c, "tracking").await;
+    c.close().await.unwrap();
+    let officer = app.token("sq01").await;
+    let case = crate::pages_public::listed_report(&app, &officer, &tracking).await;
+    let (_, photos) = app
+        .get(&format!("/api/v1/cases/{}/photos", case["id"]), &officer)
+        .await;
+    assert_eq!(
+        photos.as_array().map(Vec::len),
+        Some(1),
+        "sent with its photo"
+    );
+}
+
+#[tokio::test]
+async fn in_the_elders_mode_the_report_asks_one_thing_per_screen() {
+    let app = TestApp::demo().await;
+    let d = driver().await;
+    let c = browser(&d, 375, 812).await;
+    c.goto(&format!(
+        "{}/mode?elder=1&back=/r/450802001001002",
+        app.base
+    ))
+    .await
+    .unwrap();
+    wait_text_css(&c, ".steps-where", "第 1 步").await;
+    let shown = |css: &'static str| {
+        let c = &c;
+        async move {
+            c.find(Locator::Css(css))
+                .await
+                .unwrap()
+                .is_displayed()
+                .await
+                .unwrap()
+        }
+    };
+    assert!(shown("select[name=category]").await);
+    assert!(
+        !shown("textarea[name=description]").await,
+        "one thing at a time"
+    );
+    assert!(!shown("#report button[type=submit]").await);
+    let next = c.find(Locator::Css("[data-next]")).await.unwrap();
+    // Nothing chosen yet: the step says so and stays.
+    next.click().await.unwrap();
+    assert!(text_of(&c, ".steps-where").await.contains("第 1 步"));
+    c.find(Locator::Css("select[name=category]"))
+        .await
+        .unwrap()
+        .select_by_value("03")
+        .await
+        .unwrap();
+    next.click().await.unwrap();
+    wait_text_css(&c, ".steps-where", "第 2 步").await;
+    fill(
+        &c,
+        "textarea[name=description]",
+        "楼下的垃圾桶满了三天没人清",
+    )
+    .await;
+    shot(&c, "elder-steps-375").await;
+    let total: usize = text_of(&c, ".steps-where")
+        .await
+        .split("共 ")
+        .nth(1)
+        .and_then(|t| t.trim_end_matches(" 步").parse().ok())
+        .expect("the number of steps");
+    assert!(total >= 6, "{total} steps");
+    for _ in 2..total {
+        next.click().await.unwrap();
+    }
+    wait_text_css(&c, ".steps-where", &format!("第 {total} 步")).await;
+    assert!(!next.is_displayed().await.unwrap());
+    c.find(Locator::Css("#report button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("tracking")).await.unwrap();
+    c.close().await.unwrap();
+}
+
+/// The text of the first element `css` selects.
+async fn text_of(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]

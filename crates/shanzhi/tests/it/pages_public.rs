@@ -1252,3 +1252,107 @@ async fn residents_see_the_numbers_their_grid_staff_agreed_to_show_and_no_other(
         .collect();
     assert_eq!(shown, [("覃海燕", true), ("莫志军", false)], "{list}");
 }
+
+/// The hidden fields of the form `id` on a page, as (name, value), entities decoded.
+fn hidden_fields(html: &str, id: &str) -> Vec<(String, String)> {
+    let form = html
+        .split(&format!("id=\"{id}\""))
+        .nth(1)
+        .and_then(|f| f.split("</form>").next())
+        .expect("the form");
+    form.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .map(|part| {
+            let (name, rest) = part.split_once('"').unwrap();
+            let value = rest.split("value=\"").nth(1).unwrap().split('"').next();
+            let value = value.unwrap().replace("&#34;", "\"").replace("&amp;", "&");
+            (name.to_owned(), value)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_form_left_open_too_long_comes_back_with_everything_typed_to_send_again() {
+    let app = TestApp::demo().await;
+    let community = &GRID[..12];
+    let path = format!("{}/o/{community}", app.base);
+    let (_, page) = crate::common::fetch(&app, &browser_client(), &format!("/o/{community}")).await;
+    let old_token = csrf_of(&page);
+    let typed = [
+        ("_csrf", old_token.as_str()),
+        ("content", "小区北门的路灯坏了三天，晚上老人出门看不见"),
+        ("name", "李阿姨"),
+        ("phone", "13977580000"),
+    ];
+    // The phone kept the page, but the browser was closed meanwhile: its cookie is gone.
+    let phone = browser_client();
+    let r = phone
+        .post(&path)
+        .header("sec-fetch-site", "same-origin")
+        .form(&typed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("您填写的内容都还在"), "{html}");
+    let again = hidden_fields(&html, "resend");
+    let value = |k: &str| again.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    assert_eq!(value("content"), Some(typed[1].1));
+    assert_eq!(
+        (value("name"), value("phone")),
+        (Some("李阿姨"), Some("13977580000"))
+    );
+    assert_ne!(value("_csrf"), Some(old_token.as_str()), "a fresh token");
+    let sent = phone
+        .post(&path)
+        .header("sec-fetch-site", "same-origin")
+        .form(&again)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        sent.status(),
+        StatusCode::SEE_OTHER,
+        "one more press sends it"
+    );
+    assert!(
+        sent.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/ot/")
+    );
+
+    // From another site the form is only refused: nothing it carried is shown back.
+    let r = browser_client()
+        .post(&path)
+        .header("sec-fetch-site", "cross-site")
+        .form(&typed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(!r.text().await.unwrap().contains("李阿姨"));
+
+    // A report with a photo: the text comes back; the page says the photo must be chosen again.
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", old_token.clone())
+        .text("category", "03")
+        .text("description", "垃圾桶满了没人清")
+        .part(
+            "photos",
+            reqwest::multipart::Part::bytes(crate::common::photo_png(64, 64)).file_name("a.png"),
+        );
+    let r = browser_client()
+        .post(format!("{}/r/{GRID}", app.base))
+        .header("sec-fetch-site", "same-origin")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"files-dropped\""), "{html}");
+    let again = hidden_fields(&html, "resend");
+    assert!(again.contains(&("description".into(), "垃圾桶满了没人清".into())));
+}

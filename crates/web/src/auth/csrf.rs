@@ -98,16 +98,84 @@ fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// A form refused only because its token had gone stale (the cookie lapsed with the browser
+/// session, or the page was restored from long ago), sent from one of our own pages: what was
+/// typed, where it went, and a fresh token whose cookie the answer sets. The answer offers to
+/// send it again, so nothing typed is lost; a form from another site gets no such offer.
+#[derive(Debug)]
+pub struct Stale {
+    /// Where the form went (the page's own path and query).
+    pub action: String,
+    /// Its text fields, the token left out.
+    pub fields: Vec<(String, String)>,
+    /// Files were chosen, which a page cannot carry over.
+    pub files_dropped: bool,
+    /// The cookies to set (a fresh token's).
+    pub jar: CookieJar,
+    /// The fresh token.
+    pub token: String,
+}
+
+/// Whether a request came from a page of this site: the browser says so (`Sec-Fetch-Site`),
+/// or, in older browsers, the `Origin` names the host the request was sent to.
+fn from_our_pages(h: &axum::http::HeaderMap) -> bool {
+    if let Some(site) = h.get("sec-fetch-site") {
+        return site == "same-origin";
+    }
+    let origin = h
+        .get(axum::http::header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, host)| host);
+    let host = h
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok());
+    origin.is_some() && origin == host
+}
+
+/// The refusal of a form whose token did not match: with the offer to send it again when it
+/// came from our own pages.
+fn refused(
+    parts: &axum::http::request::Parts,
+    state: &WebState,
+    fields: Vec<(String, String)>,
+    files_dropped: bool,
+) -> PageError {
+    if !from_our_pages(&parts.headers) {
+        return PageError::Csrf(None);
+    }
+    let jar = CookieJar::from_headers(&parts.headers);
+    let (jar, token) = csrf_token(jar, state.settings().secure_cookies);
+    PageError::Csrf(Some(Box::new(Stale {
+        action: parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned()),
+        fields: fields.into_iter().filter(|(k, _)| k != "_csrf").collect(),
+        files_dropped,
+        jar,
+        token,
+    })))
+}
+
 impl<T: DeserializeOwned + Send> FromRequest<WebState> for CsrfForm<T> {
     type Rejection = PageError;
 
     async fn from_request(req: Request, state: &WebState) -> Result<Self, Self::Rejection> {
         let expected = expected(&CookieJar::from_headers(req.headers()));
-        let Form(body) = Form::<WithCsrf<T>>::from_request(req, state)
+        // The body is read once and kept: a stale token's answer offers it back.
+        let (parts, body) = req.into_parts();
+        let bytes =
+            axum::body::Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+                .await
+                .map_err(|e| PageError::BadRequest(form_message(&e.body_text())))?;
+        let again = Request::from_parts(parts.clone(), axum::body::Body::from(bytes.clone()));
+        let Form(body) = Form::<WithCsrf<T>>::from_request(again, state)
             .await
             .map_err(|e| PageError::BadRequest(form_message(&e.body_text())))?;
         if !expected.is_some_and(|t| same(&t, &body.csrf)) {
-            return Err(PageError::Csrf);
+            let fields = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+            return Err(refused(&parts, state, fields, false));
         }
         Ok(CsrfForm(body.inner))
     }
@@ -183,6 +251,8 @@ impl<T: DeserializeOwned + Send> FromRequest<WebState> for CsrfMultipart<T> {
         }
         let expected = expected(&CookieJar::from_headers(req.headers()));
         let bad = |e: &dyn std::fmt::Display| PageError::BadRequest(format!("上传内容无效：{e}"));
+        let (head, body) = req.into_parts();
+        let req = Request::from_parts(head.clone(), body);
         let mut parts = axum::extract::Multipart::from_request(req, state)
             .await
             .map_err(|e| bad(&e.body_text()))?;
@@ -215,7 +285,7 @@ impl<T: DeserializeOwned + Send> FromRequest<WebState> for CsrfMultipart<T> {
         let body: WithCsrf<T> = serde_urlencoded::from_str(&encoded)
             .map_err(|e| PageError::BadRequest(form_message(&e.to_string())))?;
         if !expected.is_some_and(|t| same(&t, &body.csrf)) {
-            return Err(PageError::Csrf);
+            return Err(refused(&head, state, text, !files.is_empty()));
         }
         Ok(CsrfMultipart {
             form: body.inner,

@@ -181,8 +181,9 @@ struct ErrorPage<'a> {
 pub enum PageError {
     /// Not logged in: go to the login page, then come back to `next`.
     Login(String),
-    /// The form's CSRF token did not match.
-    Csrf,
+    /// The form's CSRF token did not match; from our own pages, with what was sent, to send
+    /// again with a fresh token.
+    Csrf(Option<Box<crate::auth::Stale>>),
     /// Bad form input.
     BadRequest(String),
     /// Anything from the operations.
@@ -234,7 +235,8 @@ impl IntoResponse for PageError {
                 let next: String = url_encode(&next);
                 return Redirect::to(&format!("/login?next={next}")).into_response();
             }
-            PageError::Csrf => (
+            PageError::Csrf(Some(stale)) => return resend(*stale),
+            PageError::Csrf(None) => (
                 StatusCode::FORBIDDEN,
                 "表单已失效",
                 "表单已过期或来源不明，请返回上一页刷新后重试。".to_owned(),
@@ -264,6 +266,31 @@ impl IntoResponse for PageError {
         let html = page.render().unwrap_or_else(|_| "系统出错".to_owned());
         (status, Html(html)).into_response()
     }
+}
+
+/// The page offering a form again after its token went stale: what was typed rides along in
+/// hidden fields under a fresh token. A 403 with the fix in `.alert.error` and the token in
+/// `_csrf`, so upload.js keeps a form with files as it is and only swaps in the token.
+#[derive(Template)]
+#[template(path = "resend.html")]
+struct ResendPage {
+    style: &'static str,
+    action: String,
+    fields: Vec<(String, String)>,
+    files_dropped: bool,
+    token: String,
+}
+
+fn resend(stale: crate::auth::Stale) -> Response {
+    let page = ResendPage {
+        style: STYLE_PATH.as_str(),
+        action: stale.action,
+        fields: stale.fields,
+        files_dropped: stale.files_dropped,
+        token: stale.token,
+    };
+    let html = page.render().unwrap_or_else(|_| "系统出错".to_owned());
+    (StatusCode::FORBIDDEN, stale.jar, Html(html)).into_response()
 }
 
 /// Percent-encodes a string for a query parameter value.

@@ -274,6 +274,8 @@ struct TrackPage {
     merged_into: Option<String>,
     /// Whom to call about the case.
     contacts: Vec<super::contacts::Contact>,
+    /// The reporter left a phone, so the code went out by text too.
+    texted: bool,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -299,6 +301,7 @@ async fn track(
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = TrackPage {
         contacts,
+        texted: case.reporter_phone_masked.is_some(),
         photos: shanzhi_domain::case::photo::by_phase(t.photos.into_iter().map(|(id, s)| (s, id)))
             .into_iter()
             .map(|(phase, ids)| (phase.label(), ids))

@@ -274,12 +274,22 @@ async fn submit(
             done: true,
             code_sent: false,
         },
-        Err(e) => Shown {
-            code_sent: f.contains_key("code"),
-            typed: f,
-            flash: Flash::failed(e.to_string()),
-            done: false,
-        },
+        Err(e) => {
+            // A stale code is the commonest refusal after a long form: say the answers wait.
+            let said = match &e {
+                AppError::BadRequest { code, .. } if *code == "invalid_code" => {
+                    "验证码不对或已过期。您填写的答案都还在：请点“重新获取验证码”，收到新的验证码后填入再提交"
+                        .to_owned()
+                }
+                _ => e.to_string(),
+            };
+            Shown {
+                code_sent: f.contains_key("code"),
+                typed: f,
+                flash: Flash::failed(said),
+                done: false,
+            }
+        }
     };
     Ok(survey_page(&state, jar, survey, shown).await?)
 }
