@@ -30,6 +30,7 @@ pub mod keys;
 pub mod ledger;
 pub mod limits;
 pub mod members;
+pub mod notices;
 pub mod notify;
 pub mod open311;
 pub mod opinions;

@@ -55,6 +55,10 @@ pub enum Resource {
     ParticipationDesk,
     /// 问卷、议事与社情民意.
     Consultation,
+    /// 网格公告与预警.
+    Notice,
+    /// 叫应: calling the vulnerable households in a warning, with their names and phones.
+    NoticeCall,
     /// 账号.
     Account,
     /// 角色授予: changing which role an account has.
@@ -81,7 +85,7 @@ pub enum Resource {
 
 impl Resource {
     /// Every resource, in the order the policy table lists them.
-    pub const ALL: [Resource; 28] = [
+    pub const ALL: [Resource; 30] = [
         Resource::Case,
         Resource::Hotline,
         Resource::ReporterContact,
@@ -99,6 +103,8 @@ impl Resource {
         Resource::Participation,
         Resource::ParticipationDesk,
         Resource::Consultation,
+        Resource::Notice,
+        Resource::NoticeCall,
         Resource::Account,
         Resource::Grant,
         Resource::Department,
@@ -132,6 +138,8 @@ impl Resource {
             Resource::Participation => "群众参与记录",
             Resource::ParticipationDesk => "参与管理",
             Resource::Consultation => "问卷议事",
+            Resource::Notice => "公告预警",
+            Resource::NoticeCall => "预警叫应",
             Resource::Account => "账号",
             Resource::Grant => "角色授予",
             Resource::Department => "部门名录",
@@ -157,6 +165,7 @@ impl Resource {
                 | Resource::Visit
                 | Resource::Staff
                 | Resource::Participation
+                | Resource::NoticeCall
         )
     }
 }
@@ -308,6 +317,8 @@ pub const GRANTS: &[Grant] = {
         g(CommandCentre, R::Participation, LR, Subtree),
         g(CommandCentre, R::ParticipationDesk, LRX, Subtree),
         g(CommandCentre, R::Consultation, LRWX, Subtree),
+        g(CommandCentre, R::Notice, LRW, Subtree),
+        g(CommandCentre, R::NoticeCall, LR, Subtree),
         g(CommandCentre, R::Department, LR, Subtree),
         g(CommandCentre, R::Region, LRWX, Subtree),
         g(CommandCentre, R::Category, LR, Subtree),
@@ -335,6 +346,8 @@ pub const GRANTS: &[Grant] = {
         g(CommunityOfficer, R::Participation, LRW, Subtree),
         g(CommunityOfficer, R::ParticipationDesk, LRWX, Subtree),
         g(CommunityOfficer, R::Consultation, LRWX, Subtree),
+        g(CommunityOfficer, R::Notice, LRW, Subtree),
+        g(CommunityOfficer, R::NoticeCall, LRW, Subtree),
         g(CommunityOfficer, R::Department, LR, Subtree),
         g(CommunityOfficer, R::Region, LRWX, Subtree),
         g(CommunityOfficer, R::Category, LR, Subtree),
@@ -356,6 +369,8 @@ pub const GRANTS: &[Grant] = {
         g(GridLeader, R::Assessment, LR, Subtree),
         g(GridLeader, R::Participation, LRW, Subtree),
         g(GridLeader, R::Consultation, LRW, Subtree),
+        g(GridLeader, R::Notice, LR, Subtree),
+        g(GridLeader, R::NoticeCall, LRW, Subtree),
         g(GridLeader, R::Department, LR, Subtree),
         g(GridLeader, R::Region, LRWX, Subtree),
         g(GridLeader, R::Category, LR, Subtree),
@@ -377,6 +392,8 @@ pub const GRANTS: &[Grant] = {
         g(GridWorker, R::Assessment, &[Read], Own),
         g(GridWorker, R::Participation, LRW, Subtree),
         g(GridWorker, R::Consultation, LR, Subtree),
+        g(GridWorker, R::Notice, LR, Subtree),
+        g(GridWorker, R::NoticeCall, LRW, Subtree),
         g(GridWorker, R::Department, LR, Subtree),
         g(GridWorker, R::Region, LRX, Subtree),
         g(GridWorker, R::Category, LR, Subtree),

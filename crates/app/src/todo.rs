@@ -51,6 +51,11 @@ pub struct Todo {
     pub wishes: Option<i64>,
     /// Service declarations waiting to be verified (待核实), for the community desk.
     pub services: Option<i64>,
+    /// Warnings with households still to call (叫应) in the caller's area: (warning, not yet
+    /// accounted for, of which past the deadline).
+    pub calls: Vec<(crate::notices::NoticeRow, i64, i64)>,
+    /// Notices valid now for the caller's area (read, not worked: not counted).
+    pub notices: Vec<crate::notices::NoticeRow>,
 }
 
 impl Todo {
@@ -63,6 +68,7 @@ impl Todo {
             + n(self.visits_due)
             + n(self.wishes)
             + n(self.services)
+            + self.calls.iter().map(|(_, open, _)| open).sum::<i64>()
             + self
                 .patrols
                 .as_ref()
@@ -172,7 +178,16 @@ pub async fn mine(state: &App, p: &Principal) -> Result<Todo, AppError> {
         ),
         None => (None, None),
     };
+    let calls = crate::notices::open_calls(state, p).await?;
+    let notices = match node {
+        Some(n) if p.can(Resource::Notice, Verb::List) => {
+            crate::notices::shown_at(state, n).await?
+        }
+        _ => Vec::new(),
+    };
     Ok(Todo {
+        calls,
+        notices,
         cases: groups,
         summonses,
         requests,

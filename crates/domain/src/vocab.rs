@@ -197,6 +197,9 @@ stored_as_text! {
     crate::notify::FeedKind => "变更通知类型",
     crate::texts::TextKind => "短信通知类型",
     crate::case::voice::AudioFormat => "语音格式",
+    crate::notice::NoticeLevel => "公告级别",
+    crate::notice::WarningColor => "预警颜色",
+    crate::notice::CallOutcome => "叫应结果",
 }
 
 #[cfg(test)]

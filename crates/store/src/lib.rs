@@ -30,6 +30,7 @@ pub mod grid_facts;
 pub mod jobs;
 pub mod limits;
 pub mod members;
+pub mod notices;
 pub mod open311;
 pub mod patrols;
 pub mod pending_orders;

@@ -599,6 +599,23 @@ pub async fn events(ex: &mut impl Exec, code: &str) -> Result<Vec<NodeEvent>, St
         .await
 }
 
+/// The live grids under `root` that have a boundary (what a warning's area is laid over).
+pub async fn grids_with_boundaries(
+    ex: &mut impl Exec,
+    root: &str,
+) -> Result<Vec<NodeRow>, StoreError> {
+    ex.all(
+        Sql::new(format!(
+            "SELECT {COLUMNS} FROM region_nodes WHERE code >= ? AND code < ? AND level = ? \
+             AND boundary IS NOT NULL AND retired_at IS NULL ORDER BY code"
+        ))
+        .bind(root)
+        .bind(format!("{root}:"))
+        .bind(shanzhi_domain::region::Level::Grid.as_str()),
+    )
+    .await
+}
+
 /// Every live node with a boundary, for building the locate index.
 pub async fn with_boundaries(ex: &mut impl Exec) -> Result<Vec<NodeRow>, StoreError> {
     ex.all(Sql::new(format!(

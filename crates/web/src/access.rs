@@ -389,6 +389,24 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/surveys/{id}/answers.xlsx",
         Needs(R::Consultation, Export),
     ),
+    r("GET", "/api/v1/notices", Needs(R::Notice, List)),
+    r("POST", "/api/v1/notices", Needs(R::Notice, Write)),
+    r("POST", "/api/v1/notices/cap", Needs(R::Notice, Write)),
+    r(
+        "GET",
+        "/api/v1/notices/{id}/progress",
+        Needs(R::NoticeCall, List),
+    ),
+    r(
+        "GET",
+        "/api/v1/notices/{id}/calls",
+        Needs(R::NoticeCall, List),
+    ),
+    r(
+        "POST",
+        "/api/v1/notice-calls/{id}",
+        Needs(R::NoticeCall, Write),
+    ),
     r("POST", "/api/v1/topics", Needs(R::Consultation, Write)),
     r("GET", "/api/v1/topics/{id}", Needs(R::Consultation, Read)),
     r(
@@ -767,6 +785,11 @@ pub const ROUTES: &[Route] = &[
         "/surveys/{id}/answers.xlsx",
         Needs(R::Consultation, Export),
     ),
+    r("GET", "/notices", Needs(R::Notice, List)),
+    r("POST", "/notices", Needs(R::Notice, Write)),
+    r("GET", "/notices/{id}", Needs(R::NoticeCall, List)),
+    r("GET", "/notices/{id}/calls", Needs(R::NoticeCall, List)),
+    r("POST", "/notice-calls/{id}", Needs(R::NoticeCall, Write)),
     r("GET", "/topics", Needs(R::Consultation, List)),
     r("GET", "/topics/{id}", Needs(R::Consultation, Read)),
     r(

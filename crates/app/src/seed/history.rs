@@ -1,6 +1,7 @@
 //! The demo's months of history, so every chart and ranking means something out of the box:
 //! ninety days of patrols by every grid worker, four more months of cases run their course, and
-//! visits to the tagged residents at their tags' frequencies (some fallen behind).
+//! visits to the tagged residents at their tags' frequencies (some fallen behind), and a past
+//! rainstorm warning with its 叫应 done in most grids beside two notices valid now.
 
 use super::Result;
 use super::write_demo_cases;
@@ -29,6 +30,7 @@ pub async fn demo_history(store: &Store, now: i64) -> Result<()> {
     write_cases(&mut tx, now).await?;
     write_visits(&mut tx, today, &mut rng).await?;
     write_evaluations(&mut tx, today, &mut rng).await?;
+    write_notices(&mut tx, now, &mut rng).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -219,6 +221,108 @@ async fn write_evaluations(tx: &mut Tx, today: Day, rng: &mut impl Rng) -> Resul
                 .await?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Three days ago the district's command centre relayed the meteorological office's rainstorm
+/// warning (网格+气象): the grid workers called the vulnerable households within two hours, most
+/// were reached or moved to safety, a few were not and the note says what was tried. Two
+/// ordinary notices of the kind grid groups carry (上传下达) are valid now.
+async fn write_notices(tx: &mut Tx, now: i64, rng: &mut impl Rng) -> Result<()> {
+    use shanzhi_domain::notice::{CallOutcome, NoticeLevel, WarningColor};
+    use shanzhi_store::notices::{self, NewNotice};
+    const HOUR: i64 = 3_600_000;
+    let Some((district, centre, centre_name)): Option<(String, i64, String)> = tx
+        .opt(Sql::new(
+            "SELECT a.node_code, a.id, a.display_name FROM accounts a JOIN region_nodes n ON \
+             n.code = a.node_code WHERE a.role = 'command_centre' AND n.level = 'district' \
+             ORDER BY a.id LIMIT 1",
+        ))
+        .await?
+    else {
+        return Ok(());
+    };
+    let starts = now - 3 * 24 * HOUR - 6 * HOUR;
+    let label = format!("{centre_name}（综治中心）");
+    let warning = NewNotice {
+        root_code: &district,
+        level: NoticeLevel::Warning,
+        color: Some(WarningColor::Orange),
+        title: "暴雨橙色预警：今夜有大暴雨",
+        body: "区气象台发布暴雨橙色预警信号：预计今天夜间到明天上午全区有大暴雨，局地特大暴雨。\
+               请低洼地带、危旧房屋和临河住户做好转移准备，独居老人、残疾人家庭由网格员逐户叫应。",
+        starts_at: starts,
+        ends_at: starts + 24 * HOUR,
+        respond_by: Some(starts + 2 * HOUR),
+        created_by: Some(centre),
+        created_label: &label,
+        cap_identifier: None,
+    };
+    let id = notices::insert(tx, &warning, starts).await?;
+    notices::cover_all(tx, id, &district).await?;
+    notices::call_vulnerable(tx, id).await?;
+    let calls: Vec<(i64, String)> = tx
+        .all(
+            Sql::new("SELECT id, node_code FROM notice_calls WHERE notice_id = ? ORDER BY id")
+                .bind(id),
+        )
+        .await?;
+    let workers: std::collections::HashMap<String, (i64, String)> = tx
+        .all::<(String, i64, String)>(Sql::new(
+            "SELECT node_code, id, display_name FROM accounts WHERE role = 'grid_worker' ORDER BY id",
+        ))
+        .await?
+        .into_iter()
+        .map(|(node, id, name)| (node, (id, format!("{name}（网格员）"))))
+        .collect();
+    for (call, grid) in calls {
+        let Some((worker, name)) = workers.get(&grid) else {
+            continue;
+        };
+        let roll: f64 = rng.random();
+        let (outcome, note) = if roll < 0.84 {
+            (CallOutcome::Reached, "电话告知，本人已知晓")
+        } else if roll < 0.96 {
+            (CallOutcome::Moved, "已协助转移到社区避险点")
+        } else {
+            (
+                CallOutcome::Unreached,
+                "电话三次未接通，上门无人，已托邻居留意",
+            )
+        };
+        let at = starts + rng.random_range(10..110) * 60_000;
+        notices::record(tx, call, outcome, note, (*worker, name), at).await?;
+    }
+    for (root, level, title, body) in [
+        (
+            "450802001",
+            NoticeLevel::Normal,
+            "流感疫苗免费接种",
+            "本周六上午8:30—11:30，社区卫生服务站为60岁以上老人免费接种流感疫苗，请带身份证和医保卡。",
+        ),
+        (
+            "450802001001",
+            NoticeLevel::Important,
+            "周二停水检修",
+            "因供水管网检修，本周二8:00—18:00东湖社区各小区停水，请提前储水。咨询电话见网格公示牌。",
+        ),
+    ] {
+        let notice = NewNotice {
+            root_code: root,
+            level,
+            color: None,
+            title,
+            body,
+            starts_at: now - 24 * HOUR,
+            ends_at: now + 7 * 24 * HOUR,
+            respond_by: None,
+            created_by: Some(centre),
+            created_label: &label,
+            cap_identifier: None,
+        };
+        let id = notices::insert(tx, &notice, now - 24 * HOUR).await?;
+        notices::cover_all(tx, id, root).await?;
     }
     Ok(())
 }

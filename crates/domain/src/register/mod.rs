@@ -8,7 +8,7 @@
 //! - [`home`]: a building, unit and room read from an address as registers write it.
 
 pub mod home;
-mod labels;
+pub(crate) mod labels;
 pub mod resident;
 pub mod sheet;
 pub mod staff;

@@ -186,6 +186,40 @@ async fn the_demo_history_makes_every_figure_meaningful() {
         .await;
     assert!(!listed.as_array().unwrap().is_empty());
 
+    // The past rainstorm warning: its 叫应 done in most households, a few not reached.
+    let (_, notices) = app.get("/api/v1/notices?node=450802", &centre).await;
+    let warning = notices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["level"] == "warning")
+        .expect("a past warning");
+    assert!(notices.as_array().unwrap().len() >= 3, "{notices}");
+    let (_, progress) = app
+        .get(
+            &format!("/api/v1/notices/{}/progress", warning["id"]),
+            &centre,
+        )
+        .await;
+    let sum = |k: &str| {
+        progress["grids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g[k].as_i64().unwrap())
+            .sum::<i64>()
+    };
+    let (total, done, unreached) = (
+        sum("total"),
+        sum("reached") + sum("moved"),
+        sum("unreached"),
+    );
+    assert!(total > 50, "{total} vulnerable households called");
+    assert!(
+        unreached > 0 && done * 10 > total * 8,
+        "{done}/{total}, {unreached} not reached"
+    );
+
     // Last month's assessment ranks every grid worker and names 红旗网格员.
     let (s, a) = app
         .get(

@@ -2057,6 +2057,30 @@ async fn resident_and_staff_pages_pass_axe_in_both_modes_on_phone_and_desktop() 
         .next()
         .unwrap()
         .to_owned();
+    // A warning over the community, with a household to call, so its pages are checked too.
+    let (wg, sq) = (app.token("wg0102").await, app.token("sq01").await);
+    let (s, h) = app
+        .post(
+            "/api/v1/households",
+            &wg,
+            json!({"grid": "450802001001002", "building": "金港花园5栋", "address": "港北区金港大道170号",
+                   "unit": "1", "floor": 1, "room": "101",
+                   "members": [{"name": "覃秀兰", "id_number": "45080219481212004X", "relation": "户主",
+                                "status": "户籍", "tags": "空巢老人"}]}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{h}");
+    let later = |h: i64| shanzhi_domain::case::beijing_minutes(app.now_ms() + h * 3_600_000);
+    let (s, made) = app
+        .post(
+            "/api/v1/notices",
+            &sq,
+            json!({"node": "450802001001", "level": "预警", "color": "黄色", "title": "大风黄色预警",
+                   "body": "今天夜间有8级阵风，请收好阳台花盆。", "ends": later(12), "respond_by": later(2)}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{made}");
+    let warning = made["notice"]["id"].as_i64().unwrap();
     let resident = [
         "/r/450802001001002".to_owned(),
         track,
@@ -2067,12 +2091,15 @@ async fn resident_and_staff_pages_pass_axe_in_both_modes_on_phone_and_desktop() 
         "/p/450802001001".to_owned(),
     ];
     let staff = [
-        "/todo",
-        "/cases",
-        "/cases/new",
-        "/regions/450802001001",
-        "/dashboard",
-        "/patrol",
+        "/todo".to_owned(),
+        "/cases".to_owned(),
+        "/cases/new".to_owned(),
+        "/regions/450802001001".to_owned(),
+        "/dashboard".to_owned(),
+        "/patrol".to_owned(),
+        "/notices".to_owned(),
+        format!("/notices/{warning}"),
+        format!("/notices/{warning}/calls"),
     ];
     let d = driver().await;
     let mut faults = Vec::new();
@@ -2095,10 +2122,13 @@ async fn resident_and_staff_pages_pass_axe_in_both_modes_on_phone_and_desktop() 
             }
         }
         login(&c, &app, "sq01").await;
-        for path in staff {
+        for path in &staff {
             c.goto(&format!("{}{path}", app.base)).await.unwrap();
             for f in axe_faults(&c).await {
                 faults.push(format!("{width}px staff {path}: {f}"));
+            }
+            if path.contains("/calls") {
+                shot(&c, &format!("notice-calls-{width}")).await;
             }
         }
         c.close().await.unwrap();

@@ -23,6 +23,7 @@ mod cli;
 mod cluster;
 mod common;
 mod edge;
+mod notices;
 mod open311;
 mod outage;
 mod pages;

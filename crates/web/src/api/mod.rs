@@ -14,6 +14,7 @@ mod extract;
 mod hotline;
 mod locate;
 mod members;
+mod notices;
 mod open311_clients;
 mod opinions;
 mod page;
@@ -69,6 +70,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "dashboard", description = "指挥大屏：任一区域任一时段的事件、处置率、按期办结率、满意率、吹哨报到、调解、巡查、走访"),
         (name = "assessment", description = "考评：网格员月度实绩、群众评价（一机一月一评）、同事互评、组织评价、加权得分、排名与红旗网格员"),
         (name = "participation", description = "群众参与：双报到、共建单位三张清单、志愿服务申报核实、微心愿（群众点单、社区派单、党员接单）、积分账本与爱心超市"),
+        (name = "notices", description = "网格公告与预警：按区域发布、预警叫应（逐户联系易受影响人群）、分网格进度"),
         (name = "audit", description = "审计日志：每次写入与个人信息查看的哈希链记录"),
     )
 )]
@@ -113,6 +115,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .merge(surveys::router())
         .merge(opinions::router())
         .merge(topics::router())
+        .merge(notices::router())
         .merge(audit::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -18,6 +18,7 @@ mod hotline;
 mod login;
 mod map;
 pub(crate) mod mode;
+mod notices;
 mod opinions_public;
 mod participation;
 mod patrols;
@@ -72,6 +73,7 @@ pub fn router() -> Router<WebState> {
         .merge(surveys::router())
         .merge(opinions_public::router())
         .merge(topics::router())
+        .merge(notices::router())
         .merge(todo::router())
         .merge(find::router())
 }
@@ -124,6 +126,7 @@ fn sections(p: &Principal) -> Vec<(&'static str, &'static str)> {
             p.can(Resource::Consultation, Verb::List),
         ),
         ("/topics", "议事", p.can(Resource::Consultation, Verb::List)),
+        ("/notices", "公告", p.can(Resource::Notice, Verb::List)),
         ("/me", "我的积分", own == Some(Reach::Own)),
         (
             "/admin/calendar",

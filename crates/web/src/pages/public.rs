@@ -49,6 +49,8 @@ struct ReportPage {
     map: Option<String>,
     /// Whom to call instead of typing.
     contacts: Vec<super::contacts::Contact>,
+    /// 公告 valid now: (badge, badge class, title, text).
+    notices: Vec<(String, &'static str, String, String)>,
     typed: Typed,
     notice: Option<String>,
     error: Option<String>,
@@ -131,8 +133,17 @@ async fn report_page(
         Err(e) => (None, Some(e)),
     };
     let contacts = super::contacts::of(state, &node.code).await?;
+    let notices = shanzhi_app::notices::shown_at(state, &node.code)
+        .await?
+        .into_iter()
+        .map(|n| {
+            let (badge, class) = super::notices::badge(&n);
+            (badge, class, n.title, n.body)
+        })
+        .collect();
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = ReportPage {
+        notices,
         style: STYLE_PATH.as_str(),
         csrf,
         contacts,

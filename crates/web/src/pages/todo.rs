@@ -48,6 +48,8 @@ struct TodoPage {
     patrols: Option<(u32, u32)>,
     /// Counts with the page they are worked on: (id, label, count, link).
     others: Vec<(&'static str, &'static str, i64, &'static str)>,
+    /// Notices valid now: (id, badge, badge class, title).
+    notices: Vec<(i64, String, &'static str, String)>,
 }
 
 /// The light of a deadline with no clock of its own (a summons' report-in time).
@@ -82,6 +84,8 @@ async fn page(
         patrols,
         wishes,
         services,
+        calls,
+        notices,
     } = todo;
     let mut groups: Vec<Group> = cases
         .into_iter()
@@ -159,6 +163,42 @@ async fn page(
                 .collect(),
         });
     }
+    if !calls.is_empty() {
+        groups.insert(
+            0,
+            Group {
+                id: "calls",
+                label: "预警叫应（户）",
+                count: calls.iter().map(|(_, open, _)| open).sum(),
+                overdue: calls.iter().map(|(_, _, late)| late).sum(),
+                more: None,
+                lines: calls
+                    .iter()
+                    .take(svc::SHOWN)
+                    .map(|(n, open, late)| Line {
+                        href: format!("/notices/{}/calls", n.id),
+                        title: format!("{}：{}", super::notices::badge(n).0, n.title),
+                        detail: format!(
+                            "待联系 {open} 户 · 叫应时限 {}",
+                            n.respond_by.map(beijing).unwrap_or_default()
+                        ),
+                        light: Some(if *late > 0 {
+                            ("超时", "red")
+                        } else {
+                            due_light(n.respond_by.unwrap_or(i64::MAX), now)
+                        }),
+                    })
+                    .collect(),
+            },
+        );
+    }
+    let notices = notices
+        .into_iter()
+        .map(|n| {
+            let (badge, class) = super::notices::badge(&n);
+            (n.id, badge, class, n.title)
+        })
+        .collect();
     let others = [
         ("visits", "待走访（人）", visits_due, "/visits/due"),
         ("wishes", "待审核心愿", wishes, "/participation"),
@@ -175,6 +215,7 @@ async fn page(
         groups,
         patrols: patrols.map(|d| (d.counted, d.needed)),
         others,
+        notices,
     };
     Ok((jar, render(&view)))
 }

@@ -1,0 +1,399 @@
+//! 网格公告 and 预警: a community or command centre tells the people of a subtree something;
+//! a warning also sets the grid staff to call every vulnerable household (叫应) before a
+//! deadline, and the command centre follows the calls grid by grid. The notice, its grids and
+//! its calls are written in one transaction with its audit record.
+
+use crate::audit;
+use crate::policy::{Ask, Resource, Verb};
+use crate::{App, AppError, Principal};
+use shanzhi_domain::case::parse_beijing;
+use shanzhi_domain::notice::{self as rules, CallOutcome, Draft, NoticeLevel, WarningColor};
+use shanzhi_store::notices::{self as store, NewNotice};
+pub use shanzhi_store::notices::{CallRow, GridProgress, NoticeRow};
+
+/// A notice as typed (times in Beijing time, `2026-11-18 14:00`).
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct NoticeInput {
+    /// The subtree it is for (default: the caller's own node).
+    #[serde(default)]
+    pub node: Option<String>,
+    /// 一般 / 重要 / 预警 (or normal, important, warning).
+    pub level: String,
+    /// For a warning: 蓝色 / 黄色 / 橙色 / 红色.
+    #[serde(default)]
+    pub color: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Text.
+    pub body: String,
+    /// Shown from (default: now).
+    #[serde(default)]
+    pub starts: Option<String>,
+    /// Shown until.
+    pub ends: String,
+    /// For a warning: when every vulnerable household must have been called.
+    #[serde(default)]
+    pub respond_by: Option<String>,
+}
+
+/// What making a notice did.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Made {
+    /// The notice.
+    pub notice: NoticeRow,
+    /// Grids it covers.
+    pub grids: u64,
+    /// Households to call (a warning's 叫应).
+    pub calls: u64,
+    /// The notice was there already (the same CAP message again, or one it lifted).
+    pub existing: bool,
+}
+
+/// Which grids a new notice covers.
+enum Grids<'a> {
+    /// Every live grid under its root.
+    All,
+    /// These.
+    Only(&'a [String]),
+}
+
+/// Writes a checked notice with its grids, a warning's calls and the audit record, in one
+/// transaction.
+async fn write(
+    state: &App,
+    k: &Principal,
+    new: &NewNotice<'_>,
+    grids: Grids<'_>,
+) -> Result<Made, AppError> {
+    let now = state.now_ms();
+    let mut tx = state.store().begin().await?;
+    let id = store::insert(&mut tx, new, now).await?;
+    let grids = match grids {
+        Grids::All => store::cover_all(&mut tx, id, new.root_code).await?,
+        Grids::Only(codes) => store::cover(&mut tx, id, codes).await?,
+    };
+    if grids == 0 {
+        return Err(AppError::bad(
+            "no_grids",
+            "这个区域下没有网格，公告无处发布",
+        ));
+    }
+    let calls = if new.level == NoticeLevel::Warning {
+        store::call_vulnerable(&mut tx, id).await?
+    } else {
+        0
+    };
+    let record = audit::entry(
+        now,
+        &audit::Actor::of(k),
+        "notice.create",
+        format!("notice:{id}"),
+        Some(new.root_code),
+        serde_json::json!({"level": new.level.as_str(), "color": new.color.map(WarningColor::as_str),
+            "title": new.title, "grids": grids, "calls": calls, "cap": new.cap_identifier}),
+    );
+    audit::record(&mut tx, [record]);
+    let notice = store::get(&mut tx, id)
+        .await?
+        .ok_or_else(|| AppError::Internal("notice not written".into()))?;
+    tx.commit().await?;
+    Ok(Made {
+        notice,
+        grids,
+        calls,
+        existing: false,
+    })
+}
+
+/// A time as typed, or what to fix.
+fn time(field: &'static str, text: &str) -> Result<i64, (&'static str, String)> {
+    parse_beijing(text).ok_or((field, format!("“{text}”不是时间，请写成 2026-11-18 14:00")))
+}
+
+/// Makes a notice for a subtree the caller keeps; a warning's calls are made with it.
+pub async fn create(state: &App, k: &Principal, n: &NoticeInput) -> Result<Made, AppError> {
+    k.may(Resource::Notice, Verb::Write)?;
+    let root = k.node_or_own(n.node.as_deref())?;
+    k.must_see(&root)?;
+    let now = state.now_ms();
+    let mut problems: Vec<(&'static str, String)> = Vec::new();
+    let level = NoticeLevel::from_typed(&n.level).unwrap_or_else(|| {
+        problems.push(("level", format!("级别请选：{}", NoticeLevel::choices())));
+        NoticeLevel::Normal
+    });
+    let color = match n.color.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => WarningColor::from_typed(c).or_else(|| {
+            problems.push(("color", format!("颜色请选：{}", WarningColor::choices())));
+            None
+        }),
+    };
+    let mut at = |field, text: Option<&str>, default: Option<i64>| match text
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        Some(t) => time(field, t).map_err(|p| problems.push(p)).ok(),
+        None => default,
+    };
+    let starts_at = at("starts", n.starts.as_deref(), Some(now)).unwrap_or(now);
+    let ends_at = at("ends", Some(&n.ends), None).unwrap_or(starts_at);
+    let respond_by = at("respond_by", n.respond_by.as_deref(), None);
+    let draft = Draft {
+        level,
+        color,
+        title: &n.title,
+        body: &n.body,
+        starts_at,
+        ends_at,
+        respond_by,
+    };
+    problems.extend(rules::problems(&draft));
+    if !problems.is_empty() {
+        let message = problems
+            .iter()
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join("；");
+        return Err(AppError::bad("invalid_notice", message));
+    }
+    let label = k.label();
+    let new = NewNotice {
+        root_code: &root,
+        level,
+        color,
+        title: n.title.trim(),
+        body: n.body.trim(),
+        starts_at,
+        ends_at,
+        respond_by,
+        created_by: Some(k.account.id),
+        created_label: &label,
+        cap_identifier: None,
+    };
+    write(state, k, &new, Grids::All).await
+}
+
+/// The first `max` characters of `text`, trimmed.
+fn cut(text: &str, max: usize) -> String {
+    text.trim().chars().take(max).collect()
+}
+
+/// Reads a CAP 1.2 warning (a county's meteorological feed) into a 预警 for the grids its area
+/// covers within the caller's area, with 叫应 due by its colour. The same message again
+/// answers the warning already made; a Cancel ends the warnings it refers to.
+pub async fn import_cap(state: &App, k: &Principal, xml: &str) -> Result<Made, AppError> {
+    k.may(Resource::Notice, Verb::Write)?;
+    let root = k.node_or_own(None)?;
+    let w = rules::cap::read(xml).map_err(|m| AppError::bad("invalid_cap", m))?;
+    let now = state.now_ms();
+    let mut conn = state.store().conn().await?;
+    let known = |n: &NoticeRow| k.actor.sees(&n.root_code);
+    if w.cancel {
+        drop(conn);
+        let mut tx = state.store().begin().await?;
+        let mut ended = None;
+        for r in &w.references {
+            if let Some(n) = store::by_cap(&mut tx, r).await?.filter(known) {
+                store::end(&mut tx, n.id, now).await?;
+                let entry = audit::entry(
+                    now,
+                    &audit::Actor::of(k),
+                    "notice.end",
+                    format!("notice:{}", n.id),
+                    Some(&n.root_code),
+                    serde_json::json!({"cap": w.identifier, "lifts": r}),
+                );
+                audit::record(&mut tx, [entry]);
+                ended = store::get(&mut tx, n.id).await?;
+            }
+        }
+        let notice = ended.ok_or_else(|| {
+            AppError::bad("unknown_warning", "要撤销的预警不在本辖区，或从未导入")
+        })?;
+        tx.commit().await?;
+        return Ok(Made {
+            notice,
+            grids: 0,
+            calls: 0,
+            existing: true,
+        });
+    }
+    if let Some(notice) = store::by_cap(&mut conn, &w.identifier).await?.filter(known) {
+        return Ok(Made {
+            notice,
+            grids: 0,
+            calls: 0,
+            existing: true,
+        });
+    }
+    let mut grids = Vec::new();
+    for g in shanzhi_store::regions::grids_with_boundaries(&mut conn, &root).await? {
+        if crate::regions::outline(&g)?.is_some_and(|shape| w.covers(&shape)) {
+            grids.push(g.code);
+        }
+    }
+    drop(conn);
+    if grids.is_empty() {
+        return Err(AppError::bad(
+            "outside_area",
+            format!("预警区域（{}）不在本辖区任何网格内", w.area),
+        ));
+    }
+    let starts_at = w.effective.unwrap_or(now);
+    let ends_at = w
+        .expires
+        .filter(|e| *e > starts_at)
+        .unwrap_or(starts_at + 86_400_000);
+    let respond_by = (starts_at.max(now) + rules::respond_within_ms(w.color)).min(ends_at);
+    let label = k.label();
+    let (title, body) = (cut(&w.headline, rules::MAX_TITLE), w.text.clone());
+    let body = if body.trim().is_empty() {
+        w.headline.clone()
+    } else {
+        cut(&body, rules::MAX_BODY)
+    };
+    let new = NewNotice {
+        root_code: &root,
+        level: NoticeLevel::Warning,
+        color: Some(w.color),
+        title: &title,
+        body: &body,
+        starts_at,
+        ends_at,
+        respond_by: Some(respond_by),
+        created_by: Some(k.account.id),
+        created_label: &label,
+        cap_identifier: Some(&w.identifier),
+    };
+    write(state, k, &new, Grids::Only(&grids)).await
+}
+
+/// The notices made in the caller's area (or under `node`), newest first.
+pub async fn list(
+    state: &App,
+    k: &Principal,
+    node: Option<&str>,
+) -> Result<Vec<NoticeRow>, AppError> {
+    k.may(Resource::Notice, Verb::List)?;
+    let root = k.node_or_own(node)?;
+    k.must_see(&root)?;
+    Ok(store::under(&mut state.store().conn().await?, &root, 200).await?)
+}
+
+/// The notices a public page of `code` shows now (no login: notices are public).
+pub async fn shown_at(state: &App, code: &str) -> Result<Vec<NoticeRow>, AppError> {
+    // A page shows a few: the newest and most urgent.
+    const SHOWN: i64 = 5;
+    Ok(store::shown_at(
+        &mut state.store().conn().await?,
+        code,
+        state.now_ms(),
+        SHOWN,
+    )
+    .await?)
+}
+
+/// A notice whose area meets the caller's: made above it and covering part of it, or made
+/// within it (404 otherwise).
+async fn visible(state: &App, k: &Principal, id: i64) -> Result<NoticeRow, AppError> {
+    let mut conn = state.store().conn().await?;
+    let n = store::get(&mut conn, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let root = k.actor.scope_root().unwrap_or("");
+    let meets = k.actor.sees(&n.root_code) || root.starts_with(&n.root_code);
+    if !meets {
+        return Err(AppError::not_found());
+    }
+    Ok(n)
+}
+
+/// A warning's 叫应 per grid in the caller's area, with its notice.
+pub async fn progress(
+    state: &App,
+    k: &Principal,
+    id: i64,
+) -> Result<(NoticeRow, Vec<GridProgress>), AppError> {
+    k.may(Resource::NoticeCall, Verb::List)?;
+    let n = visible(state, k, id).await?;
+    let root = area(k, &n);
+    let rows = store::progress(&mut state.store().conn().await?, id, &root).await?;
+    Ok((n, rows))
+}
+
+/// The narrower of the caller's area and the notice's.
+fn area(k: &Principal, n: &NoticeRow) -> String {
+    match k.actor.scope_root() {
+        Some(r) if r.starts_with(&n.root_code) => r.to_owned(),
+        _ => n.root_code.clone(),
+    }
+}
+
+/// The households to call in a warning, in the caller's area (the open ones first).
+pub async fn calls(
+    state: &App,
+    k: &Principal,
+    id: i64,
+    open_only: bool,
+) -> Result<(NoticeRow, Vec<CallRow>), AppError> {
+    k.may(Resource::NoticeCall, Verb::List)?;
+    let n = visible(state, k, id).await?;
+    let root = area(k, &n);
+    let rows = store::calls(&mut state.store().conn().await?, id, &root, open_only).await?;
+    Ok((n, rows))
+}
+
+/// Records how a household's call went.
+pub async fn record(
+    state: &App,
+    k: &Principal,
+    call_id: i64,
+    outcome: &str,
+    note: &str,
+) -> Result<(), AppError> {
+    k.may(Resource::NoticeCall, Verb::Write)?;
+    let outcome = CallOutcome::from_typed(outcome)
+        .filter(|o| o.recordable())
+        .ok_or_else(|| AppError::bad("invalid_outcome", "请选择：已叫应、已转移或未联系上"))?;
+    let note = note.trim();
+    if note.chars().count() > 200 {
+        return Err(AppError::bad("invalid_note", "备注不超过 200 字"));
+    }
+    if outcome == CallOutcome::Unreached && note.is_empty() {
+        return Err(AppError::bad(
+            "note_required",
+            "未联系上时请写明打过几次电话、是否上门，社区据此跟进",
+        ));
+    }
+    let now = state.now_ms();
+    let label = k.label();
+    let mut tx = state.store().begin().await?;
+    let (notice, node) = store::call(&mut tx, call_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    k.must_see(&node)?;
+    store::record(&mut tx, call_id, outcome, note, (k.account.id, &label), now).await?;
+    let entry = audit::entry(
+        now,
+        &audit::Actor::of(k),
+        "notice.call",
+        format!("notice_call:{call_id}"),
+        Some(&node),
+        serde_json::json!({"notice": notice, "outcome": outcome.as_str()}),
+    );
+    audit::record(&mut tx, [entry]);
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Warnings with households still to call in the caller's area: (notice, open, overdue).
+pub async fn open_calls(
+    state: &App,
+    k: &Principal,
+) -> Result<Vec<(NoticeRow, i64, i64)>, AppError> {
+    if !k.can(Resource::NoticeCall, Verb::List) {
+        return Ok(Vec::new());
+    }
+    let root = k.actor.scope_root().unwrap_or("").to_owned();
+    Ok(store::open_calls(&mut state.store().conn().await?, &root, state.now_ms()).await?)
+}

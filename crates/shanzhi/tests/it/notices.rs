@@ -1,0 +1,462 @@
+//! 网格公告与预警 over the API and the pages: a community's warning covers its grids, makes one
+//! 叫应 call for every household the register says has someone vulnerable, the grid workers
+//! record their calls within their own grid, and the counts per grid equal a recount of the
+//! calls; the warning shows on the grid's public page and on the workers' 待办.
+
+use crate::common::{TestApp, error_code, exec_sql, fetch};
+use crate::pages::logged_in;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use shanzhi_domain::case::beijing_minutes;
+
+const COMMUNITY: &str = "450802001001";
+const G1: &str = "450802001001001";
+const G2: &str = "450802001001002";
+const HOUR: i64 = 3_600_000;
+
+/// Registers a one-person household through the API; returns its id.
+async fn household(app: &TestApp, token: &str, grid: &str, room: &str, who: (&str, &str, &str)) {
+    let (name, id_number, tags) = who;
+    let (s, h) = app
+        .post(
+            "/api/v1/households",
+            token,
+            json!({"grid": grid, "building": "金港花园5栋", "address": "港北区金港大道170号",
+                   "unit": "1", "floor": 3, "room": room,
+                   "members": [{"name": name, "id_number": id_number, "relation": "户主",
+                                "status": "户籍", "phone": "13977510000", "tags": tags}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{h}");
+}
+
+/// The 叫应 heading of a 待办 page.
+fn calls_section(todo: &str) -> &str {
+    todo.split("id=\"todo-calls\"")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .expect("叫应 on the 待办")
+}
+
+/// The calls of a warning as `token` sees them.
+async fn calls(app: &TestApp, token: &str, id: i64) -> Vec<Value> {
+    let (s, list) = app.get(&format!("/api/v1/notices/{id}/calls"), token).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    list.as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_warning_has_every_vulnerable_household_called_and_each_grid_counts_its_calls() {
+    let app = TestApp::demo().await;
+    let (wg1, wg2, sq) = (
+        app.token("wg0101").await,
+        app.token("wg0102").await,
+        app.token("sq01").await,
+    );
+    household(
+        &app,
+        &wg1,
+        G1,
+        "301",
+        ("莫桂英", "450802194402110025", "独居老人"),
+    )
+    .await;
+    household(
+        &app,
+        &wg1,
+        G1,
+        "302",
+        ("韦国强", "450802195003150032", "残疾人"),
+    )
+    .await;
+    household(
+        &app,
+        &wg1,
+        G1,
+        "303",
+        ("黄志明", "450802198806060018", "退役军人"),
+    )
+    .await;
+    household(&app, &wg1, G1, "304", ("陆小燕", "450802199001010026", "")).await;
+    household(
+        &app,
+        &wg2,
+        G2,
+        "101",
+        ("覃秀兰", "45080219481212004X", "空巢老人"),
+    )
+    .await;
+
+    let now = app.now_ms();
+    let at = |offset: i64| beijing_minutes(now + offset);
+    // A warning needs its colour and its deadline; everything missing is said at once.
+    let (s, e) = app
+        .post(
+            "/api/v1/notices",
+            &sq,
+            json!({"node": COMMUNITY, "level": "预警", "title": "暴雨橙色预警",
+                   "body": "预计今天下午有大暴雨。", "ends": at(24 * HOUR)}),
+        )
+        .await;
+    assert_eq!(
+        (s, error_code(&e)),
+        (StatusCode::BAD_REQUEST, "invalid_notice")
+    );
+    let said = e["error"]["message"].as_str().unwrap();
+    assert!(
+        said.contains("预警要选颜色") && said.contains("叫应时限"),
+        "{said}"
+    );
+
+    let (s, made) = app
+        .post(
+            "/api/v1/notices",
+            &sq,
+            json!({"node": COMMUNITY, "level": "预警", "color": "橙色", "title": "暴雨橙色预警",
+                   "body": "预计今天下午到夜间有大暴雨，低洼地带和危旧房屋住户请及时转移。",
+                   "ends": at(24 * HOUR), "respond_by": at(3 * HOUR)}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{made}");
+    let id = made["notice"]["id"].as_i64().unwrap();
+    // Three households have someone vulnerable (独居、残疾、空巢); a veteran alone is not one.
+    assert_eq!(made["calls"], 3, "{made}");
+    let (_, tree) = app
+        .get(&format!("/api/v1/regions/{COMMUNITY}/children"), &sq)
+        .await;
+    let grids = tree
+        .as_array()
+        .map(|c| c.iter().filter(|n| n["level"] == "grid").count());
+    assert_eq!(made["grids"].as_u64().map(|g| g as usize), grids, "{tree}");
+
+    // Each worker sees the households of their own grid only, and records only those.
+    let mine = calls(&app, &wg1, id).await;
+    assert_eq!(mine.len(), 2);
+    assert!(mine.iter().all(|c| c["node_code"] == G1));
+    assert_eq!(mine[0]["phone_masked"], "139****0000");
+    let theirs = calls(&app, &wg2, id).await;
+    assert_eq!(theirs.len(), 1);
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/notice-calls/{}", mine[0]["id"]),
+            &wg2,
+            json!({"outcome": "reached"}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "another grid's household is out of reach"
+    );
+    let record = |who: &str, call: &Value, body: Value| {
+        let path = format!("/api/v1/notice-calls/{}", call["id"]);
+        let (app, who) = (&app, who.to_owned());
+        async move { app.post(&path, &who, body).await }
+    };
+    let (s, _) = record(&wg1, &mine[0], json!({"outcome": "已叫应"})).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, e) = record(&wg1, &mine[1], json!({"outcome": "unreached"})).await;
+    assert_eq!(
+        (s, error_code(&e)),
+        (StatusCode::BAD_REQUEST, "note_required")
+    );
+    let (s, _) = record(
+        &wg1,
+        &mine[1],
+        json!({"outcome": "unreached", "note": "电话打了三次没人接，上门敲门无人"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = record(&wg2, &theirs[0], json!({"outcome": "moved"})).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+
+    // The counts per grid are a recount of the calls.
+    let (_, progress) = app
+        .get(&format!("/api/v1/notices/{id}/progress"), &sq)
+        .await;
+    let all: Vec<Value> = [calls(&app, &wg1, id).await, calls(&app, &wg2, id).await].concat();
+    for g in progress["grids"].as_array().unwrap() {
+        let of = |outcome: &str| {
+            all.iter()
+                .filter(|c| c["node_code"] == g["node_code"] && c["outcome"] == outcome)
+                .count() as i64
+        };
+        let total = all
+            .iter()
+            .filter(|c| c["node_code"] == g["node_code"])
+            .count() as i64;
+        assert_eq!(g["total"], total, "{g}");
+        assert_eq!(g["reached"], of("reached"), "{g}");
+        assert_eq!(g["moved"], of("moved"), "{g}");
+        assert_eq!(g["unreached"], of("unreached"), "{g}");
+    }
+
+    // The warning is on the grid's public page, and on the worker's 待办 with what is open.
+    let c = crate::pages::browser_client();
+    let (_, public) = fetch(&app, &c, &format!("/r/{G2}")).await;
+    assert!(
+        public.contains("橙色预警") && public.contains("暴雨橙色预警"),
+        "{public}"
+    );
+    let (worker, _) = logged_in(&app, "wg0101").await;
+    let (_, todo) = fetch(&app, &worker, "/todo").await;
+    let section = calls_section(&todo);
+    assert!(
+        section.contains("data-count=\"1\""),
+        "one household still open: {section}"
+    );
+    assert!(!section.contains("light red"), "before the deadline");
+
+    // Past the deadline the community sees the grid late, and the list of who is missing.
+    exec_sql(
+        &app,
+        shanzhi_store::Sql::new("UPDATE notices SET respond_by = ? WHERE id = ?")
+            .bind(now - 1)
+            .bind(id),
+    )
+    .await;
+    let (officer, _) = logged_in(&app, "sq01").await;
+    let (_, page) = fetch(&app, &officer, &format!("/notices/{id}")).await;
+    let late_row = page
+        .split(&format!("data-grid=\"{G1}\""))
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .expect("the grid's row");
+    assert!(
+        late_row.contains("1/2") && late_row.contains("逾期"),
+        "{late_row}"
+    );
+    let (_, todo) = fetch(&app, &officer, "/todo").await;
+    let section = calls_section(&todo);
+    assert!(section.contains("light red"), "{section}");
+    let (_, list) = fetch(&app, &officer, &format!("/notices/{id}/calls")).await;
+    assert!(
+        list.contains("电话打了三次没人接"),
+        "the community reads what was tried"
+    );
+}
+
+#[tokio::test]
+async fn a_notice_reaches_only_its_area_and_only_staff_who_keep_it() {
+    let app = TestApp::demo().await;
+    let sq = app.token("sq01").await;
+    let ends = beijing_minutes(app.now_ms() + 48 * HOUR);
+    let (s, made) = app
+        .post(
+            "/api/v1/notices",
+            &sq,
+            json!({"node": G1, "level": "重要", "title": "明日停水",
+                   "body": "明天8时至18时金港花园停水检修，请提前储水。", "ends": ends}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{made}");
+    assert_eq!(
+        (made["grids"].as_i64(), made["calls"].as_i64()),
+        (Some(1), Some(0))
+    );
+    let c = crate::pages::browser_client();
+    let (_, here) = fetch(&app, &c, &format!("/r/{G1}")).await;
+    assert!(here.contains("明日停水"));
+    let (_, next_door) = fetch(&app, &c, &format!("/r/{G2}")).await;
+    assert!(
+        !next_door.contains("明日停水"),
+        "another grid's notice is not shown"
+    );
+    // A grid worker reads notices but does not publish; a volunteer neither.
+    let wg = app.token("wg0101").await;
+    let (s, _) = app
+        .post(
+            "/api/v1/notices",
+            &wg,
+            json!({"node": G1, "level": "一般", "title": "x", "body": "x", "ends": ends}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, list) = app.get("/api/v1/notices", &wg).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list[0]["title"], "明日停水");
+    let (s, _) = app.get("/api/v1/notices", &app.token("zy01").await).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // Out of the caller's area: not found.
+    let (s, _) = app
+        .post(
+            "/api/v1/notices",
+            &sq,
+            json!({"node": "450802001002", "level": "一般", "title": "x", "body": "x", "ends": ends}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+/// A point inside grid `code`: the middle of its boundary's first ring.
+async fn inside(app: &TestApp, token: &str, code: &str) -> (f64, f64) {
+    let (_, doc) = app
+        .get(&format!("/api/v1/regions/export?root={code}"), token)
+        .await;
+    let feature = doc["features"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["properties"]["code"] == code))
+        .unwrap_or_else(|| panic!("{code} exported: {doc}"));
+    let geometry = &feature["geometry"];
+    let ring = match geometry["type"].as_str() {
+        Some("MultiPolygon") => &geometry["coordinates"][0][0],
+        _ => &geometry["coordinates"][0],
+    };
+    let points: Vec<(f64, f64)> = ring
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+        .collect();
+    let n = (points.len() - 1) as f64;
+    let sum = points[..points.len() - 1]
+        .iter()
+        .fold((0.0, 0.0), |(x, y), p| (x + p.0, y + p.1));
+    (sum.0 / n, sum.1 / n)
+}
+
+/// An instant as CAP writes it, in Beijing time.
+fn cap_time(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap()
+        .to_offset(time::macros::offset!(+8));
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
+/// A CAP 1.2 message as a county's meteorological office sends it at `now`, valid six hours,
+/// its area a small square around (lon, lat).
+fn cap_message(now: i64, identifier: &str, kind: &str, around: (f64, f64), extra: &str) -> String {
+    let (sent, expires) = (cap_time(now), cap_time(now + 6 * HOUR));
+    let (lon, lat) = around;
+    let d = 0.0005;
+    let ring = [
+        (lat + d, lon - d),
+        (lat + d, lon + d),
+        (lat - d, lon + d),
+        (lat - d, lon - d),
+        (lat + d, lon - d),
+    ]
+    .iter()
+    .map(|(a, o)| format!("{a:.6},{o:.6}"))
+    .collect::<Vec<_>>()
+    .join(" ");
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>{identifier}</identifier><sender>港北区气象台</sender>
+  <sent>{sent}</sent><status>Actual</status><msgType>{kind}</msgType>
+  <scope>Public</scope>{extra}
+  <info><language>zh-CN</language><category>Met</category><event>暴雨</event>
+    <urgency>Immediate</urgency><severity>Extreme</severity><certainty>Likely</certainty>
+    <effective>{sent}</effective><expires>{expires}</expires>
+    <headline>港北区气象台发布暴雨红色预警信号</headline>
+    <description>过去3小时港北区部分地区降雨量已达100毫米以上，且降雨将持续。</description>
+    <instruction>低洼地带、危旧房屋住户请立即转移。</instruction>
+    <area><areaDesc>金港花园一带</areaDesc><polygon>{ring}</polygon></area>
+  </info>
+</alert>"#
+    )
+}
+
+#[tokio::test]
+async fn a_cap_warning_covers_the_grids_under_its_area_once_and_is_lifted_by_its_cancel() {
+    let app = TestApp::demo().await;
+    let (wg1, sq) = (app.token("wg0101").await, app.token("sq01").await);
+    household(
+        &app,
+        &wg1,
+        G1,
+        "301",
+        ("莫桂英", "450802194402110025", "独居老人"),
+    )
+    .await;
+    let at = inside(&app, &sq, G1).await;
+    let now = app.now_ms();
+    let message = cap_message(now, "GX-GB-20261118-001", "Alert", at, "");
+    let post = |xml: String| {
+        let app = &app;
+        let sq = sq.clone();
+        async move {
+            let resp = reqwest::Client::new()
+                .post(format!("{}/api/v1/notices/cap", app.base))
+                .bearer_auth(&sq)
+                .header("content-type", "application/xml")
+                .body(xml)
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status();
+            (status, resp.json::<Value>().await.unwrap())
+        }
+    };
+    let (s, made) = post(message.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{made}");
+    assert_eq!(
+        (made["grids"].as_i64(), made["calls"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let notice = &made["notice"];
+    assert_eq!(
+        (notice["level"].as_str(), notice["color"].as_str()),
+        (Some("warning"), Some("red"))
+    );
+    // A red warning is to be called within the hour.
+    let respond = notice["respond_by"].as_i64().unwrap();
+    let within = respond - notice["starts_at"].as_i64().unwrap();
+    assert!((HOUR..HOUR + 60_000).contains(&within), "{within} ms");
+    let id = notice["id"].as_i64().unwrap();
+    let (_, progress) = app
+        .get(&format!("/api/v1/notices/{id}/progress"), &sq)
+        .await;
+    let grids: Vec<&str> = progress["grids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["node_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(grids, [G1], "only the grid under the area");
+    // The same message again is the same warning.
+    let (s, again) = post(message).await;
+    assert_eq!(
+        (s, &again["notice"]["id"]),
+        (StatusCode::OK, &Value::from(id))
+    );
+    // Not CAP, or an area outside the caller's grids: said plainly.
+    let (s, e) = post("<kml></kml>".into()).await;
+    assert_eq!(
+        (s, error_code(&e)),
+        (StatusCode::BAD_REQUEST, "invalid_cap")
+    );
+    let (s, e) = post(cap_message(
+        now,
+        "GX-GB-20261118-002",
+        "Alert",
+        (100.0, 30.0),
+        "",
+    ))
+    .await;
+    assert_eq!(
+        (s, error_code(&e)),
+        (StatusCode::BAD_REQUEST, "outside_area")
+    );
+    // The office lifts it: it leaves the grid's page.
+    let c = crate::pages::browser_client();
+    let (_, page) = fetch(&app, &c, &format!("/r/{G1}")).await;
+    assert!(page.contains("暴雨红色预警信号"));
+    let lift = cap_message(
+        now,
+        "GX-GB-20261118-003",
+        "Cancel",
+        at,
+        &format!(
+            "<references>港北区气象台,GX-GB-20261118-001,{}</references>",
+            cap_time(now)
+        ),
+    );
+    let (s, ended) = post(lift).await;
+    assert_eq!(s, StatusCode::OK, "{ended}");
+    assert!(ended["notice"]["ends_at"].as_i64() <= Some(app.now_ms()));
+    let (_, page) = fetch(&app, &c, &format!("/r/{G1}")).await;
+    assert!(!page.contains("暴雨红色预警信号"));
+}

@@ -1,0 +1,389 @@
+//! 网格公告 and 预警 with their 叫应 calls: the notice, the grids it covers, and one call per
+//! vulnerable household of those grids. Counts per grid are one GROUP BY on an indexed code.
+
+use crate::{Exec, Sql, StoreError};
+use shanzhi_domain::notice::{CallOutcome, NoticeLevel, WarningColor};
+use shanzhi_domain::region::Level;
+
+/// A notice to store, checked.
+#[derive(Debug, Clone)]
+pub struct NewNotice<'a> {
+    /// The subtree it is for.
+    pub root_code: &'a str,
+    /// Level.
+    pub level: NoticeLevel,
+    /// Colour, for a warning.
+    pub color: Option<WarningColor>,
+    /// Title.
+    pub title: &'a str,
+    /// Text.
+    pub body: &'a str,
+    /// Shown from (ms).
+    pub starts_at: i64,
+    /// Shown until (ms).
+    pub ends_at: i64,
+    /// 叫应 deadline, for a warning.
+    pub respond_by: Option<i64>,
+    /// Who made it.
+    pub created_by: Option<i64>,
+    /// Who made it, as shown.
+    pub created_label: &'a str,
+    /// The CAP message it was read from.
+    pub cap_identifier: Option<&'a str>,
+}
+
+/// A stored notice.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct NoticeRow {
+    /// Id.
+    pub id: i64,
+    /// The subtree it is for.
+    pub root_code: String,
+    /// Level.
+    pub level: NoticeLevel,
+    /// Colour, for a warning.
+    pub color: Option<WarningColor>,
+    /// Title.
+    pub title: String,
+    /// Text.
+    pub body: String,
+    /// Shown from (ms).
+    pub starts_at: i64,
+    /// Shown until (ms).
+    pub ends_at: i64,
+    /// 叫应 deadline, for a warning (ms).
+    pub respond_by: Option<i64>,
+    /// Who made it, as shown.
+    pub created_label: String,
+    /// When (ms).
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "n.id, n.root_code, n.level, n.color, n.title, n.body, n.starts_at, \
+                       n.ends_at, n.respond_by, n.created_label, n.created_at";
+
+/// Stores a notice (its grids are added by [`cover_all`] or [`cover`]); returns its id.
+pub async fn insert(ex: &mut impl Exec, n: &NewNotice<'_>, now: i64) -> Result<i64, StoreError> {
+    let (id,): (i64,) = ex
+        .one(
+            Sql::new(
+                "INSERT INTO notices (root_code, level, color, title, body, starts_at, ends_at, \
+                 respond_by, created_by, created_label, created_at, cap_identifier) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(n.root_code)
+            .bind(n.level.as_str())
+            .bind(n.color.map(WarningColor::as_str))
+            .bind(n.title)
+            .bind(n.body)
+            .bind(n.starts_at)
+            .bind(n.ends_at)
+            .bind(n.respond_by)
+            .bind(n.created_by)
+            .bind(n.created_label)
+            .bind(now)
+            .bind(n.cap_identifier),
+        )
+        .await?;
+    Ok(id)
+}
+
+/// Has a notice cover every live grid under `root`; returns how many.
+pub async fn cover_all(ex: &mut impl Exec, id: i64, root: &str) -> Result<u64, StoreError> {
+    ex.exec(
+        Sql::new(
+            "INSERT INTO notice_grids (notice_id, node_code) SELECT ?, code FROM region_nodes \
+             WHERE code >= ? AND code < ? AND level = ? AND retired_at IS NULL",
+        )
+        .bind(id)
+        .bind(root)
+        .bind(format!("{root}:"))
+        .bind(Level::Grid.as_str()),
+    )
+    .await
+}
+
+/// Has a notice cover the grids `codes`.
+pub async fn cover(ex: &mut impl Exec, id: i64, codes: &[String]) -> Result<u64, StoreError> {
+    for c in codes {
+        ex.exec(
+            Sql::new("INSERT INTO notice_grids (notice_id, node_code) VALUES (?, ?)")
+                .bind(id)
+                .bind(c.as_str()),
+        )
+        .await?;
+    }
+    Ok(codes.len() as u64)
+}
+
+/// The notice read from the CAP message `identifier`, if any.
+pub async fn by_cap(ex: &mut impl Exec, identifier: &str) -> Result<Option<NoticeRow>, StoreError> {
+    ex.opt(
+        Sql::new(format!(
+            "SELECT {COLUMNS} FROM notices n WHERE n.cap_identifier = ?"
+        ))
+        .bind(identifier),
+    )
+    .await
+}
+
+/// Ends a notice now (a warning lifted): it leaves the pages and the 待办.
+pub async fn end(ex: &mut impl Exec, id: i64, now: i64) -> Result<(), StoreError> {
+    ex.exec(
+        Sql::new("UPDATE notices SET ends_at = ? WHERE id = ? AND ends_at > ?")
+            .bind(now)
+            .bind(id)
+            .bind(now),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Creates the 叫应 calls of a warning: one per household of its grids (micro-grids included)
+/// where someone still living there carries a vulnerable tag. Returns how many.
+pub async fn call_vulnerable(ex: &mut impl Exec, notice_id: i64) -> Result<u64, StoreError> {
+    ex.exec(
+        Sql::new(
+            "INSERT INTO notice_calls (notice_id, household_id, node_code, outcome) \
+             SELECT DISTINCT ng.notice_id, h.id, ng.node_code, ? FROM notice_grids ng \
+             JOIN households h ON h.node_code >= ng.node_code AND h.node_code < ng.node_code || ':' \
+             WHERE ng.notice_id = ? AND EXISTS (SELECT 1 FROM persons p JOIN person_tags t ON \
+             t.person_id = p.id JOIN tag_kinds k ON k.code = t.tag WHERE p.household_id = h.id \
+             AND p.moved_out IS NULL AND k.vulnerable)",
+        )
+        .bind(CallOutcome::Pending.as_str())
+        .bind(notice_id),
+    )
+    .await
+}
+
+/// One notice.
+pub async fn get(ex: &mut impl Exec, id: i64) -> Result<Option<NoticeRow>, StoreError> {
+    ex.opt(Sql::new(format!("SELECT {COLUMNS} FROM notices n WHERE n.id = ?")).bind(id))
+        .await
+}
+
+/// The notices shown at `now` on the page of node `code`: those covering its grid (or, for a
+/// community or above, any grid under it) or made for a node above it; warnings first, then
+/// the newest.
+pub async fn shown_at(
+    ex: &mut impl Exec,
+    code: &str,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<NoticeRow>, StoreError> {
+    let grid = code.get(..15).unwrap_or(code);
+    ex.all(
+        Sql::new(format!(
+            "SELECT {COLUMNS} FROM notices n WHERE n.starts_at <= ? AND n.ends_at > ? AND \
+             EXISTS (SELECT 1 FROM notice_grids g WHERE g.notice_id = n.id AND g.node_code >= ? \
+             AND g.node_code < ?) ORDER BY CASE n.level WHEN ? THEN 0 WHEN ? THEN 1 ELSE 2 END, \
+             n.id DESC LIMIT ?"
+        ))
+        .bind(now)
+        .bind(now)
+        .bind(grid)
+        .bind(format!("{grid}:"))
+        .bind(NoticeLevel::Warning.as_str())
+        .bind(NoticeLevel::Important.as_str())
+        .bind(limit),
+    )
+    .await
+}
+
+/// The notices made for `root` or anything under it, newest first (the staff list).
+pub async fn under(
+    ex: &mut impl Exec,
+    root: &str,
+    limit: i64,
+) -> Result<Vec<NoticeRow>, StoreError> {
+    ex.all(
+        Sql::new(format!(
+            "SELECT {COLUMNS} FROM notices n WHERE n.root_code >= ? AND n.root_code < ? \
+             ORDER BY n.id DESC LIMIT ?"
+        ))
+        .bind(root)
+        .bind(format!("{root}:"))
+        .bind(limit),
+    )
+    .await
+}
+
+/// How far a warning's 叫应 has got in one grid.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct GridProgress {
+    /// The grid.
+    pub node_code: String,
+    /// Its name.
+    pub name: String,
+    /// Households to call.
+    pub total: i64,
+    /// Reached.
+    pub reached: i64,
+    /// Moved to safety.
+    pub moved: i64,
+    /// Called, nobody found.
+    pub unreached: i64,
+}
+
+/// A warning's 叫应 per grid under `root` (every covered grid, also those with no one to call).
+pub async fn progress(
+    ex: &mut impl Exec,
+    notice_id: i64,
+    root: &str,
+) -> Result<Vec<GridProgress>, StoreError> {
+    ex.all(
+        Sql::new(
+            "SELECT ng.node_code, r.name, COUNT(c.id) AS total, \
+             COALESCE(SUM(CASE WHEN c.outcome = ? THEN 1 ELSE 0 END), 0) AS reached, \
+             COALESCE(SUM(CASE WHEN c.outcome = ? THEN 1 ELSE 0 END), 0) AS moved, \
+             COALESCE(SUM(CASE WHEN c.outcome = ? THEN 1 ELSE 0 END), 0) AS unreached \
+             FROM notice_grids ng JOIN region_nodes r ON r.code = ng.node_code \
+             LEFT JOIN notice_calls c ON c.notice_id = ng.notice_id AND c.node_code = ng.node_code \
+             WHERE ng.notice_id = ? AND ng.node_code >= ? AND ng.node_code < ? \
+             GROUP BY ng.node_code, r.name ORDER BY ng.node_code",
+        )
+        .bind(CallOutcome::Reached.as_str())
+        .bind(CallOutcome::Moved.as_str())
+        .bind(CallOutcome::Unreached.as_str())
+        .bind(notice_id)
+        .bind(root)
+        .bind(format!("{root}:")),
+    )
+    .await
+}
+
+/// A household to call, as the grid worker's list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct CallRow {
+    /// The call's id.
+    pub id: i64,
+    /// The warning.
+    pub notice_id: i64,
+    /// The grid.
+    pub node_code: String,
+    /// The household.
+    pub household_id: i64,
+    /// Where: building and room.
+    pub address: String,
+    /// Who lives there, names as one line.
+    pub people: Option<String>,
+    /// A phone on record, masked.
+    pub phone_masked: Option<String>,
+    /// Where the call stands.
+    pub outcome: CallOutcome,
+    /// What the caller noted.
+    pub note: String,
+    /// Who recorded it, as shown.
+    pub done_label: Option<String>,
+    /// When (ms).
+    pub done_at: Option<i64>,
+}
+
+/// The calls of `notice_id` in grids under `root`, open ones first (all of them when
+/// `open_only` is false).
+pub async fn calls(
+    ex: &mut impl Exec,
+    notice_id: i64,
+    root: &str,
+    open_only: bool,
+) -> Result<Vec<CallRow>, StoreError> {
+    let names = match ex.backend() {
+        crate::Backend::Sqlite => "group_concat(p.name, '、')",
+        crate::Backend::Postgres => "string_agg(p.name, '、' ORDER BY p.id)",
+    };
+    let mut q = Sql::new(format!(
+        "SELECT c.id, c.notice_id, c.node_code, c.household_id, \
+         b.name || ' ' || hs.unit || '单元' || hs.room AS address, \
+         (SELECT {names} FROM persons p WHERE p.household_id = c.household_id AND \
+          p.moved_out IS NULL) AS people, \
+         (SELECT MIN(p.phone_masked) FROM persons p WHERE p.household_id = c.household_id AND \
+          p.moved_out IS NULL) AS phone_masked, \
+         c.outcome, c.note, c.done_label, c.done_at FROM notice_calls c \
+         JOIN households h ON h.id = c.household_id JOIN houses hs ON hs.id = h.house_id \
+         JOIN buildings b ON b.id = hs.building_id \
+         WHERE c.notice_id = ? AND c.node_code >= ? AND c.node_code < ?"
+    ))
+    .bind(notice_id)
+    .bind(root)
+    .bind(format!("{root}:"));
+    if open_only {
+        q.push_list(
+            " AND c.outcome IN",
+            [
+                CallOutcome::Pending.as_str(),
+                CallOutcome::Unreached.as_str(),
+            ],
+        );
+    }
+    q.push_bind(
+        " ORDER BY CASE WHEN c.outcome = ? THEN 0 ELSE 1 END, c.node_code, address",
+        CallOutcome::Pending.as_str(),
+    );
+    ex.all(q).await
+}
+
+/// One call.
+pub async fn call(ex: &mut impl Exec, id: i64) -> Result<Option<(i64, String)>, StoreError> {
+    ex.opt(Sql::new("SELECT notice_id, node_code FROM notice_calls WHERE id = ?").bind(id))
+        .await
+}
+
+/// Records a call's outcome.
+pub async fn record(
+    ex: &mut impl Exec,
+    id: i64,
+    outcome: CallOutcome,
+    note: &str,
+    by: (i64, &str),
+    now: i64,
+) -> Result<(), StoreError> {
+    ex.exec(
+        Sql::new(
+            "UPDATE notice_calls SET outcome = ?, note = ?, done_by = ?, done_label = ?, \
+             done_at = ? WHERE id = ?",
+        )
+        .bind(outcome.as_str())
+        .bind(note)
+        .bind(by.0)
+        .bind(by.1)
+        .bind(now)
+        .bind(id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Warnings with calls still open under `root`: (notice, open calls, of which past the
+/// deadline at `now`), the nearest deadline first — a grid worker's or a community's 待办.
+pub async fn open_calls(
+    ex: &mut impl Exec,
+    root: &str,
+    now: i64,
+) -> Result<Vec<(NoticeRow, i64, i64)>, StoreError> {
+    let counts: Vec<(i64, i64, i64)> = ex
+        .all(
+            Sql::new(
+                "SELECT c.notice_id, COUNT(*), \
+                 COALESCE(SUM(CASE WHEN n.respond_by <= ? THEN 1 ELSE 0 END), 0) \
+                 FROM notice_calls c JOIN notices n ON n.id = c.notice_id \
+                 WHERE c.node_code >= ? AND c.node_code < ? AND c.outcome IN (?, ?) \
+                 AND n.ends_at > ? GROUP BY c.notice_id",
+            )
+            .bind(now)
+            .bind(root)
+            .bind(format!("{root}:"))
+            .bind(CallOutcome::Pending.as_str())
+            .bind(CallOutcome::Unreached.as_str())
+            .bind(now),
+        )
+        .await?;
+    let mut out = Vec::with_capacity(counts.len());
+    for (id, open, late) in counts {
+        if let Some(n) = get(ex, id).await? {
+            out.push((n, open, late));
+        }
+    }
+    out.sort_by_key(|(n, _, _)| n.respond_by);
+    Ok(out)
+}

@@ -1,0 +1,291 @@
+//! 公告 pages: the notices of the caller's area with the form to publish one; a warning's
+//! 叫应 grid by grid (reached x of y, overdue in red); and the households to call, each with
+//! the form to record how the call went.
+
+use super::{Chrome, Flash, PageError, beijing, render, with_flash};
+use crate::WebState;
+use crate::auth::{CsrfForm, PageUser, csrf_token};
+use crate::pages::{Path, Query};
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::{Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+use shanzhi_app::notices::{self as svc, CallRow, GridProgress, NoticeInput, NoticeRow};
+use shanzhi_app::policy::{Ask, Resource, Verb};
+use shanzhi_domain::notice::{CallOutcome, NoticeLevel, WarningColor, overdue};
+
+pub fn router() -> Router<WebState> {
+    Router::new()
+        .route("/notices", get(list).post(create))
+        .route("/notices/{id}", get(progress))
+        .route("/notices/{id}/calls", get(calls))
+        .route("/notice-calls/{id}", post(record))
+}
+
+/// How a notice's level reads on a page: its words and its colour class.
+pub(super) fn badge(n: &NoticeRow) -> (String, &'static str) {
+    match (n.level, n.color) {
+        (NoticeLevel::Warning, Some(c)) => (format!("{}预警", c.label()), c.as_str()),
+        (level, _) => (level.label().to_owned(), level.as_str()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "notices.html")]
+struct ListPage {
+    style: &'static str,
+    chrome: Chrome,
+    node: String,
+    /// (id, badge, badge class, title, valid from–to, by).
+    notices: Vec<(i64, String, &'static str, String, String, String)>,
+    can_write: bool,
+    levels: Vec<(&'static str, &'static str)>,
+    colors: Vec<(&'static str, &'static str)>,
+    flash: Flash,
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    node: Option<String>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+async fn list(
+    State(state): State<WebState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+    Query(q): Query<ListQuery>,
+) -> Result<(CookieJar, Response), PageError> {
+    let node = p.node_or_own(q.node.as_deref())?;
+    let notices = svc::list(&state, &p, Some(&node))
+        .await?
+        .into_iter()
+        .map(|n| {
+            let (b, class) = badge(&n);
+            let when = format!("{} 至 {}", beijing(n.starts_at), beijing(n.ends_at));
+            (n.id, b, class, n.title, when, n.created_label)
+        })
+        .collect();
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
+    let page = ListPage {
+        style: crate::assets::STYLE_PATH.as_str(),
+        chrome: Chrome::new(&p, csrf),
+        can_write: p.can(Resource::Notice, Verb::Write),
+        levels: NoticeLevel::ALL
+            .iter()
+            .map(|l| (l.as_str(), l.label()))
+            .collect(),
+        colors: WarningColor::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.label()))
+            .collect(),
+        node,
+        notices,
+        flash: Flash {
+            notice: q.notice,
+            error: q.error,
+        },
+    };
+    Ok((jar, render(&page)))
+}
+
+#[derive(Deserialize)]
+struct NoticeForm {
+    node: String,
+    level: String,
+    #[serde(default)]
+    color: String,
+    title: String,
+    body: String,
+    #[serde(default)]
+    starts: String,
+    ends: String,
+    #[serde(default)]
+    respond_by: String,
+}
+
+/// A `datetime-local` value (`2026-11-18T14:00`) as the operations read times.
+fn local(v: &str) -> Option<String> {
+    let v = v.trim();
+    (!v.is_empty()).then(|| v.replace('T', " "))
+}
+
+async fn create(
+    State(state): State<WebState>,
+    PageUser(p): PageUser,
+    CsrfForm(f): CsrfForm<NoticeForm>,
+) -> Result<Redirect, PageError> {
+    let input = NoticeInput {
+        node: Some(f.node.clone()),
+        level: f.level,
+        color: local(&f.color),
+        title: f.title,
+        body: f.body,
+        starts: local(&f.starts),
+        ends: local(&f.ends).unwrap_or_default(),
+        respond_by: local(&f.respond_by),
+    };
+    match svc::create(&state, &p, &input).await {
+        Ok(made) => {
+            let said = if made.calls > 0 {
+                format!("已发布到 {} 个网格，需叫应 {} 户", made.grids, made.calls)
+            } else {
+                format!("已发布到 {} 个网格", made.grids)
+            };
+            Ok(with_flash(
+                &format!("/notices/{}", made.notice.id),
+                Ok(said),
+            ))
+        }
+        Err(e) => Ok(with_flash(&format!("/notices?node={}", f.node), Err(e))),
+    }
+}
+
+/// A grid's line on the progress table.
+struct GridLine {
+    code: String,
+    name: String,
+    total: i64,
+    done: i64,
+    unreached: i64,
+    late: bool,
+}
+
+impl GridLine {
+    fn of(g: GridProgress, late: bool) -> GridLine {
+        let done = g.reached + g.moved;
+        GridLine {
+            late: late && done < g.total,
+            code: g.node_code,
+            name: g.name,
+            total: g.total,
+            done,
+            unreached: g.unreached,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+struct NoticePage {
+    style: &'static str,
+    chrome: Chrome,
+    notice: NoticeRow,
+    badge: (String, &'static str),
+    when: String,
+    respond_by: Option<String>,
+    grids: Vec<GridLine>,
+    /// All grids together: (done, total).
+    sum: (i64, i64),
+    flash: Flash,
+}
+
+async fn progress(
+    State(state): State<WebState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Query(flash): Query<Flash>,
+) -> Result<(CookieJar, Response), PageError> {
+    let (notice, rows) = svc::progress(&state, &p, id).await?;
+    let now = state.now_ms();
+    let late = notice.respond_by.is_some_and(|t| now >= t);
+    let grids: Vec<GridLine> = rows.into_iter().map(|g| GridLine::of(g, late)).collect();
+    let sum = grids
+        .iter()
+        .fold((0, 0), |(d, t), g| (d + g.done, t + g.total));
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
+    let page = NoticePage {
+        style: crate::assets::STYLE_PATH.as_str(),
+        chrome: Chrome::new(&p, csrf),
+        badge: badge(&notice),
+        when: format!(
+            "{} 至 {}",
+            beijing(notice.starts_at),
+            beijing(notice.ends_at)
+        ),
+        respond_by: notice.respond_by.map(beijing),
+        notice,
+        grids,
+        sum,
+        flash,
+    };
+    Ok((jar, render(&page)))
+}
+
+#[derive(Template)]
+#[template(path = "notice_calls.html")]
+struct CallsPage {
+    style: &'static str,
+    chrome: Chrome,
+    notice: NoticeRow,
+    badge: (String, &'static str),
+    respond_by: Option<String>,
+    /// (call, whether it is late now).
+    calls: Vec<(CallRow, bool)>,
+    outcomes: Vec<(&'static str, &'static str)>,
+    can_record: bool,
+    flash: Flash,
+}
+
+async fn calls(
+    State(state): State<WebState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Query(flash): Query<Flash>,
+) -> Result<(CookieJar, Response), PageError> {
+    let (notice, rows) = svc::calls(&state, &p, id, false).await?;
+    let now = state.now_ms();
+    let calls = rows
+        .into_iter()
+        .map(|c| {
+            let late = notice
+                .respond_by
+                .is_some_and(|t| overdue(c.outcome, t, now));
+            (c, late)
+        })
+        .collect();
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
+    let page = CallsPage {
+        style: crate::assets::STYLE_PATH.as_str(),
+        chrome: Chrome::new(&p, csrf),
+        badge: badge(&notice),
+        respond_by: notice.respond_by.map(beijing),
+        notice,
+        calls,
+        outcomes: CallOutcome::ALL
+            .iter()
+            .filter(|o| o.recordable())
+            .map(|o| (o.as_str(), o.label()))
+            .collect(),
+        can_record: p.can(Resource::NoticeCall, Verb::Write),
+        flash,
+    };
+    Ok((jar, render(&page)))
+}
+
+#[derive(Deserialize)]
+struct CallForm {
+    notice: String,
+    outcome: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn record(
+    State(state): State<WebState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<CallForm>,
+) -> Result<Redirect, PageError> {
+    let result = svc::record(&state, &p, id, &f.outcome, &f.note)
+        .await
+        .map(|()| "已记录".to_owned());
+    let notice: i64 = f.notice.trim().parse().unwrap_or(0);
+    Ok(with_flash(&format!("/notices/{notice}/calls"), result))
+}
