@@ -9,7 +9,7 @@ use crate::{App, AppError, Principal};
 use shanzhi_domain::case::parse_beijing;
 use shanzhi_domain::notice::{self as rules, CallOutcome, Draft, NoticeLevel, WarningColor};
 use shanzhi_store::notices::{self as store, NewNotice};
-pub use shanzhi_store::notices::{CallRow, GridProgress, NoticeRow};
+pub use shanzhi_store::notices::{CallRow, GridProgress, GridTexts, NoticeRow};
 
 /// A notice as typed (times in Beijing time, `2026-11-18 14:00`).
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -45,6 +45,8 @@ pub struct Made {
     pub grids: u64,
     /// Households to call (a warning's 叫应).
     pub calls: u64,
+    /// Texts queued to the residents who opted in to its grids.
+    pub texts: u64,
     /// The notice was there already (the same CAP message again, or one it lifted).
     pub existing: bool,
 }
@@ -83,6 +85,12 @@ async fn write(
     } else {
         0
     };
+    let quoted = format!(
+        "{}：{}",
+        rules::level_words(new.level, new.color),
+        new.title
+    );
+    let texts = store::queue_texts(&mut tx, id, &quoted, new.starts_at.max(now), now).await?;
     let record = audit::entry(
         now,
         &audit::Actor::of(k),
@@ -90,7 +98,8 @@ async fn write(
         format!("notice:{id}"),
         Some(new.root_code),
         serde_json::json!({"level": new.level.as_str(), "color": new.color.map(WarningColor::as_str),
-            "title": new.title, "grids": grids, "calls": calls, "cap": new.cap_identifier}),
+            "title": new.title, "grids": grids, "calls": calls, "texts": texts,
+            "cap": new.cap_identifier}),
     );
     audit::record(&mut tx, [record]);
     let notice = store::get(&mut tx, id)
@@ -101,6 +110,7 @@ async fn write(
         notice,
         grids,
         calls,
+        texts,
         existing: false,
     })
 }
@@ -215,6 +225,7 @@ pub async fn import_cap(state: &App, k: &Principal, xml: &str) -> Result<Made, A
             notice,
             grids: 0,
             calls: 0,
+            texts: 0,
             existing: true,
         });
     }
@@ -223,6 +234,7 @@ pub async fn import_cap(state: &App, k: &Principal, xml: &str) -> Result<Made, A
             notice,
             grids: 0,
             calls: 0,
+            texts: 0,
             existing: true,
         });
     }
@@ -308,17 +320,30 @@ async fn visible(state: &App, k: &Principal, id: i64) -> Result<NoticeRow, AppEr
     Ok(n)
 }
 
-/// A warning's 叫应 per grid in the caller's area, with its notice.
-pub async fn progress(
-    state: &App,
-    k: &Principal,
-    id: i64,
-) -> Result<(NoticeRow, Vec<GridProgress>), AppError> {
+/// How a notice went in the caller's area, grid by grid: a warning's 叫应, and the texts.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Progress {
+    /// The notice.
+    pub notice: NoticeRow,
+    /// 叫应 per grid (every covered grid in the caller's area).
+    pub grids: Vec<GridProgress>,
+    /// Texts per grid (grids with someone opted in).
+    pub texts: Vec<GridTexts>,
+}
+
+/// A notice's 叫应 and texts per grid in the caller's area.
+pub async fn progress(state: &App, k: &Principal, id: i64) -> Result<Progress, AppError> {
     k.may(Resource::NoticeCall, Verb::List)?;
-    let n = visible(state, k, id).await?;
-    let root = area(k, &n);
-    let rows = store::progress(&mut state.store().conn().await?, id, &root).await?;
-    Ok((n, rows))
+    let notice = visible(state, k, id).await?;
+    let root = area(k, &notice);
+    let mut conn = state.store().conn().await?;
+    let grids = store::progress(&mut conn, id, &root).await?;
+    let texts = store::texts(&mut conn, id, &root).await?;
+    Ok(Progress {
+        notice,
+        grids,
+        texts,
+    })
 }
 
 /// The narrower of the caller's area and the notice's.
@@ -396,4 +421,74 @@ pub async fn open_calls(
     }
     let root = k.actor.scope_root().unwrap_or("").to_owned();
     Ok(store::open_calls(&mut state.store().conn().await?, &root, state.now_ms()).await?)
+}
+
+/// The grid a resident on the page of `code` opts in to (a micro-grid's page: its grid).
+async fn grid_of(state: &App, code: &str) -> Result<String, AppError> {
+    let node = crate::cases::public_node(state, code).await?;
+    node.code
+        .get(..15)
+        .map(str::to_owned)
+        .ok_or_else(|| AppError::bad("grid_only", "请在所住网格的二维码页面订阅公告短信"))
+}
+
+/// Texts a code to a resident who asks for the grid's notices on the page of `code`.
+pub async fn offer(state: &App, code: &str, phone: &str, ip: &str) -> Result<(), AppError> {
+    let grid = grid_of(state, code).await?;
+    crate::codes::send(
+        state,
+        ip,
+        phone,
+        &format!("notices:{grid}"),
+        "您正在订阅本网格公告短信",
+    )
+    .await
+}
+
+/// Opts a resident in to the grid's notices with the code texted to the phone.
+pub async fn subscribe(state: &App, code: &str, phone: &str, otp: &str) -> Result<(), AppError> {
+    let grid = grid_of(state, code).await?;
+    let normalized = shanzhi_domain::personal::normalize_phone(phone)
+        .map_err(|e| AppError::bad("invalid_phone", format!("手机号码：{e}")))?;
+    let mut tx = state.store().begin().await?;
+    let Some(_) =
+        crate::codes::take(&mut tx, state, &normalized, &format!("notices:{grid}"), otp).await?
+    else {
+        tx.commit().await?;
+        return Err(crate::codes::refused());
+    };
+    let sealed = state.vault().protect(
+        shanzhi_store::vault::Field::Phone,
+        &normalized,
+        shanzhi_domain::personal::mask_phone(&normalized),
+    );
+    store::subscribe(&mut tx, &grid, &sealed, state.now_ms()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The notice a text's link opens (counted as read); 404 for a code no text carries.
+pub async fn opened(state: &App, code: &str) -> Result<NoticeRow, AppError> {
+    let mut conn = state.store().conn().await?;
+    let id = store::read(&mut conn, code.trim(), state.now_ms())
+        .await?
+        .ok_or_else(|| AppError::NotFound("链接无效，请核对短信里的网址".into()))?;
+    store::get(&mut conn, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("公告已不存在".into()))
+}
+
+/// Opts out the phone a text went to, from its grid's notices (the link proves the phone).
+pub async fn stop(state: &App, code: &str) -> Result<(), AppError> {
+    let stopped = store::stop(
+        &mut state.store().conn().await?,
+        code.trim(),
+        state.now_ms(),
+    )
+    .await?;
+    if stopped {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("链接无效，请核对短信里的网址".into()))
+    }
 }

@@ -34,6 +34,9 @@ pub enum TextKind {
     WishDone,
     /// News of a topic the phone follows, quoted.
     TopicNews,
+    /// A grid's notice or warning, to a resident who opted in: its level and title, and a link
+    /// of its own (an opened link counts as read).
+    Notice,
 }
 
 /// Longest reason quoted in a text (a text is paid per 70 characters).
@@ -41,7 +44,7 @@ const REASON_CHARS: usize = 40;
 
 impl TextKind {
     /// Every kind.
-    pub const ALL: [TextKind; 11] = [
+    pub const ALL: [TextKind; 12] = [
         TextKind::Filed,
         TextKind::Accepted,
         TextKind::Rejected,
@@ -53,6 +56,7 @@ impl TextKind {
         TextKind::WishDeclined,
         TextKind::WishDone,
         TextKind::TopicNews,
+        TextKind::Notice,
     ];
 
     /// The stored form (also the template key in the gateway's settings).
@@ -69,6 +73,7 @@ impl TextKind {
             TextKind::WishDeclined => "wish_declined",
             TextKind::WishDone => "wish_done",
             TextKind::TopicNews => "topic_news",
+            TextKind::Notice => "notice",
         }
     }
 
@@ -86,6 +91,7 @@ impl TextKind {
             TextKind::WishDeclined => "心愿未采纳通知",
             TextKind::WishDone => "心愿完成确认邀请",
             TextKind::TopicNews => "议题进展通知",
+            TextKind::Notice => "网格公告",
         }
     }
 
@@ -126,6 +132,7 @@ impl TextKind {
                 format!("/wt/{code}")
             }
             TextKind::TopicNews => format!("/pt/{code}"),
+            TextKind::Notice => format!("/n/{code}"),
         }
     }
 
@@ -133,7 +140,7 @@ impl TextKind {
     fn quotes(self) -> bool {
         matches!(
             self,
-            TextKind::Rejected | TextKind::WishDeclined | TextKind::TopicNews
+            TextKind::Rejected | TextKind::WishDeclined | TextKind::TopicNews | TextKind::Notice
         )
     }
 
@@ -184,6 +191,7 @@ impl TextKind {
             TextKind::TopicNews => {
                 format!("您关注的议题{}。详情：{link}", short(reason))
             }
+            TextKind::Notice => format!("网格公告 {}。详情及退订：{link}", short(reason)),
         }
     }
 }

@@ -387,3 +387,149 @@ pub async fn open_calls(
     out.sort_by_key(|(n, _, _)| n.respond_by);
     Ok(out)
 }
+
+/// Opts a phone in to a grid's notices (again, if it had opted out).
+pub async fn subscribe(
+    ex: &mut impl Exec,
+    grid: &str,
+    phone: &crate::vault::SealedValue,
+    now: i64,
+) -> Result<(), StoreError> {
+    ex.exec(
+        Sql::new(
+            "INSERT INTO notice_subscribers (node_code, phone_sealed, phone_index, phone_masked, \
+             created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (node_code, phone_index) DO UPDATE \
+             SET ended_at = NULL, phone_sealed = excluded.phone_sealed",
+        )
+        .bind(grid)
+        .bind(phone.sealed.clone())
+        .bind(phone.index.clone())
+        .bind(phone.masked.as_str())
+        .bind(now),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Queues a notice's text for every phone opted in to its grids, each with a code of its own
+/// for the link, due at `due`; returns how many.
+pub async fn queue_texts(
+    ex: &mut impl Exec,
+    notice_id: i64,
+    reason: &str,
+    due: i64,
+    now: i64,
+) -> Result<u64, StoreError> {
+    let code = match ex.backend() {
+        crate::Backend::Sqlite => "upper(hex(randomblob(8)))",
+        crate::Backend::Postgres => {
+            "upper(substr(md5(random()::text || clock_timestamp()::text || s.id::text), 1, 16))"
+        }
+    };
+    ex.exec(
+        Sql::new(format!(
+            "INSERT INTO sms_outbox (code, kind, reason, phone_sealed, phone_masked, status, \
+             attempts, next_attempt_at, created_at, notice_id, node_code) \
+             SELECT {code}, ?, ?, s.phone_sealed, s.phone_masked, ?, 0, ?, ?, ng.notice_id, \
+             ng.node_code FROM notice_grids ng JOIN notice_subscribers s ON s.node_code = \
+             ng.node_code AND s.ended_at IS NULL WHERE ng.notice_id = ?"
+        ))
+        .bind(shanzhi_domain::texts::TextKind::Notice.as_str())
+        .bind(reason)
+        .bind(shanzhi_domain::notify::DeliveryStatus::Pending.as_str())
+        .bind(due)
+        .bind(now)
+        .bind(notice_id),
+    )
+    .await
+}
+
+/// The notice a text's link opens, marking the text read the first time; `None` for a code
+/// no notice text carries.
+pub async fn read(ex: &mut impl Exec, code: &str, now: i64) -> Result<Option<i64>, StoreError> {
+    ex.exec(
+        Sql::new(
+            "UPDATE sms_outbox SET read_at = ? WHERE code = ? AND notice_id IS NOT NULL \
+             AND read_at IS NULL",
+        )
+        .bind(now)
+        .bind(code),
+    )
+    .await?;
+    Ok(ex
+        .opt::<(i64,)>(
+            Sql::new("SELECT notice_id FROM sms_outbox WHERE code = ? AND notice_id IS NOT NULL")
+                .bind(code),
+        )
+        .await?
+        .map(|(id,)| id))
+}
+
+/// Opts out the phone a notice text went to, from that text's grid; false when the code is
+/// no notice text's.
+pub async fn stop(ex: &mut impl Exec, code: &str, now: i64) -> Result<bool, StoreError> {
+    let Some((grid, sealed)): Option<(String, Vec<u8>)> = ex
+        .opt(
+            Sql::new(
+                "SELECT node_code, phone_sealed FROM sms_outbox WHERE code = ? \
+                 AND notice_id IS NOT NULL",
+            )
+            .bind(code),
+        )
+        .await?
+    else {
+        return Ok(false);
+    };
+    // The text carries the subscription's own sealed bytes, so they find it again.
+    ex.exec(
+        Sql::new(
+            "UPDATE notice_subscribers SET ended_at = ? WHERE node_code = ? AND phone_sealed = ? \
+             AND ended_at IS NULL",
+        )
+        .bind(now)
+        .bind(grid.as_str())
+        .bind(sealed),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// How a notice's texts went in one grid.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct GridTexts {
+    /// The grid.
+    pub node_code: String,
+    /// Texts queued.
+    pub total: i64,
+    /// Accepted by the gateway.
+    pub delivered: i64,
+    /// Given up on.
+    pub failed: i64,
+    /// Whose link was opened.
+    pub read: i64,
+}
+
+/// A notice's texts per grid under `root`.
+pub async fn texts(
+    ex: &mut impl Exec,
+    notice_id: i64,
+    root: &str,
+) -> Result<Vec<GridTexts>, StoreError> {
+    use shanzhi_domain::notify::DeliveryStatus;
+    ex.all(
+        Sql::new(
+            "SELECT node_code, COUNT(*) AS total, \
+             COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS delivered, \
+             COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS failed, \
+             COALESCE(SUM(CASE WHEN read_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS read \
+             FROM sms_outbox WHERE notice_id = ? AND node_code >= ? AND node_code < ? \
+             GROUP BY node_code ORDER BY node_code",
+        )
+        .bind(DeliveryStatus::Delivered.as_str())
+        .bind(DeliveryStatus::Failed.as_str())
+        .bind(notice_id)
+        .bind(root)
+        .bind(format!("{root}:")),
+    )
+    .await
+}

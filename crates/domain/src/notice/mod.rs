@@ -58,6 +58,14 @@ impl CallOutcome {
     }
 }
 
+/// How a notice's level reads: 橙色预警 for a warning, else 一般 or 重要.
+pub fn level_words(level: NoticeLevel, color: Option<WarningColor>) -> String {
+    match (level, color) {
+        (NoticeLevel::Warning, Some(c)) => format!("{}预警", c.label()),
+        (level, _) => level.label().to_owned(),
+    }
+}
+
 /// How long the grid staff have to call every vulnerable household once a warning takes
 /// effect, by its colour: the graver, the sooner.
 pub fn respond_within_ms(color: WarningColor) -> i64 {

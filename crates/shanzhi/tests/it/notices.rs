@@ -460,3 +460,107 @@ async fn a_cap_warning_covers_the_grids_under_its_area_once_and_is_lifted_by_its
     let (_, page) = fetch(&app, &c, &format!("/r/{G1}")).await;
     assert!(!page.contains("暴雨红色预警信号"));
 }
+
+#[tokio::test]
+async fn a_resident_opts_in_by_code_gets_the_notice_by_text_and_reads_and_leaves_by_its_link() {
+    let app = TestApp::demo().await;
+    let phone = "13977586655";
+    let c = crate::pages::browser_client();
+    let page = format!("/r/{G1}/notices");
+    let (_, html) = fetch(&app, &c, &page).await;
+    let post = |fields: Vec<(&'static str, String)>| {
+        let (app, c, page) = (&app, &c, page.clone());
+        async move {
+            let r = c
+                .post(format!("{}{page}", app.base))
+                .form(&fields)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let csrf = crate::pages::csrf_of(&html);
+    let (s, html) = post(vec![("_csrf", csrf.clone()), ("phone", phone.into())]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("name=\"otp\"") && html.contains(phone),
+        "{html}"
+    );
+    let (_, html) = post(vec![
+        ("_csrf", csrf.clone()),
+        ("phone", phone.into()),
+        ("otp", "000000".into()),
+    ])
+    .await;
+    assert!(html.contains("验证码不对"), "{html}");
+    let code = app.code_sent_to(phone);
+    let (_, html) = post(vec![
+        ("_csrf", csrf),
+        ("phone", phone.into()),
+        ("otp", code),
+    ])
+    .await;
+    assert!(html.contains("已订阅"), "{html}");
+
+    let sq = app.token("sq01").await;
+    let ends = beijing_minutes(app.now_ms() + 24 * HOUR);
+    let (s, made) = app
+        .post(
+            "/api/v1/notices",
+            &sq,
+            json!({"node": COMMUNITY, "level": "重要", "title": "周二停水检修",
+                   "body": "周二8:00—18:00东湖社区停水，请提前储水。", "ends": ends}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{made}");
+    assert_eq!(made["texts"], 1, "one resident opted in: {made}");
+    let text = app.texted(phone, "周二停水检修").await;
+    assert!(text.contains("网格公告 重要：周二停水检修。"), "{text}");
+    let link = text
+        .split("/n/")
+        .nth(1)
+        .expect("a link of its own")
+        .trim()
+        .to_owned();
+    let id = made["notice"]["id"].as_i64().unwrap();
+    let texts_of = || async {
+        let (_, p) = app
+            .get(&format!("/api/v1/notices/{id}/progress"), &sq)
+            .await;
+        p["texts"][0].clone()
+    };
+    crate::common::eventually("the text sent", || async {
+        texts_of().await["delivered"] == 1
+    })
+    .await;
+    assert_eq!(texts_of().await["read"], 0);
+    let (s, opened) = fetch(&app, &c, &format!("/n/{link}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(opened.contains("周二8:00—18:00东湖社区停水"));
+    let row = texts_of().await;
+    assert_eq!(
+        (&row["node_code"], &row["read"]),
+        (&Value::from(G1), &Value::from(1))
+    );
+    // Leaving from the link: the next notice sends nothing to that phone.
+    let (_, opened) = fetch(&app, &c, &format!("/n/{link}")).await;
+    let r = c
+        .post(format!("{}/n/{link}/stop", app.base))
+        .form(&[("_csrf", crate::pages::csrf_of(&opened))])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("已退订"));
+    let (_, again) = app
+        .post(
+            "/api/v1/notices",
+            &sq,
+            json!({"node": COMMUNITY, "level": "一般", "title": "疫苗接种",
+                   "body": "周六上午社区卫生站接种流感疫苗。", "ends": ends}),
+        )
+        .await;
+    assert_eq!(again["texts"], 0, "{again}");
+    let (s, _) = fetch(&app, &c, "/n/NOSUCHCODE").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}

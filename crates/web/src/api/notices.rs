@@ -8,8 +8,8 @@ use crate::{ApiError, WebState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
-use shanzhi_app::notices::{self as svc, CallRow, GridProgress, Made, NoticeInput, NoticeRow};
+use serde::Deserialize;
+use shanzhi_app::notices::{self as svc, CallRow, Made, NoticeInput, NoticeRow, Progress};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -74,16 +74,8 @@ async fn cap(
     Ok((status, Json(made)))
 }
 
-/// A warning's 叫应 per grid.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Progress {
-    /// The warning.
-    pub notice: NoticeRow,
-    /// Its grids in the caller's area.
-    pub grids: Vec<GridProgress>,
-}
-
-/// How far a warning's 叫应 has got, grid by grid, in the caller's area.
+/// How far a notice has got, grid by grid, in the caller's area: a warning's 叫应, and the
+/// texts (queued, accepted by the gateway, failed, read).
 #[utoipa::path(get, path = "/notices/{id}/progress", tag = "notices", security(("bearer" = [])),
     params(("id" = i64, Path)), responses((status = 200, body = Progress), (status = 404, body = ErrorBody)))]
 async fn progress(
@@ -91,8 +83,7 @@ async fn progress(
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<Progress>, ApiError> {
-    let (notice, grids) = svc::progress(&state, &p, id).await?;
-    Ok(Json(Progress { notice, grids }))
+    Ok(Json(svc::progress(&state, &p, id).await?))
 }
 
 /// Which calls.

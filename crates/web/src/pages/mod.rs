@@ -19,6 +19,7 @@ mod login;
 mod map;
 pub(crate) mod mode;
 mod notices;
+mod notices_public;
 mod opinions_public;
 mod participation;
 mod patrols;
@@ -74,6 +75,7 @@ pub fn router() -> Router<WebState> {
         .merge(opinions_public::router())
         .merge(topics::router())
         .merge(notices::router())
+        .merge(notices_public::router())
         .merge(todo::router())
         .merge(find::router())
 }

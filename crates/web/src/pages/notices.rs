@@ -27,10 +27,11 @@ pub fn router() -> Router<WebState> {
 
 /// How a notice's level reads on a page: its words and its colour class.
 pub(super) fn badge(n: &NoticeRow) -> (String, &'static str) {
-    match (n.level, n.color) {
-        (NoticeLevel::Warning, Some(c)) => (format!("{}预警", c.label()), c.as_str()),
-        (level, _) => (level.label().to_owned(), level.as_str()),
-    }
+    let class = match (n.level, n.color) {
+        (NoticeLevel::Warning, Some(c)) => c.as_str(),
+        (level, _) => level.as_str(),
+    };
+    (shanzhi_domain::notice::level_words(n.level, n.color), class)
 }
 
 #[derive(Template)]
@@ -181,6 +182,8 @@ struct NoticePage {
     grids: Vec<GridLine>,
     /// All grids together: (done, total).
     sum: (i64, i64),
+    /// Texts per grid: (grid name, queued, accepted by the gateway, failed, read).
+    texts: Vec<(String, i64, i64, i64, i64)>,
     flash: Flash,
 }
 
@@ -191,13 +194,27 @@ async fn progress(
     Path(id): Path<i64>,
     Query(flash): Query<Flash>,
 ) -> Result<(CookieJar, Response), PageError> {
-    let (notice, rows) = svc::progress(&state, &p, id).await?;
+    let svc::Progress {
+        notice,
+        grids: rows,
+        texts,
+    } = svc::progress(&state, &p, id).await?;
     let now = state.now_ms();
     let late = notice.respond_by.is_some_and(|t| now >= t);
     let grids: Vec<GridLine> = rows.into_iter().map(|g| GridLine::of(g, late)).collect();
     let sum = grids
         .iter()
         .fold((0, 0), |(d, t), g| (d + g.done, t + g.total));
+    let texts = texts
+        .into_iter()
+        .map(|t| {
+            let name = grids
+                .iter()
+                .find(|g| g.code == t.node_code)
+                .map_or(t.node_code.clone(), |g| g.name.clone());
+            (name, t.total, t.delivered, t.failed, t.read)
+        })
+        .collect();
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = NoticePage {
         style: crate::assets::STYLE_PATH.as_str(),
@@ -212,6 +229,7 @@ async fn progress(
         notice,
         grids,
         sum,
+        texts,
         flash,
     };
     Ok((jar, render(&page)))
