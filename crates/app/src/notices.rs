@@ -320,27 +320,56 @@ async fn visible(state: &App, k: &Principal, id: i64) -> Result<NoticeRow, AppEr
     Ok(n)
 }
 
-/// How a notice went in the caller's area, grid by grid: a warning's 叫应, and the texts.
+/// How a notice went in an area, part by part: a warning's 叫应, and the texts.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Progress {
     /// The notice.
     pub notice: NoticeRow,
-    /// 叫应 per grid (every covered grid in the caller's area).
+    /// The area counted: the narrower of the caller's and the notice's, or the one asked for
+    /// within it.
+    pub area: String,
+    /// 叫应 per part of the area (its grids under a community; its communities under a
+    /// street …), every covered part listed.
     pub grids: Vec<GridProgress>,
-    /// Texts per grid (grids with someone opted in).
+    /// Texts per part (those with someone opted in).
     pub texts: Vec<GridTexts>,
 }
 
-/// A notice's 叫应 and texts per grid in the caller's area.
-pub async fn progress(state: &App, k: &Principal, id: i64) -> Result<Progress, AppError> {
+/// The length of the codes an area's figures are rolled up to: its children's, down to grids
+/// (calls are kept per grid).
+fn parts_of(root: &str) -> usize {
+    const GRID: usize = 15;
+    shanzhi_domain::region::RegionCode::parse(root)
+        .ok()
+        .and_then(|c| c.level().child())
+        .map_or(GRID, |l| l.code_len())
+        .min(GRID)
+}
+
+/// A notice's 叫应 and texts in the caller's area (or the part of it `node` names), rolled up
+/// to the area's children.
+pub async fn progress(
+    state: &App,
+    k: &Principal,
+    id: i64,
+    node: Option<&str>,
+) -> Result<Progress, AppError> {
     k.may(Resource::NoticeCall, Verb::List)?;
     let notice = visible(state, k, id).await?;
-    let root = area(k, &notice);
+    let mut root = area(k, &notice);
+    if let Some(n) = node.map(str::trim).filter(|n| !n.is_empty()) {
+        if !n.starts_with(&root) {
+            return Err(AppError::not_found());
+        }
+        root = n.to_owned();
+    }
+    let parts = parts_of(&root);
     let mut conn = state.store().conn().await?;
-    let grids = store::progress(&mut conn, id, &root).await?;
-    let texts = store::texts(&mut conn, id, &root).await?;
+    let grids = store::progress(&mut conn, id, &root, parts).await?;
+    let texts = store::texts(&mut conn, id, &root, parts).await?;
     Ok(Progress {
         notice,
+        area: root,
         grids,
         texts,
     })

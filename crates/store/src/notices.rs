@@ -209,10 +209,11 @@ pub async fn under(
     .await
 }
 
-/// How far a warning's 叫应 has got in one grid.
+/// How far a warning's 叫应 has got in one area (a grid, or everything under a community,
+/// street or district).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct GridProgress {
-    /// The grid.
+    /// The area's code.
     pub node_code: String,
     /// Its name.
     pub name: String,
@@ -226,23 +227,29 @@ pub struct GridProgress {
     pub unreached: i64,
 }
 
-/// A warning's 叫应 per grid under `root` (every covered grid, also those with no one to call).
+/// A warning's 叫应 under `root`, rolled up to the areas whose codes are `child_len` long (the
+/// root's children; grids when the root is a community or a grid). Every covered area is
+/// listed, also those with no one to call.
 pub async fn progress(
     ex: &mut impl Exec,
     notice_id: i64,
     root: &str,
+    child_len: usize,
 ) -> Result<Vec<GridProgress>, StoreError> {
+    let len = i64::try_from(child_len).unwrap_or(15);
     ex.all(
         Sql::new(
-            "SELECT ng.node_code, r.name, COUNT(c.id) AS total, \
+            "SELECT a.child AS node_code, r.name, a.total, a.reached, a.moved, a.unreached FROM \
+             (SELECT substr(ng.node_code, 1, ?) AS child, COUNT(c.id) AS total, \
              COALESCE(SUM(CASE WHEN c.outcome = ? THEN 1 ELSE 0 END), 0) AS reached, \
              COALESCE(SUM(CASE WHEN c.outcome = ? THEN 1 ELSE 0 END), 0) AS moved, \
              COALESCE(SUM(CASE WHEN c.outcome = ? THEN 1 ELSE 0 END), 0) AS unreached \
-             FROM notice_grids ng JOIN region_nodes r ON r.code = ng.node_code \
-             LEFT JOIN notice_calls c ON c.notice_id = ng.notice_id AND c.node_code = ng.node_code \
-             WHERE ng.notice_id = ? AND ng.node_code >= ? AND ng.node_code < ? \
-             GROUP BY ng.node_code, r.name ORDER BY ng.node_code",
+             FROM notice_grids ng LEFT JOIN notice_calls c ON c.notice_id = ng.notice_id \
+             AND c.node_code = ng.node_code \
+             WHERE ng.notice_id = ? AND ng.node_code >= ? AND ng.node_code < ? GROUP BY 1) a \
+             JOIN region_nodes r ON r.code = a.child ORDER BY a.child",
         )
+        .bind(len)
         .bind(CallOutcome::Reached.as_str())
         .bind(CallOutcome::Moved.as_str())
         .bind(CallOutcome::Unreached.as_str())
@@ -509,22 +516,24 @@ pub struct GridTexts {
     pub read: i64,
 }
 
-/// A notice's texts per grid under `root`.
+/// A notice's texts under `root`, rolled up to codes `child_len` long.
 pub async fn texts(
     ex: &mut impl Exec,
     notice_id: i64,
     root: &str,
+    child_len: usize,
 ) -> Result<Vec<GridTexts>, StoreError> {
     use shanzhi_domain::notify::DeliveryStatus;
     ex.all(
         Sql::new(
-            "SELECT node_code, COUNT(*) AS total, \
+            "SELECT substr(node_code, 1, ?) AS node_code, COUNT(*) AS total, \
              COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS delivered, \
              COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS failed, \
              COALESCE(SUM(CASE WHEN read_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS read \
              FROM sms_outbox WHERE notice_id = ? AND node_code >= ? AND node_code < ? \
-             GROUP BY node_code ORDER BY node_code",
+             GROUP BY 1 ORDER BY 1",
         )
+        .bind(i64::try_from(child_len).unwrap_or(15))
         .bind(DeliveryStatus::Delivered.as_str())
         .bind(DeliveryStatus::Failed.as_str())
         .bind(notice_id)

@@ -2127,8 +2127,13 @@ async fn resident_and_staff_pages_pass_axe_in_both_modes_on_phone_and_desktop() 
             for f in axe_faults(&c).await {
                 faults.push(format!("{width}px staff {path}: {f}"));
             }
-            if path.contains("/calls") {
-                shot(&c, &format!("notice-calls-{width}")).await;
+            if let Some(page) = path.strip_prefix("/notices/") {
+                let name = if page.ends_with("/calls") {
+                    "calls"
+                } else {
+                    "progress"
+                };
+                shot(&c, &format!("notice-{name}-{width}")).await;
             }
         }
         c.close().await.unwrap();

@@ -191,6 +191,25 @@ async fn a_warning_has_every_vulnerable_household_called_and_each_grid_counts_it
         assert_eq!(g["unreached"], of("unreached"), "{g}");
     }
 
+    // The district's command centre sees the same counts, and one grid alone when it asks.
+    let centre = app.token("zhzx").await;
+    let (_, theirs) = app
+        .get(&format!("/api/v1/notices/{id}/progress"), &centre)
+        .await;
+    assert_eq!(theirs["grids"], progress["grids"]);
+    let (_, one) = app
+        .get(&format!("/api/v1/notices/{id}/progress?node={G1}"), &centre)
+        .await;
+    assert_eq!(one["grids"].as_array().map(Vec::len), Some(1), "{one}");
+    assert_eq!(one["grids"][0]["reached"], 1);
+    let (s, _) = app
+        .get(
+            &format!("/api/v1/notices/{id}/progress?node=450802001002"),
+            &centre,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "outside the warning's area");
+
     // The warning is on the grid's public page, and on the worker's 待办 with what is open.
     let c = crate::pages::browser_client();
     let (_, public) = fetch(&app, &c, &format!("/r/{G2}")).await;
@@ -226,6 +245,7 @@ async fn a_warning_has_every_vulnerable_household_called_and_each_grid_counts_it
         late_row.contains("1/2") && late_row.contains("逾期"),
         "{late_row}"
     );
+    assert!(page.contains("id=\"call-map\""), "the grids on a map");
     let (_, todo) = fetch(&app, &officer, "/todo").await;
     let section = calls_section(&todo);
     assert!(section.contains("light red"), "{section}");

@@ -48,3 +48,5 @@ CREATE TABLE notice_calls (
     UNIQUE (notice_id, household_id)
 );
 CREATE INDEX notice_calls_node ON notice_calls (node_code, outcome, notice_id);
+-- A warning's progress reads its calls grid by grid.
+CREATE INDEX notice_calls_notice ON notice_calls (notice_id, node_code, outcome);

@@ -74,16 +74,20 @@ async fn cap(
     Ok((status, Json(made)))
 }
 
-/// How far a notice has got, grid by grid, in the caller's area: a warning's 叫应, and the
-/// texts (queued, accepted by the gateway, failed, read).
+/// How far a notice has got in the caller's area (or the part `node` names), rolled up to the
+/// area's children — grids under a community, communities under a street …: a warning's 叫应,
+/// and the texts (queued, accepted by the gateway, failed, read).
 #[utoipa::path(get, path = "/notices/{id}/progress", tag = "notices", security(("bearer" = [])),
-    params(("id" = i64, Path)), responses((status = 200, body = Progress), (status = 404, body = ErrorBody)))]
+    params(("id" = i64, Path), NodeQuery), responses((status = 200, body = Progress), (status = 404, body = ErrorBody)))]
 async fn progress(
     State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
+    Query(q): Query<NodeQuery>,
 ) -> Result<Json<Progress>, ApiError> {
-    Ok(Json(svc::progress(&state, &p, id).await?))
+    Ok(Json(
+        svc::progress(&state, &p, id, q.node.as_deref()).await?,
+    ))
 }
 
 /// Which calls.

@@ -13,6 +13,7 @@ use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use shanzhi_app::AppError;
 use shanzhi_app::notices::{self as svc, CallRow, GridProgress, NoticeInput, NoticeRow};
 use shanzhi_app::policy::{Ask, Resource, Verb};
 use shanzhi_domain::notice::{CallOutcome, NoticeLevel, WarningColor, overdue};
@@ -154,12 +155,16 @@ struct GridLine {
     done: i64,
     unreached: i64,
     late: bool,
+    /// Where its own parts are counted, when it has parts (a community's grids …).
+    drill: Option<String>,
 }
 
 impl GridLine {
-    fn of(g: GridProgress, late: bool) -> GridLine {
+    fn of(g: GridProgress, late: bool, notice: i64) -> GridLine {
         let done = g.reached + g.moved;
         GridLine {
+            drill: (g.node_code.len() < GRID_LEN)
+                .then(|| format!("/notices/{notice}?node={}", g.node_code)),
             late: late && done < g.total,
             code: g.node_code,
             name: g.name,
@@ -168,6 +173,17 @@ impl GridLine {
             unreached: g.unreached,
         }
     }
+}
+
+/// Calls are kept per grid: a grid has no parts to open.
+const GRID_LEN: usize = 15;
+
+/// The notice page's query: the part of the area to count, and what was just done.
+#[derive(Deserialize)]
+struct NoticeQuery {
+    node: Option<String>,
+    notice: Option<String>,
+    error: Option<String>,
 }
 
 #[derive(Template)]
@@ -184,6 +200,10 @@ struct NoticePage {
     sum: (i64, i64),
     /// Texts per grid: (grid name, queued, accepted by the gateway, failed, read).
     texts: Vec<(String, i64, i64, i64, i64)>,
+    /// The area's parts on a map, shaded by households still to call.
+    map: Option<String>,
+    /// The area counted, when it is narrower than the caller's (a way back up).
+    up: Option<String>,
     flash: Flash,
 }
 
@@ -192,16 +212,25 @@ async fn progress(
     PageUser(p): PageUser,
     jar: CookieJar,
     Path(id): Path<i64>,
-    Query(flash): Query<Flash>,
+    Query(q): Query<NoticeQuery>,
 ) -> Result<(CookieJar, Response), PageError> {
     let svc::Progress {
         notice,
+        area,
         grids: rows,
         texts,
-    } = svc::progress(&state, &p, id).await?;
+    } = svc::progress(&state, &p, id, q.node.as_deref()).await?;
     let now = state.now_ms();
     let late = notice.respond_by.is_some_and(|t| now >= t);
-    let grids: Vec<GridLine> = rows.into_iter().map(|g| GridLine::of(g, late)).collect();
+    let grids: Vec<GridLine> = rows
+        .into_iter()
+        .map(|g| GridLine::of(g, late, id))
+        .collect();
+    let map = if notice.respond_by.is_some() {
+        progress_map(&state, &p, &area, &grids, id).await?
+    } else {
+        None
+    };
     let sum = grids
         .iter()
         .fold((0, 0), |(d, t), g| (d + g.done, t + g.total));
@@ -230,9 +259,50 @@ async fn progress(
         grids,
         sum,
         texts,
-        flash,
+        map,
+        up: q.node.is_some().then(|| format!("/notices/{id}")),
+        flash: Flash {
+            notice: q.notice,
+            error: q.error,
+        },
     };
     Ok((jar, render(&page)))
+}
+
+/// The area's parts drawn from their boundaries, darker where more households are still to be
+/// called, each captioned with its count and opening its own parts.
+async fn progress_map(
+    state: &WebState,
+    p: &crate::auth::Principal,
+    area: &str,
+    lines: &[GridLine],
+    notice: i64,
+) -> Result<Option<String>, AppError> {
+    let (node, kids) = shanzhi_app::regions::with_children(state, &p.actor, area).await?;
+    let parsed = kids
+        .iter()
+        .map(shanzhi_app::regions::outline)
+        .collect::<Result<Vec<_>, _>>()?;
+    let line = |code: &str| lines.iter().find(|l| l.code == code);
+    let shapes = super::map::child_shapes(
+        &node.name,
+        &kids,
+        &parsed,
+        |code| line(code).map_or(0, |l| l.total - l.done),
+        |k| {
+            line(&k.code).map_or(k.name.clone(), |l| {
+                format!("{}：已叫应 {}/{}", k.name, l.done, l.total)
+            })
+        },
+    );
+    let outline = shanzhi_app::regions::outline(&node)?;
+    Ok(super::map::svg(outline.as_ref(), &shapes, |c| {
+        if c.len() < GRID_LEN {
+            format!("/notices/{notice}?node={c}")
+        } else {
+            format!("/notices/{notice}/calls")
+        }
+    }))
 }
 
 #[derive(Template)]
