@@ -357,11 +357,13 @@ pub async fn progress(
     k.may(Resource::NoticeCall, Verb::List)?;
     let notice = visible(state, k, id).await?;
     let mut root = area(k, &notice);
+    // A part of the area narrows it; the area itself or anything above it leaves it whole.
     if let Some(n) = node.map(str::trim).filter(|n| !n.is_empty()) {
-        if !n.starts_with(&root) {
+        if n.starts_with(&root) {
+            root = n.to_owned();
+        } else if !root.starts_with(n) {
             return Err(AppError::not_found());
         }
-        root = n.to_owned();
     }
     let parts = parts_of(&root);
     let mut conn = state.store().conn().await?;
@@ -520,4 +522,18 @@ pub async fn stop(state: &App, code: &str) -> Result<(), AppError> {
     } else {
         Err(AppError::NotFound("链接无效，请核对短信里的网址".into()))
     }
+}
+
+/// Warnings valid now with households to call under `root` (within the caller's area):
+/// (warning, households, of which reached or moved).
+pub async fn active_calls(
+    state: &App,
+    k: &Principal,
+    root: &str,
+) -> Result<Vec<(NoticeRow, i64, i64)>, AppError> {
+    if !k.can(Resource::NoticeCall, Verb::List) {
+        return Ok(Vec::new());
+    }
+    k.must_see(root)?;
+    Ok(store::active_calls(&mut state.store().conn().await?, root, state.now_ms()).await?)
 }

@@ -542,3 +542,37 @@ pub async fn texts(
     )
     .await
 }
+
+/// Warnings valid at `now` with households to call under `root`: (warning, households, of
+/// which reached or moved), the nearest deadline first — the wall screen's line.
+pub async fn active_calls(
+    ex: &mut impl Exec,
+    root: &str,
+    now: i64,
+) -> Result<Vec<(NoticeRow, i64, i64)>, StoreError> {
+    let counts: Vec<(i64, i64, i64)> = ex
+        .all(
+            Sql::new(
+                "SELECT c.notice_id, COUNT(*), \
+                 COALESCE(SUM(CASE WHEN c.outcome IN (?, ?) THEN 1 ELSE 0 END), 0) \
+                 FROM notice_calls c JOIN notices n ON n.id = c.notice_id \
+                 WHERE c.node_code >= ? AND c.node_code < ? AND n.starts_at <= ? AND n.ends_at > ? \
+                 GROUP BY c.notice_id",
+            )
+            .bind(CallOutcome::Reached.as_str())
+            .bind(CallOutcome::Moved.as_str())
+            .bind(root)
+            .bind(format!("{root}:"))
+            .bind(now)
+            .bind(now),
+        )
+        .await?;
+    let mut out = Vec::with_capacity(counts.len());
+    for (id, total, done) in counts {
+        if let Some(n) = get(ex, id).await? {
+            out.push((n, total, done));
+        }
+    }
+    out.sort_by_key(|(n, _, _)| n.respond_by);
+    Ok(out)
+}

@@ -209,6 +209,25 @@ async fn a_warning_has_every_vulnerable_household_called_and_each_grid_counts_it
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "outside the warning's area");
+    // The wall screen of the district names the warning with its count.
+    let (board, _) = logged_in(&app, "zhzx").await;
+    let (_, wall) = fetch(&app, &board, "/dashboard?node=450802").await;
+    let line = wall
+        .split("id=\"board-calls\"")
+        .nth(1)
+        .and_then(|l| l.split("</p>").next())
+        .expect("预警叫应 on the wall screen");
+    assert!(
+        line.contains("暴雨橙色预警") && line.contains("2/3"),
+        "{line}"
+    );
+    let link = line
+        .split("href=\"")
+        .nth(1)
+        .and_then(|h| h.split('"').next())
+        .unwrap();
+    let (s, _) = fetch(&app, &board, &link.replace("&amp;", "&")).await;
+    assert_eq!(s, StatusCode::OK, "{link}");
 
     // The warning is on the grid's public page, and on the worker's 待办 with what is open.
     let c = crate::pages::browser_client();

@@ -53,6 +53,9 @@ struct DashboardPage {
     recent: Vec<(String, i64, String)>,
     /// Per child: code, name, received, disposal, on time, satisfaction, open, overdue.
     rows: Vec<[String; 8]>,
+    /// Warnings in force with households to call: (notice id, badge, badge class, title,
+    /// reached, to call, late).
+    calls: Vec<(i64, String, &'static str, String, i64, i64, bool)>,
     categories: Vec<(String, i64, String, String)>,
     by_overdue: bool,
     /// The same view coloured the other way.
@@ -270,8 +273,19 @@ async fn show(
             )
         })
         .collect();
+    let now = state.now_ms();
+    let calls = shanzhi_app::notices::active_calls(&state, &p, &d.code)
+        .await?
+        .into_iter()
+        .map(|(n, total, done)| {
+            let (badge, class) = super::notices::badge(&n);
+            let late = done < total && n.respond_by.is_some_and(|t| now >= t);
+            (n.id, badge, class, n.title, done, total, late)
+        })
+        .collect();
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let view = DashboardPage {
+        calls,
         legend,
         overdue,
         recent,
