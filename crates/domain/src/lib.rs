@@ -28,3 +28,4 @@ pub mod register;
 pub mod text;
 pub mod texts;
 pub mod vocab;
+mod xml;

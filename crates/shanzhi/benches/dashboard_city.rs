@@ -14,12 +14,12 @@ use shanzhi_app::Clock;
 use shanzhi_domain::case::Day;
 use shanzhi_domain::patrol::DailyRule;
 use shanzhi_store::bulk::{Cell, insert_rows};
-use shanzhi_store::{Exec, Sql, Store, StoreOptions};
+use shanzhi_store::{Exec, Sql, Store};
 use std::time::Instant;
 
 #[path = "common/city.rs"]
 mod city;
-use city::{CITY, env, regions};
+use city::{CITY, env};
 
 const HOUR: i64 = 3_600_000;
 const DAY: i64 = 24 * HOUR;
@@ -27,16 +27,9 @@ const POINTS_PER_PATROL: usize = 40;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let Ok(db) = std::env::var("SHANZHI_BENCH_DB") else {
-        eprintln!("SHANZHI_BENCH_DB not set; run bench/dashboard.sh");
+    let Some((store, grids)) = city::open("bench/dashboard.sh").await? else {
         return Ok(());
     };
-    let store = Store::open(&StoreOptions::from_config(
-        Some(&db),
-        std::path::Path::new("."),
-    ))
-    .await?;
-    let grids = regions(&store, env("SZ_GRIDS", 33_000)).await?;
     let t = Instant::now();
     let n = cases(&store, &grids, env("SZ_CASES", 2_000_000)).await?;
     eprintln!("{n} cases in {:.0} s", t.elapsed().as_secs_f64());

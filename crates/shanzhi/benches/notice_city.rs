@@ -14,28 +14,21 @@ use shanzhi_app::Clock;
 use shanzhi_domain::notice::{NoticeLevel, WarningColor};
 use shanzhi_store::bulk::{Cell, insert_rows};
 use shanzhi_store::notices::{self, NewNotice};
-use shanzhi_store::{Exec, Sql, Store, StoreOptions};
+use shanzhi_store::{Exec, Sql, Store};
 use std::time::Instant;
 
 #[path = "common/city.rs"]
 mod city;
-use city::{CITY, env, regions};
+use city::{CITY, env};
 
 /// Rows written per transaction while generating.
 const BATCH: usize = 50_000;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let Ok(db) = std::env::var("SHANZHI_BENCH_DB") else {
-        eprintln!("SHANZHI_BENCH_DB not set; run bench/notices.sh");
+    let Some((store, grids)) = city::open("bench/notices.sh").await? else {
         return Ok(());
     };
-    let store = Store::open(&StoreOptions::from_config(
-        Some(&db),
-        std::path::Path::new("."),
-    ))
-    .await?;
-    let grids = regions(&store, env("SZ_GRIDS", 33_000)).await?;
     let t = Instant::now();
     let (households, vulnerable, phones) =
         households(&store, &grids, env("SZ_HOUSEHOLDS", 1_350_000)).await?;

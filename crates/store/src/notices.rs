@@ -385,14 +385,7 @@ pub async fn open_calls(
             .bind(now),
         )
         .await?;
-    let mut out = Vec::with_capacity(counts.len());
-    for (id, open, late) in counts {
-        if let Some(n) = get(ex, id).await? {
-            out.push((n, open, late));
-        }
-    }
-    out.sort_by_key(|(n, _, _)| n.respond_by);
-    Ok(out)
+    with_notices(ex, counts).await
 }
 
 /// Opts a phone in to a grid's notices (again, if it had opted out).
@@ -567,10 +560,18 @@ pub async fn active_calls(
             .bind(now),
         )
         .await?;
+    with_notices(ex, counts).await
+}
+
+/// Counts per notice id with their notices, the nearest 叫应 deadline first.
+async fn with_notices(
+    ex: &mut impl Exec,
+    counts: Vec<(i64, i64, i64)>,
+) -> Result<Vec<(NoticeRow, i64, i64)>, StoreError> {
     let mut out = Vec::with_capacity(counts.len());
-    for (id, total, done) in counts {
+    for (id, a, b) in counts {
         if let Some(n) = get(ex, id).await? {
-            out.push((n, total, done));
+            out.push((n, a, b));
         }
     }
     out.sort_by_key(|(n, _, _)| n.respond_by);

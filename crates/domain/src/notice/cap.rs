@@ -126,6 +126,9 @@ pub fn read(xml: &str) -> Result<CapWarning, String> {
                 reader.buffer_position()
             )
         })?;
+        if crate::xml::gather(&event, &mut buf)? {
+            continue;
+        }
         match event {
             Event::Start(e) => {
                 let tag = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
@@ -136,20 +139,6 @@ pub fn read(xml: &str) -> Result<CapWarning, String> {
                 }
                 buf.clear();
                 path.push(tag);
-            }
-            Event::Text(t) => buf.push_str(&t.xml_content().map_err(|e| e.to_string())?),
-            Event::CData(t) => buf.push_str(&t.decode().map_err(|e| e.to_string())?),
-            Event::GeneralRef(r) => {
-                let name = r.decode().map_err(|e| e.to_string())?;
-                let ch = match name.as_ref() {
-                    "amp" => Some('&'),
-                    "lt" => Some('<'),
-                    "gt" => Some('>'),
-                    "quot" => Some('"'),
-                    "apos" => Some('\''),
-                    _ => r.resolve_char_ref().ok().flatten(),
-                };
-                buf.extend(ch);
             }
             Event::End(_) => {
                 let tag = path.pop().unwrap_or_default();

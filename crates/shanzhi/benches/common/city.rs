@@ -3,13 +3,29 @@
 
 use shanzhi_app::Clock;
 use shanzhi_store::bulk::{Cell, insert_rows};
-use shanzhi_store::{Exec, Sql, Store};
+use shanzhi_store::{Exec, Sql, Store, StoreOptions};
 
 /// The generated city's code.
 pub const CITY: &str = "4509";
 const DISTRICTS: usize = 10;
 const STREETS: usize = 15;
 const COMMUNITIES: usize = 20;
+
+/// The database `SHANZHI_BENCH_DB` names, opened, with the city's `SZ_GRIDS` grids (33,000)
+/// added if it has none; None (and a word on what to run) when it is not set.
+pub async fn open(script: &str) -> anyhow::Result<Option<(Store, Vec<String>)>> {
+    let Ok(db) = std::env::var("SHANZHI_BENCH_DB") else {
+        eprintln!("SHANZHI_BENCH_DB not set; run {script}");
+        return Ok(None);
+    };
+    let store = Store::open(&StoreOptions::from_config(
+        Some(&db),
+        std::path::Path::new("."),
+    ))
+    .await?;
+    let grids = regions(&store, env("SZ_GRIDS", 33_000)).await?;
+    Ok(Some((store, grids)))
+}
 
 /// A count from the environment, or `default`.
 pub fn env(name: &str, default: usize) -> usize {
@@ -21,7 +37,7 @@ pub fn env(name: &str, default: usize) -> usize {
 
 /// The city's districts, streets, communities and `grids` grids (kept if already there).
 /// Gives the grid codes.
-pub async fn regions(store: &Store, grids: usize) -> anyhow::Result<Vec<String>> {
+async fn regions(store: &Store, grids: usize) -> anyhow::Result<Vec<String>> {
     let per_community = grids.div_ceil(DISTRICTS * STREETS * COMMUNITIES);
     let mut nodes: Vec<(String, Option<String>, String, &str, i16)> =
         vec![(CITY.into(), None, "压测市".into(), "city", 1)];
