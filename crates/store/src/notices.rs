@@ -236,7 +236,8 @@ pub async fn progress(
     root: &str,
     child_len: usize,
 ) -> Result<Vec<GridProgress>, StoreError> {
-    let len = i64::try_from(child_len).unwrap_or(15);
+    // PostgreSQL's substr takes an integer, not a bigint.
+    let len = i32::try_from(child_len).unwrap_or(15);
     ex.all(
         Sql::new(
             "SELECT a.child AS node_code, r.name, a.total, a.reached, a.moved, a.unreached FROM \
@@ -526,7 +527,7 @@ pub async fn texts(
              FROM sms_outbox WHERE notice_id = ? AND node_code >= ? AND node_code < ? \
              GROUP BY 1 ORDER BY 1",
         )
-        .bind(i64::try_from(child_len).unwrap_or(15))
+        .bind(i32::try_from(child_len).unwrap_or(15))
         .bind(DeliveryStatus::Delivered.as_str())
         .bind(DeliveryStatus::Failed.as_str())
         .bind(notice_id)
