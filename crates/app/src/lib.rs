@@ -44,6 +44,7 @@ pub mod registers;
 pub mod report;
 pub mod seed;
 pub mod sms;
+pub mod sms_inbound;
 mod state;
 pub mod supporters;
 pub mod surveys;

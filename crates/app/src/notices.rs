@@ -424,11 +424,20 @@ pub async fn record(
     let now = state.now_ms();
     let label = k.label();
     let mut tx = state.store().begin().await?;
-    let (notice, node) = store::call(&mut tx, call_id)
+    let (notice, node, was) = store::call(&mut tx, call_id)
         .await?
         .ok_or_else(AppError::not_found)?;
     k.must_see(&node)?;
-    store::record(&mut tx, call_id, outcome, note, (k.account.id, &label), now).await?;
+    store::record(
+        &mut tx,
+        call_id,
+        (notice, &node, was),
+        outcome,
+        note,
+        (k.account.id, &label),
+        now,
+    )
+    .await?;
     let entry = audit::entry(
         now,
         &audit::Actor::of(k),
@@ -442,16 +451,64 @@ pub async fn record(
     Ok(())
 }
 
+/// The phones of the household a call is for, in full so they can be dialled: for those who
+/// record calls, in their area, with the opening on the audit trail before they are shown.
+/// Returns the call's warning and (whose, phone) pairs.
+pub async fn phones(
+    state: &App,
+    k: &Principal,
+    call_id: i64,
+) -> Result<(i64, Vec<(String, String)>), AppError> {
+    k.may(Resource::NoticeCall, Verb::Write)?;
+    let mut tx = state.store().begin().await?;
+    let (notice, node, _) = store::call(&mut tx, call_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    k.must_see(&node)?;
+    let sealed = store::household_phones(&mut tx, call_id).await?;
+    let entry = audit::entry(
+        state.now_ms(),
+        &audit::Actor::of(k),
+        "notice.call_phones",
+        format!("notice_call:{call_id}"),
+        Some(&node),
+        serde_json::json!({"notice": notice, "phones": sealed.len()}),
+    );
+    audit::record(&mut tx, [entry]);
+    tx.commit().await?;
+    let phones = sealed
+        .into_iter()
+        .map(|(name, s)| {
+            state
+                .vault()
+                .open(shanzhi_store::vault::Field::Phone, &s)
+                .map(|phone| (name, phone))
+                .map_err(|e| AppError::Internal(e.to_string()))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((notice, phones))
+}
+
 /// Warnings with households still to call in the caller's area: (notice, open, overdue).
 pub async fn open_calls(
     state: &App,
     k: &Principal,
 ) -> Result<Vec<(NoticeRow, i64, i64)>, AppError> {
-    if !k.can(Resource::NoticeCall, Verb::List) {
-        return Ok(Vec::new());
-    }
     let root = k.actor.scope_root().unwrap_or("").to_owned();
-    Ok(store::open_calls(&mut state.store().conn().await?, &root, state.now_ms()).await?)
+    let now = state.now_ms();
+    Ok(active_calls(state, k, &root)
+        .await?
+        .into_iter()
+        .filter(|(_, total, done)| total > done)
+        .map(|(n, total, done)| {
+            let late = if n.respond_by.is_some_and(|t| t <= now) {
+                total - done
+            } else {
+                0
+            };
+            (n, total - done, late)
+        })
+        .collect())
 }
 
 /// The grid a resident on the page of `code` opts in to (a micro-grid's page: its grid).
@@ -493,9 +550,27 @@ pub async fn subscribe(state: &App, code: &str, phone: &str, otp: &str) -> Resul
         &normalized,
         shanzhi_domain::personal::mask_phone(&normalized),
     );
-    store::subscribe(&mut tx, &grid, &sealed, state.now_ms()).await?;
+    let now = state.now_ms();
+    store::subscribe(&mut tx, &grid, &sealed, now).await?;
+    let entry = audit::entry(
+        now,
+        &resident(&sealed.masked),
+        "notice.subscribe",
+        format!("grid:{grid}"),
+        Some(&grid),
+        serde_json::json!({"phone": sealed.masked}),
+    );
+    audit::record(&mut tx, [entry]);
     tx.commit().await?;
     Ok(())
+}
+
+/// A resident, named on the trail by the phone they acted with (masked).
+fn resident(masked: &str) -> audit::Actor {
+    audit::Actor {
+        id: None,
+        label: format!("居民 {masked}"),
+    }
 }
 
 /// The notice a text's link opens (counted as read); 404 for a code no text carries.
@@ -509,19 +584,82 @@ pub async fn opened(state: &App, code: &str) -> Result<NoticeRow, AppError> {
         .ok_or_else(|| AppError::NotFound("公告已不存在".into()))
 }
 
-/// Opts out the phone a text went to, from its grid's notices (the link proves the phone).
+/// Opts out the phone a text went to, from its grid's notices (the link proves the phone):
+/// its page subscription ends and its consent on the register is withdrawn.
 pub async fn stop(state: &App, code: &str) -> Result<(), AppError> {
-    let stopped = store::stop(
-        &mut state.store().conn().await?,
-        code.trim(),
-        state.now_ms(),
-    )
-    .await?;
-    if stopped {
-        Ok(())
-    } else {
-        Err(AppError::NotFound("链接无效，请核对短信里的网址".into()))
+    let mut tx = state.store().begin().await?;
+    let (index, grid) = store::text_phone(&mut tx, code.trim())
+        .await?
+        .ok_or_else(|| AppError::NotFound("链接无效，请核对短信里的网址".into()))?;
+    let now = state.now_ms();
+    let ended = store::stop_phone(&mut tx, &index, Some(&grid), now).await?;
+    let entry = audit::entry(
+        now,
+        &resident("（短信链接）"),
+        "notice.unsubscribe",
+        format!("grid:{grid}"),
+        Some(&grid),
+        serde_json::json!({"ended": ended, "by": "link"}),
+    );
+    audit::record(&mut tx, [entry]);
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A resident's reply to a text, as the gateway passes it on (上行短信): an opt-out word
+/// (退订, TD …) stops notices to that phone in every grid; any other reply is left for people
+/// to read in the gateway's console. Returns whether it opted out.
+pub async fn reply(state: &App, phone: &str, text: &str) -> Result<bool, AppError> {
+    if !rules::opts_out(text) {
+        return Ok(false);
     }
+    let normalized = shanzhi_domain::personal::normalize_phone(phone)
+        .map_err(|e| AppError::bad("invalid_phone", format!("手机号码：{e}")))?;
+    let index = state
+        .vault()
+        .index(shanzhi_store::vault::Field::Phone, &normalized);
+    let masked = shanzhi_domain::personal::mask_phone(&normalized);
+    let now = state.now_ms();
+    let mut tx = state.store().begin().await?;
+    let ended = store::stop_phone(&mut tx, &index, None, now).await?;
+    let entry = audit::entry(
+        now,
+        &resident(&masked),
+        "notice.unsubscribe",
+        format!("phone:{masked}"),
+        None,
+        serde_json::json!({"ended": ended, "by": "reply"}),
+    );
+    audit::record(&mut tx, [entry]);
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Records on the register that a resident agreed to get the grid's notices by text (or
+/// withdrew); only someone with a phone on record can agree.
+pub async fn consent(state: &App, k: &Principal, person: i64, agree: bool) -> Result<(), AppError> {
+    k.may(Resource::Resident, Verb::Write)?;
+    let p = crate::registers::residents::visible_person(state, k, person).await?;
+    if agree && p.phone_masked.is_none() {
+        return Err(AppError::bad(
+            "no_phone",
+            "此人没有登记联系电话，请先补录电话再记录同意",
+        ));
+    }
+    let now = state.now_ms();
+    let mut tx = state.store().begin().await?;
+    store::consent(&mut tx, person, agree.then_some(now)).await?;
+    let entry = audit::entry(
+        now,
+        &audit::Actor::of(k),
+        "register.notice_consent",
+        format!("person:{person}"),
+        Some(&p.node_code),
+        serde_json::json!({"name": p.name, "phone": p.phone_masked, "consent": agree}),
+    );
+    audit::record(&mut tx, [entry]);
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Warnings valid now with households to call under `root` (within the caller's area):
@@ -535,5 +673,5 @@ pub async fn active_calls(
         return Ok(Vec::new());
     }
     k.must_see(root)?;
-    Ok(store::active_calls(&mut state.store().conn().await?, root, state.now_ms()).await?)
+    Ok(store::tallies(&mut state.store().conn().await?, root, state.now_ms()).await?)
 }

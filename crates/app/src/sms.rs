@@ -157,17 +157,24 @@ impl HttpGateway {
     }
 }
 
+/// A gateway's JSON value as text: a string, or a number (gateways write ids and codes as
+/// either); with `flags`, also a boolean.
+pub(crate) fn text_of(v: &serde_json::Value, flags: bool) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) if flags => Some(b.to_string()),
+        _ => None,
+    }
+}
+
 /// Reads a gateway's answer: the message id, or why it refused.
 fn answer_of(status: reqwest::StatusCode, body: &str) -> Result<Option<String>, String> {
     if !status.is_success() {
         return Err(format!("短信网关返回 HTTP {}", status.as_u16()));
     }
     let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-    let text = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    };
+    let text = |v: &serde_json::Value| text_of(v, false);
     if let Some(code) = ["code", "Code"].iter().find_map(|k| text(&v[*k]))
         && !matches!(code.as_str(), "OK" | "Ok" | "ok" | "0")
     {

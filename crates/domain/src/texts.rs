@@ -5,6 +5,7 @@
 
 use crate::case::{Action, Satisfaction};
 use crate::participation::WishStage;
+use crate::register::labels::labelled;
 
 /// What a text tells, and about what.
 #[derive(
@@ -191,7 +192,7 @@ impl TextKind {
             TextKind::TopicNews => {
                 format!("您关注的议题{}。详情：{link}", short(reason))
             }
-            TextKind::Notice => format!("网格公告 {}。详情及退订：{link}", short(reason)),
+            TextKind::Notice => format!("网格公告 {}。详情：{link} 回复TD退订", short(reason)),
         }
     }
 }
@@ -204,6 +205,28 @@ fn short(reason: &str) -> String {
     let mut cut: String = reason.chars().take(REASON_CHARS - 1).collect();
     cut.push('…');
     cut
+}
+
+labelled! {
+    /// What the gateway's status report (回执) says of a text it accepted.
+    Receipt {
+        /// The handset got it.
+        Delivered = "delivered", "已送达";
+        /// The carrier gave up on it (switched off too long, number gone, refused).
+        Undelivered = "undelivered", "未送达";
+    }
+}
+
+impl Receipt {
+    /// Reads a gateway's status word: the carriers' `DELIVRD` (CMPP/SGIP/SMGP), the gateways'
+    /// `DELIVERED`, `SUCCESS` or `0` mean delivered; any other word (`UNDELIV`, `EXPIRED`,
+    /// `REJECTD`, `MK:0001` …) did not reach the handset.
+    pub fn from_gateway(word: &str) -> Receipt {
+        match word.trim().to_ascii_uppercase().as_str() {
+            "DELIVRD" | "DELIVERED" | "SUCCESS" | "0" | "TRUE" => Receipt::Delivered,
+            _ => Receipt::Undelivered,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -240,5 +263,15 @@ mod tests {
                 .len(),
             3
         );
+    }
+
+    #[test]
+    fn a_receipt_is_delivered_only_when_the_carrier_says_so() {
+        for w in ["DELIVRD", "delivered", " SUCCESS ", "0", "true"] {
+            assert_eq!(Receipt::from_gateway(w), Receipt::Delivered, "{w}");
+        }
+        for w in ["UNDELIV", "EXPIRED", "REJECTD", "MK:0001", "", "false"] {
+            assert_eq!(Receipt::from_gateway(w), Receipt::Undelivered, "{w}");
+        }
     }
 }

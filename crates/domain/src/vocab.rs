@@ -196,6 +196,7 @@ stored_as_text! {
     crate::notify::DeliveryStatus => "推送状态",
     crate::notify::FeedKind => "变更通知类型",
     crate::texts::TextKind => "短信通知类型",
+    crate::texts::Receipt => "短信回执",
     crate::case::voice::AudioFormat => "语音格式",
     crate::notice::NoticeLevel => "公告级别",
     crate::notice::WarningColor => "预警颜色",

@@ -39,6 +39,31 @@ struct Cli {
     command: Command,
 }
 
+/// How texts reach residents' phones, and how the gateway reports back.
+#[derive(clap::Args)]
+struct SmsArgs {
+    /// The SMS gateway texts are POSTed to (none: texts only go to the log, as in the demo).
+    #[arg(long, env = "SHANZHI_SMS_URL")]
+    sms_url: Option<String>,
+    /// The gateway's key, sent as a bearer token.
+    #[arg(long, env = "SHANZHI_SMS_KEY", hide_env_values = true)]
+    sms_key: Option<String>,
+    /// The signature (签名) registered with the gateway (default 善治).
+    #[arg(long, env = "SHANZHI_SMS_SIGN")]
+    sms_sign: Option<String>,
+    /// The templates registered with the gateway, as kind=id pairs separated by commas
+    /// (kinds: code, filed, accepted, rejected, closed, reopened, opinion_answered,
+    /// opinion_case, wish_published, wish_declined, wish_done, topic_news, notice); kinds without
+    /// one go as free text.
+    #[arg(long, env = "SHANZHI_SMS_TEMPLATES", default_value = "")]
+    sms_templates: String,
+    /// The key the SMS gateway sends (as a bearer token) with its status reports to
+    /// /api/v1/sms/receipts and residents' replies to /api/v1/sms/replies; without one
+    /// those callbacks are off.
+    #[arg(long, env = "SHANZHI_SMS_CALLBACK_KEY", hide_env_values = true)]
+    sms_callback_key: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP server (creating and migrating the database on first start).
@@ -55,21 +80,9 @@ enum Command {
         /// The address residents reach the server at, for QR codes (default: the request's).
         #[arg(long, env = "SHANZHI_PUBLIC_URL")]
         public_url: Option<String>,
-        /// The SMS gateway texts are POSTed to (none: texts only go to the log, as in the demo).
-        #[arg(long, env = "SHANZHI_SMS_URL")]
-        sms_url: Option<String>,
-        /// The gateway's key, sent as a bearer token.
-        #[arg(long, env = "SHANZHI_SMS_KEY", hide_env_values = true)]
-        sms_key: Option<String>,
-        /// The signature (签名) registered with the gateway (default 善治).
-        #[arg(long, env = "SHANZHI_SMS_SIGN")]
-        sms_sign: Option<String>,
-        /// The templates registered with the gateway, as kind=id pairs separated by commas
-        /// (kinds: code, filed, accepted, rejected, closed, reopened, opinion_answered,
-        /// opinion_case, wish_published, wish_declined, wish_done, topic_news); kinds without
-        /// one go as free text.
-        #[arg(long, env = "SHANZHI_SMS_TEMPLATES", default_value = "")]
-        sms_templates: String,
+        /// The SMS gateway.
+        #[command(flatten)]
+        sms: Box<SmsArgs>,
         /// Seconds between runs of the deadline scheduler (automatic escalation of overdue cases).
         #[arg(long, env = "SHANZHI_ESCALATION_INTERVAL", default_value_t = 60)]
         escalation_interval: u64,
@@ -325,10 +338,7 @@ async fn main() -> anyhow::Result<()> {
             demo,
             secure_cookies,
             public_url,
-            sms_url,
-            sms_key,
-            sms_sign,
-            sms_templates,
+            sms,
             escalation_interval,
             intake_writers,
             photo_max_mb,
@@ -350,6 +360,13 @@ async fn main() -> anyhow::Result<()> {
                 .iter()
                 .map(|p| proxy_net(p))
                 .collect::<anyhow::Result<Vec<_>>>()?;
+            let SmsArgs {
+                sms_url,
+                sms_key,
+                sms_sign,
+                sms_templates,
+                sms_callback_key,
+            } = *sms;
             let sms = match sms_url {
                 Some(url) => Sms(Arc::new(
                     HttpGateway::new(&url, sms_key, sms_sign, &sms_templates)
@@ -375,6 +392,7 @@ async fn main() -> anyhow::Result<()> {
                     public_url,
                     survey_answers_per_minute,
                     metrics_token,
+                    sms_callback_key,
                     trusted_proxies,
                     base_path,
                     basemap,

@@ -140,9 +140,10 @@ pub async fn end(ex: &mut impl Exec, id: i64, now: i64) -> Result<(), StoreError
 }
 
 /// Creates the 叫应 calls of a warning: one per household of its grids (micro-grids included)
-/// where someone still living there carries a vulnerable tag. Returns how many.
+/// where someone still living there carries a vulnerable tag, and counts them per grid.
+/// Returns how many.
 pub async fn call_vulnerable(ex: &mut impl Exec, notice_id: i64) -> Result<u64, StoreError> {
-    ex.exec(
+    let calls = ex.exec(
         Sql::new(
             "INSERT INTO notice_calls (notice_id, household_id, node_code, outcome) \
              SELECT DISTINCT ng.notice_id, h.id, ng.node_code, ? FROM notice_grids ng \
@@ -154,7 +155,17 @@ pub async fn call_vulnerable(ex: &mut impl Exec, notice_id: i64) -> Result<u64, 
         .bind(CallOutcome::Pending.as_str())
         .bind(notice_id),
     )
-    .await
+    .await?;
+    ex.exec(
+        Sql::new(
+            "UPDATE notice_grids SET total = (SELECT COUNT(*) FROM notice_calls c WHERE \
+             c.notice_id = notice_grids.notice_id AND c.node_code = notice_grids.node_code) \
+             WHERE notice_id = ?",
+        )
+        .bind(notice_id),
+    )
+    .await?;
+    Ok(calls)
 }
 
 /// One notice.
@@ -241,19 +252,12 @@ pub async fn progress(
     ex.all(
         Sql::new(
             "SELECT a.child AS node_code, r.name, a.total, a.reached, a.moved, a.unreached FROM \
-             (SELECT substr(ng.node_code, 1, ?) AS child, COUNT(c.id) AS total, \
-             COALESCE(SUM(CASE WHEN c.outcome = ? THEN 1 ELSE 0 END), 0) AS reached, \
-             COALESCE(SUM(CASE WHEN c.outcome = ? THEN 1 ELSE 0 END), 0) AS moved, \
-             COALESCE(SUM(CASE WHEN c.outcome = ? THEN 1 ELSE 0 END), 0) AS unreached \
-             FROM notice_grids ng LEFT JOIN notice_calls c ON c.notice_id = ng.notice_id \
-             AND c.node_code = ng.node_code \
-             WHERE ng.notice_id = ? AND ng.node_code >= ? AND ng.node_code < ? GROUP BY 1) a \
-             JOIN region_nodes r ON r.code = a.child ORDER BY a.child",
+             (SELECT substr(node_code, 1, ?) AS child, SUM(total) AS total, \
+             SUM(reached) AS reached, SUM(moved) AS moved, SUM(unreached) AS unreached \
+             FROM notice_grids WHERE notice_id = ? AND node_code >= ? AND node_code < ? \
+             GROUP BY 1) a JOIN region_nodes r ON r.code = a.child ORDER BY a.child",
         )
         .bind(len)
-        .bind(CallOutcome::Reached.as_str())
-        .bind(CallOutcome::Moved.as_str())
-        .bind(CallOutcome::Unreached.as_str())
         .bind(notice_id)
         .bind(root)
         .bind(format!("{root}:")),
@@ -331,16 +335,46 @@ pub async fn calls(
     ex.all(q).await
 }
 
-/// One call.
-pub async fn call(ex: &mut impl Exec, id: i64) -> Result<Option<(i64, String)>, StoreError> {
-    ex.opt(Sql::new("SELECT notice_id, node_code FROM notice_calls WHERE id = ?").bind(id))
+/// A call: its warning, its grid and where it stands.
+pub async fn call(
+    ex: &mut impl Exec,
+    id: i64,
+) -> Result<Option<(i64, String, CallOutcome)>, StoreError> {
+    ex.opt(Sql::new("SELECT notice_id, node_code, outcome FROM notice_calls WHERE id = ?").bind(id))
         .await
 }
 
-/// Records a call's outcome.
+/// The phones on record (sealed) of the household a call is for, with whose they are.
+pub async fn household_phones(
+    ex: &mut impl Exec,
+    call_id: i64,
+) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    ex.all(
+        Sql::new(
+            "SELECT p.name, p.phone_sealed FROM notice_calls c JOIN persons p ON \
+             p.household_id = c.household_id WHERE c.id = ? AND p.moved_out IS NULL \
+             AND p.phone_sealed IS NOT NULL ORDER BY p.id",
+        )
+        .bind(call_id),
+    )
+    .await
+}
+
+/// The grid counters an outcome adds to: (reached, moved, unreached).
+fn counted(o: CallOutcome) -> [i64; 3] {
+    match o {
+        CallOutcome::Pending => [0, 0, 0],
+        CallOutcome::Reached => [1, 0, 0],
+        CallOutcome::Moved => [0, 1, 0],
+        CallOutcome::Unreached => [0, 0, 1],
+    }
+}
+
+/// Records a call's outcome (it was `was`), and moves its grid's counts with it.
 pub async fn record(
     ex: &mut impl Exec,
     id: i64,
+    (notice_id, grid, was): (i64, &str, CallOutcome),
     outcome: CallOutcome,
     note: &str,
     by: (i64, &str),
@@ -359,34 +393,20 @@ pub async fn record(
         .bind(id),
     )
     .await?;
-    Ok(())
-}
-
-/// Warnings with calls still open under `root`: (notice, open calls, of which past the
-/// deadline at `now`), the nearest deadline first — a grid worker's or a community's 待办.
-pub async fn open_calls(
-    ex: &mut impl Exec,
-    root: &str,
-    now: i64,
-) -> Result<Vec<(NoticeRow, i64, i64)>, StoreError> {
-    let counts: Vec<(i64, i64, i64)> = ex
-        .all(
-            Sql::new(
-                "SELECT c.notice_id, COUNT(*), \
-                 COALESCE(SUM(CASE WHEN n.respond_by <= ? THEN 1 ELSE 0 END), 0) \
-                 FROM notice_calls c JOIN notices n ON n.id = c.notice_id \
-                 WHERE c.node_code >= ? AND c.node_code < ? AND c.outcome IN (?, ?) \
-                 AND n.ends_at > ? GROUP BY c.notice_id",
-            )
-            .bind(now)
-            .bind(root)
-            .bind(format!("{root}:"))
-            .bind(CallOutcome::Pending.as_str())
-            .bind(CallOutcome::Unreached.as_str())
-            .bind(now),
+    let (new, old) = (counted(outcome), counted(was));
+    ex.exec(
+        Sql::new(
+            "UPDATE notice_grids SET reached = reached + ?, moved = moved + ?, \
+             unreached = unreached + ? WHERE notice_id = ? AND node_code = ?",
         )
-        .await?;
-    with_notices(ex, counts).await
+        .bind(new[0] - old[0])
+        .bind(new[1] - old[1])
+        .bind(new[2] - old[2])
+        .bind(notice_id)
+        .bind(grid),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Opts a phone in to a grid's notices (again, if it had opted out).
@@ -412,8 +432,9 @@ pub async fn subscribe(
     Ok(())
 }
 
-/// Queues a notice's text for every phone opted in to its grids, each with a code of its own
-/// for the link, due at `due`; returns how many.
+/// Queues a notice's text for every phone opted in to its grids on their page, and every
+/// phone on the register whose owner agreed to notices (a phone once per grid), each with a
+/// code of its own for the link, due at `due`; returns how many.
 pub async fn queue_texts(
     ex: &mut impl Exec,
     notice_id: i64,
@@ -424,25 +445,55 @@ pub async fn queue_texts(
     let code = match ex.backend() {
         crate::Backend::Sqlite => "upper(hex(randomblob(8)))",
         crate::Backend::Postgres => {
-            "upper(substr(md5(random()::text || clock_timestamp()::text || s.id::text), 1, 16))"
+            "upper(substr(md5(random()::text || clock_timestamp()::text || ng.node_code || \
+             src.phone_masked), 1, 16))"
         }
     };
+    let head = format!(
+        "INSERT INTO sms_outbox (code, kind, reason, phone_sealed, phone_index, phone_masked, \
+         status, attempts, next_attempt_at, created_at, notice_id, node_code) \
+         SELECT {code}, ?, ?, src.phone_sealed, src.phone_index, src.phone_masked, ?, 0, ?, ?, \
+         ng.notice_id, ng.node_code FROM notice_grids ng "
+    );
+    let sources = [
+        "JOIN notice_subscribers src ON src.node_code = ng.node_code AND src.ended_at IS NULL \
+         WHERE ng.notice_id = ?",
+        // Those who also opted in on the page already have theirs; a phone shared by a
+        // household gets one.
+        "JOIN persons src ON src.node_code >= ng.node_code AND src.node_code < ng.node_code || ':' \
+         WHERE ng.notice_id = ? AND src.notice_consent_at IS NOT NULL AND src.moved_out IS NULL \
+         AND src.phone_sealed IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sms_outbox o WHERE \
+         o.notice_id = ng.notice_id AND o.node_code = ng.node_code AND o.phone_index = \
+         src.phone_index) AND NOT EXISTS (SELECT 1 FROM persons q WHERE q.phone_index = \
+         src.phone_index AND q.id < src.id AND q.notice_consent_at IS NOT NULL AND \
+         q.moved_out IS NULL AND q.node_code >= ng.node_code AND q.node_code < ng.node_code || ':')",
+    ];
+    let mut queued = 0;
+    for source in sources {
+        queued += ex
+            .exec(
+                Sql::new(format!("{head}{source}"))
+                    .bind(shanzhi_domain::texts::TextKind::Notice.as_str())
+                    .bind(reason)
+                    .bind(shanzhi_domain::notify::DeliveryStatus::Pending.as_str())
+                    .bind(due)
+                    .bind(now)
+                    .bind(notice_id),
+            )
+            .await?;
+    }
+    Ok(queued)
+}
+
+/// Records (or, with `None`, withdraws) a resident's consent to notices by text.
+pub async fn consent(ex: &mut impl Exec, person: i64, at: Option<i64>) -> Result<(), StoreError> {
     ex.exec(
-        Sql::new(format!(
-            "INSERT INTO sms_outbox (code, kind, reason, phone_sealed, phone_masked, status, \
-             attempts, next_attempt_at, created_at, notice_id, node_code) \
-             SELECT {code}, ?, ?, s.phone_sealed, s.phone_masked, ?, 0, ?, ?, ng.notice_id, \
-             ng.node_code FROM notice_grids ng JOIN notice_subscribers s ON s.node_code = \
-             ng.node_code AND s.ended_at IS NULL WHERE ng.notice_id = ?"
-        ))
-        .bind(shanzhi_domain::texts::TextKind::Notice.as_str())
-        .bind(reason)
-        .bind(shanzhi_domain::notify::DeliveryStatus::Pending.as_str())
-        .bind(due)
-        .bind(now)
-        .bind(notice_id),
+        Sql::new("UPDATE persons SET notice_consent_at = ? WHERE id = ?")
+            .bind(at)
+            .bind(person),
     )
-    .await
+    .await?;
+    Ok(())
 }
 
 /// The notice a text's link opens, marking the text read the first time; `None` for a code
@@ -466,33 +517,49 @@ pub async fn read(ex: &mut impl Exec, code: &str, now: i64) -> Result<Option<i64
         .map(|(id,)| id))
 }
 
-/// Opts out the phone a notice text went to, from that text's grid; false when the code is
-/// no notice text's.
-pub async fn stop(ex: &mut impl Exec, code: &str, now: i64) -> Result<bool, StoreError> {
-    let Some((grid, sealed)): Option<(String, Vec<u8>)> = ex
-        .opt(
-            Sql::new(
-                "SELECT node_code, phone_sealed FROM sms_outbox WHERE code = ? \
-                 AND notice_id IS NOT NULL",
-            )
-            .bind(code),
-        )
-        .await?
-    else {
-        return Ok(false);
-    };
-    // The text carries the subscription's own sealed bytes, so they find it again.
-    ex.exec(
+/// The phone (blind index) and grid a notice text went to; `None` when the code is no
+/// notice text's.
+pub async fn text_phone(
+    ex: &mut impl Exec,
+    code: &str,
+) -> Result<Option<(Vec<u8>, String)>, StoreError> {
+    ex.opt(
         Sql::new(
-            "UPDATE notice_subscribers SET ended_at = ? WHERE node_code = ? AND phone_sealed = ? \
-             AND ended_at IS NULL",
+            "SELECT phone_index, node_code FROM sms_outbox WHERE code = ? AND notice_id IS NOT NULL \
+             AND phone_index IS NOT NULL",
         )
-        .bind(now)
-        .bind(grid.as_str())
-        .bind(sealed),
+        .bind(code),
     )
-    .await?;
-    Ok(true)
+    .await
+}
+
+/// Stops notices by text to a phone (its blind index): ends its page subscriptions and
+/// withdraws its owners' consent on the register, in the grid `grid` or everywhere. Returns
+/// how many subscriptions and consents ended.
+pub async fn stop_phone(
+    ex: &mut impl Exec,
+    index: &[u8],
+    grid: Option<&str>,
+    now: i64,
+) -> Result<u64, StoreError> {
+    let mut subscriptions = Sql::new(
+        "UPDATE notice_subscribers SET ended_at = ? WHERE phone_index = ? AND ended_at IS NULL",
+    )
+    .bind(now)
+    .bind(index.to_vec());
+    let mut consents = Sql::new(
+        "UPDATE persons SET notice_consent_at = NULL WHERE phone_index = ? \
+         AND notice_consent_at IS NOT NULL",
+    )
+    .bind(index.to_vec());
+    if let Some(g) = grid {
+        for q in [&mut subscriptions, &mut consents] {
+            q.push_bind(" AND node_code >= ?", g)
+                .push_bind(" AND node_code < ?", format!("{g}:"));
+        }
+    }
+    let ended = ex.exec(subscriptions).await? + ex.exec(consents).await?;
+    Ok(ended)
 }
 
 /// How a notice's texts went in one grid.
@@ -503,8 +570,10 @@ pub struct GridTexts {
     /// Texts queued.
     pub total: i64,
     /// Accepted by the gateway.
+    pub sent: i64,
+    /// Reported by the gateway as on the handset.
     pub delivered: i64,
-    /// Given up on.
+    /// Refused by the gateway after every attempt, or reported undelivered.
     pub failed: i64,
     /// Whose link was opened.
     pub read: i64,
@@ -518,18 +587,22 @@ pub async fn texts(
     child_len: usize,
 ) -> Result<Vec<GridTexts>, StoreError> {
     use shanzhi_domain::notify::DeliveryStatus;
+    use shanzhi_domain::texts::Receipt;
     ex.all(
         Sql::new(
             "SELECT substr(node_code, 1, ?) AS node_code, COUNT(*) AS total, \
-             COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS delivered, \
-             COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS failed, \
+             COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS sent, \
+             COALESCE(SUM(CASE WHEN receipt = ? THEN 1 ELSE 0 END), 0) AS delivered, \
+             COALESCE(SUM(CASE WHEN status = ? OR receipt = ? THEN 1 ELSE 0 END), 0) AS failed, \
              COALESCE(SUM(CASE WHEN read_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS read \
              FROM sms_outbox WHERE notice_id = ? AND node_code >= ? AND node_code < ? \
              GROUP BY 1 ORDER BY 1",
         )
         .bind(i32::try_from(child_len).unwrap_or(15))
         .bind(DeliveryStatus::Delivered.as_str())
+        .bind(Receipt::Delivered.as_str())
         .bind(DeliveryStatus::Failed.as_str())
+        .bind(Receipt::Undelivered.as_str())
         .bind(notice_id)
         .bind(root)
         .bind(format!("{root}:")),
@@ -538,37 +611,29 @@ pub async fn texts(
 }
 
 /// Warnings valid at `now` with households to call under `root`: (warning, households, of
-/// which reached or moved), the nearest deadline first — the wall screen's line.
-pub async fn active_calls(
+/// which reached or moved), the nearest deadline first — the wall screen's line and, where
+/// some are still open, the 待办's.
+pub async fn tallies(
     ex: &mut impl Exec,
     root: &str,
     now: i64,
 ) -> Result<Vec<(NoticeRow, i64, i64)>, StoreError> {
+    // From the few warnings in force to their grids under the root (the primary key).
     let counts: Vec<(i64, i64, i64)> = ex
         .all(
             Sql::new(
-                "SELECT c.notice_id, COUNT(*), \
-                 COALESCE(SUM(CASE WHEN c.outcome IN (?, ?) THEN 1 ELSE 0 END), 0) \
-                 FROM notice_calls c JOIN notices n ON n.id = c.notice_id \
-                 WHERE c.node_code >= ? AND c.node_code < ? AND n.starts_at <= ? AND n.ends_at > ? \
-                 GROUP BY c.notice_id",
+                "SELECT n.id, SUM(ng.total), SUM(ng.reached + ng.moved) FROM notices n \
+                 JOIN notice_grids ng ON ng.notice_id = n.id AND ng.node_code >= ? \
+                 AND ng.node_code < ? WHERE n.level = ? AND n.starts_at <= ? AND n.ends_at > ? \
+                 GROUP BY n.id HAVING SUM(ng.total) > 0",
             )
-            .bind(CallOutcome::Reached.as_str())
-            .bind(CallOutcome::Moved.as_str())
             .bind(root)
             .bind(format!("{root}:"))
+            .bind(NoticeLevel::Warning.as_str())
             .bind(now)
             .bind(now),
         )
         .await?;
-    with_notices(ex, counts).await
-}
-
-/// Counts per notice id with their notices, the nearest 叫应 deadline first.
-async fn with_notices(
-    ex: &mut impl Exec,
-    counts: Vec<(i64, i64, i64)>,
-) -> Result<Vec<(NoticeRow, i64, i64)>, StoreError> {
     let mut out = Vec::with_capacity(counts.len());
     for (id, a, b) in counts {
         if let Some(n) = get(ex, id).await? {

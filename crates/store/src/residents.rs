@@ -533,11 +533,13 @@ pub struct PersonRow {
     pub room: String,
     /// Last change (ms), for optimistic edits.
     pub updated_at: i64,
+    /// When they agreed to get the grid's notices by text (none: not agreed, or withdrawn).
+    pub notice_consent_at: Option<i64>,
 }
 
 const PERSON_COLUMNS: &str = "p.id, p.household_id, hh.ref AS household_ref, p.node_code, p.name, p.id_masked, p.birth_date, \
      p.sex, p.phone_masked, p.relation, p.status, p.moved_in, p.moved_out, p.note, h.id AS house_id, \
-     b.name AS building, b.address, h.unit, h.floor, h.room, p.updated_at";
+     b.name AS building, b.address, h.unit, h.floor, h.room, p.updated_at, p.notice_consent_at";
 const PERSON_FROM: &str = " FROM persons p JOIN households hh ON hh.id = p.household_id \
      JOIN houses h ON h.id = hh.house_id JOIN buildings b ON b.id = h.building_id";
 

@@ -5,7 +5,7 @@
 
 use crate::{Exec, Sql, StoreError};
 use shanzhi_domain::notify::DeliveryStatus;
-use shanzhi_domain::texts::TextKind;
+use shanzhi_domain::texts::{Receipt, TextKind};
 
 /// Queues `kind` for the reporter of each case in `ids` who left a phone (none: nothing is
 /// queued); `reason` is quoted where the text has one. Returns how many were queued.
@@ -205,6 +205,8 @@ pub struct TextRow {
     pub created_at: i64,
     /// Sent (ms).
     pub sent_at: Option<i64>,
+    /// What the gateway's status report said, once it came.
+    pub receipt: Option<Receipt>,
 }
 
 /// The texts about a case, oldest first.
@@ -212,9 +214,29 @@ pub async fn of_case(ex: &mut impl Exec, case_id: i64) -> Result<Vec<TextRow>, S
     ex.all(
         Sql::new(
             "SELECT id, case_id, kind, phone_masked, body, status, attempts, last_error, gateway_ref, \
-             created_at, sent_at FROM sms_outbox WHERE case_id = ? ORDER BY id",
+             created_at, sent_at, receipt FROM sms_outbox WHERE case_id = ? ORDER BY id",
         )
         .bind(case_id),
+    )
+    .await
+}
+
+/// Records the gateway's status report for the text it knows as `gateway_ref`; returns how
+/// many texts it named (none for a reference we never got, or a report already recorded).
+pub async fn receipt(
+    ex: &mut impl Exec,
+    gateway_ref: &str,
+    receipt: Receipt,
+    now: i64,
+) -> Result<u64, StoreError> {
+    ex.exec(
+        Sql::new(
+            "UPDATE sms_outbox SET receipt = ?, receipt_at = ? WHERE gateway_ref = ? \
+             AND receipt IS NULL",
+        )
+        .bind(receipt.as_str())
+        .bind(now)
+        .bind(gateway_ref),
     )
     .await
 }

@@ -393,6 +393,14 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/api/v1/notices", Needs(R::Notice, Write)),
     r("POST", "/api/v1/notices/cap", Needs(R::Notice, Write)),
     r(
+        "PUT",
+        "/api/v1/residents/{id}/notice-consent",
+        Needs(R::Resident, Write),
+    ),
+    // The gateway's callbacks: its key is checked inside.
+    r("POST", "/api/v1/sms/receipts", Open),
+    r("POST", "/api/v1/sms/replies", Open),
+    r(
         "GET",
         "/api/v1/notices/{id}/progress",
         Needs(R::NoticeCall, List),
@@ -793,6 +801,16 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/notices", Needs(R::Notice, Write)),
     r("GET", "/notices/{id}", Needs(R::NoticeCall, List)),
     r("GET", "/notices/{id}/calls", Needs(R::NoticeCall, List)),
+    r(
+        "POST",
+        "/notice-calls/{id}/phones",
+        Needs(R::NoticeCall, Write),
+    ),
+    r(
+        "POST",
+        "/residents/{id}/notice-consent",
+        Needs(R::Resident, Write),
+    ),
     r("POST", "/notice-calls/{id}", Needs(R::NoticeCall, Write)),
     r("GET", "/topics", Needs(R::Consultation, List)),
     r("GET", "/topics/{id}", Needs(R::Consultation, Read)),

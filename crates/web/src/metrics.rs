@@ -58,13 +58,7 @@ pub async fn render(
     headers: HeaderMap,
 ) -> Result<String, ApiError> {
     let allowed = match &state.settings().metrics_token {
-        Some(token) => crate::auth::bearer(&headers).is_some_and(|t| {
-            t.len() == token.len()
-                && t.bytes()
-                    .zip(token.bytes())
-                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                    == 0
-        }),
+        Some(token) => crate::auth::bearer_is(&headers, token),
         None => peer.ip().is_loopback(),
     };
     if !allowed {

@@ -25,6 +25,9 @@ pub struct WebConfig {
     /// The token a Prometheus scraper sends for `/metrics`; without one, only this machine
     /// may read them.
     pub metrics_token: Option<String>,
+    /// The token the SMS gateway sends with its status reports and residents' replies; without
+    /// one, those callbacks are off.
+    pub sms_callback_key: Option<String>,
     /// Reverse proxies whose forwarded headers are believed (client address, scheme, host).
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The sub-path everything is served under (`/shanzhi`), or the root.
@@ -42,6 +45,7 @@ impl Default for WebConfig {
             public_url: None,
             survey_answers_per_minute: 600,
             metrics_token: None,
+            sms_callback_key: None,
             trusted_proxies: Vec::new(),
             base_path: Default::default(),
             basemap: None,

@@ -259,9 +259,34 @@ async fn write_notices(tx: &mut Tx, now: i64, rng: &mut impl Rng) -> Result<()> 
         created_label: &label,
         cap_identifier: None,
     };
+    // Most residents with a phone agreed to notices by text when the register was taken.
+    tx.exec(
+        Sql::new(
+            "UPDATE persons SET notice_consent_at = ? WHERE phone_sealed IS NOT NULL \
+             AND moved_out IS NULL AND id % 5 < 3",
+        )
+        .bind(starts - 60 * 24 * HOUR),
+    )
+    .await?;
     let id = notices::insert(tx, &warning, starts).await?;
     notices::cover_all(tx, id, &district).await?;
     notices::call_vulnerable(tx, id).await?;
+    notices::queue_texts(tx, id, warning.title, starts, starts).await?;
+    // The warning's texts went out that night: the carriers reported one in twenty-five
+    // undelivered (phones off for days), and two in three links were opened.
+    tx.exec(
+        Sql::new(
+            "UPDATE sms_outbox SET status = 'delivered', attempts = 1, sent_at = ?, \
+             gateway_ref = 'demo-' || code, receipt = CASE WHEN id % 25 = 0 THEN 'undelivered' \
+             ELSE 'delivered' END, receipt_at = ?, read_at = CASE WHEN id % 3 = 0 OR \
+             id % 25 = 0 THEN NULL ELSE ? END WHERE notice_id = ?",
+        )
+        .bind(starts + 60_000)
+        .bind(starts + 90_000)
+        .bind(starts + 20 * 60_000)
+        .bind(id),
+    )
+    .await?;
     let calls: Vec<(i64, String)> = tx
         .all(
             Sql::new("SELECT id, node_code FROM notice_calls WHERE notice_id = ? ORDER BY id")
@@ -292,7 +317,16 @@ async fn write_notices(tx: &mut Tx, now: i64, rng: &mut impl Rng) -> Result<()> 
             )
         };
         let at = starts + rng.random_range(10..110) * 60_000;
-        notices::record(tx, call, outcome, note, (*worker, name), at).await?;
+        notices::record(
+            tx,
+            call,
+            (id, &grid, CallOutcome::Pending),
+            outcome,
+            note,
+            (*worker, name),
+            at,
+        )
+        .await?;
     }
     for (root, level, title, body) in [
         (

@@ -149,6 +149,32 @@ pub fn problems(d: &Draft<'_>) -> Vec<(&'static str, String)> {
     out
 }
 
+/// Whether a resident's reply to a notice text asks for no more: 退订, TD, T, N, 取消, 0000 or
+/// STOP, whatever the case, spaces and punctuation — and nothing else, so a reply that only
+/// mentions 退订 in a sentence is read by a person, not acted on.
+pub fn opts_out(reply: &str) -> bool {
+    let word: String = reply
+        .chars()
+        .filter(|c| {
+            !c.is_whitespace() && !c.is_ascii_punctuation() && !"，。！？、；：".contains(*c)
+        })
+        .collect::<String>()
+        .to_ascii_uppercase();
+    matches!(
+        word.as_str(),
+        "退订"
+            | "TD"
+            | "T"
+            | "N"
+            | "取消"
+            | "取消订阅"
+            | "退订公告"
+            | "0000"
+            | "STOP"
+            | "UNSUBSCRIBE"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,5 +239,31 @@ mod tests {
             WarningColor::from_typed("红色预警"),
             Some(WarningColor::Red)
         );
+    }
+
+    #[test]
+    fn only_a_reply_that_is_an_opt_out_word_opts_out() {
+        for r in [
+            "TD",
+            "td",
+            " 退订 ",
+            "退订。",
+            "T",
+            "n",
+            "0000",
+            "取消",
+            "Stop!",
+        ] {
+            assert!(opts_out(r), "{r}");
+        }
+        for r in [
+            "",
+            "收到",
+            "好的谢谢",
+            "我们小区什么时候停水？退订怎么弄",
+            "TDD",
+        ] {
+            assert!(!opts_out(r), "{r}");
+        }
     }
 }

@@ -219,6 +219,26 @@ async fn the_demo_history_makes_every_figure_meaningful() {
         unreached > 0 && done * 10 > total * 8,
         "{done}/{total}, {unreached} not reached"
     );
+    // Its texts went to those who agreed; the carriers' reports and the opened links counted.
+    let texts = |k: &str| {
+        progress["texts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g[k].as_i64().unwrap())
+            .sum::<i64>()
+    };
+    let (sent, delivered, failed, read) = (
+        texts("total"),
+        texts("delivered"),
+        texts("failed"),
+        texts("read"),
+    );
+    assert!(sent > 100, "{sent} texts");
+    assert!(
+        failed > 0 && delivered + failed == sent && read > 0 && read < delivered,
+        "{delivered} delivered, {failed} failed, {read} read of {sent}"
+    );
 
     // Last month's assessment ranks every grid worker and names 红旗网格员.
     let (s, a) = app

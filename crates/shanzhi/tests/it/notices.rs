@@ -14,8 +14,21 @@ const G1: &str = "450802001001001";
 const G2: &str = "450802001001002";
 const HOUR: i64 = 3_600_000;
 
-/// Registers a one-person household through the API; returns its id.
+/// Registers a one-person household through the API.
 async fn household(app: &TestApp, token: &str, grid: &str, room: &str, who: (&str, &str, &str)) {
+    household_with(app, token, grid, room, who, "13977510000").await;
+}
+
+/// Registers a one-person household with the phone `phone` (none when empty); returns the
+/// person's id.
+async fn household_with(
+    app: &TestApp,
+    token: &str,
+    grid: &str,
+    room: &str,
+    who: (&str, &str, &str),
+    phone: &str,
+) -> i64 {
     let (name, id_number, tags) = who;
     let (s, h) = app
         .post(
@@ -24,10 +37,39 @@ async fn household(app: &TestApp, token: &str, grid: &str, room: &str, who: (&st
             json!({"grid": grid, "building": "金港花园5栋", "address": "港北区金港大道170号",
                    "unit": "1", "floor": 3, "room": room,
                    "members": [{"name": name, "id_number": id_number, "relation": "户主",
-                                "status": "户籍", "phone": "13977510000", "tags": tags}]}),
+                                "status": "户籍", "phone": phone, "tags": tags}]}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{h}");
+    let (_, people) = app
+        .get(&format!("/api/v1/residents?household={}", h["id"]), token)
+        .await;
+    people[0]["id"].as_i64().expect("the person registered")
+}
+
+/// A warning's progress as `reader` sees it, checked grid by grid against a recount of the
+/// calls the `workers` list.
+async fn recounted(app: &TestApp, id: i64, reader: &str, workers: &[&str]) -> Value {
+    let (_, progress) = app
+        .get(&format!("/api/v1/notices/{id}/progress"), reader)
+        .await;
+    let mut all = Vec::new();
+    for w in workers {
+        all.extend(calls(app, w, id).await);
+    }
+    for g in progress["grids"].as_array().unwrap() {
+        let of = |outcome: Option<&str>| {
+            all.iter()
+                .filter(|c| c["node_code"] == g["node_code"])
+                .filter(|c| outcome.is_none_or(|o| c["outcome"] == o))
+                .count() as i64
+        };
+        assert_eq!(g["total"], of(None), "{g}");
+        for outcome in ["reached", "moved", "unreached"] {
+            assert_eq!(g[outcome], of(Some(outcome)), "{outcome}: {g}");
+        }
+    }
+    progress
 }
 
 /// The 叫应 heading of a 待办 page.
@@ -171,25 +213,7 @@ async fn a_warning_has_every_vulnerable_household_called_and_each_grid_counts_it
     assert_eq!(s, StatusCode::NO_CONTENT);
 
     // The counts per grid are a recount of the calls.
-    let (_, progress) = app
-        .get(&format!("/api/v1/notices/{id}/progress"), &sq)
-        .await;
-    let all: Vec<Value> = [calls(&app, &wg1, id).await, calls(&app, &wg2, id).await].concat();
-    for g in progress["grids"].as_array().unwrap() {
-        let of = |outcome: &str| {
-            all.iter()
-                .filter(|c| c["node_code"] == g["node_code"] && c["outcome"] == outcome)
-                .count() as i64
-        };
-        let total = all
-            .iter()
-            .filter(|c| c["node_code"] == g["node_code"])
-            .count() as i64;
-        assert_eq!(g["total"], total, "{g}");
-        assert_eq!(g["reached"], of("reached"), "{g}");
-        assert_eq!(g["moved"], of("moved"), "{g}");
-        assert_eq!(g["unreached"], of("unreached"), "{g}");
-    }
+    let progress = recounted(&app, id, &sq, &[&wg1, &wg2]).await;
 
     // The district's command centre sees the same counts, and one grid alone when it asks.
     let centre = app.token("zhzx").await;
@@ -273,6 +297,52 @@ async fn a_warning_has_every_vulnerable_household_called_and_each_grid_counts_it
         list.contains("电话打了三次没人接"),
         "the community reads what was tried"
     );
+
+    // The worker dials from the list: the household's phone in full, the opening audited;
+    // another grid's worker cannot.
+    let (_, list) = fetch(&app, &worker, &format!("/notices/{id}/calls")).await;
+    let dial = format!("/notice-calls/{}/phones", mine[1]["id"]);
+    assert!(list.contains(&dial), "a dial button on an open call");
+    let form = [("_csrf", crate::pages::csrf_of(&list))];
+    let r = worker
+        .post(format!("{}{dial}", app.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let page = r.text().await.unwrap();
+    assert!(page.contains("href=\"tel:13977510000\""), "{page}");
+    let (other, _) = logged_in(&app, "wg0102").await;
+    let (_, theirs) = fetch(&app, &other, &format!("/notices/{id}/calls")).await;
+    let r = other
+        .post(format!("{}{dial}", app.base))
+        .form(&[("_csrf", crate::pages::csrf_of(&theirs))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let (_, trail) = app
+        .get(
+            "/api/v1/audit?action=notice.call_phones",
+            &app.token("sj01").await,
+        )
+        .await;
+    assert_eq!(trail.as_array().map(Vec::len), Some(1), "{trail}");
+
+    // Reached on a second try: the grid's counts move with the call.
+    let (s, _) = record(
+        &wg1,
+        &mine[1],
+        json!({"outcome": "reached", "note": "晚上回电，已知晓"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let progress = recounted(&app, id, &sq, &[&wg1, &wg2]).await;
+    let g1 = progress["grids"]
+        .as_array()
+        .and_then(|g| g.iter().find(|g| g["node_code"] == G1))
+        .unwrap();
+    assert_eq!((&g1["reached"], &g1["unreached"]), (&json!(2), &json!(0)));
 }
 
 #[tokio::test]
@@ -559,8 +629,8 @@ async fn a_resident_opts_in_by_code_gets_the_notice_by_text_and_reads_and_leaves
     let link = text
         .split("/n/")
         .nth(1)
+        .and_then(|l| l.split_whitespace().next())
         .expect("a link of its own")
-        .trim()
         .to_owned();
     let id = made["notice"]["id"].as_i64().unwrap();
     let texts_of = || async {
@@ -569,10 +639,7 @@ async fn a_resident_opts_in_by_code_gets_the_notice_by_text_and_reads_and_leaves
             .await;
         p["texts"][0].clone()
     };
-    crate::common::eventually("the text sent", || async {
-        texts_of().await["delivered"] == 1
-    })
-    .await;
+    crate::common::eventually("the text sent", || async { texts_of().await["sent"] == 1 }).await;
     assert_eq!(texts_of().await["read"], 0);
     let (s, opened) = fetch(&app, &c, &format!("/n/{link}")).await;
     assert_eq!(s, StatusCode::OK);
@@ -602,4 +669,178 @@ async fn a_resident_opts_in_by_code_gets_the_notice_by_text_and_reads_and_leaves
     assert_eq!(again["texts"], 0, "{again}");
     let (s, _) = fetch(&app, &c, "/n/NOSUCHCODE").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn texts_go_to_those_who_agreed_the_gateway_reports_delivery_and_a_reply_td_stops_them() {
+    let gateway = crate::pages_public::Gateway::start().await;
+    let sender =
+        shanzhi_app::sms::HttpGateway::new(&gateway.url, Some("gw-key".into()), None, "").unwrap();
+    let app = TestApp::demo_with(
+        shanzhi_app::AppConfig {
+            sms: shanzhi_app::sms::Sms(std::sync::Arc::new(sender)),
+            webhook_retry_base_ms: 20,
+            ..Default::default()
+        },
+        shanzhi_web::WebConfig {
+            sms_callback_key: Some("cb-key-2026".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (wg1, sq) = (app.token("wg0101").await, app.token("sq01").await);
+    let agreed = ("13977520001", "450802194402110025");
+    let declined = ("13977520002", "450802195003150032");
+    let a = household_with(
+        &app,
+        &wg1,
+        G1,
+        "301",
+        ("莫桂英", agreed.1, "独居老人"),
+        agreed.0,
+    )
+    .await;
+    household_with(
+        &app,
+        &wg1,
+        G1,
+        "302",
+        ("韦国强", declined.1, ""),
+        declined.0,
+    )
+    .await;
+    let none = household_with(
+        &app,
+        &wg1,
+        G1,
+        "303",
+        ("黄志明", "450802198806060018", ""),
+        "",
+    )
+    .await;
+    let consent = |person: i64, agree: bool| {
+        let (app, wg1) = (&app, wg1.clone());
+        async move {
+            let r = reqwest::Client::new()
+                .put(format!(
+                    "{}/api/v1/residents/{person}/notice-consent",
+                    app.base
+                ))
+                .bearer_auth(&wg1)
+                .json(&json!({"consent": agree}))
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (s, _) = consent(a, true).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, e) = consent(none, true).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "no phone to text: {e}");
+    // The consent is on the register and its audit trail.
+    let (_, person) = app.get(&format!("/api/v1/residents/{a}"), &wg1).await;
+    assert!(person["person"]["notice_consent_at"].is_i64(), "{person}");
+    let auditor = app.token("sj01").await;
+    let (_, trail) = app
+        .get("/api/v1/audit?action=register.notice_consent", &auditor)
+        .await;
+    assert_eq!(trail.as_array().map(Vec::len), Some(1), "{trail}");
+
+    let ends = beijing_minutes(app.now_ms() + 24 * HOUR);
+    let notice = |title: &'static str| {
+        let (app, sq, ends) = (&app, sq.clone(), ends.clone());
+        async move {
+            let (s, made) = app
+                .post(
+                    "/api/v1/notices",
+                    &sq,
+                    json!({"node": COMMUNITY, "level": "重要", "title": title,
+                           "body": "请留意。", "ends": ends}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{made}");
+            made
+        }
+    };
+    let made = notice("周二停水检修").await;
+    assert_eq!(made["texts"], 1, "only the one who agreed: {made}");
+    let id = made["notice"]["id"].as_i64().unwrap();
+    let text = gateway.wait_for("周二停水检修").await;
+    assert_eq!(text["phone"], agreed.0);
+    assert!(
+        text["content"].as_str().unwrap().contains("回复TD退订"),
+        "{text}"
+    );
+    assert_eq!(gateway.sent_to(declined.0), 0);
+    let texts = || async {
+        let (_, p) = app
+            .get(&format!("/api/v1/notices/{id}/progress"), &sq)
+            .await;
+        p["texts"][0].clone()
+    };
+    crate::common::eventually("the gateway took it", || async {
+        texts().await["sent"] == 1
+    })
+    .await;
+    assert_eq!(texts().await["delivered"], 0, "no report yet");
+
+    // The gateway's status report: only with the callback key; then the text is delivered.
+    let callback = |path: &'static str, key: &'static str, body: Value| {
+        let app = &app;
+        async move {
+            let r = reqwest::Client::new()
+                .post(format!("{}/api/v1/sms/{path}", app.base))
+                .bearer_auth(key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    let report = json!([{"phone_number": agreed.0, "success": true, "err_code": "DELIVERED",
+                         "biz_id": text["biz_id"], "report_time": "2026-11-18 10:01:02"}]);
+    let (s, _) = callback("receipts", "wrong-key", report.clone()).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(texts().await["delivered"], 0);
+    let (s, answer) = callback("receipts", "cb-key-2026", report).await;
+    assert_eq!(
+        (s, &answer["code"], &answer["applied"]),
+        (StatusCode::OK, &json!(0), &json!(1))
+    );
+    let row = texts().await;
+    assert_eq!((&row["delivered"], &row["failed"]), (&json!(1), &json!(0)));
+    // A second report for the same text changes nothing.
+    let (_, again) = callback(
+        "receipts",
+        "cb-key-2026",
+        json!({"reports": [{"msgid": text["biz_id"], "stat": "UNDELIV"}]}),
+    )
+    .await;
+    assert_eq!(again["applied"], 0);
+
+    // A chatty reply is left for people to read; TD stops the texts, on the register too.
+    let (_, chat) = callback(
+        "replies",
+        "cb-key-2026",
+        json!({"phone_number": agreed.0, "content": "收到，谢谢网格员"}),
+    )
+    .await;
+    assert_eq!(chat["applied"], 0);
+    let (s, stop) = callback(
+        "replies",
+        "cb-key-2026",
+        json!([{"phone_number": agreed.0, "content": "TD", "sign_name": "善治"}]),
+    )
+    .await;
+    assert_eq!((s, &stop["applied"]), (StatusCode::OK, &json!(1)));
+    let (_, person) = app.get(&format!("/api/v1/residents/{a}"), &wg1).await;
+    assert!(person["person"]["notice_consent_at"].is_null(), "{person}");
+    let (_, trail) = app
+        .get("/api/v1/audit?action=notice.unsubscribe", &auditor)
+        .await;
+    assert_eq!(trail.as_array().map(Vec::len), Some(1), "{trail}");
+    let made = notice("疫苗接种").await;
+    assert_eq!(made["texts"], 0, "{made}");
 }

@@ -547,15 +547,17 @@ async fn the_command_centre_sets_the_weights_on_the_assessment_page() {
     );
 }
 
-/// A local HTTP receiver standing for the SMS gateway: keeps every JSON body it is sent and
-/// answers as Aliyun's API does, refusing the first request with a 503 (the outbox retries).
-struct Gateway {
-    url: String,
+/// A local HTTP receiver standing for the SMS gateway: keeps every JSON body it is sent (with
+/// the `biz_id` it answered) and answers as Aliyun's API does, refusing the first request with
+/// a 503 (the outbox retries).
+pub(crate) struct Gateway {
+    /// Where texts are posted.
+    pub(crate) url: String,
     got: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
 }
 
 impl Gateway {
-    async fn start() -> Gateway {
+    pub(crate) async fn start() -> Gateway {
         use axum::routing::post;
         let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::<serde_json::Value>::new()));
         let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -575,6 +577,9 @@ impl Gateway {
                                 axum::Json(json!({})),
                             );
                         }
+                        let mut body = body;
+                        // Kept with the id the gateway answered, for status reports.
+                        body["biz_id"] = json!(format!("biz-{n}"));
                         kept.lock().unwrap().push(body);
                         (
                             axum::http::StatusCode::OK,
@@ -591,7 +596,13 @@ impl Gateway {
     }
 
     /// Waits for a message whose content contains `part` and returns it.
-    async fn wait_for(&self, part: &str) -> serde_json::Value {
+    /// How many texts went to `phone`.
+    pub(crate) fn sent_to(&self, phone: &str) -> usize {
+        let got = self.got.lock().unwrap();
+        got.iter().filter(|m| m["phone"] == phone).count()
+    }
+
+    pub(crate) async fn wait_for(&self, part: &str) -> serde_json::Value {
         for _ in 0..200 {
             let found = self
                 .got

@@ -24,6 +24,7 @@ mod points;
 mod policy;
 pub(crate) mod regions;
 pub(crate) mod registers;
+mod sms;
 mod surveys;
 mod topics;
 mod visits;
@@ -116,6 +117,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .merge(opinions::router())
         .merge(topics::router())
         .merge(notices::router())
+        .merge(sms::router())
         .merge(audit::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -20,6 +20,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .routes(routes!(progress))
         .routes(routes!(calls))
         .routes(routes!(record))
+        .routes(routes!(consent))
 }
 
 /// Which area.
@@ -131,5 +132,27 @@ async fn record(
     JsonIn(c): JsonIn<CallInput>,
 ) -> Result<StatusCode, ApiError> {
     svc::record(&state, &p, id, &c.outcome, &c.note).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A resident's consent to notices by text.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ConsentInput {
+    /// Agreed (true) or withdrawn (false).
+    pub consent: bool,
+}
+
+/// Records on the register that a resident agreed to get the grid's notices by text, or
+/// withdrew (they can also withdraw by replying 退订 or on the notice's page).
+#[utoipa::path(put, path = "/residents/{id}/notice-consent", tag = "notices", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = ConsentInput,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn consent(
+    State(state): State<WebState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+    JsonIn(c): JsonIn<ConsentInput>,
+) -> Result<StatusCode, ApiError> {
+    svc::consent(&state, &p, id, c.consent).await?;
     Ok(StatusCode::NO_CONTENT)
 }

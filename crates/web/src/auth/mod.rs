@@ -6,7 +6,7 @@ mod csrf;
 mod principal;
 
 pub use csrf::{CSRF_COOKIE, CsrfForm, CsrfMultipart, FILE_LIMIT, FilePart, Stale, csrf_token};
-pub use principal::{ApiUser, Caller, PageUser, SESSION_COOKIE, bearer};
+pub use principal::{ApiUser, Caller, PageUser, SESSION_COOKIE, bearer, bearer_is};
 pub use shanzhi_app::Principal;
 pub use shanzhi_app::auth::{hash_secret, new_secret};
 pub use shanzhi_app::input::{int_field, optional_int_field};

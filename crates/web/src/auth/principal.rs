@@ -26,6 +26,18 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
+/// Whether the request carries `token` as its bearer token (compared in constant time, so
+/// the answer's timing does not tell how much of a guess was right).
+pub fn bearer_is(headers: &axum::http::HeaderMap, token: &str) -> bool {
+    bearer(headers).is_some_and(|t| {
+        t.len() == token.len()
+            && t.bytes()
+                .zip(token.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    })
+}
+
 /// Names the caller of a write request on its audit trail.
 fn fill_slot(parts: &Parts, p: &Principal) {
     crate::trail::identify(&parts.extensions, p);

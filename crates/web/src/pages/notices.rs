@@ -24,6 +24,7 @@ pub fn router() -> Router<WebState> {
         .route("/notices/{id}", get(progress))
         .route("/notices/{id}/calls", get(calls))
         .route("/notice-calls/{id}", post(record))
+        .route("/notice-calls/{id}/phones", post(phones))
 }
 
 /// How a notice's level reads on a page: its words and its colour class.
@@ -198,8 +199,9 @@ struct NoticePage {
     grids: Vec<GridLine>,
     /// All grids together: (done, total).
     sum: (i64, i64),
-    /// Texts per grid: (grid name, queued, accepted by the gateway, failed, read).
-    texts: Vec<(String, i64, i64, i64, i64)>,
+    /// Texts per grid: (grid name, queued, accepted by the gateway, on the handset, failed,
+    /// read).
+    texts: Vec<(String, i64, i64, i64, i64, i64)>,
     /// The area's parts on a map, shaded by households still to call.
     map: Option<String>,
     /// The area counted, when it is narrower than the caller's (a way back up).
@@ -241,7 +243,7 @@ async fn progress(
                 .iter()
                 .find(|g| g.code == t.node_code)
                 .map_or(t.node_code.clone(), |g| g.name.clone());
-            (name, t.total, t.delivered, t.failed, t.read)
+            (name, t.total, t.sent, t.delivered, t.failed, t.read)
         })
         .collect();
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
@@ -317,6 +319,8 @@ struct CallsPage {
     calls: Vec<(CallRow, bool)>,
     outcomes: Vec<(&'static str, &'static str)>,
     can_record: bool,
+    /// The call whose phones were asked for, with (whose, phone) to dial.
+    dial: Option<(i64, Vec<(String, String)>)>,
     flash: Flash,
 }
 
@@ -327,7 +331,38 @@ async fn calls(
     Path(id): Path<i64>,
     Query(flash): Query<Flash>,
 ) -> Result<(CookieJar, Response), PageError> {
-    let (notice, rows) = svc::calls(&state, &p, id, false).await?;
+    calls_page(&state, &p, jar, id, None, flash).await
+}
+
+/// The 叫应 list again, with one household's phones in full to dial.
+async fn phones(
+    State(state): State<WebState>,
+    PageUser(p): PageUser,
+    jar: CookieJar,
+    Path(call): Path<i64>,
+    CsrfForm(()): CsrfForm<()>,
+) -> Result<(CookieJar, Response), PageError> {
+    let (notice, phones) = svc::phones(&state, &p, call).await?;
+    calls_page(
+        &state,
+        &p,
+        jar,
+        notice,
+        Some((call, phones)),
+        Flash::default(),
+    )
+    .await
+}
+
+async fn calls_page(
+    state: &WebState,
+    p: &shanzhi_app::Principal,
+    jar: CookieJar,
+    id: i64,
+    dial: Option<(i64, Vec<(String, String)>)>,
+    flash: Flash,
+) -> Result<(CookieJar, Response), PageError> {
+    let (notice, rows) = svc::calls(state, p, id, false).await?;
     let now = state.now_ms();
     let calls = rows
         .into_iter()
@@ -341,7 +376,7 @@ async fn calls(
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
     let page = CallsPage {
         style: crate::assets::STYLE_PATH.as_str(),
-        chrome: Chrome::new(&p, csrf),
+        chrome: Chrome::new(p, csrf),
         badge: badge(&notice),
         respond_by: notice.respond_by.map(beijing),
         notice,
@@ -352,6 +387,7 @@ async fn calls(
             .map(|o| (o.as_str(), o.label()))
             .collect(),
         can_record: p.can(Resource::NoticeCall, Verb::Write),
+        dial,
         flash,
     };
     Ok((jar, render(&page)))

@@ -27,6 +27,7 @@ pub fn router() -> Router<WebState> {
     Router::new()
         .route("/residents/{id}", get(show).post(edit))
         .route("/residents/{id}/reveal/{field}", post(reveal))
+        .route("/residents/{id}/notice-consent", post(consent))
         .route("/residents/{id}/members", post(add_member))
         .route("/residents/{id}/move", post(move_household))
 }
@@ -41,6 +42,8 @@ struct PersonPage {
     error: Option<String>,
     keeps: bool,
     may_reveal: bool,
+    /// When they agreed to notices by text, as shown.
+    consent_since: Option<String>,
     sex: &'static str,
     age: Option<i32>,
     relation: &'static str,
@@ -142,6 +145,7 @@ async fn show(
         error: q.error,
         keeps: p.can(Resource::Resident, Verb::Write),
         may_reveal: p.can(Resource::PersonalNumbers, Verb::Reveal),
+        consent_since: d.person.notice_consent_at.map(super::beijing),
         sex: d
             .person
             .sex
@@ -166,6 +170,33 @@ async fn show(
         d,
     };
     Ok((jar, render(&view)))
+}
+
+#[derive(serde::Deserialize)]
+struct ConsentForm {
+    /// `1`: agreed; anything else: withdrawn.
+    consent: String,
+}
+
+/// Records or withdraws the resident's consent to notices by text.
+async fn consent(
+    State(state): State<WebState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ConsentForm>,
+) -> Result<Redirect, PageError> {
+    let agree = f.consent == "1";
+    let result = shanzhi_app::notices::consent(&state, &p, id, agree)
+        .await
+        .map(|()| {
+            if agree {
+                "已记录本人同意接收网格公告短信"
+            } else {
+                "已撤回，不再发送网格公告短信"
+            }
+            .to_owned()
+        });
+    back(&format!("/residents/{id}"), result)
 }
 
 async fn edit(
