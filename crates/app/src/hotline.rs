@@ -159,12 +159,22 @@ struct Checked {
 
 /// Checks an order against the categories and the region tree: the order's problem as text
 /// (a row error), or a database failure (which is not the row's fault).
+/// What placing an order reads besides the database: the category list and the gazetteer.
+#[derive(Clone, Copy)]
+struct Known<'a> {
+    categories: &'a [CategoryRow],
+    gazetteer: &'a shanzhi_domain::geocode::Gazetteer,
+}
+
 async fn place(
     state: &App,
     conn: &mut Conn,
     actor: &Actor,
     order: Order,
-    categories: &[CategoryRow],
+    Known {
+        categories,
+        gazetteer,
+    }: Known<'_>,
 ) -> Result<Result<Placement, String>, AppError> {
     let Some(category) = categories
         .iter()
@@ -188,14 +198,14 @@ async fn place(
             let Some(address) = order.address.as_deref().filter(|a| !a.trim().is_empty()) else {
                 return Ok(Err("须填写网格编码、经纬度或诉求地址".into()));
             };
-            // A community or grid named in the address places it; else it waits for a place.
-            match region_store::named_in(conn, address)
-                .await?
-                .into_iter()
-                .find(|n| actor.sees(&n.code))
-            {
-                Some(n) => n.code,
-                None => return Ok(Ok(Placement::Pending(order, category))),
+            // The gazetteer's node when it is a community or below (a grid when sure, else
+            // the community holding every candidate, which places it); otherwise the order
+            // waits in the command centre's 待定位.
+            let found = gazetteer.locate(address);
+            if found.code.len() >= 12 && actor.sees(&found.code) {
+                found.code
+            } else {
+                return Ok(Ok(Placement::Pending(order, category)));
             }
         }
     };
@@ -252,13 +262,18 @@ pub async fn import(
     known.extend(pending_orders::known(&mut conn, &numbers).await?);
     let skip: std::collections::HashSet<&str> = known.iter().map(String::as_str).collect();
     let categories = state.categories().await?;
+    let gazetteer = crate::geocode::gazetteer(state).await?;
     let (mut placed, mut waiting) = (Vec::new(), Vec::new());
     for order in orders
         .into_iter()
         .filter(|o| !skip.contains(o.order_no.as_str()))
     {
         let (row, order_no) = (order.row, order.order_no.clone());
-        match place(state, &mut conn, actor, order, &categories).await? {
+        let known = Known {
+            categories: &categories,
+            gazetteer: &gazetteer,
+        };
+        match place(state, &mut conn, actor, order, known).await? {
             Ok(Placement::Case(p)) => placed.push(p),
             Ok(Placement::Pending(order, category)) => waiting.push((order, category)),
             Err(message) => errors.push(RowError {
@@ -319,6 +334,7 @@ pub async fn import(
             due_at: o.due_at,
             urgency: o.urgency,
             root,
+            client_id: None,
         };
         pending_orders::insert(&mut tx, &new, state.now_ms()).await?;
         pending.push(o.order_no.clone());
@@ -458,7 +474,13 @@ pub async fn place_pending(
         due_at: row.due_at,
         urgency: row.urgency,
     };
-    let filing = filing_of(&order, category, node, phone);
+    let mut filing = filing_of(&order, category, node, phone);
+    if let Some(client) = row.client_id {
+        // An Open311 request that waited: the case is the client's, as if placed at once.
+        filing.source = Source::Open311;
+        filing.client_id = Some(client);
+        filing.actor_label = format!("Open311（待定位 {}）", row.order_no);
+    }
     let category = check(&filing, &categories)?;
     let placed = Placed {
         filing: &filing,

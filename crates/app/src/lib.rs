@@ -23,6 +23,7 @@ pub mod duties;
 mod error;
 pub mod feed;
 pub mod fields;
+pub mod geocode;
 pub mod hotline;
 pub mod input;
 pub mod intake;

@@ -138,13 +138,13 @@ pub struct NewRequest {
     pub attributes: Vec<(String, String)>,
 }
 
-/// Files a request from a client: placed by lat/long (`locate`), or by a community or grid
-/// named in the address.
+/// Files a request from a client: placed by lat/long (`locate`), or by its address (the
+/// gazetteer; when unsure, at the lowest node holding every candidate).
 pub async fn file_request(
     state: &App,
     client: &ClientRow,
     r: NewRequest,
-) -> Result<CaseRow, AppError> {
+) -> Result<Filed, AppError> {
     let category = service(state, r.service_code.trim())
         .await?
         .ok_or_else(|| AppError::NotFound(format!("service_code {} not found", r.service_code)))?;
@@ -163,14 +163,13 @@ pub async fn file_request(
                 .ok_or_else(AppError::not_found)?;
             (node, Some((lon, lat)))
         }
+        // Placed by the gazetteer (a grid, or the community holding every candidate); an
+        // address it cannot place in a community is still taken: it waits in 待定位.
         (None, None, Some(a)) => {
-            let found = region_store::named_in(&mut state.store().conn().await?, a).await?;
-            let node = found.into_iter().next().ok_or_else(|| {
-                AppError::bad(
-                    "location_unresolved",
-                    "无法从地址判断所属社区或网格，请提供 lat/long，或在地址中写明社区名称",
-                )
-            })?;
+            let (node, _) = crate::geocode::node_for(state, a).await?;
+            if node.code.len() < 12 {
+                return wait_for_place(state, client, &r, &category, a, &node.code).await;
+            }
             (node, None)
         }
         _ => {
@@ -213,7 +212,73 @@ pub async fn file_request(
         voice: None,
         reporter_phone: None,
     };
-    file(state, filing).await
+    Ok(Filed::Case(file(state, filing).await?))
+}
+
+/// What became of a request.
+#[derive(Debug, Clone)]
+pub enum Filed {
+    /// Filed as this case.
+    Case(CaseRow),
+    /// Waiting in 待定位 for a person to place it, under this token (the case's id comes
+    /// from `GET tokens/{token}` once it is placed).
+    Waiting(String),
+}
+
+/// What the token of a request that waits for a place begins with.
+const WAITING: &str = "311-";
+
+/// Keeps a request whose address could not be placed in the 待定位 queue under `root` (the
+/// command centre's), dated from now; returns its token.
+async fn wait_for_place(
+    state: &App,
+    client: &ClientRow,
+    r: &NewRequest,
+    category: &CategoryRow,
+    address: &str,
+    root: &str,
+) -> Result<Filed, AppError> {
+    let token = format!("{WAITING}{}", crate::cases::tracking_code());
+    let description = r.description.trim();
+    let title: String = description.chars().take(30).collect();
+    let new = shanzhi_store::pending_orders::NewPending {
+        order_no: &token,
+        category: &category.code,
+        title: if title.is_empty() {
+            &category.name
+        } else {
+            &title
+        },
+        description: if description.is_empty() {
+            &category.name
+        } else {
+            description
+        },
+        address,
+        caller: r.name.as_deref(),
+        phone: None,
+        called_at: Some(state.now_ms()),
+        due_at: None,
+        urgency: Default::default(),
+        root,
+        client_id: Some(client.id),
+    };
+    let mut tx = state.store().begin().await?;
+    shanzhi_store::pending_orders::insert(&mut tx, &new, state.now_ms()).await?;
+    let entry = crate::audit::entry(
+        state.now_ms(),
+        &crate::audit::Actor {
+            id: None,
+            label: format!("Open311 · {}", client.name),
+        },
+        "open311.pending",
+        format!("pending:{token}"),
+        Some(root),
+        serde_json::json!({"address": address}),
+    );
+    crate::audit::record(&mut tx, [entry]);
+    tx.commit().await?;
+    Ok(Filed::Waiting(token))
 }
 
 /// What a client asks `GET requests` for.
@@ -307,10 +372,21 @@ pub async fn holder_names(
     Ok(names)
 }
 
-/// The request an Open311 client's token stands for (Open311 requests only).
-pub async fn by_token(state: &App, token: &str) -> Result<CaseRow, AppError> {
-    shanzhi_store::cases::by_tracking_code(&mut state.store().conn().await?, token)
+/// The request an Open311 client's token stands for (Open311 requests only); `None` while a
+/// request that waited for a place is still waiting.
+pub async fn by_token(state: &App, token: &str) -> Result<Option<CaseRow>, AppError> {
+    let mut conn = state.store().conn().await?;
+    if token.starts_with(WAITING) {
+        // A request that waited: its case once placed, or none yet.
+        return match shanzhi_store::cases::by_hotline_order(&mut conn, token).await? {
+            Some(id) => Ok(shanzhi_store::cases::get(&mut conn, id).await?),
+            None if shanzhi_store::pending_orders::waiting(&mut conn, token).await? => Ok(None),
+            None => Err(AppError::NotFound(format!("token {token} not found"))),
+        };
+    }
+    shanzhi_store::cases::by_tracking_code(&mut conn, token)
         .await?
         .filter(|c| c.source == Source::Open311)
+        .map(Some)
         .ok_or_else(|| AppError::NotFound(format!("token {token} not found")))
 }

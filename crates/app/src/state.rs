@@ -82,6 +82,7 @@ struct Inner {
     feed_wake: tokio::sync::Notify,
     intake: Intake,
     categories: RwLock<Option<(std::time::Instant, Arc<Vec<CategoryRow>>)>>,
+    gazetteer: crate::geocode::Slot,
     webhook_wake: tokio::sync::Notify,
     http: reqwest::Client,
 }
@@ -127,6 +128,7 @@ impl App {
             feed_wake: tokio::sync::Notify::new(),
             intake,
             categories: RwLock::new(None),
+            gazetteer: Default::default(),
             webhook_wake: tokio::sync::Notify::new(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
@@ -191,6 +193,11 @@ impl App {
     /// here or in another process).
     pub fn forget_categories(&self) {
         *self.0.categories.write().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// This process's copy of the gazetteer.
+    pub(crate) fn gazetteer_slot(&self) -> &crate::geocode::Slot {
+        &self.0.gazetteer
     }
 
     /// The register imports this process is running.

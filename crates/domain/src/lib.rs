@@ -18,6 +18,7 @@ pub mod auth;
 pub mod case;
 pub mod figures;
 pub mod geo;
+pub mod geocode;
 pub mod notice;
 pub mod notify;
 pub mod participation;

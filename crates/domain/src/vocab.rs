@@ -201,6 +201,7 @@ stored_as_text! {
     crate::notice::NoticeLevel => "公告级别",
     crate::notice::WarningColor => "预警颜色",
     crate::notice::CallOutcome => "叫应结果",
+    crate::geocode::Side => "门牌单双号",
 }
 
 #[cfg(test)]

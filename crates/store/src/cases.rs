@@ -1020,6 +1020,14 @@ pub async fn known_hotline_orders(
     Ok(known)
 }
 
+/// The case filed for a 12345 order (or an Open311 request that waited for a place).
+pub async fn by_hotline_order(ex: &mut impl Exec, order: &str) -> Result<Option<i64>, StoreError> {
+    Ok(ex
+        .opt::<(i64,)>(Sql::new("SELECT id FROM cases WHERE hotline_order = ?").bind(order))
+        .await?
+        .map(|(id,)| id))
+}
+
 /// What an Open311 `GET requests` asks for.
 #[derive(Debug, Clone, Default)]
 pub struct PublicQuery<'a> {

@@ -26,6 +26,7 @@ pub mod duties;
 mod error;
 pub mod feed;
 pub mod files;
+pub mod gazetteer;
 pub mod grid_facts;
 pub mod jobs;
 pub mod limits;

@@ -30,6 +30,8 @@ pub struct NewPending<'a> {
     pub urgency: Urgency,
     /// The importer's scope: who may place it.
     pub root: &'a str,
+    /// The Open311 client that sent it (its order number is the client's token).
+    pub client_id: Option<i64>,
 }
 
 /// Keeps an order until it is placed.
@@ -39,7 +41,8 @@ pub async fn insert(ex: &mut impl Exec, p: &NewPending<'_>, now: i64) -> Result<
             Sql::new(
                 "INSERT INTO hotline_pending (order_no, category, title, description, address, \
                  caller, phone_sealed, phone_index, phone_masked, called_at, due_at, urgency, root, \
-                 imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                 imported_at, client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 RETURNING id",
             )
             .bind(p.order_no)
             .bind(p.category)
@@ -54,7 +57,8 @@ pub async fn insert(ex: &mut impl Exec, p: &NewPending<'_>, now: i64) -> Result<
             .bind(p.due_at)
             .bind(p.urgency.as_str())
             .bind(p.root)
-            .bind(now),
+            .bind(now)
+            .bind(p.client_id),
         )
         .await?;
     Ok(id)
@@ -89,10 +93,12 @@ pub struct PendingRow {
     pub root: String,
     /// When it was imported (ms).
     pub imported_at: i64,
+    /// The Open311 client that sent it, if one did.
+    pub client_id: Option<i64>,
 }
 
 const COLUMNS: &str = "id, order_no, category, title, description, address, caller, phone_masked, \
-     called_at, due_at, urgency, root, imported_at";
+     called_at, due_at, urgency, root, imported_at, client_id";
 
 /// The orders waiting whose scope lies within `within` (all when `None`), oldest call first.
 pub async fn list(
@@ -163,4 +169,12 @@ pub async fn known(ex: &mut impl Exec, orders: &[String]) -> Result<Vec<String>,
         out.extend(rows.into_iter().map(|(o,)| o));
     }
     Ok(out)
+}
+
+/// Whether an order (or an Open311 token) waits for a place.
+pub async fn waiting(ex: &mut impl Exec, order_no: &str) -> Result<bool, StoreError> {
+    Ok(ex
+        .opt::<(i64,)>(Sql::new("SELECT id FROM hotline_pending WHERE order_no = ?").bind(order_no))
+        .await?
+        .is_some())
 }

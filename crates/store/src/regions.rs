@@ -188,19 +188,6 @@ pub async fn get_facts(ex: &mut impl Exec, code: &str) -> Result<Option<NodeRow>
     .await
 }
 
-/// Live communities, grids and micro-grids whose name occurs in `text` (an address typed by
-/// someone), longest name first.
-pub async fn named_in(ex: &mut impl Exec, text: &str) -> Result<Vec<NodeRow>, StoreError> {
-    ex.all(
-        Sql::new(format!(
-            "SELECT {COLUMNS} FROM region_nodes WHERE length(code) >= 12 AND retired_at IS NULL \
-             AND length(name) >= 2 AND ? LIKE '%' || name || '%' ORDER BY length(name) DESC, code LIMIT 10"
-        ))
-        .bind(text),
-    )
-    .await
-}
-
 /// The stored facts the importer needs about `codes`.
 pub async fn existing(
     ex: &mut impl Exec,

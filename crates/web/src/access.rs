@@ -392,6 +392,7 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/api/v1/notices", Needs(R::Notice, List)),
     r("POST", "/api/v1/notices", Needs(R::Notice, Write)),
     r("POST", "/api/v1/notices/cap", Needs(R::Notice, Write)),
+    r("GET", "/api/v1/geocode", Needs(R::Case, Write)),
     r(
         "PUT",
         "/api/v1/residents/{id}/notice-consent",

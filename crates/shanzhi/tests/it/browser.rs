@@ -2066,7 +2066,7 @@ async fn resident_and_staff_pages_pass_axe_in_both_modes_on_phone_and_desktop() 
             json!({"grid": "450802001001002", "building": "金港花园5栋", "address": "港北区金港大道170号",
                    "unit": "1", "floor": 1, "room": "101",
                    "members": [{"name": "覃秀兰", "id_number": "45080219481212004X", "relation": "户主",
-                                "status": "户籍", "tags": "空巢老人"}]}),
+                                "status": "户籍", "phone": "13977510000", "tags": "空巢老人"}]}),
         )
         .await;
     assert_eq!(s, reqwest::StatusCode::CREATED, "{h}");
@@ -2134,6 +2134,20 @@ async fn resident_and_staff_pages_pass_axe_in_both_modes_on_phone_and_desktop() 
                     "progress"
                 };
                 shot(&c, &format!("notice-{name}-{width}")).await;
+            }
+            if path.ends_with("/calls") {
+                // The household's phone to dial, shown on a tap.
+                c.find(Locator::Css("form[action$='/phones'] button"))
+                    .await
+                    .unwrap()
+                    .click()
+                    .await
+                    .unwrap();
+                wait_text_css(&c, "#dial", "拨打").await;
+                for f in axe_faults(&c).await {
+                    faults.push(format!("{width}px staff dial: {f}"));
+                }
+                shot(&c, &format!("notice-dial-{width}")).await;
             }
         }
         c.close().await.unwrap();

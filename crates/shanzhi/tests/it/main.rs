@@ -23,6 +23,7 @@ mod cli;
 mod cluster;
 mod common;
 mod edge;
+mod geocode;
 mod notices;
 mod open311;
 mod outage;

@@ -247,8 +247,51 @@ async fn requests_are_placed_by_address_and_bad_ones_are_refused_in_the_error_fo
         "placed in 东湖社区 by its name"
     );
 
+    // An address nothing knows is still taken: it waits in 待定位 under a token, and once
+    // the command centre places it the token names the client's case.
+    let (s, body) = post(
+        &app,
+        "json",
+        &base(&[
+            ("address_string", "贵港市港北区人民路3号"),
+            ("description", "路灯不亮"),
+        ]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let answer = &serde_json::from_str::<Value>(&body).unwrap()[0];
+    assert!(answer["service_request_id"].is_null(), "{answer}");
+    let token = answer["token"].as_str().expect("a token").to_owned();
+    let (s, t) = get_json(&app, &format!("tokens/{token}.json")).await;
+    assert_eq!(s, StatusCode::OK, "{t}");
+    assert!(t[0]["service_request_id"].is_null(), "{t}");
+    let (_, waiting) = app.get("/api/v1/hotline/pending", &centre).await;
+    let pending = waiting
+        .as_array()
+        .and_then(|w| w.iter().find(|p| p["order_no"] == token.as_str()))
+        .unwrap_or_else(|| panic!("in 待定位: {waiting}"));
+    assert_eq!(pending["address"], "贵港市港北区人民路3号");
+    let (s, placed) = app
+        .post(
+            &format!("/api/v1/hotline/pending/{}/place", pending["id"]),
+            &centre,
+            json!({"node": "450802001001001"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{placed}");
+    let (_, t) = get_json(&app, &format!("tokens/{token}.json")).await;
+    let id = t[0]["service_request_id"]
+        .as_str()
+        .expect("placed")
+        .to_owned();
+    let (_, case) = app.get(&format!("/api/v1/cases/{id}"), &centre).await;
+    assert_eq!(
+        (&case["case"]["source"], &case["case"]["node_code"]),
+        (&json!("open311"), &json!("450802001001001")),
+        "{case}"
+    );
+
     for (extra, status) in [
-        (vec![("address_string", "不知道哪里")], 400),
         (vec![("lat", "0"), ("long", "0")], 400),
         (vec![("lat", "abc"), ("long", "109.6")], 400),
         (vec![], 400),

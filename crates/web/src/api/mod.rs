@@ -11,6 +11,7 @@ mod deadlines;
 mod disputes;
 pub(crate) mod events;
 mod extract;
+mod geocode;
 mod hotline;
 mod locate;
 mod members;
@@ -117,6 +118,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .merge(opinions::router())
         .merge(topics::router())
         .merge(notices::router())
+        .merge(geocode::router())
         .merge(sms::router())
         .merge(audit::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)

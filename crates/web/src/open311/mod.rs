@@ -350,12 +350,14 @@ async fn token(State(state): State<WebState>, Path(file): Path<String>) -> Respo
         return not_found_format();
     };
     let result = async {
-        let case = svc::by_token(&state, token).await?;
+        let id = svc::by_token(&state, token)
+            .await?
+            .map_or(Doc::Null, |case| Doc::Text(case.id.to_string()));
         Ok(Doc::List {
             item: "request",
             items: vec![Doc::Object(vec![
-                ("service_request_id", Doc::Text(case.id.to_string())),
-                ("token", Doc::Text(case.tracking_code)),
+                ("service_request_id", id),
+                ("token", Doc::Text(token.to_owned())),
             ])],
         })
     }
@@ -420,17 +422,28 @@ async fn post_request(
                 })
                 .collect(),
         };
-        let case = svc::file_request(&state, &client, r).await?;
-        Ok(Doc::List {
-            item: "request",
-            items: vec![Doc::Object(vec![
+        let item = match svc::file_request(&state, &client, r).await? {
+            svc::Filed::Case(case) => vec![
                 ("service_request_id", Doc::Text(case.id.to_string())),
                 (
                     "service_notice",
                     Doc::Text(format!("查询码 {}", case.tracking_code)),
                 ),
                 ("account_id", Doc::Null),
-            ])],
+            ],
+            // The specification's answer for a request not yet given an id: its token.
+            svc::Filed::Waiting(token) => vec![
+                ("token", Doc::Text(token)),
+                (
+                    "service_notice",
+                    Doc::Text("已收到，地址待人工定位后受理".to_owned()),
+                ),
+                ("account_id", Doc::Null),
+            ],
+        };
+        Ok(Doc::List {
+            item: "request",
+            items: vec![Doc::Object(item)],
         })
     }
     .await;

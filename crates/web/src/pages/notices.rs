@@ -315,12 +315,10 @@ struct CallsPage {
     notice: NoticeRow,
     badge: (String, &'static str),
     respond_by: Option<String>,
-    /// (call, whether it is late now).
-    calls: Vec<(CallRow, bool)>,
+    /// (call, whether it is late now, its household's phones when asked for to dial).
+    calls: Vec<(CallRow, bool, Option<Vec<(String, String)>>)>,
     outcomes: Vec<(&'static str, &'static str)>,
     can_record: bool,
-    /// The call whose phones were asked for, with (whose, phone) to dial.
-    dial: Option<(i64, Vec<(String, String)>)>,
     flash: Flash,
 }
 
@@ -364,13 +362,17 @@ async fn calls_page(
 ) -> Result<(CookieJar, Response), PageError> {
     let (notice, rows) = svc::calls(state, p, id, false).await?;
     let now = state.now_ms();
+    let mut dial = dial;
     let calls = rows
         .into_iter()
         .map(|c| {
             let late = notice
                 .respond_by
                 .is_some_and(|t| overdue(c.outcome, t, now));
-            (c, late)
+            let phones = dial
+                .take_if(|(call, _)| *call == c.id)
+                .map(|(_, phones)| phones);
+            (c, late, phones)
         })
         .collect();
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
@@ -387,7 +389,6 @@ async fn calls_page(
             .map(|o| (o.as_str(), o.label()))
             .collect(),
         can_record: p.can(Resource::NoticeCall, Verb::Write),
-        dial,
         flash,
     };
     Ok((jar, render(&page)))

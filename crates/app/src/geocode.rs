@@ -1,0 +1,140 @@
+//! Address → grid for every intake path (the staff form, the resident page, 12345 imports,
+//! Open311, opinion → case): the gazetteer built from the district's own registers and
+//! boundaries (`shanzhi_domain::geocode`). Each process keeps a copy and asks the database
+//! at most every two seconds whether anything it is built from changed — a building, a
+//! place, a region, a road range — rebuilding when it did, so no process answers from a
+//! register another process has since changed for longer than that.
+
+use crate::policy::{Ask, Resource, Verb};
+use crate::{App, AppError, Principal};
+pub use shanzhi_domain::geocode::{CONFIDENT, Geocoded, Target, TargetKind};
+use shanzhi_domain::geocode::{Gazetteer, Side};
+use shanzhi_store::gazetteer as store;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long a process answers from its copy before asking whether it is still current.
+const RECHECK: Duration = Duration::from_secs(2);
+
+/// A process's copy: when it was last checked, the version it was built from, the gazetteer.
+type Copy = (Instant, Vec<i64>, Arc<Gazetteer>);
+
+/// Where a process keeps its copy; rebuilding is one at a time.
+#[derive(Default)]
+pub struct Slot {
+    copy: std::sync::RwLock<Option<Copy>>,
+    rebuilding: tokio::sync::Mutex<()>,
+}
+
+/// A building or place row as the gazetteer takes it.
+fn borrowed((id, code, name, address): &store::Named) -> (i64, &str, &str, &str) {
+    (*id, code, name, address)
+}
+
+/// Builds the gazetteer from what the database holds now.
+async fn build(state: &App) -> Result<Gazetteer, AppError> {
+    let mut conn = state.store().conn().await?;
+    let regions = store::regions(&mut conn).await?;
+    let buildings = store::buildings(&mut conn).await?;
+    let places = store::places(&mut conn).await?;
+    let roads = store::roads(&mut conn).await?;
+    drop(conn);
+    let built = tokio::task::spawn_blocking(move || {
+        let regions: Vec<(&str, &str)> = regions
+            .iter()
+            .map(|(c, n)| (c.as_str(), n.as_str()))
+            .collect();
+        let buildings: Vec<_> = buildings.iter().map(borrowed).collect();
+        let places: Vec<_> = places.iter().map(borrowed).collect();
+        let roads: Vec<(&str, u32, u32, Side, &str)> = roads
+            .iter()
+            .map(|(road, first, last, side, code)| {
+                let n = |v: &i32| u32::try_from(*v).unwrap_or(0);
+                (road.as_str(), n(first), n(last), *side, code.as_str())
+            })
+            .collect();
+        Gazetteer::new(&regions, &buildings, &places, &roads)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(built)
+}
+
+/// The current gazetteer (this process's copy, checked against the database every two
+/// seconds and rebuilt when what it is built from changed).
+pub async fn gazetteer(state: &App) -> Result<Arc<Gazetteer>, AppError> {
+    let slot = state.gazetteer_slot();
+    let fresh = |slot: &Slot| {
+        slot.copy
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .filter(|(at, _, _)| at.elapsed() < RECHECK)
+            .map(|(_, _, g)| g.clone())
+    };
+    if let Some(g) = fresh(slot) {
+        return Ok(g);
+    }
+    let _turn = slot.rebuilding.lock().await;
+    if let Some(g) = fresh(slot) {
+        return Ok(g);
+    }
+    let version = store::version(&mut state.store().conn().await?).await?;
+    let kept = slot
+        .copy
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+        .filter(|(_, v, _)| *v == version)
+        .map(|(_, _, g)| g.clone());
+    let g = match kept {
+        Some(g) => g,
+        None => {
+            let g = Arc::new(build(state).await?);
+            tracing::info!(names = g.len(), "gazetteer built");
+            g
+        }
+    };
+    *slot.copy.write().unwrap_or_else(|p| p.into_inner()) =
+        Some((Instant::now(), version, g.clone()));
+    Ok(g)
+}
+
+/// Reads an address (for the intake paths, which ask the policy themselves).
+pub async fn locate(state: &App, address: &str) -> Result<Geocoded, AppError> {
+    Ok(gazetteer(state).await?.locate(address))
+}
+
+/// `GET /api/v1/geocode`: an address read for staff who file cases.
+pub async fn geocode(state: &App, k: &Principal, q: &str) -> Result<Geocoded, AppError> {
+    k.may(Resource::Case, Verb::Write)?;
+    let q = q.trim();
+    if q.is_empty() || q.chars().count() > 200 {
+        return Err(AppError::bad(
+            "invalid_address",
+            "请填写地址（不超过 200 字）",
+        ));
+    }
+    locate(state, q).await
+}
+
+/// Where a report with only an address is filed, with what was read: the node the gazetteer
+/// names (a grid when sure; else the lowest node holding every candidate, or the top of the
+/// tree when nothing matched — the 待定位 queue of that level).
+pub async fn node_for(
+    state: &App,
+    address: &str,
+) -> Result<(shanzhi_store::regions::NodeRow, Geocoded), AppError> {
+    use shanzhi_store::regions as region_store;
+    let found = locate(state, address).await?;
+    let mut conn = state.store().conn().await?;
+    let node = match region_store::get(&mut conn, &found.code).await? {
+        Some(n) if n.retired_at.is_none() => Some(n),
+        _ => region_store::children(&mut conn, None)
+            .await?
+            .into_iter()
+            .next(),
+    };
+    let node = node.ok_or_else(|| AppError::bad("no_regions", "尚未建立网格体系，无法受理"))?;
+    Ok((node, found))
+}
