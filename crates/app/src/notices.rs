@@ -575,13 +575,15 @@ fn resident(masked: &str) -> audit::Actor {
 
 /// The notice a text's link opens (counted as read); 404 for a code no text carries.
 pub async fn opened(state: &App, code: &str) -> Result<NoticeRow, AppError> {
-    let mut conn = state.store().conn().await?;
-    let id = store::read(&mut conn, code.trim(), state.now_ms())
+    let mut tx = state.store().begin().await?;
+    let id = store::read(&mut tx, code.trim(), state.now_ms())
         .await?
         .ok_or_else(|| AppError::NotFound("链接无效，请核对短信里的网址".into()))?;
-    store::get(&mut conn, id)
+    let notice = store::get(&mut tx, id)
         .await?
-        .ok_or_else(|| AppError::NotFound("公告已不存在".into()))
+        .ok_or_else(|| AppError::NotFound("公告已不存在".into()))?;
+    tx.commit().await?;
+    Ok(notice)
 }
 
 /// Opts out the phone a text went to, from its grid's notices (the link proves the phone):

@@ -276,7 +276,9 @@ async fn attempt(state: &App, t: &DueText) -> Result<(), AppError> {
         error,
         retry_at: error.and(retry_at),
     };
-    store::record(&mut state.store().conn().await?, t.id, &sent, now).await?;
+    let mut tx = state.store().begin().await?;
+    store::record(&mut tx, t.id, &sent, now).await?;
+    tx.commit().await?;
     Ok(())
 }
 

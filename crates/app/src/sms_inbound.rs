@@ -74,11 +74,13 @@ fn receipt_of(item: &Value) -> Option<(String, Receipt)> {
 pub async fn receipts(state: &App, body: &Value) -> Result<Handled, AppError> {
     let all = items(body);
     let now = state.now_ms();
-    let mut conn = state.store().conn().await?;
+    // One transaction: each report with its grid's count, or none of them.
+    let mut tx = state.store().begin().await?;
     let mut applied = 0;
     for (id, receipt) in all.iter().filter_map(|item| receipt_of(item)) {
-        applied += store::receipt(&mut conn, &id, receipt, now).await?;
+        applied += store::receipt(&mut tx, &id, receipt, now).await?;
     }
+    tx.commit().await?;
     Ok(Handled {
         items: all.len(),
         applied,

@@ -482,7 +482,81 @@ pub async fn queue_texts(
             )
             .await?;
     }
+    recount_texts(ex, notice_id).await?;
     Ok(queued)
+}
+
+/// Counts a notice's texts per grid afresh from the outbox (after queueing them, or after
+/// the demo wrote their history).
+pub async fn recount_texts(ex: &mut impl Exec, notice_id: i64) -> Result<(), StoreError> {
+    use shanzhi_domain::notify::DeliveryStatus;
+    use shanzhi_domain::texts::Receipt;
+    let of = |condition: &str| {
+        format!(
+            "(SELECT COUNT(*) FROM sms_outbox o WHERE o.notice_id = notice_grids.notice_id \
+             AND o.node_code = notice_grids.node_code{condition})"
+        )
+    };
+    ex.exec(
+        Sql::new(format!(
+            "UPDATE notice_grids SET texts = {}, texts_sent = {}, texts_delivered = {}, \
+             texts_failed = {}, texts_read = {} WHERE notice_id = ?",
+            of(""),
+            of(" AND o.status = ?"),
+            of(" AND o.receipt = ?"),
+            of(" AND (o.status = ? OR o.receipt = ?)"),
+            of(" AND o.read_at IS NOT NULL"),
+        ))
+        .bind(DeliveryStatus::Delivered.as_str())
+        .bind(Receipt::Delivered.as_str())
+        .bind(DeliveryStatus::Failed.as_str())
+        .bind(Receipt::Undelivered.as_str())
+        .bind(notice_id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// A step in a notice text's life, counted per grid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextStep {
+    /// The gateway took it.
+    Sent,
+    /// The carrier says it is on the handset.
+    Delivered,
+    /// Refused after every attempt, or reported undelivered.
+    Failed,
+    /// Its link was opened.
+    Read,
+}
+
+/// Counts a step of the text `text_id` in its grid, when it is a notice's text.
+pub async fn count_text(
+    ex: &mut impl Exec,
+    text_id: i64,
+    step: TextStep,
+) -> Result<(), StoreError> {
+    let Some((Some(notice), Some(grid))): Option<(Option<i64>, Option<String>)> = ex
+        .opt(Sql::new("SELECT notice_id, node_code FROM sms_outbox WHERE id = ?").bind(text_id))
+        .await?
+    else {
+        return Ok(());
+    };
+    let column = match step {
+        TextStep::Sent => "texts_sent",
+        TextStep::Delivered => "texts_delivered",
+        TextStep::Failed => "texts_failed",
+        TextStep::Read => "texts_read",
+    };
+    ex.exec(
+        Sql::new(format!(
+            "UPDATE notice_grids SET {column} = {column} + 1 WHERE notice_id = ? AND node_code = ?"
+        ))
+        .bind(notice)
+        .bind(grid),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Records (or, with `None`, withdraws) a resident's consent to notices by text.
@@ -499,22 +573,28 @@ pub async fn consent(ex: &mut impl Exec, person: i64, at: Option<i64>) -> Result
 /// The notice a text's link opens, marking the text read the first time; `None` for a code
 /// no notice text carries.
 pub async fn read(ex: &mut impl Exec, code: &str, now: i64) -> Result<Option<i64>, StoreError> {
-    ex.exec(
-        Sql::new(
-            "UPDATE sms_outbox SET read_at = ? WHERE code = ? AND notice_id IS NOT NULL \
-             AND read_at IS NULL",
-        )
-        .bind(now)
-        .bind(code),
-    )
-    .await?;
-    Ok(ex
-        .opt::<(i64,)>(
-            Sql::new("SELECT notice_id FROM sms_outbox WHERE code = ? AND notice_id IS NOT NULL")
-                .bind(code),
+    let Some((id, notice)): Option<(i64, i64)> = ex
+        .opt(
+            Sql::new(
+                "SELECT id, notice_id FROM sms_outbox WHERE code = ? AND notice_id IS NOT NULL",
+            )
+            .bind(code),
         )
         .await?
-        .map(|(id,)| id))
+    else {
+        return Ok(None);
+    };
+    let first = ex
+        .exec(
+            Sql::new("UPDATE sms_outbox SET read_at = ? WHERE id = ? AND read_at IS NULL")
+                .bind(now)
+                .bind(id),
+        )
+        .await?;
+    if first > 0 {
+        count_text(ex, id, TextStep::Read).await?;
+    }
+    Ok(Some(notice))
 }
 
 /// The phone (blind index) and grid a notice text went to; `None` when the code is no
@@ -579,30 +659,23 @@ pub struct GridTexts {
     pub read: i64,
 }
 
-/// A notice's texts under `root`, rolled up to codes `child_len` long.
+/// A notice's texts under `root`, rolled up to codes `child_len` long (the areas with none
+/// left out).
 pub async fn texts(
     ex: &mut impl Exec,
     notice_id: i64,
     root: &str,
     child_len: usize,
 ) -> Result<Vec<GridTexts>, StoreError> {
-    use shanzhi_domain::notify::DeliveryStatus;
-    use shanzhi_domain::texts::Receipt;
     ex.all(
         Sql::new(
-            "SELECT substr(node_code, 1, ?) AS node_code, COUNT(*) AS total, \
-             COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS sent, \
-             COALESCE(SUM(CASE WHEN receipt = ? THEN 1 ELSE 0 END), 0) AS delivered, \
-             COALESCE(SUM(CASE WHEN status = ? OR receipt = ? THEN 1 ELSE 0 END), 0) AS failed, \
-             COALESCE(SUM(CASE WHEN read_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS read \
-             FROM sms_outbox WHERE notice_id = ? AND node_code >= ? AND node_code < ? \
-             GROUP BY 1 ORDER BY 1",
+            "SELECT substr(node_code, 1, ?) AS node_code, SUM(texts) AS total, \
+             SUM(texts_sent) AS sent, SUM(texts_delivered) AS delivered, \
+             SUM(texts_failed) AS failed, SUM(texts_read) AS read \
+             FROM notice_grids WHERE notice_id = ? AND node_code >= ? AND node_code < ? \
+             GROUP BY 1 HAVING SUM(texts) > 0 ORDER BY 1",
         )
         .bind(i32::try_from(child_len).unwrap_or(15))
-        .bind(DeliveryStatus::Delivered.as_str())
-        .bind(Receipt::Delivered.as_str())
-        .bind(DeliveryStatus::Failed.as_str())
-        .bind(Receipt::Undelivered.as_str())
         .bind(notice_id)
         .bind(root)
         .bind(format!("{root}:")),

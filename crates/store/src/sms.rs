@@ -3,6 +3,7 @@
 //! sealed from the case (or given, for an opinion, a wish or a topic, with the code the text's
 //! link opens); the text is composed when it is sent.
 
+use crate::notices::{TextStep, count_text};
 use crate::{Exec, Sql, StoreError};
 use shanzhi_domain::notify::DeliveryStatus;
 use shanzhi_domain::texts::{Receipt, TextKind};
@@ -156,7 +157,7 @@ pub struct Sent<'a> {
     pub retry_at: Option<i64>,
 }
 
-/// Records an attempt.
+/// Records an attempt; a notice's text is also counted in its grid (call in a transaction).
 pub async fn record(ex: &mut impl Exec, id: i64, s: &Sent<'_>, now: i64) -> Result<(), StoreError> {
     let status = match (s.error, s.retry_at) {
         (None, _) => DeliveryStatus::Delivered,
@@ -176,8 +177,16 @@ pub async fn record(ex: &mut impl Exec, id: i64, s: &Sent<'_>, now: i64) -> Resu
         .bind(s.error.is_none().then_some(now))
         .bind(id),
     )
-    .await
-    .map(drop)
+    .await?;
+    let step = match status {
+        DeliveryStatus::Delivered => Some(TextStep::Sent),
+        DeliveryStatus::Failed => Some(TextStep::Failed),
+        DeliveryStatus::Pending | DeliveryStatus::Cancelled => None,
+    };
+    if let Some(step) = step {
+        count_text(ex, id, step).await?;
+    }
+    Ok(())
 }
 
 /// One line of the delivery log.
@@ -221,22 +230,34 @@ pub async fn of_case(ex: &mut impl Exec, case_id: i64) -> Result<Vec<TextRow>, S
     .await
 }
 
-/// Records the gateway's status report for the text it knows as `gateway_ref`; returns how
-/// many texts it named (none for a reference we never got, or a report already recorded).
+/// Records the gateway's status report for the text it knows as `gateway_ref`, and counts it
+/// in its grid when it is a notice's (call in a transaction); returns how many texts it named
+/// (none for a reference we never got, or a report already recorded).
 pub async fn receipt(
     ex: &mut impl Exec,
     gateway_ref: &str,
     receipt: Receipt,
     now: i64,
 ) -> Result<u64, StoreError> {
-    ex.exec(
-        Sql::new(
-            "UPDATE sms_outbox SET receipt = ?, receipt_at = ? WHERE gateway_ref = ? \
-             AND receipt IS NULL",
+    let ids: Vec<(i64,)> = ex
+        .all(
+            Sql::new("SELECT id FROM sms_outbox WHERE gateway_ref = ? AND receipt IS NULL")
+                .bind(gateway_ref),
         )
-        .bind(receipt.as_str())
-        .bind(now)
-        .bind(gateway_ref),
-    )
-    .await
+        .await?;
+    let step = match receipt {
+        Receipt::Delivered => TextStep::Delivered,
+        Receipt::Undelivered => TextStep::Failed,
+    };
+    for (id,) in &ids {
+        ex.exec(
+            Sql::new("UPDATE sms_outbox SET receipt = ?, receipt_at = ? WHERE id = ?")
+                .bind(receipt.as_str())
+                .bind(now)
+                .bind(*id),
+        )
+        .await?;
+        count_text(ex, *id, step).await?;
+    }
+    Ok(ids.len() as u64)
 }

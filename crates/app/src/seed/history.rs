@@ -287,6 +287,7 @@ async fn write_notices(tx: &mut Tx, now: i64, rng: &mut impl Rng) -> Result<()> 
         .bind(id),
     )
     .await?;
+    notices::recount_texts(tx, id).await?;
     let calls: Vec<(i64, String)> = tx
         .all(
             Sql::new("SELECT id, node_code FROM notice_calls WHERE notice_id = ? ORDER BY id")

@@ -16,6 +16,22 @@ ALTER TABLE notice_grids ADD COLUMN total BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE notice_grids ADD COLUMN reached BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE notice_grids ADD COLUMN moved BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE notice_grids ADD COLUMN unreached BIGINT NOT NULL DEFAULT 0;
+-- And its texts per grid (queued, accepted by the gateway, on the handset, failed, read),
+-- moved in the transaction that records each step of a text.
+ALTER TABLE notice_grids ADD COLUMN texts BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE notice_grids ADD COLUMN texts_sent BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE notice_grids ADD COLUMN texts_delivered BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE notice_grids ADD COLUMN texts_failed BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE notice_grids ADD COLUMN texts_read BIGINT NOT NULL DEFAULT 0;
+UPDATE notice_grids SET
+    texts = (SELECT COUNT(*) FROM sms_outbox o
+             WHERE o.notice_id = notice_grids.notice_id AND o.node_code = notice_grids.node_code),
+    texts_sent = (SELECT COUNT(*) FROM sms_outbox o WHERE o.notice_id = notice_grids.notice_id
+                  AND o.node_code = notice_grids.node_code AND o.status = 'delivered'),
+    texts_failed = (SELECT COUNT(*) FROM sms_outbox o WHERE o.notice_id = notice_grids.notice_id
+                    AND o.node_code = notice_grids.node_code AND o.status = 'failed'),
+    texts_read = (SELECT COUNT(*) FROM sms_outbox o WHERE o.notice_id = notice_grids.notice_id
+                  AND o.node_code = notice_grids.node_code AND o.read_at IS NOT NULL);
 UPDATE notice_grids SET
     total = (SELECT COUNT(*) FROM notice_calls c
              WHERE c.notice_id = notice_grids.notice_id AND c.node_code = notice_grids.node_code),
