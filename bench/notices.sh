@@ -28,7 +28,7 @@ run() { # label data-dir db [database-url]
   seed "$2" "${4:-}"
   echo -e "\n### $1\n" >> "$out"
   SHANZHI_BENCH_DB="$3" cargo bench -q -p shanzhi --bench notice_city 2>"$work/gen.err" >"$work/rows.md" \
-    || { tail -20 "$work/gen.err"; exit 1; }
+    || { grep -v "^ *[0-9]*: \| at " "$work/gen.err" | tail -20; exit 1; }
   sed 's/^/- generated: /' "$work/gen.err" >> "$out"
   echo >> "$out"
   echo "| what | rounds | p50 (or time) | p95 |" >> "$out"

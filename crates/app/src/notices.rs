@@ -9,7 +9,7 @@ use crate::{App, AppError, Principal};
 use shanzhi_domain::case::parse_beijing;
 use shanzhi_domain::notice::{self as rules, CallOutcome, Draft, NoticeLevel, WarningColor};
 use shanzhi_store::notices::{self as store, NewNotice};
-pub use shanzhi_store::notices::{CallRow, GridProgress, GridTexts, NoticeRow};
+pub use shanzhi_store::notices::{CallRow, FileRow, GridProgress, GridTexts, NoticeRow};
 
 /// A notice as typed (times in Beijing time, `2026-11-18 14:00`).
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -676,4 +676,77 @@ pub async fn active_calls(
     }
     k.must_see(root)?;
     Ok(store::tallies(&mut state.store().conn().await?, root, state.now_ms()).await?)
+}
+
+/// Attaches a file to a notice made in the caller's area (checked by its first bytes, at
+/// most [`rules::attachment::MAX_PER_NOTICE`]); returns its id.
+pub async fn attach(
+    state: &App,
+    k: &Principal,
+    id: i64,
+    name: &str,
+    bytes: &[u8],
+) -> Result<i64, AppError> {
+    k.may(Resource::Notice, Verb::Write)?;
+    let n = visible(state, k, id).await?;
+    k.must_see(&n.root_code)?;
+    // The name as the browser sent it, without a path; what a resident downloads it as.
+    let name: String = name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .take(100)
+        .collect();
+    let name = if name.is_empty() {
+        "附件".to_owned()
+    } else {
+        name
+    };
+    let kind = rules::attachment::check(bytes, &name)
+        .map_err(|m| AppError::bad("invalid_attachment", m))?;
+    let now = state.now_ms();
+    let mut tx = state.store().begin().await?;
+    if store::files(&mut tx, &[id]).await?.len() >= rules::attachment::MAX_PER_NOTICE {
+        return Err(AppError::bad(
+            "too_many_attachments",
+            format!("一条公告最多 {} 个附件", rules::attachment::MAX_PER_NOTICE),
+        ));
+    }
+    let file = store::attach(&mut tx, id, (&name, kind, bytes), &k.label(), now).await?;
+    let entry = audit::entry(
+        now,
+        &audit::Actor::of(k),
+        "notice.attach",
+        format!("notice:{id}"),
+        Some(&n.root_code),
+        serde_json::json!({"file": file, "name": name, "bytes": bytes.len()}),
+    );
+    audit::record(&mut tx, [entry]);
+    tx.commit().await?;
+    Ok(file)
+}
+
+/// The attachments of the notices `ids` (notices shown on public pages: anyone may list them).
+pub async fn attachments(state: &App, ids: &[i64]) -> Result<Vec<FileRow>, AppError> {
+    Ok(store::files(&mut state.store().conn().await?, ids).await?)
+}
+
+/// An attachment to download: (name, kind, bytes) while its notice is shown; 404 before and
+/// after, like the notice.
+pub async fn attachment(
+    state: &App,
+    file: i64,
+) -> Result<(String, rules::attachment::FileKind, Vec<u8>), AppError> {
+    let mut conn = state.store().conn().await?;
+    let (notice, name, kind, bytes) = store::file(&mut conn, file)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let now = state.now_ms();
+    store::get(&mut conn, notice)
+        .await?
+        .filter(|n| n.starts_at <= now && now < n.ends_at)
+        .ok_or_else(|| AppError::NotFound("公告已过期，附件不再提供".into()))?;
+    Ok((name, kind, bytes))
 }

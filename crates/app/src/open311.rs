@@ -212,14 +212,14 @@ pub async fn file_request(
         voice: None,
         reporter_phone: None,
     };
-    Ok(Filed::Case(file(state, filing).await?))
+    Ok(Filed::Case(Box::new(file(state, filing).await?)))
 }
 
 /// What became of a request.
 #[derive(Debug, Clone)]
 pub enum Filed {
     /// Filed as this case.
-    Case(CaseRow),
+    Case(Box<CaseRow>),
     /// Waiting in 待定位 for a person to place it, under this token (the case's id comes
     /// from `GET tokens/{token}` once it is placed).
     Waiting(String),

@@ -202,6 +202,7 @@ stored_as_text! {
     crate::notice::WarningColor => "预警颜色",
     crate::notice::CallOutcome => "叫应结果",
     crate::geocode::Side => "门牌单双号",
+    crate::notice::attachment::FileKind => "附件类型",
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! vulnerable household of those grids. Counts per grid are one GROUP BY on an indexed code.
 
 use crate::{Exec, Sql, StoreError};
+use shanzhi_domain::notice::attachment::FileKind;
 use shanzhi_domain::notice::{CallOutcome, NoticeLevel, WarningColor};
 use shanzhi_domain::region::Level;
 
@@ -715,4 +716,68 @@ pub async fn tallies(
     }
     out.sort_by_key(|(n, _, _)| n.respond_by);
     Ok(out)
+}
+
+/// An attachment of a notice, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct FileRow {
+    /// Id.
+    pub id: i64,
+    /// The notice.
+    pub notice_id: i64,
+    /// Its name as sent.
+    pub name: String,
+    /// What it is.
+    pub kind: FileKind,
+    /// Its size in bytes.
+    pub size_bytes: i64,
+}
+
+/// Stores an attachment of `notice_id`; returns its id.
+pub async fn attach(
+    ex: &mut impl Exec,
+    notice_id: i64,
+    (name, kind, content): (&str, FileKind, &[u8]),
+    added_label: &str,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let (id,): (i64,) = ex
+        .one(
+            Sql::new(
+                "INSERT INTO notice_files (notice_id, name, kind, content, size_bytes, \
+                 added_label, added_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(notice_id)
+            .bind(name)
+            .bind(kind.as_str())
+            .bind(content.to_vec())
+            .bind(i64::try_from(content.len()).unwrap_or(i64::MAX))
+            .bind(added_label)
+            .bind(now),
+        )
+        .await?;
+    Ok(id)
+}
+
+/// The attachments of the notices `ids`, in order.
+pub async fn files(ex: &mut impl Exec, ids: &[i64]) -> Result<Vec<FileRow>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q =
+        Sql::new("SELECT id, notice_id, name, kind, size_bytes FROM notice_files WHERE notice_id");
+    q.push_list(" IN", ids.iter().copied());
+    q.push(" ORDER BY notice_id, id");
+    ex.all(q).await
+}
+
+/// An attachment's name, kind and bytes with its notice.
+pub async fn file(
+    ex: &mut impl Exec,
+    id: i64,
+) -> Result<Option<(i64, String, FileKind, Vec<u8>)>, StoreError> {
+    ex.opt(
+        Sql::new("SELECT notice_id, name, kind, content FROM notice_files WHERE id = ?").bind(id),
+    )
+    .await
 }

@@ -802,6 +802,8 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/notices", Needs(R::Notice, Write)),
     r("GET", "/notices/{id}", Needs(R::NoticeCall, List)),
     r("GET", "/notices/{id}/calls", Needs(R::NoticeCall, List)),
+    r("POST", "/notices/{id}/files", Needs(R::Notice, Write)),
+    r("GET", "/notice-files/{id}", Open),
     r(
         "POST",
         "/notice-calls/{id}/phones",

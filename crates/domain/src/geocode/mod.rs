@@ -35,7 +35,7 @@ impl Side {
         match self {
             Side::Both => true,
             Side::Odd => n % 2 == 1,
-            Side::Even => n % 2 == 0,
+            Side::Even => n.is_multiple_of(2),
         }
     }
 }

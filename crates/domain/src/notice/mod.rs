@@ -4,6 +4,7 @@
 
 use crate::register::labels::labelled;
 
+pub mod attachment;
 pub mod cap;
 
 labelled! {

@@ -844,3 +844,82 @@ async fn texts_go_to_those_who_agreed_the_gateway_reports_delivery_and_a_reply_t
     let made = notice("疫苗接种").await;
     assert_eq!(made["texts"], 0, "{made}");
 }
+
+#[tokio::test]
+async fn a_notice_carries_attachments_that_residents_download_while_it_is_shown() {
+    use reqwest::multipart::{Form, Part};
+    let app = TestApp::demo().await;
+    let sq = app.token("sq01").await;
+    let ends = beijing_minutes(app.now_ms() + 24 * HOUR);
+    let (_, made) = app
+        .post(
+            "/api/v1/notices",
+            &sq,
+            json!({"node": COMMUNITY, "level": "一般", "title": "流感疫苗免费接种",
+                   "body": "周六上午社区卫生站接种，请带登记表。", "ends": ends}),
+        )
+        .await;
+    let id = made["notice"]["id"].as_i64().unwrap();
+    let (officer, _) = logged_in(&app, "sq01").await;
+    let upload = |name: &'static str, bytes: &'static [u8]| {
+        let (app, officer) = (&app, officer.clone());
+        async move {
+            let (_, page) = fetch(app, &officer, &format!("/notices/{id}")).await;
+            let form = Form::new()
+                .text("_csrf", crate::pages::csrf_of(&page))
+                .part("file", Part::bytes(bytes).file_name(name));
+            let r = officer
+                .post(format!("{}/notices/{id}/files", app.base))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            let to = r.headers()["location"].to_str().unwrap().to_owned();
+            fetch(app, &officer, &to).await.1
+        }
+    };
+    let pdf: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+    let said = upload("接种登记表.pdf", pdf).await;
+    assert!(said.contains("已添加附件"), "{said}");
+    let said = upload("登记表.pdf", b"MZ\x90\x00 not a pdf").await;
+    assert!(
+        said.contains("不是 PDF、图片、Word、Excel 或 WPS 文件"),
+        "{said}"
+    );
+
+    // On the grid's public page, and downloaded as sent with its Chinese name.
+    let c = crate::pages::browser_client();
+    let (_, page) = fetch(&app, &c, &format!("/r/{G1}")).await;
+    let link = page
+        .split("href=\"/notice-files/")
+        .nth(1)
+        .and_then(|l| l.split('"').next())
+        .expect("the attachment on the grid's page")
+        .to_owned();
+    assert!(page.contains("附件：接种登记表.pdf"));
+    let r = c
+        .get(format!("{}/notice-files/{link}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.contains("filename*=UTF-8''%E6%8E%A5"),
+        "{disposition}"
+    );
+    assert_eq!(&r.bytes().await.unwrap()[..], pdf);
+    // Once the notice ends, so does the attachment.
+    exec_sql(
+        &app,
+        shanzhi_store::Sql::new("UPDATE notices SET ends_at = ? WHERE id = ?")
+            .bind(app.now_ms() - 1)
+            .bind(id),
+    )
+    .await;
+    let (s, _) = fetch(&app, &c, &format!("/notice-files/{link}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}

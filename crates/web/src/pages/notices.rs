@@ -22,6 +22,13 @@ pub fn router() -> Router<WebState> {
     Router::new()
         .route("/notices", get(list).post(create))
         .route("/notices/{id}", get(progress))
+        .route(
+            "/notices/{id}/files",
+            post(attach).layer(axum::extract::DefaultBodyLimit::max(
+                shanzhi_domain::notice::attachment::MAX_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/notice-files/{id}", get(download))
         .route("/notices/{id}/calls", get(calls))
         .route("/notice-calls/{id}", post(record))
         .route("/notice-calls/{id}/phones", post(phones))
@@ -206,6 +213,10 @@ struct NoticePage {
     map: Option<String>,
     /// The area counted, when it is narrower than the caller's (a way back up).
     up: Option<String>,
+    /// Its attachments.
+    files: Vec<svc::FileRow>,
+    /// Whether the caller may add one.
+    can_attach: bool,
     flash: Flash,
 }
 
@@ -263,6 +274,8 @@ async fn progress(
         texts,
         map,
         up: q.node.is_some().then(|| format!("/notices/{id}")),
+        files: svc::attachments(&state, &[id]).await?,
+        can_attach: p.can(Resource::Notice, Verb::Write),
         flash: Flash {
             notice: q.notice,
             error: q.error,
@@ -316,7 +329,7 @@ struct CallsPage {
     badge: (String, &'static str),
     respond_by: Option<String>,
     /// (call, whether it is late now, its household's phones when asked for to dial).
-    calls: Vec<(CallRow, bool, Option<Vec<(String, String)>>)>,
+    calls: Vec<(CallRow, bool, Option<Phones>)>,
     outcomes: Vec<(&'static str, &'static str)>,
     can_record: bool,
     flash: Flash,
@@ -352,12 +365,15 @@ async fn phones(
     .await
 }
 
+/// A household's phones to dial: (whose, phone).
+type Phones = Vec<(String, String)>;
+
 async fn calls_page(
     state: &WebState,
     p: &shanzhi_app::Principal,
     jar: CookieJar,
     id: i64,
-    dial: Option<(i64, Vec<(String, String)>)>,
+    dial: Option<(i64, Phones)>,
     flash: Flash,
 ) -> Result<(CookieJar, Response), PageError> {
     let (notice, rows) = svc::calls(state, p, id, false).await?;
@@ -413,4 +429,33 @@ async fn record(
         .map(|()| "已记录".to_owned());
     let notice: i64 = f.notice.trim().parse().unwrap_or(0);
     Ok(with_flash(&format!("/notices/{notice}/calls"), result))
+}
+
+/// Adds an attachment to a notice.
+async fn attach(
+    State(state): State<WebState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    upload: crate::auth::CsrfMultipart<()>,
+) -> Result<Redirect, PageError> {
+    let result = match upload.file("file") {
+        Some(f) if f.cut => Err(AppError::bad(
+            "invalid_attachment",
+            "附件超过 10 MB，请压缩后再上传",
+        )),
+        Some(f) => svc::attach(&state, &p, id, &f.file_name, &f.bytes)
+            .await
+            .map(|_| format!("已添加附件“{}”", f.file_name)),
+        None => Err(AppError::bad("invalid_attachment", "请选择要上传的文件")),
+    };
+    Ok(with_flash(&format!("/notices/{id}"), result))
+}
+
+/// An attachment, for anyone while its notice is shown.
+async fn download(
+    State(state): State<WebState>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let (name, kind, bytes) = svc::attachment(&state, id).await?;
+    Ok(crate::download::file(&name, kind.content_type(), bytes))
 }

@@ -149,6 +149,8 @@ struct NoticePage {
     title: String,
     body: String,
     when: String,
+    /// Its attachments: (id, name).
+    files: Vec<(i64, String)>,
     stopped: bool,
 }
 
@@ -166,6 +168,11 @@ async fn show(
         code: code.to_owned(),
         badge: super::notices::badge(&n),
         when: format!("{} 至 {}", beijing(n.starts_at), beijing(n.ends_at)),
+        files: svc::attachments(state, &[n.id])
+            .await?
+            .into_iter()
+            .map(|f| (f.id, f.name))
+            .collect(),
         title: n.title,
         body: n.body,
         stopped,

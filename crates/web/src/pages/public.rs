@@ -31,6 +31,9 @@ pub fn router() -> Router<WebState> {
         .route("/t/{tracking}/rate", post(rate))
 }
 
+/// A notice as the grid's page shows it.
+type Shown = (String, &'static str, String, String, Vec<(i64, String)>);
+
 #[derive(Template)]
 #[template(path = "report.html")]
 struct ReportPage {
@@ -49,8 +52,8 @@ struct ReportPage {
     map: Option<String>,
     /// Whom to call instead of typing.
     contacts: Vec<super::contacts::Contact>,
-    /// 公告 valid now: (badge, badge class, title, text).
-    notices: Vec<(String, &'static str, String, String)>,
+    /// 公告 valid now: (badge, badge class, title, text, attachments as (id, name)).
+    notices: Vec<Shown>,
     typed: Typed,
     notice: Option<String>,
     error: Option<String>,
@@ -133,12 +136,19 @@ async fn report_page(
         Err(e) => (None, Some(e)),
     };
     let contacts = super::contacts::of(state, &node.code).await?;
-    let notices = shanzhi_app::notices::shown_at(state, &node.code)
-        .await?
+    let shown = shanzhi_app::notices::shown_at(state, &node.code).await?;
+    let ids: Vec<i64> = shown.iter().map(|n| n.id).collect();
+    let files = shanzhi_app::notices::attachments(state, &ids).await?;
+    let notices = shown
         .into_iter()
         .map(|n| {
             let (badge, class) = super::notices::badge(&n);
-            (badge, class, n.title, n.body)
+            let mine = files
+                .iter()
+                .filter(|f| f.notice_id == n.id)
+                .map(|f| (f.id, f.name.clone()))
+                .collect();
+            (badge, class, n.title, n.body, mine)
         })
         .collect();
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
