@@ -138,3 +138,80 @@ pub async fn node_for(
     let node = node.ok_or_else(|| AppError::bad("no_regions", "尚未建立网格体系，无法受理"))?;
     Ok((node, found))
 }
+
+/// What an import of road ranges did.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct RoadsImported {
+    /// The area whose ranges the file replaced.
+    pub root: String,
+    /// Ranges now kept there.
+    pub ranges: usize,
+}
+
+/// Replaces the road ranges of the caller's area (or `root` within it) with a sheet's (CSV in
+/// UTF-8 or GBK, xlsx, xls, WPS): every row is checked first — the columns, the numbers, the
+/// side, each grid live and inside the area — and one bad row imports nothing, every bad row
+/// reported with its number. The ranges and the audit record are one transaction.
+pub async fn import_roads(
+    state: &App,
+    k: &Principal,
+    root: Option<&str>,
+    (name, bytes): (&str, &[u8]),
+) -> Result<RoadsImported, AppError> {
+    use shanzhi_domain::geocode::roads;
+    k.may(Resource::Region, Verb::Write)?;
+    let root = root
+        .or(k.actor.scope_root())
+        .ok_or_else(|| AppError::bad("node_required", "请指定导入哪个区域的门牌段"))?
+        .to_owned();
+    k.must_see(&root)?;
+    let table = crate::hotline::sheet_table(state, name, bytes, roads::COLUMNS)?;
+    let (ranges, mut problems) = roads::read(&table);
+    let mut conn = state.store().conn().await?;
+    let mut rows = Vec::with_capacity(ranges.len());
+    for (row, road, first, last, side, grid) in ranges {
+        let live = shanzhi_store::regions::get(&mut conn, &grid)
+            .await?
+            .is_some_and(|n| n.retired_at.is_none());
+        if !live || !grid.starts_with(&root) {
+            problems.push((row, format!("网格编码 {grid} 不存在、已撤销或不在本区域内")));
+            continue;
+        }
+        let n = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+        rows.push((road, n(first), n(last), side, grid));
+    }
+    drop(conn);
+    if !problems.is_empty() {
+        problems.sort();
+        let details: Vec<serde_json::Value> = problems
+            .iter()
+            .map(|(row, message)| serde_json::json!({"row": row, "message": message}))
+            .collect();
+        let (row, first) = &problems[0];
+        return Err(AppError::Unprocessable {
+            code: "invalid_rows",
+            message: format!(
+                "第 {row} 行：{first} 等共 {} 行有误，未导入任何门牌段，请改正后重新导入",
+                problems.len()
+            ),
+            details: serde_json::Value::Array(details),
+        });
+    }
+    let now = state.now_ms();
+    let mut tx = state.store().begin().await?;
+    store::replace_roads(&mut tx, &root, &rows, now).await?;
+    let entry = crate::audit::entry(
+        now,
+        &crate::audit::Actor::of(k),
+        "geocode.roads",
+        format!("region:{root}"),
+        Some(&root),
+        serde_json::json!({"ranges": rows.len(), "file": name}),
+    );
+    crate::audit::record(&mut tx, [entry]);
+    tx.commit().await?;
+    Ok(RoadsImported {
+        root,
+        ranges: rows.len(),
+    })
+}

@@ -57,14 +57,20 @@ fn unreadable(what: &str, e: impl std::fmt::Display) -> AppError {
     AppError::bad("unreadable_file", format!("无法读取{what}文件：{e}"))
 }
 
-/// Reads a sheet's bytes into a table, through a private temporary file (removed at once).
-fn sheet_table(state: &App, name: &str, bytes: &[u8]) -> Result<Table, AppError> {
+/// Reads a sheet's bytes into a table with `columns` (which find the header row), through a
+/// private temporary file (removed at once).
+pub(crate) fn sheet_table(
+    state: &App,
+    name: &str,
+    bytes: &[u8],
+    columns: &'static [shanzhi_domain::register::sheet::Column],
+) -> Result<Table, AppError> {
     use crate::registers::import::Upload;
     use crate::registers::source::{self, Item, Layout};
     let upload = Upload::save(&state.config().upload_dir, name, bytes)
         .map_err(|e| AppError::Internal(format!("hotline upload: {e}")))?;
     let layout = Layout {
-        columns: shanzhi_domain::case::hotline::COLUMNS,
+        columns,
         header_row: None,
     };
     let mut table = Table::default();
@@ -92,7 +98,7 @@ fn sheet_table(state: &App, name: &str, bytes: &[u8]) -> Result<Table, AppError>
 /// Reads the bytes into a table.
 pub fn table(state: &App, format: Format, name: &str, bytes: &[u8]) -> Result<Table, AppError> {
     match format {
-        Format::Sheet => sheet_table(state, name, bytes),
+        Format::Sheet => sheet_table(state, name, bytes, shanzhi_domain::case::hotline::COLUMNS),
         Format::Json => {
             let items: Vec<serde_json::Map<String, serde_json::Value>> =
                 serde_json::from_slice(bytes)

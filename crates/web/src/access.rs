@@ -393,6 +393,7 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/api/v1/notices", Needs(R::Notice, Write)),
     r("POST", "/api/v1/notices/cap", Needs(R::Notice, Write)),
     r("GET", "/api/v1/geocode", Needs(R::Case, Write)),
+    r("PUT", "/api/v1/geocode/roads", Needs(R::Region, Write)),
     r(
         "PUT",
         "/api/v1/residents/{id}/notice-consent",

@@ -8,6 +8,7 @@
 //! 栋) picks the house or the block.
 
 pub mod address;
+pub mod roads;
 
 use crate::register::labels::labelled;
 use address::{leading_number, read};

@@ -121,3 +121,58 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn road_ranges_from_a_gbk_sheet_place_house_numbers_and_a_bad_row_imports_nothing() {
+    let app = TestApp::demo().await;
+    let centre = app.token("zhzx").await;
+    let put = |text: String| {
+        let (app, centre) = (&app, centre.clone());
+        async move {
+            let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+            let r = reqwest::Client::new()
+                .put(format!("{}/api/v1/geocode/roads?node=450802", app.base))
+                .bearer_auth(&centre)
+                .header("content-type", "text/csv")
+                .body(gbk.to_vec())
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let sheet = "港北区门牌段（2026年11月）,,,,\r\n\
+                 道路名称,起始门牌,终止门牌,单双号,网格编码\r\n\
+                 中山路,1,99,单号,450802001001002\r\n\
+                 中山路,2,98,双号,450802001001001\r\n";
+    // Two bad rows: both said, with their numbers, and nothing kept.
+    let bad =
+        format!("{sheet}建设路,50,10,,450802001001001\r\n建设路,1,9,全部,450899999999999\r\n");
+    let (s, e) = put(bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let rows: Vec<i64> = e["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["row"].as_i64())
+        .collect();
+    assert_eq!(rows, [5, 6], "{e}");
+    let q = "/api/v1/geocode?q=%E4%B8%AD%E5%B1%B1%E8%B7%AF37%E5%8F%B7"; // 中山路37号
+    let (_, before) = app.get(q, &centre).await;
+    assert_eq!(before["code"], "", "{before}");
+
+    let (s, done) = put(sheet.to_owned()).await;
+    assert_eq!((s, &done["ranges"]), (StatusCode::OK, &json!(2)), "{done}");
+    eventually("the ranges in use", || async {
+        let (_, odd) = app.get(q, &centre).await;
+        odd["code"] == "450802001001002" && odd["confidence"].as_f64() >= Some(0.7)
+    })
+    .await;
+    let (_, even) = app
+        .get(
+            "/api/v1/geocode?q=%E4%B8%AD%E5%B1%B1%E8%B7%AF38%E5%8F%B7",
+            &centre,
+        )
+        .await;
+    assert_eq!(even["code"], "450802001001001", "{even}");
+}
