@@ -63,7 +63,10 @@ fn main() {
         }
     }
     let generated = t.elapsed();
-    let regions_ref: Vec<(&str, &str)> = regions.iter().map(|(c, n)| (c.as_str(), n.as_str())).collect();
+    let regions_ref: Vec<(&str, &str)> = regions
+        .iter()
+        .map(|(c, n)| (c.as_str(), n.as_str()))
+        .collect();
     let rows: Vec<(i64, &str, &str, &str)> = buildings
         .iter()
         .map(|(id, c, n, a)| (*id, c.as_str(), n.as_str(), a.as_str()))
@@ -96,7 +99,9 @@ fn main() {
     let mut queries = Vec::with_capacity(n);
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
     for i in 0..n {
-        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         let (_, grid, bname, address) = &buildings[(x >> 33) as usize % buildings.len()];
         let community = regions
             .iter()

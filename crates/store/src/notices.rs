@@ -252,9 +252,11 @@ pub async fn progress(
     let len = i32::try_from(child_len).unwrap_or(15);
     ex.all(
         Sql::new(
+            // PostgreSQL sums bigints into a numeric: cast back.
             "SELECT a.child AS node_code, r.name, a.total, a.reached, a.moved, a.unreached FROM \
-             (SELECT substr(node_code, 1, ?) AS child, SUM(total) AS total, \
-             SUM(reached) AS reached, SUM(moved) AS moved, SUM(unreached) AS unreached \
+             (SELECT substr(node_code, 1, ?) AS child, CAST(SUM(total) AS BIGINT) AS total, \
+             CAST(SUM(reached) AS BIGINT) AS reached, CAST(SUM(moved) AS BIGINT) AS moved, \
+             CAST(SUM(unreached) AS BIGINT) AS unreached \
              FROM notice_grids WHERE notice_id = ? AND node_code >= ? AND node_code < ? \
              GROUP BY 1) a JOIN region_nodes r ON r.code = a.child ORDER BY a.child",
         )
@@ -670,9 +672,10 @@ pub async fn texts(
 ) -> Result<Vec<GridTexts>, StoreError> {
     ex.all(
         Sql::new(
-            "SELECT substr(node_code, 1, ?) AS node_code, SUM(texts) AS total, \
-             SUM(texts_sent) AS sent, SUM(texts_delivered) AS delivered, \
-             SUM(texts_failed) AS failed, SUM(texts_read) AS read \
+            "SELECT substr(node_code, 1, ?) AS node_code, CAST(SUM(texts) AS BIGINT) AS total, \
+             CAST(SUM(texts_sent) AS BIGINT) AS sent, \
+             CAST(SUM(texts_delivered) AS BIGINT) AS delivered, \
+             CAST(SUM(texts_failed) AS BIGINT) AS failed, CAST(SUM(texts_read) AS BIGINT) AS read \
              FROM notice_grids WHERE notice_id = ? AND node_code >= ? AND node_code < ? \
              GROUP BY 1 HAVING SUM(texts) > 0 ORDER BY 1",
         )
@@ -696,7 +699,8 @@ pub async fn tallies(
     let counts: Vec<(i64, i64, i64)> = ex
         .all(
             Sql::new(
-                "SELECT n.id, SUM(ng.total), SUM(ng.reached + ng.moved) FROM notices n \
+                "SELECT n.id, CAST(SUM(ng.total) AS BIGINT), \
+                 CAST(SUM(ng.reached + ng.moved) AS BIGINT) FROM notices n \
                  JOIN notice_grids ng ON ng.notice_id = n.id AND ng.node_code >= ? \
                  AND ng.node_code < ? WHERE n.level = ? AND n.starts_at <= ? AND n.ends_at > ? \
                  GROUP BY n.id HAVING SUM(ng.total) > 0",
