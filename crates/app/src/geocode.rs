@@ -61,7 +61,8 @@ async fn build(state: &App) -> Result<Gazetteer, AppError> {
 }
 
 /// The current gazetteer (this process's copy, checked against the database every two
-/// seconds and rebuilt when what it is built from changed).
+/// seconds and rebuilt when what it is built from changed; while one request rebuilds it,
+/// the others are answered from the copy before).
 pub async fn gazetteer(state: &App) -> Result<Arc<Gazetteer>, AppError> {
     let slot = state.gazetteer_slot();
     let fresh = |slot: &Slot| {
@@ -75,7 +76,18 @@ pub async fn gazetteer(state: &App) -> Result<Arc<Gazetteer>, AppError> {
     if let Some(g) = fresh(slot) {
         return Ok(g);
     }
-    let _turn = slot.rebuilding.lock().await;
+    // One request checks (and rebuilds, seconds for a city); the others answer from the
+    // copy they have meanwhile rather than queue behind it.
+    let _turn = match slot.rebuilding.try_lock() {
+        Ok(turn) => turn,
+        Err(_) => {
+            let held = slot.copy.read().unwrap_or_else(|p| p.into_inner()).clone();
+            match held {
+                Some((_, _, g)) => return Ok(g),
+                None => slot.rebuilding.lock().await,
+            }
+        }
+    };
     if let Some(g) = fresh(slot) {
         return Ok(g);
     }
