@@ -74,6 +74,10 @@ pub async fn boot(
     lock.release().await?;
     sweep_uploads(&config.upload_dir);
     let app = App::new(store, config).await?;
+    // A day since the suggestions last learned (or never): learn now rather than in an hour.
+    if let Err(e) = crate::suggest::retrain_if_due(&app).await {
+        tracing::warn!(error = %e, "retraining the suggestions");
+    }
     let sealed = crate::audit::seal_legacy(app.store(), app.vault()).await?;
     if sealed > 0 {
         tracing::info!(

@@ -365,10 +365,14 @@ pub async fn report(
             (node, Some(input.crs.to_wgs84(lon, lat)))
         }
         (None, None, Some(code)) => (regions::visible(state, actor, code).await?, None),
+        (None, None, None) if given(&input.address).is_some() => {
+            let address = given(&input.address).unwrap_or_default();
+            (placed_by_address(state, actor, address).await?, None)
+        }
         _ => {
             return Err(AppError::bad(
                 "location_required",
-                "请提供经纬度（lon、lat），或选择所在网格（node_code）",
+                "请提供经纬度（lon、lat）、选择所在网格（node_code），或填写地址（address）",
             ));
         }
     };
@@ -397,6 +401,38 @@ pub async fn report(
         reporter_phone: None,
     };
     file(state, filing).await
+}
+
+/// The grid a staff member's typed address places a report in: only when the gazetteer is
+/// sure and the grid is the reporter's; otherwise they are asked to point at it instead,
+/// with what the address could be.
+async fn placed_by_address(state: &App, actor: &Actor, address: &str) -> Result<NodeRow, AppError> {
+    let found = crate::geocode::locate(state, address).await?;
+    if found.confidence >= crate::geocode::CONFIDENT
+        && found.code.len() >= 12
+        && actor.sees(&found.code)
+        && let Some(node) =
+            region_store::get_facts(&mut state.store().conn().await?, &found.code).await?
+        && node.retired_at.is_none()
+    {
+        return Ok(node);
+    }
+    let maybe: Vec<&str> = found
+        .candidates
+        .iter()
+        .filter(|c| actor.sees(&c.code))
+        .map(|c| c.name.as_str())
+        .take(3)
+        .collect();
+    let maybe = if maybe.is_empty() {
+        String::new()
+    } else {
+        format!("（可能是：{}）", maybe.join("、"))
+    };
+    Err(AppError::bad(
+        "address_unplaced",
+        format!("无法从地址「{address}」确定所在网格{maybe}，请在地图上点出位置或选择网格"),
+    ))
 }
 
 /// A resident's report from a grid's public page (reached by its QR code).
@@ -450,9 +486,22 @@ pub async fn report_public(
     r: PublicReport,
 ) -> Result<CaseRow, AppError> {
     let node = public_node(state, node_code).await?;
-    let node = match r.lon_lat {
-        Some((lon, lat)) => picked(state, node, lon, lat).await?,
-        None => node,
+    let node = match (r.lon_lat, r.address.as_deref().map(str::trim)) {
+        (Some((lon, lat)), _) => picked(state, node, lon, lat).await?,
+        // A typed address moves the report to the grid it names, when the gazetteer is sure
+        // and the grid is on the page's map; otherwise the QR code's grid takes it.
+        (None, Some(address)) if !address.is_empty() => {
+            let found = crate::geocode::locate(state, address).await?;
+            if found.confidence >= crate::geocode::CONFIDENT
+                && found.code.len() >= 12
+                && found.code.starts_with(regions::map_root(&node))
+            {
+                public_node(state, &found.code).await.unwrap_or(node)
+            } else {
+                node
+            }
+        }
+        _ => node,
     };
     let reporter_phone = match r.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         Some(p) => {
@@ -482,8 +531,26 @@ pub async fn report_public(
     };
     let title: String = description.chars().take(30).collect();
     let name = r.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    // 不清楚: the likeliest category for the words; the accepting officer re-categorises
+    // it if wrong (改类), which is what the suggestions then learn.
+    let category = match r.category.trim() {
+        "" | "auto" if r.description.trim().is_empty() => {
+            return Err(AppError::bad(
+                "category_required",
+                "请选择问题类别，或写几句发生了什么，以便判断类别",
+            ));
+        }
+        "" | "auto" => crate::suggest::for_text(state, &description)
+            .await?
+            .categories
+            .into_iter()
+            .next()
+            .map(|g| g.code)
+            .unwrap_or_default(),
+        chosen => chosen.to_owned(),
+    };
     let filing = Filing {
-        category: r.category,
+        category,
         title,
         description,
         node,
@@ -1111,14 +1178,25 @@ pub async fn transition(
         public: m.action.is_public(),
     };
     cases::append_event(&mut tx, id, event, state.now_ms()).await?;
-    // The reporter who left a phone is told of the steps that matter to them.
-    if let Some(kind) = TextKind::after(&m.action).filter(|_| case.reporter_phone_masked.is_some())
-    {
+    // The reporter who left a phone is told of the steps that matter to them, and so is
+    // everyone whose report of the same problem was merged into this one.
+    if let Some(kind) = TextKind::after(&m.action) {
         let reason = match &m.action {
             Action::Reject { reason } => reason.as_str(),
             _ => "",
         };
-        shanzhi_store::sms::queue(&mut tx, &[id], kind, reason, now).await?;
+        let mut told: Vec<i64> = cases::merged_into(&mut tx, id)
+            .await?
+            .into_iter()
+            .filter(|c| c.reporter_phone_masked.is_some())
+            .map(|c| c.id)
+            .collect();
+        if case.reporter_phone_masked.is_some() {
+            told.insert(0, id);
+        }
+        if !told.is_empty() {
+            shanzhi_store::sms::queue(&mut tx, &told, kind, reason, now).await?;
+        }
     }
     let row = cases::get(&mut tx, id)
         .await?
@@ -1330,41 +1408,60 @@ pub fn available_actions(
     (actions, tiers)
 }
 
-/// Open cases that may be the same problem as `case` (same category, within 200 m, a week
-/// apart at most), among those the actor may see, newest first.
+/// Open cases that may be the same problem as `case` (一件多诉: the same kind near it, or
+/// alike in words near it, at its address or in its grid; a week apart at most), among those
+/// the actor may see, newest first, each with why in words ("同一地址，文字相似 0.82").
 pub async fn possible_duplicates(
     state: &App,
     actor: &Actor,
     case: &CaseRow,
-) -> Result<Vec<CaseRow>, AppError> {
+) -> Result<Vec<(CaseRow, String)>, AppError> {
     use shanzhi_domain::case::{Sighting, WINDOW_MS, possible_duplicate};
-    fn sighting(c: &CaseRow) -> Sighting<'_> {
+    use shanzhi_domain::classify::Text;
+    use shanzhi_domain::geocode::address;
+    struct Read {
+        text: Text,
+        address: String,
+    }
+    fn read(c: &CaseRow) -> Read {
+        Read {
+            text: Text::new(&format!("{} {}", c.title, c.description)),
+            address: c
+                .address
+                .as_deref()
+                .map(|a| address::read(a).text)
+                .unwrap_or_default(),
+        }
+    }
+    fn sighting<'a>(c: &'a CaseRow, r: &'a Read) -> Sighting<'a> {
         Sighting {
             category: &c.category_code,
             at: c.created_at,
             lon_lat: c.lon.zip(c.lat),
             open: !c.stage.is_final() && !matches!(c.stage, Stage::Closed | Stage::Rated),
+            text: &r.text,
+            address: &r.address,
+            node: &c.node_code,
         }
     }
-    if case.lon.is_none() {
-        return Ok(Vec::new());
-    }
-    // 200 m rarely crosses a street's boundary; searching the street keeps the scan small.
+    // The same problem rarely crosses a street's boundary; searching the street keeps the
+    // scan small.
     let street = &case.node_code[..case.node_code.len().min(9)];
-    let candidates = cases::open_nearby_candidates(
+    let candidates = cases::open_candidates(
         &mut state.store().conn().await?,
-        &case.category_code,
         case.created_at - WINDOW_MS,
         street,
     )
     .await?;
-    let me = sighting(case);
+    let mine = read(case);
+    let me = sighting(case, &mine);
     Ok(candidates
         .into_iter()
-        .filter(|c| {
-            c.id != case.id
-                && holding::sees(actor, &c.holding())
-                && possible_duplicate(&me, &sighting(c))
+        .filter(|c| c.id != case.id && holding::sees(actor, &c.holding()))
+        .filter_map(|c| {
+            let theirs = read(&c);
+            let why = possible_duplicate(&me, &sighting(&c, &theirs))?;
+            Some((c, why.to_string()))
         })
         .collect())
 }
@@ -1524,8 +1621,10 @@ pub struct Desk {
     pub tiers: Vec<Tier>,
     /// Departments it may be dispatched to (id, name): those whose area holds the case.
     pub departments: Vec<(i64, String)>,
-    /// Open cases that may be the same problem.
-    pub duplicates: Vec<CaseRow>,
+    /// Open cases that may be the same problem, each with why.
+    pub duplicates: Vec<(CaseRow, String)>,
+    /// The reports merged into this one (the same problem reported again).
+    pub merged: Vec<CaseRow>,
     /// 吹哨报到 so far, each with the department's name.
     pub summonses: Vec<(SummonsRow, String)>,
     /// Whether this caller may blow the whistle.
@@ -1573,6 +1672,7 @@ pub async fn desk(state: &App, actor: &Actor, id: i64) -> Result<Desk, AppError>
         Vec::new()
     };
     let summons_rows = summons::of_case(&mut conn, id).await?;
+    let merged = cases::merged_into(&mut conn, id).await?;
     drop(conn);
     let duplicates = possible_duplicates(state, actor, &case).await?;
     let can_summon = may_summon(actor, &case);
@@ -1607,6 +1707,7 @@ pub async fn desk(state: &App, actor: &Actor, id: i64) -> Result<Desk, AppError>
         tiers,
         departments,
         duplicates,
+        merged,
         summonses,
         can_summon,
         summon_choices,

@@ -1,9 +1,7 @@
 //! Address → grid for every intake path (the staff form, the resident page, 12345 imports,
 //! Open311, opinion → case): the gazetteer built from the district's own registers and
-//! boundaries (`shanzhi_domain::geocode`). Each process keeps a copy and asks the database
-//! at most every two seconds whether anything it is built from changed — a building, a
-//! place, a region, a road range — rebuilding when it did, so no process answers from a
-//! register another process has since changed for longer than that.
+//! boundaries (`shanzhi_domain::geocode`). Each process keeps a copy (`kept`), rebuilt when a
+//! building, a place, a region or a road range changed.
 
 use crate::policy::{Ask, Resource, Verb};
 use crate::{App, AppError, Principal};
@@ -11,20 +9,9 @@ pub use shanzhi_domain::geocode::{CONFIDENT, Geocoded, Target, TargetKind};
 use shanzhi_domain::geocode::{Gazetteer, Side};
 use shanzhi_store::gazetteer as store;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-/// How long a process answers from its copy before asking whether it is still current.
-const RECHECK: Duration = Duration::from_secs(2);
-
-/// A process's copy: when it was last checked, the version it was built from, the gazetteer.
-type Copy = (Instant, Vec<i64>, Arc<Gazetteer>);
-
-/// Where a process keeps its copy; rebuilding is one at a time.
-#[derive(Default)]
-pub struct Slot {
-    copy: std::sync::RwLock<Option<Copy>>,
-    rebuilding: tokio::sync::Mutex<()>,
-}
+/// Where a process keeps its copy.
+pub type Slot = crate::kept::Kept<Gazetteer>;
 
 /// A building or place row as the gazetteer takes it.
 fn borrowed((id, code, name, address): &store::Named) -> (i64, &str, &str, &str) {
@@ -60,56 +47,20 @@ async fn build(state: &App) -> Result<Gazetteer, AppError> {
     Ok(built)
 }
 
-/// The current gazetteer (this process's copy, checked against the database every two
-/// seconds and rebuilt when what it is built from changed; while one request rebuilds it,
-/// the others are answered from the copy before).
+/// The current gazetteer: this process's copy, checked against the database every two
+/// seconds and rebuilt when what it is built from changed.
 pub async fn gazetteer(state: &App) -> Result<Arc<Gazetteer>, AppError> {
-    let slot = state.gazetteer_slot();
-    let fresh = |slot: &Slot| {
-        slot.copy
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .filter(|(at, _, _)| at.elapsed() < RECHECK)
-            .map(|(_, _, g)| g.clone())
-    };
-    if let Some(g) = fresh(slot) {
-        return Ok(g);
-    }
-    // One request checks (and rebuilds, seconds for a city); the others answer from the
-    // copy they have meanwhile rather than queue behind it.
-    let _turn = match slot.rebuilding.try_lock() {
-        Ok(turn) => turn,
-        Err(_) => {
-            let held = slot.copy.read().unwrap_or_else(|p| p.into_inner()).clone();
-            match held {
-                Some((_, _, g)) => return Ok(g),
-                None => slot.rebuilding.lock().await,
-            }
-        }
-    };
-    if let Some(g) = fresh(slot) {
-        return Ok(g);
-    }
-    let version = store::version(&mut state.store().conn().await?).await?;
-    let kept = slot
-        .copy
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .as_ref()
-        .filter(|(_, v, _)| *v == version)
-        .map(|(_, _, g)| g.clone());
-    let g = match kept {
-        Some(g) => g,
-        None => {
-            let g = Arc::new(build(state).await?);
-            tracing::info!(names = g.len(), "gazetteer built");
-            g
-        }
-    };
-    *slot.copy.write().unwrap_or_else(|p| p.into_inner()) =
-        Some((Instant::now(), version, g.clone()));
-    Ok(g)
+    state
+        .gazetteer_slot()
+        .get(
+            || async { Ok(store::version(&mut state.store().conn().await?).await?) },
+            |_| async {
+                let g = build(state).await?;
+                tracing::info!(names = g.len(), "gazetteer built");
+                Ok(g)
+            },
+        )
+        .await
 }
 
 /// Reads an address (for the intake paths, which ask the policy themselves).

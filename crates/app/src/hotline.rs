@@ -146,14 +146,33 @@ pub struct ImportReport {
     pub already_imported: Vec<String>,
     /// Ids of the new cases.
     pub case_ids: Vec<i64>,
-    /// Orders whose address names no region: kept for the command centre to place (待定位).
+    /// Orders whose address names no region, or that named no category and whose suggested
+    /// category was not sure enough: kept for the command centre (待定位).
     pub pending: Vec<String>,
+    /// Orders that named no category, filed under the suggested one.
+    pub categorised: Vec<Categorised>,
 }
 
-/// Where an order goes: a case in its grid, or the queue of orders waiting for a place.
+/// An order filed under a suggested category.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Categorised {
+    /// 工单编号.
+    pub order_no: String,
+    /// The category's code.
+    pub category: String,
+    /// How likely the suggestion was.
+    pub likelihood: f64,
+}
+
+/// How sure a suggested category must be for an order that named none to be filed under it
+/// without a person (the rest wait in 待定位 with the suggestion).
+pub const AUTO_CATEGORY: f64 = 0.6;
+
+/// Where an order goes: a case in its grid, or the queue of orders waiting for a place (or
+/// a person's choice of category), with the likelihood of a suggested category.
 enum Placement {
-    Case(Checked),
-    Pending(Order, CategoryRow),
+    Case(Checked, Option<f64>),
+    Pending(Order, CategoryRow, Option<f64>),
 }
 
 /// An order checked against the database: where it goes and under which category.
@@ -182,13 +201,30 @@ async fn place(
         gazetteer,
     }: Known<'_>,
 ) -> Result<Result<Placement, String>, AppError> {
-    let Some(category) = categories
-        .iter()
-        .find(|c| c.code == order.category || c.name == order.category)
-        .cloned()
-    else {
-        return Ok(Err(format!("未知事项类别「{}」", order.category)));
+    let (category, suggested) = if order.category.is_empty() {
+        let text = format!("{} {}", order.title, order.description);
+        let best = crate::suggest::for_text(state, &text)
+            .await?
+            .categories
+            .into_iter()
+            .next();
+        match best.and_then(|g| {
+            let c = categories.iter().find(|c| c.code == g.code)?;
+            Some((c.clone(), g.likelihood))
+        }) {
+            Some((c, likelihood)) => (c, Some(likelihood)),
+            None => return Ok(Err("事项类别为空，且无法从诉求内容判断".into())),
+        }
+    } else {
+        match categories
+            .iter()
+            .find(|c| c.code == order.category || c.name == order.category)
+        {
+            Some(c) => (c.clone(), None),
+            None => return Ok(Err(format!("未知事项类别「{}」", order.category))),
+        }
     };
+    let unsure = suggested.is_some_and(|l| l < AUTO_CATEGORY);
     if order.called_at.is_some_and(|at| at > state.now_ms()) {
         return Ok(Err("来电时间晚于现在，请核对".into()));
     }
@@ -208,22 +244,28 @@ async fn place(
             // the community holding every candidate, which places it); otherwise the order
             // waits in the command centre's 待定位.
             let found = gazetteer.locate(address);
-            if found.code.len() >= 12 && actor.sees(&found.code) {
+            if found.code.len() >= 12 && actor.sees(&found.code) && !unsure {
                 found.code
             } else {
-                return Ok(Ok(Placement::Pending(order, category)));
+                return Ok(Ok(Placement::Pending(order, category, suggested)));
             }
         }
     };
+    if unsure {
+        return Ok(Ok(Placement::Pending(order, category, suggested)));
+    }
     let node = region_store::get_facts(conn, &code)
         .await?
         .filter(|n| n.retired_at.is_none() && n.code.len() >= 12 && actor.sees(&n.code));
     Ok(match node {
-        Some(node) => Ok(Placement::Case(Checked {
-            order,
-            category,
-            node,
-        })),
+        Some(node) => Ok(Placement::Case(
+            Checked {
+                order,
+                category,
+                node,
+            },
+            suggested,
+        )),
         None => Err(format!("网格编码 {code} 不存在、已撤销或不在您的辖区内")),
     })
 }
@@ -269,7 +311,7 @@ pub async fn import(
     let skip: std::collections::HashSet<&str> = known.iter().map(String::as_str).collect();
     let categories = state.categories().await?;
     let gazetteer = crate::geocode::gazetteer(state).await?;
-    let (mut placed, mut waiting) = (Vec::new(), Vec::new());
+    let (mut placed, mut waiting, mut categorised) = (Vec::new(), Vec::new(), Vec::new());
     for order in orders
         .into_iter()
         .filter(|o| !skip.contains(o.order_no.as_str()))
@@ -280,8 +322,19 @@ pub async fn import(
             gazetteer: &gazetteer,
         };
         match place(state, &mut conn, actor, order, known).await? {
-            Ok(Placement::Case(p)) => placed.push(p),
-            Ok(Placement::Pending(order, category)) => waiting.push((order, category)),
+            Ok(Placement::Case(p, suggested)) => {
+                if let Some(likelihood) = suggested {
+                    categorised.push(Categorised {
+                        order_no: p.order.order_no.clone(),
+                        category: p.category.code.clone(),
+                        likelihood,
+                    });
+                }
+                placed.push(p);
+            }
+            Ok(Placement::Pending(order, category, suggested)) => {
+                waiting.push((order, category, suggested));
+            }
             Err(message) => errors.push(RowError {
                 row,
                 order_no: Some(order_no),
@@ -326,7 +379,7 @@ pub async fn import(
     }
     let root = actor.scope_root().unwrap_or_default();
     let mut pending = Vec::new();
-    for (o, category) in &waiting {
+    for (o, category, suggested) in &waiting {
         let phone = sealed_phone(state, o);
         let new = NewPending {
             order_no: &o.order_no,
@@ -341,6 +394,7 @@ pub async fn import(
             urgency: o.urgency,
             root,
             client_id: None,
+            category_likelihood: *suggested,
         };
         pending_orders::insert(&mut tx, &new, state.now_ms()).await?;
         pending.push(o.order_no.clone());
@@ -366,6 +420,7 @@ pub async fn import(
         already_imported: known,
         case_ids: ids,
         pending,
+        categorised,
     })
 }
 
@@ -410,6 +465,29 @@ fn filing_of(
     }
 }
 
+/// The grids a waiting order's address could be in, for a one-click choice: (code, the
+/// building or place it names), the gazetteer's best first.
+pub async fn choices(
+    state: &App,
+    actor: &Actor,
+    address: &str,
+) -> Result<Vec<(String, Option<String>)>, AppError> {
+    actor.may(Resource::Hotline, Verb::Write)?;
+    let found = crate::geocode::locate(state, address).await?;
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    if found.code.len() >= 12 {
+        out.push((found.code, found.target.map(|t| t.name)));
+    }
+    for c in found.candidates {
+        if !out.iter().any(|(code, _)| *code == c.code) {
+            out.push((c.code, Some(c.name)));
+        }
+    }
+    out.retain(|(code, _)| actor.sees(code));
+    out.truncate(4);
+    Ok(out)
+}
+
 /// The orders waiting for a place that `actor` may place, oldest call first.
 pub async fn pending(state: &App, actor: &Actor) -> Result<Vec<PendingRow>, AppError> {
     actor.may(Resource::Hotline, Verb::Write)?;
@@ -425,6 +503,7 @@ pub async fn place_pending(
     id: i64,
     node: Option<&str>,
     lon_lat: Option<(f64, f64)>,
+    category: Option<&str>,
 ) -> Result<i64, AppError> {
     actor.may(Resource::Hotline, Verb::Write)?;
     let code = match (node.map(str::trim).filter(|c| !c.is_empty()), lon_lat) {
@@ -459,16 +538,19 @@ pub async fn place_pending(
                 format!("网格编码 {code} 不存在、已撤销或不在您的辖区内"),
             )
         })?;
+    // A person's choice of category wins over the file's or the suggestion.
+    let chosen = category
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .unwrap_or(&row.category);
     let category = categories
         .iter()
-        .find(|c| c.code == row.category)
-        .ok_or_else(|| {
-            AppError::bad("unknown_category", format!("未知事项类别 {}", row.category))
-        })?;
+        .find(|c| c.code == chosen)
+        .ok_or_else(|| AppError::bad("unknown_category", format!("未知事项类别 {chosen}")))?;
     let order = Order {
         row: 0,
         order_no: row.order_no.clone(),
-        category: row.category.clone(),
+        category: category.code.clone(),
         title: row.title.clone(),
         description: row.description.clone(),
         node_code: Some(code),

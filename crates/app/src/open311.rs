@@ -242,6 +242,7 @@ async fn wait_for_place(
     let description = r.description.trim();
     let title: String = description.chars().take(30).collect();
     let new = shanzhi_store::pending_orders::NewPending {
+        category_likelihood: None,
         order_no: &token,
         category: &category.code,
         title: if title.is_empty() {

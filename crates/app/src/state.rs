@@ -83,6 +83,7 @@ struct Inner {
     intake: Intake,
     categories: RwLock<Option<(std::time::Instant, Arc<Vec<CategoryRow>>)>>,
     gazetteer: crate::geocode::Slot,
+    suggest: crate::suggest::Slot,
     webhook_wake: tokio::sync::Notify,
     http: reqwest::Client,
 }
@@ -129,6 +130,7 @@ impl App {
             intake,
             categories: RwLock::new(None),
             gazetteer: Default::default(),
+            suggest: Default::default(),
             webhook_wake: tokio::sync::Notify::new(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
@@ -198,6 +200,11 @@ impl App {
     /// This process's copy of the gazetteer.
     pub(crate) fn gazetteer_slot(&self) -> &crate::geocode::Slot {
         &self.0.gazetteer
+    }
+
+    /// This process's copy of the suggestion models.
+    pub(crate) fn suggest_slot(&self) -> &crate::suggest::Slot {
+        &self.0.suggest
     }
 
     /// The register imports this process is running.

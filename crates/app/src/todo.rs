@@ -51,6 +51,9 @@ pub struct Todo {
     pub wishes: Option<i64>,
     /// Service declarations waiting to be verified (待核实), for the community desk.
     pub services: Option<i64>,
+    /// 12345 and Open311 reports waiting for a place or a category (待定位), for those who
+    /// place them (None: the role does not).
+    pub unplaced: Option<i64>,
     /// Warnings with households still to call (叫应) in the caller's area: (warning, not yet
     /// accounted for, of which past the deadline).
     pub calls: Vec<(crate::notices::NoticeRow, i64, i64)>,
@@ -68,6 +71,7 @@ impl Todo {
             + n(self.visits_due)
             + n(self.wishes)
             + n(self.services)
+            + n(self.unplaced)
             + self.calls.iter().map(|(_, open, _)| open).sum::<i64>()
             + self
                 .patrols
@@ -178,6 +182,11 @@ pub async fn mine(state: &App, p: &Principal) -> Result<Todo, AppError> {
         ),
         None => (None, None),
     };
+    let unplaced = if p.can(Resource::Hotline, Verb::Write) {
+        Some(crate::hotline::pending(state, actor).await?.len() as i64)
+    } else {
+        None
+    };
     let calls = crate::notices::open_calls(state, p).await?;
     let notices = match node {
         Some(n) if p.can(Resource::Notice, Verb::List) => {
@@ -195,5 +204,6 @@ pub async fn mine(state: &App, p: &Principal) -> Result<Todo, AppError> {
         patrols,
         wishes,
         services,
+        unplaced,
     })
 }

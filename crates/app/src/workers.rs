@@ -1,6 +1,6 @@
 //! The background work every running application does, started in one place: the deadline
-//! scheduler (escalation of overdue cases, purge of expired sessions), webhook and text
-//! deliveries, the audit chain's anchoring, and the dashboard's tally fold with SQLite's WAL
+//! scheduler (escalation of overdue cases, purge of expired sessions), the nightly retraining
+//! of the suggestions, webhook and text deliveries, the audit chain's anchoring, and the dashboard's tally fold with SQLite's WAL
 //! checkpoints. All of it keeps its state in the database, so a restart resumes where it
 //! stopped and several processes may run it at once.
 
@@ -21,6 +21,7 @@ impl Workers {
             anchors(app.clone()),
             feed(app.clone()),
             checkpoints(app.clone()),
+            retraining(app.clone()),
         ])
     }
 
@@ -50,6 +51,21 @@ where
         loop {
             tick.tick().await;
             work().await;
+        }
+    })
+}
+
+/// The category and department suggestions retrained once a day (checked hourly; the
+/// database says whether a day has passed, so restarts and several processes keep to it).
+fn retraining(app: App) -> JoinHandle<()> {
+    every(Duration::from_secs(3600), move || {
+        let app = app.clone();
+        async move {
+            match crate::suggest::retrain_if_due(&app).await {
+                Ok(Some(run)) => tracing::info!(cases = run.cases, "suggestions retrained"),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "retraining the suggestions"),
+            }
         }
     })
 }

@@ -16,6 +16,7 @@ pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod case;
+pub mod classify;
 pub mod figures;
 pub mod geo;
 pub mod geocode;

@@ -982,24 +982,33 @@ pub async fn overdue(ex: &mut impl Exec, now: i64, limit: u32) -> Result<Vec<Cas
     .await
 }
 
-/// Open cases of a category reported since `since` inside the subtree `within`, with a location:
-/// the candidates for duplicate detection.
-pub async fn open_nearby_candidates(
+/// Open cases reported since `since` inside the subtree `within`, of any category, newest
+/// first: the candidates for duplicate detection (一件多诉 crosses categories).
+pub async fn open_candidates(
     ex: &mut impl Exec,
-    category: &str,
     since: i64,
     within: &str,
 ) -> Result<Vec<CaseRow>, StoreError> {
     ex.all(
         Sql::new(format!(
-            "SELECT {CASE_COLUMNS} FROM cases WHERE category_code = ? AND created_at >= ? \
-             AND node_code >= ? AND node_code < ? AND lon IS NOT NULL \
-             AND stage NOT IN ('rejected', 'merged', 'closed', 'rated', 'followed_up') ORDER BY id DESC LIMIT 200"
+            "SELECT {CASE_COLUMNS} FROM cases WHERE created_at >= ? \
+             AND node_code >= ? AND node_code < ? \
+             AND stage NOT IN ('rejected', 'merged', 'closed', 'rated', 'followed_up') ORDER BY id DESC LIMIT 500"
         ))
-        .bind(category)
         .bind(since)
         .bind(within)
         .bind(format!("{within}:")),
+    )
+    .await
+}
+
+/// The cases merged into `id` (the same problem reported again), oldest first.
+pub async fn merged_into(ex: &mut impl Exec, id: i64) -> Result<Vec<CaseRow>, StoreError> {
+    ex.all(
+        Sql::new(format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE merged_into = ? ORDER BY id"
+        ))
+        .bind(id),
     )
     .await
 }

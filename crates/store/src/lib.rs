@@ -16,6 +16,7 @@ pub mod bulk;
 pub mod calendar;
 pub mod case_requests;
 pub mod cases;
+pub mod classifier;
 pub mod codes;
 pub mod dashboard;
 mod db;

@@ -32,6 +32,8 @@ pub struct NewPending<'a> {
     pub root: &'a str,
     /// The Open311 client that sent it (its order number is the client's token).
     pub client_id: Option<i64>,
+    /// When the order named no category: how likely the suggested one is.
+    pub category_likelihood: Option<f64>,
 }
 
 /// Keeps an order until it is placed.
@@ -41,7 +43,8 @@ pub async fn insert(ex: &mut impl Exec, p: &NewPending<'_>, now: i64) -> Result<
             Sql::new(
                 "INSERT INTO hotline_pending (order_no, category, title, description, address, \
                  caller, phone_sealed, phone_index, phone_masked, called_at, due_at, urgency, root, \
-                 imported_at, client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 imported_at, client_id, category_likelihood) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
                  RETURNING id",
             )
             .bind(p.order_no)
@@ -58,14 +61,15 @@ pub async fn insert(ex: &mut impl Exec, p: &NewPending<'_>, now: i64) -> Result<
             .bind(p.urgency.as_str())
             .bind(p.root)
             .bind(now)
-            .bind(p.client_id),
+            .bind(p.client_id)
+            .bind(p.category_likelihood),
         )
         .await?;
     Ok(id)
 }
 
 /// An order waiting for a place, as listed (the phone masked).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct PendingRow {
     /// Id.
     pub id: i64,
@@ -95,10 +99,12 @@ pub struct PendingRow {
     pub imported_at: i64,
     /// The Open311 client that sent it, if one did.
     pub client_id: Option<i64>,
+    /// When the order named no category: how likely the suggested one is (a person confirms).
+    pub category_likelihood: Option<f64>,
 }
 
 const COLUMNS: &str = "id, order_no, category, title, description, address, caller, phone_masked, \
-     called_at, due_at, urgency, root, imported_at, client_id";
+     called_at, due_at, urgency, root, imported_at, client_id, category_likelihood";
 
 /// The orders waiting whose scope lies within `within` (all when `None`), oldest call first.
 pub async fn list(

@@ -393,6 +393,13 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/api/v1/notices", Needs(R::Notice, Write)),
     r("POST", "/api/v1/notices/cap", Needs(R::Notice, Write)),
     r("GET", "/api/v1/geocode", Needs(R::Case, Write)),
+    r("GET", "/api/v1/classify", Needs(R::Case, Write)),
+    r("GET", "/api/v1/classifier", Needs(R::Category, Read)),
+    r(
+        "POST",
+        "/api/v1/classifier/retrain",
+        Needs(R::Category, Write),
+    ),
     r("PUT", "/api/v1/geocode/roads", Needs(R::Region, Write)),
     r(
         "PUT",
@@ -503,6 +510,7 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/api/v1/public/cases/{tracking}/rating", Open),
     r("POST", "/api/v1/public/grids/{code}/ratings", Open),
     r("POST", "/api/v1/public/grids/{code}/ratings/codes", Open),
+    r("GET", "/api/v1/public/classify", Open),
     r("POST", "/api/v1/public/opinions", Open),
     r("GET", "/api/v1/public/opinions/{code}", Open),
     r("GET", "/api/v1/public/surveys/{id}", Open),
@@ -593,6 +601,7 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/cases/events", Needs(R::Case, List)),
     r("GET", "/cases/new", Needs(R::Case, Write)),
     r("POST", "/cases/new", Needs(R::Case, Write)),
+    r("GET", "/cases/new/suggest", Needs(R::Case, Write)),
     r("GET", "/cases/import", Needs(R::Hotline, Write)),
     r("POST", "/cases/import", Needs(R::Hotline, Write)),
     r(

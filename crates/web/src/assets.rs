@@ -18,6 +18,7 @@ const ACTIONS: &str = include_str!("../assets/actions.js");
 const UPLOAD: &str = include_str!("../assets/upload.js");
 const VOICE: &str = include_str!("../assets/voice.js");
 const STEPS: &str = include_str!("../assets/steps.js");
+const SUGGEST: &str = include_str!("../assets/suggest.js");
 const ICON: &str = include_str!("../assets/icon.svg");
 
 /// `/assets/<stem>-<hash>.<ext>` for `content`.
@@ -53,6 +54,15 @@ pub static VOICE_PATH: LazyLock<String> = LazyLock::new(|| hashed("voice", "js",
 
 /// `/assets/steps-<hash>.js`: one question per screen on long forms in the elders' mode.
 pub static STEPS_PATH: LazyLock<String> = LazyLock::new(|| hashed("steps", "js", STEPS));
+
+/// `/assets/suggest-<hash>.js`: the category suggestions (and, for staff, where the address
+/// lands) shown on the report forms as they are typed.
+pub static SUGGEST_PATH: LazyLock<String> = LazyLock::new(|| hashed("suggest", "js", SUGGEST));
+
+/// [`SUGGEST_PATH`], for templates.
+pub fn suggest_path() -> &'static str {
+    SUGGEST_PATH.as_str()
+}
 
 /// [`STEPS_PATH`], for templates.
 pub fn steps_path() -> &'static str {
@@ -115,6 +125,8 @@ async fn asset(Path(name): Path<String>) -> impl IntoResponse {
         Some(("text/javascript; charset=utf-8", VOICE))
     } else if path == *STEPS_PATH {
         Some(("text/javascript; charset=utf-8", STEPS))
+    } else if path == *SUGGEST_PATH {
+        Some(("text/javascript; charset=utf-8", SUGGEST))
     } else {
         None
     };

@@ -108,6 +108,16 @@ impl WebState {
         shanzhi_app::limits::allow(self, "public", key, limit).await
     }
 
+    /// Counts a resident page's look-up (the category suggestions as they type) from `ip`;
+    /// refused past sixty a minute, which no one typing reaches.
+    pub async fn allow_lookup(&self, ip: &str) -> Result<(), AppError> {
+        let limit = RateLimit {
+            window: Duration::from_secs(60),
+            limit: 60,
+        };
+        shanzhi_app::limits::allow(self, "lookup", ip, limit).await
+    }
+
     /// Counts a survey answer or code request from `ip`; refused past the per-minute limit.
     pub async fn allow_survey(&self, ip: &str) -> Result<(), AppError> {
         let limit = RateLimit {

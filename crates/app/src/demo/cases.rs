@@ -1,99 +1,8 @@
 //! Demo cases: a few hundred over the last sixty days, in every stage, source and category,
-//! some of them overdue. Each one's path is worked out by the real workflow rules.
+//! some of them overdue, in words from `texts`. Each one's path is worked out by the real workflow rules.
 
 use rand::Rng;
-use rand::seq::IndexedRandom;
 use shanzhi_domain::case::{Action, Satisfaction, Source};
-
-/// What the demo says happened, by category.
-const STORIES: &[(&str, &[(&str, &str)])] = &[
-    (
-        "0101",
-        &[
-            (
-                "楼上夜间噪音扰民",
-                "楼上住户每晚十一点后拖动家具、跑跳，多次沟通无果",
-            ),
-            (
-                "邻里漏水纠纷",
-                "楼上卫生间漏水渗到楼下天花板，双方对维修费用有争议",
-            ),
-        ],
-    ),
-    (
-        "0102",
-        &[
-            ("物业保洁不到位", "小区垃圾清运不及时，楼道长期未打扫"),
-            ("电梯停运", "5栋电梯停运三天，物业迟迟未维修"),
-        ],
-    ),
-    (
-        "0103",
-        &[("家庭赡养纠纷", "兄妹三人对母亲赡养费分担意见不一")],
-    ),
-    (
-        "0106",
-        &[
-            ("商户经营占道", "沿街餐馆在人行道摆桌经营，影响通行"),
-            ("水果摊占用消防通道", "流动水果摊长期占用小区出入口"),
-        ],
-    ),
-    (
-        "0201",
-        &[
-            ("楼道堆放杂物", "3栋2单元楼道堆放纸箱和旧家具，堵塞消防通道"),
-            ("电动车楼道充电", "多户在楼道内给电动车充电，存在火灾隐患"),
-        ],
-    ),
-    (
-        "0202",
-        &[("燃气管道老化", "老旧小区燃气立管锈蚀，有轻微异味")],
-    ),
-    (
-        "0203",
-        &[("外墙瓷砖脱落", "临街楼房外墙瓷砖松动脱落，危及行人")],
-    ),
-    (
-        "03",
-        &[
-            ("垃圾未及时清运", "小区门口垃圾桶满溢两天未清运"),
-            ("绿化带积水发臭", "绿化带排水不畅，积水发臭滋生蚊虫"),
-        ],
-    ),
-    (
-        "0401",
-        &[("下水道堵塞", "商铺外围下水道堵塞，雨后污水漫溢")],
-    ),
-    (
-        "0402",
-        &[("路灯不亮", "巷道路灯连续一周不亮，居民夜间出行不便")],
-    ),
-    ("0403", &[("井盖缺失", "路口井盖缺失，已用杂物临时遮挡")]),
-    (
-        "0501",
-        &[("独居老人生活困难", "独居老人行动不便，需要助餐和定期探访")],
-    ),
-    (
-        "0502",
-        &[(
-            "困难家庭申请救助",
-            "家庭主要劳动力患病，生活困难，咨询救助办理",
-        )],
-    ),
-    ("0503", &[("医保报销咨询", "异地就医备案和报销流程不清楚")]),
-    (
-        "0504",
-        &[("失业人员求职", "社区失业人员希望参加技能培训和推荐就业")],
-    ),
-    (
-        "0601",
-        &[("疑似电信诈骗", "老人接到自称公检法的电话要求转账")],
-    ),
-    (
-        "0701",
-        &[("建议增设休闲座椅", "小区广场缺少座椅，老人活动没地方休息")],
-    ),
-];
 
 /// Report sources, weighted as the field reports describe: mostly found on patrol.
 const SOURCES: [Source; 10] = [
@@ -116,9 +25,9 @@ pub struct DemoCase {
     /// Category code.
     pub category: &'static str,
     /// Title.
-    pub title: &'static str,
+    pub title: String,
     /// Description.
-    pub description: &'static str,
+    pub description: String,
     /// Source.
     pub source: Source,
     /// Hours before now it was reported.
@@ -146,9 +55,10 @@ pub struct Span {
 pub fn generate(grids: &[String], span: Span, rng: &mut impl Rng) -> Vec<DemoCase> {
     let count = span.count;
     let mut out = Vec::with_capacity(count);
+    let categories: Vec<&'static str> = super::texts::categories().collect();
     for i in 0..count {
-        let (category, stories) = STORIES[i % STORIES.len()];
-        let (title, description) = *stories.choose(rng).unwrap_or(&("其他事项", "其他事项"));
+        let category = categories[i % categories.len()];
+        let (title, description) = super::texts::story(category, rng);
         let mut node = grids[(i * 7 + i / 3) % grids.len()].clone();
         if rng.random_bool(0.4) {
             node.push_str(&format!("{:03}", rng.random_range(1..=4)));

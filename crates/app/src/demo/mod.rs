@@ -7,6 +7,7 @@ mod lattice;
 pub(crate) mod names;
 pub mod patrols;
 pub(crate) mod registers;
+pub mod texts;
 
 pub use lattice::{Lattice, LatticeSpec};
 

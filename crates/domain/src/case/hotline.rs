@@ -81,7 +81,7 @@ pub const COLUMNS: &[Column] = &[
             "类别",
             "category",
         ],
-        true,
+        false,
     ),
     col("title", "标题", &["诉求标题", "工单标题", "title"], false),
     col(
@@ -221,10 +221,8 @@ pub fn read_orders(table: &Table, chosen: &[(String, String)]) -> (Vec<Order>, V
                 }
             }
         }
-        let category = get("category");
-        if category.is_none() {
-            fail(&mut problems, "事项类别为空");
-        }
+        // No category: the suggestions choose one, or a person does.
+        let category = get("category").unwrap_or_default();
         let description = get("description");
         match &description {
             None => fail(&mut problems, "诉求内容为空"),
@@ -277,8 +275,7 @@ pub fn read_orders(table: &Table, chosen: &[(String, String)]) -> (Vec<Order>, V
             });
             continue;
         }
-        let (Some(order_no), Some(category), Some(description)) = (order_no, category, description)
-        else {
+        let (Some(order_no), Some(description)) = (order_no, description) else {
             continue;
         };
         let title = get("title")

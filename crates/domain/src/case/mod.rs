@@ -20,7 +20,7 @@ pub mod voice;
 mod workflow;
 
 pub use calendar::{CHINA_HOLIDAYS, Calendar, Clock, Day, DayKind, beijing_minutes, parse_beijing};
-pub use category::{CategorySpec, STANDARD as STANDARD_CATEGORIES};
+pub use category::{CategorySpec, STANDARD as STANDARD_CATEGORIES, keywords};
 pub use deadline::{Light, Timing, case_light, light, light_on, resumed_due};
 pub use duplicate::{RADIUS_M, Sighting, WINDOW_MS, possible_duplicate};
 pub use extension::{

@@ -39,5 +39,6 @@ mod registers;
 mod reports;
 mod satisfaction;
 mod sheets;
+mod suggest;
 mod tallies;
 mod vocabulary;

@@ -351,17 +351,36 @@ async fn texts(
     ))
 }
 
-/// Possible duplicates of a case (same category, within 200 m, open, reported within a week).
+/// A case that may be the same problem, and why.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DuplicateOut {
+    /// The case.
+    #[serde(flatten)]
+    pub case: CaseOut,
+    /// Why, in words: 同类事项，相距 120 米 / 同一地址，文字相似 0.82.
+    pub why: String,
+}
+
+/// Possible duplicates of a case (一件多诉), open and reported within a week of it: the same
+/// category within 200 m, or alike in words (any category) within 200 m, at the same
+/// address, or in the same grid when one has no position.
 #[utoipa::path(get, path = "/cases/{id}/duplicates", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<CaseOut>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Vec<DuplicateOut>), (status = 404, body = ErrorBody)))]
 async fn duplicates(
     State(state): State<WebState>,
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
-) -> Result<axum::Json<Vec<CaseOut>>, ApiError> {
+) -> Result<axum::Json<Vec<DuplicateOut>>, ApiError> {
     let case = svc::visible(&state, &p.actor, id).await?;
     let rows = svc::possible_duplicates(&state, &p.actor, &case).await?;
-    Ok(axum::Json(rows.into_iter().map(CaseOut::from).collect()))
+    Ok(axum::Json(
+        rows.into_iter()
+            .map(|(c, why)| DuplicateOut {
+                case: CaseOut::from(c),
+                why,
+            })
+            .collect(),
+    ))
 }
 
 /// 吹哨: a street or community summons departments to a case.

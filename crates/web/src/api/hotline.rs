@@ -90,6 +90,8 @@ async fn pending(
 pub struct PlaceBody {
     /// The community or grid's code.
     pub node: Option<String>,
+    /// The category's code, instead of the file's or the suggested one.
+    pub category: Option<String>,
     /// Longitude (WGS-84), with `lat`, instead of a code.
     pub lon: Option<f64>,
     /// Latitude.
@@ -120,6 +122,7 @@ async fn place(
         id,
         body.node.as_deref(),
         body.lon.zip(body.lat),
+        body.category.as_deref(),
     )
     .await?;
     Ok((

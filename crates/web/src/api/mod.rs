@@ -6,6 +6,7 @@ mod assessment;
 pub(crate) mod audit;
 mod auth;
 pub mod cases;
+mod classify;
 pub(crate) mod dashboard;
 mod deadlines;
 mod disputes;
@@ -119,6 +120,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .merge(topics::router())
         .merge(notices::router())
         .merge(geocode::router())
+        .merge(classify::router())
         .merge(sms::router())
         .merge(audit::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)

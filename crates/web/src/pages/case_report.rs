@@ -18,10 +18,43 @@ use shanzhi_domain::case::photo::MAX_PER_UPLOAD;
 use shanzhi_domain::geo::Crs;
 
 pub fn router() -> Router<WebState> {
-    Router::new().route(
-        "/cases/new",
-        get(form).post(submit).layer(DefaultBodyLimit::disable()),
-    )
+    Router::new()
+        .route(
+            "/cases/new",
+            get(form).post(submit).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/cases/new/suggest", get(suggest))
+}
+
+/// What the form asks while it is filled in.
+#[derive(Deserialize)]
+struct SuggestQuery {
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    address: String,
+}
+
+/// The form's suggestions as it is typed: the likeliest categories and departments for the
+/// words, and where the address places the report (the form's script shows them; a choice
+/// made by the reporter is always what is filed).
+async fn suggest(
+    State(state): State<WebState>,
+    PageUser(p): PageUser,
+    axum::extract::Query(q): axum::extract::Query<SuggestQuery>,
+) -> Result<axum::Json<serde_json::Value>, crate::ApiError> {
+    let mut out = serde_json::Map::new();
+    if !q.text.trim().is_empty() {
+        let s = shanzhi_app::suggest::suggest(&state, &p, &q.text).await?;
+        out.insert("categories".into(), serde_json::json!(s.categories));
+        out.insert("departments".into(), serde_json::json!(s.departments));
+        out.insert("words".into(), serde_json::json!(s.words));
+    }
+    if !q.address.trim().is_empty() {
+        let found = shanzhi_app::geocode::geocode(&state, &p, &q.address).await?;
+        out.insert("place".into(), serde_json::json!(found));
+    }
+    Ok(axum::Json(serde_json::Value::Object(out)))
 }
 
 #[derive(Template)]

@@ -240,7 +240,10 @@ struct CasePage {
     actions: Vec<(&'static str, &'static str, bool)>,
     tiers: Vec<(&'static str, &'static str)>,
     departments: Vec<(i64, String)>,
-    duplicates: Vec<(i64, String, String)>,
+    /// Cases that may be the same problem: id, title, stage, source, why.
+    duplicates: Vec<(i64, String, String, String, String)>,
+    /// Reports merged into this case: id, title, source, when.
+    merged: Vec<(i64, String, String, String)>,
     can_merge: bool,
     summoned: Vec<(String, String, String, String)>,
     can_summon: bool,
@@ -309,7 +312,22 @@ async fn show(
     let duplicates = d
         .duplicates
         .into_iter()
-        .map(|c| (c.id, c.title, c.stage.label().to_owned()))
+        .map(|(c, why)| {
+            let from = c.source.label().to_owned();
+            (c.id, c.title, c.stage.label().to_owned(), from, why)
+        })
+        .collect();
+    let merged = d
+        .merged
+        .into_iter()
+        .map(|c| {
+            (
+                c.id,
+                c.title,
+                c.source.label().to_owned(),
+                beijing(c.created_at),
+            )
+        })
         .collect();
     let can_merge = d.actions.iter().any(|a| matches!(a, Action::Accept));
     let now = state.now_ms();
@@ -394,6 +412,7 @@ async fn show(
         tiers: d.tiers.iter().map(|t| (t.as_str(), t.label())).collect(),
         departments: d.departments,
         duplicates,
+        merged,
         can_merge,
         summoned,
         can_summon: d.can_summon,

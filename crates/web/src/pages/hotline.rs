@@ -32,8 +32,11 @@ struct ImportPage {
     imported: Option<(usize, usize, usize)>,
     error: Option<String>,
     bad_rows: Vec<(usize, String, String)>,
-    /// Orders waiting for a place (待定位).
-    pending: Vec<PendingRow>,
+    /// Orders waiting for a place (待定位), each with the grids its address could be in
+    /// (code, what to call it) for a one-click choice.
+    pending: Vec<(PendingRow, Vec<(String, String)>)>,
+    /// The categories an order may be filed under: code, name.
+    categories: Vec<(String, String)>,
     /// The communities and grids an order may be placed in: code and name.
     places: Vec<(String, String)>,
     /// What placing an order did.
@@ -67,9 +70,9 @@ async fn page(
     outcome: Outcome,
 ) -> Result<(CookieJar, Response), PageError> {
     let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
-    let pending = hotline::pending(state, &p.actor).await?;
+    let waiting = hotline::pending(state, &p.actor).await?;
     let mut places = Vec::new();
-    if !pending.is_empty() {
+    if !waiting.is_empty() {
         for level in [Level::Community, Level::Grid] {
             let nodes =
                 shanzhi_app::regions::subtree_page(state, &p.actor, None, Some(level), None, 2000)
@@ -78,6 +81,30 @@ async fn page(
         }
         places.sort();
     }
+    let mut pending = Vec::with_capacity(waiting.len());
+    for o in waiting {
+        let choices = hotline::choices(state, &p.actor, &o.address).await?;
+        let named = |code: &str| {
+            places
+                .binary_search_by(|(c, _)| c.as_str().cmp(code))
+                .ok()
+                .map(|i| places[i].1.clone())
+        };
+        let choices = choices
+            .into_iter()
+            .filter_map(|(code, what)| {
+                let grid = named(&code)?;
+                Some((code, what.map_or(grid.clone(), |w| format!("{grid} · {w}"))))
+            })
+            .collect();
+        pending.push((o, choices));
+    }
+    let categories = state
+        .categories()
+        .await?
+        .iter()
+        .map(|c| (c.code.clone(), c.name.clone()))
+        .collect();
     let view = ImportPage {
         style: crate::assets::STYLE_PATH.as_str(),
         chrome: Chrome::new(p, csrf),
@@ -85,6 +112,7 @@ async fn page(
         error: outcome.error,
         bad_rows: outcome.bad_rows,
         pending,
+        categories,
         places,
         notice: outcome.notice,
         mapping: outcome.mapping,
@@ -114,9 +142,15 @@ async fn form(
 
 #[derive(Debug, serde::Deserialize)]
 struct PlaceForm {
-    /// The community or grid's code.
+    /// The grid chosen with one click (a button's value) …
     #[serde(default)]
     node: String,
+    /// … or typed (`code 名称` from the list).
+    #[serde(default)]
+    other: String,
+    /// The category's code (the file's or suggested one when empty).
+    #[serde(default)]
+    category: String,
 }
 
 /// Gives a waiting order its grid and files its case.
@@ -127,23 +161,30 @@ async fn place(
     form: CsrfForm<PlaceForm>,
 ) -> Result<Redirect, PageError> {
     // The datalist's choice reads `code 名称`: the code is the first word.
-    let code = form
-        .0
-        .node
+    let f = &form.0;
+    let chosen = if f.node.trim().is_empty() {
+        &f.other
+    } else {
+        &f.node
+    };
+    let code = chosen
         .split_whitespace()
         .next()
         .unwrap_or_default()
         .to_owned();
-    let said = match hotline::place_pending(&state, &p.actor, id, Some(&code), None).await {
-        Ok(case) => format!(
-            "notice={}",
-            super::url_encode(&format!("已定位并立案：事件 {case}"))
-        ),
-        Err(e @ (AppError::BadRequest { .. } | AppError::Unprocessable { .. })) => {
-            format!("error={}", super::url_encode(&e.to_string()))
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let said =
+        match hotline::place_pending(&state, &p.actor, id, Some(&code), None, Some(&f.category))
+            .await
+        {
+            Ok(case) => format!(
+                "notice={}",
+                super::url_encode(&format!("已定位并立案：事件 {case}"))
+            ),
+            Err(e @ (AppError::BadRequest { .. } | AppError::Unprocessable { .. })) => {
+                format!("error={}", super::url_encode(&e.to_string()))
+            }
+            Err(e) => return Err(e.into()),
+        };
     Ok(Redirect::to(&format!("/cases/import?{said}#pending")))
 }
 

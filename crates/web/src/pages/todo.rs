@@ -84,6 +84,7 @@ async fn page(
         patrols,
         wishes,
         services,
+        unplaced,
         calls,
         notices,
     } = todo;
@@ -203,6 +204,7 @@ async fn page(
         ("visits", "待走访（人）", visits_due, "/visits/due"),
         ("wishes", "待审核心愿", wishes, "/participation"),
         ("services", "待核实服务", services, "/participation"),
+        ("unplaced", "待定位工单", unplaced, "/cases/import#pending"),
     ]
     .into_iter()
     .filter_map(|(id, label, n, href)| n.map(|n| (id, label, n, href)))
