@@ -36,8 +36,8 @@ pub struct Models {
 /// Where a process keeps its models.
 pub type Slot = crate::kept::Kept<Models>;
 
-/// Learns both models from the categories' keywords and `cases`.
-fn learn(categories: &[CategoryRow], cases: &[Learned]) -> (Model, Model) {
+/// Learns both models — category, department — from the categories' keywords and `cases`.
+pub fn learn(categories: &[CategoryRow], cases: &[Learned]) -> (Model, Model) {
     let (mut category, mut department) = (Trainer::new(), Trainer::new());
     for c in categories {
         let kind = c.department_kind.as_deref().unwrap_or(NO_DEPARTMENT);
@@ -54,18 +54,29 @@ fn learn(categories: &[CategoryRow], cases: &[Learned]) -> (Model, Model) {
     (category.finish(), department.finish())
 }
 
-/// How a model learned from the cases closed before the last month does on that month:
-/// (held out, first right, one of three right).
-pub fn measure(categories: &[CategoryRow], cases: &[Learned], cutoff: i64) -> (i64, i64, i64) {
-    let split = cases.partition_point(|c| c.4 <= cutoff - HELD_OUT_MS);
-    let (model, _) = learn(categories, &cases[..split]);
+/// How a category model does on `cases` it has not seen: (cases, first right, one of three
+/// right).
+pub fn score(model: &Model, cases: &[Learned]) -> (i64, i64, i64) {
     let (mut top1, mut top3) = (0, 0);
-    for (title, description, code, _, _) in &cases[split..] {
+    for (title, description, code, _, _) in cases {
         let s = model.suggest(&format!("{title} {description}"), 3);
         top1 += i64::from(s.guesses.first().is_some_and(|g| &g.label == code));
         top3 += i64::from(s.guesses.iter().any(|g| &g.label == code));
     }
-    ((cases.len() - split) as i64, top1, top3)
+    (cases.len() as i64, top1, top3)
+}
+
+/// The cases (oldest first) closed in the month before `cutoff`: where a run's held-out month
+/// begins.
+pub fn held_out_from(cases: &[Learned], cutoff: i64) -> usize {
+    cases.partition_point(|c| c.4 <= cutoff - HELD_OUT_MS)
+}
+
+/// How a model learned from the cases closed before the last month does on that month:
+/// (held out, first right, one of three right).
+fn measure(categories: &[CategoryRow], cases: &[Learned], cutoff: i64) -> (i64, i64, i64) {
+    let split = held_out_from(cases, cutoff);
+    score(&learn(categories, &cases[..split]).0, &cases[split..])
 }
 
 /// Runs `work` on a blocking thread: training a city's history takes seconds.

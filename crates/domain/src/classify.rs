@@ -10,6 +10,10 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+/// Characters that only hold a sentence together: a pair with one of them (的井, 了一) is
+/// left out of the explanation, though it still counts.
+const FUNCTION_CHARS: &str = "的了一是在和也都就把被着个这那么吗呢吧啊我你他她们很又还";
+
 /// Smoothing added to every feature count: small, because reports are short.
 const ALPHA: f32 = 0.5;
 
@@ -328,7 +332,7 @@ impl Model {
                 let rest = (w.iter().sum::<f32>() - w[best]) / others;
                 (w[best] - rest, text.word(f))
             })
-            .filter(|(l, _)| *l > 0.0)
+            .filter(|(l, w)| *l > 0.0 && !w.chars().any(|c| FUNCTION_CHARS.contains(c)))
             .collect();
         let single = |w: &str| w.chars().nth(1).is_none();
         lift.sort_by(|a, b| single(a.1).cmp(&single(b.1)).then(b.0.total_cmp(&a.0)));

@@ -2154,3 +2154,59 @@ async fn resident_and_staff_pages_pass_axe_in_both_modes_on_phone_and_desktop() 
     }
     assert!(faults.is_empty(), "{}", faults.join("\n"));
 }
+
+#[tokio::test]
+async fn a_worker_picks_the_suggested_category_while_typing_a_report() {
+    let app = TestApp::demo().await;
+    let d = driver().await;
+    let c = browser(&d, 375, 812).await;
+    login(&c, &app, "wg0101").await;
+    c.goto(&format!("{}/cases/new", app.base)).await.unwrap();
+    fill(
+        &c,
+        "textarea[name=description]",
+        "路口的井盖丢了一个，留下一个大洞，晚上很危险",
+    )
+    .await;
+    let chip = c
+        .wait()
+        .for_element(Locator::Css("#suggest button.chip"))
+        .await
+        .unwrap();
+    let said = chip.text().await.unwrap();
+    assert!(said.starts_with("井盖缺失"), "{said}");
+    chip.click().await.unwrap();
+    let chosen = c
+        .execute(
+            "return document.querySelector('select[name=category]').value;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(chosen.as_str(), Some("0403"));
+    let why = text(&c, "suggest").await;
+    assert!(why.contains("依据") && why.contains("建议承办"), "{why}");
+    c.execute(
+        "document.getElementById('suggest').scrollIntoView({block: 'center'});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    shot(&c, "case-new-chips-375").await;
+    fill(&c, "#address", "东湖社区").await;
+    c.execute(
+        "document.getElementById('address').dispatchEvent(new Event('change'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//p[@id='address-status' and string-length(text()) > 0]",
+        ))
+        .await
+        .unwrap();
+    fits(&c, 375).await;
+    shot(&c, "case-new-suggest-375").await;
+    c.close().await.unwrap();
+}
