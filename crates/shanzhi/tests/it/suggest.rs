@@ -222,6 +222,29 @@ async fn the_forms_suggest_and_a_resident_who_does_not_know_the_category_is_stil
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     assert!(refused.text().await.unwrap().contains("请写几句发生了什么"));
 
+    // An opinion in the box: 转为事件 comes with the likeliest category chosen.
+    let r = app
+        .client
+        .post(format!("{}/api/v1/public/opinions", app.base))
+        .json(&json!({"community": "450802001001", "content": "北门那边的路灯坏了一个多月，晚上黑漆漆的"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let (desk, _) = logged_in(&app, "sq01").await;
+    let html = desk
+        .get(format!("{}/participation?node=450802001001", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<option value=\"0402\" selected>") && html.contains("系统按内容建议"),
+        "the opinion's category is suggested"
+    );
+
     // A staff report placed by its typed address alone, and one it cannot place.
     let officer = app.token("sq01").await;
     let (_, people) = app

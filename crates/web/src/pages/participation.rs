@@ -426,7 +426,8 @@ struct DeskPage {
     items: Vec<ItemRow>,
     postings: Vec<(PostingRow, &'static str, String)>,
     books: Reconciliation,
-    opinions: Vec<(OpinionRow, String)>,
+    /// Opinions, each with when and, while new, the suggested category (code, likelihood).
+    opinions: Vec<(OpinionRow, String, Option<(String, String)>)>,
     case_categories: Vec<(String, String)>,
     units: Vec<UnitLine>,
     categories: Vec<(&'static str, &'static str)>,
@@ -530,14 +531,26 @@ async fn desk(
             Reconciliation::default()
         },
         opinions: if runs {
-            opinions::list(&state, &p.actor, &code)
-                .await?
-                .into_iter()
-                .map(|o| {
-                    let at = beijing(o.created_at);
-                    (o, at)
-                })
-                .collect()
+            let choosable = shanzhi_app::cases::choosable(&state.categories().await?);
+            let mut rows = Vec::new();
+            for o in opinions::list(&state, &p.actor, &code).await? {
+                let at = beijing(o.created_at);
+                // The likeliest category, preselected for 转为事件 (the officer may change it).
+                let suggested = match o.status {
+                    OpinionStatus::New => shanzhi_app::suggest::suggest(&state, &p, &o.content)
+                        .await
+                        .ok()
+                        .and_then(|s| {
+                            s.categories
+                                .into_iter()
+                                .find(|g| choosable.iter().any(|(c, _)| *c == g.code))
+                        })
+                        .map(|g| (g.code, format!("{:.0}%", g.likelihood * 100.0))),
+                    _ => None,
+                };
+                rows.push((o, at, suggested));
+            }
+            rows
         } else {
             Vec::new()
         },
