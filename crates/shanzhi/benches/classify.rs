@@ -71,7 +71,8 @@ async fn main() -> anyhow::Result<()> {
 
     // Texts written apart from the templates, by the model of the whole history.
     let model = learn(&categories, &cases).0;
-    let written: Vec<Learned> = std::fs::read_to_string("bench/heldout_texts.tsv")?
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../bench/heldout_texts.tsv");
+    let written: Vec<Learned> = std::fs::read_to_string(file)?
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .filter_map(|l| {

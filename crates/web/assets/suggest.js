@@ -87,7 +87,8 @@
           if (grid.options[i].value === p.code) named = grid.options[i];
         }
         if (p.confidence >= 0.7 && named) {
-          status.textContent = "地址落在：" + named.textContent + (p.target ? "（" + p.target.name + "）" : "") + "，把握 " + percent(p.confidence);
+          var parts = (p.parts || []).length ? "，依据：" + p.parts.join("、") : "";
+          status.textContent = "地址落在：" + named.textContent + (p.target ? "（" + p.target.name + "）" : "") + "，把握 " + percent(p.confidence) + parts;
         } else {
           var maybe = (p.candidates || []).slice(0, 3).map(function (c) { return c.name; });
           status.textContent = "地址不够明确" + (maybe.length ? "（可能是：" + maybe.join("、") + "）" : "") + "，请在地图上点出位置或选择网格";

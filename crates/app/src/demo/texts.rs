@@ -1,9 +1,10 @@
 //! What the demo's reports say: per category, several ways people put the same kind of
 //! matter (a resident's complaint, a grid worker's note, a 12345 operator's summary), with
 //! the building, place and time filled in, openings and closings people add, asides that
-//! belong to no category, and dropped punctuation. Varied enough that the suggestions'
-//! measured accuracy means something — though text written from templates is easier than
-//! what residents really write, and BENCHMARKS.md says so.
+//! belong to no category, dropped punctuation, titles that are only the start of the text, and
+//! one report in ten of a straddling matter worded like its neighbour. Varied enough that the
+//! suggestions' measured accuracy means something — though text written from templates is
+//! easier than what residents really write, and BENCHMARKS.md says so.
 
 use rand::Rng;
 use rand::seq::IndexedRandom;
@@ -299,6 +300,23 @@ const CLOSINGS: &[&str] = &[
     "多次反映未解决。",
     "麻烦尽快安排人来看看。",
 ];
+/// Matters that straddle two categories: one report in ten of the first is worded like the
+/// second (a 物业 complaint about rubbish, a drain blocked by it), as real reports are.
+const STRADDLING: &[(&str, &str)] = &[
+    ("0102", "03"),
+    ("03", "0102"),
+    ("0401", "03"),
+    ("0201", "0102"),
+    ("0101", "0102"),
+    ("0402", "0102"),
+    ("0106", "03"),
+    ("0501", "0502"),
+    ("0502", "0503"),
+    ("0601", "0702"),
+    ("0203", "0102"),
+    ("0105", "0702"),
+];
+
 /// Asides that belong to no category.
 const ASIDES: &[&str] = &[
     "附近居民意见很大",
@@ -316,23 +334,32 @@ pub fn categories() -> impl Iterator<Item = &'static str> {
 /// A title and description for a report of `category` (a generic one for a category with
 /// no templates).
 pub fn story(category: &str, rng: &mut impl Rng) -> (String, String) {
-    let Some((_, titles, descriptions)) = TEMPLATES.iter().find(|(c, _, _)| *c == category) else {
+    let worded_as = match STRADDLING.iter().find(|(c, _)| *c == category) {
+        Some((_, other)) if rng.random_bool(0.1) => *other,
+        _ => category,
+    };
+    let Some((_, titles, descriptions)) = TEMPLATES.iter().find(|(c, _, _)| *c == worded_as) else {
         return ("其他事项".into(), "其他事项，请核实".into());
     };
     let pick = |list: &[&'static str], rng: &mut dyn rand::RngCore| -> &'static str {
         list.choose(rng).copied().unwrap_or_default()
     };
-    let title = pick(titles, rng).to_owned();
     let mut body = pick(descriptions, rng)
         .replace("{b}", pick(BUILDINGS, rng))
         .replace("{p}", pick(PLACES, rng))
         .replace("{t}", pick(TIMES, rng));
-    if rng.random_bool(0.25) {
+    if rng.random_bool(0.3) {
         body = format!("{body}，{}", pick(ASIDES, rng));
     }
     if rng.random_bool(0.2) {
         body.retain(|c| !matches!(c, '，' | '、'));
     }
+    // Four reports in ten have no title of their own: the start of what was written.
+    let title = if rng.random_bool(0.4) {
+        body.chars().take(12).collect()
+    } else {
+        pick(titles, rng).to_owned()
+    };
     let description = format!("{}{body}{}", pick(OPENINGS, rng), pick(CLOSINGS, rng));
     (title, description)
 }

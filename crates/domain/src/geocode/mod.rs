@@ -110,10 +110,13 @@ enum Key {
 pub struct Gazetteer {
     matcher: Option<AhoCorasick>,
     keys: Vec<Key>,
-    blocks: HashMap<(String, u32), Vec<Target>>,
-    community_blocks: HashMap<(String, u32), Vec<Target>>,
+    /// Every building and place once; the maps below hold indices into it (a city has about
+    /// a million buildings, each reachable three ways).
+    targets: Vec<Target>,
+    blocks: HashMap<(String, u32), Vec<u32>>,
+    community_blocks: HashMap<(String, u32), Vec<u32>>,
     estates: HashMap<String, Vec<String>>,
-    houses: HashMap<(String, u32), Vec<Target>>,
+    houses: HashMap<(String, u32), Vec<u32>>,
     ranges: HashMap<String, Vec<(u32, u32, Side, String)>>,
 }
 
@@ -182,14 +185,16 @@ impl Builder {
         self.g.keys.push(k);
     }
 
+    /// Keeps a building or place; gives its index.
+    fn target(&mut self, t: Target) -> u32 {
+        self.g.targets.push(t);
+        u32::try_from(self.g.targets.len() - 1).unwrap_or(u32::MAX)
+    }
+
     /// Indexes what stands at `address` (a road and number).
-    fn house(&mut self, address: &str, t: &Target) {
+    fn house(&mut self, address: &str, t: u32) {
         if let Some((road, n)) = house_of(address) {
-            self.g
-                .houses
-                .entry((road.clone(), n))
-                .or_default()
-                .push(t.clone());
+            self.g.houses.entry((road.clone(), n)).or_default().push(t);
             self.key(road.clone(), Key::Road(road));
         }
     }
@@ -219,6 +224,7 @@ impl Gazetteer {
             g: Gazetteer {
                 matcher: None,
                 keys: Vec::new(),
+                targets: Vec::new(),
                 blocks: HashMap::new(),
                 community_blocks: HashMap::new(),
                 estates: HashMap::new(),
@@ -246,7 +252,8 @@ impl Gazetteer {
                 name: name.to_owned(),
             };
             b.key(read(name).text, Key::Place(t.clone()));
-            b.house(address, &t);
+            let i = b.target(t);
+            b.house(address, i);
         }
         for &(id, code, name, address) in buildings {
             let t = Target {
@@ -255,17 +262,15 @@ impl Gazetteer {
                 id: Some(id),
                 name: name.to_owned(),
             };
+            let i = b.target(t);
             if let Some((estate, n)) = block_of(name) {
                 let g = &mut b.g;
-                g.blocks
-                    .entry((estate.clone(), n))
-                    .or_default()
-                    .push(t.clone());
+                g.blocks.entry((estate.clone(), n)).or_default().push(i);
                 if let Some(community) = code.get(..12) {
                     g.community_blocks
                         .entry((community.to_owned(), n))
                         .or_default()
-                        .push(t.clone());
+                        .push(i);
                 }
                 let grids = g.estates.entry(estate.clone()).or_default();
                 if !grids.iter().any(|c| c == code) {
@@ -273,7 +278,7 @@ impl Gazetteer {
                 }
                 b.key(estate.clone(), Key::Estate(estate));
             }
-            b.house(address, &t);
+            b.house(address, i);
         }
         for &(road, from, to, side, code) in roads {
             let road = read(road).text;
@@ -331,7 +336,7 @@ impl Gazetteer {
                 Key::Estate(estate) => match numbered('栋') {
                     Some((n, _)) => {
                         for b in self.blocks.get(&(estate.clone(), n)).into_iter().flatten() {
-                            found.push((b.clone(), 0.95));
+                            found.push((self.targets[*b as usize].clone(), 0.95));
                         }
                         parts.push((m.start(), format!("{name}{n}栋")));
                     }
@@ -356,7 +361,7 @@ impl Gazetteer {
                     parts.push((m.start(), format!("{name}{n}号")));
                     let houses = self.houses.get(&(road.clone(), n));
                     for h in houses.into_iter().flatten() {
-                        found.push((h.clone(), 0.92));
+                        found.push((self.targets[*h as usize].clone(), 0.92));
                     }
                     for (from, to, side, code) in self.ranges.get(road).into_iter().flatten() {
                         if (*from..=*to).contains(&n) && side.holds(n) {
@@ -386,7 +391,7 @@ impl Gazetteer {
                             .into_iter()
                             .flatten()
                         {
-                            found.push((b.clone(), 0.85));
+                            found.push((self.targets[*b as usize].clone(), 0.85));
                         }
                     }
                     parts.push((m.end(), format!("{n}栋")));

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use shanzhi_domain::case::beijing_minutes;
 
-async fn import(
+pub(crate) async fn import(
     app: &TestApp,
     token: &str,
     content_type: &str,

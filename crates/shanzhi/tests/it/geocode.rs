@@ -113,7 +113,7 @@ async fn a_building_registered_in_one_request_is_found_by_the_next() {
 }
 
 /// Percent-encodes a query value.
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),

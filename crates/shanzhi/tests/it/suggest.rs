@@ -4,24 +4,31 @@
 //! categories and merged, every reporter still told.
 
 use crate::api_cases::point_in_own_grid;
+use crate::api_hotline::import;
 use crate::common::{TestApp, carry_to_closed, step};
-use crate::pages::logged_in;
+use crate::geocode::urlencode;
+use crate::pages::{browser_client, logged_in};
 use crate::pages_public::{submit, tracking_of};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// A page's HTML, fetched with a logged-in client.
+async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> String {
+    let r = c.get(format!("{}{path}", app.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{path}");
+    r.text().await.unwrap()
+}
+
+/// A 12345 export imported as CSV; the import's answer.
+async fn import_csv(app: &TestApp, token: &str, csv: String) -> Value {
+    let (s, report) = import(app, token, "text/csv", csv.into_bytes()).await;
+    assert_eq!(s, StatusCode::OK, "{report}");
+    report
 }
 
 async fn suggest(app: &TestApp, token: &str, text: &str) -> Value {
     let (s, v) = app
-        .get(&format!("/api/v1/classify?text={}", enc(text)), token)
+        .get(&format!("/api/v1/classify?text={}", urlencode(text)), token)
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     v
@@ -142,8 +149,8 @@ async fn the_forms_suggest_and_a_resident_who_does_not_know_the_category_is_stil
         .get(format!(
             "{}/cases/new/suggest?text={}&address={}",
             app.base,
-            enc("巷子里的路灯坏了，晚上一片漆黑"),
-            enc("东湖社区")
+            urlencode("巷子里的路灯坏了，晚上一片漆黑"),
+            urlencode("东湖社区")
         ))
         .send()
         .await
@@ -157,12 +164,7 @@ async fn the_forms_suggest_and_a_resident_who_does_not_know_the_category_is_stil
             .is_some_and(|c| c.starts_with("450802001001")),
         "{v}"
     );
-    let form = c
-        .get(format!("{}/cases/new", app.base))
-        .send()
-        .await
-        .unwrap();
-    let html = form.text().await.unwrap();
+    let html = page(&c, &app, "/cases/new").await;
     assert!(html.contains("id=\"suggest\"") && html.contains("/assets/suggest-"));
 
     // The resident page's own look-up: categories only.
@@ -171,7 +173,7 @@ async fn the_forms_suggest_and_a_resident_who_does_not_know_the_category_is_stil
         .get(format!(
             "{}/api/v1/public/classify?text={}",
             app.base,
-            enc("井盖丢了，晚上有人差点掉下去")
+            urlencode("井盖丢了，晚上有人差点掉下去")
         ))
         .send()
         .await
@@ -182,11 +184,7 @@ async fn the_forms_suggest_and_a_resident_who_does_not_know_the_category_is_stil
     assert!(v.to_string().find("departments").is_none());
 
     // 不清楚: the report is filed under the likeliest category.
-    let resident = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let resident = browser_client();
     let filed = submit(
         &app,
         &resident,
@@ -232,14 +230,7 @@ async fn the_forms_suggest_and_a_resident_who_does_not_know_the_category_is_stil
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     let (desk, _) = logged_in(&app, "sq01").await;
-    let html = desk
-        .get(format!("{}/participation?node=450802001001", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page(&desk, &app, "/participation?node=450802001001").await;
     assert!(
         html.contains("<option value=\"0402\" selected>") && html.contains("系统按内容建议"),
         "the opinion's category is suggested"
@@ -286,17 +277,7 @@ async fn a_hotline_export_without_categories_is_filed_when_sure_and_waits_for_a_
     let csv = "工单编号,诉求内容,网格编码,来电人\r\n\
                NC-1,巷道路灯连续一周不亮，晚上出行不便，路灯坏了没人修,450802001001001,黄先生\r\n\
                NC-2,有点事想问问,450802001001001,李女士\r\n";
-    let r = app
-        .client
-        .post(format!("{}/api/v1/hotline/import", app.base))
-        .bearer_auth(&centre)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let report: Value = r.json().await.unwrap();
+    let report = import_csv(&app, &centre, csv.to_owned()).await;
     assert_eq!(report["imported"], 1, "{report}");
     assert_eq!(report["categorised"][0]["order_no"], "NC-1", "{report}");
     assert_eq!(report["categorised"][0]["category"], "0402", "{report}");
@@ -331,33 +312,11 @@ async fn a_hotline_export_without_categories_is_filed_when_sure_and_waits_for_a_
 
     // 我的待办 counts what waits, and the queue offers the address's grids in one click.
     let (c, _) = logged_in(&app, "zhzx").await;
-    let r = app
-        .client
-        .post(format!("{}/api/v1/hotline/import", app.base))
-        .bearer_auth(&centre)
-        .header("content-type", "text/csv")
-        .body("工单编号,诉求内容,地址\r\nNC-3,有点事想问问,东湖社区\r\n")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let todo = c
-        .get(format!("{}/todo", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = "工单编号,诉求内容,地址\r\nNC-3,有点事想问问,东湖社区\r\n";
+    import_csv(&app, &centre, csv.to_owned()).await;
+    let todo = page(&c, &app, "/todo").await;
     assert!(todo.contains("id=\"todo-unplaced\""), "{todo}");
-    let queue = c
-        .get(format!("{}/cases/import", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let queue = page(&c, &app, "/cases/import").await;
     assert!(
         queue.contains("name=\"node\" value=\"450802001001"),
         "one-click choices"
@@ -371,11 +330,7 @@ async fn one_problem_reported_three_ways_is_found_across_categories_and_merged()
     let centre = app.token("zhzx").await;
     let (lon, lat) = point_in_own_grid(&app, &worker).await;
     // A resident (下水道堵塞, with a phone), a 12345 caller (环境卫生) and a patrol (市政设施).
-    let resident = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let resident = browser_client();
     let (lon_s, lat_s) = (lon.to_string(), (lat + 0.0003).to_string());
     let filed = submit(
         &app,
@@ -402,17 +357,7 @@ async fn one_problem_reported_three_ways_is_found_across_categories_and_merged()
         "工单编号,事项类别,诉求内容,经度,纬度,来电人\r\nDUP-1,环境卫生,来电人反映3栋楼下下水道堵了，污水漫出来很臭,{lon},{},张先生\r\n",
         lat - 0.0003
     );
-    let r = app
-        .client
-        .post(format!("{}/api/v1/hotline/import", app.base))
-        .bearer_auth(&centre)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let report: Value = r.json().await.unwrap();
+    let report = import_csv(&app, &centre, csv).await;
     let hotline = report["case_ids"][0].as_i64().unwrap();
     let (_, dups) = app
         .get(&format!("/api/v1/cases/{hotline}/duplicates"), &officer)
@@ -441,15 +386,8 @@ async fn one_problem_reported_three_ways_is_found_across_categories_and_merged()
         .await;
     }
     let (c, _) = logged_in(&app, "sq01").await;
-    let page = c
-        .get(format!("{}/cases/{hotline}", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(page.contains("同一问题共 3 次反映"), "{page}");
+    let html = page(&c, &app, &format!("/cases/{hotline}")).await;
+    assert!(html.contains("同一问题共 3 次反映"), "{html}");
     // The resident is told of the surviving case's steps, under their own tracking code.
     carry_to_closed(&app, &officer, &worker, hotline).await;
     let done = app.texted("13877510077", "已办结").await;
