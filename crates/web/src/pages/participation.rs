@@ -56,6 +56,9 @@ pub fn router() -> Router<WebState> {
         .route("/participation/units/{id}/listings", post(add_listing))
 }
 
+/// A suggested category: its code, and its likelihood as a percentage to show.
+type Suggested = (String, String);
+
 fn categories() -> Vec<(&'static str, &'static str)> {
     ServiceCategory::ALL
         .iter()
@@ -426,8 +429,8 @@ struct DeskPage {
     items: Vec<ItemRow>,
     postings: Vec<(PostingRow, &'static str, String)>,
     books: Reconciliation,
-    /// Opinions, each with when and, while new, the suggested category (code, likelihood).
-    opinions: Vec<(OpinionRow, String, Option<(String, String)>)>,
+    /// Opinions, each with when and, while new, the suggested category.
+    opinions: Vec<(OpinionRow, String, Option<Suggested>)>,
     case_categories: Vec<(String, String)>,
     units: Vec<UnitLine>,
     categories: Vec<(&'static str, &'static str)>,
