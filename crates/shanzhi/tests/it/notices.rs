@@ -746,6 +746,14 @@ async fn texts_go_to_those_who_agreed_the_gateway_reports_delivery_and_a_reply_t
         .get("/api/v1/audit?action=register.notice_consent", &auditor)
         .await;
     assert_eq!(trail.as_array().map(Vec::len), Some(1), "{trail}");
+    // The person's page offers 撤回 to those who keep the register, and only shows it to others.
+    for (user, offers) in [("wg0101", true), ("zhzx", false)] {
+        let (c, _) = crate::pages::logged_in(&app, user).await;
+        let (s, html) = crate::common::fetch(&app, &c, &format!("/residents/{a}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("本人已同意接收"), "{user}");
+        assert_eq!(html.contains("notice-consent\" class=\"inline\""), offers, "{user}");
+    }
 
     let ends = beijing_minutes(app.now_ms() + 24 * HOUR);
     let notice = |title: &'static str| {
