@@ -752,7 +752,11 @@ async fn texts_go_to_those_who_agreed_the_gateway_reports_delivery_and_a_reply_t
         let (s, html) = crate::common::fetch(&app, &c, &format!("/residents/{a}")).await;
         assert_eq!(s, StatusCode::OK);
         assert!(html.contains("本人已同意接收"), "{user}");
-        assert_eq!(html.contains("notice-consent\" class=\"inline\""), offers, "{user}");
+        assert_eq!(
+            html.contains("notice-consent\" class=\"inline\""),
+            offers,
+            "{user}"
+        );
     }
 
     let ends = beijing_minutes(app.now_ms() + 24 * HOUR);

@@ -318,6 +318,10 @@ async fn a_hotline_export_without_categories_is_filed_when_sure_and_waits_for_a_
     assert!(todo.contains("id=\"todo-unplaced\""), "{todo}");
     let queue = page(&c, &app, "/cases/import").await;
     assert!(
+        queue.contains("系统按内容判断可能是："),
+        "the three likeliest shown"
+    );
+    assert!(
         queue.contains("name=\"node\" value=\"450802001001"),
         "one-click choices"
     );

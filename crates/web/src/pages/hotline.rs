@@ -23,6 +23,9 @@ pub fn router() -> Router<WebState> {
         .layer(DefaultBodyLimit::disable())
 }
 
+/// An order waiting in 待定位, the grids it could be in, the categories it likely is.
+type Waiting = (PendingRow, Vec<(String, String)>, Option<String>);
+
 #[derive(Template)]
 #[template(path = "hotline.html")]
 struct ImportPage {
@@ -33,8 +36,9 @@ struct ImportPage {
     error: Option<String>,
     bad_rows: Vec<(usize, String, String)>,
     /// Orders waiting for a place (待定位), each with the grids its address could be in
-    /// (code, what to call it) for a one-click choice.
-    pending: Vec<(PendingRow, Vec<(String, String)>)>,
+    /// (code, what to call it) for a one-click choice and, when it came without a category,
+    /// the likeliest three.
+    pending: Vec<Waiting>,
     /// The categories an order may be filed under: code, name.
     categories: Vec<(String, String)>,
     /// The communities and grids an order may be placed in: code and name.
@@ -97,7 +101,21 @@ async fn page(
                 Some((code, what.map_or(grid.clone(), |w| format!("{grid} · {w}"))))
             })
             .collect();
-        pending.push((o, choices));
+        // An order that came without a category: the three likeliest, as the import weighed them.
+        let guesses = match o.category_likelihood {
+            Some(_) => {
+                let text = format!("{} {}", o.title, o.description);
+                let s = shanzhi_app::suggest::suggest(state, p, &text).await?;
+                let named: Vec<String> = s
+                    .categories
+                    .iter()
+                    .map(|g| format!("{} {:.0}%", g.name, g.likelihood * 100.0))
+                    .collect();
+                Some(named.join("、"))
+            }
+            None => None,
+        };
+        pending.push((o, choices, guesses));
     }
     let categories = state
         .categories()
