@@ -3,7 +3,9 @@
 // typed address places the report. Plain script; without it the forms work as before.
 (function () {
   var box = document.getElementById("suggest");
-  if (!box || !window.fetch) return;
+  // Not in the elders' mode: chips appearing as one types move the buttons under the finger;
+  // 不清楚 in the category list serves them instead.
+  if (!box || !window.fetch || document.documentElement.classList.contains("elder")) return;
   var form = box.closest("form");
   var text = form.querySelector("textarea[name=description]");
   var title = form.querySelector("input[name=title]");

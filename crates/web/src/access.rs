@@ -609,6 +609,11 @@ pub const ROUTES: &[Route] = &[
         "/cases/import/pending/{id}",
         Needs(R::Hotline, Write),
     ),
+    r(
+        "GET",
+        "/cases/import/pending/{id}/map",
+        Needs(R::Hotline, Write),
+    ),
     r("GET", "/cases/{id}", Needs(R::Case, Read)),
     r("POST", "/cases/{id}/act", Needs(R::Case, Write)),
     r("POST", "/cases/{id}/summon", Needs(R::Case, Write)),

@@ -455,12 +455,12 @@ mod tests {
     fn a_missing_column_is_a_header_error() {
         let t = Table {
             header_row: 1,
-            headers: vec!["工单编号".into(), "内容".into()],
+            headers: vec!["工单编号".into(), "事项类别".into()],
             rows: vec![],
         };
         let (_, errors) = read_orders(&t, &[]);
         assert_eq!(errors[0].row, 1);
-        assert!(errors[0].message.contains("事项类别"));
+        assert!(errors[0].message.contains("诉求内容"));
     }
 
     #[test]

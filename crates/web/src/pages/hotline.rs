@@ -20,6 +20,7 @@ pub fn router() -> Router<WebState> {
     Router::new()
         .route("/cases/import", get(form).post(upload))
         .route("/cases/import/pending/{id}", post(place))
+        .route("/cases/import/pending/{id}/map", get(map_page))
         .layer(DefaultBodyLimit::disable())
 }
 
@@ -169,6 +170,47 @@ struct PlaceForm {
     /// The category's code (the file's or suggested one when empty).
     #[serde(default)]
     category: String,
+    /// Or where it is, pointed at on the map (WGS-84).
+    #[serde(default)]
+    lon: String,
+    #[serde(default)]
+    lat: String,
+}
+
+#[derive(Template)]
+#[template(path = "pending_map.html")]
+struct PendingMapPage {
+    style: &'static str,
+    chrome: Chrome,
+    order: PendingRow,
+    map: Option<String>,
+}
+
+/// 在地图上定位: one waiting order and the caller's area to point at; the pin's position files
+/// it in the grid it falls in.
+async fn map_page(
+    State(state): State<WebState>,
+    PageUser(p): PageUser,
+    Path(id): Path<i64>,
+    jar: CookieJar,
+) -> Result<(CookieJar, Response), PageError> {
+    let order = hotline::pending(&state, &p.actor)
+        .await?
+        .into_iter()
+        .find(|o| o.id == id)
+        .ok_or_else(AppError::not_found)?;
+    let map = match shanzhi_app::regions::pick_area(&state, &p.actor).await? {
+        Some(area) => super::map::pick_map(&state, &area, &[], None, ("lon", "lat"))?,
+        None => None,
+    };
+    let (jar, csrf) = csrf_token(jar, state.settings().secure_cookies);
+    let view = PendingMapPage {
+        style: crate::assets::STYLE_PATH.as_str(),
+        chrome: Chrome::new(&p, csrf),
+        order,
+        map,
+    };
+    Ok((jar, render(&view)))
 }
 
 /// Gives a waiting order its grid and files its case.
@@ -190,19 +232,22 @@ async fn place(
         .next()
         .unwrap_or_default()
         .to_owned();
-    let said =
-        match hotline::place_pending(&state, &p.actor, id, Some(&code), None, Some(&f.category))
-            .await
-        {
-            Ok(case) => format!(
-                "notice={}",
-                super::url_encode(&format!("已定位并立案：事件 {case}"))
-            ),
-            Err(e @ (AppError::BadRequest { .. } | AppError::Unprocessable { .. })) => {
-                format!("error={}", super::url_encode(&e.to_string()))
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let point = match (f.lon.trim().parse::<f64>(), f.lat.trim().parse::<f64>()) {
+        (Ok(lon), Ok(lat)) if code.is_empty() => Some((lon, lat)),
+        _ => None,
+    };
+    let node = Some(code.as_str()).filter(|c| !c.is_empty());
+    let placed = hotline::place_pending(&state, &p.actor, id, node, point, Some(&f.category));
+    let said = match placed.await {
+        Ok(case) => format!(
+            "notice={}",
+            super::url_encode(&format!("已定位并立案：事件 {case}"))
+        ),
+        Err(e @ (AppError::BadRequest { .. } | AppError::Unprocessable { .. })) => {
+            format!("error={}", super::url_encode(&e.to_string()))
+        }
+        Err(e) => return Err(e.into()),
+    };
     Ok(Redirect::to(&format!("/cases/import?{said}#pending")))
 }
 
