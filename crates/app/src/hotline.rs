@@ -164,15 +164,25 @@ pub struct Categorised {
     pub likelihood: f64,
 }
 
-/// How sure a suggested category must be for an order that named none to be filed under it
-/// without a person (the rest wait in 待定位 with the suggestion).
+/// How sure a suggested category must be, by default, for an order that named none to be
+/// filed under it without a person (the rest wait in 待定位 with the suggestion); a
+/// deployment sets its own (`AppConfig::auto_category`).
 pub const AUTO_CATEGORY: f64 = 0.6;
 
 /// Where an order goes: a case in its grid, or the queue of orders waiting for a place (or
 /// a person's choice of category), with the likelihood of a suggested category.
 enum Placement {
     Case(Checked, Option<f64>),
-    Pending(Order, CategoryRow, Option<f64>),
+    Pending(Waiting),
+}
+
+/// An order kept for a person: its category (maybe suggested, with its likelihood) and the
+/// lowest node known to hold it (None: the importer's whole area).
+struct Waiting {
+    order: Order,
+    category: CategoryRow,
+    suggested: Option<f64>,
+    within: Option<String>,
 }
 
 /// An order checked against the database: where it goes and under which category.
@@ -224,7 +234,7 @@ async fn place(
             None => return Ok(Err(format!("未知事项类别「{}」", order.category))),
         }
     };
-    let unsure = suggested.is_some_and(|l| l < AUTO_CATEGORY);
+    let unsure = suggested.is_some_and(|l| l < state.config().auto_category);
     if order.called_at.is_some_and(|at| at > state.now_ms()) {
         return Ok(Err("来电时间晚于现在，请核对".into()));
     }
@@ -247,12 +257,25 @@ async fn place(
             if found.code.len() >= 12 && actor.sees(&found.code) && !unsure {
                 found.code
             } else {
-                return Ok(Ok(Placement::Pending(order, category, suggested)));
+                // Waiting at the lowest node holding every candidate, when that is ours.
+                let within = Some(found.code).filter(|c| !c.is_empty() && actor.sees(c));
+                return Ok(Ok(Placement::Pending(Waiting {
+                    order,
+                    category,
+                    suggested,
+                    within,
+                })));
             }
         }
     };
     if unsure {
-        return Ok(Ok(Placement::Pending(order, category, suggested)));
+        let within = Some(code).filter(|c| actor.sees(c));
+        return Ok(Ok(Placement::Pending(Waiting {
+            order,
+            category,
+            suggested,
+            within,
+        })));
     }
     let node = region_store::get_facts(conn, &code)
         .await?
@@ -332,9 +355,7 @@ pub async fn import(
                 }
                 placed.push(p);
             }
-            Ok(Placement::Pending(order, category, suggested)) => {
-                waiting.push((order, category, suggested));
-            }
+            Ok(Placement::Pending(w)) => waiting.push(w),
             Err(message) => errors.push(RowError {
                 row,
                 order_no: Some(order_no),
@@ -379,7 +400,13 @@ pub async fn import(
     }
     let root = actor.scope_root().unwrap_or_default();
     let mut pending = Vec::new();
-    for (o, category, suggested) in &waiting {
+    for Waiting {
+        order: o,
+        category,
+        suggested,
+        within,
+    } in &waiting
+    {
         let phone = sealed_phone(state, o);
         let new = NewPending {
             order_no: &o.order_no,
@@ -392,7 +419,7 @@ pub async fn import(
             called_at: o.called_at,
             due_at: o.due_at,
             urgency: o.urgency,
-            root,
+            root: within.as_deref().unwrap_or(root),
             client_id: None,
             category_likelihood: *suggested,
         };

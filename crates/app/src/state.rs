@@ -46,6 +46,9 @@ pub struct AppConfig {
     /// reports waiting for it in one transaction, so fewer writers make larger, cheaper
     /// commits: processes sharing one database should share the writers (4 in all).
     pub intake_writers: Option<usize>,
+    /// How likely a suggested category must be for a 12345 order that names none to be filed
+    /// under it without a person (default 0.6); the rest wait in 待定位.
+    pub auto_category: f64,
 }
 
 impl Default for AppConfig {
@@ -65,6 +68,7 @@ impl Default for AppConfig {
             login_rule: Default::default(),
             device_answers_per_hour: 30,
             intake_writers: None,
+            auto_category: crate::hotline::AUTO_CATEGORY,
         }
     }
 }

@@ -90,6 +90,10 @@ enum Command {
         /// one transaction. Processes sharing one database share them (2 processes: 2 each).
         #[arg(long, env = "SHANZHI_INTAKE_WRITERS")]
         intake_writers: Option<usize>,
+        /// How likely a suggested category must be (0–1) for a 12345 order that names none to
+        /// be filed under it without a person; the rest wait in 待定位.
+        #[arg(long, env = "SHANZHI_AUTO_CATEGORY", default_value_t = 0.6)]
+        auto_category: f64,
         /// Largest photo accepted, in megabytes (phones take 3–8 MB photos).
         #[arg(long, env = "SHANZHI_PHOTO_MAX_MB", default_value_t = 10)]
         photo_max_mb: usize,
@@ -341,6 +345,7 @@ async fn main() -> anyhow::Result<()> {
             sms,
             escalation_interval,
             intake_writers,
+            auto_category,
             photo_max_mb,
             survey_answers_per_minute,
             audit_anchor_url,
@@ -383,6 +388,7 @@ async fn main() -> anyhow::Result<()> {
                     audit_anchor_url,
                     upload_dir: cli.data_dir.join("uploads"),
                     intake_writers,
+                    auto_category: auto_category.clamp(0.0, 1.0),
                     sms,
                     public_url: public_url.clone(),
                     ..Default::default()
