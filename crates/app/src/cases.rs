@@ -1621,6 +1621,9 @@ pub struct Desk {
     pub tiers: Vec<Tier>,
     /// Departments it may be dispatched to (id, name): those whose area holds the case.
     pub departments: Vec<(i64, String)>,
+    /// Of those, the one the district's closed cases suggest for its words, and how likely
+    /// (the dispatcher chooses).
+    pub suggested_department: Option<(i64, f64)>,
     /// Open cases that may be the same problem, each with why.
     pub duplicates: Vec<(CaseRow, String)>,
     /// The reports merged into this one (the same problem reported again).
@@ -1674,6 +1677,20 @@ pub async fn desk(state: &App, actor: &Actor, id: i64) -> Result<Desk, AppError>
     let summons_rows = summons::of_case(&mut conn, id).await?;
     let merged = cases::merged_into(&mut conn, id).await?;
     drop(conn);
+    let suggested_department = if departments.is_empty() {
+        None
+    } else {
+        let text = format!("{} {}", case.title, case.description);
+        let guess = crate::suggest::for_text(state, &text).await?;
+        guess.departments.into_iter().find_map(|g| {
+            let kind = g.kind?;
+            all_departments
+                .iter()
+                .filter(in_area)
+                .find(|d| d.kind == kind)
+                .map(|d| (d.id, g.likelihood))
+        })
+    };
     let duplicates = possible_duplicates(state, actor, &case).await?;
     let can_summon = may_summon(actor, &case);
     let summon_choices = if can_summon {
@@ -1706,6 +1723,7 @@ pub async fn desk(state: &App, actor: &Actor, id: i64) -> Result<Desk, AppError>
         actions,
         tiers,
         departments,
+        suggested_department,
         duplicates,
         merged,
         summonses,

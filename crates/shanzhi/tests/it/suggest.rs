@@ -397,3 +397,29 @@ async fn one_problem_reported_three_ways_is_found_across_categories_and_merged()
     let done = app.texted("13877510077", "已办结").await;
     assert!(done.contains(&tracking_of(&filed)), "{done}");
 }
+
+#[tokio::test]
+async fn the_dispatch_desk_comes_with_the_department_that_handled_such_cases() {
+    let app = TestApp::demo().await;
+    let (worker, centre) = (app.token("wg0101").await, app.token("zhzx").await);
+    let (lon, lat) = point_in_own_grid(&app, &worker).await;
+    let (s, c) = app
+        .post(
+            "/api/v1/cases",
+            &worker,
+            json!({"category": "0402", "title": "路灯不亮", "description": "巷道路灯连续一周不亮，晚上出行不便", "lon": lon, "lat": lat}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let id = c["id"].as_i64().unwrap();
+    step(&app, &centre, id, json!({"action": "accept"})).await;
+    let (desk, _) = logged_in(&app, "zhzx").await;
+    let html = page(&desk, &app, &format!("/cases/{id}")).await;
+    assert!(html.contains("id=\"suggested-department\""), "{html}");
+    let chosen = html
+        .split(" selected>")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_default();
+    assert!(chosen.contains("城市管理"), "preselected: {chosen}");
+}

@@ -240,6 +240,8 @@ struct CasePage {
     actions: Vec<(&'static str, &'static str, bool)>,
     tiers: Vec<(&'static str, &'static str)>,
     departments: Vec<(i64, String)>,
+    /// The department suggested for the case's words: id, likelihood as shown.
+    suggested_department: Option<(i64, String)>,
     /// Cases that may be the same problem: id, title, stage, source, why.
     duplicates: Vec<(i64, String, String, String, String)>,
     /// Reports merged into this case: id, title, source, when.
@@ -411,6 +413,9 @@ async fn show(
             .collect(),
         tiers: d.tiers.iter().map(|t| (t.as_str(), t.label())).collect(),
         departments: d.departments,
+        suggested_department: d
+            .suggested_department
+            .map(|(id, l)| (id, format!("{:.0}%", l * 100.0))),
         duplicates,
         merged,
         can_merge,
