@@ -2210,3 +2210,50 @@ async fn a_worker_picks_the_suggested_category_while_typing_a_report() {
     shot(&c, "case-new-suggest-375").await;
     c.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_command_centre_sees_one_problem_reported_twice_and_the_orders_waiting_on_a_phone() {
+    let app = TestApp::demo().await;
+    let (worker, centre) = (app.token("wg0101").await, app.token("zhzx").await);
+    let (lon, lat) = crate::api_cases::point_in_own_grid(&app, &worker).await;
+    let mut ids = Vec::new();
+    for (category, text, dlat) in [
+        ("0401", "3栋楼下下水道堵塞，污水漫到路面", 0.0003),
+        ("04", "巡查发现3栋楼下污水漫溢，下水道堵塞", 0.0),
+    ] {
+        let body = json!({"category": category, "title": text, "description": text, "lon": lon, "lat": lat + dlat});
+        let (_, c) = app.post("/api/v1/cases", &worker, body).await;
+        ids.push(c["id"].as_i64().unwrap());
+    }
+    let csv = "工单编号,诉求内容,地址\r\nW-1,有点事想问问,东湖社区\r\n";
+    let (s, _) = crate::api_hotline::import(&app, &centre, "text/csv", csv.into()).await;
+    assert_eq!(s, reqwest::StatusCode::OK);
+    let d = driver().await;
+    let c = browser(&d, 375, 812).await;
+    login(&c, &app, "zhzx").await;
+    c.goto(&format!("{}/cases/{}", app.base, ids[1]))
+        .await
+        .unwrap();
+    let section = c
+        .wait()
+        .for_element(Locator::Id("duplicates"))
+        .await
+        .unwrap();
+    let said = section.text().await.unwrap();
+    assert!(said.contains("文字相似"), "{said}");
+    c.execute(
+        "document.getElementById('duplicates').scrollIntoView({block: 'center'});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    fits(&c, 375).await;
+    shot(&c, "case-duplicates-375").await;
+    c.goto(&format!("{}/cases/import#pending", app.base))
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("pending")).await.unwrap();
+    fits(&c, 375).await;
+    shot(&c, "pending-queue-375").await;
+    c.close().await.unwrap();
+}
