@@ -109,6 +109,7 @@ impl Text {
         &self.read[f.at..f.at + f.len]
     }
 
+    /// The hashes of its character pairs and words, ascending (the features are kept sorted).
     fn pairs(&self) -> impl Iterator<Item = u64> + '_ {
         self.features
             .iter()
@@ -119,13 +120,37 @@ impl Text {
     /// How alike two texts are, 0 to 1: the cosine of their sets of character pairs and
     /// words (single characters would make any two complaints look alike).
     pub fn similarity(&self, other: &Text) -> f64 {
-        let mine: std::collections::HashSet<u64> = self.pairs().collect();
-        let theirs: std::collections::HashSet<u64> = other.pairs().collect();
-        if mine.is_empty() || theirs.is_empty() {
+        let (mut mine, mut theirs) = (self.pairs().peekable(), other.pairs().peekable());
+        let (mut a, mut b, mut shared) = (0usize, 0usize, 0usize);
+        // Both ascend: one merge counts each side and what they share.
+        loop {
+            match (mine.peek(), theirs.peek()) {
+                (Some(x), Some(y)) if x == y => {
+                    (a, b, shared) = (a + 1, b + 1, shared + 1);
+                    mine.next();
+                    theirs.next();
+                }
+                (Some(x), Some(y)) if x < y => {
+                    a += 1;
+                    mine.next();
+                }
+                (Some(_), Some(_)) => {
+                    b += 1;
+                    theirs.next();
+                }
+                (Some(_), None) => {
+                    a += mine.by_ref().count();
+                }
+                (None, Some(_)) => {
+                    b += theirs.by_ref().count();
+                }
+                (None, None) => break,
+            }
+        }
+        if a == 0 || b == 0 {
             return 0.0;
         }
-        let shared = mine.intersection(&theirs).count() as f64;
-        shared / ((mine.len() * theirs.len()) as f64).sqrt()
+        shared as f64 / ((a * b) as f64).sqrt()
     }
 }
 

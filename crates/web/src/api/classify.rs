@@ -23,7 +23,7 @@ pub fn router() -> OpenApiRouter<WebState> {
 /// The report's words.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct TextQuery {
-    /// Title and description as typed (up to 2,000 characters).
+    /// Title and description as typed (the first 2,000 characters are read).
     pub text: String,
 }
 
