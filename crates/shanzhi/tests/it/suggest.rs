@@ -422,4 +422,19 @@ async fn the_dispatch_desk_comes_with_the_department_that_handled_such_cases() {
         .and_then(|rest| rest.split('<').next())
         .unwrap_or_default();
     assert!(chosen.contains("城市管理"), "preselected: {chosen}");
+
+    // A description longer than the suggestions read still opens at the dispatch desk.
+    let long = "巷道路灯不亮，".repeat(500);
+    let (s, c) = app
+        .post(
+            "/api/v1/cases",
+            &worker,
+            json!({"category": "0402", "title": "路灯不亮", "description": long, "lon": lon, "lat": lat}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let id = c["id"].as_i64().unwrap();
+    step(&app, &centre, id, json!({"action": "accept"})).await;
+    let html = page(&desk, &app, &format!("/cases/{id}")).await;
+    assert!(html.contains("id=\"suggested-department\""));
 }
