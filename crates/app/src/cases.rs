@@ -85,6 +85,9 @@ pub(crate) struct Filing {
     pub voice: Option<Voice>,
     /// A resident's phone, sealed.
     pub reporter_phone: Option<shanzhi_store::vault::SealedValue>,
+    /// Made without a signal and sent later: the receipt to keep with the case (its
+    /// `counted_at` is the report time deadlines start from).
+    pub field: Option<shanzhi_store::offline::Receipt>,
 }
 
 /// A 12345 work order's own terms.
@@ -164,8 +167,9 @@ struct Derived {
 fn derive(p: &Placed<'_>, now: i64) -> Derived {
     let node = &p.filing.node;
     let hotline = p.filing.hotline.as_ref();
-    // A call's deadlines run from the call, not from its import.
-    let start = hotline.and_then(|h| h.called_at).unwrap_or(now);
+    // A call's deadlines run from the call, not from its import; a report made without a
+    // signal, from when it was made.
+    let start = reported_at(p.filing).unwrap_or(now);
     let limit = hotline.and_then(|h| h.due_at).unwrap_or(i64::MAX);
     let tier = shanzhi_domain::case::routed_tier(p.category.tier, &node.code);
     let clock = p.category.clock;
@@ -183,6 +187,15 @@ fn derive(p: &Placed<'_>, now: i64) -> Derived {
             .due(clock, start, p.category.handle_hours.into())
             .min(limit),
     }
+}
+
+/// When a report was made, when that is not when it arrived: a 12345 call's time, or the
+/// counted field time of a report sent after a dropped signal.
+fn reported_at(f: &Filing) -> Option<i64> {
+    f.hotline
+        .as_ref()
+        .and_then(|h| h.called_at)
+        .or(f.field.as_ref().map(|r| r.counted_at))
 }
 
 /// Writes checked reports inside the caller's transaction, each placed at its category's
@@ -228,7 +241,7 @@ pub(crate) async fn file_many(
                 client_id: f.client_id,
                 hotline_order: f.hotline.as_ref().map(|h| h.order.as_str()),
                 reporter_phone: f.reporter_phone.as_ref(),
-                reported_at: f.hotline.as_ref().and_then(|h| h.called_at),
+                reported_at: reported_at(f),
                 urgency: f.hotline.as_ref().map(|h| h.urgency).unwrap_or_default(),
             };
             let first = NewEvent {
@@ -274,6 +287,13 @@ pub(crate) async fn file_many(
         if let Some(v) = &f.voice {
             shanzhi_store::voices::insert(tx, row.id, v, f.reporter_account, &f.actor_label, now)
                 .await?;
+        }
+        if let Some(r) = &f.field {
+            let receipt = shanzhi_store::offline::Receipt {
+                target_id: row.id,
+                ..r.clone()
+            };
+            shanzhi_store::offline::insert(tx, &receipt).await?;
         }
         let event = notify::event_of(&row, "report", &p.filing.actor_label, now);
         if webhooks {
@@ -351,6 +371,18 @@ pub async fn report(
     input: ReportInput,
     photos: Vec<Prepared>,
 ) -> Result<CaseRow, AppError> {
+    report_made(state, actor, account, input, photos, None).await
+}
+
+/// [`report`], of a report made without a signal when `field` holds its receipt.
+pub(crate) async fn report_made(
+    state: &App,
+    actor: &Actor,
+    account: &AccountRow,
+    input: ReportInput,
+    photos: Vec<Prepared>,
+    field: Option<shanzhi_store::offline::Receipt>,
+) -> Result<CaseRow, AppError> {
     actor.may(Resource::Case, Verb::Write)?;
     let (node, lon_lat) = match (input.lon, input.lat, &input.node_code) {
         (Some(lon), Some(lat), _) => {
@@ -399,6 +431,7 @@ pub async fn report(
         photos,
         voice: None,
         reporter_phone: None,
+        field,
     };
     file(state, filing).await
 }
@@ -565,6 +598,7 @@ pub async fn report_public(
         photos: r.photos,
         voice: r.voice,
         reporter_phone,
+        field: None,
     };
     file(state, filing).await
 }
@@ -1048,6 +1082,27 @@ pub async fn transition(
     case: CaseRow,
     m: Move,
 ) -> Result<CaseRow, AppError> {
+    transition_made(state, who, case, m, None).await
+}
+
+/// A step taken without a signal and sent later: its receipt, whose `counted_at` the timeline
+/// records, and the photos taken with it.
+#[derive(Debug, Clone)]
+pub(crate) struct FieldStep {
+    /// The receipt, kept in the step's transaction.
+    pub receipt: shanzhi_store::offline::Receipt,
+    /// Photos of the work (shown to the reporter, as 处置后).
+    pub photos: Vec<Prepared>,
+}
+
+/// [`transition`], of a step made without a signal when `field` holds it.
+pub(crate) async fn transition_made(
+    state: &App,
+    who: Who<'_>,
+    case: CaseRow,
+    m: Move,
+    field: Option<FieldStep>,
+) -> Result<CaseRow, AppError> {
     if let Who::Staff { actor, .. } = &who {
         actor.may(Resource::Case, Verb::Write)?;
     }
@@ -1164,8 +1219,10 @@ pub async fn transition(
         }
         _ => String::new(),
     };
+    // A step made without a signal counts (handled_at, the timeline) from when it was made.
+    let at = field.as_ref().map_or(now, |f| f.receipt.counted_at);
     let mut tx = state.store().begin().await?;
-    if !cases::update_if_version(&mut tx, id, m.version, &update, state.now_ms()).await? {
+    if !cases::update_if_version(&mut tx, id, m.version, &update, at).await? {
         return Err(AppError::Conflict("事件已被他人更新，请刷新后重试".into()));
     }
     let event = NewEvent {
@@ -1177,7 +1234,15 @@ pub async fn transition(
         note: note.trim(),
         public: m.action.is_public(),
     };
-    cases::append_event(&mut tx, id, event, state.now_ms()).await?;
+    if let Some(f) = &field {
+        store_photos(&mut tx, &case, &f.photos, true, actor_id, &label, at).await?;
+        let receipt = shanzhi_store::offline::Receipt {
+            target_id: id,
+            ..f.receipt.clone()
+        };
+        shanzhi_store::offline::insert(&mut tx, &receipt).await?;
+    }
+    cases::append_event(&mut tx, id, event, at).await?;
     // The reporter who left a phone is told of the steps that matter to them, and so is
     // everyone whose report of the same problem was merged into this one.
     if let Some(kind) = TextKind::after(&m.action) {

@@ -489,6 +489,7 @@ fn filing_of(
         voice: None,
         // Sealed like a resident's own report: the 回访 calls this number.
         reporter_phone: phone,
+        field: None,
     }
 }
 

@@ -34,6 +34,7 @@ pub mod limits;
 pub mod members;
 pub mod notices;
 pub mod notify;
+pub mod offline;
 pub mod open311;
 pub mod opinions;
 pub mod patrols;

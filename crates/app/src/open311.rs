@@ -211,6 +211,7 @@ pub async fn file_request(
         photos: Vec::new(),
         voice: None,
         reporter_phone: None,
+        field: None,
     };
     Ok(Filed::Case(Box::new(file(state, filing).await?)))
 }

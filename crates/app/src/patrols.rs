@@ -151,7 +151,7 @@ pub async fn visible(state: &App, actor: &Actor, id: i64) -> Result<PatrolRow, A
 }
 
 /// The actor's own patrol (only the walker adds to it).
-async fn own(state: &App, actor: &Actor, id: i64) -> Result<PatrolRow, AppError> {
+pub(crate) async fn own(state: &App, actor: &Actor, id: i64) -> Result<PatrolRow, AppError> {
     must_patrol(actor)?;
     let p = visible(state, actor, id).await?;
     if p.account_id == actor.account_id {
@@ -298,35 +298,79 @@ pub async fn report_finding(
     if note.case_id.is_some() {
         return Err(AppError::Conflict("该问题已上报为事件".into()));
     }
-    let title: String = note.text.chars().take(30).collect();
-    let input = ReportInput {
-        category: category.to_owned(),
-        title,
-        description: format!("巡查发现：{}", note.text),
-        lon: note.lon,
-        lat: note.lat,
-        crs: Crs::Wgs84,
-        node_code: Some(p.node_code.clone()),
-        address: None,
-        source: Some("grid_patrol".into()),
+    let found = Found {
+        text: &note.text,
+        lon_lat: note.lon.zip(note.lat),
+        category,
     };
-    // A position outside the worker's grids files the case in the patrolled grid instead.
-    let case = match case_svc::report(state, actor, account, input.clone(), photos.clone()).await {
-        Err(AppError::NotFound(_)) if note.lon.is_some() => {
-            let in_grid = ReportInput {
-                lon: None,
-                lat: None,
-                ..input
-            };
-            case_svc::report(state, actor, account, in_grid, photos).await?
-        }
-        other => other?,
-    };
+    let case = file_finding(state, (actor, account), &p, found, photos, None).await?;
     let mut conn = state.store().conn().await?;
     if !store::link_case(&mut conn, note_id, case.id).await? {
         return Err(AppError::Conflict("该问题已上报为事件".into()));
     }
     Ok(case)
+}
+
+/// A finding to file: what was seen, where (WGS-84), and its category.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Found<'a> {
+    /// What was seen.
+    pub text: &'a str,
+    /// Where, if the phone knew.
+    pub lon_lat: Option<(f64, f64)>,
+    /// Category code.
+    pub category: &'a str,
+}
+
+/// Files a finding of patrol `p` as a case; a position outside the worker's grids files it
+/// in the patrolled grid instead. `field` is the receipt of a finding made without a signal.
+pub(crate) async fn file_finding(
+    state: &App,
+    (actor, account): (&Actor, &AccountRow),
+    p: &PatrolRow,
+    found: Found<'_>,
+    photos: Vec<Prepared>,
+    field: Option<shanzhi_store::offline::Receipt>,
+) -> Result<CaseRow, AppError> {
+    let title: String = found.text.chars().take(30).collect();
+    let input = ReportInput {
+        category: found.category.to_owned(),
+        title,
+        description: format!("巡查发现：{}", found.text),
+        lon: found.lon_lat.map(|(lon, _)| lon),
+        lat: found.lon_lat.map(|(_, lat)| lat),
+        crs: Crs::Wgs84,
+        node_code: Some(p.node_code.clone()),
+        address: None,
+        source: Some("grid_patrol".into()),
+    };
+    let again = (photos.clone(), field.clone());
+    match case_svc::report_made(state, actor, account, input.clone(), photos, field).await {
+        Err(AppError::NotFound(_)) if found.lon_lat.is_some() => {
+            let in_grid = ReportInput {
+                lon: None,
+                lat: None,
+                ..input
+            };
+            case_svc::report_made(state, actor, account, in_grid, again.0, again.1).await
+        }
+        other => other,
+    }
+}
+
+/// Notes a finding on patrol `patrol_id` at `at`, linked to the case it was filed as.
+pub(crate) async fn note_filed(
+    state: &App,
+    patrol_id: i64,
+    at: i64,
+    found: Found<'_>,
+    case_id: i64,
+) -> Result<(), AppError> {
+    let mut tx = state.store().begin().await?;
+    let note = store::add_note(&mut tx, patrol_id, at, true, found.text, found.lon_lat).await?;
+    store::link_case(&mut tx, note, case_id).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// What the worker should hear before ending patrol `id` now (see

@@ -49,6 +49,9 @@ pub struct AppConfig {
     /// How likely a suggested category must be for a 12345 order that names none to be filed
     /// under it without a person (default 0.6); the rest wait in 待定位.
     pub auto_category: f64,
+    /// How many hours old work sent from the field (after a dropped signal) may be for the
+    /// time it was made to count (default 72); older work counts from its arrival.
+    pub field_hours: u32,
 }
 
 impl Default for AppConfig {
@@ -69,6 +72,7 @@ impl Default for AppConfig {
             device_answers_per_hour: 30,
             intake_writers: None,
             auto_category: crate::hotline::AUTO_CATEGORY,
+            field_hours: shanzhi_domain::offline::DEFAULT_MAX_AGE_HOURS,
         }
     }
 }

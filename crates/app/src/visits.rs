@@ -68,6 +68,17 @@ fn limited<'a>(text: &'a str, what: &str, max: usize) -> Result<&'a str, AppErro
 
 /// Records a visit; a household visit resets its tagged members' next due days.
 pub async fn record(state: &App, k: &Principal, v: &VisitInput) -> Result<VisitRow, AppError> {
+    record_made(state, k, v, None).await
+}
+
+/// [`record`], of a visit made without a signal when `field` holds its receipt: the visit's
+/// day is the day of its counted time, and the receipt is kept in the same transaction.
+pub(crate) async fn record_made(
+    state: &App,
+    k: &Principal,
+    v: &VisitInput,
+    field: Option<shanzhi_store::offline::Receipt>,
+) -> Result<VisitRow, AppError> {
     k.may(Resource::Visit, Verb::Write)?;
     let purpose = VisitPurpose::from_typed(v.purpose.trim()).ok_or_else(|| {
         AppError::bad(
@@ -83,7 +94,10 @@ pub async fn record(state: &App, k: &Principal, v: &VisitInput) -> Result<VisitR
             "请填写走访情况或发现的问题",
         ));
     }
-    let day = visit_day(v.day.as_deref(), state.clock().today())?;
+    let day = match &field {
+        Some(r) => Day::of(r.counted_at),
+        None => visit_day(v.day.as_deref(), state.clock().today())?,
+    };
     let (node, target) = match (v.household_id, v.place_id) {
         (Some(h), None) => (
             residents::visible_household(state, k, h).await?.node_code,
@@ -120,6 +134,10 @@ pub async fn record(state: &App, k: &Principal, v: &VisitInput) -> Result<VisitR
     .await?;
     if let Some(h) = v.household_id {
         reset_due(&mut tx, h, day).await?;
+    }
+    if let Some(r) = field {
+        let receipt = shanzhi_store::offline::Receipt { target_id: id, ..r };
+        shanzhi_store::offline::insert(&mut tx, &receipt).await?;
     }
     let record = audit::entry(
         state.now_ms(),

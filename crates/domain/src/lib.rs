@@ -6,6 +6,7 @@
 //! - [`auth`]: roles, data scope (数据权限), password policy and login throttling.
 //! - [`case`]: the closed loop (事件闭环) — workflow stages, tiers, who may do what.
 //! - [`notify`]: webhook retry schedule and signed text.
+//! - [`offline`]: work done without a signal — idempotency keys and when a field time counts.
 //! - [`participation`]: volunteer points (积分) and the 爱心超市, wishes (微心愿), 双报到.
 //! - [`patrol`]: patrols (巡查) — GPS track cleaning and the daily two-round rule (一日双巡).
 //! - [`personal`]: ID numbers (GB 11643), phone numbers, masking (脱敏).
@@ -22,6 +23,7 @@ pub mod geo;
 pub mod geocode;
 pub mod notice;
 pub mod notify;
+pub mod offline;
 pub mod participation;
 pub mod patrol;
 pub mod personal;

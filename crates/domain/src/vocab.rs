@@ -203,6 +203,8 @@ stored_as_text! {
     crate::notice::CallOutcome => "叫应结果",
     crate::geocode::Side => "门牌单双号",
     crate::notice::attachment::FileKind => "附件类型",
+    crate::offline::FieldKind => "离线记录类型",
+    crate::offline::Implausible => "现场时间不采信原因",
 }
 
 #[cfg(test)]

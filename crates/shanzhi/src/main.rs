@@ -94,6 +94,10 @@ enum Command {
         /// be filed under it without a person; the rest wait in 待定位.
         #[arg(long, env = "SHANZHI_AUTO_CATEGORY", default_value_t = 0.6)]
         auto_category: f64,
+        /// How many hours old work sent from the field app after a dropped signal may be for
+        /// the time it was made on the phone to count; older work counts from its arrival.
+        #[arg(long, env = "SHANZHI_FIELD_HOURS", default_value_t = 72)]
+        field_hours: u32,
         /// Largest photo accepted, in megabytes (phones take 3–8 MB photos).
         #[arg(long, env = "SHANZHI_PHOTO_MAX_MB", default_value_t = 10)]
         photo_max_mb: usize,
@@ -346,6 +350,7 @@ async fn main() -> anyhow::Result<()> {
             escalation_interval,
             intake_writers,
             auto_category,
+            field_hours,
             photo_max_mb,
             survey_answers_per_minute,
             audit_anchor_url,
@@ -389,6 +394,7 @@ async fn main() -> anyhow::Result<()> {
                     upload_dir: cli.data_dir.join("uploads"),
                     intake_writers,
                     auto_category: auto_category.clamp(0.0, 1.0),
+                    field_hours: field_hours.max(1),
                     sms,
                     public_url: public_url.clone(),
                     ..Default::default()

@@ -33,6 +33,7 @@ pub mod jobs;
 pub mod limits;
 pub mod members;
 pub mod notices;
+pub mod offline;
 pub mod open311;
 pub mod patrols;
 pub mod pending_orders;

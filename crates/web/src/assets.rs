@@ -19,6 +19,7 @@ const UPLOAD: &str = include_str!("../assets/upload.js");
 const VOICE: &str = include_str!("../assets/voice.js");
 const STEPS: &str = include_str!("../assets/steps.js");
 const SUGGEST: &str = include_str!("../assets/suggest.js");
+const APP: &str = include_str!("../assets/app.js");
 const ICON: &str = include_str!("../assets/icon.svg");
 
 /// `/assets/<stem>-<hash>.<ext>` for `content`.
@@ -58,6 +59,9 @@ pub static STEPS_PATH: LazyLock<String> = LazyLock::new(|| hashed("steps", "js",
 /// `/assets/suggest-<hash>.js`: the category suggestions (and, for staff, where the address
 /// lands) shown on the report forms as they are typed.
 pub static SUGGEST_PATH: LazyLock<String> = LazyLock::new(|| hashed("suggest", "js", SUGGEST));
+
+/// `/assets/app-<hash>.js`: 外勤, the field app that keeps working without a signal.
+pub static APP_PATH: LazyLock<String> = LazyLock::new(|| hashed("app", "js", APP));
 
 /// [`SUGGEST_PATH`], for templates.
 pub fn suggest_path() -> &'static str {
@@ -127,6 +131,8 @@ async fn asset(Path(name): Path<String>) -> impl IntoResponse {
         Some(("text/javascript; charset=utf-8", STEPS))
     } else if path == *SUGGEST_PATH {
         Some(("text/javascript; charset=utf-8", SUGGEST))
+    } else if path == *APP_PATH {
+        Some(("text/javascript; charset=utf-8", APP))
     } else {
         None
     };

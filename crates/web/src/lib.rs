@@ -15,6 +15,7 @@ mod download;
 mod edge;
 mod error;
 mod headers;
+mod install;
 mod metrics;
 pub mod open311;
 mod pages;
@@ -60,6 +61,7 @@ pub fn app(state: WebState) -> Router {
         .merge(pages::router())
         .merge(open311::router())
         .merge(assets::router())
+        .merge(install::router())
         .route("/healthz", get(health))
         .route("/metrics", get(metrics::render))
         .fallback(pages::not_found)

@@ -25,6 +25,7 @@ mod common;
 mod edge;
 mod geocode;
 mod notices;
+mod offline;
 mod open311;
 mod outage;
 mod pages;

@@ -119,16 +119,20 @@ async fn submit(
 #[derive(Deserialize)]
 struct Empty {}
 
+/// Ends the session and has the browser forget what this site kept on the phone: the field
+/// app's sealed copy and queue, its service worker, any cached page (a shared phone hands
+/// nothing on to the next person).
 async fn logout(
     State(state): State<WebState>,
     jar: CookieJar,
     CsrfForm(_): CsrfForm<Empty>,
-) -> Result<(CookieJar, Redirect), PageError> {
+) -> Result<impl IntoResponse, PageError> {
     if let Some(c) = jar.get(SESSION_COOKIE) {
         shanzhi_app::accounts::end_session(&state, c.value()).await?;
     }
     Ok((
         jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
+        [("clear-site-data", "\"cache\", \"storage\"")],
         Redirect::to("/login"),
     ))
 }

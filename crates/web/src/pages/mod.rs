@@ -20,6 +20,7 @@ mod map;
 pub(crate) mod mode;
 mod notices;
 mod notices_public;
+mod offline;
 mod opinions_public;
 mod participation;
 mod patrols;
@@ -77,6 +78,7 @@ pub fn router() -> Router<WebState> {
         .merge(notices::router())
         .merge(notices_public::router())
         .merge(todo::router())
+        .merge(offline::router())
         .merge(find::router())
 }
 
