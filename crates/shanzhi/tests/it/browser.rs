@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// chromedriver on a free port, killed on drop.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
 }
@@ -21,7 +21,7 @@ impl Drop for Driver {
     }
 }
 
-async fn driver() -> Driver {
+pub(crate) async fn driver() -> Driver {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -52,7 +52,7 @@ async fn driver() -> Driver {
     panic!("chromedriver did not start");
 }
 
-async fn browser(d: &Driver, width: u32, height: u32) -> Client {
+pub(crate) async fn browser(d: &Driver, width: u32, height: u32) -> Client {
     // Two TLS backends are linked (via reqwest and fantoccini); rustls needs one chosen.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -82,7 +82,7 @@ async fn browser(d: &Driver, width: u32, height: u32) -> Client {
         .expect("webdriver session")
 }
 
-async fn shot(c: &Client, name: &str) {
+pub(crate) async fn shot(c: &Client, name: &str) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../artifacts/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     let png = c.screenshot().await.unwrap();
@@ -91,7 +91,7 @@ async fn shot(c: &Client, name: &str) {
 
 /// Logs in on the login page and waits for the staff frame of the account's first section
 /// (which section depends on the role).
-async fn login(c: &Client, app: &TestApp, username: &str) {
+pub(crate) async fn login(c: &Client, app: &TestApp, username: &str) {
     c.goto(&format!("{}/login", app.base)).await.unwrap();
     c.wait()
         .for_element(Locator::Css("input[name=username]"))
@@ -145,7 +145,7 @@ impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
 }
 
 /// Lets pages on `origin` read the position, and puts the phone at (lon, lat).
-async fn place_phone(c: &Client, origin: &str, lon: f64, lat: f64) {
+pub(crate) async fn place_phone(c: &Client, origin: &str, lon: f64, lat: f64) {
     let grant = Cdp {
         cmd: "Browser.grantPermissions",
         params: json!({"origin": origin, "permissions": ["geolocation"]}),
@@ -159,7 +159,7 @@ async fn place_phone(c: &Client, origin: &str, lon: f64, lat: f64) {
 }
 
 /// Types into the field `css` selects.
-async fn fill(c: &Client, css: &str, value: &str) {
+pub(crate) async fn fill(c: &Client, css: &str, value: &str) {
     c.find(Locator::Css(css))
         .await
         .unwrap()
@@ -500,7 +500,7 @@ async fn a_grid_worker_reports_from_the_phone_with_its_position_and_a_photo() {
 }
 
 /// Waits until the element `id` shows text containing `part` (the recorder updates it).
-async fn wait_text(c: &Client, id: &str, part: &str) {
+pub(crate) async fn wait_text(c: &Client, id: &str, part: &str) {
     let found = c
         .wait()
         .at_most(Duration::from_secs(60))
@@ -518,7 +518,7 @@ async fn wait_text(c: &Client, id: &str, part: &str) {
     }
 }
 
-async fn network(c: &Client, offline: bool) {
+pub(crate) async fn network(c: &Client, offline: bool) {
     let enable = Cdp {
         cmd: "Network.enable",
         params: json!({}),

@@ -19,6 +19,7 @@ mod api_topics;
 mod api_visits;
 mod audit;
 mod browser;
+mod browser_offline;
 mod cli;
 mod cluster;
 mod common;

@@ -9,7 +9,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 use shanzhi_store::{Exec, Sql};
 
-const GRID: &str = "450802001001001";
+pub(crate) const GRID: &str = "450802001001001";
 const HOUR: i64 = 3_600_000;
 
 /// The app's pack for a signed-in browser: the pack and the form token.
@@ -62,8 +62,29 @@ async fn one_i64(app: &TestApp, sql: Sql) -> i64 {
     n
 }
 
+/// A household of the worker's grid whose 独居老人 莫桂英 is due a visit.
+pub(crate) async fn due_household(app: &TestApp, worker: &str) -> i64 {
+    let (s, h) = app
+        .post(
+            "/api/v1/households",
+            worker,
+            json!({"grid": GRID, "building": "金港花园5栋", "address": "港北区金港大道170号",
+                   "unit": "2", "floor": 3, "room": "302",
+                   "members": [{"name": "莫桂英", "id_number": "450802194402110025", "relation": "户主",
+                                "status": "户籍", "tags": "独居老人(重点)"}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{h}");
+    h["id"].as_i64().unwrap()
+}
+
 /// A case of the worker's grid, accepted and dispatched to the grid by the community.
-async fn dispatched_case(app: &TestApp, worker: &str, officer: &str, title: &str) -> i64 {
+pub(crate) async fn dispatched_case(
+    app: &TestApp,
+    worker: &str,
+    officer: &str,
+    title: &str,
+) -> i64 {
     let (s, case) = app
         .post(
             "/api/v1/cases",
@@ -88,18 +109,7 @@ async fn dispatched_case(app: &TestApp, worker: &str, officer: &str, title: &str
 async fn queued_work_is_applied_once_and_counts_from_when_it_was_made() {
     let app = TestApp::demo().await;
     let (wg, sq) = (app.token("wg0101").await, app.token("sq01").await);
-    let (s, h) = app
-        .post(
-            "/api/v1/households",
-            &wg,
-            json!({"grid": GRID, "building": "金港花园5栋", "address": "港北区金港大道170号",
-                   "unit": "2", "floor": 3, "room": "302",
-                   "members": [{"name": "莫桂英", "id_number": "450802194402110025", "relation": "户主",
-                                "status": "户籍", "tags": "独居老人(重点)"}]}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{h}");
-    let household = h["id"].as_i64().unwrap();
+    let household = due_household(&app, &wg).await;
     let case = dispatched_case(&app, &wg, &sq, "金港花园井盖松动").await;
 
     // What the phone keeps: the case with the steps it may take, the resident masked.
