@@ -282,15 +282,16 @@
     queued = queued || await all("outbox");
     var box = $("outbox");
     box.textContent = "";
-    if (!queued.length) { box.hidden = true; return; }
-    box.hidden = false;
-    box.className = "alert";
-    box.appendChild(document.createTextNode("有 " + queued.length + " 项待发送（已保存在本机，恢复信号后自动发送）："
-      + queued.map(function (q) { return q.summary; }).join("；") + " "));
-    var b = el("button", "立即发送", "link");
-    b.type = "button";
-    b.addEventListener("click", function () { flush(); });
-    box.appendChild(b);
+    box.hidden = !queued.length;
+    if (queued.length) {
+      box.className = "alert";
+      box.appendChild(document.createTextNode("有 " + queued.length + " 项待发送（已保存在本机，恢复信号后自动发送）："
+        + queued.map(function (q) { return q.summary; }).join("；") + " "));
+      var b = el("button", "立即发送", "link");
+      b.type = "button";
+      b.addEventListener("click", function () { flush(); });
+      box.appendChild(b);
+    }
     var problems = await all("problems");
     $("problems").hidden = !problems.length;
     var pl = $("problem-list");
@@ -544,7 +545,8 @@
 
   window.addEventListener("online", function () { sync().then(flush); });
   window.addEventListener("offline", function () { showSync(false); });
-  setInterval(function () { if (navigator.onLine) flush(); }, 30000);
+  // Not every browser tells when the signal returns (navigator.onLine can stay wrong): try.
+  setInterval(flush, 30000);
 
   (async function start() {
     tab();
