@@ -37,7 +37,7 @@ const COLUMNS: &str = "account_id, idem_key, kind, made_at, arrived_at, counted_
 /// the caller's transaction rolls back, and the first receipt says what was done.
 pub async fn insert(ex: &mut impl Exec, r: &Receipt) -> Result<(), StoreError> {
     ex.exec(
-        Sql::new(&format!(
+        Sql::new(format!(
             "INSERT INTO field_receipts ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ))
         .bind(r.account_id)
@@ -62,7 +62,7 @@ pub async fn get(
     key: &str,
 ) -> Result<Option<Receipt>, StoreError> {
     ex.opt(
-        Sql::new(&format!(
+        Sql::new(format!(
             "SELECT {COLUMNS} FROM field_receipts WHERE account_id = ? AND idem_key = ?"
         ))
         .bind(account_id)
