@@ -140,13 +140,12 @@ pub async fn apply(
         } => step(&made, case_id, version, &action, result, photos).await,
     };
     match result {
-        Ok(applied) => Ok(applied),
         // The same key, sent again while the first was being written: the first's receipt.
-        Err(AppError::Conflict(_)) if receipt(state, p, &sent.key).await?.is_some() => {
-            let done = receipt(state, p, &sent.key).await?;
-            done.map(replayed).ok_or_else(AppError::not_found)
-        }
-        Err(e) => Err(e),
+        Err(AppError::Conflict(why)) => match receipt(state, p, &sent.key).await? {
+            Some(done) => Ok(replayed(done)),
+            None => Err(AppError::Conflict(why)),
+        },
+        other => other,
     }
 }
 
