@@ -51,13 +51,22 @@ for backend in ${SZ_BACKENDS:-sqlite postgres}; do
     url="${pg_admin%/*}/sz_bench_intake"; db="$url"
   fi
   start_server "$backend" "$url"
+  # The WAL's largest size during the load, sampled twice a second.
+  ( peak=0; while sleep 0.5; do
+      n=$(stat -c %s "$work/data/shanzhi.db-wal" 2>/dev/null || echo 0)
+      [ "$n" -gt "$peak" ] && peak=$n && echo "$peak" >"$work/wal_peak"
+    done ) & sampler=$!
   SZ_TOKEN=$(token) SZ_POINTS="$work/points.lua" wrk -t2 -c"$connections" -d"$duration" --latency \
     -s bench/intake.lua "http://127.0.0.1:$port" >"$work/wrk.txt" 2>"$work/wrk.err" || true
+  kill "$sampler" 2>/dev/null || true
   rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
   p50=$(awk '$1 == "50%" {print $2}' "$work/wrk.txt")
   p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")
   non2xx=$(awk '/Non-2xx/ {print $5}' "$work/wrk.txt"); non2xx=${non2xx:-0}
   total=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
+  # SQLite's WAL just after the load and after three quiet seconds (the server empties it).
+  wal() { [ "$backend" = sqlite ] && stat -c %s "$work/data/shanzhi.db-wal" 2>/dev/null || echo 0; }
+  wal_loaded=$(wal); sleep 3; wal_quiet=$(wal)
   # Durability: answer one report, kill -9 at once, restart, and look for it.
   tok=$(token)
   id=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/cases" -H 'content-type: application/json' -H "authorization: Bearer $tok" \
@@ -75,5 +84,9 @@ for backend in ${SZ_BACKENDS:-sqlite postgres}; do
   SHANZHI_BENCH_DB="$db" SHANZHI_BENCH_SECONDS=20 cargo bench -q -p shanzhi --bench intake_baseline 2>/dev/null
   echo
   echo "Report answered, then kill -9 and restart: GET /api/v1/cases/$id → $survived."
+  if [ "$backend" = sqlite ]; then
+    echo
+    echo "WAL file: at most $(( $(cat "$work/wal_peak" 2>/dev/null || echo 0) / 1048576 )) MiB during the load, $((wal_loaded / 1048576)) MiB at the end of the load, $((wal_quiet / 1048576)) MiB ($wal_quiet bytes) three seconds later."
+  fi
 done
 } | tee "$out"

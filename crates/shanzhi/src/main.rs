@@ -17,6 +17,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// mimalloc instead of glibc's malloc: many small allocations cross the runtime's and the
+/// database connections' threads, where glibc spent an eighth of the intake's CPU.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// 善治 Shanzhi — 网格化基层治理平台.
 #[derive(Parser)]
 #[command(version, about)]

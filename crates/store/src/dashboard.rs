@@ -305,8 +305,8 @@ pub async fn open_cases(
 }
 
 /// 吹哨报到 under `root` for summonses issued in `[from, to)`: (summoned, reported in,
-/// average minutes to report in). `CROSS JOIN` keeps SQLite reading the period's summonses
-/// first: under a whole city the case side would be every case.
+/// average minutes to report in). The period's summonses are read first, each looking up its
+/// case's node, as `disputes::outcomes_by_area` does.
 pub async fn summons_response(
     ex: &mut impl Exec,
     root: &str,
@@ -314,11 +314,12 @@ pub async fn summons_response(
 ) -> Result<(i64, i64, Option<f64>), StoreError> {
     ex.one(
         Sql::new(
-            "SELECT COUNT(*), COUNT(s.reported_at), \
-             CAST(AVG(CASE WHEN s.reported_at IS NOT NULL THEN (s.reported_at - s.summoned_at) / 60000.0 END) AS DOUBLE PRECISION) \
-             FROM case_summons s CROSS JOIN cases c \
-             WHERE c.id = s.case_id AND s.summoned_at >= ? AND s.summoned_at < ? \
-             AND c.node_code >= ? AND c.node_code < ?",
+            "WITH s AS MATERIALIZED (SELECT s.summoned_at, s.reported_at, \
+               (SELECT c.node_code FROM cases c WHERE c.id = s.case_id) AS node \
+               FROM case_summons s WHERE s.summoned_at >= ? AND s.summoned_at < ?) \
+             SELECT COUNT(*), COUNT(reported_at), \
+             CAST(AVG(CASE WHEN reported_at IS NOT NULL THEN (reported_at - summoned_at) / 60000.0 END) AS DOUBLE PRECISION) \
+             FROM s WHERE node >= ? AND node < ?",
         )
         .bind(from)
         .bind(to)

@@ -19,7 +19,7 @@ use sqlx::{
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Which database a store runs on.
@@ -55,6 +55,12 @@ impl StoreOptions {
 
 /// SQLite's page cache per connection, KiB.
 pub(crate) const CACHE_KIB: u32 = 16_384;
+
+/// The length an emptied SQLite WAL file is cut back to (64 MiB).
+const WAL_LIMIT_BYTES: u64 = 64 << 20;
+
+/// How long a SQLite statement waits for a lock before it gives up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A portable SQL statement: text with `?` placeholders and the values to bind, in order.
 #[derive(Debug, Clone, Default)]
@@ -534,6 +540,39 @@ pub struct Store {
     pool: Pool,
     chain: Option<Arc<Vault>>,
     settler: Option<Arc<Settler>>,
+    /// SQLite: what the checkpoints know of the WAL.
+    wal: Arc<Wal>,
+}
+
+/// What the checkpoints know of a SQLite WAL.
+#[derive(Debug)]
+struct Wal {
+    /// Its length in frames at the last checkpoint, to tell a quiet second.
+    frames: AtomicI64,
+    /// Past the limit: the next write transaction starts it over first.
+    restart: AtomicBool,
+}
+
+/// A checkpoint that must wait for readers to leave the WAL and holds writers off meanwhile
+/// (`RESTART` or `TRUNCATE`): it waits a tenth of a second at most, and answers (busy, frames,
+/// copied), busy being 1 when it gave up (it is tried again a second later).
+async fn brief_checkpoint(
+    conn: &mut SqliteConnection,
+    mode: &'static str,
+) -> Result<(i64, i64, i64), StoreError> {
+    sqlx::query("PRAGMA busy_timeout = 100")
+        .execute(&mut *conn)
+        .await?;
+    let done = sqlx::query_as(AssertSqlSafe(format!("PRAGMA wal_checkpoint({mode})")))
+        .fetch_one(&mut *conn)
+        .await;
+    sqlx::query(AssertSqlSafe(format!(
+        "PRAGMA busy_timeout = {}",
+        BUSY_TIMEOUT.as_millis()
+    )))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done?)
 }
 
 #[derive(Debug, Clone)]
@@ -570,7 +609,10 @@ impl Store {
                     // whichever commit happens to cross the WAL threshold: that commit would
                     // wait for the checkpoint's fsync, and every report queued behind it too.
                     .pragma("wal_autocheckpoint", "0")
-                    .busy_timeout(Duration::from_secs(10));
+                    // When the WAL starts over (every frame copied, no reader behind), its file
+                    // is cut back to this size instead of keeping a burst's length.
+                    .pragma("journal_size_limit", WAL_LIMIT_BYTES.to_string())
+                    .busy_timeout(BUSY_TIMEOUT);
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     .connect_with(o)
@@ -593,9 +635,15 @@ impl Store {
             pool,
             chain: None,
             settler: None,
+            wal: Arc::new(Wal {
+                frames: AtomicI64::new(-1),
+                restart: AtomicBool::new(false),
+            }),
         }
         .with_settler();
         store.migrate().await?;
+        // A WAL left long by a burst before a crash is emptied before serving.
+        store.truncate_wal().await?;
         Ok(store)
     }
 
@@ -650,13 +698,40 @@ impl Store {
     }
 
     /// Copies committed WAL pages into the SQLite database file without blocking writers
-    /// (a passive checkpoint); run every second or so by the server. Nothing on PostgreSQL.
+    /// (a passive checkpoint); run every second by the server. The WAL only starts over when
+    /// a writer finds every page copied and no reader behind, which a steady stream of commits
+    /// never leaves it, and a checkpoint that waits for the write lock hardly ever gets it
+    /// between the intake's commits: so once the WAL passes [`WAL_LIMIT_BYTES`], the next write
+    /// transaction starts it over before it begins ([`Store::begin`]). After a second in which
+    /// nothing was written, the file is emptied. Nothing on PostgreSQL.
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
-        if let Pool::Sqlite(p) = &self.pool {
-            let mut conn = p.acquire().await?;
-            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                .execute(&mut *conn)
+        let Pool::Sqlite(p) = &self.pool else {
+            return Ok(());
+        };
+        let mut conn = p.acquire().await?;
+        let (_busy, frames, copied): (i64, i64, i64) =
+            sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+                .fetch_one(&mut *conn)
                 .await?;
+        let (page,): (i64,) = sqlx::query_as("PRAGMA page_size")
+            .fetch_one(&mut *conn)
+            .await?;
+        let before = self.wal.frames.swap(frames, Ordering::Relaxed);
+        if frames > 0 && frames == copied && frames == before {
+            if let (0, _, _) = brief_checkpoint(&mut conn, "TRUNCATE").await? {
+                self.wal.frames.store(0, Ordering::Relaxed);
+                self.wal.restart.store(false, Ordering::Relaxed);
+            }
+        } else if frames.saturating_mul(page) >= WAL_LIMIT_BYTES as i64 {
+            self.wal.restart.store(true, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Empties the SQLite WAL file (at start: a crash may have left it long).
+    async fn truncate_wal(&self) -> Result<(), StoreError> {
+        if let Pool::Sqlite(p) = &self.pool {
+            brief_checkpoint(&mut *p.acquire().await?, "TRUNCATE").await?;
         }
         Ok(())
     }
@@ -707,7 +782,18 @@ impl Store {
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let inner = match &self.pool {
-            Pool::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Sqlite(p) => {
+                // Asked for by the checkpoint: before this writer takes the lock, nobody holds
+                // it, and the few pages written since the passive pass are quickly copied.
+                if self.wal.restart.swap(false, Ordering::Relaxed) {
+                    let (busy, _, _) =
+                        brief_checkpoint(&mut *p.acquire().await?, "RESTART").await?;
+                    if busy != 0 {
+                        self.wal.restart.store(true, Ordering::Relaxed);
+                    }
+                }
+                TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?)
+            }
             Pool::Postgres(p) => TxInner::Postgres(p.begin().await?),
         };
         Ok(Tx {

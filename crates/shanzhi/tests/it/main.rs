@@ -44,3 +44,4 @@ mod sheets;
 mod suggest;
 mod tallies;
 mod vocabulary;
+mod wal;
