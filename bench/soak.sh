@@ -29,8 +29,10 @@ server=$!
 for _ in $(seq 1 300); do curl -fs "$base/healthz" >/dev/null && break; sleep 0.2; done
 token=$(curl -fs -X POST "$base/api/v1/auth/token" -H 'content-type: application/json' \
   -d '{"username":"zhzx","password":"Shanzhi2026"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-# Each connection's pause after an answer, for the rate asked (less ~2 ms for the answer itself).
-pause=$(python3 -c "print(max(0, round($connections * 1000 / $rate - 2)))")
+# Each connection's pause after an answer, for the rate asked: the time between two reports of
+# a connection less the answer's own time (the last minute's median; 2 ms to begin with).
+pace() { python3 -c "print(max(0, round($connections * 1000 / $rate - $1)))"; }
+pause=$(pace 2)
 python3 bench/soak_mix.py "$base" "$minutes" >"$work/mix.tsv" 2>"$work/mix.err" &
 mix=$!
 
@@ -41,7 +43,7 @@ mib() { awk -v b="${1:-0}" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 echo "# Soak, $(date -u +%Y-%m-%d)"
 echo
 echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB RAM; $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)."
-echo "Command: SZ_MINUTES=$minutes SZ_RATE=$rate SZ_CONNECTIONS=$connections bench/soak.sh (SQLite, release build, $connections connections pausing ${pause} ms after each answer, and bench/soak_mix.py beside them; all on the same 2 cores)"
+echo "Command: SZ_MINUTES=$minutes SZ_RATE=$rate SZ_CONNECTIONS=$connections bench/soak.sh (SQLite, release build, $connections connections pausing after each answer for about $((connections * 1000 / rate)) ms less the answer's median time, and bench/soak_mix.py beside them; all on the same 2 cores)"
 echo
 echo "| minute | reports/s | p50 | p99 | not 201 | server RSS | database | WAL |"
 echo "|---|---|---|---|---|---|---|---|"
@@ -56,8 +58,9 @@ for m in $(seq 1 "$minutes"); do
   db=$(stat -c %s "$work/data/shanzhi.db")
   wal=$(stat -c %s "$work/data/shanzhi.db-wal" 2>/dev/null || echo 0)
   echo "| $m | $rps | $p50 | $p99 | ${non2xx:-0} | $(mib "$rss") MiB | $(mib "$db") MiB | $(mib "$wal") MiB |"
+  pause=$(pace "$(awk '$1 == "50%" { v = $2; if (v ~ /us$/) v = v / 1000; else if (v ~ /ms$/) v = v + 0; else if (v ~ /s$/) v = v * 1000; print v }' "$work/wrk.txt")")
 done
-wait "$mix" || true
+while kill -0 "$mix" 2>/dev/null; do sleep 1; done
 echo
 echo "Beside the reports (bench/soak_mix.py), per minute:"
 echo
