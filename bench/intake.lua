@@ -1,6 +1,8 @@
 -- wrk script for bench/intake.sh: each request is a full staff report with a location, so the
 -- server locates the grid, files the case with its timeline, search terms and outbox row, and
 -- commits durably before answering. Points come from bench/intake-points.lua (generated).
+-- With SZ_DELAY_MS (bench/soak.sh) each connection waits that long after each answer, so N
+-- connections send about N × 1000 / (delay + latency) reports a second.
 local points = dofile(os.getenv("SZ_POINTS"))
 local token = os.getenv("SZ_TOKEN")
 local categories = { "03", "0201", "0402", "0403", "0501" }
@@ -16,6 +18,13 @@ request = function()
     ["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer " .. token,
   }, body)
+end
+
+local pause = tonumber(os.getenv("SZ_DELAY_MS") or "")
+if pause then
+  delay = function()
+    return pause
+  end
 end
 
 local bad = 0

@@ -13,11 +13,9 @@ fn wal_bytes(db: &str) -> u64 {
     std::fs::metadata(format!("{db}-wal")).map_or(0, |m| m.len())
 }
 
-#[tokio::test]
-async fn the_wal_is_emptied_once_writing_stops() {
-    if backend() != "sqlite" {
-        return; // PostgreSQL recycles its own WAL segments
-    }
+/// The demo district served from a SQLite file: the server, the file's path and a dispatcher's
+/// token.
+async fn served() -> (TestApp, String, String) {
     let db = FreshDb::new().await;
     let path = db.url.clone();
     let app = TestApp::on(
@@ -28,6 +26,15 @@ async fn the_wal_is_emptied_once_writing_stops() {
     )
     .await;
     let token = app.token("zhzx").await;
+    (app, path, token)
+}
+
+#[tokio::test]
+async fn the_wal_is_emptied_once_writing_stops() {
+    if backend() != "sqlite" {
+        return; // PostgreSQL recycles its own WAL segments
+    }
+    let (app, path, token) = served().await;
     for i in 0..40 {
         let (s, body) = app
             .post(
@@ -60,16 +67,7 @@ async fn a_wal_left_by_a_crash_is_emptied_at_start() {
     if backend() != "sqlite" {
         return;
     }
-    let db = FreshDb::new().await;
-    let path = db.url.clone();
-    let app = TestApp::on(
-        db,
-        Demo::District,
-        AppConfig::default(),
-        WebConfig::default(),
-    )
-    .await;
-    let token = app.token("zhzx").await;
+    let (app, path, token) = served().await;
     let copy = tempfile::tempdir().expect("dir");
     let crashed = copy.path().join("shanzhi.db").display().to_string();
     // What a crash leaves: the WAL as it stands just after a commit, and the database file. The
