@@ -56,7 +56,8 @@ impl StoreOptions {
 /// SQLite's page cache per connection, KiB.
 pub(crate) const CACHE_KIB: u32 = 16_384;
 
-/// The length an emptied SQLite WAL file is cut back to (64 MiB).
+/// Past this length the SQLite WAL is started over, and its file is cut back to it when it is
+/// (64 MiB).
 const WAL_LIMIT_BYTES: u64 = 64 << 20;
 
 /// How long a SQLite statement waits for a lock before it gives up.
