@@ -2,7 +2,7 @@
 //! late — each key applied once, field times counted within their window, a step on a case
 //! that moved on refused with how the case stands.
 
-use crate::common::{TestApp, photo_png, step, version};
+use crate::common::{TestApp, fetch, photo_png, step, version};
 use crate::pages::logged_in;
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
@@ -319,14 +319,7 @@ async fn a_step_on_a_case_that_moved_on_is_refused_with_how_it_stands() {
 async fn the_app_is_installable_from_its_own_origin() {
     let app = TestApp::demo().await;
     let (c, _) = logged_in(&app, "wg0101").await;
-    let html = c
-        .get(format!("{}/app", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, html) = fetch(&app, &c, "/app").await;
     assert!(html.contains("rel=\"manifest\""), "{html}");
     let manifest: Value = c
         .get(format!("{}/manifest.webmanifest", app.base))
@@ -347,14 +340,7 @@ async fn the_app_is_installable_from_its_own_origin() {
             icon["sizes"].as_str().unwrap()
         );
     }
-    let sw = c
-        .get(format!("{}/sw.js", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, sw) = fetch(&app, &c, "/sw.js").await;
     assert!(
         sw.contains("\"/app\"") && !sw.contains("__PRECACHE__"),
         "{sw}"
