@@ -60,6 +60,9 @@ pub(crate) const CACHE_KIB: u32 = 16_384;
 /// (64 MiB).
 const WAL_LIMIT_BYTES: u64 = 64 << 20;
 
+/// A WAL frame's page: SQLite's default page size, which the store never changes.
+const WAL_FRAME_BYTES: i64 = 4096;
+
 /// How long a SQLite statement waits for a lock before it gives up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -714,16 +717,13 @@ impl Store {
             sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
                 .fetch_one(&mut *conn)
                 .await?;
-        let (page,): (i64,) = sqlx::query_as("PRAGMA page_size")
-            .fetch_one(&mut *conn)
-            .await?;
         let before = self.wal.frames.swap(frames, Ordering::Relaxed);
         if frames > 0 && frames == copied && frames == before {
             if let (0, _, _) = brief_checkpoint(&mut conn, "TRUNCATE").await? {
                 self.wal.frames.store(0, Ordering::Relaxed);
                 self.wal.restart.store(false, Ordering::Relaxed);
             }
-        } else if frames.saturating_mul(page) >= WAL_LIMIT_BYTES as i64 {
+        } else if frames.saturating_mul(WAL_FRAME_BYTES) >= WAL_LIMIT_BYTES as i64 {
             self.wal.restart.store(true, Ordering::Relaxed);
         }
         Ok(())
