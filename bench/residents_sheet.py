@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes a residents sheet of N rows over the demo district's comprehensive grids, as CSV or
-(by the output's extension) xlsx with inline strings, plus a file of search queries (exact ID
+(by the output's extension) xlsx as Excel saves it (shared strings, cell references), plus a file of search queries (exact ID
 numbers and name prefixes with their community). Valid ID numbers of 450803 (港南区), so they
 never meet the demo's own residents (450802). Usage: demo.json N out.csv|out.xlsx queries.txt"""
 import json, random, sys, zipfile, datetime
@@ -35,18 +35,32 @@ def rows():
 if out.endswith(".xlsx"):
     esc = lambda s: s.replace("&", "&amp;").replace("<", "&lt;")
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+        z.writestr("[Content_Types].xml", '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
         z.writestr("_rels/.rels", '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
         z.writestr("xl/workbook.xml", '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="居民信息" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        z.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+        z.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+        # As Excel and WPS save a sheet: every text in the shared strings table (each once),
+        # cells named by their reference, empty cells left out.
+        strings, sst = {}, []
+        def ref(s):
+            if s not in strings:
+                strings[s] = len(sst)
+                sst.append(s)
+            return strings[s]
+        cols = [chr(ord("A") + i) for i in range(len(HEADER))]
         with z.open("xl/worksheets/sheet1.xml", "w") as f:
-            f.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+            f.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
             def row(r, cells):
-                return (f'<row r="{r}">' + "".join(f'<c t="inlineStr"><is><t>{esc(c)}</t></is></c>' for c in cells if True) + "</row>").encode()
+                return (f'<row r="{r}" spans="1:{len(HEADER)}">' + "".join(f'<c r="{c}{r}" t="s"><v>{ref(v)}</v></c>' for c, v in zip(cols, cells) if v) + "</row>").encode()
             f.write(row(1, HEADER))
             for r, cells in enumerate(rows(), 2):
                 f.write(row(r, cells))
             f.write(b"</sheetData></worksheet>")
+        with z.open("xl/sharedStrings.xml", "w") as f:
+            f.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{len(sst)}" uniqueCount="{len(sst)}">'.encode())
+            for s in sst:
+                f.write(f"<si><t>{esc(s)}</t></si>".encode())
+            f.write(b"</sst>")
 else:
     with open(out, "w", encoding="utf-8") as f, open(queries, "w", encoding="utf-8") as q:
         f.write(",".join(HEADER) + "\n")

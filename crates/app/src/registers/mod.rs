@@ -10,6 +10,7 @@ pub mod export;
 pub mod grids;
 pub mod import;
 pub mod jobs;
+mod merges;
 mod place_refresh;
 pub mod places;
 pub mod reads;

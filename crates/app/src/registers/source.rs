@@ -1,12 +1,12 @@
 //! Reading a register sheet row by row without holding it in memory: CSV through `csv`'s
 //! streaming reader (UTF-8, or GBK/GB18030 as Chinese Excel and WPS save it, decoded on the
 //! way by `encoding_rs_io`), xlsx through calamine's cell reader (shared strings are the only
-//! part kept whole); xls (Excel 97–2003, WPS) and ods, whose formats hold no more than 65,536
-//! rows, are read whole by calamine. The header row is found by the columns it names (title
-//! rows above it are passed over), totals and signature lines below the data are skipped with
-//! a notice, merged cells are filled from their top-left cell, formula cells give the value
-//! saved with them, and blank rows are skipped. Rows are numbered as the spreadsheet shows them.
-
+//! part kept whole; merged regions are found apart, by `merges`); xls (Excel 97–2003, WPS) and
+//! ods, whose formats hold no more than 65,536 rows, are read whole by calamine. The header row
+//! is found by the columns it names (title rows above it are passed over), totals and signature
+//! lines below the data are skipped with a notice, merged cells are filled from their top-left
+//! cell, formula cells give the value saved with them, and blank rows are skipped. Rows are
+//! numbered as the spreadsheet shows them.
 use shanzhi_domain::register::sheet::{Column, header_score, is_blank, is_footer};
 use std::collections::HashMap;
 use std::fs::File;
@@ -303,7 +303,7 @@ pub fn read(
     };
     match format {
         Format::Csv => read_csv(file, legacy.is_some(), pos, &mut rows)?,
-        Format::Xlsx => read_xlsx(file, pos, &mut rows)?,
+        Format::Xlsx => read_xlsx(file, path, pos, &mut rows)?,
         Format::Xls | Format::Ods => read_whole(file, format, pos, &mut rows)?,
     }
     rows.finish()
@@ -402,6 +402,7 @@ fn read_csv<F: FnMut(Item<'_>) -> bool>(
 
 fn read_xlsx<F: FnMut(Item<'_>) -> bool>(
     file: File,
+    path: &Path,
     pos: &Position,
     rows: &mut Rows<'_, F>,
 ) -> Result<(), SourceError> {
@@ -409,11 +410,7 @@ fn read_xlsx<F: FnMut(Item<'_>) -> bool>(
     let mut book: calamine::Xlsx<_> =
         calamine::Xlsx::new(BufReader::new(file)).map_err(unreadable)?;
     let sheet = first_sheet(&book.sheet_names())?;
-    let merged = book
-        .worksheet_merge_cells(&sheet)
-        .transpose()
-        .map_err(unreadable)?
-        .unwrap_or_default();
+    let merged = super::merges::first_sheet(path).map_err(SourceError::Unreadable)?;
     // The top-left value of each merged region, once its row has been read.
     let mut merged_values: HashMap<usize, String> = HashMap::new();
     let mut cells = book.worksheet_cells_reader(&sheet).map_err(unreadable)?;
@@ -421,10 +418,10 @@ fn read_xlsx<F: FnMut(Item<'_>) -> bool>(
     let mut row_at: Option<u32> = None;
     let mut flush = |at: u32, row: &mut Vec<String>, merged_values: &HashMap<usize, String>| {
         // Cells inside a merged region may be absent from the file: fill every one.
-        for (i, d) in merged.iter().enumerate() {
-            if d.start.0 < at && at <= d.end.0 {
+        for (i, &(start, end)) in merged.iter().enumerate() {
+            if start.0 < at && at <= end.0 {
                 let value = merged_values.get(&i).cloned().unwrap_or_default();
-                fill(row, d.start.1..=d.end.1, &value);
+                fill(row, start.1..=end.1, &value);
             }
         }
         pos.store(u64::from(at), Ordering::Relaxed);
@@ -442,7 +439,7 @@ fn read_xlsx<F: FnMut(Item<'_>) -> bool>(
         }
         let text = cell_text(cell.get_value());
         if !merged.is_empty()
-            && let Some(region) = merged.iter().position(|d| d.start == (r, c))
+            && let Some(region) = merged.iter().position(|(start, _)| *start == (r, c))
         {
             merged_values.insert(region, text.clone());
         }
