@@ -4,6 +4,7 @@
 
 use anyhow::{Context, bail};
 use shanzhi_app::registers::import::{self, Phase, Progress, Reading, Report, Upload};
+use shanzhi_app::registers::source;
 use shanzhi_app::{App, accounts};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -34,7 +35,8 @@ pub async fn import(state: &App, job: ImportJob) -> anyhow::Result<Report> {
     let started = Instant::now();
     let watch = {
         let progress = progress.clone();
-        let size = upload.size;
+        // Spreadsheets count rows, not bytes, as they are read: no share of the file to show.
+        let size = (upload.format == source::Format::Csv).then_some(upload.size);
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(Duration::from_secs(2)).await;
@@ -42,11 +44,14 @@ pub async fn import(state: &App, job: ImportJob) -> anyhow::Result<Report> {
                     Phase::Done => break,
                     running => running.label(),
                 };
-                eprintln!(
-                    "{phase}：{} 行，{:.0}%",
-                    progress.rows.load(Ordering::Relaxed),
-                    progress.read.load(Ordering::Relaxed) as f64 * 100.0 / size.max(1) as f64
-                );
+                let rows = progress.rows.load(Ordering::Relaxed);
+                match size {
+                    Some(size) => eprintln!(
+                        "{phase}：{rows} 行，{:.0}%",
+                        progress.read.load(Ordering::Relaxed) as f64 * 100.0 / size.max(1) as f64
+                    ),
+                    None => eprintln!("{phase}：{rows} 行"),
+                }
             }
         })
     };

@@ -382,6 +382,7 @@ pub async fn import(
         rules,
         ids,
         seen,
+        kept,
     } = first;
     let Some(rules) = rules.map(|r| SheetRules {
         sealing: Sealing::Full,
@@ -465,7 +466,7 @@ pub async fn import(
         );
         let progress = progress.clone();
         tokio::task::spawn_blocking(move || {
-            second_pass(&path, format, &layout, &rules, &progress, &tx_rows)
+            second_pass((&path, format, &layout, kept), &rules, &progress, &tx_rows)
         })
     };
     let read = |r: Result<Result<(), source::SourceError>, tokio::task::JoinError>| {
@@ -538,6 +539,8 @@ struct FirstPass {
     rules: Option<SheetRules>,
     ids: Ids,
     seen: Seen,
+    /// A spreadsheet's rows, for the second pass.
+    kept: Option<source::Kept>,
 }
 
 /// The sheet's ID numbers (blind index, first row), sorted by index with each once. A sorted
@@ -585,7 +588,7 @@ fn first_pass(
     // The rules are made once, when the headers are known.
     let mut rules_of = Some(rules_of);
     let layout = reading.layout(RESIDENT_COLUMNS);
-    source::read_ahead(path, format, &layout, &progress.read, |item| {
+    let kept = source::read_ahead(path, format, &layout, &progress.read, |item| {
         let (row, cells) = match item {
             source::Item::Note(n) => {
                 report.notices.push(n);
@@ -687,13 +690,20 @@ fn first_pass(
         rules,
         ids,
         seen,
+        kept,
     })
 }
 
+/// The sheet (its path, format and layout) or the rows the first pass kept of it.
+type Again<'a> = (
+    &'a std::path::Path,
+    source::Format,
+    &'a source::Layout,
+    Option<source::Kept>,
+);
+
 fn second_pass(
-    path: &std::path::Path,
-    format: source::Format,
-    layout: &source::Layout,
+    (path, format, layout, kept): Again<'_>,
     rules: &SheetRules,
     progress: &Progress,
     out: &tokio::sync::mpsc::Sender<Vec<(u32, SheetRow)>>,
@@ -702,10 +712,7 @@ fn second_pass(
     let mut ignored = Problems::default();
     let mut derived = Households::default();
     let mut open = true;
-    source::read(path, format, layout, &progress.read, |item| {
-        let source::Item::Row((row, cells)) = item else {
-            return true;
-        };
+    let mut each = |(row, cells): source::Row| {
         if let Some(mut r) = rules.check(row, &cells, &mut ignored) {
             if rules.source.households {
                 derived.assign(&mut r);
@@ -716,7 +723,14 @@ fn second_pass(
             open = out.blocking_send(std::mem::take(&mut batch)).is_ok();
         }
         open
-    })?;
+    };
+    match kept {
+        Some(rows) => rows.replay(&progress.read, each)?,
+        None => source::read(path, format, layout, &progress.read, |item| match item {
+            source::Item::Row(r) => each(r),
+            _ => true,
+        })?,
+    }
     if !batch.is_empty() {
         let _ = out.blocking_send(batch);
     }

@@ -212,14 +212,15 @@ impl<F: FnMut(Item<'_>) -> bool> Rows<'_, F> {
 const AHEAD: usize = 1000;
 
 /// [`read`], with the file parsed on a thread of its own a few batches ahead of `each`: checking
-/// a row costs about as much as parsing it, so a big sheet's first pass uses two cores.
+/// a row costs about as much as parsing it, so a big sheet's first pass uses two cores. A
+/// spreadsheet's data rows are also kept (see [`Kept`]) when the whole file was read.
 pub fn read_ahead(
     path: &Path,
     format: Format,
     layout: &Layout,
     pos: &Position,
     mut each: impl FnMut(Item<'_>) -> bool,
-) -> Result<(), SourceError> {
+) -> Result<Option<Kept>, SourceError> {
     enum Parsed {
         Headers(u32, Vec<String>),
         Rows(Vec<Row>),
@@ -228,24 +229,36 @@ pub fn read_ahead(
     let (tx, rx) = std::sync::mpsc::sync_channel::<Parsed>(4);
     std::thread::scope(|scope| {
         let parser = scope.spawn(move || {
+            // CSV is as quick to read again as anything it could be kept in.
+            let mut keeper = (format != Format::Csv)
+                .then(|| Keeper::beside(path))
+                .flatten();
             let mut batch = Vec::with_capacity(AHEAD);
             let flush = |batch: &mut Vec<Row>| {
                 batch.is_empty() || tx.send(Parsed::Rows(std::mem::take(batch))).is_ok()
             };
-            let outcome = read(path, format, layout, pos, |item| match item {
-                Item::Headers(at, h) => tx.send(Parsed::Headers(at, h.to_vec())).is_ok(),
-                Item::Row(row) => {
-                    batch.push(row);
-                    batch.len() < AHEAD || flush(&mut batch)
-                }
-                // In order with the rows around it.
-                Item::Note(n) => flush(&mut batch) && tx.send(Parsed::Note(n)).is_ok(),
+            let mut stopped = false;
+            let outcome = read(path, format, layout, pos, |item| {
+                let go_on = match item {
+                    Item::Headers(at, h) => tx.send(Parsed::Headers(at, h.to_vec())).is_ok(),
+                    Item::Row(row) => {
+                        if keeper.as_mut().is_some_and(|k| k.keep(&row).is_err()) {
+                            keeper = None;
+                        }
+                        batch.push(row);
+                        batch.len() < AHEAD || flush(&mut batch)
+                    }
+                    // In order with the rows around it.
+                    Item::Note(n) => flush(&mut batch) && tx.send(Parsed::Note(n)).is_ok(),
+                };
+                stopped = !go_on;
+                go_on
             });
             if outcome.is_ok() {
                 // A refused send means the caller has stopped: nothing to do about it.
-                flush(&mut batch);
+                stopped |= !flush(&mut batch);
             }
-            outcome
+            outcome.map(|()| keeper.filter(|_| !stopped).and_then(Keeper::done))
         });
         'parsed: for parsed in rx.iter() {
             let go_on = match parsed {
@@ -270,6 +283,83 @@ pub fn read_ahead(
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
+}
+
+/// A spreadsheet's data rows as the first pass read them, so the second pass reads them back
+/// instead of parsing the file again (a million-row xlsx: its shared strings and every cell,
+/// seconds). They are in an unnamed file beside the sheet, owner-only, which the system removes
+/// when it is closed, even after a crash: the rows hold ID numbers in the clear, as the sheet does.
+pub struct Kept {
+    file: File,
+}
+
+/// Writes a [`Kept`]: per row its number and cell count, per cell its length and bytes.
+struct Keeper {
+    out: std::io::BufWriter<File>,
+}
+
+impl Keeper {
+    /// `None` when no file can be made there (a sheet in a read-only folder): the second pass
+    /// then reads the sheet again.
+    fn beside(path: &Path) -> Option<Keeper> {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty())?;
+        let file = tempfile::tempfile_in(dir).ok()?;
+        Some(Keeper {
+            out: std::io::BufWriter::with_capacity(1 << 16, file),
+        })
+    }
+
+    fn keep(&mut self, (at, cells): &Row) -> std::io::Result<()> {
+        use std::io::Write;
+        self.out.write_all(&at.to_le_bytes())?;
+        self.out.write_all(&(cells.len() as u32).to_le_bytes())?;
+        for cell in cells {
+            self.out.write_all(&(cell.len() as u32).to_le_bytes())?;
+            self.out.write_all(cell.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn done(self) -> Option<Kept> {
+        let mut file = self.out.into_inner().ok()?;
+        file.rewind().ok()?;
+        Some(Kept { file })
+    }
+}
+
+impl Kept {
+    /// Calls `each` with every row in order (stops early when it returns false); `pos` follows
+    /// the rows read, as for the spreadsheet.
+    pub fn replay(
+        self,
+        pos: &Position,
+        mut each: impl FnMut(Row) -> bool,
+    ) -> Result<(), SourceError> {
+        let mut input = BufReader::with_capacity(1 << 16, self.file);
+        let mut word = [0u8; 4];
+        let mut next = |input: &mut BufReader<File>| -> std::io::Result<u32> {
+            input.read_exact(&mut word)?;
+            Ok(u32::from_le_bytes(word))
+        };
+        loop {
+            let at = match next(&mut input) {
+                Ok(at) => at,
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
+                Err(e) => return Err(unreadable(e)),
+            };
+            let count = next(&mut input).map_err(unreadable)?;
+            let mut cells = Vec::with_capacity(count as usize);
+            for _ in 0..count {
+                let mut bytes = vec![0u8; next(&mut input).map_err(unreadable)? as usize];
+                input.read_exact(&mut bytes).map_err(unreadable)?;
+                cells.push(String::from_utf8(bytes).map_err(unreadable)?);
+            }
+            pos.store(u64::from(at.saturating_sub(1)), Ordering::Relaxed);
+            if !each((at, cells)) {
+                return Ok(());
+            }
+        }
+    }
 }
 
 /// Opens `path` and calls `each` with what it finds, in order (stops early when `each` returns
