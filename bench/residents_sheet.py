@@ -2,12 +2,16 @@
 """Writes a residents sheet of N rows over the demo district's comprehensive grids, as CSV or
 (by the output's extension) xlsx as Excel saves it (shared strings, cell references), plus a file of search queries (exact ID
 numbers and name prefixes with their community). Valid ID numbers of 450803 (港南区), so they
-never meet the demo's own residents (450802). Usage: demo.json N out.csv|out.xlsx queries.txt"""
+never meet the demo's own residents (450802). With a code prefix, only the grids under it (one
+community: the register a community officer keeps and imports).
+Usage: demo.json N out.csv|out.xlsx queries.txt [code-prefix]"""
 import json, random, sys, zipfile, datetime
 
 demo, n, out, queries = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+under = sys.argv[5] if len(sys.argv) > 5 else ""
 grids = sorted(f["properties"]["code"] for f in json.load(open(demo))["features"]
-               if len(f["properties"]["code"]) == 15 and f["properties"].get("class", "comprehensive") == "comprehensive")
+               if len(f["properties"]["code"]) == 15 and f["properties"]["code"].startswith(under)
+               and f["properties"].get("class", "comprehensive") == "comprehensive")
 W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 SUR = "韦黄覃梁李陈莫蒙刘张王廖谢罗农陆杨周吴邓"
 GIV = "海丽建华秀英志强玉兰春梅军红桂芳明文德平燕勇静伟霞林国荣敏琳凤宁鹏娟斌萍俊艳新云"
