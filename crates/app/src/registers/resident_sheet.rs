@@ -361,6 +361,8 @@ pub async fn import(
         let (path, format, reading) = (upload.path.clone(), upload.format, reading.clone());
         let progress = progress.clone();
         let (vault, today, update) = (vault.clone(), state.clock().date(), reading.update);
+        // A second pass follows unless only checking (a refresh's preview compares in one).
+        let again = !check_only || update;
         let rules_of = move |mapping, source| SheetRules {
             mapping,
             grids,
@@ -372,7 +374,7 @@ pub async fn import(
             source,
         };
         tokio::task::spawn_blocking(move || {
-            first_pass(&path, format, &reading, rules_of, &progress)
+            first_pass((&path, format, again), &reading, rules_of, &progress)
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??
@@ -572,9 +574,9 @@ impl Ids {
     }
 }
 
+/// Reads the sheet at `path` in `format`, keeping its rows when `again` (a second pass follows).
 fn first_pass(
-    path: &std::path::Path,
-    format: source::Format,
+    (path, format, again): (&std::path::Path, source::Format, bool),
     reading: &Reading,
     rules_of: impl FnOnce(Mapping, Whereabouts) -> SheetRules,
     progress: &Progress,
@@ -588,7 +590,7 @@ fn first_pass(
     // The rules are made once, when the headers are known.
     let mut rules_of = Some(rules_of);
     let layout = reading.layout(RESIDENT_COLUMNS);
-    let kept = source::read_ahead(path, format, &layout, &progress.read, |item| {
+    let kept = source::read_ahead(path, format, &layout, &progress.read, again, |item| {
         let (row, cells) = match item {
             source::Item::Note(n) => {
                 report.notices.push(n);

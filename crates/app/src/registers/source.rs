@@ -212,13 +212,14 @@ impl<F: FnMut(Item<'_>) -> bool> Rows<'_, F> {
 const AHEAD: usize = 1000;
 
 /// [`read`], with the file parsed on a thread of its own a few batches ahead of `each`: checking
-/// a row costs about as much as parsing it, so a big sheet's first pass uses two cores. A
-/// spreadsheet's data rows are also kept (see [`Kept`]) when the whole file was read.
+/// a row costs about as much as parsing it, so a big sheet's first pass uses two cores. When
+/// `keep`, a spreadsheet's data rows are also kept (see [`Kept`]) if the whole file was read.
 pub fn read_ahead(
     path: &Path,
     format: Format,
     layout: &Layout,
     pos: &Position,
+    keep: bool,
     mut each: impl FnMut(Item<'_>) -> bool,
 ) -> Result<Option<Kept>, SourceError> {
     enum Parsed {
@@ -230,7 +231,7 @@ pub fn read_ahead(
     std::thread::scope(|scope| {
         let parser = scope.spawn(move || {
             // CSV is as quick to read again as anything it could be kept in.
-            let mut keeper = (format != Format::Csv)
+            let mut keeper = (keep && format != Format::Csv)
                 .then(|| Keeper::beside(path))
                 .flatten();
             let mut batch = Vec::with_capacity(AHEAD);
@@ -666,6 +667,33 @@ fn excel_date(serial: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kept_rows_read_back_as_they_were_read() {
+        let dir = std::env::temp_dir();
+        let mut keeper = Keeper::beside(&dir.join("sheet.xlsx")).expect("a writable folder");
+        let rows: Vec<Row> = vec![
+            (
+                3,
+                vec!["韦海".into(), String::new(), "450803194001010010".into()],
+            ),
+            (7, vec![]),
+            (1_048_576, vec!["户主".into()]),
+        ];
+        for row in &rows {
+            keeper.keep(row).unwrap();
+        }
+        let pos = Position::default();
+        let mut read = Vec::new();
+        let kept = keeper.done().expect("kept");
+        kept.replay(&pos, |row| {
+            read.push(row);
+            true
+        })
+        .unwrap();
+        assert_eq!(read, rows);
+        assert_eq!(pos.load(Ordering::Relaxed), 1_048_575);
+    }
 
     #[test]
     fn excel_serials_become_dates() {
