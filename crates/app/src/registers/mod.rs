@@ -4,7 +4,8 @@
 //! Imports read the file twice, streaming: the first pass checks every row (and the database
 //! for ID numbers already registered) and writes nothing; only when no row is wrong does the
 //! second pass write the whole file in one transaction. Memory stays flat in the file's size,
-//! apart from one blind index per person (16 bytes) to find duplicates.
+//! apart from one blind index and row number per person (20 bytes) to find duplicates and a
+//! few numbers per household; a spreadsheet's rows wait for the second pass on disk.
 
 pub mod export;
 pub mod grids;
