@@ -7,6 +7,7 @@
 //! lines below the data are skipped with a notice, merged cells are filled from their top-left
 //! cell, formula cells give the value saved with them, and blank rows are skipped. Rows are
 //! numbered as the spreadsheet shows them.
+
 use shanzhi_domain::register::sheet::{Column, header_score, is_blank, is_footer};
 use std::collections::HashMap;
 use std::fs::File;
@@ -303,7 +304,11 @@ impl Keeper {
     /// `None` when no file can be made there (a sheet in a read-only folder): the second pass
     /// then reads the sheet again.
     fn beside(path: &Path) -> Option<Keeper> {
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty())?;
+        // A bare file name ("x.xlsx") lies in the working directory.
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let file = tempfile::tempfile_in(dir).ok()?;
         Some(Keeper {
             out: std::io::BufWriter::with_capacity(1 << 16, file),
