@@ -6,9 +6,10 @@ use crate::{App, AppError, Principal};
 use crate::{audit, regions};
 use shanzhi_domain::auth::Actor;
 use shanzhi_domain::auth::{Binding, Role, check_binding, check_password_policy};
+use shanzhi_domain::notify::FeedKind;
 use shanzhi_store::accounts::{self, NewAccount};
 pub use shanzhi_store::accounts::{AccountRow, DepartmentRow};
-use shanzhi_store::{regions as region_store, sessions};
+use shanzhi_store::{Tx, regions as region_store, sessions};
 
 /// What is needed to create an account (also the API's request body).
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
@@ -161,8 +162,7 @@ pub async fn set_password(
     let hash = hash_password(password).await?;
     let mut tx = state.store().begin().await?;
     accounts::set_password(&mut tx, account.id, &hash, state.now_ms()).await?;
-    tx.commit().await?;
-    Ok(())
+    callers_changed(state, tx).await
 }
 
 /// Checks a login from the client at `ip`. Failures are counted per account and address and
@@ -223,24 +223,52 @@ pub fn login_name(typed: &str) -> String {
 
 /// The caller behind a session cookie's value, while the session lasts.
 pub async fn by_session(state: &App, secret: &str) -> Result<Option<Principal>, AppError> {
-    let account = sessions::session_account(
-        &mut state.store().conn().await?,
-        &hash_secret(secret),
-        state.now_ms(),
-    )
-    .await?;
-    account.map(Principal::of).transpose()
+    held_by(state, Secret::Session, secret).await
 }
 
 /// The caller behind an API token, while it lasts.
 pub async fn by_token(state: &App, secret: &str) -> Result<Option<Principal>, AppError> {
-    let account = sessions::token_account(
-        &mut state.store().conn().await?,
-        &hash_secret(secret),
-        state.now_ms(),
-    )
-    .await?;
-    account.map(Principal::of).transpose()
+    held_by(state, Secret::Token, secret).await
+}
+
+/// What a presented secret is.
+#[derive(Clone, Copy)]
+enum Secret {
+    Session,
+    Token,
+}
+
+/// The caller behind a secret: every request asks, so who holds it is kept in memory until
+/// something changes who may log in ([`callers_changed`]).
+async fn held_by(state: &App, kind: Secret, secret: &str) -> Result<Option<Principal>, AppError> {
+    let hash = hash_secret(secret);
+    let key = match kind {
+        Secret::Session => format!("s{hash}"),
+        Secret::Token => format!("t{hash}"),
+    };
+    let now = state.now_ms();
+    let read = async {
+        let mut conn = state.store().conn().await?;
+        Ok::<_, AppError>(match kind {
+            Secret::Session => sessions::session_account(&mut conn, &hash, now).await?,
+            Secret::Token => sessions::token_account(&mut conn, &hash, now).await?,
+        })
+    };
+    let holder = state.callers().get_or_read(&key, read).await?;
+    holder
+        .filter(|h| h.expires_at > now)
+        .map(|h| Principal::of(h.account))
+        .transpose()
+}
+
+/// Commits a change to who may log in, as what, with its change-feed entry: this process and
+/// every other forget the callers they knew.
+pub(crate) async fn callers_changed(state: &App, mut tx: Tx) -> Result<(), AppError> {
+    tx.publish(FeedKind::Accounts, "{}".into(), state.now_ms());
+    tx.commit().await?;
+    state.announced();
+    state.callers().forget();
+    Ok(())
 }
 
 /// Starts a web session; returns the cookie value.
@@ -387,22 +415,22 @@ pub async fn set_role(
     let row = accounts::by_id(&mut tx, account.id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    tx.commit().await?;
+    callers_changed(state, tx).await?;
     Ok(row)
 }
 
 /// Ends the API token `secret` (logging out of the API).
 pub async fn revoke_token(state: &App, secret: &str) -> Result<(), AppError> {
-    Ok(sessions::delete_token(
-        &mut state.store().conn().await?,
-        &hash_secret(secret.trim()),
-    )
-    .await?)
+    let mut tx = state.store().begin().await?;
+    sessions::delete_token(&mut tx, &hash_secret(secret.trim())).await?;
+    callers_changed(state, tx).await
 }
 
 /// Ends the web session whose cookie holds `secret` (logging out).
 pub async fn end_session(state: &App, secret: &str) -> Result<(), AppError> {
-    Ok(sessions::delete_session(&mut state.store().conn().await?, &hash_secret(secret)).await?)
+    let mut tx = state.store().begin().await?;
+    sessions::delete_session(&mut tx, &hash_secret(secret)).await?;
+    callers_changed(state, tx).await
 }
 
 /// Deletes expired sessions and tokens; returns how many went.

@@ -135,13 +135,21 @@ pub(crate) fn check(f: &Filing, categories: &[CategoryRow]) -> Result<CategoryRo
             "标题不能为空，且不超过 100 个字",
         ));
     }
-    if f.node.retired_at.is_some() || f.node.code.len() < 12 {
+    if f.node.retired_at.is_some() {
+        return Err(retired_place());
+    }
+    if f.node.code.len() < 12 {
         return Err(AppError::bad(
             "invalid_node",
             "事件必须落在村社区、网格或微网格内",
         ));
     }
     Ok(category)
+}
+
+/// The refusal of a report placed in a retired node.
+pub(crate) fn retired_place() -> AppError {
+    AppError::bad("invalid_node", "所选网格已撤销：请刷新后重新选择位置")
 }
 
 /// A checked report with what its category decides: holder, tier and deadlines.
@@ -388,7 +396,7 @@ pub(crate) async fn report_made(
         (Some(lon), Some(lat), _) => {
             let (code, _) = regions::locate_codes(state, lon, lat, input.crs)?;
             let node = match code.filter(|c| actor.sees(c)) {
-                Some(c) => region_store::get_facts(&mut state.store().conn().await?, &c).await?,
+                Some(c) => regions::located(state, &c).await?,
                 None => None,
             };
             let node = node.ok_or_else(|| {

@@ -64,6 +64,7 @@ async fn apply(state: &App, row: FeedRow) -> Result<(), AppError> {
         }
         FeedKind::Calendar => state.reload_calendar().await?,
         FeedKind::Categories => state.forget_categories(),
+        FeedKind::Accounts => state.callers().forget(),
     }
     Ok(())
 }

@@ -113,7 +113,9 @@ fn placed(job: &Job) -> Placed<'_> {
 
 /// One transaction for the whole batch, written in a few multi-row statements. Reports are
 /// checked before they are queued, so this rarely fails; when it does, the batch is written
-/// again one report at a time, each in a savepoint, so only the bad one is refused.
+/// again one report at a time, each in a savepoint, so only the bad one is refused. A report
+/// placed in a node retired since it was checked (a process learns of a retirement through
+/// the change feed) is refused here, in the transaction, instead of written.
 /// `turn` is handed on before the commit (and kept through the slow path).
 async fn write_batch(
     store: &Store,
@@ -122,23 +124,44 @@ async fn write_batch(
     turn: tokio::sync::OwnedMutexGuard<mpsc::Receiver<Job>>,
 ) -> Result<Vec<Reply>, AppError> {
     let mut tx = store.begin().await?;
+    let mut places: Vec<&str> = batch.iter().map(|j| j.filing.node.code.as_str()).collect();
+    places.sort_unstable();
+    places.dedup();
+    let retired = shanzhi_store::regions::retired_among(&mut tx, &places).await?;
+    let live: Vec<&Job> = batch
+        .iter()
+        .filter(|j| !retired.contains(&j.filing.node.code))
+        .collect();
     let webhooks = shanzhi_store::webhooks::any_active(&mut tx).await?;
-    let reports: Vec<Placed<'_>> = batch.iter().map(placed).collect();
-    match file_many(&mut tx, &reports, webhooks, now).await {
+    let reports: Vec<Placed<'_>> = live.iter().map(|j| placed(j)).collect();
+    let written: Vec<Reply> = match file_many(&mut tx, &reports, webhooks, now).await {
         Ok(written) => {
-            tx.audit(batch.iter().filter_map(|j| j.audit.clone()));
+            tx.audit(live.iter().filter_map(|j| j.audit.clone()));
             drop(turn);
             tx.commit_durable().await?;
-            Ok(written.into_iter().map(Ok).collect())
+            written.into_iter().map(Ok).collect()
         }
         Err(_) => {
             drop(tx);
-            write_one_by_one(store, batch, now).await
+            write_one_by_one(store, &live, now).await?
         }
-    }
+    };
+    let mut written = written.into_iter();
+    Ok(batch
+        .iter()
+        .map(|j| {
+            if retired.contains(&j.filing.node.code) {
+                Err(crate::cases::retired_place())
+            } else {
+                written
+                    .next()
+                    .unwrap_or_else(|| Err(AppError::Internal("report not written".into())))
+            }
+        })
+        .collect())
 }
 
-async fn write_one_by_one(store: &Store, batch: &[Job], now: i64) -> Result<Vec<Reply>, AppError> {
+async fn write_one_by_one(store: &Store, batch: &[&Job], now: i64) -> Result<Vec<Reply>, AppError> {
     let mut tx = store.begin().await?;
     let webhooks = shanzhi_store::webhooks::any_active(&mut tx).await?;
     let mut results = Vec::with_capacity(batch.len());

@@ -32,6 +32,7 @@ pub mod keys;
 pub mod ledger;
 pub mod limits;
 pub mod members;
+mod memo;
 pub mod notices;
 pub mod notify;
 pub mod offline;

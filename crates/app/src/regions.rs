@@ -50,6 +50,15 @@ pub async fn refresh_index(state: &App, codes: &[String]) -> Result<(), AppError
     Ok(())
 }
 
+/// The facts of a node the locate index placed a point in, kept in memory while the index
+/// stays as it is (every report made from a position asks).
+pub(crate) async fn located(state: &App, code: &str) -> Result<Option<NodeRow>, AppError> {
+    let read = async {
+        Ok::<_, AppError>(regions::get_facts(&mut state.store().conn().await?, code).await?)
+    };
+    state.located().get_or_read(code, read).await
+}
+
 /// Parses a code from a path or form, as a 404 when it is not even a code (nothing to hint).
 pub fn code_or_404(code: &str) -> Result<RegionCode, AppError> {
     RegionCode::parse(code).map_err(|_| AppError::not_found())
@@ -254,10 +263,15 @@ pub async fn update(
     let updated = regions::get(&mut tx, code)
         .await?
         .ok_or_else(AppError::not_found)?;
-    if boundary.is_some() {
+    // A new name too: every process forgets the facts it kept of the node.
+    if boundary.is_some() || change.name.is_some() {
         announce(&mut tx, &[code.to_owned()], state.now_ms());
     }
     tx.commit().await?;
+    if change.name.is_some() {
+        state.located().forget();
+        state.announced();
+    }
     if let Some(b) = boundary {
         let rc = code_or_404(code)?;
         state.update_index(|idx| match &b {
@@ -342,9 +356,9 @@ pub async fn retire(
     );
     audit::record(&mut tx, [record]);
     announce(&mut tx, &retired, now);
-    tx.commit().await?;
+    // The accounts bound there can no longer log in.
+    crate::accounts::callers_changed(state, tx).await?;
     state.update_index(|idx| retired.iter().for_each(|c| idx.remove(c)));
-    state.announced();
     Ok(Retirement {
         retired,
         moved,

@@ -3,10 +3,12 @@
 
 use crate::clock::Clock;
 use crate::intake::Intake;
+use crate::memo::Memo;
 use crate::notify::FeedEvent;
 use shanzhi_domain::case::Calendar;
 use shanzhi_domain::geo::{IndexItem, LocateIndex};
 use shanzhi_store::cases::CategoryRow;
+use shanzhi_store::sessions::Holder;
 use shanzhi_store::vault::Vault;
 use shanzhi_store::{Store, StoreError, calendar, regions};
 use std::sync::{Arc, RwLock};
@@ -80,6 +82,9 @@ impl Default for AppConfig {
 /// How long the category list is kept in memory.
 pub const CATEGORY_TTL: Duration = Duration::from_secs(10);
 
+/// The longest a memo keeps a row (changes empty them at once; this bounds a missed one).
+const MEMO_AGE: Duration = Duration::from_secs(30);
+
 struct Inner {
     store: Store,
     calendar: RwLock<Arc<Calendar>>,
@@ -94,6 +99,8 @@ struct Inner {
     suggest: crate::suggest::Slot,
     webhook_wake: tokio::sync::Notify,
     http: reqwest::Client,
+    callers: Memo<Holder>,
+    located: Memo<regions::NodeRow>,
 }
 
 /// State shared by every handler: cheap to clone.
@@ -145,6 +152,8 @@ impl App {
                 .user_agent(concat!("shanzhi-webhooks/", env!("CARGO_PKG_VERSION")))
                 .build()
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            callers: Memo::new(MEMO_AGE),
+            located: Memo::new(MEMO_AGE),
         })))
     }
 
@@ -269,9 +278,23 @@ impl App {
         f(&self.0.index.read().unwrap_or_else(|p| p.into_inner()))
     }
 
-    /// Runs `f` with the locate index for writing.
+    /// Runs `f` with the locate index for writing (and forgets the located nodes' facts, which
+    /// change with it).
     pub fn update_index(&self, f: impl FnOnce(&mut LocateIndex)) {
         f(&mut self.0.index.write().unwrap_or_else(|p| p.into_inner()));
+        self.0.located.forget();
+    }
+
+    /// Who holds the sessions and tokens seen lately (emptied by any change to who may log
+    /// in, here or through the change feed).
+    pub(crate) fn callers(&self) -> &Memo<Holder> {
+        &self.0.callers
+    }
+
+    /// The facts of the nodes the locate index placed reports in lately (emptied with every
+    /// change to the index).
+    pub(crate) fn located(&self) -> &Memo<regions::NodeRow> {
+        &self.0.located
     }
 
     /// Whether the database answers within a second; the refusal names it.

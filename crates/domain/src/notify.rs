@@ -71,15 +71,18 @@ pub enum FeedKind {
     Calendar,
     /// The category list (事项清单).
     Categories,
+    /// Who may log in, as what: a password, role or binding changed, a session or token ended.
+    Accounts,
 }
 
 impl FeedKind {
     /// Every kind.
-    pub const ALL: [FeedKind; 4] = [
+    pub const ALL: [FeedKind; 5] = [
         FeedKind::Case,
         FeedKind::Regions,
         FeedKind::Calendar,
         FeedKind::Categories,
+        FeedKind::Accounts,
     ];
 
     /// Stored name.
@@ -89,6 +92,7 @@ impl FeedKind {
             FeedKind::Regions => "regions",
             FeedKind::Calendar => "calendar",
             FeedKind::Categories => "categories",
+            FeedKind::Accounts => "accounts",
         }
     }
 }

@@ -581,7 +581,8 @@ async fn brief_checkpoint(
 
 #[derive(Debug, Clone)]
 enum Pool {
-    Sqlite(SqlitePool),
+    /// SQLite: connections for reads, and the one for write transactions.
+    Sqlite { read: SqlitePool, write: SqlitePool },
     Postgres(PgPool),
 }
 
@@ -617,11 +618,20 @@ impl Store {
                     // is cut back to this size instead of keeping a burst's length.
                     .pragma("journal_size_limit", WAL_LIMIT_BYTES.to_string())
                     .busy_timeout(BUSY_TIMEOUT);
-                let pool = SqlitePoolOptions::new()
+                let read = SqlitePoolOptions::new()
                     .max_connections(8)
+                    .connect_with(o.clone())
+                    .await?;
+                // SQLite writes one transaction at a time whatever the pool: the write
+                // transactions queue here for one connection (in order, without the busy
+                // handler's sleeps), and its page cache stays valid from one commit to the
+                // next because no other connection wrote in between.
+                let write = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(BUSY_TIMEOUT)
                     .connect_with(o)
                     .await?;
-                Pool::Sqlite(pool)
+                Pool::Sqlite { read, write }
             }
             StoreOptions::Postgres(url) => {
                 let o = PgConnectOptions::from_str(url)?;
@@ -664,7 +674,7 @@ impl Store {
     /// The same store with its own settler (PostgreSQL), sealing with its key.
     fn with_settler(self) -> Store {
         let settler = match &self.pool {
-            Pool::Sqlite(_) => None,
+            Pool::Sqlite { .. } => None,
             Pool::Postgres(p) => {
                 let settler = Arc::new(Settler {
                     pool: p.clone(),
@@ -695,7 +705,7 @@ impl Store {
     /// Applies pending migrations of this backend.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.pool {
-            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Pool::Sqlite { read: p, .. } => sqlx::migrate!("./migrations/sqlite").run(p).await?,
             Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
         Ok(())
@@ -709,7 +719,7 @@ impl Store {
     /// transaction starts it over before it begins ([`Store::begin`]). After a second in which
     /// nothing was written, the file is emptied. Nothing on PostgreSQL.
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
-        let Pool::Sqlite(p) = &self.pool else {
+        let Pool::Sqlite { read: p, .. } = &self.pool else {
             return Ok(());
         };
         let mut conn = p.acquire().await?;
@@ -731,7 +741,7 @@ impl Store {
 
     /// Empties the SQLite WAL file (at start: a crash may have left it long).
     async fn truncate_wal(&self) -> Result<(), StoreError> {
-        if let Pool::Sqlite(p) = &self.pool {
+        if let Pool::Sqlite { read: p, .. } = &self.pool {
             brief_checkpoint(&mut *p.acquire().await?, "TRUNCATE").await?;
         }
         Ok(())
@@ -740,7 +750,7 @@ impl Store {
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         match self.pool {
-            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Sqlite { .. } => Backend::Sqlite,
             Pool::Postgres(_) => Backend::Postgres,
         }
     }
@@ -748,7 +758,7 @@ impl Store {
     /// A pooled connection for reads or single-statement writes.
     pub async fn conn(&self) -> Result<Conn, StoreError> {
         let inner = match &self.pool {
-            Pool::Sqlite(p) => ConnInner::Sqlite(p.acquire().await?),
+            Pool::Sqlite { read, .. } => ConnInner::Sqlite(read.acquire().await?),
             Pool::Postgres(p) => ConnInner::Postgres(p.acquire().await?),
         };
         Ok(Conn {
@@ -769,8 +779,8 @@ impl Store {
                 Some(settler) => settler.settle_all().await,
                 None => Ok(()),
             },
-            Pool::Sqlite(p) => {
-                let mut tx = TxRef::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?);
+            Pool::Sqlite { write, .. } => {
+                let mut tx = TxRef::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?);
                 settle_in(&mut tx, self.chain.as_deref(), Unnumbered::All).await?;
                 if let TxRef::Sqlite(t) = tx {
                     t.commit().await?;
@@ -783,17 +793,17 @@ impl Store {
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let inner = match &self.pool {
-            Pool::Sqlite(p) => {
+            Pool::Sqlite { write, .. } => {
+                let mut conn = write.acquire().await?;
                 // Asked for by the checkpoint: before this writer takes the lock, nobody holds
                 // it, and the few pages written since the passive pass are quickly copied.
                 if self.wal.restart.swap(false, Ordering::Relaxed) {
-                    let (busy, _, _) =
-                        brief_checkpoint(&mut *p.acquire().await?, "RESTART").await?;
+                    let (busy, _, _) = brief_checkpoint(&mut conn, "RESTART").await?;
                     if busy != 0 {
                         self.wal.restart.store(true, Ordering::Relaxed);
                     }
                 }
-                TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?)
+                TxInner::Sqlite(Transaction::begin(conn, Some(sqlx::SqlStr::from_static("BEGIN IMMEDIATE"))).await?)
             }
             Pool::Postgres(p) => TxInner::Postgres(p.begin().await?),
         };
@@ -812,7 +822,7 @@ impl Store {
     /// when the holder dies). SQLite has one process by design: nothing to take.
     pub async fn startup_lock(&self) -> Result<StartupLock, StoreError> {
         match &self.pool {
-            Pool::Sqlite(_) => Ok(StartupLock(None)),
+            Pool::Sqlite { .. } => Ok(StartupLock(None)),
             Pool::Postgres(p) => {
                 let mut tx = p.begin().await?;
                 sqlx::query("SELECT pg_advisory_xact_lock(4508020001)")
@@ -827,7 +837,7 @@ impl Store {
     /// `LISTEN`); None on SQLite, whose one process wakes its follower itself.
     pub async fn listen(&self) -> Result<Option<FeedListener>, StoreError> {
         match &self.pool {
-            Pool::Sqlite(_) => Ok(None),
+            Pool::Sqlite { .. } => Ok(None),
             Pool::Postgres(p) => {
                 let mut l = sqlx::postgres::PgListener::connect_with(p).await?;
                 l.listen(crate::feed::CHANNEL).await?;
@@ -839,7 +849,10 @@ impl Store {
     /// Pool statistics for `/metrics`: (open connections, idle connections).
     pub fn pool_stats(&self) -> (u32, usize) {
         match &self.pool {
-            Pool::Sqlite(p) => (p.size(), p.num_idle()),
+            Pool::Sqlite { read, write } => (
+                read.size() + write.size(),
+                read.num_idle() + write.num_idle(),
+            ),
             Pool::Postgres(p) => (p.size(), p.num_idle()),
         }
     }
@@ -856,7 +869,10 @@ impl Store {
     /// Closes the pool.
     pub async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite(p) => p.close().await,
+            Pool::Sqlite { read, write } => {
+                write.close().await;
+                read.close().await;
+            }
             Pool::Postgres(p) => p.close().await,
         }
     }

@@ -188,6 +188,23 @@ pub async fn get_facts(ex: &mut impl Exec, code: &str) -> Result<Option<NodeRow>
     .await
 }
 
+/// Which of `codes` are retired (a report placed in one by a moment-old locate index is
+/// refused in the transaction that would write it).
+pub async fn retired_among(ex: &mut impl Exec, codes: &[&str]) -> Result<Vec<String>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in codes.chunks(500) {
+        let mut q =
+            Sql::new("SELECT code FROM region_nodes WHERE retired_at IS NOT NULL AND code IN (");
+        for (i, c) in chunk.iter().enumerate() {
+            q.push_bind(if i == 0 { "?" } else { ", ?" }, *c);
+        }
+        q.push(")");
+        let rows: Vec<(String,)> = ex.all(q).await?;
+        out.extend(rows.into_iter().map(|(c,)| c));
+    }
+    Ok(out)
+}
+
 /// The stored facts the importer needs about `codes`.
 pub async fn existing(
     ex: &mut impl Exec,

@@ -26,6 +26,16 @@ pub async fn create_session(
     .map(drop)
 }
 
+/// The account behind a session or an API token, and until when the secret holds.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Holder {
+    /// The account (active when read).
+    #[sqlx(flatten)]
+    pub account: AccountRow,
+    /// When the session or token ends (ms).
+    pub expires_at: i64,
+}
+
 /// The active account behind an unexpired secret in `table` (`sessions` or `api_tokens`,
 /// never user input).
 async fn account_behind(
@@ -33,10 +43,10 @@ async fn account_behind(
     table: &str,
     token_hash: &str,
     now: i64,
-) -> Result<Option<AccountRow>, StoreError> {
+) -> Result<Option<Holder>, StoreError> {
     ex.opt(
         Sql::new(format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM {table} s JOIN accounts a ON a.id = s.account_id \
+            "SELECT {ACCOUNT_COLUMNS}, s.expires_at FROM {table} s JOIN accounts a ON a.id = s.account_id \
              WHERE s.token_hash = ? AND s.expires_at > ? AND a.active"
         ))
         .bind(token_hash)
@@ -50,7 +60,7 @@ pub async fn session_account(
     ex: &mut impl Exec,
     token_hash: &str,
     now: i64,
-) -> Result<Option<AccountRow>, StoreError> {
+) -> Result<Option<Holder>, StoreError> {
     account_behind(ex, "sessions", token_hash, now).await
 }
 
@@ -102,7 +112,7 @@ pub async fn token_account(
     ex: &mut impl Exec,
     token_hash: &str,
     now: i64,
-) -> Result<Option<AccountRow>, StoreError> {
+) -> Result<Option<Holder>, StoreError> {
     account_behind(ex, "api_tokens", token_hash, now).await
 }
 

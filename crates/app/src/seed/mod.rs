@@ -133,6 +133,8 @@ pub async fn demo(store: &Store, now: i64) -> Result<Vec<DemoLogin>> {
             // An earlier start made the admin; in demo mode it takes the demo password, which
             // the login page shows.
             accounts::set_password(&mut tx, admin.id, &hash, now).await?;
+            // Its sessions ended: a process already serving forgets them.
+            tx.publish(shanzhi_domain::notify::FeedKind::Accounts, "{}".into(), now);
             continue;
         }
         let new = NewAccount {
