@@ -97,6 +97,11 @@ fn scheduler(app: App, interval: Duration) -> JoinHandle<()> {
     })
 }
 
+/// The least time between two passes of a worker woken by commits: under a stream of
+/// reports every commit wakes it, and one pass then covers what many commits wrote instead of
+/// a pass (and its reads) for each.
+const PASS_GAP: Duration = Duration::from_millis(50);
+
 /// Delivers the outboxes — webhook notifications and texts to residents — right after each
 /// change is published, and every second for retries that have come due. Deliveries are rows
 /// in the database.
@@ -109,6 +114,7 @@ fn outboxes(app: App) -> JoinHandle<()> {
             if let Err(e) = crate::sms::deliver_due(&app).await {
                 tracing::warn!(error = %e, "text delivery");
             }
+            tokio::time::sleep(PASS_GAP).await;
             tokio::select! {
                 () = app.changes_published() => {}
                 () = tokio::time::sleep(Duration::from_secs(1)) => {}
@@ -165,6 +171,7 @@ fn feed(app: App) -> JoinHandle<()> {
                 Ok(seq) => last = seq,
                 Err(e) => tracing::warn!(error = %e, "change feed: following"),
             }
+            tokio::time::sleep(PASS_GAP).await;
         }
     })
 }

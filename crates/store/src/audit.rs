@@ -294,7 +294,7 @@ impl<'a> Row<'a> {
 /// Inserts records (all given ids, or none).
 async fn insert(ex: &mut impl Exec, rows: &[Row<'_>]) -> Result<(), StoreError> {
     let with_ids = rows.first().is_some_and(|r| r.id.is_some());
-    for chunk in rows.chunks(CHUNK) {
+    for chunk in crate::bulk::runs(rows, CHUNK) {
         let mut q = Sql::new(if with_ids {
             "INSERT INTO audit_log (id, at, actor_id, actor_label, action, target, node_code, detail, chain_seq, hash, mac) VALUES "
         } else {

@@ -32,6 +32,28 @@ impl From<Cell<'_>> for sea_query::Value {
     }
 }
 
+/// Splits `items` into runs for multi-row statements: each run's length is a power of two, the
+/// largest first, none above `max`. A statement's text depends on its row count and the
+/// driver keeps one prepared statement per text; with these few lengths each stays prepared,
+/// where any count would be prepared anew for every batch.
+pub fn runs<T>(items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
+    let cap = if max.is_power_of_two() {
+        max
+    } else {
+        (max.max(2) / 2).next_power_of_two()
+    };
+    let mut rest = items;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let n = (1usize << rest.len().ilog2()).min(cap);
+        let (run, tail) = rest.split_at(n);
+        rest = tail;
+        Some(run)
+    })
+}
+
 /// Values bound per multi-row statement on PostgreSQL (its limit is 65,535).
 const PG_VALUES: usize = 30_000;
 
@@ -169,4 +191,39 @@ async fn step_each<const N: usize>(
     drop(stmt);
     drop(handle);
     Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runs;
+
+    #[test]
+    fn runs_are_powers_of_two_that_cover_every_item_in_order() {
+        let items: Vec<u32> = (0..1000).collect();
+        for (n, max) in [
+            (0, 400),
+            (1, 400),
+            (37, 400),
+            (64, 400),
+            (999, 400),
+            (1000, 500),
+            (5, 1),
+        ] {
+            let lengths: Vec<usize> = runs(&items[..n], max).map(<[u32]>::len).collect();
+            assert!(lengths.iter().all(|l| l.is_power_of_two() && *l <= max));
+            assert!(
+                lengths.windows(2).all(|w| w[0] >= w[1]),
+                "largest first: {lengths:?}"
+            );
+            let joined: Vec<u32> = runs(&items[..n], max).flatten().copied().collect();
+            assert_eq!(joined, items[..n]);
+        }
+        assert_eq!(
+            runs(&items[..37], 400)
+                .map(<[u32]>::len)
+                .collect::<Vec<_>>(),
+            [32, 4, 1]
+        );
+        assert_eq!(runs(&items[..999], 400).next().map(<[u32]>::len), Some(256));
+    }
 }

@@ -1,5 +1,6 @@
 //! Cases (事件), their timeline and the category list.
 
+use crate::bulk::runs;
 use crate::vault::SealedValue;
 use crate::{Backend, Exec, Sql, StoreError};
 use shanzhi_domain::case::{CategorySpec, Clock, Satisfaction, Source, Stage, Tier, Urgency};
@@ -305,7 +306,7 @@ async fn insert_many_at(
         })
         .collect();
     let mut rows = Vec::with_capacity(items.len());
-    for (chunk, chunk_terms) in items.chunks(CHUNK).zip(terms.chunks(CHUNK)) {
+    for (chunk, chunk_terms) in runs(items, CHUNK).zip(runs(&terms, CHUNK)) {
         // PostgreSQL keeps the search terms in the row; SQLite in its FTS table (below).
         let (extra_column, extra_value) = match backend {
             Backend::Postgres => (", search_terms", ", string_to_array(?, ' ')"),
@@ -360,10 +361,9 @@ async fn insert_many_at(
             rows.push(got.swap_remove(at));
         }
     }
-    for ((chunk, chunk_terms), chunk_rows) in items
-        .chunks(CHUNK)
-        .zip(terms.chunks(CHUNK))
-        .zip(rows.chunks(CHUNK))
+    for ((chunk, chunk_terms), chunk_rows) in runs(items, CHUNK)
+        .zip(runs(&terms, CHUNK))
+        .zip(runs(&rows, CHUNK))
     {
         if backend == Backend::Sqlite {
             let mut q = Sql::new("INSERT INTO case_terms (rowid, terms) VALUES ");

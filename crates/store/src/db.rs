@@ -66,6 +66,9 @@ const WAL_FRAME_BYTES: i64 = 4096;
 /// How long a SQLite statement waits for a lock before it gives up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Prepared statements kept per SQLite connection (the driver's default is 100).
+const STATEMENTS: usize = 400;
+
 /// A portable SQL statement: text with `?` placeholders and the values to bind, in order.
 #[derive(Debug, Clone, Default)]
 pub struct Sql {
@@ -582,7 +585,10 @@ async fn brief_checkpoint(
 #[derive(Debug, Clone)]
 enum Pool {
     /// SQLite: connections for reads, and the one for write transactions.
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -617,6 +623,9 @@ impl Store {
                     // When the WAL starts over (every frame copied, no reader behind), its file
                     // is cut back to this size instead of keeping a burst's length.
                     .pragma("journal_size_limit", WAL_LIMIT_BYTES.to_string())
+                    // Room for every statement the write connection runs, with multi-row
+                    // statements in their few lengths (`bulk::runs`), so none is prepared again.
+                    .statement_cache_capacity(STATEMENTS)
                     .busy_timeout(BUSY_TIMEOUT);
                 let read = SqlitePoolOptions::new()
                     .max_connections(8)
@@ -803,7 +812,10 @@ impl Store {
                         self.wal.restart.store(true, Ordering::Relaxed);
                     }
                 }
-                TxInner::Sqlite(Transaction::begin(conn, Some(sqlx::SqlStr::from_static("BEGIN IMMEDIATE"))).await?)
+                TxInner::Sqlite(
+                    Transaction::begin(conn, Some(sqlx::SqlStr::from_static("BEGIN IMMEDIATE")))
+                        .await?,
+                )
             }
             Pool::Postgres(p) => TxInner::Postgres(p.begin().await?),
         };

@@ -33,7 +33,7 @@ pub(crate) async fn write(
     let numbered = ex.backend() == crate::Backend::Sqlite;
     let mut seq = if numbered { head(ex).await? } else { 0 };
     let mut ids = Vec::new();
-    for chunk in items.chunks(500) {
+    for chunk in crate::bulk::runs(items, 512) {
         let mut q = Sql::new("INSERT INTO feed (seq, at, kind, payload) VALUES ");
         for (i, (kind, payload)) in chunk.iter().enumerate() {
             seq += 1;

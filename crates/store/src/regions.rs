@@ -192,7 +192,7 @@ pub async fn get_facts(ex: &mut impl Exec, code: &str) -> Result<Option<NodeRow>
 /// refused in the transaction that would write it).
 pub async fn retired_among(ex: &mut impl Exec, codes: &[&str]) -> Result<Vec<String>, StoreError> {
     let mut out = Vec::new();
-    for chunk in codes.chunks(500) {
+    for chunk in crate::bulk::runs(codes, 512) {
         let mut q =
             Sql::new("SELECT code FROM region_nodes WHERE retired_at IS NOT NULL AND code IN (");
         for (i, c) in chunk.iter().enumerate() {

@@ -214,6 +214,28 @@ async fn two_processes_behind_nginx_know_the_same_things() {
         changed.elapsed()
     );
 
+    // Each process keeps who holds a token in memory (every request asks): a token ended
+    // through A is refused by B, which had just accepted it, through the change feed.
+    let spare = b.token("wg01").await;
+    let (s, body) = call(&b.base, Method::GET, "/api/v1/me", &spare, None).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, body) = call(&a.base, Method::DELETE, "/api/v1/auth/token", &spare, None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{body}");
+    let ended = tokio::time::Instant::now();
+    let b_base = b.base.clone();
+    eventually("B refuses the token ended through A", || {
+        let (base, t) = (b_base.clone(), spare.clone());
+        async move {
+            call(&base, Method::GET, "/api/v1/me", &t, None).await.0 == StatusCode::UNAUTHORIZED
+        }
+    })
+    .await;
+    assert!(
+        ended.elapsed() < Duration::from_secs(3),
+        "through the change feed, not the memo's age: {:?}",
+        ended.elapsed()
+    );
+
     // A case filed through A reaches a live feed held open on B.
     let mut feed = reqwest::Client::new()
         .get(format!("{}/api/v1/events", b.base))
