@@ -264,20 +264,24 @@ pub async fn update(
         .await?
         .ok_or_else(AppError::not_found)?;
     // A new name too: every process forgets the facts it kept of the node.
-    if boundary.is_some() || change.name.is_some() {
+    let changed = boundary.is_some() || change.name.is_some();
+    if changed {
         announce(&mut tx, &[code.to_owned()], state.now_ms());
     }
     tx.commit().await?;
-    if change.name.is_some() {
-        state.located().forget();
-        state.announced();
+    match boundary {
+        // The index's update forgets the kept facts with it.
+        Some(b) => {
+            let rc = code_or_404(code)?;
+            state.update_index(|idx| match &b {
+                Some(b) => idx.upsert(index_item(&rc, row.class(), b)),
+                None => idx.remove(code),
+            });
+        }
+        None if changed => state.located().forget(),
+        None => {}
     }
-    if let Some(b) = boundary {
-        let rc = code_or_404(code)?;
-        state.update_index(|idx| match &b {
-            Some(b) => idx.upsert(index_item(&rc, row.class(), b)),
-            None => idx.remove(code),
-        });
+    if changed {
         state.announced();
     }
     Ok(updated)

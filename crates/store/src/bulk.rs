@@ -37,11 +37,8 @@ impl From<Cell<'_>> for sea_query::Value {
 /// driver keeps one prepared statement per text; with these few lengths each stays prepared,
 /// where any count would be prepared anew for every batch.
 pub fn runs<T>(items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
-    let cap = if max.is_power_of_two() {
-        max
-    } else {
-        (max.max(2) / 2).next_power_of_two()
-    };
+    // The largest power of two not above `max`.
+    let cap = 1usize << max.max(1).ilog2();
     let mut rest = items;
     std::iter::from_fn(move || {
         if rest.is_empty() {
