@@ -123,7 +123,10 @@ async fn write_batch(
     now: i64,
     turn: tokio::sync::OwnedMutexGuard<mpsc::Receiver<Job>>,
 ) -> Result<Vec<Reply>, AppError> {
+    let start = std::time::Instant::now();
     let mut tx = store.begin().await?;
+    // The wait for the write transaction (SQLite: behind any other writer, and a WAL restart).
+    metrics::histogram!("shanzhi_intake_begin_seconds").record(start.elapsed().as_secs_f64());
     let mut places: Vec<&str> = batch.iter().map(|j| j.filing.node.code.as_str()).collect();
     places.sort_unstable();
     places.dedup();
@@ -139,6 +142,8 @@ async fn write_batch(
             tx.audit(live.iter().filter_map(|j| j.audit.clone()));
             drop(turn);
             tx.commit_durable().await?;
+            metrics::histogram!("shanzhi_intake_write_seconds")
+                .record(start.elapsed().as_secs_f64());
             written.into_iter().map(Ok).collect()
         }
         Err(_) => {

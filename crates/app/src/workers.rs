@@ -194,12 +194,20 @@ fn checkpoints(app: App) -> JoinHandle<()> {
     every(Duration::from_secs(1), move || {
         let store = app.store().clone();
         async move {
+            // Both are timed: the fold holds SQLite's one writer, so its length is the
+            // intake's wait.
+            let start = std::time::Instant::now();
             if let Err(e) = shanzhi_store::dashboard::fold(&store).await {
                 tracing::warn!(error = %e, "dashboard tallies");
             }
+            let folded = std::time::Instant::now();
+            metrics::histogram!("shanzhi_tally_fold_seconds")
+                .record(folded.duration_since(start).as_secs_f64());
             if let Err(e) = store.checkpoint().await {
                 tracing::warn!(error = %e, "WAL checkpoint");
             }
+            metrics::histogram!("shanzhi_wal_checkpoint_seconds")
+                .record(folded.elapsed().as_secs_f64());
         }
     })
 }

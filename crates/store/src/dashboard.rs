@@ -4,6 +4,7 @@
 
 use crate::{Exec, Sql, StoreError};
 use shanzhi_domain::figures::CaseCounts;
+use std::collections::BTreeMap;
 
 /// The tallied counts, summed over folded rows and changes not yet folded (PostgreSQL sums
 /// BIGINTs as NUMERIC, hence the casts).
@@ -14,13 +15,17 @@ const SUMS: &str = "CAST(SUM(received) AS BIGINT) AS received, \
      CAST(SUM(handled_late) AS BIGINT) AS handled_late, CAST(SUM(rated) AS BIGINT) AS rated, \
      CAST(SUM(satisfied) AS BIGINT) AS satisfied, CAST(SUM(closed_on) AS BIGINT) AS closed_on";
 
-/// Tally rows whose area and day the `filter` picks, from both tables.
-fn tally_rows(filter: &str) -> String {
-    let cols = "depth, area, day, category, received, rejected, closed, handled, handled_on_time, \
-                handled_late, rated, satisfied, closed_on";
+/// The summed columns of a tally row.
+const TALLIED: &str = "day, category, received, rejected, closed, handled, handled_on_time, \
+                       handled_late, rated, satisfied, closed_on";
+
+/// Tally rows from both tables: folded rows (one per level) that `folded` picks, and the
+/// unfolded changes (one per case node) that `changes` picks, each named by `changes_area`.
+fn tally_rows(folded: &str, changes_area: &str, changes: &str) -> String {
     format!(
-        "(SELECT {cols} FROM case_tallies WHERE {filter} \
-         UNION ALL SELECT {cols} FROM case_tally_changes WHERE {filter}) t"
+        "(SELECT area, {TALLIED} FROM case_tallies WHERE {folded} \
+         UNION ALL SELECT {changes_area} AS area, {TALLIED} FROM case_tally_changes \
+         WHERE {changes}) t"
     )
 }
 
@@ -89,14 +94,22 @@ pub async fn area_tally(
     area: &str,
     (from, to): (i64, i64),
 ) -> Result<Vec<DayTally>, StoreError> {
-    let filter = "depth = ? AND area = ? AND day >= ? AND day <= ?";
-    let mut q = Sql::new(format!(
+    let q = Sql::new(format!(
         "SELECT day, category, {SUMS} FROM {} GROUP BY day, category ORDER BY day, category",
-        tally_rows(filter)
-    ));
-    for _ in 0..2 {
-        q = q.bind(area.len() as i32).bind(area).bind(from).bind(to);
-    }
+        tally_rows(
+            "depth = ? AND area = ? AND day >= ? AND day <= ?",
+            "area",
+            "area >= ? AND area < ? AND day >= ? AND day <= ?"
+        )
+    ))
+    .bind(area.len() as i32)
+    .bind(area)
+    .bind(from)
+    .bind(to)
+    .bind(area)
+    .bind(format!("{area}:"))
+    .bind(from)
+    .bind(to);
     let rows: Vec<DayRow> = ex.all(q).await?;
     Ok(rows
         .into_iter()
@@ -118,19 +131,26 @@ pub async fn child_tallies(
     child_len: usize,
     (from, to): (i64, i64),
 ) -> Result<Vec<(String, CaseCounts)>, StoreError> {
-    let filter = "depth = ? AND area > ? AND area < ? AND day >= ? AND day <= ?";
-    let mut q = Sql::new(format!(
+    let filter = "area > ? AND area < ? AND day >= ? AND day <= ?";
+    let q = Sql::new(format!(
         "SELECT area, {SUMS} FROM {} GROUP BY area ORDER BY area",
-        tally_rows(filter)
-    ));
-    for _ in 0..2 {
-        q = q
-            .bind(child_len as i32)
-            .bind(root)
-            .bind(format!("{root}:"))
-            .bind(from)
-            .bind(to);
-    }
+        tally_rows(
+            &format!("depth = ? AND {filter}"),
+            "substr(area, 1, ?)",
+            &format!("length(area) >= ? AND {filter}")
+        )
+    ))
+    .bind(child_len as i32)
+    .bind(root)
+    .bind(format!("{root}:"))
+    .bind(from)
+    .bind(to)
+    .bind(child_len as i32)
+    .bind(child_len as i32)
+    .bind(root)
+    .bind(format!("{root}:"))
+    .bind(from)
+    .bind(to);
     let rows: Vec<AreaRow> = ex.all(q).await?;
     Ok(rows
         .into_iter()
@@ -155,11 +175,19 @@ pub async fn fold(store: &crate::Store) -> Result<(), StoreError> {
     if pending == 0 {
         return Ok(());
     }
-    let upsert = format!(
+    // Each change, made at a case's node, counts at every level above it: the changes are
+    // summed per node first (a second's reports fall on a few hundred nodes), then spread
+    // over the levels.
+    let levels = format!(
+        "FROM (SELECT area, day, category, {SUMS}, CAST(SUM(open) AS BIGINT) AS open \
+         FROM {{changes}} GROUP BY area, day, category) c \
+         JOIN tally_depths d ON d.depth <= length(c.area) WHERE true"
+    );
+    let tallies = format!(
         "INSERT INTO case_tallies (depth, area, day, category, received, rejected, closed, \
          handled, handled_on_time, handled_late, rated, satisfied, closed_on) \
-         SELECT depth, area, day, category, {SUMS} FROM {{changes}} \
-         WHERE true GROUP BY depth, area, day, category \
+         SELECT d.depth, substr(c.area, 1, d.depth), c.day, c.category, {SUMS} {levels} \
+         GROUP BY 1, 2, 3, 4 \
          ON CONFLICT (depth, area, day, category) DO UPDATE SET \
          received = case_tallies.received + excluded.received, \
          rejected = case_tallies.rejected + excluded.rejected, \
@@ -171,30 +199,38 @@ pub async fn fold(store: &crate::Store) -> Result<(), StoreError> {
          satisfied = case_tallies.satisfied + excluded.satisfied, \
          closed_on = case_tallies.closed_on + excluded.closed_on"
     );
+    let open = format!(
+        "INSERT INTO case_open_tallies (depth, area, category, open) \
+         SELECT d.depth, substr(c.area, 1, d.depth), c.category, CAST(SUM(c.open) AS BIGINT) \
+         {levels} GROUP BY 1, 2, 3 HAVING SUM(c.open) <> 0 \
+         ON CONFLICT (depth, area, category) DO UPDATE SET \
+         open = case_open_tallies.open + excluded.open"
+    );
     match store.backend() {
         // One writer at a time: nothing can be appended between the fold and the delete.
         crate::Backend::Sqlite => {
             let mut tx = store.begin().await?;
-            tx.exec(Sql::new(upsert.replace("{changes}", "case_tally_changes")))
-                .await?;
+            for upsert in [&tallies, &open] {
+                tx.exec(Sql::new(upsert.replace("{changes}", "case_tally_changes")))
+                    .await?;
+            }
             tx.exec(Sql::new("DELETE FROM case_tally_changes")).await?;
             tx.commit().await
         }
         // Writers append concurrently: fold exactly the rows this statement deletes. One
-        // process folds at a time; another that finds the lock taken leaves the changes to the
-        // next second (two folds at once would only queue on the same tally rows).
+        // process folds at a time: another waits its turn and folds what is left, so when a
+        // fold returns every change committed before it began is folded.
         crate::Backend::Postgres => {
             let mut tx = store.begin().await?;
-            let (ours,): (bool,) = tx
-                .one(Sql::new("SELECT pg_try_advisory_xact_lock(?)").bind(FOLD_LOCK))
+            tx.exec(Sql::new("SELECT pg_advisory_xact_lock(?)").bind(FOLD_LOCK))
                 .await?;
-            if ours {
-                let sql = format!(
-                    "WITH moved AS (DELETE FROM case_tally_changes RETURNING *) {}",
-                    upsert.replace("{changes}", "moved")
-                );
-                tx.exec(Sql::new(sql)).await?;
-            }
+            let sql = format!(
+                "WITH moved AS (DELETE FROM case_tally_changes RETURNING *), \
+                 folded AS ({}) {}",
+                tallies.replace("{changes}", "moved"),
+                open.replace("{changes}", "moved")
+            );
+            tx.exec(Sql::new(sql)).await?;
             tx.commit().await
         }
     }
@@ -271,7 +307,9 @@ pub async fn open_at(
 }
 
 /// The cases open now under `root`, by child and category; `[from, to)` picks the reported
-/// period whose overdue count is wanted.
+/// period whose overdue count is wanted. Cases placed at `root` itself or between it and its
+/// children count under `root`'s own code. The open count is tallied; lateness (it depends on
+/// the clock) is read from the open cases past their deadline alone.
 pub async fn open_cases(
     ex: &mut impl Exec,
     root: &str,
@@ -279,29 +317,112 @@ pub async fn open_cases(
     (from, to): (i64, i64),
     now: i64,
 ) -> Result<Vec<OpenCases>, StoreError> {
-    let late = "((stage = 'reported' AND COALESCE(suspended_at, ?) > accept_due) \
-                OR (stage <> 'reported' AND COALESCE(suspended_at, ?) > handle_due))";
-    ex.all(
-        Sql::new(format!(
-            "SELECT substr(node_code, 1, ?) AS child, substr(category_code, 1, 2) AS category, \
-             COUNT(*) AS open, \
-             COALESCE(SUM(CASE WHEN {late} THEN 1 ELSE 0 END), 0) AS overdue, \
-             COALESCE(SUM(CASE WHEN created_at >= ? AND created_at < ? AND {late} \
-               AND NOT COALESCE(handled_at > handle_due, false) THEN 1 ELSE 0 END), 0) AS reported_overdue \
-             FROM cases WHERE stage IN ('reported', 'accepted', 'dispatched', 'in_progress') \
-             AND node_code >= ? AND node_code < ? GROUP BY 1, 2 ORDER BY 1, 2"
-        ))
-        .bind(child_len as i32)
-        .bind(now)
-        .bind(now)
-        .bind(from)
-        .bind(to)
-        .bind(now)
-        .bind(now)
-        .bind(root)
-        .bind(format!("{root}:")),
-    )
-    .await
+    let mut out: BTreeMap<(String, String), OpenCases> = BTreeMap::new();
+    fn row(
+        out: &mut BTreeMap<(String, String), OpenCases>,
+        child: String,
+        category: String,
+    ) -> &mut OpenCases {
+        out.entry((child.clone(), category.clone()))
+            .or_insert(OpenCases {
+                child,
+                category,
+                open: 0,
+                overdue: 0,
+                reported_overdue: 0,
+            })
+    }
+    let children = open_counts(ex, root, child_len).await?;
+    let mut own: BTreeMap<String, i64> = BTreeMap::new();
+    if child_len > root.len() {
+        for (_, category, open) in open_counts(ex, root, root.len()).await? {
+            *own.entry(category).or_default() += open;
+        }
+    }
+    for (child, category, open) in children {
+        if child_len > root.len() {
+            *own.entry(category.clone()).or_default() -= open;
+        }
+        row(&mut out, child, category).open += open;
+    }
+    for (category, open) in own.into_iter().filter(|(_, n)| *n != 0) {
+        row(&mut out, root.to_owned(), category).open += open;
+    }
+    for late in overdue(ex, root, child_len, (from, to), now).await? {
+        let r = row(&mut out, late.child, late.category);
+        r.overdue += late.overdue;
+        r.reported_overdue += late.reported_overdue;
+    }
+    Ok(out.into_values().collect())
+}
+
+/// Open cases per area at depth `len` under `root` (`root` itself when `len` is its length)
+/// and top-level category, from the folded open tally and the changes not yet folded.
+async fn open_counts(
+    ex: &mut impl Exec,
+    root: &str,
+    len: usize,
+) -> Result<Vec<(String, String, i64)>, StoreError> {
+    let under = "area >= ? AND area < ?";
+    let rows: Vec<(String, String, i64)> = ex
+        .all(
+            Sql::new(format!(
+                "SELECT area, category, CAST(SUM(open) AS BIGINT) FROM \
+                 (SELECT area, category, open FROM case_open_tallies WHERE depth = ? AND {under} \
+                  UNION ALL SELECT substr(area, 1, ?), category, open FROM case_tally_changes \
+                  WHERE length(area) >= ? AND {under}) t \
+                 GROUP BY area, category HAVING SUM(open) <> 0 ORDER BY area, category"
+            ))
+            .bind(len as i32)
+            .bind(root)
+            .bind(format!("{root}:"))
+            .bind(len as i32)
+            .bind(len as i32)
+            .bind(root)
+            .bind(format!("{root}:")),
+        )
+        .await?;
+    Ok(rows)
+}
+
+/// Open cases under `root` past their deadline now, by child and top-level category (only
+/// `overdue` and `reported_overdue` are set). Each stage group is read by the index on the
+/// deadline that applies to it, so the read grows with the late cases, not the open ones.
+async fn overdue(
+    ex: &mut impl Exec,
+    root: &str,
+    child_len: usize,
+    (from, to): (i64, i64),
+    now: i64,
+) -> Result<Vec<OpenCases>, StoreError> {
+    // A suspended case is late if it was suspended after its deadline (a suspension is
+    // always in the past, so the deadline has passed too).
+    let late = |due: &str, stages: &str| {
+        format!(
+            "SELECT node_code, category_code, created_at, handled_at, handle_due FROM cases \
+             WHERE {stages} AND {due} < ? AND COALESCE(suspended_at, ?) > {due} \
+             AND node_code >= ? AND node_code < ?"
+        )
+    };
+    let mut q = Sql::new(format!(
+        "SELECT substr(node_code, 1, ?) AS child, substr(category_code, 1, 2) AS category, \
+         CAST(0 AS BIGINT) AS open, COUNT(*) AS overdue, \
+         COALESCE(SUM(CASE WHEN created_at >= ? AND created_at < ? \
+           AND NOT COALESCE(handled_at > handle_due, false) THEN 1 ELSE 0 END), 0) AS reported_overdue \
+         FROM ({} UNION ALL {}) t GROUP BY 1, 2",
+        late("accept_due", "stage = 'reported'"),
+        late(
+            "handle_due",
+            "stage IN ('accepted', 'dispatched', 'in_progress')"
+        ),
+    ))
+    .bind(child_len as i32)
+    .bind(from)
+    .bind(to);
+    for _ in 0..2 {
+        q = q.bind(now).bind(now).bind(root).bind(format!("{root}:"));
+    }
+    ex.all(q).await
 }
 
 /// 吹哨报到 under `root` for summonses issued in `[from, to)`: (summoned, reported in,

@@ -37,6 +37,28 @@ async fn by_hand(app: &TestApp, root: &str, from: i64, to: i64) -> [i64; 6] {
     out
 }
 
+/// Open cases under `root` now, and of those past their deadline, counted from the case rows.
+async fn open_by_hand(app: &TestApp, root: &str) -> (i64, i64) {
+    let mut conn = app.state().store().conn().await.unwrap();
+    let now = app.now_ms();
+    let (open, late): (i64, i64) = conn
+        .one(
+            Sql::new(
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN COALESCE(suspended_at, ?) > \
+                 CASE WHEN stage = 'reported' THEN accept_due ELSE handle_due END \
+                 THEN 1 ELSE 0 END), 0) FROM cases \
+                 WHERE stage IN ('reported', 'accepted', 'dispatched', 'in_progress') \
+                 AND node_code >= ? AND node_code < ?",
+            )
+            .bind(now)
+            .bind(root)
+            .bind(format!("{root}:")),
+        )
+        .await
+        .unwrap();
+    (open, late)
+}
+
 fn figures(v: &Value) -> [i64; 6] {
     [
         "received",
@@ -56,7 +78,20 @@ async fn dashboard_figures_match_raw_counts_at_every_level() {
     let today = app.today();
     let from = today.plus(-59);
     let (start, end) = (from.start_ms(), today.plus(1).start_ms());
-    for node in ["450802", "450802001", "450802001001001"] {
+    // A report placed at a community itself, not in one of its grids: it counts for the
+    // community (and above) but for none of its grids.
+    let (s, c) = app
+        .post(
+            "/api/v1/cases",
+            &app.token("sq01").await,
+            serde_json::json!({"category": "03", "title": "社区广场路灯不亮",
+                "description": "社区广场三盏路灯不亮", "node_code": "450802001001"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    // Two days on, some open cases are past their deadlines.
+    app.state().clock().advance(2 * 86_400_000);
+    for node in ["450802", "450802001", "450802001001", "450802001001001"] {
         let (s, d) = app
             .get(
                 &format!("/api/v1/dashboard?node={node}&from={from}&to={today}"),
@@ -79,15 +114,49 @@ async fn dashboard_figures_match_raw_counts_at_every_level() {
         if accepted > 0.0 {
             assert!((c["disposal_rate"].as_f64().unwrap() - closed / accepted).abs() < 1e-9);
         }
-        // The children and the trend add up to the whole.
+        // Open now and late now, against the case rows; the children's add up to them but
+        // for cases placed at the node itself.
+        let (open, late) = open_by_hand(&app, node).await;
+        assert!(open > 0, "{node} has open cases");
+        assert_eq!(
+            (d["open_now"].as_i64(), d["overdue_now"].as_i64()),
+            (Some(open), Some(late)),
+            "{node}"
+        );
         let children = d["children"].as_array().unwrap();
+        let mut own = (open, late);
+        for ch in children {
+            let (o, l) = open_by_hand(&app, ch["code"].as_str().unwrap()).await;
+            assert_eq!(
+                (ch["open_now"].as_i64(), ch["overdue_now"].as_i64()),
+                (Some(o), Some(l)),
+                "{ch}"
+            );
+            own = (own.0 - o, own.1 - l);
+        }
+        if !children.is_empty() {
+            let mut conn = app.state().store().conn().await.unwrap();
+            let (at_node,): (i64,) = conn
+                .one(
+                    Sql::new(
+                        "SELECT COUNT(*) FROM cases WHERE node_code = ? \
+                         AND stage IN ('reported', 'accepted', 'dispatched', 'in_progress')",
+                    )
+                    .bind(node),
+                )
+                .await
+                .unwrap();
+            assert_eq!(own.0, at_node, "{node}: open at the node itself");
+        }
+        let expected_own = i64::from(node == "450802001001");
+        // The children and the trend add up to the whole.
         if node != "450802001001001" {
             assert!(!children.is_empty());
             let sum: i64 = children
                 .iter()
                 .map(|ch| ch["figures"]["received"].as_i64().unwrap())
                 .sum();
-            assert_eq!(sum, hand[0], "{node} children");
+            assert_eq!(sum + expected_own, hand[0], "{node} children");
         }
         let trend = d["trend"].as_array().unwrap();
         assert_eq!(trend.len(), 60);
@@ -120,6 +189,7 @@ async fn dashboard_figures_match_raw_counts_at_every_level() {
             .await;
         assert_eq!((s, error_code(&e)), (StatusCode::BAD_REQUEST, code), "{q}");
     }
+    let today = app.today();
     let month = today.to_string()[..7].to_owned();
     let (s, d) = app
         .get(

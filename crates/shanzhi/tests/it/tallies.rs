@@ -28,17 +28,23 @@ type TallyRow = (
     i64,
 );
 
-/// The tallies as the dashboard reads them: folded rows plus unfolded changes, zeros dropped.
+/// The tallies as the dashboard reads them: folded rows plus unfolded changes (made at a case's
+/// node, counted at every level above it), zeros dropped.
 async fn tallied(app: &TestApp) -> BTreeMap<Key, [i64; 9]> {
     let mut conn = app.state().store().conn().await.unwrap();
-    let cols = "depth, area, day, category, received, rejected, closed, handled, \
-                handled_on_time, handled_late, rated, satisfied, closed_on";
+    let sums = "received, rejected, closed, handled, handled_on_time, handled_late, rated, \
+                satisfied, closed_on";
+    let cols = format!(
+        "depth, area, day, category, {sums} FROM case_tallies UNION ALL \
+         SELECT d.depth, substr(c.area, 1, d.depth), day, category, {sums} \
+         FROM case_tally_changes c JOIN tally_depths d ON d.depth <= length(c.area)"
+    );
     let rows: Vec<TallyRow> =
         conn.all(Sql::new(format!(
             "SELECT CAST(depth AS BIGINT), area, day, category, CAST(SUM(received) AS BIGINT), CAST(SUM(rejected) AS BIGINT), \
              CAST(SUM(closed) AS BIGINT), CAST(SUM(handled) AS BIGINT), CAST(SUM(handled_on_time) AS BIGINT), CAST(SUM(handled_late) AS BIGINT), CAST(SUM(rated) AS BIGINT), \
-             CAST(SUM(satisfied) AS BIGINT), CAST(SUM(closed_on) AS BIGINT) FROM (SELECT {cols} FROM case_tallies \
-             UNION ALL SELECT {cols} FROM case_tally_changes) t GROUP BY 1, 2, 3, 4"
+             CAST(SUM(satisfied) AS BIGINT), CAST(SUM(closed_on) AS BIGINT) FROM (SELECT {cols}) t \
+             GROUP BY 1, 2, 3, 4"
         )))
         .await
         .unwrap();
@@ -112,7 +118,62 @@ async fn recounted(app: &TestApp) -> BTreeMap<Key, [i64; 9]> {
     out
 }
 
+type OpenKey = (i64, String, String);
+
+/// The open cases as tallied: per level, area and top-level category, zeros dropped.
+async fn open_tallied(app: &TestApp) -> BTreeMap<OpenKey, i64> {
+    let mut conn = app.state().store().conn().await.unwrap();
+    let rows: Vec<(i64, String, String, i64)> = conn
+        .all(Sql::new(
+            "SELECT CAST(depth AS BIGINT), area, category, CAST(SUM(open) AS BIGINT) FROM \
+             (SELECT depth, area, category, open FROM case_open_tallies UNION ALL \
+              SELECT d.depth, substr(c.area, 1, d.depth), category, open \
+              FROM case_tally_changes c JOIN tally_depths d ON d.depth <= length(c.area)) t \
+             GROUP BY 1, 2, 3",
+        ))
+        .await
+        .unwrap();
+    rows.into_iter()
+        .filter(|r| r.3 != 0)
+        .map(|(depth, area, category, open)| ((depth, area, category), open))
+        .collect()
+}
+
+/// The open cases counted afresh from every case row.
+async fn open_recounted(app: &TestApp) -> BTreeMap<OpenKey, i64> {
+    let mut conn = app.state().store().conn().await.unwrap();
+    let cases: Vec<(String, String, String)> = conn
+        .all(Sql::new(
+            "SELECT node_code, category_code, stage FROM cases",
+        ))
+        .await
+        .unwrap();
+    let mut out: BTreeMap<OpenKey, i64> = BTreeMap::new();
+    for (node, category, stage) in cases {
+        let open = matches!(
+            stage.as_str(),
+            "reported" | "accepted" | "dispatched" | "in_progress"
+        );
+        for depth in Level::ALL.map(Level::code_len) {
+            if open && depth <= node.len() {
+                let key = (
+                    depth as i64,
+                    node[..depth].to_owned(),
+                    category[..2].to_owned(),
+                );
+                *out.entry(key).or_default() += 1;
+            }
+        }
+    }
+    out
+}
+
 async fn assert_tallies_exact(app: &TestApp, when: &str) {
+    let (open, open_recount) = (open_tallied(app).await, open_recounted(app).await);
+    assert_eq!(
+        open, open_recount,
+        "{when}: open cases tallied vs recounted"
+    );
     let (t, r) = (tallied(app).await, recounted(app).await);
     assert!(!r.is_empty());
     let differ: Vec<_> = r
