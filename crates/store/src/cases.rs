@@ -964,16 +964,23 @@ pub async fn insert_past(
 }
 
 /// Cases past their deadline that can still go up a tier (not yet at the district, not
-/// suspended), oldest deadline first. The stage list repeated up front lets both databases
-/// answer from the open cases' partial index instead of scanning every case.
+/// suspended), oldest deadline first. Each stage group is read by the index on the deadline
+/// that applies to it, so the read grows with the late cases, not the open ones.
 pub async fn overdue(ex: &mut impl Exec, now: i64, limit: u32) -> Result<Vec<CaseRow>, StoreError> {
+    let late = |stages: &str, due: &str| {
+        format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE {stages} AND {due} < ? \
+             AND tier <> 'district' AND suspended_at IS NULL"
+        )
+    };
     ex.all(
         Sql::new(format!(
-            "SELECT {CASE_COLUMNS} FROM cases WHERE stage IN ('reported', 'accepted', 'dispatched', 'in_progress') \
-             AND tier <> 'district' AND suspended_at IS NULL AND \
-             ((stage = 'reported' AND accept_due < ?) OR \
-              (stage IN ('accepted', 'dispatched', 'in_progress') AND handle_due < ?)) \
-             ORDER BY handle_due LIMIT ?"
+            "{} UNION ALL {} ORDER BY handle_due LIMIT ?",
+            late("stage = 'reported'", "accept_due"),
+            late(
+                "stage IN ('accepted', 'dispatched', 'in_progress')",
+                "handle_due"
+            )
         ))
         .bind(now)
         .bind(now)
