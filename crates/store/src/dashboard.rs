@@ -158,6 +158,10 @@ pub async fn child_tallies(
         .collect())
 }
 
+/// Changes a SQLite fold takes per transaction: a slice holds the intake back for a few
+/// milliseconds under load, where a second's changes at once held it for tens.
+const FOLD_SLICE: i64 = 1000;
+
 /// Key of the advisory lock a PostgreSQL fold runs under (one per deployment).
 const FOLD_LOCK: i64 = 4_508_020_003;
 
@@ -207,16 +211,33 @@ pub async fn fold(store: &crate::Store) -> Result<(), StoreError> {
          open = case_open_tallies.open + excluded.open"
     );
     match store.backend() {
-        // One writer at a time: nothing can be appended between the fold and the delete.
-        crate::Backend::Sqlite => {
+        // One writer at a time: nothing can be appended between the fold and the delete. A
+        // fold holds the one writer, so it goes in slices, with the intake's batches between.
+        crate::Backend::Sqlite => loop {
             let mut tx = store.begin().await?;
-            for upsert in [&tallies, &open] {
-                tx.exec(Sql::new(upsert.replace("{changes}", "case_tally_changes")))
+            let (last, taken): (Option<i64>, i64) = tx
+                .one(
+                    Sql::new(
+                        "SELECT MAX(id), COUNT(*) FROM \
+                         (SELECT id FROM case_tally_changes ORDER BY id LIMIT ?) t",
+                    )
+                    .bind(FOLD_SLICE),
+                )
+                .await?;
+            if let Some(last) = last {
+                let slice = "(SELECT * FROM case_tally_changes WHERE id <= ?)";
+                for upsert in [&tallies, &open] {
+                    tx.exec(Sql::new(upsert.replace("{changes}", slice)).bind(last))
+                        .await?;
+                }
+                tx.exec(Sql::new("DELETE FROM case_tally_changes WHERE id <= ?").bind(last))
                     .await?;
             }
-            tx.exec(Sql::new("DELETE FROM case_tally_changes")).await?;
-            tx.commit().await
-        }
+            tx.commit().await?;
+            if taken < FOLD_SLICE {
+                return Ok(());
+            }
+        },
         // Writers append concurrently: fold exactly the rows this statement deletes. One
         // process folds at a time: another waits its turn and folds what is left, so when a
         // fold returns every change committed before it began is folded.

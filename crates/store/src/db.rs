@@ -743,6 +743,11 @@ impl Store {
                 self.wal.restart.store(false, Ordering::Relaxed);
             }
         } else if frames.saturating_mul(WAL_FRAME_BYTES) >= WAL_LIMIT_BYTES as i64 {
+            // The restart is made by the next writer, holding the intake meanwhile, and first
+            // copies what was committed since this pass: a second pass leaves it less.
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&mut *conn)
+                .await?;
             self.wal.restart.store(true, Ordering::Relaxed);
         }
         Ok(())
