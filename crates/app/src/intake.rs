@@ -11,7 +11,7 @@ use crate::{AppError, Clock};
 use shanzhi_domain::case::Calendar;
 use shanzhi_store::audit::NewAudit;
 use shanzhi_store::cases::{CaseRow, CategoryRow};
-use shanzhi_store::{Exec, Sql, Store};
+use shanzhi_store::{Backend, Exec, Sql, Store};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -40,14 +40,19 @@ type Turn = Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>;
 impl Intake {
     /// Starts `writers` writer tasks (one for SQLite, which has a single writer anyway; a few
     /// for PostgreSQL, which commits in parallel).
-    pub fn start(store: &Store, writers: usize, clock: &Clock) -> Intake {
+    /// Fails only when the process cannot start a thread.
+    pub fn start(store: &Store, writers: usize, clock: &Clock) -> std::io::Result<Intake> {
         let writers = writers.max(1);
         let (queue, rx) = mpsc::channel(4 * MAX_BATCH * writers);
         let turn: Turn = Arc::new(tokio::sync::Mutex::new(rx));
         for _ in 0..writers {
-            tokio::spawn(write_loop(store.clone(), turn.clone(), clock.clone()));
+            let writer = write_loop(store.clone(), turn.clone(), clock.clone());
+            match store.backend() {
+                Backend::Sqlite => on_own_thread(writer)?,
+                Backend::Postgres => drop(tokio::spawn(writer)),
+            }
         }
-        Intake { queue }
+        Ok(Intake { queue })
     }
 
     /// Files a checked report durably: returns once its transaction has committed.
@@ -70,6 +75,20 @@ impl Intake {
         self.queue.send(job).await.map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
+}
+
+/// Runs SQLite's one writer on a thread of its own. A batch is a dozen statements, each a
+/// round trip to the connection's thread; on the server's runtime each answer waited for a
+/// worker to come round to the writer between the HTTP tasks, and the one writer, which every
+/// report waits for, sat idle meanwhile (BENCHMARKS.md). It ends when the queue is dropped.
+fn on_own_thread(writer: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name("intake-writer".into())
+        .spawn(move || runtime.block_on(writer))?;
+    Ok(())
 }
 
 /// Writers take turns: one gathers what waits and writes it, and hands the turn on when only

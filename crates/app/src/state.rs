@@ -133,7 +133,7 @@ impl App {
             shanzhi_store::Backend::Sqlite => 1,
             shanzhi_store::Backend::Postgres => config.intake_writers.unwrap_or(4).clamp(1, 64),
         };
-        let intake = Intake::start(&store, writers, &config.clock);
+        let intake = Intake::start(&store, writers, &config.clock)?;
         Ok(App(Arc::new(Inner {
             store,
             calendar: RwLock::new(Arc::new(calendar)),

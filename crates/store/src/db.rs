@@ -332,7 +332,7 @@ pub struct Tx {
 enum TxInner {
     /// SQLite (`BEGIN IMMEDIATE`: takes the write lock up front, so read-then-write
     /// transactions never fail on lock upgrade).
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(WriteTx),
     /// PostgreSQL.
     Postgres(Transaction<'static, Postgres>),
 }
@@ -340,8 +340,71 @@ enum TxInner {
 impl Exec for Tx {
     fn target(&mut self) -> Target<'_> {
         match &mut self.inner {
-            TxInner::Sqlite(t) => Target::Sqlite(t),
+            TxInner::Sqlite(t) => t.target(),
             TxInner::Postgres(t) => Target::Postgres(t),
+        }
+    }
+}
+
+/// The SQLite write connection: taken in turn, first come first served, by one write
+/// transaction at a time. It is not pooled: a pool returns a connection through a task of its
+/// own and tests it with a round trip when it is returned and again when it is taken, which
+/// under load kept the next batch of reports waiting about 2 ms behind the last (BENCHMARKS.md).
+/// Closed, it holds nothing.
+type Writer = Arc<tokio::sync::Mutex<Option<SqliteConnection>>>;
+
+/// A transaction on the SQLite write connection; dropped before its commit, it rolls back (the
+/// rollback is queued to the connection's worker ahead of whatever the next holder runs).
+struct WriteTx {
+    conn: tokio::sync::OwnedMappedMutexGuard<Option<SqliteConnection>, SqliteConnection>,
+    open: bool,
+}
+
+type SqliteTransactions = <Sqlite as sqlx::Database>::TransactionManager;
+
+impl WriteTx {
+    /// Waits its turn for the write connection (as long as a statement waits for a lock);
+    /// nothing is begun yet.
+    async fn take(writer: &Writer) -> Result<WriteTx, StoreError> {
+        let held = tokio::time::timeout(BUSY_TIMEOUT, writer.clone().lock_owned())
+            .await
+            .map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))?;
+        let conn = tokio::sync::OwnedMutexGuard::try_map(held, Option::as_mut)
+            .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?;
+        Ok(WriteTx { conn, open: false })
+    }
+
+    /// `BEGIN IMMEDIATE` on the held connection.
+    async fn begin(mut self) -> Result<WriteTx, StoreError> {
+        use sqlx_core::transaction::TransactionManager;
+        SqliteTransactions::begin(
+            &mut self.conn,
+            Some(sqlx::SqlStr::from_static("BEGIN IMMEDIATE")),
+        )
+        .await?;
+        self.open = true;
+        Ok(self)
+    }
+
+    async fn commit(mut self) -> Result<(), StoreError> {
+        use sqlx_core::transaction::TransactionManager;
+        SqliteTransactions::commit(&mut self.conn).await?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Exec for WriteTx {
+    fn target(&mut self) -> Target<'_> {
+        Target::Sqlite(&mut self.conn)
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        if self.open {
+            use sqlx_core::transaction::TransactionManager;
+            SqliteTransactions::start_rollback(&mut self.conn);
         }
     }
 }
@@ -585,10 +648,7 @@ async fn brief_checkpoint(
 #[derive(Debug, Clone)]
 enum Pool {
     /// SQLite: connections for reads, and the one for write transactions.
-    Sqlite {
-        read: SqlitePool,
-        write: SqlitePool,
-    },
+    Sqlite { read: SqlitePool, write: Writer },
     Postgres(PgPool),
 }
 
@@ -597,13 +657,12 @@ impl Store {
     pub async fn open(opts: &StoreOptions) -> Result<Store, StoreError> {
         let pool = match opts {
             StoreOptions::Sqlite(path) => {
-                let io = |e| StoreError::Database(sqlx::Error::Io(e));
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    crate::files::private_dir(dir).map_err(io)?;
+                    crate::files::private_dir(dir)?;
                 }
                 // Created here, owner-only: SQLite gives its -wal and -shm files the same mode.
                 if !path.exists() {
-                    crate::files::private_file(path).map_err(io)?;
+                    crate::files::private_file(path)?;
                 }
                 // WAL lets readers run beside the writer; NORMAL sync in WAL mode survives a
                 // process crash (kill -9) and loses at most the last commits on power loss.
@@ -627,20 +686,22 @@ impl Store {
                     // statements in their few lengths (`bulk::runs`), so none is prepared again.
                     .statement_cache_capacity(STATEMENTS)
                     .busy_timeout(BUSY_TIMEOUT);
+                // A connection to a local file does not go stale: no test round trip when
+                // one is taken from the pool.
                 let read = SqlitePoolOptions::new()
                     .max_connections(8)
+                    .test_before_acquire(false)
                     .connect_with(o.clone())
                     .await?;
                 // SQLite writes one transaction at a time whatever the pool: the write
-                // transactions queue here for one connection (in order, without the busy
+                // transactions queue for one connection (in order, without the busy
                 // handler's sleeps), and its page cache stays valid from one commit to the
                 // next because no other connection wrote in between.
-                let write = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .acquire_timeout(BUSY_TIMEOUT)
-                    .connect_with(o)
-                    .await?;
-                Pool::Sqlite { read, write }
+                let write = sqlx::ConnectOptions::connect(&o).await?;
+                Pool::Sqlite {
+                    read,
+                    write: Arc::new(tokio::sync::Mutex::new(Some(write))),
+                }
             }
             StoreOptions::Postgres(url) => {
                 let o = PgConnectOptions::from_str(url)?;
@@ -794,12 +855,9 @@ impl Store {
                 None => Ok(()),
             },
             Pool::Sqlite { write, .. } => {
-                let mut tx = TxRef::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?);
+                let mut tx = WriteTx::take(write).await?.begin().await?;
                 settle_in(&mut tx, self.chain.as_deref(), Unnumbered::All).await?;
-                if let TxRef::Sqlite(t) = tx {
-                    t.commit().await?;
-                }
-                Ok(())
+                tx.commit().await
             }
         }
     }
@@ -808,19 +866,16 @@ impl Store {
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let inner = match &self.pool {
             Pool::Sqlite { write, .. } => {
-                let mut conn = write.acquire().await?;
                 // Asked for by the checkpoint: before this writer takes the lock, nobody holds
                 // it, and the few pages written since the passive pass are quickly copied.
+                let mut held = WriteTx::take(write).await?;
                 if self.wal.restart.swap(false, Ordering::Relaxed) {
-                    let (busy, _, _) = brief_checkpoint(&mut conn, "RESTART").await?;
+                    let (busy, _, _) = brief_checkpoint(&mut held.conn, "RESTART").await?;
                     if busy != 0 {
                         self.wal.restart.store(true, Ordering::Relaxed);
                     }
                 }
-                TxInner::Sqlite(
-                    Transaction::begin(conn, Some(sqlx::SqlStr::from_static("BEGIN IMMEDIATE")))
-                        .await?,
-                )
+                TxInner::Sqlite(held.begin().await?)
             }
             Pool::Postgres(p) => TxInner::Postgres(p.begin().await?),
         };
@@ -866,9 +921,10 @@ impl Store {
     /// Pool statistics for `/metrics`: (open connections, idle connections).
     pub fn pool_stats(&self) -> (u32, usize) {
         match &self.pool {
+            // The write connection counts as open, and idle when no transaction holds it.
             Pool::Sqlite { read, write } => (
-                read.size() + write.size(),
-                read.num_idle() + write.num_idle(),
+                read.size() + 1,
+                read.num_idle() + usize::from(write.try_lock().is_ok()),
             ),
             Pool::Postgres(p) => (p.size(), p.num_idle()),
         }
@@ -887,7 +943,9 @@ impl Store {
     pub async fn close(&self) {
         match &self.pool {
             Pool::Sqlite { read, write } => {
-                write.close().await;
+                if let Some(conn) = write.lock().await.take() {
+                    let _ = sqlx::Connection::close(conn).await;
+                }
                 read.close().await;
             }
             Pool::Postgres(p) => p.close().await,

@@ -21,6 +21,12 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> Self {
+        StoreError::Database(sqlx::Error::Io(e))
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &e
