@@ -2,6 +2,7 @@
 //! running tallies (migration 0017) plus the open cases read live, summonses and visits from
 //! grouped scans.
 
+use crate::bulk::{Cell, insert_rows};
 use crate::{Exec, Sql, StoreError};
 use shanzhi_domain::figures::CaseCounts;
 use std::collections::BTreeMap;
@@ -158,12 +159,50 @@ pub async fn child_tallies(
         .collect())
 }
 
-/// Changes a SQLite fold takes per transaction: a slice holds the intake back for a few
-/// milliseconds under load, where a second's changes at once held it for tens.
-const FOLD_SLICE: i64 = 1000;
+/// Changes a SQLite fold sums at a time. The sums are made on a read connection, beside the
+/// intake; only writing them takes the one writer, for as long as the groups they fall in
+/// (a few thousand at most, however many changes), so a slice may be large.
+const FOLD_SLICE: i64 = 50_000;
 
 /// Key of the advisory lock a PostgreSQL fold runs under (one per deployment).
 const FOLD_LOCK: i64 = 4_508_020_003;
+
+/// Where folded sums go, and how they add to what is there.
+const TALLY_INTO: &str = "INSERT INTO case_tallies (depth, area, day, category, received, \
+     rejected, closed, handled, handled_on_time, handled_late, rated, satisfied, closed_on) ";
+const TALLY_ADD: &str = " ON CONFLICT (depth, area, day, category) DO UPDATE SET \
+     received = case_tallies.received + excluded.received, \
+     rejected = case_tallies.rejected + excluded.rejected, \
+     closed = case_tallies.closed + excluded.closed, \
+     handled = case_tallies.handled + excluded.handled, \
+     handled_on_time = case_tallies.handled_on_time + excluded.handled_on_time, \
+     handled_late = case_tallies.handled_late + excluded.handled_late, \
+     rated = case_tallies.rated + excluded.rated, \
+     satisfied = case_tallies.satisfied + excluded.satisfied, \
+     closed_on = case_tallies.closed_on + excluded.closed_on";
+const OPEN_INTO: &str = "INSERT INTO case_open_tallies (depth, area, category, open) ";
+const OPEN_ADD: &str = " ON CONFLICT (depth, area, category) DO UPDATE SET \
+     open = case_open_tallies.open + excluded.open";
+
+/// One level's sums of a slice of changes, as a SQLite fold writes them.
+#[derive(sqlx::FromRow)]
+struct LevelSums {
+    depth: i64,
+    area: String,
+    day: i64,
+    category: String,
+    #[sqlx(flatten)]
+    sums: Sums,
+}
+
+/// One level's change in open cases, as a SQLite fold writes it.
+#[derive(sqlx::FromRow)]
+struct LevelOpen {
+    depth: i64,
+    area: String,
+    category: String,
+    open: i64,
+}
 
 /// Folds the tally changes the triggers appended into the running tallies; run every second
 /// by the server. Readers sum both tables, so when it runs never changes a figure.
@@ -188,56 +227,23 @@ pub async fn fold(store: &crate::Store) -> Result<(), StoreError> {
          JOIN tally_depths d ON d.depth <= length(c.area) WHERE true"
     );
     let tallies = format!(
-        "INSERT INTO case_tallies (depth, area, day, category, received, rejected, closed, \
-         handled, handled_on_time, handled_late, rated, satisfied, closed_on) \
-         SELECT d.depth, substr(c.area, 1, d.depth), c.day, c.category, {SUMS} {levels} \
-         GROUP BY 1, 2, 3, 4 \
-         ON CONFLICT (depth, area, day, category) DO UPDATE SET \
-         received = case_tallies.received + excluded.received, \
-         rejected = case_tallies.rejected + excluded.rejected, \
-         closed = case_tallies.closed + excluded.closed, \
-         handled = case_tallies.handled + excluded.handled, \
-         handled_on_time = case_tallies.handled_on_time + excluded.handled_on_time, \
-         handled_late = case_tallies.handled_late + excluded.handled_late, \
-         rated = case_tallies.rated + excluded.rated, \
-         satisfied = case_tallies.satisfied + excluded.satisfied, \
-         closed_on = case_tallies.closed_on + excluded.closed_on"
+        "SELECT d.depth, substr(c.area, 1, d.depth) AS area, c.day, c.category, {SUMS} \
+         {levels} GROUP BY 1, 2, 3, 4"
     );
     let open = format!(
-        "INSERT INTO case_open_tallies (depth, area, category, open) \
-         SELECT d.depth, substr(c.area, 1, d.depth), c.category, CAST(SUM(c.open) AS BIGINT) \
-         {levels} GROUP BY 1, 2, 3 HAVING SUM(c.open) <> 0 \
-         ON CONFLICT (depth, area, category) DO UPDATE SET \
-         open = case_open_tallies.open + excluded.open"
+        "SELECT d.depth, substr(c.area, 1, d.depth) AS area, c.category, \
+         CAST(SUM(c.open) AS BIGINT) AS open {levels} GROUP BY 1, 2, 3 HAVING SUM(c.open) <> 0"
     );
     match store.backend() {
-        // One writer at a time: nothing can be appended between the fold and the delete. A
-        // fold holds the one writer, so it goes in slices, with the intake's batches between.
-        crate::Backend::Sqlite => loop {
-            let mut tx = store.begin().await?;
-            let (last, taken): (Option<i64>, i64) = tx
-                .one(
-                    Sql::new(
-                        "SELECT MAX(id), COUNT(*) FROM \
-                         (SELECT id FROM case_tally_changes ORDER BY id LIMIT ?) t",
-                    )
-                    .bind(FOLD_SLICE),
-                )
-                .await?;
-            if let Some(last) = last {
-                let slice = "(SELECT * FROM case_tally_changes WHERE id <= ?)";
-                for upsert in [&tallies, &open] {
-                    tx.exec(Sql::new(upsert.replace("{changes}", slice)).bind(last))
-                        .await?;
-                }
-                tx.exec(Sql::new("DELETE FROM case_tally_changes WHERE id <= ?").bind(last))
-                    .await?;
-            }
-            tx.commit().await?;
-            if taken < FOLD_SLICE {
-                return Ok(());
-            }
-        },
+        crate::Backend::Sqlite => {
+            let slice = "(SELECT * FROM case_tally_changes WHERE id <= ?)";
+            fold_sqlite(
+                store,
+                &tallies.replace("{changes}", slice),
+                &open.replace("{changes}", slice),
+            )
+            .await
+        }
         // Writers append concurrently: fold exactly the rows this statement deletes. One
         // process folds at a time: another waits its turn and folds what is left, so when a
         // fold returns every change committed before it began is folded.
@@ -247,12 +253,82 @@ pub async fn fold(store: &crate::Store) -> Result<(), StoreError> {
                 .await?;
             let sql = format!(
                 "WITH moved AS (DELETE FROM case_tally_changes RETURNING *), \
-                 folded AS ({}) {}",
+                 folded AS ({TALLY_INTO}{}{TALLY_ADD}) {OPEN_INTO}{}{OPEN_ADD}",
                 tallies.replace("{changes}", "moved"),
                 open.replace("{changes}", "moved")
             );
             tx.exec(Sql::new(sql)).await?;
             tx.commit().await
+        }
+    }
+}
+
+/// SQLite's fold, a slice at a time: sums the slice on a read connection (changes are only
+/// ever appended, and only a fold removes them), then adds the sums and removes the slice in
+/// one write transaction. Folds take turns, so no two sum the same slice.
+async fn fold_sqlite(store: &crate::Store, tallies: &str, open: &str) -> Result<(), StoreError> {
+    let _turn = store.fold_turn().await;
+    loop {
+        let mut conn = store.conn().await?;
+        let (last, taken): (Option<i64>, i64) = conn
+            .one(
+                Sql::new(
+                    "SELECT MAX(id), COUNT(*) FROM \
+                     (SELECT id FROM case_tally_changes ORDER BY id LIMIT ?) t",
+                )
+                .bind(FOLD_SLICE),
+            )
+            .await?;
+        let Some(last) = last else {
+            return Ok(());
+        };
+        let levels: Vec<LevelSums> = conn.all(Sql::new(tallies).bind(last)).await?;
+        let opens: Vec<LevelOpen> = conn.all(Sql::new(open).bind(last)).await?;
+        drop(conn);
+        let int = |n: i64| Cell::Int(Some(n));
+        let level_rows: Vec<[Cell<'_>; 13]> = levels
+            .iter()
+            .map(|l| {
+                let s = &l.sums;
+                [
+                    int(l.depth),
+                    Cell::Text(Some(&l.area)),
+                    int(l.day),
+                    Cell::Text(Some(&l.category)),
+                    int(s.received),
+                    int(s.rejected),
+                    int(s.closed),
+                    int(s.handled),
+                    int(s.handled_on_time),
+                    int(s.handled_late),
+                    int(s.rated),
+                    int(s.satisfied),
+                    int(s.closed_on),
+                ]
+            })
+            .collect();
+        let open_rows: Vec<[Cell<'_>; 4]> = opens
+            .iter()
+            .map(|o| {
+                [
+                    int(o.depth),
+                    Cell::Text(Some(&o.area)),
+                    Cell::Text(Some(&o.category)),
+                    int(o.open),
+                ]
+            })
+            .collect();
+        let mut tx = store.begin().await?;
+        let into = format!("{TALLY_INTO}VALUES ");
+        let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        insert_rows(&mut tx, (&into, row, TALLY_ADD), &level_rows, false).await?;
+        let into = format!("{OPEN_INTO}VALUES ");
+        insert_rows(&mut tx, (&into, "(?, ?, ?, ?)", OPEN_ADD), &open_rows, false).await?;
+        tx.exec(Sql::new("DELETE FROM case_tally_changes WHERE id <= ?").bind(last))
+            .await?;
+        tx.commit().await?;
+        if taken < FOLD_SLICE {
+            return Ok(());
         }
     }
 }

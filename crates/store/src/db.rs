@@ -612,6 +612,8 @@ pub struct Store {
     settler: Option<Arc<Settler>>,
     /// SQLite: what the checkpoints know of the WAL.
     wal: Arc<Wal>,
+    /// SQLite: held by the tally fold, which sums outside the write lock (one process).
+    folding: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// What the checkpoints know of a SQLite WAL.
@@ -723,6 +725,7 @@ impl Store {
                 frames: AtomicI64::new(-1),
                 restart: AtomicBool::new(false),
             }),
+            folding: Arc::default(),
         }
         .with_settler();
         store.migrate().await?;
@@ -820,6 +823,11 @@ impl Store {
             brief_checkpoint(&mut *p.acquire().await?, "TRUNCATE").await?;
         }
         Ok(())
+    }
+
+    /// The tally fold's turn: folds in this process go one at a time.
+    pub(crate) async fn fold_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.folding.lock().await
     }
 
     /// Which database this is.
