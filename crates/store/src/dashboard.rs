@@ -323,7 +323,13 @@ async fn fold_sqlite(store: &crate::Store, tallies: &str, open: &str) -> Result<
         let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         insert_rows(&mut tx, (&into, row, TALLY_ADD), &level_rows, false).await?;
         let into = format!("{OPEN_INTO}VALUES ");
-        insert_rows(&mut tx, (&into, "(?, ?, ?, ?)", OPEN_ADD), &open_rows, false).await?;
+        insert_rows(
+            &mut tx,
+            (&into, "(?, ?, ?, ?)", OPEN_ADD),
+            &open_rows,
+            false,
+        )
+        .await?;
         tx.exec(Sql::new("DELETE FROM case_tally_changes WHERE id <= ?").bind(last))
             .await?;
         tx.commit().await?;

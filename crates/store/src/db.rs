@@ -650,7 +650,10 @@ async fn brief_checkpoint(
 #[derive(Debug, Clone)]
 enum Pool {
     /// SQLite: connections for reads, and the one for write transactions.
-    Sqlite { read: SqlitePool, write: Writer },
+    Sqlite {
+        read: SqlitePool,
+        write: Writer,
+    },
     Postgres(PgPool),
 }
 
