@@ -194,8 +194,8 @@ fn checkpoints(app: App) -> JoinHandle<()> {
     every(Duration::from_secs(1), move || {
         let store = app.store().clone();
         async move {
-            // Both are timed: the fold holds SQLite's one writer, so its length is the
-            // intake's wait.
+            // Both are timed: each holds SQLite's one writer for part of its length (the
+            // fold to add its sums, a restart the checkpoint asks for), which the intake waits.
             let start = std::time::Instant::now();
             if let Err(e) = shanzhi_store::dashboard::fold(&store).await {
                 tracing::warn!(error = %e, "dashboard tallies");
